@@ -1,0 +1,422 @@
+/* stanza: element trees in one arena, and their serializer (see stanza.h). */
+#include "stanza.h"
+
+#include <assert.h>
+#include <stdalign.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define ARENA_FIRST_BYTES 1024u
+#define ARENA_ALIGN (alignof(max_align_t))
+
+struct arena_block {
+    struct arena_block *next;
+    size_t size;
+    alignas(max_align_t) unsigned char data[];
+};
+
+struct stanza {
+    struct stanza_node *root;
+    struct arena_block *blocks;   /* overflow blocks, newest first */
+    unsigned char *cur;
+    size_t left;
+    size_t bytes;                 /* total arena capacity */
+    alignas(max_align_t) unsigned char first[ARENA_FIRST_BYTES];
+};
+
+/* Namespaces common enough to be shared instead of copied into each tree. */
+static const char *const well_known_ns[] = {
+    "",
+    STANZA_NS_CLIENT,
+    STANZA_NS_STREAM,
+    STANZA_NS_XML,
+    "urn:ietf:params:xml:ns:xmpp-stanzas",
+    "urn:ietf:params:xml:ns:xmpp-streams",
+    "urn:ietf:params:xml:ns:xmpp-sasl",
+    "urn:ietf:params:xml:ns:xmpp-bind",
+    "urn:ietf:params:xml:ns:xmpp-session",
+    "jabber:iq:roster",
+    "jabber:iq:register",
+    "urn:xmpp:delay",
+    "urn:xmpp:ping",
+};
+
+static void *arena_alloc(struct stanza *st, size_t n)
+{
+    n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+    if (n > st->left) {
+        size_t size = st->bytes > n ? st->bytes : n;
+        struct arena_block *b = malloc(sizeof *b + size);
+        assert(b != NULL);
+        b->next = st->blocks;
+        b->size = size;
+        st->blocks = b;
+        st->cur = b->data;
+        st->left = size;
+        st->bytes += size;
+    }
+    void *p = st->cur;
+    st->cur += n;
+    st->left -= n;
+    return p;
+}
+
+struct stanza *stanza_new(void)
+{
+    struct stanza *st = malloc(sizeof *st);
+    assert(st != NULL);
+    st->root = NULL;
+    st->blocks = NULL;
+    st->cur = st->first;
+    st->left = sizeof st->first;
+    st->bytes = sizeof st->first;
+    return st;
+}
+
+void stanza_free(struct stanza *st)
+{
+    if (st == NULL)
+        return;
+    struct arena_block *b = st->blocks;
+    while (b != NULL) {
+        struct arena_block *next = b->next;
+        free(b);
+        b = next;
+    }
+    free(st);
+}
+
+struct stanza_node *stanza_root(const struct stanza *st)
+{
+    return st->root;
+}
+
+size_t stanza_arena_bytes(const struct stanza *st)
+{
+    return st->bytes;
+}
+
+const char *stanza_strndup(struct stanza *st, const char *s, size_t len)
+{
+    char *p = arena_alloc(st, len + 1);
+    if (len > 0)
+        memcpy(p, s, len);
+    p[len] = '\0';
+    return p;
+}
+
+const char *stanza_strdup(struct stanza *st, const char *s)
+{
+    return stanza_strndup(st, s, strlen(s));
+}
+
+static const char *intern_ns(struct stanza *st, const struct stanza_node *parent, const char *ns)
+{
+    if (parent != NULL && (parent->ns == ns || strcmp(parent->ns, ns) == 0))
+        return parent->ns;
+    for (size_t i = 0; i < sizeof well_known_ns / sizeof well_known_ns[0]; i++)
+        if (well_known_ns[i][0] == ns[0] && strcmp(well_known_ns[i], ns) == 0)
+            return well_known_ns[i];
+    return stanza_strdup(st, ns);
+}
+
+static struct stanza_node *node_add(struct stanza *st, struct stanza_node *parent,
+                                    enum stanza_kind kind)
+{
+    struct stanza_node *n = arena_alloc(st, sizeof *n);
+    memset(n, 0, sizeof *n);
+    n->kind = kind;
+    n->parent = parent;
+    if (parent == NULL) {
+        assert(st->root == NULL);
+        st->root = n;
+    } else if (parent->children_last == NULL) {
+        parent->children = parent->children_last = n;
+    } else {
+        parent->children_last->next = n;
+        parent->children_last = n;
+    }
+    return n;
+}
+
+struct stanza_node *stanza_element_add(struct stanza *st, struct stanza_node *parent,
+                                       const char *ns, const char *name)
+{
+    assert(parent == NULL || parent->kind == STANZA_ELEMENT);
+    const char *ins = intern_ns(st, parent, ns);
+    struct stanza_node *el = node_add(st, parent, STANZA_ELEMENT);
+    el->ns = ins;
+    el->name = stanza_strdup(st, name);
+    return el;
+}
+
+void stanza_attr_add(struct stanza *st, struct stanza_node *el, const char *ns,
+                     const char *name, const char *value)
+{
+    struct stanza_attr *a = arena_alloc(st, sizeof *a);
+    a->ns = ns[0] == '\0' ? "" : intern_ns(st, NULL, ns);
+    a->name = stanza_strdup(st, name);
+    a->value = stanza_strdup(st, value);
+    a->next = NULL;
+    if (el->attrs_last == NULL)
+        el->attrs = a;
+    else
+        el->attrs_last->next = a;
+    el->attrs_last = a;
+}
+
+void stanza_attr_set(struct stanza *st, struct stanza_node *el, const char *name,
+                     const char *value)
+{
+    struct stanza_attr *prev = NULL;
+    for (struct stanza_attr *a = el->attrs; a != NULL; prev = a, a = a->next) {
+        if (a->ns[0] != '\0' || strcmp(a->name, name) != 0)
+            continue;
+        if (value != NULL) {
+            a->value = stanza_strdup(st, value);
+            return;
+        }
+        if (prev == NULL)
+            el->attrs = a->next;
+        else
+            prev->next = a->next;
+        if (el->attrs_last == a)
+            el->attrs_last = prev;
+        return;
+    }
+    if (value != NULL)
+        stanza_attr_add(st, el, "", name, value);
+}
+
+void stanza_text_add(struct stanza *st, struct stanza_node *el, const char *text, size_t len)
+{
+    if (len == 0)
+        return;
+    struct stanza_node *last = el->children_last;
+    if (last != NULL && last->kind == STANZA_TEXT) {
+        char *p = arena_alloc(st, last->text_len + len + 1);
+        memcpy(p, last->text, last->text_len);
+        memcpy(p + last->text_len, text, len);
+        p[last->text_len + len] = '\0';
+        last->text = p;
+        last->text_len += len;
+        return;
+    }
+    struct stanza_node *t = node_add(st, el, STANZA_TEXT);
+    t->text = stanza_strndup(st, text, len);
+    t->text_len = len;
+}
+
+struct stanza_node *stanza_copy_into(struct stanza *st, struct stanza_node *parent,
+                                     const struct stanza_node *src)
+{
+    assert(src->kind == STANZA_ELEMENT);
+    struct stanza_node *el = stanza_element_add(st, parent, src->ns, src->name);
+    for (const struct stanza_attr *a = src->attrs; a != NULL; a = a->next)
+        stanza_attr_add(st, el, a->ns, a->name, a->value);
+    for (const struct stanza_node *c = src->children; c != NULL; c = c->next) {
+        if (c->kind == STANZA_TEXT)
+            stanza_text_add(st, el, c->text, c->text_len);
+        else
+            stanza_copy_into(st, el, c);
+    }
+    return el;
+}
+
+struct stanza *stanza_clone(const struct stanza_node *src)
+{
+    struct stanza *st = stanza_new();
+    stanza_copy_into(st, NULL, src);
+    return st;
+}
+
+const char *stanza_attr(const struct stanza_node *el, const char *ns, const char *name)
+{
+    for (const struct stanza_attr *a = el->attrs; a != NULL; a = a->next)
+        if (strcmp(a->name, name) == 0 && strcmp(a->ns, ns) == 0)
+            return a->value;
+    return NULL;
+}
+
+static bool element_is(const struct stanza_node *n, const char *ns, const char *name)
+{
+    return n->kind == STANZA_ELEMENT && (ns == NULL || strcmp(n->ns, ns) == 0) &&
+           (name == NULL || strcmp(n->name, name) == 0);
+}
+
+struct stanza_node *stanza_child(const struct stanza_node *el, const char *ns, const char *name)
+{
+    for (struct stanza_node *c = el->children; c != NULL; c = c->next)
+        if (element_is(c, ns, name))
+            return c;
+    return NULL;
+}
+
+struct stanza_node *stanza_child_next(const struct stanza_node *child, const char *ns,
+                                      const char *name)
+{
+    for (struct stanza_node *c = child->next; c != NULL; c = c->next)
+        if (element_is(c, ns, name))
+            return c;
+    return NULL;
+}
+
+size_t stanza_child_count(const struct stanza_node *el)
+{
+    size_t n = 0;
+    for (const struct stanza_node *c = el->children; c != NULL; c = c->next)
+        n += c->kind == STANZA_ELEMENT;
+    return n;
+}
+
+const char *stanza_text(const struct stanza_node *el, struct buf *out)
+{
+    buf_clear(out);
+    for (const struct stanza_node *c = el->children; c != NULL; c = c->next)
+        if (c->kind == STANZA_TEXT)
+            buf_append(out, c->text, c->text_len);
+    return buf_cstr(out);
+}
+
+static bool attrs_equal(const struct stanza_attr *a, const struct stanza_attr *b)
+{
+    for (; a != NULL && b != NULL; a = a->next, b = b->next)
+        if (strcmp(a->ns, b->ns) != 0 || strcmp(a->name, b->name) != 0 ||
+            strcmp(a->value, b->value) != 0)
+            return false;
+    return a == NULL && b == NULL;
+}
+
+bool stanza_equal(const struct stanza_node *a, const struct stanza_node *b)
+{
+    if (a->kind != b->kind)
+        return false;
+    if (a->kind == STANZA_TEXT)
+        return a->text_len == b->text_len && memcmp(a->text, b->text, a->text_len) == 0;
+    if (strcmp(a->ns, b->ns) != 0 || strcmp(a->name, b->name) != 0 ||
+        !attrs_equal(a->attrs, b->attrs))
+        return false;
+    const struct stanza_node *x = a->children, *y = b->children;
+    for (; x != NULL && y != NULL; x = x->next, y = y->next)
+        if (!stanza_equal(x, y))
+            return false;
+    return x == NULL && y == NULL;
+}
+
+/* ---- serializer ---- */
+
+static void escape(const char *s, size_t len, bool attr, struct buf *out)
+{
+    size_t run = 0;
+    for (size_t i = 0; i < len; i++) {
+        const char *rep = NULL;
+        switch (s[i]) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '\r': rep = "&#13;"; break;
+        case '"': rep = attr ? "&quot;" : NULL; break;
+        case '\'': rep = attr ? "&apos;" : NULL; break;
+        case '\t': rep = attr ? "&#9;" : NULL; break;
+        case '\n': rep = attr ? "&#10;" : NULL; break;
+        default: break;
+        }
+        if (rep == NULL)
+            continue;
+        buf_append(out, s + run, i - run);
+        buf_puts(out, rep);
+        run = i + 1;
+    }
+    buf_append(out, s + run, len - run);
+}
+
+void stanza_escape_text(const char *s, size_t len, struct buf *out)
+{
+    escape(s, len, false, out);
+}
+
+void stanza_escape_attr(const char *s, size_t len, struct buf *out)
+{
+    escape(s, len, true, out);
+}
+
+static void put_attr(struct buf *out, const char *prefix, const char *name, const char *value)
+{
+    buf_putc(out, ' ');
+    if (prefix != NULL) {
+        buf_puts(out, prefix);
+        buf_putc(out, ':');
+    }
+    buf_puts(out, name);
+    buf_puts(out, "='");
+    stanza_escape_attr(value, strlen(value), out);
+    buf_putc(out, '\'');
+}
+
+/* Attributes in foreign namespaces get prefixes ns1, ns2, ... declared on
+ * the element itself (one per attribute: simple and deterministic). */
+static void put_attrs(const struct stanza_node *el, struct buf *out)
+{
+    unsigned k = 0;
+    for (const struct stanza_attr *a = el->attrs; a != NULL; a = a->next) {
+        if (a->ns[0] == '\0') {
+            put_attr(out, NULL, a->name, a->value);
+        } else if (strcmp(a->ns, STANZA_NS_XML) == 0) {
+            put_attr(out, "xml", a->name, a->value);
+        } else {
+            char prefix[16] = "ns";
+            unsigned n = ++k, i = 2;
+            char digits[12];
+            size_t d = 0;
+            do {
+                digits[d++] = (char)('0' + n % 10);
+                n /= 10;
+            } while (n > 0);
+            while (d > 0)
+                prefix[i++] = digits[--d];
+            prefix[i] = '\0';
+            buf_puts(out, " xmlns:");
+            buf_puts(out, prefix);
+            buf_puts(out, "='");
+            stanza_escape_attr(a->ns, strlen(a->ns), out);
+            buf_putc(out, '\'');
+            put_attr(out, prefix, a->name, a->value);
+        }
+    }
+}
+
+void stanza_serialize(const struct stanza_node *el, const char *parent_ns, bool stream_prefix,
+                      struct buf *out)
+{
+    assert(el->kind == STANZA_ELEMENT);
+    bool prefixed = stream_prefix && strcmp(el->ns, STANZA_NS_STREAM) == 0;
+    buf_putc(out, '<');
+    if (prefixed)
+        buf_puts(out, "stream:");
+    buf_puts(out, el->name);
+    const char *scope = parent_ns;
+    if (!prefixed && strcmp(el->ns, parent_ns) != 0) {
+        buf_puts(out, " xmlns='");
+        stanza_escape_attr(el->ns, strlen(el->ns), out);
+        buf_putc(out, '\'');
+        scope = el->ns;
+    }
+    put_attrs(el, out);
+    if (el->children == NULL) {
+        buf_puts(out, "/>");
+        return;
+    }
+    buf_putc(out, '>');
+    for (const struct stanza_node *c = el->children; c != NULL; c = c->next) {
+        if (c->kind == STANZA_TEXT)
+            stanza_escape_text(c->text, c->text_len, out);
+        else
+            stanza_serialize(c, scope, stream_prefix, out);
+    }
+    buf_puts(out, "</");
+    if (prefixed)
+        buf_puts(out, "stream:");
+    buf_puts(out, el->name);
+    buf_putc(out, '>');
+}

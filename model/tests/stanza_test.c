@@ -1,0 +1,134 @@
+/* stanza: building, querying, equality, serializer escaping and namespaces. */
+#include <check.h>
+#include <string.h>
+
+#include "helpers.h"
+#include "stanza.h"
+#include "suites.h"
+
+static const char *serialize(const struct stanza *st, struct buf *out)
+{
+    buf_clear(out);
+    stanza_serialize(stanza_root(st), STANZA_NS_CLIENT, true, out);
+    return buf_cstr(out);
+}
+
+START_TEST(test_stanza_builds_and_serializes)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *iq = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
+    stanza_attr_add(st, iq, "", "type", "result");
+    stanza_attr_add(st, iq, STANZA_NS_XML, "lang", "en");
+    struct stanza_node *q = stanza_element_add(st, iq, "jabber:iq:roster", "query");
+    struct stanza_node *item = stanza_element_add(st, q, "jabber:iq:roster", "item");
+    stanza_attr_add(st, item, "", "name", "R&J <\"'>\t\n\r");
+    struct stanza_node *g = stanza_element_add(st, item, "jabber:iq:roster", "group");
+    stanza_text_add(st, g, "a&b", 3);
+    stanza_text_add(st, g, "<c>]]>\r", 7);
+    stanza_element_add(st, iq, "", "bare");
+    struct stanza_node *err = stanza_element_add(st, iq, STANZA_NS_STREAM, "error");
+    stanza_attr_add(st, err, "urn:x", "a", "1");
+    struct buf out = {0};
+    ck_assert_str_eq(serialize(st, &out),
+                     "<iq type='result' xml:lang='en'><query xmlns='jabber:iq:roster'>"
+                     "<item name='R&amp;J &lt;&quot;&apos;&gt;&#9;&#10;&#13;'>"
+                     "<group>a&amp;b&lt;c&gt;]]&gt;&#13;</group></item></query>"
+                     "<bare xmlns=''/><stream:error xmlns:ns1='urn:x' ns1:a='1'/></iq>");
+    buf_clear(&out);
+    stanza_serialize(stanza_root(st), "", false, &out);
+    ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "<iq xmlns='jabber:client'"));
+    ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "<error xmlns='http://etherx.jabber.org/streams'"));
+    ck_assert_str_eq(stanza_text(g, &out), "a&b<c>]]>\r");
+    ck_assert_uint_eq(stanza_child_count(iq), 3);
+    ck_assert_ptr_eq(stanza_child(iq, "", "bare"), iq->children->next);
+    ck_assert_ptr_eq(stanza_child_next(q, NULL, NULL), iq->children->next);
+    ck_assert_ptr_null(stanza_child(iq, "urn:none", NULL));
+    ck_assert_str_eq(stanza_attr(iq, STANZA_NS_XML, "lang"), "en");
+    ck_assert_ptr_null(stanza_attr(iq, "", "lang"));
+    ck_assert_uint_ge(stanza_arena_bytes(st), 1024);
+    buf_free(&out);
+    stanza_free(st);
+    stanza_free(NULL);
+}
+END_TEST
+
+START_TEST(test_stanza_attr_set_replaces_appends_removes)
+{
+    struct stanza *st = helpers_element("<message to='a' from='b' id='c'/>");
+    struct stanza_node *m = stanza_root(st);
+    struct buf out = {0};
+    stanza_attr_set(st, m, "from", "z");
+    stanza_attr_set(st, m, "type", "chat");
+    stanza_attr_set(st, m, "to", NULL);
+    stanza_attr_set(st, m, "type", NULL);
+    stanza_attr_set(st, m, "nothere", NULL);
+    ck_assert_str_eq(serialize(st, &out), "<message from='z' id='c'/>");
+    stanza_attr_set(st, m, "id", NULL);
+    stanza_attr_set(st, m, "from", NULL);
+    stanza_attr_set(st, m, "x", "1");
+    ck_assert_str_eq(serialize(st, &out), "<message x='1'/>");
+    buf_free(&out);
+    stanza_free(st);
+}
+END_TEST
+
+START_TEST(test_stanza_copy_and_equal)
+{
+    struct stanza *a = helpers_element(
+        "<message xmlns:x='urn:x' x:y='1' to='t'><body>hi<b/>there</body><x:e/></message>");
+    struct stanza *b = stanza_clone(stanza_root(a));
+    ck_assert(stanza_equal(stanza_root(a), stanza_root(b)));
+    struct stanza *c = stanza_new();
+    struct stanza_node *wrap = stanza_element_add(c, NULL, "", "wrap");
+    stanza_copy_into(c, wrap, stanza_root(a));
+    ck_assert(stanza_equal(wrap->children, stanza_root(a)));
+    stanza_attr_set(b, stanza_root(b), "to", "u");
+    ck_assert(!stanza_equal(stanza_root(a), stanza_root(b)));
+    struct stanza *d = helpers_element("<message xmlns:x='urn:x' x:y='1' to='t'>"
+                                       "<body>hi<b/>there</body></message>");
+    ck_assert(!stanza_equal(stanza_root(a), stanza_root(d)));
+    struct stanza *e = helpers_element("<message to='t' xmlns:x='urn:x' x:y='1'>"
+                                       "<body>hi<b/>there</body><x:e/></message>");
+    ck_assert(!stanza_equal(stanza_root(a), stanza_root(e)));   /* attribute order */
+    stanza_free(a);
+    stanza_free(b);
+    stanza_free(c);
+    stanza_free(d);
+    stanza_free(e);
+}
+END_TEST
+
+START_TEST(test_stanza_large_tree_spills_arena)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *root = stanza_element_add(st, NULL, "urn:big", "root");
+    for (int i = 0; i < 2000; i++) {
+        struct stanza_node *c = stanza_element_add(st, root, "urn:big", "child");
+        stanza_attr_add(st, c, "", "n", "0123456789");
+    }
+    ck_assert_uint_eq(stanza_child_count(root), 2000);
+    ck_assert_uint_gt(stanza_arena_bytes(st), 100000);
+    struct buf out = {0};
+    stanza_serialize(root, "", false, &out);
+    enum xmlstream_error e;
+    unsigned long line, col;
+    struct stanza *again = xmlstream_parse_element(out.data, out.len, "", &e, &line, &col);
+    ck_assert_ptr_nonnull(again);
+    ck_assert(stanza_equal(root, stanza_root(again)));
+    stanza_free(again);
+    buf_free(&out);
+    stanza_free(st);
+}
+END_TEST
+
+Suite *stanza_suite(void)
+{
+    Suite *s = suite_create("stanza");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_stanza_builds_and_serializes);
+    tcase_add_test(tc, test_stanza_attr_set_replaces_appends_removes);
+    tcase_add_test(tc, test_stanza_copy_and_equal);
+    tcase_add_test(tc, test_stanza_large_tree_spills_arena);
+    suite_add_tcase(s, tc);
+    return s;
+}

@@ -1,0 +1,503 @@
+/* xmlstream: incremental XMPP stream parser on expat (see xmlstream.h).
+ *
+ * expat runs in namespace mode with NS_SEP between URI and local name.
+ * Depth 0 is outside the stream, 1 inside <stream:stream>, 2 and more
+ * inside a stanza. Character data is gathered in `text` and flushed into
+ * the tree when the next tag starts or ends, so a text node is one string
+ * however the bytes were split.
+ *
+ * Stream restart: a stanza callback may ask for one; the parser is aborted
+ * right after the stanza's end tag, a fresh expat parser is made and the
+ * rest of the current chunk is fed to it. The end tag is the last token
+ * expat processed, so everything after it lies in the current chunk.
+ */
+#include "xmlstream.h"
+
+#include <assert.h>
+#include <expat.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define NS_SEP '\x01'
+
+struct xmlstream {
+    XML_Parser xp;
+    struct xmlstream_callbacks cb;
+    void *ctx;
+    size_t size_max;
+    unsigned depth_max;
+    unsigned long hash_salt;
+
+    unsigned depth;
+    struct stanza *cur;
+    struct stanza_node *el;
+    struct buf text;
+    struct buf content_ns;
+    bool stray_text;              /* non-space text directly in the stream */
+
+    enum xmlstream_error err;
+    unsigned long err_line, err_column;
+    unsigned long long err_offset;
+    bool done;                    /* closed, stopped or failed: ignore input */
+    bool restart;
+
+    unsigned long long base;      /* stream offset where this expat parser began */
+    unsigned long long stanza_start;
+    unsigned long long mark;      /* end of the last event at depth <= 1 */
+    unsigned long long fed;       /* bytes given to this expat parser */
+    size_t restart_at;            /* offset in the current chunk */
+    unsigned long long chunk_start;
+};
+
+static const char *const error_names[] = {
+#define XMLSTREAM_NAME(name, text) #name,
+    XMLSTREAM_ERRORS(XMLSTREAM_NAME)
+#undef XMLSTREAM_NAME
+};
+static const char *const error_texts[] = {
+#define XMLSTREAM_TEXT(name, text) text,
+    XMLSTREAM_ERRORS(XMLSTREAM_TEXT)
+#undef XMLSTREAM_TEXT
+};
+
+const char *xmlstream_error_name(enum xmlstream_error e)
+{
+    return error_names[e];
+}
+
+const char *xmlstream_error_text(enum xmlstream_error e)
+{
+    return error_texts[e];
+}
+
+/* Splits an expat name "uri<SEP>local" (or "local"). */
+static const char *split_name(const char *qname, char *ns, size_t ns_cap)
+{
+    const char *sep = strrchr(qname, NS_SEP);
+    if (sep == NULL) {
+        ns[0] = '\0';
+        return qname;
+    }
+    size_t n = (size_t)(sep - qname);
+    assert(n < ns_cap);
+    memcpy(ns, qname, n);
+    ns[n] = '\0';
+    return sep + 1;
+}
+
+static unsigned long long event_end(const struct xmlstream *p)
+{
+    return (unsigned long long)XML_GetCurrentByteIndex(p->xp) +
+           (unsigned long long)XML_GetCurrentByteCount(p->xp);
+}
+
+/* Records the first error at the current position and stops expat. */
+static void fail(struct xmlstream *p, enum xmlstream_error e)
+{
+    if (p->done)
+        return;
+    p->err = e;
+    p->err_line = (unsigned long)XML_GetCurrentLineNumber(p->xp);
+    p->err_column = (unsigned long)XML_GetCurrentColumnNumber(p->xp) + 1;
+    XML_Index idx = XML_GetCurrentByteIndex(p->xp);
+    p->err_offset = p->base + (idx < 0 ? p->fed : (unsigned long long)idx);
+    p->done = true;
+    XML_StopParser(p->xp, XML_FALSE);
+    if (p->cb.error)
+        p->cb.error(p->ctx, e);
+}
+
+static void flush_text(struct xmlstream *p)
+{
+    if (p->text.len == 0)
+        return;
+    if (p->el != NULL)
+        stanza_text_add(p->cur, p->el, p->text.data, p->text.len);
+    buf_clear(&p->text);
+}
+
+static bool check_size(struct xmlstream *p, unsigned long long end)
+{
+    if (end - p->stanza_start <= p->size_max)
+        return true;
+    fail(p, XMLSTREAM_E_TOO_BIG);
+    return false;
+}
+
+static void open_stream(struct xmlstream *p, const char *name, const char **atts)
+{
+    char ns[1024];
+    const char *local = split_name(name, ns, sizeof ns);
+    if (strcmp(local, "stream") != 0 || strcmp(ns, STANZA_NS_STREAM) != 0) {
+        fail(p, XMLSTREAM_E_STREAM_NAMESPACE);
+        return;
+    }
+    struct xmlstream_header h = {0};
+    for (size_t i = 0; atts[i] != NULL; i += 2) {
+        const char *a = atts[i], *v = atts[i + 1];
+        if (strcmp(a, "to") == 0) h.to = v;
+        else if (strcmp(a, "from") == 0) h.from = v;
+        else if (strcmp(a, "version") == 0) h.version = v;
+        else if (strcmp(a, "id") == 0) h.id = v;
+        else if (strcmp(a, STANZA_NS_XML "\x01" "lang") == 0) h.lang = v;
+    }
+    h.content_ns = buf_cstr(&p->content_ns);
+    p->depth = 1;
+    p->mark = event_end(p);
+    if (p->cb.opened)
+        p->cb.opened(p->ctx, &h);
+}
+
+static void add_element(struct xmlstream *p, const char *name, const char **atts)
+{
+    char ns[1024];
+    const char *local = split_name(name, ns, sizeof ns);
+    p->el = stanza_element_add(p->cur, p->el, ns, local);
+    for (size_t i = 0; atts[i] != NULL; i += 2) {
+        const char *alocal = split_name(atts[i], ns, sizeof ns);
+        stanza_attr_add(p->cur, p->el, ns, alocal, atts[i + 1]);
+    }
+}
+
+static void on_start(void *ud, const char *name, const char **atts)
+{
+    struct xmlstream *p = ud;
+    if (p->done)
+        return;   /* expat may still call back after XML_StopParser */
+    if (p->depth == 0) {
+        open_stream(p, name, atts);
+        return;
+    }
+    if (p->depth == 1) {
+        buf_clear(&p->text);
+        p->stanza_start = (unsigned long long)XML_GetCurrentByteIndex(p->xp);
+        p->cur = stanza_new();
+        p->el = NULL;
+    } else {
+        flush_text(p);
+    }
+    p->depth++;
+    if (p->depth - 1 > p->depth_max) {
+        fail(p, XMLSTREAM_E_TOO_DEEP);
+        return;
+    }
+    if (!check_size(p, event_end(p)))
+        return;
+    add_element(p, name, atts);
+}
+
+static void finish_stanza(struct xmlstream *p)
+{
+    unsigned long long end = event_end(p);
+    if (!check_size(p, end))
+        return;
+    struct stanza *st = p->cur;
+    p->cur = NULL;
+    p->el = NULL;
+    p->mark = end;
+    if (p->cb.stanza)
+        p->cb.stanza(p->ctx, st);
+    else
+        stanza_free(st);
+    if (p->restart && !p->done) {
+        p->restart_at = (size_t)(end - p->chunk_start);
+        p->done = true;
+        XML_StopParser(p->xp, XML_FALSE);
+    }
+}
+
+static void on_end(void *ud, const char *name)
+{
+    struct xmlstream *p = ud;
+    (void)name;
+    if (p->done)
+        return;
+    if (p->depth == 1) {
+        p->depth = 0;
+        p->done = true;
+        XML_StopParser(p->xp, XML_FALSE);
+        if (p->cb.closed)
+            p->cb.closed(p->ctx);
+        return;
+    }
+    flush_text(p);
+    p->depth--;
+    if (p->depth == 1)
+        finish_stanza(p);
+    else
+        p->el = p->el->parent;
+}
+
+static void on_text(void *ud, const char *s, int len)
+{
+    struct xmlstream *p = ud;
+    if (p->done)
+        return;
+    if (p->depth >= 2) {
+        buf_append(&p->text, s, (size_t)len);
+        return;
+    }
+    for (int i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\n' && s[i] != '\r')
+            p->stray_text = true;
+    p->mark = event_end(p);
+}
+
+static void on_ns_decl(void *ud, const char *prefix, const char *uri)
+{
+    struct xmlstream *p = ud;
+    if (p->depth == 0 && prefix == NULL) {
+        buf_clear(&p->content_ns);
+        buf_puts(&p->content_ns, uri ? uri : "");
+    }
+}
+
+static void on_comment(void *ud, const char *data)
+{
+    (void)data;
+    fail(ud, XMLSTREAM_E_COMMENT);
+}
+
+static void on_pi(void *ud, const char *target, const char *data)
+{
+    (void)target;
+    (void)data;
+    fail(ud, XMLSTREAM_E_PI);
+}
+
+static void on_doctype(void *ud, const char *name, const char *sysid, const char *pubid,
+                       int has_internal_subset)
+{
+    (void)name;
+    (void)sysid;
+    (void)pubid;
+    (void)has_internal_subset;
+    fail(ud, XMLSTREAM_E_DTD);
+}
+
+static void on_entity_decl(void *ud, const char *name, int is_param, const char *value,
+                           int value_len, const char *base, const char *sysid,
+                           const char *pubid, const char *notation)
+{
+    (void)name, (void)is_param, (void)value, (void)value_len;
+    (void)base, (void)sysid, (void)pubid, (void)notation;
+    fail(ud, XMLSTREAM_E_ENTITY);
+}
+
+static void on_skipped_entity(void *ud, const char *name, int is_param)
+{
+    (void)name;
+    (void)is_param;
+    fail(ud, XMLSTREAM_E_ENTITY);
+}
+
+static void parser_create(struct xmlstream *p)
+{
+    p->xp = XML_ParserCreateNS("UTF-8", NS_SEP);
+    assert(p->xp != NULL);
+    XML_SetHashSalt(p->xp, p->hash_salt);
+    XML_SetUserData(p->xp, p);
+    XML_SetElementHandler(p->xp, on_start, on_end);
+    XML_SetCharacterDataHandler(p->xp, on_text);
+    XML_SetStartNamespaceDeclHandler(p->xp, on_ns_decl);
+    XML_SetCommentHandler(p->xp, on_comment);
+    XML_SetProcessingInstructionHandler(p->xp, on_pi);
+    XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
+    XML_SetEntityDeclHandler(p->xp, on_entity_decl);
+    XML_SetSkippedEntityHandler(p->xp, on_skipped_entity);
+    XML_SetParamEntityParsing(p->xp, XML_PARAM_ENTITY_PARSING_NEVER);
+    p->depth = 0;
+    p->fed = 0;
+    p->mark = 0;
+    p->done = false;
+    p->restart = false;
+    p->stray_text = false;
+    buf_clear(&p->content_ns);
+    buf_clear(&p->text);
+}
+
+static void parser_discard(struct xmlstream *p)
+{
+    stanza_free(p->cur);
+    p->cur = NULL;
+    p->el = NULL;
+    XML_ParserFree(p->xp);
+    p->xp = NULL;
+}
+
+struct xmlstream *xmlstream_new(const struct xmlstream_callbacks *cb, void *ctx,
+                                const struct xmlstream_limits *limits,
+                                unsigned long hash_salt)
+{
+    struct xmlstream *p = calloc(1, sizeof *p);
+    assert(p != NULL);
+    p->cb = *cb;
+    p->ctx = ctx;
+    p->size_max = limits && limits->size_max ? limits->size_max : XMLSTREAM_SIZE_MAX_DEFAULT;
+    p->depth_max = limits && limits->depth_max ? limits->depth_max : XMLSTREAM_DEPTH_MAX_DEFAULT;
+    p->hash_salt = hash_salt;
+    parser_create(p);
+    return p;
+}
+
+void xmlstream_free(struct xmlstream *p)
+{
+    if (p == NULL)
+        return;
+    parser_discard(p);
+    buf_free(&p->text);
+    buf_free(&p->content_ns);
+    free(p);
+}
+
+void xmlstream_reset(struct xmlstream *p)
+{
+    parser_discard(p);
+    parser_create(p);
+    p->base = 0;
+    p->err = XMLSTREAM_E_NONE;
+    p->err_line = p->err_column = 0;
+    p->err_offset = 0;
+}
+
+static enum xmlstream_error map_expat_error(enum XML_Error e)
+{
+    switch (e) {
+    case XML_ERROR_UNBOUND_PREFIX:
+        return XMLSTREAM_E_UNDECLARED_PREFIX;
+    case XML_ERROR_UNDEFINED_ENTITY:
+    case XML_ERROR_RECURSIVE_ENTITY_REF:
+    case XML_ERROR_BINARY_ENTITY_REF:
+    case XML_ERROR_ATTRIBUTE_EXTERNAL_ENTITY_REF:
+    case XML_ERROR_EXTERNAL_ENTITY_HANDLING:
+    case XML_ERROR_ENTITY_DECLARED_IN_PE:
+        return XMLSTREAM_E_ENTITY;
+    default:
+        return XMLSTREAM_E_MALFORMED;
+    }
+}
+
+/* Pending bytes not yet part of a finished event must stay under the limit,
+ * so that an endless start tag or text cannot grow without bound. */
+static void check_pending(struct xmlstream *p)
+{
+    unsigned long long from = p->depth >= 2 ? p->stanza_start : p->mark;
+    if (p->fed - from > p->size_max)
+        fail(p, XMLSTREAM_E_TOO_BIG);
+}
+
+void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
+{
+    while (!p->done && len > 0) {
+        size_t n = len > (size_t)0x7fffffff ? (size_t)0x7fffffff : len;
+        p->chunk_start = p->fed;
+        p->fed += n;
+        if (XML_Parse(p->xp, bytes, (int)n, XML_FALSE) == XML_STATUS_ERROR && !p->done)
+            fail(p, map_expat_error(XML_GetErrorCode(p->xp)));
+        if (p->restart) {
+            size_t at = p->restart_at;
+            unsigned long long base = p->base + p->chunk_start + at;
+            parser_discard(p);
+            parser_create(p);
+            p->base = base;
+            bytes += at;
+            len -= at;
+            continue;
+        }
+        if (!p->done)
+            check_pending(p);
+        bytes += n;
+        len -= n;
+    }
+}
+
+void xmlstream_restart(struct xmlstream *p)
+{
+    p->restart = true;
+}
+
+void xmlstream_stop(struct xmlstream *p)
+{
+    if (!p->done) {
+        p->done = true;
+        XML_StopParser(p->xp, XML_FALSE);
+    }
+}
+
+enum xmlstream_error xmlstream_error(const struct xmlstream *p)
+{
+    return p->err;
+}
+
+unsigned long xmlstream_error_line(const struct xmlstream *p)
+{
+    return p->err_line;
+}
+
+unsigned long xmlstream_error_column(const struct xmlstream *p)
+{
+    return p->err_column;
+}
+
+unsigned long long xmlstream_error_offset(const struct xmlstream *p)
+{
+    return p->err_offset;
+}
+
+/* ---- one element ---- */
+
+struct one {
+    struct stanza *st;
+    size_t count;
+};
+
+static void one_stanza(void *ctx, struct stanza *st)
+{
+    struct one *o = ctx;
+    if (o->count++ == 0)
+        o->st = st;
+    else
+        stanza_free(st);
+}
+
+static const char one_head_fmt[] =
+    "<stream:stream xmlns:stream='" STANZA_NS_STREAM "' xmlns:sessim='urn:sessim' xmlns='";
+
+struct stanza *xmlstream_parse_element(const char *text, size_t len, const char *default_ns,
+                                       enum xmlstream_error *err, unsigned long *line,
+                                       unsigned long *column)
+{
+    struct buf head = {0};
+    buf_puts(&head, one_head_fmt);
+    stanza_escape_attr(default_ns, strlen(default_ns), &head);
+    buf_puts(&head, "'>");
+    size_t head_len = head.len;
+    static const char tail[] = "</stream:stream>";
+
+    struct one o = {0};
+    struct xmlstream_callbacks cb = {.stanza = one_stanza};
+    struct xmlstream_limits lim = {.size_max = len + 1};
+    struct xmlstream *p = xmlstream_new(&cb, &o, &lim, 0);
+    xmlstream_feed(p, head.data, head.len);
+    xmlstream_feed(p, text, len);
+    xmlstream_feed(p, tail, sizeof tail - 1);
+    buf_free(&head);
+
+    enum xmlstream_error e = p->err;
+    *line = p->err_line;
+    *column = p->err_column;
+    if (e == XMLSTREAM_E_NONE && (o.count != 1 || p->stray_text || p->depth != 0)) {
+        e = XMLSTREAM_E_MALFORMED;
+        *line = 1;
+        *column = 1;
+    } else if (e != XMLSTREAM_E_NONE && *line == 1) {
+        *column = *column > head_len ? *column - head_len : 1;
+    }
+    xmlstream_free(p);
+    *err = e;
+    if (e != XMLSTREAM_E_NONE) {
+        stanza_free(o.st);
+        return NULL;
+    }
+    return o.st;
+}

@@ -1,0 +1,105 @@
+/* xmlstream: an incremental XMPP stream parser on expat (RFC 6120 §4, §11).
+ *
+ * Bytes arrive in any fragmentation; the events are the same whatever the
+ * split: the stream header, one complete stanza tree per top-level child of
+ * the stream, the stream's close, or one error. The first error is sticky:
+ * after it (or after the close) further input is ignored until
+ * xmlstream_reset. Restricted XML is enforced: a DTD, comment, processing
+ * instruction, entity declaration or entity reference other than the five
+ * predefined ones is an error, and so are an undeclared prefix, a root that
+ * is not <stream:stream> in the streams namespace, a stanza over the size
+ * limit and an element nested deeper than the depth limit.
+ *
+ * Ownership: the stanza tree passed to the stanza callback belongs to the
+ * callee (free it with stanza_free). The header is borrowed for the call.
+ * Callbacks may call xmlstream_restart (the bytes after the current stanza
+ * are parsed as a new stream) or xmlstream_stop (the rest is ignored).
+ */
+#ifndef SESSIM_MODEL_XMLSTREAM_H
+#define SESSIM_MODEL_XMLSTREAM_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stanza.h"
+
+#define XMLSTREAM_SIZE_MAX_DEFAULT (256u * 1024u)
+#define XMLSTREAM_DEPTH_MAX_DEFAULT 64u
+
+/* X(name, description) */
+#define XMLSTREAM_ERRORS(X)                                                       \
+    X(NONE, "no error")                                                           \
+    X(MALFORMED, "XML is not well-formed")                                        \
+    X(DTD, "document type declaration is not allowed")                            \
+    X(COMMENT, "comment is not allowed")                                          \
+    X(PI, "processing instruction is not allowed")                                \
+    X(ENTITY, "entity declaration or reference is not allowed")                   \
+    X(UNDECLARED_PREFIX, "undeclared namespace prefix")                           \
+    X(STREAM_NAMESPACE, "root element is not a stream in the streams namespace")  \
+    X(TOO_BIG, "stanza exceeds the size limit")                                   \
+    X(TOO_DEEP, "element nesting exceeds the depth limit")
+
+enum xmlstream_error {
+#define XMLSTREAM_ENUM(name, text) XMLSTREAM_E_##name,
+    XMLSTREAM_ERRORS(XMLSTREAM_ENUM)
+#undef XMLSTREAM_ENUM
+};
+
+/* Attributes of the stream header; NULL when absent. */
+struct xmlstream_header {
+    const char *to, *from, *version, *lang, *id;
+    const char *content_ns;  /* default namespace declared on the header, or "" */
+};
+
+struct xmlstream_callbacks {
+    void (*opened)(void *ctx, const struct xmlstream_header *h);
+    void (*stanza)(void *ctx, struct stanza *st);   /* st is the callee's */
+    void (*closed)(void *ctx);
+    void (*error)(void *ctx, enum xmlstream_error e);
+};
+
+struct xmlstream_limits {
+    size_t size_max;    /* bytes of one top-level stanza; 0 = default */
+    unsigned depth_max; /* element depth below the stream; 0 = default */
+};
+
+struct xmlstream;
+
+/* Creates a parser. hash_salt seeds expat's hashing, so that no entropy is
+ * read. limits NULL = defaults. Free with xmlstream_free. */
+struct xmlstream *xmlstream_new(const struct xmlstream_callbacks *cb, void *ctx,
+                                const struct xmlstream_limits *limits,
+                                unsigned long hash_salt);
+/* NULL is a no-op. Must not be called from a callback. */
+void xmlstream_free(struct xmlstream *p);
+
+/* Parses len more bytes, calling back for every event they complete.
+ * Must not be called from a callback. */
+void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len);
+/* From a stanza callback: after this stanza, parse the remaining bytes as a
+ * fresh stream (RFC 6120 §4.3.3 stream restart after SASL). */
+void xmlstream_restart(struct xmlstream *p);
+/* From any callback: ignore every byte after this event. */
+void xmlstream_stop(struct xmlstream *p);
+/* Back to the state of a new parser (not from a callback). */
+void xmlstream_reset(struct xmlstream *p);
+
+/* The sticky error and where it occurred (1-based line and column, 0-based
+ * byte offset in the stream since the last reset). */
+enum xmlstream_error xmlstream_error(const struct xmlstream *p);
+unsigned long xmlstream_error_line(const struct xmlstream *p);
+unsigned long xmlstream_error_column(const struct xmlstream *p);
+unsigned long long xmlstream_error_offset(const struct xmlstream *p);
+/* Name ("MALFORMED") and description of an error kind. */
+const char *xmlstream_error_name(enum xmlstream_error e);
+const char *xmlstream_error_text(enum xmlstream_error e);
+
+/* Parses one XML element (a stanza pattern, a test fixture) whose unprefixed
+ * elements are in default_ns and where the prefixes `stream` (streams
+ * namespace) and `sessim` (urn:sessim) are predeclared. Returns the tree, or
+ * NULL with *err and the 1-based *line / *column inside text. */
+struct stanza *xmlstream_parse_element(const char *text, size_t len, const char *default_ns,
+                                       enum xmlstream_error *err, unsigned long *line,
+                                       unsigned long *column);
+
+#endif
