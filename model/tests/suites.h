@@ -8,7 +8,8 @@
     X(buf_suite)        \
     X(stanza_suite)     \
     X(xmlstream_suite)  \
-    X(jid_suite)
+    X(jid_suite)        \
+    X(model_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 MODEL_SUITES(DECLARE_SUITE)

@@ -1,0 +1,122 @@
+/* account: the sorted account table and tombstones (see account.h). */
+#include "account.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "internal.h"
+
+static const char *account_name_of(const void *p)
+{
+    return (*(struct account *const *)p)->name;
+}
+
+static const char *tombstone_name_of(const void *p)
+{
+    return ((const struct tombstone *)p)->name;
+}
+
+struct account *account_find(const struct model *m, const char *name)
+{
+    bool found;
+    size_t i = model_search(m->accounts, m->naccounts, sizeof *m->accounts, name, account_name_of,
+                      &found);
+    return found ? m->accounts[i] : NULL;
+}
+
+struct account *account_create(struct model *m, const char *name, const char *password)
+{
+    bool found;
+    size_t i = model_search(m->accounts, m->naccounts, sizeof *m->accounts, name, account_name_of,
+                      &found);
+    if (found)
+        return NULL;
+    model_grow((void **)&m->accounts, &m->capaccounts, m->naccounts, sizeof *m->accounts);
+    memmove(&m->accounts[i + 1], &m->accounts[i], (m->naccounts - i) * sizeof *m->accounts);
+    m->naccounts++;
+    struct account *a = model_xalloc(sizeof *a);
+    memset(a, 0, sizeof *a);
+    a->name = model_xstrdup(name);
+    a->password = model_xstrdup(password);
+    m->accounts[i] = a;
+    return a;
+}
+
+static void stored_free(struct account_stored *v, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(v[i].key);
+        stanza_free(v[i].stanza);
+    }
+    free(v);
+}
+
+static void account_free(struct account *a)
+{
+    free(a->name);
+    free(a->password);
+    roster_clear(&a->roster);
+    stored_free(a->pending_in, a->npending_in);
+    stored_free(a->offline, a->noffline);
+    free(a);
+}
+
+void account_delete(struct model *m, const char *name)
+{
+    bool found;
+    size_t i = model_search(m->accounts, m->naccounts, sizeof *m->accounts, name, account_name_of,
+                      &found);
+    if (!found)
+        return;
+    account_free(m->accounts[i]);
+    memmove(&m->accounts[i], &m->accounts[i + 1], (m->naccounts - i - 1) * sizeof *m->accounts);
+    m->naccounts--;
+}
+
+void account_free_all(struct model *m)
+{
+    for (size_t i = 0; i < m->naccounts; i++)
+        account_free(m->accounts[i]);
+    free(m->accounts);
+    m->accounts = NULL;
+    m->naccounts = m->capaccounts = 0;
+    for (size_t i = 0; i < m->ntombstones; i++)
+        free(m->tombstones[i].name);
+    free(m->tombstones);
+    m->tombstones = NULL;
+    m->ntombstones = m->captombstones = 0;
+}
+
+bool account_tombstone_active(struct model *m, const char *name)
+{
+    bool found;
+    size_t i = model_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
+                      tombstone_name_of, &found);
+    if (!found)
+        return false;
+    unsigned long long expiry = m->cfg.tombstone_expiry_ms;
+    if (expiry == 0 || m->now_ms - m->tombstones[i].deleted_ms <= expiry)
+        return true;
+    free(m->tombstones[i].name);
+    memmove(&m->tombstones[i], &m->tombstones[i + 1],
+            (m->ntombstones - i - 1) * sizeof *m->tombstones);
+    m->ntombstones--;
+    return false;
+}
+
+void account_tombstone_add(struct model *m, const char *name)
+{
+    bool found;
+    size_t i = model_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
+                      tombstone_name_of, &found);
+    if (found) {
+        m->tombstones[i].deleted_ms = m->now_ms;
+        return;
+    }
+    model_grow((void **)&m->tombstones, &m->captombstones, m->ntombstones, sizeof *m->tombstones);
+    memmove(&m->tombstones[i + 1], &m->tombstones[i],
+            (m->ntombstones - i) * sizeof *m->tombstones);
+    m->ntombstones++;
+    m->tombstones[i].name = model_xstrdup(name);
+    m->tombstones[i].deleted_ms = m->now_ms;
+}

@@ -1,0 +1,52 @@
+/* account: persistent per-account state (SEMANTICS 0.3) and tombstones (T*).
+ *
+ * The account table of a model is sorted by (normalised) name. An account
+ * owns its password, roster, pending-in requests and offline store; all of
+ * it survives model_restart and goes with account_delete (G7 step 5).
+ * Tombstones are kept apart from account data (T1).
+ */
+#ifndef SESSIM_MODEL_ACCOUNT_H
+#define SESSIM_MODEL_ACCOUNT_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "roster.h"
+#include "stanza.h"
+
+struct model;
+
+/* A stored stanza with the time it was stored (offline messages O1,
+ * pending-in subscribe requests R14c). */
+struct account_stored {
+    char *key;               /* pending-in: requester's bare JID; offline: NULL */
+    struct stanza *stanza;
+    unsigned long long time_ms;
+};
+
+struct account {
+    char *name;
+    char *password;
+    struct roster roster;
+    struct account_stored *pending_in;   /* sorted by key */
+    size_t npending_in, cappending_in;
+    struct account_stored *offline;      /* arrival order */
+    size_t noffline, capoffline;
+};
+
+/* The account with that normalised name, or NULL. */
+struct account *account_find(const struct model *m, const char *name);
+/* Creates an account; NULL when the name exists. name must be normalised. */
+struct account *account_create(struct model *m, const char *name, const char *password);
+/* Erases the account and everything it owns (G7 step 5). */
+void account_delete(struct model *m, const char *name);
+/* Frees every account and tombstone (model_free). */
+void account_free_all(struct model *m);
+
+/* T2: true while a tombstone for name is active at the model's clock; an
+ * expired one is removed by the lookup. */
+bool account_tombstone_active(struct model *m, const char *name);
+/* T1: records a tombstone at the current time. */
+void account_tombstone_add(struct model *m, const char *name);
+
+#endif

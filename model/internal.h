@@ -1,0 +1,122 @@
+/* internal: the model's shared state, for model/ files only (never sim/).
+ *
+ * The server is a struct model holding:
+ * - conns: every connection ever opened, indexed by id - 1. A connection
+ *   keeps its output queue after its session is destroyed, so a client can
+ *   still read the stream error and close the server sent (S7, I15).
+ * - accounts (persistent, SEMANTICS 0.3): sorted by name, each with its
+ *   password, roster, pending-in requests and offline store; tombstones.
+ * - users (volatile): the host/user/resource table of I3, sorted by user
+ *   name, each entry listing its connected resources sorted by resource.
+ * Persistent state survives model_restart; conns, sessions and users don't.
+ *
+ * Sessions follow the reference server's structure (SEMANTICS 0.9):
+ * notopen, authenticated (type c2s_unauthed → c2s), username, host,
+ * resource, full_jid, priority, presence, interested, roster.
+ */
+#ifndef SESSIM_MODEL_INTERNAL_H
+#define SESSIM_MODEL_INTERNAL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "buf.h"
+#include "model.h"
+#include "prng.h"
+#include "roster.h"
+#include "stanza.h"
+#include "xmlstream.h"
+
+struct account;
+
+struct session {
+    struct model *m;
+    unsigned conn;
+    struct xmlstream *parser;
+    bool notopen;            /* no stream header since connect or the last restart */
+    bool header_sent;        /* server header written on this stream */
+    bool authenticated;      /* type c2s (after SASL success) */
+    char *first_to;          /* `to` of the first header (S2 restart check) */
+    char *username;          /* after SASL */
+    char *host;              /* after the first header */
+    char *resource;          /* after bind */
+    char *full_jid;          /* after bind */
+    int priority;
+    struct stanza *presence; /* last broadcast available presence, with delay (P6) */
+    bool interested;         /* roster requested (R2) */
+    struct roster *roster;   /* the account's roster, while bound (A9) */
+    char **directed;         /* P8: addresses that got directed presence, sorted */
+    size_t ndirected;
+    unsigned long long id_counter;
+    bool busy;               /* inside its own parser's callbacks: free later */
+    bool destroyed;          /* S9: inert, freed when no longer busy */
+};
+
+struct conn {
+    struct session *session; /* NULL once destroyed */
+    struct buf out;          /* bytes not yet drained by the client */
+    bool closed;
+};
+
+/* A host/user/resource table entry: the connected resources of one user. */
+struct user {
+    char *name;
+    struct session **res;    /* sorted by resource */
+    size_t nres, capres;
+};
+
+struct tombstone {
+    char *name;
+    unsigned long long deleted_ms;
+};
+
+struct model {
+    struct model_config cfg;
+    char *domain;
+    struct prng prng;
+    unsigned long long now_ms;
+    unsigned long hash_salt;
+
+    struct conn *conns;
+    size_t nconns, capconns;
+    size_t nsessions;        /* live sessions */
+
+    struct account **accounts;   /* sorted by name */
+    size_t naccounts, capaccounts;
+    struct tombstone *tombstones; /* sorted by name */
+    size_t ntombstones, captombstones;
+    struct user **users;         /* sorted by name */
+    size_t nusers, capusers;
+};
+
+/* Everything below is implemented in the file its prefix names. */
+
+/* model.c: tables */
+struct session *model_session(const struct model *m, unsigned conn);
+struct user *model_user_find(const struct model *m, const char *name);
+/* Enters a bound session into the table (A9) / removes it (S9). */
+void model_user_add(struct model *m, struct session *s);
+void model_user_remove(struct model *m, struct session *s);
+/* The session of user@domain/resource, or NULL. */
+struct session *model_resource_find(const struct model *m, const char *user,
+                                    const char *resource);
+/* Appends bytes to a connection's output. */
+void model_write(struct model *m, unsigned conn, const char *bytes, size_t len);
+/* Serializes a stanza onto a live session's stream; nothing for a
+ * destroyed one (I5). */
+void model_send(struct model *m, struct session *s, const struct stanza_node *el);
+/* Destroys a session (S9): out of the tables, P15, connection closed. */
+void model_session_destroy(struct model *m, struct session *s, const char *reason);
+/* Generates an id / resource from the PRNG into out (cap bytes). */
+void model_random_id(struct model *m, char *out, size_t len);
+void *model_xalloc(size_t n);
+/* Binary search by name in a sorted array of size-byte elements, the name
+ * of each read through get(). Returns the index, or the insertion point
+ * with *found false. */
+size_t model_search(const void *base, size_t n, size_t size, const char *name,
+                    const char *(*get)(const void *), bool *found);
+/* Makes room for one more element in a growable array. */
+void model_grow(void **base, size_t *cap, size_t n, size_t size);
+char *model_xstrdup(const char *s);
+
+#endif

@@ -1,0 +1,426 @@
+/* model: the byte-level server facade, tables and queries (see model.h and
+ * internal.h). */
+#include "model.h"
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "internal.h"
+#include "invariant.h"
+#include "jid.h"
+#include "presence.h"
+#include "session.h"
+
+void *model_xalloc(size_t n)
+{
+    void *p = malloc(n ? n : 1);
+    assert(p != NULL);
+    return p;
+}
+
+char *model_xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    char *p = model_xalloc(n);
+    memcpy(p, s, n);
+    return p;
+}
+
+size_t model_search(const void *base, size_t n, size_t size, const char *name,
+                    const char *(*get)(const void *), bool *found)
+{
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        int c = strcmp(get((const char *)base + mid * size), name);
+        if (c == 0) {
+            *found = true;
+            return mid;
+        }
+        if (c < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    *found = false;
+    return lo;
+}
+
+void model_grow(void **base, size_t *cap, size_t n, size_t size)
+{
+    if (n < *cap)
+        return;
+    *cap = *cap ? *cap * 2 : 8;
+    void *p = realloc(*base, *cap * size);
+    assert(p != NULL);
+    *base = p;
+}
+
+void model_config_default(struct model_config *c)
+{
+    memset(c, 0, sizeof *c);
+    c->domain = "localhost";
+    c->conflict = MODEL_CONFLICT_KICK_OLD;
+    c->offline = true;
+    c->registration = true;
+    c->tombstones = true;
+    c->tombstone_expiry_ms = 30 * MODEL_DAY_MS;
+    c->start_time_ms = 1747130400000ull;   /* 2025-05-13T10:00:00Z */
+}
+
+struct model *model_new(const struct model_config *c, unsigned long long seed)
+{
+    struct model *m = model_xalloc(sizeof *m);
+    memset(m, 0, sizeof *m);
+    m->cfg = *c;
+    m->domain = model_xstrdup(c->domain ? c->domain : "localhost");
+    m->cfg.domain = m->domain;
+    prng_seed(&m->prng, seed);
+    m->hash_salt = (unsigned long)prng_next(&m->prng);
+    m->now_ms = c->start_time_ms;
+    return m;
+}
+
+static void drop_all_sessions(struct model *m)
+{
+    for (size_t i = 0; i < m->nconns; i++) {
+        struct conn *c = &m->conns[i];
+        if (c->session != NULL)
+            session_free(c->session);
+        c->session = NULL;
+        c->closed = true;
+    }
+    m->nsessions = 0;
+    for (size_t i = 0; i < m->nusers; i++) {
+        free(m->users[i]->name);
+        free(m->users[i]->res);
+        free(m->users[i]);
+    }
+    m->nusers = 0;
+}
+
+void model_free(struct model *m)
+{
+    if (m == NULL)
+        return;
+    drop_all_sessions(m);
+    for (size_t i = 0; i < m->nconns; i++)
+        buf_free(&m->conns[i].out);
+    free(m->conns);
+    free(m->users);
+    account_free_all(m);
+    free(m->domain);
+    free(m);
+}
+
+bool model_account_create(struct model *m, const char *username, const char *password)
+{
+    size_t len = strlen(username);
+    char *norm = model_xalloc(len + 1);
+    bool ok = jid_local_prep(username, len, norm) == JID_E_OK &&
+              account_create(m, norm, password) != NULL;
+    free(norm);
+    return ok;
+}
+
+bool model_roster_preset(struct model *m, const char *username,
+                         const struct model_roster_item *item)
+{
+    struct account *a = account_find(m, username);
+    struct jid j;
+    if (a == NULL || jid_parse(&j, item->jid, strlen(item->jid)) != JID_E_OK)
+        return false;
+    bool ok = jid_is_bare(&j);
+    if (ok) {
+        struct roster_item *it = roster_ensure(&a->roster, j.str);
+        it->subscription = item->subscription;
+        it->ask = item->ask;
+        roster_item_set_meta(it, item->name, item->groups, item->ngroups);
+    }
+    jid_free(&j);
+    return ok;
+}
+
+/* ---- connections ---- */
+
+unsigned model_connect(struct model *m)
+{
+    model_grow((void **)&m->conns, &m->capconns, m->nconns, sizeof *m->conns);
+    struct conn *c = &m->conns[m->nconns++];
+    memset(c, 0, sizeof *c);
+    unsigned id = (unsigned)m->nconns;
+    c->session = session_new(m, id);
+    m->nsessions++;
+    return id;
+}
+
+static struct conn *conn_get(const struct model *m, unsigned conn)
+{
+    return conn >= 1 && conn <= m->nconns ? &m->conns[conn - 1] : NULL;
+}
+
+struct session *model_session(const struct model *m, unsigned conn)
+{
+    struct conn *c = conn_get(m, conn);
+    return c ? c->session : NULL;
+}
+
+void model_input(struct model *m, unsigned conn, const char *bytes, size_t len)
+{
+    struct session *s = model_session(m, conn);
+    if (s != NULL)
+        session_input(s, bytes, len);
+}
+
+void model_hangup(struct model *m, unsigned conn)
+{
+    struct session *s = model_session(m, conn);
+    if (s != NULL)
+        session_hangup(s);
+    struct conn *c = conn_get(m, conn);
+    if (c != NULL)
+        c->closed = true;
+}
+
+const char *model_output(const struct model *m, unsigned conn, size_t *len)
+{
+    struct conn *c = conn_get(m, conn);
+    *len = c ? c->out.len : 0;
+    return c && c->out.data ? c->out.data : "";
+}
+
+void model_output_consume(struct model *m, unsigned conn, size_t n)
+{
+    struct conn *c = conn_get(m, conn);
+    if (c != NULL)
+        buf_consume(&c->out, n);
+}
+
+bool model_closed(const struct model *m, unsigned conn)
+{
+    struct conn *c = conn_get(m, conn);
+    return c == NULL || c->closed;
+}
+
+void model_write(struct model *m, unsigned conn, const char *bytes, size_t len)
+{
+    struct conn *c = conn_get(m, conn);
+    assert(c != NULL && !c->closed);
+    buf_append(&c->out, bytes, len);
+}
+
+void model_send(struct model *m, struct session *s, const struct stanza_node *el)
+{
+    if (s->destroyed)
+        return;
+    struct conn *c = conn_get(m, s->conn);
+    stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
+}
+
+void model_random_id(struct model *m, char *out, size_t len)
+{
+    static const char alphabet[] =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+    for (size_t i = 0; i + 1 < len; i++)
+        out[i] = alphabet[prng_below(&m->prng, sizeof alphabet - 1)];
+    out[len - 1] = '\0';
+}
+
+void model_advance(struct model *m, unsigned long long ms)
+{
+    m->now_ms += ms;
+}
+
+unsigned long long model_now(const struct model *m)
+{
+    return m->now_ms;
+}
+
+void model_restart(struct model *m)
+{
+    drop_all_sessions(m);
+}
+
+/* ---- the host/user/resource table (I3) ---- */
+
+static const char *user_name_of(const void *p)
+{
+    return (*(struct user *const *)p)->name;
+}
+
+static const char *session_resource_of(const void *p)
+{
+    return (*(struct session *const *)p)->resource;
+}
+
+struct user *model_user_find(const struct model *m, const char *name)
+{
+    bool found;
+    size_t i = model_search(m->users, m->nusers, sizeof *m->users, name, user_name_of, &found);
+    return found ? m->users[i] : NULL;
+}
+
+struct session *model_resource_find(const struct model *m, const char *user,
+                                    const char *resource)
+{
+    struct user *u = model_user_find(m, user);
+    if (u == NULL)
+        return NULL;
+    bool found;
+    size_t i = model_search(u->res, u->nres, sizeof *u->res, resource, session_resource_of,
+                            &found);
+    return found ? u->res[i] : NULL;
+}
+
+void model_user_add(struct model *m, struct session *s)
+{
+    bool found;
+    size_t i = model_search(m->users, m->nusers, sizeof *m->users, s->username, user_name_of,
+                            &found);
+    if (!found) {
+        model_grow((void **)&m->users, &m->capusers, m->nusers, sizeof *m->users);
+        memmove(&m->users[i + 1], &m->users[i], (m->nusers - i) * sizeof *m->users);
+        m->nusers++;
+        struct user *u = model_xalloc(sizeof *u);
+        memset(u, 0, sizeof *u);
+        u->name = model_xstrdup(s->username);
+        m->users[i] = u;
+    }
+    struct user *u = m->users[i];
+    size_t k = model_search(u->res, u->nres, sizeof *u->res, s->resource, session_resource_of,
+                            &found);
+    assert(!found);
+    model_grow((void **)&u->res, &u->capres, u->nres, sizeof *u->res);
+    memmove(&u->res[k + 1], &u->res[k], (u->nres - k) * sizeof *u->res);
+    u->res[k] = s;
+    u->nres++;
+}
+
+void model_user_remove(struct model *m, struct session *s)
+{
+    bool found;
+    size_t i = model_search(m->users, m->nusers, sizeof *m->users, s->username, user_name_of,
+                            &found);
+    if (!found)
+        return;
+    struct user *u = m->users[i];
+    size_t k = model_search(u->res, u->nres, sizeof *u->res, s->resource, session_resource_of,
+                            &found);
+    if (!found || u->res[k] != s)
+        return;
+    memmove(&u->res[k], &u->res[k + 1], (u->nres - k - 1) * sizeof *u->res);
+    if (--u->nres > 0)
+        return;
+    free(u->name);
+    free(u->res);
+    free(u);
+    memmove(&m->users[i], &m->users[i + 1], (m->nusers - i - 1) * sizeof *m->users);
+    m->nusers--;
+}
+
+void model_session_destroy(struct model *m, struct session *s, const char *reason)
+{
+    if (s->destroyed)
+        return;
+    s->destroyed = true;
+    struct conn *c = conn_get(m, s->conn);
+    c->session = NULL;
+    c->closed = true;
+    m->nsessions--;
+    if (s->full_jid != NULL) {
+        model_user_remove(m, s);
+        presence_on_destroy(s, reason);
+    }
+    xmlstream_stop(s->parser);
+    if (!s->busy)
+        session_free(s);
+}
+
+/* ---- queries ---- */
+
+bool model_session_info(const struct model *m, unsigned conn, struct model_session_info *out)
+{
+    struct conn *c = conn_get(m, conn);
+    memset(out, 0, sizeof *out);
+    if (c == NULL)
+        return false;
+    const struct session *s = c->session;
+    if (s == NULL)
+        return true;
+    out->live = true;
+    out->authenticated = s->authenticated;
+    out->connected = s->full_jid != NULL;
+    out->available = s->presence != NULL;
+    out->interested = s->interested;
+    out->priority = s->priority;
+    out->username = s->username;
+    out->resource = s->resource;
+    out->full_jid = s->full_jid;
+    if (s->presence != NULL) {
+        const struct stanza_node *show = stanza_child(stanza_root(s->presence), STANZA_NS_CLIENT,
+                                                      "show");
+        out->show = show && show->children && show->children->kind == STANZA_TEXT
+                        ? show->children->text
+                        : NULL;
+    }
+    return true;
+}
+
+size_t model_session_count(const struct model *m)
+{
+    return m->nsessions;
+}
+
+const char *model_account_at(const struct model *m, size_t i)
+{
+    return i < m->naccounts ? m->accounts[i]->name : NULL;
+}
+
+bool model_account_exists(const struct model *m, const char *username)
+{
+    return account_find(m, username) != NULL;
+}
+
+const char *model_tombstone_at(const struct model *m, size_t i)
+{
+    /* only active ones (T2), without removing expired ones: a query */
+    size_t k = 0;
+    for (size_t t = 0; t < m->ntombstones; t++) {
+        unsigned long long exp = m->cfg.tombstone_expiry_ms;
+        if (exp != 0 && m->now_ms - m->tombstones[t].deleted_ms > exp)
+            continue;
+        if (k++ == i)
+            return m->tombstones[t].name;
+    }
+    return NULL;
+}
+
+size_t model_offline_count(const struct model *m, const char *username)
+{
+    const struct account *a = account_find(m, username);
+    return a ? a->noffline : 0;
+}
+
+bool model_roster_item(const struct model *m, const char *username, const char *contact,
+                       struct model_roster_item *out)
+{
+    const struct account *a = account_find(m, username);
+    const struct roster_item *it = a ? roster_find(&a->roster, contact) : NULL;
+    if (it == NULL)
+        return false;
+    out->jid = it->jid;
+    out->subscription = it->subscription;
+    out->ask = it->ask;
+    out->name = it->name;
+    out->groups = (const char *const *)it->groups;
+    out->ngroups = it->ngroups;
+    return true;
+}
+
+size_t model_memory_bytes(const struct model *m)
+{
+    return sizeof *m + m->capconns * sizeof *m->conns + m->capaccounts * sizeof *m->accounts +
+           m->capusers * sizeof *m->users;
+}

@@ -1,0 +1,321 @@
+/* presence: broadcast, directed and inbound presence (see presence.h). */
+#include "presence.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "internal.h"
+#include "jid.h"
+#include "route.h"
+#include "session.h"
+#include "xmpp.h"
+
+#define BARE_MAX 2100
+
+static bool type_is(const char *type, const char *want)
+{
+    return type != NULL && strcmp(type, want) == 0;
+}
+
+static bool subscribed_from(enum model_subscription sub)
+{
+    return sub == MODEL_SUB_FROM || sub == MODEL_SUB_BOTH;
+}
+
+static bool subscribed_to(enum model_subscription sub)
+{
+    return sub == MODEL_SUB_TO || sub == MODEL_SUB_BOTH;
+}
+
+/* P2: <priority> as an optional sign and digits, clamped; else 0. */
+static int parse_priority(const struct stanza_node *el)
+{
+    const struct stanza_node *p = stanza_child(el, STANZA_NS_CLIENT, "priority");
+    if (p == NULL || p->children == NULL || p->children->kind != STANZA_TEXT)
+        return 0;
+    const char *t = p->children->text;
+    bool neg = *t == '-';
+    if (*t == '-' || *t == '+')
+        t++;
+    if (*t == '\0')
+        return 0;
+    long v = 0;
+    for (; *t; t++) {
+        if (*t < '0' || *t > '9')
+            return 0;
+        if (v < 1000)
+            v = v * 10 + (*t - '0');
+    }
+    v = neg ? -v : v;
+    return v < -128 ? -128 : v > 127 ? 127 : (int)v;
+}
+
+/* P10-P12 at a local bare or full address. */
+static void deliver_local(struct model *m, const struct stanza_node *el, const struct jid *to,
+                          const char *to_attr)
+{
+    char local[BARE_MAX];
+    if (to->local_len >= sizeof local)
+        return;
+    memcpy(local, jid_local(to), to->local_len);
+    local[to->local_len] = '\0';
+    if (to->resource_len) {   /* P11 */
+        struct session *t = model_resource_find(m, local, jid_resource(to));
+        if (t != NULL)
+            route_deliver(t, el, to_attr);
+        return;
+    }
+    struct user *u = model_user_find(m, local);   /* P10 */
+    for (size_t i = 0; u && i < u->nres; i++)
+        if (u->res[i]->presence)
+            route_deliver(u->res[i], el, to_attr);
+}
+
+/* P12: a probe from `from` to local account `local`, answered when the
+ * account's roster has `from`'s bare JID with from/both. */
+static void answer_probe(struct model *m, const char *local, const char *from)
+{
+    struct account *a = account_find(m, local);
+    struct jid f;
+    if (a == NULL || from == NULL || jid_parse(&f, from, strlen(from)) != JID_E_OK)
+        return;
+    char bare[BARE_MAX];
+    size_t bl = jid_bare_len(&f) < sizeof bare ? jid_bare_len(&f) : sizeof bare - 1;
+    memcpy(bare, f.str, bl);
+    bare[bl] = '\0';
+    const struct roster_item *it = roster_find(&a->roster, bare);
+    if (it != NULL && subscribed_from(it->subscription)) {
+        struct user *u = model_user_find(m, local);
+        size_t sent = 0;
+        for (size_t i = 0; u && i < u->nres; i++) {
+            if (u->res[i]->presence == NULL)
+                continue;
+            presence_inbound(m, stanza_root(u->res[i]->presence), from, NULL);
+            sent++;
+        }
+        if (sent == 0) {
+            struct buf b = {0};
+            buf_puts(&b, local);
+            buf_putc(&b, '@');
+            buf_puts(&b, m->domain);
+            struct stanza *un = xmpp_presence("unavailable", buf_cstr(&b), from);
+            presence_inbound(m, stanza_root(un), from, NULL);
+            stanza_free(un);
+            buf_free(&b);
+        }
+    }
+    jid_free(&f);
+}
+
+/* P14: a probe to the host is answered with the host's available presence
+ * to the sender's bare JID; other presences to the host are dropped. */
+static void host_presence(struct model *m, const struct stanza_node *el, const char *type)
+{
+    const char *from = stanza_attr(el, "", "from");
+    struct jid f;
+    if (!type_is(type, "probe") || from == NULL || jid_parse(&f, from, strlen(from)) != JID_E_OK)
+        return;
+    char bare[BARE_MAX];
+    size_t bl = jid_bare_len(&f) < sizeof bare ? jid_bare_len(&f) : sizeof bare - 1;
+    memcpy(bare, f.str, bl);
+    bare[bl] = '\0';
+    jid_free(&f);
+    struct stanza *p = xmpp_presence(NULL, m->domain, bare);
+    presence_inbound(m, stanza_root(p), bare, NULL);
+    stanza_free(p);
+}
+
+void presence_inbound(struct model *m, const struct stanza_node *el, const char *to,
+                      struct session *sender)
+{
+    struct jid j;
+    if (jid_parse(&j, to, strlen(to)) != JID_E_OK)
+        return;
+    const char *type = stanza_attr(el, "", "type");
+    bool local_domain = j.domain_len == strlen(m->domain) &&
+                        memcmp(jid_domain(&j), m->domain, j.domain_len) == 0;
+    if (!local_domain) {   /* M11 */
+        if (sender != NULL && !route_is_reply(el))
+            route_error(sender, el, "cancel", "not-allowed",
+                        "Communication with remote domains is not enabled");
+    } else if (j.local_len == 0) {
+        host_presence(m, el, type);
+    } else if (type == NULL || type_is(type, "unavailable")) {
+        deliver_local(m, el, &j, to);
+    } else if (type_is(type, "probe")) {
+        char local[BARE_MAX];
+        if (j.local_len < sizeof local) {
+            memcpy(local, jid_local(&j), j.local_len);
+            local[j.local_len] = '\0';
+            answer_probe(m, local, stanza_attr(el, "", "from"));
+        }
+    }
+    jid_free(&j);
+}
+
+/* P4 step 2 and 3 (step 1, the reflection, is the caller's). */
+static void broadcast(struct session *x, const struct stanza_node *el)
+{
+    struct model *m = x->m;
+    struct user *u = model_user_find(m, x->username);
+    for (size_t i = 0; u && i < u->nres; i++)
+        if (u->res[i] != x && u->res[i]->presence)
+            route_deliver(u->res[i], el, u->res[i]->full_jid);
+    for (size_t i = 0; i < x->roster->nitems; i++) {
+        const struct roster_item *it = &x->roster->items[i];
+        if (subscribed_from(it->subscription))
+            presence_inbound(m, el, it->jid, x);
+    }
+}
+
+/* P7's flush: el to each address of the directed set, then empty it. */
+static void directed_flush(struct session *x, const struct stanza_node *el)
+{
+    char **set = x->directed;
+    size_t n = x->ndirected;
+    x->directed = NULL;
+    x->ndirected = 0;
+    for (size_t i = 0; i < n; i++) {
+        struct stanza *c = stanza_clone(el);
+        stanza_attr_set(c, stanza_root(c), "to", set[i]);
+        presence_inbound(x->m, stanza_root(c), set[i], x);
+        stanza_free(c);
+        free(set[i]);
+    }
+    free(set);
+}
+
+/* P5 steps 4-6 and 8 for an initial presence of x. */
+static void initial_presence(struct session *x)
+{
+    struct model *m = x->m;
+    for (size_t i = 0; i < x->roster->nitems; i++) {   /* step 4 */
+        const struct roster_item *it = &x->roster->items[i];
+        if (!subscribed_to(it->subscription))
+            continue;
+        struct stanza *probe = xmpp_presence("probe", x->full_jid, it->jid);
+        presence_inbound(m, stanza_root(probe), it->jid, x);
+        stanza_free(probe);
+    }
+    struct user *u = model_user_find(m, x->username);   /* step 5 */
+    for (size_t i = 0; u && i < u->nres; i++)
+        if (u->res[i] != x && u->res[i]->presence)
+            route_deliver(x, stanza_root(u->res[i]->presence), x->full_jid);
+    struct account *a = account_find(m, x->username);   /* step 6 (R20) */
+    for (size_t i = 0; a && i < a->npending_in; i++)
+        model_send(m, x, stanza_root(a->pending_in[i].stanza));
+    if (x->priority >= 0)   /* step 8 (O3, O4) */
+        route_offline_flush(x);
+}
+
+/* P4-P7: a broadcast presence (no `to`, or own bare JID). */
+static void broadcast_presence(struct session *x, struct stanza *st)
+{
+    struct model *m = x->m;
+    struct stanza_node *el = stanza_root(st);
+    const char *type = stanza_attr(el, "", "type");
+    stanza_attr_set(st, el, "to", NULL);
+    if (type != NULL && !type_is(type, "unavailable")) {   /* P3 */
+        route_error(x, el, "modify", "bad-request", "Invalid presence type");
+        return;
+    }
+    model_send(m, x, el);   /* P4 step 1 */
+    broadcast(x, el);
+    if (type != NULL) {   /* P7 */
+        stanza_free(x->presence);
+        x->presence = NULL;
+        x->priority = 0;
+        directed_flush(x, el);
+        return;
+    }
+    bool initial = x->presence == NULL;
+    x->priority = parse_priority(el);
+    stanza_free(x->presence);   /* P6 */
+    x->presence = stanza_clone(el);
+    xmpp_add_delay(x->presence, stanza_root(x->presence), m->domain, m->now_ms);
+    if (initial)
+        initial_presence(x);
+}
+
+static int directed_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* P8: directed available adds the exact `to` unless it is a from/both
+ * contact; unavailable or error removes it. */
+static void directed_track(struct session *x, const char *to, const char *type,
+                           const struct jid *j)
+{
+    char bare[BARE_MAX];
+    size_t bl = jid_bare_len(j) < sizeof bare ? jid_bare_len(j) : sizeof bare - 1;
+    memcpy(bare, j->str, bl);
+    bare[bl] = '\0';
+    const struct roster_item *it = roster_find(x->roster, bare);
+    if (it != NULL && subscribed_from(it->subscription))
+        return;
+    char **hit = x->ndirected ? bsearch(&to, x->directed, x->ndirected, sizeof *x->directed,
+                                        directed_cmp)
+                              : NULL;
+    if (type == NULL && hit == NULL) {
+        char **grown = realloc(x->directed, (x->ndirected + 1) * sizeof *x->directed);
+        if (grown == NULL)
+            abort();
+        x->directed = grown;
+        x->directed[x->ndirected++] = model_xstrdup(to);
+        qsort(x->directed, x->ndirected, sizeof *x->directed, directed_cmp);
+    } else if (type != NULL && hit != NULL) {
+        free(*hit);
+        size_t i = (size_t)(hit - x->directed);
+        memmove(hit, hit + 1, (x->ndirected - i - 1) * sizeof *x->directed);
+        x->ndirected--;
+    }
+}
+
+void presence_from_session(struct session *x, struct stanza *st)
+{
+    struct stanza_node *el = stanza_root(st);
+    const char *to = stanza_attr(el, "", "to");
+    const char *type = stanza_attr(el, "", "type");
+    struct jid j = {0};
+    if (to != NULL)
+        jid_parse(&j, to, strlen(to));   /* validated by route */
+    bool own_bare = to != NULL && j.resource_len == 0 && j.local_len > 0 &&
+                    strncmp(x->full_jid, j.str, j.str ? strlen(j.str) : 0) == 0 &&
+                    x->full_jid[strlen(j.str)] == '/';
+    if (to == NULL || own_bare) {
+        broadcast_presence(x, st);
+    } else if (type == NULL || type_is(type, "unavailable") || type_is(type, "error")) {
+        if (!type_is(type, "error") || stanza_child_count(el) > 0)
+            presence_inbound(x->m, el, to, x);   /* P8 */
+        directed_track(x, to, type, &j);
+    } else if (type_is(type, "probe")) {
+        presence_inbound(x->m, el, to, x);
+    } else if (!type_is(type, "subscribe") && !type_is(type, "subscribed") &&
+               !type_is(type, "unsubscribe") && !type_is(type, "unsubscribed")) {
+        route_error(x, el, "modify", "bad-request", "Invalid presence type");   /* P9 */
+    }
+    /* subscription types: R9-R21 (roster and subscription rules) */
+    jid_free(&j);
+}
+
+void presence_on_destroy(struct session *x, const char *reason)
+{
+    if (x->presence == NULL && x->ndirected == 0)
+        return;
+    struct stanza *st = xmpp_presence("unavailable", x->full_jid, NULL);
+    if (reason != NULL) {
+        struct buf b = {0};
+        buf_puts(&b, "Disconnected: ");
+        buf_puts(&b, reason);
+        xmpp_add_status(st, stanza_root(st), buf_cstr(&b));
+        buf_free(&b);
+    }
+    if (x->presence != NULL)   /* P15: P4 steps 2-3, no reflection */
+        broadcast(x, stanza_root(st));
+    stanza_free(x->presence);
+    x->presence = NULL;
+    directed_flush(x, stanza_root(st));
+    stanza_free(st);
+}

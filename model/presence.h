@@ -1,0 +1,28 @@
+/* presence: broadcast, directed and inbound presence (SEMANTICS P1-P17).
+ *
+ * Broadcast presence from a connected resource is reflected, sent to the
+ * account's other available resources and to `from`/`both` contacts (P4);
+ * initial presence adds probes, the other resources' presences, pending-in
+ * replays and offline delivery (P5, O3); unavailable flushes the directed
+ * set (P7). A destroyed available resource broadcasts unavailable on its
+ * own behalf (P15), so that no contact keeps a ghost (I7).
+ * Subscription-type presence (R9-R21) is handled with the roster rules.
+ */
+#ifndef SESSIM_MODEL_PRESENCE_H
+#define SESSIM_MODEL_PRESENCE_H
+
+#include "stanza.h"
+
+struct model;
+struct session;
+
+/* A presence from connected resource s, `from` already stamped. */
+void presence_from_session(struct session *s, struct stanza *st);
+/* P15: s (connected) is being destroyed; reason NULL for none (S10). */
+void presence_on_destroy(struct session *s, const char *reason);
+/* P10-P14: delivers presence el (with `from`) to the local address `to`;
+ * sender is the originating session for error replies (may be NULL). */
+void presence_inbound(struct model *m, const struct stanza_node *el, const char *to,
+                      struct session *sender);
+
+#endif

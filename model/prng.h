@@ -1,0 +1,23 @@
+/* prng: the model's only source of randomness, a seeded splitmix64.
+ *
+ * Pure and explicit: the state lives in the struct the caller passes, so a
+ * run is a function of its seed (STYLE §2). Used for stream ids, generated
+ * resources and roster-push ids, and by the explorer.
+ */
+#ifndef SESSIM_MODEL_PRNG_H
+#define SESSIM_MODEL_PRNG_H
+
+#include <stdint.h>
+
+struct prng {
+    uint64_t state;
+};
+
+/* Seeds the generator. */
+void prng_seed(struct prng *p, uint64_t seed);
+/* The next 64 random bits. */
+uint64_t prng_next(struct prng *p);
+/* A uniform value in [0, n) (n > 0). */
+uint64_t prng_below(struct prng *p, uint64_t n);
+
+#endif

@@ -1,0 +1,34 @@
+/* route: stanzas from a connected resource (SEMANTICS M1-M15, O1-O3).
+ *
+ * Stamps `from` (M1), validates `to`, drops empty errors (M3) and routes:
+ * presence to presence.h, messages to full/bare JIDs with the top-resource
+ * selection and the offline store (M5-M11, O1), iqs to self, to the host,
+ * to full and bare JIDs (M2, M12-M15). Local delivery never goes through a
+ * network: a delivered stanza is serialized onto each recipient's stream.
+ */
+#ifndef SESSIM_MODEL_ROUTE_H
+#define SESSIM_MODEL_ROUTE_H
+
+#include <stdbool.h>
+
+#include "stanza.h"
+
+struct model;
+struct session;
+
+/* A message/presence/iq from a connected resource; st stays the caller's
+ * (it may be modified). */
+void route_from_session(struct session *s, struct stanza *st);
+/* G1-G5: jabber:iq:register on an unauthenticated stream. */
+void route_register_unauthenticated(struct session *s, const struct stanza_node *iq);
+/* Sends a copy of el to session s with `to` replaced (NULL: removed). */
+void route_deliver(struct session *s, const struct stanza_node *el, const char *to);
+/* Sends a generated error reply for el to session s (M4). */
+void route_error(struct session *s, const struct stanza_node *el, const char *type,
+                 const char *condition, const char *text);
+/* O3: delivers and empties the account's offline store to s. */
+void route_offline_flush(struct session *s);
+/* True when the stanza is of type error or an iq result (never answered). */
+bool route_is_reply(const struct stanza_node *el);
+
+#endif

@@ -1,0 +1,138 @@
+/* sasl: PLAIN authentication (see sasl.h). */
+#include "sasl.h"
+
+#include <string.h>
+#include <stdlib.h>
+
+#include "account.h"
+#include "internal.h"
+#include "jid.h"
+#include "session.h"
+#include "xmpp.h"
+
+static int b64_value(char c)
+{
+    if (c >= 'A' && c <= 'Z') return c - 'A';
+    if (c >= 'a' && c <= 'z') return c - 'a' + 26;
+    if (c >= '0' && c <= '9') return c - '0' + 52;
+    if (c == '+') return 62;
+    if (c == '/') return 63;
+    return -1;
+}
+
+bool sasl_base64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len)
+{
+    if (len % 4 != 0)
+        return false;
+    size_t n = 0;
+    for (size_t i = 0; i < len; i += 4) {
+        int v[4];
+        size_t pad = 0;
+        for (size_t k = 0; k < 4; k++) {
+            char c = in[i + k];
+            bool last = i + 4 == len;
+            if (c == '=' && last && k >= 2 && (k == 3 || in[i + 3] == '=')) {
+                v[k] = 0;
+                pad++;
+                continue;
+            }
+            if (pad > 0 || (v[k] = b64_value(c)) < 0)
+                return false;
+        }
+        unsigned triple = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 |
+                          (unsigned)v[3];
+        out[n++] = (unsigned char)(triple >> 16);
+        if (pad < 2)
+            out[n++] = (unsigned char)(triple >> 8);
+        if (pad < 1)
+            out[n++] = (unsigned char)triple;
+    }
+    out[n] = '\0';
+    *out_len = n;
+    return true;
+}
+
+static void sasl_reply(struct session *s, const char *name, const char *condition,
+                       const char *text)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *r = stanza_element_add(st, NULL, XMPP_NS_SASL, name);
+    if (condition != NULL)
+        stanza_element_add(st, r, XMPP_NS_SASL, condition);
+    if (text != NULL) {
+        struct stanza_node *t = stanza_element_add(st, r, XMPP_NS_SASL, "text");
+        stanza_text_add(st, t, text, strlen(text));
+    }
+    model_send(s->m, s, r);
+    stanza_free(st);
+}
+
+/* A2, A3: checks the decoded `authzid NUL authcid NUL password`. Returns
+ * the failure condition, or NULL with the normalised username in user. */
+static const char *plain_check(struct session *s, const unsigned char *msg, size_t len,
+                               char *user, const char **text)
+{
+    const unsigned char *nul1 = memchr(msg, 0, len);
+    const unsigned char *nul2 = nul1 ? memchr(nul1 + 1, 0, len - (size_t)(nul1 + 1 - msg)) : NULL;
+    *text = NULL;
+    if (nul2 == NULL || memchr(nul2 + 1, 0, len - (size_t)(nul2 + 1 - msg)) != NULL)
+        return "malformed-request";
+    const char *authcid = (const char *)nul1 + 1;
+    size_t authcid_len = (size_t)(nul2 - nul1 - 1);
+    const char *password = (const char *)nul2 + 1;
+    if (password[0] == '\0' || jid_local_prep(authcid, authcid_len, user) != JID_E_OK) {
+        *text = "Invalid username or password.";
+        return "malformed-request";
+    }
+    struct account *a = account_find(s->m, user);
+    if (a == NULL || strcmp(a->password, password) != 0) {
+        *text = "Unable to authorize you with the authentication credentials you've sent.";
+        return "not-authorized";
+    }
+    return NULL;
+}
+
+static void plain_auth(struct session *s, const struct stanza_node *el)
+{
+    struct buf payload = {0};
+    const char *b64 = stanza_text(el, &payload);
+    size_t len = strlen(b64);
+    unsigned char *msg = model_xalloc(len + 1);
+    char *user = model_xalloc(len + 1);
+    size_t msg_len;
+    const char *cond, *text = NULL;
+    if (len == 0 || strcmp(b64, "=") == 0)
+        cond = "malformed-request";
+    else if (!sasl_base64_decode(b64, len, msg, &msg_len))
+        cond = "incorrect-encoding";
+    else
+        cond = plain_check(s, msg, msg_len, user, &text);
+    if (cond != NULL) {
+        sasl_reply(s, "failure", cond, text);
+    } else {
+        s->authenticated = true;   /* A5 */
+        s->username = model_xstrdup(user);
+        sasl_reply(s, "success", NULL, NULL);
+        session_restart_stream(s);
+    }
+    free(msg);
+    free(user);
+    buf_free(&payload);
+}
+
+void sasl_handle(struct session *s, const struct stanza_node *el)
+{
+    if (strcmp(el->name, "auth") == 0) {
+        const char *mech = stanza_attr(el, "", "mechanism");
+        if (mech == NULL || strcmp(mech, "PLAIN") != 0)
+            sasl_reply(s, "failure", "invalid-mechanism", NULL);   /* A1 */
+        else
+            plain_auth(s, el);
+    } else if (strcmp(el->name, "response") == 0) {
+        sasl_reply(s, "failure", "not-authorized", "Out of order SASL element");   /* A4 */
+    } else if (strcmp(el->name, "abort") == 0) {
+        sasl_reply(s, "failure", "aborted", NULL);
+    } else {
+        session_close(s, "unsupported-stanza-type", NULL, NULL, NULL);
+    }
+}

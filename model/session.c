@@ -1,0 +1,381 @@
+/* session: stream lifecycle, dispatch by state, bind (see session.h). */
+#include "session.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "internal.h"
+#include "jid.h"
+#include "route.h"
+#include "sasl.h"
+#include "xmpp.h"
+
+#define GENERATED_RESOURCE_LEN 12
+
+static void on_open(void *ctx, const struct xmlstream_header *h);
+static void on_stanza(void *ctx, struct stanza *st);
+static void on_closed(void *ctx);
+static void on_error(void *ctx, enum xmlstream_error e);
+
+static const struct xmlstream_callbacks session_callbacks = {on_open, on_stanza, on_closed,
+                                                             on_error};
+
+struct session *session_new(struct model *m, unsigned conn)
+{
+    struct session *s = model_xalloc(sizeof *s);
+    memset(s, 0, sizeof *s);
+    s->m = m;
+    s->conn = conn;
+    s->notopen = true;
+    struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max};
+    s->parser = xmlstream_new(&session_callbacks, s, &lim, m->hash_salt);
+    return s;
+}
+
+void session_free(struct session *s)
+{
+    xmlstream_free(s->parser);
+    free(s->first_to);
+    free(s->username);
+    free(s->host);
+    free(s->resource);
+    free(s->full_jid);
+    stanza_free(s->presence);
+    for (size_t i = 0; i < s->ndirected; i++)
+        free(s->directed[i]);
+    free(s->directed);
+    free(s);
+}
+
+void session_input(struct session *s, const char *bytes, size_t len)
+{
+    s->busy = true;
+    xmlstream_feed(s->parser, bytes, len);
+    s->busy = false;
+    if (s->destroyed)
+        session_free(s);
+}
+
+void session_hangup(struct session *s)
+{
+    model_session_destroy(s->m, s, NULL);
+}
+
+void session_next_id(struct session *s, char *out, size_t cap)
+{
+    char rnd[9];
+    model_random_id(s->m, rnd, sizeof rnd);
+    struct buf b = {0};
+    buf_puts(&b, rnd);
+    buf_putc(&b, '-');
+    buf_put_u64(&b, ++s->id_counter);
+    size_t n = b.len < cap - 1 ? b.len : cap - 1;
+    memcpy(out, b.data, n);
+    out[n] = '\0';
+    buf_free(&b);
+}
+
+void session_bare_jid(const struct session *s, char *out, size_t cap)
+{
+    struct buf b = {0};
+    buf_puts(&b, s->username ? s->username : "");
+    buf_putc(&b, '@');
+    buf_puts(&b, s->host ? s->host : s->m->domain);
+    size_t n = b.len < cap - 1 ? b.len : cap - 1;
+    memcpy(out, b.data, n);
+    out[n] = '\0';
+    buf_free(&b);
+}
+
+/* S4: the server's stream header. */
+static void send_header(struct session *s, bool version)
+{
+    struct model *m = s->m;
+    char id[17];
+    model_random_id(m, id, sizeof id);
+    struct buf b = {0};
+    buf_puts(&b, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                 "xmlns:stream='http://etherx.jabber.org/streams' id='");
+    buf_puts(&b, id);
+    buf_puts(&b, "' from='");
+    stanza_escape_attr(m->domain, strlen(m->domain), &b);
+    buf_puts(&b, version ? "' version='1.0' xml:lang='en'>" : "' xml:lang='en'>");
+    model_write(m, s->conn, b.data, b.len);
+    buf_free(&b);
+    s->header_sent = true;
+}
+
+/* S5: features by state. */
+static void send_features(struct session *s)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *f = stanza_element_add(st, NULL, STANZA_NS_STREAM, "features");
+    if (!s->authenticated) {
+        struct stanza_node *mechs = stanza_element_add(st, f, XMPP_NS_SASL, "mechanisms");
+        struct stanza_node *plain = stanza_element_add(st, mechs, XMPP_NS_SASL, "mechanism");
+        stanza_text_add(st, plain, "PLAIN", 5);
+        if (s->m->cfg.registration)
+            stanza_element_add(st, f, "http://jabber.org/features/iq-register", "register");
+    } else {
+        struct stanza_node *bind = stanza_element_add(st, f, XMPP_NS_BIND, "bind");
+        stanza_element_add(st, bind, XMPP_NS_BIND, "required");
+        struct stanza_node *sess = stanza_element_add(st, f, XMPP_NS_SESSION, "session");
+        stanza_element_add(st, sess, XMPP_NS_SESSION, "optional");
+        stanza_element_add(st, f, "urn:xmpp:features:rosterver", "ver");
+        stanza_element_add(st, f, "urn:xmpp:features:pre-approval", "sub");
+    }
+    model_send(s->m, s, f);
+    stanza_free(st);
+}
+
+void session_close(struct session *s, const char *condition, const char *text,
+                   const char *extra_ns, const char *extra_name)
+{
+    if (s->destroyed)
+        return;
+    if (!s->header_sent)
+        send_header(s, true);
+    if (condition != NULL) {
+        struct stanza *st = stanza_new();
+        struct stanza_node *e = stanza_element_add(st, NULL, STANZA_NS_STREAM, "error");
+        stanza_element_add(st, e, XMPP_NS_STREAMS, condition);
+        if (text != NULL) {
+            struct stanza_node *t = stanza_element_add(st, e, XMPP_NS_STREAMS, "text");
+            stanza_text_add(st, t, text, strlen(text));
+        }
+        if (extra_name != NULL)
+            stanza_element_add(st, e, extra_ns, extra_name);
+        model_send(s->m, s, e);
+        stanza_free(st);
+    }
+    model_write(s->m, s->conn, "</stream:stream>", 16);
+    model_session_destroy(s->m, s, text ? text : condition);
+}
+
+void session_restart_stream(struct session *s)
+{
+    s->notopen = true;
+    s->header_sent = false;
+    xmlstream_restart(s->parser);
+}
+
+/* S2: the checks on a stream header, in order; NULL when accepted. */
+static const char *header_problem(struct session *s, const struct xmlstream_header *h,
+                                  const char **text)
+{
+    *text = NULL;
+    if (strcmp(h->content_ns, STANZA_NS_CLIENT) != 0)
+        return "invalid-namespace";
+    if (h->to == NULL) {
+        *text = "A 'to' attribute is required on stream headers";
+        return "improper-addressing";
+    }
+    struct jid j;
+    if (jid_parse(&j, h->to, strlen(h->to)) != JID_E_OK || j.local_len || j.resource_len) {
+        jid_free(&j);
+        *text = "A valid 'to' attribute is required on stream headers";
+        return "improper-addressing";
+    }
+    bool same = s->first_to == NULL || strcmp(s->first_to, j.str) == 0;
+    bool served = strcmp(j.str, s->m->domain) == 0;
+    if (s->first_to == NULL)
+        s->first_to = model_xstrdup(j.str);
+    jid_free(&j);
+    if (!same) {
+        *text = "The 'to' attribute must remain the same across stream restarts";
+        return "not-authorized";
+    }
+    if (!served)
+        return "host-unknown";
+    return NULL;
+}
+
+static void on_open(void *ctx, const struct xmlstream_header *h)
+{
+    struct session *s = ctx;
+    const char *text;
+    const char *problem = header_problem(s, h, &text);
+    bool version = h->version != NULL && strtod(h->version, NULL) > 0;
+    if (problem != NULL) {
+        if (strcmp(problem, "host-unknown") == 0) {
+            struct buf b = {0};
+            buf_puts(&b, "This server does not serve ");
+            buf_puts(&b, h->to);
+            session_close(s, problem, buf_cstr(&b), NULL, NULL);
+            buf_free(&b);
+        } else {
+            session_close(s, problem, text, NULL, NULL);
+        }
+        return;
+    }
+    s->notopen = false;
+    if (s->host == NULL)
+        s->host = model_xstrdup(s->m->domain);
+    send_header(s, version);
+    send_features(s);
+}
+
+static void on_closed(void *ctx)
+{
+    struct session *s = ctx;
+    /* S8: reply with our close, destroy at once, no reason */
+    if (!s->header_sent)
+        send_header(s, true);
+    model_write(s->m, s->conn, "</stream:stream>", 16);
+    model_session_destroy(s->m, s, NULL);
+}
+
+static void on_error(void *ctx, enum xmlstream_error e)
+{
+    struct session *s = ctx;
+    switch (e) {   /* S3 */
+    case XMLSTREAM_E_STREAM_NAMESPACE:
+        session_close(s, "invalid-namespace", NULL, NULL, NULL);
+        return;
+    case XMLSTREAM_E_TOO_BIG:
+        session_close(s, "policy-violation", "XML stanza is too big", XMPP_NS_ERRORS,
+                      "stanza-too-big");
+        return;
+    case XMLSTREAM_E_TOO_DEEP:
+        session_close(s, "policy-violation", NULL, NULL, NULL);
+        return;
+    case XMLSTREAM_E_NONE:
+    case XMLSTREAM_E_MALFORMED:
+    case XMLSTREAM_E_DTD:
+    case XMLSTREAM_E_COMMENT:
+    case XMLSTREAM_E_PI:
+    case XMLSTREAM_E_ENTITY:
+    case XMLSTREAM_E_UNDECLARED_PREFIX:
+        session_close(s, "not-well-formed", NULL, NULL, NULL);
+        return;
+    }
+}
+
+static void reply(struct session *s, struct stanza *st)
+{
+    model_send(s->m, s, stanza_root(st));
+    stanza_free(st);
+}
+
+/* A7: a free server-generated resource for the account. */
+static void generate_resource(struct session *s, char *out, size_t cap)
+{
+    do
+        model_random_id(s->m, out, cap);
+    while (model_resource_find(s->m, s->username, out) != NULL);
+}
+
+static void bind_result(struct session *s, const char *id)
+{
+    struct stanza *st = xmpp_iq_result(id, NULL, NULL);
+    struct stanza_node *b = stanza_element_add(st, stanza_root(st), XMPP_NS_BIND, "bind");
+    struct stanza_node *j = stanza_element_add(st, b, XMPP_NS_BIND, "jid");
+    stanza_text_add(st, j, s->full_jid, strlen(s->full_jid));
+    reply(s, st);
+}
+
+/* A9: enter the bound state. */
+static void bind_to(struct session *s, const char *resource, const char *id)
+{
+    struct account *a = account_find(s->m, s->username);
+    struct buf full = {0};
+    buf_puts(&full, s->username);
+    buf_putc(&full, '@');
+    buf_puts(&full, s->host);
+    buf_putc(&full, '/');
+    buf_puts(&full, resource);
+    s->resource = model_xstrdup(resource);
+    s->full_jid = model_xstrdup(buf_cstr(&full));
+    buf_free(&full);
+    s->roster = &a->roster;
+    s->priority = 0;
+    model_user_add(s->m, s);
+    bind_result(s, id);
+}
+
+/* A7, A8, X1-X4 */
+static void bind(struct session *s, const struct stanza_node *iq)
+{
+    const char *id = stanza_attr(iq, "", "id");
+    if (!s->authenticated) {
+        reply(s, xmpp_error_reply(iq, "auth", "not-authorized",
+                                  "Cannot bind resource before authentication"));
+        return;
+    }
+    const struct stanza_node *b = stanza_child(iq, XMPP_NS_BIND, "bind");
+    const struct stanza_node *r = stanza_child(b, XMPP_NS_BIND, "resource");
+    const char *type = stanza_attr(iq, "", "type");
+    struct buf text = {0};
+    const char *want = r && strcmp(type, "set") == 0 ? stanza_text(r, &text) : "";
+    char *res = model_xalloc(strlen(want) + GENERATED_RESOURCE_LEN + 2);
+    if (want[0] == '\0' || jid_resource_prep(want, strlen(want), res) != JID_E_OK)
+        generate_resource(s, res, GENERATED_RESOURCE_LEN + 1);
+    buf_free(&text);
+    struct session *old = model_resource_find(s->m, s->username, res);
+    if (old != NULL) {
+        switch (s->m->cfg.conflict) {
+        case MODEL_CONFLICT_KICK_OLD:   /* X2 */
+            session_close(old, "conflict", "Replaced by new connection", NULL, NULL);
+            break;
+        case MODEL_CONFLICT_REJECT_NEW: /* X3 */
+            reply(s, xmpp_error_reply(iq, "cancel", "conflict", "Resource already exists"));
+            free(res);
+            return;
+        case MODEL_CONFLICT_RANDOM:     /* X4 */
+            generate_resource(s, res, GENERATED_RESOURCE_LEN + 1);
+            break;
+        }
+    }
+    bind_to(s, res, id);
+    free(res);
+}
+
+static bool is_error_or_result(const struct stanza_node *el)
+{
+    const char *type = stanza_attr(el, "", "type");
+    return type && (strcmp(type, "error") == 0 ||
+                    (strcmp(el->name, "iq") == 0 && strcmp(type, "result") == 0));
+}
+
+/* A8, A10, A11, G1: stanzas before a resource is bound. */
+static void unbound_stanza(struct session *s, const struct stanza_node *el)
+{
+    bool iq = strcmp(el->name, "iq") == 0;
+    const char *type = stanza_attr(el, "", "type");
+    bool get_set = type && (strcmp(type, "get") == 0 || strcmp(type, "set") == 0);
+    if (iq && get_set && stanza_child(el, XMPP_NS_BIND, "bind")) {
+        bind(s, el);
+        return;
+    }
+    if (iq && s->authenticated && type && strcmp(type, "set") == 0 &&
+        stanza_child(el, XMPP_NS_SESSION, "session")) {
+        reply(s, xmpp_iq_result(stanza_attr(el, "", "id"), NULL, NULL));   /* A10 */
+        return;
+    }
+    if (iq && get_set && !s->authenticated && stanza_child(el, XMPP_NS_REGISTER, "query")) {
+        route_register_unauthenticated(s, el);   /* G1-G5 */
+        return;
+    }
+    if (is_error_or_result(el))
+        return;
+    reply(s, xmpp_error_reply(el, "cancel", "service-unavailable", NULL));
+}
+
+static void on_stanza(void *ctx, struct stanza *st)
+{
+    struct session *s = ctx;
+    const struct stanza_node *el = stanza_root(st);
+    bool client = strcmp(el->ns, STANZA_NS_CLIENT) == 0 &&
+                  (strcmp(el->name, "message") == 0 || strcmp(el->name, "presence") == 0 ||
+                   strcmp(el->name, "iq") == 0);
+    if (strcmp(el->ns, XMPP_NS_SASL) == 0 && !s->authenticated)
+        sasl_handle(s, el);
+    else if (!client)
+        session_close(s, "unsupported-stanza-type", NULL, NULL, NULL);   /* S6, A6 */
+    else if (s->full_jid != NULL)
+        route_from_session(s, st);
+    else
+        unbound_stanza(s, el);
+    stanza_free(st);
+}

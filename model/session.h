@@ -1,0 +1,42 @@
+/* session: one client connection's session (SEMANTICS S*, A7-A11, X*).
+ *
+ * A session owns its stream parser and walks the states of SEMANTICS 0.1:
+ * unauthenticated → authenticated (SASL, see sasl.h) → connected resource
+ * (bind) → destroyed. It answers the stream header (S2, S4, S5), turns
+ * parser errors into stream errors (S3), dispatches top-level elements by
+ * state (S6, A11) and closes streams (S7, S8) and destroys sessions (S9)
+ * through one path, so that P15's unavailable broadcast always runs.
+ */
+#ifndef SESSIM_MODEL_SESSION_H
+#define SESSIM_MODEL_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "stanza.h"
+
+struct model;
+struct session;
+
+/* A session for a new connection (S1): nothing is sent. */
+struct session *session_new(struct model *m, unsigned conn);
+/* Client bytes. */
+void session_input(struct session *s, const char *bytes, size_t len);
+/* Lost connection: destroy with no reason (S9, S10). */
+void session_hangup(struct session *s);
+/* S7: server header if not yet sent, the stream error (condition NULL:
+ * none) with its optional text and extra child (ns/name, NULL: none), then
+ * the closing tag; the session is destroyed with reason text, else the
+ * condition (S10). */
+void session_close(struct session *s, const char *condition, const char *text,
+                   const char *extra_ns, const char *extra_name);
+/* Frees a session without any traffic (restart, model_free). */
+void session_free(struct session *s);
+/* After SASL success: reset the stream (A5). */
+void session_restart_stream(struct session *s);
+/* The next server-generated id for this session ("s1-..."). */
+void session_next_id(struct session *s, char *out, size_t cap);
+/* Bare JID of a bound or authenticated session, into out. */
+void session_bare_jid(const struct session *s, char *out, size_t cap);
+
+#endif

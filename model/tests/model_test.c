@@ -1,0 +1,174 @@
+/* model: the byte-level facade end to end (stream, SASL, bind, presence,
+ * conflicts, close and drop), reading raw output bytes. */
+#include <check.h>
+#include <string.h>
+
+#include "invariant.h"
+#include "model.h"
+#include "suites.h"
+
+#define HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
+            "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+/* base64("\0romeo\0password") */
+#define AUTH_ROMEO "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>" \
+                   "AHJvbWVvAHBhc3N3b3Jk</auth>"
+
+static struct model *new_model(enum model_conflict conflict)
+{
+    struct model_config c;
+    model_config_default(&c);
+    c.conflict = conflict;
+    struct model *m = model_new(&c, 1);
+    ck_assert(model_account_create(m, "romeo", "password"));
+    ck_assert(!model_account_create(m, "Romeo", "x"));   /* normalised, taken */
+    ck_assert(model_account_create(m, "juliet", "password"));
+    return m;
+}
+
+static void send(struct model *m, unsigned c, const char *s)
+{
+    model_input(m, c, s, strlen(s));
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+}
+
+/* Drains conn's output into a static buffer. */
+static const char *drain(struct model *m, unsigned c)
+{
+    static char out[65536];
+    size_t len;
+    const char *o = model_output(m, c, &len);
+    ck_assert_uint_lt(len, sizeof out);
+    memcpy(out, o, len);
+    out[len] = '\0';
+    model_output_consume(m, c, len);
+    return out;
+}
+
+static unsigned login(struct model *m, const char *resource)
+{
+    unsigned c = model_connect(m);
+    send(m, c, HDR AUTH_ROMEO HDR);
+    const char *o = drain(m, c);
+    ck_assert_ptr_nonnull(strstr(o, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"));
+    ck_assert_ptr_nonnull(strstr(o, "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"));
+    char bind[256] = "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                     "<resource>";
+    strcat(bind, resource);
+    strcat(bind, "</resource></bind></iq>");
+    send(m, c, bind);
+    return c;
+}
+
+START_TEST(test_model_login_bind_presence_close)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    ck_assert_str_eq(drain(m, c), "<iq type='result' id='b'><bind xmlns='urn:ietf:params:xml:"
+                                  "ns:xmpp-bind'><jid>romeo@localhost/orchard</jid></bind></iq>");
+    struct model_session_info info;
+    ck_assert(model_session_info(m, c, &info));
+    ck_assert(info.connected && !info.available && !info.interested);
+    send(m, c, "<presence><priority>300</priority><show>away</show></presence>");
+    ck_assert_str_eq(drain(m, c), "<presence from='romeo@localhost/orchard'><priority>300"
+                                  "</priority><show>away</show></presence>");
+    model_session_info(m, c, &info);
+    ck_assert(info.available);
+    ck_assert_int_eq(info.priority, 127);
+    ck_assert_str_eq(info.show, "away");
+    send(m, c, "</stream:stream>");
+    ck_assert_str_eq(drain(m, c), "</stream:stream>");
+    ck_assert(model_closed(m, c));
+    ck_assert_uint_eq(model_session_count(m), 0);
+    model_free(m);
+}
+END_TEST
+
+START_TEST(test_model_kick_old_tells_other_resources)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned a = login(m, "orchard"), b = login(m, "balcony");
+    send(m, a, "<presence/>");
+    send(m, b, "<presence/>");
+    drain(m, a);
+    drain(m, b);
+    unsigned a2 = login(m, "orchard");
+    ck_assert(model_closed(m, a));
+    ck_assert_str_eq(drain(m, a), "<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-"
+                                  "streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>"
+                                  "Replaced by new connection</text></stream:error>"
+                                  "</stream:stream>");
+    ck_assert_str_eq(drain(m, b), "<presence type='unavailable' from='romeo@localhost/orchard' "
+                                  "to='romeo@localhost/balcony'><status>Disconnected: Replaced by "
+                                  "new connection</status></presence>");
+    ck_assert_ptr_nonnull(strstr(drain(m, a2), "<jid>romeo@localhost/orchard</jid>"));
+    model_hangup(m, b);
+    ck_assert_uint_eq(model_session_count(m), 1);
+    model_free(m);
+}
+END_TEST
+
+START_TEST(test_model_reject_new_and_random)
+{
+    struct model *m = new_model(MODEL_CONFLICT_REJECT_NEW);
+    unsigned a = login(m, "orchard");
+    drain(m, a);
+    unsigned b = login(m, "orchard");
+    ck_assert_ptr_nonnull(strstr(drain(m, b), "<conflict xmlns='urn:ietf:params:xml:ns:xmpp-"
+                                              "stanzas'/><text xmlns='urn:ietf:params:xml:ns:"
+                                              "xmpp-stanzas'>Resource already exists</text>"));
+    ck_assert(!model_closed(m, a));
+    model_free(m);
+    m = new_model(MODEL_CONFLICT_RANDOM);
+    a = login(m, "orchard");
+    drain(m, a);
+    b = login(m, "orchard");
+    const char *o = drain(m, b);
+    ck_assert_ptr_nonnull(strstr(o, "<jid>romeo@localhost/"));
+    ck_assert_ptr_null(strstr(o, "/orchard</jid>"));
+    model_free(m);
+}
+END_TEST
+
+START_TEST(test_model_stream_errors)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = model_connect(m);
+    send(m, c, "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/"
+               "streams' to='example.net' version='1.0'>");
+    const char *o = drain(m, c);
+    ck_assert_ptr_nonnull(strstr(o, "<host-unknown xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+                                    "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>This server "
+                                    "does not serve example.net</text>"));
+    ck_assert(model_closed(m, c));
+    c = model_connect(m);
+    send(m, c, HDR "<!-- no -->");
+    ck_assert_ptr_nonnull(strstr(drain(m, c), "<not-well-formed "));
+    c = model_connect(m);
+    send(m, c, HDR "<foo/>");
+    ck_assert_ptr_nonnull(strstr(drain(m, c), "<unsupported-stanza-type "));
+    c = model_connect(m);
+    send(m, c, HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                   "AHJvbWVvAHdyb25n</auth>");
+    ck_assert_ptr_nonnull(strstr(drain(m, c), "<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+                                              "<not-authorized/><text>Unable to authorize"));
+    ck_assert(!model_closed(m, c));
+    model_restart(m);
+    ck_assert(model_closed(m, c));
+    ck_assert_uint_eq(model_session_count(m), 0);
+    ck_assert_str_eq(model_account_at(m, 0), "juliet");
+    model_free(m);
+}
+END_TEST
+
+Suite *model_suite(void)
+{
+    Suite *s = suite_create("model");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_model_login_bind_presence_close);
+    tcase_add_test(tc, test_model_kick_old_tells_other_resources);
+    tcase_add_test(tc, test_model_reject_new_and_random);
+    tcase_add_test(tc, test_model_stream_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}

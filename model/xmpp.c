@@ -1,0 +1,117 @@
+/* xmpp: stanza builders (see xmpp.h). */
+#include "xmpp.h"
+
+#include <string.h>
+
+#include "internal.h"
+
+struct stanza *xmpp_error_reply(const struct stanza_node *orig, const char *type,
+                                const char *condition, const char *text)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *r = stanza_element_add(st, NULL, orig->ns, orig->name);
+    const char *id = stanza_attr(orig, "", "id");
+    const char *to = stanza_attr(orig, "", "to");
+    const char *from = stanza_attr(orig, "", "from");
+    stanza_attr_add(st, r, "", "type", "error");
+    if (id)
+        stanza_attr_add(st, r, "", "id", id);
+    if (to)
+        stanza_attr_add(st, r, "", "from", to);
+    if (from)
+        stanza_attr_add(st, r, "", "to", from);
+    struct stanza_node *e = stanza_element_add(st, r, orig->ns, "error");
+    stanza_attr_add(st, e, "", "type", type);
+    stanza_element_add(st, e, XMPP_NS_STANZAS, condition);
+    if (text) {
+        struct stanza_node *t = stanza_element_add(st, e, XMPP_NS_STANZAS, "text");
+        stanza_text_add(st, t, text, strlen(text));
+    }
+    return st;
+}
+
+struct stanza *xmpp_iq_result(const char *id, const char *to, const char *from)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *r = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
+    stanza_attr_add(st, r, "", "type", "result");
+    if (id)
+        stanza_attr_add(st, r, "", "id", id);
+    if (from)
+        stanza_attr_add(st, r, "", "from", from);
+    if (to)
+        stanza_attr_add(st, r, "", "to", to);
+    return st;
+}
+
+struct stanza *xmpp_presence(const char *type, const char *from, const char *to)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *p = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "presence");
+    if (type)
+        stanza_attr_add(st, p, "", "type", type);
+    if (from)
+        stanza_attr_add(st, p, "", "from", from);
+    if (to)
+        stanza_attr_add(st, p, "", "to", to);
+    return st;
+}
+
+void xmpp_add_status(struct stanza *st, struct stanza_node *el, const char *text)
+{
+    struct stanza_node *s = stanza_element_add(st, el, STANZA_NS_CLIENT, "status");
+    stanza_text_add(st, s, text, strlen(text));
+}
+
+/* Civil date from days since 1970-01-01 (Howard Hinnant's algorithm). */
+static void civil(long long z, int *y, unsigned *mo, unsigned *d)
+{
+    z += 719468;
+    long long era = (z >= 0 ? z : z - 146096) / 146097;
+    unsigned doe = (unsigned)(z - era * 146097);
+    unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    unsigned mp = (5 * doy + 2) / 153;
+    *d = doy - (153 * mp + 2) / 5 + 1;
+    *mo = mp < 10 ? mp + 3 : mp - 9;
+    *y = (int)(yoe + era * 400 + (*mo <= 2));
+}
+
+static void put2(char *p, unsigned v)
+{
+    p[0] = (char)('0' + v / 10 % 10);
+    p[1] = (char)('0' + v % 10);
+}
+
+void xmpp_stamp(unsigned long long ms, char out[21])
+{
+    unsigned long long secs = ms / 1000;
+    int y;
+    unsigned mo, d;
+    civil((long long)(secs / 86400), &y, &mo, &d);
+    unsigned sod = (unsigned)(secs % 86400);
+    put2(out, (unsigned)y / 100);
+    put2(out + 2, (unsigned)y % 100);
+    out[4] = '-';
+    put2(out + 5, mo);
+    out[7] = '-';
+    put2(out + 8, d);
+    out[10] = 'T';
+    put2(out + 11, sod / 3600);
+    out[13] = ':';
+    put2(out + 14, sod / 60 % 60);
+    out[16] = ':';
+    put2(out + 17, sod % 60);
+    out[19] = 'Z';
+    out[20] = '\0';
+}
+
+void xmpp_add_delay(struct stanza *st, struct stanza_node *el, const char *from,
+                    unsigned long long ms)
+{
+    char stamp[21];
+    xmpp_stamp(ms, stamp);
+    struct stanza_node *d = stanza_element_add(st, el, XMPP_NS_DELAY, "delay");
+    stanza_attr_add(st, d, "", "from", from);
+    stanza_attr_add(st, d, "", "stamp", stamp);
+}
