@@ -9,7 +9,8 @@
     X(stanza_suite)     \
     X(xmlstream_suite)  \
     X(jid_suite)        \
-    X(model_suite)
+    X(model_suite)      \
+    X(invariant_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 MODEL_SUITES(DECLARE_SUITE)

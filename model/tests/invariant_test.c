@@ -1,0 +1,237 @@
+/* invariant: each rule catches a state crafted to break it. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "internal.h"
+#include "invariant.h"
+#include "suites.h"
+
+#define HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
+            "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+
+static void feed(struct model *m, unsigned c, const char *s)
+{
+    model_input(m, c, s, strlen(s));
+}
+
+/* romeo/orchard bound and available; conn 2 open but unauthenticated. */
+static struct model *healthy(void)
+{
+    struct model_config cfg;
+    model_config_default(&cfg);
+    struct model *m = model_new(&cfg, 7);
+    model_account_create(m, "romeo", "password");
+    unsigned c = model_connect(m);
+    feed(m, c, HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                   "AHJvbWVvAHBhc3N3b3Jk</auth>" HDR
+                   "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                   "<resource>orchard</resource></bind></iq><presence/>");
+    unsigned u = model_connect(m);
+    feed(m, u, HDR);
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    return m;
+}
+
+struct corruption {
+    const char *rule;
+    void (*apply)(struct model *m, struct session *bound, struct session *unauth);
+    void (*undo)(struct model *m, struct session *bound, struct session *unauth);
+};
+
+static struct stanza *saved_presence;
+static char *saved_str;
+static void *saved_ptr;
+static int saved_int;
+
+static void unauth_username(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    u->username = model_xstrdup("ghost");
+}
+static void unauth_username_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    free(u->username);
+    u->username = NULL;
+}
+static void unauth_available(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    u->presence = stanza_new();
+}
+static void unauth_available_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    stanza_free(u->presence);
+    u->presence = NULL;
+}
+static void unauth_interested(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    u->interested = true;
+}
+static void unauth_interested_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    u->interested = false;
+}
+static void roster_unset(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    saved_ptr = b->roster;
+    b->roster = NULL;
+}
+static void roster_unset_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->roster = saved_ptr;
+}
+static void wrong_full_jid(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    saved_str = b->full_jid;
+    b->full_jid = model_xstrdup("romeo@localhost/balcony");
+}
+static void wrong_full_jid_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    free(b->full_jid);
+    b->full_jid = saved_str;
+}
+static void out_of_table(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    model_user_remove(m, b);
+}
+static void out_of_table_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    model_user_add(m, b);
+}
+static void priority_range(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    saved_int = b->priority;
+    b->priority = 300;
+}
+static void priority_range_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->priority = saved_int;
+}
+static void priority_unavailable(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    saved_presence = b->presence;
+    b->presence = NULL;
+    b->priority = 5;
+}
+static void priority_unavailable_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->presence = saved_presence;
+    b->priority = 0;
+}
+static void destroyed_attached(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    u->destroyed = true;
+}
+static void destroyed_attached_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    u->destroyed = false;
+}
+static void closed_live(struct model *m, struct session *b, struct session *u)
+{
+    (void)b;
+    m->conns[u->conn - 1].closed = true;
+}
+static void closed_live_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)b;
+    m->conns[u->conn - 1].closed = false;
+}
+static void self_item(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    roster_ensure(b->roster, "romeo@localhost");
+    (void)m;
+}
+static void self_item_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    roster_remove(b->roster, "romeo@localhost");
+}
+static void ask_with_to(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    struct roster_item *it = roster_ensure(b->roster, "juliet@localhost");
+    it->subscription = MODEL_SUB_TO;
+    it->ask = true;
+}
+static void ask_with_to_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    roster_remove(b->roster, "juliet@localhost");
+}
+static void tombstoned_account(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    account_tombstone_add(m, "romeo");
+}
+static void tombstoned_account_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    free(m->tombstones[0].name);
+    m->ntombstones = 0;
+}
+
+static const struct corruption corruptions[] = {
+    {"I1", unauth_username, unauth_username_undo},
+    {"I4", unauth_available, unauth_available_undo},
+    {"I4", unauth_interested, unauth_interested_undo},
+    {"I1", roster_unset, roster_unset_undo},
+    {"I2", wrong_full_jid, wrong_full_jid_undo},
+    {"I3", out_of_table, out_of_table_undo},
+    {"I6", priority_range, priority_range_undo},
+    {"I6", priority_unavailable, priority_unavailable_undo},
+    {"I5", destroyed_attached, destroyed_attached_undo},
+    {"I5", closed_live, closed_live_undo},
+    {"I9", self_item, self_item_undo},
+    {"I9", ask_with_to, ask_with_to_undo},
+    {"I14", tombstoned_account, tombstoned_account_undo},
+};
+
+START_TEST(test_invariant_catches_each_corruption)
+{
+    const struct corruption *c = &corruptions[_i];
+    struct model *m = healthy();
+    struct session *b = model_session(m, 1), *u = model_session(m, 2);
+    c->apply(m, b, u);
+    struct invariant_violation v[8];
+    size_t n = invariant_check(m, v, 8);
+    ck_assert_uint_ge(n, 1);
+    bool found = false;
+    for (size_t i = 0; i < n && i < 8; i++)
+        found = found || strcmp(v[i].rule, c->rule) == 0;
+    ck_assert_msg(found, "expected %s, first violation %s: %s", c->rule, v[0].rule, v[0].message);
+    ck_assert_uint_ge(v[0].nconns + strlen(v[0].message), 1);
+    c->undo(m, b, u);
+    ck_assert_uint_eq(invariant_check(m, v, 8), 0);
+    model_free(m);
+}
+END_TEST
+
+Suite *invariant_suite(void)
+{
+    Suite *s = suite_create("invariant");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, test_invariant_catches_each_corruption, 0,
+                        (int)(sizeof corruptions / sizeof corruptions[0]));
+    suite_add_tcase(s, tc);
+    return s;
+}
