@@ -48,6 +48,7 @@ struct session {
     char **directed;         /* P8: addresses that got directed presence, sorted */
     size_t ndirected;
     unsigned long long id_counter;
+    unsigned long long connected_ms; /* S12 */
     bool busy;               /* inside its own parser's callbacks: free later */
     bool destroyed;          /* S9: inert, freed when no longer busy */
 };

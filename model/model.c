@@ -231,6 +231,12 @@ void model_random_id(struct model *m, char *out, size_t len)
 void model_advance(struct model *m, unsigned long long ms)
 {
     m->now_ms += ms;
+    /* S12: unauthenticated sessions time out after c2s_timeout */
+    for (size_t i = 0; i < m->nconns; i++) {
+        struct session *s = m->conns[i].session;
+        if (s != NULL && !s->authenticated && m->now_ms - s->connected_ms >= MODEL_C2S_TIMEOUT_MS)
+            session_close(s, "connection-timeout", NULL, NULL, NULL);
+    }
 }
 
 unsigned long long model_now(const struct model *m)

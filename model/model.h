@@ -20,6 +20,8 @@
 #include <stddef.h>
 
 #define MODEL_DAY_MS (24ull * 60 * 60 * 1000)
+/* S12: unauthenticated sessions are closed this long after connecting. */
+#define MODEL_C2S_TIMEOUT_MS (300ull * 1000)
 
 /* X1-X4: what binding a resource that another session of the account holds
  * does. */

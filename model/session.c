@@ -28,6 +28,7 @@ struct session *session_new(struct model *m, unsigned conn)
     s->m = m;
     s->conn = conn;
     s->notopen = true;
+    s->connected_ms = m->now_ms;
     struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max};
     s->parser = xmlstream_new(&session_callbacks, s, &lim, m->hash_salt);
     return s;
