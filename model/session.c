@@ -363,6 +363,29 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
     reply(s, xmpp_error_reply(el, "cancel", "service-unavailable", NULL));
 }
 
+/* S13: the client's own stream error: close without one of ours, with
+ * the reason "CONDITION (TEXT)". */
+static void client_stream_error(struct session *s, const struct stanza_node *el)
+{
+    struct buf reason = {0}, text = {0};
+    const struct stanza_node *cond = NULL;
+    for (const struct stanza_node *c = el->children; c && !cond; c = c->next)
+        if (c->kind == STANZA_ELEMENT && strcmp(c->ns, XMPP_NS_STREAMS) == 0 &&
+            strcmp(c->name, "text") != 0)
+            cond = c;
+    const struct stanza_node *t = stanza_child(el, XMPP_NS_STREAMS, "text");
+    buf_puts(&reason, cond ? cond->name : "undefined-condition");
+    if (t != NULL) {
+        buf_puts(&reason, " (");
+        buf_puts(&reason, stanza_text(t, &text));
+        buf_putc(&reason, ')');
+    }
+    model_write(s->m, s->conn, "</stream:stream>", 16);
+    model_session_destroy(s->m, s, buf_cstr(&reason));
+    buf_free(&reason);
+    buf_free(&text);
+}
+
 static void on_stanza(void *ctx, struct stanza *st)
 {
     struct session *s = ctx;
@@ -372,6 +395,8 @@ static void on_stanza(void *ctx, struct stanza *st)
                    strcmp(el->name, "iq") == 0);
     if (strcmp(el->ns, XMPP_NS_SASL) == 0 && !s->authenticated)
         sasl_handle(s, el);
+    else if (strcmp(el->ns, STANZA_NS_STREAM) == 0 && strcmp(el->name, "error") == 0)
+        client_stream_error(s, el);
     else if (!client)
         session_close(s, "unsupported-stanza-type", NULL, NULL, NULL);   /* S6, A6 */
     else if (s->full_jid != NULL)
