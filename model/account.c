@@ -61,16 +61,20 @@ static void account_free(struct account *a)
     free(a);
 }
 
-void account_delete(struct model *m, const char *name)
+void account_detach(struct model *m, struct account *a)
 {
     bool found;
-    size_t i = model_search(m->accounts, m->naccounts, sizeof *m->accounts, name, account_name_of,
-                      &found);
-    if (!found)
+    size_t i = model_search(m->accounts, m->naccounts, sizeof *m->accounts, a->name,
+                            account_name_of, &found);
+    if (!found || m->accounts[i] != a)
         return;
-    account_free(m->accounts[i]);
     memmove(&m->accounts[i], &m->accounts[i + 1], (m->naccounts - i - 1) * sizeof *m->accounts);
     m->naccounts--;
+}
+
+void account_destroy(struct account *a)
+{
+    account_free(a);
 }
 
 void account_free_all(struct model *m)

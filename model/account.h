@@ -2,7 +2,7 @@
  *
  * The account table of a model is sorted by (normalised) name. An account
  * owns its password, roster, pending-in requests and offline store; all of
- * it survives model_restart and goes with account_delete (G7 step 5).
+ * it survives model_restart and goes with account_destroy (G7 step 5).
  * Tombstones are kept apart from account data (T1).
  */
 #ifndef SESSIM_MODEL_ACCOUNT_H
@@ -38,8 +38,11 @@ struct account {
 struct account *account_find(const struct model *m, const char *name);
 /* Creates an account; NULL when the name exists. name must be normalised. */
 struct account *account_create(struct model *m, const char *name, const char *password);
-/* Erases the account and everything it owns (G7 step 5). */
-void account_delete(struct model *m, const char *name);
+/* Takes the account out of the table (G7 step 1): lookups fail, the
+ * struct stays valid until account_destroy. */
+void account_detach(struct model *m, struct account *a);
+/* Erases a detached account and everything it owns (G7 step 5). */
+void account_destroy(struct account *a);
 /* Frees every account and tombstone (model_free). */
 void account_free_all(struct model *m);
 

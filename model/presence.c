@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "contacts.h"
 #include "internal.h"
 #include "jid.h"
 #include "route.h"
@@ -85,7 +86,9 @@ static void answer_probe(struct model *m, const char *local, const char *from)
     memcpy(bare, f.str, bl);
     bare[bl] = '\0';
     const struct roster_item *it = roster_find(&a->roster, bare);
-    if (it != NULL && subscribed_from(it->subscription)) {
+    if (it == NULL || !subscribed_from(it->subscription)) {
+        contacts_probe_refused(m, a, bare);   /* P13 */
+    } else {
         struct user *u = model_user_find(m, local);
         size_t sent = 0;
         for (size_t i = 0; u && i < u->nres; i++) {
@@ -126,6 +129,33 @@ static void host_presence(struct model *m, const struct stanza_node *el, const c
     stanza_free(p);
 }
 
+/* T4: the bare JID of a deleted account under an active tombstone. */
+static bool tombstoned(struct model *m, const struct jid *j)
+{
+    char local[BARE_MAX];
+    if (!m->cfg.tombstones || j->local_len >= sizeof local)
+        return false;
+    memcpy(local, jid_local(j), j->local_len);
+    local[j->local_len] = '\0';
+    return account_find(m, local) == NULL && account_tombstone_active(m, local);
+}
+
+/* T4: answered to the sending session directly (not routed): the gone
+ * error, then unsubscribed for a probe, unsubscribe otherwise. */
+static void tombstone_reply(struct model *m, const struct stanza_node *el, const char *type,
+                            struct session *sender)
+{
+    if (sender == NULL)
+        return;
+    struct stanza *err = xmpp_error_reply(el, "cancel", "gone", "User deleted");
+    model_send(m, sender, stanza_root(err));
+    struct stanza *follow = xmpp_presence(type_is(type, "probe") ? "unsubscribed" : "unsubscribe",
+                                          stanza_attr(el, "", "to"), stanza_attr(el, "", "from"));
+    model_send(m, sender, stanza_root(follow));
+    stanza_free(err);
+    stanza_free(follow);
+}
+
 void presence_inbound(struct model *m, const struct stanza_node *el, const char *to,
                       struct session *sender)
 {
@@ -141,6 +171,10 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
                         "Communication with remote domains is not enabled");
     } else if (j.local_len == 0) {
         host_presence(m, el, type);
+    } else if (j.resource_len == 0 && (type == NULL || type_is(type, "unavailable") ||
+                                       type_is(type, "probe")) &&
+               tombstoned(m, &j)) {
+        tombstone_reply(m, el, type, sender);
     } else if (type == NULL || type_is(type, "unavailable")) {
         deliver_local(m, el, &j, to);
     } else if (type_is(type, "probe")) {
@@ -202,9 +236,7 @@ static void initial_presence(struct session *x)
     for (size_t i = 0; u && i < u->nres; i++)
         if (u->res[i] != x && u->res[i]->presence)
             route_deliver(x, stanza_root(u->res[i]->presence), x->full_jid);
-    struct account *a = account_find(m, x->username);   /* step 6 (R20) */
-    for (size_t i = 0; a && i < a->npending_in; i++)
-        model_send(m, x, stanza_root(a->pending_in[i].stanza));
+    contacts_initial_presence(x);   /* steps 6 and 7 */
     if (x->priority >= 0)   /* step 8 (O3, O4) */
         route_offline_flush(x);
 }
@@ -273,6 +305,29 @@ static void directed_track(struct session *x, const char *to, const char *type,
     }
 }
 
+/* R9 (to another JID, rewritten to bare JIDs) and P17 (to an own full
+ * JID: processed as inbound from U to U). */
+static void subscription_presence(struct session *x, const struct stanza_node *el,
+                                  const char *type, const struct jid *to)
+{
+    char bare[BARE_MAX];
+    size_t bl = jid_bare_len(to) < sizeof bare ? jid_bare_len(to) : sizeof bare - 1;
+    memcpy(bare, to->str, bl);
+    bare[bl] = '\0';
+    bool own = strncmp(x->full_jid, bare, bl) == 0 && x->full_jid[bl] == '/';
+    if (to->local_len == 0)
+        return;   /* to the host: P14 handles probes only */
+    if (!own) {
+        contacts_outbound(x, type, el, bare);
+        return;
+    }
+    struct stanza *c = stanza_clone(el);
+    stanza_attr_set(c, stanza_root(c), "from", bare);
+    stanza_attr_set(c, stanza_root(c), "to", bare);
+    contacts_inbound(x->m, x->username, bare, type, stanza_root(c));
+    stanza_free(c);
+}
+
 void presence_from_session(struct session *x, struct stanza *st)
 {
     struct stanza_node *el = stanza_root(st);
@@ -292,11 +347,12 @@ void presence_from_session(struct session *x, struct stanza *st)
         directed_track(x, to, type, &j);
     } else if (type_is(type, "probe")) {
         presence_inbound(x->m, el, to, x);
-    } else if (!type_is(type, "subscribe") && !type_is(type, "subscribed") &&
-               !type_is(type, "unsubscribe") && !type_is(type, "unsubscribed")) {
+    } else if (type_is(type, "subscribe") || type_is(type, "subscribed") ||
+               type_is(type, "unsubscribe") || type_is(type, "unsubscribed")) {
+        subscription_presence(x, el, type, &j);
+    } else {
         route_error(x, el, "modify", "bad-request", "Invalid presence type");   /* P9 */
     }
-    /* subscription types: R9-R21 (roster and subscription rules) */
     jid_free(&j);
 }
 

@@ -5,9 +5,11 @@
 #include <string.h>
 
 #include "account.h"
+#include "contacts.h"
 #include "internal.h"
 #include "jid.h"
 #include "presence.h"
+#include "registration.h"
 #include "session.h"
 #include "xmpp.h"
 
@@ -141,133 +143,6 @@ static void route_message(struct session *s, const struct stanza_node *el, const
     }
 }
 
-/* R2, R3: roster get. */
-static void roster_get(struct session *s, const struct stanza_node *iq)
-{
-    const struct stanza_node *q = stanza_child(iq, XMPP_NS_ROSTER, "query");
-    const char *ver = stanza_attr(q, "", "ver");
-    unsigned long long reported = roster_reported_version(s->roster);
-    s->interested = true;
-    struct stanza *st = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
-    char *end;
-    if (ver == NULL || ver[0] == '\0' || strtoull(ver, &end, 10) != reported || *end != '\0') {
-        struct stanza_node *rq = stanza_element_add(st, stanza_root(st), XMPP_NS_ROSTER, "query");
-        struct buf v = {0};
-        buf_put_u64(&v, reported);
-        stanza_attr_add(st, rq, "", "ver", buf_cstr(&v));
-        buf_free(&v);
-        for (size_t i = 0; i < s->roster->nitems; i++)
-            roster_item_to_xml(&s->roster->items[i], st, rq);
-    }
-    model_send(s->m, s, stanza_root(st));
-    stanza_free(st);
-}
-
-/* R7: the item (or a removal) to every interested resource of the account. */
-static void roster_push(struct model *m, const char *user, const struct roster *r,
-                        const struct roster_item *it, const char *removed_jid)
-{
-    struct user *u = model_user_find(m, user);
-    for (size_t i = 0; u && i < u->nres; i++) {
-        struct session *t = u->res[i];
-        if (!t->interested)
-            continue;
-        char id[32];
-        session_next_id(t, id, sizeof id);
-        struct stanza *st = stanza_new();
-        struct stanza_node *iq = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
-        stanza_attr_add(st, iq, "", "type", "set");
-        stanza_attr_add(st, iq, "", "id", id);
-        struct stanza_node *q = stanza_element_add(st, iq, XMPP_NS_ROSTER, "query");
-        struct buf v = {0};
-        buf_put_u64(&v, roster_reported_version(r));
-        stanza_attr_add(st, q, "", "ver", buf_cstr(&v));
-        buf_free(&v);
-        if (it != NULL) {
-            roster_item_to_xml(it, st, q);
-        } else {
-            struct stanza_node *item = stanza_element_add(st, q, XMPP_NS_ROSTER, "item");
-            stanza_attr_add(st, item, "", "jid", removed_jid);
-            stanza_attr_add(st, item, "", "subscription", "remove");
-        }
-        model_send(m, t, iq);
-        stanza_free(st);
-    }
-}
-
-/* R4: the one item of a roster set and its normalised bare JID; NULL
- * after answering the error. */
-static const struct stanza_node *roster_set_item(struct session *s, const struct stanza_node *iq,
-                                                 struct jid *j)
-{
-    const struct stanza_node *q = stanza_child(iq, XMPP_NS_ROSTER, "query");
-    const struct stanza_node *item = stanza_child(q, XMPP_NS_ROSTER, "item");
-    const char *jid = item ? stanza_attr(item, "", "jid") : NULL;
-    if (item == NULL || stanza_child_count(q) != 1 || jid == NULL ||
-        jid_parse(j, jid, strlen(jid)) != JID_E_OK || j->resource_len) {
-        jid_free(j);
-        route_error(s, iq, "modify", "bad-request", NULL);
-        return NULL;
-    }
-    size_t bl = jid_bare_len(j);
-    if (strncmp(s->full_jid, j->str, bl) == 0 && s->full_jid[bl] == '/') {
-        jid_free(j);
-        route_error(s, iq, "cancel", "not-allowed", NULL);
-        return NULL;
-    }
-    return item;
-}
-
-/* R5 (add/update) and R6 (remove). The R17 notifications to the contact
- * on removal belong to the subscription rules. */
-static void roster_set(struct session *s, const struct stanza_node *iq)
-{
-    struct jid j;
-    const struct stanza_node *item = roster_set_item(s, iq, &j);
-    if (item == NULL)
-        return;
-    struct roster *r = s->roster;
-    const char *sub = stanza_attr(item, "", "subscription");
-    if (sub != NULL && strcmp(sub, "remove") == 0) {
-        if (!roster_remove(r, j.str)) {
-            route_error(s, iq, "modify", "item-not-found", NULL);
-        } else {
-            r->version++;
-            struct stanza *res = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
-            model_send(s->m, s, stanza_root(res));
-            stanza_free(res);
-            roster_push(s->m, s->username, r, NULL, j.str);
-        }
-        jid_free(&j);
-        return;
-    }
-    size_t ngroups = 0;
-    for (const struct stanza_node *g = stanza_child(item, XMPP_NS_ROSTER, "group"); g;
-         g = stanza_child_next(g, XMPP_NS_ROSTER, "group"))
-        ngroups++;
-    const char **groups = model_xalloc((ngroups + 1) * sizeof *groups);
-    struct buf *texts = model_xalloc((ngroups + 1) * sizeof *texts);
-    size_t k = 0;
-    for (const struct stanza_node *g = stanza_child(item, XMPP_NS_ROSTER, "group"); g;
-         g = stanza_child_next(g, XMPP_NS_ROSTER, "group"), k++) {
-        memset(&texts[k], 0, sizeof texts[k]);
-        groups[k] = stanza_text(g, &texts[k]);
-    }
-    struct roster_item *it = roster_ensure(r, j.str);
-    roster_item_set_meta(it, stanza_attr(item, "", "name"), groups, ngroups);
-    it->approved = false;   /* R5/R19 quirk: a roster set drops the pre-approval */
-    r->version++;
-    for (k = 0; k < ngroups; k++)
-        buf_free(&texts[k]);
-    free(texts);
-    free(groups);
-    struct stanza *res = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
-    model_send(s->m, s, stanza_root(res));
-    stanza_free(res);
-    roster_push(s->m, s->username, r, roster_find(r, j.str), NULL);
-    jid_free(&j);
-}
-
 static bool payload_is(const struct stanza_node *iq, const char *ns, const char *name)
 {
     const struct stanza_node *c = stanza_child(iq, NULL, NULL);
@@ -283,10 +158,11 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
     if (route_is_reply(iq))
         return;
     if (!host && payload_is(iq, XMPP_NS_ROSTER, "query")) {
-        if (type_is(type, "get"))
-            roster_get(s, iq);
-        else
-            roster_set(s, iq);
+        contacts_roster_iq(s, iq);
+        return;
+    }
+    if (payload_is(iq, XMPP_NS_REGISTER, "query")) {   /* M15: registration_compat */
+        registration_account(s, iq, host);
         return;
     }
     if ((type_is(type, "get") && payload_is(iq, XMPP_NS_PING, "ping")) ||
@@ -391,11 +267,4 @@ void route_from_session(struct session *s, struct stanza *st)
         route_message(s, el, &to);
     }
     jid_free(&to);
-}
-
-void route_register_unauthenticated(struct session *s, const struct stanza_node *iq)
-{
-    /* G1-G5 are implemented with accounts; until then registration is
-     * unhandled, which is G1's answer when it is disabled. */
-    route_error(s, iq, "cancel", "service-unavailable", NULL);
 }

@@ -19,8 +19,6 @@ struct session;
 /* A message/presence/iq from a connected resource; st stays the caller's
  * (it may be modified). */
 void route_from_session(struct session *s, struct stanza *st);
-/* G1-G5: jabber:iq:register on an unauthenticated stream. */
-void route_register_unauthenticated(struct session *s, const struct stanza_node *iq);
 /* Sends a copy of el to session s with `to` replaced (NULL: removed). */
 void route_deliver(struct session *s, const struct stanza_node *el, const char *to);
 /* Sends a generated error reply for el to session s (M4). */

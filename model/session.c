@@ -7,6 +7,7 @@
 #include "account.h"
 #include "internal.h"
 #include "jid.h"
+#include "registration.h"
 #include "route.h"
 #include "sasl.h"
 #include "xmpp.h"
@@ -355,7 +356,7 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
         return;
     }
     if (iq && get_set && !s->authenticated && stanza_child(el, XMPP_NS_REGISTER, "query")) {
-        route_register_unauthenticated(s, el);   /* G1-G5 */
+        registration_unauthenticated(s, el);   /* G1-G5 */
         return;
     }
     if (is_error_or_result(el))

@@ -1,0 +1,539 @@
+/* contacts: roster requests and subscriptions (see contacts.h).
+ *
+ * Every subscription stanza is built as from U's bare JID to C's bare JID
+ * (R9) and, C being local, handed straight to C's inbound processing:
+ * there is no remote server to wait for. Roster versions grow by one per
+ * operation that changes an item or a pending-in request (R3).
+ */
+#include "contacts.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "internal.h"
+#include "jid.h"
+#include "presence.h"
+#include "route.h"
+#include "session.h"
+#include "xmpp.h"
+
+static bool type_is(const char *type, const char *want)
+{
+    return type != NULL && strcmp(type, want) == 0;
+}
+
+static bool has_from(enum model_subscription s)
+{
+    return s == MODEL_SUB_FROM || s == MODEL_SUB_BOTH;
+}
+
+static bool has_to(enum model_subscription s)
+{
+    return s == MODEL_SUB_TO || s == MODEL_SUB_BOTH;
+}
+
+static void bare_of(const struct model *m, const char *user, struct buf *out)
+{
+    buf_clear(out);
+    buf_puts(out, user);
+    buf_putc(out, '@');
+    buf_puts(out, m->domain);
+}
+
+/* ---- pending-in (sorted by requester) ---- */
+
+static const char *stored_key_of(const void *p)
+{
+    return ((const struct account_stored *)p)->key;
+}
+
+static struct account_stored *pending_find(const struct account *a, const char *c)
+{
+    bool found;
+    size_t i = model_search(a->pending_in, a->npending_in, sizeof *a->pending_in, c,
+                            stored_key_of, &found);
+    return found ? &a->pending_in[i] : NULL;
+}
+
+static void pending_add(struct model *m, struct account *a, const char *c,
+                        const struct stanza_node *el)
+{
+    bool found;
+    size_t i = model_search(a->pending_in, a->npending_in, sizeof *a->pending_in, c,
+                            stored_key_of, &found);
+    if (found)
+        return;
+    model_grow((void **)&a->pending_in, &a->cappending_in, a->npending_in, sizeof *a->pending_in);
+    memmove(&a->pending_in[i + 1], &a->pending_in[i],
+            (a->npending_in - i) * sizeof *a->pending_in);
+    a->npending_in++;
+    a->pending_in[i].key = model_xstrdup(c);
+    a->pending_in[i].stanza = stanza_clone(el);
+    a->pending_in[i].time_ms = m->now_ms;
+}
+
+static bool pending_remove(struct account *a, const char *c)
+{
+    struct account_stored *p = pending_find(a, c);
+    if (p == NULL)
+        return false;
+    size_t i = (size_t)(p - a->pending_in);
+    free(p->key);
+    stanza_free(p->stanza);
+    memmove(p, p + 1, (a->npending_in - i - 1) * sizeof *p);
+    a->npending_in--;
+    return true;
+}
+
+/* ---- delivery to U's own resources ---- */
+
+/* Copies el to U's available (or interested) resources, `to` unchanged. */
+static void to_resources(struct model *m, const char *user, const struct stanza_node *el,
+                         bool interested)
+{
+    struct user *u = model_user_find(m, user);
+    for (size_t i = 0; u && i < u->nres; i++) {
+        struct session *t = u->res[i];
+        if (interested ? t->interested : t->presence != NULL)
+            model_send(m, t, el);
+    }
+}
+
+/* R7: the item (NULL: a removal of jid) to every interested resource. */
+static void push(struct model *m, const struct account *a, const char *jid, bool remove)
+{
+    const struct roster_item *it = remove ? NULL : roster_find(&a->roster, jid);
+    struct user *u = model_user_find(m, a->name);
+    for (size_t i = 0; u && i < u->nres; i++) {
+        struct session *t = u->res[i];
+        if (!t->interested)
+            continue;
+        char id[32];
+        session_next_id(t, id, sizeof id);
+        struct stanza *st = stanza_new();
+        struct stanza_node *iq = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
+        stanza_attr_add(st, iq, "", "type", "set");
+        stanza_attr_add(st, iq, "", "id", id);
+        struct stanza_node *q = stanza_element_add(st, iq, XMPP_NS_ROSTER, "query");
+        struct buf v = {0};
+        buf_put_u64(&v, roster_reported_version(&a->roster));
+        stanza_attr_add(st, q, "", "ver", buf_cstr(&v));
+        buf_free(&v);
+        if (it != NULL) {
+            roster_item_to_xml(it, st, q);
+        } else {
+            struct stanza_node *item = stanza_element_add(st, q, XMPP_NS_ROSTER, "item");
+            stanza_attr_add(st, item, "", "jid", jid);
+            stanza_attr_add(st, item, "", "subscription", "remove");
+        }
+        model_send(m, t, iq);
+        stanza_free(st);
+    }
+}
+
+/* ---- routing between U and C ---- */
+
+/* The local localpart of a bare JID of this domain into out; false for
+ * another domain or a domain JID. */
+static bool local_of(const struct model *m, const char *bare, struct buf *out)
+{
+    const char *at = strchr(bare, '@');
+    if (at == NULL || strcmp(at + 1, m->domain) != 0)
+        return false;
+    buf_clear(out);
+    buf_append(out, bare, (size_t)(at - bare));
+    return true;
+}
+
+/* A subscription stanza of `type` from U to C (children of el kept when
+ * given), to C's inbound processing. */
+static void send_sub(struct model *m, const char *user, const char *contact, const char *type,
+                     const struct stanza_node *el)
+{
+    struct buf from = {0}, local = {0};
+    bare_of(m, user, &from);
+    struct stanza *st = el ? stanza_clone(el) : xmpp_presence(type, NULL, NULL);
+    struct stanza_node *p = stanza_root(st);
+    stanza_attr_set(st, p, "type", type);
+    stanza_attr_set(st, p, "from", buf_cstr(&from));
+    stanza_attr_set(st, p, "to", contact);
+    if (local_of(m, contact, &local))
+        contacts_inbound(m, buf_cstr(&local), buf_cstr(&from), type, p);
+    stanza_free(st);
+    buf_free(&from);
+    buf_free(&local);
+}
+
+/* U's available resources' stored presences (or `type` unavailable from
+ * each, no status) to C's bare JID. */
+static void presences_to(struct model *m, const char *user, const char *contact,
+                         bool unavailable)
+{
+    struct user *u = model_user_find(m, user);
+    for (size_t i = 0; u && i < u->nres; i++) {
+        struct session *t = u->res[i];
+        if (t->presence == NULL)
+            continue;
+        if (unavailable) {
+            struct stanza *un = xmpp_presence("unavailable", t->full_jid, contact);
+            presence_inbound(m, stanza_root(un), contact, NULL);
+            stanza_free(un);
+        } else {
+            presence_inbound(m, stanza_root(t->presence), contact, NULL);
+        }
+    }
+}
+
+static bool any_available(struct model *m, const char *user)
+{
+    struct user *u = model_user_find(m, user);
+    for (size_t i = 0; u && i < u->nres; i++)
+        if (u->res[i]->presence)
+            return true;
+    return false;
+}
+
+static void probe(struct model *m, const char *user, const char *contact)
+{
+    struct buf from = {0};
+    bare_of(m, user, &from);
+    struct stanza *p = xmpp_presence("probe", buf_cstr(&from), contact);
+    presence_inbound(m, stanza_root(p), contact, NULL);
+    stanza_free(p);
+    buf_free(&from);
+}
+
+/* ---- roster requests (R2-R6) ---- */
+
+/* R2, R3: roster get. */
+static void roster_get(struct session *s, const struct stanza_node *iq)
+{
+    const struct stanza_node *q = stanza_child(iq, XMPP_NS_ROSTER, "query");
+    const char *ver = stanza_attr(q, "", "ver");
+    unsigned long long reported = roster_reported_version(s->roster);
+    s->interested = true;
+    struct stanza *st = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
+    char *end;
+    if (ver == NULL || ver[0] == '\0' || strtoull(ver, &end, 10) != reported || *end != '\0') {
+        struct stanza_node *rq = stanza_element_add(st, stanza_root(st), XMPP_NS_ROSTER, "query");
+        struct buf v = {0};
+        buf_put_u64(&v, reported);
+        stanza_attr_add(st, rq, "", "ver", buf_cstr(&v));
+        buf_free(&v);
+        for (size_t i = 0; i < s->roster->nitems; i++)
+            roster_item_to_xml(&s->roster->items[i], st, rq);
+    }
+    model_send(s->m, s, stanza_root(st));
+    stanza_free(st);
+}
+
+/* R4: the one item of a roster set and its normalised bare JID; NULL
+ * after answering the error. */
+static const struct stanza_node *roster_set_item(struct session *s, const struct stanza_node *iq,
+                                                 struct jid *j)
+{
+    const struct stanza_node *q = stanza_child(iq, XMPP_NS_ROSTER, "query");
+    const struct stanza_node *item = stanza_child(q, XMPP_NS_ROSTER, "item");
+    const char *jid = item ? stanza_attr(item, "", "jid") : NULL;
+    if (item == NULL || stanza_child_count(q) != 1 || jid == NULL ||
+        jid_parse(j, jid, strlen(jid)) != JID_E_OK || j->resource_len) {
+        jid_free(j);
+        route_error(s, iq, "modify", "bad-request", NULL);
+        return NULL;
+    }
+    size_t bl = jid_bare_len(j);
+    if (strncmp(s->full_jid, j->str, bl) == 0 && s->full_jid[bl] == '/') {
+        jid_free(j);
+        route_error(s, iq, "cancel", "not-allowed", NULL);
+        return NULL;
+    }
+    return item;
+}
+
+/* R5 (add/update) and R6 (remove). */
+static void roster_set(struct session *s, const struct stanza_node *iq)
+{
+    struct jid j;
+    const struct stanza_node *item = roster_set_item(s, iq, &j);
+    if (item == NULL)
+        return;
+    struct account *a = account_find(s->m, s->username);
+    struct roster *r = s->roster;
+    const char *sub = stanza_attr(item, "", "subscription");
+    if (sub != NULL && strcmp(sub, "remove") == 0) {
+        if (roster_find(r, j.str) == NULL) {
+            route_error(s, iq, "modify", "item-not-found", NULL);
+        } else {   /* R6: (a) notify, (b) delete, (c) result, (d) push */
+            contacts_removal_notify(s->m, a, j.str);
+            roster_remove(r, j.str);
+            r->version++;
+            struct stanza *res = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
+            model_send(s->m, s, stanza_root(res));
+            stanza_free(res);
+            push(s->m, a, j.str, true);
+        }
+        jid_free(&j);
+        return;
+    }
+    size_t ngroups = 0;
+    for (const struct stanza_node *g = stanza_child(item, XMPP_NS_ROSTER, "group"); g;
+         g = stanza_child_next(g, XMPP_NS_ROSTER, "group"))
+        ngroups++;
+    const char **groups = model_xalloc((ngroups + 1) * sizeof *groups);
+    struct buf *texts = model_xalloc((ngroups + 1) * sizeof *texts);
+    size_t k = 0;
+    for (const struct stanza_node *g = stanza_child(item, XMPP_NS_ROSTER, "group"); g;
+         g = stanza_child_next(g, XMPP_NS_ROSTER, "group"), k++) {
+        memset(&texts[k], 0, sizeof texts[k]);
+        groups[k] = stanza_text(g, &texts[k]);
+    }
+    struct roster_item *it = roster_ensure(r, j.str);
+    roster_item_set_meta(it, stanza_attr(item, "", "name"), groups, ngroups);
+    it->approved = false;   /* R5/R19 quirk: a roster set drops the pre-approval */
+    r->version++;
+    for (k = 0; k < ngroups; k++)
+        buf_free(&texts[k]);
+    free(texts);
+    free(groups);
+    struct stanza *res = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
+    model_send(s->m, s, stanza_root(res));
+    stanza_free(res);
+    push(s->m, a, j.str, false);
+    jid_free(&j);
+}
+
+void contacts_roster_iq(struct session *s, const struct stanza_node *iq)
+{
+    if (type_is(stanza_attr(iq, "", "type"), "get"))
+        roster_get(s, iq);
+    else
+        roster_set(s, iq);
+}
+
+/* ---- outbound (R10-R13) ---- */
+
+static void out_subscribe(struct model *m, struct account *a, const char *c,
+                          const struct stanza_node *el)
+{
+    bool created = roster_find(&a->roster, c) == NULL;
+    struct roster_item *it = roster_ensure(&a->roster, c);
+    bool changed = created;
+    if (!it->ask && !has_to(it->subscription))
+        it->ask = changed = true;
+    if (changed)
+        a->roster.version++;
+    push(m, a, c, false);   /* R10: even when nothing changed */
+    send_sub(m, a->name, c, "subscribe", el);
+}
+
+static void out_unsubscribe(struct model *m, struct account *a, const char *c,
+                            const struct stanza_node *el)
+{
+    struct roster_item *it = roster_find(&a->roster, c);
+    if (it != NULL) {
+        enum model_subscription before = it->subscription;
+        bool changed = it->ask;
+        it->ask = false;
+        it->subscription = before == MODEL_SUB_BOTH ? MODEL_SUB_FROM
+                           : before == MODEL_SUB_TO ? MODEL_SUB_NONE
+                                                    : before;
+        if (changed || it->subscription != before)
+            a->roster.version++;
+        push(m, a, c, false);
+    }
+    send_sub(m, a->name, c, "unsubscribe", el);
+}
+
+/* R12 */
+static void out_subscribed(struct model *m, struct account *a, const char *c,
+                           const struct stanza_node *el)
+{
+    struct roster_item *it = roster_find(&a->roster, c);
+    if (pending_find(a, c) != NULL) {   /* (a) */
+        it = roster_ensure(&a->roster, c);
+        it->subscription = has_to(it->subscription) ? MODEL_SUB_BOTH : MODEL_SUB_FROM;
+        pending_remove(a, c);
+        a->roster.version++;
+        push(m, a, c, false);
+    } else if (it == NULL || !has_from(it->subscription)) {   /* (b) pre-approval */
+        bool changed = it == NULL || !it->approved;
+        it = roster_ensure(&a->roster, c);
+        it->approved = true;
+        if (changed)
+            a->roster.version++;
+        push(m, a, c, false);
+        return;
+    }
+    send_sub(m, a->name, c, "subscribed", el);   /* (c), and after (a) */
+    presences_to(m, a->name, c, false);
+    if (has_to(it->subscription))
+        probe(m, a->name, c);
+}
+
+/* R13 */
+static void out_unsubscribed(struct model *m, struct account *a, const char *c,
+                             const struct stanza_node *el)
+{
+    struct roster_item *it = roster_find(&a->roster, c);
+    bool pending = pending_find(a, c) != NULL;
+    if (!pending && (it == NULL || !has_from(it->subscription)))
+        return;
+    pending_remove(a, c);
+    bool sub_changed = it != NULL && has_from(it->subscription);
+    if (sub_changed)
+        it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
+    a->roster.version++;
+    if (sub_changed)
+        push(m, a, c, false);
+    send_sub(m, a->name, c, "unsubscribed", el);
+    if (sub_changed)
+        presences_to(m, a->name, c, true);
+}
+
+void contacts_outbound(struct session *s, const char *type, const struct stanza_node *el,
+                       const char *contact)
+{
+    struct account *a = account_find(s->m, s->username);
+    if (a == NULL)
+        return;
+    if (type_is(type, "subscribe"))
+        out_subscribe(s->m, a, contact, el);
+    else if (type_is(type, "unsubscribe"))
+        out_unsubscribe(s->m, a, contact, el);
+    else if (type_is(type, "subscribed"))
+        out_subscribed(s->m, a, contact, el);
+    else if (type_is(type, "unsubscribed"))
+        out_unsubscribed(s->m, a, contact, el);
+}
+
+void contacts_probe_refused(struct model *m, struct account *u, const char *contact)
+{
+    out_unsubscribed(m, u, contact, NULL);   /* P13: only declines a pending request */
+}
+
+/* ---- inbound (R14-R16) ---- */
+
+/* The ack of R14c: unavailable from U's bare JID to C's bare JID. */
+static void ack(struct model *m, const char *user, const char *c)
+{
+    struct buf from = {0};
+    bare_of(m, user, &from);
+    struct stanza *un = xmpp_presence("unavailable", buf_cstr(&from), c);
+    presence_inbound(m, stanza_root(un), c, NULL);
+    stanza_free(un);
+    buf_free(&from);
+}
+
+/* R14 */
+static void in_subscribe(struct model *m, struct account *a, const char *c,
+                         const struct stanza_node *el)
+{
+    struct roster_item *it = roster_find(&a->roster, c);
+    bool pending = pending_find(a, c) != NULL;
+    if (it != NULL && has_from(it->subscription)) {   /* (a) */
+        out_subscribed(m, a, c, NULL);
+        if (any_available(m, a->name))
+            presences_to(m, a->name, c, false);
+        else
+            ack(m, a->name, c);
+    } else if (it != NULL && it->approved && !pending) {   /* (b) */
+        pending_add(m, a, c, el);
+        a->roster.version++;
+        out_subscribed(m, a, c, NULL);
+    } else {   /* (c) */
+        ack(m, a->name, c);
+        if (!pending) {
+            pending_add(m, a, c, el);
+            a->roster.version++;
+            to_resources(m, a->name, el, false);
+        }
+    }
+}
+
+/* R15 */
+static void in_unsubscribe(struct model *m, struct account *a, const char *c,
+                           const struct stanza_node *el)
+{
+    struct roster_item *it = roster_find(&a->roster, c);
+    bool changed = pending_remove(a, c);
+    if (it != NULL && has_from(it->subscription)) {
+        it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
+        changed = true;
+    }
+    if (!changed)
+        return;
+    a->roster.version++;
+    to_resources(m, a->name, el, true);
+    push(m, a, c, it == NULL);
+}
+
+/* R16: subscribed needs ask; unsubscribed needs ask or to/both. */
+static void in_approval(struct model *m, struct account *a, const char *c, bool approved,
+                        const struct stanza_node *el)
+{
+    struct roster_item *it = roster_find(&a->roster, c);
+    if (it == NULL || !(it->ask || (!approved && has_to(it->subscription))))
+        return;
+    it->ask = false;
+    if (approved)
+        it->subscription = it->subscription == MODEL_SUB_FROM ? MODEL_SUB_BOTH : MODEL_SUB_TO;
+    else
+        it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_FROM
+                           : it->subscription == MODEL_SUB_TO ? MODEL_SUB_NONE
+                                                               : it->subscription;
+    a->roster.version++;
+    to_resources(m, a->name, el, true);
+    push(m, a, c, false);
+}
+
+void contacts_inbound(struct model *m, const char *user, const char *from, const char *type,
+                      const struct stanza_node *el)
+{
+    struct account *a = account_find(m, user);
+    if (a == NULL) {   /* P16, T5: only the ack of a subscribe */
+        if (type_is(type, "subscribe"))
+            ack(m, user, from);
+        return;
+    }
+    if (type_is(type, "subscribe"))
+        in_subscribe(m, a, from, el);
+    else if (type_is(type, "unsubscribe"))
+        in_unsubscribe(m, a, from, el);
+    else if (type_is(type, "subscribed"))
+        in_approval(m, a, from, true, el);
+    else if (type_is(type, "unsubscribed"))
+        in_approval(m, a, from, false, el);
+}
+
+/* ---- removal and initial presence ---- */
+
+void contacts_removal_notify(struct model *m, struct account *u, const char *contact)
+{
+    const struct roster_item *it = roster_find(&u->roster, contact);
+    bool from = it && has_from(it->subscription);
+    bool to = it && (has_to(it->subscription) || it->ask);
+    if (from || pending_find(u, contact) != NULL)
+        send_sub(m, u->name, contact, "unsubscribed", NULL);
+    if (to) {
+        presences_to(m, u->name, contact, true);
+        send_sub(m, u->name, contact, "unsubscribe", NULL);
+    }
+}
+
+void contacts_initial_presence(struct session *s)
+{
+    struct model *m = s->m;
+    struct account *a = account_find(m, s->username);
+    if (a == NULL)
+        return;
+    for (size_t i = 0; i < a->npending_in; i++)   /* step 6, R20 */
+        model_send(m, s, stanza_root(a->pending_in[i].stanza));
+    for (size_t i = 0; i < a->roster.nitems; i++) {   /* step 7 */
+        if (!a->roster.items[i].ask)
+            continue;
+        char *c = model_xstrdup(a->roster.items[i].jid);
+        out_subscribe(m, a, c, NULL);
+        free(c);
+    }
+}

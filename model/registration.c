@@ -1,0 +1,223 @@
+/* registration: XEP-0077 (see registration.h). */
+#include "registration.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "contacts.h"
+#include "internal.h"
+#include "jid.h"
+#include "route.h"
+#include "session.h"
+#include "xmpp.h"
+
+#define XMPP_NS_DATA "jabber:x:data"
+
+static void send_tree(struct session *s, struct stanza *st)
+{
+    model_send(s->m, s, stanza_root(st));
+    stanza_free(st);
+}
+
+static void add_text_el(struct stanza *st, struct stanza_node *parent, const char *ns,
+                        const char *name, const char *text)
+{
+    struct stanza_node *e = stanza_element_add(st, parent, ns, name);
+    if (text != NULL)
+        stanza_text_add(st, e, text, strlen(text));
+}
+
+static void add_field(struct stanza *st, struct stanza_node *x, const char *var,
+                      const char *type, const char *label, const char *value)
+{
+    struct stanza_node *f = stanza_element_add(st, x, XMPP_NS_DATA, "field");
+    stanza_attr_add(st, f, "", "var", var);
+    stanza_attr_add(st, f, "", "type", type);
+    if (label != NULL)
+        stanza_attr_add(st, f, "", "label", label);
+    if (value != NULL)
+        add_text_el(st, f, XMPP_NS_DATA, "value", value);
+    else
+        stanza_element_add(st, f, XMPP_NS_DATA, "required");
+}
+
+/* G2 */
+static void send_form(struct session *s, const struct stanza_node *iq)
+{
+    struct stanza *st = xmpp_iq_result(stanza_attr(iq, "", "id"), NULL, NULL);
+    struct stanza_node *q = stanza_element_add(st, stanza_root(st), XMPP_NS_REGISTER, "query");
+    add_text_el(st, q, XMPP_NS_REGISTER, "instructions",
+                "Choose a username and password for use with this service.");
+    stanza_element_add(st, q, XMPP_NS_REGISTER, "username");
+    stanza_element_add(st, q, XMPP_NS_REGISTER, "password");
+    struct stanza_node *x = stanza_element_add(st, q, XMPP_NS_DATA, "x");
+    stanza_attr_add(st, x, "", "type", "form");
+    add_text_el(st, x, XMPP_NS_DATA, "title", "Creating a new account");
+    add_field(st, x, "FORM_TYPE", "hidden", NULL, XMPP_NS_REGISTER);
+    add_field(st, x, "username", "text-single", "Username", NULL);
+    add_field(st, x, "password", "text-private", "Password", NULL);
+    send_tree(s, st);
+}
+
+/* A field's value: the <name/> element, or the data form's field. */
+static const char *field(const struct stanza_node *q, const char *name, struct buf *out)
+{
+    const struct stanza_node *e = stanza_child(q, XMPP_NS_REGISTER, name);
+    if (e != NULL)
+        return stanza_text(e, out);
+    const struct stanza_node *x = stanza_child(q, XMPP_NS_DATA, "x");
+    for (const struct stanza_node *f = x ? stanza_child(x, XMPP_NS_DATA, "field") : NULL; f;
+         f = stanza_child_next(f, XMPP_NS_DATA, "field")) {
+        const char *var = stanza_attr(f, "", "var");
+        const struct stanza_node *v = stanza_child(f, XMPP_NS_DATA, "value");
+        if (var && v && strcmp(var, name) == 0)
+            return stanza_text(v, out);
+    }
+    return NULL;
+}
+
+static void reply_error(struct session *s, const struct stanza_node *iq, const char *type,
+                        const char *condition, const char *text)
+{
+    send_tree(s, xmpp_error_reply(iq, type, condition, text));
+}
+
+/* G3, T3 */
+static void create(struct session *s, const struct stanza_node *iq, const struct stanza_node *q)
+{
+    struct buf ub = {0}, pb = {0}, missing = {0};
+    const char *user = field(q, "username", &ub);
+    const char *pass = field(q, "password", &pb);
+    if (user == NULL || user[0] == '\0')
+        buf_puts(&missing, "Username: Required value missing");
+    if (pass == NULL || pass[0] == '\0')
+        buf_puts(&missing, missing.len ? "\nPassword: Required value missing"
+                                       : "Password: Required value missing");
+    char *norm = model_xalloc(ub.len + 1);
+    if (missing.len > 0)
+        reply_error(s, iq, "modify", "not-acceptable", buf_cstr(&missing));
+    else if (jid_local_prep(user, strlen(user), norm) != JID_E_OK)
+        reply_error(s, iq, "modify", "not-acceptable", "The requested username is invalid.");
+    else if (s->m->cfg.tombstones && account_tombstone_active(s->m, norm))
+        reply_error(s, iq, "modify", "not-acceptable", NULL);
+    else if (account_create(s->m, norm, pass) == NULL)
+        reply_error(s, iq, "cancel", "conflict", "The requested username already exists.");
+    else
+        send_tree(s, xmpp_iq_result(stanza_attr(iq, "", "id"), NULL, NULL));
+    free(norm);
+    buf_free(&ub);
+    buf_free(&pb);
+    buf_free(&missing);
+}
+
+void registration_unauthenticated(struct session *s, const struct stanza_node *iq)
+{
+    const char *type = stanza_attr(iq, "", "type");
+    const struct stanza_node *q = stanza_child(iq, XMPP_NS_REGISTER, "query");
+    if (!s->m->cfg.registration) {   /* G1: unhandled */
+        reply_error(s, iq, "cancel", "service-unavailable", NULL);
+    } else if (strcmp(type, "get") == 0) {
+        send_form(s, iq);
+    } else if (stanza_child(q, XMPP_NS_REGISTER, "remove") != NULL) {
+        reply_error(s, iq, "auth", "registration-required", NULL);   /* G4 */
+    } else {
+        create(s, iq, q);
+    }
+}
+
+/* G11: every other session of the account is reset, then the result. */
+static void change_password(struct session *s, const struct stanza_node *iq,
+                            const struct stanza_node *q)
+{
+    struct buf ub = {0}, pb = {0};
+    const char *user = field(q, "username", &ub);
+    const char *pass = field(q, "password", &pb);
+    char *norm = model_xalloc(ub.len + 1);
+    struct account *a = account_find(s->m, s->username);
+    if (user == NULL || pass == NULL || pass[0] == '\0' || a == NULL ||
+        jid_local_prep(user, strlen(user), norm) != JID_E_OK || strcmp(norm, s->username) != 0) {
+        reply_error(s, iq, "modify", "bad-request", NULL);
+    } else {
+        free(a->password);
+        a->password = model_xstrdup(pass);
+        struct model *m = s->m;
+        for (size_t i = 0; i < m->nconns; i++) {
+            struct session *o = m->conns[i].session;
+            if (o != NULL && o != s && o->username && strcmp(o->username, s->username) == 0)
+                session_close(o, "reset", "Password changed", NULL, NULL);
+        }
+        send_tree(s, xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL));
+    }
+    free(norm);
+    buf_free(&ub);
+    buf_free(&pb);
+}
+
+void registration_account(struct session *s, const struct stanza_node *iq, bool host)
+{
+    const char *type = stanza_attr(iq, "", "type");
+    const struct stanza_node *q = stanza_child(iq, XMPP_NS_REGISTER, "query");
+    if (strcmp(type, "get") == 0) {   /* G6 */
+        struct stanza *st = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid,
+                                           host ? s->m->domain : NULL);
+        struct stanza_node *rq = stanza_element_add(st, stanza_root(st), XMPP_NS_REGISTER,
+                                                    "query");
+        stanza_element_add(st, rq, XMPP_NS_REGISTER, "registered");
+        add_text_el(st, rq, XMPP_NS_REGISTER, "username", s->username);
+        stanza_element_add(st, rq, XMPP_NS_REGISTER, "password");
+        send_tree(s, st);
+        return;
+    }
+    const struct stanza_node *first = stanza_child(q, NULL, NULL);
+    if (first != NULL && strcmp(first->ns, XMPP_NS_REGISTER) == 0 &&
+        strcmp(first->name, "remove") == 0)
+        registration_delete(s->m, s->username, s, stanza_attr(iq, "", "id"));
+    else
+        change_password(s, iq, q);
+}
+
+/* The sessions of user (authenticated ones), requester first. */
+static size_t account_sessions(struct model *m, const char *user, struct session *requester,
+                               struct session ***out)
+{
+    struct session **list = model_xalloc((m->nconns + 1) * sizeof *list);
+    size_t n = 0;
+    if (requester != NULL)
+        list[n++] = requester;
+    for (size_t i = 0; i < m->nconns; i++) {
+        struct session *o = m->conns[i].session;
+        if (o != NULL && o != requester && o->username && strcmp(o->username, user) == 0)
+            list[n++] = o;
+    }
+    *out = list;
+    return n;
+}
+
+void registration_delete(struct model *m, const char *name, struct session *requester,
+                         const char *iq_id)
+{
+    struct account *a = account_find(m, name);
+    if (a == NULL)
+        return;
+    char *user = model_xstrdup(name);
+    account_detach(m, a);   /* (1) logins fail from now on */
+    for (size_t i = 0; i < a->roster.nitems; i++)   /* (2) R17 per item */
+        contacts_removal_notify(m, a, a->roster.items[i].jid);
+    for (size_t i = 0; i < a->npending_in; i++)   /* and per pending-in requester */
+        contacts_removal_notify(m, a, a->pending_in[i].key);
+    struct session **list;
+    size_t n = account_sessions(m, user, requester, &list);
+    if (requester != NULL) {
+        struct stanza *r = xmpp_iq_result(iq_id, requester->full_jid, NULL);
+        model_send(m, requester, stanza_root(r));
+        stanza_free(r);
+    }
+    for (size_t i = 0; i < n; i++)   /* (3) */
+        session_close(list[i], "not-authorized", "Account deleted", NULL, NULL);
+    free(list);
+    if (m->cfg.tombstones)   /* (4) */
+        account_tombstone_add(m, user);
+    account_destroy(a);   /* (5) */
+    free(user);
+}
