@@ -38,6 +38,7 @@ struct account *account_create(struct model *m, const char *name, const char *pa
     memset(a, 0, sizeof *a);
     a->name = model_xstrdup(name);
     a->password = model_xstrdup(password);
+    a->serial = ++m->account_serial;
     m->accounts[i] = a;
     return a;
 }
@@ -123,4 +124,16 @@ void account_tombstone_add(struct model *m, const char *name)
     m->ntombstones++;
     m->tombstones[i].name = model_xstrdup(name);
     m->tombstones[i].deleted_ms = m->now_ms;
+}
+
+unsigned long long account_serial_of(const struct model *m, const char *jid)
+{
+    const char *at = strchr(jid, '@');
+    if (at == NULL || strchr(jid, '/') != NULL || strcmp(at + 1, m->domain) != 0)
+        return 0;
+    struct buf local = {0};
+    buf_append(&local, jid, (size_t)(at - jid));
+    const struct account *a = account_find(m, buf_cstr(&local));
+    buf_free(&local);
+    return a ? a->serial : 0;
 }

@@ -26,6 +26,8 @@ struct account_stored {
 
 struct account {
     char *name;
+    unsigned long long serial;           /* unique per creation: a re-created
+                                          * account is a different one (G8) */
     char *password;
     struct roster roster;
     struct account_stored *pending_in;   /* sorted by key */
@@ -45,6 +47,9 @@ void account_detach(struct model *m, struct account *a);
 void account_destroy(struct account *a);
 /* Frees every account and tombstone (model_free). */
 void account_free_all(struct model *m);
+
+/* Serial of the local account behind bare JID jid, 0 when there is none. */
+unsigned long long account_serial_of(const struct model *m, const char *jid);
 
 /* T2: true while a tombstone for name is active at the model's clock; an
  * expired one is removed by the lookup. */

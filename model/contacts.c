@@ -342,6 +342,7 @@ static void out_unsubscribe(struct model *m, struct account *a, const char *c,
             a->roster.version++;
         push(m, a, c, false);
     }
+    presence_view_forget(m, a->name, c);   /* I7: U's view of C ends */
     send_sub(m, a->name, c, "unsubscribe", el);
 }
 
@@ -353,6 +354,7 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
     if (pending_find(a, c) != NULL) {   /* (a) */
         it = roster_ensure(&a->roster, c);
         it->subscription = has_to(it->subscription) ? MODEL_SUB_BOTH : MODEL_SUB_FROM;
+        it->granted_serial = account_serial_of(m, c);
         pending_remove(a, c);
         a->roster.version++;
         push(m, a, c, false);
@@ -483,6 +485,8 @@ static void in_approval(struct model *m, struct account *a, const char *c, bool 
                            : it->subscription == MODEL_SUB_TO ? MODEL_SUB_NONE
                                                                : it->subscription;
     a->roster.version++;
+    if (!approved)
+        presence_view_forget(m, a->name, c);   /* I7: U was sent unsubscribed */
     to_resources(m, a->name, el, true);
     push(m, a, c, false);
 }

@@ -25,6 +25,7 @@
 #include "prng.h"
 #include "roster.h"
 #include "stanza.h"
+#include "strset.h"
 #include "xmlstream.h"
 
 struct account;
@@ -45,8 +46,9 @@ struct session {
     struct stanza *presence; /* last broadcast available presence, with delay (P6) */
     bool interested;         /* roster requested (R2) */
     struct roster *roster;   /* the account's roster, while bound (A9) */
-    char **directed;         /* P8: addresses that got directed presence, sorted */
-    size_t ndirected;
+    struct strset directed;  /* P8: addresses that got directed presence */
+    struct strset seen;      /* I7: full JIDs whose available presence this
+                              * session received and still believes */
     unsigned long long id_counter;
     unsigned long long connected_ms; /* S12 */
     bool busy;               /* inside its own parser's callbacks: free later */
@@ -82,6 +84,7 @@ struct model {
     size_t nconns, capconns;
     size_t nsessions;        /* live sessions */
 
+    unsigned long long account_serial;
     struct account **accounts;   /* sorted by name */
     size_t naccounts, capaccounts;
     struct tombstone *tombstones; /* sorted by name */

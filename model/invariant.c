@@ -7,6 +7,7 @@
 
 #include "account.h"
 #include "internal.h"
+#include "jid.h"
 
 struct report {
     struct invariant_violation *out;
@@ -41,7 +42,7 @@ static void check_session(const struct model *m, const struct session *s, struct
 {
     const char *who = s->full_jid ? s->full_jid : s->username;
     if (!s->authenticated && (s->username || s->resource || s->roster || s->presence ||
-                              s->interested || s->ndirected))
+                              s->interested || s->directed.n))
         violation(r, "I1", "unauthenticated session holds account state", s, who);
     if (s->authenticated && s->username == NULL)
         violation(r, "I1", "authenticated session without a username", s, NULL);
@@ -76,6 +77,13 @@ static void check_session(const struct model *m, const struct session *s, struct
     }
     if (s->destroyed)
         violation(r, "I5", "destroyed session still attached to its connection", s, who);
+    if (s->authenticated && s->username != NULL) {
+        const struct account *a = account_find(m, s->username);
+        if (a == NULL)
+            violation(r, "G7", "session of an account that does not exist", s, who);
+        else if (bound && s->roster != &a->roster)
+            violation(r, "G7", "session holds the roster of another account", s, who);
+    }
 }
 
 /* I3: table entries point back to live connected sessions; users are
@@ -112,6 +120,11 @@ static void check_accounts(const struct model *m, struct report *r)
                 violation(r, "I9", "roster item for the owner's own bare JID", NULL, a->name);
             if (strchr(it->jid, '/') != NULL)
                 violation(r, "I9", "roster item key is not a bare JID", NULL, it->jid);
+            bool grants = it->subscription == MODEL_SUB_FROM || it->subscription == MODEL_SUB_BOTH;
+            unsigned long long now = account_serial_of(m, it->jid);
+            if (grants && it->granted_serial != 0 && now != 0 && now != it->granted_serial)
+                violation(r, "G8", "a subscription granted to a deleted account passes to the "
+                                   "account re-created under its name", NULL, it->jid);
             if (it->ask && it->subscription != MODEL_SUB_NONE &&
                 it->subscription != MODEL_SUB_FROM)
                 violation(r, "I9", "ask with subscription to/both", NULL, it->jid);
@@ -122,6 +135,41 @@ static void check_accounts(const struct model *m, struct report *r)
             if (active && strcmp(m->tombstones[t].name, a->name) == 0)
                 violation(r, "I14", "account exists under an active tombstone", NULL, a->name);
         }
+    }
+}
+
+/* x's directed set holds r's full or bare JID. */
+static bool directed_to(const struct session *x, const struct session *r)
+{
+    if (strset_contains(&x->directed, r->full_jid))
+        return true;
+    struct buf bare = {0};
+    buf_append(&bare, r->full_jid, (size_t)(strchr(r->full_jid, '/') - r->full_jid));
+    bool hit = strset_contains(&x->directed, buf_cstr(&bare));
+    buf_free(&bare);
+    return hit;
+}
+
+/* I7: r still believes x available only while x is an available
+ * connected resource, or x's directed presence reached r and x has not
+ * withdrawn it. */
+static void check_view(const struct model *m, const struct session *r, struct report *rep)
+{
+    for (size_t i = 0; i < r->seen.n; i++) {
+        const char *full = r->seen.items[i];
+        struct jid j;
+        if (jid_parse(&j, full, strlen(full)) != JID_E_OK)
+            continue;
+        char local[JID_PART_MAX + 1];
+        memcpy(local, jid_local(&j), j.local_len);
+        local[j.local_len] = '\0';
+        const struct session *x = model_resource_find(m, local, jid_resource(&j));
+        jid_free(&j);
+        if (x == NULL)
+            violation(rep, "I7", "a session still sees a resource that is gone", r, full);
+        else if (x->presence == NULL && !directed_to(x, r))
+            violation(rep, "I7", "a session still sees an unavailable resource as available", r,
+                      full);
     }
 }
 
@@ -137,6 +185,8 @@ size_t invariant_check(const struct model *m, struct invariant_violation *out, s
         if (m->conns[i].closed)
             violation(&r, "I5", "live session on a closed connection", s, s->full_jid);
         check_session(m, s, &r);
+        if (s->full_jid != NULL)
+            check_view(m, s, &r);
     }
     if (live != m->nsessions)
         violation(&r, "I1", "session count out of step with the connections", NULL, NULL);

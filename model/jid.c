@@ -454,3 +454,13 @@ bool jid_bare_equal(const struct jid *a, const struct jid *b)
 {
     return same_bytes(a->str, jid_bare_len(a), b->str, jid_bare_len(b));
 }
+
+size_t jid_bare_copy(const struct jid *j, char *out, size_t cap)
+{
+    size_t len = jid_bare_len(j);
+    size_t n = len < cap ? len : cap - 1;
+    if (n > 0)
+        memcpy(out, j->str, n);
+    out[n] = '\0';
+    return len;
+}

@@ -73,6 +73,10 @@ bool jid_is_bare(const struct jid *j);
 bool jid_equal(const struct jid *a, const struct jid *b);
 bool jid_bare_equal(const struct jid *a, const struct jid *b);
 
+/* Copies the bare form into out (cap bytes, NUL-terminated, truncated
+ * if needed); returns the bare form's full length. */
+size_t jid_bare_copy(const struct jid *j, char *out, size_t cap);
+
 /* Validates and normalises single parts, writing the normalised part into
  * out (which must hold len + 1 bytes; NUL-terminated). */
 enum jid_error jid_local_prep(const char *s, size_t len, char *out);

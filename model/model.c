@@ -137,6 +137,7 @@ bool model_roster_preset(struct model *m, const char *username,
         struct roster_item *it = roster_ensure(&a->roster, j.str);
         it->subscription = item->subscription;
         it->ask = item->ask;
+        it->granted_serial = account_serial_of(m, j.str);
         roster_item_set_meta(it, item->name, item->groups, item->ngroups);
     }
     jid_free(&j);
@@ -217,6 +218,7 @@ void model_send(struct model *m, struct session *s, const struct stanza_node *el
         return;
     struct conn *c = conn_get(m, s->conn);
     stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
+    presence_view_note(s, el);
 }
 
 void model_random_id(struct model *m, char *out, size_t len)

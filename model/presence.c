@@ -82,9 +82,7 @@ static void answer_probe(struct model *m, const char *local, const char *from)
     if (a == NULL || from == NULL || jid_parse(&f, from, strlen(from)) != JID_E_OK)
         return;
     char bare[BARE_MAX];
-    size_t bl = jid_bare_len(&f) < sizeof bare ? jid_bare_len(&f) : sizeof bare - 1;
-    memcpy(bare, f.str, bl);
-    bare[bl] = '\0';
+    jid_bare_copy(&f, bare, sizeof bare);
     const struct roster_item *it = roster_find(&a->roster, bare);
     if (it == NULL || !subscribed_from(it->subscription)) {
         contacts_probe_refused(m, a, bare);   /* P13 */
@@ -120,9 +118,7 @@ static void host_presence(struct model *m, const struct stanza_node *el, const c
     if (!type_is(type, "probe") || from == NULL || jid_parse(&f, from, strlen(from)) != JID_E_OK)
         return;
     char bare[BARE_MAX];
-    size_t bl = jid_bare_len(&f) < sizeof bare ? jid_bare_len(&f) : sizeof bare - 1;
-    memcpy(bare, f.str, bl);
-    bare[bl] = '\0';
+    jid_bare_copy(&f, bare, sizeof bare);
     jid_free(&f);
     struct stanza *p = xmpp_presence(NULL, m->domain, bare);
     presence_inbound(m, stanza_root(p), bare, NULL);
@@ -206,18 +202,15 @@ static void broadcast(struct session *x, const struct stanza_node *el)
 /* P7's flush: el to each address of the directed set, then empty it. */
 static void directed_flush(struct session *x, const struct stanza_node *el)
 {
-    char **set = x->directed;
-    size_t n = x->ndirected;
-    x->directed = NULL;
-    x->ndirected = 0;
-    for (size_t i = 0; i < n; i++) {
+    struct strset set;
+    strset_take(&x->directed, &set);
+    for (size_t i = 0; i < set.n; i++) {
         struct stanza *c = stanza_clone(el);
-        stanza_attr_set(c, stanza_root(c), "to", set[i]);
-        presence_inbound(x->m, stanza_root(c), set[i], x);
+        stanza_attr_set(c, stanza_root(c), "to", set.items[i]);
+        presence_inbound(x->m, stanza_root(c), set.items[i], x);
         stanza_free(c);
-        free(set[i]);
     }
-    free(set);
+    strset_clear(&set);
 }
 
 /* P5 steps 4-6 and 8 for an initial presence of x. */
@@ -258,6 +251,7 @@ static void broadcast_presence(struct session *x, struct stanza *st)
         stanza_free(x->presence);
         x->presence = NULL;
         x->priority = 0;
+        strset_clear(&x->seen);
         directed_flush(x, el);
         return;
     }
@@ -270,39 +264,20 @@ static void broadcast_presence(struct session *x, struct stanza *st)
         initial_presence(x);
 }
 
-static int directed_cmp(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
 /* P8: directed available adds the exact `to` unless it is a from/both
  * contact; unavailable or error removes it. */
 static void directed_track(struct session *x, const char *to, const char *type,
                            const struct jid *j)
 {
     char bare[BARE_MAX];
-    size_t bl = jid_bare_len(j) < sizeof bare ? jid_bare_len(j) : sizeof bare - 1;
-    memcpy(bare, j->str, bl);
-    bare[bl] = '\0';
+    jid_bare_copy(j, bare, sizeof bare);
     const struct roster_item *it = roster_find(x->roster, bare);
     if (it != NULL && subscribed_from(it->subscription))
         return;
-    char **hit = x->ndirected ? bsearch(&to, x->directed, x->ndirected, sizeof *x->directed,
-                                        directed_cmp)
-                              : NULL;
-    if (type == NULL && hit == NULL) {
-        char **grown = realloc(x->directed, (x->ndirected + 1) * sizeof *x->directed);
-        if (grown == NULL)
-            abort();
-        x->directed = grown;
-        x->directed[x->ndirected++] = model_xstrdup(to);
-        qsort(x->directed, x->ndirected, sizeof *x->directed, directed_cmp);
-    } else if (type != NULL && hit != NULL) {
-        free(*hit);
-        size_t i = (size_t)(hit - x->directed);
-        memmove(hit, hit + 1, (x->ndirected - i - 1) * sizeof *x->directed);
-        x->ndirected--;
-    }
+    if (type == NULL)
+        strset_add(&x->directed, to);
+    else
+        strset_remove(&x->directed, to);
 }
 
 /* R9 (to another JID, rewritten to bare JIDs) and P17 (to an own full
@@ -311,9 +286,7 @@ static void subscription_presence(struct session *x, const struct stanza_node *e
                                   const char *type, const struct jid *to)
 {
     char bare[BARE_MAX];
-    size_t bl = jid_bare_len(to) < sizeof bare ? jid_bare_len(to) : sizeof bare - 1;
-    memcpy(bare, to->str, bl);
-    bare[bl] = '\0';
+    size_t bl = jid_bare_copy(to, bare, sizeof bare);
     bool own = strncmp(x->full_jid, bare, bl) == 0 && x->full_jid[bl] == '/';
     if (to->local_len == 0)
         return;   /* to the host: P14 handles probes only */
@@ -358,7 +331,7 @@ void presence_from_session(struct session *x, struct stanza *st)
 
 void presence_on_destroy(struct session *x, const char *reason)
 {
-    if (x->presence == NULL && x->ndirected == 0)
+    if (x->presence == NULL && x->directed.n == 0)
         return;
     struct stanza *st = xmpp_presence("unavailable", x->full_jid, NULL);
     if (reason != NULL) {
@@ -374,4 +347,32 @@ void presence_on_destroy(struct session *x, const char *reason)
     x->presence = NULL;
     directed_flush(x, stanza_root(st));
     stanza_free(st);
+}
+
+void presence_view_note(struct session *r, const struct stanza_node *el)
+{
+    if (strcmp(el->name, "presence") != 0 || strcmp(el->ns, STANZA_NS_CLIENT) != 0)
+        return;
+    const char *from = stanza_attr(el, "", "from");
+    const char *type = stanza_attr(el, "", "type");
+    if (from == NULL || strchr(from, '/') == NULL)
+        return;
+    if (type == NULL)
+        strset_add(&r->seen, from);
+    else if (type_is(type, "unavailable"))
+        strset_remove(&r->seen, from);
+}
+
+/* true when item (a full JID) belongs to the bare JID ctx */
+static bool of_bare(const char *item, const void *ctx)
+{
+    size_t n = strlen(ctx);
+    return strncmp(item, ctx, n) == 0 && item[n] == '/';
+}
+
+void presence_view_forget(struct model *m, const char *user, const char *contact)
+{
+    struct user *u = model_user_find(m, user);
+    for (size_t i = 0; u && i < u->nres; i++)
+        strset_remove_if(&u->res[i]->seen, of_bare, contact);
 }

@@ -25,4 +25,12 @@ void presence_on_destroy(struct session *s, const char *reason);
 void presence_inbound(struct model *m, const struct stanza_node *el, const char *to,
                       struct session *sender);
 
+/* I7 bookkeeping, called for every stanza sent to session r: an
+ * available presence from a full JID enters r's view, an unavailable one
+ * leaves it. */
+void presence_view_note(struct session *r, const struct stanza_node *el);
+/* I7 exception: the subscription of account `user` to `contact` (a bare
+ * JID) ended, so its sessions stop believing the contact's resources. */
+void presence_view_forget(struct model *m, const char *user, const char *contact);
+
 #endif

@@ -21,6 +21,8 @@ struct roster_item {
     enum model_subscription subscription;
     bool ask;
     bool approved;           /* R19 pre-approval, never shown */
+    unsigned long long granted_serial; /* serial of the contact's account when
+                                        * from/both was granted (0: unknown) */
     char *name;              /* NULL: none */
     char **groups;
     size_t ngroups;

@@ -44,9 +44,8 @@ void session_free(struct session *s)
     free(s->resource);
     free(s->full_jid);
     stanza_free(s->presence);
-    for (size_t i = 0; i < s->ndirected; i++)
-        free(s->directed[i]);
-    free(s->directed);
+    strset_clear(&s->directed);
+    strset_clear(&s->seen);
     free(s);
 }
 

@@ -190,7 +190,49 @@ static void tombstoned_account_undo(struct model *m, struct session *b, struct s
     m->ntombstones = 0;
 }
 
+static void ghost_view(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    strset_add(&b->seen, "romeo@localhost/gone");
+}
+static void ghost_view_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    strset_remove(&b->seen, "romeo@localhost/gone");
+}
+static void passed_grant(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    account_create(m, "juliet", "pw");
+    struct roster_item *it = roster_ensure(b->roster, "juliet@localhost");
+    it->subscription = MODEL_SUB_FROM;
+    it->granted_serial = 999;   /* granted to an earlier juliet */
+}
+static void passed_grant_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    roster_remove(b->roster, "juliet@localhost");
+    struct account *a = account_find(m, "juliet");
+    account_detach(m, a);
+    account_destroy(a);
+}
+static void deleted_owner(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    saved_str = b->username;
+    b->username = model_xstrdup("nobody");
+}
+static void deleted_owner_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    free(b->username);
+    b->username = saved_str;
+}
+
 static const struct corruption corruptions[] = {
+    {"I7", ghost_view, ghost_view_undo},
+    {"G8", passed_grant, passed_grant_undo},
+    {"G7", deleted_owner, deleted_owner_undo},
     {"I1", unauth_username, unauth_username_undo},
     {"I4", unauth_available, unauth_available_undo},
     {"I4", unauth_interested, unauth_interested_undo},
