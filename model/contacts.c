@@ -147,9 +147,10 @@ static bool local_of(const struct model *m, const char *bare, struct buf *out)
 }
 
 /* A subscription stanza of `type` from U to C (children of el kept when
- * given), to C's inbound processing. */
+ * given), to C's inbound processing; for another domain, M11 bounces it
+ * to the originating session, if any. */
 static void send_sub(struct model *m, const char *user, const char *contact, const char *type,
-                     const struct stanza_node *el)
+                     const struct stanza_node *el, struct session *origin)
 {
     struct buf from = {0}, local = {0};
     bare_of(m, user, &from);
@@ -160,6 +161,8 @@ static void send_sub(struct model *m, const char *user, const char *contact, con
     stanza_attr_set(st, p, "to", contact);
     if (local_of(m, contact, &local))
         contacts_inbound(m, buf_cstr(&local), buf_cstr(&from), type, p);
+    else if (origin != NULL && strchr(contact, '@') != NULL)
+        route_error(origin, p, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
     stanza_free(st);
     buf_free(&from);
     buf_free(&local);
@@ -213,7 +216,7 @@ static void roster_get(struct session *s, const struct stanza_node *iq)
     const char *ver = stanza_attr(q, "", "ver");
     unsigned long long reported = roster_reported_version(s->roster);
     s->interested = true;
-    struct stanza *st = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
+    struct stanza *st = xmpp_iq_reply(iq);
     char *end;
     if (ver == NULL || ver[0] == '\0' || strtoull(ver, &end, 10) != reported || *end != '\0') {
         struct stanza_node *rq = stanza_element_add(st, stanza_root(st), XMPP_NS_ROSTER, "query");
@@ -236,6 +239,7 @@ static const struct stanza_node *roster_set_item(struct session *s, const struct
     const struct stanza_node *q = stanza_child(iq, XMPP_NS_ROSTER, "query");
     const struct stanza_node *item = stanza_child(q, XMPP_NS_ROSTER, "item");
     const char *jid = item ? stanza_attr(item, "", "jid") : NULL;
+    memset(j, 0, sizeof *j);
     if (item == NULL || stanza_child_count(q) != 1 || jid == NULL ||
         jid_parse(j, jid, strlen(jid)) != JID_E_OK || j->resource_len) {
         jid_free(j);
@@ -268,7 +272,7 @@ static void roster_set(struct session *s, const struct stanza_node *iq)
             contacts_removal_notify(s->m, a, j.str);
             roster_remove(r, j.str);
             r->version++;
-            struct stanza *res = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
+            struct stanza *res = xmpp_iq_reply(iq);
             model_send(s->m, s, stanza_root(res));
             stanza_free(res);
             push(s->m, a, j.str, true);
@@ -296,7 +300,7 @@ static void roster_set(struct session *s, const struct stanza_node *iq)
         buf_free(&texts[k]);
     free(texts);
     free(groups);
-    struct stanza *res = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL);
+    struct stanza *res = xmpp_iq_reply(iq);
     model_send(s->m, s, stanza_root(res));
     stanza_free(res);
     push(s->m, a, j.str, false);
@@ -314,7 +318,7 @@ void contacts_roster_iq(struct session *s, const struct stanza_node *iq)
 /* ---- outbound (R10-R13) ---- */
 
 static void out_subscribe(struct model *m, struct account *a, const char *c,
-                          const struct stanza_node *el)
+                          const struct stanza_node *el, struct session *origin)
 {
     bool created = roster_find(&a->roster, c) == NULL;
     struct roster_item *it = roster_ensure(&a->roster, c);
@@ -324,11 +328,11 @@ static void out_subscribe(struct model *m, struct account *a, const char *c,
     if (changed)
         a->roster.version++;
     push(m, a, c, false);   /* R10: even when nothing changed */
-    send_sub(m, a->name, c, "subscribe", el);
+    send_sub(m, a->name, c, "subscribe", el, origin);
 }
 
 static void out_unsubscribe(struct model *m, struct account *a, const char *c,
-                            const struct stanza_node *el)
+                            const struct stanza_node *el, struct session *origin)
 {
     struct roster_item *it = roster_find(&a->roster, c);
     if (it != NULL) {
@@ -343,12 +347,12 @@ static void out_unsubscribe(struct model *m, struct account *a, const char *c,
         push(m, a, c, false);
     }
     presence_view_forget(m, a->name, c);   /* I7: U's view of C ends */
-    send_sub(m, a->name, c, "unsubscribe", el);
+    send_sub(m, a->name, c, "unsubscribe", el, origin);
 }
 
 /* R12 */
 static void out_subscribed(struct model *m, struct account *a, const char *c,
-                           const struct stanza_node *el)
+                           const struct stanza_node *el, struct session *origin)
 {
     struct roster_item *it = roster_find(&a->roster, c);
     if (pending_find(a, c) != NULL) {   /* (a) */
@@ -367,7 +371,7 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
         push(m, a, c, false);
         return;
     }
-    send_sub(m, a->name, c, "subscribed", el);   /* (c), and after (a) */
+    send_sub(m, a->name, c, "subscribed", el, origin);   /* (c), and after (a) */
     presences_to(m, a->name, c, false);
     if (has_to(it->subscription))
         probe(m, a->name, c);
@@ -375,7 +379,7 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
 
 /* R13 */
 static void out_unsubscribed(struct model *m, struct account *a, const char *c,
-                             const struct stanza_node *el)
+                             const struct stanza_node *el, struct session *origin)
 {
     struct roster_item *it = roster_find(&a->roster, c);
     bool pending = pending_find(a, c) != NULL;
@@ -388,7 +392,7 @@ static void out_unsubscribed(struct model *m, struct account *a, const char *c,
     a->roster.version++;
     if (sub_changed)
         push(m, a, c, false);
-    send_sub(m, a->name, c, "unsubscribed", el);
+    send_sub(m, a->name, c, "unsubscribed", el, origin);
     if (sub_changed)
         presences_to(m, a->name, c, true);
 }
@@ -400,18 +404,18 @@ void contacts_outbound(struct session *s, const char *type, const struct stanza_
     if (a == NULL)
         return;
     if (type_is(type, "subscribe"))
-        out_subscribe(s->m, a, contact, el);
+        out_subscribe(s->m, a, contact, el, s);
     else if (type_is(type, "unsubscribe"))
-        out_unsubscribe(s->m, a, contact, el);
+        out_unsubscribe(s->m, a, contact, el, s);
     else if (type_is(type, "subscribed"))
-        out_subscribed(s->m, a, contact, el);
+        out_subscribed(s->m, a, contact, el, s);
     else if (type_is(type, "unsubscribed"))
-        out_unsubscribed(s->m, a, contact, el);
+        out_unsubscribed(s->m, a, contact, el, s);
 }
 
 void contacts_probe_refused(struct model *m, struct account *u, const char *contact)
 {
-    out_unsubscribed(m, u, contact, NULL);   /* P13: only declines a pending request */
+    out_unsubscribed(m, u, contact, NULL, NULL);   /* P13: only declines a pending request */
 }
 
 /* ---- inbound (R14-R16) ---- */
@@ -434,7 +438,7 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
     struct roster_item *it = roster_find(&a->roster, c);
     bool pending = pending_find(a, c) != NULL;
     if (it != NULL && has_from(it->subscription)) {   /* (a) */
-        out_subscribed(m, a, c, NULL);
+        out_subscribed(m, a, c, NULL, NULL);
         if (any_available(m, a->name))
             presences_to(m, a->name, c, false);
         else
@@ -442,7 +446,7 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
     } else if (it != NULL && it->approved && !pending) {   /* (b) */
         pending_add(m, a, c, el);
         a->roster.version++;
-        out_subscribed(m, a, c, NULL);
+        out_subscribed(m, a, c, NULL, NULL);
     } else {   /* (c) */
         ack(m, a->name, c);
         if (!pending) {
@@ -518,10 +522,10 @@ void contacts_removal_notify(struct model *m, struct account *u, const char *con
     bool from = it && has_from(it->subscription);
     bool to = it && (has_to(it->subscription) || it->ask);
     if (from || pending_find(u, contact) != NULL)
-        send_sub(m, u->name, contact, "unsubscribed", NULL);
+        send_sub(m, u->name, contact, "unsubscribed", NULL, NULL);
     if (to) {
         presences_to(m, u->name, contact, true);
-        send_sub(m, u->name, contact, "unsubscribe", NULL);
+        send_sub(m, u->name, contact, "unsubscribe", NULL, NULL);
     }
 }
 
@@ -537,7 +541,7 @@ void contacts_initial_presence(struct session *s)
         if (!a->roster.items[i].ask)
             continue;
         char *c = model_xstrdup(a->roster.items[i].jid);
-        out_subscribe(m, a, c, NULL);
+        out_subscribe(m, a, c, NULL, s);
         free(c);
     }
 }

@@ -161,10 +161,13 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
     const char *type = stanza_attr(el, "", "type");
     bool local_domain = j.domain_len == strlen(m->domain) &&
                         memcmp(jid_domain(&j), m->domain, j.domain_len) == 0;
-    if (!local_domain) {   /* M11 */
-        if (sender != NULL && !route_is_reply(el))
-            route_error(sender, el, "cancel", "not-allowed",
-                        "Communication with remote domains is not enabled");
+    if (!local_domain) {   /* M11, also for broadcast copies without `to` */
+        if (sender != NULL && !route_is_reply(el)) {
+            struct stanza *err = xmpp_error_reply(el, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
+            stanza_attr_set(err, stanza_root(err), "from", to);
+            model_send(m, sender, stanza_root(err));
+            stanza_free(err);
+        }
     } else if (j.local_len == 0) {
         host_presence(m, el, type);
     } else if (j.resource_len == 0 && (type == NULL || type_is(type, "unavailable") ||
@@ -301,6 +304,23 @@ static void subscription_presence(struct session *x, const struct stanza_node *e
     stanza_free(c);
 }
 
+/* P9: a directed presence of an unknown type is refused between the two
+ * bare JIDs. */
+static void unknown_type(struct session *x, const struct stanza_node *el, const struct jid *to)
+{
+    char bare[BARE_MAX];
+    jid_bare_copy(to, bare, sizeof bare);
+    struct stanza *err = xmpp_error_reply(el, "modify", "bad-request", "Invalid presence type");
+    struct stanza_node *r = stanza_root(err);
+    stanza_attr_set(err, r, "from", bare);
+    struct buf own = {0};
+    buf_append(&own, x->full_jid, (size_t)(strchr(x->full_jid, '/') - x->full_jid));
+    stanza_attr_set(err, r, "to", buf_cstr(&own));
+    model_send(x->m, x, r);
+    buf_free(&own);
+    stanza_free(err);
+}
+
 void presence_from_session(struct session *x, struct stanza *st)
 {
     struct stanza_node *el = stanza_root(st);
@@ -324,7 +344,7 @@ void presence_from_session(struct session *x, struct stanza *st)
                type_is(type, "unsubscribe") || type_is(type, "unsubscribed")) {
         subscription_presence(x, el, type, &j);
     } else {
-        route_error(x, el, "modify", "bad-request", "Invalid presence type");   /* P9 */
+        unknown_type(x, el, &j);   /* P9 */
     }
     jid_free(&j);
 }

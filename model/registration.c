@@ -45,7 +45,7 @@ static void add_field(struct stanza *st, struct stanza_node *x, const char *var,
 /* G2 */
 static void send_form(struct session *s, const struct stanza_node *iq)
 {
-    struct stanza *st = xmpp_iq_result(stanza_attr(iq, "", "id"), NULL, NULL);
+    struct stanza *st = xmpp_iq_reply(iq);
     struct stanza_node *q = stanza_element_add(st, stanza_root(st), XMPP_NS_REGISTER, "query");
     add_text_el(st, q, XMPP_NS_REGISTER, "instructions",
                 "Choose a username and password for use with this service.");
@@ -104,7 +104,7 @@ static void create(struct session *s, const struct stanza_node *iq, const struct
     else if (account_create(s->m, norm, pass) == NULL)
         reply_error(s, iq, "cancel", "conflict", "The requested username already exists.");
     else
-        send_tree(s, xmpp_iq_result(stanza_attr(iq, "", "id"), NULL, NULL));
+        send_tree(s, xmpp_iq_reply(iq));
     free(norm);
     buf_free(&ub);
     buf_free(&pb);
@@ -126,6 +126,24 @@ void registration_unauthenticated(struct session *s, const struct stanza_node *i
     }
 }
 
+/* The authenticated sessions of user, in SEMANTICS 0.4 order: bound ones
+ * by ascending resource, then unbound ones by connection. Free the list. */
+static size_t account_sessions(struct model *m, const char *user, struct session ***out)
+{
+    struct session **list = model_xalloc((m->nconns + 1) * sizeof *list);
+    size_t n = 0;
+    struct user *u = model_user_find(m, user);
+    for (size_t i = 0; u && i < u->nres; i++)
+        list[n++] = u->res[i];
+    for (size_t i = 0; i < m->nconns; i++) {
+        struct session *o = m->conns[i].session;
+        if (o != NULL && o->full_jid == NULL && o->username && strcmp(o->username, user) == 0)
+            list[n++] = o;
+    }
+    *out = list;
+    return n;
+}
+
 /* G11: every other session of the account is reset, then the result. */
 static void change_password(struct session *s, const struct stanza_node *iq,
                             const struct stanza_node *q)
@@ -141,26 +159,25 @@ static void change_password(struct session *s, const struct stanza_node *iq,
     } else {
         free(a->password);
         a->password = model_xstrdup(pass);
-        struct model *m = s->m;
-        for (size_t i = 0; i < m->nconns; i++) {
-            struct session *o = m->conns[i].session;
-            if (o != NULL && o != s && o->username && strcmp(o->username, s->username) == 0)
-                session_close(o, "reset", "Password changed", NULL, NULL);
-        }
-        send_tree(s, xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid, NULL));
+        struct session **list;
+        size_t n = account_sessions(s->m, s->username, &list);
+        for (size_t i = 0; i < n; i++)
+            if (list[i] != s)
+                session_close(list[i], "reset", "Password changed", NULL, NULL);
+        free(list);
+        send_tree(s, xmpp_iq_reply(iq));
     }
     free(norm);
     buf_free(&ub);
     buf_free(&pb);
 }
 
-void registration_account(struct session *s, const struct stanza_node *iq, bool host)
+void registration_account(struct session *s, const struct stanza_node *iq)
 {
     const char *type = stanza_attr(iq, "", "type");
     const struct stanza_node *q = stanza_child(iq, XMPP_NS_REGISTER, "query");
     if (strcmp(type, "get") == 0) {   /* G6 */
-        struct stanza *st = xmpp_iq_result(stanza_attr(iq, "", "id"), s->full_jid,
-                                           host ? s->m->domain : NULL);
+        struct stanza *st = xmpp_iq_reply(iq);
         struct stanza_node *rq = stanza_element_add(st, stanza_root(st), XMPP_NS_REGISTER,
                                                     "query");
         stanza_element_add(st, rq, XMPP_NS_REGISTER, "registered");
@@ -172,30 +189,13 @@ void registration_account(struct session *s, const struct stanza_node *iq, bool 
     const struct stanza_node *first = stanza_child(q, NULL, NULL);
     if (first != NULL && strcmp(first->ns, XMPP_NS_REGISTER) == 0 &&
         strcmp(first->name, "remove") == 0)
-        registration_delete(s->m, s->username, s, stanza_attr(iq, "", "id"));
+        registration_delete(s->m, s->username, s, iq);
     else
         change_password(s, iq, q);
 }
 
-/* The sessions of user (authenticated ones), requester first. */
-static size_t account_sessions(struct model *m, const char *user, struct session *requester,
-                               struct session ***out)
-{
-    struct session **list = model_xalloc((m->nconns + 1) * sizeof *list);
-    size_t n = 0;
-    if (requester != NULL)
-        list[n++] = requester;
-    for (size_t i = 0; i < m->nconns; i++) {
-        struct session *o = m->conns[i].session;
-        if (o != NULL && o != requester && o->username && strcmp(o->username, user) == 0)
-            list[n++] = o;
-    }
-    *out = list;
-    return n;
-}
-
 void registration_delete(struct model *m, const char *name, struct session *requester,
-                         const char *iq_id)
+                         const struct stanza_node *iq)
 {
     struct account *a = account_find(m, name);
     if (a == NULL)
@@ -207,9 +207,9 @@ void registration_delete(struct model *m, const char *name, struct session *requ
     for (size_t i = 0; i < a->npending_in; i++)   /* and per pending-in requester */
         contacts_removal_notify(m, a, a->pending_in[i].key);
     struct session **list;
-    size_t n = account_sessions(m, user, requester, &list);
+    size_t n = account_sessions(m, user, &list);
     if (requester != NULL) {
-        struct stanza *r = xmpp_iq_result(iq_id, requester->full_jid, NULL);
+        struct stanza *r = xmpp_iq_reply(iq);
         model_send(m, requester, stanza_root(r));
         stanza_free(r);
     }

@@ -18,10 +18,11 @@ struct session;
 /* G1-G5: a jabber:iq:register get/set on an unauthenticated stream. */
 void registration_unauthenticated(struct session *s, const struct stanza_node *iq);
 /* G6, G7, G11: a jabber:iq:register get/set from a connected resource,
- * to self or (host true) to the domain. */
-void registration_account(struct session *s, const struct stanza_node *iq, bool host);
-/* G7 steps 1-5 for the account `user` (requester NULL: none). */
+ * to self or to the domain (M15; replies mirror the addresses). */
+void registration_account(struct session *s, const struct stanza_node *iq);
+/* G7 steps 1-5 for the account `user`; requester (NULL: none) is sent the
+ * result to its request iq first. */
 void registration_delete(struct model *m, const char *user, struct session *requester,
-                         const char *iq_id);
+                         const struct stanza_node *iq);
 
 #endif

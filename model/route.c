@@ -153,7 +153,6 @@ static bool payload_is(const struct stanza_node *iq, const char *ns, const char 
 static void iq_to_server(struct session *s, const struct stanza_node *iq, bool host)
 {
     const char *type = stanza_attr(iq, "", "type");
-    const char *id = stanza_attr(iq, "", "id");
     const char *from = host ? s->m->domain : NULL;
     if (route_is_reply(iq))
         return;
@@ -162,12 +161,12 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
         return;
     }
     if (payload_is(iq, XMPP_NS_REGISTER, "query")) {   /* M15: registration_compat */
-        registration_account(s, iq, host);
+        registration_account(s, iq);
         return;
     }
     if ((type_is(type, "get") && payload_is(iq, XMPP_NS_PING, "ping")) ||
         (type_is(type, "set") && payload_is(iq, XMPP_NS_SESSION, "session"))) {
-        struct stanza *r = xmpp_iq_result(id, s->full_jid, from);
+        struct stanza *r = xmpp_iq_reply(iq);
         model_send(s->m, s, stanza_root(r));
         stanza_free(r);
         return;
@@ -176,6 +175,14 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
     stanza_attr_set(r, stanza_root(r), "from", from);
     model_send(s->m, s, stanza_root(r));
     stanza_free(r);
+}
+
+/* The bare JID of s itself (0.5: "to own bare JID"). */
+static bool own_bare(const struct session *s, const struct jid *to)
+{
+    size_t bl = jid_bare_len(to);
+    return to->resource_len == 0 && to->local_len > 0 && strncmp(s->full_jid, to->str, bl) == 0 &&
+           s->full_jid[bl] == '/';
 }
 
 /* M2: a malformed iq gets bad-request; true when it was answered. */
@@ -200,9 +207,7 @@ static void route_iq(struct session *s, const struct stanza_node *iq, const stru
     struct model *m = s->m;
     if (iq_invalid(s, iq))
         return;
-    if (to == NULL || (to->resource_len == 0 && strncmp(to->str, s->full_jid,
-                                                        jid_bare_len(to)) == 0 &&
-                       s->full_jid[jid_bare_len(to)] == '/')) {
+    if (to == NULL || own_bare(s, to)) {
         iq_to_server(s, iq, false);
         return;
     }
@@ -251,16 +256,16 @@ void route_from_session(struct session *s, struct stanza *st)
     }
     bool remote = to_attr != NULL && (to.domain_len != strlen(s->m->domain) ||
                                       memcmp(jid_domain(&to), s->m->domain, to.domain_len) != 0);
-    if (remote) {   /* M11 */
+    if (strcmp(el->name, "presence") == 0) {
+        presence_from_session(s, st);   /* remote addresses: M11 after R9/R10 */
+    } else if (remote) {   /* M11 */
         if (!route_is_reply(el))
-            route_error(s, el, "cancel", "not-allowed",
-                        "Communication with remote domains is not enabled");
-    } else if (strcmp(el->name, "presence") == 0) {
-        presence_from_session(s, st);
+            route_error(s, el, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
     } else if (strcmp(el->name, "iq") == 0) {
         route_iq(s, el, to_attr ? &to : NULL);
-    } else if (to_attr == NULL) {
+    } else if (to_attr == NULL || own_bare(s, &to)) {
         struct account *a = account_find(s->m, s->username);
+        stanza_attr_set(st, el, "to", NULL);   /* M7: to own bare JID, `to` removed */
         if (a != NULL)
             message_to_account(s, a, el);
     } else {

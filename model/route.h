@@ -13,6 +13,8 @@
 
 #include "stanza.h"
 
+#define ROUTE_REMOTE_TEXT "Communication with remote domains is not enabled"
+
 struct model;
 struct session;
 

@@ -267,9 +267,9 @@ static void generate_resource(struct session *s, char *out, size_t cap)
     while (model_resource_find(s->m, s->username, out) != NULL);
 }
 
-static void bind_result(struct session *s, const char *id)
+static void bind_result(struct session *s, const struct stanza_node *iq)
 {
-    struct stanza *st = xmpp_iq_result(id, NULL, NULL);
+    struct stanza *st = xmpp_iq_reply(iq);
     struct stanza_node *b = stanza_element_add(st, stanza_root(st), XMPP_NS_BIND, "bind");
     struct stanza_node *j = stanza_element_add(st, b, XMPP_NS_BIND, "jid");
     stanza_text_add(st, j, s->full_jid, strlen(s->full_jid));
@@ -277,7 +277,7 @@ static void bind_result(struct session *s, const char *id)
 }
 
 /* A9: enter the bound state. */
-static void bind_to(struct session *s, const char *resource, const char *id)
+static void bind_to(struct session *s, const char *resource, const struct stanza_node *iq)
 {
     struct account *a = account_find(s->m, s->username);
     struct buf full = {0};
@@ -292,13 +292,12 @@ static void bind_to(struct session *s, const char *resource, const char *id)
     s->roster = &a->roster;
     s->priority = 0;
     model_user_add(s->m, s);
-    bind_result(s, id);
+    bind_result(s, iq);
 }
 
 /* A7, A8, X1-X4 */
 static void bind(struct session *s, const struct stanza_node *iq)
 {
-    const char *id = stanza_attr(iq, "", "id");
     if (!s->authenticated) {
         reply(s, xmpp_error_reply(iq, "auth", "not-authorized",
                                   "Cannot bind resource before authentication"));
@@ -328,7 +327,7 @@ static void bind(struct session *s, const struct stanza_node *iq)
             break;
         }
     }
-    bind_to(s, res, id);
+    bind_to(s, res, iq);
     free(res);
 }
 
@@ -351,7 +350,7 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
     }
     if (iq && s->authenticated && type && strcmp(type, "set") == 0 &&
         stanza_child(el, XMPP_NS_SESSION, "session")) {
-        reply(s, xmpp_iq_result(stanza_attr(el, "", "id"), NULL, NULL));   /* A10 */
+        reply(s, xmpp_iq_reply(el));   /* A10 */
         return;
     }
     if (iq && get_set && !s->authenticated && stanza_child(el, XMPP_NS_REGISTER, "query")) {

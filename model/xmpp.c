@@ -30,6 +30,12 @@ struct stanza *xmpp_error_reply(const struct stanza_node *orig, const char *type
     return st;
 }
 
+struct stanza *xmpp_iq_reply(const struct stanza_node *orig)
+{
+    return xmpp_iq_result(stanza_attr(orig, "", "id"), stanza_attr(orig, "", "from"),
+                          stanza_attr(orig, "", "to"));
+}
+
 struct stanza *xmpp_iq_result(const char *id, const char *to, const char *from)
 {
     struct stanza *st = stanza_new();

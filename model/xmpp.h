@@ -24,6 +24,9 @@
  * if none), to = orig's `from`, then <error type=T><COND/>[<text/>]. */
 struct stanza *xmpp_error_reply(const struct stanza_node *orig, const char *type,
                                 const char *condition, const char *text);
+/* The empty result to iq `orig` (the reference server's st.reply): same id,
+ * from = orig's `to`, to = orig's `from`, each absent when absent. */
+struct stanza *xmpp_iq_reply(const struct stanza_node *orig);
 /* <iq type='result' id=ID [to=TO] [from=FROM]/>; NULL leaves one out. */
 struct stanza *xmpp_iq_result(const char *id, const char *to, const char *from);
 /* A new tree: <presence [type] [from] [to]/>. */
