@@ -101,7 +101,7 @@ $(B)/model/tests/%.o: model/tests/%.c
 
 $(B)/sim/%.o: sim/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(SIM_DEFS) -Imodel -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(SIM_DEFS) -Imodel -Isim -c $< -o $@
 
 $(B)/fuzz/%.o: fuzz/%.c
 	@mkdir -p $(@D)

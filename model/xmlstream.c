@@ -33,6 +33,7 @@ struct xmlstream {
     struct stanza_node *el;
     struct buf text;
     struct buf content_ns;
+    struct buf ns;                /* scratch for split_name */
     bool stray_text;              /* non-space text directly in the stream */
 
     enum xmlstream_error err;
@@ -70,18 +71,15 @@ const char *xmlstream_error_text(enum xmlstream_error e)
     return error_texts[e];
 }
 
-/* Splits an expat name "uri<SEP>local" (or "local"). */
-static const char *split_name(const char *qname, char *ns, size_t ns_cap)
+/* Splits an expat name "uri<SEP>local" (or "local"): the URI goes to ns
+ * (any length), the local name is returned. */
+static const char *split_name(const char *qname, struct buf *ns)
 {
     const char *sep = strrchr(qname, NS_SEP);
-    if (sep == NULL) {
-        ns[0] = '\0';
+    buf_clear(ns);
+    if (sep == NULL)
         return qname;
-    }
-    size_t n = (size_t)(sep - qname);
-    assert(n < ns_cap);
-    memcpy(ns, qname, n);
-    ns[n] = '\0';
+    buf_append(ns, qname, (size_t)(sep - qname));
     return sep + 1;
 }
 
@@ -126,9 +124,8 @@ static bool check_size(struct xmlstream *p, unsigned long long end)
 
 static void open_stream(struct xmlstream *p, const char *name, const char **atts)
 {
-    char ns[1024];
-    const char *local = split_name(name, ns, sizeof ns);
-    if (strcmp(local, "stream") != 0 || strcmp(ns, STANZA_NS_STREAM) != 0) {
+    const char *local = split_name(name, &p->ns);
+    if (strcmp(local, "stream") != 0 || strcmp(buf_cstr(&p->ns), STANZA_NS_STREAM) != 0) {
         fail(p, XMLSTREAM_E_STREAM_NAMESPACE);
         return;
     }
@@ -150,12 +147,11 @@ static void open_stream(struct xmlstream *p, const char *name, const char **atts
 
 static void add_element(struct xmlstream *p, const char *name, const char **atts)
 {
-    char ns[1024];
-    const char *local = split_name(name, ns, sizeof ns);
-    p->el = stanza_element_add(p->cur, p->el, ns, local);
+    const char *local = split_name(name, &p->ns);
+    p->el = stanza_element_add(p->cur, p->el, buf_cstr(&p->ns), local);
     for (size_t i = 0; atts[i] != NULL; i += 2) {
-        const char *alocal = split_name(atts[i], ns, sizeof ns);
-        stanza_attr_add(p->cur, p->el, ns, alocal, atts[i + 1]);
+        const char *alocal = split_name(atts[i], &p->ns);
+        stanza_attr_add(p->cur, p->el, buf_cstr(&p->ns), alocal, atts[i + 1]);
     }
 }
 
@@ -347,6 +343,7 @@ void xmlstream_free(struct xmlstream *p)
     parser_discard(p);
     buf_free(&p->text);
     buf_free(&p->content_ns);
+    buf_free(&p->ns);
     free(p);
 }
 

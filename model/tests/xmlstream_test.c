@@ -131,6 +131,23 @@ START_TEST(test_xmlstream_error_has_line_and_column)
 }
 END_TEST
 
+START_TEST(test_xmlstream_long_namespace_names)
+{
+    struct buf in = {0}, log = {0};
+    buf_puts(&in, PRE "<message xmlns='urn:");
+    for (int i = 0; i < 5000; i++)
+        buf_putc(&in, 'x');
+    buf_puts(&in, "' xmlns:p='urn:");
+    for (int i = 0; i < 3000; i++)
+        buf_putc(&in, 'y');
+    buf_puts(&in, "' p:a='1'/>");
+    ck_assert_int_eq(helpers_parse_log(in.data, in.len, 0, NULL, &log), XMLSTREAM_E_NONE);
+    ck_assert_ptr_nonnull(strstr(buf_cstr(&log), "stanza <message xmlns='urn:xxxx"));
+    buf_free(&in);
+    buf_free(&log);
+}
+END_TEST
+
 START_TEST(test_xmlstream_endless_start_tag_is_too_big)
 {
     struct buf log = {0};
@@ -277,6 +294,7 @@ Suite *xmlstream_suite(void)
     tcase_add_loop_test(tc, test_xmlstream_restricted_xml_table, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, test_xmlstream_error_has_line_and_column);
+    tcase_add_test(tc, test_xmlstream_long_namespace_names);
     tcase_add_test(tc, test_xmlstream_endless_start_tag_is_too_big);
     tcase_add_test(tc, test_xmlstream_whitespace_keepalives_are_not_counted);
     tcase_add_test(tc, test_xmlstream_restart_parses_the_rest_as_a_new_stream);
