@@ -1,4 +1,4 @@
-/* account: the sorted account table and tombstones (see account.h). */
+/* account: the account table and tombstones (see account.h). */
 #include "account.h"
 
 #include <stdlib.h>
@@ -8,7 +8,7 @@
 
 static const char *account_name_of(const void *p)
 {
-    return (*(struct account *const *)p)->name;
+    return ((const struct account *)p)->name;
 }
 
 static const char *tombstone_name_of(const void *p)
@@ -18,28 +18,46 @@ static const char *tombstone_name_of(const void *p)
 
 struct account *account_find(const struct model *m, const char *name)
 {
-    bool found;
-    size_t i = model_search(m->accounts, m->naccounts, sizeof *m->accounts, name, account_name_of,
-                      &found);
-    return found ? m->accounts[i] : NULL;
+    return map_get(&m->accounts, name);
+}
+
+void account_table_init(struct model *m, uint64_t seed)
+{
+    map_init(&m->accounts, seed, account_name_of);
+}
+
+static int by_name(const void *a, const void *b)
+{
+    return strcmp((*(struct account *const *)a)->name, (*(struct account *const *)b)->name);
+}
+
+struct account *account_sorted_at(struct model *m, size_t i)
+{
+    if (!m->sorted_valid) {
+        free(m->sorted);
+        m->sorted = model_xalloc((m->accounts.n + 1) * sizeof *m->sorted);
+        m->nsorted = 0;
+        size_t pos = 0;
+        struct account *a;
+        while ((a = map_next(&m->accounts, &pos)) != NULL)
+            m->sorted[m->nsorted++] = a;
+        qsort(m->sorted, m->nsorted, sizeof *m->sorted, by_name);
+        m->sorted_valid = true;
+    }
+    return i < m->nsorted ? m->sorted[i] : NULL;
 }
 
 struct account *account_create(struct model *m, const char *name, const char *password)
 {
-    bool found;
-    size_t i = model_search(m->accounts, m->naccounts, sizeof *m->accounts, name, account_name_of,
-                      &found);
-    if (found)
+    if (account_find(m, name) != NULL)
         return NULL;
-    model_grow((void **)&m->accounts, &m->capaccounts, m->naccounts, sizeof *m->accounts);
-    memmove(&m->accounts[i + 1], &m->accounts[i], (m->naccounts - i) * sizeof *m->accounts);
-    m->naccounts++;
     struct account *a = model_xalloc(sizeof *a);
     memset(a, 0, sizeof *a);
     a->name = model_xstrdup(name);
     a->password = model_xstrdup(password);
     a->serial = ++m->account_serial;
-    m->accounts[i] = a;
+    map_put(&m->accounts, a);
+    m->sorted_valid = false;
     return a;
 }
 
@@ -64,13 +82,10 @@ static void account_free(struct account *a)
 
 void account_detach(struct model *m, struct account *a)
 {
-    bool found;
-    size_t i = model_search(m->accounts, m->naccounts, sizeof *m->accounts, a->name,
-                            account_name_of, &found);
-    if (!found || m->accounts[i] != a)
-        return;
-    memmove(&m->accounts[i], &m->accounts[i + 1], (m->naccounts - i - 1) * sizeof *m->accounts);
-    m->naccounts--;
+    if (account_find(m, a->name) == a) {
+        map_remove(&m->accounts, a->name);
+        m->sorted_valid = false;
+    }
 }
 
 void account_destroy(struct account *a)
@@ -80,11 +95,15 @@ void account_destroy(struct account *a)
 
 void account_free_all(struct model *m)
 {
-    for (size_t i = 0; i < m->naccounts; i++)
-        account_free(m->accounts[i]);
-    free(m->accounts);
-    m->accounts = NULL;
-    m->naccounts = m->capaccounts = 0;
+    size_t pos = 0;
+    struct account *a;
+    while ((a = map_next(&m->accounts, &pos)) != NULL)
+        account_free(a);
+    map_clear(&m->accounts);
+    free(m->sorted);
+    m->sorted = NULL;
+    m->nsorted = 0;
+    m->sorted_valid = false;
     for (size_t i = 0; i < m->ntombstones; i++)
         free(m->tombstones[i].name);
     free(m->tombstones);

@@ -1,6 +1,6 @@
 /* account: persistent per-account state (SEMANTICS 0.3) and tombstones (T*).
  *
- * The account table of a model is sorted by (normalised) name. An account
+ * The account table of a model is a hash map by (normalised) name. An account
  * owns its password, roster, pending-in requests and offline store; all of
  * it survives model_restart and goes with account_destroy (G7 step 5).
  * Tombstones are kept apart from account data (T1).
@@ -10,6 +10,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "roster.h"
 #include "stanza.h"
@@ -36,6 +37,11 @@ struct account {
     size_t noffline, capoffline;
 };
 
+/* Sets up the empty account table (model_new). */
+void account_table_init(struct model *m, uint64_t seed);
+/* The i-th account in ascending name order, NULL past the end (the order
+ * is cached until the table changes). */
+struct account *account_sorted_at(struct model *m, size_t i);
 /* The account with that normalised name, or NULL. */
 struct account *account_find(const struct model *m, const char *name);
 /* Creates an account; NULL when the name exists. name must be normalised. */

@@ -4,10 +4,11 @@
  * - conns: every connection ever opened, indexed by id - 1. A connection
  *   keeps its output queue after its session is destroyed, so a client can
  *   still read the stream error and close the server sent (S7, I15).
- * - accounts (persistent, SEMANTICS 0.3): sorted by name, each with its
- *   password, roster, pending-in requests and offline store; tombstones.
- * - users (volatile): the host/user/resource table of I3, sorted by user
- *   name, each entry listing its connected resources sorted by resource.
+ * - accounts (persistent, SEMANTICS 0.3): a hash map by name, each with
+ *   its password, roster, pending-in requests and offline store; tombstones.
+ * - users (volatile): the host/user/resource table of I3, a hash map by
+ *   user name, each entry listing its connected resources sorted by
+ *   resource.
  * Persistent state survives model_restart; conns, sessions and users don't.
  *
  * Sessions follow the reference server's structure (SEMANTICS 0.9):
@@ -21,6 +22,7 @@
 #include <stddef.h>
 
 #include "buf.h"
+#include "map.h"
 #include "model.h"
 #include "prng.h"
 #include "roster.h"
@@ -85,12 +87,13 @@ struct model {
     size_t nsessions;        /* live sessions */
 
     unsigned long long account_serial;
-    struct account **accounts;   /* sorted by name */
-    size_t naccounts, capaccounts;
+    struct map accounts;         /* name → struct account */
+    struct account **sorted;     /* cache for model_account_at, by name */
+    size_t nsorted;
+    bool sorted_valid;
     struct tombstone *tombstones; /* sorted by name */
     size_t ntombstones, captombstones;
-    struct user **users;         /* sorted by name */
-    size_t nusers, capusers;
+    struct map users;            /* name → struct user */
 };
 
 /* Everything below is implemented in the file its prefix names. */

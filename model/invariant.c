@@ -90,8 +90,9 @@ static void check_session(const struct model *m, const struct session *s, struct
  * non-empty; full JIDs unique (the table is sorted, so adjacent). */
 static void check_table(const struct model *m, struct report *r)
 {
-    for (size_t i = 0; i < m->nusers; i++) {
-        const struct user *u = m->users[i];
+    size_t pos = 0;
+    const struct user *u;
+    while ((u = map_next(&m->users, &pos)) != NULL) {
         if (u->nres == 0)
             violation(r, "I3", "user entry without connected resources", NULL, u->name);
         for (size_t k = 0; k < u->nres; k++) {
@@ -110,8 +111,9 @@ static void check_table(const struct model *m, struct report *r)
  * construction) and I14 (no account under an active tombstone). */
 static void check_accounts(const struct model *m, struct report *r)
 {
-    for (size_t i = 0; i < m->naccounts; i++) {
-        const struct account *a = m->accounts[i];
+    size_t pos = 0;
+    const struct account *a;
+    while ((a = map_next(&m->accounts, &pos)) != NULL) {
         for (size_t k = 0; k < a->roster.nitems; k++) {
             const struct roster_item *it = &a->roster.items[k];
             size_t nl = strlen(a->name);

@@ -13,6 +13,11 @@
 #include "presence.h"
 #include "session.h"
 
+static const char *user_name_of(const void *p)
+{
+    return ((const struct user *)p)->name;
+}
+
 void *model_xalloc(size_t n)
 {
     void *p = malloc(n ? n : 1);
@@ -79,6 +84,8 @@ struct model *model_new(const struct model_config *c, unsigned long long seed)
     m->cfg.domain = m->domain;
     prng_seed(&m->prng, seed);
     m->hash_salt = (unsigned long)prng_next(&m->prng);
+    account_table_init(m, prng_next(&m->prng));
+    map_init(&m->users, prng_next(&m->prng), user_name_of);
     m->now_ms = c->start_time_ms;
     return m;
 }
@@ -93,12 +100,14 @@ static void drop_all_sessions(struct model *m)
         c->closed = true;
     }
     m->nsessions = 0;
-    for (size_t i = 0; i < m->nusers; i++) {
-        free(m->users[i]->name);
-        free(m->users[i]->res);
-        free(m->users[i]);
+    size_t pos = 0;
+    struct user *u;
+    while ((u = map_next(&m->users, &pos)) != NULL) {
+        free(u->name);
+        free(u->res);
+        free(u);
     }
-    m->nusers = 0;
+    map_clear(&m->users);
 }
 
 void model_free(struct model *m)
@@ -109,7 +118,6 @@ void model_free(struct model *m)
     for (size_t i = 0; i < m->nconns; i++)
         buf_free(&m->conns[i].out);
     free(m->conns);
-    free(m->users);
     account_free_all(m);
     free(m->domain);
     free(m);
@@ -253,11 +261,6 @@ void model_restart(struct model *m)
 
 /* ---- the host/user/resource table (I3) ---- */
 
-static const char *user_name_of(const void *p)
-{
-    return (*(struct user *const *)p)->name;
-}
-
 static const char *session_resource_of(const void *p)
 {
     return (*(struct session *const *)p)->resource;
@@ -265,9 +268,7 @@ static const char *session_resource_of(const void *p)
 
 struct user *model_user_find(const struct model *m, const char *name)
 {
-    bool found;
-    size_t i = model_search(m->users, m->nusers, sizeof *m->users, name, user_name_of, &found);
-    return found ? m->users[i] : NULL;
+    return map_get(&m->users, name);
 }
 
 struct session *model_resource_find(const struct model *m, const char *user,
@@ -284,19 +285,14 @@ struct session *model_resource_find(const struct model *m, const char *user,
 
 void model_user_add(struct model *m, struct session *s)
 {
-    bool found;
-    size_t i = model_search(m->users, m->nusers, sizeof *m->users, s->username, user_name_of,
-                            &found);
-    if (!found) {
-        model_grow((void **)&m->users, &m->capusers, m->nusers, sizeof *m->users);
-        memmove(&m->users[i + 1], &m->users[i], (m->nusers - i) * sizeof *m->users);
-        m->nusers++;
-        struct user *u = model_xalloc(sizeof *u);
+    struct user *u = model_user_find(m, s->username);
+    if (u == NULL) {
+        u = model_xalloc(sizeof *u);
         memset(u, 0, sizeof *u);
         u->name = model_xstrdup(s->username);
-        m->users[i] = u;
+        map_put(&m->users, u);
     }
-    struct user *u = m->users[i];
+    bool found;
     size_t k = model_search(u->res, u->nres, sizeof *u->res, s->resource, session_resource_of,
                             &found);
     assert(!found);
@@ -308,12 +304,10 @@ void model_user_add(struct model *m, struct session *s)
 
 void model_user_remove(struct model *m, struct session *s)
 {
-    bool found;
-    size_t i = model_search(m->users, m->nusers, sizeof *m->users, s->username, user_name_of,
-                            &found);
-    if (!found)
+    struct user *u = model_user_find(m, s->username);
+    if (u == NULL)
         return;
-    struct user *u = m->users[i];
+    bool found;
     size_t k = model_search(u->res, u->nres, sizeof *u->res, s->resource, session_resource_of,
                             &found);
     if (!found || u->res[k] != s)
@@ -321,11 +315,10 @@ void model_user_remove(struct model *m, struct session *s)
     memmove(&u->res[k], &u->res[k + 1], (u->nres - k - 1) * sizeof *u->res);
     if (--u->nres > 0)
         return;
+    map_remove(&m->users, u->name);
     free(u->name);
     free(u->res);
     free(u);
-    memmove(&m->users[i], &m->users[i + 1], (m->nusers - i - 1) * sizeof *m->users);
-    m->nusers--;
 }
 
 void model_session_destroy(struct model *m, struct session *s, const char *reason)
@@ -383,7 +376,9 @@ size_t model_session_count(const struct model *m)
 
 const char *model_account_at(const struct model *m, size_t i)
 {
-    return i < m->naccounts ? m->accounts[i]->name : NULL;
+    /* a query, but the sorted order is a cache behind the const */
+    struct account *a = account_sorted_at((struct model *)m, i);
+    return a ? a->name : NULL;
 }
 
 bool model_account_exists(const struct model *m, const char *username)
@@ -429,6 +424,6 @@ bool model_roster_item(const struct model *m, const char *username, const char *
 
 size_t model_memory_bytes(const struct model *m)
 {
-    return sizeof *m + m->capconns * sizeof *m->conns + m->capaccounts * sizeof *m->accounts +
-           m->capusers * sizeof *m->users;
+    return sizeof *m + m->capconns * sizeof *m->conns + map_bytes(&m->accounts) +
+           map_bytes(&m->users);
 }

@@ -6,6 +6,7 @@
 
 #define MODEL_SUITES(X) \
     X(buf_suite)        \
+    X(map_suite)        \
     X(stanza_suite)     \
     X(xmlstream_suite)  \
     X(jid_suite)        \
