@@ -183,7 +183,9 @@ static void presences_to(struct model *m, const char *user, const char *contact,
             presence_inbound(m, stanza_root(un), contact, NULL);
             stanza_free(un);
         } else {
-            presence_inbound(m, stanza_root(t->presence), contact, NULL);
+            struct stanza *stored = presence_stored(t);
+            presence_inbound(m, stanza_root(stored), contact, NULL);
+            stanza_free(stored);
         }
     }
 }

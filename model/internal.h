@@ -39,13 +39,13 @@ struct session {
     bool notopen;            /* no stream header since connect or the last restart */
     bool header_sent;        /* server header written on this stream */
     bool authenticated;      /* type c2s (after SASL success) */
-    char *first_to;          /* `to` of the first header (S2 restart check) */
     char *username;          /* after SASL */
-    char *host;              /* after the first header */
+    const char *host;        /* after the first header: the model's domain */
     char *resource;          /* after bind */
     char *full_jid;          /* after bind */
     int priority;
-    struct stanza *presence; /* last broadcast available presence, with delay (P6) */
+    struct stanza *presence; /* last broadcast available presence (P6) */
+    unsigned long long presence_ms; /* when it was broadcast: its delay stamp */
     bool interested;         /* roster requested (R2) */
     struct roster *roster;   /* the account's roster, while bound (A9) */
     struct strset directed;  /* P8: addresses that got directed presence */

@@ -203,8 +203,11 @@ const char *model_output(const struct model *m, unsigned conn, size_t *len)
 void model_output_consume(struct model *m, unsigned conn, size_t n)
 {
     struct conn *c = conn_get(m, conn);
-    if (c != NULL)
-        buf_consume(&c->out, n);
+    if (c == NULL)
+        return;
+    buf_consume(&c->out, n);
+    if (c->out.len == 0)
+        buf_free(&c->out);   /* an idle connection holds no buffer */
 }
 
 bool model_closed(const struct model *m, unsigned conn)

@@ -29,6 +29,13 @@ static bool subscribed_to(enum model_subscription sub)
     return sub == MODEL_SUB_TO || sub == MODEL_SUB_BOTH;
 }
 
+struct stanza *presence_stored(const struct session *x)
+{
+    struct stanza *st = stanza_clone_extra(stanza_root(x->presence), XMPP_DELAY_BYTES);
+    xmpp_add_delay(st, stanza_root(st), x->m->domain, x->presence_ms);
+    return st;
+}
+
 /* P2: <priority> as an optional sign and digits, clamped; else 0. */
 static int parse_priority(const struct stanza_node *el)
 {
@@ -92,7 +99,9 @@ static void answer_probe(struct model *m, const char *local, const char *from)
         for (size_t i = 0; u && i < u->nres; i++) {
             if (u->res[i]->presence == NULL)
                 continue;
-            presence_inbound(m, stanza_root(u->res[i]->presence), from, NULL);
+            struct stanza *stored = presence_stored(u->res[i]);
+            presence_inbound(m, stanza_root(stored), from, NULL);
+            stanza_free(stored);
             sent++;
         }
         if (sent == 0) {
@@ -216,7 +225,7 @@ static void directed_flush(struct session *x, const struct stanza_node *el)
     strset_clear(&set);
 }
 
-/* P5 steps 4-6 and 8 for an initial presence of x. */
+/* P5 steps 4-8 for an initial presence of x. */
 static void initial_presence(struct session *x)
 {
     struct model *m = x->m;
@@ -229,9 +238,13 @@ static void initial_presence(struct session *x)
         stanza_free(probe);
     }
     struct user *u = model_user_find(m, x->username);   /* step 5 */
-    for (size_t i = 0; u && i < u->nres; i++)
-        if (u->res[i] != x && u->res[i]->presence)
-            route_deliver(x, stanza_root(u->res[i]->presence), x->full_jid);
+    for (size_t i = 0; u && i < u->nres; i++) {
+        if (u->res[i] == x || u->res[i]->presence == NULL)
+            continue;
+        struct stanza *stored = presence_stored(u->res[i]);
+        route_deliver(x, stanza_root(stored), x->full_jid);
+        stanza_free(stored);
+    }
     contacts_initial_presence(x);   /* steps 6 and 7 */
     if (x->priority >= 0)   /* step 8 (O3, O4) */
         route_offline_flush(x);
@@ -260,9 +273,9 @@ static void broadcast_presence(struct session *x, struct stanza *st)
     }
     bool initial = x->presence == NULL;
     x->priority = parse_priority(el);
-    stanza_free(x->presence);   /* P6 */
+    stanza_free(x->presence);   /* P6: kept without its delay, stamped when sent */
     x->presence = stanza_clone(el);
-    xmpp_add_delay(x->presence, stanza_root(x->presence), m->domain, m->now_ms);
+    x->presence_ms = m->now_ms;
     if (initial)
         initial_presence(x);
 }

@@ -55,7 +55,7 @@ static void offline_store(struct model *m, struct account *a, const struct stanz
     model_grow((void **)&a->offline, &a->capoffline, a->noffline, sizeof *a->offline);
     struct account_stored *o = &a->offline[a->noffline++];
     o->key = NULL;
-    o->stanza = stanza_clone(el);
+    o->stanza = stanza_clone_extra(el, XMPP_DELAY_BYTES);   /* O3 adds a delay */
     o->time_ms = m->now_ms;
 }
 

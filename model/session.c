@@ -30,7 +30,7 @@ struct session *session_new(struct model *m, unsigned conn)
     s->conn = conn;
     s->notopen = true;
     s->connected_ms = m->now_ms;
-    struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max};
+    struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max, true};
     s->parser = xmlstream_new(&session_callbacks, s, &lim, m->hash_salt);
     return s;
 }
@@ -38,9 +38,7 @@ struct session *session_new(struct model *m, unsigned conn)
 void session_free(struct session *s)
 {
     xmlstream_free(s->parser);
-    free(s->first_to);
     free(s->username);
-    free(s->host);
     free(s->resource);
     free(s->full_jid);
     stanza_free(s->presence);
@@ -178,10 +176,10 @@ static const char *header_problem(struct session *s, const struct xmlstream_head
         *text = "A valid 'to' attribute is required on stream headers";
         return "improper-addressing";
     }
-    bool same = s->first_to == NULL || strcmp(s->first_to, j.str) == 0;
+    /* a first header for another domain closes the stream, so on a restart
+     * the first `to` is the host */
+    bool same = s->host == NULL || strcmp(s->host, j.str) == 0;
     bool served = strcmp(j.str, s->m->domain) == 0;
-    if (s->first_to == NULL)
-        s->first_to = model_xstrdup(j.str);
     jid_free(&j);
     if (!same) {
         *text = "The 'to' attribute must remain the same across stream restarts";
@@ -212,7 +210,7 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
     }
     s->notopen = false;
     if (s->host == NULL)
-        s->host = model_xstrdup(s->m->domain);
+        s->host = s->m->domain;
     send_header(s, version);
     send_features(s);
 }

@@ -22,7 +22,7 @@ struct stanza {
     unsigned char *cur;
     size_t left;
     size_t bytes;                 /* total arena capacity */
-    alignas(max_align_t) unsigned char first[ARENA_FIRST_BYTES];
+    alignas(max_align_t) unsigned char first[];   /* the first block, inline */
 };
 
 /* Namespaces common enough to be shared instead of copied into each tree. */
@@ -42,9 +42,11 @@ static const char *const well_known_ns[] = {
     "urn:xmpp:ping",
 };
 
+static size_t align_up(size_t n);
+
 static void *arena_alloc(struct stanza *st, size_t n)
 {
-    n = (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+    n = align_up(n);
     if (n > st->left) {
         size_t size = st->bytes > n ? st->bytes : n;
         struct arena_block *b = malloc(sizeof *b + size);
@@ -62,16 +64,28 @@ static void *arena_alloc(struct stanza *st, size_t n)
     return p;
 }
 
-struct stanza *stanza_new(void)
+static size_t align_up(size_t n)
 {
-    struct stanza *st = malloc(sizeof *st);
+    return (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
+}
+
+/* A tree whose first arena block holds `first` bytes. */
+static struct stanza *stanza_new_sized(size_t first)
+{
+    first = align_up(first ? first : ARENA_ALIGN);
+    struct stanza *st = malloc(sizeof *st + first);
     assert(st != NULL);
     st->root = NULL;
     st->blocks = NULL;
     st->cur = st->first;
-    st->left = sizeof st->first;
-    st->bytes = sizeof st->first;
+    st->left = first;
+    st->bytes = first;
     return st;
+}
+
+struct stanza *stanza_new(void)
+{
+    return stanza_new_sized(ARENA_FIRST_BYTES);
 }
 
 void stanza_free(struct stanza *st)
@@ -224,11 +238,31 @@ struct stanza_node *stanza_copy_into(struct stanza *st, struct stanza_node *pare
     return el;
 }
 
-struct stanza *stanza_clone(const struct stanza_node *src)
+/* Arena bytes a deep copy of el takes (what stanza_copy_into allocates). */
+static size_t tree_bytes(const struct stanza_node *el)
 {
-    struct stanza *st = stanza_new();
+    size_t n = align_up(sizeof *el) + align_up(strlen(el->name) + 1) + align_up(strlen(el->ns) + 1);
+    for (const struct stanza_attr *a = el->attrs; a != NULL; a = a->next)
+        n += align_up(sizeof *a) + align_up(strlen(a->ns) + 1) + align_up(strlen(a->name) + 1) +
+             align_up(strlen(a->value) + 1);
+    for (const struct stanza_node *c = el->children; c != NULL; c = c->next)
+        n += c->kind == STANZA_TEXT ? align_up(sizeof *c) + align_up(c->text_len + 1)
+                                    : tree_bytes(c);
+    return n;
+}
+
+struct stanza *stanza_clone_extra(const struct stanza_node *src, size_t extra)
+{
+    /* sized to fit, so long-lived copies (stored presence, offline
+     * messages) cost what they hold */
+    struct stanza *st = stanza_new_sized(tree_bytes(src) + extra);
     stanza_copy_into(st, NULL, src);
     return st;
+}
+
+struct stanza *stanza_clone(const struct stanza_node *src)
+{
+    return stanza_clone_extra(src, 0);
 }
 
 const char *stanza_attr(const struct stanza_node *el, const char *ns, const char *name)

@@ -80,8 +80,10 @@ void stanza_text_add(struct stanza *st, struct stanza_node *el, const char *text
  * (parent NULL: as st's root). Returns the copy. */
 struct stanza_node *stanza_copy_into(struct stanza *st, struct stanza_node *parent,
                                      const struct stanza_node *src);
-/* A new tree holding a deep copy of src. */
+/* A new tree holding a deep copy of src, its arena sized to fit. */
 struct stanza *stanza_clone(const struct stanza_node *src);
+/* The same with room for `extra` more arena bytes (additions planned). */
+struct stanza *stanza_clone_extra(const struct stanza_node *src, size_t extra);
 
 /* Value of the attribute (ns "" for unqualified), or NULL. */
 const char *stanza_attr(const struct stanza_node *el, const char *ns, const char *name);

@@ -34,6 +34,9 @@ struct xmlstream {
     struct buf text;
     struct buf content_ns;
     struct buf ns;                /* scratch for split_name */
+    struct buf header;            /* the client's stream start tag, verbatim */
+    bool idle_release;            /* free expat between stanzas */
+    bool resuming;                /* re-feeding `header` to a new expat */
     bool stray_text;              /* non-space text directly in the stream */
 
     enum xmlstream_error err;
@@ -122,6 +125,18 @@ static bool check_size(struct xmlstream *p, unsigned long long end)
     return false;
 }
 
+/* Keeps the raw start tag of the stream, so that an idle stream can free
+ * its expat parser and later resume with a fresh one fed the same tag. */
+static void keep_header(struct xmlstream *p)
+{
+    int offset, size;
+    const char *ctx = XML_GetInputContext(p->xp, &offset, &size);
+    int count = XML_GetCurrentByteCount(p->xp);
+    buf_clear(&p->header);
+    if (ctx != NULL && count > 0 && offset + count <= size)
+        buf_append(&p->header, ctx + offset, (size_t)count);
+}
+
 static void open_stream(struct xmlstream *p, const char *name, const char **atts)
 {
     const char *local = split_name(name, &p->ns);
@@ -141,6 +156,9 @@ static void open_stream(struct xmlstream *p, const char *name, const char **atts
     h.content_ns = buf_cstr(&p->content_ns);
     p->depth = 1;
     p->mark = event_end(p);
+    if (p->resuming)
+        return;
+    keep_header(p);
     if (p->cb.opened)
         p->cb.opened(p->ctx, &h);
 }
@@ -330,6 +348,7 @@ struct xmlstream *xmlstream_new(const struct xmlstream_callbacks *cb, void *ctx,
     p->cb = *cb;
     p->ctx = ctx;
     p->size_max = limits && limits->size_max ? limits->size_max : XMLSTREAM_SIZE_MAX_DEFAULT;
+    p->idle_release = limits && limits->idle_release;
     p->depth_max = limits && limits->depth_max ? limits->depth_max : XMLSTREAM_DEPTH_MAX_DEFAULT;
     p->hash_salt = hash_salt;
     parser_create(p);
@@ -344,6 +363,7 @@ void xmlstream_free(struct xmlstream *p)
     buf_free(&p->text);
     buf_free(&p->content_ns);
     buf_free(&p->ns);
+    buf_free(&p->header);
     free(p);
 }
 
@@ -351,6 +371,7 @@ void xmlstream_reset(struct xmlstream *p)
 {
     parser_discard(p);
     parser_create(p);
+    buf_clear(&p->header);
     p->base = 0;
     p->err = XMLSTREAM_E_NONE;
     p->err_line = p->err_column = 0;
@@ -383,8 +404,39 @@ static void check_pending(struct xmlstream *p)
         fail(p, XMLSTREAM_E_TOO_BIG);
 }
 
+/* Between stanzas, with every byte consumed, the expat parser holds no
+ * state but the stream's start tag: free it (memory per idle stream). */
+static void maybe_release(struct xmlstream *p)
+{
+    if (!p->idle_release || p->done || p->depth != 1 || p->cur != NULL || p->mark != p->fed ||
+        p->header.len == 0)
+        return;
+    XML_ParserFree(p->xp);
+    p->xp = NULL;
+    p->base += p->fed;
+    p->fed = 0;
+    buf_free(&p->text);
+    buf_free(&p->ns);
+    buf_free(&p->content_ns);
+}
+
+/* A fresh expat parser in the released one's place: the kept start tag is
+ * parsed again without reporting the stream as opened. */
+static void resume(struct xmlstream *p)
+{
+    unsigned long long base = p->base;
+    parser_create(p);
+    p->resuming = true;
+    XML_Parse(p->xp, p->header.data, (int)p->header.len, XML_FALSE);
+    p->resuming = false;
+    p->fed = p->header.len;
+    p->base = base - p->header.len;
+}
+
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
 {
+    if (p->xp == NULL && !p->done && len > 0)
+        resume(p);
     while (!p->done && len > 0) {
         size_t n = len > (size_t)0x7fffffff ? (size_t)0x7fffffff : len;
         p->chunk_start = p->fed;
@@ -396,6 +448,7 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
             unsigned long long base = p->base + p->chunk_start + at;
             parser_discard(p);
             parser_create(p);
+            buf_clear(&p->header);
             p->base = base;
             bytes += at;
             len -= at;
@@ -406,6 +459,7 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
         bytes += n;
         len -= n;
     }
+    maybe_release(p);
 }
 
 void xmlstream_restart(struct xmlstream *p)
@@ -417,7 +471,8 @@ void xmlstream_stop(struct xmlstream *p)
 {
     if (!p->done) {
         p->done = true;
-        XML_StopParser(p->xp, XML_FALSE);
+        if (p->xp != NULL)
+            XML_StopParser(p->xp, XML_FALSE);
     }
 }
 

@@ -61,6 +61,10 @@ struct xmlstream_callbacks {
 struct xmlstream_limits {
     size_t size_max;    /* bytes of one top-level stanza; 0 = default */
     unsigned depth_max; /* element depth below the stream; 0 = default */
+    bool idle_release;  /* free the expat parser whenever the stream rests
+                         * between stanzas (memory per idle connection); a
+                         * new one resumes from the kept start tag. Error
+                         * lines and columns then count from the resume. */
 };
 
 struct xmlstream;

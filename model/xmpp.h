@@ -33,6 +33,8 @@ struct stanza *xmpp_iq_result(const char *id, const char *to, const char *from);
 struct stanza *xmpp_presence(const char *type, const char *from, const char *to);
 /* Appends <status>TEXT</status> to el. */
 void xmpp_add_status(struct stanza *st, struct stanza_node *el, const char *text);
+/* Arena bytes a delay element takes at most (for sizing copies). */
+#define XMPP_DELAY_BYTES 320
 /* Appends <delay xmlns='urn:xmpp:delay' from=FROM stamp=UTC(ms)/>. */
 void xmpp_add_delay(struct stanza *st, struct stanza_node *el, const char *from,
                     unsigned long long ms);

@@ -2,6 +2,7 @@
 #include "bench.h"
 
 #include <expat.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,25 +172,240 @@ static int bench_parser(size_t mb)
     return 0;
 }
 
+/* ---- model workloads ---- */
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    if (f != NULL)
+        fclose(f);
+    return kib;
+}
+
+static void drain(struct model *m, unsigned conn)
+{
+    size_t len;
+    model_output(m, conn, &len);
+    model_output_consume(m, conn, len);
+}
+
+#define LOGIN_HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
+                  "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void base64(const unsigned char *in, size_t len, struct buf *out)
+{
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < len ? in[i + 2] : 0);
+        buf_putc(out, b64_alphabet[v >> 18 & 63]);
+        buf_putc(out, b64_alphabet[v >> 12 & 63]);
+        buf_putc(out, i + 1 < len ? b64_alphabet[v >> 6 & 63] : '=');
+        buf_putc(out, i + 2 < len ? b64_alphabet[v & 63] : '=');
+    }
+}
+
+/* The bytes of a whole login: header, SASL PLAIN, restart, bind, presence. */
+static void login_bytes(const char *user, struct buf *out)
+{
+    unsigned char plain[128];
+    size_t ul = strlen(user);
+    plain[0] = 0;
+    memcpy(plain + 1, user, ul);
+    plain[1 + ul] = 0;
+    memcpy(plain + 2 + ul, "pw", 2);
+    buf_clear(out);
+    buf_puts(out, LOGIN_HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>");
+    base64(plain, ul + 4, out);
+    buf_puts(out, "</auth>" LOGIN_HDR "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:"
+                  "ns:xmpp-bind'><resource>r</resource></bind></iq><presence/>");
+}
+
+static struct model *bench_model(size_t users, struct buf *name)
+{
+    struct model_config c;
+    model_config_default(&c);
+    struct model *m = model_new(&c, 42);
+    for (size_t i = 0; i < users; i++) {
+        buf_clear(name);
+        buf_putc(name, 'u');
+        buf_put_u64(name, i);
+        model_account_create(m, buf_cstr(name), "pw");
+    }
+    return m;
+}
+
+/* Logs every user in; returns the seconds spent in model calls. */
+static double login_all(struct model *m, size_t users, struct buf *name, struct buf *bytes)
+{
+    double t = 0;
+    for (size_t i = 0; i < users; i++) {
+        buf_clear(name);
+        buf_putc(name, 'u');
+        buf_put_u64(name, i);
+        login_bytes(buf_cstr(name), bytes);
+        double t0 = now_s();
+        unsigned conn = model_connect(m);
+        model_input(m, conn, bytes->data, bytes->len);
+        drain(m, conn);
+        t += now_s() - t0;
+    }
+    return t;
+}
+
+static void bench_sessions(size_t max)
+{
+    printf("sessions: connect + SASL + bind + initial presence, one input per login\n");
+    printf("  %9s %10s %14s %12s\n", "N", "us/login", "model B/sess", "RSS MiB");
+    struct buf name = {0}, bytes = {0};
+    for (size_t n = 1000; n <= max; n *= 10) {
+        struct model *m = bench_model(n, &name);
+        size_t before = heap_in_use();
+        double t = login_all(m, n, &name, &bytes);
+        size_t after = heap_in_use();
+        printf("  %9zu %10.2f %14.0f %12.1f\n", n, t * 1e6 / (double)n,
+               (double)(after - before) / (double)n, (double)rss_kib() / 1024.0);
+        model_free(m);
+    }
+    buf_free(&name);
+    buf_free(&bytes);
+}
+
+/* Each user has `contacts` mutual (both) subscriptions to its neighbours;
+ * everyone is online; then every user sends a presence update, which the
+ * model fans out to its available contacts (P4). */
+static void bench_fanout(size_t users, size_t contacts)
+{
+    struct buf name = {0}, bytes = {0}, jid = {0};
+    struct model *m = bench_model(users, &name);
+    for (size_t i = 0; i < users; i++) {
+        buf_clear(&name);
+        buf_putc(&name, 'u');
+        buf_put_u64(&name, i);
+        for (size_t k = 1; k <= contacts; k++) {
+            buf_clear(&jid);
+            buf_putc(&jid, 'u');
+            buf_put_u64(&jid, (i + k * (users / (contacts + 1) + 1)) % users);
+            buf_puts(&jid, "@localhost");
+            struct model_roster_item it = {.jid = buf_cstr(&jid), .subscription = MODEL_SUB_BOTH};
+            model_roster_preset(m, buf_cstr(&name), &it);
+        }
+    }
+    login_all(m, users, &name, &bytes);
+    static const char update[] = "<presence><show>away</show></presence>";
+    size_t out = 0;
+    double t0 = now_s();
+    for (unsigned conn = 1; conn <= users; conn++)
+        model_input(m, conn, update, sizeof update - 1);
+    double t = now_s() - t0;
+    for (unsigned conn = 1; conn <= users; conn++) {
+        size_t len;
+        model_output(m, conn, &len);
+        out += len;
+        drain(m, conn);
+    }
+    double stanzas = (double)users * (double)(contacts + 1);
+    printf("presence fan-out: %zu users x %zu contacts, %.0f stanzas delivered in %.2f s\n", users,
+           contacts, stanzas, t);
+    printf("  %.0f stanzas/s (%.1f MB of output)\n", stanzas / t, (double)out / 1e6);
+    model_free(m);
+    buf_free(&name);
+    buf_free(&bytes);
+    buf_free(&jid);
+}
+
+/* Messages between random pairs of online users, to full JIDs (M5). */
+static void bench_routing(size_t users, size_t messages)
+{
+    struct buf name = {0}, bytes = {0}, msg = {0};
+    struct model *m = bench_model(users, &name);
+    login_all(m, users, &name, &bytes);
+    struct prng r;
+    prng_seed(&r, 7);
+    double t = 0;
+    for (size_t i = 0; i < messages; i++) {
+        unsigned from = (unsigned)prng_below(&r, users) + 1;
+        size_t to = prng_below(&r, users);
+        buf_clear(&msg);
+        buf_puts(&msg, "<message type='chat' to='u");
+        buf_put_u64(&msg, to);
+        buf_puts(&msg, "@localhost/r'><body>ping</body></message>");
+        double t0 = now_s();
+        model_input(m, from, msg.data, msg.len);
+        drain(m, (unsigned)to + 1);
+        t += now_s() - t0;
+    }
+    printf("routing: %zu messages between random pairs of %zu sessions\n", messages, users);
+    printf("  %.0f stanzas/s\n", (double)messages / t);
+    model_free(m);
+    buf_free(&name);
+    buf_free(&bytes);
+    buf_free(&msg);
+}
+
+static const char bench_usage[] =
+    "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N]\n"
+    "  Runs the benchmarks and prints what it measured; ratios compare figures\n"
+    "  taken in the same run. LIST is a comma-separated subset of\n"
+    "  parser,sessions,fanout,routing (default: all).\n"
+    "  --size-mb N       parser input size (default 100)\n"
+    "  --sessions-max N  largest session count (default 1000000)\n"
+    "  --quick           small sizes, for a smoke test\n";
+
 int bench_main(int argc, char **argv)
 {
-    size_t mb = 100;
+    size_t mb = 100, sessions_max = 1000000, fan_users = 100000, fan_contacts = 50;
+    size_t route_users = 1000000, route_msgs = 1000000;
+    const char *only = "parser,sessions,fanout,routing";
     for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--size-mb") == 0 && i + 1 < argc) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (strcmp(a, "--size-mb") == 0 && has) {
             mb = strtoul(argv[++i], NULL, 10);
-        } else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
-            printf("usage: sessim bench [--size-mb N]\n"
-                   "  Benchmarks the stream parser against raw expat on a generated\n"
-                   "  client stream of N MB (default 100) and prints the ratio.\n");
+        } else if (strcmp(a, "--sessions-max") == 0 && has) {
+            sessions_max = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(a, "--only") == 0 && has) {
+            only = argv[++i];
+        } else if (strcmp(a, "--quick") == 0) {
+            mb = 5, sessions_max = 10000, fan_users = 1000, route_users = 10000;
+            route_msgs = 100000;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(bench_usage, stdout);
             return 0;
         } else {
-            fprintf(stderr, "sessim bench: unknown argument '%s' (try --help)\n", argv[i]);
+            fprintf(stderr, "sessim bench: unknown or incomplete argument '%s'\n%s", a,
+                    bench_usage);
             return 2;
         }
     }
-    if (mb == 0 || mb > 4096) {
-        fprintf(stderr, "sessim bench: --size-mb must be 1..4096\n");
+    if (mb == 0 || mb > 4096 || sessions_max < 1000) {
+        fprintf(stderr, "sessim bench: --size-mb must be 1..4096, --sessions-max >= 1000\n");
         return 2;
     }
-    return bench_parser(mb);
+    int rc = 0;
+    if (strstr(only, "parser"))
+        rc |= bench_parser(mb);
+    if (strstr(only, "sessions"))
+        bench_sessions(sessions_max);
+    if (strstr(only, "fanout")) {
+        bench_fanout(1000, fan_contacts);
+        if (fan_users > 1000)
+            bench_fanout(fan_users, fan_contacts);
+    }
+    if (strstr(only, "routing"))
+        bench_routing(route_users, route_msgs);
+    return rc;
 }
