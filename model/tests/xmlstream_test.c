@@ -41,6 +41,41 @@ START_TEST(test_xmlstream_one_byte_at_a_time_equals_whole)
 }
 END_TEST
 
+START_TEST(test_xmlstream_idle_release_changes_no_event)
+{
+    const char *s = valid_streams[_i];
+    static const struct xmlstream_limits release = {.idle_release = true};
+    struct buf plain = {0}, whole = {0}, bytes = {0}, sevens = {0};
+    helpers_parse_log(s, strlen(s), 0, NULL, &plain);
+    helpers_parse_log(s, strlen(s), 0, &release, &whole);
+    helpers_parse_log(s, strlen(s), 1, &release, &bytes);
+    helpers_parse_log(s, strlen(s), 7, &release, &sevens);
+    ck_assert_str_eq(buf_cstr(&whole), buf_cstr(&plain));
+    ck_assert_str_eq(buf_cstr(&bytes), buf_cstr(&plain));
+    ck_assert_str_eq(buf_cstr(&sevens), buf_cstr(&plain));
+    buf_free(&plain);
+    buf_free(&whole);
+    buf_free(&bytes);
+    buf_free(&sevens);
+}
+END_TEST
+
+START_TEST(test_xmlstream_idle_release_keeps_errors_and_offsets)
+{
+    static const char s[] = HDR "<presence/>\n<message><!-- x --></message>";
+    static const struct xmlstream_limits release = {.idle_release = true};
+    for (size_t chunk = 1; chunk <= 12; chunk++) {
+        struct buf a = {0}, b = {0};
+        helpers_parse_log(s, sizeof s - 1, chunk, NULL, &a);
+        helpers_parse_log(s, sizeof s - 1, chunk, &release, &b);
+        ck_assert_str_eq(buf_cstr(&b), buf_cstr(&a));
+        ck_assert_ptr_nonnull(strstr(buf_cstr(&a), "error COMMENT@"));
+        buf_free(&a);
+        buf_free(&b);
+    }
+}
+END_TEST
+
 START_TEST(test_xmlstream_events_are_exact)
 {
     const char *s = valid_streams[1];
@@ -291,6 +326,8 @@ Suite *xmlstream_suite(void)
     int nvalid = (int)(sizeof valid_streams / sizeof valid_streams[0]);
     tcase_add_loop_test(tc, test_xmlstream_one_byte_at_a_time_equals_whole, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_events_are_exact);
+    tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
+    tcase_add_test(tc, test_xmlstream_idle_release_keeps_errors_and_offsets);
     tcase_add_loop_test(tc, test_xmlstream_restricted_xml_table, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
     tcase_add_test(tc, test_xmlstream_error_has_line_and_column);
