@@ -1,0 +1,254 @@
+/* scenario: loads one YAML scenario (SCENARIO-FORMAT.md, version 1) into the
+ * tree the runner replays. Any input gives a scenario or one error pointing
+ * at the offending node (FILE:LINE:COLUMN, 1-based): YAML syntax, unknown
+ * key, wrong type, missing key, bad word or duration, bad XML in `send` or
+ * `receive`, unknown `${...}` variable or client, duplicate key. No crash,
+ * leak or unbounded work on any bytes (fuzzed via scenario_load_buffer).
+ * Ownership: a scenario owns every string and array in it (scenario_free);
+ * an error's `file` is borrowed from the caller.
+ */
+#ifndef SESSIM_SIM_SCENARIO_H
+#define SESSIM_SIM_SCENARIO_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+/* Beyond the format: top-level `leftovers: ignore | fail` (default fail).
+ * Refused: YAML aliases (anchors alone are ignored), explicit tags (`!x`), a
+ * second document, NUL in strings, nesting deeper than SCENARIO_DEPTH_MAX.
+ * A plain empty, `~` or `null` scalar is null, which optional lists and
+ * mappings take as empty; any other scalar is a string (numbers and booleans
+ * are parsed from it; booleans are true/false). Bare `auth` and `register`
+ * steps are allowed. Clients named by steps but not under `clients:` are
+ * appended to `clients` in first-use order (account = resource = name). */
+
+#define SCENARIO_MESSAGE_MAX 320
+/* scenario_load refuses larger files. */
+#define SCENARIO_FILE_MAX (16u * 1024u * 1024u)
+/* Deepest nesting of YAML lists and mappings accepted. */
+#define SCENARIO_DEPTH_MAX 64
+/* Longest duration accepted: 36500d. */
+#define SCENARIO_DURATION_MAX_MS (36500ull * 24 * 3600 * 1000)
+/* Value of scenario_step.client for directives. */
+#define SCENARIO_NO_CLIENT ((size_t)-1)
+
+struct scenario_error {
+    const char *file;           /* the path or name given to the loader (borrowed) */
+    unsigned long line, column; /* 1-based; both 0 when the file could not be read */
+    char message[SCENARIO_MESSAGE_MAX];
+};
+
+/* A string and where it was written. */
+struct scenario_string {
+    char *text;
+    unsigned long line, column;
+};
+
+struct scenario_strings {
+    struct scenario_string *items;
+    size_t count;
+};
+
+/* The enumerations, X(NAME, word as written in YAML), first = default. */
+#define SCENARIO_TARGETS(X) X(ANY, "any") X(MODEL, "model")
+#define SCENARIO_CONFLICTS(X) \
+    X(KICK_OLD, "kick-old") X(REJECT_NEW, "reject-new") X(RANDOM_RESOURCE, "random-resource")
+#define SCENARIO_SUBSCRIPTIONS(X) X(NONE, "none") X(TO, "to") X(FROM, "from") X(BOTH, "both")
+#define SCENARIO_ASKS(X) X(NONE, "none") X(SUBSCRIBE, "subscribe")
+/* NONE: no <show/> (plain available). */
+#define SCENARIO_SHOWS(X) X(NONE, "none") X(AWAY, "away") X(CHAT, "chat") X(DND, "dnd") X(XA, "xa")
+
+#define SCENARIO_ENUM_TARGET(n, w) SCENARIO_TARGET_##n,
+#define SCENARIO_ENUM_CONFLICT(n, w) SCENARIO_CONFLICT_##n,
+#define SCENARIO_ENUM_SUBSCRIPTION(n, w) SCENARIO_SUBSCRIPTION_##n,
+#define SCENARIO_ENUM_ASK(n, w) SCENARIO_ASK_##n,
+#define SCENARIO_ENUM_SHOW(n, w) SCENARIO_SHOW_##n,
+enum scenario_target { SCENARIO_TARGETS(SCENARIO_ENUM_TARGET) };
+enum scenario_conflict { SCENARIO_CONFLICTS(SCENARIO_ENUM_CONFLICT) };
+enum scenario_subscription { SCENARIO_SUBSCRIPTIONS(SCENARIO_ENUM_SUBSCRIPTION) };
+enum scenario_ask { SCENARIO_ASKS(SCENARIO_ENUM_ASK) };
+enum scenario_show { SCENARIO_SHOWS(SCENARIO_ENUM_SHOW) };
+
+/* `server:`; defaults localhost, kick-old, true, true, true, 30d. */
+struct scenario_server {
+    char *domain;
+    enum scenario_conflict conflict;
+    bool offline, registration, tombstones;
+    uint64_t tombstone_expiry_ms;
+};
+
+struct scenario_roster_item {
+    char *contact;                /* the key, as written */
+    enum scenario_subscription subscription; /* default none */
+    enum scenario_ask ask;        /* default none */
+    char *name;                   /* NULL when not given */
+    struct scenario_strings groups;
+    unsigned long line, column;
+};
+
+struct scenario_account {
+    char *name;
+    char *password;               /* default "password" */
+    struct scenario_roster_item *roster;
+    size_t roster_count;
+    unsigned long line, column;
+};
+
+struct scenario_client {
+    char *name;
+    char *account;                /* default: the client's name */
+    char *resource;               /* default: the client's name */
+    bool implicit;                /* not under clients:, first used by a step */
+    unsigned long line, column;   /* declaration, or first use */
+};
+
+/* X(NAME, word); client steps first, then directives. */
+#define SCENARIO_STEP_KINDS(X)                                              \
+    X(CONNECT, "connect") X(AUTH, "auth") X(BIND, "bind") X(SEND, "send")   \
+    X(SEND_RAW, "send_raw") X(RECEIVE, "receive") X(CLOSE, "close")         \
+    X(DROP, "drop") X(REGISTER, "register") X(UNREGISTER, "unregister")     \
+    X(ADVANCE, "advance") X(RESTART, "restart") X(CHECK, "check") X(NOTE, "note")
+
+#define SCENARIO_ENUM_STEP(n, w) SCENARIO_STEP_##n,
+enum scenario_step_kind { SCENARIO_STEP_KINDS(SCENARIO_ENUM_STEP) };
+
+enum scenario_receive_kind {
+    SCENARIO_RECEIVE_STANZAS,     /* patterns: one, or several in any order */
+    SCENARIO_RECEIVE_NOTHING,
+    SCENARIO_RECEIVE_CLOSED
+};
+
+/* check: keys, in the order of the bits of scenario_check.given. */
+#define SCENARIO_CHECK_KEYS(X)                                             \
+    X(CONNECTED, "connected") X(AVAILABLE, "available")                    \
+    X(INTERESTED, "interested") X(SESSIONS, "sessions")                    \
+    X(ACCOUNTS, "accounts") X(TOMBSTONES, "tombstones")                    \
+    X(OFFLINE, "offline") X(ROSTER, "roster") X(PRESENCE, "presence")
+
+#define SCENARIO_ENUM_CHECK(n, w) SCENARIO_CHECK_##n,
+enum scenario_check_key { SCENARIO_CHECK_KEYS(SCENARIO_ENUM_CHECK) };
+
+struct scenario_check_offline {
+    char *account;
+    unsigned long count;
+    unsigned long line, column;
+};
+
+/* Only the keys given are asserted. */
+struct scenario_check_item {
+    char *contact;
+    bool has_subscription, has_ask;
+    enum scenario_subscription subscription;
+    enum scenario_ask ask;
+    unsigned long line, column;
+};
+
+struct scenario_check_roster {
+    char *account;
+    struct scenario_check_item *items;   /* may be empty: `romeo: {}` */
+    size_t item_count;
+    unsigned long line, column;
+};
+
+struct scenario_check_presence {
+    char *client;                 /* a known client */
+    bool has_priority, has_show;
+    int priority;                 /* -128..127 */
+    enum scenario_show show;
+    unsigned long line, column;
+};
+
+struct scenario_check {
+    unsigned given;               /* bit (1u << SCENARIO_CHECK_x) per key given */
+    struct scenario_strings connected, available, interested; /* client names */
+    unsigned long sessions;
+    struct scenario_strings accounts, tombstones;             /* account names */
+    struct scenario_check_offline *offline;
+    size_t offline_count;
+    struct scenario_check_roster *roster;
+    size_t roster_count;
+    struct scenario_check_presence *presence;
+    size_t presence_count;
+};
+
+/* One step. `send`, `send_raw` and patterns keep their `${...}` variables
+ * (validated, substituted at run time); patterns and send strings parsed
+ * as one XML element each with the variable text in place. */
+struct scenario_step {
+    enum scenario_step_kind kind;
+    unsigned long line, column;   /* of the step */
+    size_t client;                /* index in scenario.clients, or SCENARIO_NO_CLIENT */
+    union {
+        struct {
+            char *resource;       /* NULL: the client's resource */
+            bool auth, bind;      /* default true; auth false: stop after the header */
+        } connect;
+        struct {
+            char *password;       /* NULL: the account's current password */
+        } auth;
+        struct scenario_strings send;      /* at least one stanza */
+        struct scenario_string send_raw;   /* bytes, not parsed */
+        struct {
+            enum scenario_receive_kind kind;
+            struct scenario_strings patterns; /* STANZAS: at least one */
+        } receive;
+        struct {
+            char *password;       /* default "password" */
+        } reg;                    /* register */
+        uint64_t advance_ms;
+        struct scenario_check check;
+        char *note;
+        /* BIND, CLOSE, DROP, UNREGISTER, RESTART: no data */
+    };
+};
+
+struct scenario {
+    char *file;                   /* the path or name it was loaded from */
+    char *name;                   /* scenario: (one line) */
+    char *description;            /* NULL when absent */
+    struct scenario_strings tags, spec;
+    enum scenario_target target;
+    bool leftovers_ignore;        /* leftovers: ignore */
+    struct scenario_server server;
+    struct scenario_account *accounts;
+    size_t account_count;
+    struct scenario_client *clients;  /* declared first, then implicit */
+    size_t client_count;
+    struct scenario_step *steps;  /* at least one */
+    size_t step_count;
+};
+
+/* Reads and loads the file at path. Returns the scenario (free with
+ * scenario_free), or NULL and fills *err (err may be NULL); err->file is
+ * path. An unreadable or too large file has line and column 0. */
+struct scenario *scenario_load(const char *path, struct scenario_error *err);
+
+/* Loads len bytes of YAML (need not be NUL-terminated); name is used as
+ * the file name in the scenario and in errors. Same results as
+ * scenario_load. */
+struct scenario *scenario_load_buffer(const char *name, const char *data, size_t len,
+                                      struct scenario_error *err);
+
+/* Releases the scenario and everything in it. NULL is a no-op. */
+void scenario_free(struct scenario *s);
+
+/* Writes "FILE:LINE:COLUMN: message" ("FILE: message" when line is 0)
+ * into out (size bytes, NUL-terminated, truncated if needed). Returns the
+ * length the full text needs, as snprintf does. */
+size_t scenario_error_format(const struct scenario_error *err, char *out, size_t size);
+
+/* The client or account with that name, or NULL (borrowed from s). */
+const struct scenario_client *scenario_client_find(const struct scenario *s, const char *name);
+const struct scenario_account *scenario_account_find(const struct scenario *s,
+                                                     const char *name);
+
+/* The YAML words of the enumerations ("connect", "kick-old", ...). */
+const char *scenario_step_name(enum scenario_step_kind kind);
+const char *scenario_target_name(enum scenario_target target);
+const char *scenario_conflict_name(enum scenario_conflict c);
+const char *scenario_subscription_name(enum scenario_subscription sub);
+const char *scenario_ask_name(enum scenario_ask ask);
+const char *scenario_show_name(enum scenario_show show);
+
+#endif

@@ -1,0 +1,369 @@
+/* runner: small in-memory scenarios replayed on the model target (and on
+ * a wrapper that hides the model, as a live target would), judged by
+ * outcome, failing line and the text of the report. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../runner.h"
+#include "../scenario.h"
+#include "../target.h"
+#include "suites.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define NEEDLES_MAX 4
+
+/* Accounts and clients shared by most rows (lines 1-8; steps from 9). */
+#define HEAD                                                          \
+    "scenario: t\n"                                                   \
+    "accounts:\n"                                                     \
+    "  romeo: {}\n"                                                   \
+    "  juliet: {}\n"                                                  \
+    "clients:\n"                                                      \
+    "  romeo: {account: romeo, resource: orchard}\n"                  \
+    "  romeo2: {account: romeo, resource: balcony}\n"                 \
+    "steps:\n"
+
+/* Two resources of romeo connected and available, every presence
+ * received (lines 9-15). */
+#define BOTH_AVAILABLE                                                                     \
+    "  - romeo: connect\n"                                                                 \
+    "  - romeo2: connect\n"                                                                \
+    "  - romeo: {send: \"<presence/>\"}\n"                                                 \
+    "  - romeo: {receive: \"<presence from='${romeo.full}' to='{absent}'/>\"}\n"           \
+    "  - romeo2: {send: \"<presence/>\"}\n"                                                \
+    "  - romeo2: {receive: [\"<presence from='${romeo2.full}' to='{absent}'/>\", "         \
+    "\"<presence from='${romeo.full}' to='${romeo2.full}'/>\"]}\n"                         \
+    "  - romeo: {receive: \"<presence from='${romeo2.full}' to='${romeo.full}'/>\"}\n"
+
+struct row {
+    const char *name;
+    const char *yaml;
+    enum runner_outcome outcome;
+    unsigned long line;                  /* of the failure; 0: not checked */
+    const char *needles[NEEDLES_MAX];    /* substrings of the message */
+};
+
+static const struct row rows[] = {
+    {"presence exchange passes", HEAD BOTH_AVAILABLE, RUNNER_PASS, 0, {NULL}},
+    {"failing receive names the step, pattern and actual", HEAD BOTH_AVAILABLE
+     "  - romeo: {send: \"<presence type='unavailable'/>\"}\n"
+     "  - romeo2: {receive: \"<presence type='unavailable' from='${romeo.full}'>"
+     "<status>gone</status></presence>\"}\n",
+     RUNNER_FAIL, 17,
+     {"t.yaml:17: step 9 (romeo2: receive): the next stanza does not match",
+      "expected: <presence type='unavailable' from='romeo@localhost/orchard'><status>gone",
+      "actual:   <presence type='unavailable' from='romeo@localhost/orchard' "
+      "to='romeo@localhost/balcony'/>",
+      "no child matches <status>gone</status>"}},
+    {"receive with nothing pending", HEAD "  - romeo: connect\n"
+     "  - romeo: {receive: \"<message/>\"}\n",
+     RUNNER_FAIL, 10, {"step 2 (romeo: receive): expected 1 stanza, nothing is pending",
+                       "expected: <message/>", "recent traffic", "== connect: connection 1"}},
+    {"receive nothing with a stanza pending", HEAD "  - romeo: connect\n"
+     "  - romeo: {send: \"<presence/>\"}\n  - romeo: {receive: nothing}\n",
+     RUNNER_FAIL, 11, {"expected nothing, but 1 stanza is pending",
+                       "<presence from='romeo@localhost/orchard'/>"}},
+    {"leftovers fail the scenario", HEAD "  - romeo: connect\n"
+     "  - romeo: {send: \"<presence/>\"}\n",
+     RUNNER_FAIL, 10, {"t.yaml:10: stanzas left unreceived",
+                       "unexpected stanza for romeo (arrived in step 2, line 10): "
+                       "<presence from='romeo@localhost/orchard'/>"}},
+    {"leftovers: ignore", "leftovers: ignore\n" HEAD "  - romeo: connect\n"
+     "  - romeo: {send: \"<presence/>\"}\n", RUNNER_PASS, 0, {NULL}},
+    {"check mismatches are all listed", HEAD "  - romeo: connect\n"
+     "  - check: {sessions: 2, connected: [romeo2], accounts: [romeo], tombstones: [],"
+     " roster: {romeo: {juliet: {subscription: to}}}}\n",
+     RUNNER_FAIL, 10, {"step 2 (check): 4 mismatches", "sessions: expected 2, actual 1",
+                       "connected: expected [romeo2], actual [romeo]",
+                       "roster romeo: no item for juliet@localhost"}},
+    {"check passes", HEAD BOTH_AVAILABLE
+     "  - check: {sessions: 2, connected: [romeo2, romeo], available: [romeo, romeo2],"
+     " interested: [], accounts: [juliet, romeo], offline: {romeo: 0},"
+     " presence: {romeo: {priority: 0, show: none}}}\n", RUNNER_PASS, 0, {NULL}},
+    {"connect on a bound stream fails", HEAD "  - romeo: connect\n  - romeo: connect\n",
+     RUNNER_FAIL, 10, {"romeo is already connected (bound as orchard on connection 1)"}},
+    {"send without a connection fails", HEAD "  - romeo: {send: \"<presence/>\"}\n",
+     RUNNER_FAIL, 9, {"romeo has no connection (connect first)"}},
+    {"captures carry into later steps", HEAD "  - romeo: connect\n  - juliet: connect\n"
+     "  - romeo: {send: \"<message to='${juliet.full}' id='m1'><body>hi</body></message>\"}\n"
+     "  - juliet: {receive: \"<message from='${romeo.full}' id='{capture:mid}'/>\"}\n"
+     "  - juliet: {send: \"<message to='${romeo.full}' id='re-${mid}'/>\"}\n"
+     "  - romeo: {receive: \"<message id='re-m1' from='${juliet.full}'/>\"}\n",
+     RUNNER_PASS, 0, {NULL}},
+    {"partial connect, wrong password, then success", HEAD
+     "  - romeo: {connect: {auth: false}}\n"
+     "  - romeo: {auth: {password: wrong}}\n"
+     "  - romeo: {receive: \"<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+     "<not-authorized/></failure>\"}\n"
+     "  - romeo: auth\n  - check: {connected: [], sessions: 1}\n  - romeo: bind\n"
+     "  - check: {connected: [romeo]}\n", RUNNER_PASS, 0, {NULL}},
+    {"resource override names the full JID", HEAD
+     "  - romeo: {connect: {resource: phone}}\n  - romeo: {send: \"<presence/>\"}\n"
+     "  - romeo: {receive: \"<presence from='romeo@localhost/phone'/>\"}\n"
+     "  - romeo: {send: \"<presence type='unavailable'/>\"}\n"
+     "  - romeo: {receive: \"<presence type='unavailable' from='${romeo.full}'/>\"}\n",
+     RUNNER_PASS, 0, {NULL}},
+    {"close and drop end connections", HEAD "  - romeo: connect\n  - juliet: connect\n"
+     "  - romeo: close\n  - romeo: {receive: closed}\n  - juliet: drop\n"
+     "  - juliet: {receive: closed}\n  - check: {sessions: 0}\n", RUNNER_PASS, 0, {NULL}},
+    {"receive closed on an open stream fails", HEAD "  - romeo: connect\n"
+     "  - romeo: {receive: closed}\n",
+     RUNNER_FAIL, 10, {"expected the server to have closed romeo's connection 1; it is open"}},
+    {"restart closes every connection and keeps pending", HEAD "  - romeo: connect\n"
+     "  - romeo: {send: \"<presence/>\"}\n  - juliet: connect\n  - restart\n"
+     "  - romeo: {receive: closed}\n  - juliet: {receive: closed}\n"
+     "  - romeo: {receive: \"<presence/>\"}\n  - romeo: connect\n"
+     "  - check: {sessions: 1, connected: [romeo]}\n", RUNNER_PASS, 0, {NULL}},
+    {"send_raw opens a connection with no header", HEAD
+     "  - romeo: {send_raw: \"<stream:stream xmlns='jabber:client' "
+     "xmlns:stream='http://etherx.jabber.org/streams' to='${domain}' version='1.0'>\"}\n"
+     "  - romeo: {receive: \"<stream:features/>\"}\n  - romeo: connect\n"
+     "  - check: {connected: [romeo]}\n", RUNNER_PASS, 0, {NULL}},
+    {"register, connect with its password, unregister", HEAD
+     "  - tybalt: {register: {password: pw}}\n"
+     "  - tybalt: {receive: \"<iq type='result' id='reg_1'/>\"}\n"
+     "  - tybalt: connect\n  - tybalt: unregister\n"
+     "  - tybalt: {receive: \"<iq type='result' id='unreg_1'/>\"}\n"
+     "  - tybalt: {receive: \"<stream:error><not-authorized "
+     "xmlns='urn:ietf:params:xml:ns:xmpp-streams'/></stream:error>\"}\n"
+     "  - tybalt: {receive: closed}\n"
+     "  - check: {accounts: [juliet, romeo], tombstones: [tybalt], sessions: 0}\n",
+     RUNNER_PASS, 0, {NULL}},
+    {"connect stops at a SASL failure and leaves it pending", HEAD "  - nobody: connect\n"
+     "  - nobody: {receive: \"<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
+     "<not-authorized/></failure>\"}\n"
+     "  - check: {sessions: 1, connected: []}\n  - nobody: bind\n",
+     RUNNER_FAIL, 12, {"bind needs an authenticated stream; nobody has an open stream that is "
+                       "not authenticated", "-> <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'"}},
+    {"a set names the unmatched pattern", HEAD BOTH_AVAILABLE
+     "  - romeo: {send: \"<presence><show>away</show></presence>\"}\n"
+     "  - romeo: {receive: [\"<presence from='${romeo.full}'><show>away</show></presence>\", "
+     "\"<presence from='${romeo.full}'><show>dnd</show></presence>\"]}\n",
+     RUNNER_FAIL, 17, {"expected 2 stanzas, only 1 pending"}},
+};
+
+static struct scenario *load(const char *yaml)
+{
+    struct scenario_error err;
+    struct scenario *s = scenario_load_buffer("t.yaml", yaml, strlen(yaml), &err);
+    ck_assert_msg(s != NULL, "fixture does not load: %lu:%lu: %s", err.line, err.column,
+                  err.message);
+    return s;
+}
+
+START_TEST(test_runner_rows)
+{
+    const struct row *row = &rows[_i];
+    struct scenario *s = load(row->yaml);
+    struct runner_result res;
+    runner_run(s, NULL, &res);
+    ck_assert_msg(res.outcome == row->outcome, "%s: outcome %d, message:\n%s", row->name,
+                  (int)res.outcome, res.message ? res.message : "(none)");
+    if (row->line != 0)
+        ck_assert_uint_eq(res.line, row->line);
+    for (size_t k = 0; k < NEEDLES_MAX && row->needles[k] != NULL; k++)
+        ck_assert_msg(strstr(res.message, row->needles[k]) != NULL,
+                      "%s: report lacks \"%s\":\n%s", row->name, row->needles[k], res.message);
+    if (row->outcome == RUNNER_PASS)
+        ck_assert_ptr_null(res.message);
+    runner_result_free(&res);
+    scenario_free(s);
+}
+END_TEST
+
+/* The same scenario and seed give the same report, byte for byte, and
+ * another seed changes only what the seed decides (here: nothing shown). */
+START_TEST(test_runner_is_deterministic)
+{
+    struct scenario *s = load("server: {conflict: random-resource}\n" HEAD
+                              "  - romeo: connect\n  - {romeo: {send: \"<presence/>\"}}\n"
+                              "  - romeo: {receive: \"<presence from='nobody@localhost'/>\"}\n");
+    struct runner_options opt = {.seed = 7, .verbose = true};
+    struct runner_result a, b;
+    runner_run(s, &opt, &a);
+    runner_run(s, &opt, &b);
+    ck_assert_int_eq(a.outcome, RUNNER_FAIL);
+    ck_assert_str_eq(a.message, b.message);
+    ck_assert_str_eq(a.log, b.log);
+    ck_assert_ptr_nonnull(strstr(a.log, "[step 3] line 12: romeo: receive"));
+    runner_result_free(&a);
+    runner_result_free(&b);
+    scenario_free(s);
+}
+END_TEST
+
+/* A conflicting bind under random-resource records the generated resource,
+ * and ${CLIENT.full} follows it. */
+START_TEST(test_runner_generated_resource_is_bound)
+{
+    struct scenario *s = load("scenario: t\n"
+                              "server: {conflict: random-resource}\n"
+                              "accounts: {romeo: {}}\n"
+                              "clients:\n"
+                              "  romeo: {account: romeo, resource: orchard}\n"
+                              "  romeo2: {account: romeo, resource: orchard}\n"
+                              "steps:\n"
+                              "  - romeo: connect\n"
+                              "  - romeo2: connect\n"
+                              "  - romeo2: {send: \"<presence/>\"}\n"
+                              "  - romeo2: {receive: \"<presence from='${romeo2.full}'/>\"}\n"
+                              "  - romeo: {receive: nothing}\n"
+                              "  - romeo2: {send: \"<message to='${romeo2.full}' id='x'/>\"}\n"
+                              "  - romeo2: {receive: \"<message id='x'/>\"}\n");
+    struct runner_result res;
+    runner_run(s, NULL, &res);
+    ck_assert_msg(res.outcome == RUNNER_PASS, "%s", res.message);
+    runner_result_free(&res);
+    scenario_free(s);
+}
+END_TEST
+
+/* ---- a target that hides the model, as a live one would ---- */
+
+struct hidden {
+    struct target base;
+    struct target *inner;
+};
+
+static struct target *inner(struct target *t)
+{
+    return ((struct hidden *)t)->inner;
+}
+
+static bool h_account(struct target *t, const char *u, const char *p)
+{
+    return target_account_create(inner(t), u, p);
+}
+
+static bool h_roster(struct target *t, const char *u, const struct target_roster_item *it)
+{
+    return target_roster_preset(inner(t), u, it);
+}
+
+static unsigned h_connect(struct target *t)
+{
+    return target_connect(inner(t));
+}
+
+static bool h_send(struct target *t, unsigned c, const char *b, size_t n)
+{
+    return target_send(inner(t), c, b, n);
+}
+
+static const char *h_received(struct target *t, unsigned c, size_t *n)
+{
+    return target_received(inner(t), c, n);
+}
+
+static void h_consume(struct target *t, unsigned c, size_t n)
+{
+    target_consume(inner(t), c, n);
+}
+
+static bool h_closed(struct target *t, unsigned c)
+{
+    return target_closed(inner(t), c);
+}
+
+static void h_hangup(struct target *t, unsigned c)
+{
+    target_hangup(inner(t), c);
+}
+
+static bool h_no(struct target *t)
+{
+    (void)t;
+    return false;
+}
+
+static bool h_advance(struct target *t, uint64_t ms)
+{
+    (void)t;
+    (void)ms;
+    return false;
+}
+
+static void h_settle(struct target *t)
+{
+    (void)t;
+}
+
+static bool h_wait(struct target *t, unsigned c)
+{
+    return target_wait(inner(t), c);
+}
+
+static struct model *h_model(struct target *t)
+{
+    (void)t;
+    return NULL;
+}
+
+static void h_free(struct target *t)
+{
+    target_free(inner(t));
+    free(t);
+}
+
+static const struct target_ops hidden_ops = {
+    "hidden", 0, h_account, h_roster, h_connect, h_send, h_received, h_consume, h_closed,
+    h_hangup, h_no, h_advance, h_settle, h_wait, h_model, h_free,
+};
+
+static struct target *hidden_new(const struct scenario *s, uint64_t seed, void *ctx)
+{
+    (void)ctx;
+    struct hidden *h = calloc(1, sizeof *h);
+    ck_assert_ptr_nonnull(h);
+    h->base.ops = &hidden_ops;
+    h->inner = target_model_new(&s->server, seed);
+    return &h->base;
+}
+
+static void run_hidden(const char *yaml, struct runner_result *res)
+{
+    struct scenario *s = load(yaml);
+    struct runner_options opt = {.target_new = hidden_new};
+    runner_run(s, &opt, res);
+    scenario_free(s);
+}
+
+START_TEST(test_runner_live_skips_model_only_steps)
+{
+    struct runner_result res;
+    run_hidden(HEAD BOTH_AVAILABLE "  - advance: 1h\n  - check: {sessions: 5}\n", &res);
+    ck_assert_msg(res.outcome == RUNNER_PASS, "%s", res.message);
+    ck_assert_uint_eq(res.steps_skipped, 2);
+    ck_assert_uint_eq(res.steps_run, 9);
+    runner_result_free(&res);
+}
+END_TEST
+
+START_TEST(test_runner_live_skips_model_scenarios_and_restarts)
+{
+    struct runner_result res;
+    run_hidden("target: model\n" HEAD "  - romeo: connect\n", &res);
+    ck_assert_int_eq(res.outcome, RUNNER_SKIP);
+    ck_assert_str_eq(res.message, "model-only scenario (target: model) on the hidden target");
+    runner_result_free(&res);
+    run_hidden(HEAD "  - romeo: connect\n  - restart\n", &res);
+    ck_assert_int_eq(res.outcome, RUNNER_SKIP);
+    ck_assert_uint_eq(res.line, 10);
+    ck_assert_ptr_nonnull(strstr(res.message, "cannot restart the server"));
+    runner_result_free(&res);
+}
+END_TEST
+
+Suite *runner_suite(void)
+{
+    Suite *s = suite_create("runner");
+    TCase *tc = tcase_create("runner");
+    tcase_add_loop_test(tc, test_runner_rows, 0, (int)COUNT(rows));
+    tcase_add_test(tc, test_runner_is_deterministic);
+    tcase_add_test(tc, test_runner_generated_resource_is_bound);
+    tcase_add_test(tc, test_runner_live_skips_model_only_steps);
+    tcase_add_test(tc, test_runner_live_skips_model_scenarios_and_restarts);
+    suite_add_tcase(s, tc);
+    return s;
+}

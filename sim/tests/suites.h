@@ -1,0 +1,18 @@
+/* The sim/ Check suites, one per module (sim/tests/<module>_test.c). */
+#ifndef SESSIM_SIM_TESTS_SUITES_H
+#define SESSIM_SIM_TESTS_SUITES_H
+
+#include <check.h>
+
+#define SIM_SUITES(X)   \
+    X(scenario_suite) \
+    X(match_suite)    \
+    X(report_suite)   \
+    X(runner_suite)   \
+    X(client_suite)
+
+#define DECLARE_SUITE(fn) Suite *fn(void);
+SIM_SUITES(DECLARE_SUITE)
+#undef DECLARE_SUITE
+
+#endif
