@@ -10,26 +10,24 @@
  * allowed), 1 a scenario failed, 2 an input or usage error. Output depends
  * only on the inputs and the seed: no timestamps, no durations.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "bench.h"
 #include "report.h"
 #include "runner.h"
+#include "paths.h"
 #include "scenario.h"
 
 #define SESSIM_VERSION "0.1.0"
 #define CLI_EXIT_OK 0
 #define CLI_EXIT_FAILED 1
 #define CLI_EXIT_USAGE 2
-#define CLI_DEPTH_MAX 64          /* directory levels searched */
-#define CLI_DEFAULT_PATH "scenarios"
+#define CLI_DEFAULT_PATH PATHS_DEFAULT
 
 struct cli_command {
     const char *name;
@@ -105,106 +103,10 @@ static int usage_error(const struct cli_command *c, const char *fmt, const char 
     return CLI_EXIT_USAGE;
 }
 
-/* ---- scenario paths ---- */
-
-struct cli_paths {
-    char **items;
-    size_t len, cap;
-};
-
-static void paths_add(struct cli_paths *p, const char *path)
-{
-    if (p->len == p->cap) {
-        p->cap = p->cap ? 2 * p->cap : 16;
-        p->items = realloc(p->items, p->cap * sizeof *p->items);
-        if (p->items == NULL)
-            abort();
-    }
-    size_t n = strlen(path) + 1;
-    p->items[p->len] = malloc(n);
-    if (p->items[p->len] == NULL)
-        abort();
-    memcpy(p->items[p->len++], path, n);
-}
-
-static void paths_free(struct cli_paths *p)
-{
-    for (size_t i = 0; i < p->len; i++)
-        free(p->items[i]);
-    free(p->items);
-}
-
-static int compare_paths(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-static bool has_yaml_suffix(const char *name)
-{
-    size_t n = strlen(name);
-    return n > 5 && strcmp(name + n - 5, ".yaml") == 0;
-}
-
-/* Collects *.yaml below dir (hidden entries and symbolic links skipped).
- * Returns false after printing an error. */
-static bool walk(const char *dir, int depth, struct cli_paths *out)
-{
-    DIR *d = opendir(dir);
-    if (d == NULL) {
-        fprintf(stderr, "sessim: %s: %s\n", dir, strerror(errno));
-        return false;
-    }
-    bool ok = true;
-    struct dirent *e;
-    while (ok && (e = readdir(d)) != NULL) {
-        if (e->d_name[0] == '.')
-            continue;
-        size_t n = strlen(dir) + strlen(e->d_name) + 2;
-        char *path = malloc(n);
-        if (path == NULL)
-            abort();
-        size_t dl = strlen(dir);
-        snprintf(path, n, "%s%s%s", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/", e->d_name);
-        struct stat sb;
-        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && depth < CLI_DEPTH_MAX)
-            ok = walk(path, depth + 1, out);
-        else if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && has_yaml_suffix(e->d_name))
-            paths_add(out, path);
-        free(path);
-    }
-    closedir(d);
-    return ok;
-}
-
-/* Expands each argument (a file, or a directory walked and sorted). */
-static bool collect(char **args, size_t nargs, struct cli_paths *out)
-{
-    static char *const fallback[] = {(char *)CLI_DEFAULT_PATH};
-    if (nargs == 0) {
-        args = (char **)fallback;
-        nargs = 1;
-    }
-    bool ok = true;
-    for (size_t i = 0; i < nargs; i++) {
-        struct stat sb;
-        if (stat(args[i], &sb) != 0) {
-            fprintf(stderr, "sessim: %s: %s\n", args[i], strerror(errno));
-            ok = false;
-        } else if (S_ISDIR(sb.st_mode)) {
-            size_t first = out->len;
-            ok = walk(args[i], 0, out) && ok;
-            qsort(out->items + first, out->len - first, sizeof *out->items, compare_paths);
-        } else {
-            paths_add(out, args[i]);
-        }
-    }
-    return ok;
-}
-
 /* ---- options ---- */
 
 struct cli_run_options {
-    struct cli_paths tags;
+    struct paths tags;
     const char *junit, *tap, *json;
     uint64_t seed;
     bool verbose;
@@ -272,7 +174,7 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
 
 /* ---- run ---- */
 
-static bool wanted(const struct scenario *s, const struct cli_paths *tags)
+static bool wanted(const struct scenario *s, const struct paths *tags)
 {
     if (tags->len == 0)
         return true;
@@ -354,7 +256,7 @@ static bool write_report(const char *file, bool (*writer)(const struct report *,
     return ok;
 }
 
-static int run_collected(const struct cli_paths *paths, const struct cli_run_options *o)
+static int run_collected(const struct paths *paths, const struct cli_run_options *o)
 {
     struct report *rep = report_new();
     bool input_ok = true;
@@ -390,8 +292,8 @@ static int cmd_run(int argc, char **argv)
         }
     }
     if (status == 0) {
-        struct cli_paths paths = {0};
-        bool found = collect(o.args, o.nargs, &paths);
+        struct paths paths = {0};
+        bool found = paths_collect(o.args, o.nargs, &paths);
         if (paths.len == 0)
             fprintf(stderr, "sessim: no scenarios (*.yaml) to run\n");
         status = paths.len > 0 ? run_collected(&paths, &o) : CLI_EXIT_USAGE;
@@ -416,8 +318,8 @@ static int cmd_lint(int argc, char **argv)
         if (argv[i][0] == '-' && argv[i][1] != '\0')
             return usage_error(&commands[1], "unknown option '%s' for 'lint'", argv[i]);
     }
-    struct cli_paths paths = {0};
-    bool ok = collect(argv + 1, (size_t)argc - 1, &paths);
+    struct paths paths = {0};
+    bool ok = paths_collect(argv + 1, (size_t)argc - 1, &paths);
     size_t errors = 0;
     for (size_t i = 0; i < paths.len; i++) {
         struct scenario_error err;

@@ -1,0 +1,32 @@
+/* paths: the scenario files named on a command line.
+ *
+ * Each argument is a file, or a directory searched recursively for *.yaml
+ * (hidden entries and symbolic links skipped, at most PATHS_DEPTH_MAX
+ * levels), each directory's files in byte order, so every command that
+ * takes PATHS sees the same files in the same order. No arguments means
+ * PATHS_DEFAULT. Errors (a missing path, an unreadable directory) are
+ * printed to stderr as "sessim: PATH: reason".
+ */
+#ifndef SESSIM_SIM_PATHS_H
+#define SESSIM_SIM_PATHS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#define PATHS_DEFAULT "scenarios"
+#define PATHS_DEPTH_MAX 64
+
+struct paths {
+    char **items;   /* owned strings */
+    size_t len, cap;
+};
+
+/* Appends a copy of path. */
+void paths_add(struct paths *p, const char *path);
+/* Releases every string; the list is empty and reusable. */
+void paths_free(struct paths *p);
+/* Expands args into out; false when any argument failed (the others are
+ * still collected). */
+bool paths_collect(char **args, size_t nargs, struct paths *out);
+
+#endif
