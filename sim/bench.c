@@ -11,6 +11,9 @@
 
 #include "buf.h"
 #include "model.h"
+#include "paths.h"
+#include "runner.h"
+#include "scenario.h"
 #include "prng.h"
 #include "xmlstream.h"
 
@@ -356,11 +359,45 @@ static void bench_routing(size_t users, size_t messages)
     buf_free(&msg);
 }
 
+/* Replays the scenario corpus on the model, quiet, `rounds` times. */
+static int bench_replay(unsigned rounds)
+{
+    struct paths files = {0};
+    paths_collect(NULL, 0, &files);
+    struct scenario **all = calloc(files.len + 1, sizeof *all);
+    size_t n = 0, steps = 0, passed = 0;
+    for (size_t i = 0; i < files.len; i++) {
+        struct scenario_error err;
+        all[n] = scenario_load(files.items[i], &err);
+        if (all[n] != NULL)
+            steps += all[n++]->step_count;
+    }
+    double t0 = now_s();
+    for (unsigned r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < n; i++) {
+            struct runner_result res;
+            runner_run(all[i], NULL, &res);
+            passed += res.outcome == RUNNER_PASS;
+            runner_result_free(&res);
+        }
+    }
+    double t = now_s() - t0;
+    printf("scenario replay: %zu scenarios (%zu steps) x %u rounds on the model, %zu passed\n", n,
+           steps, rounds, passed);
+    printf("  %.0f scenarios/s, %.0f steps/s (invariants after every step)\n",
+           (double)n * rounds / t, (double)steps * rounds / t);
+    for (size_t i = 0; i < n; i++)
+        scenario_free(all[i]);
+    free(all);
+    paths_free(&files);
+    return passed == n * rounds ? 0 : 1;
+}
+
 static const char bench_usage[] =
     "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N]\n"
     "  Runs the benchmarks and prints what it measured; ratios compare figures\n"
     "  taken in the same run. LIST is a comma-separated subset of\n"
-    "  parser,sessions,fanout,routing (default: all).\n"
+    "  parser,sessions,fanout,routing,replay (default: all).\n"
     "  --size-mb N       parser input size (default 100)\n"
     "  --sessions-max N  largest session count (default 1000000)\n"
     "  --quick           small sizes, for a smoke test\n";
@@ -369,7 +406,8 @@ int bench_main(int argc, char **argv)
 {
     size_t mb = 100, sessions_max = 1000000, fan_users = 100000, fan_contacts = 50;
     size_t route_users = 1000000, route_msgs = 1000000;
-    const char *only = "parser,sessions,fanout,routing";
+    const char *only = "parser,sessions,fanout,routing,replay";
+    unsigned replay_rounds = 20;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         bool has = i + 1 < argc;
@@ -382,6 +420,7 @@ int bench_main(int argc, char **argv)
         } else if (strcmp(a, "--quick") == 0) {
             mb = 5, sessions_max = 10000, fan_users = 1000, route_users = 10000;
             route_msgs = 100000;
+            replay_rounds = 2;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(bench_usage, stdout);
             return 0;
@@ -407,5 +446,7 @@ int bench_main(int argc, char **argv)
     }
     if (strstr(only, "routing"))
         bench_routing(route_users, route_msgs);
+    if (strstr(only, "replay"))
+        rc |= bench_replay(replay_rounds);
     return rc;
 }
