@@ -18,21 +18,6 @@
 #include "session.h"
 #include "xmpp.h"
 
-static bool type_is(const char *type, const char *want)
-{
-    return type != NULL && strcmp(type, want) == 0;
-}
-
-static bool has_from(enum model_subscription s)
-{
-    return s == MODEL_SUB_FROM || s == MODEL_SUB_BOTH;
-}
-
-static bool has_to(enum model_subscription s)
-{
-    return s == MODEL_SUB_TO || s == MODEL_SUB_BOTH;
-}
-
 static void bare_of(const struct model *m, const char *user, struct buf *out)
 {
     buf_clear(out);
@@ -311,7 +296,7 @@ static void roster_set(struct session *s, const struct stanza_node *iq)
 
 void contacts_roster_iq(struct session *s, const struct stanza_node *iq)
 {
-    if (type_is(stanza_attr(iq, "", "type"), "get"))
+    if (xmpp_type_is(stanza_attr(iq, "", "type"), "get"))
         roster_get(s, iq);
     else
         roster_set(s, iq);
@@ -325,7 +310,7 @@ static void out_subscribe(struct model *m, struct account *a, const char *c,
     bool created = roster_find(&a->roster, c) == NULL;
     struct roster_item *it = roster_ensure(&a->roster, c);
     bool changed = created;
-    if (!it->ask && !has_to(it->subscription))
+    if (!it->ask && !roster_grants_to(it->subscription))
         it->ask = changed = true;
     if (changed)
         a->roster.version++;
@@ -359,12 +344,12 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
     struct roster_item *it = roster_find(&a->roster, c);
     if (pending_find(a, c) != NULL) {   /* (a) */
         it = roster_ensure(&a->roster, c);
-        it->subscription = has_to(it->subscription) ? MODEL_SUB_BOTH : MODEL_SUB_FROM;
+        it->subscription = roster_grants_to(it->subscription) ? MODEL_SUB_BOTH : MODEL_SUB_FROM;
         it->granted_serial = account_serial_of(m, c);
         pending_remove(a, c);
         a->roster.version++;
         push(m, a, c, false);
-    } else if (it == NULL || !has_from(it->subscription)) {   /* (b) pre-approval */
+    } else if (it == NULL || !roster_grants_from(it->subscription)) {   /* (b) pre-approval */
         bool changed = it == NULL || !it->approved;
         it = roster_ensure(&a->roster, c);
         it->approved = true;
@@ -375,7 +360,7 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
     }
     send_sub(m, a->name, c, "subscribed", el, origin);   /* (c), and after (a) */
     presences_to(m, a->name, c, false);
-    if (has_to(it->subscription))
+    if (roster_grants_to(it->subscription))
         probe(m, a->name, c);
 }
 
@@ -385,10 +370,10 @@ static void out_unsubscribed(struct model *m, struct account *a, const char *c,
 {
     struct roster_item *it = roster_find(&a->roster, c);
     bool pending = pending_find(a, c) != NULL;
-    if (!pending && (it == NULL || !has_from(it->subscription)))
+    if (!pending && (it == NULL || !roster_grants_from(it->subscription)))
         return;
     pending_remove(a, c);
-    bool sub_changed = it != NULL && has_from(it->subscription);
+    bool sub_changed = it != NULL && roster_grants_from(it->subscription);
     if (sub_changed)
         it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
     a->roster.version++;
@@ -405,13 +390,13 @@ void contacts_outbound(struct session *s, const char *type, const struct stanza_
     struct account *a = account_find(s->m, s->username);
     if (a == NULL)
         return;
-    if (type_is(type, "subscribe"))
+    if (xmpp_type_is(type, "subscribe"))
         out_subscribe(s->m, a, contact, el, s);
-    else if (type_is(type, "unsubscribe"))
+    else if (xmpp_type_is(type, "unsubscribe"))
         out_unsubscribe(s->m, a, contact, el, s);
-    else if (type_is(type, "subscribed"))
+    else if (xmpp_type_is(type, "subscribed"))
         out_subscribed(s->m, a, contact, el, s);
-    else if (type_is(type, "unsubscribed"))
+    else if (xmpp_type_is(type, "unsubscribed"))
         out_unsubscribed(s->m, a, contact, el, s);
 }
 
@@ -439,7 +424,7 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
 {
     struct roster_item *it = roster_find(&a->roster, c);
     bool pending = pending_find(a, c) != NULL;
-    if (it != NULL && has_from(it->subscription)) {   /* (a) */
+    if (it != NULL && roster_grants_from(it->subscription)) {   /* (a) */
         out_subscribed(m, a, c, NULL, NULL);
         if (any_available(m, a->name))
             presences_to(m, a->name, c, false);
@@ -465,7 +450,7 @@ static void in_unsubscribe(struct model *m, struct account *a, const char *c,
 {
     struct roster_item *it = roster_find(&a->roster, c);
     bool changed = pending_remove(a, c);
-    if (it != NULL && has_from(it->subscription)) {
+    if (it != NULL && roster_grants_from(it->subscription)) {
         it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
         changed = true;
     }
@@ -481,7 +466,7 @@ static void in_approval(struct model *m, struct account *a, const char *c, bool 
                         const struct stanza_node *el)
 {
     struct roster_item *it = roster_find(&a->roster, c);
-    if (it == NULL || !(it->ask || (!approved && has_to(it->subscription))))
+    if (it == NULL || !(it->ask || (!approved && roster_grants_to(it->subscription))))
         return;
     it->ask = false;
     if (approved)
@@ -502,17 +487,17 @@ void contacts_inbound(struct model *m, const char *user, const char *from, const
 {
     struct account *a = account_find(m, user);
     if (a == NULL) {   /* P16, T5: only the ack of a subscribe */
-        if (type_is(type, "subscribe"))
+        if (xmpp_type_is(type, "subscribe"))
             ack(m, user, from);
         return;
     }
-    if (type_is(type, "subscribe"))
+    if (xmpp_type_is(type, "subscribe"))
         in_subscribe(m, a, from, el);
-    else if (type_is(type, "unsubscribe"))
+    else if (xmpp_type_is(type, "unsubscribe"))
         in_unsubscribe(m, a, from, el);
-    else if (type_is(type, "subscribed"))
+    else if (xmpp_type_is(type, "subscribed"))
         in_approval(m, a, from, true, el);
-    else if (type_is(type, "unsubscribed"))
+    else if (xmpp_type_is(type, "unsubscribed"))
         in_approval(m, a, from, false, el);
 }
 
@@ -521,8 +506,8 @@ void contacts_inbound(struct model *m, const char *user, const char *from, const
 void contacts_removal_notify(struct model *m, struct account *u, const char *contact)
 {
     const struct roster_item *it = roster_find(&u->roster, contact);
-    bool from = it && has_from(it->subscription);
-    bool to = it && (has_to(it->subscription) || it->ask);
+    bool from = it && roster_grants_from(it->subscription);
+    bool to = it && (roster_grants_to(it->subscription) || it->ask);
     if (from || pending_find(u, contact) != NULL)
         send_sub(m, u->name, contact, "unsubscribed", NULL, NULL);
     if (to) {

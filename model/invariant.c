@@ -124,9 +124,15 @@ static void check_accounts(const struct model *m, struct report *r)
                 violation(r, "I9", "roster item key is not a bare JID", NULL, it->jid);
             bool grants = it->subscription == MODEL_SUB_FROM || it->subscription == MODEL_SUB_BOTH;
             unsigned long long now = account_serial_of(m, it->jid);
-            if (grants && it->granted_serial != 0 && now != 0 && now != it->granted_serial)
+            if (grants && it->granted_serial != 0 && now != 0 && now != it->granted_serial) {
+                struct buf who = {0};
+                buf_puts(&who, a->name);
+                buf_puts(&who, "'s roster grants ");
+                buf_puts(&who, it->jid);
                 violation(r, "G8", "a subscription granted to a deleted account passes to the "
-                                   "account re-created under its name", NULL, it->jid);
+                                   "account re-created under its name", NULL, buf_cstr(&who));
+                buf_free(&who);
+            }
             if (it->ask && it->subscription != MODEL_SUB_NONE &&
                 it->subscription != MODEL_SUB_FROM)
                 violation(r, "I9", "ask with subscription to/both", NULL, it->jid);

@@ -14,21 +14,6 @@
 
 #define BARE_MAX 2100
 
-static bool type_is(const char *type, const char *want)
-{
-    return type != NULL && strcmp(type, want) == 0;
-}
-
-static bool subscribed_from(enum model_subscription sub)
-{
-    return sub == MODEL_SUB_FROM || sub == MODEL_SUB_BOTH;
-}
-
-static bool subscribed_to(enum model_subscription sub)
-{
-    return sub == MODEL_SUB_TO || sub == MODEL_SUB_BOTH;
-}
-
 struct stanza *presence_stored(const struct session *x)
 {
     struct stanza *st = stanza_clone_extra(stanza_root(x->presence), XMPP_DELAY_BYTES);
@@ -91,7 +76,7 @@ static void answer_probe(struct model *m, const char *local, const char *from)
     char bare[BARE_MAX];
     jid_bare_copy(&f, bare, sizeof bare);
     const struct roster_item *it = roster_find(&a->roster, bare);
-    if (it == NULL || !subscribed_from(it->subscription)) {
+    if (it == NULL || !roster_grants_from(it->subscription)) {
         contacts_probe_refused(m, a, bare);   /* P13 */
     } else {
         struct user *u = model_user_find(m, local);
@@ -124,7 +109,7 @@ static void host_presence(struct model *m, const struct stanza_node *el, const c
 {
     const char *from = stanza_attr(el, "", "from");
     struct jid f;
-    if (!type_is(type, "probe") || from == NULL || jid_parse(&f, from, strlen(from)) != JID_E_OK)
+    if (!xmpp_type_is(type, "probe") || from == NULL || jid_parse(&f, from, strlen(from)) != JID_E_OK)
         return;
     char bare[BARE_MAX];
     jid_bare_copy(&f, bare, sizeof bare);
@@ -154,7 +139,7 @@ static void tombstone_reply(struct model *m, const struct stanza_node *el, const
         return;
     struct stanza *err = xmpp_error_reply(el, "cancel", "gone", "User deleted");
     model_send(m, sender, stanza_root(err));
-    struct stanza *follow = xmpp_presence(type_is(type, "probe") ? "unsubscribed" : "unsubscribe",
+    struct stanza *follow = xmpp_presence(xmpp_type_is(type, "probe") ? "unsubscribed" : "unsubscribe",
                                           stanza_attr(el, "", "to"), stanza_attr(el, "", "from"));
     model_send(m, sender, stanza_root(follow));
     stanza_free(err);
@@ -179,13 +164,13 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
         }
     } else if (j.local_len == 0) {
         host_presence(m, el, type);
-    } else if (j.resource_len == 0 && (type == NULL || type_is(type, "unavailable") ||
-                                       type_is(type, "probe")) &&
+    } else if (j.resource_len == 0 && (type == NULL || xmpp_type_is(type, "unavailable") ||
+                                       xmpp_type_is(type, "probe")) &&
                tombstoned(m, &j)) {
         tombstone_reply(m, el, type, sender);
-    } else if (type == NULL || type_is(type, "unavailable")) {
+    } else if (type == NULL || xmpp_type_is(type, "unavailable")) {
         deliver_local(m, el, &j, to);
-    } else if (type_is(type, "probe")) {
+    } else if (xmpp_type_is(type, "probe")) {
         char local[BARE_MAX];
         if (j.local_len < sizeof local) {
             memcpy(local, jid_local(&j), j.local_len);
@@ -206,7 +191,7 @@ static void broadcast(struct session *x, const struct stanza_node *el)
             route_deliver(u->res[i], el, u->res[i]->full_jid);
     for (size_t i = 0; i < x->roster->nitems; i++) {
         const struct roster_item *it = &x->roster->items[i];
-        if (subscribed_from(it->subscription))
+        if (roster_grants_from(it->subscription))
             presence_inbound(m, el, it->jid, x);
     }
 }
@@ -231,7 +216,7 @@ static void initial_presence(struct session *x)
     struct model *m = x->m;
     for (size_t i = 0; i < x->roster->nitems; i++) {   /* step 4 */
         const struct roster_item *it = &x->roster->items[i];
-        if (!subscribed_to(it->subscription))
+        if (!roster_grants_to(it->subscription))
             continue;
         struct stanza *probe = xmpp_presence("probe", x->full_jid, it->jid);
         presence_inbound(m, stanza_root(probe), it->jid, x);
@@ -257,7 +242,7 @@ static void broadcast_presence(struct session *x, struct stanza *st)
     struct stanza_node *el = stanza_root(st);
     const char *type = stanza_attr(el, "", "type");
     stanza_attr_set(st, el, "to", NULL);
-    if (type != NULL && !type_is(type, "unavailable")) {   /* P3 */
+    if (type != NULL && !xmpp_type_is(type, "unavailable")) {   /* P3 */
         route_error(x, el, "modify", "bad-request", "Invalid presence type");
         return;
     }
@@ -288,7 +273,7 @@ static void directed_track(struct session *x, const char *to, const char *type,
     char bare[BARE_MAX];
     jid_bare_copy(j, bare, sizeof bare);
     const struct roster_item *it = roster_find(x->roster, bare);
-    if (it != NULL && subscribed_from(it->subscription))
+    if (it != NULL && roster_grants_from(it->subscription))
         return;
     if (type == NULL)
         strset_add(&x->directed, to);
@@ -347,14 +332,14 @@ void presence_from_session(struct session *x, struct stanza *st)
                     x->full_jid[strlen(j.str)] == '/';
     if (to == NULL || own_bare) {
         broadcast_presence(x, st);
-    } else if (type == NULL || type_is(type, "unavailable") || type_is(type, "error")) {
-        if (!type_is(type, "error") || stanza_child_count(el) > 0)
+    } else if (type == NULL || xmpp_type_is(type, "unavailable") || xmpp_type_is(type, "error")) {
+        if (!xmpp_type_is(type, "error") || stanza_child_count(el) > 0)
             presence_inbound(x->m, el, to, x);   /* P8 */
         directed_track(x, to, type, &j);
-    } else if (type_is(type, "probe")) {
+    } else if (xmpp_type_is(type, "probe")) {
         presence_inbound(x->m, el, to, x);
-    } else if (type_is(type, "subscribe") || type_is(type, "subscribed") ||
-               type_is(type, "unsubscribe") || type_is(type, "unsubscribed")) {
+    } else if (xmpp_type_is(type, "subscribe") || xmpp_type_is(type, "subscribed") ||
+               xmpp_type_is(type, "unsubscribe") || xmpp_type_is(type, "unsubscribed")) {
         subscription_presence(x, el, type, &j);
     } else {
         unknown_type(x, el, &j);   /* P9 */
@@ -392,7 +377,7 @@ void presence_view_note(struct session *r, const struct stanza_node *el)
         return;
     if (type == NULL)
         strset_add(&r->seen, from);
-    else if (type_is(type, "unavailable"))
+    else if (xmpp_type_is(type, "unavailable"))
         strset_remove(&r->seen, from);
 }
 

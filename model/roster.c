@@ -124,3 +124,13 @@ void roster_item_to_xml(const struct roster_item *it, struct stanza *st,
         stanza_text_add(st, g, it->groups[i], strlen(it->groups[i]));
     }
 }
+
+bool roster_grants_from(enum model_subscription s)
+{
+    return s == MODEL_SUB_FROM || s == MODEL_SUB_BOTH;
+}
+
+bool roster_grants_to(enum model_subscription s)
+{
+    return s == MODEL_SUB_TO || s == MODEL_SUB_BOTH;
+}

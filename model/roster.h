@@ -50,6 +50,10 @@ unsigned long long roster_reported_version(const struct roster *r);
 /* Appends <item jid subscription [name] [ask]><group/>...</item> to query. */
 void roster_item_to_xml(const struct roster_item *it, struct stanza *st,
                         struct stanza_node *query);
+/* The contact receives the owner's presence (from/both) / the owner
+ * receives the contact's (to/both). */
+bool roster_grants_from(enum model_subscription s);
+bool roster_grants_to(enum model_subscription s);
 /* The word for a subscription state ("none", "to", "from", "both"). */
 const char *roster_subscription_name(enum model_subscription s);
 

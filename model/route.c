@@ -76,25 +76,20 @@ void route_offline_flush(struct session *s)
     a->noffline = a->capoffline = 0;
 }
 
-static bool type_is(const char *type, const char *want)
-{
-    return type != NULL && strcmp(type, want) == 0;
-}
-
 /* M7: a message to the bare JID of an existing account. */
 static void message_to_account(struct session *s, struct account *a, const struct stanza_node *el)
 {
     struct model *m = s->m;
     const char *type = stanza_attr(el, "", "type");
-    if (type_is(type, "error"))
+    if (xmpp_type_is(type, "error"))
         return;
-    if (type_is(type, "groupchat")) {
+    if (xmpp_type_is(type, "groupchat")) {
         route_error(s, el, "cancel", "service-unavailable", NULL);
         return;
     }
     struct user *u = model_user_find(m, a->name);
     size_t n = 0;
-    if (type_is(type, "headline")) {
+    if (xmpp_type_is(type, "headline")) {
         for (size_t i = 0; u && i < u->nres; i++)
             if (u->res[i]->presence && u->res[i]->priority >= 0)
                 model_send(m, u->res[i], el);
@@ -132,11 +127,11 @@ static void route_message(struct session *s, const struct stanza_node *el, const
     if (target != NULL) {   /* M5 */
         model_send(m, target, el);
     } else if (a == NULL) {   /* M9 */
-        if (!type_is(type, "headline") && !type_is(type, "error"))
+        if (!xmpp_type_is(type, "headline") && !xmpp_type_is(type, "error"))
             route_error(s, el, "cancel", "service-unavailable", NULL);
-    } else if (to->resource_len && type_is(type, "headline")) {   /* M6 */
+    } else if (to->resource_len && xmpp_type_is(type, "headline")) {   /* M6 */
         return;
-    } else if (to->resource_len && type_is(type, "groupchat")) {
+    } else if (to->resource_len && xmpp_type_is(type, "groupchat")) {
         route_error(s, el, "cancel", "service-unavailable", NULL);
     } else {
         message_to_account(s, a, el);
@@ -164,8 +159,8 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
         registration_account(s, iq);
         return;
     }
-    if ((type_is(type, "get") && payload_is(iq, XMPP_NS_PING, "ping")) ||
-        (type_is(type, "set") && payload_is(iq, XMPP_NS_SESSION, "session"))) {
+    if ((xmpp_type_is(type, "get") && payload_is(iq, XMPP_NS_PING, "ping")) ||
+        (xmpp_type_is(type, "set") && payload_is(iq, XMPP_NS_SESSION, "session"))) {
         struct stanza *r = xmpp_iq_reply(iq);
         model_send(s->m, s, stanza_root(r));
         stanza_free(r);
@@ -190,14 +185,14 @@ static bool iq_invalid(struct session *s, const struct stanza_node *iq)
 {
     const char *type = stanza_attr(iq, "", "type");
     const char *text = NULL;
-    bool get_set = type_is(type, "get") || type_is(type, "set");
-    if (!get_set && !type_is(type, "result") && !type_is(type, "error"))
+    bool get_set = xmpp_type_is(type, "get") || xmpp_type_is(type, "set");
+    if (!get_set && !xmpp_type_is(type, "result") && !xmpp_type_is(type, "error"))
         text = "Invalid IQ type";
     else if (stanza_attr(iq, "", "id") == NULL)
         text = "Missing required 'id' attribute";
     else if (get_set && stanza_child_count(iq) != 1)
         text = "Incorrect number of children for IQ stanza";
-    if (text != NULL && !type_is(type, "error"))
+    if (text != NULL && !xmpp_type_is(type, "error"))
         route_error(s, iq, "modify", "bad-request", text);
     return text != NULL;
 }
@@ -245,7 +240,7 @@ void route_from_session(struct session *s, struct stanza *st)
 {
     struct stanza_node *el = stanza_root(st);
     const char *type = stanza_attr(el, "", "type");
-    if (type_is(type, "error") && stanza_child_count(el) == 0)
+    if (xmpp_type_is(type, "error") && stanza_child_count(el) == 0)
         return;   /* M3 */
     stanza_attr_set(st, el, "from", s->full_jid);   /* M1, 0.5 */
     const char *to_attr = stanza_attr(el, "", "to");

@@ -329,13 +329,6 @@ static void bind(struct session *s, const struct stanza_node *iq)
     free(res);
 }
 
-static bool is_error_or_result(const struct stanza_node *el)
-{
-    const char *type = stanza_attr(el, "", "type");
-    return type && (strcmp(type, "error") == 0 ||
-                    (strcmp(el->name, "iq") == 0 && strcmp(type, "result") == 0));
-}
-
 /* A8, A10, A11, G1: stanzas before a resource is bound. */
 static void unbound_stanza(struct session *s, const struct stanza_node *el)
 {
@@ -355,7 +348,7 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
         registration_unauthenticated(s, el);   /* G1-G5 */
         return;
     }
-    if (is_error_or_result(el))
+    if (route_is_reply(el))
         return;
     reply(s, xmpp_error_reply(el, "cancel", "service-unavailable", NULL));
 }

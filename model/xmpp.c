@@ -5,6 +5,11 @@
 
 #include "internal.h"
 
+bool xmpp_type_is(const char *type, const char *want)
+{
+    return type != NULL && strcmp(type, want) == 0;
+}
+
 struct stanza *xmpp_error_reply(const struct stanza_node *orig, const char *type,
                                 const char *condition, const char *text)
 {

@@ -7,6 +7,8 @@
 #ifndef SESSIM_MODEL_XMPP_H
 #define SESSIM_MODEL_XMPP_H
 
+#include <stdbool.h>
+
 #include "stanza.h"
 
 #define XMPP_NS_STANZAS "urn:ietf:params:xml:ns:xmpp-stanzas"
@@ -19,6 +21,9 @@
 #define XMPP_NS_PING "urn:xmpp:ping"
 #define XMPP_NS_DELAY "urn:xmpp:delay"
 #define XMPP_NS_ERRORS "urn:xmpp:errors"
+
+/* True when the stanza's type attribute value `type` (may be NULL) is want. */
+bool xmpp_type_is(const char *type, const char *want);
 
 /* M4: same element name, type error, same id, from = orig's `to` (absent
  * if none), to = orig's `from`, then <error type=T><COND/>[<text/>]. */
