@@ -57,6 +57,7 @@ struct account *account_create(struct model *m, const char *name, const char *pa
     a->password = model_xstrdup(password);
     a->serial = ++m->account_serial;
     map_put(&m->accounts, a);
+    model_touch_account(m, a->name);
     m->sorted_valid = false;
     return a;
 }
@@ -111,21 +112,40 @@ void account_free_all(struct model *m)
     m->ntombstones = m->captombstones = 0;
 }
 
+static bool tombstone_live_at(const struct model *m, const struct tombstone *t)
+{
+    unsigned long long expiry = m->cfg.tombstone_expiry_ms;
+    return expiry == 0 || m->now_ms - t->deleted_ms <= expiry;
+}
+
+bool account_tombstone_live(const struct model *m, const char *name)
+{
+    bool found;
+    size_t i = model_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
+                            tombstone_name_of, &found);
+    return found && tombstone_live_at(m, &m->tombstones[i]);
+}
+
 bool account_tombstone_active(struct model *m, const char *name)
 {
     bool found;
     size_t i = model_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
-                      tombstone_name_of, &found);
+                            tombstone_name_of, &found);
     if (!found)
         return false;
-    unsigned long long expiry = m->cfg.tombstone_expiry_ms;
-    if (expiry == 0 || m->now_ms - m->tombstones[i].deleted_ms <= expiry)
+    if (tombstone_live_at(m, &m->tombstones[i]))
         return true;
-    free(m->tombstones[i].name);
+    free(m->tombstones[i].name);   /* T2: the first lookup after expiry removes it */
     memmove(&m->tombstones[i], &m->tombstones[i + 1],
             (m->ntombstones - i - 1) * sizeof *m->tombstones);
     m->ntombstones--;
     return false;
+}
+
+void account_changed(struct model *m, struct account *a)
+{
+    a->roster.version++;
+    model_touch_account(m, a->name);
 }
 
 void account_tombstone_add(struct model *m, const char *name)
@@ -133,6 +153,7 @@ void account_tombstone_add(struct model *m, const char *name)
     bool found;
     size_t i = model_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
                       tombstone_name_of, &found);
+    model_touch_account(m, name);
     if (found) {
         m->tombstones[i].deleted_ms = m->now_ms;
         return;

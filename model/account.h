@@ -60,6 +60,11 @@ unsigned long long account_serial_of(const struct model *m, const char *jid);
 /* T2: true while a tombstone for name is active at the model's clock; an
  * expired one is removed by the lookup. */
 bool account_tombstone_active(struct model *m, const char *name);
+/* The same test without removing anything (for queries and invariants). */
+bool account_tombstone_live(const struct model *m, const char *name);
+/* Marks a persisted change of a's roster or pending requests: V+1 (R3)
+ * and a touch for the incremental invariant check. */
+void account_changed(struct model *m, struct account *a);
 /* T1: records a tombstone at the current time. */
 void account_tombstone_add(struct model *m, const char *name);
 

@@ -258,7 +258,7 @@ static void roster_set(struct session *s, const struct stanza_node *iq)
         } else {   /* R6: (a) notify, (b) delete, (c) result, (d) push */
             contacts_removal_notify(s->m, a, j.str);
             roster_remove(r, j.str);
-            r->version++;
+            account_changed(s->m, a);
             struct stanza *res = xmpp_iq_reply(iq);
             model_send(s->m, s, stanza_root(res));
             stanza_free(res);
@@ -282,7 +282,7 @@ static void roster_set(struct session *s, const struct stanza_node *iq)
     struct roster_item *it = roster_ensure(r, j.str);
     roster_item_set_meta(it, stanza_attr(item, "", "name"), groups, ngroups);
     it->approved = false;   /* R5/R19 quirk: a roster set drops the pre-approval */
-    r->version++;
+    account_changed(s->m, a);
     for (k = 0; k < ngroups; k++)
         buf_free(&texts[k]);
     free(texts);
@@ -313,7 +313,7 @@ static void out_subscribe(struct model *m, struct account *a, const char *c,
     if (!it->ask && !roster_grants_to(it->subscription))
         it->ask = changed = true;
     if (changed)
-        a->roster.version++;
+        account_changed(m, a);
     push(m, a, c, false);   /* R10: even when nothing changed */
     send_sub(m, a->name, c, "subscribe", el, origin);
 }
@@ -330,7 +330,7 @@ static void out_unsubscribe(struct model *m, struct account *a, const char *c,
                            : before == MODEL_SUB_TO ? MODEL_SUB_NONE
                                                     : before;
         if (changed || it->subscription != before)
-            a->roster.version++;
+            account_changed(m, a);
         push(m, a, c, false);
     }
     presence_view_forget(m, a->name, c);   /* I7: U's view of C ends */
@@ -347,14 +347,14 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
         it->subscription = roster_grants_to(it->subscription) ? MODEL_SUB_BOTH : MODEL_SUB_FROM;
         it->granted_serial = account_serial_of(m, c);
         pending_remove(a, c);
-        a->roster.version++;
+        account_changed(m, a);
         push(m, a, c, false);
     } else if (it == NULL || !roster_grants_from(it->subscription)) {   /* (b) pre-approval */
         bool changed = it == NULL || !it->approved;
         it = roster_ensure(&a->roster, c);
         it->approved = true;
         if (changed)
-            a->roster.version++;
+            account_changed(m, a);
         push(m, a, c, false);
         return;
     }
@@ -376,7 +376,7 @@ static void out_unsubscribed(struct model *m, struct account *a, const char *c,
     bool sub_changed = it != NULL && roster_grants_from(it->subscription);
     if (sub_changed)
         it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
-    a->roster.version++;
+    account_changed(m, a);
     if (sub_changed)
         push(m, a, c, false);
     send_sub(m, a->name, c, "unsubscribed", el, origin);
@@ -432,13 +432,13 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
             ack(m, a->name, c);
     } else if (it != NULL && it->approved && !pending) {   /* (b) */
         pending_add(m, a, c, el);
-        a->roster.version++;
+        account_changed(m, a);
         out_subscribed(m, a, c, NULL, NULL);
     } else {   /* (c) */
         ack(m, a->name, c);
         if (!pending) {
             pending_add(m, a, c, el);
-            a->roster.version++;
+            account_changed(m, a);
             to_resources(m, a->name, el, false);
         }
     }
@@ -456,7 +456,7 @@ static void in_unsubscribe(struct model *m, struct account *a, const char *c,
     }
     if (!changed)
         return;
-    a->roster.version++;
+    account_changed(m, a);
     to_resources(m, a->name, el, true);
     push(m, a, c, it == NULL);
 }
@@ -475,7 +475,7 @@ static void in_approval(struct model *m, struct account *a, const char *c, bool 
         it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_FROM
                            : it->subscription == MODEL_SUB_TO ? MODEL_SUB_NONE
                                                                : it->subscription;
-    a->roster.version++;
+    account_changed(m, a);
     if (!approved)
         presence_view_forget(m, a->name, c);   /* I7: U was sent unsubscribed */
     to_resources(m, a->name, el, true);

@@ -61,6 +61,7 @@ struct conn {
     struct session *session; /* NULL once destroyed */
     struct buf out;          /* bytes not yet drained by the client */
     bool closed;
+    bool touched;            /* listed in model.touched */
 };
 
 /* A host/user/resource table entry: the connected resources of one user. */
@@ -84,6 +85,10 @@ struct model {
 
     struct conn *conns;
     size_t nconns, capconns;
+    unsigned *touched;           /* connections touched since the last
+                                  * invariant_check_touched */
+    size_t ntouched, captouched;
+    struct strset touched_accounts;
     size_t nsessions;        /* live sessions */
 
     unsigned long long account_serial;
@@ -112,6 +117,9 @@ void model_write(struct model *m, unsigned conn, const char *bytes, size_t len);
 /* Serializes a stanza onto a live session's stream; nothing for a
  * destroyed one (I5). */
 void model_send(struct model *m, struct session *s, const struct stanza_node *el);
+/* Marks a session / an account for invariant_check_touched. */
+void model_touch(struct model *m, const struct session *s);
+void model_touch_account(struct model *m, const char *name);
 /* Destroys a session (S9): out of the tables, P15, connection closed. */
 void model_session_destroy(struct model *m, struct session *s, const char *reason);
 /* Generates an id / resource from the PRNG into out (cap bytes). */

@@ -88,64 +88,6 @@ static void check_session(const struct model *m, const struct session *s, struct
 
 /* I3: table entries point back to live connected sessions; users are
  * non-empty; full JIDs unique (the table is sorted, so adjacent). */
-static void check_table(const struct model *m, struct report *r)
-{
-    size_t pos = 0;
-    const struct user *u;
-    while ((u = map_next(&m->users, &pos)) != NULL) {
-        if (u->nres == 0)
-            violation(r, "I3", "user entry without connected resources", NULL, u->name);
-        for (size_t k = 0; k < u->nres; k++) {
-            const struct session *s = u->res[k];
-            struct session *live = model_session(m, s->conn);
-            if (live != s || s->full_jid == NULL || strcmp(s->username, u->name) != 0)
-                violation(r, "I3", "resource table entry is not a live connected session of "
-                                   "that user", live == s ? s : NULL, u->name);
-            else if (k > 0 && strcmp(u->res[k - 1]->resource, s->resource) >= 0)
-                violation(r, "I3", "two sessions for one full JID", s, s->full_jid);
-        }
-    }
-}
-
-/* I9 (roster shape) and I13 (stores only for existing accounts, by
- * construction) and I14 (no account under an active tombstone). */
-static void check_accounts(const struct model *m, struct report *r)
-{
-    size_t pos = 0;
-    const struct account *a;
-    while ((a = map_next(&m->accounts, &pos)) != NULL) {
-        for (size_t k = 0; k < a->roster.nitems; k++) {
-            const struct roster_item *it = &a->roster.items[k];
-            size_t nl = strlen(a->name);
-            if (strncmp(it->jid, a->name, nl) == 0 && it->jid[nl] == '@' &&
-                strcmp(it->jid + nl + 1, m->domain) == 0)
-                violation(r, "I9", "roster item for the owner's own bare JID", NULL, a->name);
-            if (strchr(it->jid, '/') != NULL)
-                violation(r, "I9", "roster item key is not a bare JID", NULL, it->jid);
-            bool grants = it->subscription == MODEL_SUB_FROM || it->subscription == MODEL_SUB_BOTH;
-            unsigned long long now = account_serial_of(m, it->jid);
-            if (grants && it->granted_serial != 0 && now != 0 && now != it->granted_serial) {
-                struct buf who = {0};
-                buf_puts(&who, a->name);
-                buf_puts(&who, "'s roster grants ");
-                buf_puts(&who, it->jid);
-                violation(r, "G8", "a subscription granted to a deleted account passes to the "
-                                   "account re-created under its name", NULL, buf_cstr(&who));
-                buf_free(&who);
-            }
-            if (it->ask && it->subscription != MODEL_SUB_NONE &&
-                it->subscription != MODEL_SUB_FROM)
-                violation(r, "I9", "ask with subscription to/both", NULL, it->jid);
-        }
-        for (size_t t = 0; m->cfg.tombstones && t < m->ntombstones; t++) {
-            unsigned long long exp = m->cfg.tombstone_expiry_ms;
-            bool active = exp == 0 || m->now_ms - m->tombstones[t].deleted_ms <= exp;
-            if (active && strcmp(m->tombstones[t].name, a->name) == 0)
-                violation(r, "I14", "account exists under an active tombstone", NULL, a->name);
-        }
-    }
-}
-
 /* x's directed set holds r's full or bare JID. */
 static bool directed_to(const struct session *x, const struct session *r)
 {
@@ -181,24 +123,115 @@ static void check_view(const struct model *m, const struct session *r, struct re
     }
 }
 
+/* I3 for one user entry: it points back to live connected sessions of
+ * that user, is non-empty, and full JIDs are unique (sorted, so adjacent). */
+static void check_user(const struct model *m, const struct user *u, struct report *r)
+{
+    if (u->nres == 0)
+        violation(r, "I3", "user entry without connected resources", NULL, u->name);
+    for (size_t k = 0; k < u->nres; k++) {
+        const struct session *s = u->res[k];
+        struct session *live = model_session(m, s->conn);
+        if (live != s || s->full_jid == NULL || strcmp(s->username, u->name) != 0)
+            violation(r, "I3", "resource table entry is not a live connected session of "
+                               "that user", live == s ? s : NULL, u->name);
+        else if (k > 0 && strcmp(u->res[k - 1]->resource, s->resource) >= 0)
+            violation(r, "I3", "two sessions for one full JID", s, s->full_jid);
+    }
+}
+
+static void check_item(const struct model *m, const struct account *a,
+                       const struct roster_item *it, struct report *r)
+{
+    size_t nl = strlen(a->name);
+    if (strncmp(it->jid, a->name, nl) == 0 && it->jid[nl] == '@' &&
+        strcmp(it->jid + nl + 1, m->domain) == 0)
+        violation(r, "I9", "roster item for the owner's own bare JID", NULL, a->name);
+    if (strchr(it->jid, '/') != NULL)
+        violation(r, "I9", "roster item key is not a bare JID", NULL, it->jid);
+    if (it->ask && it->subscription != MODEL_SUB_NONE && it->subscription != MODEL_SUB_FROM)
+        violation(r, "I9", "ask with subscription to/both", NULL, it->jid);
+    unsigned long long now = account_serial_of(m, it->jid);
+    if (roster_grants_from(it->subscription) && it->granted_serial != 0 && now != 0 &&
+        now != it->granted_serial) {
+        struct buf who = {0};
+        buf_puts(&who, a->name);
+        buf_puts(&who, "'s roster grants ");
+        buf_puts(&who, it->jid);
+        violation(r, "G8", "a subscription granted to a deleted account passes to the "
+                           "account re-created under its name", NULL, buf_cstr(&who));
+        buf_free(&who);
+    }
+}
+
+/* I9 and G8 for every item, I14 for the account's name. */
+static void check_account(const struct model *m, const struct account *a, struct report *r)
+{
+    for (size_t k = 0; k < a->roster.nitems; k++)
+        check_item(m, a, &a->roster.items[k], r);
+    if (m->cfg.tombstones && account_tombstone_live(m, a->name))
+        violation(r, "I14", "account exists under an active tombstone", NULL, a->name);
+}
+
+/* Everything about one live session: I1-I6, I7, G7. */
+static void check_live(const struct model *m, const struct session *s, struct report *r)
+{
+    if (m->conns[s->conn - 1].closed)
+        violation(r, "I5", "live session on a closed connection", s, s->full_jid);
+    check_session(m, s, r);
+    if (s->full_jid != NULL)
+        check_view(m, s, r);
+}
+
+static void check_count(const struct model *m, size_t live, struct report *r)
+{
+    if (live != m->nsessions)
+        violation(r, "I1", "session count out of step with the connections", NULL, NULL);
+}
+
 size_t invariant_check(const struct model *m, struct invariant_violation *out, size_t max)
 {
     struct report r = {out, max, 0};
     size_t live = 0;
     for (size_t i = 0; i < m->nconns; i++) {
-        const struct session *s = m->conns[i].session;
+        if (m->conns[i].session != NULL) {
+            live++;
+            check_live(m, m->conns[i].session, &r);
+        }
+    }
+    check_count(m, live, &r);
+    size_t pos = 0;
+    const struct user *u;
+    while ((u = map_next(&m->users, &pos)) != NULL)
+        check_user(m, u, &r);
+    pos = 0;
+    const struct account *a;
+    while ((a = map_next(&m->accounts, &pos)) != NULL)
+        check_account(m, a, &r);
+    return r.count;
+}
+
+size_t invariant_check_touched(struct model *m, struct invariant_violation *out, size_t max)
+{
+    struct report r = {out, max, 0};
+    for (size_t i = 0; i < m->ntouched; i++) {
+        struct conn *c = &m->conns[m->touched[i] - 1];
+        c->touched = false;
+        const struct session *s = c->session;
         if (s == NULL)
             continue;
-        live++;
-        if (m->conns[i].closed)
-            violation(&r, "I5", "live session on a closed connection", s, s->full_jid);
-        check_session(m, s, &r);
-        if (s->full_jid != NULL)
-            check_view(m, s, &r);
+        check_live(m, s, &r);
+        const struct user *u = s->username ? model_user_find(m, s->username) : NULL;
+        if (u != NULL)
+            check_user(m, u, &r);
     }
-    if (live != m->nsessions)
-        violation(&r, "I1", "session count out of step with the connections", NULL, NULL);
-    check_table(m, &r);
-    check_accounts(m, &r);
+    m->ntouched = 0;
+    check_count(m, m->nsessions, &r);
+    for (size_t i = 0; i < m->touched_accounts.n; i++) {
+        const struct account *a = account_find(m, m->touched_accounts.items[i]);
+        if (a != NULL)
+            check_account(m, a, &r);
+    }
+    strset_clear(&m->touched_accounts);
     return r.count;
 }

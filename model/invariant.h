@@ -23,7 +23,16 @@ struct invariant_violation {
 };
 
 /* Checks every invariant; writes at most max violations into out and
- * returns how many were found in all (may exceed max). */
+ * returns how many were found in all (may exceed max). Cost: the whole
+ * state. */
 size_t invariant_check(const struct model *m, struct invariant_violation *out, size_t max);
+
+/* The incremental check: the same rules, but only for the sessions and
+ * accounts touched since the previous call (every session that sent,
+ * received, changed or was destroyed; every account whose roster, pending
+ * requests or existence changed), so its cost follows what the steps did.
+ * Rules that relate a session to another (I7 views, G8 grants) are checked
+ * from the touched side. Use invariant_check periodically and at the end. */
+size_t invariant_check_touched(struct model *m, struct invariant_violation *out, size_t max);
 
 #endif

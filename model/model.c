@@ -118,6 +118,8 @@ void model_free(struct model *m)
     for (size_t i = 0; i < m->nconns; i++)
         buf_free(&m->conns[i].out);
     free(m->conns);
+    free(m->touched);
+    strset_clear(&m->touched_accounts);
     account_free_all(m);
     free(m->domain);
     free(m);
@@ -146,6 +148,7 @@ bool model_roster_preset(struct model *m, const char *username,
         it->subscription = item->subscription;
         it->ask = item->ask;
         it->granted_serial = account_serial_of(m, j.str);
+        model_touch_account(m, a->name);
         roster_item_set_meta(it, item->name, item->groups, item->ngroups);
     }
     jid_free(&j);
@@ -223,10 +226,26 @@ void model_write(struct model *m, unsigned conn, const char *bytes, size_t len)
     buf_append(&c->out, bytes, len);
 }
 
+void model_touch(struct model *m, const struct session *s)
+{
+    struct conn *c = conn_get(m, s->conn);
+    if (c->touched)
+        return;
+    model_grow((void **)&m->touched, &m->captouched, m->ntouched, sizeof *m->touched);
+    m->touched[m->ntouched++] = s->conn;
+    c->touched = true;
+}
+
+void model_touch_account(struct model *m, const char *name)
+{
+    strset_add(&m->touched_accounts, name);
+}
+
 void model_send(struct model *m, struct session *s, const struct stanza_node *el)
 {
     if (s->destroyed)
         return;
+    model_touch(m, s);
     struct conn *c = conn_get(m, s->conn);
     stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
     presence_view_note(s, el);
@@ -328,6 +347,7 @@ void model_session_destroy(struct model *m, struct session *s, const char *reaso
 {
     if (s->destroyed)
         return;
+    model_touch(m, s);
     s->destroyed = true;
     struct conn *c = conn_get(m, s->conn);
     c->session = NULL;
@@ -391,15 +411,10 @@ bool model_account_exists(const struct model *m, const char *username)
 
 const char *model_tombstone_at(const struct model *m, size_t i)
 {
-    /* only active ones (T2), without removing expired ones: a query */
-    size_t k = 0;
-    for (size_t t = 0; t < m->ntombstones; t++) {
-        unsigned long long exp = m->cfg.tombstone_expiry_ms;
-        if (exp != 0 && m->now_ms - m->tombstones[t].deleted_ms > exp)
-            continue;
-        if (k++ == i)
+    size_t k = 0;   /* only active ones (T2) */
+    for (size_t t = 0; t < m->ntombstones; t++)
+        if (account_tombstone_live(m, m->tombstones[t].name) && k++ == i)
             return m->tombstones[t].name;
-    }
     return NULL;
 }
 

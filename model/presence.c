@@ -391,6 +391,8 @@ static bool of_bare(const char *item, const void *ctx)
 void presence_view_forget(struct model *m, const char *user, const char *contact)
 {
     struct user *u = model_user_find(m, user);
-    for (size_t i = 0; u && i < u->nres; i++)
+    for (size_t i = 0; u && i < u->nres; i++) {
         strset_remove_if(&u->res[i]->seen, of_bare, contact);
+        model_touch(m, u->res[i]);
+    }
 }

@@ -49,6 +49,7 @@ void session_free(struct session *s)
 
 void session_input(struct session *s, const char *bytes, size_t len)
 {
+    model_touch(s->m, s);
     s->busy = true;
     xmlstream_feed(s->parser, bytes, len);
     s->busy = false;

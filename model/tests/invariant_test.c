@@ -262,8 +262,39 @@ START_TEST(test_invariant_catches_each_corruption)
         found = found || strcmp(v[i].rule, c->rule) == 0;
     ck_assert_msg(found, "expected %s, first violation %s: %s", c->rule, v[0].rule, v[0].message);
     ck_assert_uint_ge(v[0].nconns + strlen(v[0].message), 1);
+    /* the incremental check finds it too once the corrupted parts count as
+     * touched, and then forgets them */
+    invariant_check_touched(m, v, 8);
+    model_touch(m, b);
+    model_touch(m, u);
+    model_touch_account(m, "romeo");
+    n = invariant_check_touched(m, v, 8);
+    found = false;
+    for (size_t i = 0; i < n && i < 8; i++)
+        found = found || strcmp(v[i].rule, c->rule) == 0;
+    ck_assert_msg(found, "incremental check missed %s", c->rule);
+    ck_assert_uint_eq(m->ntouched, 0);
+    ck_assert_uint_eq(m->touched_accounts.n, 0);
     c->undo(m, b, u);
     ck_assert_uint_eq(invariant_check(m, v, 8), 0);
+    model_free(m);
+}
+END_TEST
+
+START_TEST(test_invariant_touched_follows_the_traffic)
+{
+    struct model *m = healthy();
+    struct invariant_violation v[4];
+    invariant_check_touched(m, v, 4);
+    ck_assert_uint_eq(m->ntouched, 0);
+    feed(m, 1, "<presence><show>away</show></presence>");
+    ck_assert_uint_eq(m->ntouched, 1);   /* the sender (and the only receiver) */
+    ck_assert_uint_eq(invariant_check_touched(m, v, 4), 0);
+    feed(m, 1, "<iq type='set' id='r'><query xmlns='jabber:iq:roster'>"
+               "<item jid='juliet@localhost'/></query></iq>");
+    ck_assert_uint_eq(m->touched_accounts.n, 1);   /* R5 changed romeo's roster */
+    ck_assert_str_eq(m->touched_accounts.items[0], "romeo");
+    ck_assert_uint_eq(invariant_check_touched(m, v, 4), 0);
     model_free(m);
 }
 END_TEST
@@ -274,6 +305,7 @@ Suite *invariant_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_invariant_catches_each_corruption, 0,
                         (int)(sizeof corruptions / sizeof corruptions[0]));
+    tcase_add_test(tc, test_invariant_touched_follows_the_traffic);
     suite_add_tcase(s, tc);
     return s;
 }
