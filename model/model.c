@@ -318,7 +318,12 @@ void model_user_add(struct model *m, struct session *s)
     size_t k = model_search(u->res, u->nres, sizeof *u->res, s->resource, session_resource_of,
                             &found);
     assert(!found);
-    model_grow((void **)&u->res, &u->capres, u->nres, sizeof *u->res);
+    if (u->nres == u->capres) {   /* most users have one or two resources */
+        u->capres = u->capres ? 2 * u->capres : 1;
+        struct session **res = realloc(u->res, u->capres * sizeof *res);
+        assert(res != NULL);
+        u->res = res;
+    }
     memmove(&u->res[k + 1], &u->res[k], (u->nres - k) * sizeof *u->res);
     u->res[k] = s;
     u->nres++;

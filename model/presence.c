@@ -373,8 +373,9 @@ void presence_view_note(struct session *r, const struct stanza_node *el)
         return;
     const char *from = stanza_attr(el, "", "from");
     const char *type = stanza_attr(el, "", "type");
-    if (from == NULL || strchr(from, '/') == NULL)
-        return;
+    if (r->full_jid == NULL || from == NULL || strchr(from, '/') == NULL ||
+        strcmp(from, r->full_jid) == 0)
+        return;   /* a resource's view of itself needs no tracking */
     if (type == NULL)
         strset_add(&r->seen, from);
     else if (xmpp_type_is(type, "unavailable"))

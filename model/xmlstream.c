@@ -132,9 +132,13 @@ static void keep_header(struct xmlstream *p)
     int offset, size;
     const char *ctx = XML_GetInputContext(p->xp, &offset, &size);
     int count = XML_GetCurrentByteCount(p->xp);
-    buf_clear(&p->header);
-    if (ctx != NULL && count > 0 && offset + count <= size)
+    buf_free(&p->header);
+    if (ctx != NULL && count > 0 && offset + count <= size) {
+        p->header.data = malloc((size_t)count + 1);   /* exact: kept for the stream's life */
+        assert(p->header.data != NULL);
+        p->header.cap = (size_t)count + 1;
         buf_append(&p->header, ctx + offset, (size_t)count);
+    }
 }
 
 static void open_stream(struct xmlstream *p, const char *name, const char **atts)
