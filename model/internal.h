@@ -41,7 +41,7 @@ struct session {
     bool authenticated;      /* type c2s (after SASL success) */
     char *username;          /* after SASL */
     const char *host;        /* after the first header: the model's domain */
-    char *resource;          /* after bind */
+    const char *resource;    /* after bind: points into full_jid */
     char *full_jid;          /* after bind */
     int priority;
     struct stanza *presence; /* last broadcast available presence (P6) */
@@ -80,6 +80,8 @@ struct model {
     struct model_config cfg;
     char *domain;
     struct prng prng;
+    struct stanza *bare_presence;   /* <presence/>: shared by every session whose
+                                     * stored presence is just that (P6) */
     unsigned long long now_ms;
     unsigned long hash_salt;
 

@@ -87,6 +87,8 @@ struct model *model_new(const struct model_config *c, unsigned long long seed)
     account_table_init(m, prng_next(&m->prng));
     map_init(&m->users, prng_next(&m->prng), user_name_of);
     m->now_ms = c->start_time_ms;
+    m->bare_presence = stanza_new();
+    stanza_element_add(m->bare_presence, NULL, STANZA_NS_CLIENT, "presence");
     return m;
 }
 
@@ -121,6 +123,7 @@ void model_free(struct model *m)
     free(m->touched);
     strset_clear(&m->touched_accounts);
     account_free_all(m);
+    stanza_free(m->bare_presence);
     free(m->domain);
     free(m);
 }

@@ -14,9 +14,18 @@
 
 #define BARE_MAX 2100
 
+void presence_forget(struct session *x)
+{
+    if (x->presence != x->m->bare_presence)
+        stanza_free(x->presence);
+    x->presence = NULL;
+}
+
 struct stanza *presence_stored(const struct session *x)
 {
-    struct stanza *st = stanza_clone_extra(stanza_root(x->presence), XMPP_DELAY_BYTES);
+    struct stanza *st = stanza_clone_extra(stanza_root(x->presence),
+                                           XMPP_DELAY_BYTES + strlen(x->full_jid) + 64);
+    stanza_attr_set(st, stanza_root(st), "from", x->full_jid);
     xmpp_add_delay(st, stanza_root(st), x->m->domain, x->presence_ms);
     return st;
 }
@@ -249,8 +258,7 @@ static void broadcast_presence(struct session *x, struct stanza *st)
     model_send(m, x, el);   /* P4 step 1 */
     broadcast(x, el);
     if (type != NULL) {   /* P7 */
-        stanza_free(x->presence);
-        x->presence = NULL;
+        presence_forget(x);
         x->priority = 0;
         strset_clear(&x->seen);
         directed_flush(x, el);
@@ -258,8 +266,14 @@ static void broadcast_presence(struct session *x, struct stanza *st)
     }
     bool initial = x->presence == NULL;
     x->priority = parse_priority(el);
-    stanza_free(x->presence);   /* P6: kept without its delay, stamped when sent */
+    presence_forget(x);   /* P6: kept without `from` and delay, added when sent */
     x->presence = stanza_clone(el);
+    struct stanza_node *kept = stanza_root(x->presence);
+    stanza_attr_set(x->presence, kept, "from", NULL);
+    if (kept->attrs == NULL && kept->children == NULL) {   /* plain <presence/>: share one */
+        stanza_free(x->presence);
+        x->presence = m->bare_presence;
+    }
     x->presence_ms = m->now_ms;
     if (initial)
         initial_presence(x);
@@ -361,8 +375,7 @@ void presence_on_destroy(struct session *x, const char *reason)
     }
     if (x->presence != NULL)   /* P15: P4 steps 2-3, no reflection */
         broadcast(x, stanza_root(st));
-    stanza_free(x->presence);
-    x->presence = NULL;
+    presence_forget(x);
     directed_flush(x, stanza_root(st));
     stanza_free(st);
 }

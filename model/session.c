@@ -7,6 +7,7 @@
 #include "account.h"
 #include "internal.h"
 #include "jid.h"
+#include "presence.h"
 #include "registration.h"
 #include "route.h"
 #include "sasl.h"
@@ -39,9 +40,8 @@ void session_free(struct session *s)
 {
     xmlstream_free(s->parser);
     free(s->username);
-    free(s->resource);
     free(s->full_jid);
-    stanza_free(s->presence);
+    presence_forget(s);
     strset_clear(&s->directed);
     strset_clear(&s->seen);
     free(s);
@@ -285,8 +285,8 @@ static void bind_to(struct session *s, const char *resource, const struct stanza
     buf_puts(&full, s->host);
     buf_putc(&full, '/');
     buf_puts(&full, resource);
-    s->resource = model_xstrdup(resource);
     s->full_jid = model_xstrdup(buf_cstr(&full));
+    s->resource = s->full_jid + (full.len - strlen(resource));   /* inside full_jid */
     buf_free(&full);
     s->roster = &a->roster;
     s->priority = 0;

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #define ARENA_FIRST_BYTES 1024u
-#define ARENA_ALIGN (alignof(max_align_t))
+#define ARENA_ALIGN (alignof(struct stanza_node))   /* nodes and attributes */
 
 struct arena_block {
     struct arena_block *next;
@@ -42,12 +42,12 @@ static const char *const well_known_ns[] = {
     "urn:xmpp:ping",
 };
 
-static size_t align_up(size_t n);
-
-static void *arena_alloc(struct stanza *st, size_t n)
+/* n bytes at the given alignment (1 for strings, ARENA_ALIGN for nodes):
+ * strings pack without padding, so a tree costs what it holds. */
+static void *arena_take(struct stanza *st, size_t n, size_t align)
 {
-    n = align_up(n);
-    if (n > st->left) {
+    size_t pad = (align - (size_t)((uintptr_t)st->cur & (align - 1))) & (align - 1);
+    if (pad + n > st->left) {
         size_t size = st->bytes > n ? st->bytes : n;
         struct arena_block *b = malloc(sizeof *b + size);
         assert(b != NULL);
@@ -57,11 +57,17 @@ static void *arena_alloc(struct stanza *st, size_t n)
         st->cur = b->data;
         st->left = size;
         st->bytes += size;
+        pad = 0;
     }
-    void *p = st->cur;
-    st->cur += n;
-    st->left -= n;
+    void *p = st->cur + pad;
+    st->cur += pad + n;
+    st->left -= pad + n;
     return p;
+}
+
+static void *arena_alloc(struct stanza *st, size_t n)
+{
+    return arena_take(st, n, ARENA_ALIGN);
 }
 
 static size_t align_up(size_t n)
@@ -113,7 +119,7 @@ size_t stanza_arena_bytes(const struct stanza *st)
 
 const char *stanza_strndup(struct stanza *st, const char *s, size_t len)
 {
-    char *p = arena_alloc(st, len + 1);
+    char *p = arena_take(st, len + 1, 1);
     if (len > 0)
         memcpy(p, s, len);
     p[len] = '\0';
@@ -209,7 +215,7 @@ void stanza_text_add(struct stanza *st, struct stanza_node *el, const char *text
         return;
     struct stanza_node *last = el->children_last;
     if (last != NULL && last->kind == STANZA_TEXT) {
-        char *p = arena_alloc(st, last->text_len + len + 1);
+        char *p = arena_take(st, last->text_len + len + 1, 1);
         memcpy(p, last->text, last->text_len);
         memcpy(p + last->text_len, text, len);
         p[last->text_len + len] = '\0';
@@ -241,13 +247,14 @@ struct stanza_node *stanza_copy_into(struct stanza *st, struct stanza_node *pare
 /* Arena bytes a deep copy of el takes (what stanza_copy_into allocates). */
 static size_t tree_bytes(const struct stanza_node *el)
 {
-    size_t n = align_up(sizeof *el) + align_up(strlen(el->name) + 1) + align_up(strlen(el->ns) + 1);
+    /* each node or attribute may need ARENA_ALIGN - 1 bytes of padding;
+     * well-known namespaces are shared, others copied */
+    const size_t pad = ARENA_ALIGN - 1;
+    size_t n = pad + sizeof *el + strlen(el->name) + 1 + strlen(el->ns) + 1;
     for (const struct stanza_attr *a = el->attrs; a != NULL; a = a->next)
-        n += align_up(sizeof *a) + align_up(strlen(a->ns) + 1) + align_up(strlen(a->name) + 1) +
-             align_up(strlen(a->value) + 1);
+        n += pad + sizeof *a + strlen(a->ns) + 1 + strlen(a->name) + 1 + strlen(a->value) + 1;
     for (const struct stanza_node *c = el->children; c != NULL; c = c->next)
-        n += c->kind == STANZA_TEXT ? align_up(sizeof *c) + align_up(c->text_len + 1)
-                                    : tree_bytes(c);
+        n += c->kind == STANZA_TEXT ? pad + sizeof *c + c->text_len + 1 : tree_bytes(c);
     return n;
 }
 

@@ -22,7 +22,7 @@
 
 struct xmlstream {
     XML_Parser xp;
-    struct xmlstream_callbacks cb;
+    const struct xmlstream_callbacks *cb;   /* borrowed */
     void *ctx;
     size_t size_max;
     unsigned depth_max;
@@ -104,8 +104,8 @@ static void fail(struct xmlstream *p, enum xmlstream_error e)
     p->err_offset = p->base + (idx < 0 ? p->fed : (unsigned long long)idx);
     p->done = true;
     XML_StopParser(p->xp, XML_FALSE);
-    if (p->cb.error)
-        p->cb.error(p->ctx, e);
+    if (p->cb->error)
+        p->cb->error(p->ctx, e);
 }
 
 static void flush_text(struct xmlstream *p)
@@ -163,8 +163,8 @@ static void open_stream(struct xmlstream *p, const char *name, const char **atts
     if (p->resuming)
         return;
     keep_header(p);
-    if (p->cb.opened)
-        p->cb.opened(p->ctx, &h);
+    if (p->cb->opened)
+        p->cb->opened(p->ctx, &h);
 }
 
 static void add_element(struct xmlstream *p, const char *name, const char **atts)
@@ -213,8 +213,8 @@ static void finish_stanza(struct xmlstream *p)
     p->cur = NULL;
     p->el = NULL;
     p->mark = end;
-    if (p->cb.stanza)
-        p->cb.stanza(p->ctx, st);
+    if (p->cb->stanza)
+        p->cb->stanza(p->ctx, st);
     else
         stanza_free(st);
     if (p->restart && !p->done) {
@@ -234,8 +234,8 @@ static void on_end(void *ud, const char *name)
         p->depth = 0;
         p->done = true;
         XML_StopParser(p->xp, XML_FALSE);
-        if (p->cb.closed)
-            p->cb.closed(p->ctx);
+        if (p->cb->closed)
+            p->cb->closed(p->ctx);
         return;
     }
     flush_text(p);
@@ -349,7 +349,7 @@ struct xmlstream *xmlstream_new(const struct xmlstream_callbacks *cb, void *ctx,
 {
     struct xmlstream *p = calloc(1, sizeof *p);
     assert(p != NULL);
-    p->cb = *cb;
+    p->cb = cb;
     p->ctx = ctx;
     p->size_max = limits && limits->size_max ? limits->size_max : XMLSTREAM_SIZE_MAX_DEFAULT;
     p->idle_release = limits && limits->idle_release;

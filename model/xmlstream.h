@@ -69,8 +69,9 @@ struct xmlstream_limits {
 
 struct xmlstream;
 
-/* Creates a parser. hash_salt seeds expat's hashing, so that no entropy is
- * read. limits NULL = defaults. Free with xmlstream_free. */
+/* Creates a parser. cb is borrowed and must outlive the parser. hash_salt
+ * seeds expat's hashing, so that no entropy is read. limits NULL =
+ * defaults. Free with xmlstream_free. */
 struct xmlstream *xmlstream_new(const struct xmlstream_callbacks *cb, void *ctx,
                                 const struct xmlstream_limits *limits,
                                 unsigned long hash_salt);
