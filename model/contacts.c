@@ -512,6 +512,7 @@ void contacts_removal_notify(struct model *m, struct account *u, const char *con
         send_sub(m, u->name, contact, "unsubscribed", NULL, NULL);
     if (to) {
         presences_to(m, u->name, contact, true);
+        presence_view_forget(m, u->name, contact);   /* I7: U sent unsubscribe */
         send_sub(m, u->name, contact, "unsubscribe", NULL, NULL);
     }
 }

@@ -88,16 +88,24 @@ static void check_session(const struct model *m, const struct session *s, struct
 
 /* I3: table entries point back to live connected sessions; users are
  * non-empty; full JIDs unique (the table is sorted, so adjacent). */
-/* x's directed set holds r's full or bare JID. */
+/* x's directed set holds r's full or bare JID (compared normalised: the
+ * set keeps the addresses as the client wrote them, P8). */
 static bool directed_to(const struct session *x, const struct session *r)
 {
-    if (strset_contains(&x->directed, r->full_jid))
-        return true;
-    struct buf bare = {0};
-    buf_append(&bare, r->full_jid, (size_t)(strchr(r->full_jid, '/') - r->full_jid));
-    bool hit = strset_contains(&x->directed, buf_cstr(&bare));
-    buf_free(&bare);
-    return hit;
+    size_t bare_len = (size_t)(strchr(r->full_jid, '/') - r->full_jid);
+    for (size_t i = 0; i < x->directed.n; i++) {
+        struct jid j;
+        const char *d = x->directed.items[i];
+        if (jid_parse(&j, d, strlen(d)) != JID_E_OK)
+            continue;
+        bool hit = strcmp(j.str, r->full_jid) == 0 ||
+                   (j.resource_len == 0 && strlen(j.str) == bare_len &&
+                    strncmp(j.str, r->full_jid, bare_len) == 0);
+        jid_free(&j);
+        if (hit)
+            return true;
+    }
+    return false;
 }
 
 /* I7: r still believes x available only while x is an available

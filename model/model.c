@@ -133,6 +133,7 @@ bool model_account_create(struct model *m, const char *username, const char *pas
     size_t len = strlen(username);
     char *norm = model_xalloc(len + 1);
     bool ok = jid_local_prep(username, len, norm) == JID_E_OK &&
+              !(m->cfg.tombstones && account_tombstone_active(m, norm)) &&   /* I14 */
               account_create(m, norm, password) != NULL;
     free(norm);
     return ok;

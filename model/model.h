@@ -66,7 +66,7 @@ struct model_roster_item {
 };
 
 /* Creates an account (persistent state, SEMANTICS 0.3). Returns false when
- * the name is invalid or taken. */
+ * the name is invalid, taken, or under an active tombstone (T3, I14). */
 bool model_account_create(struct model *m, const char *username, const char *password);
 /* Sets a roster item of an existing account directly (scenario `accounts:`),
  * without traffic. Returns false for an unknown account or an invalid JID. */
