@@ -8,6 +8,7 @@
 #include "account.h"
 #include "internal.h"
 #include "jid.h"
+#include "presence.h"
 
 struct report {
     struct invariant_violation *out;
@@ -88,25 +89,6 @@ static void check_session(const struct model *m, const struct session *s, struct
 
 /* I3: table entries point back to live connected sessions; users are
  * non-empty; full JIDs unique (the table is sorted, so adjacent). */
-/* x's directed set holds r's full or bare JID (compared normalised: the
- * set keeps the addresses as the client wrote them, P8). */
-static bool directed_to(const struct session *x, const struct session *r)
-{
-    size_t bare_len = (size_t)(strchr(r->full_jid, '/') - r->full_jid);
-    for (size_t i = 0; i < x->directed.n; i++) {
-        struct jid j;
-        const char *d = x->directed.items[i];
-        if (jid_parse(&j, d, strlen(d)) != JID_E_OK)
-            continue;
-        bool hit = strcmp(j.str, r->full_jid) == 0 ||
-                   (j.resource_len == 0 && strlen(j.str) == bare_len &&
-                    strncmp(j.str, r->full_jid, bare_len) == 0);
-        jid_free(&j);
-        if (hit)
-            return true;
-    }
-    return false;
-}
 
 /* I7: r still believes x available only while x is an available
  * connected resource, or x's directed presence reached r and x has not
@@ -125,7 +107,7 @@ static void check_view(const struct model *m, const struct session *r, struct re
         jid_free(&j);
         if (x == NULL)
             violation(rep, "I7", "a session still sees a resource that is gone", r, full);
-        else if (x->presence == NULL && !directed_to(x, r))
+        else if (x->presence == NULL && !presence_directed_to(x, r))
             violation(rep, "I7", "a session still sees an unavailable resource as available", r,
                       full);
     }

@@ -347,9 +347,9 @@ void presence_from_session(struct session *x, struct stanza *st)
     if (to == NULL || own_bare) {
         broadcast_presence(x, st);
     } else if (type == NULL || xmpp_type_is(type, "unavailable") || xmpp_type_is(type, "error")) {
+        directed_track(x, to, type, &j);   /* P8, before delivery: I7 sees the set */
         if (!xmpp_type_is(type, "error") || stanza_child_count(el) > 0)
-            presence_inbound(x->m, el, to, x);   /* P8 */
-        directed_track(x, to, type, &j);
+            presence_inbound(x->m, el, to, x);
     } else if (xmpp_type_is(type, "probe")) {
         presence_inbound(x->m, el, to, x);
     } else if (xmpp_type_is(type, "subscribe") || xmpp_type_is(type, "subscribed") ||
@@ -380,6 +380,41 @@ void presence_on_destroy(struct session *x, const char *reason)
     stanza_free(st);
 }
 
+bool presence_directed_to(const struct session *x, const struct session *r)
+{
+    size_t bare_len = (size_t)(strchr(r->full_jid, '/') - r->full_jid);
+    for (size_t i = 0; i < x->directed.n; i++) {
+        struct jid j;
+        const char *d = x->directed.items[i];
+        if (jid_parse(&j, d, strlen(d)) != JID_E_OK)
+            continue;
+        bool hit = strcmp(j.str, r->full_jid) == 0 ||
+                   (j.resource_len == 0 && strlen(j.str) == bare_len &&
+                    strncmp(j.str, r->full_jid, bare_len) == 0);
+        jid_free(&j);
+        if (hit)
+            return true;
+    }
+    return false;
+}
+
+/* The resource a full JID names, or NULL. */
+static const struct session *resource_of(const struct model *m, const char *full)
+{
+    struct jid j;
+    if (jid_parse(&j, full, strlen(full)) != JID_E_OK)
+        return NULL;
+    char local[BARE_MAX];
+    const struct session *x = NULL;
+    if (j.local_len > 0 && j.local_len < sizeof local && j.resource_len > 0) {
+        memcpy(local, jid_local(&j), j.local_len);
+        local[j.local_len] = '\0';
+        x = model_resource_find(m, local, jid_resource(&j));
+    }
+    jid_free(&j);
+    return x;
+}
+
 void presence_view_note(struct session *r, const struct stanza_node *el)
 {
     if (strcmp(el->name, "presence") != 0 || strcmp(el->ns, STANZA_NS_CLIENT) != 0)
@@ -389,12 +424,20 @@ void presence_view_note(struct session *r, const struct stanza_node *el)
     if (r->full_jid == NULL || from == NULL || strchr(from, '/') == NULL ||
         strcmp(from, r->full_jid) == 0)
         return;   /* a resource's view of itself needs no tracking */
-    if (type == NULL)
-        strset_add(&r->seen, from);
-    else if (xmpp_type_is(type, "unavailable"))
+    if (xmpp_type_is(type, "unavailable")) {
         strset_remove(&r->seen, from);
+        return;
+    }
+    if (type != NULL)
+        return;
+    /* I7 promises an unavailable to available viewers of an available
+     * resource, and to the addresses of its directed set: only such views
+     * are tracked (a directed presence to a from/both contact, or a probe
+     * answer to an unavailable resource, carries no such promise). */
+    const struct session *x = resource_of(r->m, from);
+    if (x != NULL && ((x->presence != NULL && r->presence != NULL) || presence_directed_to(x, r)))
+        strset_add(&r->seen, from);
 }
-
 /* true when item (a full JID) belongs to the bare JID ctx */
 static bool of_bare(const char *item, const void *ctx)
 {

@@ -31,9 +31,13 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
                       struct session *sender);
 
 /* I7 bookkeeping, called for every stanza sent to session r: an
- * available presence from a full JID enters r's view, an unavailable one
+ * available presence from a full JID enters r's view when I7 covers it
+ * (both available, or r in the sender's directed set); an unavailable one
  * leaves it. */
 void presence_view_note(struct session *r, const struct stanza_node *el);
+/* x's directed set holds r's full or bare JID, compared normalised (the
+ * set keeps the addresses as written, P8). */
+bool presence_directed_to(const struct session *x, const struct session *r);
 /* I7 exception: the subscription of account `user` to `contact` (a bare
  * JID) ended, so its sessions stop believing the contact's resources. */
 void presence_view_forget(struct model *m, const char *user, const char *contact);
