@@ -487,6 +487,18 @@ static void offset_position(const struct loader *L, size_t offset, unsigned long
     }
 }
 
+/* libyaml reports an error at the end of the stream on the line after the
+ * last one: such a position becomes the end of the input itself. */
+static void clamp_to_input(const struct loader *L, unsigned long *line, unsigned long *column)
+{
+    unsigned long end_line, end_column;
+    offset_position(L, L->len, &end_line, &end_column);
+    if (*line > end_line || (*line == end_line && *column > end_column)) {
+        *line = end_line;
+        *column = end_column;
+    }
+}
+
 static bool yaml_failed(struct loader *L, const yaml_parser_t *p)
 {
     const char *problem = p->problem != NULL ? p->problem : "invalid YAML";
@@ -502,11 +514,14 @@ static bool yaml_failed(struct loader *L, const yaml_parser_t *p)
     case YAML_COMPOSER_ERROR:
         line = (unsigned long)p->problem_mark.line + 1;
         column = (unsigned long)p->problem_mark.column + 1;
+        clamp_to_input(L, &line, &column);
         if (p->context == NULL)
             return fail_at(L, line, column, "%s", problem);
-        return fail_at(L, line, column, "%s (%s at %lu:%lu)", problem, p->context,
-                       (unsigned long)p->context_mark.line + 1,
-                       (unsigned long)p->context_mark.column + 1);
+        unsigned long cline = (unsigned long)p->context_mark.line + 1;
+        unsigned long ccolumn = (unsigned long)p->context_mark.column + 1;
+        clamp_to_input(L, &cline, &ccolumn);
+        return fail_at(L, line, column, "%s (%s at %lu:%lu)", problem, p->context, cline,
+                       ccolumn);
     case YAML_MEMORY_ERROR:
         out_of_memory();
         return false;
@@ -1810,4 +1825,253 @@ const char *scenario_ask_name(enum scenario_ask ask)
 const char *scenario_show_name(enum scenario_show show)
 {
     return word_of(show_words, COUNT(show_words), (size_t)show);
+}
+
+/* ---- building scenarios in memory ------------------------------------------- */
+
+/* Room for one more element at the end of *items (count elements), zeroed.
+ * The array is reallocated to a power of two, whoever allocated it: a
+ * realloc to the size it already has costs nothing, so appending n
+ * elements stays O(n) without a capacity field. */
+static void *append(void *items, size_t count, size_t size, void **slot)
+{
+    size_t cap = 8;
+    while (cap < count + 1)
+        cap *= 2;
+    if (cap > SIZE_MAX / size)
+        out_of_memory();
+    char *grown = xrealloc(items, cap * size);
+    *slot = grown + count * size;
+    memset(*slot, 0, size);
+    return grown;
+}
+
+static char *copy_or_null(const char *s)
+{
+    return s != NULL ? xstrdup(s) : NULL;
+}
+
+struct scenario *scenario_create(const char *name)
+{
+    struct scenario *s = scenario_new(name);
+    s->name = xstrdup(name);
+    return s;
+}
+
+struct scenario_account *scenario_account_add(struct scenario *s, const char *name,
+                                              const char *password)
+{
+    void *slot;
+    s->accounts = append(s->accounts, s->account_count++, sizeof *s->accounts, &slot);
+    struct scenario_account *a = slot;
+    a->name = xstrdup(name);
+    a->password = xstrdup(password != NULL ? password : "password");
+    return a;
+}
+
+struct scenario_roster_item *scenario_roster_item_add(struct scenario_account *a,
+                                                      const char *contact,
+                                                      enum scenario_subscription sub,
+                                                      enum scenario_ask ask)
+{
+    void *slot;
+    a->roster = append(a->roster, a->roster_count++, sizeof *a->roster, &slot);
+    struct scenario_roster_item *it = slot;
+    it->contact = xstrdup(contact);
+    it->subscription = sub;
+    it->ask = ask;
+    return it;
+}
+
+size_t scenario_client_add(struct scenario *s, const char *name, const char *account,
+                           const char *resource)
+{
+    void *slot;
+    s->clients = append(s->clients, s->client_count++, sizeof *s->clients, &slot);
+    struct scenario_client *c = slot;
+    c->name = xstrdup(name);
+    c->account = xstrdup(account);
+    c->resource = xstrdup(resource);
+    return s->client_count - 1;
+}
+
+struct scenario_step *scenario_step_add(struct scenario *s, enum scenario_step_kind kind,
+                                        size_t client)
+{
+    void *slot;
+    s->steps = append(s->steps, s->step_count++, sizeof *s->steps, &slot);
+    struct scenario_step *st = slot;
+    st->kind = kind;
+    st->client = client;
+    step_defaults(st);
+    return st;
+}
+
+void scenario_strings_add(struct scenario_strings *l, const char *text)
+{
+    void *slot;
+    l->items = append(l->items, l->count++, sizeof *l->items, &slot);
+    ((struct scenario_string *)slot)->text = xstrdup(text);
+}
+
+void scenario_string_set(char **slot, const char *text)
+{
+    char *copy = copy_or_null(text);
+    free(*slot);
+    *slot = copy;
+}
+
+static void strings_copy(struct scenario_strings *out, const struct scenario_strings *in)
+{
+    out->count = in->count;
+    out->items = xcalloc(in->count, sizeof *out->items);
+    for (size_t i = 0; i < in->count; i++) {
+        out->items[i] = in->items[i];
+        out->items[i].text = xstrdup(in->items[i].text);
+    }
+}
+
+/* Copies n records of size bytes, then lets fix deep-copy each one. */
+static void *records_copy(const void *in, size_t n, size_t size, void (*fix)(void *))
+{
+    char *out = xcalloc(n, size);
+    if (n > 0)
+        memcpy(out, in, n * size);
+    for (size_t i = 0; fix != NULL && i < n; i++)
+        fix(out + i * size);
+    return out;
+}
+
+static void fix_offline(void *p)
+{
+    struct scenario_check_offline *o = p;
+    o->account = xstrdup(o->account);
+}
+
+static void fix_check_item(void *p)
+{
+    struct scenario_check_item *it = p;
+    it->contact = xstrdup(it->contact);
+}
+
+static void fix_check_roster(void *p)
+{
+    struct scenario_check_roster *r = p;
+    r->account = xstrdup(r->account);
+    r->items = records_copy(r->items, r->item_count, sizeof *r->items, fix_check_item);
+}
+
+static void fix_presence(void *p)
+{
+    struct scenario_check_presence *pr = p;
+    pr->client = xstrdup(pr->client);
+}
+
+static void check_copy(struct scenario_check *out, const struct scenario_check *in)
+{
+    *out = *in;
+    strings_copy(&out->connected, &in->connected);
+    strings_copy(&out->available, &in->available);
+    strings_copy(&out->interested, &in->interested);
+    strings_copy(&out->accounts, &in->accounts);
+    strings_copy(&out->tombstones, &in->tombstones);
+    out->offline = records_copy(in->offline, in->offline_count, sizeof *in->offline, fix_offline);
+    out->roster = records_copy(in->roster, in->roster_count, sizeof *in->roster, fix_check_roster);
+    out->presence =
+        records_copy(in->presence, in->presence_count, sizeof *in->presence, fix_presence);
+}
+
+void scenario_step_copy(struct scenario_step *out, const struct scenario_step *in)
+{
+    *out = *in;
+    switch (in->kind) {
+    case SCENARIO_STEP_CONNECT:
+        out->connect.resource = copy_or_null(in->connect.resource);
+        break;
+    case SCENARIO_STEP_AUTH:
+        out->auth.password = copy_or_null(in->auth.password);
+        break;
+    case SCENARIO_STEP_SEND:
+        strings_copy(&out->send, &in->send);
+        break;
+    case SCENARIO_STEP_SEND_RAW:
+        out->send_raw.text = xstrdup(in->send_raw.text);
+        break;
+    case SCENARIO_STEP_RECEIVE:
+        strings_copy(&out->receive.patterns, &in->receive.patterns);
+        break;
+    case SCENARIO_STEP_REGISTER:
+        out->reg.password = copy_or_null(in->reg.password);
+        break;
+    case SCENARIO_STEP_CHECK:
+        check_copy(&out->check, &in->check);
+        break;
+    case SCENARIO_STEP_NOTE:
+        out->note = copy_or_null(in->note);
+        break;
+    case SCENARIO_STEP_BIND:
+    case SCENARIO_STEP_CLOSE:
+    case SCENARIO_STEP_DROP:
+    case SCENARIO_STEP_UNREGISTER:
+    case SCENARIO_STEP_ADVANCE:
+    case SCENARIO_STEP_RESTART:
+        break;
+    }
+}
+
+void scenario_step_clear(struct scenario_step *st)
+{
+    step_free(st);
+    memset(st, 0, sizeof *st);
+}
+
+static void fix_roster_item(void *p)
+{
+    struct scenario_roster_item *it = p;
+    it->contact = xstrdup(it->contact);
+    it->name = copy_or_null(it->name);
+    struct scenario_strings groups = it->groups;
+    strings_copy(&it->groups, &groups);
+}
+
+static void fix_account(void *p)
+{
+    struct scenario_account *a = p;
+    a->name = xstrdup(a->name);
+    a->password = xstrdup(a->password);
+    a->roster = records_copy(a->roster, a->roster_count, sizeof *a->roster, fix_roster_item);
+}
+
+static void fix_client(void *p)
+{
+    struct scenario_client *c = p;
+    c->name = xstrdup(c->name);
+    c->account = xstrdup(c->account);
+    c->resource = xstrdup(c->resource);
+}
+
+struct scenario *scenario_copy(const struct scenario *s)
+{
+    struct scenario *c = xcalloc(1, sizeof *c);
+    *c = *s;
+    c->file = xstrdup(s->file);
+    c->name = xstrdup(s->name);
+    c->description = copy_or_null(s->description);
+    strings_copy(&c->tags, &s->tags);
+    strings_copy(&c->spec, &s->spec);
+    c->server.domain = xstrdup(s->server.domain);
+    c->accounts = records_copy(s->accounts, s->account_count, sizeof *s->accounts, fix_account);
+    c->clients = records_copy(s->clients, s->client_count, sizeof *s->clients, fix_client);
+    c->steps = xcalloc(s->step_count, sizeof *s->steps);
+    for (size_t i = 0; i < s->step_count; i++)
+        scenario_step_copy(&c->steps[i], &s->steps[i]);
+    return c;
+}
+
+bool scenario_contact_is(const struct scenario *s, const char *contact, const char *account)
+{
+    size_t n = strlen(account);
+    return strncmp(contact, account, n) == 0 &&
+           (contact[n] == '\0' ||
+            (contact[n] == '@' && strcmp(contact + n + 1, s->server.domain) == 0));
 }

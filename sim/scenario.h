@@ -243,6 +243,56 @@ const struct scenario_client *scenario_client_find(const struct scenario *s, con
 const struct scenario_account *scenario_account_find(const struct scenario *s,
                                                      const char *name);
 
+/* ---- building scenarios in memory (explore, shrink, emit tests) ----
+ * What these build is what the loader would give for the equivalent YAML
+ * (defaults included), with line and column 0. Strings are copied; the
+ * pointers they return are borrowed from s and valid until the next call
+ * that adds to the same array. Allocation failure aborts. */
+
+/* An empty scenario: `scenario:` and file are name, the server defaults,
+ * no accounts, clients or steps (add at least one step before running or
+ * emitting it). Free with scenario_free. */
+struct scenario *scenario_create(const char *name);
+
+/* Appends an account (password NULL: "password"). */
+struct scenario_account *scenario_account_add(struct scenario *s, const char *name,
+                                              const char *password);
+
+/* Appends a roster item (no name, no groups) to an account. */
+struct scenario_roster_item *scenario_roster_item_add(struct scenario_account *a,
+                                                      const char *contact,
+                                                      enum scenario_subscription sub,
+                                                      enum scenario_ask ask);
+
+/* Appends a declared client (not implicit); returns its index. */
+size_t scenario_client_add(struct scenario *s, const char *name, const char *account,
+                           const char *resource);
+
+/* Appends a step with the loader's defaults (connect: auth and bind true;
+ * register: password "password"; everything else empty or 0). client is an
+ * index in s->clients, or SCENARIO_NO_CLIENT for directives. */
+struct scenario_step *scenario_step_add(struct scenario *s, enum scenario_step_kind kind,
+                                        size_t client);
+
+/* Appends a copy of text to a list of strings. */
+void scenario_strings_add(struct scenario_strings *l, const char *text);
+
+/* Replaces *slot (freed) by a copy of text (NULL: NULL). */
+void scenario_string_set(char **slot, const char *text);
+
+/* Deep copies: a whole scenario (free with scenario_free), and one step
+ * into *out, which then owns its own strings (release with
+ * scenario_step_clear). */
+struct scenario *scenario_copy(const struct scenario *s);
+void scenario_step_copy(struct scenario_step *out, const struct scenario_step *in);
+
+/* Releases what a step owns (not the step itself) and zeroes it. */
+void scenario_step_clear(struct scenario_step *st);
+
+/* Whether a roster contact key (NAME, or NAME@DOMAIN with the scenario's
+ * domain) names the local account `account`. */
+bool scenario_contact_is(const struct scenario *s, const char *contact, const char *account);
+
 /* The YAML words of the enumerations ("connect", "kick-old", ...). */
 const char *scenario_step_name(enum scenario_step_kind kind);
 const char *scenario_target_name(enum scenario_target target);

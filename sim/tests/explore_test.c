@@ -1,0 +1,313 @@
+/* explore: generation is deterministic and valid (every generated step is
+ * one the harness can run: the shadow never disagrees with the model's
+ * connection states), swarm knobs and faults vary across runs, output is
+ * byte-identical for a seed, a planted failure (test oracle, not a model
+ * change) is found, shrunk, written and replayed, a crash in an isolated
+ * run is caught, and the command line refuses bad usage. */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../emit.h"
+#include "../explore.h"
+#include "../runner.h"
+#include "../scenario.h"
+#include "suites.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define SEED 20250513u
+
+static char *emit_text(const struct scenario *s)
+{
+    struct buf b = {0};
+    ck_assert(emit_scenario(s, &b));
+    char *text = strdup(buf_cstr(&b));
+    buf_free(&b);
+    return text;
+}
+
+START_TEST(test_explore_generation_is_deterministic)
+{
+    uint64_t seed = explore_run_seed(SEED, (size_t)_i);
+    struct scenario *a = explore_generate(seed, 300);
+    struct scenario *b = explore_generate(seed, 300);
+    ck_assert_uint_eq(a->step_count, 300);
+    char *ta = emit_text(a), *tb = emit_text(b);
+    ck_assert_str_eq(ta, tb);
+    free(ta);
+    free(tb);
+    scenario_free(a);
+    scenario_free(b);
+}
+END_TEST
+
+START_TEST(test_explore_run_seeds_differ)
+{
+    ck_assert(explore_run_seed(1, 0) != explore_run_seed(1, 1));
+    ck_assert(explore_run_seed(1, 0) != explore_run_seed(2, 0));
+    ck_assert(explore_run_seed(0, 0) != 0);
+}
+END_TEST
+
+START_TEST(test_explore_generated_scenarios_round_trip)
+{
+    struct scenario *s = explore_generate(explore_run_seed(SEED + 1, (size_t)_i), 200);
+    struct buf yaml = {0}, why = {0};
+    ck_assert(emit_scenario(s, &yaml));
+    struct scenario_error err;
+    struct scenario *back = scenario_load_buffer("gen.yaml", yaml.data, yaml.len, &err);
+    ck_assert_msg(back != NULL, "%s", err.message);
+    ck_assert_msg(emit_equal(s, back, &why), "%s", buf_cstr(&why));
+    buf_free(&yaml);
+    buf_free(&why);
+    scenario_free(back);
+    scenario_free(s);
+}
+END_TEST
+
+/* The shadow's accuracy: over many runs, a failure is always the oracle's
+ * (an invariant, unparseable server bytes), never a step the harness
+ * could not do. Invariant failures are findings about the model, reported
+ * by `sessim explore`; they do not fail this test. */
+START_TEST(test_explore_steps_are_always_runnable)
+{
+    for (size_t i = 0; i < 100; i++) {
+        uint64_t seed = explore_run_seed(SEED + 2, i);
+        struct scenario *s = explore_generate(seed, 200);
+        struct runner_result res;
+        runner_run(s, NULL, &res);
+        bool oracle = res.outcome == RUNNER_PASS ||
+                      (res.outcome == RUNNER_FAIL &&
+                       (strstr(res.message, "invariant violation") != NULL ||
+                        strstr(res.message, "do not parse") != NULL));
+        ck_assert_msg(oracle, "run seed 0x%016llx: %s", (unsigned long long)seed,
+                      res.message ? res.message : "skipped");
+        runner_result_free(&res);
+        scenario_free(s);
+    }
+}
+END_TEST
+
+START_TEST(test_explore_swarm_varies_kinds_and_faults)
+{
+    size_t kinds = explore_kind_count();
+    size_t on[EXPLORE_KINDS_MAX] = {0}, total[EXPLORE_KINDS_MAX] = {0};
+    const size_t runs = 64;
+    for (size_t i = 0; i < runs; i++) {
+        size_t counts[EXPLORE_KINDS_MAX] = {0};
+        scenario_free(explore_generate_counted(explore_run_seed(SEED + 3, i), 200, counts));
+        for (size_t k = 0; k < kinds; k++) {
+            on[k] += counts[k] > 0;
+            total[k] += counts[k];
+        }
+    }
+    for (size_t k = 0; k < kinds; k++) {
+        const char *name = explore_kind_name(k);
+        ck_assert_msg(total[k] > 0, "kind %s never written", name);
+        bool always = strcmp(name, "connect") == 0 || strcmp(name, "drop") == 0;
+        ck_assert_msg(always || on[k] < runs, "kind %s written in every run", name);
+    }
+    ck_assert_str_eq(explore_kind_name(kinds), "?");
+}
+END_TEST
+
+/* The planted failure: a client closes its stream after having sent a
+ * presence, among the steps that ran. */
+static const char *close_after_presence(const struct scenario *s, size_t steps_run, void *ctx)
+{
+    (void)ctx;
+    for (size_t j = 0; j < steps_run && j < s->step_count; j++) {
+        if (s->steps[j].kind != SCENARIO_STEP_CLOSE)
+            continue;
+        for (size_t i = 0; i < j; i++)
+            if (s->steps[i].kind == SCENARIO_STEP_SEND &&
+                s->steps[i].client == s->steps[j].client &&
+                strncmp(s->steps[i].send.items[0].text, "<presence", 9) == 0)
+                return "close after presence";
+    }
+    return NULL;
+}
+
+static char *run_to_text(const struct explore_options *o, struct explore_result *res, int *status)
+{
+    char *text = NULL;
+    size_t len = 0;
+    FILE *out = open_memstream(&text, &len);
+    ck_assert_ptr_nonnull(out);
+    *status = explore_run(o, out, NULL, res);
+    fclose(out);
+    return text;
+}
+
+START_TEST(test_explore_output_is_byte_identical_for_a_seed)
+{
+    struct explore_options o = {.seed = 7, .runs = 12, .steps = 150, .verbose = true};
+    struct explore_result r1, r2;
+    int s1, s2;
+    char *t1 = run_to_text(&o, &r1, &s1), *t2 = run_to_text(&o, &r2, &s2);
+    ck_assert_str_eq(t1, t2);
+    ck_assert_int_eq(s1, s2);
+    ck_assert_uint_eq(r1.steps, r2.steps);
+    ck_assert_uint_eq(r1.runs, r2.runs);
+    ck_assert_int_eq(strncmp(t1, "sessim explore: seed 7, 12 runs x 150 steps\n", 44), 0);
+    ck_assert_ptr_nonnull(strstr(t1, "\nrun 1: seed 0x"));
+    ck_assert_ptr_nonnull(strstr(t1, "\nkinds written: connect "));
+    free(t1);
+    free(t2);
+    explore_result_free(&r1);
+    explore_result_free(&r2);
+}
+END_TEST
+
+START_TEST(test_explore_finds_shrinks_and_writes_a_planted_failure)
+{
+    char dir[] = "/tmp/sessim-explore-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char out_dir[64];
+    snprintf(out_dir, sizeof out_dir, "%s/nested/out", dir);
+    struct explore_options o = {.seed = 11, .runs = 50, .steps = 200, .out_dir = out_dir,
+                                .oracle = close_after_presence};
+    struct explore_result res;
+    int status;
+    char *text = run_to_text(&o, &res, &status);
+    ck_assert_int_eq(status, 1);
+    ck_assert_uint_eq(res.failures, 1);
+    ck_assert_str_eq(res.reason, "oracle: close after presence");
+    /* minimal: connect, send the presence, close (each needs the one before) */
+    ck_assert_uint_le(res.reproducer->step_count, 10);
+    ck_assert_uint_eq(res.reproducer->step_count, 3);
+    ck_assert_int_eq(res.reproducer->steps[0].kind, SCENARIO_STEP_CONNECT);
+    ck_assert_int_eq(res.reproducer->steps[1].kind, SCENARIO_STEP_SEND);
+    ck_assert_str_eq(res.reproducer->steps[1].send.items[0].text, "<presence/>");
+    ck_assert_int_eq(res.reproducer->steps[2].kind, SCENARIO_STEP_CLOSE);
+    ck_assert_uint_eq(res.reproducer->client_count, 1);
+    ck_assert(res.replayed);
+    /* the file is the reproducer, and names seed and reason */
+    char expect[128];
+    snprintf(expect, sizeof expect, "%s/seed-11-run-%zu.yaml", out_dir, res.failed_run + 1);
+    ck_assert_str_eq(res.path, expect);
+    struct scenario_error err;
+    struct scenario *back = scenario_load(res.path, &err);
+    ck_assert_ptr_nonnull(back);
+    ck_assert(emit_equal(res.reproducer, back, NULL));
+    ck_assert_ptr_nonnull(strstr(back->description, "--seed 11 "));
+    ck_assert_ptr_nonnull(strstr(back->name, "oracle: close after presence"));
+    ck_assert_ptr_nonnull(strstr(text, "FAIL run "));
+    ck_assert_ptr_nonnull(strstr(text, "  replay: sessim run "));
+    ck_assert_ptr_nonnull(strstr(text, "\nexplore: "));
+    scenario_free(back);
+    unlink(res.path);
+    explore_result_free(&res);
+    free(text);
+}
+END_TEST
+
+/* A crash inside an isolated run: the explorer survives it, shrinks it
+ * (each candidate in its own process too) and names the signal. */
+static const char *abort_after_presence(const struct scenario *s, size_t steps_run, void *ctx)
+{
+    if (close_after_presence(s, steps_run, ctx) != NULL)
+        abort();
+    return NULL;
+}
+
+START_TEST(test_explore_survives_and_shrinks_a_crash)
+{
+    struct explore_options o = {.seed = 11, .runs = 50, .steps = 100, .isolate = true,
+                                .oracle = abort_after_presence, .shrink_tests_max = 400};
+    struct explore_result res;
+    int status;
+    char *text = run_to_text(&o, &res, &status);
+    ck_assert_int_eq(status, 1);
+    ck_assert_str_eq(res.reason, "crash: signal 6");
+    ck_assert_uint_le(res.reproducer->step_count, 10);
+    explore_result_free(&res);
+    free(text);
+}
+END_TEST
+
+/* explore_main with fds 1 and 2 sent to /dev/null. */
+static int quiet_main(int argc, char **argv)
+{
+    fflush(NULL);
+    int out = dup(1), err = dup(2);
+    FILE *null = fopen("/dev/null", "w");
+    dup2(fileno(null), 1);
+    dup2(fileno(null), 2);
+    int status = explore_main(argc, argv);
+    fflush(NULL);
+    dup2(out, 1);
+    dup2(err, 2);
+    close(out);
+    close(err);
+    fclose(null);
+    return status;
+}
+
+static const struct {
+    const char *args[4];
+    int status;
+} usages[] = {
+    {{"--help"}, 0},
+    {{"--seed"}, 2},
+    {{"--seed", "-1"}, 2},
+    {{"--seed", "12x"}, 2},
+    {{"--steps", "0"}, 2},
+    {{"--steps", "1000001"}, 2},
+    {{"--runs", "x"}, 2},
+    {{"--bogus"}, 2},
+    {{"--shrink-max", "0"}, 2},
+};
+
+START_TEST(test_explore_command_line_usage)
+{
+    char *argv[6] = {"explore"};
+    int argc = 1;
+    for (size_t k = 0; k < 4 && usages[_i].args[k] != NULL; k++)
+        argv[argc++] = (char *)usages[_i].args[k];
+    ck_assert_int_eq(quiet_main(argc, argv), usages[_i].status);
+}
+END_TEST
+
+START_TEST(test_explore_command_runs_and_exits_by_outcome)
+{
+    char dir[] = "/tmp/sessim-explore-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    char *argv[] = {"explore", "--seed", "3", "--runs", "2", "--steps", "20", "--no-fork", "-v",
+                    "--out", dir};
+    int status = quiet_main((int)COUNT(argv), argv);
+    ck_assert(status == 0 || status == 1);
+}
+END_TEST
+
+START_TEST(test_explore_bench_measures)
+{
+    double sps = 0, hidden = 0;
+    explore_bench(2000, &sps);
+    explore_bench_hidden(2000, &hidden);
+    ck_assert(sps > 0);
+    ck_assert(hidden > 0);
+}
+END_TEST
+
+Suite *explore_suite(void)
+{
+    Suite *s = suite_create("explore");
+    TCase *tc = tcase_create("explore");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_explore_generation_is_deterministic, 0, 8);
+    tcase_add_test(tc, test_explore_run_seeds_differ);
+    tcase_add_loop_test(tc, test_explore_generated_scenarios_round_trip, 0, 16);
+    tcase_add_test(tc, test_explore_steps_are_always_runnable);
+    tcase_add_test(tc, test_explore_swarm_varies_kinds_and_faults);
+    tcase_add_test(tc, test_explore_output_is_byte_identical_for_a_seed);
+    tcase_add_test(tc, test_explore_finds_shrinks_and_writes_a_planted_failure);
+    tcase_add_test(tc, test_explore_survives_and_shrinks_a_crash);
+    tcase_add_loop_test(tc, test_explore_command_line_usage, 0, (int)COUNT(usages));
+    tcase_add_test(tc, test_explore_command_runs_and_exits_by_outcome);
+    tcase_add_test(tc, test_explore_bench_measures);
+    suite_add_tcase(s, tc);
+    return s;
+}
