@@ -49,6 +49,10 @@ struct runner {
     unsigned long msg_line;
     struct buf log;
     size_t skipped;
+    size_t fail_step;              /* RUNNER_NO_STEP until a step fails */
+    struct buf expected, actual;   /* of a failed receive */
+    struct runner_event *events;   /* recorded traffic (opt->record) */
+    size_t nevents, events_cap;
 };
 
 static void *xrealloc(void *p, size_t size)
@@ -93,6 +97,53 @@ static struct client *client_of(struct runner *r, const struct scenario_step *st
 {
     assert(st->client < r->s->client_count);
     return &r->clients[st->client];
+}
+
+/* ---- recorded traffic (runner_options.record) ---- */
+
+static void record(struct runner *r, enum runner_event_kind kind, const struct client *c,
+                   const char *text, size_t len)
+{
+    if (!r->opt->record)
+        return;
+    if (r->nevents == r->events_cap) {
+        r->events_cap = r->events_cap ? 2 * r->events_cap : 64;
+        r->events = xrealloc(r->events, r->events_cap * sizeof *r->events);
+    }
+    struct runner_event *e = &r->events[r->nevents++];
+    e->kind = kind;
+    e->step = r->step;
+    e->client = c ? (size_t)(c - r->clients) : SCENARIO_NO_CLIENT;
+    e->conn = c ? c->conn : 0;
+    e->text = xrealloc(NULL, len + 1);
+    memcpy(e->text, text, len);
+    e->text[len] = '\0';
+}
+
+/* client_pump, recording what it brought: a server header, the stanzas
+ * that became pending, the end of the server's stream, the close. */
+static void pump(struct runner *r, struct client *c)
+{
+    size_t before = c->npending;
+    unsigned headers = c->headers;
+    bool ended = c->stream_ended, closed = c->closed;
+    client_pump(c, r->t);
+    if (!r->opt->record)
+        return;
+    if (c->headers != headers) {
+        const char *id = c->stream_id ? c->stream_id : "";
+        record(r, RUNNER_EVENT_HEADER, c, id, strlen(id));
+    }
+    for (size_t i = before; i < c->npending; i++) {
+        struct buf b = {0};
+        client_stanza_write(client_pending_at(c, i), &b);
+        record(r, RUNNER_EVENT_RECEIVED, c, b.data ? b.data : "", b.len);
+        buf_free(&b);
+    }
+    if (c->stream_ended && !ended)
+        record(r, RUNNER_EVENT_STREAM_END, c, "", 0);
+    if (c->closed && !closed)
+        record(r, RUNNER_EVENT_CLOSED, c, "", 0);
 }
 
 /* ---- failure reports ---- */
@@ -235,7 +286,7 @@ static char *substitute(struct runner *r, const struct scenario_step *st, const 
 static void pump_all(struct runner *r)
 {
     for (size_t i = 0; i < r->s->client_count; i++)
-        client_pump(&r->clients[i], r->t);
+        pump(r, &r->clients[i]);
 }
 
 static bool has_more_than(const struct client *c, size_t n)
@@ -253,9 +304,9 @@ static bool is_closed(const struct client *c, size_t n)
 static void await(struct runner *r, struct client *c, bool (*done)(const struct client *, size_t),
                   size_t n)
 {
-    client_pump(c, r->t);
+    pump(r, c);
     for (int i = 0; i < RUNNER_WAIT_MAX && !done(c, n) && target_wait(r->t, c->conn); i++)
-        client_pump(c, r->t);
+        pump(r, c);
 }
 
 static void own_connection(struct runner *r, const struct client *c)
@@ -276,12 +327,14 @@ static enum step_status open_connection(struct runner *r, const struct scenario_
     if (!client_open(c, r->t))
         return fail(r, st, "cannot open a connection: %s", target_error(r->t));
     own_connection(r, c);
+    record(r, RUNNER_EVENT_OPEN, c, "", 0);
     return STEP_OK;
 }
 
 static enum step_status send_text(struct runner *r, const struct scenario_step *st,
                                   struct client *c, const char *text, const char *shown)
 {
+    record(r, RUNNER_EVENT_SENT, c, text, strlen(text));
     if (!client_send(c, r->t, text, strlen(text), shown))
         return fail(r, st, "cannot send on connection %u: %s", c->conn, target_error(r->t));
     return STEP_OK;
@@ -563,6 +616,8 @@ static enum step_status step_drop(struct runner *r, const struct scenario_step *
     struct client *c = client_of(r, st);
     if (c->conn == 0)
         return fail(r, st, "%s has no connection to drop", c->name);
+    if (!c->closed)
+        record(r, RUNNER_EVENT_HANGUP, c, "", 0);
     client_hangup(c, r->t);
     return STEP_OK;
 }
@@ -821,11 +876,31 @@ static void report_set(struct runner *r, const struct client *c, char *const *te
     }
 }
 
+/* runner_result.expected and .actual of a failed receive: lines of
+ * expected text, then the first n pending stanzas ("nothing" when none,
+ * "closed" appended when the connection has ended). */
+static void note_mismatch(struct runner *r, const struct client *c, const char *const *expected,
+                          size_t nexpected, size_t n)
+{
+    buf_clear(&r->expected);
+    buf_clear(&r->actual);
+    for (size_t i = 0; i < nexpected; i++)
+        bprintf(&r->expected, "%s%s", i ? "\n" : "", expected[i]);
+    for (size_t i = 0; i < n && i < c->npending; i++) {
+        if (i > 0)
+            buf_putc(&r->actual, '\n');
+        client_stanza_write(client_pending_at(c, i), &r->actual);
+    }
+    if (c->npending == 0)
+        buf_puts(&r->actual, c->closed ? "closed" : "nothing");
+}
+
 static enum step_status receive_mismatch(struct runner *r, const struct scenario_step *st,
                                          struct client *c, char *const *texts,
                                          struct stanza *const *pats, const size_t *assign)
 {
     size_t n = st->receive.patterns.count;
+    note_mismatch(r, c, (const char *const *)texts, n, n);
     if (c->npending < n) {
         const char *closed = c->closed ? " (connection closed)" : "";
         if (c->npending == 0)
@@ -919,6 +994,7 @@ static enum step_status step_receive(struct runner *r, const struct scenario_ste
             return STEP_OK;
         fail(r, st, "expected nothing, but %zu stanza%s pending", c->npending,
              c->npending == 1 ? " is" : "s are");
+        note_mismatch(r, c, (const char *const[]){"nothing"}, 1, c->npending);
         write_pending(r, c, 0, "pending");
         return STEP_FAIL;
     case SCENARIO_RECEIVE_CLOSED:
@@ -929,6 +1005,11 @@ static enum step_status step_receive(struct runner *r, const struct scenario_ste
             return STEP_OK;
         fail(r, st, "expected the server to have closed %s's connection %u; it is open (%s)",
              c->name, c->conn, states_text[c->state]);
+        note_mismatch(r, c, (const char *const[]){"closed"}, 1, c->npending);
+        if (c->npending == 0) {
+            buf_clear(&r->actual);
+            buf_puts(&r->actual, "open");
+        }
         write_pending(r, c, 0, "pending");
         return STEP_FAIL;
     }
@@ -954,6 +1035,7 @@ static enum step_status step_restart(struct runner *r, const struct scenario_ste
         r->msg_line = st->line;
         return STEP_STOP;
     }
+    record(r, RUNNER_EVENT_RESTART, NULL, "", 0);
     if (!target_restart(r->t))
         return fail(r, st, "restart failed: %s", target_error(r->t));
     pump_all(r);
@@ -1371,6 +1453,7 @@ static void runner_init(struct runner *r, const struct scenario *s,
     memset(r, 0, sizeof *r);
     r->s = s;
     r->opt = opt;
+    r->fail_step = RUNNER_NO_STEP;
     r->t = opt->target_new ? opt->target_new(s, opt->seed, opt->target_ctx) :
                              target_model_new(&s->server, opt->seed);
     r->clients = xrealloc(NULL, (s->client_count + 1) * sizeof *r->clients);
@@ -1393,6 +1476,11 @@ static void runner_release(struct runner *r)
     buf_free(&r->scratch);
     buf_free(&r->msg);
     buf_free(&r->log);
+    buf_free(&r->expected);
+    buf_free(&r->actual);
+    for (size_t i = 0; i < r->nevents; i++)
+        free(r->events[i].text);
+    free(r->events);
 }
 
 static void trace_step(struct runner *r, const struct scenario_step *st)
@@ -1426,6 +1514,7 @@ static enum step_status run_steps(struct runner *r, struct runner_result *out)
         if (status == STEP_OK || status == STEP_SKIPPED)
             status = after_step(r, st);
         if (status == STEP_FAIL) {
+            r->fail_step = i;
             /* Late arrivals belong in the traffic shown. */
             target_settle(r->t);
             pump_all(r);
@@ -1458,12 +1547,27 @@ static enum runner_outcome run_all(struct runner *r, struct runner_result *out)
     abort();
 }
 
+/* Moves the failure details and the recorded events into the result. */
+static void take_record(struct runner *r, struct runner_result *out)
+{
+    out->fail_step = out->outcome == RUNNER_FAIL ? r->fail_step : RUNNER_NO_STEP;
+    if (out->outcome == RUNNER_FAIL && r->expected.len > 0) {
+        out->expected = xstrdup(buf_cstr(&r->expected));
+        out->actual = xstrdup(buf_cstr(&r->actual));
+    }
+    out->events = r->events;
+    out->event_count = r->nevents;
+    r->events = NULL;
+    r->nevents = 0;
+}
+
 void runner_run(const struct scenario *s, const struct runner_options *opt,
                 struct runner_result *out)
 {
     static const struct runner_options defaults = {0};
     struct runner r;
     memset(out, 0, sizeof *out);
+    out->fail_step = RUNNER_NO_STEP;
     runner_init(&r, s, opt ? opt : &defaults);
     if (r.t == NULL) {
         out->outcome = RUNNER_FAIL;
@@ -1475,6 +1579,7 @@ void runner_run(const struct scenario *s, const struct runner_options *opt,
         out->steps_skipped = r.skipped;
         out->message = out->outcome == RUNNER_PASS ? NULL : xstrdup(buf_cstr(&r.msg));
         out->log = xstrdup(buf_cstr(&r.log));
+        take_record(&r, out);
     }
     runner_release(&r);
 }
@@ -1483,6 +1588,15 @@ void runner_result_free(struct runner_result *r)
 {
     free(r->message);
     free(r->log);
+    free(r->expected);
+    free(r->actual);
+    for (size_t i = 0; i < r->event_count; i++)
+        free(r->events[i].text);
+    free(r->events);
     r->message = NULL;
     r->log = NULL;
+    r->expected = NULL;
+    r->actual = NULL;
+    r->events = NULL;
+    r->event_count = 0;
 }

@@ -43,6 +43,11 @@
  *   invariant is checked (a violation fails the step: rule, message,
  *   connections with their clients).
  * - At the end, pending stanzas fail the scenario unless `leftovers: ignore`.
+ * - With `record`, the result also lists what happened on the wire, in
+ *   order: connections opened, bytes sent (harness phases included),
+ *   server stream headers, stanzas received, the server's </stream:stream>,
+ *   closes, hang-ups and restarts, each tagged with its step and client
+ *   (for sequence diagrams; see html.h).
  * Output is a function of (scenario, seed, target): no clock, no addresses.
  */
 #ifndef SESSIM_SIM_RUNNER_H
@@ -57,6 +62,30 @@
 
 enum runner_outcome { RUNNER_PASS, RUNNER_FAIL, RUNNER_SKIP };
 
+/* runner_result.fail_step when no step failed (pass, skip, setup or
+ * leftovers failure). */
+#define RUNNER_NO_STEP ((size_t)-1)
+
+/* What a recorded event is (runner_options.record). */
+enum runner_event_kind {
+    RUNNER_EVENT_OPEN,       /* the client opened a connection */
+    RUNNER_EVENT_SENT,       /* the client wrote text (a stanza, header, raw bytes) */
+    RUNNER_EVENT_HEADER,     /* the server's stream header arrived; text: its id */
+    RUNNER_EVENT_RECEIVED,   /* a stanza arrived; text: serialised as a client reads it */
+    RUNNER_EVENT_STREAM_END, /* the server's </stream:stream> arrived */
+    RUNNER_EVENT_CLOSED,     /* the server closed the connection */
+    RUNNER_EVENT_HANGUP,     /* the client dropped the connection (drop) */
+    RUNNER_EVENT_RESTART     /* the server restarted; client is SCENARIO_NO_CLIENT */
+};
+
+struct runner_event {
+    enum runner_event_kind kind;
+    size_t step;               /* 0-based index of the step it happened in */
+    size_t client;             /* index in scenario.clients, or SCENARIO_NO_CLIENT */
+    unsigned conn;             /* the client's connection (0: none) */
+    char *text;                /* never NULL ("" when the kind has none) */
+};
+
 struct runner_options {
     uint64_t seed;             /* for the target and the clients' parsers */
     bool verbose;              /* fill runner_result.log with a step trace and notes */
@@ -64,6 +93,7 @@ struct runner_options {
      * Returning NULL fails the scenario with "cannot create the target". */
     struct target *(*target_new)(const struct scenario *s, uint64_t seed, void *ctx);
     void *target_ctx;
+    bool record;               /* fill runner_result.events */
 };
 
 struct runner_result {
@@ -73,6 +103,12 @@ struct runner_result {
     size_t steps_skipped;      /* steps the target could not run (advance, check) */
     char *message;             /* FAIL: the report; SKIP: the reason; PASS: NULL */
     char *log;                 /* the -v trace ("" unless verbose); never NULL */
+    size_t fail_step;          /* FAIL in a step: its index; else RUNNER_NO_STEP */
+    /* A failed receive: the expected patterns (substituted) and what was
+     * there instead, one per line ("nothing", "closed", "open"); else NULL. */
+    char *expected, *actual;
+    struct runner_event *events; /* with options.record: the traffic, in order */
+    size_t event_count;
 };
 
 /* Runs s with opt (NULL: seed 0, quiet, model target) and fills *out
@@ -80,7 +116,7 @@ struct runner_result {
 void runner_run(const struct scenario *s, const struct runner_options *opt,
                 struct runner_result *out);
 
-/* Releases the strings of a result. */
+/* Releases the strings and events of a result. */
 void runner_result_free(struct runner_result *r);
 
 #endif
