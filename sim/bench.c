@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "explore.h"
 #include "model.h"
 #include "paths.h"
 #include "runner.h"
@@ -393,11 +394,26 @@ static int bench_replay(unsigned rounds)
     return passed == n * rounds ? 0 : 1;
 }
 
+/* Explorer throughput with every invariant after every step, and without
+ * them (the model behind the plain target interface). */
+static int bench_explore(size_t steps)
+{
+    double checked = 0, plain = 0;
+    bool ok = explore_bench(steps, &checked);
+    bool ok_plain = explore_bench_hidden(steps, &plain);
+    printf("explorer: %zu generated steps\n", steps);
+    printf("  %.0f steps/s with every invariant after every step%s\n", checked,
+           ok ? "" : " (a run failed: see sessim explore)");
+    printf("  %.0f steps/s without invariants (ratio %.2f)\n", plain,
+           plain > 0 ? checked / plain : 0.0);
+    return ok && ok_plain ? 0 : 1;
+}
+
 static const char bench_usage[] =
     "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N]\n"
     "  Runs the benchmarks and prints what it measured; ratios compare figures\n"
     "  taken in the same run. LIST is a comma-separated subset of\n"
-    "  parser,sessions,fanout,routing,replay (default: all).\n"
+    "  parser,sessions,fanout,routing,replay,explore (default: all).\n"
     "  --size-mb N       parser input size (default 100)\n"
     "  --sessions-max N  largest session count (default 1000000)\n"
     "  --quick           small sizes, for a smoke test\n";
@@ -406,7 +422,8 @@ int bench_main(int argc, char **argv)
 {
     size_t mb = 100, sessions_max = 1000000, fan_users = 100000, fan_contacts = 50;
     size_t route_users = 1000000, route_msgs = 1000000;
-    const char *only = "parser,sessions,fanout,routing,replay";
+    const char *only = "parser,sessions,fanout,routing,replay,explore";
+    size_t explore_steps = 300000;
     unsigned replay_rounds = 20;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -421,6 +438,7 @@ int bench_main(int argc, char **argv)
             mb = 5, sessions_max = 10000, fan_users = 1000, route_users = 10000;
             route_msgs = 100000;
             replay_rounds = 2;
+            explore_steps = 20000;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(bench_usage, stdout);
             return 0;
@@ -448,5 +466,7 @@ int bench_main(int argc, char **argv)
         bench_routing(route_users, route_msgs);
     if (strstr(only, "replay"))
         rc |= bench_replay(replay_rounds);
+    if (strstr(only, "explore"))
+        rc |= bench_explore(explore_steps);
     return rc;
 }
