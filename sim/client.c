@@ -5,24 +5,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
+#include "mem.h"
 
 static void replace_string(char **slot, const char *s)
 {
     free(*slot);
-    *slot = s ? xstrdup(s) : NULL;
+    *slot = s ? mem_strdup(s) : NULL;
 }
 
 /* ---- traffic ring ---- */
@@ -67,7 +55,7 @@ static void history_add(struct client *c, enum client_dir dir, const char *text,
 {
     struct buf b = {0};
     client_text_write(text, len, CLIENT_HISTORY_TEXT_MAX, &b);
-    struct client_history_entry e = {c->step, dir, xstrdup(buf_cstr(&b))};
+    struct client_history_entry e = {c->step, dir, mem_strdup(buf_cstr(&b))};
     buf_free(&b);
     if (!c->batching) {
         ring_put(c, e);
@@ -203,7 +191,7 @@ static void on_stanza(void *ctx, struct stanza *st)
     }
     if (c->npending == c->pending_cap) {
         c->pending_cap = c->pending_cap ? 2 * c->pending_cap : 8;
-        c->pending = xrealloc(c->pending, c->pending_cap * sizeof *c->pending);
+        c->pending = mem_realloc(c->pending, c->pending_cap * sizeof *c->pending);
     }
     c->pending[c->npending++] = (struct client_pending){st, c->step};
 }
@@ -237,9 +225,9 @@ void client_init(struct client *c, const char *name, const char *account,
                  const char *resource, uint64_t salt)
 {
     memset(c, 0, sizeof *c);
-    c->name = xstrdup(name);
-    c->account = xstrdup(account);
-    c->resource = xstrdup(resource);
+    c->name = mem_strdup(name);
+    c->account = mem_strdup(account);
+    c->resource = mem_strdup(resource);
     struct xmlstream_limits limits = {.size_max = CLIENT_STANZA_MAX};
     c->parser = xmlstream_new(&client_callbacks, c, &limits, (unsigned long)salt);
     if (c->parser == NULL)

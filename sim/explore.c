@@ -37,6 +37,7 @@
 
 #include "buf.h"
 #include "emit.h"
+#include "mem.h"
 #include "prng.h"
 #include "runner.h"
 #include "shrink.h"
@@ -56,23 +57,6 @@
 #define DOMAIN "localhost"
 
 /* ---- small helpers ---- */
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n == 0 ? 1 : n, size);
-    if (p == NULL)
-        abort();
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    char *p = malloc(n);
-    if (p == NULL)
-        abort();
-    return memcpy(p, s, n);
-}
 
 /* ---- the shadow: what each client's harness state may be ---- */
 
@@ -902,7 +886,7 @@ static void send_piece(struct gen *g, size_t ci)
     struct gclient *c = &g->c[ci];
     bool first_of_header = c->end == END_HEADER && c->next_piece == 0;
     bool last = c->next_piece + 1 == c->npieces;
-    add_step(g, SCENARIO_STEP_SEND_RAW, ci)->send_raw.text = xstrdup(c->pieces[c->next_piece++]);
+    add_step(g, SCENARIO_STEP_SEND_RAW, ci)->send_raw.text = mem_strdup(c->pieces[c->next_piece++]);
     unsigned out = 0;
     bool junk = (c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED))) && !first_of_header;
     note_open(g, c);
@@ -972,7 +956,7 @@ static bool write_fragments(struct gen *g, const struct row *row)
     if (!choose(g, ok_stream, &ci))
         return false;
     enum write_end end = compose(g, ci, 1);
-    char *text = xstrdup(buf_cstr(&g->text));
+    char *text = mem_strdup(buf_cstr(&g->text));
     start_write(g, ci, text, 2 + (size_t)below(g, PIECES_MAX - 1), end);
     free(text);
     return true;
@@ -986,7 +970,7 @@ static bool write_batch(struct gen *g, const struct row *row)
     if (!choose(g, ok_stream, &ci))
         return false;
     enum write_end end = compose(g, ci, 2);
-    char *text = xstrdup(buf_cstr(&g->text));
+    char *text = mem_strdup(buf_cstr(&g->text));
     start_write(g, ci, text, 1, end);
     free(text);
     return true;
@@ -1004,7 +988,7 @@ static bool write_negotiate(struct gen *g, const struct row *row)
     if (chance(g, 50))
         buf_puts(&g->text, header_decl);
     buf_puts(&g->text, header_open);
-    char *text = xstrdup(buf_cstr(&g->text));
+    char *text = mem_strdup(buf_cstr(&g->text));
     start_write(g, ci, text, 2 + (size_t)below(g, 2), END_HEADER);
     free(text);
     return true;
@@ -1235,7 +1219,7 @@ static void judge(const struct runner_result *res, const struct scenario *s, str
         return;
     const char *msg = res->message != NULL ? res->message : "";
     v->failed = true;
-    v->message = xstrdup(msg);
+    v->message = mem_strdup(msg);
     if (strstr(msg, "invariant violation") != NULL) {
         collect_rules(msg, v->rules, sizeof v->rules);
         char first[16];
@@ -1261,7 +1245,7 @@ static void run_plain(const struct scenario *s, const struct explore_options *op
     if (why != NULL) {
         v->failed = true;
         snprintf(v->reason, sizeof v->reason, "oracle: %s", why);
-        v->message = xstrdup(v->reason);
+        v->message = mem_strdup(v->reason);
     }
 }
 
@@ -1324,7 +1308,7 @@ static void parse_child(const char *text, struct verdict *v)
     next_line(&text, steps, sizeof steps);
     v->failed = flag[0] == '1';
     v->steps_run = (size_t)strtoull(steps, NULL, 10);
-    v->message = v->failed ? xstrdup(text) : NULL;
+    v->message = v->failed ? mem_strdup(text) : NULL;
 }
 
 static void crashed(struct verdict *v, int status)
@@ -1335,7 +1319,7 @@ static void crashed(struct verdict *v, int status)
                  WTERMSIG(status) == SIGALRM ? " (run took too long)" : "");
     else
         snprintf(v->reason, sizeof v->reason, "crash: exit status %d", WEXITSTATUS(status));
-    v->message = xstrdup(v->reason);
+    v->message = mem_strdup(v->reason);
 }
 
 static void run_isolated(const struct scenario *s, const struct explore_options *opt,
@@ -1446,7 +1430,7 @@ static bool fails_the_same(const struct scenario *candidate, void *ctx)
 /* mkdir -p; false with errno set when a component cannot be made. */
 static bool make_dirs(const char *path)
 {
-    char *p = xstrdup(path);
+    char *p = mem_strdup(path);
     bool ok = true;
     for (char *q = p + 1; ok && *q != '\0'; q++) {
         if (*q != '/')
@@ -1525,7 +1509,7 @@ static bool write_reproducer(const struct explore_options *opt, struct explore_r
         fprintf(out, "  cannot write the reproducer: %s\n", err);
         return false;
     }
-    res->path = xstrdup(path);
+    res->path = mem_strdup(path);
     struct scenario_error lerr;
     struct scenario *back = scenario_load(path, &lerr);
     if (back == NULL) {
@@ -1886,7 +1870,7 @@ static const struct target_ops hidden_ops = {
 static struct target *hidden_new(const struct scenario *s, uint64_t seed, void *ctx)
 {
     (void)ctx;
-    struct hidden *h = xcalloc(1, sizeof *h);
+    struct hidden *h = mem_calloc(1, sizeof *h);
     h->base.ops = &hidden_ops;
     h->inner = target_model_new(&s->server, seed);
     return &h->base;

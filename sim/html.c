@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "mem.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -76,23 +77,9 @@ struct diagram {
     struct rows rows;
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
-
 static char *buf_take(struct buf *b)
 {
-    char *s = xstrdup(buf_cstr(b));
+    char *s = mem_strdup(buf_cstr(b));
     buf_free(b);
     return s;
 }
@@ -192,7 +179,7 @@ static struct row *row_add(struct diagram *d, enum row_kind kind, size_t step, c
     struct rows *r = &d->rows;
     if (r->len == r->cap) {
         r->cap = r->cap ? 2 * r->cap : 32;
-        r->items = xrealloc(r->items, r->cap * sizeof *r->items);
+        r->items = mem_realloc(r->items, r->cap * sizeof *r->items);
     }
     struct row *w = &r->items[r->len++];
     memset(w, 0, sizeof *w);
@@ -401,7 +388,7 @@ static void mark_row(struct diagram *d, size_t step, int lane, const char *cls,
 {
     struct row *w = row_add(d, ROW_MARK, step, cls);
     w->from = w->to = lane;
-    w->mark = xstrdup(mark);
+    w->mark = mem_strdup(mark);
     w->text = text;
 }
 
@@ -417,15 +404,15 @@ static void arrow_row(struct diagram *d, const struct runner_event *e, bool comp
         w->text = text_with("<stream:stream id='", e->text, "'>");
     } else if (e->kind == RUNNER_EVENT_STREAM_END) {
         w->cls = "close";
-        w->text = xstrdup("</stream:stream>");
+        w->text = mem_strdup("</stream:stream>");
     } else {
         w->cls = stanza_class(e->text);
-        w->text = xstrdup(e->text);
+        w->text = mem_strdup(e->text);
     }
     char name[64];
     element_name(w->text, name, sizeof name);
     if (strcmp(name, "stream:error") == 0)
-        w->mark = xstrdup("\xE2\x9A\xA0");    /* U+26A0 warning sign */
+        w->mark = mem_strdup("\xE2\x9A\xA0");    /* U+26A0 warning sign */
     w->compact = compact;
 }
 
@@ -451,7 +438,7 @@ static void event_row(struct diagram *d, const struct runner_event *e)
         return;
     case RUNNER_EVENT_RESTART:
         mark_row(d, e->step, d->nleft, "restart", "\xE2\x9F\xB2",
-                 xstrdup("server restart: every connection dropped, volatile state lost"));
+                 mem_strdup("server restart: every connection dropped, volatile state lost"));
         return;
     case RUNNER_EVENT_SENT:
     case RUNNER_EVENT_HEADER:
@@ -532,7 +519,7 @@ static void step_rows(struct diagram *d, size_t i, bool had_rows)
             mark_row(d, i, d->nleft, "ok", "\xE2\x9C\x93", check_text(st));
         break;
     case SCENARIO_STEP_NOTE:
-        row_add(d, ROW_NOTE, i, "note")->text = xstrdup(st->note);
+        row_add(d, ROW_NOTE, i, "note")->text = mem_strdup(st->note);
         break;
     case SCENARIO_STEP_ADVANCE:
         buf_puts(&b, "advance the clock by ");
@@ -864,7 +851,7 @@ static struct html_entry *entry_add(struct html_report *h)
 {
     if (h->len == h->cap) {
         h->cap = h->cap ? 2 * h->cap : 32;
-        h->items = xrealloc(h->items, h->cap * sizeof *h->items);
+        h->items = mem_realloc(h->items, h->cap * sizeof *h->items);
     }
     struct html_entry *e = &h->items[h->len++];
     memset(e, 0, sizeof *e);
@@ -875,8 +862,8 @@ void html_report_add(struct html_report *h, const char *path, const struct scena
                      const struct runner_result *res)
 {
     struct html_entry *e = entry_add(h);
-    e->path = xstrdup(path);
-    e->name = xstrdup(s->name);
+    e->path = mem_strdup(path);
+    e->name = mem_strdup(s->name);
     e->outcome = (int)res->outcome;
     e->tags = chips(&s->tags, "tag");
     e->spec = chips(&s->spec, "ref");
@@ -904,11 +891,11 @@ void html_report_add(struct html_report *h, const char *path, const struct scena
 void html_report_add_error(struct html_report *h, const char *path, const char *message)
 {
     struct html_entry *e = entry_add(h);
-    e->path = xstrdup(path);
-    e->name = xstrdup(path);
+    e->path = mem_strdup(path);
+    e->name = mem_strdup(path);
     e->outcome = -1;
-    e->tags = xstrdup("");
-    e->spec = xstrdup("");
+    e->tags = mem_strdup("");
+    e->spec = mem_strdup("");
     struct buf b = {0};
     section_head(&b, e, h->len, "The file did not load.");
     message_pre(&b, message);
@@ -918,7 +905,7 @@ void html_report_add_error(struct html_report *h, const char *path, const char *
 
 struct html_report *html_report_new(void)
 {
-    struct html_report *h = xrealloc(NULL, sizeof *h);
+    struct html_report *h = mem_realloc(NULL, sizeof *h);
     memset(h, 0, sizeof *h);
     return h;
 }

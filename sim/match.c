@@ -15,6 +15,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 enum special { SPECIAL_NONE, SPECIAL_ANY, SPECIAL_ABSENT, SPECIAL_CAPTURE };
 
 /* A byte range: a value, a trimmed text or a capture name. */
@@ -24,22 +26,6 @@ struct slice {
 };
 
 static const char capture_prefix[] = "{capture:";
-
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static char *xstrndup(const char *s, size_t len)
-{
-    char *d = xrealloc(NULL, len + 1);
-    memcpy(d, s, len);
-    d[len] = '\0';
-    return d;
-}
 
 /* ---- variables ------------------------------------------------------------- */
 
@@ -57,15 +43,15 @@ static void vars_set_n(struct match_vars *vars, const char *name, const char *va
     struct match_var *v = vars_find(vars, name);
     if (v != NULL) {
         free(v->value);
-        v->value = xstrndup(value, value_len);
+        v->value = mem_strndup(value, value_len);
         return;
     }
     if (vars->len == vars->cap) {
         vars->cap = vars->cap ? vars->cap * 2 : 8;
-        vars->items = xrealloc(vars->items, vars->cap * sizeof *vars->items);
+        vars->items = mem_realloc(vars->items, vars->cap * sizeof *vars->items);
     }
-    vars->items[vars->len].name = xstrndup(name, strlen(name));
-    vars->items[vars->len].value = xstrndup(value, value_len);
+    vars->items[vars->len].name = mem_strndup(name, strlen(name));
+    vars->items[vars->len].value = mem_strndup(value, value_len);
     vars->len++;
 }
 
@@ -99,7 +85,7 @@ void match_vars_free(struct match_vars *vars)
 /* Binds a capture whose name is a slice of the pattern. */
 static void capture_bind(struct match_vars *out, struct slice name, struct slice value)
 {
-    char *n = xstrndup(name.s, name.len);
+    char *n = mem_strndup(name.s, name.len);
     vars_set_n(out, n, value.s, value.len);
     free(n);
 }
@@ -116,7 +102,7 @@ char *match_substitute(const char *text, const char *(*lookup)(void *ctx, const 
         const char *close = strchr(open + 2, '}');
         if (close == NULL)
             break;
-        char *name = xstrndup(open + 2, (size_t)(close - open - 2));
+        char *name = mem_strndup(open + 2, (size_t)(close - open - 2));
         const char *value = lookup(ctx, name);
         if (value == NULL) {
             *bad_name = name;
@@ -129,7 +115,7 @@ char *match_substitute(const char *text, const char *(*lookup)(void *ctx, const 
         p = close + 1;
     }
     buf_puts(&out, p);
-    char *result = xstrndup(buf_cstr(&out), out.len);
+    char *result = mem_strndup(buf_cstr(&out), out.len);
     buf_free(&out);
     return result;
 }
@@ -284,7 +270,7 @@ static bool element_matches(const struct stanza_node *pat, const struct stanza_n
 static const struct stanza_node **child_elements(const struct stanza_node *el, bool skip_absent,
                                                  size_t *count)
 {
-    const struct stanza_node **v = xrealloc(NULL, (stanza_child_count(el) + 1) * sizeof *v);
+    const struct stanza_node **v = mem_realloc(NULL, (stanza_child_count(el) + 1) * sizeof *v);
     size_t n = 0;
     for (const struct stanza_node *c = el->children; c != NULL; c = c->next)
         if (c->kind == STANZA_ELEMENT && !(skip_absent && is_absent_child(c)))
@@ -360,9 +346,9 @@ static bool match_distinct(const struct stanza_node *const *pat, size_t n,
         return false;
     }
     struct assign g = {.n = n, .m = m};
-    g.ok = xrealloc(NULL, n * m * sizeof *g.ok);
-    g.seen = xrealloc(NULL, m * sizeof *g.seen);
-    g.owner = xrealloc(NULL, m * sizeof *g.owner);
+    g.ok = mem_realloc(NULL, n * m * sizeof *g.ok);
+    g.seen = mem_realloc(NULL, m * sizeof *g.seen);
+    g.owner = mem_realloc(NULL, m * sizeof *g.owner);
     bool ok = assign_solve(&g, pat, act) == n;
     for (size_t i = 0; assignment != NULL && i < n; i++)
         assignment[i] = MATCH_UNASSIGNED;
@@ -467,7 +453,7 @@ static bool check_value(struct check *c, const struct stanza_node *el, struct sl
         return check_fail(c, el, "capture names use letters, digits, _ and -: ", v);
     if (in_absent)
         return check_fail(c, el, "a capture inside an absent child never binds: ", v);
-    char *n = xstrndup(name.s, name.len);
+    char *n = mem_strndup(name.s, name.len);
     bool repeated = match_vars_get(c->names, n) != NULL;
     if (!repeated)
         match_vars_set(c->names, n, "");

@@ -9,6 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "mem.h"
+
 struct stored {
     struct report_entry e;  /* its pointers point at the copies below */
     char *path, *scenario, *message;
@@ -26,27 +28,19 @@ static const char *const outcome_names[] = {
 #undef REPORT_NAME
 };
 
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
 static char *copy_str(const char *s)
 {
     if (s == NULL)
         return NULL;
     size_t len = strlen(s);
-    char *d = xrealloc(NULL, len + 1);
+    char *d = mem_realloc(NULL, len + 1);
     memcpy(d, s, len + 1);
     return d;
 }
 
 static char **copy_strs(const char *const *v, size_t n)
 {
-    char **d = xrealloc(NULL, n * sizeof *d);
+    char **d = mem_realloc(NULL, n * sizeof *d);
     for (size_t i = 0; i < n; i++)
         d[i] = copy_str(v[i]);
     return d;
@@ -63,7 +57,7 @@ static void free_strs(char **v, size_t n)
 
 struct report *report_new(void)
 {
-    struct report *r = xrealloc(NULL, sizeof *r);
+    struct report *r = mem_realloc(NULL, sizeof *r);
     *r = (struct report){0};
     return r;
 }
@@ -88,7 +82,7 @@ void report_add(struct report *r, const struct report_entry *e)
 {
     if (r->len == r->cap) {
         r->cap = r->cap ? r->cap * 2 : 16;
-        r->items = xrealloc(r->items, r->cap * sizeof *r->items);
+        r->items = mem_realloc(r->items, r->cap * sizeof *r->items);
     }
     struct stored *s = &r->items[r->len++];
     s->path = copy_str(e->path);

@@ -19,6 +19,7 @@
 #include "client.h"
 #include "invariant.h"
 #include "match.h"
+#include "mem.h"
 #include "model.h"
 #include "xmlstream.h"
 
@@ -55,20 +56,6 @@ struct runner {
     size_t nevents, events_cap;
 };
 
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
-
 static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static void bvprintf(struct buf *b, const char *fmt, va_list ap)
@@ -79,7 +66,7 @@ static void bvprintf(struct buf *b, const char *fmt, va_list ap)
     va_end(copy);
     if (n <= 0)
         return;
-    char *tmp = xrealloc(NULL, (size_t)n + 1);
+    char *tmp = mem_realloc(NULL, (size_t)n + 1);
     vsnprintf(tmp, (size_t)n + 1, fmt, ap);
     buf_append(b, tmp, (size_t)n);
     free(tmp);
@@ -108,14 +95,14 @@ static void record(struct runner *r, enum runner_event_kind kind, const struct c
         return;
     if (r->nevents == r->events_cap) {
         r->events_cap = r->events_cap ? 2 * r->events_cap : 64;
-        r->events = xrealloc(r->events, r->events_cap * sizeof *r->events);
+        r->events = mem_realloc(r->events, r->events_cap * sizeof *r->events);
     }
     struct runner_event *e = &r->events[r->nevents++];
     e->kind = kind;
     e->step = r->step;
     e->client = c ? (size_t)(c - r->clients) : SCENARIO_NO_CLIENT;
     e->conn = c ? c->conn : 0;
-    e->text = xrealloc(NULL, len + 1);
+    e->text = mem_realloc(NULL, len + 1);
     memcpy(e->text, text, len);
     e->text[len] = '\0';
 }
@@ -313,7 +300,7 @@ static void own_connection(struct runner *r, const struct client *c)
 {
     if (c->conn >= r->conn_owner_len) {
         size_t len = 2 * (size_t)c->conn + 8;
-        r->conn_owner = xrealloc(r->conn_owner, len * sizeof *r->conn_owner);
+        r->conn_owner = mem_realloc(r->conn_owner, len * sizeof *r->conn_owner);
         memset(r->conn_owner + r->conn_owner_len, 0,
                (len - r->conn_owner_len) * sizeof *r->conn_owner);
         r->conn_owner_len = len;
@@ -1096,7 +1083,7 @@ static int compare_strings(const void *a, const void *b)
 /* "[a, b]" of names, sorted so that the report does not depend on order. */
 static void write_set(const char *const *names, size_t n, struct buf *out)
 {
-    const char **sorted = xrealloc(NULL, (n ? n : 1) * sizeof *sorted);
+    const char **sorted = mem_realloc(NULL, (n ? n : 1) * sizeof *sorted);
     memcpy(sorted, names, n * sizeof *sorted);
     qsort(sorted, n, sizeof *sorted, compare_strings);
     buf_putc(out, '[');
@@ -1122,7 +1109,7 @@ static int compare_set(const char *key, const struct scenario_strings *expected,
     }
     if (same)
         return 0;
-    const char **want = xrealloc(NULL, (expected->count + 1) * sizeof *want);
+    const char **want = mem_realloc(NULL, (expected->count + 1) * sizeof *want);
     for (size_t i = 0; i < expected->count; i++)
         want[i] = expected->items[i].text;
     bprintf(out, "  %s: expected ", key);
@@ -1137,7 +1124,7 @@ static int compare_set(const char *key, const struct scenario_strings *expected,
 static int check_client_flags(struct runner *r, const struct scenario_step *st, struct buf *out)
 {
     int mismatches = 0;
-    const char **names = xrealloc(NULL, (r->s->client_count + 1) * sizeof *names);
+    const char **names = mem_realloc(NULL, (r->s->client_count + 1) * sizeof *names);
     for (size_t f = 0; f < sizeof check_flags / sizeof check_flags[0]; f++) {
         const struct check_flag *cf = &check_flags[f];
         if (!given(st, cf->key))
@@ -1174,7 +1161,7 @@ static int check_listing(struct runner *r, const struct scenario_step *st,
     size_t n = 0;
     while (at(m, n) != NULL)
         n++;
-    const char **names = xrealloc(NULL, (n + 1) * sizeof *names);
+    const char **names = mem_realloc(NULL, (n + 1) * sizeof *names);
     for (size_t i = 0; i < n; i++)
         names[i] = at(m, i);
     int mismatches = compare_set(check_key_names[key], want, names, n, out);
@@ -1395,7 +1382,7 @@ static enum step_status setup_roster(struct runner *r, const struct scenario_acc
         buf_puts(&jid, it->contact);
         if (strchr(it->contact, '@') == NULL)
             bprintf(&jid, "@%s", r->s->server.domain);
-        const char **groups = xrealloc(NULL, (it->groups.count + 1) * sizeof *groups);
+        const char **groups = mem_realloc(NULL, (it->groups.count + 1) * sizeof *groups);
         for (size_t g = 0; g < it->groups.count; g++)
             groups[g] = it->groups.items[g].text;
         struct target_roster_item ti = {buf_cstr(&jid), it->subscription, it->ask, it->name,
@@ -1456,7 +1443,7 @@ static void runner_init(struct runner *r, const struct scenario *s,
     r->fail_step = RUNNER_NO_STEP;
     r->t = opt->target_new ? opt->target_new(s, opt->seed, opt->target_ctx) :
                              target_model_new(&s->server, opt->seed);
-    r->clients = xrealloc(NULL, (s->client_count + 1) * sizeof *r->clients);
+    r->clients = mem_realloc(NULL, (s->client_count + 1) * sizeof *r->clients);
     for (size_t i = 0; i < s->client_count; i++) {
         const struct scenario_client *sc = &s->clients[i];
         uint64_t salt = opt->seed * 0x9E3779B97F4A7C15ull + i + 1;
@@ -1552,8 +1539,8 @@ static void take_record(struct runner *r, struct runner_result *out)
 {
     out->fail_step = out->outcome == RUNNER_FAIL ? r->fail_step : RUNNER_NO_STEP;
     if (out->outcome == RUNNER_FAIL && r->expected.len > 0) {
-        out->expected = xstrdup(buf_cstr(&r->expected));
-        out->actual = xstrdup(buf_cstr(&r->actual));
+        out->expected = mem_strdup(buf_cstr(&r->expected));
+        out->actual = mem_strdup(buf_cstr(&r->actual));
     }
     out->events = r->events;
     out->event_count = r->nevents;
@@ -1571,14 +1558,14 @@ void runner_run(const struct scenario *s, const struct runner_options *opt,
     runner_init(&r, s, opt ? opt : &defaults);
     if (r.t == NULL) {
         out->outcome = RUNNER_FAIL;
-        out->message = xstrdup("cannot create the target");
-        out->log = xstrdup("");
+        out->message = mem_strdup("cannot create the target");
+        out->log = mem_strdup("");
     } else {
         out->outcome = run_all(&r, out);
         out->line = r.msg_line;
         out->steps_skipped = r.skipped;
-        out->message = out->outcome == RUNNER_PASS ? NULL : xstrdup(buf_cstr(&r.msg));
-        out->log = xstrdup(buf_cstr(&r.log));
+        out->message = out->outcome == RUNNER_PASS ? NULL : mem_strdup(buf_cstr(&r.msg));
+        out->log = mem_strdup(buf_cstr(&r.log));
         take_record(&r, out);
     }
     runner_release(&r);

@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "mem.h"
 #include "scenario.h"
 #include "stanza.h"
 #include "xmlstream.h"
@@ -63,22 +64,6 @@ struct scs {
     size_t ncaptures;
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *p = xrealloc(NULL, n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
 static bool fail(struct scs *S, unsigned long line, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -108,7 +93,7 @@ static void split_lines(struct scs *S, const char *text, size_t len)
             n--;
         if (S->nlines == cap) {
             cap = cap ? 2 * cap : 64;
-            S->lines = xrealloc(S->lines, cap * sizeof *S->lines);
+            S->lines = mem_realloc(S->lines, cap * sizeof *S->lines);
         }
         S->lines[S->nlines++] = (struct scs_line){text + i, n};
         i = end + 1;
@@ -239,7 +224,7 @@ static char *client_slug(const struct scs *S, const char *name)
         buf_putc(&b, '_');
         buf_put_u64(&b, n);
     }
-    char *slug = xstrndup(buf_cstr(&b), b.len);
+    char *slug = mem_strndup(buf_cstr(&b), b.len);
     buf_free(&b);
     return slug;
 }
@@ -254,13 +239,13 @@ static bool client_jid(struct scs *S, struct scs_client *c, const char *jid, uns
     size_t dlen = slash ? (size_t)(slash - at - 1) : strlen(at + 1);
     free(c->account);
     free(c->domain);
-    c->account = xstrndup(jid, (size_t)(at - jid));
+    c->account = mem_strndup(jid, (size_t)(at - jid));
     for (char *p = c->account; *p != '\0'; p++)
         *p = (char)tolower((unsigned char)*p);
-    c->domain = xstrndup(at + 1, dlen);
+    c->domain = mem_strndup(at + 1, dlen);
     if (slash != NULL && slash[1] != '\0') {
         free(c->resource);
-        c->resource = xstrndup(slash + 1, strlen(slash + 1));
+        c->resource = mem_strndup(slash + 1, strlen(slash + 1));
     }
     return true;
 }
@@ -277,16 +262,16 @@ static bool client_key(struct scs *S, struct scs_client *c, const struct scs_lin
     const char *v = colon + 1;
     while (v < t.text + t.len && isspace((unsigned char)*v))
         v++;
-    char *value = xstrndup(v, (size_t)(t.text + t.len - v));
+    char *value = mem_strndup(v, (size_t)(t.text + t.len - v));
     bool ok = true;
     if (klen == 3 && memcmp(t.text, "jid", 3) == 0) {
         ok = client_jid(S, c, value, line);
     } else if (klen == 8 && memcmp(t.text, "password", 8) == 0) {
         free(c->password);
-        c->password = xstrndup(value, strlen(value));
+        c->password = mem_strndup(value, strlen(value));
     } else if (klen == 8 && memcmp(t.text, "resource", 8) == 0) {
         free(c->resource);
-        c->resource = xstrndup(value, strlen(value));
+        c->resource = mem_strndup(value, strlen(value));
     } else {
         ok = fail(S, line, "unsupported key '%.*s' for %s (expected jid, password or resource)",
                   (int)klen, t.text, c->name);
@@ -308,10 +293,10 @@ static bool read_client(struct scs *S)
     name = trimmed(name);
     if (name.len == 0)
         return fail(S, line, "[Client] needs a name");
-    S->clients = xrealloc(S->clients, (S->nclients + 1) * sizeof *S->clients);
+    S->clients = mem_realloc(S->clients, (S->nclients + 1) * sizeof *S->clients);
     struct scs_client *c = &S->clients[S->nclients];
     memset(c, 0, sizeof *c);
-    c->name = xstrndup(name.text, name.len);
+    c->name = mem_strndup(name.text, name.len);
     c->line = line;
     c->slug = client_slug(S, c->name);
     S->nclients++;
@@ -362,7 +347,7 @@ static bool check_clients(struct scs *S)
     for (size_t i = 0; i < S->nclients; i++) {
         struct scs_client *c = &S->clients[i];
         if (c->password == NULL)
-            c->password = xstrndup("password", 8);
+            c->password = mem_strndup("password", 8);
         if (strcmp(c->domain, S->clients[0].domain) != 0)
             return fail(S, c->line, "%s is on domain '%s', %s on '%s': one domain only",
                         c->name, c->domain, S->clients[0].name, S->clients[0].domain);
@@ -421,8 +406,8 @@ static void capture(struct scs *S, const char *name, size_t len, struct buf *out
     buf_append(out, name, len);
     buf_putc(out, '}');
     if (!seen) {
-        S->captures = xrealloc(S->captures, (S->ncaptures + 1) * sizeof *S->captures);
-        S->captures[S->ncaptures++] = xstrndup(name, len);
+        S->captures = mem_realloc(S->captures, (S->ncaptures + 1) * sizeof *S->captures);
+        S->captures[S->ncaptures++] = mem_strndup(name, len);
     }
 }
 
@@ -1049,7 +1034,7 @@ static char *assemble(struct scs *S)
     emit_clients(S, &out);
     buf_puts(&out, "steps:\n");
     buf_append(&out, S->steps.data, S->steps.len);
-    char *text = xstrndup(buf_cstr(&out), out.len);
+    char *text = mem_strndup(buf_cstr(&out), out.len);
     buf_free(&out);
     return text;
 }
@@ -1154,7 +1139,7 @@ static char *command_line(int argc, char **argv)
         }
         buf_putc(&b, '\'');
     }
-    char *s = xstrndup(buf_cstr(&b), b.len);
+    char *s = mem_strndup(buf_cstr(&b), b.len);
     buf_free(&b);
     return s;
 }
@@ -1172,7 +1157,7 @@ static bool parse_line_number(const char *s, unsigned long *out)
 
 static void push(const char ***list, size_t *n, const char *v)
 {
-    *list = xrealloc(*list, (*n + 1) * sizeof **list);
+    *list = mem_realloc(*list, (*n + 1) * sizeof **list);
     (*list)[(*n)++] = v;
 }
 
@@ -1184,7 +1169,7 @@ static int parse_insert(int argc, char **argv, int *i, struct scs_cli *cli)
         return usage_error("option '%s' needs a line number and a step", argv[*i]);
     if (!parse_line_number(argv[*i + 1], &line))
         return usage_error("--insert needs a line number, not '%s'", argv[*i + 1]);
-    cli->inserts = xrealloc(cli->inserts, (cli->ninserts + 1) * sizeof *cli->inserts);
+    cli->inserts = mem_realloc(cli->inserts, (cli->ninserts + 1) * sizeof *cli->inserts);
     cli->inserts[cli->ninserts++] = (struct scansion_insert){line, argv[*i + 2]};
     *i += 2;
     return 0;
@@ -1242,7 +1227,7 @@ static char *slurp(const char *path, size_t *len)
         fprintf(stderr, "sessim: %s: %s\n", path, strerror(errno));
         return NULL;
     }
-    char *data = xrealloc(NULL, SCS_FILE_MAX + 1);
+    char *data = mem_realloc(NULL, SCS_FILE_MAX + 1);
     *len = fread(data, 1, SCS_FILE_MAX + 1, f);
     bool ok = !ferror(f) && *len <= SCS_FILE_MAX;
     fclose(f);

@@ -30,6 +30,7 @@
 
 #include "buf.h"
 #include "match.h"
+#include "mem.h"
 #include "stanza.h"
 #include "xmlstream.h"
 
@@ -64,41 +65,6 @@ _Static_assert(sizeof(enum scenario_show) == sizeof(int), "enum size");
 
 /* ---- memory --------------------------------------------------------------- */
 
-static void out_of_memory(void)
-{
-    fputs("sessim: out of memory\n", stderr);
-    abort();
-}
-
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n == 0 ? 1 : n);
-    if (q == NULL)
-        out_of_memory();
-    return q;
-}
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n == 0 ? 1 : n, size);
-    if (p == NULL)
-        out_of_memory();
-    return p;
-}
-
-static char *xstrndup(const char *s, size_t len)
-{
-    char *p = xrealloc(NULL, len + 1);
-    memcpy(p, s, len);
-    p[len] = '\0';
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    return xstrndup(s, strlen(s));
-}
-
 /* Returns items with room for element `count` (grows *cap). */
 static void *grow(void *items, size_t count, size_t *cap, size_t size)
 {
@@ -106,9 +72,9 @@ static void *grow(void *items, size_t count, size_t *cap, size_t size)
         return items;
     size_t n = *cap == 0 ? 8 : *cap * 2;
     if (n > SIZE_MAX / size)
-        out_of_memory();
+        mem_out_of_memory();
     *cap = n;
-    return xrealloc(items, n * size);
+    return mem_realloc(items, n * size);
 }
 
 /* ---- the YAML node tree ------------------------------------------------- */
@@ -308,8 +274,8 @@ static void index_put(struct name_index *ix, const char *key, size_t value)
 {
     if (2 * (ix->count + 1) > ix->cap) {
         struct name_index bigger = {NULL, NULL, ix->cap == 0 ? 16 : 2 * ix->cap, 0};
-        bigger.keys = xcalloc(bigger.cap, sizeof *bigger.keys);
-        bigger.values = xcalloc(bigger.cap, sizeof *bigger.values);
+        bigger.keys = mem_calloc(bigger.cap, sizeof *bigger.keys);
+        bigger.values = mem_calloc(bigger.cap, sizeof *bigger.values);
         for (size_t i = 0; i < ix->cap; i++)
             if (ix->keys[i] != NULL)
                 index_put(&bigger, ix->keys[i], ix->values[i]);
@@ -334,7 +300,7 @@ static void index_free(struct name_index *ix)
 static struct ynode *tree_add(struct loader *L, enum ykind kind, const yaml_mark_t *m)
 {
     struct ytree *t = &L->tree;
-    struct ynode *n = xcalloc(1, sizeof *n);
+    struct ynode *n = mem_calloc(1, sizeof *n);
     n->kind = kind;
     n->line = (unsigned long)m->line + 1;
     n->column = (unsigned long)m->column + 1;
@@ -382,7 +348,7 @@ static bool on_scalar(struct loader *L, const yaml_event_t *ev)
     struct ynode *n = open_node(L, Y_SCALAR, &ev->start_mark, ev->data.scalar.tag);
     if (n == NULL)
         return false;
-    n->text = xstrndup(v, len);
+    n->text = mem_strndup(v, len);
     n->len = len;
     n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
     return true;
@@ -418,7 +384,7 @@ static bool check_duplicates(struct loader *L, const struct ynode *map)
     size_t n = map->count / 2;
     if (n < 2)
         return true;
-    const struct ynode **keys = xcalloc(n, sizeof *keys);
+    const struct ynode **keys = mem_calloc(n, sizeof *keys);
     for (size_t i = 0; i < n; i++)
         keys[i] = map->kids[2 * i];
     qsort(keys, n, sizeof *keys, key_order);
@@ -523,7 +489,7 @@ static bool yaml_failed(struct loader *L, const yaml_parser_t *p)
         return fail_at(L, line, column, "%s (%s at %lu:%lu)", problem, p->context, cline,
                        ccolumn);
     case YAML_MEMORY_ERROR:
-        out_of_memory();
+        mem_out_of_memory();
         return false;
     case YAML_NO_ERROR:
     case YAML_WRITER_ERROR:
@@ -537,7 +503,7 @@ static bool build_tree(struct loader *L)
 {
     yaml_parser_t p;
     if (!yaml_parser_initialize(&p))
-        out_of_memory();
+        mem_out_of_memory();
     yaml_parser_set_input_string(&p, (const unsigned char *)L->data, L->len);
     bool ok = true, done = false;
     while (ok && !done) {
@@ -590,13 +556,13 @@ static bool read_string(struct loader *L, const struct ynode *n, const char *wha
     if (!want_string(L, n, what, nonempty))
         return false;
     free(*out);
-    *out = xstrndup(n->text, n->len);
+    *out = mem_strndup(n->text, n->len);
     return true;
 }
 
 static void string_set(struct scenario_string *d, const struct ynode *n)
 {
-    d->text = xstrndup(n->text, n->len);
+    d->text = mem_strndup(n->text, n->len);
     d->line = n->line;
     d->column = n->column;
 }
@@ -606,14 +572,14 @@ static bool read_strings(struct loader *L, const struct ynode *n, const char *wh
                          bool scalar_ok, struct scenario_strings *out)
 {
     if (scalar_ok && n->kind == Y_SCALAR && !is_null(n)) {
-        out->items = xcalloc(1, sizeof *out->items);
+        out->items = mem_calloc(1, sizeof *out->items);
         out->count = 1;
         string_set(&out->items[0], n);
         return true;
     }
     if (!want(L, n, Y_SEQ, what))
         return false;
-    out->items = xcalloc(n->count, sizeof *out->items);
+    out->items = mem_calloc(n->count, sizeof *out->items);
     out->count = n->count;
     char entry[64];
     snprintf(entry, sizeof entry, "an entry of %s", what);
@@ -879,7 +845,7 @@ static bool load_map(struct loader *L, const struct ynode *map, const char *what
     if (!want(L, map, Y_MAP, what))
         return false;
     *count = map->count / 2;
-    *array = xcalloc(*count, k->size);
+    *array = mem_calloc(*count, k->size);
     return load_entries(L, map, k, *array);
 }
 
@@ -947,7 +913,7 @@ static bool account_init(struct loader *L, void *entry, const struct ynode *key)
     struct scenario_account *a = entry;
     a->line = key->line;
     a->column = key->column;
-    a->password = xstrdup("password");
+    a->password = mem_strdup("password");
     return read_string(L, key, "an account name", true, &a->name);
 }
 
@@ -980,8 +946,8 @@ static void client_defaults(struct loader *L, struct scenario_client *c, const s
 {
     c->line = key->line;
     c->column = key->column;
-    c->account = xstrdup(c->name);
-    c->resource = xstrdup(c->name);
+    c->account = mem_strdup(c->name);
+    c->resource = mem_strdup(c->name);
     index_put(&L->clients, c->name, (size_t)(c - L->s->clients));
 }
 
@@ -1019,7 +985,7 @@ static bool f_clients(struct loader *L, const struct field *f, void *obj, const 
     /* Allocated before the entries are read: client_init indexes into it,
      * and implicit clients are appended later. */
     s->client_count = L->client_cap = v->count / 2;
-    s->clients = xcalloc(s->client_count, sizeof *s->clients);
+    s->clients = mem_calloc(s->client_count, sizeof *s->clients);
     return load_entries(L, v, &client_kind, s->clients);
 }
 
@@ -1031,7 +997,7 @@ static void client_add_implicit(struct loader *L, const struct ynode *key)
     s->clients = grow(s->clients, s->client_count, &L->client_cap, sizeof *s->clients);
     struct scenario_client *c = &s->clients[s->client_count++];
     memset(c, 0, sizeof *c);
-    c->name = xstrndup(key->text, key->len);
+    c->name = mem_strndup(key->text, key->len);
     c->implicit = true;
     client_defaults(L, c, key);
 }
@@ -1110,7 +1076,7 @@ static void captures_commit(struct loader *L)
         if (index_find(&L->captures, name, strlen(name), NULL))
             continue;
         L->captured = grow(L->captured, L->captured_count, &L->captured_cap, sizeof *L->captured);
-        L->captured[L->captured_count] = xstrdup(name);
+        L->captured[L->captured_count] = mem_strdup(name);
         index_put(&L->captures, L->captured[L->captured_count++], 0);
     }
     match_vars_free(&L->step_captures);
@@ -1218,7 +1184,7 @@ static void step_defaults(struct scenario_step *st)
     if (st->kind == SCENARIO_STEP_CONNECT)
         st->connect.auth = st->connect.bind = true;
     if (st->kind == SCENARIO_STEP_REGISTER)
-        st->reg.password = xstrdup("password");
+        st->reg.password = mem_strdup("password");
 }
 
 /* The value of `{WORD: VALUE}` (NULL for a bare WORD; null: defaults). */
@@ -1319,7 +1285,7 @@ static bool f_check_offline(struct loader *L, const struct field *f, void *obj,
     if (!want(L, v, Y_MAP, f->key))
         return false;
     c->offline_count = v->count / 2;
-    c->offline = xcalloc(c->offline_count, sizeof *c->offline);
+    c->offline = mem_calloc(c->offline_count, sizeof *c->offline);
     for (size_t i = 0; i < c->offline_count; i++) {
         struct scenario_check_offline *o = &c->offline[i];
         const struct ynode *key = v->kids[2 * i];
@@ -1374,7 +1340,7 @@ static bool check_roster_load(struct loader *L, void *entry, const struct ynode 
 {
     struct scenario_check_roster *r = entry;
     r->item_count = v->count / 2;
-    r->items = xcalloc(r->item_count, sizeof *r->items);
+    r->items = mem_calloc(r->item_count, sizeof *r->items);
     return load_entries(L, v, &check_item_kind, r->items);
 }
 
@@ -1520,7 +1486,7 @@ static bool load_steps(struct loader *L, const struct ynode *v)
         return fail(L, v, "steps must not be empty");
     collect_implicit_clients(L, v);
     s->step_count = v->count;
-    s->steps = xcalloc(s->step_count, sizeof *s->steps);
+    s->steps = mem_calloc(s->step_count, sizeof *s->steps);
     for (size_t i = 0; i < v->count; i++) {
         struct scenario_step *st = &s->steps[i];
         st->line = v->kids[i]->line;
@@ -1569,9 +1535,9 @@ static bool load_root(struct loader *L)
 
 static struct scenario *scenario_new(const char *name)
 {
-    struct scenario *s = xcalloc(1, sizeof *s);
-    s->file = xstrdup(name);
-    s->server.domain = xstrdup("localhost");
+    struct scenario *s = mem_calloc(1, sizeof *s);
+    s->file = mem_strdup(name);
+    s->server.domain = mem_strdup("localhost");
     s->server.conflict = SCENARIO_CONFLICT_KICK_OLD;
     s->server.offline = s->server.registration = s->server.tombstones = true;
     s->server.tombstone_expiry_ms = 30ull * 24 * 3600 * 1000;
@@ -1630,7 +1596,7 @@ static bool read_file(const char *path, char **out, size_t *len, struct scenario
     do {
         if (*len == cap) {
             cap = cap == 0 ? 65536 : cap * 2;
-            *out = xrealloc(*out, cap);
+            *out = mem_realloc(*out, cap);
         }
         got = fread(*out + *len, 1, cap - *len, f);
         *len += got;
@@ -1839,8 +1805,8 @@ static void *append(void *items, size_t count, size_t size, void **slot)
     while (cap < count + 1)
         cap *= 2;
     if (cap > SIZE_MAX / size)
-        out_of_memory();
-    char *grown = xrealloc(items, cap * size);
+        mem_out_of_memory();
+    char *grown = mem_realloc(items, cap * size);
     *slot = grown + count * size;
     memset(*slot, 0, size);
     return grown;
@@ -1848,13 +1814,13 @@ static void *append(void *items, size_t count, size_t size, void **slot)
 
 static char *copy_or_null(const char *s)
 {
-    return s != NULL ? xstrdup(s) : NULL;
+    return s != NULL ? mem_strdup(s) : NULL;
 }
 
 struct scenario *scenario_create(const char *name)
 {
     struct scenario *s = scenario_new(name);
-    s->name = xstrdup(name);
+    s->name = mem_strdup(name);
     return s;
 }
 
@@ -1864,8 +1830,8 @@ struct scenario_account *scenario_account_add(struct scenario *s, const char *na
     void *slot;
     s->accounts = append(s->accounts, s->account_count++, sizeof *s->accounts, &slot);
     struct scenario_account *a = slot;
-    a->name = xstrdup(name);
-    a->password = xstrdup(password != NULL ? password : "password");
+    a->name = mem_strdup(name);
+    a->password = mem_strdup(password != NULL ? password : "password");
     return a;
 }
 
@@ -1877,7 +1843,7 @@ struct scenario_roster_item *scenario_roster_item_add(struct scenario_account *a
     void *slot;
     a->roster = append(a->roster, a->roster_count++, sizeof *a->roster, &slot);
     struct scenario_roster_item *it = slot;
-    it->contact = xstrdup(contact);
+    it->contact = mem_strdup(contact);
     it->subscription = sub;
     it->ask = ask;
     return it;
@@ -1889,9 +1855,9 @@ size_t scenario_client_add(struct scenario *s, const char *name, const char *acc
     void *slot;
     s->clients = append(s->clients, s->client_count++, sizeof *s->clients, &slot);
     struct scenario_client *c = slot;
-    c->name = xstrdup(name);
-    c->account = xstrdup(account);
-    c->resource = xstrdup(resource);
+    c->name = mem_strdup(name);
+    c->account = mem_strdup(account);
+    c->resource = mem_strdup(resource);
     return s->client_count - 1;
 }
 
@@ -1911,7 +1877,7 @@ void scenario_strings_add(struct scenario_strings *l, const char *text)
 {
     void *slot;
     l->items = append(l->items, l->count++, sizeof *l->items, &slot);
-    ((struct scenario_string *)slot)->text = xstrdup(text);
+    ((struct scenario_string *)slot)->text = mem_strdup(text);
 }
 
 void scenario_string_set(char **slot, const char *text)
@@ -1924,17 +1890,17 @@ void scenario_string_set(char **slot, const char *text)
 static void strings_copy(struct scenario_strings *out, const struct scenario_strings *in)
 {
     out->count = in->count;
-    out->items = xcalloc(in->count, sizeof *out->items);
+    out->items = mem_calloc(in->count, sizeof *out->items);
     for (size_t i = 0; i < in->count; i++) {
         out->items[i] = in->items[i];
-        out->items[i].text = xstrdup(in->items[i].text);
+        out->items[i].text = mem_strdup(in->items[i].text);
     }
 }
 
 /* Copies n records of size bytes, then lets fix deep-copy each one. */
 static void *records_copy(const void *in, size_t n, size_t size, void (*fix)(void *))
 {
-    char *out = xcalloc(n, size);
+    char *out = mem_calloc(n, size);
     if (n > 0)
         memcpy(out, in, n * size);
     for (size_t i = 0; fix != NULL && i < n; i++)
@@ -1945,26 +1911,26 @@ static void *records_copy(const void *in, size_t n, size_t size, void (*fix)(voi
 static void fix_offline(void *p)
 {
     struct scenario_check_offline *o = p;
-    o->account = xstrdup(o->account);
+    o->account = mem_strdup(o->account);
 }
 
 static void fix_check_item(void *p)
 {
     struct scenario_check_item *it = p;
-    it->contact = xstrdup(it->contact);
+    it->contact = mem_strdup(it->contact);
 }
 
 static void fix_check_roster(void *p)
 {
     struct scenario_check_roster *r = p;
-    r->account = xstrdup(r->account);
+    r->account = mem_strdup(r->account);
     r->items = records_copy(r->items, r->item_count, sizeof *r->items, fix_check_item);
 }
 
 static void fix_presence(void *p)
 {
     struct scenario_check_presence *pr = p;
-    pr->client = xstrdup(pr->client);
+    pr->client = mem_strdup(pr->client);
 }
 
 static void check_copy(struct scenario_check *out, const struct scenario_check *in)
@@ -1995,7 +1961,7 @@ void scenario_step_copy(struct scenario_step *out, const struct scenario_step *i
         strings_copy(&out->send, &in->send);
         break;
     case SCENARIO_STEP_SEND_RAW:
-        out->send_raw.text = xstrdup(in->send_raw.text);
+        out->send_raw.text = mem_strdup(in->send_raw.text);
         break;
     case SCENARIO_STEP_RECEIVE:
         strings_copy(&out->receive.patterns, &in->receive.patterns);
@@ -2028,7 +1994,7 @@ void scenario_step_clear(struct scenario_step *st)
 static void fix_roster_item(void *p)
 {
     struct scenario_roster_item *it = p;
-    it->contact = xstrdup(it->contact);
+    it->contact = mem_strdup(it->contact);
     it->name = copy_or_null(it->name);
     struct scenario_strings groups = it->groups;
     strings_copy(&it->groups, &groups);
@@ -2037,32 +2003,32 @@ static void fix_roster_item(void *p)
 static void fix_account(void *p)
 {
     struct scenario_account *a = p;
-    a->name = xstrdup(a->name);
-    a->password = xstrdup(a->password);
+    a->name = mem_strdup(a->name);
+    a->password = mem_strdup(a->password);
     a->roster = records_copy(a->roster, a->roster_count, sizeof *a->roster, fix_roster_item);
 }
 
 static void fix_client(void *p)
 {
     struct scenario_client *c = p;
-    c->name = xstrdup(c->name);
-    c->account = xstrdup(c->account);
-    c->resource = xstrdup(c->resource);
+    c->name = mem_strdup(c->name);
+    c->account = mem_strdup(c->account);
+    c->resource = mem_strdup(c->resource);
 }
 
 struct scenario *scenario_copy(const struct scenario *s)
 {
-    struct scenario *c = xcalloc(1, sizeof *c);
+    struct scenario *c = mem_calloc(1, sizeof *c);
     *c = *s;
-    c->file = xstrdup(s->file);
-    c->name = xstrdup(s->name);
+    c->file = mem_strdup(s->file);
+    c->name = mem_strdup(s->name);
     c->description = copy_or_null(s->description);
     strings_copy(&c->tags, &s->tags);
     strings_copy(&c->spec, &s->spec);
-    c->server.domain = xstrdup(s->server.domain);
+    c->server.domain = mem_strdup(s->server.domain);
     c->accounts = records_copy(s->accounts, s->account_count, sizeof *s->accounts, fix_account);
     c->clients = records_copy(s->clients, s->client_count, sizeof *s->clients, fix_client);
-    c->steps = xcalloc(s->step_count, sizeof *s->steps);
+    c->steps = mem_calloc(s->step_count, sizeof *s->steps);
     for (size_t i = 0; i < s->step_count; i++)
         scenario_step_copy(&c->steps[i], &s->steps[i]);
     return c;

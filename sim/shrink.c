@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "mem.h"
 #include "stanza.h"
 #include "xmlstream.h"
 
@@ -36,14 +37,6 @@ struct shrinker {
     void *ctx;
     size_t tests, tests_max;
 };
-
-static void *xcalloc(size_t n, size_t size)
-{
-    void *p = calloc(n == 0 ? 1 : n, size);
-    if (p == NULL)
-        abort();
-    return p;
-}
 
 static bool budget_left(const struct shrinker *sh)
 {
@@ -66,7 +59,7 @@ static bool try_keep(struct shrinker *sh, const bool *keep)
 {
     struct scenario *cur = sh->cur;
     struct scenario cand = *cur;
-    cand.steps = xcalloc(cur->step_count, sizeof *cand.steps);
+    cand.steps = mem_calloc(cur->step_count, sizeof *cand.steps);
     cand.step_count = 0;
     for (size_t i = 0; i < cur->step_count; i++)
         if (keep[i])
@@ -87,7 +80,7 @@ static bool try_keep(struct shrinker *sh, const bool *keep)
 static bool try_range(struct shrinker *sh, size_t lo, size_t hi, bool inside)
 {
     size_t n = sh->cur->step_count;
-    bool *keep = xcalloc(n, sizeof *keep);
+    bool *keep = mem_calloc(n, sizeof *keep);
     for (size_t i = 0; i < n; i++)
         keep[i] = (i >= lo && i < hi) == inside;
     bool fails = try_keep(sh, keep);
@@ -134,7 +127,7 @@ static bool try_step(struct shrinker *sh, size_t i, struct scenario_step *alt)
 {
     struct scenario *cur = sh->cur;
     struct scenario cand = *cur;
-    cand.steps = xcalloc(cur->step_count, sizeof *cand.steps);
+    cand.steps = mem_calloc(cur->step_count, sizeof *cand.steps);
     memcpy(cand.steps, cur->steps, cur->step_count * sizeof *cand.steps);
     cand.steps[i] = *alt;
     bool fails = still_fails(sh, &cand);
@@ -475,7 +468,7 @@ static bool join_raw(struct shrinker *sh, size_t i)
     buf_puts(&both, cur->steps[i].send_raw.text);
     buf_puts(&both, cur->steps[j].send_raw.text);
     struct scenario cand = *cur;
-    cand.steps = xcalloc(cur->step_count, sizeof *cand.steps);
+    cand.steps = mem_calloc(cur->step_count, sizeof *cand.steps);
     memcpy(cand.steps, cur->steps, cur->step_count * sizeof *cand.steps);
     cand.steps[i].send_raw.text = (char *)buf_cstr(&both);
     memmove(&cand.steps[j], &cand.steps[j + 1], (cur->step_count - j - 1) * sizeof *cand.steps);

@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "buf.h"
+#include "mem.h"
 #include "paths.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -37,25 +38,9 @@ struct specmap {
     size_t scenarios;             /* scenarios added */
 };
 
-static void *xrealloc(void *p, size_t n)
-{
-    void *q = realloc(p, n ? n : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *p = xrealloc(NULL, n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
 struct specmap *specmap_new(void)
 {
-    struct specmap *m = xrealloc(NULL, sizeof *m);
+    struct specmap *m = mem_realloc(NULL, sizeof *m);
     memset(m, 0, sizeof *m);
     return m;
 }
@@ -108,7 +93,7 @@ static struct specmap_rule *rule_add(struct specmap *m, const char *id, size_t l
 {
     if (m->len == m->cap) {
         m->cap = m->cap ? 2 * m->cap : 64;
-        m->rules = xrealloc(m->rules, m->cap * sizeof *m->rules);
+        m->rules = mem_realloc(m->rules, m->cap * sizeof *m->rules);
     }
     struct specmap_rule *r = &m->rules[m->len++];
     memset(r, 0, sizeof *r);
@@ -134,9 +119,9 @@ static char *summary_of(const char *s, size_t len)
         if (i + 1 == n)
             cut = n;
     }
-    char *text = xstrndup(b.data ? b.data : "", cut);
+    char *text = mem_strndup(b.data ? b.data : "", cut);
     if (cut < n) {
-        text = xrealloc(text, cut + 4);
+        text = mem_realloc(text, cut + 4);
         memcpy(text + cut, "...", 4);
     }
     buf_free(&b);
@@ -166,7 +151,7 @@ size_t specmap_add_rules(struct specmap *m, const char *source, const char *text
 {
     size_t before = m->len;
     free(m->source);
-    m->source = xstrndup(source, strlen(source));
+    m->source = mem_strndup(source, strlen(source));
     for (size_t i = 0; i < len;) {
         const char *nl = memchr(text + i, '\n', len - i);
         size_t n = nl ? (size_t)(nl - text - i) : len - i;
@@ -185,8 +170,8 @@ static void cite(struct specmap *m, const char *id, size_t len, const char *path
         r = rule_add(m, id, len);
     if (r->nscenarios > 0 && strcmp(r->scenarios[r->nscenarios - 1], path) == 0)
         return;   /* cited twice by the same scenario */
-    r->scenarios = xrealloc(r->scenarios, (r->nscenarios + 1) * sizeof *r->scenarios);
-    r->scenarios[r->nscenarios++] = xstrndup(path, strlen(path));
+    r->scenarios = mem_realloc(r->scenarios, (r->nscenarios + 1) * sizeof *r->scenarios);
+    r->scenarios[r->nscenarios++] = mem_strndup(path, strlen(path));
 }
 
 /* "SEMANTICS P7, P8 and more": the ids up to the first other word. */
@@ -252,7 +237,7 @@ static int rule_order(const void *pa, const void *pb)
 static struct specmap ordered(const struct specmap *m)
 {
     struct specmap v = *m;
-    v.rules = xrealloc(NULL, (m->len ? m->len : 1) * sizeof *v.rules);
+    v.rules = mem_realloc(NULL, (m->len ? m->len : 1) * sizeof *v.rules);
     if (m->len > 0)
         memcpy(v.rules, m->rules, m->len * sizeof *v.rules);
     if (m->source == NULL && m->len > 1)
@@ -466,7 +451,7 @@ static bool read_semantics(struct specmap *m, const struct specmap_cli *cli)
         fprintf(stderr, "sessim: %s: %s\n", cli->semantics, strerror(errno));
         return false;
     }
-    char *text = xrealloc(NULL, SPECMAP_FILE_MAX);
+    char *text = mem_realloc(NULL, SPECMAP_FILE_MAX);
     size_t len = fread(text, 1, SPECMAP_FILE_MAX, f);
     bool ok = !ferror(f);
     fclose(f);
@@ -512,7 +497,7 @@ static bool write_json_file(const struct specmap *m, const char *file)
 int specmap_main(int argc, char **argv)
 {
     struct specmap_cli cli = {NULL, SPECMAP_DEFAULT_SEMANTICS, false, NULL, 0};
-    cli.args = xrealloc(NULL, ((size_t)argc + 1) * sizeof *cli.args);
+    cli.args = mem_realloc(NULL, ((size_t)argc + 1) * sizeof *cli.args);
     int status = parse_args(argc, argv, &cli);
     struct specmap *m = specmap_new();
     struct paths paths = {0};
