@@ -154,11 +154,17 @@ static void check_item(const struct model *m, const struct account *a,
     }
 }
 
-/* I9 and G8 for every item, I14 for the account's name. */
+/* I9 and G8 for every item, I12 for pending requests, I14 for the name. */
 static void check_account(const struct model *m, const struct account *a, struct report *r)
 {
     for (size_t k = 0; k < a->roster.nitems; k++)
         check_item(m, a, &a->roster.items[k], r);
+    for (size_t k = 0; k < a->npending_in; k++) {   /* I12 */
+        const struct roster_item *it = roster_find(&a->roster, a->pending_in[k].key);
+        if (it != NULL && roster_grants_from(it->subscription))
+            violation(r, "I12", "a pending-in request beside a from/both subscription", NULL,
+                      a->pending_in[k].key);
+    }
     if (m->cfg.tombstones && account_tombstone_live(m, a->name))
         violation(r, "I14", "account exists under an active tombstone", NULL, a->name);
 }

@@ -229,7 +229,29 @@ static void deleted_owner_undo(struct model *m, struct session *b, struct sessio
     b->username = saved_str;
 }
 
+static void pending_beside_from(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    struct account *a = account_find(m, "romeo");
+    struct roster_item *it = roster_ensure(b->roster, "juliet@localhost");
+    it->subscription = MODEL_SUB_FROM;
+    a->pending_in = calloc(1, sizeof *a->pending_in);
+    a->pending_in[0].key = model_xstrdup("juliet@localhost");
+    a->npending_in = a->cappending_in = 1;
+}
+static void pending_beside_from_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    struct account *a = account_find(m, "romeo");
+    free(a->pending_in[0].key);
+    free(a->pending_in);
+    a->pending_in = NULL;
+    a->npending_in = a->cappending_in = 0;
+    roster_remove(b->roster, "juliet@localhost");
+}
+
 static const struct corruption corruptions[] = {
+    {"I12", pending_beside_from, pending_beside_from_undo},
     {"I7", ghost_view, ghost_view_undo},
     {"G8", passed_grant, passed_grant_undo},
     {"G7", deleted_owner, deleted_owner_undo},
