@@ -356,10 +356,13 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
         if (changed)
             account_changed(m, a);
         push(m, a, c, false);
-        return;
     }
-    send_sub(m, a->name, c, "subscribed", el, origin);   /* (c), and after (a) */
-    presences_to(m, a->name, c, false);
+    if (roster_grants_from(it->subscription)) {   /* (c), and after (a); not after (b) */
+        send_sub(m, a->name, c, "subscribed", el, origin);
+        presences_to(m, a->name, c, false);
+    }
+    /* whatever the branch, as the reference server does (R12's text; the R18
+     * table's To cell omits this Pb, see scenarios/DIVERGENCES.md) */
     if (roster_grants_to(it->subscription))
         probe(m, a->name, c);
 }

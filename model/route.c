@@ -192,8 +192,14 @@ static bool iq_invalid(struct session *s, const struct stanza_node *iq)
         text = "Missing required 'id' attribute";
     else if (get_set && stanza_child_count(iq) != 1)
         text = "Incorrect number of children for IQ stanza";
-    if (text != NULL && !xmpp_type_is(type, "error"))
-        route_error(s, iq, "modify", "bad-request", text);
+    if (text != NULL && !xmpp_type_is(type, "error")) {
+        /* the reference server rejects these before stamping `from`, so the
+         * reply has no `to` (M4) */
+        struct stanza *r = xmpp_error_reply(iq, "modify", "bad-request", text);
+        stanza_attr_set(r, stanza_root(r), "to", NULL);
+        model_send(s->m, s, stanza_root(r));
+        stanza_free(r);
+    }
     return text != NULL;
 }
 
