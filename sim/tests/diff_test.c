@@ -1,0 +1,128 @@
+/* diff: the class of a scenario from its two outcomes, and the listing
+ * of understood divergences read from DIVERGENCES.md text. */
+#include <check.h>
+#include <string.h>
+
+#include "../diff.h"
+#include "suites.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const struct {
+    enum runner_outcome model, live;
+    enum diff_class cls;
+} classes[] = {
+    {RUNNER_PASS, RUNNER_PASS, DIFF_BOTH},      {RUNNER_PASS, RUNNER_FAIL, DIFF_MODEL_ONLY},
+    {RUNNER_FAIL, RUNNER_PASS, DIFF_SERVER_ONLY}, {RUNNER_FAIL, RUNNER_FAIL, DIFF_NEITHER},
+    {RUNNER_PASS, RUNNER_SKIP, DIFF_NOT_LIVE},  {RUNNER_FAIL, RUNNER_SKIP, DIFF_NOT_LIVE},
+};
+
+START_TEST(test_diff_classify_outcome_pairs)
+{
+    ck_assert_int_eq(diff_classify(classes[_i].model, classes[_i].live), classes[_i].cls);
+}
+END_TEST
+
+START_TEST(test_diff_class_texts)
+{
+    ck_assert_str_eq(diff_class_text(DIFF_BOTH), "pass on both");
+    ck_assert_str_eq(diff_class_text(DIFF_MODEL_ONLY), "model only");
+    ck_assert_str_eq(diff_class_text(DIFF_SERVER_ONLY), "server only");
+    ck_assert_str_eq(diff_class_text(DIFF_NEITHER), "fail on both");
+}
+END_TEST
+
+static const char listing_text[] =
+    "# Divergences\n"
+    "- `scenarios/ignored/before-any-heading.yaml` (model only)\n"
+    "Intro with `scenarios/x.yaml` (model only) in text.\n"
+    "## T2: tombstone expiry\n"
+    "\n"
+    "- `scenarios/tombstones/a.yaml` (model only)\n"
+    "- `scenarios/tombstones/b.yaml` (server only)\n"
+    "- `scenarios/tombstones/c.yaml` (model only, varies)\n"
+    "- `scenarios/tombstones/d.yaml`\n"
+    "- `scenarios/tombstones/e.yaml` (sometimes)\n"
+    "* `scenarios/tombstones/f.yaml` (model only)\n"
+    "## 0.4 order\n"
+    "- `scenarios/accounts/g.yaml` (model only, varies)\n";
+
+START_TEST(test_diff_listing_reads_listing_lines_under_rules)
+{
+    struct diff_listing l = {0};
+    diff_listing_parse(listing_text, &l);
+    ck_assert_uint_eq(l.n, 5);
+    ck_assert_str_eq(l.items[0].path, "scenarios/ignored/before-any-heading.yaml");
+    ck_assert_str_eq(l.items[0].rule, "");
+    ck_assert_str_eq(l.items[1].rule, "T2");
+    ck_assert_int_eq(l.items[2].cls, DIFF_SERVER_ONLY);
+    ck_assert_int_eq(l.items[3].cls, DIFF_MODEL_ONLY);
+    ck_assert(l.items[3].varies);
+    ck_assert(!l.items[1].varies);
+    ck_assert_str_eq(l.items[4].rule, "0.4");
+    diff_listing_free(&l);
+    ck_assert_uint_eq(l.n, 0);
+}
+END_TEST
+
+static const struct {
+    const char *path;
+    enum diff_class cls;
+    const char *rule;   /* NULL: not listed */
+} finds[] = {
+    {"scenarios/tombstones/a.yaml", DIFF_MODEL_ONLY, "T2"},
+    {"./scenarios/tombstones/a.yaml", DIFF_MODEL_ONLY, "T2"},
+    {"/home/u/sessim/scenarios/tombstones/a.yaml", DIFF_MODEL_ONLY, "T2"},
+    {"xscenarios/tombstones/a.yaml", DIFF_MODEL_ONLY, NULL},
+    {"scenarios/tombstones/a.yaml", DIFF_SERVER_ONLY, NULL},
+    {"scenarios/tombstones/b.yaml", DIFF_SERVER_ONLY, "T2"},
+    {"scenarios/tombstones/d.yaml", DIFF_MODEL_ONLY, NULL},
+    {"tombstones/a.yaml", DIFF_MODEL_ONLY, NULL},
+};
+
+START_TEST(test_diff_listing_find_by_path_suffix_and_class)
+{
+    struct diff_listing l = {0};
+    diff_listing_parse(listing_text, &l);
+    const struct diff_listed *e = diff_listing_find(&l, finds[_i].path, finds[_i].cls);
+    if (finds[_i].rule == NULL) {
+        ck_assert_ptr_null(e);
+    } else {
+        ck_assert_ptr_nonnull(e);
+        ck_assert_str_eq(e->rule, finds[_i].rule);
+    }
+    diff_listing_free(&l);
+}
+END_TEST
+
+START_TEST(test_diff_usage_errors)
+{
+    static char *const bad[][4] = {
+        {"diff", "--jobs", "0", NULL},
+        {"diff", "--jobs", "65", NULL},
+        {"diff", "--settle", "0", NULL},
+        {"diff", "--target", "tcp://10.1.1.1:5222", NULL},
+        {"diff", "--target", "tcp://127.0.0.1:5222", "--jobs"},
+        {"diff", "--bogus", NULL, NULL},
+    };
+    for (size_t i = 0; i < COUNT(bad); i++) {
+        int argc = 0;
+        while (argc < 4 && bad[i][argc] != NULL)
+            argc++;
+        ck_assert_int_eq(diff_main(argc, (char **)bad[i]), 2);
+    }
+}
+END_TEST
+
+Suite *diff_suite(void)
+{
+    Suite *s = suite_create("diff");
+    TCase *tc = tcase_create("core");
+    tcase_add_loop_test(tc, test_diff_classify_outcome_pairs, 0, COUNT(classes));
+    tcase_add_test(tc, test_diff_class_texts);
+    tcase_add_test(tc, test_diff_listing_reads_listing_lines_under_rules);
+    tcase_add_loop_test(tc, test_diff_listing_find_by_path_suffix_and_class, 0, COUNT(finds));
+    tcase_add_test(tc, test_diff_usage_errors);
+    suite_add_tcase(s, tc);
+    return s;
+}

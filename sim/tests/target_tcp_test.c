@@ -1,0 +1,261 @@
+/* target_tcp: --target and --settle parsing, and the byte path over real
+ * loopback sockets against a listener this test plays the server with (a
+ * stand-in program takes Prosody's place, so no server is needed):
+ * normalised stream ids and stamps, fragmentation, settle and wait
+ * timing, sends, server closes and hangups. */
+#include <check.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../norm.h"
+#include "../target_tcp.h"
+#include "suites.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define SETTLE_MS 60u
+
+static const struct {
+    const char *url;
+    bool ok;
+    unsigned port;
+} urls[] = {
+    {"tcp://127.0.0.1:0", true, 0},
+    {"tcp://127.0.0.1:5222", true, 5222},
+    {"tcp://127.0.0.1:65535", true, 65535},
+    {"tcp://127.0.0.1:65536", false, 0},
+    {"tcp://127.0.0.1:99999999999999999999", false, 0},
+    {"tcp://127.0.0.1:", false, 0},
+    {"tcp://127.0.0.1", false, 0},
+    {"tcp://127.0.0.1:52a", false, 0},
+    {"tcp://127.0.0.1:5222/", false, 0},
+    {"tcp://127.0.0.1:-1", false, 0},
+    {"tcp://localhost:5222", false, 0},
+    {"tcp://0.0.0.0:5222", false, 0},
+    {"tcp://192.168.1.10:5222", false, 0},
+    {"tcp://[::1]:5222", false, 0},
+    {"http://127.0.0.1:5222", false, 0},
+    {"", false, 0},
+};
+
+START_TEST(test_target_tcp_url_loopback_only)
+{
+    char err[256] = "";
+    unsigned port = 12345;
+    bool ok = target_tcp_url_parse(urls[_i].url, &port, err, sizeof err);
+    ck_assert_int_eq(ok, urls[_i].ok);
+    if (ok)
+        ck_assert_uint_eq(port, urls[_i].port);
+    else
+        ck_assert_ptr_nonnull(strstr(err, "tcp://127.0.0.1:PORT"));
+}
+END_TEST
+
+static const struct {
+    const char *text;
+    bool ok;
+    unsigned ms;
+} settles[] = {
+    {"200", true, 200}, {"1", true, 1},    {"60000", true, 60000}, {"0", false, 0},
+    {"60001", false, 0}, {"-5", false, 0}, {"2s", false, 0},      {"", false, 0},
+};
+
+START_TEST(test_target_tcp_settle_milliseconds)
+{
+    char err[256];
+    unsigned ms = 0;
+    ck_assert_int_eq(target_tcp_settle_parse(settles[_i].text, &ms, err, sizeof err),
+                     settles[_i].ok);
+    if (settles[_i].ok)
+        ck_assert_uint_eq(ms, settles[_i].ms);
+}
+END_TEST
+
+START_TEST(test_target_tcp_setup_rejects_bad_input)
+{
+    char err[512];
+    ck_assert_ptr_null(target_tcp_setup_new("tcp://10.0.0.1:5222", NULL, err, sizeof err));
+    ck_assert_ptr_null(target_tcp_setup_new("tcp://127.0.0.1:0", "0", err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "--settle"));
+}
+END_TEST
+
+/* ---- the byte path ---- */
+
+struct rig {
+    char dir[64];
+    int listener;
+    struct live *live;
+    struct target *t;
+};
+
+static unsigned long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
+}
+
+static unsigned listen_loopback(int *fd)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof a;
+    *fd = socket(AF_INET, SOCK_STREAM, 0);
+    ck_assert_int_ge(*fd, 0);
+    ck_assert_int_eq(bind(*fd, (struct sockaddr *)&a, sizeof a), 0);
+    ck_assert_int_eq(listen(*fd, 8), 0);
+    ck_assert_int_eq(getsockname(*fd, (struct sockaddr *)&a, &len), 0);
+    return ntohs(a.sin_port);
+}
+
+static void rig_up(struct rig *r)
+{
+    strcpy(r->dir, "/tmp/sessim-tcp-test-XXXXXX");
+    ck_assert_ptr_nonnull(mkdtemp(r->dir));
+    char prog[128], err[LIVE_ERROR_MAX];
+    snprintf(prog, sizeof prog, "%s/fake", r->dir);
+    FILE *f = fopen(prog, "w");
+    ck_assert_ptr_nonnull(f);
+    fputs("#!/bin/sh\necho \"Activated service 'c2s'\" > \"$(dirname \"$2\")/prosody.log\"\n"
+          "exec sleep 60\n",
+          f);
+    fclose(f);
+    chmod(prog, 0755);
+    unsigned port = listen_loopback(&r->listener);
+    r->live = live_new(prog, NULL, port, err, sizeof err);
+    ck_assert_ptr_nonnull(r->live);
+    static char domain[] = "localhost";
+    struct scenario_server s = {domain, SCENARIO_CONFLICT_KICK_OLD, true, true, true, 0};
+    r->t = target_tcp_new(r->live, &s, SETTLE_MS, err, sizeof err);
+    ck_assert_ptr_nonnull(r->t);
+}
+
+static void rig_down(struct rig *r)
+{
+    char prog[128];
+    target_free(r->t);
+    live_free(r->live);
+    close(r->listener);
+    snprintf(prog, sizeof prog, "%s/fake", r->dir);
+    unlink(prog);
+    rmdir(r->dir);
+}
+
+/* Everything received on conn so far, consumed. */
+static void take(struct target *t, unsigned conn, struct buf *out)
+{
+    size_t len;
+    const char *bytes = target_received(t, conn, &len);
+    buf_append(out, bytes, len);
+    target_consume(t, conn, len);
+}
+
+static void put(int fd, const char *s)
+{
+    ck_assert_int_eq(write(fd, s, strlen(s)), (ssize_t)strlen(s));
+}
+
+START_TEST(test_target_tcp_normalises_and_settles)
+{
+    struct rig r;
+    rig_up(&r);
+    ck_assert_uint_eq(target_caps(r.t), TARGET_CAN_RESTART);
+    ck_assert_ptr_null(target_model(r.t));
+    ck_assert(!target_advance(r.t, 1000));
+    unsigned c = target_connect(r.t);
+    ck_assert_uint_eq(c, 1);
+    int s = accept(r.listener, NULL, NULL);
+    ck_assert_int_ge(s, 0);
+    put(s, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' id='rnd42'>"
+           "<message><delay xmlns='urn:xmpp:delay' stamp='2031-");
+    target_settle(r.t);
+    struct buf got = {0};
+    take(r.t, c, &got);
+    ck_assert_str_eq(buf_cstr(&got), "<stream:stream xmlns:stream='http://etherx.jabber.org/"
+                                     "streams' id='" NORM_STREAM_ID "'><message>");
+    put(s, "01-02T03:04:05Z'/></message>");
+    ck_assert(target_wait(r.t, c));
+    buf_clear(&got);
+    take(r.t, c, &got);
+    ck_assert_str_eq(buf_cstr(&got),
+                     "<delay xmlns='urn:xmpp:delay' stamp='2025-05-13T10:00:00Z'/></message>");
+    target_settle(r.t);
+    unsigned long long t0 = now_ms();
+    ck_assert(!target_wait(r.t, c));             /* the rest of the wait, from the read */
+    ck_assert_uint_lt(now_ms() - t0, SETTLE_MS * TARGET_TCP_WAIT_SETTLES);
+    ck_assert(target_send(r.t, c, "<presence/>", 11));
+    char in[32] = "";
+    ck_assert_int_eq(read(s, in, sizeof in - 1), 11);
+    ck_assert_str_eq(in, "<presence/>");
+    t0 = now_ms();
+    ck_assert(!target_wait(r.t, c));             /* nothing within the wait */
+    ck_assert_uint_ge(now_ms() - t0, SETTLE_MS * TARGET_TCP_WAIT_SETTLES - 5);
+    target_settle(r.t);                          /* quiet already */
+    ck_assert_uint_lt(now_ms() - t0, SETTLE_MS * (TARGET_TCP_WAIT_SETTLES + 1));
+    ck_assert(target_send(r.t, c, "<iq/>", 5));
+    t0 = now_ms();
+    target_settle(r.t);                          /* one settle time after a send */
+    ck_assert_uint_ge(now_ms() - t0, SETTLE_MS - 5);
+    ck_assert_uint_lt(now_ms() - t0, SETTLE_MS * TARGET_TCP_WAIT_SETTLES);
+    ck_assert(!target_closed(r.t, c));
+    put(s, "<a/>");
+    struct timespec pause = {0, 20 * 1000000L};
+    nanosleep(&pause, NULL);
+    ck_assert(!target_closed(r.t, c));          /* reads the bytes, still open */
+    t0 = now_ms();
+    ck_assert(target_wait(r.t, c));             /* what closed() read counts at once */
+    ck_assert_uint_lt(now_ms() - t0, SETTLE_MS);
+    buf_clear(&got);
+    take(r.t, c, &got);
+    ck_assert_str_eq(buf_cstr(&got), "<a/>");
+    close(s);
+    ck_assert(target_wait(r.t, c));
+    ck_assert(target_closed(r.t, c));
+    ck_assert(target_send(r.t, c, "<x/>", 4));  /* swallowed, as on a lost network */
+    buf_free(&got);
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(test_target_tcp_hangup_closes_client_side)
+{
+    struct rig r;
+    rig_up(&r);
+    unsigned a = target_connect(r.t), b = target_connect(r.t);
+    ck_assert_uint_eq(a, 1);
+    ck_assert_uint_eq(b, 2);
+    int sa = accept(r.listener, NULL, NULL);
+    ck_assert_int_ge(sa, 0);
+    target_hangup(r.t, a);
+    ck_assert(target_closed(r.t, a));
+    char byte;
+    ck_assert_int_eq(read(sa, &byte, 1), 0);     /* the server sees the end of the stream */
+    ck_assert(!target_closed(r.t, b));
+    ck_assert(target_closed(r.t, 99));
+    close(sa);
+    rig_down(&r);
+}
+END_TEST
+
+Suite *target_tcp_suite(void)
+{
+    Suite *s = suite_create("target_tcp");
+    TCase *tc = tcase_create("core");
+    tcase_set_timeout(tc, 30);
+    tcase_add_loop_test(tc, test_target_tcp_url_loopback_only, 0, COUNT(urls));
+    tcase_add_loop_test(tc, test_target_tcp_settle_milliseconds, 0, COUNT(settles));
+    tcase_add_test(tc, test_target_tcp_setup_rejects_bad_input);
+    tcase_add_test(tc, test_target_tcp_normalises_and_settles);
+    tcase_add_test(tc, test_target_tcp_hangup_closes_client_side);
+    suite_add_tcase(s, tc);
+    return s;
+}
