@@ -554,8 +554,8 @@ static void stanza_iq(struct gen *g, size_t ci)
 /* Stream-level faults (S3, S6, S13): each makes the server close. Raw,
  * since some are not XML the loader would accept in a `send`. */
 static const char *const stream_faults[] = {
-    "<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
-    "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>bye</text></stream:error>",
+    ("<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+     "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>bye</text></stream:error>"),
     "<foo xmlns='urn:example:unknown'/>",
     "<message><body>unclosed</message>",
     "<presence/><!-- comment -->",

@@ -232,9 +232,35 @@ static bool fail(struct loader *L, const struct ynode *n, const char *fmt, ...)
     return false;
 }
 
+static void offset_position(const struct loader *L, size_t offset, unsigned long *line,
+                            unsigned long *column);
+
+/* libyaml reports an error at the end of the stream on the line after the
+ * last one: such a position becomes the end of the input itself. */
+static void clamp_to_input(const struct loader *L, unsigned long *line, unsigned long *column)
+{
+    unsigned long end_line, end_column;
+    offset_position(L, L->len, &end_line, &end_column);
+    if (*line > end_line || (*line == end_line && *column > end_column)) {
+        *line = end_line;
+        *column = end_column;
+    }
+}
+
+/* A libyaml mark as a 1-based position inside the input. */
+static void mark_position(const struct loader *L, const yaml_mark_t *m, unsigned long *line,
+                          unsigned long *column)
+{
+    *line = (unsigned long)m->line + 1;
+    *column = (unsigned long)m->column + 1;
+    clamp_to_input(L, line, column);
+}
+
 static bool fail_mark(struct loader *L, const yaml_mark_t *m, const char *message)
 {
-    return fail_at(L, (unsigned long)m->line + 1, (unsigned long)m->column + 1, "%s", message);
+    unsigned long line, column;
+    mark_position(L, m, &line, &column);
+    return fail_at(L, line, column, "%s", message);
 }
 
 /* ---- name index ----------------------------------------------------------- */
@@ -302,8 +328,7 @@ static struct ynode *tree_add(struct loader *L, enum ykind kind, const yaml_mark
     struct ytree *t = &L->tree;
     struct ynode *n = mem_calloc(1, sizeof *n);
     n->kind = kind;
-    n->line = (unsigned long)m->line + 1;
-    n->column = (unsigned long)m->column + 1;
+    mark_position(L, m, &n->line, &n->column);
     t->all = grow(t->all, t->all_count, &t->all_cap, sizeof *t->all);
     t->all[t->all_count++] = n;
     if (t->depth == 0) {
@@ -453,17 +478,6 @@ static void offset_position(const struct loader *L, size_t offset, unsigned long
     }
 }
 
-/* libyaml reports an error at the end of the stream on the line after the
- * last one: such a position becomes the end of the input itself. */
-static void clamp_to_input(const struct loader *L, unsigned long *line, unsigned long *column)
-{
-    unsigned long end_line, end_column;
-    offset_position(L, L->len, &end_line, &end_column);
-    if (*line > end_line || (*line == end_line && *column > end_column)) {
-        *line = end_line;
-        *column = end_column;
-    }
-}
 
 static bool yaml_failed(struct loader *L, const yaml_parser_t *p)
 {
@@ -478,14 +492,11 @@ static bool yaml_failed(struct loader *L, const yaml_parser_t *p)
     case YAML_SCANNER_ERROR:
     case YAML_PARSER_ERROR:
     case YAML_COMPOSER_ERROR:
-        line = (unsigned long)p->problem_mark.line + 1;
-        column = (unsigned long)p->problem_mark.column + 1;
-        clamp_to_input(L, &line, &column);
+        mark_position(L, &p->problem_mark, &line, &column);
         if (p->context == NULL)
             return fail_at(L, line, column, "%s", problem);
-        unsigned long cline = (unsigned long)p->context_mark.line + 1;
-        unsigned long ccolumn = (unsigned long)p->context_mark.column + 1;
-        clamp_to_input(L, &cline, &ccolumn);
+        unsigned long cline, ccolumn;
+        mark_position(L, &p->context_mark, &cline, &ccolumn);
         return fail_at(L, line, column, "%s (%s at %lu:%lu)", problem, p->context, cline,
                        ccolumn);
     case YAML_MEMORY_ERROR:
