@@ -56,7 +56,8 @@ FUZZ_SECONDS ?= 60
 SCENARIOS ?= scenarios
 
 .PHONY: all build run check check-units check-scenarios check-asan check-valgrind lint deps \
-        fuzz fuzz-build fuzz-replay bench coverage clean help
+        fuzz fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
+        schema-check live-deps live-check
 .DEFAULT_GOAL := all
 
 all: deps
@@ -83,6 +84,8 @@ deps:
 	command -v gcovr >/dev/null 2>&1 || need="$$need gcovr"; \
 	command -v lcov >/dev/null 2>&1 || need="$$need lcov"; \
 	command -v valgrind >/dev/null 2>&1 || need="$$need valgrind"; \
+	python3 -c 'import jsonschema' >/dev/null 2>&1 || need="$$need python3-jsonschema"; \
+	python3 -c 'import yaml' >/dev/null 2>&1 || need="$$need python3-yaml"; \
 	if [ -n "$$need" ]; then \
 	  echo "deps: installing$$need"; \
 	  $(SUDO) apt-get update -qq && \
@@ -137,6 +140,7 @@ run: all
 
 check: deps
 	@$(MAKE) --no-print-directory lint
+	@$(MAKE) --no-print-directory schema-check
 	@$(MAKE) --no-print-directory check-units check-scenarios fuzz-replay
 	@$(MAKE) --no-print-directory FLAVOUR=asan check-units check-scenarios fuzz-replay
 	@$(MAKE) --no-print-directory check-valgrind
@@ -157,12 +161,21 @@ fuzz-replay: $(REPLAYS)
 	  $(B)/replay-$$t fuzz/corpus/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null) || exit 1; \
 	done
 
-VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=definite,indirect
-check-valgrind: build $(MODEL_TESTS) $(SIM_TESTS)
-	@echo "== valgrind"
+# memcheck: the unit tests, the scenario suite and the fuzz corpus replays
+# under valgrind; any memory error or definite/indirect leak exits 99.
+VALGRIND := valgrind -q --error-exitcode=99 --leak-check=full \
+            --show-leak-kinds=definite,indirect --errors-for-leak-kinds=definite,indirect
+memcheck: build $(MODEL_TESTS) $(SIM_TESTS) $(REPLAYS)
+	@echo "== valgrind ($(FLAVOUR))"
 	CK_FORK=no $(VALGRIND) $(MODEL_TESTS) >/dev/null
 	CK_FORK=no $(VALGRIND) $(SIM_TESTS) >/dev/null
 	$(VALGRIND) $(SESSIM) run $(SCENARIOS) >/dev/null
+	@for t in $(FUZZ_TARGETS); do \
+	  echo "$(VALGRIND) $(B)/replay-$$t fuzz/corpus/$$t"; \
+	  $(VALGRIND) $(B)/replay-$$t fuzz/corpus/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null) >/dev/null || exit 1; \
+	done
+
+check-valgrind: memcheck
 
 # ---- lint: model purity and naming -----------------------------------------
 # Undefined symbols the model may use: allocation, mem*/str*, sorting,
@@ -185,50 +198,177 @@ lint: $(LIB)
 	@echo "lint: ok"
 
 # ---- fuzzing -----------------------------------------------------------------
+# Every target runs FUZZ_SECONDS with fuzz/xmpp.dict plus its own
+# fuzz/<target>.dict, on its checked-in corpus plus .build/fuzz/work/<target>/.
+# A finding is minimised into fuzz/regressions/<target>/ (replayed by
+# `make check`); the other targets still run, and the exit status is 1.
+FUZZ_FLAGS ?= -timeout=25 -rss_limit_mb=2048
 fuzz: deps
 	@$(MAKE) --no-print-directory FLAVOUR=fuzz fuzz-build
-	@for t in $(FUZZ_TARGETS); do \
+	@failed=""; for t in $(FUZZ_TARGETS); do \
 	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
-	  mkdir -p .build/fuzz/work/$$t fuzz/regressions/$$t; \
-	  .build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
-	    -dict=fuzz/xmpp.dict -artifact_prefix=.build/fuzz/work/$$t/ \
-	    .build/fuzz/work/$$t fuzz/corpus/$$t 2>.build/fuzz/work/$$t.log; rc=$$?; \
-	  grep -E 'stat::(number_of_executed_units|average_exec_per_sec)|cov:' .build/fuzz/work/$$t.log | tail -3; \
+	  mkdir -p .build/fuzz/work/$$t; \
+	  cat fuzz/xmpp.dict $$(ls fuzz/$$t.dict 2>/dev/null) >.build/fuzz/work/$$t.dict; \
+	  .build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_FLAGS) \
+	    -dict=.build/fuzz/work/$$t.dict -artifact_prefix=.build/fuzz/work/$$t- \
+	    .build/fuzz/work/$$t fuzz/corpus/$$t >.build/fuzz/work/$$t.log 2>&1; rc=$$?; \
+	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' .build/fuzz/work/$$t.log; \
+	  grep -E '#[0-9]+.*(DONE|pulse|NEW|REDUCE)' .build/fuzz/work/$$t.log | tail -1; \
 	  if [ $$rc -ne 0 ]; then \
-	    for a in .build/fuzz/work/$$t/crash-* .build/fuzz/work/$$t/leak-* .build/fuzz/work/$$t/timeout-*; do \
+	    failed="$$failed $$t"; mkdir -p fuzz/regressions/$$t; \
+	    for a in .build/fuzz/work/$$t-crash-* .build/fuzz/work/$$t-leak-* \
+	             .build/fuzz/work/$$t-timeout-* .build/fuzz/work/$$t-oom-*; do \
 	      [ -e "$$a" ] || continue; \
-	      .build/fuzz/fuzz-$$t -minimize_crash=1 -runs=10000 -exact_artifact_path=fuzz/regressions/$$t/$$(basename $$a) $$a >/dev/null 2>&1 || cp $$a fuzz/regressions/$$t/; \
-	      echo "fuzz: finding saved to fuzz/regressions/$$t/$$(basename $$a)"; \
+	      name=$$(basename $$a); name=$${name#$$t-}; \
+	      .build/fuzz/fuzz-$$t -minimize_crash=1 -max_total_time=60 $(FUZZ_FLAGS) \
+	        -exact_artifact_path=fuzz/regressions/$$t/$$name $$a >.build/fuzz/work/$$t-minimize.log 2>&1 \
+	        && [ -s fuzz/regressions/$$t/$$name ] || cp $$a fuzz/regressions/$$t/$$name; \
+	      echo "fuzz: finding saved to fuzz/regressions/$$t/$$name"; \
 	    done; \
-	    tail -40 .build/fuzz/work/$$t.log; exit 1; \
+	    grep -B2 -A40 -E '^==[0-9]+==ERROR|^[a-z_]+: |runtime error|deadly signal' .build/fuzz/work/$$t.log | head -60; \
 	  fi; \
-	done
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz: findings in$$failed"; exit 1; fi; \
+	echo "fuzz: no finding"
 
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz-%)
 
+# Keep the targets' objects, so that a second `make fuzz` links nothing.
+.PRECIOUS: $(B)/fuzz/%.o
+
 $(B)/fuzz-%: $(B)/fuzz/%.o $(SIMLIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
+
+# fuzz-corpus: seeds from $(SCENARIOS) (fuzz/tools/corpus.c: whole files,
+# client streams, pattern/stanza pairs, scenarios as model_session
+# operations), named by the first 16 hex digits of their SHA-256. With
+# FUZZ_MERGE=1 (default) libFuzzer's -merge=1 adds only the seeds that add
+# coverage to fuzz/corpus/<target>/; FUZZ_MERGE=0 adds them all. Nothing
+# is removed, so running it twice adds nothing.
+FUZZ_MERGE ?= 1
+CORPUS_WORK := .build/fuzz/corpus-work
+$(B)/corpus-extract: $(B)/fuzz/tools/corpus.o $(SIMLIB) $(LIB)
+	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
+
+fuzz-corpus: deps
+	@$(MAKE) --no-print-directory FLAVOUR=release .build/release/corpus-extract
+	@[ "$(FUZZ_MERGE)" = 0 ] || $(MAKE) --no-print-directory FLAVOUR=fuzz fuzz-build
+	@rm -rf $(CORPUS_WORK) && mkdir -p $(CORPUS_WORK)/raw $(CORPUS_WORK)/named
+	.build/release/corpus-extract $(CORPUS_WORK)/raw $(SCENARIOS)
+	@for d in $(CORPUS_WORK)/raw/*/; do \
+	  t=$$(basename $$d); named=$(CORPUS_WORK)/named/$$t; mkdir -p $$named fuzz/corpus/$$t; \
+	  for f in $$d*; do cp $$f $$named/$$(sha256sum <$$f | cut -c1-16); done; \
+	  before=$$(ls fuzz/corpus/$$t | wc -l); \
+	  if [ "$(FUZZ_MERGE)" = 0 ]; then cp -n $$named/* fuzz/corpus/$$t/; \
+	  else .build/fuzz/fuzz-$$t -merge=1 fuzz/corpus/$$t $$named >$(CORPUS_WORK)/$$t.log 2>&1 \
+	    || { tail -30 $(CORPUS_WORK)/$$t.log; exit 1; }; fi; \
+	  for f in fuzz/corpus/$$t/*; do \
+	    n=$$(basename $$f); h=$$(sha256sum <$$f | cut -c1-16); \
+	    [ "$$n" = README.md ] || [ "$$n" = "$$h" ] || mv $$f fuzz/corpus/$$t/$$h; \
+	  done; \
+	  echo "fuzz-corpus: $$t: $$(ls $$named | wc -l) distinct seeds, $$(( $$(ls fuzz/corpus/$$t | wc -l) - before )) added"; \
+	done
 
 # ---- benchmarks ----------------------------------------------------------------
 bench: all
 	$(SESSIM) bench
 
 # ---- coverage ------------------------------------------------------------------
+# A gcov build (.build/cov) runs the unit tests, every scenario and the fuzz
+# corpus replays; `make coverage SCENARIOS=path` runs only those scenarios,
+# to show what one scenario set reaches. Writes reports/coverage/index.html
+# (per-file pages, branches) and lcov.info, and prints lines and branches
+# per directory. Failing tests or scenarios are reported, not fatal.
+COV := .build/cov
+COV_FILTER := --root . --filter 'model/' --filter 'sim/' --exclude '.*/tests/.*'
+COV_ONLY_SCENARIOS := $(filter command line environment,$(origin SCENARIOS))
 coverage: deps
-	@rm -rf .build/cov reports/coverage && mkdir -p reports/coverage
-	@$(MAKE) --no-print-directory FLAVOUR=cov build $(B:release=cov)/model-tests
-	@$(MAKE) --no-print-directory FLAVOUR=cov check-units check-scenarios fuzz-replay
-	gcovr --root . --filter 'model/' --filter 'sim/' --exclude '.*/tests/.*' \
-	  --object-directory .build/cov --branches \
-	  --html-details reports/coverage/index.html --lcov reports/coverage/lcov.info \
-	  --print-summary >/dev/null
-	@gcovr --root . --filter 'model/' --filter 'sim/' --exclude '.*/tests/.*' \
-	  --object-directory .build/cov --txt-metric branch --sort-uncovered 2>/dev/null | tail -3 || true
-	@for d in model sim; do \
-	  gcovr --root . --filter "$$d/" --exclude '.*/tests/.*' --object-directory .build/cov \
-	    --print-summary -o /dev/null | sed "s|^|$$d/ |"; \
+	@rm -rf reports/coverage && mkdir -p reports/coverage
+	@find $(COV) -name '*.gcda' -delete 2>/dev/null || true
+	@$(MAKE) --no-print-directory FLAVOUR=cov build $(COV)/model-tests $(COV)/sim-tests \
+	  $(FUZZ_TARGETS:%=$(COV)/replay-%)
+ifeq ($(COV_ONLY_SCENARIOS),)
+	@echo "== coverage: unit tests, scenarios, fuzz corpus replays"
+	@CK_FORK=no $(COV)/model-tests >$(COV)/units.log 2>&1 || echo "coverage: model unit tests failed"
+	@CK_FORK=no $(COV)/sim-tests >>$(COV)/units.log 2>&1 || echo "coverage: sim unit tests failed"
+	@for t in $(FUZZ_TARGETS); do \
+	  $(COV)/replay-$$t fuzz/corpus/$$t >/dev/null 2>&1 || echo "coverage: fuzz/corpus/$$t fails"; \
+	  for r in $$(ls -d fuzz/regressions/$$t/* 2>/dev/null); do \
+	    $(COV)/replay-$$t $$r >/dev/null 2>&1 || echo "coverage: $$r fails (its coverage is lost)"; \
+	  done; \
 	done
-	@echo "coverage: reports/coverage/index.html"
+else
+	@echo "== coverage: scenarios in $(SCENARIOS) only"
+endif
+	@$(COV)/sessim run $(SCENARIOS) >$(COV)/scenarios.log 2>&1 || \
+	  echo "coverage: some scenarios failed (see $(COV)/scenarios.log)"
+	@gcovr $(COV_FILTER) --branches --exclude-unreachable-branches --json $(COV)/coverage.json $(COV)
+	@gcovr --add-tracefile $(COV)/coverage.json $(COV_FILTER) --branches \
+	  --html-details reports/coverage/index.html --html-title "sessim coverage" \
+	  --csv $(COV)/coverage.csv
+	@lcov --quiet --capture --directory $(COV) --base-directory . --rc lcov_branch_coverage=1 \
+	  --output-file $(COV)/lcov-all.info >/dev/null 2>&1 && \
+	 lcov --quiet --rc lcov_branch_coverage=1 --extract $(COV)/lcov-all.info \
+	  "$(CURDIR)/model/*" "$(CURDIR)/sim/*" --output-file $(COV)/lcov-src.info >/dev/null 2>&1 && \
+	 lcov --quiet --rc lcov_branch_coverage=1 --remove $(COV)/lcov-src.info '*/tests/*' \
+	  --output-file reports/coverage/lcov.info >/dev/null 2>&1 || echo "coverage: lcov failed"
+	@awk -F, 'NR > 1 { d = $$1; sub(/\/[^\/]*$$/, "/", d); \
+	    l[d] += $$2; lc[d] += $$3; b[d] += $$5; bc[d] += $$6; \
+	    L += $$2; LC += $$3; B += $$5; BC += $$6 } \
+	  function pct(c, t) { return t ? sprintf("%5.1f%%", 100 * c / t) : "   -  " } \
+	  function row(n, c, t, bcv, bt) { \
+	    printf "%-8s %s %6d/%-6d %s %6d/%-6d\n", n, pct(c, t), c, t, pct(bcv, bt), bcv, bt } \
+	  END { printf "%-8s %-21s %s\n", "", "lines", "branches"; \
+	    row("model/", lc["model/"], l["model/"], bc["model/"], b["model/"]); \
+	    row("sim/", lc["sim/"], l["sim/"], bc["sim/"], b["sim/"]); \
+	    row("total", LC, L, BC, B) }' \
+	  $(COV)/coverage.csv
+	@echo "coverage: reports/coverage/index.html, reports/coverage/lcov.info"
+
+# ---- schema: scenarios/schema.json against every scenario ---------------------
+# Every scenario (and the loader's good fixtures) must validate, every file in
+# sim/tests/schema-bad/ must not, and `sessim lint` must agree on each.
+schema-check: $(SESSIM)
+	@echo "== schema"
+	python3 sim/tests/schema_check.py scenarios/schema.json --sessim $(SESSIM) \
+	  $(SCENARIOS) sim/tests/good -- sim/tests/schema-bad
+
+# ---- live: every scenario on the model and on Prosody ----------------------
+# live-check (not part of check: it takes about a minute and needs a server)
+# installs Debian's prosody when missing (a service the package starts is
+# stopped again), then `sessim diff` runs $(SCENARIOS) on the model and on
+# LIVE_JOBS Prosody servers that sessim starts on free ports of 127.0.0.1,
+# each in a directory under one temporary directory, and stops by pid. It
+# fails on a divergence not listed in scenarios/DIVERGENCES.md, and when a
+# server outlives the run (pgrep -f on the directory).
+LIVE_JOBS ?= 8
+LIVE_SETTLE ?= 200
+live-deps:
+	@need=""; \
+	command -v pgrep >/dev/null 2>&1 || need="$$need procps"; \
+	command -v prosody >/dev/null 2>&1 || need="$$need prosody"; \
+	if [ -n "$$need" ]; then \
+	  echo "live-deps: installing$$need"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$need \
+	    >/dev/null || { echo "live-deps: apt-get install$$need failed" >&2; exit 1; }; \
+	  if [ -d /run/systemd/system ]; then $(SUDO) systemctl stop prosody 2>/dev/null || true; \
+	  elif [ -s /run/prosody/prosody.pid ]; then \
+	    $(SUDO) kill "$$(cat /run/prosody/prosody.pid)" 2>/dev/null || true; fi; \
+	fi
+
+live-check: deps live-deps
+	@$(MAKE) --no-print-directory build
+	@echo "== live: model and Prosody ($(LIVE_JOBS) servers, settle $(LIVE_SETTLE) ms)"
+	@dir=$$(mktemp -d "$${TMPDIR:-/tmp}/sessim-live.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
+	$(SESSIM) diff --jobs $(LIVE_JOBS) --settle $(LIVE_SETTLE) --dir "$$dir" $(SCENARIOS); \
+	rc=$$?; left=$$(pgrep -f "$$dir/" || true); \
+	if [ -n "$$left" ]; then \
+	  echo "live-check: servers still running after sessim stopped them (pids $$left)" >&2; \
+	  rc=3; \
+	fi; \
+	exit $$rc
 
 clean:
 	rm -rf .build reports/coverage reports/explore

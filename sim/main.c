@@ -18,10 +18,16 @@
 #include <string.h>
 
 #include "bench.h"
+#include "diff.h"
+#include "explore.h"
+#include "html.h"
 #include "report.h"
 #include "runner.h"
 #include "paths.h"
+#include "scansion.h"
 #include "scenario.h"
+#include "specmap.h"
+#include "target_tcp.h"
 
 #define SESSIM_VERSION "0.1.0"
 #define CLI_EXIT_OK 0
@@ -40,19 +46,42 @@ struct cli_command {
 static int cmd_run(int argc, char **argv);
 static int cmd_lint(int argc, char **argv);
 static int cmd_bench(int argc, char **argv);
+static int cmd_import_scansion(int argc, char **argv);
+static int cmd_coverage_map(int argc, char **argv);
+static int cmd_diff(int argc, char **argv);
+static int cmd_explore(int argc, char **argv);
 
 static const struct cli_command commands[] = {
-    {"run", cmd_run, "run [PATHS...] [--tag T] [--junit F] [--tap F] [--json F] [--seed N] [-v]",
+    {"run", cmd_run,
+     "run [PATHS...] [--tag T] [--junit F] [--tap F] [--json F] [--html F] [--seed N] [-v] "
+     "[--target URL [--settle MS]]",
      "replay scenarios on the model and check traffic, state and invariants",
      "--tag T      only scenarios tagged T (repeatable: any of them)\n"
      "--junit F    write a JUnit XML report to F\n"
      "--tap F      write a TAP version 13 report to F\n"
      "--json F     write a JSON report to F\n"
+     "--html F     write an HTML report with a sequence diagram per scenario to F\n"
      "--seed N     seed of the model and the harness (default 0)\n"
-     "-v           show notes and every step\n"},
+     "-v           show notes and every step\n"
+     "--target URL run on a Prosody sessim starts on 127.0.0.1:PORT (0: a free port)\n"
+     "--settle MS  with --target: quiet time that ends a step (default 200)\n"},
     {"lint", cmd_lint, "lint [PATHS...]",
      "load scenarios without running them; print FILE:LINE:COLUMN: message per error", NULL},
     {"bench", cmd_bench, "bench [--help]", "run the benchmarks (see `sessim bench --help`)",
+     NULL},
+    {"import-scansion", cmd_import_scansion, "import-scansion FILE.scs [-o OUT.yaml] [--help]",
+     "translate a Prosody scansion script into a scenario (see its --help)", NULL},
+    {"coverage-map", cmd_coverage_map, "coverage-map [PATHS...] [--json F] [--semantics FILE]",
+     "list each SEMANTICS rule id with the scenarios citing it, and the rules none cites", NULL},
+    {"spec-map", cmd_coverage_map, "spec-map [PATHS...] [--json F] [--semantics FILE]",
+     "the same as coverage-map", NULL},
+    {"diff", cmd_diff, "diff [PATHS...] [--jobs N] [--divergences FILE] [--help]",
+     "run scenarios on the model and on a live Prosody; report divergences (see its --help)",
+     NULL},
+    {"explore", cmd_explore,
+     "explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v] [--help]",
+     "random scenarios with faults, invariants after every step, failures shrunk to YAML "
+     "(see its --help)",
      NULL},
 };
 
@@ -108,8 +137,12 @@ static int usage_error(const struct cli_command *c, const char *fmt, const char 
 struct cli_run_options {
     struct paths tags;
     const char *junit, *tap, *json;
+    const char *html;                 /* --html: the page, built in html_report */
+    struct html_report *html_report;
     uint64_t seed;
     bool verbose;
+    const char *target, *settle;      /* --target, --settle */
+    struct target_tcp_setup *live;    /* the live server, with --target */
     char **args;               /* positional arguments (PATHS) */
     size_t nargs;
 };
@@ -145,7 +178,8 @@ static bool parse_seed(const char *s, uint64_t *out)
 /* One option of `run` at argv[*i]; returns 0, or the usage exit status. */
 static int parse_run_option(int argc, char **argv, int *i, struct cli_run_options *o)
 {
-    static const char *const valued[] = {"--tag", "--junit", "--tap", "--json", "--seed"};
+    static const char *const valued[] = {"--tag",  "--junit",  "--tap",    "--json",
+                                         "--seed", "--target", "--settle", "--html"};
     const char *arg = argv[*i];
     if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
         o->verbose = true;
@@ -165,6 +199,12 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
             o->tap = v;
         else if (k == 3)
             o->json = v;
+        else if (k == 5)
+            o->target = v;
+        else if (k == 6)
+            o->settle = v;
+        else if (k == 7)
+            o->html = v;
         else if (!parse_seed(v, &o->seed))
             return usage_error(&commands[0], "--seed needs a non-negative integer, not '%s'", v);
         return 0;
@@ -223,12 +263,18 @@ static bool run_file(const char *path, const struct cli_run_options *o, struct r
         struct report_entry e = {.path = path, .scenario = path, .outcome = REPORT_FAIL,
                                  .message = msg, .line = err.line};
         report_add(rep, &e);
+        if (o->html_report != NULL)
+            html_report_add_error(o->html_report, path, msg);
         return false;
     }
     if (wanted(s, &o->tags)) {
-        struct runner_options ro = {.seed = o->seed, .verbose = o->verbose};
+        struct runner_options ro = {.seed = o->seed, .verbose = o->verbose,
+                                    .target_new = o->live ? target_tcp_setup_target : NULL,
+                                    .target_ctx = o->live, .record = o->html_report != NULL};
         struct runner_result res;
         runner_run(s, &ro, &res);
+        if (o->html_report != NULL)
+            html_report_add(o->html_report, path, s, &res);
         printf("%s  %s  %s\n", outcome_words[res.outcome], path, s->name);
         if (o->verbose)
             print_indented(stdout, res.log, "    ");
@@ -256,8 +302,25 @@ static bool write_report(const char *file, bool (*writer)(const struct report *,
     return ok;
 }
 
-static int run_collected(const struct paths *paths, const struct cli_run_options *o)
+/* --html: the page (html.h); false after printing an error. */
+static bool write_html(const char *file, const struct html_report *h)
 {
+    if (file == NULL)
+        return true;
+    FILE *f = fopen(file, "w");
+    bool ok = f != NULL && html_report_write(h, f);
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    if (!ok)
+        fprintf(stderr, "sessim: cannot write %s: %s\n", file, strerror(errno));
+    return ok;
+}
+
+static int run_collected(const struct paths *paths, const struct cli_run_options *opts)
+{
+    struct cli_run_options with = *opts;
+    const struct cli_run_options *o = &with;
+    with.html_report = opts->html != NULL ? html_report_new() : NULL;
     struct report *rep = report_new();
     bool input_ok = true;
     for (size_t i = 0; i < paths->len; i++)
@@ -266,12 +329,24 @@ static int run_collected(const struct paths *paths, const struct cli_run_options
     fflush(stdout);
     bool written = write_report(o->junit, report_write_junit, rep) &&
                    write_report(o->tap, report_write_tap, rep) &&
-                   write_report(o->json, report_write_json, rep);
+                   write_report(o->json, report_write_json, rep) &&
+                   write_html(o->html, with.html_report);
     int status = !input_ok || !written                 ? CLI_EXIT_USAGE
                  : report_count(rep, REPORT_FAIL) > 0 ? CLI_EXIT_FAILED
                                                       : CLI_EXIT_OK;
     report_free(rep);
+    html_report_free(with.html_report);
     return status;
+}
+
+/* --target and --settle: the live server to run on (target_tcp.h). */
+static int setup_target(struct cli_run_options *o)
+{
+    char err[512];
+    if (o->target == NULL)
+        return usage_error(&commands[0], "%s", "--settle needs --target");
+    o->live = target_tcp_setup_new(o->target, o->settle, err, sizeof err);
+    return o->live != NULL ? 0 : usage_error(&commands[0], "%s", err);
 }
 
 static int cmd_run(int argc, char **argv)
@@ -291,6 +366,8 @@ static int cmd_run(int argc, char **argv)
             o.args[o.nargs++] = argv[i];
         }
     }
+    if (status == 0 && (o.target != NULL || o.settle != NULL))
+        status = setup_target(&o);
     if (status == 0) {
         struct paths paths = {0};
         bool found = paths_collect(o.args, o.nargs, &paths);
@@ -301,6 +378,7 @@ static int cmd_run(int argc, char **argv)
             status = CLI_EXIT_USAGE;
         paths_free(&paths);
     }
+    target_tcp_setup_free(o.live);
     paths_free(&o.tags);
     free(o.args);
     return status < 0 ? CLI_EXIT_OK : status;
@@ -343,6 +421,34 @@ static int cmd_lint(int argc, char **argv)
 static int cmd_bench(int argc, char **argv)
 {
     return bench_main(argc, argv);
+}
+
+/* ---- diff ---- */
+
+static int cmd_diff(int argc, char **argv)
+{
+    return diff_main(argc, argv);
+}
+
+/* ---- import-scansion ---- */
+
+static int cmd_import_scansion(int argc, char **argv)
+{
+    return scansion_main(argc, argv);
+}
+
+/* ---- coverage-map ---- */
+
+static int cmd_coverage_map(int argc, char **argv)
+{
+    return specmap_main(argc, argv);
+}
+
+/* ---- explore ---- */
+
+static int cmd_explore(int argc, char **argv)
+{
+    return explore_main(argc, argv);
 }
 
 /* ---- main ---- */

@@ -9,7 +9,18 @@
     X(match_suite)    \
     X(report_suite)   \
     X(runner_suite)   \
-    X(client_suite)
+    X(client_suite)   \
+    X(scansion_suite) \
+    X(html_suite)     \
+    X(specmap_suite)  \
+    X(norm_suite)     \
+    X(live_suite)     \
+    X(target_tcp_suite) \
+    X(tape_suite)     \
+    X(diff_suite)     \
+    X(emit_suite)     \
+    X(shrink_suite)   \
+    X(explore_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)
