@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "mem.h"
 #include "explore.h"
 #include "model.h"
 #include "paths.h"
@@ -25,6 +26,100 @@ static double now_s(void)
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct bench_result {
+    char *workload, *metric, *unit, *goal;
+    double value;
+};
+
+struct bench_table {
+    struct bench_result *rows;
+    size_t n, cap;
+};
+
+void bench_row(struct bench_table *t, const char *workload, const char *metric, double value,
+               const char *unit, const char *goal)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 32;
+        t->rows = mem_realloc(t->rows, t->cap * sizeof *t->rows);
+    }
+    struct bench_result *r = &t->rows[t->n++];
+    r->workload = mem_strdup(workload);
+    r->metric = mem_strdup(metric);
+    r->unit = mem_strdup(unit);
+    r->goal = mem_strdup(goal);
+    r->value = value;
+}
+
+/* "met", "missed" or "" for a goal like ">= 0.7" or "<= 1024". */
+static const char *goal_status(const struct bench_result *r)
+{
+    if (r->goal[0] == '\0')
+        return "";
+    double bound = strtod(r->goal + 2, NULL);
+    bool met = r->goal[0] == '>' ? r->value >= bound : r->value <= bound;
+    return met ? "met" : "MISSED";
+}
+
+static void table_print(const struct bench_table *t, FILE *f)
+{
+    fprintf(f, "\n%-18s %-38s %14s %-10s %-10s %s\n", "workload", "metric", "value", "unit",
+            "goal", "");
+    for (size_t i = 0; i < t->n; i++) {
+        const struct bench_result *r = &t->rows[i];
+        fprintf(f, "%-18s %-38s %14.2f %-10s %-10s %s\n", r->workload, r->metric, r->value,
+                r->unit, r->goal, goal_status(r));
+    }
+}
+
+static void json_string(FILE *f, const char *s)
+{
+    fputc('"', f);
+    for (; *s; s++) {
+        if (*s == '"' || *s == '\\')
+            fputc('\\', f);
+        if ((unsigned char)*s >= 0x20)
+            fputc(*s, f);
+    }
+    fputc('"', f);
+}
+
+static bool table_json(const struct bench_table *t, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return false;
+    fputs("{\"benchmarks\": [", f);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct bench_result *r = &t->rows[i];
+        fputs(i ? ",\n  {" : "\n  {", f);
+        fputs("\"workload\": ", f);
+        json_string(f, r->workload);
+        fputs(", \"metric\": ", f);
+        json_string(f, r->metric);
+        fprintf(f, ", \"value\": %.4f, \"unit\": ", r->value);
+        json_string(f, r->unit);
+        fputs(", \"goal\": ", f);
+        json_string(f, r->goal);
+        fputs(", \"status\": ", f);
+        json_string(f, goal_status(r));
+        fputc('}', f);
+    }
+    fputs("\n]}\n", f);
+    return fclose(f) == 0;
+}
+
+static void table_free(struct bench_table *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->rows[i].workload);
+        free(t->rows[i].metric);
+        free(t->rows[i].unit);
+        free(t->rows[i].goal);
+    }
+    free(t->rows);
 }
 
 /* One generated stanza: messages, presences and iqs with nested children
@@ -150,7 +245,7 @@ static double run_sessim(const char *data, size_t len, unsigned long long *stanz
     return now_s() - t0;
 }
 
-static int bench_parser(size_t mb)
+static int bench_parser(struct bench_table *t, size_t mb)
 {
     size_t len;
     char *data = gen_stream(mb << 20, &len);
@@ -168,10 +263,11 @@ static int bench_parser(size_t mb)
         best_sessim = s < best_sessim ? s : best_sessim;
     }
     double mbytes = (double)len / 1e6;
-    printf("parser: %.1f MB stream, %llu stanzas, 4 KiB chunks, best of 3\n", mbytes, stanzas);
-    printf("  raw expat (namespaces, no-op handlers)  %8.1f MB/s\n", mbytes / best_expat);
-    printf("  sessim xmlstream (trees built + freed)  %8.1f MB/s\n", mbytes / best_sessim);
-    printf("  ratio sessim/expat                      %8.2f\n", best_expat / best_sessim);
+    fprintf(stderr, "parser: %.1f MB stream, %llu stanzas, 4 KiB chunks, best of 3\n", mbytes,
+            stanzas);
+    bench_row(t, "parser", "raw expat (ns, no-op handlers)", mbytes / best_expat, "MB/s", "");
+    bench_row(t, "parser", "sessim xmlstream (trees built+freed)", mbytes / best_sessim, "MB/s", "");
+    bench_row(t, "parser", "ratio sessim/expat", best_expat / best_sessim, "x", ">= 0.7");
     free(data);
     return 0;
 }
@@ -270,20 +366,35 @@ static double login_all(struct model *m, size_t users, struct buf *name, struct 
     return t;
 }
 
-static void bench_sessions(size_t max)
+static void bench_sessions(struct bench_table *t, size_t max)
 {
-    printf("sessions: connect + SASL + bind + initial presence, one input per login\n");
-    printf("  %9s %10s %14s %12s\n", "N", "us/login", "model B/sess", "RSS MiB");
-    struct buf name = {0}, bytes = {0};
+    fprintf(stderr, "sessions: connect + SASL + bind + initial presence, one input per login\n");
+    struct buf name = {0}, bytes = {0}, label = {0};
+    double first_us = 0, last_us = 0, last_bytes = 0;
+    size_t last_n = 0;
     for (size_t n = 1000; n <= max; n *= 10) {
         struct model *m = bench_model(n, &name);
         size_t before = heap_in_use();
-        double t = login_all(m, n, &name, &bytes);
+        double secs = login_all(m, n, &name, &bytes);
         size_t after = heap_in_use();
-        printf("  %9zu %10.2f %14.0f %12.1f\n", n, t * 1e6 / (double)n,
-               (double)(after - before) / (double)n, (double)rss_kib() / 1024.0);
+        double us = secs * 1e6 / (double)n, per = (double)(after - before) / (double)n;
+        buf_clear(&label);
+        buf_puts(&label, "sessions N=");
+        buf_put_u64(&label, n);
+        bench_row(t, buf_cstr(&label), "connect+auth+bind+presence", us, "us/login", "");
+        bench_row(t, buf_cstr(&label), "model heap per session", per, "bytes", "");
+        bench_row(t, buf_cstr(&label), "process RSS", (double)rss_kib() / 1024.0, "MiB", "");
+        first_us = first_us > 0 ? first_us : us;
+        last_us = us, last_bytes = per, last_n = n;
         model_free(m);
     }
+    buf_clear(&label);
+    buf_puts(&label, "sessions N=");
+    buf_put_u64(&label, last_n);
+    bench_row(t, buf_cstr(&label), "us/login vs N=1000", last_us / first_us, "x", "<= 1.5");
+    bench_row(t, buf_cstr(&label), "bytes per available session", last_bytes, "bytes",
+              "<= 1024");
+    buf_free(&label);
     buf_free(&name);
     buf_free(&bytes);
 }
@@ -291,7 +402,7 @@ static void bench_sessions(size_t max)
 /* Each user has `contacts` mutual (both) subscriptions to its neighbours;
  * everyone is online; then every user sends a presence update, which the
  * model fans out to its available contacts (P4). */
-static void bench_fanout(size_t users, size_t contacts)
+static void bench_fanout(struct bench_table *t, size_t users, size_t contacts)
 {
     struct buf name = {0}, bytes = {0}, jid = {0};
     struct model *m = bench_model(users, &name);
@@ -314,7 +425,7 @@ static void bench_fanout(size_t users, size_t contacts)
     double t0 = now_s();
     for (unsigned conn = 1; conn <= users; conn++)
         model_input(m, conn, update, sizeof update - 1);
-    double t = now_s() - t0;
+    double secs = now_s() - t0;
     for (unsigned conn = 1; conn <= users; conn++) {
         size_t len;
         model_output(m, conn, &len);
@@ -322,9 +433,15 @@ static void bench_fanout(size_t users, size_t contacts)
         drain(m, conn);
     }
     double stanzas = (double)users * (double)(contacts + 1);
-    printf("presence fan-out: %zu users x %zu contacts, %.0f stanzas delivered in %.2f s\n", users,
-           contacts, stanzas, t);
-    printf("  %.0f stanzas/s (%.1f MB of output)\n", stanzas / t, (double)out / 1e6);
+    struct buf label = {0};
+    buf_puts(&label, "fan-out ");
+    buf_put_u64(&label, users);
+    buf_puts(&label, "x");
+    buf_put_u64(&label, contacts);
+    fprintf(stderr, "presence fan-out: %zu users x %zu contacts, %.0f stanzas in %.2f s (%.1f MB)\n",
+            users, contacts, stanzas, secs, (double)out / 1e6);
+    bench_row(t, buf_cstr(&label), "presence updates delivered", stanzas / secs, "stanzas/s", "");
+    buf_free(&label);
     model_free(m);
     buf_free(&name);
     buf_free(&bytes);
@@ -332,14 +449,14 @@ static void bench_fanout(size_t users, size_t contacts)
 }
 
 /* Messages between random pairs of online users, to full JIDs (M5). */
-static void bench_routing(size_t users, size_t messages)
+static void bench_routing(struct bench_table *t, size_t users, size_t messages)
 {
     struct buf name = {0}, bytes = {0}, msg = {0};
     struct model *m = bench_model(users, &name);
     login_all(m, users, &name, &bytes);
     struct prng r;
     prng_seed(&r, 7);
-    double t = 0;
+    double secs = 0;
     for (size_t i = 0; i < messages; i++) {
         unsigned from = (unsigned)prng_below(&r, users) + 1;
         size_t to = prng_below(&r, users);
@@ -350,10 +467,12 @@ static void bench_routing(size_t users, size_t messages)
         double t0 = now_s();
         model_input(m, from, msg.data, msg.len);
         drain(m, (unsigned)to + 1);
-        t += now_s() - t0;
+        secs += now_s() - t0;
     }
-    printf("routing: %zu messages between random pairs of %zu sessions\n", messages, users);
-    printf("  %.0f stanzas/s\n", (double)messages / t);
+    fprintf(stderr, "routing: %zu messages between random pairs of %zu sessions\n", messages,
+            users);
+    bench_row(t, "routing", "messages to full JIDs, random pairs", (double)messages / secs,
+              "stanzas/s", "");
     model_free(m);
     buf_free(&name);
     buf_free(&bytes);
@@ -361,7 +480,7 @@ static void bench_routing(size_t users, size_t messages)
 }
 
 /* Replays the scenario corpus on the model, quiet, `rounds` times. */
-static int bench_replay(unsigned rounds)
+static int bench_replay(struct bench_table *t, unsigned rounds)
 {
     struct paths files = {0};
     paths_collect(NULL, 0, &files);
@@ -382,11 +501,13 @@ static int bench_replay(unsigned rounds)
             runner_result_free(&res);
         }
     }
-    double t = now_s() - t0;
-    printf("scenario replay: %zu scenarios (%zu steps) x %u rounds on the model, %zu passed\n", n,
-           steps, rounds, passed);
-    printf("  %.0f scenarios/s, %.0f steps/s (invariants after every step)\n",
-           (double)n * rounds / t, (double)steps * rounds / t);
+    double secs = now_s() - t0;
+    fprintf(stderr, "scenario replay: %zu scenarios (%zu steps) x %u rounds, %zu passed\n", n,
+            steps, rounds, passed);
+    bench_row(t, "scenario replay", "scenarios on the model", (double)n * rounds / secs,
+              "scen/s", "");
+    bench_row(t, "scenario replay", "steps, invariants after each", (double)steps * rounds / secs,
+              "steps/s", "");
     for (size_t i = 0; i < n; i++)
         scenario_free(all[i]);
     free(all);
@@ -396,27 +517,30 @@ static int bench_replay(unsigned rounds)
 
 /* Explorer throughput with every invariant after every step, and without
  * them (the model behind the plain target interface). */
-static int bench_explore(size_t steps)
+static int bench_explore(struct bench_table *t, size_t steps)
 {
     double checked = 0, plain = 0;
     bool ok = explore_bench(steps, &checked);
     bool ok_plain = explore_bench_hidden(steps, &plain);
-    printf("explorer: %zu generated steps\n", steps);
-    printf("  %.0f steps/s with every invariant after every step%s\n", checked,
-           ok ? "" : " (a run failed: see sessim explore)");
-    printf("  %.0f steps/s without invariants (ratio %.2f)\n", plain,
-           plain > 0 ? checked / plain : 0.0);
+    fprintf(stderr, "explorer: %zu generated steps%s\n", steps,
+            ok ? "" : " (a run failed: see sessim explore)");
+    bench_row(t, "explorer", "steps, every invariant after each", checked, "steps/s", ">= 500000");
+    bench_row(t, "explorer", "steps, no invariants", plain, "steps/s", "");
+    bench_row(t, "explorer", "invariant cost (checked/plain)", plain > 0 ? checked / plain : 0.0,
+              "x", "");
     return ok && ok_plain ? 0 : 1;
 }
 
 static const char bench_usage[] =
-    "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N]\n"
+    "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N] [--json FILE]\n"
     "  Runs the benchmarks and prints what it measured; ratios compare figures\n"
     "  taken in the same run. LIST is a comma-separated subset of\n"
     "  parser,sessions,fanout,routing,replay,explore (default: all).\n"
     "  --size-mb N       parser input size (default 100)\n"
     "  --sessions-max N  largest session count (default 1000000)\n"
-    "  --quick           small sizes, for a smoke test\n";
+    "  --quick           small sizes, for a smoke test\n"
+    "  --json FILE       also write the results as JSON\n"
+    "  Progress goes to stderr; the table of results to stdout.\n";
 
 int bench_main(int argc, char **argv)
 {
@@ -424,6 +548,7 @@ int bench_main(int argc, char **argv)
     size_t route_users = 1000000, route_msgs = 1000000;
     const char *only = "parser,sessions,fanout,routing,replay,explore";
     size_t explore_steps = 300000;
+    const char *json = NULL;
     unsigned replay_rounds = 20;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -432,6 +557,8 @@ int bench_main(int argc, char **argv)
             mb = strtoul(argv[++i], NULL, 10);
         } else if (strcmp(a, "--sessions-max") == 0 && has) {
             sessions_max = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(a, "--json") == 0 && has) {
+            json = argv[++i];
         } else if (strcmp(a, "--only") == 0 && has) {
             only = argv[++i];
         } else if (strcmp(a, "--quick") == 0) {
@@ -453,20 +580,27 @@ int bench_main(int argc, char **argv)
         return 2;
     }
     int rc = 0;
+    struct bench_table t = {0};
     if (strstr(only, "parser"))
-        rc |= bench_parser(mb);
+        rc |= bench_parser(&t, mb);
     if (strstr(only, "sessions"))
-        bench_sessions(sessions_max);
+        bench_sessions(&t, sessions_max);
     if (strstr(only, "fanout")) {
-        bench_fanout(1000, fan_contacts);
+        bench_fanout(&t, 1000, fan_contacts);
         if (fan_users > 1000)
-            bench_fanout(fan_users, fan_contacts);
+            bench_fanout(&t, fan_users, fan_contacts);
     }
     if (strstr(only, "routing"))
-        bench_routing(route_users, route_msgs);
+        bench_routing(&t, route_users, route_msgs);
     if (strstr(only, "replay"))
-        rc |= bench_replay(replay_rounds);
+        rc |= bench_replay(&t, replay_rounds);
     if (strstr(only, "explore"))
-        rc |= bench_explore(explore_steps);
+        rc |= bench_explore(&t, explore_steps);
+    table_print(&t, stdout);
+    if (json != NULL && !table_json(&t, json)) {
+        fprintf(stderr, "sessim bench: cannot write %s\n", json);
+        rc = 2;
+    }
+    table_free(&t);
     return rc;
 }
