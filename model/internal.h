@@ -53,6 +53,12 @@ struct session {
                               * session received and still believes */
     unsigned long long id_counter;
     unsigned long long connected_ms; /* S12 */
+    /* Observations for invariants, made outside the code they check:
+     * the type of the last broadcast presence it sent (route.c, P6/P7),
+     * and whether a roster push ever reached it while not interested
+     * (model_send, R7). */
+    enum { SESSION_SAID_NOTHING, SESSION_SAID_AVAILABLE, SESSION_SAID_UNAVAILABLE } said;
+    bool pushed_uninterested;
     bool busy;               /* inside its own parser's callbacks: free later */
     bool destroyed;          /* S9: inert, freed when no longer busy */
 };

@@ -78,6 +78,15 @@ static void check_session(const struct model *m, const struct session *s, struct
     }
     if (s->destroyed)
         violation(r, "I5", "destroyed session still attached to its connection", s, who);
+    if (s->presence != NULL && s->said != SESSION_SAID_AVAILABLE)
+        violation(r, "P7", "available although its last broadcast presence was not available",
+                  s, who);
+    if (s->presence == NULL && s->said == SESSION_SAID_AVAILABLE)
+        violation(r, "P6", "unavailable although its last broadcast presence was available", s,
+                  who);
+    if (s->pushed_uninterested)
+        violation(r, "R7", "a roster push reached a resource that never asked for the roster",
+                  s, who);
     if (s->authenticated && s->username != NULL) {
         const struct account *a = account_find(m, s->username);
         if (a == NULL)

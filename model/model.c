@@ -12,6 +12,7 @@
 #include "jid.h"
 #include "presence.h"
 #include "session.h"
+#include "xmpp.h"
 
 static const char *user_name_of(const void *p)
 {
@@ -230,6 +231,14 @@ void model_write(struct model *m, unsigned conn, const char *bytes, size_t len)
     buf_append(&c->out, bytes, len);
 }
 
+/* <iq type='set'><query xmlns='jabber:iq:roster'/></iq> sent by the server. */
+static bool is_roster_push(const struct stanza_node *el)
+{
+    return strcmp(el->name, "iq") == 0 && strcmp(el->ns, STANZA_NS_CLIENT) == 0 &&
+           xmpp_type_is(stanza_attr(el, "", "type"), "set") &&
+           stanza_child(el, "jabber:iq:roster", "query") != NULL;
+}
+
 void model_touch(struct model *m, const struct session *s)
 {
     struct conn *c = conn_get(m, s->conn);
@@ -253,6 +262,8 @@ void model_send(struct model *m, struct session *s, const struct stanza_node *el
     struct conn *c = conn_get(m, s->conn);
     stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
     presence_view_note(s, el);
+    if (!s->interested && is_roster_push(el))
+        s->pushed_uninterested = true;   /* checked by R7 in invariant.c */
 }
 
 void model_random_id(struct model *m, char *out, size_t len)

@@ -279,6 +279,24 @@ static void broadcast_presence(struct session *x, struct stanza *st)
         initial_presence(x);
 }
 
+/* A directed presence of type error takes the address out of the set
+ * without telling it anything (P8): the sessions there keep what they saw,
+ * but no unavailable is promised any more (I7), so their view of x ends. */
+static void directed_withdrawn(struct session *x, const struct jid *to)
+{
+    char local[BARE_MAX];
+    if (to->local_len == 0 || to->local_len >= sizeof local)
+        return;
+    memcpy(local, jid_local(to), to->local_len);
+    local[to->local_len] = '\0';
+    struct user *u = model_user_find(x->m, local);
+    for (size_t i = 0; u && i < u->nres; i++) {
+        struct session *r = u->res[i];
+        if (to->resource_len == 0 || strcmp(r->resource, jid_resource(to)) == 0)
+            strset_remove(&r->seen, x->full_jid);
+    }
+}
+
 /* P8: directed available adds the exact `to` unless it is a from/both
  * contact; unavailable or error removes it. */
 static void directed_track(struct session *x, const char *to, const char *type,
@@ -291,8 +309,8 @@ static void directed_track(struct session *x, const char *to, const char *type,
         return;
     if (type == NULL)
         strset_add(&x->directed, to);
-    else
-        strset_remove(&x->directed, to);
+    else if (strset_remove(&x->directed, to) && xmpp_type_is(type, "error"))
+        directed_withdrawn(x, j);
 }
 
 /* R9 (to another JID, rewritten to bare JIDs) and P17 (to an own full

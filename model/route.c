@@ -230,6 +230,18 @@ static void route_iq(struct session *s, const struct stanza_node *iq, const stru
         route_error(s, iq, "cancel", "service-unavailable", NULL);   /* M12, M13 */
 }
 
+/* Records what a broadcast presence (P1) said, for the P6/P7 invariant. */
+static void note_broadcast(struct session *s, const struct stanza_node *el, const struct jid *to)
+{
+    const char *type = stanza_attr(el, "", "type");
+    if (to != NULL && !own_bare(s, to))
+        return;
+    if (type == NULL)
+        s->said = SESSION_SAID_AVAILABLE;
+    else if (xmpp_type_is(type, "unavailable"))
+        s->said = SESSION_SAID_UNAVAILABLE;
+}
+
 /* M1: a `to` that is not a valid JID. */
 static void bad_to(struct session *s, const struct stanza_node *el, const char *to)
 {
@@ -258,6 +270,7 @@ void route_from_session(struct session *s, struct stanza *st)
     bool remote = to_attr != NULL && (to.domain_len != strlen(s->m->domain) ||
                                       memcmp(jid_domain(&to), s->m->domain, to.domain_len) != 0);
     if (strcmp(el->name, "presence") == 0) {
+        note_broadcast(s, el, to_attr ? &to : NULL);
         presence_from_session(s, st);   /* remote addresses: M11 after R9/R10 */
     } else if (remote) {   /* M11 */
         if (!route_is_reply(el))

@@ -250,7 +250,30 @@ static void pending_beside_from_undo(struct model *m, struct session *b, struct 
     roster_remove(b->roster, "juliet@localhost");
 }
 
+static void said_unavailable(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->said = SESSION_SAID_UNAVAILABLE;
+}
+static void said_unavailable_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->said = SESSION_SAID_AVAILABLE;
+}
+static void push_uninterested(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->pushed_uninterested = true;
+}
+static void push_uninterested_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->pushed_uninterested = false;
+}
+
 static const struct corruption corruptions[] = {
+    {"P7", said_unavailable, said_unavailable_undo},
+    {"R7", push_uninterested, push_uninterested_undo},
     {"I12", pending_beside_from, pending_beside_from_undo},
     {"I7", ghost_view, ghost_view_undo},
     {"G8", passed_grant, passed_grant_undo},
