@@ -1589,6 +1589,7 @@ static int handle_failure(struct explorer *x, struct explore_result *res, struct
     label(s, &x->opt, res, v, stats.steps_before);
     res->reproducer = s;
     snprintf(res->reason, sizeof res->reason, "%s", v->reason);
+    snprintf(res->rules, sizeof res->rules, "%s", v->rules[0] ? v->rules : " ");
     fprintf(out, "  shrunk to %zu steps (from %zu, %zu runs of the shrinker%s)\n", s->step_count,
             stats.steps_before, stats.tests, stats.exhausted ? ", stopped by its bound" : "");
     struct buf yaml = {0};
@@ -1628,6 +1629,89 @@ static void summary(struct explorer *x, const struct explore_result *res)
                 res->steps, t, t > 0 ? (double)res->steps / t : 0.0);
 }
 
+/* A JSON string: the characters of text, escaped. */
+static void json_string(FILE *f, const char *text)
+{
+    fputc('"', f);
+    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
+        if (*p == '"' || *p == '\\')
+            fprintf(f, "\\%c", *p);
+        else if (*p < 0x20)
+            fprintf(f, "\\u%04x", *p);
+        else
+            fputc(*p, f);
+    }
+    fputc('"', f);
+}
+
+static void json_failure(FILE *f, const struct explore_result *res)
+{
+    fprintf(f, "  \"failed\": [\n    {\"run\": %zu, \"run_seed\": \"0x%016llx\", \"reason\": ",
+            res->failed_run + 1, (unsigned long long)res->failed_seed);
+    json_string(f, res->reason);
+    fputs(", \"rules\": [", f);
+    const char *p = res->rules;
+    for (bool first = true; *(p += strspn(p, " ")) != '\0'; first = false) {
+        size_t n = strcspn(p, " ");
+        fprintf(f, "%s\"%.*s\"", first ? "" : ", ", (int)n, p);
+        p += n;
+    }
+    fprintf(f, "], \"reproducer_steps\": %zu, \"reproducer\": ",
+            res->reproducer != NULL ? res->reproducer->step_count : 0);
+    if (res->path != NULL)
+        json_string(f, res->path);
+    else
+        fputs("null", f);
+    fprintf(f, ", \"replayed\": %s}\n  ],\n", res->replayed ? "true" : "false");
+}
+
+/* The --json summary: a function of the options and the runs done. */
+static bool write_json(const struct explorer *x, const struct explore_result *res)
+{
+    FILE *f = fopen(x->opt.json_path, "w");
+    if (f == NULL)
+        return false;
+    fprintf(f, "{\n  \"sessim_explore\": 1,\n  \"seed\": %llu,\n",
+            (unsigned long long)x->opt.seed);
+    if (x->opt.seed_range)
+        fprintf(f, "  \"seed_range\": [%llu, %llu],\n", (unsigned long long)x->opt.seed,
+                (unsigned long long)x->opt.seed_last);
+    fprintf(f, "  \"steps_per_run\": %zu,\n  \"runs\": %zu,\n  \"steps\": %zu,\n"
+               "  \"failures\": %zu,\n", x->opt.steps, res->runs, res->steps, res->failures);
+    if (res->failures > 0)
+        json_failure(f, res);
+    else
+        fputs("  \"failed\": [],\n", f);
+    fputs("  \"kinds\": {", f);
+    for (size_t i = 0; i < COUNT(rows); i++)
+        fprintf(f, "%s\"%s\": %zu", i ? ", " : "", rows[i].name, x->counts[i]);
+    fputs("}\n}\n", f);
+    return fclose(f) == 0;
+}
+
+static void header(const struct explorer *x)
+{
+    const struct explore_options *o = &x->opt;
+    if (o->seed_range)
+        fprintf(x->out, "sessim explore: seeds %llu..%llu, one run each x %zu steps\n",
+                (unsigned long long)o->seed, (unsigned long long)o->seed_last, o->steps);
+    else if (o->time_limit > 0 && o->runs == EXPLORE_RUNS_MAX)
+        fprintf(x->out, "sessim explore: seed %llu, runs until the time is up x %zu steps\n",
+                (unsigned long long)o->seed, o->steps);
+    else
+        fprintf(x->out, "sessim explore: seed %llu, %zu runs x %zu steps\n",
+                (unsigned long long)o->seed, o->runs, o->steps);
+    if (o->time_limit > 0)
+        fprintf(x->out, "  (no run starts after %.0f s: the number of runs depends on speed)\n",
+                o->time_limit);
+    fflush(x->out);
+}
+
+static uint64_t seed_of_run(const struct explore_options *o, size_t i)
+{
+    return o->seed_range ? explore_run_seed(o->seed + i, 0) : explore_run_seed(o->seed, i);
+}
+
 int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
                 struct explore_result *res)
 {
@@ -1635,18 +1719,22 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
     memset(&x, 0, sizeof x);
     memset(res, 0, sizeof *res);
     x.opt = *opt;
-    x.opt.runs = opt->runs ? opt->runs : EXPLORE_RUNS_DEFAULT;
+    x.opt.runs = opt->runs ? opt->runs
+                 : opt->time_limit > 0 ? EXPLORE_RUNS_MAX : EXPLORE_RUNS_DEFAULT;
+    if (opt->seed_range)
+        x.opt.runs = (size_t)(opt->seed_last - opt->seed + 1);
     x.opt.steps = opt->steps ? opt->steps : EXPLORE_STEPS_DEFAULT;
     x.out = out;
     x.err = err;
     x.live = err != NULL && !opt->verbose && isatty(fileno(err));
-    fprintf(out, "sessim explore: seed %llu, %zu runs x %zu steps\n",
-            (unsigned long long)opt->seed, x.opt.runs, x.opt.steps);
-    fflush(out);
+    header(&x);
     int status = 0;
+    double start = now_s();
     for (size_t i = 0; i < x.opt.runs && status == 0; i++) {
-        uint64_t seed = explore_run_seed(opt->seed, i);
+        uint64_t seed = seed_of_run(&x.opt, i);
         double t0 = now_s();
+        if (opt->time_limit > 0 && t0 - start >= opt->time_limit)
+            break;
         struct scenario *s = explore_generate_counted(seed, x.opt.steps, x.counts);
         struct verdict v;
         run_scenario(s, &x.opt, &v);
@@ -1668,6 +1756,10 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
         progress(&x, res);
     }
     summary(&x, res);
+    if (opt->json_path != NULL && !write_json(&x, res)) {
+        fprintf(out, "explore: cannot write %s\n", opt->json_path);
+        return 2;
+    }
     return status;
 }
 
@@ -1683,7 +1775,8 @@ void explore_result_free(struct explore_result *res)
 
 static const char explore_usage[] =
     "usage: sessim explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v]\n"
-    "                      [--no-fork] [--shrink-max N]\n"
+    "                      [--no-fork] [--shrink-max N] [--time DURATION]\n"
+    "                      [--seed-range A..B] [--json FILE]\n"
     "  Generates R random scenarios of N steps from seed S, runs each on the model\n"
     "  with every invariant checked after every step, and shrinks the first failure\n"
     "  to a minimal YAML reproducer that `sessim run FILE` fails the same way.\n"
@@ -1696,6 +1789,14 @@ static const char explore_usage[] =
     "  --no-fork       run in this process: faster, but a crash ends the exploration\n"
     "                  instead of being shrunk\n"
     "  --shrink-max N  at most N runs while shrinking (default 4000)\n"
+    "  --time DURATION no run starts after DURATION (60s, 5m, 1h); without --runs\n"
+    "                  the runs are then unbounded. The number of runs done (in the\n"
+    "                  summary) then depends on the machine's speed\n"
+    "  --seed-range A..B  one run per seed k in A..B, the same run as the first of\n"
+    "                  `--seed k` (replaces --seed and --runs): shards for CI jobs\n"
+    "  --json FILE     write a machine-readable summary (seeds, runs, steps, the\n"
+    "                  failure with its rules and reproducer; no timings) to FILE;\n"
+    "                  `sessim merge FILE...` combines the files of shards\n"
     "  Standard output is the same for the same options, byte for byte; the\n"
     "  throughput (steps/s) goes to standard error only.\n"
     "  Exit status: 0 nothing failed, 1 a failure was found, 2 usage error or the\n"
@@ -1730,6 +1831,58 @@ static int usage_error(const char *what, const char *arg)
     return 2;
 }
 
+/* "60s", "5m", "2h" or plain seconds; false when not a positive duration. */
+static bool parse_duration(const char *s, double *out)
+{
+    static const char units[] = "smh";
+    static const double scale[] = {1, 60, 3600};
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    const char *u = *end != '\0' ? strchr(units, *end) : units;
+    if (errno != 0 || end == s || !(v > 0) || v > 1e7 || u == NULL || (*end && end[1] != '\0'))
+        return false;
+    *out = v * scale[u - units];
+    return true;
+}
+
+/* "A..B" with A <= B and at most EXPLORE_RUNS_MAX seeds. */
+static bool parse_range(const char *s, struct explore_options *o)
+{
+    const char *dots = strstr(s, "..");
+    char first[32];
+    uint64_t a, b;
+    if (dots == NULL || (size_t)(dots - s) >= sizeof first)
+        return false;
+    snprintf(first, sizeof first, "%.*s", (int)(dots - s), s);
+    if (!parse_count(first, UINT64_MAX, &a) || !parse_count(dots + 2, UINT64_MAX, &b) || b < a ||
+        b - a >= EXPLORE_RUNS_MAX)
+        return false;
+    o->seed_range = true;
+    o->seed = a;
+    o->seed_last = b;
+    return true;
+}
+
+/* --time, --seed-range and --json; returns 1 when a is none of them. */
+static int parse_more(int argc, char **argv, int *i, struct explore_options *o, bool *seeded)
+{
+    const char *a = argv[*i];
+    if (strcmp(a, "--time") != 0 && strcmp(a, "--seed-range") != 0 && strcmp(a, "--json") != 0)
+        return 1;
+    if (*i + 1 >= argc)
+        return usage_error("option needs a value:", a);
+    const char *v = argv[++*i];
+    if (a[2] == 'j')
+        o->json_path = v;
+    else if (a[2] == 't' && !parse_duration(v, &o->time_limit))
+        return usage_error("--time needs a duration such as 60s, 5m or 1h, not", v);
+    else if (a[2] == 's' && !parse_range(v, o))
+        return usage_error("--seed-range needs A..B with A <= B, not", v);
+    *seeded |= a[2] == 's';
+    return 0;
+}
+
 /* One option at argv[*i]; returns 0, or the exit status to stop with
  * (-1: --help). */
 static int parse_option(int argc, char **argv, int *i, struct explore_options *o, bool *seeded)
@@ -1745,6 +1898,9 @@ static int parse_option(int argc, char **argv, int *i, struct explore_options *o
         o->isolate &= strcmp(a, "--no-fork") != 0;
         return 0;
     }
+    int more = parse_more(argc, argv, i, o, seeded);
+    if (more != 1)
+        return more;
     for (size_t k = 0; k < COUNT(valued); k++) {
         if (strcmp(a, valued[k]) != 0)
             continue;
@@ -1761,6 +1917,7 @@ static int parse_option(int argc, char **argv, int *i, struct explore_options *o
                                       : "option needs a positive number within its bound, not",
                                v);
         *seeded |= k == 0;
+        o->seed_range &= k != 0;   /* the last of --seed and --seed-range counts */
         o->seed = k == 0 ? n : o->seed;
         o->steps = k == 1 ? (size_t)n : o->steps;
         o->runs = k == 2 ? (size_t)n : o->runs;

@@ -44,7 +44,11 @@ typedef const char *explore_oracle(const struct scenario *s, size_t steps_run, v
 
 struct explore_options {
     uint64_t seed;
-    size_t runs;               /* 0: EXPLORE_RUNS_DEFAULT */
+    bool seed_range;           /* one run per seed in [seed, seed_last]: run seed */
+    uint64_t seed_last;        /*   explore_run_seed(k, 0), as run 1 of `--seed k` */
+    size_t runs;               /* 0: EXPLORE_RUNS_DEFAULT (unbounded with time_limit) */
+    double time_limit;         /* seconds; > 0: no run starts after it (clock!) */
+    const char *json_path;     /* machine-readable summary written here; NULL: none */
     size_t steps;              /* per run; 0: EXPLORE_STEPS_DEFAULT */
     const char *out_dir;       /* reproducers go here; NULL: none written */
     bool verbose;              /* one line per run */
@@ -62,6 +66,7 @@ struct explore_result {
     size_t failed_run;         /* 0-based */
     uint64_t failed_seed;      /* the run's own seed */
     char reason[EXPLORE_REASON_MAX];  /* "invariant I7", "crash: signal 6", ... */
+    char rules[EXPLORE_REASON_MAX];   /* every violated rule: " I4 I7 " (or " ") */
     struct scenario *reproducer;      /* shrunk (owned; NULL without failure) */
     char *path;                       /* the YAML written, or NULL */
     bool replayed;             /* the written file failed again for the same reason */

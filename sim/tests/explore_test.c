@@ -256,6 +256,13 @@ static const struct {
     {{"--runs", "x"}, 2},
     {{"--bogus"}, 2},
     {{"--shrink-max", "0"}, 2},
+    {{"--time"}, 2},
+    {{"--time", "5x"}, 2},
+    {{"--time", "0s"}, 2},
+    {{"--seed-range", "5..3"}, 2},
+    {{"--seed-range", "7"}, 2},
+    {{"--seed-range", "1..x"}, 2},
+    {{"--json"}, 2},
 };
 
 START_TEST(test_explore_command_line_usage)
