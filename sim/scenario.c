@@ -41,6 +41,8 @@
 #define STRINGIFY(x) #x
 #define DEPTH_TEXT_(x) STRINGIFY(x)
 #define DEPTH_TEXT DEPTH_TEXT_(SCENARIO_DEPTH_MAX)
+#define STEPS_TEXT DEPTH_TEXT_(SCENARIO_STEPS_MAX)
+#define CLIENTS_TEXT DEPTH_TEXT_(SCENARIO_CLIENTS_MAX)
 /* Bytes of user text quoted in a message. */
 #define QUOTE_MAX 60
 
@@ -112,6 +114,7 @@ struct loader {
     struct scenario_error *err;
     const char *data;             /* the input, for reader error positions */
     size_t len;
+    unsigned long end_line, end_column; /* position of the end of the input */
     struct ytree tree;
     const struct ynode *steps;    /* loaded after everything else */
     size_t client_cap;
@@ -236,14 +239,13 @@ static void offset_position(const struct loader *L, size_t offset, unsigned long
                             unsigned long *column);
 
 /* libyaml reports an error at the end of the stream on the line after the
- * last one: such a position becomes the end of the input itself. */
+ * last one: such a position becomes the end of the input itself (computed
+ * once per load, so that placing every node stays linear). */
 static void clamp_to_input(const struct loader *L, unsigned long *line, unsigned long *column)
 {
-    unsigned long end_line, end_column;
-    offset_position(L, L->len, &end_line, &end_column);
-    if (*line > end_line || (*line == end_line && *column > end_column)) {
-        *line = end_line;
-        *column = end_column;
+    if (*line > L->end_line || (*line == L->end_line && *column > L->end_column)) {
+        *line = L->end_line;
+        *column = L->end_column;
     }
 }
 
@@ -478,6 +480,18 @@ static void offset_position(const struct loader *L, size_t offset, unsigned long
     }
 }
 
+/* The first byte of the character at a 1-based position, or '\0'. */
+static char byte_at(const struct loader *L, unsigned long line, unsigned long column)
+{
+    size_t i = 0;
+    for (unsigned long l = 1; l < line && i < L->len; i++)
+        l += L->data[i] == '\n';
+    for (unsigned long c = 1; i < L->len && L->data[i] != '\n'; i++) {
+        if (((unsigned char)L->data[i] & 0xC0) != 0x80 && c++ == column)
+            return L->data[i];
+    }
+    return '\0';
+}
 
 static bool yaml_failed(struct loader *L, const yaml_parser_t *p)
 {
@@ -493,6 +507,8 @@ static bool yaml_failed(struct loader *L, const yaml_parser_t *p)
     case YAML_PARSER_ERROR:
     case YAML_COMPOSER_ERROR:
         mark_position(L, &p->problem_mark, &line, &column);
+        if (p->error == YAML_SCANNER_ERROR && byte_at(L, line, column) == '\t')
+            return fail_at(L, line, column, "tab character: YAML indents with spaces only");
         if (p->context == NULL)
             return fail_at(L, line, column, "%s", problem);
         unsigned long cline, ccolumn;
@@ -993,6 +1009,9 @@ static bool f_clients(struct loader *L, const struct field *f, void *obj, const 
         return true;
     if (!want(L, v, Y_MAP, f->key))
         return false;
+    if (v->count / 2 > SCENARIO_CLIENTS_MAX)
+        return fail(L, v->kids[2 * SCENARIO_CLIENTS_MAX],
+                    "too many clients (at most " CLIENTS_TEXT ")");
     /* Allocated before the entries are read: client_init indexes into it,
      * and implicit clients are appended later. */
     s->client_count = L->client_cap = v->count / 2;
@@ -1475,17 +1494,22 @@ static bool load_step(struct loader *L, struct scenario_step *st, const struct y
 }
 
 /* Pre-pass: clients named by steps but not declared, in first-use order. */
-static void collect_implicit_clients(struct loader *L, const struct ynode *steps)
+static bool collect_implicit_clients(struct loader *L, const struct ynode *steps)
 {
     for (size_t i = 0; i < steps->count; i++) {
         const struct ynode *n = steps->kids[i];
         if (n->kind != Y_MAP || n->count != 2)
             continue;
         const struct ynode *k = n->kids[0];
-        if (k->len > 0 && !is_null(k) && !is_directive(k->text) &&
-            !index_find(&L->clients, k->text, k->len, NULL))
-            client_add_implicit(L, k);
+        if (k->len == 0 || is_null(k) || is_directive(k->text) ||
+            index_find(&L->clients, k->text, k->len, NULL))
+            continue;
+        if (L->s->client_count >= SCENARIO_CLIENTS_MAX)
+            return fail(L, k, "too many clients (at most " CLIENTS_TEXT
+                              ", counting those only steps name)");
+        client_add_implicit(L, k);
     }
+    return true;
 }
 
 static bool load_steps(struct loader *L, const struct ynode *v)
@@ -1495,7 +1519,10 @@ static bool load_steps(struct loader *L, const struct ynode *v)
         return false;
     if (v->count == 0)
         return fail(L, v, "steps must not be empty");
-    collect_implicit_clients(L, v);
+    if (v->count > SCENARIO_STEPS_MAX)
+        return fail(L, v->kids[SCENARIO_STEPS_MAX], "too many steps (at most " STEPS_TEXT ")");
+    if (!collect_implicit_clients(L, v))
+        return false;
     s->step_count = v->count;
     s->steps = mem_calloc(s->step_count, sizeof *s->steps);
     for (size_t i = 0; i < v->count; i++) {
@@ -1578,6 +1605,7 @@ struct scenario *scenario_load_buffer(const char *name, const char *data, size_t
     L.err->file = name;
     L.data = data != NULL ? data : "";
     L.len = data != NULL ? len : 0;
+    offset_position(&L, L.len, &L.end_line, &L.end_column);
     L.s = scenario_new(name);
     bool ok = build_tree(&L) && load_root(&L);
     loader_free(&L);

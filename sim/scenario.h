@@ -16,7 +16,8 @@
 
 /* Beyond the format: top-level `leftovers: ignore | fail` (default fail).
  * Refused: YAML aliases (anchors alone are ignored), explicit tags (`!x`), a
- * second document, NUL in strings, nesting deeper than SCENARIO_DEPTH_MAX.
+ * second document, NUL in strings, nesting deeper than SCENARIO_DEPTH_MAX,
+ * more than SCENARIO_STEPS_MAX steps or SCENARIO_CLIENTS_MAX clients.
  * A plain empty, `~` or `null` scalar is null, which optional lists and
  * mappings take as empty; any other scalar is a string (numbers and booleans
  * are parsed from it; booleans are true/false). Bare `auth` and `register`
@@ -28,6 +29,9 @@
 #define SCENARIO_FILE_MAX (16u * 1024u * 1024u)
 /* Deepest nesting of YAML lists and mappings accepted. */
 #define SCENARIO_DEPTH_MAX 64
+/* Most steps and clients (declared and implicit) in one scenario. */
+#define SCENARIO_STEPS_MAX 100000
+#define SCENARIO_CLIENTS_MAX 1000
 /* Longest duration accepted: 36500d. */
 #define SCENARIO_DURATION_MAX_MS (36500ull * 24 * 3600 * 1000)
 /* Value of scenario_step.client for directives. */

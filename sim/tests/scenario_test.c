@@ -89,7 +89,7 @@ static const char *const bad_files[] = {
     "unknown_client_variable", "unknown_connect_key", "unknown_register_key",
     "unknown_server_key", "unknown_top_key", "unknown_variable",
     "unterminated_variable", "yaml_bad_indent", "yaml_syntax",
-    "yaml_unclosed_flow",
+    "yaml_unclosed_flow", "tab_indent", "too_many_clients", "too_many_implicit_clients",
 };
 
 /* "PATH:" followed by the rest of the fixture's `# expect:` line. */
@@ -566,6 +566,42 @@ START_TEST(test_scenario_reports_an_unreadable_file_without_position)
 }
 END_TEST
 
+/* `steps: [restart, ...]` with n steps (caller frees). */
+static char *many_steps(size_t n, size_t *len)
+{
+    static const char head[] = "scenario: many steps\nsteps: [restart";
+    char *text = malloc(sizeof head + 8 * n + 2);
+    ck_assert_ptr_nonnull(text);
+    memcpy(text, head, sizeof head - 1);
+    *len = sizeof head - 1;
+    for (size_t i = 1; i < n; i++, *len += 8)
+        memcpy(text + *len, ",restart", 8);
+    memcpy(text + *len, "]\n", 3);
+    *len += 2;
+    return text;
+}
+
+/* The step limit, reached in time linear in the input (a node's position
+ * once cost a scan of the whole input). */
+START_TEST(test_scenario_limits_steps)
+{
+    size_t len;
+    char *text = many_steps(SCENARIO_STEPS_MAX, &len);
+    struct scenario_error err;
+    struct scenario *s = scenario_load_buffer("many.yaml", text, len, &err);
+    ck_assert_msg(s != NULL, "%s", err.message);
+    ck_assert_uint_eq(s->step_count, SCENARIO_STEPS_MAX);
+    scenario_free(s);
+    free(text);
+    text = many_steps(SCENARIO_STEPS_MAX + 1, &len);
+    ck_assert_ptr_null(scenario_load_buffer("many.yaml", text, len, &err));
+    ck_assert_str_eq(err.message, "too many steps (at most 100000)");
+    ck_assert_uint_eq(err.line, 2);
+    ck_assert_uint_eq(err.column, 9 + 8 * SCENARIO_STEPS_MAX);
+    free(text);
+}
+END_TEST
+
 START_TEST(test_scenario_error_format_truncates_like_snprintf)
 {
     struct scenario_error err = {"f.yaml", 3, 14, "bad"};
@@ -594,6 +630,7 @@ Suite *scenario_suite(void)
     tcase_add_loop_test(bad, test_scenario_rejects_bad_file_with_expected_message, 0,
                         (int)COUNT(bad_files));
     tcase_add_test(bad, test_scenario_bad_fixture_table_lists_every_file);
+    tcase_add_test(bad, test_scenario_limits_steps);
     suite_add_tcase(s, bad);
 
     TCase *good = tcase_create("good files");

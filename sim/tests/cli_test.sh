@@ -1,0 +1,82 @@
+#!/bin/sh
+# cli_test.sh: bad command-line input and bad files given to sessim. Each
+# case runs the binary, then checks its exit status (README "Exit status
+# and limits": 0 passed, 1 a scenario failed, 2 input or usage error) and
+# that its output (stdout and stderr) holds a message naming the problem.
+# Usage: sim/tests/cli_test.sh [SESSIM]   (default .build/release/sessim)
+set -u
+SESSIM=${1:-.build/release/sessim}
+T=$(mktemp -d "${TMPDIR:-/tmp}/sessim-cli.XXXXXX") || exit 1
+trap 'rm -rf "$T"' EXIT
+pass=0
+fail=0
+
+# expect STATUS TEXT ARGS...: sessim ARGS exits STATUS and prints TEXT.
+expect() {
+    want=$1 text=$2
+    shift 2
+    "$SESSIM" "$@" >"$T/out" 2>&1
+    got=$?
+    if [ "$got" -eq "$want" ] && grep -qF -- "$text" "$T/out"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "cli_test: FAIL: sessim $*"
+        echo "  want status $want and '$text'; got status $got and:"
+        head -c 600 "$T/out" | sed 's/^/    /'
+    fi
+}
+
+# ---- inputs ----
+mkdir "$T/empty" "$T/nested" "$T/nested/deeper"
+"$SESSIM" new ok -o "$T/ok.yaml" >/dev/null || { echo "cli_test: sessim new failed"; exit 1; }
+sed "s/<presence from='\${laptop.full}' to=/<presence type='unavailable' from='\${laptop.full}' to=/" \
+    "$T/ok.yaml" >"$T/wrong.yaml"
+printf 'scenario: tabs\nsteps:\n\t- restart\n' >"$T/tabs.yaml"
+printf '\211PNG\r\n\032\n\000\000\000\rIHDR' >"$T/binary.yaml"
+printf 'scenario: caf\351 latin-1\nsteps: [restart]\n' >"$T/latin1.yaml"
+{ printf 'scenario: deep\nsteps: '; i=0; while [ $i -lt 100 ]; do printf '['; i=$((i + 1)); done
+  i=0; while [ $i -lt 100 ]; do printf ']'; i=$((i + 1)); done; echo; } >"$T/deep.yaml"
+truncate -s 17M "$T/huge.yaml"
+awk 'BEGIN { print "scenario: too many steps"; print "steps:"
+             for (i = 0; i <= 100000; i++) print "  - restart" }' >"$T/steps.yaml"
+awk 'BEGIN { print "scenario: just enough steps"; print "steps:"
+             for (i = 0; i < 100000; i++) print "  - restart" }' >"$T/nested/deeper/steps-max.yaml"
+
+# ---- command line ----
+expect 2 "usage: sessim COMMAND"
+expect 2 "unknown command 'frob'" frob
+expect 2 "unknown option '--frob' for 'run'" run --frob "$T/ok.yaml"
+expect 2 "unknown option '-x' for 'lint'" lint -x
+expect 2 "option '--junit' needs a value" run "$T/ok.yaml" --junit
+expect 2 "option '--tag' needs a value" run --tag
+expect 2 "--seed needs a non-negative integer, not 'abc'" run --seed abc "$T/ok.yaml"
+expect 2 "--seed needs a non-negative integer, not '-1'" run --seed -1 "$T/ok.yaml"
+expect 2 "--seed needs a non-negative integer, not '99999999999999999999999'" \
+    run --seed 99999999999999999999999 "$T/ok.yaml"
+expect 2 "$T/missing.yaml: No such file or directory" run "$T/missing.yaml"
+expect 2 "$T/missing.yaml: No such file or directory" lint "$T/missing.yaml"
+expect 2 "no scenarios (*.yaml) to run in $T/empty" run "$T/empty"
+expect 2 "no scenarios (*.yaml) to check in $T/empty" lint "$T/empty"
+expect 2 "cannot write $T/no-dir/junit.xml" run --junit "$T/no-dir/junit.xml" "$T/ok.yaml"
+expect 2 "missing NAME" new
+expect 2 "scenario name '../x' has a segment starting with '.' or '-'" new ../x
+expect 2 "$T/ok.yaml: already exists; not overwriting it" new ok -o "$T/ok.yaml"
+expect 2 "option '-o' needs a value" new ok -o
+
+# ---- files ----
+expect 0 "1 passed, 0 failed" run "$T/ok.yaml"
+expect 1 "0 passed, 1 failed" run "$T/wrong.yaml"
+expect 1 "$T/wrong.yaml:" run "$T/wrong.yaml"
+expect 2 "$T/tabs.yaml:3:1: tab character: YAML indents with spaces only" run "$T/tabs.yaml"
+expect 2 "$T/binary.yaml:1:1: invalid leading UTF-8 octet (#x89)" lint "$T/binary.yaml"
+expect 2 "$T/latin1.yaml:1:15: invalid trailing UTF-8 octet" run "$T/latin1.yaml"
+expect 2 "$T/deep.yaml:2:71: nesting deeper than 64 levels" lint "$T/deep.yaml"
+expect 2 "$T/huge.yaml: file is larger than 16 MiB" run "$T/huge.yaml"
+expect 2 "$T/steps.yaml:100003:5: too many steps (at most 100000)" lint "$T/steps.yaml"
+expect 0 "1 scenario checked, 0 with errors" lint "$T/nested"
+expect 2 "/dev/null:1:1: empty file" lint /dev/null
+expect 2 "9 scenarios checked, 6 with errors" lint "$T"
+
+echo "cli_test: $pass passed, $fail failed"
+[ "$fail" -eq 0 ]
