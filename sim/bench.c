@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "buf.h"
+#include "diff.h"
 #include "mem.h"
 #include "explore.h"
 #include "model.h"
@@ -535,7 +536,7 @@ static const char bench_usage[] =
     "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N] [--json FILE]\n"
     "  Runs the benchmarks and prints what it measured; ratios compare figures\n"
     "  taken in the same run. LIST is a comma-separated subset of\n"
-    "  parser,sessions,fanout,routing,replay,explore (default: all).\n"
+    "  parser,sessions,fanout,routing,replay,explore,live (default: all).\n"
     "  --size-mb N       parser input size (default 100)\n"
     "  --sessions-max N  largest session count (default 1000000)\n"
     "  --quick           small sizes, for a smoke test\n"
@@ -546,7 +547,7 @@ int bench_main(int argc, char **argv)
 {
     size_t mb = 100, sessions_max = 1000000, fan_users = 100000, fan_contacts = 50;
     size_t route_users = 1000000, route_msgs = 1000000;
-    const char *only = "parser,sessions,fanout,routing,replay,explore";
+    const char *only = "parser,sessions,fanout,routing,replay,explore,live";
     size_t explore_steps = 300000;
     const char *json = NULL;
     unsigned replay_rounds = 20;
@@ -596,6 +597,8 @@ int bench_main(int argc, char **argv)
         rc |= bench_replay(&t, replay_rounds);
     if (strstr(only, "explore"))
         rc |= bench_explore(&t, explore_steps);
+    if (strstr(only, "live"))
+        rc |= diff_bench(&t, replay_rounds);
     table_print(&t, stdout);
     if (json != NULL && !table_json(&t, json)) {
         fprintf(stderr, "sessim bench: cannot write %s\n", json);

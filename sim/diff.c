@@ -6,7 +6,9 @@
  * TEXTLEN" and the two strings. It prints the results in scenario order
  * as soon as all earlier ones are in, then the counts and the check
  * against DIVERGENCES.md. Workers die with the parent (PR_SET_PDEATHSIG),
- * and their servers with them (live.h).
+ * and their servers with them (live.h). diff_bench forks workers the same
+ * way; each runs its share of the corpus live and reports one line of
+ * counts and seconds.
  */
 #include "diff.h"
 
@@ -20,8 +22,10 @@
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
+#include "bench.h"
 #include "live.h"
 #include "paths.h"
 #include "scenario.h"
@@ -297,7 +301,7 @@ static struct target *factory_target(const struct scenario *s, uint64_t seed, vo
                            ? target_model_new(&s->server, seed)
                            : target_tcp_new(f->live, &s->server, f->settle_ms, f->err,
                                             sizeof f->err);
-    return tape_wrap(f->tape, t);
+    return f->tape != NULL ? tape_wrap(f->tape, t) : t;
 }
 
 /* Appends text with every line indented, at most max lines (0: all). */
@@ -484,7 +488,16 @@ struct diff_run {
     char *fatal;               /* a worker's fatal error */
 };
 
-static bool spawn_workers(struct diff_run *run, struct worker_pipe *w, size_t jobs)
+/* What worker k of jobs does with ctx, writing to fd; never returns. */
+typedef void diff_worker_fn(void *ctx, size_t k, size_t jobs, int fd);
+
+static void diff_worker(void *ctx, size_t k, size_t jobs, int fd)
+{
+    struct diff_run *run = ctx;
+    worker(run->o, run->paths, k, jobs, fd);
+}
+
+static bool spawn_workers(diff_worker_fn *body, void *ctx, struct worker_pipe *w, size_t jobs)
 {
     pid_t parent = getpid();
     for (size_t k = 0; k < jobs; k++) {
@@ -500,7 +513,8 @@ static bool spawn_workers(struct diff_run *run, struct worker_pipe *w, size_t jo
             close(p[0]);
             for (size_t j = 0; j < k; j++)
                 close(w[j].fd);
-            worker(run->o, run->paths, k, jobs, p[1]);
+            body(ctx, k, jobs, p[1]);
+            _exit(DIFF_EXIT_USAGE);
         }
         close(p[1]);
         if (pid < 0)
@@ -669,7 +683,7 @@ static int run_diff(const struct diff_options *o, const struct paths *paths)
     size_t jobs = o->jobs < paths->len ? o->jobs : paths->len;
     struct worker_pipe *w = xrealloc(NULL, jobs * sizeof *w);
     bool ok = (o->dir == NULL || mkdir(o->dir, 0750) == 0 || errno == EEXIST) &&
-              spawn_workers(&run, w, jobs);
+              spawn_workers(diff_worker, &run, w, jobs);
     ok = ok && collect(&run, w, jobs);
     ok = reap_workers(w, jobs) && ok && run.printed == paths->len;
     if (run.fatal != NULL)
@@ -706,4 +720,152 @@ int diff_main(int argc, char **argv)
     }
     free(o.args);
     return status < 0 ? DIFF_EXIT_OK : status;
+}
+
+/* ---- bench: the corpus on the model and on Prosody ---- */
+
+/* What one bench worker measured (a line "RAN PASSED SKIPPED SECONDS VERSION"). */
+struct bench_share {
+    size_t ran, passed, skipped;
+    double seconds;            /* the worker's scenarios, one after another */
+    char version[64];
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* Worker k: every jobs-th scenario on its own Prosody; never returns. */
+static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
+{
+    const struct paths *paths = ctx;
+    char err[LIVE_ERROR_MAX];
+    struct live *l = live_new(NULL, NULL, 0, err, sizeof err);
+    struct bench_share sh = {0};
+    struct factory f = {NULL, l, TARGET_TCP_SETTLE_DEFAULT_MS, ""};
+    struct runner_options ro = {.target_new = factory_target, .target_ctx = &f};
+    double t0 = now_s();
+    for (size_t i = k; l != NULL && i < paths->len; i += jobs) {
+        struct scenario_error e;
+        struct scenario *s = scenario_load(paths->items[i], &e);
+        struct runner_result r;
+        if (s == NULL)
+            continue;
+        runner_run(s, &ro, &r);
+        sh.ran += r.outcome != RUNNER_SKIP;
+        sh.skipped += r.outcome == RUNNER_SKIP;
+        sh.passed += r.outcome == RUNNER_PASS;
+        runner_result_free(&r);
+        scenario_free(s);
+    }
+    char line[160];
+    int n = snprintf(line, sizeof line, "%zu %zu %zu %.6f %s\n", sh.ran, sh.passed, sh.skipped,
+                     now_s() - t0, l != NULL && live_version(l)[0] ? live_version(l) : "?");
+    bool started = l != NULL;
+    live_free(l);
+    _exit(started && write_all(fd, line, (size_t)n) ? DIFF_EXIT_OK : DIFF_EXIT_USAGE);
+}
+
+/* Reads each worker's line and adds it up into *sum; false when one is missing. */
+static bool bench_collect(struct worker_pipe *w, size_t jobs, struct bench_share *sum)
+{
+    bool ok = true;
+    for (size_t k = 0; k < jobs; k++) {
+        char line[160] = "";
+        size_t len = 0;
+        ssize_t n;
+        while (len < sizeof line - 1 &&
+               ((n = read(w[k].fd, line + len, sizeof line - 1 - len)) > 0 ||
+                (n < 0 && errno == EINTR)))
+            len += n > 0 ? (size_t)n : 0;
+        line[len] = '\0';
+        close(w[k].fd);
+        struct bench_share sh = {0};
+        if (sscanf(line, "%zu %zu %zu %lf %63s", &sh.ran, &sh.passed, &sh.skipped, &sh.seconds,
+                   sh.version) != 5) {
+            ok = false;
+            continue;
+        }
+        sum->ran += sh.ran, sum->passed += sh.passed, sum->skipped += sh.skipped;
+        sum->seconds += sh.seconds;
+        if (sh.version[0] != '?')
+            memcpy(sum->version, sh.version, sizeof sum->version);
+    }
+    return reap_workers(w, jobs) && ok;
+}
+
+/* Seconds for one pass of the corpus on the model (the mean of rounds). */
+static double bench_model(const struct paths *paths, unsigned rounds, size_t *passed,
+                          size_t *steps)
+{
+    struct scenario **all = xrealloc(NULL, (paths->len + 1) * sizeof *all);
+    size_t n = 0;
+    for (size_t i = 0; i < paths->len; i++) {
+        struct scenario_error e;
+        if ((all[n] = scenario_load(paths->items[i], &e)) != NULL)
+            *steps += all[n++]->step_count;
+    }
+    double t0 = now_s();
+    for (unsigned r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < n; i++) {
+            struct runner_result res;
+            runner_run(all[i], NULL, &res);
+            *passed += r == 0 && res.outcome == RUNNER_PASS;
+            runner_result_free(&res);
+        }
+    }
+    double t = (now_s() - t0) / rounds;
+    for (size_t i = 0; i < n; i++)
+        scenario_free(all[i]);
+    free(all);
+    return t;
+}
+
+static void bench_print(struct bench_table *t, size_t nfiles, size_t steps, size_t model_passed,
+                        double model_s, const struct bench_share *live, double wall)
+{
+    fprintf(stderr, "live replay: %zu scenarios (%zu steps), %zu passed on the model; Prosody %s:"
+                    " %zu ran live (%zu passed), %zu skipped, %u servers, settle %u ms\n",
+            nfiles, steps, model_passed, live->version[0] ? live->version : "?", live->ran,
+            live->passed, live->skipped, DIFF_BENCH_JOBS, TARGET_TCP_SETTLE_DEFAULT_MS);
+    bench_row(t, "live replay", "model, corpus pass (one thread)", model_s * 1e3, "ms", "");
+    bench_row(t, "live replay", "prosody, scenarios one after another", live->seconds, "s", "");
+    char wall_label[64];
+    snprintf(wall_label, sizeof wall_label, "prosody, wall (%u servers)", DIFF_BENCH_JOBS);
+    bench_row(t, "live replay", wall_label, wall, "s", "");
+    bench_row(t, "live replay", "ratio prosody/model, one after another",
+              model_s > 0 ? live->seconds / model_s : 0.0, "x", ">= 1000");
+    bench_row(t, "live replay", "ratio prosody wall/model", model_s > 0 ? wall / model_s : 0.0,
+              "x", "");
+}
+
+int diff_bench(struct bench_table *t, unsigned rounds)
+{
+    char err[LIVE_ERROR_MAX];
+    struct live *probe = live_new(NULL, NULL, 0, err, sizeof err);
+    if (probe == NULL) {
+        printf("live replay: skipped, no Prosody to run (%s)\n", err);
+        return 0;
+    }
+    live_free(probe);
+    struct paths paths = {0};
+    paths_collect(NULL, 0, &paths);
+    size_t jobs = DIFF_BENCH_JOBS < paths.len ? DIFF_BENCH_JOBS : paths.len;
+    size_t model_passed = 0, steps = 0;
+    double model_s = bench_model(&paths, rounds ? rounds : 1, &model_passed, &steps);
+    struct worker_pipe *w = xrealloc(NULL, (jobs + 1) * sizeof *w);
+    struct bench_share live = {0};
+    double t0 = now_s();
+    bool ok = jobs > 0 && spawn_workers(bench_worker, &paths, w, jobs) &&
+              bench_collect(w, jobs, &live);
+    if (ok)
+        bench_print(t, paths.len, steps, model_passed, model_s, &live, now_s() - t0);
+    else
+        fprintf(stderr, "sessim bench: the live replay failed\n");
+    free(w);
+    paths_free(&paths);
+    return ok ? 0 : 1;
 }

@@ -24,10 +24,12 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include "bench.h"
 #include "runner.h"
 
 #define DIFF_JOBS_DEFAULT 4u
 #define DIFF_JOBS_MAX 64u
+#define DIFF_BENCH_JOBS 8u         /* servers of the live bench, as live-check */
 #define DIFF_MESSAGE_LINES 12      /* of a failure report, unless -v */
 #define DIFF_LISTING_DEFAULT "scenarios/DIVERGENCES.md"
 
@@ -77,5 +79,14 @@ void diff_listing_free(struct diff_listing *l);
 
 /* The command (argv[0] is "diff"); returns the exit status. */
 int diff_main(int argc, char **argv);
+
+/* `sessim bench --only live`: the whole corpus on the model (the mean of
+ * rounds passes, one thread) and on live Prosody servers (DIFF_BENCH_JOBS in
+ * parallel, default settle) in the same run; adds both times and their
+ * ratios to t (goal: the model >= 1000x faster, summing the scenarios' live
+ * times as if run one after another). Prints a note and returns 0 when
+ * Prosody is not installed (it installs nothing; t is not touched and may
+ * be NULL then); 1 when the live run fails. */
+int diff_bench(struct bench_table *t, unsigned rounds);
 
 #endif

@@ -1,6 +1,8 @@
-/* diff: the class of a scenario from its two outcomes, and the listing
- * of understood divergences read from DIVERGENCES.md text. */
+/* diff: the class of a scenario from its two outcomes, the listing of
+ * understood divergences read from DIVERGENCES.md text, and the live bench
+ * without a server. */
 #include <check.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "../diff.h"
@@ -114,6 +116,21 @@ START_TEST(test_diff_usage_errors)
 }
 END_TEST
 
+/* Without a Prosody in PATH the live bench is a note, not a failure, and
+ * installs nothing. */
+START_TEST(test_diff_bench_skips_without_prosody)
+{
+    const char *old = getenv("PATH");
+    char *saved = old != NULL ? strcpy(malloc(strlen(old) + 1), old) : NULL;
+    ck_assert_int_eq(setenv("PATH", "/nonexistent-sessim-dir", 1), 0);
+    int rc = diff_bench(NULL, 1);
+    if (saved != NULL)
+        setenv("PATH", saved, 1);
+    free(saved);
+    ck_assert_int_eq(rc, 0);
+}
+END_TEST
+
 Suite *diff_suite(void)
 {
     Suite *s = suite_create("diff");
@@ -123,6 +140,7 @@ Suite *diff_suite(void)
     tcase_add_test(tc, test_diff_listing_reads_listing_lines_under_rules);
     tcase_add_loop_test(tc, test_diff_listing_find_by_path_suffix_and_class, 0, COUNT(finds));
     tcase_add_test(tc, test_diff_usage_errors);
+    tcase_add_test(tc, test_diff_bench_skips_without_prosody);
     suite_add_tcase(s, tc);
     return s;
 }
