@@ -57,7 +57,7 @@ SCENARIOS ?= scenarios
 
 .PHONY: all build run check check-units check-scenarios check-asan check-valgrind lint deps \
         fuzz fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
-        schema-check live-deps live-check
+        schema-check live-deps live-check check-explore mutants check-cli
 .DEFAULT_GOAL := all
 
 all: deps
@@ -71,6 +71,9 @@ help:
 # ---- dependency bootstrap (Debian 12) -------------------------------------
 # Detects each tool or library and installs only what is missing.
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+# Debian's interpreter, where apt installs python3-jsonschema (another
+# python3 first on PATH may lack it)
+PYTHON := /usr/bin/python3
 deps:
 	@need=""; \
 	command -v pkg-config >/dev/null 2>&1 || need="$$need pkg-config"; \
@@ -84,8 +87,9 @@ deps:
 	command -v gcovr >/dev/null 2>&1 || need="$$need gcovr"; \
 	command -v lcov >/dev/null 2>&1 || need="$$need lcov"; \
 	command -v valgrind >/dev/null 2>&1 || need="$$need valgrind"; \
-	python3 -c 'import jsonschema' >/dev/null 2>&1 || need="$$need python3-jsonschema"; \
-	python3 -c 'import yaml' >/dev/null 2>&1 || need="$$need python3-yaml"; \
+	[ -x $(PYTHON) ] || need="$$need python3"; \
+	$(PYTHON) -c 'import jsonschema' >/dev/null 2>&1 || need="$$need python3-jsonschema"; \
+	$(PYTHON) -c 'import yaml' >/dev/null 2>&1 || need="$$need python3-yaml"; \
 	if [ -n "$$need" ]; then \
 	  echo "deps: installing$$need"; \
 	  $(SUDO) apt-get update -qq && \
@@ -141,9 +145,11 @@ run: all
 check: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory schema-check
-	@$(MAKE) --no-print-directory check-units check-scenarios fuzz-replay
-	@$(MAKE) --no-print-directory FLAVOUR=asan check-units check-scenarios fuzz-replay
+	@$(MAKE) --no-print-directory check-cli
+	@$(MAKE) --no-print-directory check-units check-scenarios check-explore fuzz-replay
+	@$(MAKE) --no-print-directory FLAVOUR=asan check-units check-scenarios check-explore fuzz-replay
 	@$(MAKE) --no-print-directory check-valgrind
+	@$(MAKE) --no-print-directory mutants
 	@echo "check: all passed"
 
 check-units: $(MODEL_TESTS) $(SIM_TESTS)
@@ -330,7 +336,7 @@ endif
 # sim/tests/schema-bad/ must not, and `sessim lint` must agree on each.
 schema-check: $(SESSIM)
 	@echo "== schema"
-	python3 sim/tests/schema_check.py scenarios/schema.json --sessim $(SESSIM) \
+	$(PYTHON) sim/tests/schema_check.py scenarios/schema.json --sessim $(SESSIM) \
 	  $(SCENARIOS) sim/tests/good -- sim/tests/schema-bad
 
 # ---- live: every scenario on the model and on Prosody ----------------------
@@ -369,6 +375,24 @@ live-check: deps live-deps
 	  rc=3; \
 	fi; \
 	exit $$rc
+
+# ---- explorer: a short exploration, and the mutant self-test ----------------
+# check-explore must find nothing on the correct model (both flavours run it
+# from `make check`); `make mutants` applies each sim/tests/mutants/*.patch
+# to a copy of the tree and requires the explorer to kill it.
+EXPLORE_CHECK ?= --seed 1 --runs 50 --steps 200
+check-explore: $(SESSIM)
+	@echo "== explore ($(FLAVOUR))"
+	$(SESSIM) explore $(EXPLORE_CHECK) --out $(B)/explore
+
+mutants:
+	@echo "== mutants"
+	sh sim/tests/mutants.sh
+
+# ---- cli: bad command lines and bad files, exit status and messages ---------
+check-cli: $(SESSIM)
+	@echo "== cli ($(FLAVOUR))"
+	sh sim/tests/cli_test.sh $(SESSIM)
 
 clean:
 	rm -rf .build reports/coverage reports/explore

@@ -20,6 +20,7 @@
 #include "bench.h"
 #include "diff.h"
 #include "explore.h"
+#include "merge.h"
 #include "html.h"
 #include "report.h"
 #include "runner.h"
@@ -28,6 +29,7 @@
 #include "scenario.h"
 #include "specmap.h"
 #include "target_tcp.h"
+#include "template.h"
 
 #define SESSIM_VERSION "0.1.0"
 #define CLI_EXIT_OK 0
@@ -50,6 +52,8 @@ static int cmd_import_scansion(int argc, char **argv);
 static int cmd_coverage_map(int argc, char **argv);
 static int cmd_diff(int argc, char **argv);
 static int cmd_explore(int argc, char **argv);
+static int cmd_merge(int argc, char **argv);
+static int cmd_new(int argc, char **argv);
 
 static const struct cli_command commands[] = {
     {"run", cmd_run,
@@ -82,6 +86,13 @@ static const struct cli_command commands[] = {
      "explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v] [--help]",
      "random scenarios with faults, invariants after every step, failures shrunk to YAML "
      "(see its --help)",
+     NULL},
+    {"merge", cmd_merge, "merge FILE...",
+     "merge the --json reports of explore shards into one summary (exit 1 if one failed)",
+     NULL},
+    {"new", cmd_new, "new NAME [-o FILE]",
+     "write a commented scenario template to FILE (default scenarios/NAME.yaml; never "
+     "overwrites)",
      NULL},
 };
 
@@ -130,6 +141,17 @@ static int usage_error(const struct cli_command *c, const char *fmt, const char 
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nTry 'sessim %s%s--help'.\n", c ? c->name : "", c ? " " : "");
     return CLI_EXIT_USAGE;
+}
+
+/* PATHS that hold no *.yaml file: an input error (exit 2). */
+static void no_scenarios(char **args, size_t nargs, const char *what)
+{
+    fprintf(stderr, "sessim: no scenarios (*.yaml) %s in", what);
+    if (nargs == 0)
+        fputs(" " CLI_DEFAULT_PATH, stderr);
+    for (size_t i = 0; i < nargs; i++)
+        fprintf(stderr, " %s", args[i]);
+    fputc('\n', stderr);
 }
 
 /* ---- options ---- */
@@ -372,7 +394,7 @@ static int cmd_run(int argc, char **argv)
         struct paths paths = {0};
         bool found = paths_collect(o.args, o.nargs, &paths);
         if (paths.len == 0)
-            fprintf(stderr, "sessim: no scenarios (*.yaml) to run\n");
+            no_scenarios(o.args, o.nargs, "to run");
         status = paths.len > 0 ? run_collected(&paths, &o) : CLI_EXIT_USAGE;
         if (!found)
             status = CLI_EXIT_USAGE;
@@ -398,6 +420,10 @@ static int cmd_lint(int argc, char **argv)
     }
     struct paths paths = {0};
     bool ok = paths_collect(argv + 1, (size_t)argc - 1, &paths);
+    if (paths.len == 0) {
+        no_scenarios(argv + 1, (size_t)argc - 1, "to check");
+        ok = false;
+    }
     size_t errors = 0;
     for (size_t i = 0; i < paths.len; i++) {
         struct scenario_error err;
@@ -449,6 +475,18 @@ static int cmd_coverage_map(int argc, char **argv)
 static int cmd_explore(int argc, char **argv)
 {
     return explore_main(argc, argv);
+}
+
+static int cmd_merge(int argc, char **argv)
+{
+    return merge_main(argc, argv);
+}
+
+/* ---- new ---- */
+
+static int cmd_new(int argc, char **argv)
+{
+    return template_main(argc, argv);
 }
 
 /* ---- main ---- */

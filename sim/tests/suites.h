@@ -20,7 +20,9 @@
     X(diff_suite)     \
     X(emit_suite)     \
     X(shrink_suite)   \
-    X(explore_suite)
+    X(explore_suite)  \
+    X(merge_suite)    \
+    X(template_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)
