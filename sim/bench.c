@@ -15,6 +15,7 @@
 #include "explore.h"
 #include "model.h"
 #include "paths.h"
+#include "report.h"
 #include "runner.h"
 #include "scenario.h"
 #include "prng.h"
@@ -75,18 +76,6 @@ static void table_print(const struct bench_table *t, FILE *f)
     }
 }
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (; *s; s++) {
-        if (*s == '"' || *s == '\\')
-            fputc('\\', f);
-        if ((unsigned char)*s >= 0x20)
-            fputc(*s, f);
-    }
-    fputc('"', f);
-}
-
 static bool table_json(const struct bench_table *t, const char *path)
 {
     FILE *f = fopen(path, "w");
@@ -97,15 +86,15 @@ static bool table_json(const struct bench_table *t, const char *path)
         const struct bench_result *r = &t->rows[i];
         fputs(i ? ",\n  {" : "\n  {", f);
         fputs("\"workload\": ", f);
-        json_string(f, r->workload);
+        report_json_string(f, r->workload);
         fputs(", \"metric\": ", f);
-        json_string(f, r->metric);
+        report_json_string(f, r->metric);
         fprintf(f, ", \"value\": %.4f, \"unit\": ", r->value);
-        json_string(f, r->unit);
+        report_json_string(f, r->unit);
         fputs(", \"goal\": ", f);
-        json_string(f, r->goal);
+        report_json_string(f, r->goal);
         fputs(", \"status\": ", f);
-        json_string(f, goal_status(r));
+        report_json_string(f, goal_status(r));
         fputc('}', f);
     }
     fputs("\n]}\n", f);

@@ -39,6 +39,7 @@
 #include "emit.h"
 #include "mem.h"
 #include "prng.h"
+#include "report.h"
 #include "runner.h"
 #include "shrink.h"
 
@@ -1629,26 +1630,11 @@ static void summary(struct explorer *x, const struct explore_result *res)
                 res->steps, t, t > 0 ? (double)res->steps / t : 0.0);
 }
 
-/* A JSON string: the characters of text, escaped. */
-static void json_string(FILE *f, const char *text)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)text; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void json_failure(FILE *f, const struct explore_result *res)
 {
     fprintf(f, "  \"failed\": [\n    {\"run\": %zu, \"run_seed\": \"0x%016llx\", \"reason\": ",
             res->failed_run + 1, (unsigned long long)res->failed_seed);
-    json_string(f, res->reason);
+    report_json_string(f, res->reason);
     fputs(", \"rules\": [", f);
     const char *p = res->rules;
     for (bool first = true; *(p += strspn(p, " ")) != '\0'; first = false) {
@@ -1659,7 +1645,7 @@ static void json_failure(FILE *f, const struct explore_result *res)
     fprintf(f, "], \"reproducer_steps\": %zu, \"reproducer\": ",
             res->reproducer != NULL ? res->reproducer->step_count : 0);
     if (res->path != NULL)
-        json_string(f, res->path);
+        report_json_string(f, res->path);
     else
         fputs("null", f);
     fprintf(f, ", \"replayed\": %s}\n  ],\n", res->replayed ? "true" : "false");

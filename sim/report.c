@@ -521,7 +521,7 @@ bool report_write_tap(const struct report *r, FILE *f)
 
 /* ---- JSON ------------------------------------------------------------------------ */
 
-static void json_string(FILE *f, const char *s)
+void report_json_string(FILE *f, const char *s)
 {
     if (s == NULL) {
         fputs("null", f);
@@ -538,7 +538,7 @@ static void json_strings(FILE *f, const char *const *v, size_t n)
     for (size_t i = 0; i < n; i++) {
         if (i > 0)
             fputs(", ", f);
-        json_string(f, v[i]);
+        report_json_string(f, v[i]);
     }
     fputc(']', f);
 }
@@ -546,9 +546,9 @@ static void json_strings(FILE *f, const char *const *v, size_t n)
 static void json_entry(FILE *f, const struct report_entry *e)
 {
     fputs("    {\n      \"file\": ", f);
-    json_string(f, e->path);
+    report_json_string(f, e->path);
     fputs(",\n      \"scenario\": ", f);
-    json_string(f, e->scenario);
+    report_json_string(f, e->scenario);
     fputs(",\n      \"tags\": ", f);
     json_strings(f, e->tags, e->tags_len);
     fputs(",\n      \"spec\": ", f);
@@ -560,7 +560,7 @@ static void json_entry(FILE *f, const struct report_entry *e)
     else
         fputs("null", f);
     fputs(",\n      \"message\": ", f);
-    json_string(f, e->message);
+    report_json_string(f, e->message);
     fputs("\n    }", f);
 }
 

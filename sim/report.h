@@ -74,4 +74,8 @@ bool report_write_tap(const struct report *r, FILE *f);
 /* JSON (RFC 8259): {"summary": {...}, "results": [...]}, two-space indent. */
 bool report_write_json(const struct report *r, FILE *f);
 
+/* Writes s as a JSON string literal (RFC 8259 escapes; invalid UTF-8 as
+ * U+FFFD; NULL as null), for every JSON sessim writes. */
+void report_json_string(FILE *f, const char *s);
+
 #endif

@@ -16,6 +16,7 @@
 #include "buf.h"
 #include "mem.h"
 #include "paths.h"
+#include "report.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define SPECMAP_EXIT_OK 0
@@ -319,32 +320,18 @@ bool specmap_write_text(const struct specmap *map, FILE *f)
 
 /* ---- JSON ---- */
 
-static void json_string(FILE *f, const char *s)
-{
-    fputc('"', f);
-    for (const unsigned char *p = (const unsigned char *)s; *p != '\0'; p++) {
-        if (*p == '"' || *p == '\\')
-            fprintf(f, "\\%c", *p);
-        else if (*p < 0x20)
-            fprintf(f, "\\u%04x", *p);
-        else
-            fputc(*p, f);
-    }
-    fputc('"', f);
-}
-
 static void json_rule(FILE *f, const struct specmap_rule *r, bool last)
 {
     fputs("    {\"id\": ", f);
-    json_string(f, r->id);
+    report_json_string(f, r->id);
     if (r->summary != NULL) {
         fputs(", \"summary\": ", f);
-        json_string(f, r->summary);
+        report_json_string(f, r->summary);
     }
     fputs(", \"scenarios\": [", f);
     for (size_t k = 0; k < r->nscenarios; k++) {
         fputs(k ? ", " : "", f);
-        json_string(f, r->scenarios[k]);
+        report_json_string(f, r->scenarios[k]);
     }
     fprintf(f, "]}%s\n", last ? "" : ",");
 }
@@ -368,7 +355,7 @@ bool specmap_write_json(const struct specmap *map, FILE *f)
     const struct specmap *m = &view;
     fputs("{\n  \"semantics\": ", f);
     if (m->source)
-        json_string(f, m->source);
+        report_json_string(f, m->source);
     else
         fputs("null", f);
     fprintf(f, ",\n  \"scenarios\": %zu,\n", m->scenarios);
@@ -379,7 +366,7 @@ bool specmap_write_json(const struct specmap *map, FILE *f)
         const struct specmap_rule *r = &m->rules[i];
         if (is_rule(m, r) && r->nscenarios == 0) {
             fputs(n++ ? ", " : "", f);
-            json_string(f, r->id);
+            report_json_string(f, r->id);
         }
     }
     fputs("],\n", f);
