@@ -459,9 +459,3 @@ bool model_roster_item(const struct model *m, const char *username, const char *
     out->ngroups = it->ngroups;
     return true;
 }
-
-size_t model_memory_bytes(const struct model *m)
-{
-    return sizeof *m + m->capconns * sizeof *m->conns + map_bytes(&m->accounts) +
-           map_bytes(&m->users);
-}

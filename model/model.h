@@ -120,7 +120,5 @@ size_t model_offline_count(const struct model *m, const char *username);
 /* The roster item of username for contact; false when there is none. */
 bool model_roster_item(const struct model *m, const char *username, const char *contact,
                        struct model_roster_item *out);
-/* Bytes of heap memory the model holds (its own accounting). */
-size_t model_memory_bytes(const struct model *m);
 
 #endif

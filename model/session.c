@@ -76,18 +76,6 @@ void session_next_id(struct session *s, char *out, size_t cap)
     buf_free(&b);
 }
 
-void session_bare_jid(const struct session *s, char *out, size_t cap)
-{
-    struct buf b = {0};
-    buf_puts(&b, s->username ? s->username : "");
-    buf_putc(&b, '@');
-    buf_puts(&b, s->host ? s->host : s->m->domain);
-    size_t n = b.len < cap - 1 ? b.len : cap - 1;
-    memcpy(out, b.data, n);
-    out[n] = '\0';
-    buf_free(&b);
-}
-
 /* S4: the server's stream header. */
 static void send_header(struct session *s, bool version)
 {

@@ -36,7 +36,5 @@ void session_free(struct session *s);
 void session_restart_stream(struct session *s);
 /* The next server-generated id for this session ("s1-..."). */
 void session_next_id(struct session *s, char *out, size_t cap);
-/* Bare JID of a bound or authenticated session, into out. */
-void session_bare_jid(const struct session *s, char *out, size_t cap);
 
 #endif

@@ -36,13 +36,6 @@ bool strset_remove(struct strset *set, const char *s)
     return true;
 }
 
-bool strset_contains(const struct strset *set, const char *s)
-{
-    bool found;
-    model_search(set->items, set->n, sizeof *set->items, s, item_of, &found);
-    return found;
-}
-
 void strset_remove_if(struct strset *set, bool (*drop)(const char *item, const void *ctx),
                       const void *ctx)
 {

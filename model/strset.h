@@ -19,7 +19,6 @@ struct strset {
 bool strset_add(struct strset *set, const char *s);
 /* Removes s; false when it was not there. */
 bool strset_remove(struct strset *set, const char *s);
-bool strset_contains(const struct strset *set, const char *s);
 /* Removes every item for which drop(item, ctx) is true. */
 void strset_remove_if(struct strset *set, bool (*drop)(const char *item, const void *ctx),
                       const void *ctx);
