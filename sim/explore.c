@@ -1936,87 +1936,13 @@ int explore_main(int argc, char **argv)
 
 /* ---- benchmark ---- */
 
-/* A target that hides the model behind the interface (as a live target
- * would): the runner then checks no invariants. For the cost figure. */
-struct hidden {
-    struct target base;
-    struct target *inner;
-    struct target_ops ops;
-};
-
-#define INNER(t) (((struct hidden *)(t))->inner)
-
-static bool h_account(struct target *t, const char *u, const char *p)
-{
-    return target_account_create(INNER(t), u, p);
-}
-static bool h_roster(struct target *t, const char *u, const struct target_roster_item *it)
-{
-    return target_roster_preset(INNER(t), u, it);
-}
-static unsigned h_connect(struct target *t)
-{
-    return target_connect(INNER(t));
-}
-static bool h_send(struct target *t, unsigned c, const char *b, size_t n)
-{
-    return target_send(INNER(t), c, b, n);
-}
-static const char *h_received(struct target *t, unsigned c, size_t *n)
-{
-    return target_received(INNER(t), c, n);
-}
-static void h_consume(struct target *t, unsigned c, size_t n)
-{
-    target_consume(INNER(t), c, n);
-}
-static bool h_closed(struct target *t, unsigned c)
-{
-    return target_closed(INNER(t), c);
-}
-static void h_hangup(struct target *t, unsigned c)
-{
-    target_hangup(INNER(t), c);
-}
-static bool h_restart(struct target *t)
-{
-    return target_restart(INNER(t));
-}
-static bool h_advance(struct target *t, uint64_t ms)
-{
-    return target_advance(INNER(t), ms);
-}
-static void h_settle(struct target *t)
-{
-    target_settle(INNER(t));
-}
-static bool h_wait(struct target *t, unsigned c)
-{
-    return target_wait(INNER(t), c);
-}
-static struct model *h_model(struct target *t)
-{
-    (void)t;
-    return NULL;
-}
-static void h_free(struct target *t)
-{
-    target_free(INNER(t));
-    free(t);
-}
-
-static const struct target_ops hidden_ops = {
-    "model-hidden", TARGET_CAN_ADVANCE | TARGET_CAN_RESTART | TARGET_QUIESCENT,
-    h_account, h_roster, h_connect, h_send, h_received, h_consume, h_closed, h_hangup,
-    h_restart, h_advance, h_settle, h_wait, h_model, h_free};
-
+/* The model behind the interface as a live target would be: the runner
+ * then checks no invariants. For the cost figure. */
 static struct target *hidden_new(const struct scenario *s, uint64_t seed, void *ctx)
 {
     (void)ctx;
-    struct hidden *h = mem_calloc(1, sizeof *h);
-    h->base.ops = &hidden_ops;
-    h->inner = target_model_new(&s->server, seed);
-    return &h->base;
+    return target_model_hidden_new(&s->server, seed, "model-hidden",
+                                   TARGET_CAN_ADVANCE | TARGET_CAN_RESTART | TARGET_QUIESCENT);
 }
 
 /* Generates and runs scenarios of 1000 steps until `steps` ran, timing

@@ -79,6 +79,13 @@ struct target {
  * given seed. Never fails (allocation failure aborts). */
 struct target *target_model_new(const struct scenario_server *server, uint64_t seed);
 
+/* The same model seen as a live server would be: target_model() gives NULL,
+ * so the runner checks no invariants and skips `check:`. name (static) and
+ * caps (TARGET_CAN_CHECK is dropped) are the hidden target's. For
+ * measuring the invariants' cost and testing the runner's live paths. */
+struct target *target_model_hidden_new(const struct scenario_server *server, uint64_t seed,
+                                       const char *name, unsigned caps);
+
 /* ---- dispatch ---- */
 
 /* Creates an account before the first step. */

@@ -14,6 +14,7 @@
 struct target_model {
     struct target base;
     struct model *model;
+    struct target_ops hidden_ops;   /* target_model_hidden_new: own name, caps */
 };
 
 static struct model *tm_model(struct target *t)
@@ -154,6 +155,12 @@ static enum model_conflict conflict_of(enum scenario_conflict c)
     abort();
 }
 
+static struct model *tm_no_model(struct target *t)
+{
+    (void)t;
+    return NULL;
+}
+
 struct target *target_model_new(const struct scenario_server *server, uint64_t seed)
 {
     struct model_config c;
@@ -171,5 +178,17 @@ struct target *target_model_new(const struct scenario_server *server, uint64_t s
     tm->model = model_new(&c, seed);
     if (tm->model == NULL)
         abort();
+    return &tm->base;
+}
+
+struct target *target_model_hidden_new(const struct scenario_server *server, uint64_t seed,
+                                       const char *name, unsigned caps)
+{
+    struct target_model *tm = (struct target_model *)target_model_new(server, seed);
+    tm->hidden_ops = target_model_ops;
+    tm->hidden_ops.name = name;
+    tm->hidden_ops.caps = caps & ~TARGET_CAN_CHECK;
+    tm->hidden_ops.model = tm_no_model;
+    tm->base.ops = &tm->hidden_ops;
     return &tm->base;
 }

@@ -221,104 +221,10 @@ END_TEST
 
 /* ---- a target that hides the model, as a live one would ---- */
 
-struct hidden {
-    struct target base;
-    struct target *inner;
-};
-
-static struct target *inner(struct target *t)
-{
-    return ((struct hidden *)t)->inner;
-}
-
-static bool h_account(struct target *t, const char *u, const char *p)
-{
-    return target_account_create(inner(t), u, p);
-}
-
-static bool h_roster(struct target *t, const char *u, const struct target_roster_item *it)
-{
-    return target_roster_preset(inner(t), u, it);
-}
-
-static unsigned h_connect(struct target *t)
-{
-    return target_connect(inner(t));
-}
-
-static bool h_send(struct target *t, unsigned c, const char *b, size_t n)
-{
-    return target_send(inner(t), c, b, n);
-}
-
-static const char *h_received(struct target *t, unsigned c, size_t *n)
-{
-    return target_received(inner(t), c, n);
-}
-
-static void h_consume(struct target *t, unsigned c, size_t n)
-{
-    target_consume(inner(t), c, n);
-}
-
-static bool h_closed(struct target *t, unsigned c)
-{
-    return target_closed(inner(t), c);
-}
-
-static void h_hangup(struct target *t, unsigned c)
-{
-    target_hangup(inner(t), c);
-}
-
-static bool h_no(struct target *t)
-{
-    (void)t;
-    return false;
-}
-
-static bool h_advance(struct target *t, uint64_t ms)
-{
-    (void)t;
-    (void)ms;
-    return false;
-}
-
-static void h_settle(struct target *t)
-{
-    (void)t;
-}
-
-static bool h_wait(struct target *t, unsigned c)
-{
-    return target_wait(inner(t), c);
-}
-
-static struct model *h_model(struct target *t)
-{
-    (void)t;
-    return NULL;
-}
-
-static void h_free(struct target *t)
-{
-    target_free(inner(t));
-    free(t);
-}
-
-static const struct target_ops hidden_ops = {
-    "hidden", 0, h_account, h_roster, h_connect, h_send, h_received, h_consume, h_closed,
-    h_hangup, h_no, h_advance, h_settle, h_wait, h_model, h_free,
-};
-
 static struct target *hidden_new(const struct scenario *s, uint64_t seed, void *ctx)
 {
     (void)ctx;
-    struct hidden *h = calloc(1, sizeof *h);
-    ck_assert_ptr_nonnull(h);
-    h->base.ops = &hidden_ops;
-    h->inner = target_model_new(&s->server, seed);
-    return &h->base;
+    return target_model_hidden_new(&s->server, seed, "hidden", 0);
 }
 
 static void run_hidden(const char *yaml, struct runner_result *res)
