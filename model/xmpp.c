@@ -10,21 +10,27 @@ bool xmpp_type_is(const char *type, const char *want)
     return type != NULL && strcmp(type, want) == 0;
 }
 
+/* A new tree whose root is NS:NAME with the attributes type, id, from, to
+ * in that order, each left out when NULL. */
+static struct stanza *head(const char *ns, const char *name, const char *type, const char *id,
+                           const char *from, const char *to)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *r = stanza_element_add(st, NULL, ns, name);
+    const char *keys[] = {"type", "id", "from", "to"};
+    const char *values[] = {type, id, from, to};
+    for (size_t i = 0; i < 4; i++)
+        if (values[i] != NULL)
+            stanza_attr_add(st, r, "", keys[i], values[i]);
+    return st;
+}
+
 struct stanza *xmpp_error_reply(const struct stanza_node *orig, const char *type,
                                 const char *condition, const char *text)
 {
-    struct stanza *st = stanza_new();
-    struct stanza_node *r = stanza_element_add(st, NULL, orig->ns, orig->name);
-    const char *id = stanza_attr(orig, "", "id");
-    const char *to = stanza_attr(orig, "", "to");
-    const char *from = stanza_attr(orig, "", "from");
-    stanza_attr_add(st, r, "", "type", "error");
-    if (id)
-        stanza_attr_add(st, r, "", "id", id);
-    if (to)
-        stanza_attr_add(st, r, "", "from", to);
-    if (from)
-        stanza_attr_add(st, r, "", "to", from);
+    struct stanza *st = head(orig->ns, orig->name, "error", stanza_attr(orig, "", "id"),
+                             stanza_attr(orig, "", "to"), stanza_attr(orig, "", "from"));
+    struct stanza_node *r = stanza_root(st);
     struct stanza_node *e = stanza_element_add(st, r, orig->ns, "error");
     stanza_attr_add(st, e, "", "type", type);
     stanza_element_add(st, e, XMPP_NS_STANZAS, condition);
@@ -43,29 +49,12 @@ struct stanza *xmpp_iq_reply(const struct stanza_node *orig)
 
 struct stanza *xmpp_iq_result(const char *id, const char *to, const char *from)
 {
-    struct stanza *st = stanza_new();
-    struct stanza_node *r = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
-    stanza_attr_add(st, r, "", "type", "result");
-    if (id)
-        stanza_attr_add(st, r, "", "id", id);
-    if (from)
-        stanza_attr_add(st, r, "", "from", from);
-    if (to)
-        stanza_attr_add(st, r, "", "to", to);
-    return st;
+    return head(STANZA_NS_CLIENT, "iq", "result", id, from, to);
 }
 
 struct stanza *xmpp_presence(const char *type, const char *from, const char *to)
 {
-    struct stanza *st = stanza_new();
-    struct stanza_node *p = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "presence");
-    if (type)
-        stanza_attr_add(st, p, "", "type", type);
-    if (from)
-        stanza_attr_add(st, p, "", "from", from);
-    if (to)
-        stanza_attr_add(st, p, "", "to", to);
-    return st;
+    return head(STANZA_NS_CLIENT, "presence", type, NULL, from, to);
 }
 
 void xmpp_add_status(struct stanza *st, struct stanza_node *el, const char *text)
