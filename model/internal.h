@@ -120,6 +120,10 @@ void model_user_remove(struct model *m, struct session *s);
 /* The session of user@domain/resource, or NULL. */
 struct session *model_resource_find(const struct model *m, const char *user,
                                     const char *resource);
+struct jid;
+/* The connected resource a full JID names (its domain is not checked), or
+ * NULL, also for a bare JID. */
+struct session *model_resource_of(const struct model *m, const struct jid *j);
 /* Appends bytes to a connection's output. */
 void model_write(struct model *m, unsigned conn, const char *bytes, size_t len);
 /* Serializes a stanza onto a live session's stream; nothing for a

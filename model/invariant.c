@@ -109,10 +109,7 @@ static void check_view(const struct model *m, const struct session *r, struct re
         struct jid j;
         if (jid_parse(&j, full, strlen(full)) != JID_E_OK)
             continue;
-        char local[JID_PART_MAX + 1];
-        memcpy(local, jid_local(&j), j.local_len);
-        local[j.local_len] = '\0';
-        const struct session *x = model_resource_find(m, local, jid_resource(&j));
+        const struct session *x = model_resource_of(m, &j);
         jid_free(&j);
         if (x == NULL)
             violation(rep, "I7", "a session still sees a resource that is gone", r, full);

@@ -464,3 +464,12 @@ size_t jid_bare_copy(const struct jid *j, char *out, size_t cap)
     out[n] = '\0';
     return len;
 }
+
+size_t jid_local_copy(const struct jid *j, char *out, size_t cap)
+{
+    size_t n = j->local_len < cap ? j->local_len : cap - 1;
+    if (n > 0)
+        memcpy(out, jid_local(j), n);
+    out[n] = '\0';
+    return j->local_len;
+}

@@ -73,6 +73,9 @@ bool jid_is_bare(const struct jid *j);
 bool jid_equal(const struct jid *a, const struct jid *b);
 bool jid_bare_equal(const struct jid *a, const struct jid *b);
 
+/* Copies the localpart into out (cap bytes, NUL-terminated, truncated if
+ * needed; JID_PART_MAX + 1 always fits); returns its length. */
+size_t jid_local_copy(const struct jid *j, char *out, size_t cap);
 /* Copies the bare form into out (cap bytes, NUL-terminated, truncated
  * if needed); returns the bare form's full length. */
 size_t jid_bare_copy(const struct jid *j, char *out, size_t cap);

@@ -320,6 +320,15 @@ struct session *model_resource_find(const struct model *m, const char *user,
     return found ? u->res[i] : NULL;
 }
 
+struct session *model_resource_of(const struct model *m, const struct jid *j)
+{
+    if (j->local_len == 0 || j->resource_len == 0)
+        return NULL;
+    char local[JID_PART_MAX + 1];
+    jid_local_copy(j, local, sizeof local);
+    return model_resource_find(m, local, jid_resource(j));
+}
+
 void model_user_add(struct model *m, struct session *s)
 {
     struct user *u = model_user_find(m, s->username);

@@ -57,11 +57,8 @@ static int parse_priority(const struct stanza_node *el)
 static void deliver_local(struct model *m, const struct stanza_node *el, const struct jid *to,
                           const char *to_attr)
 {
-    char local[BARE_MAX];
-    if (to->local_len >= sizeof local)
-        return;
-    memcpy(local, jid_local(to), to->local_len);
-    local[to->local_len] = '\0';
+    char local[JID_PART_MAX + 1];
+    jid_local_copy(to, local, sizeof local);
     if (to->resource_len) {   /* P11 */
         struct session *t = model_resource_find(m, local, jid_resource(to));
         if (t != NULL)
@@ -131,11 +128,10 @@ static void host_presence(struct model *m, const struct stanza_node *el, const c
 /* T4: the bare JID of a deleted account under an active tombstone. */
 static bool tombstoned(struct model *m, const struct jid *j)
 {
-    char local[BARE_MAX];
-    if (!m->cfg.tombstones || j->local_len >= sizeof local)
+    char local[JID_PART_MAX + 1];
+    if (!m->cfg.tombstones)
         return false;
-    memcpy(local, jid_local(j), j->local_len);
-    local[j->local_len] = '\0';
+    jid_local_copy(j, local, sizeof local);
     return account_find(m, local) == NULL && account_tombstone_active(m, local);
 }
 
@@ -180,12 +176,9 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
     } else if (type == NULL || xmpp_type_is(type, "unavailable")) {
         deliver_local(m, el, &j, to);
     } else if (xmpp_type_is(type, "probe")) {
-        char local[BARE_MAX];
-        if (j.local_len < sizeof local) {
-            memcpy(local, jid_local(&j), j.local_len);
-            local[j.local_len] = '\0';
-            answer_probe(m, local, stanza_attr(el, "", "from"));
-        }
+        char local[JID_PART_MAX + 1];
+        jid_local_copy(&j, local, sizeof local);
+        answer_probe(m, local, stanza_attr(el, "", "from"));
     }
     jid_free(&j);
 }
@@ -284,11 +277,10 @@ static void broadcast_presence(struct session *x, struct stanza *st)
  * but no unavailable is promised any more (I7), so their view of x ends. */
 static void directed_withdrawn(struct session *x, const struct jid *to)
 {
-    char local[BARE_MAX];
-    if (to->local_len == 0 || to->local_len >= sizeof local)
+    char local[JID_PART_MAX + 1];
+    if (to->local_len == 0)
         return;
-    memcpy(local, jid_local(to), to->local_len);
-    local[to->local_len] = '\0';
+    jid_local_copy(to, local, sizeof local);
     struct user *u = model_user_find(x->m, local);
     for (size_t i = 0; u && i < u->nres; i++) {
         struct session *r = u->res[i];
@@ -416,23 +408,6 @@ bool presence_directed_to(const struct session *x, const struct session *r)
     return false;
 }
 
-/* The resource a full JID names, or NULL. */
-static const struct session *resource_of(const struct model *m, const char *full)
-{
-    struct jid j;
-    if (jid_parse(&j, full, strlen(full)) != JID_E_OK)
-        return NULL;
-    char local[BARE_MAX];
-    const struct session *x = NULL;
-    if (j.local_len > 0 && j.local_len < sizeof local && j.resource_len > 0) {
-        memcpy(local, jid_local(&j), j.local_len);
-        local[j.local_len] = '\0';
-        x = model_resource_find(m, local, jid_resource(&j));
-    }
-    jid_free(&j);
-    return x;
-}
-
 void presence_view_note(struct session *r, const struct stanza_node *el)
 {
     if (strcmp(el->name, "presence") != 0 || strcmp(el->ns, STANZA_NS_CLIENT) != 0)
@@ -452,7 +427,11 @@ void presence_view_note(struct session *r, const struct stanza_node *el)
      * resource, and to the addresses of its directed set: only such views
      * are tracked (a directed presence to a from/both contact, or a probe
      * answer to an unavailable resource, carries no such promise). */
-    const struct session *x = resource_of(r->m, from);
+    struct jid fj;
+    if (jid_parse(&fj, from, strlen(from)) != JID_E_OK)
+        return;
+    const struct session *x = model_resource_of(r->m, &fj);
+    jid_free(&fj);
     if (x != NULL && ((x->presence != NULL && r->presence != NULL) || presence_directed_to(x, r)))
         strset_add(&r->seen, from);
 }

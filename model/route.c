@@ -117,13 +117,10 @@ static void route_message(struct session *s, const struct stanza_node *el, const
             route_error(s, el, "cancel", "service-unavailable", NULL);
         return;
     }
-    char *local = model_xalloc(to->local_len + 1);
-    memcpy(local, jid_local(to), to->local_len);
-    local[to->local_len] = '\0';
+    char local[JID_PART_MAX + 1];
+    jid_local_copy(to, local, sizeof local);
     struct account *a = account_find(m, local);
-    struct session *target = to->resource_len ? model_resource_find(m, local, jid_resource(to))
-                                              : NULL;
-    free(local);
+    struct session *target = model_resource_of(m, to);
     if (target != NULL) {   /* M5 */
         model_send(m, target, el);
     } else if (a == NULL) {   /* M9 */
@@ -216,14 +213,7 @@ static void route_iq(struct session *s, const struct stanza_node *iq, const stru
         iq_to_server(s, iq, to->resource_len == 0);
         return;
     }
-    struct session *target = NULL;
-    if (to->resource_len) {
-        char *local = model_xalloc(to->local_len + 1);
-        memcpy(local, jid_local(to), to->local_len);
-        local[to->local_len] = '\0';
-        target = model_resource_find(m, local, jid_resource(to));
-        free(local);
-    }
+    struct session *target = model_resource_of(m, to);
     if (target != NULL)
         model_send(m, target, iq);   /* M12 */
     else if (!route_is_reply(iq))
