@@ -347,7 +347,7 @@ static char *detail(enum diff_class cls, const struct runner_result *m,
         if (err[0] != '\0')
             put_indented(&b, err, "      ", 0);
         struct buf d = {0};
-        if (tape_first_difference(tm, tl, "model", "prosody", &d))
+        if (tape_first_difference(tm, tl, "model", "prosody", TAPE_IN_ORDER, &d, NULL))
             put_indented(&b, buf_cstr(&d), "    ", 0);
         else
             buf_puts(&b, "    no stanza differs (server-chosen ids and xml:lang aside); the\n"

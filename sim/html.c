@@ -446,6 +446,8 @@ static void event_row(struct diagram *d, const struct runner_event *e)
     case RUNNER_EVENT_STREAM_END:
         arrow_row(d, e, compact);
         return;
+    case RUNNER_EVENT_PENDING:   /* a second look at a RECEIVED stanza */
+        return;
     }
 }
 

@@ -1351,10 +1351,27 @@ static enum step_status check_invariants(struct runner *r, const struct scenario
     return STEP_FAIL;
 }
 
+/* runner_options.transcribe: what every client has pending becomes events. */
+static void transcribe(struct runner *r)
+{
+    for (size_t i = 0; i < r->s->client_count; i++) {
+        struct client *c = &r->clients[i];
+        while (c->npending > 0) {
+            struct buf b = {0};
+            client_stanza_write(client_pending_at(c, 0), &b);
+            record(r, RUNNER_EVENT_PENDING, c, b.data ? b.data : "", b.len);
+            buf_free(&b);
+            client_pending_remove(c, 0);
+        }
+    }
+}
+
 static enum step_status after_step(struct runner *r, const struct scenario_step *st)
 {
     target_settle(r->t);
     pump_all(r);
+    if (r->opt->transcribe && r->opt->record)
+        transcribe(r);
     for (size_t i = 0; i < r->s->client_count; i++) {
         const struct client *c = &r->clients[i];
         if (c->parse_error != XMLSTREAM_E_NONE)

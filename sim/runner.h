@@ -43,6 +43,8 @@
  *   invariant is checked (a violation fails the step: rule, message,
  *   connections with their clients).
  * - At the end, pending stanzas fail the scenario unless `leftovers: ignore`.
+ * - With `transcribe`, what is pending after each step is moved into the
+ *   recorded events instead (the differential explorer's expectations).
  * - With `record`, the result also lists what happened on the wire, in
  *   order: connections opened, bytes sent (harness phases included),
  *   server stream headers, stanzas received, the server's </stream:stream>,
@@ -75,7 +77,9 @@ enum runner_event_kind {
     RUNNER_EVENT_STREAM_END, /* the server's </stream:stream> arrived */
     RUNNER_EVENT_CLOSED,     /* the server closed the connection */
     RUNNER_EVENT_HANGUP,     /* the client dropped the connection (drop) */
-    RUNNER_EVENT_RESTART     /* the server restarted; client is SCENARIO_NO_CLIENT */
+    RUNNER_EVENT_RESTART,    /* the server restarted; client is SCENARIO_NO_CLIENT */
+    RUNNER_EVENT_PENDING     /* with transcribe: a stanza left pending at the end of
+                              * a step, as RECEIVED writes it (then removed) */
 };
 
 struct runner_event {
@@ -94,6 +98,12 @@ struct runner_options {
     struct target *(*target_new)(const struct scenario *s, uint64_t seed, void *ctx);
     void *target_ctx;
     bool record;               /* fill runner_result.events */
+    /* With record: at the end of every step (after the settle), every
+     * client's pending stanzas become RUNNER_EVENT_PENDING events and are
+     * removed, so the traffic a scenario without `receive` steps leaves can
+     * be written back as its expectations (its own `receive` steps then
+     * find nothing). */
+    bool transcribe;
 };
 
 struct runner_result {

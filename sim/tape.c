@@ -347,15 +347,80 @@ static bool same(const struct tape_item *a, const struct tape_item *b)
     return match_stanza(ra, rb, NULL) && match_stanza(rb, ra, NULL);
 }
 
-/* Index of the first stanza where a and b differ; false when none. */
-static bool first_diff(const struct tape_list *a, const struct tape_list *b, size_t *at)
+#define NONE ((size_t)-1)
+
+/* Where two lists first differ: stanza ia of a against ib of b (NONE:
+ * that side has nothing there), and the step. */
+struct tape_at {
+    size_t ia, ib, step;
+};
+
+static bool first_diff_ordered(const struct tape_list *a, const struct tape_list *b,
+                               struct tape_at *at)
 {
     size_t n = a->n > b->n ? a->n : b->n;
     for (size_t i = 0; i < n; i++) {
         if (i >= a->n || i >= b->n || !same(&a->items[i], &b->items[i])) {
-            *at = i;
+            at->ia = i < a->n ? i : NONE;
+            at->ib = i < b->n ? i : NONE;
+            at->step = i < a->n ? a->items[i].step : b->items[i].step;
             return true;
         }
+    }
+    return false;
+}
+
+/* The end of the run of items from i on that arrived in step `step`. */
+static size_t group_end(const struct tape_list *l, size_t i, size_t step)
+{
+    while (i < l->n && l->items[i].step == step)
+        i++;
+    return i;
+}
+
+/* One step's stanzas, a[ia..ea) and b[ib..eb), as two sets: the first
+ * stanza of a with no partner in b, against the first of b with none in
+ * a. False when every stanza has a distinct partner. */
+static bool group_diff(const struct tape_list *a, size_t ia, size_t ea,
+                       const struct tape_list *b, size_t ib, size_t eb, struct tape_at *at)
+{
+    bool *taken = calloc(eb - ib + 1, sizeof *taken);
+    if (taken == NULL)
+        abort();
+    size_t lone_a = NONE, lone_b = NONE;
+    for (size_t i = ia; i < ea; i++) {
+        size_t j = ib;
+        while (j < eb && (taken[j - ib] || !same(&a->items[i], &b->items[j])))
+            j++;
+        if (j < eb)
+            taken[j - ib] = true;
+        else if (lone_a == NONE)
+            lone_a = i;
+    }
+    for (size_t j = ib; j < eb && lone_b == NONE; j++)
+        if (!taken[j - ib])
+            lone_b = j;
+    free(taken);
+    at->ia = lone_a;
+    at->ib = lone_b;
+    return lone_a != NONE || lone_b != NONE;
+}
+
+static bool first_diff_sets(const struct tape_list *a, const struct tape_list *b,
+                            struct tape_at *at)
+{
+    size_t i = 0, j = 0;
+    while (i < a->n || j < b->n) {
+        size_t sa = i < a->n ? a->items[i].step : NONE;
+        size_t sb = j < b->n ? b->items[j].step : NONE;
+        size_t step = sa < sb ? sa : sb;
+        size_t ea = group_end(a, i, step), eb = group_end(b, j, step);
+        if (group_diff(a, i, ea, b, j, eb, at)) {
+            at->step = step;
+            return true;
+        }
+        i = ea;
+        j = eb;
     }
     return false;
 }
@@ -368,7 +433,7 @@ static void write_side(const char *name, const struct tape_list *l, size_t i, si
     buf_puts(out, ":");
     for (size_t k = strlen(name); k < width + 1; k++)
         buf_putc(out, ' ');
-    if (i < l->n) {
+    if (i != NONE) {
         struct buf text = {0};
         client_stanza_write(stanza_root(l->items[i].st), &text);
         client_text_write(buf_cstr(&text), text.len, TAPE_STANZA_TEXT_MAX, out);
@@ -380,10 +445,9 @@ static void write_side(const char *name, const struct tape_list *l, size_t i, si
 }
 
 static void write_diff(size_t conn, const struct tape_list *a, const struct tape_list *b,
-                       size_t i, const char *const names[2], struct buf *out)
+                       const struct tape_at *at, const char *const names[2], struct buf *out)
 {
     const char *label = a->label ? a->label : b->label;
-    size_t step = i < a->n ? a->items[i].step : b->items[i].step;
     size_t width = strlen(names[0]) > strlen(names[1]) ? strlen(names[0]) : strlen(names[1]);
     buf_puts(out, "first difference: connection ");
     buf_put_u64(out, conn);
@@ -393,39 +457,77 @@ static void write_diff(size_t conn, const struct tape_list *a, const struct tape
         buf_putc(out, ')');
     }
     buf_puts(out, ", stanza ");
-    buf_put_u64(out, i + 1);
+    buf_put_u64(out, (at->ia != NONE ? at->ia : at->ib) + 1);
     buf_puts(out, ", step ");
-    buf_put_u64(out, step + 1);
+    buf_put_u64(out, at->step + 1);
     buf_puts(out, ":\n");
-    write_side(names[0], a, i, width, out);
-    write_side(names[1], b, i, width, out);
+    write_side(names[0], a, at->ia, width, out);
+    write_side(names[1], b, at->ib, width, out);
+}
+
+/* "<presence type='unavailable'>", "<iq type='error'> item-not-found",
+ * "<stream:error> conflict" or "(nothing)". */
+static void write_kind(const struct tape_list *l, size_t i, struct buf *out)
+{
+    if (i == NONE) {
+        buf_puts(out, "(nothing)");
+        return;
+    }
+    const struct stanza_node *root = stanza_root(l->items[i].st);
+    bool stream = root->ns != NULL && strcmp(root->ns, STANZA_NS_STREAM) == 0;
+    const char *type = stanza_attr(root, "", "type");
+    buf_puts(out, stream ? "<stream:" : "<");
+    buf_puts(out, root->name);
+    if (type != NULL && !stream) {
+        buf_puts(out, " type='");
+        buf_puts(out, type);
+        buf_putc(out, '\'');
+    }
+    buf_putc(out, '>');
+    const struct stanza_node *err = stream ? root : stanza_child(root, NULL, "error");
+    const struct stanza_node *cond = err != NULL ? stanza_child(err, NULL, NULL) : NULL;
+    if (cond != NULL) {
+        buf_putc(out, ' ');
+        buf_puts(out, cond->name);
+    }
 }
 
 bool tape_first_difference(const struct tape *a, const struct tape *b, const char *name_a,
-                           const char *name_b, struct buf *out)
+                           const char *name_b, enum tape_order order, struct buf *out,
+                           struct buf *kind)
 {
     const char *const names[2] = {name_a, name_b};
     size_t nconns = a->nconns > b->nconns ? a->nconns : b->nconns;
-    size_t best_step = (size_t)-1;
-    struct buf best = {0};
+    size_t best_step = NONE;
+    struct buf best = {0}, best_kind = {0};
     for (size_t k = 0; k < nconns; k++) {
         struct tape_list la, lb;
         read_conn(a, k, &la);
         read_conn(b, k, &lb);
-        size_t i;
-        if (first_diff(&la, &lb, &i)) {
-            size_t step = i < la.n ? la.items[i].step : lb.items[i].step;
-            if (step < best_step) {
-                best_step = step;
-                buf_clear(&best);
-                write_diff(k + 1, &la, &lb, i, names, &best);
-            }
+        struct tape_at at;
+        bool differs = order == TAPE_IN_ORDER ? first_diff_ordered(&la, &lb, &at)
+                                              : first_diff_sets(&la, &lb, &at);
+        if (differs && at.step < best_step) {
+            best_step = at.step;
+            buf_clear(&best);
+            write_diff(k + 1, &la, &lb, &at, names, &best);
+            buf_clear(&best_kind);
+            buf_puts(&best_kind, name_a);
+            buf_putc(&best_kind, ' ');
+            write_kind(&la, at.ia, &best_kind);
+            buf_puts(&best_kind, ", ");
+            buf_puts(&best_kind, name_b);
+            buf_putc(&best_kind, ' ');
+            write_kind(&lb, at.ib, &best_kind);
         }
         list_free(&la);
         list_free(&lb);
     }
     if (best.len > 0)
         buf_append(out, best.data, best.len);
+    if (kind != NULL && best_kind.len > 0)
+        buf_append(kind, best_kind.data, best_kind.len);
     buf_free(&best);
-    return best_step != (size_t)-1;
+    buf_free(&best_kind);
+    return best_step != NONE;
 }

@@ -33,13 +33,24 @@ void tape_free(struct tape *tp);
  * frees inner) and records into tp, which must outlive it. */
 struct target *tape_wrap(struct tape *tp, struct target *inner);
 
+enum tape_order {
+    TAPE_IN_ORDER,     /* stanza by stanza, in arrival order */
+    TAPE_STEP_SETS     /* the stanzas of one step on one connection, as a set
+                        * (a server free to order them, SEMANTICS 0.4) */
+};
+
 /* Appends the earliest difference between the traffic on a and on b,
  * labelled name_a and name_b, as
  *   "first difference: connection C (JID), stanza N, step S:\n"
  *   "  NAME_A: <stanza/>\n  NAME_B: (nothing)\n"
  * and returns true; returns false (appending nothing) when every
- * connection carried the same stanzas. */
+ * connection carried the same stanzas. With TAPE_STEP_SETS the two
+ * stanzas shown are the first of each side that has no equal on the other
+ * in that step. kind (may be NULL) gets one line naming what differs
+ * without connections, numbers or content, to tell one difference from
+ * another: "NAME_A <iq type='error'> item-not-found, NAME_B (nothing)". */
 bool tape_first_difference(const struct tape *a, const struct tape *b, const char *name_a,
-                           const char *name_b, struct buf *out);
+                           const char *name_b, enum tape_order order, struct buf *out,
+                           struct buf *kind);
 
 #endif

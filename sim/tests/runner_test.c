@@ -261,6 +261,45 @@ START_TEST(test_runner_live_skips_model_scenarios_and_restarts)
 }
 END_TEST
 
+/* transcribe: what each step left pending becomes PENDING events of that
+ * step and client, harness replies (features, success, bind) excluded;
+ * nothing is left over at the end. */
+START_TEST(test_runner_transcribe_moves_pending_into_events)
+{
+    struct scenario *s = load(HEAD "  - romeo: connect\n  - romeo2: connect\n"
+                                   "  - romeo: {send: \"<presence/>\"}\n"
+                                   "  - romeo2: {send: \"<message to='${romeo.full}'><body>x"
+                                   "</body></message>\"}\n");
+    struct runner_options opt = {.record = true, .transcribe = true};
+    struct runner_result res;
+    runner_run(s, &opt, &res);
+    ck_assert_msg(res.outcome == RUNNER_PASS, "%s", res.message ? res.message : "");
+    static const struct {
+        size_t step, client;
+        const char *text;
+    } want[] = {
+        {2, 0, "<presence from='romeo@localhost/orchard'"},   /* P1; balcony is not available */
+        {3, 0, "<message to='romeo@localhost/orchard' from='romeo@localhost/balcony'>"
+               "<body>x</body></message>"},
+    };
+    size_t n = 0;
+    for (size_t i = 0; i < res.event_count; i++) {
+        const struct runner_event *e = &res.events[i];
+        if (e->kind != RUNNER_EVENT_PENDING)
+            continue;
+        ck_assert_uint_lt(n, COUNT(want));
+        ck_assert_uint_eq(e->step, want[n].step);
+        ck_assert_uint_eq(e->client, want[n].client);
+        ck_assert_msg(strncmp(e->text, want[n].text, strlen(want[n].text)) == 0, "%s",
+                      e->text);
+        n++;
+    }
+    ck_assert_uint_eq(n, COUNT(want));
+    runner_result_free(&res);
+    scenario_free(s);
+}
+END_TEST
+
 Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
@@ -270,6 +309,7 @@ Suite *runner_suite(void)
     tcase_add_test(tc, test_runner_generated_resource_is_bound);
     tcase_add_test(tc, test_runner_live_skips_model_only_steps);
     tcase_add_test(tc, test_runner_live_skips_model_scenarios_and_restarts);
+    tcase_add_test(tc, test_runner_transcribe_moves_pending_into_events);
     suite_add_tcase(s, tc);
     return s;
 }

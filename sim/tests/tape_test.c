@@ -3,6 +3,7 @@
  * equal; the first stanza that differs is reported side by side, with its
  * connection, bound JID and step. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "../runner.h"
@@ -65,7 +66,7 @@ START_TEST(test_tape_same_run_no_difference)
     const char *yaml = HEAD "  - romeo: {receive: \"<iq type='result' id='s1'/>\"}\n" PUSH_FETCHED;
     struct tape *a = record(yaml, 1, RUNNER_PASS), *b = record(yaml, 2, RUNNER_PASS);
     struct buf out = {0};
-    ck_assert(!tape_first_difference(a, b, "model", "prosody", &out));
+    ck_assert(!tape_first_difference(a, b, "model", "prosody", TAPE_IN_ORDER, &out, NULL));
     ck_assert_uint_eq(out.len, 0);
     tape_free(a);
     tape_free(b);
@@ -84,7 +85,7 @@ START_TEST(test_tape_first_difference_side_by_side)
                            "  - juliet: {receive: \"<message/>\"}\n";
     struct tape *a = record(one, 0, RUNNER_PASS), *b = record(two, 0, RUNNER_PASS);
     struct buf out = {0};
-    ck_assert(tape_first_difference(a, b, "model", "prosody", &out));
+    ck_assert(tape_first_difference(a, b, "model", "prosody", TAPE_IN_ORDER, &out, NULL));
     const char *text = buf_cstr(&out);
     ck_assert_msg(strstr(text, "first difference: connection 2 (juliet@localhost/chamber), "
                                "stanza 3, step 5:\n") != NULL,
@@ -108,10 +109,61 @@ START_TEST(test_tape_missing_stanza_shows_nothing)
                       "steps:\n  - romeo: connect\n  - juliet: connect\n";
     struct tape *a = record(one, 0, RUNNER_PASS), *b = record(two, 0, RUNNER_PASS);
     struct buf out = {0};
-    ck_assert(tape_first_difference(a, b, "model", "prosody", &out));
+    ck_assert(tape_first_difference(a, b, "model", "prosody", TAPE_IN_ORDER, &out, NULL));
     ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "connection 1 (romeo@localhost/orchard)"));
     ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "\n  prosody: (nothing)\n"));
     buf_free(&out);
+    tape_free(a);
+    tape_free(b);
+}
+END_TEST
+
+/* Two messages sent in one step reach juliet in one step; swapping them
+ * changes the order and nothing else. */
+#define TWO_MESSAGES(first, second)                                                 \
+    "scenario: t\n"                                                                 \
+    "accounts: {romeo: {}, juliet: {}}\n"                                           \
+    "leftovers: ignore\n"                                                           \
+    "steps:\n"                                                                      \
+    "  - juliet: connect\n"                                                         \
+    "  - romeo: connect\n"                                                          \
+    "  - romeo: {send: [\"<message to='juliet@localhost/juliet'><body>" first        \
+    "</body></message>\", \"<message to='juliet@localhost/juliet'><body>" second     \
+    "</body></message>\"]}\n"
+
+START_TEST(test_tape_step_sets_ignore_order_within_a_step)
+{
+    struct buf out = {0}, kind = {0};
+    struct tape *a = record(TWO_MESSAGES("hi", "ho"), 0, RUNNER_PASS);
+    struct tape *b = record(TWO_MESSAGES("ho", "hi"), 0, RUNNER_PASS);
+    ck_assert(tape_first_difference(a, b, "model", "prosody", TAPE_IN_ORDER, &out, NULL));
+    buf_clear(&out);
+    ck_assert(!tape_first_difference(a, b, "model", "prosody", TAPE_STEP_SETS, &out, &kind));
+    ck_assert_uint_eq(out.len + kind.len, 0);
+    tape_free(b);
+    /* One body changed: that message has no partner on either side. */
+    b = record(TWO_MESSAGES("ho", "he"), 0, RUNNER_PASS);
+    ck_assert(tape_first_difference(a, b, "model", "prosody", TAPE_STEP_SETS, &out, &kind));
+    ck_assert_msg(strstr(buf_cstr(&out), "connection 1 (juliet@localhost/juliet), stanza 3, "
+                                         "step 3:\n") != NULL,
+                  "%s", buf_cstr(&out));
+    ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "<body>hi</body>"));
+    ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "<body>he</body>"));
+    ck_assert_str_eq(buf_cstr(&kind), "model <message>, prosody <message>");
+    tape_free(b);
+    /* One message fewer: the other side has nothing for it. */
+    b = record("scenario: t\naccounts: {romeo: {}, juliet: {}}\nleftovers: ignore\n"
+               "steps:\n  - juliet: connect\n"
+               "  - romeo: connect\n  - romeo: {send: \"<message to='juliet@localhost/juliet'>"
+               "<body>ho</body></message>\"}\n",
+               0, RUNNER_PASS);
+    buf_clear(&out);
+    buf_clear(&kind);
+    ck_assert(tape_first_difference(a, b, "model", "prosody", TAPE_STEP_SETS, &out, &kind));
+    ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "\n  prosody: (nothing)\n"));
+    ck_assert_str_eq(buf_cstr(&kind), "model <message>, prosody (nothing)");
+    buf_free(&out);
+    buf_free(&kind);
     tape_free(a);
     tape_free(b);
 }
@@ -124,6 +176,7 @@ Suite *tape_suite(void)
     tcase_add_test(tc, test_tape_same_run_no_difference);
     tcase_add_test(tc, test_tape_first_difference_side_by_side);
     tcase_add_test(tc, test_tape_missing_stanza_shows_nothing);
+    tcase_add_test(tc, test_tape_step_sets_ignore_order_within_a_step);
     suite_add_tcase(s, tc);
     return s;
 }
