@@ -31,6 +31,7 @@
 #include "scenario.h"
 #include "tape.h"
 #include "target_tcp.h"
+#include "twin.h"
 
 #define DIFF_EXIT_OK 0
 #define DIFF_EXIT_DIVERGED 1
@@ -287,23 +288,6 @@ struct diff_record {
     char *text;                /* detail lines, indented; "" for none */
 };
 
-struct factory {
-    struct tape *tape;
-    struct live *live;         /* NULL: the model */
-    unsigned settle_ms;
-    char err[LIVE_ERROR_MAX];
-};
-
-static struct target *factory_target(const struct scenario *s, uint64_t seed, void *ctx)
-{
-    struct factory *f = ctx;
-    struct target *t = f->live == NULL
-                           ? target_model_new(&s->server, seed)
-                           : target_tcp_new(f->live, &s->server, f->settle_ms, f->err,
-                                            sizeof f->err);
-    return f->tape != NULL ? tape_wrap(f->tape, t) : t;
-}
-
 /* Appends text with every line indented, at most max lines (0: all). */
 static void put_indented(struct buf *b, const char *text, const char *indent, size_t max)
 {
@@ -334,25 +318,21 @@ static void put_outcome(struct buf *b, const char *who, const struct runner_resu
         put_indented(b, r->message, "      ", verbose ? 0 : DIFF_MESSAGE_LINES);
 }
 
-static char *detail(enum diff_class cls, const struct runner_result *m,
-                    const struct runner_result *l, const struct tape *tm,
-                    const struct tape *tl, const char *err, bool verbose)
+static char *detail(enum diff_class cls, const struct twin_result *t, bool verbose)
 {
     struct buf b = {0};
-    if (cls == DIFF_NOT_LIVE && l->message != NULL) {
-        put_indented(&b, l->message, "    ", 1);
+    if (cls == DIFF_NOT_LIVE && t->live.message != NULL) {
+        put_indented(&b, t->live.message, "    ", 1);
     } else if (cls != DIFF_BOTH) {
-        put_outcome(&b, "model:   ", m, verbose);
-        put_outcome(&b, "prosody: ", l, verbose);
-        if (err[0] != '\0')
-            put_indented(&b, err, "      ", 0);
-        struct buf d = {0};
-        if (tape_first_difference(tm, tl, "model", "prosody", TAPE_IN_ORDER, &d, NULL))
-            put_indented(&b, buf_cstr(&d), "    ", 0);
+        put_outcome(&b, "model:   ", &t->model, verbose);
+        put_outcome(&b, "prosody: ", &t->live, verbose);
+        if (t->error[0] != '\0')
+            put_indented(&b, t->error, "      ", 0);
+        if (t->differs)
+            put_indented(&b, t->difference.data, "    ", 0);
         else
             buf_puts(&b, "    no stanza differs (server-chosen ids and xml:lang aside); the\n"
                          "    failing side stopped on a close, a skipped step or its leftovers\n");
-        buf_free(&d);
     }
     buf_cstr(&b);
     return b.data;
@@ -374,22 +354,15 @@ static void diff_one(const char *path, struct live *l, const struct diff_options
         rec->text = b.data;
         return;
     }
-    struct factory fm = {tape_new(), NULL, 0, ""}, fl = {tape_new(), l, o->settle_ms, ""};
-    struct runner_options rm = {.target_new = factory_target, .target_ctx = &fm};
-    struct runner_options rl = {.target_new = factory_target, .target_ctx = &fl};
-    struct runner_result am, al;
-    runner_run(s, &rm, &am);
-    runner_run(s, &rl, &al);
+    struct twin_result t;
+    twin_run(s, l, o->settle_ms, TAPE_IN_ORDER, &t);
     rec->ready = true;
-    rec->cls = diff_classify(am.outcome, al.outcome);
-    rec->model = am.outcome;
-    rec->live = al.outcome;
+    rec->cls = diff_classify(t.model.outcome, t.live.outcome);
+    rec->model = t.model.outcome;
+    rec->live = t.live.outcome;
     rec->name = xstrdup(s->name);
-    rec->text = detail(rec->cls, &am, &al, fm.tape, fl.tape, fl.err, o->verbose);
-    runner_result_free(&am);
-    runner_result_free(&al);
-    tape_free(fm.tape);
-    tape_free(fl.tape);
+    rec->text = detail(rec->cls, &t, o->verbose);
+    twin_result_free(&t);
     scenario_free(s);
 }
 
@@ -738,6 +711,13 @@ static double now_s(void)
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static struct target *bench_target(const struct scenario *s, uint64_t seed, void *live)
+{
+    (void)seed;
+    char err[LIVE_ERROR_MAX];
+    return target_tcp_new(live, &s->server, TARGET_TCP_SETTLE_DEFAULT_MS, err, sizeof err);
+}
+
 /* Worker k: every jobs-th scenario on its own Prosody; never returns. */
 static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
 {
@@ -745,8 +725,7 @@ static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
     char err[LIVE_ERROR_MAX];
     struct live *l = live_new(NULL, NULL, 0, err, sizeof err);
     struct bench_share sh = {0};
-    struct factory f = {NULL, l, TARGET_TCP_SETTLE_DEFAULT_MS, ""};
-    struct runner_options ro = {.target_new = factory_target, .target_ctx = &f};
+    struct runner_options ro = {.target_new = bench_target, .target_ctx = l};
     double t0 = now_s();
     for (size_t i = k; l != NULL && i < paths->len; i += jobs) {
         struct scenario_error e;
