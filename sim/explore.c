@@ -42,6 +42,8 @@
 #include "report.h"
 #include "runner.h"
 #include "shrink.h"
+#include "target_tcp.h"
+#include "twin.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -103,6 +105,7 @@ struct row;
 struct gen {
     struct prng r;
     struct scenario *s;
+    bool live;                    /* for a live server too (differential) */
     size_t steps;                 /* to write */
     size_t nusers, nclients, nresources;
     unsigned weights[EXPLORE_KINDS_MAX];   /* this run's; 0: the kind is off */
@@ -325,7 +328,9 @@ static void setup_server(struct gen *g)
                                                        SCENARIO_CONFLICT_REJECT_NEW,
                                                        SCENARIO_CONFLICT_RANDOM_RESOURCE};
     struct scenario_server *sv = &g->s->server;
-    sv->conflict = conflicts[below(g, COUNT(conflicts))];
+    /* random-resource gives each server its own random names: live runs
+     * would differ in every stanza to or from such a resource. */
+    sv->conflict = conflicts[below(g, COUNT(conflicts) - g->live)];
     sv->offline = chance(g, 75);
     sv->registration = chance(g, 75);
     sv->tombstones = chance(g, 75);
@@ -580,6 +585,7 @@ struct row {
     const char *name;
     unsigned weight;
     bool always;                  /* on in every run (swarm keeps the others at 1/2) */
+    bool model_only;              /* off for a live server (SCENARIO-FORMAT "Live targets") */
     bool (*write)(struct gen *g, const struct row *row);
     stanza_fn *stanza;
 };
@@ -725,12 +731,23 @@ static bool write_stanza(struct gen *g, const struct row *row)
     return true;
 }
 
+/* Live runs leave out a password change or deletion while another stream
+ * of the account may be authenticated but not bound: Prosody leaves such
+ * a stream open (DIVERGENCES.md G7, a known finding). */
+static bool g7_known(const struct gen *g, size_t ci)
+{
+    for (size_t o = 0; g->live && o < g->nclients; o++)
+        if (o != ci && g->c[o].user == g->c[ci].user && (g->c[o].mask & BIT(CS_AUTHED)))
+            return true;
+    return false;
+}
+
 /* G11: a password change (or a refused one: wrong username). */
 static bool write_password(struct gen *g, const struct row *row)
 {
     (void)row;
     size_t ci;
-    if (!choose(g, ok_bound, &ci))
+    if (!choose(g, ok_bound, &ci) || g7_known(g, ci))
         return false;
     struct gclient *c = &g->c[ci];
     bool own = chance(g, 85);
@@ -804,7 +821,7 @@ static bool write_unregister(struct gen *g, const struct row *row)
 {
     (void)row;
     size_t ci;
-    if (!choose(g, ok_bound, &ci))
+    if (!choose(g, ok_bound, &ci) || g7_known(g, ci))
         return false;
     add_step(g, SCENARIO_STEP_UNREGISTER, ci);
     shadow_delete(g, g->c[ci].user);
@@ -1011,34 +1028,36 @@ static bool write_stream_fault(struct gen *g, const struct row *row)
     size_t ci;
     if (!choose(g, ok_stream, &ci))
         return false;
-    start_write(g, ci, stream_faults[below(g, COUNT(stream_faults))], 1, END_CLOSES);
+    /* Live, not the client's own stream error: DIVERGENCES.md S13. */
+    start_write(g, ci, stream_faults[g->live + below(g, COUNT(stream_faults) - g->live)], 1,
+                END_CLOSES);
     return true;
 }
 
 /* ---- the table ---- */
 
 static const struct row rows[ROWS] = {
-    {"connect", 12, true, write_connect, NULL},
-    {"auth", 3, false, write_auth, NULL},
-    {"bind", 3, false, write_bind, NULL},
-    {"presence", 10, false, write_stanza, stanza_presence},
-    {"directed", 5, false, write_stanza, stanza_directed},
-    {"subscription", 8, false, write_stanza, stanza_subscription},
-    {"roster", 6, false, write_stanza, stanza_roster},
-    {"message", 8, false, write_stanza, stanza_message},
-    {"iq", 5, false, write_stanza, stanza_iq},
-    {"password", 1, false, write_password, NULL},
-    {"close", 3, false, write_close, NULL},
-    {"drop", 3, true, write_drop, NULL},
-    {"register", 3, false, write_register, NULL},
-    {"unregister", 1, false, write_unregister, NULL},
-    {"restart", 1, false, write_restart, NULL},
-    {"advance", 2, false, write_advance, NULL},
-    {"fragments", 3, false, write_fragments, NULL},
-    {"batch", 2, false, write_batch, NULL},
-    {"continue", 20, true, write_continue, NULL},
-    {"negotiate", 1, false, write_negotiate, NULL},
-    {"stream-fault", 1, false, write_stream_fault, NULL},
+    {"connect", 12, true, false, write_connect, NULL},
+    {"auth", 3, false, false, write_auth, NULL},
+    {"bind", 3, false, false, write_bind, NULL},
+    {"presence", 10, false, false, write_stanza, stanza_presence},
+    {"directed", 5, false, false, write_stanza, stanza_directed},
+    {"subscription", 8, false, false, write_stanza, stanza_subscription},
+    {"roster", 6, false, false, write_stanza, stanza_roster},
+    {"message", 8, false, false, write_stanza, stanza_message},
+    {"iq", 5, false, false, write_stanza, stanza_iq},
+    {"password", 1, false, false, write_password, NULL},
+    {"close", 3, false, false, write_close, NULL},
+    {"drop", 3, true, false, write_drop, NULL},
+    {"register", 3, false, false, write_register, NULL},
+    {"unregister", 1, false, false, write_unregister, NULL},
+    {"restart", 1, false, false, write_restart, NULL},
+    {"advance", 2, false, true, write_advance, NULL},
+    {"fragments", 3, false, false, write_fragments, NULL},
+    {"batch", 2, false, false, write_batch, NULL},
+    {"continue", 20, true, false, write_continue, NULL},
+    {"negotiate", 1, false, false, write_negotiate, NULL},
+    {"stream-fault", 1, false, false, write_stream_fault, NULL},
 };
 
 _Static_assert(ROWS <= EXPLORE_KINDS_MAX, "EXPLORE_KINDS_MAX too small");
@@ -1061,7 +1080,8 @@ static void setup_swarm(struct gen *g)
 {
     for (size_t i = 0; i < COUNT(rows); i++)
         if (rows[i].always || chance(g, 50))
-            g->weights[i] = rows[i].weight * (1 + (unsigned)below(g, 4));
+            g->weights[i] = g->live && rows[i].model_only ? 0
+                                                           : rows[i].weight * (1 + (unsigned)below(g, 4));
 }
 
 static void describe(struct gen *g)
@@ -1118,13 +1138,15 @@ static void write_one(struct gen *g)
     abort();   /* unreachable: connect and drop are always on */
 }
 
-struct scenario *explore_generate_counted(uint64_t run_seed, size_t steps, size_t *counts)
+struct scenario *explore_generate_counted(uint64_t run_seed, size_t steps, bool live,
+                                         size_t *counts)
 {
     struct gen g;
     memset(&g, 0, sizeof g);
     prng_seed(&g.r, run_seed);
+    g.live = live;
     g.s = scenario_create("explore");
-    g.s->target = SCENARIO_TARGET_MODEL;
+    g.s->target = live ? SCENARIO_TARGET_ANY : SCENARIO_TARGET_MODEL;
     g.s->leftovers_ignore = true;   /* generated traffic has no expectations */
     scenario_strings_add(&g.s->tags, "explore");
     g.counts = counts;
@@ -1143,7 +1165,7 @@ struct scenario *explore_generate_counted(uint64_t run_seed, size_t steps, size_
 
 struct scenario *explore_generate(uint64_t run_seed, size_t steps)
 {
-    return explore_generate_counted(run_seed, steps, NULL);
+    return explore_generate_counted(run_seed, steps, false, NULL);
 }
 
 /* splitmix64 finaliser of seed and index: runs are independent streams. */
@@ -1159,6 +1181,7 @@ uint64_t explore_run_seed(uint64_t seed, size_t index)
 
 struct verdict {
     bool failed;
+    bool broken;                       /* the live server could not be run */
     char reason[EXPLORE_REASON_MAX];   /* one line */
     char rules[EXPLORE_REASON_MAX];    /* every violated rule: " I4 I7 " */
     size_t steps_run;
@@ -1233,14 +1256,55 @@ static void judge(const struct runner_result *res, const struct scenario *s, str
     }
 }
 
+/* The differential verdict: the model's own failure first, as without a
+ * live server; then the live server that cannot be run; then the first
+ * difference in the traffic ("differs: model <message>, prosody
+ * (nothing)"); then the live run's own failure ("prosody: harness: ..."),
+ * with the server's report. */
+static void run_twin(const struct scenario *s, const struct explore_options *opt,
+                     struct verdict *v)
+{
+    struct twin_result t;
+    twin_run(s, opt->live, opt->settle_ms, TAPE_STEP_SETS, &t);
+    judge(&t.model, s, v);
+    if (!v->failed && t.error[0] != '\0') {
+        v->failed = v->broken = true;
+        snprintf(v->reason, sizeof v->reason, "the live server: %.100s", t.error);
+        v->message = mem_strdup(t.error);
+    } else if (!v->failed && t.differs) {
+        v->failed = true;
+        snprintf(v->reason, sizeof v->reason, "differs: %s", t.kind.data);
+        struct buf m = {0};
+        buf_puts(&m, t.difference.data);
+        if (t.live.message != NULL) {
+            buf_puts(&m, "prosody's run: ");
+            buf_puts(&m, t.live.message);
+        }
+        v->message = mem_strdup(buf_cstr(&m));
+        buf_free(&m);
+    } else if (!v->failed && t.live.outcome == RUNNER_FAIL) {
+        struct verdict lv;
+        memset(&lv, 0, sizeof lv);
+        judge(&t.live, s, &lv);
+        v->failed = true;
+        snprintf(v->reason, sizeof v->reason, "prosody: %.110s", lv.reason);
+        v->message = lv.message;
+    }
+    twin_result_free(&t);
+}
+
 static void run_plain(const struct scenario *s, const struct explore_options *opt,
                       struct verdict *v)
 {
-    struct runner_options ro = {.seed = 0};
-    struct runner_result res;
-    runner_run(s, &ro, &res);
-    judge(&res, s, v);
-    runner_result_free(&res);
+    if (opt->live != NULL) {
+        run_twin(s, opt, v);
+    } else {
+        struct runner_options ro = {.seed = 0};
+        struct runner_result res;
+        runner_run(s, &ro, &res);
+        judge(&res, s, v);
+        runner_result_free(&res);
+    }
     const char *why = !v->failed && opt->oracle ? opt->oracle(s, v->steps_run, opt->oracle_ctx)
                                                 : NULL;
     if (why != NULL) {
@@ -1463,6 +1527,15 @@ static void put_detail(struct buf *d, const struct verdict *v)
     }
 }
 
+/* Steps other than `receive` (the expectations a live reproducer gained). */
+static size_t own_steps(const struct scenario *s)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < s->step_count; i++)
+        n += s->steps[i].kind != SCENARIO_STEP_RECEIVE;
+    return n;
+}
+
 /* Names and describes the shrunk scenario: seed, run, reason, detail. */
 static void label(struct scenario *s, const struct explore_options *opt,
                   const struct explore_result *res, const struct verdict *v, size_t before)
@@ -1476,14 +1549,20 @@ static void label(struct scenario *s, const struct explore_options *opt,
     buf_puts(&b, v->reason);
     scenario_string_set(&s->name, buf_cstr(&b));
     buf_clear(&b);
-    char line[256];
+    char line[512];
+    const char *live = opt->replay_options != NULL ? opt->replay_options : "";
     snprintf(line, sizeof line,
-             "Found by `sessim explore --seed %llu --steps %zu`, run %zu (run seed 0x%016llx);\n"
-             "shrunk from %zu to %zu steps. Fails with: %s\n",
-             (unsigned long long)opt->seed, opt->steps, res->failed_run + 1,
-             (unsigned long long)res->failed_seed, before, s->step_count, v->reason);
+             "Found by `sessim explore %s%s--seed %llu --steps %zu`, run %zu (run seed "
+             "0x%016llx);\nshrunk from %zu to %zu steps. Fails with: %s\n",
+             live, *live ? " " : "", (unsigned long long)opt->seed, opt->steps,
+             res->failed_run + 1, (unsigned long long)res->failed_seed, before, own_steps(s),
+             v->reason);
     buf_puts(&b, line);
-    put_detail(&b, v);
+    if (*live != '\0')
+        buf_puts(&b, "The receive steps are the model's traffic: the scenario passes on the\n"
+                     "model and fails on the server where the two differ.\n");
+    else
+        put_detail(&b, v);
     buf_puts(&b, s->description != NULL ? s->description : "");
     scenario_string_set(&s->description, buf_cstr(&b));
     if (strncmp(v->reason, "invariant ", 10) == 0) {
@@ -1571,6 +1650,21 @@ static void print_indented(FILE *f, const char *text, const char *indent)
     }
 }
 
+/* Whether a live run's failure shows again in a second run (timing on a
+ * loaded machine, an order Prosody draws at start: 0.4). The model's own
+ * failures are deterministic and need no second run. */
+static bool repeats(struct explorer *x, const struct scenario *s, const struct verdict *v)
+{
+    if (x->opt.live == NULL || strncmp(v->reason, "invariant ", 10) == 0 ||
+        strncmp(v->reason, "unparseable", 11) == 0)
+        return true;
+    struct verdict again;
+    run_scenario(s, &x->opt, &again);
+    bool same = same_failure(v, &again);
+    verdict_free(&again);
+    return same;
+}
+
 /* Shrinks, labels, writes and replays the failure of run res->failed_run.
  * Returns the exit status. */
 static int handle_failure(struct explorer *x, struct explore_result *res, struct scenario *s,
@@ -1587,12 +1681,19 @@ static int handle_failure(struct explorer *x, struct explore_result *res, struct
     struct shrink_ctx ctx = {&x->opt, v};
     struct shrink_stats stats;
     shrink_scenario(s, fails_the_same, &ctx, x->opt.shrink_tests_max, &stats);
+    fprintf(out, "  shrunk to %zu steps (from %zu, %zu runs of the shrinker%s)\n", s->step_count,
+            stats.steps_before, stats.tests, stats.exhausted ? ", stopped by its bound" : "");
+    struct scenario *expected = x->opt.live != NULL ? twin_transcribe(s) : NULL;
+    if (expected != NULL) {
+        fprintf(out, "  with the model's traffic as %zu receive steps\n",
+                expected->step_count - s->step_count);
+        scenario_free(s);
+        s = expected;
+    }
     label(s, &x->opt, res, v, stats.steps_before);
     res->reproducer = s;
     snprintf(res->reason, sizeof res->reason, "%s", v->reason);
     snprintf(res->rules, sizeof res->rules, "%s", v->rules[0] ? v->rules : " ");
-    fprintf(out, "  shrunk to %zu steps (from %zu, %zu runs of the shrinker%s)\n", s->step_count,
-            stats.steps_before, stats.tests, stats.exhausted ? ", stopped by its bound" : "");
     struct buf yaml = {0};
     emit_scenario(s, &yaml);
     fputs("  reproducer:\n", out);
@@ -1605,7 +1706,9 @@ static int handle_failure(struct explorer *x, struct explore_result *res, struct
     if (!write_reproducer(&x->opt, res, &replay, out))
         return 2;
     res->replayed = same_failure(v, &replay);
-    fprintf(out, "  written to %s\n  replay: sessim run %s\n", res->path, res->path);
+    fprintf(out, "  written to %s\n  replay: sessim run %s%s%s\n", res->path,
+            x->opt.replay_options ? x->opt.replay_options : "",
+            x->opt.replay_options ? " " : "", res->path);
     if (!res->replayed)
         fprintf(out, "  (the written file does not fail the same way: %s)\n",
                 replay.failed ? replay.reason : "it passes");
@@ -1617,8 +1720,12 @@ static int handle_failure(struct explorer *x, struct explore_result *res, struct
 static void summary(struct explorer *x, const struct explore_result *res)
 {
     clear_live(x);
-    fprintf(x->out, "explore: %zu runs, %zu steps, %zu failure%s\nkinds written:", res->runs,
-            res->steps, res->failures, res->failures == 1 ? "" : "s");
+    fprintf(x->out, "explore: %zu runs, %zu steps, %zu failure%s", res->runs, res->steps,
+            res->failures, res->failures == 1 ? "" : "s");
+    if (x->opt.live != NULL)
+        fprintf(x->out, ", %zu difference%s not repeated", res->unrepeated,
+                res->unrepeated == 1 ? "" : "s");
+    fputs("\nkinds written:", x->out);
     for (size_t i = 0; i < COUNT(rows); i++)
         fprintf(x->out, " %s %zu%s", rows[i].name, x->counts[i], i + 1 < COUNT(rows) ? "," : "");
     fputc('\n', x->out);
@@ -1664,6 +1771,8 @@ static bool write_json(const struct explorer *x, const struct explore_result *re
                 (unsigned long long)x->opt.seed_last);
     fprintf(f, "  \"steps_per_run\": %zu,\n  \"runs\": %zu,\n  \"steps\": %zu,\n"
                "  \"failures\": %zu,\n", x->opt.steps, res->runs, res->steps, res->failures);
+    if (x->opt.live != NULL)
+        fprintf(f, "  \"differential\": true,\n  \"unrepeated\": %zu,\n", res->unrepeated);
     if (res->failures > 0)
         json_failure(f, res);
     else
@@ -1690,6 +1799,9 @@ static void header(const struct explorer *x)
     if (o->time_limit > 0)
         fprintf(x->out, "  (no run starts after %.0f s: the number of runs depends on speed)\n",
                 o->time_limit);
+    if (o->live != NULL)
+        fprintf(x->out, "  differential: each run on the model and on Prosody at %s, settle %u ms\n",
+                LIVE_HOST, o->settle_ms);
     fflush(x->out);
 }
 
@@ -1705,11 +1817,19 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
     memset(&x, 0, sizeof x);
     memset(res, 0, sizeof *res);
     x.opt = *opt;
-    x.opt.runs = opt->runs ? opt->runs
-                 : opt->time_limit > 0 ? EXPLORE_RUNS_MAX : EXPLORE_RUNS_DEFAULT;
+    bool live = opt->live != NULL;
+    x.opt.runs = opt->runs              ? opt->runs
+                 : opt->time_limit > 0 ? EXPLORE_RUNS_MAX
+                 : live                ? EXPLORE_LIVE_RUNS_DEFAULT
+                                       : EXPLORE_RUNS_DEFAULT;
     if (opt->seed_range)
         x.opt.runs = (size_t)(opt->seed_last - opt->seed + 1);
-    x.opt.steps = opt->steps ? opt->steps : EXPLORE_STEPS_DEFAULT;
+    x.opt.steps = opt->steps ? opt->steps : live ? EXPLORE_LIVE_STEPS_DEFAULT
+                                                 : EXPLORE_STEPS_DEFAULT;
+    if (live && opt->shrink_tests_max == 0)
+        x.opt.shrink_tests_max = EXPLORE_LIVE_SHRINK_DEFAULT;
+    if (live)
+        x.opt.isolate = false;   /* the server belongs to this process */
     x.out = out;
     x.err = err;
     x.live = err != NULL && !opt->verbose && isatty(fileno(err));
@@ -1721,7 +1841,7 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
         double t0 = now_s();
         if (opt->time_limit > 0 && t0 - start >= opt->time_limit)
             break;
-        struct scenario *s = explore_generate_counted(seed, x.opt.steps, x.counts);
+        struct scenario *s = explore_generate_counted(seed, x.opt.steps, live, x.counts);
         struct verdict v;
         run_scenario(s, &x.opt, &v);
         x.busy += now_s() - t0;
@@ -1730,7 +1850,17 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
         if (opt->verbose)
             fprintf(out, "run %zu: seed 0x%016llx, %zu steps, %s\n", i + 1,
                     (unsigned long long)seed, v.steps_run, v.failed ? v.reason : "pass");
-        if (v.failed) {
+        if (v.broken) {
+            clear_live(&x);
+            fprintf(out, "explore: %s\n", v.reason);
+            status = 2;
+        } else if (v.failed && !repeats(&x, s, &v)) {
+            res->unrepeated++;
+            clear_live(&x);
+            fprintf(out, "run %zu: a difference that a second run did not show, passed over: "
+                         "%s\n", i + 1, v.reason);
+            scenario_free(s);
+        } else if (v.failed) {
             res->failures = 1;
             res->failed_run = i;
             res->failed_seed = seed;
@@ -1763,9 +1893,17 @@ static const char explore_usage[] =
     "usage: sessim explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v]\n"
     "                      [--no-fork] [--shrink-max N] [--time DURATION]\n"
     "                      [--seed-range A..B] [--json FILE]\n"
+    "                      [--target tcp://127.0.0.1:PORT [--settle MS] [--prosody PROG]]\n"
     "  Generates R random scenarios of N steps from seed S, runs each on the model\n"
     "  with every invariant checked after every step, and shrinks the first failure\n"
     "  to a minimal YAML reproducer that `sessim run FILE` fails the same way.\n"
+    "  With --target, each run is also replayed on a Prosody that sessim starts on\n"
+    "  127.0.0.1:PORT (0: a free port), a clean server per run, and the first\n"
+    "  difference between the two servers' traffic is a failure, confirmed by a\n"
+    "  second run, shrunk, and written with the model's traffic as its receive\n"
+    "  steps: it passes on the model and fails with `sessim run --target`. Live\n"
+    "  runs leave out advance and the known divergences steps would hit; defaults\n"
+    "  become 20 runs x 30 steps and --shrink-max 150; runs are not forked.\n"
     "  --seed S        seed of the exploration, decimal or 0x hex (default: random,\n"
     "                  printed first)\n"
     "  --steps N       steps per run (default 200, at most 1000000)\n"
@@ -1783,10 +1921,13 @@ static const char explore_usage[] =
     "  --json FILE     write a machine-readable summary (seeds, runs, steps, the\n"
     "                  failure with its rules and reproducer; no timings) to FILE;\n"
     "                  `sessim merge FILE...` combines the files of shards\n"
+    "  --target URL    differential against a live Prosody (see above)\n"
+    "  --settle MS     with --target: quiet time that ends a step (default 200)\n"
+    "  --prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"
     "  Standard output is the same for the same options, byte for byte; the\n"
     "  throughput (steps/s) goes to standard error only.\n"
-    "  Exit status: 0 nothing failed, 1 a failure was found, 2 usage error or the\n"
-    "  reproducer could not be written.\n";
+    "  Exit status: 0 nothing failed, 1 a failure was found, 2 usage error, the\n"
+    "  reproducer could not be written, or the live server could not be run.\n";
 
 static bool parse_count(const char *s, uint64_t max, uint64_t *out)
 {
@@ -1850,6 +1991,27 @@ static bool parse_range(const char *s, struct explore_options *o)
     return true;
 }
 
+/* What the command line says of the live server. */
+struct live_args {
+    const char *target, *settle, *prosody;
+};
+
+/* --target, --settle and --prosody; returns 1 when a is none of them. */
+static int parse_live(int argc, char **argv, int *i, struct live_args *la)
+{
+    const char *a = argv[*i];
+    const char **slot = strcmp(a, "--target") == 0   ? &la->target
+                        : strcmp(a, "--settle") == 0  ? &la->settle
+                        : strcmp(a, "--prosody") == 0 ? &la->prosody
+                                                      : NULL;
+    if (slot == NULL)
+        return 1;
+    if (*i + 1 >= argc)
+        return usage_error("option needs a value:", a);
+    *slot = argv[++*i];
+    return 0;
+}
+
 /* --time, --seed-range and --json; returns 1 when a is none of them. */
 static int parse_more(int argc, char **argv, int *i, struct explore_options *o, bool *seeded)
 {
@@ -1871,7 +2033,8 @@ static int parse_more(int argc, char **argv, int *i, struct explore_options *o, 
 
 /* One option at argv[*i]; returns 0, or the exit status to stop with
  * (-1: --help). */
-static int parse_option(int argc, char **argv, int *i, struct explore_options *o, bool *seeded)
+static int parse_option(int argc, char **argv, int *i, struct explore_options *o, bool *seeded,
+                        struct live_args *la)
 {
     static const char *const valued[] = {"--seed", "--steps", "--runs", "--out", "--shrink-max"};
     static const uint64_t max[] = {UINT64_MAX, EXPLORE_STEPS_MAX, EXPLORE_RUNS_MAX, 0,
@@ -1885,6 +2048,8 @@ static int parse_option(int argc, char **argv, int *i, struct explore_options *o
         return 0;
     }
     int more = parse_more(argc, argv, i, o, seeded);
+    if (more == 1)
+        more = parse_live(argc, argv, i, la);
     if (more != 1)
         return more;
     for (size_t k = 0; k < COUNT(valued); k++) {
@@ -1913,12 +2078,45 @@ static int parse_option(int argc, char **argv, int *i, struct explore_options *o
     return usage_error("unknown option", a);
 }
 
+/* The live server of --target (with --settle and --prosody), and the
+ * options that replay a reproducer on such a server. 0 or the usage exit
+ * status. */
+static int setup_live(const struct live_args *la, struct explore_options *o,
+                      struct target_tcp_setup **setup, struct buf *replay)
+{
+    char err[LIVE_ERROR_MAX];
+    if (la->target == NULL && la->settle == NULL && la->prosody == NULL)
+        return 0;
+    if (la->target == NULL)
+        return usage_error("--settle and --prosody need --target, not without it:",
+                           la->settle != NULL ? la->settle : la->prosody);
+    *setup = target_tcp_setup_new(la->target, la->settle, la->prosody, err, sizeof err);
+    if (*setup == NULL) {
+        fprintf(stderr, "sessim explore: %s\nTry 'sessim explore --help'.\n", err);
+        return 2;
+    }
+    o->live = target_tcp_setup_live(*setup);
+    o->settle_ms = target_tcp_setup_settle(*setup);
+    buf_puts(replay, "--target tcp://127.0.0.1:0");
+    if (o->settle_ms != TARGET_TCP_SETTLE_DEFAULT_MS) {
+        buf_puts(replay, " --settle ");
+        buf_put_u64(replay, o->settle_ms);
+    }
+    if (la->prosody != NULL) {
+        buf_puts(replay, " --prosody ");
+        buf_puts(replay, la->prosody);
+    }
+    o->replay_options = buf_cstr(replay);
+    return 0;
+}
+
 int explore_main(int argc, char **argv)
 {
     struct explore_options o = {.out_dir = EXPLORE_OUT_DEFAULT, .isolate = true};
+    struct live_args la = {0};
     bool seeded = false;
     for (int i = 1; i < argc; i++) {
-        int status = parse_option(argc, argv, &i, &o, &seeded);
+        int status = parse_option(argc, argv, &i, &o, &seeded, &la);
         if (status == -1) {
             fputs(explore_usage, stdout);
             return 0;
@@ -1926,11 +2124,18 @@ int explore_main(int argc, char **argv)
         if (status != 0)
             return status;
     }
+    struct target_tcp_setup *setup = NULL;
+    struct buf replay = {0};
+    int status = setup_live(&la, &o, &setup, &replay);
+    if (status != 0)
+        return status;
     if (!seeded)
         o.seed = fresh_seed();
     struct explore_result res;
-    int status = explore_run(&o, stdout, stderr, &res);
+    status = explore_run(&o, stdout, stderr, &res);
     explore_result_free(&res);
+    target_tcp_setup_free(setup);
+    buf_free(&replay);
     return status;
 }
 

@@ -17,6 +17,21 @@
  * written as YAML that `sessim run FILE` fails the same way.
  * Output on the given stream is a function of the options: no clock, no
  * addresses; throughput goes to the error stream only.
+ *
+ * Differential (`--target tcp://127.0.0.1:PORT`, DESIGN.md "Explorer"):
+ * every run is also replayed on a live Prosody that sessim starts (a clean
+ * server per run, live.h), and the two servers' traffic is compared per
+ * connection, the stanzas of one step as a set (twin.h). Live runs leave
+ * out what a live server cannot be asked or is known to do otherwise:
+ * `advance`, the random-resource conflict policy, and the divergences of
+ * scenarios/DIVERGENCES.md that generated steps would hit (S13: a client's
+ * stream error; G7: a password change or deletion beside an unbound
+ * authenticated stream). A difference is confirmed by a second run before
+ * it counts (one that does not repeat is reported and passed over), shrunk
+ * under "the same kind of first difference", and written with the model's
+ * traffic as its `receive` steps (twin_transcribe): it passes on the model
+ * and fails on the server with `sessim run --target`. Runs are not
+ * isolated then (the server belongs to this process).
  */
 #ifndef SESSIM_SIM_EXPLORE_H
 #define SESSIM_SIM_EXPLORE_H
@@ -35,6 +50,10 @@
 #define EXPLORE_OUT_DEFAULT "reports/explore"
 #define EXPLORE_REASON_MAX 128
 #define EXPLORE_RUN_SECONDS_MAX 120    /* an isolated run taking longer is a failure (hang) */
+/* Differential defaults: every live step costs a settle time. */
+#define EXPLORE_LIVE_RUNS_DEFAULT 20
+#define EXPLORE_LIVE_STEPS_DEFAULT 30
+#define EXPLORE_LIVE_SHRINK_DEFAULT 150
 
 /* A test hook: an extra oracle called after a run the runner passed
  * (steps_run steps executed). Returns NULL when the run is fine, else a
@@ -56,12 +75,18 @@ struct explore_options {
     size_t shrink_tests_max;   /* 0: SHRINK_TESTS_DEFAULT */
     explore_oracle *oracle;    /* NULL: none */
     void *oracle_ctx;
+    /* Differential: the live server (borrowed), its settle time, and the
+     * options that `sessim run` needs to replay on it (shown, not used). */
+    struct live *live;         /* NULL: the model alone */
+    unsigned settle_ms;
+    const char *replay_options;   /* "--target tcp://127.0.0.1:0 ..." */
 };
 
 struct explore_result {
     size_t runs;               /* runs done, the failing one included */
     size_t steps;              /* scenario steps executed */
     size_t failures;           /* 0, or 1: exploring stops at the first */
+    size_t unrepeated;         /* differential: differences a second run did not show */
     /* The failure, when there is one. */
     size_t failed_run;         /* 0-based */
     uint64_t failed_seed;      /* the run's own seed */
@@ -77,7 +102,7 @@ struct explore_result {
  * out; a live progress line (on a terminal) and the throughput on err
  * (NULL: none). Fills *res (release with explore_result_free). Returns 0
  * when nothing failed, 1 when a failure was found, 2 when the reproducer
- * could not be written. */
+ * could not be written or the live server could not be run. */
 int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
                 struct explore_result *res);
 
@@ -85,7 +110,8 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
 void explore_result_free(struct explore_result *res);
 
 /* The scenario of one run: what explore_run generates for run seed
- * run_seed and steps steps (free with scenario_free). For tests. */
+ * run_seed and steps steps (free with scenario_free). For tests.
+ * explore_generate_counted with live: the differential vocabulary. */
 struct scenario *explore_generate(uint64_t run_seed, size_t steps);
 
 /* The seed of run `index` of an exploration with seed `seed`. */
@@ -97,7 +123,8 @@ uint64_t explore_run_seed(uint64_t seed, size_t index);
 #define EXPLORE_KINDS_MAX 32
 size_t explore_kind_count(void);
 const char *explore_kind_name(size_t row);
-struct scenario *explore_generate_counted(uint64_t run_seed, size_t steps, size_t *counts);
+struct scenario *explore_generate_counted(uint64_t run_seed, size_t steps, bool live,
+                                         size_t *counts);
 
 /* `sessim explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v] ...`:
  * argv[0] is the command name. Returns the exit status. */

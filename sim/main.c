@@ -58,7 +58,7 @@ static int cmd_new(int argc, char **argv);
 static const struct cli_command commands[] = {
     {"run", cmd_run,
      "run [PATHS...] [--tag T] [--junit F] [--tap F] [--json F] [--html F] [--seed N] [-v] "
-     "[--target URL [--settle MS]]",
+     "[--target URL [--settle MS] [--prosody PROG]]",
      "replay scenarios on the model and check traffic, state and invariants",
      "--tag T      only scenarios tagged T (repeatable: any of them)\n"
      "--junit F    write a JUnit XML report to F\n"
@@ -68,7 +68,8 @@ static const struct cli_command commands[] = {
      "--seed N     seed of the model and the harness (default 0)\n"
      "-v           show notes and every step\n"
      "--target URL run on a Prosody sessim starts on 127.0.0.1:PORT (0: a free port)\n"
-     "--settle MS  with --target: quiet time that ends a step (default 200)\n"},
+     "--settle MS  with --target: quiet time that ends a step (default 200)\n"
+     "--prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"},
     {"lint", cmd_lint, "lint [PATHS...]",
      "load scenarios without running them; print FILE:LINE:COLUMN: message per error", NULL},
     {"bench", cmd_bench, "bench [--help]", "run the benchmarks (see `sessim bench --help`)",
@@ -164,6 +165,7 @@ struct cli_run_options {
     uint64_t seed;
     bool verbose;
     const char *target, *settle;      /* --target, --settle */
+    const char *prosody;              /* --prosody */
     struct target_tcp_setup *live;    /* the live server, with --target */
     char **args;               /* positional arguments (PATHS) */
     size_t nargs;
@@ -201,7 +203,8 @@ static bool parse_seed(const char *s, uint64_t *out)
 static int parse_run_option(int argc, char **argv, int *i, struct cli_run_options *o)
 {
     static const char *const valued[] = {"--tag",  "--junit",  "--tap",    "--json",
-                                         "--seed", "--target", "--settle", "--html"};
+                                         "--seed", "--target", "--settle", "--html",
+                                         "--prosody"};
     const char *arg = argv[*i];
     if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
         o->verbose = true;
@@ -227,6 +230,8 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
             o->settle = v;
         else if (k == 7)
             o->html = v;
+        else if (k == 8)
+            o->prosody = v;
         else if (!parse_seed(v, &o->seed))
             return usage_error(&commands[0], "--seed needs a non-negative integer, not '%s'", v);
         return 0;
@@ -366,8 +371,8 @@ static int setup_target(struct cli_run_options *o)
 {
     char err[512];
     if (o->target == NULL)
-        return usage_error(&commands[0], "%s", "--settle needs --target");
-    o->live = target_tcp_setup_new(o->target, o->settle, err, sizeof err);
+        return usage_error(&commands[0], "%s", "--settle and --prosody need --target");
+    o->live = target_tcp_setup_new(o->target, o->settle, o->prosody, err, sizeof err);
     return o->live != NULL ? 0 : usage_error(&commands[0], "%s", err);
 }
 
@@ -388,7 +393,7 @@ static int cmd_run(int argc, char **argv)
             o.args[o.nargs++] = argv[i];
         }
     }
-    if (status == 0 && (o.target != NULL || o.settle != NULL))
+    if (status == 0 && (o.target != NULL || o.settle != NULL || o.prosody != NULL))
         status = setup_target(&o);
     if (status == 0) {
         struct paths paths = {0};

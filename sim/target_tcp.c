@@ -399,14 +399,14 @@ struct target_tcp_setup {
     unsigned settle_ms;
 };
 
-struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle, char *err,
-                                              size_t errsize)
+struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle,
+                                              const char *prosody, char *err, size_t errsize)
 {
     unsigned port, ms = TARGET_TCP_SETTLE_DEFAULT_MS;
     if (!target_tcp_url_parse(url, &port, err, errsize) ||
         (settle != NULL && !target_tcp_settle_parse(settle, &ms, err, errsize)))
         return NULL;
-    struct live *l = live_new(NULL, NULL, port, err, errsize);
+    struct live *l = live_new(prosody, NULL, port, err, errsize);
     if (l == NULL)
         return NULL;
     struct target_tcp_setup *setup = calloc(1, sizeof *setup);
@@ -415,6 +415,16 @@ struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settl
     setup->live = l;
     setup->settle_ms = ms;
     return setup;
+}
+
+struct live *target_tcp_setup_live(const struct target_tcp_setup *setup)
+{
+    return setup->live;
+}
+
+unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup)
+{
+    return setup->settle_ms;
 }
 
 struct target *target_tcp_setup_target(const struct scenario *s, uint64_t seed, void *ctx)

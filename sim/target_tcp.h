@@ -52,10 +52,14 @@ struct target *target_tcp_new(struct live *l, const struct scenario_server *serv
 struct target_tcp_setup;
 
 /* Parses url and settle (NULL: the default) and makes the server instance
- * (a temporary directory; nothing runs yet). NULL with a message in err on
+ * of the Prosody program prosody (NULL: prosody from PATH; live_new) in a
+ * temporary directory; nothing runs yet. NULL with a message in err on
  * bad input or when Prosody is not available. */
-struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle, char *err,
-                                              size_t errsize);
+struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle,
+                                              const char *prosody, char *err, size_t errsize);
+/* The setup's server instance and settle time. */
+struct live *target_tcp_setup_live(const struct target_tcp_setup *setup);
+unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup);
 /* runner_options.target_new, with the setup as ctx: a target for s. On
  * failure it prints the reason to stderr and returns NULL. */
 struct target *target_tcp_setup_target(const struct scenario *s, uint64_t seed, void *setup);

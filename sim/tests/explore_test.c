@@ -94,7 +94,7 @@ START_TEST(test_explore_swarm_varies_kinds_and_faults)
     const size_t runs = 64;
     for (size_t i = 0; i < runs; i++) {
         size_t counts[EXPLORE_KINDS_MAX] = {0};
-        scenario_free(explore_generate_counted(explore_run_seed(SEED + 3, i), 200, counts));
+        scenario_free(explore_generate_counted(explore_run_seed(SEED + 3, i), 200, false, counts));
         for (size_t k = 0; k < kinds; k++) {
             on[k] += counts[k] > 0;
             total[k] += counts[k];

@@ -80,8 +80,8 @@ END_TEST
 START_TEST(test_target_tcp_setup_rejects_bad_input)
 {
     char err[512];
-    ck_assert_ptr_null(target_tcp_setup_new("tcp://10.0.0.1:5222", NULL, err, sizeof err));
-    ck_assert_ptr_null(target_tcp_setup_new("tcp://127.0.0.1:0", "0", err, sizeof err));
+    ck_assert_ptr_null(target_tcp_setup_new("tcp://10.0.0.1:5222", NULL, NULL, err, sizeof err));
+    ck_assert_ptr_null(target_tcp_setup_new("tcp://127.0.0.1:0", "0", NULL, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "--settle"));
 }
 END_TEST
