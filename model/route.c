@@ -232,8 +232,7 @@ static void note_broadcast(struct session *s, const struct stanza_node *el, cons
         s->said = SESSION_SAID_UNAVAILABLE;
 }
 
-/* M1: a `to` that is not a valid JID. */
-static void bad_to(struct session *s, const struct stanza_node *el, const char *to)
+void route_bad_to(struct session *s, const struct stanza_node *el, const char *to)
 {
     if (route_is_reply(el))
         return;
@@ -242,6 +241,16 @@ static void bad_to(struct session *s, const struct stanza_node *el, const char *
     buf_puts(&text, to);
     route_error(s, el, "modify", "jid-malformed", buf_cstr(&text));
     buf_free(&text);
+}
+
+bool route_to_valid(const char *to)
+{
+    struct jid j = {0};
+    if (to == NULL)
+        return true;
+    bool ok = jid_parse(&j, to, strlen(to)) == JID_E_OK;
+    jid_free(&j);
+    return ok;
 }
 
 void route_from_session(struct session *s, struct stanza *st)
@@ -254,7 +263,7 @@ void route_from_session(struct session *s, struct stanza *st)
     const char *to_attr = stanza_attr(el, "", "to");
     struct jid to = {0};
     if (to_attr != NULL && jid_parse(&to, to_attr, strlen(to_attr)) != JID_E_OK) {
-        bad_to(s, el, to_attr);
+        route_bad_to(s, el, to_attr);
         return;
     }
     bool remote = to_attr != NULL && (to.domain_len != strlen(s->m->domain) ||

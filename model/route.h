@@ -26,6 +26,14 @@ void route_deliver(struct session *s, const struct stanza_node *el, const char *
 /* Sends a generated error reply for el to session s (M4). */
 void route_error(struct session *s, const struct stanza_node *el, const char *type,
                  const char *condition, const char *text);
+/* M1: answers el, whose `to` is not a valid JID, with jid-malformed
+ * (unless it is a reply). Checked before anything else, on every stream:
+ * Prosody's core_process_stanza validates `to` before the bound, unbound
+ * or unauthenticated handlers see the stanza (found by the differential
+ * explorer; A11 applies to stanzas with a valid `to`). */
+void route_bad_to(struct session *s, const struct stanza_node *el, const char *to);
+/* Whether `to` is absent or a valid JID (M1). */
+bool route_to_valid(const char *to);
 /* O3: delivers and empties the account's offline store to s. */
 void route_offline_flush(struct session *s);
 /* True when the stanza is of type error or an iq result (never answered). */

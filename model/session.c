@@ -318,11 +318,16 @@ static void bind(struct session *s, const struct stanza_node *iq)
     free(res);
 }
 
-/* A8, A10, A11, G1: stanzas before a resource is bound. */
+/* A8, A10, A11, G1: stanzas before a resource is bound; M1 first. */
 static void unbound_stanza(struct session *s, const struct stanza_node *el)
 {
     bool iq = strcmp(el->name, "iq") == 0;
     const char *type = stanza_attr(el, "", "type");
+    const char *to = stanza_attr(el, "", "to");
+    if (!route_to_valid(to)) {
+        route_bad_to(s, el, to);
+        return;
+    }
     bool get_set = type && (strcmp(type, "get") == 0 || strcmp(type, "set") == 0);
     if (iq && get_set && stanza_child(el, XMPP_NS_BIND, "bind")) {
         bind(s, el);
