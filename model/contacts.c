@@ -132,8 +132,18 @@ static bool local_of(const struct model *m, const char *bare, struct buf *out)
 }
 
 /* A subscription stanza of `type` from U to C (children of el kept when
- * given), to C's inbound processing; for another domain, M11 bounces it
- * to the originating session, if any. */
+ * given), to C's inbound processing. For another domain, M11 bounces it
+ * when it came from a session: the error is addressed to U's bare JID
+ * (M4, the `from` R9 wrote), so it reaches U's available resources (P10),
+ * none when none is available, as Prosody routes it (found by the
+ * differential explorer). */
+static void bounce_remote(struct model *m, const struct stanza_node *p, const char *bare)
+{
+    struct stanza *err = xmpp_error_reply(p, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
+    presence_inbound(m, stanza_root(err), bare, NULL);
+    stanza_free(err);
+}
+
 static void send_sub(struct model *m, const char *user, const char *contact, const char *type,
                      const struct stanza_node *el, struct session *origin)
 {
@@ -147,7 +157,7 @@ static void send_sub(struct model *m, const char *user, const char *contact, con
     if (local_of(m, contact, &local))
         contacts_inbound(m, buf_cstr(&local), buf_cstr(&from), type, p);
     else if (origin != NULL && strchr(contact, '@') != NULL)
-        route_error(origin, p, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
+        bounce_remote(m, p, buf_cstr(&from));
     stanza_free(st);
     buf_free(&from);
     buf_free(&local);

@@ -173,7 +173,9 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
                                        xmpp_type_is(type, "probe")) &&
                tombstoned(m, &j)) {
         tombstone_reply(m, el, type, sender);
-    } else if (type == NULL || xmpp_type_is(type, "unavailable")) {
+    } else if (type == NULL || xmpp_type_is(type, "unavailable") || xmpp_type_is(type, "error")) {
+        /* P10, P11; an error (with children: M3) travels the same way, as
+         * in Prosody's presence/bare and presence/full handlers. */
         deliver_local(m, el, &j, to);
     } else if (xmpp_type_is(type, "probe")) {
         char local[JID_PART_MAX + 1];
