@@ -189,22 +189,14 @@ static bool iq_invalid(struct session *s, const struct stanza_node *iq)
         text = "Missing required 'id' attribute";
     else if (get_set && stanza_child_count(iq) != 1)
         text = "Incorrect number of children for IQ stanza";
-    if (text != NULL && !xmpp_type_is(type, "error")) {
-        /* the reference server rejects these before stamping `from`, so the
-         * reply has no `to` (M4) */
-        struct stanza *r = xmpp_error_reply(iq, "modify", "bad-request", text);
-        stanza_attr_set(r, stanza_root(r), "to", NULL);
-        model_send(s->m, s, stanza_root(r));
-        stanza_free(r);
-    }
+    if (text != NULL && !xmpp_type_is(type, "error"))   /* before stamping: no `to` (M4) */
+        route_error(s, iq, "modify", "bad-request", text);
     return text != NULL;
 }
 
 static void route_iq(struct session *s, const struct stanza_node *iq, const struct jid *to)
 {
     struct model *m = s->m;
-    if (iq_invalid(s, iq))
-        return;
     if (to == NULL || own_bare(s, to)) {
         iq_to_server(s, iq, false);
         return;
@@ -259,6 +251,8 @@ void route_from_session(struct session *s, struct stanza *st)
     const char *type = stanza_attr(el, "", "type");
     if (xmpp_type_is(type, "error") && stanza_child_count(el) == 0)
         return;   /* M3 */
+    if (strcmp(el->name, "iq") == 0 && iq_invalid(s, el))
+        return;   /* M2 before M1's checks and M11, as core_process_stanza */
     stanza_attr_set(st, el, "from", s->full_jid);   /* M1, 0.5 */
     const char *to_attr = stanza_attr(el, "", "to");
     struct jid to = {0};

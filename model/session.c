@@ -318,7 +318,10 @@ static void bind(struct session *s, const struct stanza_node *iq)
     free(res);
 }
 
-/* A8, A10, A11, G1: stanzas before a resource is bound; M1 first. */
+/* A8, A11, G1: stanzas before a resource is bound; M1 first. A11's only
+ * exceptions are bind and registration: the legacy session iq (A10) is
+ * answered once bound, like Prosody, whose session handlers listen to
+ * iq/self and iq/host, events a stream fires only after binding. */
 static void unbound_stanza(struct session *s, const struct stanza_node *el)
 {
     bool iq = strcmp(el->name, "iq") == 0;
@@ -331,11 +334,6 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
     bool get_set = type && (strcmp(type, "get") == 0 || strcmp(type, "set") == 0);
     if (iq && get_set && stanza_child(el, XMPP_NS_BIND, "bind")) {
         bind(s, el);
-        return;
-    }
-    if (iq && s->authenticated && type && strcmp(type, "set") == 0 &&
-        stanza_child(el, XMPP_NS_SESSION, "session")) {
-        reply(s, xmpp_iq_reply(el));   /* A10 */
         return;
     }
     if (iq && get_set && !s->authenticated && stanza_child(el, XMPP_NS_REGISTER, "query")) {

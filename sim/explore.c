@@ -521,9 +521,18 @@ static void stanza_message(struct gen *g, size_t ci)
     static const char *const types[] = {"", "chat", "normal", "headline", "groupchat", "error",
                                         "bogus"};
     buf_puts(&g->text, "<message");
+    size_t start = g->text.len;
     if (chance(g, 95))
         put_to(g, ci);
     const char *type = types[below(g, COUNT(types))];
+    if (g->live && strcmp(type, "headline") == 0) {
+        /* Prosody drops a headline to one's own bare JID (DIVERGENCES.md
+         * M7): live, headlines go to full JIDs. */
+        g->text.len = start;
+        buf_puts(&g->text, " to='");
+        put_full(g, (size_t)below(g, g->nusers + 1), (int)below(g, g->nresources + 1));
+        buf_putc(&g->text, '\'');
+    }
     if (*type != '\0') {
         buf_puts(&g->text, " type='");
         buf_puts(&g->text, type);
@@ -567,6 +576,13 @@ static const char *const stream_faults[] = {
     "<presence/><!-- comment -->",
     "<iq type='get' id='x'><query xmlns='jabber:iq:roster'/></iq>&bogus;",
 };
+
+/* A stream fault; live, not the client's own stream error (the first):
+ * DIVERGENCES.md S13. */
+static const char *stream_fault(struct gen *g)
+{
+    return stream_faults[g->live + below(g, COUNT(stream_faults) - g->live)];
+}
 
 static const char header_decl[] = "<?xml version='1.0'?>";
 static const char header_open[] =
@@ -962,7 +978,7 @@ static enum write_end compose(struct gen *g, size_t ci, size_t min)
         stanza_any(g, ci);
     if (!chance(g, 15))
         return END_NOTHING;
-    buf_puts(&g->text, stream_faults[below(g, COUNT(stream_faults))]);
+    buf_puts(&g->text, stream_fault(g));
     return END_CLOSES;
 }
 
@@ -1028,9 +1044,7 @@ static bool write_stream_fault(struct gen *g, const struct row *row)
     size_t ci;
     if (!choose(g, ok_stream, &ci))
         return false;
-    /* Live, not the client's own stream error: DIVERGENCES.md S13. */
-    start_write(g, ci, stream_faults[g->live + below(g, COUNT(stream_faults) - g->live)], 1,
-                END_CLOSES);
+    start_write(g, ci, stream_fault(g), 1, END_CLOSES);
     return true;
 }
 
