@@ -144,6 +144,26 @@ static void bounce_remote(struct model *m, const struct stanza_node *p, const ch
     stanza_free(err);
 }
 
+/* P14: the server's domain approves a subscribe at once, with a
+ * `subscribed` from D and then D's available presence, each carrying the
+ * request's id, to U's bare JID (Prosody's mod_presence "presence/host");
+ * other subscription types to D end there. */
+static void host_subscription(struct model *m, const char *user, const struct stanza_node *p,
+                              const char *bare)
+{
+    if (!xmpp_type_is(stanza_attr(p, "", "type"), "subscribe"))
+        return;
+    const char *id = stanza_attr(p, "", "id");
+    struct stanza *ok = xmpp_presence("subscribed", m->domain, bare);
+    struct stanza *avail = xmpp_presence(NULL, m->domain, bare);
+    stanza_attr_set(ok, stanza_root(ok), "id", id);
+    stanza_attr_set(avail, stanza_root(avail), "id", id);
+    contacts_inbound(m, user, m->domain, "subscribed", stanza_root(ok));
+    presence_inbound(m, stanza_root(avail), bare, NULL);
+    stanza_free(ok);
+    stanza_free(avail);
+}
+
 static void send_sub(struct model *m, const char *user, const char *contact, const char *type,
                      const struct stanza_node *el, struct session *origin)
 {
@@ -156,7 +176,9 @@ static void send_sub(struct model *m, const char *user, const char *contact, con
     stanza_attr_set(st, p, "to", contact);
     if (local_of(m, contact, &local))
         contacts_inbound(m, buf_cstr(&local), buf_cstr(&from), type, p);
-    else if (origin != NULL && strchr(contact, '@') != NULL)
+    else if (strcmp(contact, m->domain) == 0)
+        host_subscription(m, user, p, buf_cstr(&from));
+    else if (origin != NULL)
         bounce_remote(m, p, buf_cstr(&from));
     stanza_free(st);
     buf_free(&from);

@@ -315,9 +315,7 @@ static void subscription_presence(struct session *x, const struct stanza_node *e
     char bare[BARE_MAX];
     size_t bl = jid_bare_copy(to, bare, sizeof bare);
     bool own = strncmp(x->full_jid, bare, bl) == 0 && x->full_jid[bl] == '/';
-    if (to->local_len == 0)
-        return;   /* to the host: P14 handles probes only */
-    if (!own) {
+    if (!own) {   /* to the domain too: P14 approves a subscribe */
         contacts_outbound(x, type, el, bare);
         return;
     }
