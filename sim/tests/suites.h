@@ -17,6 +17,7 @@
     X(live_suite)     \
     X(target_tcp_suite) \
     X(tape_suite)     \
+    X(twin_suite)     \
     X(diff_suite)     \
     X(emit_suite)     \
     X(shrink_suite)   \
