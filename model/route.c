@@ -31,6 +31,8 @@ void route_deliver(struct session *s, const struct stanza_node *el, const char *
 void route_error(struct session *s, const struct stanza_node *el, const char *type,
                  const char *condition, const char *text)
 {
+    if (xmpp_type_is(stanza_attr(el, "", "type"), "error"))
+        return;   /* RFC 6120 8.3.1: an error is never answered with an error */
     struct stanza *r = xmpp_error_reply(el, type, condition, text);
     model_send(s->m, s, stanza_root(r));
     stanza_free(r);
@@ -269,6 +271,8 @@ void route_from_session(struct session *s, struct stanza *st)
         if (!route_is_reply(el))
             route_error(s, el, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
     } else if (strcmp(el->name, "iq") == 0) {
+        if (to_attr != NULL && own_bare(s, &to))
+            stanza_attr_set(st, el, "to", NULL);   /* M14: to self, replies without `from` */
         route_iq(s, el, to_attr ? &to : NULL);
     } else if (to_attr == NULL || own_bare(s, &to)) {
         struct account *a = account_find(s->m, s->username);

@@ -23,7 +23,8 @@ struct session;
 void route_from_session(struct session *s, struct stanza *st);
 /* Sends a copy of el to session s with `to` replaced (NULL: removed). */
 void route_deliver(struct session *s, const struct stanza_node *el, const char *to);
-/* Sends a generated error reply for el to session s (M4). */
+/* Sends a generated error reply for el to session s (M4), unless el is an
+ * error itself (RFC 6120 8.3.1). */
 void route_error(struct session *s, const struct stanza_node *el, const char *type,
                  const char *condition, const char *text);
 /* M1: answers el, whose `to` is not a valid JID, with jid-malformed
