@@ -340,13 +340,17 @@ schema-check: $(SESSIM)
 	  $(SCENARIOS) sim/tests/good -- sim/tests/schema-bad
 
 # ---- live: every scenario on the model and on Prosody ----------------------
-# live-check (not part of check: it takes about a minute and needs a server)
+# live-check (not part of check: it takes a few minutes and needs a server)
 # installs Debian's prosody when missing (a service the package starts is
 # stopped again), then `sessim diff` runs $(SCENARIOS) on the model and on
 # LIVE_JOBS Prosody servers that sessim starts on free ports of 127.0.0.1,
-# each in a directory under one temporary directory, and stops by pid. It
-# fails on a divergence not listed in scenarios/DIVERGENCES.md, and when a
-# server outlives the run (pgrep -f on the directory).
+# each in a directory under one temporary directory, and stops by pid;
+# then the differential explorer runs against Prosody and against a
+# Prosody with a planted difference (sim/tests/live_explore.sh). It fails
+# on a divergence not listed in scenarios/DIVERGENCES.md, on a difference
+# the explorer finds on Prosody as installed, when the planted one is not
+# found and reproduced, and when a server outlives the run (pgrep -f on
+# the directory).
 LIVE_JOBS ?= 8
 LIVE_SETTLE ?= 200
 live-deps:
@@ -369,7 +373,11 @@ live-check: deps live-deps
 	@dir=$$(mktemp -d "$${TMPDIR:-/tmp}/sessim-live.XXXXXX") || exit 1; \
 	trap 'rm -rf "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
 	$(SESSIM) diff --jobs $(LIVE_JOBS) --settle $(LIVE_SETTLE) --dir "$$dir" $(SCENARIOS); \
-	rc=$$?; left=$$(pgrep -f "$$dir/" || true); \
+	rc=$$?; \
+	echo "== live: the differential explorer"; \
+	mkdir -p "$$dir/explore" && \
+	TMPDIR="$$dir/explore" sh sim/tests/live_explore.sh $(SESSIM) "$$dir/explore" || rc=1; \
+	left=$$(pgrep -f "$$dir/" || true); \
 	if [ -n "$$left" ]; then \
 	  echo "live-check: servers still running after sessim stopped them (pids $$left)" >&2; \
 	  rc=3; \

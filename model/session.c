@@ -318,19 +318,36 @@ static void bind(struct session *s, const struct stanza_node *iq)
     free(res);
 }
 
+/* Whether `to` (valid or absent) addresses the server itself: absent, or
+ * the domain with no local part or resource. */
+static bool to_server(const struct session *s, const char *to)
+{
+    struct jid j = {0};
+    if (to == NULL)
+        return true;
+    bool ok = jid_parse(&j, to, strlen(to)) == JID_E_OK && j.local_len == 0 &&
+              j.resource_len == 0 && j.domain_len == strlen(s->m->domain) &&
+              memcmp(jid_domain(&j), s->m->domain, j.domain_len) == 0;
+    jid_free(&j);
+    return ok;
+}
+
 /* A8, A11, G1: stanzas before a resource is bound; M1 first. A11's only
- * exceptions are bind and registration: the legacy session iq (A10) is
- * answered once bound, like Prosody, whose session handlers listen to
- * iq/self and iq/host, events a stream fires only after binding. */
+ * exceptions are bind and registration, and only addressed to the server
+ * (no `to`, or the domain): Prosody looks their handlers up on the host
+ * the stanza is addressed to. The legacy session iq (A10) is answered once
+ * bound, like Prosody, whose session handlers listen to iq/self and
+ * iq/host, events a stream fires only after binding. (Both found by the
+ * differential explorer.) */
 static void unbound_stanza(struct session *s, const struct stanza_node *el)
 {
-    bool iq = strcmp(el->name, "iq") == 0;
     const char *type = stanza_attr(el, "", "type");
     const char *to = stanza_attr(el, "", "to");
     if (!route_to_valid(to)) {
         route_bad_to(s, el, to);
         return;
     }
+    bool iq = strcmp(el->name, "iq") == 0 && to_server(s, to);
     bool get_set = type && (strcmp(type, "get") == 0 || strcmp(type, "set") == 0);
     if (iq && get_set && stanza_child(el, XMPP_NS_BIND, "bind")) {
         bind(s, el);
