@@ -25,8 +25,9 @@
  * out what a live server cannot be asked or is known to do otherwise:
  * `advance`, the random-resource conflict policy, and the divergences of
  * scenarios/DIVERGENCES.md that generated steps would hit (S13: a client's
- * stream error; G7: a password change or deletion beside an unbound
- * authenticated stream). A difference is confirmed by a second run before
+ * stream error; M7: a headline to one's own bare JID; 0.4: a registration
+ * set missing both fields; G7: a password change or deletion beside an
+ * unbound authenticated stream). A difference is confirmed by a second run before
  * it counts (one that does not repeat is reported and passed over), shrunk
  * under "the same kind of first difference", and written with the model's
  * traffic as its `receive` steps (twin_transcribe): it passes on the model

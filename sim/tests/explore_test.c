@@ -144,8 +144,9 @@ static char *client_text(const struct scenario *s, size_t c)
 /* The differential vocabulary leaves out what a live server cannot be
  * asked (advance), what names resources at random (random-resource) and
  * the known divergences generated steps would hit: the client's stream
- * error (S13), headlines to one's own bare JID (M7), a password change or
- * deletion beside a stream that may be authenticated but unbound (G7).
+ * error (S13), headlines to one's own bare JID (M7), a registration set
+ * with both fields missing (0.4), a password change or deletion beside a
+ * stream that may be authenticated but unbound (G7).
  * The same seeds in model runs do write advance, and the scenario runs on
  * live targets (target any). */
 START_TEST(test_explore_live_vocabulary)
@@ -177,6 +178,14 @@ START_TEST(test_explore_live_vocabulary)
                 ck_assert_msg(to != NULL && to < h && slash != NULL && slash < h,
                               "headline not to a full JID: %.200s", tag);
                 headlines++;
+            }
+            for (const char *q = strstr(text, "<query xmlns='jabber:iq:register'/>"); q != NULL;
+                 q = strstr(q + 1, "<query xmlns='jabber:iq:register'/>")) {
+                const char *iq = q;
+                while (iq > text && strncmp(iq, "<iq", 3) != 0)
+                    iq--;
+                ck_assert_msg(strncmp(iq, "<iq type='set'", 14) != 0,
+                              "empty registration set: %.120s", iq);
             }
             free(text);
         }
