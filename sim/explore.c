@@ -2108,8 +2108,7 @@ static int setup_live(const struct live_args *la, struct explore_options *o,
     if (la->target == NULL && la->settle == NULL && la->prosody == NULL)
         return 0;
     if (la->target == NULL)
-        return usage_error("--settle and --prosody need --target, not without it:",
-                           la->settle != NULL ? la->settle : la->prosody);
+        return usage_error("option needs --target:", la->settle != NULL ? "--settle" : "--prosody");
     *setup = target_tcp_setup_new(la->target, la->settle, la->prosody, err, sizeof err);
     if (*setup == NULL) {
         fprintf(stderr, "sessim explore: %s\nTry 'sessim explore --help'.\n", err);

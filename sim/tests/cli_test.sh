@@ -46,6 +46,14 @@ awk 'BEGIN { print "scenario: just enough steps"; print "steps:"
 # ---- command line ----
 expect 2 "usage: sessim COMMAND"
 expect 2 "unknown command 'frob'" frob
+expect 2 "option needs --target: '--settle'" explore --settle 100
+expect 2 "option needs --target: '--prosody'" explore --prosody prosody
+expect 2 "--target must be tcp://127.0.0.1:PORT" explore --target tcp://10.0.0.1:5222
+expect 2 "option needs a value: '--target'" explore --target
+expect 2 "--settle needs milliseconds from 1 to 60000, not '0'" explore --target tcp://127.0.0.1:0 --settle 0
+expect 2 "/nonexistent/prosody: No such file or directory" \
+    explore --target tcp://127.0.0.1:0 --prosody /nonexistent/prosody
+expect 2 "--settle and --prosody need --target" run --prosody prosody "$T/ok.yaml"
 expect 2 "unknown option '--frob' for 'run'" run --frob "$T/ok.yaml"
 expect 2 "unknown option '-x' for 'lint'" lint -x
 expect 2 "option '--junit' needs a value" run "$T/ok.yaml" --junit
