@@ -42,18 +42,21 @@ static void add_field(struct stanza *st, struct stanza_node *x, const char *var,
         stanza_element_add(st, f, XMPP_NS_DATA, "required");
 }
 
-/* G2 */
+#define REGISTER_INSTRUCTIONS "Choose a username and password for use with this service."
+
+/* G2: the form carries the instructions too, as the reference server's
+ * (found by the differential explorer). */
 static void send_form(struct session *s, const struct stanza_node *iq)
 {
     struct stanza *st = xmpp_iq_reply(iq);
     struct stanza_node *q = stanza_element_add(st, stanza_root(st), XMPP_NS_REGISTER, "query");
-    add_text_el(st, q, XMPP_NS_REGISTER, "instructions",
-                "Choose a username and password for use with this service.");
+    add_text_el(st, q, XMPP_NS_REGISTER, "instructions", REGISTER_INSTRUCTIONS);
     stanza_element_add(st, q, XMPP_NS_REGISTER, "username");
     stanza_element_add(st, q, XMPP_NS_REGISTER, "password");
     struct stanza_node *x = stanza_element_add(st, q, XMPP_NS_DATA, "x");
     stanza_attr_add(st, x, "", "type", "form");
     add_text_el(st, x, XMPP_NS_DATA, "title", "Creating a new account");
+    add_text_el(st, x, XMPP_NS_DATA, "instructions", REGISTER_INSTRUCTIONS);
     add_field(st, x, "FORM_TYPE", "hidden", NULL, XMPP_NS_REGISTER);
     add_field(st, x, "username", "text-single", "Username", NULL);
     add_field(st, x, "password", "text-private", "Password", NULL);

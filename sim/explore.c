@@ -94,6 +94,7 @@ static const char *const passwords[] = {"password", "secret", "wrong"};
 
 struct guser {
     bool exists;
+    bool tried;                   /* live: a registration was tried since the server started */
     size_t password;              /* the account's (passwords[]) */
     size_t harness;               /* what the harness logs in with */
     bool tomb;
@@ -827,6 +828,11 @@ static bool write_register(struct gen *g, const struct row *row)
         return false;
     struct gclient *c = &g->c[ci];
     struct guser *u = &g->u[c->user];
+    /* Prosody forgets a tombstone after an earlier attempt (DIVERGENCES.md
+     * T3): live, a tombstoned name tried since the start is left alone. */
+    if (g->live && u->tried && tomb_active(g, u))
+        return false;
+    u->tried = true;
     size_t pw = chance(g, 80) ? 0 : 1;
     scenario_string_set(&add_step(g, SCENARIO_STEP_REGISTER, ci)->reg.password, passwords[pw]);
     note_open(g, c);
@@ -854,6 +860,8 @@ static bool write_restart(struct gen *g, const struct row *row)
 {
     (void)row;
     add_step(g, SCENARIO_STEP_RESTART, SCENARIO_NO_CLIENT);
+    for (size_t i = 0; i < g->nusers; i++)
+        g->u[i].tried = false;   /* a fresh process: an empty tombstone cache */
     for (size_t i = 0; i < g->nclients; i++)
         if (g->c[i].mask != BIT(CS_NONE))
             closed_by_server(&g->c[i], OPEN_BITS, true);
