@@ -26,9 +26,9 @@
  * `advance`, the random-resource conflict policy, and the divergences of
  * scenarios/DIVERGENCES.md that generated steps would hit (S13: a client's
  * stream error; M7: a headline to one's own bare JID; 0.4: a registration
- * set missing both fields; T3: a registration of a tombstoned name tried
- * since the server started; G7: a password change or deletion beside an
- * unbound authenticated stream). A difference is confirmed by a second run before
+ * set missing both fields; T3/T4: registering or addressing by bare JID a
+ * name deleted since the server started; G7: a password change or
+ * deletion beside an unbound authenticated stream). A difference is confirmed by a second run before
  * it counts (one that does not repeat is reported and passed over), shrunk
  * under "the same kind of first difference", and written with the model's
  * traffic as its `receive` steps (twin_transcribe): it passes on the model
