@@ -33,7 +33,8 @@
  * under "the same kind of first difference", and written with the model's
  * traffic as its `receive` steps (twin_transcribe): it passes on the model
  * and fails on the server with `sessim run --target`. Runs are not
- * isolated then (the server belongs to this process).
+ * isolated then (the server belongs to this process), and the output
+ * depends on what the server does as well as on the options.
  */
 #ifndef SESSIM_SIM_EXPLORE_H
 #define SESSIM_SIM_EXPLORE_H
