@@ -95,6 +95,7 @@ static const char *const passwords[] = {"password", "secret", "wrong"};
 struct guser {
     bool exists;
     bool stale;                   /* live: deleted since the server started (T3, T4) */
+    unsigned approved;            /* live: users (bits) sent `subscribed` by bare JID (R3) */
     size_t password;              /* the account's (passwords[]) */
     size_t harness;               /* what the harness logs in with */
     bool tomb;
@@ -485,12 +486,24 @@ static void stanza_subscription(struct gen *g, size_t ci)
 {
     static const char *const types[] = {"subscribe", "subscribed", "unsubscribe",
                                         "unsubscribed"};
+    const char *type = types[below(g, COUNT(types))];
+    bool bare = chance(g, 75);
+    bool approval = g->live && strcmp(type, "subscribed") == 0;
+    size_t target = bare || approval ? (size_t)below(g, g->nusers + 1) : 0;
+    if (approval) {
+        /* Live, a user approves a contact once, by bare JID: a repeated
+         * pre-approval bumps Prosody's roster version (DIVERGENCES.md R3). */
+        unsigned bit = 1u << target;
+        if (g->u[g->c[ci].user].approved & bit)
+            type = "subscribe";
+        g->u[g->c[ci].user].approved |= bit;
+    }
     buf_puts(&g->text, "<presence type='");
-    PUT_WORD(g, types);
+    buf_puts(&g->text, type);
     buf_putc(&g->text, '\'');
-    if (chance(g, 75)) {
+    if (bare || approval) {
         buf_puts(&g->text, " to='");
-        put_bare(g, (size_t)below(g, g->nusers + 1));
+        put_bare(g, target);
         buf_putc(&g->text, '\'');
     } else {
         put_to(g, ci);
@@ -577,6 +590,10 @@ static void stanza_iq(struct gen *g, size_t ci)
      * Prosody lists them in hash order (DIVERGENCES.md 0.4). */
     if (g->live && strcmp(type, "set") == 0 && strstr(payload, "jabber:iq:register") != NULL)
         payload = "<query xmlns='jabber:iq:register'><username>u1</username></query>";
+    /* Live, the session payload only in sets: Prosody answers a get too
+     * (DIVERGENCES.md A10). */
+    if (g->live && strcmp(type, "set") != 0 && strstr(payload, "xmpp-session") != NULL)
+        payload = "<ping xmlns='urn:xmpp:ping'/>";
     buf_puts(t, payload);
     if (chance(g, 5))
         buf_puts(t, "<ping xmlns='urn:xmpp:ping'/>");

@@ -27,7 +27,8 @@
  * scenarios/DIVERGENCES.md that generated steps would hit (S13: a client's
  * stream error; M7: a headline to one's own bare JID; 0.4: a registration
  * set missing both fields; T3/T4: registering or addressing by bare JID a
- * name deleted since the server started; G7: a password change or
+ * name deleted since the server started; A10: the session payload outside
+ * a set; R3: a second approval of one contact; G7: a password change or
  * deletion beside an unbound authenticated stream). A difference is confirmed by a second run before
  * it counts (one that does not repeat is reported and passed over), shrunk
  * under "the same kind of first difference", and written with the model's

@@ -146,8 +146,9 @@ static char *client_text(const struct scenario *s, size_t c)
  * the known divergences generated steps would hit: the client's stream
  * error (S13), headlines to one's own bare JID (M7), a registration set
  * with both fields missing (0.4), a registration of a name deleted since
- * the server started (T3), a password change or deletion beside a stream
- * that may be authenticated but unbound (G7).
+ * the server started (T3), the session payload outside a set (A10), a
+ * second approval of one contact (R3), a password change or deletion
+ * beside a stream that may be authenticated but unbound (G7).
  * The same seeds in model runs do write advance, and the scenario runs on
  * live targets (target any). */
 START_TEST(test_explore_live_vocabulary)
@@ -180,6 +181,14 @@ START_TEST(test_explore_live_vocabulary)
                               "headline not to a full JID: %.200s", tag);
                 headlines++;
             }
+            for (const char *q = strstr(text, "xmpp-session'/>"); q != NULL;
+                 q = strstr(q + 1, "xmpp-session'/>")) {
+                const char *iq = q;
+                while (iq > text && strncmp(iq, "<iq", 3) != 0)
+                    iq--;
+                ck_assert_msg(strncmp(iq, "<iq type='set'", 14) == 0,
+                              "session payload outside a set: %.120s", iq);
+            }
             for (const char *q = strstr(text, "<query xmlns='jabber:iq:register'/>"); q != NULL;
                  q = strstr(q + 1, "<query xmlns='jabber:iq:register'/>")) {
                 const char *iq = q;
@@ -189,6 +198,37 @@ START_TEST(test_explore_live_vocabulary)
                               "empty registration set: %.120s", iq);
             }
             free(text);
+        }
+        /* R3: an account approves a contact once, by bare JID. */
+        for (size_t c = 0; c < s->client_count; c++) {
+            size_t len = 1;
+            for (size_t d = 0; d < s->client_count; d++) {
+                char *t = client_text(s, d);
+                len += strlen(t) + 1;
+                free(t);
+            }
+            char *all = calloc(len, 1);
+            ck_assert_ptr_nonnull(all);
+            for (size_t d = 0; d < s->client_count; d++) {   /* the account's clients */
+                if (strcmp(s->clients[d].account, s->clients[c].account) != 0)
+                    continue;
+                char *t = client_text(s, d);
+                strcat(all, t);
+                strcat(all, "\n");
+                free(t);
+            }
+            static const char mark[] = "type='subscribed' to='";
+            for (const char *q = strstr(all, mark); q != NULL; q = strstr(q + 1, mark)) {
+                size_t n = strlen(mark) + strcspn(q + strlen(mark), "'") + 1;
+                ck_assert_msg(memchr(q, '/', n) == NULL, "subscribed to a full JID: %.*s",
+                              (int)n, q);
+                size_t seen = 0;
+                for (const char *r = strstr(all, mark); r != NULL; r = strstr(r + 1, mark))
+                    seen += strncmp(r, q, n) == 0;
+                ck_assert_msg(seen == 1, "%s approves twice: %.*s", s->clients[c].account,
+                              (int)n, q);
+            }
+            free(all);
         }
         /* T3: no registration of a name deleted since the server started. */
         bool stale[8] = {0};
