@@ -378,9 +378,26 @@ static size_t group_end(const struct tape_list *l, size_t i, size_t step)
     return i;
 }
 
+/* Whether st is an unavailable presence from another resource of the
+ * account bound on the connection (label: its full JID). */
+static bool own_unavailable(const struct tape_item *it, const char *label)
+{
+    const struct stanza_node *r = stanza_root(it->st);
+    const char *type = stanza_attr(r, "", "type");
+    const char *from = stanza_attr(r, "", "from");
+    if (label == NULL || from == NULL || strcmp(r->name, "presence") != 0 || type == NULL ||
+        strcmp(type, "unavailable") != 0)
+        return false;
+    size_t bare = strcspn(label, "/");
+    return strncmp(from, label, bare) == 0 && from[bare] == '/' && strcmp(from, label) != 0;
+}
+
 /* One step's stanzas, a[ia..ea) and b[ib..eb), as two sets: the first
  * stanza of a with no partner in b, against the first of b with none in
- * a. False when every stanza has a distinct partner. */
+ * a. A b-only unavailable presence from another resource of the
+ * connection's own account is no difference: Prosody keeps own resources
+ * in the directed set (DIVERGENCES.md P8), and I7 guards the model's side.
+ * False when every stanza has a distinct partner. */
 static bool group_diff(const struct tape_list *a, size_t ia, size_t ea,
                        const struct tape_list *b, size_t ib, size_t eb, struct tape_at *at)
 {
@@ -397,8 +414,9 @@ static bool group_diff(const struct tape_list *a, size_t ia, size_t ea,
         else if (lone_a == NONE)
             lone_a = i;
     }
+    const char *label = b->label != NULL ? b->label : a->label;
     for (size_t j = ib; j < eb && lone_b == NONE; j++)
-        if (!taken[j - ib])
+        if (!taken[j - ib] && !own_unavailable(&b->items[j], label))
             lone_b = j;
     free(taken);
     at->ia = lone_a;

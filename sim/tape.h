@@ -36,7 +36,10 @@ struct target *tape_wrap(struct tape *tp, struct target *inner);
 enum tape_order {
     TAPE_IN_ORDER,     /* stanza by stanza, in arrival order */
     TAPE_STEP_SETS     /* the stanzas of one step on one connection, as a set
-                        * (a server free to order them, SEMANTICS 0.4) */
+                        * (a server free to order them, SEMANTICS 0.4); an
+                        * unavailable from another resource of the account
+                        * that only b has is no difference (DIVERGENCES.md
+                        * P8: Prosody's directed set holds own resources) */
 };
 
 /* Appends the earliest difference between the traffic on a and on b,

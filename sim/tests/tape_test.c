@@ -169,6 +169,51 @@ START_TEST(test_tape_step_sets_ignore_order_within_a_step)
 }
 END_TEST
 
+/* Romeo/orchard, available, and romeo/balcony; balcony may send orchard
+ * a directed unavailable (P8, P11). */
+#define OWN(extra)                                                                \
+    "scenario: t\n"                                                               \
+    "accounts: {romeo: {}}\n"                                                     \
+    "clients:\n"                                                                  \
+    "  romeo: {account: romeo, resource: orchard}\n"                              \
+    "  romeo2: {account: romeo, resource: balcony}\n"                             \
+    "leftovers: ignore\n"                                                         \
+    "steps:\n"                                                                    \
+    "  - romeo: connect\n"                                                        \
+    "  - romeo2: connect\n"                                                       \
+    "  - romeo2: {send: \"<presence" extra "/>\"}\n"
+
+/* An unavailable from another resource of the connection's account that
+ * only the second side (the live server) has is no difference as step
+ * sets (DIVERGENCES.md P8); in order it is, and one only the model has
+ * always is. */
+START_TEST(test_tape_step_sets_pass_over_a_server_only_own_unavailable)
+{
+    struct tape *plain = record(OWN(" type='unavailable' to='romeo@localhost/nowhere'"), 0,
+                                RUNNER_PASS);
+    struct tape *extra = record(OWN(" type='unavailable' to='romeo@localhost/orchard'"), 0,
+                                RUNNER_PASS);
+    struct tape *avail = record(OWN(" to='romeo@localhost/orchard'"), 0, RUNNER_PASS);
+    struct buf out = {0}, kind = {0};
+    ck_assert(!tape_first_difference(plain, extra, "model", "prosody", TAPE_STEP_SETS, &out,
+                                     &kind));
+    ck_assert(tape_first_difference(plain, extra, "model", "prosody", TAPE_IN_ORDER, &out, NULL));
+    buf_clear(&out);
+    ck_assert(tape_first_difference(extra, plain, "model", "prosody", TAPE_STEP_SETS, &out,
+                                    &kind));
+    ck_assert_str_eq(buf_cstr(&kind), "model <presence type='unavailable'>, prosody (nothing)");
+    buf_clear(&kind);
+    ck_assert(tape_first_difference(plain, avail, "model", "prosody", TAPE_STEP_SETS, &out,
+                                    &kind));
+    ck_assert_str_eq(buf_cstr(&kind), "model (nothing), prosody <presence>");
+    buf_free(&out);
+    buf_free(&kind);
+    tape_free(plain);
+    tape_free(extra);
+    tape_free(avail);
+}
+END_TEST
+
 Suite *tape_suite(void)
 {
     Suite *s = suite_create("tape");
@@ -177,6 +222,7 @@ Suite *tape_suite(void)
     tcase_add_test(tc, test_tape_first_difference_side_by_side);
     tcase_add_test(tc, test_tape_missing_stanza_shows_nothing);
     tcase_add_test(tc, test_tape_step_sets_ignore_order_within_a_step);
+    tcase_add_test(tc, test_tape_step_sets_pass_over_a_server_only_own_unavailable);
     suite_add_tcase(s, tc);
     return s;
 }
