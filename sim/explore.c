@@ -568,6 +568,15 @@ static void stanza_message(struct gen *g, size_t ci)
 
 /* M2, M12-M15: iqs with known and unknown payloads, every type, missing
  * ids and extra children. */
+/* Whether to, a written " to='...'" attribute, is client ci's own bare JID. */
+static bool own_bare_to(struct gen *g, size_t ci, const char *to)
+{
+    char name[24], want[48];
+    user_name(name, sizeof name, g->c[ci].user);
+    snprintf(want, sizeof want, " to='%s@" DOMAIN "'", name);
+    return strcmp(to, want) == 0;
+}
+
 static void stanza_iq(struct gen *g, size_t ci)
 {
     static const char *const types[] = {"get", "set", "result", "error", "bogus"};
@@ -580,8 +589,11 @@ static void stanza_iq(struct gen *g, size_t ci)
     buf_puts(t, "<iq type='");
     buf_puts(t, type);
     buf_putc(t, '\'');
+    size_t to_at = t->len;
     if (chance(g, 70))
         put_to(g, ci);
+    char to[64];
+    snprintf(to, sizeof to, "%.*s", (int)(t->len > to_at ? t->len - to_at : 0), t->data + to_at);
     if (chance(g, 92))
         put_id(g);
     buf_putc(t, '>');
@@ -594,6 +606,11 @@ static void stanza_iq(struct gen *g, size_t ci)
      * (DIVERGENCES.md A10). */
     if (g->live && strcmp(type, "set") != 0 && strstr(payload, "xmpp-session") != NULL)
         payload = "<ping xmlns='urn:xmpp:ping'/>";
+    /* Live, no ping to another account's bare JID: Prosody answers it
+     * (DIVERGENCES.md M13). */
+    if (g->live && strstr(payload, "urn:xmpp:ping") != NULL && strstr(to, "@" DOMAIN "'") &&
+        strchr(to, '/') == NULL && !own_bare_to(g, ci, to))
+        payload = "<query xmlns='urn:example:unknown'/>";
     buf_puts(t, payload);
     if (chance(g, 5))
         buf_puts(t, "<ping xmlns='urn:xmpp:ping'/>");

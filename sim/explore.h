@@ -28,8 +28,10 @@
  * stream error; M7: a headline to one's own bare JID; 0.4: a registration
  * set missing both fields; T3/T4: registering or addressing by bare JID a
  * name deleted since the server started; A10: the session payload outside
- * a set; R3: a second approval of one contact; G7: a password change or
- * deletion beside an unbound authenticated stream). A difference is confirmed by a second run before
+ * a set; R3: a second approval of one contact; M13: a ping to another
+ * account's bare JID; G7: a password change or deletion beside an
+ * unbound authenticated stream; P8: an unavailable from an own resource
+ * only the server sent is not compared). A difference is confirmed by a second run before
  * it counts (one that does not repeat is reported and passed over), shrunk
  * under "the same kind of first difference", and written with the model's
  * traffic as its `receive` steps (twin_transcribe): it passes on the model

@@ -147,7 +147,8 @@ static char *client_text(const struct scenario *s, size_t c)
  * error (S13), headlines to one's own bare JID (M7), a registration set
  * with both fields missing (0.4), a registration of a name deleted since
  * the server started (T3), the session payload outside a set (A10), a
- * second approval of one contact (R3), a password change or deletion
+ * second approval of one contact (R3), a ping to another account's bare
+ * JID (M13), a password change or deletion
  * beside a stream that may be authenticated but unbound (G7).
  * The same seeds in model runs do write advance, and the scenario runs on
  * live targets (target any). */
@@ -180,6 +181,22 @@ START_TEST(test_explore_live_vocabulary)
                 ck_assert_msg(to != NULL && to < h && slash != NULL && slash < h,
                               "headline not to a full JID: %.200s", tag);
                 headlines++;
+            }
+            char own[48];
+            snprintf(own, sizeof own, " to='%s@localhost'", s->clients[c].account);
+            for (const char *q = strstr(text, "<ping xmlns='urn:xmpp:ping'/>"); q != NULL;
+                 q = strstr(q + 1, "<ping xmlns='urn:xmpp:ping'/>")) {
+                const char *iq = q;
+                while (iq > text && strncmp(iq, "<iq", 3) != 0)
+                    iq--;
+                const char *to = strstr(iq, " to='");
+                size_t n = to != NULL && to < q ? strcspn(to + 5, "'") : 0;
+                bool first = q[-1] == '>' && strchr(iq, '>') == q - 1;   /* the payload */
+                bool other_bare = n > 10 && strncmp(to + 5 + n - 10, "@localhost", 10) == 0 &&
+                                  memchr(to + 5, '/', n) == NULL &&
+                                  strncmp(to, own, strlen(own)) != 0;
+                ck_assert_msg(!(first && strncmp(iq, "<iq type='get'", 14) == 0 && other_bare),
+                              "ping to another bare JID: %.100s", iq);
             }
             for (const char *q = strstr(text, "xmpp-session'/>"); q != NULL;
                  q = strstr(q + 1, "xmpp-session'/>")) {
