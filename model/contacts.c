@@ -41,11 +41,8 @@ static struct account_stored *pending_find(const struct account *a, const char *
     return found ? &a->pending_in[i] : NULL;
 }
 
-/* Stores C's request el, addressed as its sender wrote it (sent_to, or
- * el's `to`): Prosody's stored copy shares its attributes with the stanza,
- * whose `to` is restored once processed, so replays carry that address. */
 static void pending_add(struct model *m, struct account *a, const char *c,
-                        const struct stanza_node *el, const char *sent_to)
+                        const struct stanza_node *el)
 {
     bool found;
     size_t i = model_search(a->pending_in, a->npending_in, sizeof *a->pending_in, c,
@@ -58,9 +55,6 @@ static void pending_add(struct model *m, struct account *a, const char *c,
     a->npending_in++;
     a->pending_in[i].key = model_xstrdup(c);
     a->pending_in[i].stanza = stanza_clone(el);
-    if (sent_to != NULL)
-        stanza_attr_set(a->pending_in[i].stanza, stanza_root(a->pending_in[i].stanza), "to",
-                        sent_to);
     a->pending_in[i].time_ms = m->now_ms;
 }
 
@@ -164,7 +158,7 @@ static void host_subscription(struct model *m, const char *user, const struct st
     struct stanza *avail = xmpp_presence(NULL, m->domain, bare);
     stanza_attr_set(ok, stanza_root(ok), "id", id);
     stanza_attr_set(avail, stanza_root(avail), "id", id);
-    contacts_inbound(m, user, m->domain, "subscribed", stanza_root(ok), NULL);
+    contacts_inbound(m, user, m->domain, "subscribed", stanza_root(ok));
     presence_inbound(m, stanza_root(avail), bare, NULL);
     stanza_free(ok);
     stanza_free(avail);
@@ -180,19 +174,12 @@ static void send_sub(struct model *m, const char *user, const char *contact, con
     stanza_attr_set(st, p, "type", type);
     stanza_attr_set(st, p, "from", buf_cstr(&from));
     stanza_attr_set(st, p, "to", contact);
-    /* the normalised `to` a client wrote (validated by route); none when
-     * the server makes the stanza */
-    const char *to = el != NULL ? stanza_attr(el, "", "to") : NULL;
-    struct jid sent = {0};
-    if (to != NULL)
-        jid_parse(&sent, to, strlen(to));
     if (local_of(m, contact, &local))
-        contacts_inbound(m, buf_cstr(&local), buf_cstr(&from), type, p, sent.str);
+        contacts_inbound(m, buf_cstr(&local), buf_cstr(&from), type, p);
     else if (strcmp(contact, m->domain) == 0)
         host_subscription(m, user, p, buf_cstr(&from));
     else if (origin != NULL)
         bounce_remote(m, p, buf_cstr(&from));
-    jid_free(&sent);
     stanza_free(st);
     buf_free(&from);
     buf_free(&local);
@@ -468,7 +455,7 @@ static void ack(struct model *m, const char *user, const char *c)
 
 /* R14 */
 static void in_subscribe(struct model *m, struct account *a, const char *c,
-                         const struct stanza_node *el, const char *sent_to)
+                         const struct stanza_node *el)
 {
     struct roster_item *it = roster_find(&a->roster, c);
     bool pending = pending_find(a, c) != NULL;
@@ -479,13 +466,13 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
         else
             ack(m, a->name, c);
     } else if (it != NULL && it->approved && !pending) {   /* (b) */
-        pending_add(m, a, c, el, sent_to);
+        pending_add(m, a, c, el);
         account_changed(m, a);
         out_subscribed(m, a, c, NULL, NULL);
     } else {   /* (c) */
         ack(m, a->name, c);
         if (!pending) {
-            pending_add(m, a, c, el, sent_to);
+            pending_add(m, a, c, el);
             account_changed(m, a);
             to_resources(m, a->name, el, false);
         }
@@ -531,7 +518,7 @@ static void in_approval(struct model *m, struct account *a, const char *c, bool 
 }
 
 void contacts_inbound(struct model *m, const char *user, const char *from, const char *type,
-                      const struct stanza_node *el, const char *sent_to)
+                      const struct stanza_node *el)
 {
     struct account *a = account_find(m, user);
     if (a == NULL) {   /* P16, T5: only the ack of a subscribe */
@@ -540,7 +527,7 @@ void contacts_inbound(struct model *m, const char *user, const char *from, const
         return;
     }
     if (xmpp_type_is(type, "subscribe"))
-        in_subscribe(m, a, from, el, sent_to);
+        in_subscribe(m, a, from, el);
     else if (xmpp_type_is(type, "unsubscribe"))
         in_unsubscribe(m, a, from, el);
     else if (xmpp_type_is(type, "subscribed"))

@@ -25,11 +25,9 @@ void contacts_roster_iq(struct session *s, const struct stanza_node *iq);
 void contacts_outbound(struct session *s, const char *type, const struct stanza_node *el,
                        const char *contact);
 /* R14-R16 (and P16, T5): a subscription stanza from bare JID `from` to the
- * local localpart `user`. sent_to is the (normalised) address its sender
- * wrote, which a stored request keeps for its replays (R20, as Prosody);
- * NULL: the `to` of el. */
+ * local localpart `user`. */
 void contacts_inbound(struct model *m, const char *user, const char *from, const char *type,
-                      const struct stanza_node *el, const char *sent_to);
+                      const struct stanza_node *el);
 /* P13: a probe from a non-subscriber: U's outbound unsubscribed to C. */
 void contacts_probe_refused(struct model *m, struct account *u, const char *contact);
 /* P5 steps 6 and 7 for connected resource s: replay pending-in requests,

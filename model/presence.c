@@ -319,12 +319,10 @@ static void subscription_presence(struct session *x, const struct stanza_node *e
         contacts_outbound(x, type, el, bare);
         return;
     }
-    /* P17: inbound from U's bare JID to U's bare JID; a stored request
-     * keeps the full JID it was sent to (R20, as Prosody). */
     struct stanza *c = stanza_clone(el);
     stanza_attr_set(c, stanza_root(c), "from", bare);
     stanza_attr_set(c, stanza_root(c), "to", bare);
-    contacts_inbound(x->m, x->username, bare, type, stanza_root(c), to->str);
+    contacts_inbound(x->m, x->username, bare, type, stanza_root(c));
     stanza_free(c);
 }
 

@@ -506,7 +506,17 @@ static void stanza_subscription(struct gen *g, size_t ci)
         put_bare(g, target);
         buf_putc(&g->text, '\'');
     } else {
+        size_t at = g->text.len;
         put_to(g, ci);
+        /* Live, no request to a full JID: Prosody replays it with that
+         * address or the bare JID depending on its roster cache
+         * (DIVERGENCES.md R20). */
+        if (g->live && memchr(g->text.data + at, '/', g->text.len - at) != NULL) {
+            g->text.len = at;
+            buf_puts(&g->text, " to='");
+            put_bare(g, (size_t)below(g, g->nusers + 1));
+            buf_putc(&g->text, '\'');
+        }
     }
     buf_puts(&g->text, chance(g, 10) ? "><preauth xmlns='urn:xmpp:pars:0'/></presence>" : "/>");
 }

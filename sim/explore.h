@@ -29,7 +29,7 @@
  * set missing both fields; T3/T4: registering or addressing by bare JID a
  * name deleted since the server started; A10: the session payload outside
  * a set; R3: a second approval of one contact; M13: a ping to another
- * account's bare JID; G7: a password change or deletion beside an
+ * account's bare JID; R20: a subscription stanza to a full JID; G7: a password change or deletion beside an
  * unbound authenticated stream; P8: an unavailable from an own resource
  * only the server sent is not compared). A difference is confirmed by a second run before
  * it counts (one that does not repeat is reported and passed over), shrunk

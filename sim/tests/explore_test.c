@@ -148,8 +148,9 @@ static char *client_text(const struct scenario *s, size_t c)
  * with both fields missing (0.4), a registration of a name deleted since
  * the server started (T3), the session payload outside a set (A10), a
  * second approval of one contact (R3), a ping to another account's bare
- * JID (M13), a password change or deletion
- * beside a stream that may be authenticated but unbound (G7).
+ * JID (M13), a subscription stanza to a full JID (R20), a password
+ * change or deletion beside a stream that may be authenticated but
+ * unbound (G7).
  * The same seeds in model runs do write advance, and the scenario runs on
  * live targets (target any). */
 START_TEST(test_explore_live_vocabulary)
@@ -213,6 +214,23 @@ START_TEST(test_explore_live_vocabulary)
                     iq--;
                 ck_assert_msg(strncmp(iq, "<iq type='set'", 14) != 0,
                               "empty registration set: %.120s", iq);
+            }
+            free(text);
+        }
+        /* R20: subscription stanzas go to bare JIDs (or no JID at all). */
+        for (size_t c = 0; c < s->client_count; c++) {
+            char *text = client_text(s, c);
+            for (const char *q = strstr(text, "<presence type='"); q != NULL;
+                 q = strstr(q + 1, "<presence type='")) {
+                const char *type = q + strlen("<presence type='");
+                bool sub = strncmp(type, "subscribe", 9) == 0 || strncmp(type, "unsubscribe", 11) == 0;
+                const char *end = strchr(q, '>');
+                const char *to = strstr(q, " to='");
+                if (!sub || to == NULL || end == NULL || to > end)
+                    continue;
+                size_t n = strcspn(to + 5, "'");
+                ck_assert_msg(memchr(to + 5, '/', n) == NULL, "subscription to a full JID: %.80s",
+                              q);
             }
             free(text);
         }
