@@ -95,6 +95,7 @@ static const char *const passwords[] = {"password", "secret", "wrong"};
 struct guser {
     bool exists;
     bool stale;                   /* live: deleted since the server started (T3, T4) */
+    bool addressed;               /* live: its bare JID written since the server started */
     unsigned approved;            /* live: users (bits) sent `subscribed` by bare JID (R3) */
     size_t password;              /* the account's (passwords[]) */
     size_t harness;               /* what the harness logs in with */
@@ -292,6 +293,8 @@ static void put_bare(struct gen *g, size_t user)
         buf_puts(&g->text, "nobody@" DOMAIN);
         return;
     }
+    if (user < USERS_MAX)
+        g->u[user].addressed = true;
     char name[24];
     user_name(name, sizeof name, user);
     buf_puts(&g->text, name);
@@ -902,6 +905,11 @@ static bool write_unregister(struct gen *g, const struct row *row)
     size_t ci;
     if (!choose(g, ok_bound, &ci) || g7_known(g, ci))
         return false;
+    /* Live, an account whose bare JID was written since the server started
+     * is not deleted: a directed presence to it, flushed after the
+     * deletion, would meet Prosody's stale tombstone cache (T4). */
+    if (g->live && g->u[g->c[ci].user].addressed)
+        return false;
     add_step(g, SCENARIO_STEP_UNREGISTER, ci);
     shadow_delete(g, g->c[ci].user);
     return true;
@@ -911,8 +919,8 @@ static bool write_restart(struct gen *g, const struct row *row)
 {
     (void)row;
     add_step(g, SCENARIO_STEP_RESTART, SCENARIO_NO_CLIENT);
-    for (size_t i = 0; i < g->nusers; i++)
-        g->u[i].stale = false;   /* a fresh process: an empty tombstone cache */
+    for (size_t i = 0; i < g->nusers; i++)   /* a fresh process: an empty tombstone cache */
+        g->u[i].stale = g->u[i].addressed = false;
     for (size_t i = 0; i < g->nclients; i++)
         if (g->c[i].mask != BIT(CS_NONE))
             closed_by_server(&g->c[i], OPEN_BITS, true);

@@ -159,13 +159,17 @@ START_TEST(test_explore_live_vocabulary)
     for (size_t k = 0; k < explore_kind_count(); k++)
         if (strcmp(explore_kind_name(k), "advance") == 0)
             advance = k;
-    size_t model_advances = 0, headlines = 0;
+    size_t model_advances = 0, headlines = 0, unregisters = 0, unregister = 0;
+    for (size_t k = 0; k < explore_kind_count(); k++)
+        if (strcmp(explore_kind_name(k), "unregister") == 0)
+            unregister = k;
     for (size_t i = 0; i < 64; i++) {
         size_t counts[EXPLORE_KINDS_MAX] = {0}, model[EXPLORE_KINDS_MAX] = {0};
         uint64_t seed = explore_run_seed(SEED + 5, i);
         struct scenario *s = explore_generate_counted(seed, 200, true, counts);
         scenario_free(explore_generate_counted(seed, 200, false, model));
         model_advances += model[advance];
+        unregisters += counts[unregister];
         ck_assert_uint_eq(counts[advance], 0);
         ck_assert_int_eq(s->target, SCENARIO_TARGET_ANY);
         ck_assert_int_ne(s->server.conflict, SCENARIO_CONFLICT_RANDOM_RESOURCE);
@@ -284,6 +288,7 @@ START_TEST(test_explore_live_vocabulary)
     }
     ck_assert_uint_gt(model_advances, 0);
     ck_assert_uint_gt(headlines, 0);
+    ck_assert_msg(unregisters > 0, "live runs never delete an account");
 }
 END_TEST
 
