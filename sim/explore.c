@@ -94,7 +94,8 @@ static const char *const passwords[] = {"password", "secret", "wrong"};
 
 struct guser {
     bool exists;
-    bool stale;                   /* live: deleted since the server started (T3, T4) */
+    bool stale;                   /* live: deleted, or addressed while missing, since the
+                                   * server started (T3, T4, P16) */
     bool addressed;               /* live: its bare JID written since the server started */
     unsigned approved;            /* live: users (bits) sent `subscribed` by bare JID (R3) */
     size_t password;              /* the account's (passwords[]) */
@@ -295,6 +296,13 @@ static void put_bare(struct gen *g, size_t user)
     }
     if (user < USERS_MAX)
         g->u[user].addressed = true;
+    /* Prosody keeps a request to a missing account for a later one of that
+     * name (DIVERGENCES.md P16): live, such a name is not registered until
+     * the next restart, as after a deletion. */
+    if (user < USERS_MAX && g->live && !g->u[user].exists) {
+        g->u[user].stale = true;
+        g->u[user].addressed = true;
+    }
     char name[24];
     user_name(name, sizeof name, user);
     buf_puts(&g->text, name);
@@ -496,7 +504,8 @@ static void stanza_subscription(struct gen *g, size_t ci)
     if (approval) {
         /* Live, a user approves a contact once, by bare JID: a repeated
          * pre-approval bumps Prosody's roster version (DIVERGENCES.md R3). */
-        unsigned bit = 1u << target;
+        bool nobody = target < USERS_MAX && g->u[target].stale;   /* written nobody@ */
+        unsigned bit = 1u << (nobody ? USERS_MAX + 1 : target);
         if (g->u[g->c[ci].user].approved & bit)
             type = "subscribe";
         g->u[g->c[ci].user].approved |= bit;
