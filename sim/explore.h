@@ -27,7 +27,8 @@
  * scenarios/DIVERGENCES.md that generated steps would hit (S13: a client's
  * stream error; M7: a headline to one's own bare JID; 0.4: a registration
  * set missing both fields; T3/T4: registering or addressing by bare JID a
- * name deleted since the server started, or deleting one addressed so; A10: the session payload outside
+ * name deleted since the server started, or deleting one addressed so;
+ * P16: registering a name addressed while it had no account; A10: the session payload outside
  * a set; R3: a second approval of one contact; M13: a ping to another
  * account's bare JID; R20: a subscription stanza to a full JID; G7: a password change or deletion beside an
  * unbound authenticated stream; P8: an unavailable from an own resource
