@@ -124,6 +124,8 @@ struct jid;
 /* The connected resource a full JID names (its domain is not checked), or
  * NULL, also for a bare JID. */
 struct session *model_resource_of(const struct model *m, const struct jid *j);
+/* Whether a JID's domain is the server's own. */
+bool model_domain_is_local(const struct model *m, const struct jid *j);
 /* Appends bytes to a connection's output. */
 void model_write(struct model *m, unsigned conn, const char *bytes, size_t len);
 /* Serializes a stanza onto a live session's stream; nothing for a

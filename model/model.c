@@ -320,6 +320,12 @@ struct session *model_resource_find(const struct model *m, const char *user,
     return found ? u->res[i] : NULL;
 }
 
+bool model_domain_is_local(const struct model *m, const struct jid *j)
+{
+    return j->domain_len == strlen(m->domain) &&
+           memcmp(jid_domain(j), m->domain, j->domain_len) == 0;
+}
+
 struct session *model_resource_of(const struct model *m, const struct jid *j)
 {
     if (j->local_len == 0 || j->resource_len == 0)

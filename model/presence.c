@@ -158,9 +158,7 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
     if (jid_parse(&j, to, strlen(to)) != JID_E_OK)
         return;
     const char *type = stanza_attr(el, "", "type");
-    bool local_domain = j.domain_len == strlen(m->domain) &&
-                        memcmp(jid_domain(&j), m->domain, j.domain_len) == 0;
-    if (!local_domain) {   /* M11, also for broadcast copies without `to` */
+    if (!model_domain_is_local(m, &j)) {   /* M11, also for broadcast copies without `to` */
         if (sender != NULL && !route_is_reply(el)) {
             struct stanza *err = xmpp_error_reply(el, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
             stanza_attr_set(err, stanza_root(err), "from", to);

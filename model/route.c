@@ -237,16 +237,6 @@ void route_bad_to(struct session *s, const struct stanza_node *el, const char *t
     buf_free(&text);
 }
 
-bool route_to_valid(const char *to)
-{
-    struct jid j = {0};
-    if (to == NULL)
-        return true;
-    bool ok = jid_parse(&j, to, strlen(to)) == JID_E_OK;
-    jid_free(&j);
-    return ok;
-}
-
 void route_from_session(struct session *s, struct stanza *st)
 {
     struct stanza_node *el = stanza_root(st);
@@ -262,8 +252,7 @@ void route_from_session(struct session *s, struct stanza *st)
         route_bad_to(s, el, to_attr);
         return;
     }
-    bool remote = to_attr != NULL && (to.domain_len != strlen(s->m->domain) ||
-                                      memcmp(jid_domain(&to), s->m->domain, to.domain_len) != 0);
+    bool remote = to_attr != NULL && !model_domain_is_local(s->m, &to);
     if (strcmp(el->name, "presence") == 0) {
         note_broadcast(s, el, to_attr ? &to : NULL);
         presence_from_session(s, st);   /* remote addresses: M11 after R9/R10 */

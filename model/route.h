@@ -33,8 +33,6 @@ void route_error(struct session *s, const struct stanza_node *el, const char *ty
  * or unauthenticated handlers see the stanza (found by the differential
  * explorer; A11 applies to stanzas with a valid `to`). */
 void route_bad_to(struct session *s, const struct stanza_node *el, const char *to);
-/* Whether `to` is absent or a valid JID (M1). */
-bool route_to_valid(const char *to);
 /* O3: delivers and empties the account's offline store to s. */
 void route_offline_flush(struct session *s);
 /* True when the stanza is of type error or an iq result (never answered). */

@@ -318,18 +318,11 @@ static void bind(struct session *s, const struct stanza_node *iq)
     free(res);
 }
 
-/* Whether `to` (valid or absent) addresses the server itself: absent, or
- * the domain with no local part or resource. */
-static bool to_server(const struct session *s, const char *to)
+/* Whether a parsed `to` addresses the server itself: the domain with no
+ * local part or resource. */
+static bool is_server(const struct session *s, const struct jid *j)
 {
-    struct jid j = {0};
-    if (to == NULL)
-        return true;
-    bool ok = jid_parse(&j, to, strlen(to)) == JID_E_OK && j.local_len == 0 &&
-              j.resource_len == 0 && j.domain_len == strlen(s->m->domain) &&
-              memcmp(jid_domain(&j), s->m->domain, j.domain_len) == 0;
-    jid_free(&j);
-    return ok;
+    return j->local_len == 0 && j->resource_len == 0 && model_domain_is_local(s->m, j);
 }
 
 /* A8, A11, G1: stanzas before a resource is bound; M1 first. A11's only
@@ -343,11 +336,13 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
 {
     const char *type = stanza_attr(el, "", "type");
     const char *to = stanza_attr(el, "", "to");
-    if (!route_to_valid(to)) {
+    struct jid j = {0};
+    if (to != NULL && jid_parse(&j, to, strlen(to)) != JID_E_OK) {
         route_bad_to(s, el, to);
         return;
     }
-    bool iq = strcmp(el->name, "iq") == 0 && to_server(s, to);
+    bool iq = strcmp(el->name, "iq") == 0 && (to == NULL || is_server(s, &j));
+    jid_free(&j);
     bool get_set = type && (strcmp(type, "get") == 0 || strcmp(type, "set") == 0);
     if (iq && get_set && stanza_child(el, XMPP_NS_BIND, "bind")) {
         bind(s, el);
