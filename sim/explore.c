@@ -299,10 +299,8 @@ static void put_bare(struct gen *g, size_t user)
     /* Prosody keeps a request to a missing account for a later one of that
      * name (DIVERGENCES.md P16): live, such a name is not registered until
      * the next restart, as after a deletion. */
-    if (user < USERS_MAX && g->live && !g->u[user].exists) {
+    if (user < USERS_MAX && g->live && !g->u[user].exists)
         g->u[user].stale = true;
-        g->u[user].addressed = true;
-    }
     char name[24];
     user_name(name, sizeof name, user);
     buf_puts(&g->text, name);

@@ -14,6 +14,7 @@
 #include "../explore.h"
 #include "../runner.h"
 #include "../scenario.h"
+#include "buf.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
@@ -110,35 +111,28 @@ START_TEST(test_explore_swarm_varies_kinds_and_faults)
 }
 END_TEST
 
-/* Everything client c writes in s (sends and raw pieces, in order). */
-static char *client_text(const struct scenario *s, size_t c)
+/* Everything client c writes in s (sends and raw pieces, in order),
+ * appended to out. */
+static void put_client_text(const struct scenario *s, size_t c, struct buf *out)
 {
-    size_t cap = 1, len = 0;
     for (size_t j = 0; j < s->step_count; j++) {
         const struct scenario_step *st = &s->steps[j];
         if (st->client != c)
             continue;
         for (size_t k = 0; st->kind == SCENARIO_STEP_SEND && k < st->send.count; k++)
-            cap += strlen(st->send.items[k].text);
+            buf_puts(out, st->send.items[k].text);
         if (st->kind == SCENARIO_STEP_SEND_RAW)
-            cap += strlen(st->send_raw.text);
+            buf_puts(out, st->send_raw.text);
     }
-    char *out = calloc(cap, 1);
-    ck_assert_ptr_nonnull(out);
-    for (size_t j = 0; j < s->step_count; j++) {
-        const struct scenario_step *st = &s->steps[j];
-        if (st->client != c)
-            continue;
-        for (size_t k = 0; st->kind == SCENARIO_STEP_SEND && k < st->send.count; k++) {
-            memcpy(out + len, st->send.items[k].text, strlen(st->send.items[k].text));
-            len += strlen(st->send.items[k].text);
-        }
-        if (st->kind == SCENARIO_STEP_SEND_RAW) {
-            memcpy(out + len, st->send_raw.text, strlen(st->send_raw.text));
-            len += strlen(st->send_raw.text);
-        }
-    }
-    return out;
+}
+
+/* The same as a string of its own (free it). */
+static char *client_text(const struct scenario *s, size_t c)
+{
+    struct buf b = {0};
+    put_client_text(s, c, &b);
+    buf_cstr(&b);
+    return b.data;
 }
 
 /* The differential vocabulary leaves out what a live server cannot be
@@ -240,22 +234,14 @@ START_TEST(test_explore_live_vocabulary)
         }
         /* R3: an account approves a contact once, by bare JID. */
         for (size_t c = 0; c < s->client_count; c++) {
-            size_t len = 1;
-            for (size_t d = 0; d < s->client_count; d++) {
-                char *t = client_text(s, d);
-                len += strlen(t) + 1;
-                free(t);
-            }
-            char *all = calloc(len, 1);
-            ck_assert_ptr_nonnull(all);
+            struct buf text = {0};
             for (size_t d = 0; d < s->client_count; d++) {   /* the account's clients */
                 if (strcmp(s->clients[d].account, s->clients[c].account) != 0)
                     continue;
-                char *t = client_text(s, d);
-                strcat(all, t);
-                strcat(all, "\n");
-                free(t);
+                put_client_text(s, d, &text);
+                buf_putc(&text, '\n');
             }
+            const char *all = buf_cstr(&text);
             static const char mark[] = "type='subscribed' to='";
             for (const char *q = strstr(all, mark); q != NULL; q = strstr(q + 1, mark)) {
                 size_t n = strlen(mark) + strcspn(q + strlen(mark), "'") + 1;
@@ -267,7 +253,7 @@ START_TEST(test_explore_live_vocabulary)
                 ck_assert_msg(seen == 1, "%s approves twice: %.*s", s->clients[c].account,
                               (int)n, q);
             }
-            free(all);
+            buf_free(&text);
         }
         /* T3: no registration of a name deleted since the server started. */
         bool stale[8] = {0};
