@@ -38,7 +38,7 @@ LIBS_SIM = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml) $(LIBS
 LIBS_CHECK = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
 
 MODEL_SRC := $(wildcard model/*.c)
-SIM_SRC := $(filter-out sim/main.c,$(wildcard sim/*.c))
+SIM_SRC := $(filter-out sim/cli/main.c sim/tests/%,$(wildcard sim/*/*.c))
 MODEL_TEST_SRC := $(wildcard model/tests/*.c)
 SIM_TEST_SRC := $(wildcard sim/tests/*.c)
 FUZZ_TARGETS := $(basename $(notdir $(filter-out fuzz/replay.c,$(wildcard fuzz/*.c))))
@@ -108,11 +108,11 @@ $(B)/model/tests/%.o: model/tests/%.c
 
 $(B)/sim/%.o: sim/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(SIM_DEFS) -Imodel -Isim -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(SIM_DEFS) -I. -Isim -c $< -o $@
 
 $(B)/fuzz/%.o: fuzz/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(SIM_DEFS) -Imodel -Isim -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(SIM_DEFS) -I. -Isim -c $< -o $@
 
 $(LIB): $(MODEL_OBJ)
 	@rm -f $@
@@ -122,7 +122,7 @@ $(SIMLIB): $(SIM_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
 
-$(SESSIM): $(B)/sim/main.o $(SIMLIB) $(LIB)
+$(SESSIM): $(B)/sim/cli/main.o $(SIMLIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
 
 $(MODEL_TESTS): $(MODEL_TEST_SRC:%.c=$(B)/%.o) $(LIB)

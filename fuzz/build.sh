@@ -13,15 +13,15 @@ root=$(dirname "$here")
 mkdir -p "$OUT"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
-flags="-std=c11 $CFLAGS $(pkg-config --cflags expat yaml-0.1) -I$root/model -I$root/sim"
+flags="-std=c11 $CFLAGS $(pkg-config --cflags expat yaml-0.1) -I$root -I$root/sim"
 libs=()
 for lib in yaml-0.1:yaml expat:expat; do
     archive="$(pkg-config --variable=libdir "${lib%%:*}")/lib${lib#*:}.a"
     if [ -f "$archive" ]; then libs+=("$archive"); else libs+=("-l${lib#*:}"); fi
 done
 objs=()
-for src in "$root"/model/*.c "$root"/sim/*.c; do
-    [ "$(basename "$src")" = main.c ] && continue
+for src in "$root"/model/*.c "$root"/sim/*/*.c; do
+    case "$src" in */sim/tests/*|*/sim/cli/main.c) continue;; esac
     obj="$work/$(basename "$(dirname "$src")")_$(basename "$src" .c).o"
     $CC $flags -D_POSIX_C_SOURCE=200809L -c "$src" -o "$obj"
     objs+=("$obj")

@@ -43,11 +43,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "invariant.h"
-#include "model.h"
-#include "stanza.h"
-#include "xmlstream.h"
+#include "model/buf.h"
+#include "model/invariant.h"
+#include "model/model.h"
+#include "model/stanza.h"
+#include "model/xmlstream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -22,11 +22,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "match.h"
-#include "prng.h"
-#include "stanza.h"
-#include "xmlstream.h"
+#include "model/buf.h"
+#include "scenario/match.h"
+#include "model/prng.h"
+#include "model/stanza.h"
+#include "model/xmlstream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

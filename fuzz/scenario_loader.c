@@ -18,8 +18,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "scenario.h"
+#include "model/buf.h"
+#include "scenario/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

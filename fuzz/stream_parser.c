@@ -11,8 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "buf.h"
-#include "xmlstream.h"
+#include "model/buf.h"
+#include "model/xmlstream.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

@@ -27,10 +27,10 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "buf.h"
-#include "match.h"
-#include "paths.h"
-#include "scenario.h"
+#include "model/buf.h"
+#include "scenario/match.h"
+#include "base/paths.h"
+#include "scenario/scenario.h"
 
 #define SLOTS 4
 #define HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \

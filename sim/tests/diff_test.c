@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../diff.h"
+#include "live/diff.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

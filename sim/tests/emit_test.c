@@ -7,9 +7,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../emit.h"
-#include "../paths.h"
-#include "../scenario.h"
+#include "scenario/emit.h"
+#include "base/paths.h"
+#include "scenario/scenario.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

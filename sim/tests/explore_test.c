@@ -10,11 +10,11 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../emit.h"
-#include "../explore.h"
-#include "../runner.h"
-#include "../scenario.h"
-#include "buf.h"
+#include "scenario/emit.h"
+#include "explore/explore.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
+#include "model/buf.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -6,9 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../html.h"
-#include "../runner.h"
-#include "../scenario.h"
+#include "report/html.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -4,9 +4,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../match.h"
+#include "scenario/match.h"
 #include "suites.h"
-#include "xmlstream.h"
+#include "model/xmlstream.h"
 
 static struct stanza *parse(const char *xml)
 {

@@ -9,8 +9,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../explore.h"
-#include "../merge.h"
+#include "explore/explore.h"
+#include "explore/merge.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

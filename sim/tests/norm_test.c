@@ -4,9 +4,9 @@
 #include <check.h>
 #include <string.h>
 
-#include "../norm.h"
+#include "live/norm.h"
 #include "suites.h"
-#include "xmlstream.h"
+#include "model/xmlstream.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define STAMP "2025-05-13T10:00:00Z"

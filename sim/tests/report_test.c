@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../report.h"
+#include "report/report.h"
 #include "suites.h"
 
 static const char *const tags_lifecycle[] = {"lifecycle"};

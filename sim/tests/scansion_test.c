@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../runner.h"
-#include "../scansion.h"
-#include "../scenario.h"
+#include "run/runner.h"
+#include "scenario/scansion.h"
+#include "scenario/scenario.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

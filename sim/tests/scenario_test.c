@@ -7,7 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../scenario.h"
+#include "scenario/scenario.h"
 #include "suites.h"
 
 #ifndef SIM_TESTS_DIR

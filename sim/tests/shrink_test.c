@@ -7,10 +7,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../emit.h"
-#include "../scenario.h"
-#include "../shrink.h"
-#include "prng.h"
+#include "scenario/emit.h"
+#include "scenario/scenario.h"
+#include "explore/shrink.h"
+#include "model/prng.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

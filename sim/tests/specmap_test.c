@@ -6,8 +6,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../scenario.h"
-#include "../specmap.h"
+#include "scenario/scenario.h"
+#include "report/specmap.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -6,9 +6,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "../runner.h"
-#include "../scenario.h"
-#include "../tape.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
+#include "live/tape.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

@@ -14,8 +14,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../norm.h"
-#include "../target_tcp.h"
+#include "live/norm.h"
+#include "live/target_tcp.h"
 #include "suites.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))

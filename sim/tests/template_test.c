@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "runner.h"
-#include "scenario.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
 #include "suites.h"
-#include "template.h"
+#include "scenario/template.h"
 
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 

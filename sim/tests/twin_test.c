@@ -7,10 +7,10 @@
 #include <check.h>
 #include <string.h>
 
-#include "../explore.h"
-#include "../runner.h"
-#include "../scenario.h"
-#include "../twin.h"
+#include "explore/explore.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
+#include "live/twin.h"
 #include "suites.h"
 
 static struct scenario *load(const char *yaml)

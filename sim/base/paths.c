@@ -1,0 +1,96 @@
+/* paths: scenario files from command-line arguments (see paths.h). */
+#include "base/paths.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+void paths_add(struct paths *p, const char *path)
+{
+    if (p->len == p->cap) {
+        p->cap = p->cap ? 2 * p->cap : 16;
+        p->items = realloc(p->items, p->cap * sizeof *p->items);
+        if (p->items == NULL)
+            abort();
+    }
+    size_t n = strlen(path) + 1;
+    p->items[p->len] = malloc(n);
+    if (p->items[p->len] == NULL)
+        abort();
+    memcpy(p->items[p->len++], path, n);
+}
+
+void paths_free(struct paths *p)
+{
+    for (size_t i = 0; i < p->len; i++)
+        free(p->items[i]);
+    free(p->items);
+    p->items = NULL;
+    p->len = p->cap = 0;
+}
+
+static int compare_paths(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static bool has_yaml_suffix(const char *name)
+{
+    size_t n = strlen(name);
+    return n > 5 && strcmp(name + n - 5, ".yaml") == 0;
+}
+
+static bool walk(const char *dir, int depth, struct paths *out)
+{
+    DIR *d = opendir(dir);
+    if (d == NULL) {
+        fprintf(stderr, "sessim: %s: %s\n", dir, strerror(errno));
+        return false;
+    }
+    bool ok = true;
+    struct dirent *e;
+    while (ok && (e = readdir(d)) != NULL) {
+        if (e->d_name[0] == '.')
+            continue;
+        size_t dl = strlen(dir), n = dl + strlen(e->d_name) + 2;
+        char *path = malloc(n);
+        if (path == NULL)
+            abort();
+        snprintf(path, n, "%s%s%s", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/", e->d_name);
+        struct stat sb;
+        if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && depth < PATHS_DEPTH_MAX)
+            ok = walk(path, depth + 1, out);
+        else if (lstat(path, &sb) == 0 && S_ISREG(sb.st_mode) && has_yaml_suffix(e->d_name))
+            paths_add(out, path);
+        free(path);
+    }
+    closedir(d);
+    return ok;
+}
+
+bool paths_collect(char **args, size_t nargs, struct paths *out)
+{
+    static char *const fallback[] = {(char *)PATHS_DEFAULT};
+    if (nargs == 0) {
+        args = (char **)fallback;
+        nargs = 1;
+    }
+    bool ok = true;
+    for (size_t i = 0; i < nargs; i++) {
+        struct stat sb;
+        if (stat(args[i], &sb) != 0) {
+            fprintf(stderr, "sessim: %s: %s\n", args[i], strerror(errno));
+            ok = false;
+        } else if (S_ISDIR(sb.st_mode)) {
+            size_t first = out->len;
+            ok = walk(args[i], 0, out) && ok;
+            qsort(out->items + first, out->len - first, sizeof *out->items, compare_paths);
+        } else {
+            paths_add(out, args[i]);
+        }
+    }
+    return ok;
+}

@@ -1,0 +1,598 @@
+/* bench: parser and model benchmarks (see bench.h). */
+#include "cli/bench.h"
+
+#include <expat.h>
+#include <malloc.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/buf.h"
+#include "live/diff.h"
+#include "base/mem.h"
+#include "explore/explore.h"
+#include "model/model.h"
+#include "base/paths.h"
+#include "report/report.h"
+#include "run/runner.h"
+#include "scenario/scenario.h"
+#include "model/prng.h"
+#include "model/xmlstream.h"
+
+#define CHUNK 4096
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+struct bench_result {
+    char *workload, *metric, *unit, *goal;
+    double value;
+};
+
+struct bench_table {
+    struct bench_result *rows;
+    size_t n, cap;
+};
+
+void bench_row(struct bench_table *t, const char *workload, const char *metric, double value,
+               const char *unit, const char *goal)
+{
+    if (t->n == t->cap) {
+        t->cap = t->cap ? 2 * t->cap : 32;
+        t->rows = mem_realloc(t->rows, t->cap * sizeof *t->rows);
+    }
+    struct bench_result *r = &t->rows[t->n++];
+    r->workload = mem_strdup(workload);
+    r->metric = mem_strdup(metric);
+    r->unit = mem_strdup(unit);
+    r->goal = mem_strdup(goal);
+    r->value = value;
+}
+
+/* "met", "missed" or "" for a goal like ">= 0.7" or "<= 1024". */
+static const char *goal_status(const struct bench_result *r)
+{
+    if (r->goal[0] == '\0')
+        return "";
+    double bound = strtod(r->goal + 2, NULL);
+    bool met = r->goal[0] == '>' ? r->value >= bound : r->value <= bound;
+    return met ? "met" : "MISSED";
+}
+
+static void table_print(const struct bench_table *t, FILE *f)
+{
+    fprintf(f, "\n%-18s %-38s %14s %-10s %-10s %s\n", "workload", "metric", "value", "unit",
+            "goal", "");
+    for (size_t i = 0; i < t->n; i++) {
+        const struct bench_result *r = &t->rows[i];
+        fprintf(f, "%-18s %-38s %14.2f %-10s %-10s %s\n", r->workload, r->metric, r->value,
+                r->unit, r->goal, goal_status(r));
+    }
+}
+
+static bool table_json(const struct bench_table *t, const char *path)
+{
+    FILE *f = fopen(path, "w");
+    if (f == NULL)
+        return false;
+    fputs("{\"benchmarks\": [", f);
+    for (size_t i = 0; i < t->n; i++) {
+        const struct bench_result *r = &t->rows[i];
+        fputs(i ? ",\n  {" : "\n  {", f);
+        fputs("\"workload\": ", f);
+        report_json_string(f, r->workload);
+        fputs(", \"metric\": ", f);
+        report_json_string(f, r->metric);
+        fprintf(f, ", \"value\": %.4f, \"unit\": ", r->value);
+        report_json_string(f, r->unit);
+        fputs(", \"goal\": ", f);
+        report_json_string(f, r->goal);
+        fputs(", \"status\": ", f);
+        report_json_string(f, goal_status(r));
+        fputc('}', f);
+    }
+    fputs("\n]}\n", f);
+    return fclose(f) == 0;
+}
+
+static void table_free(struct bench_table *t)
+{
+    for (size_t i = 0; i < t->n; i++) {
+        free(t->rows[i].workload);
+        free(t->rows[i].metric);
+        free(t->rows[i].unit);
+        free(t->rows[i].goal);
+    }
+    free(t->rows);
+}
+
+/* One generated stanza: messages, presences and iqs with nested children
+ * and escaped attributes. */
+static void gen_stanza(struct prng *r, struct buf *b, unsigned long long n)
+{
+    switch (prng_below(r, 3)) {
+    case 0:
+        buf_puts(b, "<message to='juliet@localhost/balcony' type='chat' id='m");
+        buf_put_u64(b, n);
+        buf_puts(b, "'><body>Wherefore art thou &amp; why &lt;now&gt;? ");
+        buf_put_u64(b, prng_below(r, 1000000));
+        buf_puts(b, "</body><active xmlns='http://jabber.org/protocol/chatstates'/>"
+                    "<thread>t-42</thread></message>");
+        break;
+    case 1:
+        buf_puts(b, "<presence><show>away</show><status>Out &quot;walking&quot; "
+                    "the dog</status><priority>");
+        buf_put_u64(b, prng_below(r, 128));
+        buf_puts(b, "</priority><c xmlns='http://jabber.org/protocol/caps' hash='sha-1' "
+                    "node='https://sessim.example/caps' ver='QgayPKawpkPSDYmwT/WM94uAlu0='/>"
+                    "</presence>");
+        break;
+    default:
+        buf_puts(b, "<iq type='set' id='r");
+        buf_put_u64(b, n);
+        buf_puts(b, "'><query xmlns='jabber:iq:roster'><item jid='contact");
+        buf_put_u64(b, prng_below(r, 5000));
+        buf_puts(b, "@localhost' name='Friend &apos;");
+        buf_put_u64(b, n % 97);
+        buf_puts(b, "&apos;'><group>Friends</group><group>Work &amp; Play</group></item>"
+                    "</query></iq>");
+        break;
+    }
+}
+
+/* Writes about `bytes` of client stream to a temporary file, reads it back
+ * (so the bytes come from a file, as a real capture would). */
+static char *gen_stream(size_t bytes, size_t *len)
+{
+    char path[] = "/tmp/sessim-bench-XXXXXX";
+    int fd = mkstemp(path);
+    if (fd < 0)
+        return NULL;
+    FILE *f = fdopen(fd, "w+b");
+    struct prng r;
+    prng_seed(&r, 2026);
+    struct buf b = {0};
+    buf_puts(&b, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                 "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>");
+    size_t total = 0;
+    for (unsigned long long n = 0; total < bytes; n++) {
+        gen_stanza(&r, &b, n);
+        if (b.len > 1 << 20 || total + b.len >= bytes) {
+            fwrite(b.data, 1, b.len, f);
+            total += b.len;
+            buf_clear(&b);
+        }
+    }
+    fputs("</stream:stream>", f);
+    buf_free(&b);
+    *len = (size_t)ftell(f);
+    rewind(f);
+    char *data = malloc(*len);
+    if (data == NULL || fread(data, 1, *len, f) != *len) {
+        free(data);
+        data = NULL;
+    }
+    fclose(f);
+    unlink(path);
+    return data;
+}
+
+static void XMLCALL noop_start(void *ud, const XML_Char *name, const XML_Char **atts)
+{
+    (void)ud, (void)name, (void)atts;
+}
+
+static void XMLCALL noop_end(void *ud, const XML_Char *name)
+{
+    (void)ud, (void)name;
+}
+
+static void XMLCALL noop_text(void *ud, const XML_Char *s, int len)
+{
+    (void)ud, (void)s, (void)len;
+}
+
+static double run_expat(const char *data, size_t len)
+{
+    double t0 = now_s();
+    XML_Parser p = XML_ParserCreateNS("UTF-8", '\x01');
+    XML_SetHashSalt(p, 1);
+    XML_SetElementHandler(p, noop_start, noop_end);
+    XML_SetCharacterDataHandler(p, noop_text);
+    for (size_t off = 0; off < len; off += CHUNK) {
+        size_t n = len - off < CHUNK ? len - off : CHUNK;
+        if (XML_Parse(p, data + off, (int)n, XML_FALSE) == XML_STATUS_ERROR) {
+            fprintf(stderr, "bench: expat error %s\n", XML_ErrorString(XML_GetErrorCode(p)));
+            break;
+        }
+    }
+    XML_ParserFree(p);
+    return now_s() - t0;
+}
+
+static void count_stanza(void *ctx, struct stanza *st)
+{
+    ++*(unsigned long long *)ctx;
+    stanza_free(st);
+}
+
+static double run_sessim(const char *data, size_t len, unsigned long long *stanzas)
+{
+    double t0 = now_s();
+    struct xmlstream_callbacks cb = {.stanza = count_stanza};
+    struct xmlstream *p = xmlstream_new(&cb, stanzas, NULL, 1);
+    for (size_t off = 0; off < len; off += CHUNK)
+        xmlstream_feed(p, data + off, len - off < CHUNK ? len - off : CHUNK);
+    if (xmlstream_error(p) != XMLSTREAM_E_NONE)
+        fprintf(stderr, "bench: parser error %s\n", xmlstream_error_name(xmlstream_error(p)));
+    xmlstream_free(p);
+    return now_s() - t0;
+}
+
+static int bench_parser(struct bench_table *t, size_t mb)
+{
+    size_t len;
+    char *data = gen_stream(mb << 20, &len);
+    if (data == NULL) {
+        fprintf(stderr, "bench: cannot generate the input stream\n");
+        return 1;
+    }
+    double best_expat = 1e9, best_sessim = 1e9;
+    unsigned long long stanzas = 0;
+    for (int round = 0; round < 3; round++) {   /* best of 3, interleaved */
+        double e = run_expat(data, len);
+        stanzas = 0;
+        double s = run_sessim(data, len, &stanzas);
+        best_expat = e < best_expat ? e : best_expat;
+        best_sessim = s < best_sessim ? s : best_sessim;
+    }
+    double mbytes = (double)len / 1e6;
+    fprintf(stderr, "parser: %.1f MB stream, %llu stanzas, 4 KiB chunks, best of 3\n", mbytes,
+            stanzas);
+    bench_row(t, "parser", "raw expat (ns, no-op handlers)", mbytes / best_expat, "MB/s", "");
+    bench_row(t, "parser", "sessim xmlstream (trees built+freed)", mbytes / best_sessim, "MB/s", "");
+    bench_row(t, "parser", "ratio sessim/expat", best_expat / best_sessim, "x", ">= 0.7");
+    free(data);
+    return 0;
+}
+
+/* ---- model workloads ---- */
+
+static size_t heap_in_use(void)
+{
+    struct mallinfo2 mi = mallinfo2();
+    return mi.uordblks + mi.hblkhd;
+}
+
+static long rss_kib(void)
+{
+    FILE *f = fopen("/proc/self/status", "r");
+    char line[256];
+    long kib = -1;
+    while (f != NULL && fgets(line, sizeof line, f) != NULL)
+        if (strncmp(line, "VmRSS:", 6) == 0)
+            kib = strtol(line + 6, NULL, 10);
+    if (f != NULL)
+        fclose(f);
+    return kib;
+}
+
+static void drain(struct model *m, unsigned conn)
+{
+    size_t len;
+    model_output(m, conn, &len);
+    model_output_consume(m, conn, len);
+}
+
+#define LOGIN_HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
+                  "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+
+static const char b64_alphabet[] =
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static void base64(const unsigned char *in, size_t len, struct buf *out)
+{
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) |
+                     (i + 2 < len ? in[i + 2] : 0);
+        buf_putc(out, b64_alphabet[v >> 18 & 63]);
+        buf_putc(out, b64_alphabet[v >> 12 & 63]);
+        buf_putc(out, i + 1 < len ? b64_alphabet[v >> 6 & 63] : '=');
+        buf_putc(out, i + 2 < len ? b64_alphabet[v & 63] : '=');
+    }
+}
+
+/* The bytes of a whole login: header, SASL PLAIN, restart, bind, presence. */
+static void login_bytes(const char *user, struct buf *out)
+{
+    unsigned char plain[128];
+    size_t ul = strlen(user);
+    plain[0] = 0;
+    memcpy(plain + 1, user, ul);
+    plain[1 + ul] = 0;
+    memcpy(plain + 2 + ul, "pw", 2);
+    buf_clear(out);
+    buf_puts(out, LOGIN_HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>");
+    base64(plain, ul + 4, out);
+    buf_puts(out, "</auth>" LOGIN_HDR "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:"
+                  "ns:xmpp-bind'><resource>r</resource></bind></iq><presence/>");
+}
+
+static struct model *bench_model(size_t users, struct buf *name)
+{
+    struct model_config c;
+    model_config_default(&c);
+    struct model *m = model_new(&c, 42);
+    for (size_t i = 0; i < users; i++) {
+        buf_clear(name);
+        buf_putc(name, 'u');
+        buf_put_u64(name, i);
+        model_account_create(m, buf_cstr(name), "pw");
+    }
+    return m;
+}
+
+/* Logs every user in; returns the seconds spent in model calls. */
+static double login_all(struct model *m, size_t users, struct buf *name, struct buf *bytes)
+{
+    double t = 0;
+    for (size_t i = 0; i < users; i++) {
+        buf_clear(name);
+        buf_putc(name, 'u');
+        buf_put_u64(name, i);
+        login_bytes(buf_cstr(name), bytes);
+        double t0 = now_s();
+        unsigned conn = model_connect(m);
+        model_input(m, conn, bytes->data, bytes->len);
+        drain(m, conn);
+        t += now_s() - t0;
+    }
+    return t;
+}
+
+static void bench_sessions(struct bench_table *t, size_t max)
+{
+    fprintf(stderr, "sessions: connect + SASL + bind + initial presence, one input per login\n");
+    struct buf name = {0}, bytes = {0}, label = {0};
+    double first_us = 0, last_us = 0, last_bytes = 0;
+    size_t last_n = 0;
+    for (size_t n = 1000; n <= max; n *= 10) {
+        struct model *m = bench_model(n, &name);
+        size_t before = heap_in_use();
+        double secs = login_all(m, n, &name, &bytes);
+        size_t after = heap_in_use();
+        double us = secs * 1e6 / (double)n, per = (double)(after - before) / (double)n;
+        buf_clear(&label);
+        buf_puts(&label, "sessions N=");
+        buf_put_u64(&label, n);
+        bench_row(t, buf_cstr(&label), "connect+auth+bind+presence", us, "us/login", "");
+        bench_row(t, buf_cstr(&label), "model heap per session", per, "bytes", "");
+        bench_row(t, buf_cstr(&label), "process RSS", (double)rss_kib() / 1024.0, "MiB", "");
+        first_us = first_us > 0 ? first_us : us;
+        last_us = us, last_bytes = per, last_n = n;
+        model_free(m);
+    }
+    buf_clear(&label);
+    buf_puts(&label, "sessions N=");
+    buf_put_u64(&label, last_n);
+    bench_row(t, buf_cstr(&label), "us/login vs N=1000", last_us / first_us, "x", "<= 1.5");
+    bench_row(t, buf_cstr(&label), "bytes per available session", last_bytes, "bytes",
+              "<= 1024");
+    buf_free(&label);
+    buf_free(&name);
+    buf_free(&bytes);
+}
+
+/* Each user has `contacts` mutual (both) subscriptions to its neighbours;
+ * everyone is online; then every user sends a presence update, which the
+ * model fans out to its available contacts (P4). */
+static void bench_fanout(struct bench_table *t, size_t users, size_t contacts)
+{
+    struct buf name = {0}, bytes = {0}, jid = {0};
+    struct model *m = bench_model(users, &name);
+    for (size_t i = 0; i < users; i++) {
+        buf_clear(&name);
+        buf_putc(&name, 'u');
+        buf_put_u64(&name, i);
+        for (size_t k = 1; k <= contacts; k++) {
+            buf_clear(&jid);
+            buf_putc(&jid, 'u');
+            buf_put_u64(&jid, (i + k * (users / (contacts + 1) + 1)) % users);
+            buf_puts(&jid, "@localhost");
+            struct model_roster_item it = {.jid = buf_cstr(&jid), .subscription = MODEL_SUB_BOTH};
+            model_roster_preset(m, buf_cstr(&name), &it);
+        }
+    }
+    login_all(m, users, &name, &bytes);
+    static const char update[] = "<presence><show>away</show></presence>";
+    size_t out = 0;
+    double t0 = now_s();
+    for (unsigned conn = 1; conn <= users; conn++)
+        model_input(m, conn, update, sizeof update - 1);
+    double secs = now_s() - t0;
+    for (unsigned conn = 1; conn <= users; conn++) {
+        size_t len;
+        model_output(m, conn, &len);
+        out += len;
+        drain(m, conn);
+    }
+    double stanzas = (double)users * (double)(contacts + 1);
+    struct buf label = {0};
+    buf_puts(&label, "fan-out ");
+    buf_put_u64(&label, users);
+    buf_puts(&label, "x");
+    buf_put_u64(&label, contacts);
+    fprintf(stderr, "presence fan-out: %zu users x %zu contacts, %.0f stanzas in %.2f s (%.1f MB)\n",
+            users, contacts, stanzas, secs, (double)out / 1e6);
+    bench_row(t, buf_cstr(&label), "presence updates delivered", stanzas / secs, "stanzas/s", "");
+    buf_free(&label);
+    model_free(m);
+    buf_free(&name);
+    buf_free(&bytes);
+    buf_free(&jid);
+}
+
+/* Messages between random pairs of online users, to full JIDs (M5). */
+static void bench_routing(struct bench_table *t, size_t users, size_t messages)
+{
+    struct buf name = {0}, bytes = {0}, msg = {0};
+    struct model *m = bench_model(users, &name);
+    login_all(m, users, &name, &bytes);
+    struct prng r;
+    prng_seed(&r, 7);
+    double secs = 0;
+    for (size_t i = 0; i < messages; i++) {
+        unsigned from = (unsigned)prng_below(&r, users) + 1;
+        size_t to = prng_below(&r, users);
+        buf_clear(&msg);
+        buf_puts(&msg, "<message type='chat' to='u");
+        buf_put_u64(&msg, to);
+        buf_puts(&msg, "@localhost/r'><body>ping</body></message>");
+        double t0 = now_s();
+        model_input(m, from, msg.data, msg.len);
+        drain(m, (unsigned)to + 1);
+        secs += now_s() - t0;
+    }
+    fprintf(stderr, "routing: %zu messages between random pairs of %zu sessions\n", messages,
+            users);
+    bench_row(t, "routing", "messages to full JIDs, random pairs", (double)messages / secs,
+              "stanzas/s", "");
+    model_free(m);
+    buf_free(&name);
+    buf_free(&bytes);
+    buf_free(&msg);
+}
+
+/* Replays the scenario corpus on the model, quiet, `rounds` times. */
+static int bench_replay(struct bench_table *t, unsigned rounds)
+{
+    struct paths files = {0};
+    paths_collect(NULL, 0, &files);
+    struct scenario **all = calloc(files.len + 1, sizeof *all);
+    size_t n = 0, steps = 0, passed = 0;
+    for (size_t i = 0; i < files.len; i++) {
+        struct scenario_error err;
+        all[n] = scenario_load(files.items[i], &err);
+        if (all[n] != NULL)
+            steps += all[n++]->step_count;
+    }
+    double t0 = now_s();
+    for (unsigned r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < n; i++) {
+            struct runner_result res;
+            runner_run(all[i], NULL, &res);
+            passed += res.outcome == RUNNER_PASS;
+            runner_result_free(&res);
+        }
+    }
+    double secs = now_s() - t0;
+    fprintf(stderr, "scenario replay: %zu scenarios (%zu steps) x %u rounds, %zu passed\n", n,
+            steps, rounds, passed);
+    bench_row(t, "scenario replay", "scenarios on the model", (double)n * rounds / secs,
+              "scen/s", "");
+    bench_row(t, "scenario replay", "steps, invariants after each", (double)steps * rounds / secs,
+              "steps/s", "");
+    for (size_t i = 0; i < n; i++)
+        scenario_free(all[i]);
+    free(all);
+    paths_free(&files);
+    return passed == n * rounds ? 0 : 1;
+}
+
+/* Explorer throughput with every invariant after every step, and without
+ * them (the model behind the plain target interface). */
+static int bench_explore(struct bench_table *t, size_t steps)
+{
+    double checked = 0, plain = 0;
+    bool ok = explore_bench(steps, &checked);
+    bool ok_plain = explore_bench_hidden(steps, &plain);
+    fprintf(stderr, "explorer: %zu generated steps%s\n", steps,
+            ok ? "" : " (a run failed: see sessim explore)");
+    bench_row(t, "explorer", "steps, every invariant after each", checked, "steps/s", ">= 500000");
+    bench_row(t, "explorer", "steps, no invariants", plain, "steps/s", "");
+    bench_row(t, "explorer", "invariant cost (checked/plain)", plain > 0 ? checked / plain : 0.0,
+              "x", "");
+    return ok && ok_plain ? 0 : 1;
+}
+
+static const char bench_usage[] =
+    "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N] [--json FILE]\n"
+    "  Runs the benchmarks and prints what it measured; ratios compare figures\n"
+    "  taken in the same run. LIST is a comma-separated subset of\n"
+    "  parser,sessions,fanout,routing,replay,explore,live (default: all).\n"
+    "  --size-mb N       parser input size (default 100)\n"
+    "  --sessions-max N  largest session count (default 1000000)\n"
+    "  --quick           small sizes, for a smoke test\n"
+    "  --json FILE       also write the results as JSON\n"
+    "  Progress goes to stderr; the table of results to stdout.\n";
+
+int bench_main(int argc, char **argv)
+{
+    size_t mb = 100, sessions_max = 1000000, fan_users = 100000, fan_contacts = 50;
+    size_t route_users = 1000000, route_msgs = 1000000;
+    const char *only = "parser,sessions,fanout,routing,replay,explore,live";
+    size_t explore_steps = 300000;
+    const char *json = NULL;
+    unsigned replay_rounds = 20;
+    for (int i = 1; i < argc; i++) {
+        const char *a = argv[i];
+        bool has = i + 1 < argc;
+        if (strcmp(a, "--size-mb") == 0 && has) {
+            mb = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(a, "--sessions-max") == 0 && has) {
+            sessions_max = strtoul(argv[++i], NULL, 10);
+        } else if (strcmp(a, "--json") == 0 && has) {
+            json = argv[++i];
+        } else if (strcmp(a, "--only") == 0 && has) {
+            only = argv[++i];
+        } else if (strcmp(a, "--quick") == 0) {
+            mb = 5, sessions_max = 10000, fan_users = 1000, route_users = 10000;
+            route_msgs = 100000;
+            replay_rounds = 2;
+            explore_steps = 20000;
+        } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(bench_usage, stdout);
+            return 0;
+        } else {
+            fprintf(stderr, "sessim bench: unknown or incomplete argument '%s'\n%s", a,
+                    bench_usage);
+            return 2;
+        }
+    }
+    if (mb == 0 || mb > 4096 || sessions_max < 1000) {
+        fprintf(stderr, "sessim bench: --size-mb must be 1..4096, --sessions-max >= 1000\n");
+        return 2;
+    }
+    int rc = 0;
+    struct bench_table t = {0};
+    if (strstr(only, "parser"))
+        rc |= bench_parser(&t, mb);
+    if (strstr(only, "sessions"))
+        bench_sessions(&t, sessions_max);
+    if (strstr(only, "fanout")) {
+        bench_fanout(&t, 1000, fan_contacts);
+        if (fan_users > 1000)
+            bench_fanout(&t, fan_users, fan_contacts);
+    }
+    if (strstr(only, "routing"))
+        bench_routing(&t, route_users, route_msgs);
+    if (strstr(only, "replay"))
+        rc |= bench_replay(&t, replay_rounds);
+    if (strstr(only, "explore"))
+        rc |= bench_explore(&t, explore_steps);
+    if (strstr(only, "live"))
+        rc |= diff_bench(&t, replay_rounds);
+    table_print(&t, stdout);
+    if (json != NULL && !table_json(&t, json)) {
+        fprintf(stderr, "sessim bench: cannot write %s\n", json);
+        rc = 2;
+    }
+    table_free(&t);
+    return rc;
+}

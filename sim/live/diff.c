@@ -1,0 +1,850 @@
+/* diff: the differential run of model and live server (see diff.h).
+ *
+ * The parent forks the workers, each with its own Prosody, hands worker k
+ * every scenario i with i % N == k, and reads their results from one pipe
+ * each: a message is a header line "KIND INDEX CLASS MODEL LIVE NAMELEN
+ * TEXTLEN" and the two strings. It prints the results in scenario order
+ * as soon as all earlier ones are in, then the counts and the check
+ * against DIVERGENCES.md. Workers die with the parent (PR_SET_PDEATHSIG),
+ * and their servers with them (live.h). diff_bench forks workers the same
+ * way; each runs its share of the corpus live and reports one line of
+ * counts and seconds.
+ */
+#include "live/diff.h"
+
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "cli/bench.h"
+#include "live/live.h"
+#include "base/paths.h"
+#include "scenario/scenario.h"
+#include "live/tape.h"
+#include "live/target_tcp.h"
+#include "live/twin.h"
+
+#define DIFF_EXIT_OK 0
+#define DIFF_EXIT_DIVERGED 1
+#define DIFF_EXIT_USAGE 2
+#define DIFF_READ_CHUNK 65536
+#define DIFF_NCLASSES (DIFF_ERROR + 1)
+
+static const char *const class_words[] = {
+#define DIFF_WORD(name, word, text) [DIFF_##name] = word,
+    DIFF_CLASSES(DIFF_WORD)
+#undef DIFF_WORD
+};
+
+static const char *const class_texts[] = {
+#define DIFF_TEXT(name, word, text) [DIFF_##name] = text,
+    DIFF_CLASSES(DIFF_TEXT)
+#undef DIFF_TEXT
+};
+
+static const char *const outcome_words[] = {
+    [RUNNER_PASS] = "PASS", [RUNNER_FAIL] = "FAIL", [RUNNER_SKIP] = "SKIP"};
+
+static void *xrealloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (q == NULL)
+        abort();
+    return q;
+}
+
+static char *xstrndup(const char *s, size_t n)
+{
+    char *p = xrealloc(NULL, n + 1);
+    memcpy(p, s, n);
+    p[n] = '\0';
+    return p;
+}
+
+static char *xstrdup(const char *s)
+{
+    return xstrndup(s, strlen(s));
+}
+
+/* ---- classes and the listing ---- */
+
+enum diff_class diff_classify(enum runner_outcome model, enum runner_outcome live)
+{
+    if (live == RUNNER_SKIP)
+        return DIFF_NOT_LIVE;
+    if (model == RUNNER_PASS)
+        return live == RUNNER_PASS ? DIFF_BOTH : DIFF_MODEL_ONLY;
+    return live == RUNNER_PASS ? DIFF_SERVER_ONLY : DIFF_NEITHER;
+}
+
+const char *diff_class_text(enum diff_class c)
+{
+    return class_texts[c];
+}
+
+/* The rule of a "## RULE ..." heading: its first word without a ':'. */
+static char *heading_rule(const char *line, size_t len)
+{
+    size_t i = 3, n = 0;
+    while (i + n < len && line[i + n] != ' ' && line[i + n] != ':')
+        n++;
+    return xstrndup(line + i, n);
+}
+
+/* The class words of a listing line, after the path. */
+static const struct {
+    const char *text;
+    enum diff_class cls;
+    bool varies;
+} listing_classes[] = {
+    {" (model only)", DIFF_MODEL_ONLY, false},
+    {" (server only)", DIFF_SERVER_ONLY, false},
+    {" (model only, varies)", DIFF_MODEL_ONLY, true},
+};
+
+/* "- `PATH` (model only)" -> an entry; false for any other line. */
+static bool listing_line(const char *line, size_t len, const char *rule,
+                         struct diff_listing *out)
+{
+    if (len < 4 || strncmp(line, "- `", 3) != 0)
+        return false;
+    const char *end = memchr(line + 3, '`', len - 3);
+    if (end == NULL || end == line + 3)
+        return false;
+    const char *rest = end + 1;
+    size_t rlen = len - (size_t)(rest - line), k = 0;
+    size_t nk = sizeof listing_classes / sizeof listing_classes[0];
+    while (k < nk && (rlen < strlen(listing_classes[k].text) ||
+                      memcmp(rest, listing_classes[k].text, strlen(listing_classes[k].text)) != 0))
+        k++;
+    if (k == nk)
+        return false;
+    out->items = xrealloc(out->items, (out->n + 1) * sizeof *out->items);
+    out->items[out->n++] = (struct diff_listed){xstrndup(line + 3, (size_t)(end - line - 3)),
+                                                xstrdup(rule), listing_classes[k].cls,
+                                                listing_classes[k].varies};
+    return true;
+}
+
+void diff_listing_parse(const char *text, struct diff_listing *out)
+{
+    char *rule = xstrdup("");
+    while (*text != '\0') {
+        size_t len = strcspn(text, "\n");
+        if (len >= 3 && strncmp(text, "## ", 3) == 0) {
+            free(rule);
+            rule = heading_rule(text, len);
+        } else {
+            listing_line(text, len, rule, out);
+        }
+        text += len + (text[len] == '\n');
+    }
+    free(rule);
+}
+
+static bool path_names(const char *path, const char *listed)
+{
+    size_t p = strlen(path), l = strlen(listed);
+    return p == l ? strcmp(path, listed) == 0
+                  : p > l && path[p - l - 1] == '/' && strcmp(path + p - l, listed) == 0;
+}
+
+const struct diff_listed *diff_listing_find(const struct diff_listing *l, const char *path,
+                                            enum diff_class cls)
+{
+    for (size_t i = 0; i < l->n; i++)
+        if (l->items[i].cls == cls && path_names(path, l->items[i].path))
+            return &l->items[i];
+    return NULL;
+}
+
+void diff_listing_free(struct diff_listing *l)
+{
+    for (size_t i = 0; i < l->n; i++) {
+        free(l->items[i].path);
+        free(l->items[i].rule);
+    }
+    free(l->items);
+    l->items = NULL;
+    l->n = 0;
+}
+
+/* ---- options ---- */
+
+struct diff_options {
+    unsigned port;
+    unsigned settle_ms;
+    unsigned jobs;             /* 0 until given */
+    const char *listing;
+    const char *dir;
+    const char *prosody;
+    bool verbose;
+    char **args;
+    size_t nargs;
+};
+
+static const char diff_usage[] =
+    "usage: sessim diff [PATHS...] [--target tcp://127.0.0.1:PORT] [--settle MS] [--jobs N]\n"
+    "                   [--divergences FILE] [--dir DIR] [--prosody PROG] [-v]\n"
+    "  Runs every scenario on the model and on a live Prosody that sessim starts on\n"
+    "  127.0.0.1, and reports per scenario: pass on both, model only, server only,\n"
+    "  fail on both, not run live; for a divergence, the first differing stanza.\n"
+    "  --target URL        the server's address (default tcp://127.0.0.1:0, a free port\n"
+    "                      per worker; a fixed port needs --jobs 1)\n"
+    "  --settle MS         quiet time that ends a step on the server (default 200)\n"
+    "  --jobs N            servers run in parallel (default 4)\n"
+    "  --divergences FILE  the understood divergences (default " DIFF_LISTING_DEFAULT ")\n"
+    "  --dir DIR           put the servers' directories under DIR (default: temporary)\n"
+    "  --prosody PROG      the Prosody program (default: prosody from PATH)\n"
+    "  -v                  whole failure reports\n"
+    "Exit status: 0 every divergence is listed, 1 one is not, 2 bad input or no server.\n";
+
+static int usage_error(const char *msg)
+{
+    fprintf(stderr, "sessim diff: %s\nTry 'sessim diff --help'.\n", msg);
+    return DIFF_EXIT_USAGE;
+}
+
+static bool parse_jobs(const char *text, unsigned *jobs)
+{
+    char *end;
+    errno = 0;
+    unsigned long v = strtoul(text, &end, 10);
+    if (errno != 0 || end == text || *end != '\0' || text[0] == '-' || v < 1 ||
+        v > DIFF_JOBS_MAX)
+        return false;
+    *jobs = (unsigned)v;
+    return true;
+}
+
+/* Applies option `name` with value v; 0 or the usage exit status. */
+static int apply_option(struct diff_options *o, const char *name, const char *v)
+{
+    char err[LIVE_ERROR_MAX];
+    if (strcmp(name, "--target") == 0 && !target_tcp_url_parse(v, &o->port, err, sizeof err))
+        return usage_error(err);
+    if (strcmp(name, "--settle") == 0 &&
+        !target_tcp_settle_parse(v, &o->settle_ms, err, sizeof err))
+        return usage_error(err);
+    if (strcmp(name, "--jobs") == 0 && !parse_jobs(v, &o->jobs))
+        return usage_error("--jobs needs a number from 1 to 64");
+    if (strcmp(name, "--divergences") == 0)
+        o->listing = v;
+    else if (strcmp(name, "--dir") == 0)
+        o->dir = v;
+    else if (strcmp(name, "--prosody") == 0)
+        o->prosody = v;
+    return 0;
+}
+
+/* -1: --help printed; 0: parsed; else the usage exit status. */
+static int parse_options(int argc, char **argv, struct diff_options *o)
+{
+    static const char *const valued[] = {"--target", "--settle", "--jobs", "--divergences",
+                                         "--dir", "--prosody"};
+    int status = 0;
+    for (int i = 1; i < argc && status == 0; i++) {
+        const char *a = argv[i];
+        size_t k = 0;
+        while (k < sizeof valued / sizeof valued[0] && strcmp(a, valued[k]) != 0)
+            k++;
+        if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
+            fputs(diff_usage, stdout);
+            status = -1;
+        } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+            o->verbose = true;
+        } else if (k < sizeof valued / sizeof valued[0]) {
+            status = i + 1 < argc ? apply_option(o, a, argv[++i])
+                                  : usage_error("an option needs a value");
+        } else if (a[0] == '-' && a[1] != '\0') {
+            status = usage_error("unknown option");
+        } else {
+            o->args[o->nargs++] = argv[i];
+        }
+    }
+    if (o->jobs == 0)
+        o->jobs = o->port != 0 ? 1 : DIFF_JOBS_DEFAULT;
+    if (status == 0 && o->port != 0 && o->jobs != 1)
+        status = usage_error("a fixed port (--target tcp://127.0.0.1:PORT) needs --jobs 1");
+    return status;
+}
+
+/* ---- one scenario, in a worker ---- */
+
+struct diff_record {
+    bool ready;
+    enum diff_class cls;
+    enum runner_outcome model, live;
+    char *name;
+    char *text;                /* detail lines, indented; "" for none */
+};
+
+/* Appends text with every line indented, at most max lines (0: all). */
+static void put_indented(struct buf *b, const char *text, const char *indent, size_t max)
+{
+    size_t lines = 0;
+    while (*text != '\0') {
+        size_t len = strcspn(text, "\n");
+        if (max != 0 && lines == max) {
+            buf_puts(b, indent);
+            buf_puts(b, "... (-v shows the whole report)\n");
+            return;
+        }
+        buf_puts(b, indent);
+        buf_append(b, text, len);
+        buf_putc(b, '\n');
+        lines++;
+        text += len + (text[len] == '\n');
+    }
+}
+
+static void put_outcome(struct buf *b, const char *who, const struct runner_result *r,
+                        bool verbose)
+{
+    buf_puts(b, "    ");
+    buf_puts(b, who);
+    buf_puts(b, outcome_words[r->outcome]);
+    buf_putc(b, '\n');
+    if (r->message != NULL)
+        put_indented(b, r->message, "      ", verbose ? 0 : DIFF_MESSAGE_LINES);
+}
+
+static char *detail(enum diff_class cls, const struct twin_result *t, bool verbose)
+{
+    struct buf b = {0};
+    if (cls == DIFF_NOT_LIVE && t->live.message != NULL) {
+        put_indented(&b, t->live.message, "    ", 1);
+    } else if (cls != DIFF_BOTH) {
+        put_outcome(&b, "model:   ", &t->model, verbose);
+        put_outcome(&b, "prosody: ", &t->live, verbose);
+        if (t->error[0] != '\0')
+            put_indented(&b, t->error, "      ", 0);
+        if (t->differs)
+            put_indented(&b, t->difference.data, "    ", 0);
+        else
+            buf_puts(&b, "    no stanza differs (server-chosen ids and xml:lang aside); the\n"
+                         "    failing side stopped on a close, a skipped step or its leftovers\n");
+    }
+    buf_cstr(&b);
+    return b.data;
+}
+
+static void diff_one(const char *path, struct live *l, const struct diff_options *o,
+                     struct diff_record *rec)
+{
+    memset(rec, 0, sizeof *rec);
+    struct scenario_error e;
+    struct scenario *s = scenario_load(path, &e);
+    if (s == NULL) {
+        char msg[SCENARIO_MESSAGE_MAX + 512];
+        scenario_error_format(&e, msg, sizeof msg);
+        *rec = (struct diff_record){true, DIFF_ERROR, RUNNER_FAIL, RUNNER_FAIL, xstrdup(path),
+                                    NULL};
+        struct buf b = {0};
+        put_indented(&b, msg, "    ", 0);
+        rec->text = b.data;
+        return;
+    }
+    struct twin_result t;
+    twin_run(s, l, o->settle_ms, TAPE_IN_ORDER, &t);
+    rec->ready = true;
+    rec->cls = diff_classify(t.model.outcome, t.live.outcome);
+    rec->model = t.model.outcome;
+    rec->live = t.live.outcome;
+    rec->name = xstrdup(s->name);
+    rec->text = detail(rec->cls, &t, o->verbose);
+    twin_result_free(&t);
+    scenario_free(s);
+}
+
+/* ---- messages from the workers ---- */
+
+static bool write_all(int fd, const char *p, size_t n)
+{
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR)
+            continue;
+        if (w <= 0)
+            return false;
+        p += w;
+        n -= (size_t)w;
+    }
+    return true;
+}
+
+/* KIND: 'R' a result, 'V' the server's version, 'E' a fatal error. */
+static void send_msg(int fd, char kind, size_t index, const struct diff_record *r)
+{
+    char head[128];
+    const char *name = r->name ? r->name : "", *text = r->text ? r->text : "";
+    int n = snprintf(head, sizeof head, "%c %zu %d %d %d %zu %zu\n", kind, index, (int)r->cls,
+                     (int)r->model, (int)r->live, strlen(name), strlen(text));
+    if (!write_all(fd, head, (size_t)n) || !write_all(fd, name, strlen(name)) ||
+        !write_all(fd, text, strlen(text)))
+        _exit(DIFF_EXIT_USAGE);
+}
+
+static void record_free(struct diff_record *r)
+{
+    free(r->name);
+    free(r->text);
+    memset(r, 0, sizeof *r);
+}
+
+static char *worker_dir(const char *base, size_t k)
+{
+    if (base == NULL)
+        return NULL;
+    struct buf b = {0};
+    buf_puts(&b, base);
+    buf_puts(&b, "/w");
+    buf_put_u64(&b, k + 1);
+    return b.data;
+}
+
+/* The body of worker k of jobs: never returns. */
+static void worker(const struct diff_options *o, const struct paths *paths, size_t k,
+                   size_t jobs, int fd)
+{
+    char err[LIVE_ERROR_MAX];
+    char *dir = worker_dir(o->dir, k);
+    struct live *l = live_new(o->prosody, dir, o->port, err, sizeof err);
+    free(dir);
+    if (l == NULL) {
+        struct diff_record r = {.text = err};
+        send_msg(fd, 'E', 0, &r);
+        _exit(DIFF_EXIT_USAGE);
+    }
+    bool told = false;
+    for (size_t i = k; i < paths->len; i += jobs) {
+        struct diff_record rec;
+        diff_one(paths->items[i], l, o, &rec);
+        if (!told && live_version(l)[0] != '\0') {
+            struct diff_record v = {.text = (char *)live_version(l)};
+            send_msg(fd, 'V', 0, &v);
+            told = true;
+        }
+        send_msg(fd, 'R', i, &rec);
+        record_free(&rec);
+    }
+    live_free(l);
+    _exit(DIFF_EXIT_OK);
+}
+
+/* ---- the parent ---- */
+
+struct worker_pipe {
+    pid_t pid;
+    int fd;                    /* -1 once at end of file */
+    struct buf in;
+};
+
+struct diff_run {
+    const struct diff_options *o;
+    const struct paths *paths;
+    struct diff_record *records;
+    size_t printed;            /* records printed, in order */
+    struct diff_listing listing;
+    size_t counts[DIFF_NCLASSES];
+    size_t unlisted;
+    char version[64];
+    char *fatal;               /* a worker's fatal error */
+};
+
+/* What worker k of jobs does with ctx, writing to fd; never returns. */
+typedef void diff_worker_fn(void *ctx, size_t k, size_t jobs, int fd);
+
+static void diff_worker(void *ctx, size_t k, size_t jobs, int fd)
+{
+    struct diff_run *run = ctx;
+    worker(run->o, run->paths, k, jobs, fd);
+}
+
+static bool spawn_workers(diff_worker_fn *body, void *ctx, struct worker_pipe *w, size_t jobs)
+{
+    pid_t parent = getpid();
+    for (size_t k = 0; k < jobs; k++) {
+        int p[2];
+        if (pipe(p) != 0)
+            return false;
+        fflush(NULL);
+        pid_t pid = fork();
+        if (pid == 0) {
+            prctl(PR_SET_PDEATHSIG, SIGTERM);
+            if (getppid() != parent)
+                _exit(DIFF_EXIT_USAGE);
+            close(p[0]);
+            for (size_t j = 0; j < k; j++)
+                close(w[j].fd);
+            body(ctx, k, jobs, p[1]);
+            _exit(DIFF_EXIT_USAGE);
+        }
+        close(p[1]);
+        if (pid < 0)
+            return false;
+        w[k] = (struct worker_pipe){pid, p[0], {0}};
+    }
+    return true;
+}
+
+static const char *listed_rule(struct diff_run *run, const char *path, enum diff_class cls)
+{
+    const struct diff_listed *e = diff_listing_find(&run->listing, path, cls);
+    return e ? e->rule : NULL;
+}
+
+static void print_record(struct diff_run *run, size_t i)
+{
+    const struct diff_record *r = &run->records[i];
+    const char *path = run->paths->items[i];
+    printf("%-6s  %s  %s", class_words[r->cls], path, r->name);
+    if (r->cls == DIFF_MODEL_ONLY || r->cls == DIFF_SERVER_ONLY) {
+        const char *rule = listed_rule(run, path, r->cls);
+        if (rule != NULL) {
+            printf("  [listed: %s]", rule[0] ? rule : "-");
+        } else {
+            printf("  [NOT LISTED in %s]", run->o->listing);
+            run->unlisted++;
+        }
+    }
+    putchar('\n');
+    fputs(r->text, stdout);
+    run->counts[r->cls]++;
+}
+
+static void print_ready(struct diff_run *run)
+{
+    while (run->printed < run->paths->len && run->records[run->printed].ready)
+        print_record(run, run->printed++);
+    fflush(stdout);
+}
+
+/* Takes every complete message off w->in; false when one is malformed. */
+static bool parse_messages(struct diff_run *run, struct worker_pipe *w)
+{
+    for (;;) {
+        const char *nl = memchr(w->in.data ? w->in.data : "", '\n', w->in.len);
+        if (nl == NULL)
+            return true;
+        char kind;
+        size_t index, nlen, tlen;
+        int cls, model, live;
+        if (sscanf(w->in.data, "%c %zu %d %d %d %zu %zu", &kind, &index, &cls, &model, &live,
+                   &nlen, &tlen) != 7)
+            return false;
+        size_t head = (size_t)(nl - w->in.data) + 1;
+        if (w->in.len < head + nlen + tlen)
+            return true;
+        const char *name = w->in.data + head, *text = name + nlen;
+        if (kind == 'R' && index < run->paths->len && cls >= 0 && cls < (int)DIFF_NCLASSES) {
+            run->records[index] = (struct diff_record){
+                true, (enum diff_class)cls, (enum runner_outcome)model,
+                (enum runner_outcome)live, xstrndup(name, nlen), xstrndup(text, tlen)};
+        } else if (kind == 'V') {
+            snprintf(run->version, sizeof run->version, "%.*s", (int)tlen, text);
+        } else if (kind == 'E' && run->fatal == NULL) {
+            run->fatal = xstrndup(text, tlen);
+        }
+        buf_consume(&w->in, head + nlen + tlen);
+    }
+}
+
+/* Reads the workers until every pipe has ended, printing as results come. */
+static bool collect(struct diff_run *run, struct worker_pipe *w, size_t jobs)
+{
+    struct pollfd *fds = xrealloc(NULL, jobs * sizeof *fds);
+    static char chunk[DIFF_READ_CHUNK];
+    bool ok = true, open = true;
+    while (open) {
+        for (size_t k = 0; k < jobs; k++)
+            fds[k] = (struct pollfd){.fd = w[k].fd, .events = POLLIN};
+        if (poll(fds, (nfds_t)jobs, -1) < 0 && errno != EINTR)
+            break;
+        open = false;
+        for (size_t k = 0; k < jobs; k++) {
+            if (w[k].fd < 0)
+                continue;
+            if (fds[k].revents != 0) {
+                ssize_t n = read(w[k].fd, chunk, sizeof chunk);
+                if (n > 0) {
+                    buf_append(&w[k].in, chunk, (size_t)n);
+                    ok = parse_messages(run, &w[k]) && ok;
+                } else if (n == 0 || errno != EINTR) {
+                    close(w[k].fd);
+                    w[k].fd = -1;
+                }
+            }
+            open = open || w[k].fd >= 0;
+        }
+        print_ready(run);
+    }
+    free(fds);
+    return ok;
+}
+
+static bool reap_workers(struct worker_pipe *w, size_t jobs)
+{
+    bool ok = true;
+    for (size_t k = 0; k < jobs; k++) {
+        int status = 0;
+        while (waitpid(w[k].pid, &status, 0) < 0 && errno == EINTR)
+            ;
+        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == DIFF_EXIT_OK;
+        buf_free(&w[k].in);
+    }
+    return ok;
+}
+
+static void print_summary(struct diff_run *run)
+{
+    const struct diff_options *o = run->o;
+    printf("\ndifferential (Prosody %s, %u worker%s, settle %u ms):",
+           run->version[0] ? run->version : "unknown", o->jobs, o->jobs == 1 ? "" : "s",
+           o->settle_ms);
+    for (size_t c = 0; c < DIFF_NCLASSES; c++)
+        if (c != DIFF_ERROR || run->counts[c] > 0)
+            printf("%s %zu %s", c == 0 ? "" : ",", run->counts[c], class_texts[c]);
+    size_t diverged = run->counts[DIFF_MODEL_ONLY] + run->counts[DIFF_SERVER_ONLY];
+    printf("\ndivergences: %zu, %zu listed in %s, %zu not listed\n", diverged,
+           diverged - run->unlisted, o->listing, run->unlisted);
+    for (size_t i = 0; i < run->listing.n; i++) {
+        const struct diff_listed *e = &run->listing.items[i];
+        for (size_t k = 0; k < run->paths->len; k++) {
+            const struct diff_record *r = &run->records[k];
+            bool fine = r->cls == e->cls || (e->varies && r->cls == DIFF_BOTH);
+            if (r->ready && path_names(run->paths->items[k], e->path) && !fine)
+                printf("note: %s is listed (%s, %s) but is now '%s'\n", e->path, e->rule,
+                       class_texts[e->cls], class_texts[r->cls]);
+        }
+    }
+}
+
+static void load_listing(struct diff_run *run)
+{
+    FILE *f = fopen(run->o->listing, "r");
+    if (f == NULL) {
+        printf("note: no %s (%s): every divergence counts as not listed\n", run->o->listing,
+               strerror(errno));
+        return;
+    }
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    diff_listing_parse(buf_cstr(&b), &run->listing);
+    buf_free(&b);
+}
+
+static int run_diff(const struct diff_options *o, const struct paths *paths)
+{
+    struct diff_run run = {.o = o, .paths = paths};
+    run.records = xrealloc(NULL, paths->len * sizeof *run.records);
+    memset(run.records, 0, paths->len * sizeof *run.records);
+    load_listing(&run);
+    size_t jobs = o->jobs < paths->len ? o->jobs : paths->len;
+    struct worker_pipe *w = xrealloc(NULL, jobs * sizeof *w);
+    bool ok = (o->dir == NULL || mkdir(o->dir, 0750) == 0 || errno == EEXIST) &&
+              spawn_workers(diff_worker, &run, w, jobs);
+    ok = ok && collect(&run, w, jobs);
+    ok = reap_workers(w, jobs) && ok && run.printed == paths->len;
+    if (run.fatal != NULL)
+        fprintf(stderr, "sessim diff: cannot run the server: %s\n", run.fatal);
+    else if (!ok)
+        fprintf(stderr, "sessim diff: a worker failed (%zu of %zu scenarios reported)\n",
+                run.printed, paths->len);
+    if (run.printed > 0)
+        print_summary(&run);
+    for (size_t i = 0; i < paths->len; i++)
+        record_free(&run.records[i]);
+    free(run.records);
+    free(w);
+    free(run.fatal);
+    diff_listing_free(&run.listing);
+    if (!ok || run.counts[DIFF_ERROR] > 0)
+        return DIFF_EXIT_USAGE;
+    return run.unlisted > 0 ? DIFF_EXIT_DIVERGED : DIFF_EXIT_OK;
+}
+
+int diff_main(int argc, char **argv)
+{
+    struct diff_options o = {.settle_ms = TARGET_TCP_SETTLE_DEFAULT_MS,
+                             .listing = DIFF_LISTING_DEFAULT};
+    o.args = xrealloc(NULL, ((size_t)argc + 1) * sizeof *o.args);
+    int status = parse_options(argc, argv, &o);
+    if (status == 0) {
+        struct paths paths = {0};
+        bool found = paths_collect(o.args, o.nargs, &paths);
+        if (paths.len == 0)
+            fprintf(stderr, "sessim diff: no scenarios (*.yaml) to run\n");
+        status = !found || paths.len == 0 ? DIFF_EXIT_USAGE : run_diff(&o, &paths);
+        paths_free(&paths);
+    }
+    free(o.args);
+    return status < 0 ? DIFF_EXIT_OK : status;
+}
+
+/* ---- bench: the corpus on the model and on Prosody ---- */
+
+/* What one bench worker measured (a line "RAN PASSED SKIPPED SECONDS VERSION"). */
+struct bench_share {
+    size_t ran, passed, skipped;
+    double seconds;            /* the worker's scenarios, one after another */
+    char version[64];
+};
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static struct target *bench_target(const struct scenario *s, uint64_t seed, void *live)
+{
+    (void)seed;
+    char err[LIVE_ERROR_MAX];
+    return target_tcp_new(live, &s->server, TARGET_TCP_SETTLE_DEFAULT_MS, err, sizeof err);
+}
+
+/* Worker k: every jobs-th scenario on its own Prosody; never returns. */
+static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
+{
+    const struct paths *paths = ctx;
+    char err[LIVE_ERROR_MAX];
+    struct live *l = live_new(NULL, NULL, 0, err, sizeof err);
+    struct bench_share sh = {0};
+    struct runner_options ro = {.target_new = bench_target, .target_ctx = l};
+    double t0 = now_s();
+    for (size_t i = k; l != NULL && i < paths->len; i += jobs) {
+        struct scenario_error e;
+        struct scenario *s = scenario_load(paths->items[i], &e);
+        struct runner_result r;
+        if (s == NULL)
+            continue;
+        runner_run(s, &ro, &r);
+        sh.ran += r.outcome != RUNNER_SKIP;
+        sh.skipped += r.outcome == RUNNER_SKIP;
+        sh.passed += r.outcome == RUNNER_PASS;
+        runner_result_free(&r);
+        scenario_free(s);
+    }
+    char line[160];
+    int n = snprintf(line, sizeof line, "%zu %zu %zu %.6f %s\n", sh.ran, sh.passed, sh.skipped,
+                     now_s() - t0, l != NULL && live_version(l)[0] ? live_version(l) : "?");
+    bool started = l != NULL;
+    live_free(l);
+    _exit(started && write_all(fd, line, (size_t)n) ? DIFF_EXIT_OK : DIFF_EXIT_USAGE);
+}
+
+/* Reads each worker's line and adds it up into *sum; false when one is missing. */
+static bool bench_collect(struct worker_pipe *w, size_t jobs, struct bench_share *sum)
+{
+    bool ok = true;
+    for (size_t k = 0; k < jobs; k++) {
+        char line[160] = "";
+        size_t len = 0;
+        ssize_t n;
+        while (len < sizeof line - 1 &&
+               ((n = read(w[k].fd, line + len, sizeof line - 1 - len)) > 0 ||
+                (n < 0 && errno == EINTR)))
+            len += n > 0 ? (size_t)n : 0;
+        line[len] = '\0';
+        close(w[k].fd);
+        struct bench_share sh = {0};
+        if (sscanf(line, "%zu %zu %zu %lf %63s", &sh.ran, &sh.passed, &sh.skipped, &sh.seconds,
+                   sh.version) != 5) {
+            ok = false;
+            continue;
+        }
+        sum->ran += sh.ran, sum->passed += sh.passed, sum->skipped += sh.skipped;
+        sum->seconds += sh.seconds;
+        if (sh.version[0] != '?')
+            memcpy(sum->version, sh.version, sizeof sum->version);
+    }
+    return reap_workers(w, jobs) && ok;
+}
+
+/* Seconds for one pass of the corpus on the model (the mean of rounds). */
+static double bench_model(const struct paths *paths, unsigned rounds, size_t *passed,
+                          size_t *steps)
+{
+    struct scenario **all = xrealloc(NULL, (paths->len + 1) * sizeof *all);
+    size_t n = 0;
+    for (size_t i = 0; i < paths->len; i++) {
+        struct scenario_error e;
+        if ((all[n] = scenario_load(paths->items[i], &e)) != NULL)
+            *steps += all[n++]->step_count;
+    }
+    double t0 = now_s();
+    for (unsigned r = 0; r < rounds; r++) {
+        for (size_t i = 0; i < n; i++) {
+            struct runner_result res;
+            runner_run(all[i], NULL, &res);
+            *passed += r == 0 && res.outcome == RUNNER_PASS;
+            runner_result_free(&res);
+        }
+    }
+    double t = (now_s() - t0) / rounds;
+    for (size_t i = 0; i < n; i++)
+        scenario_free(all[i]);
+    free(all);
+    return t;
+}
+
+static void bench_print(struct bench_table *t, size_t nfiles, size_t steps, size_t model_passed,
+                        double model_s, const struct bench_share *live, double wall)
+{
+    fprintf(stderr, "live replay: %zu scenarios (%zu steps), %zu passed on the model; Prosody %s:"
+                    " %zu ran live (%zu passed), %zu skipped, %u servers, settle %u ms\n",
+            nfiles, steps, model_passed, live->version[0] ? live->version : "?", live->ran,
+            live->passed, live->skipped, DIFF_BENCH_JOBS, TARGET_TCP_SETTLE_DEFAULT_MS);
+    bench_row(t, "live replay", "model, corpus pass (one thread)", model_s * 1e3, "ms", "");
+    bench_row(t, "live replay", "prosody, scenarios one after another", live->seconds, "s", "");
+    char wall_label[64];
+    snprintf(wall_label, sizeof wall_label, "prosody, wall (%u servers)", DIFF_BENCH_JOBS);
+    bench_row(t, "live replay", wall_label, wall, "s", "");
+    bench_row(t, "live replay", "ratio prosody/model, one after another",
+              model_s > 0 ? live->seconds / model_s : 0.0, "x", ">= 1000");
+    bench_row(t, "live replay", "ratio prosody wall/model", model_s > 0 ? wall / model_s : 0.0,
+              "x", "");
+}
+
+int diff_bench(struct bench_table *t, unsigned rounds)
+{
+    char err[LIVE_ERROR_MAX];
+    struct live *probe = live_new(NULL, NULL, 0, err, sizeof err);
+    if (probe == NULL) {
+        printf("live replay: skipped, no Prosody to run (%s)\n", err);
+        return 0;
+    }
+    live_free(probe);
+    struct paths paths = {0};
+    paths_collect(NULL, 0, &paths);
+    size_t jobs = DIFF_BENCH_JOBS < paths.len ? DIFF_BENCH_JOBS : paths.len;
+    size_t model_passed = 0, steps = 0;
+    double model_s = bench_model(&paths, rounds ? rounds : 1, &model_passed, &steps);
+    struct worker_pipe *w = xrealloc(NULL, (jobs + 1) * sizeof *w);
+    struct bench_share live = {0};
+    double t0 = now_s();
+    bool ok = jobs > 0 && spawn_workers(bench_worker, &paths, w, jobs) &&
+              bench_collect(w, jobs, &live);
+    if (ok)
+        bench_print(t, paths.len, steps, model_passed, model_s, &live, now_s() - t0);
+    else
+        fprintf(stderr, "sessim bench: the live replay failed\n");
+    free(w);
+    paths_free(&paths);
+    return ok ? 0 : 1;
+}

@@ -1,0 +1,92 @@
+/* diff: every scenario on the model and on a live Prosody, side by side.
+ *
+ *   sessim diff [PATHS...] [--target tcp://127.0.0.1:PORT] [--settle MS]
+ *               [--jobs N] [--divergences FILE] [--dir DIR] [--prosody PROG] [-v]
+ *
+ * Each scenario runs once on the model and once on a clean Prosody (the
+ * tcp target, target_tcp.h), both recorded (tape.h), and is classed: pass
+ * on both, model only, server only, fail on both, or not run live (a
+ * `target: model` scenario, or one the live target cannot finish). For a
+ * divergence (model only, server only) the report gives the failing side's
+ * message and the first stanza where the two servers' traffic differs.
+ * Divergences that are understood are listed in scenarios/DIVERGENCES.md
+ * (one `## RULE` section per finding, listing lines
+ * "- `scenarios/AREA/FILE.yaml` (model only)", "(server only)" or
+ * "(model only, varies)"); the exit status is 1 when a
+ * divergence is not listed there with its class, 2 on bad input or when the
+ * server cannot be run, else 0. N workers (--jobs, default
+ * DIFF_JOBS_DEFAULT) each own a Prosody on its own free port; the report is
+ * printed in scenario order, whatever the timing.
+ */
+#ifndef SESSIM_SIM_DIFF_H
+#define SESSIM_SIM_DIFF_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "cli/bench.h"
+#include "run/runner.h"
+
+#define DIFF_JOBS_DEFAULT 4u
+#define DIFF_JOBS_MAX 64u
+#define DIFF_BENCH_JOBS 8u         /* servers of the live bench, as live-check */
+#define DIFF_MESSAGE_LINES 12      /* of a failure report, unless -v */
+#define DIFF_LISTING_DEFAULT "scenarios/DIVERGENCES.md"
+
+/* X(name, word, summary text) */
+#define DIFF_CLASSES(X)                        \
+    X(BOTH, "both", "pass on both")            \
+    X(MODEL_ONLY, "model", "model only")       \
+    X(SERVER_ONLY, "server", "server only")    \
+    X(NEITHER, "fails", "fail on both")        \
+    X(NOT_LIVE, "skip", "not run live")        \
+    X(ERROR, "error", "input errors")
+
+enum diff_class {
+#define DIFF_ENUM(name, word, text) DIFF_##name,
+    DIFF_CLASSES(DIFF_ENUM)
+#undef DIFF_ENUM
+};
+
+/* The class of a scenario from its two outcomes (a live skip is NOT_LIVE). */
+enum diff_class diff_classify(enum runner_outcome model, enum runner_outcome live);
+/* "model only" and the like, as in DIVERGENCES.md and the summary. */
+const char *diff_class_text(enum diff_class c);
+
+/* One listing line of DIVERGENCES.md. */
+struct diff_listed {
+    char *path;                /* as written between the backquotes */
+    char *rule;                /* the heading's first word ("P13"), or "" */
+    enum diff_class cls;       /* DIFF_MODEL_ONLY or DIFF_SERVER_ONLY */
+    bool varies;               /* "(model only, varies)": the server's outcome
+                                * depends on an order it does not fix, so pass
+                                * on both is expected too */
+};
+
+struct diff_listing {
+    struct diff_listed *items;
+    size_t n;
+};
+
+/* Reads the listing lines of a DIVERGENCES.md text into out (appended;
+ * lines that are not listing lines are ignored). */
+void diff_listing_parse(const char *text, struct diff_listing *out);
+/* The entry listing path (equal, or a suffix after a '/') with class cls,
+ * or NULL. */
+const struct diff_listed *diff_listing_find(const struct diff_listing *l, const char *path,
+                                            enum diff_class cls);
+void diff_listing_free(struct diff_listing *l);
+
+/* The command (argv[0] is "diff"); returns the exit status. */
+int diff_main(int argc, char **argv);
+
+/* `sessim bench --only live`: the whole corpus on the model (the mean of
+ * rounds passes, one thread) and on live Prosody servers (DIFF_BENCH_JOBS in
+ * parallel, default settle) in the same run; adds both times and their
+ * ratios to t (goal: the model >= 1000x faster, summing the scenarios' live
+ * times as if run one after another). Prints a note and returns 0 when
+ * Prosody is not installed (it installs nothing; t is not touched and may
+ * be NULL then); 1 when the live run fails. */
+int diff_bench(struct bench_table *t, unsigned rounds);
+
+#endif

@@ -1,0 +1,818 @@
+/* live: the Prosody server behind the tcp target (see live.h).
+ *
+ * Process handling: the server is a direct child in its own process group
+ * (terminal signals do not reach it; sessim decides when it stops), with
+ * PR_SET_PDEATHSIG so that it dies with sessim whatever kills sessim. The
+ * pids of running servers are kept in a small table the signal handler
+ * reads, so an interrupt kills them before sessim dies of the signal.
+ * Readiness is read from the server's log: "Activated service 'c2s'"
+ * means the port is open; a failure to open it is an error.
+ */
+#include "live/live.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <arpa/inet.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define LIVE_CHILDREN_MAX 16
+#define LIVE_POLL_MS 5
+#define LIVE_READY_TEXT "Activated service 'c2s'"
+#define LIVE_PORT_FAILED_TEXT "Failed to open server port"
+#define LIVE_VERSION_TEXT "Prosody version "
+#define LIVE_TAIL_MAX 600
+#define LIVE_TEMP_DIR_MAX 256
+
+struct live_account {
+    char *user;                 /* normalised (ASCII lower case) */
+    char *password;
+    struct buf roster;          /* roster store lines */
+};
+
+struct live {
+    char *prosody;
+    char *dir;
+    bool own_dir;               /* created here: removed by live_free */
+    unsigned port;
+    char *domain;
+    struct live_account *accounts;
+    size_t naccounts;
+    bool written;               /* storage files written since the prepare */
+    pid_t pid;                  /* running server, 0 when none */
+    char version[32];
+    char error[LIVE_ERROR_MAX];
+};
+
+/* ---- small helpers ---- */
+
+static void *xrealloc(void *p, size_t size)
+{
+    void *q = realloc(p, size ? size : 1);
+    if (q == NULL)
+        abort();
+    return q;
+}
+
+static char *xstrdup(const char *s)
+{
+    size_t n = strlen(s) + 1;
+    return memcpy(xrealloc(NULL, n), s, n);
+}
+
+static bool failf(struct live *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static bool failf(struct live *l, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(l->error, sizeof l->error, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static char *path_join(const char *a, const char *b)
+{
+    struct buf p = {0};
+    buf_puts(&p, a);
+    buf_putc(&p, '/');
+    buf_puts(&p, b);
+    return p.data;
+}
+
+static void sleep_ms(unsigned ms)
+{
+    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
+    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
+        ;
+}
+
+static unsigned long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
+}
+
+static void lower_ascii(char *s)
+{
+    for (; *s != '\0'; s++)
+        if (*s >= 'A' && *s <= 'Z')
+            *s = (char)(*s - 'A' + 'a');
+}
+
+/* ---- pure text ---- */
+
+void live_lua_string(const char *s, struct buf *out)
+{
+    buf_putc(out, '"');
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            buf_putc(out, '\\');
+            buf_putc(out, (char)c);
+        } else if (c < 0x20 || c == 0x7f) {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\%03u", c);
+            buf_puts(out, esc);
+        } else {
+            buf_putc(out, (char)c);
+        }
+    }
+    buf_putc(out, '"');
+}
+
+void live_path_encode(const char *s, struct buf *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (; *s != '\0'; s++) {
+        unsigned char c = (unsigned char)*s;
+        bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9');
+        if (plain) {
+            buf_putc(out, (char)c);
+        } else {
+            buf_putc(out, '%');
+            buf_putc(out, hex[c >> 4]);
+            buf_putc(out, hex[c & 15]);
+        }
+    }
+}
+
+void live_account_text(const char *password, struct buf *out)
+{
+    buf_puts(out, "return {\n\t[\"password\"] = ");
+    live_lua_string(password, out);
+    buf_puts(out, ";\n};\n");
+}
+
+static const char *const subscription_words[] = {
+#define LIVE_SUB_WORD(n, w) [SCENARIO_SUBSCRIPTION_##n] = w,
+    SCENARIO_SUBSCRIPTIONS(LIVE_SUB_WORD)
+#undef LIVE_SUB_WORD
+};
+
+void live_roster_item_text(const struct target_roster_item *item, struct buf *out)
+{
+    struct buf jid = {0};
+    buf_puts(&jid, item->jid);
+    lower_ascii(jid.data);
+    buf_puts(out, "\t[");
+    live_lua_string(buf_cstr(&jid), out);
+    buf_puts(out, "] = { [\"subscription\"] = ");
+    live_lua_string(subscription_words[item->subscription], out);
+    buf_puts(out, "; ");
+    if (item->ask == SCENARIO_ASK_SUBSCRIBE)
+        buf_puts(out, "[\"ask\"] = \"subscribe\"; ");
+    if (item->name != NULL) {
+        buf_puts(out, "[\"name\"] = ");
+        live_lua_string(item->name, out);
+        buf_puts(out, "; ");
+    }
+    buf_puts(out, "[\"groups\"] = { ");
+    for (size_t g = 0; g < item->ngroups; g++) {
+        buf_putc(out, '[');
+        live_lua_string(item->groups[g], out);
+        buf_puts(out, "] = true; ");
+    }
+    buf_puts(out, "}; };\n");
+    buf_free(&jid);
+}
+
+/* SEMANTICS 0.8: conflict knob -> conflict_resolve. */
+static const char *const conflict_options[] = {
+    [SCENARIO_CONFLICT_KICK_OLD] = "kick_old",
+    [SCENARIO_CONFLICT_REJECT_NEW] = "kick_new",
+    [SCENARIO_CONFLICT_RANDOM_RESOURCE] = "random",
+};
+
+static void config_setting(struct buf *out, const char *name, const char *lua_value)
+{
+    buf_puts(out, name);
+    buf_puts(out, " = ");
+    buf_puts(out, lua_value);
+    buf_putc(out, '\n');
+}
+
+static void config_path(struct buf *out, const char *name, const char *dir, const char *file)
+{
+    char *p = file ? path_join(dir, file) : xstrdup(dir);
+    buf_puts(out, name);
+    buf_puts(out, " = ");
+    live_lua_string(p, out);
+    buf_putc(out, '\n');
+    free(p);
+}
+
+/* Every listening option: the c2s port on loopback, nothing else. */
+static void config_network(const struct live_config *c, struct buf *out)
+{
+    static const char *const interfaces[] = {"interfaces", "local_interfaces", "c2s_interfaces",
+                                             "s2s_interfaces", "http_interfaces",
+                                             "https_interfaces"};
+    static const char *const no_ports[] = {"c2s_direct_tls_ports", "legacy_ssl_ports",
+                                           "s2s_ports", "http_ports", "https_ports",
+                                           "component_ports"};
+    for (size_t i = 0; i < sizeof interfaces / sizeof interfaces[0]; i++)
+        config_setting(out, interfaces[i], "{ \"" LIVE_HOST "\" }");
+    config_setting(out, "component_interface", "\"" LIVE_HOST "\"");
+    buf_puts(out, "c2s_ports = { ");
+    buf_put_u64(out, c->port);
+    buf_puts(out, " }\n");
+    for (size_t i = 0; i < sizeof no_ports / sizeof no_ports[0]; i++)
+        config_setting(out, no_ports[i], "{ }");
+}
+
+static void config_modules(const struct scenario_server *s, struct buf *out)
+{
+    buf_puts(out, "modules_enabled = { \"roster\"; \"saslauth\"; \"register\"; \"ping\";");
+    if (s->tombstones)
+        buf_puts(out, " \"tombstones\";");
+    buf_puts(out, " }\n");
+    buf_puts(out, "modules_disabled = { \"s2s\"; \"s2s_auth_certs\"; \"dialback\"; \"tls\"; "
+                  "\"posix\";");
+    if (!s->offline)
+        buf_puts(out, " \"offline\";");
+    buf_puts(out, " }\n");
+}
+
+void live_config_text(const struct live_config *c, struct buf *out)
+{
+    const struct scenario_server *s = c->server;
+    buf_puts(out, "-- Generated by sessim for one scenario (SEMANTICS 0.8). Loopback only.\n");
+    if (c->as_root)
+        config_setting(out, "run_as_root", "true");
+    config_path(out, "pidfile", c->dir, "prosody.pid");
+    config_path(out, "data_path", c->dir, "data");
+    config_path(out, "certificates", c->dir, NULL);
+    buf_puts(out, "log = { info = ");
+    char *log = path_join(c->dir, "prosody.log");
+    live_lua_string(log, out);
+    free(log);
+    buf_puts(out, " }\n");
+    config_network(c, out);
+    config_modules(s, out);
+    config_setting(out, "authentication", "\"internal_plain\"");
+    config_setting(out, "storage", "\"internal\"");
+    config_setting(out, "c2s_require_encryption", "false");
+    config_setting(out, "allow_unencrypted_plain_auth", "true");
+    /* G5: min_seconds_between_registrations stays unset: no throttle. */
+    config_setting(out, "allow_registration", s->registration ? "true" : "false");
+    if (s->tombstones && s->tombstone_expiry_ms > 0) {
+        buf_puts(out, "user_tombstone_expiry = ");
+        buf_put_u64(out, (s->tombstone_expiry_ms + 999) / 1000);
+        buf_putc(out, '\n');
+    }
+    buf_puts(out, "conflict_resolve = ");
+    live_lua_string(conflict_options[s->conflict], out);
+    buf_puts(out, "\n\nVirtualHost ");
+    live_lua_string(s->domain, out);
+    buf_putc(out, '\n');
+}
+
+/* ---- files ---- */
+
+static bool write_file(struct live *l, const char *path, const char *text, size_t len)
+{
+    FILE *f = fopen(path, "w");
+    bool ok = f != NULL && fwrite(text, 1, len, f) == len;
+    if (f != NULL && fclose(f) != 0)
+        ok = false;
+    return ok ? true : failf(l, "cannot write %s: %s", path, strerror(errno));
+}
+
+static bool make_dir(struct live *l, const char *path)
+{
+    if (mkdir(path, 0750) == 0 || errno == EEXIST)
+        return true;
+    return failf(l, "cannot create %s: %s", path, strerror(errno));
+}
+
+/* Removes path and everything below it (no symbolic links are followed). */
+static void remove_tree(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return;
+    if (S_ISDIR(sb.st_mode)) {
+        DIR *d = opendir(path);
+        for (struct dirent *e = d ? readdir(d) : NULL; e != NULL; e = readdir(d)) {
+            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+                continue;
+            char *sub = path_join(path, e->d_name);
+            remove_tree(sub);
+            free(sub);
+        }
+        if (d != NULL)
+            closedir(d);
+        rmdir(path);
+    } else {
+        unlink(path);
+    }
+}
+
+/* data/HOST/STORE/USER.dat, creating the directories; NULL on failure. */
+static char *store_path(struct live *l, const char *store, const char *user)
+{
+    struct buf p = {0};
+    buf_puts(&p, l->dir);
+    buf_puts(&p, "/data/");
+    live_path_encode(l->domain, &p);
+    bool ok = make_dir(l, buf_cstr(&p));
+    buf_putc(&p, '/');
+    buf_puts(&p, store);
+    ok = ok && make_dir(l, buf_cstr(&p));
+    buf_putc(&p, '/');
+    live_path_encode(user, &p);
+    buf_puts(&p, ".dat");
+    if (!ok) {
+        buf_free(&p);
+        return NULL;
+    }
+    return p.data;
+}
+
+static bool write_store(struct live *l, const char *store, const char *user, struct buf *text)
+{
+    char *path = store_path(l, store, user);
+    bool ok = path != NULL && write_file(l, path, buf_cstr(text), text->len);
+    free(path);
+    return ok;
+}
+
+static bool write_accounts(struct live *l)
+{
+    for (size_t i = 0; i < l->naccounts; i++) {
+        const struct live_account *a = &l->accounts[i];
+        struct buf text = {0};
+        live_account_text(a->password, &text);
+        bool ok = write_store(l, "accounts", a->user, &text);
+        buf_clear(&text);
+        if (ok && a->roster.len > 0) {
+            buf_puts(&text, "return {\n\t[false] = { [\"pending\"] = { }; };\n");
+            buf_append(&text, a->roster.data, a->roster.len);
+            buf_puts(&text, "};\n");
+            ok = write_store(l, "roster", a->user, &text);
+        }
+        buf_free(&text);
+        if (!ok)
+            return false;
+    }
+    return true;
+}
+
+/* The log (or what the program printed) as one line, for a message. */
+static void file_tail(const char *dir, const char *file, char *out, size_t size)
+{
+    char *path = path_join(dir, file);
+    FILE *f = fopen(path, "r");
+    free(path);
+    out[0] = '\0';
+    if (f == NULL)
+        return;
+    char buf[4096];
+    size_t n = fread(buf, 1, sizeof buf - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    const char *start = n > LIVE_TAIL_MAX ? buf + n - LIVE_TAIL_MAX : buf;
+    size_t k = 0;
+    for (const char *p = start; *p != '\0' && k + 1 < size; p++)
+        out[k++] = *p == '\n' || *p == '\t' ? ' ' : *p;
+    out[k] = '\0';
+}
+
+/* ---- the server process ---- */
+
+/* Pids of running servers, for the signal handler (0: free slot). */
+static volatile sig_atomic_t live_children[LIVE_CHILDREN_MAX];
+
+static void children_replace(pid_t old, pid_t new)
+{
+    for (size_t i = 0; i < LIVE_CHILDREN_MAX; i++) {
+        if (live_children[i] == (sig_atomic_t)old) {
+            live_children[i] = (sig_atomic_t)new;
+            return;
+        }
+    }
+}
+
+/* Temporary directories this process created, for the signal handler
+ * ("" : free slot); only ones that fit are kept. */
+static char live_temp_dirs[LIVE_CHILDREN_MAX][LIVE_TEMP_DIR_MAX];
+
+static void temp_dir_note(const char *dir, bool add)
+{
+    for (size_t i = 0; i < LIVE_CHILDREN_MAX; i++) {
+        if (add ? live_temp_dirs[i][0] == '\0' : strcmp(live_temp_dirs[i], dir) == 0) {
+            if (add && strlen(dir) < LIVE_TEMP_DIR_MAX)
+                memcpy(live_temp_dirs[i], dir, strlen(dir) + 1);
+            else if (!add)
+                live_temp_dirs[i][0] = '\0';
+            return;
+        }
+    }
+}
+
+/* Kills the servers, removes the temporary directories (with rm: only
+ * async-signal-safe calls here), then dies of the signal. */
+static void on_fatal_signal(int sig)
+{
+    for (size_t i = 0; i < LIVE_CHILDREN_MAX; i++)
+        if (live_children[i] > 0)
+            kill((pid_t)live_children[i], SIGKILL);
+    for (size_t i = 0; i < LIVE_CHILDREN_MAX; i++) {
+        if (live_temp_dirs[i][0] == '\0')
+            continue;
+        pid_t pid = fork();
+        if (pid == 0) {
+            execl("/bin/rm", "rm", "-rf", "--", live_temp_dirs[i], (char *)NULL);
+            _exit(127);
+        }
+        if (pid > 0)
+            waitpid(pid, NULL, 0);
+    }
+    signal(sig, SIG_DFL);
+    raise(sig);
+}
+
+static void install_handlers(void)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        sigaction(sigs[i], &sa, NULL);
+}
+
+/* In the child: its own process group, death with the parent, stdin from
+ * /dev/null, output to prosody.out, then the server in the foreground. */
+static void child_exec(const char *prosody, const char *cfg, const char *out, pid_t parent)
+{
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    setpgid(0, 0);
+    prctl(PR_SET_PDEATHSIG, SIGKILL);
+    if (getppid() != parent)
+        _exit(127);
+    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        signal(sigs[i], SIG_DFL);
+    int in = open("/dev/null", O_RDONLY);
+    int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+    if (in < 0 || o < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(o, 2) < 0)
+        _exit(127);
+    close(in);
+    close(o);
+    execlp(prosody, prosody, "--config", cfg, "-F", (char *)NULL);
+    _exit(127);
+}
+
+static bool spawn(struct live *l)
+{
+    char *cfg = path_join(l->dir, "prosody.cfg.lua");
+    char *out = path_join(l->dir, "prosody.out");
+    pid_t parent = getpid();
+    fflush(NULL);
+    pid_t pid = fork();
+    if (pid == 0)
+        child_exec(l->prosody, cfg, out, parent);
+    free(cfg);
+    free(out);
+    if (pid < 0)
+        return failf(l, "cannot fork: %s", strerror(errno));
+    setpgid(pid, pid);
+    l->pid = pid;
+    children_replace(0, pid);
+    return true;
+}
+
+/* Reaps the server if it has exited (blocking: waits for it). True when
+ * it is gone; *status gets its wait status. */
+static bool reap(struct live *l, bool block, int *status)
+{
+    pid_t r;
+    do
+        r = waitpid(l->pid, status, block ? 0 : WNOHANG);
+    while (r < 0 && errno == EINTR);
+    if (r == 0)
+        return false;
+    children_replace(l->pid, 0);
+    l->pid = 0;
+    return true;
+}
+
+/* Stops the server: SIGTERM and up to grace_ms to exit, then SIGKILL. */
+static void stop_server(struct live *l, unsigned grace_ms)
+{
+    int status;
+    if (l->pid == 0)
+        return;
+    if (grace_ms > 0) {
+        kill(l->pid, SIGTERM);
+        unsigned long long deadline = now_ms() + grace_ms;
+        while (!reap(l, false, &status) && now_ms() < deadline)
+            sleep_ms(LIVE_POLL_MS);
+        if (l->pid == 0)
+            return;
+    }
+    kill(l->pid, SIGKILL);
+    reap(l, true, &status);
+}
+
+static char *read_text(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (f == NULL)
+        return NULL;
+    struct buf b = {0};
+    char chunk[4096];
+    size_t n;
+    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
+        buf_append(&b, chunk, n);
+    fclose(f);
+    buf_cstr(&b);
+    return b.data;   /* never NULL after buf_cstr */
+}
+
+/* 1: the c2s port is open; -1: it could not be opened; 0: not yet. */
+static int log_state(struct live *l, const char *log)
+{
+    char *text = read_text(log);
+    if (text == NULL)
+        return 0;
+    const char *v = strstr(text, LIVE_VERSION_TEXT);
+    if (v != NULL && l->version[0] == '\0') {
+        v += strlen(LIVE_VERSION_TEXT);
+        size_t n = strcspn(v, " \t\r\n");
+        if (n >= sizeof l->version)
+            n = sizeof l->version - 1;
+        memcpy(l->version, v, n);
+        l->version[n] = '\0';
+    }
+    int state = strstr(text, LIVE_PORT_FAILED_TEXT) ? -1 : strstr(text, LIVE_READY_TEXT) ? 1 : 0;
+    free(text);
+    return state;
+}
+
+/* Waits until the server listens; on failure it is stopped and the
+ * message quotes the end of its log. */
+static bool await_ready(struct live *l)
+{
+    char *log = path_join(l->dir, "prosody.log");
+    unsigned long long deadline = now_ms() + LIVE_START_TIMEOUT_MS;
+    int state = 0, status = 0;
+    const char *why = NULL;
+    while (state == 0 && why == NULL) {
+        state = log_state(l, log);
+        if (state < 0)
+            why = "cannot open its port";
+        else if (state == 0 && reap(l, false, &status))
+            why = "exited before listening";
+        else if (state == 0 && now_ms() > deadline)
+            why = "did not listen in time";
+        else if (state == 0)
+            sleep_ms(LIVE_POLL_MS);
+    }
+    free(log);
+    if (why == NULL)
+        return true;
+    stop_server(l, 0);
+    char out[LIVE_TAIL_MAX + 1], logtail[LIVE_TAIL_MAX + 1];
+    file_tail(l->dir, "prosody.out", out, sizeof out);
+    file_tail(l->dir, "prosody.log", logtail, sizeof logtail);
+    return failf(l, "%s (--config %s/prosody.cfg.lua) %s on %s:%u; output: %s; log: %s",
+                 l->prosody, l->dir, why, LIVE_HOST, l->port, out, logtail);
+}
+
+/* ---- setup ---- */
+
+/* Whether the program can be run: a path, or a name found in PATH. */
+static bool find_program(struct live *l)
+{
+    if (strchr(l->prosody, '/') != NULL)
+        return access(l->prosody, X_OK) == 0 ||
+               failf(l, "%s: %s", l->prosody, strerror(errno));
+    const char *path = getenv("PATH");
+    char *dirs = xstrdup(path ? path : "/usr/bin:/bin");
+    bool found = false;
+    for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !found;
+         d = strtok_r(NULL, ":", &save)) {
+        char *p = path_join(*d ? d : ".", l->prosody);
+        found = access(p, X_OK) == 0;
+        free(p);
+    }
+    free(dirs);
+    return found || failf(l, "'%s' not found in PATH (`make live-check` installs Prosody)",
+                          l->prosody);
+}
+
+/* dir made absolute (Prosody changes its working directory). */
+static char *absolute(const char *dir)
+{
+    if (dir[0] == '/')
+        return xstrdup(dir);
+    char cwd[4096];
+    if (getcwd(cwd, sizeof cwd) == NULL)
+        return NULL;
+    return path_join(cwd, dir);
+}
+
+static bool setup_dir(struct live *l, const char *dir)
+{
+    if (dir != NULL) {
+        l->dir = make_dir(l, dir) ? absolute(dir) : NULL;
+        return l->dir != NULL || failf(l, "cannot use directory %s: %s", dir, strerror(errno));
+    }
+    const char *tmp = getenv("TMPDIR");
+    char *tmpl = path_join(tmp && *tmp == '/' ? tmp : "/tmp", "sessim-live-XXXXXX");
+    l->own_dir = mkdtemp(tmpl) != NULL;
+    if (!l->own_dir) {
+        failf(l, "cannot create a directory %s: %s", tmpl, strerror(errno));
+        free(tmpl);
+        return false;
+    }
+    l->dir = tmpl;
+    temp_dir_note(tmpl, true);
+    return true;
+}
+
+/* A port on LIVE_HOST nobody listens on now; 0 on failure. */
+static unsigned free_port(struct live *l)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+              getsockname(fd, (struct sockaddr *)&a, &alen) == 0;
+    if (!ok)
+        failf(l, "cannot find a free port on %s: %s", LIVE_HOST, strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return ok ? ntohs(a.sin_port) : 0;
+}
+
+struct live *live_new(const char *prosody, const char *dir, unsigned port, char *err,
+                      size_t errsize)
+{
+    struct live *l = calloc(1, sizeof *l);
+    if (l == NULL)
+        abort();
+    l->prosody = xstrdup(prosody ? prosody : "prosody");
+    l->domain = xstrdup("localhost");
+    l->port = port;
+    bool ok = find_program(l) && setup_dir(l, dir) && (l->port != 0 || (l->port = free_port(l)));
+    if (!ok) {
+        snprintf(err, errsize, "%s", l->error);
+        live_free(l);
+        return NULL;
+    }
+    install_handlers();
+    return l;
+}
+
+static void accounts_clear(struct live *l)
+{
+    for (size_t i = 0; i < l->naccounts; i++) {
+        free(l->accounts[i].user);
+        free(l->accounts[i].password);
+        buf_free(&l->accounts[i].roster);
+    }
+    free(l->accounts);
+    l->accounts = NULL;
+    l->naccounts = 0;
+}
+
+void live_free(struct live *l)
+{
+    if (l == NULL)
+        return;
+    stop_server(l, LIVE_STOP_TIMEOUT_MS);
+    if (l->own_dir && l->dir != NULL) {
+        temp_dir_note(l->dir, false);
+        remove_tree(l->dir);
+    }
+    accounts_clear(l);
+    free(l->prosody);
+    free(l->dir);
+    free(l->domain);
+    free(l);
+}
+
+/* ---- scenarios ---- */
+
+bool live_prepare(struct live *l, const struct scenario_server *server)
+{
+    l->error[0] = '\0';
+    stop_server(l, 0);
+    accounts_clear(l);
+    free(l->domain);
+    l->domain = xstrdup(server->domain);
+    lower_ascii(l->domain);
+    l->written = false;
+    char *data = path_join(l->dir, "data");
+    remove_tree(data);
+    bool ok = make_dir(l, data);
+    free(data);
+    struct buf text = {0};
+    struct live_config c = {l->dir, l->port, geteuid() == 0, server};
+    live_config_text(&c, &text);
+    char *cfg = path_join(l->dir, "prosody.cfg.lua");
+    ok = ok && write_file(l, cfg, buf_cstr(&text), text.len);
+    free(cfg);
+    buf_free(&text);
+    return ok;
+}
+
+static struct live_account *account_find(struct live *l, const char *user)
+{
+    char *key = xstrdup(user);
+    lower_ascii(key);
+    struct live_account *found = NULL;
+    for (size_t i = 0; i < l->naccounts && found == NULL; i++)
+        if (strcmp(l->accounts[i].user, key) == 0)
+            found = &l->accounts[i];
+    free(key);
+    return found;
+}
+
+bool live_account_create(struct live *l, const char *user, const char *password)
+{
+    if (l->pid != 0 || l->written)
+        return failf(l, "cannot create account '%s': the server has started", user);
+    if (user[0] == '\0' || account_find(l, user) != NULL)
+        return failf(l, "cannot create account '%s' (invalid or taken)", user);
+    l->accounts = xrealloc(l->accounts, (l->naccounts + 1) * sizeof *l->accounts);
+    struct live_account *a = &l->accounts[l->naccounts++];
+    memset(a, 0, sizeof *a);
+    a->user = xstrdup(user);
+    lower_ascii(a->user);
+    a->password = xstrdup(password);
+    return true;
+}
+
+bool live_roster_preset(struct live *l, const char *user, const struct target_roster_item *item)
+{
+    struct live_account *a = account_find(l, user);
+    if (a == NULL || l->written || strchr(item->jid, '/') != NULL)
+        return failf(l, "cannot set roster item '%s' of '%s'", item->jid, user);
+    live_roster_item_text(item, &a->roster);
+    return true;
+}
+
+bool live_start(struct live *l)
+{
+    if (l->pid != 0)
+        return true;
+    if (!l->written && !write_accounts(l))
+        return false;
+    l->written = true;
+    char *log = path_join(l->dir, "prosody.log");
+    unlink(log);
+    free(log);
+    return spawn(l) && await_ready(l);
+}
+
+bool live_restart(struct live *l)
+{
+    stop_server(l, 0);
+    return live_start(l);
+}
+
+unsigned live_port(const struct live *l)
+{
+    return l->port;
+}
+
+const char *live_dir(const struct live *l)
+{
+    return l->dir;
+}
+
+bool live_running(const struct live *l)
+{
+    return l->pid != 0;
+}
+
+const char *live_version(const struct live *l)
+{
+    return l->version;
+}
+
+const char *live_error(const struct live *l)
+{
+    return l->error;
+}

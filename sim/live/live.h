@@ -1,0 +1,92 @@
+/* live: a Prosody server on 127.0.0.1 that sessim starts, fills and stops.
+ *
+ * An instance owns a directory (a fresh temporary one, or one the caller
+ * names) with the generated config, data/ (Prosody's internal storage) and
+ * the server's log. live_prepare gives a scenario a clean server: the old
+ * one is killed, data/ emptied, and a config written from the scenario's
+ * `server:` (SEMANTICS 0.8: loopback only, PLAIN without TLS, registration
+ * without throttling, tombstones, offline, roster; s2s, TLS and posix off).
+ * Accounts and initial rosters are written as Prosody's own storage files
+ * before the server starts: no client traffic sets them up. The server
+ * starts on first use as a foreground child (`prosody --config FILE -F`,
+ * its own process group, killed if sessim dies) and listens on 127.0.0.1
+ * only; live_restart kills it and starts it again on the same data, so
+ * every connection is lost and persistent state kept (SCENARIO-FORMAT
+ * `restart`). It is always stopped by its pid: by live_free, live_prepare,
+ * and by the handler sessim installs for SIGINT, SIGTERM, SIGHUP and
+ * SIGPIPE, which also removes the temporary directories before dying.
+ *
+ * The text generators (config, storage files, path encoding) are pure and
+ * exported for tests.
+ */
+#ifndef SESSIM_SIM_LIVE_H
+#define SESSIM_SIM_LIVE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "model/buf.h"
+#include "scenario/scenario.h"
+#include "run/target.h"
+
+#define LIVE_ERROR_MAX 512
+#define LIVE_HOST "127.0.0.1"          /* the only address ever used */
+#define LIVE_START_TIMEOUT_MS 15000u   /* until the c2s port is open */
+#define LIVE_STOP_TIMEOUT_MS 3000u     /* SIGTERM, then SIGKILL */
+
+/* What a generated config says. */
+struct live_config {
+    const char *dir;                   /* instance directory (absolute) */
+    unsigned port;                     /* c2s port on LIVE_HOST */
+    bool as_root;                      /* adds run_as_root = true */
+    const struct scenario_server *server;
+};
+
+/* Appends the Prosody config for c to out. */
+void live_config_text(const struct live_config *c, struct buf *out);
+/* Appends s as a Lua string literal (quotes, escapes). */
+void live_lua_string(const char *s, struct buf *out);
+/* Appends s encoded as Prosody's datamanager names files: every byte that
+ * is not an ASCII letter or digit becomes %xx. */
+void live_path_encode(const char *s, struct buf *out);
+/* Appends the accounts store file of an internal_plain account. */
+void live_account_text(const char *password, struct buf *out);
+/* Appends one roster item as a line of the roster store file. */
+void live_roster_item_text(const struct target_roster_item *item, struct buf *out);
+
+struct live;
+
+/* A new instance using the Prosody program `prosody` (a path, or a name
+ * searched in PATH; NULL: "prosody") in dir (NULL: a new temporary
+ * directory, removed by live_free), on port (0: a free one). Nothing runs
+ * yet. NULL with a message in err when the program is not found or the
+ * directory or port cannot be had. */
+struct live *live_new(const char *prosody, const char *dir, unsigned port, char *err,
+                      size_t errsize);
+/* Stops the server and releases the instance. NULL is a no-op. */
+void live_free(struct live *l);
+
+/* A clean server for a scenario with these settings: kills a running
+ * server, empties data/, writes the config. False on failure. */
+bool live_prepare(struct live *l, const struct scenario_server *server);
+/* Adds an account to the storage written at the next start. False when
+ * the server is running or the name is empty or taken. */
+bool live_account_create(struct live *l, const char *user, const char *password);
+/* Adds an initial roster item of an added account. False otherwise. */
+bool live_roster_preset(struct live *l, const char *user, const struct target_roster_item *item);
+/* Starts the server unless it runs (writing the storage files first after
+ * a prepare) and waits until it listens. False on failure. */
+bool live_start(struct live *l);
+/* Kills the server and starts it again on the same data. */
+bool live_restart(struct live *l);
+
+/* The c2s port, the instance directory, and whether the server runs. */
+unsigned live_port(const struct live *l);
+const char *live_dir(const struct live *l);
+bool live_running(const struct live *l);
+/* The version the server announced in its log ("" before a start). */
+const char *live_version(const struct live *l);
+/* The last failure message ("" when none). */
+const char *live_error(const struct live *l);
+
+#endif

@@ -1,0 +1,449 @@
+/* target_tcp: loopback TCP to a live server (see target_tcp.h).
+ *
+ * Sockets are non-blocking; everything the server wrote is read whenever
+ * the runner asks about a connection, runs through the normaliser into the
+ * connection's buffer and waits there to be consumed. The target keeps the
+ * time of the last traffic in either direction: settle measures the
+ * settle time from it, so a quiet server costs one settle time per step
+ * that sent something, and none for steps that only look; wait, which the
+ * runner calls only while it expects something, gives a busy server
+ * TARGET_TCP_WAIT_SETTLES settle times.
+ */
+#include "live/target_tcp.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <arpa/inet.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "model/model.h"
+#include "live/norm.h"
+
+#define TCP_URL_PREFIX "tcp://" LIVE_HOST ":"
+#define TCP_READ_CHUNK 65536
+
+struct tcp_conn {
+    int fd;                      /* -1 once closed */
+    bool ended;                  /* the server closed it, or the client hung up */
+    struct norm_stream norm;
+    struct buf in;               /* normalised bytes not consumed yet */
+};
+
+struct target_tcp {
+    struct target base;
+    struct live *live;
+    unsigned settle_ms;
+    char stamp[NORM_STAMP_SIZE]; /* the model's clock at creation */
+    struct tcp_conn *conns;      /* connection id = index + 1 */
+    size_t nconns;
+    unsigned long long last_ms;  /* last traffic, either direction */
+};
+
+/* ---- options ---- */
+
+bool target_tcp_url_parse(const char *url, unsigned *port, char *err, size_t errsize)
+{
+    size_t n = strlen(TCP_URL_PREFIX);
+    const char *p = url + n;
+    unsigned long v = 0;
+    bool ok = strncmp(url, TCP_URL_PREFIX, n) == 0 && *p >= '0' && *p <= '9';
+    for (; ok && *p >= '0' && *p <= '9' && v <= 65535; p++)
+        v = v * 10 + (unsigned long)(*p - '0');
+    if (ok && *p == '\0' && v <= 65535) {
+        *port = (unsigned)v;
+        return true;
+    }
+    snprintf(err, errsize, "--target must be tcp://%s:PORT (PORT 0-65535; 0: any free port), "
+                           "not '%s'", LIVE_HOST, url);
+    return false;
+}
+
+bool target_tcp_settle_parse(const char *text, unsigned *ms, char *err, size_t errsize)
+{
+    unsigned long v = 0;
+    const char *p = text;
+    for (; *p >= '0' && *p <= '9' && v <= TARGET_TCP_SETTLE_MAX_MS; p++)
+        v = v * 10 + (unsigned long)(*p - '0');
+    if (p != text && *p == '\0' && v >= 1 && v <= TARGET_TCP_SETTLE_MAX_MS) {
+        *ms = (unsigned)v;
+        return true;
+    }
+    snprintf(err, errsize, "--settle needs milliseconds from 1 to %u, not '%s'",
+             TARGET_TCP_SETTLE_MAX_MS, text);
+    return false;
+}
+
+/* ---- connections ---- */
+
+static unsigned long long now_ms(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
+}
+
+static struct target_tcp *tcp_of(struct target *t)
+{
+    return (struct target_tcp *)t;
+}
+
+static struct tcp_conn *conn_get(struct target_tcp *tt, unsigned conn)
+{
+    return conn >= 1 && conn <= tt->nconns ? &tt->conns[conn - 1] : NULL;
+}
+
+static void conn_end(struct target_tcp *tt, struct tcp_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    c->fd = -1;
+    c->ended = true;
+    tt->last_ms = now_ms();
+}
+
+/* Reads whatever the server has written on c (never blocks). */
+static void conn_pump(struct target_tcp *tt, struct tcp_conn *c)
+{
+    static char chunk[TCP_READ_CHUNK];
+    while (c->fd >= 0) {
+        ssize_t n = read(c->fd, chunk, sizeof chunk);
+        if (n > 0) {
+            norm_stream_feed(&c->norm, chunk, (size_t)n, false, tt->stamp, &c->in);
+            tt->last_ms = now_ms();
+        } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+            norm_stream_feed(&c->norm, NULL, 0, true, tt->stamp, &c->in);
+            conn_end(tt, c);
+        } else if (errno != EINTR) {
+            return;
+        }
+    }
+}
+
+static void pump_all(struct target_tcp *tt)
+{
+    for (size_t i = 0; i < tt->nconns; i++)
+        conn_pump(tt, &tt->conns[i]);
+}
+
+/* Waits up to ms for any open connection to become readable. */
+static void poll_all(struct target_tcp *tt, unsigned long long ms)
+{
+    struct pollfd *fds = calloc(tt->nconns + 1, sizeof *fds);
+    if (fds == NULL)
+        abort();
+    nfds_t n = 0;
+    for (size_t i = 0; i < tt->nconns; i++)
+        if (tt->conns[i].fd >= 0)
+            fds[n++] = (struct pollfd){.fd = tt->conns[i].fd, .events = POLLIN};
+    poll(fds, n, (int)ms);
+    free(fds);
+}
+
+/* Milliseconds left of span since the last traffic (0: quiet that long). */
+static unsigned long long quiet_left(const struct target_tcp *tt, unsigned long long span)
+{
+    unsigned long long since = now_ms() - tt->last_ms;
+    return since >= span ? 0 : span - since;
+}
+
+static bool fail_with(struct target *t, const char *msg)
+{
+    snprintf(t->error, sizeof t->error, "%s", msg);
+    return false;
+}
+
+/* ---- operations ---- */
+
+static bool tt_account_create(struct target *t, const char *user, const char *password)
+{
+    return live_account_create(tcp_of(t)->live, user, password) ||
+           fail_with(t, live_error(tcp_of(t)->live));
+}
+
+static bool tt_roster_preset(struct target *t, const char *user,
+                             const struct target_roster_item *item)
+{
+    return live_roster_preset(tcp_of(t)->live, user, item) ||
+           fail_with(t, live_error(tcp_of(t)->live));
+}
+
+static int open_socket(unsigned port)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_port = htons((unsigned short)port);
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (fd < 0)
+        return -1;
+    int one = 1;
+    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
+        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
+        int e = errno;
+        close(fd);
+        errno = e;
+        return -1;
+    }
+    return fd;
+}
+
+static unsigned tt_connect(struct target *t)
+{
+    struct target_tcp *tt = tcp_of(t);
+    if (!live_start(tt->live)) {
+        fail_with(t, live_error(tt->live));
+        return 0;
+    }
+    int fd = open_socket(live_port(tt->live));
+    if (fd < 0) {
+        snprintf(t->error, sizeof t->error, "cannot connect to %s:%u: %s", LIVE_HOST,
+                 live_port(tt->live), strerror(errno));
+        return 0;
+    }
+    struct tcp_conn *grown = realloc(tt->conns, (tt->nconns + 1) * sizeof *tt->conns);
+    if (grown == NULL)
+        abort();
+    tt->conns = grown;
+    tt->conns[tt->nconns] = (struct tcp_conn){.fd = fd};
+    tt->last_ms = now_ms();
+    return (unsigned)++tt->nconns;
+}
+
+/* Writes all of bytes; a connection the server has closed swallows them,
+ * as a lost network would. */
+static bool tt_send(struct target *t, unsigned conn, const char *bytes, size_t len)
+{
+    struct target_tcp *tt = tcp_of(t);
+    struct tcp_conn *c = conn_get(tt, conn);
+    if (c == NULL)
+        return fail_with(t, "no such connection");
+    while (c->fd >= 0 && len > 0) {
+        ssize_t n = send(c->fd, bytes, len, MSG_NOSIGNAL);
+        if (n > 0) {
+            bytes += n;
+            len -= (size_t)n;
+        } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
+            struct pollfd p = {.fd = c->fd, .events = POLLOUT};
+            if (poll(&p, 1, TARGET_TCP_SEND_TIMEOUT_MS) == 0)
+                return fail_with(t, "the server does not read (send timed out)");
+        } else if (errno != EINTR) {
+            conn_pump(tt, c);
+            conn_end(tt, c);
+        }
+    }
+    tt->last_ms = now_ms();
+    return true;
+}
+
+static const char *tt_received(struct target *t, unsigned conn, size_t *len)
+{
+    struct target_tcp *tt = tcp_of(t);
+    struct tcp_conn *c = conn_get(tt, conn);
+    if (c == NULL) {
+        *len = 0;
+        return "";
+    }
+    conn_pump(tt, c);
+    *len = c->in.len;
+    return c->in.len > 0 ? c->in.data : "";
+}
+
+static void tt_consume(struct target *t, unsigned conn, size_t n)
+{
+    struct tcp_conn *c = conn_get(tcp_of(t), conn);
+    if (c != NULL)
+        buf_consume(&c->in, n);
+}
+
+/* Ended, and every byte of it read. */
+static bool tt_closed(struct target *t, unsigned conn)
+{
+    struct target_tcp *tt = tcp_of(t);
+    struct tcp_conn *c = conn_get(tt, conn);
+    if (c == NULL)
+        return true;
+    conn_pump(tt, c);
+    return c->ended && c->in.len == 0;
+}
+
+static void tt_hangup(struct target *t, unsigned conn)
+{
+    struct target_tcp *tt = tcp_of(t);
+    struct tcp_conn *c = conn_get(tt, conn);
+    if (c == NULL)
+        return;
+    conn_end(tt, c);
+    buf_clear(&c->in);
+    norm_stream_free(&c->norm);
+}
+
+static bool tt_restart(struct target *t)
+{
+    struct target_tcp *tt = tcp_of(t);
+    bool ok = live_restart(tt->live) || fail_with(t, live_error(tt->live));
+    tt->last_ms = now_ms();
+    pump_all(tt);
+    return ok;
+}
+
+static bool tt_advance(struct target *t, uint64_t ms)
+{
+    (void)ms;
+    return fail_with(t, "a live server has no virtual clock");
+}
+
+static void tt_settle(struct target *t)
+{
+    struct target_tcp *tt = tcp_of(t);
+    pump_all(tt);
+    for (unsigned long long left = quiet_left(tt, tt->settle_ms); left > 0;
+         left = quiet_left(tt, tt->settle_ms)) {
+        poll_all(tt, left);
+        pump_all(tt);
+    }
+}
+
+/* True as soon as conn has unread bytes (a pump inside closed() may have
+ * read some) or has just ended. */
+static bool tt_wait(struct target *t, unsigned conn)
+{
+    struct target_tcp *tt = tcp_of(t);
+    struct tcp_conn *c = conn_get(tt, conn);
+    if (c == NULL)
+        return false;
+    bool was_ended = c->ended;
+    unsigned long long patience = (unsigned long long)tt->settle_ms * TARGET_TCP_WAIT_SETTLES;
+    for (;;) {
+        pump_all(tt);
+        if (c->in.len > 0 || c->ended != was_ended)
+            return true;
+        unsigned long long left = quiet_left(tt, patience);
+        if (c->ended || left == 0)
+            return false;
+        poll_all(tt, left);
+    }
+}
+
+static struct model *tt_model(struct target *t)
+{
+    (void)t;
+    return NULL;
+}
+
+static void tt_free(struct target *t)
+{
+    struct target_tcp *tt = tcp_of(t);
+    for (size_t i = 0; i < tt->nconns; i++) {
+        if (tt->conns[i].fd >= 0)
+            close(tt->conns[i].fd);
+        norm_stream_free(&tt->conns[i].norm);
+        buf_free(&tt->conns[i].in);
+    }
+    free(tt->conns);
+    free(tt);
+}
+
+static const struct target_ops target_tcp_ops = {
+    .name = "tcp",
+    .caps = TARGET_CAN_RESTART,
+    .account_create = tt_account_create,
+    .roster_preset = tt_roster_preset,
+    .connect = tt_connect,
+    .send = tt_send,
+    .received = tt_received,
+    .consume = tt_consume,
+    .closed = tt_closed,
+    .hangup = tt_hangup,
+    .restart = tt_restart,
+    .advance = tt_advance,
+    .settle = tt_settle,
+    .wait = tt_wait,
+    .model = tt_model,
+    .free = tt_free,
+};
+
+struct target *target_tcp_new(struct live *l, const struct scenario_server *server,
+                              unsigned settle_ms, char *err, size_t errsize)
+{
+    if (!live_prepare(l, server)) {
+        snprintf(err, errsize, "%s", live_error(l));
+        return NULL;
+    }
+    struct target_tcp *tt = calloc(1, sizeof *tt);
+    if (tt == NULL)
+        abort();
+    tt->base.ops = &target_tcp_ops;
+    tt->live = l;
+    tt->settle_ms = settle_ms;
+    struct model_config c;
+    model_config_default(&c);
+    norm_stamp_format(c.start_time_ms, tt->stamp);
+    tt->last_ms = now_ms();
+    return &tt->base;
+}
+
+/* ---- sessim run --target ---- */
+
+struct target_tcp_setup {
+    struct live *live;
+    unsigned settle_ms;
+};
+
+struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle,
+                                              const char *prosody, char *err, size_t errsize)
+{
+    unsigned port, ms = TARGET_TCP_SETTLE_DEFAULT_MS;
+    if (!target_tcp_url_parse(url, &port, err, errsize) ||
+        (settle != NULL && !target_tcp_settle_parse(settle, &ms, err, errsize)))
+        return NULL;
+    struct live *l = live_new(prosody, NULL, port, err, errsize);
+    if (l == NULL)
+        return NULL;
+    struct target_tcp_setup *setup = calloc(1, sizeof *setup);
+    if (setup == NULL)
+        abort();
+    setup->live = l;
+    setup->settle_ms = ms;
+    return setup;
+}
+
+struct live *target_tcp_setup_live(const struct target_tcp_setup *setup)
+{
+    return setup->live;
+}
+
+unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup)
+{
+    return setup->settle_ms;
+}
+
+struct target *target_tcp_setup_target(const struct scenario *s, uint64_t seed, void *ctx)
+{
+    struct target_tcp_setup *setup = ctx;
+    char err[LIVE_ERROR_MAX];
+    (void)seed;
+    struct target *t = target_tcp_new(setup->live, &s->server, setup->settle_ms, err, sizeof err);
+    if (t == NULL) {
+        fflush(stdout);
+        fprintf(stderr, "sessim: %s\n", err);
+    }
+    return t;
+}
+
+void target_tcp_setup_free(struct target_tcp_setup *setup)
+{
+    if (setup == NULL)
+        return;
+    live_free(setup->live);
+    free(setup);
+}

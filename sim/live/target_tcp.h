@@ -1,0 +1,69 @@
+/* target_tcp: a live Prosody over loopback TCP behind the target interface.
+ *
+ * `sessim run --target tcp://127.0.0.1:PORT` runs scenarios against a
+ * Prosody that sessim starts on that port (PORT 0: a free one) through
+ * live.h: every scenario gets a clean server with its `accounts:` written
+ * to Prosody's storage, and `restart` restarts it on the same data. The
+ * client bytes are exactly those the model gets (plain TCP, no TLS, SASL
+ * PLAIN). Only 127.0.0.1 is accepted.
+ *
+ * Timing (SCENARIO-FORMAT "Live targets"): the server is quiet once nothing
+ * was sent or received for the settle time (default 200 ms, --settle), so
+ * after a step that sent nothing the target is already settled, and
+ * `receive: nothing` holds when nothing arrived within the settle time of
+ * the last traffic. A stanza or close the runner waits for (connect phases,
+ * `receive`, `close`) may take TARGET_TCP_WAIT_SETTLES settle times. Delay stamps and stream ids the server chooses are
+ * normalised as they arrive (norm.h). `advance` and `check` are skipped
+ * (no TARGET_CAN_ADVANCE / TARGET_CAN_CHECK); connection ids are 1, 2, ...
+ * in connect order, as on the model.
+ */
+#ifndef SESSIM_SIM_TARGET_TCP_H
+#define SESSIM_SIM_TARGET_TCP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "live/live.h"
+#include "scenario/scenario.h"
+#include "run/target.h"
+
+#define TARGET_TCP_SETTLE_DEFAULT_MS 200u
+#define TARGET_TCP_SETTLE_MAX_MS 60000u
+#define TARGET_TCP_SEND_TIMEOUT_MS 10000
+/* A stanza the runner expects may come this many settle times after the
+ * last traffic (a loaded machine); only a failing expectation waits so long. */
+#define TARGET_TCP_WAIT_SETTLES 5u
+
+/* Parses "tcp://127.0.0.1:PORT" (PORT 0-65535, 0: any free port) into
+ * *port. False with a message in err for anything else, any other host
+ * included. */
+bool target_tcp_url_parse(const char *url, unsigned *port, char *err, size_t errsize);
+/* Parses a --settle value: whole milliseconds, 1 to TARGET_TCP_SETTLE_MAX_MS. */
+bool target_tcp_settle_parse(const char *text, unsigned *ms, char *err, size_t errsize);
+
+/* A target for one scenario on the server of l, which it prepares for
+ * server (live_prepare) and starts at the first connect. l is borrowed and
+ * outlives the target. NULL with a message in err when the prepare fails. */
+struct target *target_tcp_new(struct live *l, const struct scenario_server *server,
+                              unsigned settle_ms, char *err, size_t errsize);
+
+/* What `sessim run --target URL [--settle MS]` holds for the whole run. */
+struct target_tcp_setup;
+
+/* Parses url and settle (NULL: the default) and makes the server instance
+ * of the Prosody program prosody (NULL: prosody from PATH; live_new) in a
+ * temporary directory; nothing runs yet. NULL with a message in err on
+ * bad input or when Prosody is not available. */
+struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle,
+                                              const char *prosody, char *err, size_t errsize);
+/* The setup's server instance and settle time. */
+struct live *target_tcp_setup_live(const struct target_tcp_setup *setup);
+unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup);
+/* runner_options.target_new, with the setup as ctx: a target for s. On
+ * failure it prints the reason to stderr and returns NULL. */
+struct target *target_tcp_setup_target(const struct scenario *s, uint64_t seed, void *setup);
+/* Stops the server and releases everything. NULL is a no-op. */
+void target_tcp_setup_free(struct target_tcp_setup *setup);
+
+#endif

@@ -1,0 +1,348 @@
+/* client: one scenario client's connection, parser and traffic (client.h). */
+#include "run/client.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/mem.h"
+
+static void replace_string(char **slot, const char *s)
+{
+    free(*slot);
+    *slot = s ? mem_strdup(s) : NULL;
+}
+
+/* ---- traffic ring ---- */
+
+void client_text_write(const char *text, size_t len, size_t max, struct buf *out)
+{
+    size_t shown = len > max ? max : len;
+    for (size_t i = 0; i < shown; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        if (ch == '\n')
+            buf_puts(out, "\\n");
+        else if (ch == '\t')
+            buf_puts(out, "\\t");
+        else if (ch == '\\')
+            buf_puts(out, "\\\\");
+        else if (ch < 0x20 || ch == 0x7f) {
+            char esc[8];
+            snprintf(esc, sizeof esc, "\\x%02x", ch);
+            buf_puts(out, esc);
+        } else
+            buf_putc(out, (char)ch);
+    }
+    if (shown < len) {
+        buf_puts(out, "... (");
+        buf_put_u64(out, len);
+        buf_puts(out, " bytes)");
+    }
+}
+
+/* Puts an entry into the ring (taking its text), dropping the oldest. */
+static void ring_put(struct client *c, struct client_history_entry e)
+{
+    struct client_history_entry *slot = &c->history[c->history_next];
+    free(slot->text);
+    *slot = e;
+    c->history_next = (c->history_next + 1) % CLIENT_HISTORY_MAX;
+    if (c->history_len < CLIENT_HISTORY_MAX)
+        c->history_len++;
+}
+
+static void history_add(struct client *c, enum client_dir dir, const char *text, size_t len)
+{
+    struct buf b = {0};
+    client_text_write(text, len, CLIENT_HISTORY_TEXT_MAX, &b);
+    struct client_history_entry e = {c->step, dir, mem_strdup(buf_cstr(&b))};
+    buf_free(&b);
+    if (!c->batching) {
+        ring_put(c, e);
+        return;
+    }
+    if (c->batch_len == CLIENT_BATCH_MAX) {
+        free(c->batch[0].text);
+        memmove(&c->batch[0], &c->batch[1], (CLIENT_BATCH_MAX - 1) * sizeof c->batch[0]);
+        c->batch_len--;
+    }
+    c->batch[c->batch_len++] = e;
+}
+
+void client_batch_begin(struct client *c)
+{
+    c->batching = true;
+}
+
+void client_batch_end(struct client *c, const char *summary)
+{
+    c->batching = false;
+    for (size_t i = 0; i < c->batch_len; i++) {
+        if (summary == NULL)
+            ring_put(c, c->batch[i]);
+        else
+            free(c->batch[i].text);
+    }
+    c->batch_len = 0;
+    if (summary != NULL)
+        client_event(c, summary);
+}
+
+void client_event(struct client *c, const char *text)
+{
+    history_add(c, CLIENT_EVENT, text, strlen(text));
+}
+
+void client_history_write(const struct client *c, struct buf *out, const char *indent)
+{
+    static const char *const arrows[] = {"->", "<-", "=="};
+    size_t first = (c->history_next + CLIENT_HISTORY_MAX - c->history_len) % CLIENT_HISTORY_MAX;
+    for (size_t k = 0; k < c->history_len; k++) {
+        const struct client_history_entry *e = &c->history[(first + k) % CLIENT_HISTORY_MAX];
+        buf_puts(out, indent);
+        buf_puts(out, "[step ");
+        buf_put_u64(out, e->step + 1);
+        buf_puts(out, "] ");
+        buf_puts(out, arrows[e->dir]);
+        buf_putc(out, ' ');
+        buf_puts(out, e->text);
+        buf_putc(out, '\n');
+    }
+}
+
+void client_stanza_write(const struct stanza_node *n, struct buf *out)
+{
+    stanza_serialize(n, STANZA_NS_CLIENT, true, out);
+}
+
+/* Stream features are long and routine: the ring shows their children. */
+static void history_add_stanza(struct client *c, const struct stanza_node *root)
+{
+    struct buf b = {0};
+    if (root->ns != NULL && strcmp(root->ns, STANZA_NS_STREAM) == 0 &&
+        strcmp(root->name, "features") == 0) {
+        buf_puts(&b, "<stream:features> [");
+        const char *sep = "";
+        for (const struct stanza_node *ch = stanza_child(root, NULL, NULL); ch != NULL;
+             ch = stanza_child_next(ch, NULL, NULL)) {
+            buf_puts(&b, sep);
+            buf_puts(&b, ch->name);
+            sep = " ";
+        }
+        buf_putc(&b, ']');
+    } else {
+        client_stanza_write(root, &b);
+    }
+    history_add(c, CLIENT_RECEIVED, b.data ? b.data : "", b.len);
+    buf_free(&b);
+}
+
+/* ---- parser callbacks ---- */
+
+static void on_opened(void *ctx, const struct xmlstream_header *h)
+{
+    struct client *c = ctx;
+    c->headers++;
+    replace_string(&c->stream_id, h->id);
+    if (c->state == CLIENT_RAW)
+        c->state = CLIENT_UNAUTHED;
+    else if (c->state == CLIENT_SASL_DONE)
+        c->state = CLIENT_AUTHED;
+    char line[200];
+    snprintf(line, sizeof line, "<stream:stream from='%.60s' id='%.60s'>",
+             h->from ? h->from : "", h->id ? h->id : "");
+    history_add(c, CLIENT_RECEIVED, line, strlen(line));
+}
+
+static bool is_element(const struct stanza_node *n, const char *ns, const char *name)
+{
+    return n != NULL && n->ns != NULL && strcmp(n->ns, ns) == 0 && strcmp(n->name, name) == 0;
+}
+
+/* The bound resource of a bind result (<iq type='result'><bind><jid>). */
+static void note_bind_result(struct client *c, const struct stanza_node *root)
+{
+    const char *type = stanza_attr(root, "", "type");
+    if (!is_element(root, STANZA_NS_CLIENT, "iq") || type == NULL || strcmp(type, "result") != 0)
+        return;
+    const struct stanza_node *bind = stanza_child(root, CLIENT_NS_BIND, "bind");
+    const struct stanza_node *jid = bind ? stanza_child(bind, CLIENT_NS_BIND, "jid") : NULL;
+    if (jid == NULL)
+        return;
+    struct buf text = {0};
+    const char *slash = strchr(stanza_text(jid, &text), '/');
+    if (slash != NULL && slash[1] != '\0') {
+        replace_string(&c->bound_resource, slash + 1);
+        c->state = CLIENT_BOUND;
+    }
+    buf_free(&text);
+}
+
+static void on_stanza(void *ctx, struct stanza *st)
+{
+    struct client *c = ctx;
+    const struct stanza_node *root = stanza_root(st);
+    history_add_stanza(c, root);
+    if (c->state == CLIENT_UNAUTHED && is_element(root, CLIENT_NS_SASL, "success")) {
+        c->state = CLIENT_SASL_DONE;
+        xmlstream_restart(c->parser);
+    } else if (c->state == CLIENT_AUTHED) {
+        note_bind_result(c, root);
+    }
+    if (c->npending == c->pending_cap) {
+        c->pending_cap = c->pending_cap ? 2 * c->pending_cap : 8;
+        c->pending = mem_realloc(c->pending, c->pending_cap * sizeof *c->pending);
+    }
+    c->pending[c->npending++] = (struct client_pending){st, c->step};
+}
+
+static void on_closed(void *ctx)
+{
+    struct client *c = ctx;
+    c->stream_ended = true;
+    history_add(c, CLIENT_RECEIVED, "</stream:stream>", 16);
+}
+
+static void on_error(void *ctx, enum xmlstream_error e)
+{
+    struct client *c = ctx;
+    c->parse_error = e;
+    char line[160];
+    snprintf(line, sizeof line, "(bytes the client cannot parse: %s)", xmlstream_error_text(e));
+    history_add(c, CLIENT_EVENT, line, strlen(line));
+}
+
+static const struct xmlstream_callbacks client_callbacks = {
+    .opened = on_opened,
+    .stanza = on_stanza,
+    .closed = on_closed,
+    .error = on_error,
+};
+
+/* ---- lifecycle ---- */
+
+void client_init(struct client *c, const char *name, const char *account,
+                 const char *resource, uint64_t salt)
+{
+    memset(c, 0, sizeof *c);
+    c->name = mem_strdup(name);
+    c->account = mem_strdup(account);
+    c->resource = mem_strdup(resource);
+    struct xmlstream_limits limits = {.size_max = CLIENT_STANZA_MAX};
+    c->parser = xmlstream_new(&client_callbacks, c, &limits, (unsigned long)salt);
+    if (c->parser == NULL)
+        abort();
+}
+
+void client_free(struct client *c)
+{
+    xmlstream_free(c->parser);
+    for (size_t i = 0; i < c->npending; i++)
+        stanza_free(c->pending[i].stanza);
+    free(c->pending);
+    for (size_t i = 0; i < CLIENT_HISTORY_MAX; i++)
+        free(c->history[i].text);
+    for (size_t i = 0; i < c->batch_len; i++)
+        free(c->batch[i].text);
+    free(c->name);
+    free(c->account);
+    free(c->resource);
+    free(c->asked_resource);
+    free(c->bound_resource);
+    free(c->stream_id);
+    memset(c, 0, sizeof *c);
+}
+
+bool client_open(struct client *c, struct target *t)
+{
+    unsigned conn = target_connect(t);
+    if (conn == 0)
+        return false;
+    xmlstream_reset(c->parser);
+    c->conn = conn;
+    c->state = CLIENT_RAW;
+    c->closed = false;
+    c->stream_ended = false;
+    c->headers = 0;
+    c->parse_error = XMLSTREAM_E_NONE;
+    replace_string(&c->stream_id, NULL);
+    char line[64];
+    snprintf(line, sizeof line, "new connection %u", conn);
+    client_event(c, line);
+    return true;
+}
+
+bool client_is_open(const struct client *c)
+{
+    return c->conn != 0 && !c->closed;
+}
+
+bool client_send(struct client *c, struct target *t, const char *bytes, size_t len,
+                 const char *shown)
+{
+    if (shown != NULL)
+        history_add(c, CLIENT_SENT, shown, strlen(shown));
+    else
+        history_add(c, CLIENT_SENT, bytes, len);
+    return target_send(t, c->conn, bytes, len);
+}
+
+void client_pump(struct client *c, struct target *t)
+{
+    if (c->conn == 0)
+        return;
+    size_t len;
+    const char *bytes = target_received(t, c->conn, &len);
+    if (len > 0) {
+        /* The parser copies what it needs; consume after feeding. */
+        xmlstream_feed(c->parser, bytes, len);
+        target_consume(t, c->conn, len);
+    }
+    if (!c->closed && target_closed(t, c->conn)) {
+        c->closed = true;
+        client_event(c, "connection closed");
+    }
+}
+
+void client_hangup(struct client *c, struct target *t)
+{
+    if (c->conn != 0 && !c->closed) {
+        target_hangup(t, c->conn);
+        c->closed = true;
+        client_event(c, "hung up");
+    }
+}
+
+/* ---- resources and pending stanzas ---- */
+
+const char *client_asked_resource(const struct client *c)
+{
+    return c->asked_resource ? c->asked_resource : c->resource;
+}
+
+const char *client_resource(const struct client *c)
+{
+    return c->bound_resource ? c->bound_resource : client_asked_resource(c);
+}
+
+void client_set_asked_resource(struct client *c, const char *resource)
+{
+    replace_string(&c->asked_resource, resource);
+}
+
+const struct stanza_node *client_pending_at(const struct client *c, size_t i)
+{
+    return stanza_root(c->pending[i].stanza);
+}
+
+size_t client_pending_step(const struct client *c, size_t i)
+{
+    return c->pending[i].step;
+}
+
+void client_pending_remove(struct client *c, size_t i)
+{
+    stanza_free(c->pending[i].stanza);
+    memmove(&c->pending[i], &c->pending[i + 1], (c->npending - i - 1) * sizeof *c->pending);
+    c->npending--;
+}

@@ -1,0 +1,1606 @@
+/* runner: replays a scenario against a target (see runner.h for the rules).
+ *
+ * A run is a loop over the steps: each step handler talks to the target
+ * through the clients, then the target settles, every client reads what
+ * arrived and, on the model, the invariants are checked. The first failure
+ * writes the report into r->msg and ends the run; the report always closes
+ * with the recent traffic of every client that had any, because a failure
+ * is usually explained by what happened a few stanzas earlier.
+ */
+#include "run/runner.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "run/client.h"
+#include "model/invariant.h"
+#include "scenario/match.h"
+#include "base/mem.h"
+#include "model/model.h"
+#include "model/xmlstream.h"
+
+#define RUNNER_WAIT_MAX 100        /* target_wait rounds for one expectation */
+#define RUNNER_VIOLATIONS_MAX 8
+#define RUNNER_WHY_DEPTH 4         /* levels of child elements the diagnosis descends */
+#define RUNNER_NS_REGISTER "jabber:iq:register"
+
+enum step_status {
+    STEP_OK,
+    STEP_FAIL,      /* r->msg holds the report */
+    STEP_SKIPPED,   /* the target cannot do it; counted */
+    STEP_STOP       /* the rest of the scenario cannot run here: skip it */
+};
+
+struct runner {
+    const struct scenario *s;
+    const struct runner_options *opt;
+    struct target *t;
+    struct client *clients;        /* parallel to s->clients */
+    struct match_vars captures;
+    struct match_vars passwords;   /* account -> password the harness authenticates with */
+    size_t *conn_owner;            /* connection id -> client index + 1 (0: none) */
+    size_t conn_owner_len;
+    struct buf scratch;            /* the value of the variable being substituted */
+    size_t step;                   /* index of the current step */
+    struct buf msg;                /* failure report or skip reason */
+    unsigned long msg_line;
+    struct buf log;
+    size_t skipped;
+    size_t fail_step;              /* RUNNER_NO_STEP until a step fails */
+    struct buf expected, actual;   /* of a failed receive */
+    struct runner_event *events;   /* recorded traffic (opt->record) */
+    size_t nevents, events_cap;
+};
+
+static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+static void bvprintf(struct buf *b, const char *fmt, va_list ap)
+{
+    va_list copy;
+    va_copy(copy, ap);
+    int n = vsnprintf(NULL, 0, fmt, copy);
+    va_end(copy);
+    if (n <= 0)
+        return;
+    char *tmp = mem_realloc(NULL, (size_t)n + 1);
+    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
+    buf_append(b, tmp, (size_t)n);
+    free(tmp);
+}
+
+static void bprintf(struct buf *b, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    bvprintf(b, fmt, ap);
+    va_end(ap);
+}
+
+static struct client *client_of(struct runner *r, const struct scenario_step *st)
+{
+    assert(st->client < r->s->client_count);
+    return &r->clients[st->client];
+}
+
+/* ---- recorded traffic (runner_options.record) ---- */
+
+static void record(struct runner *r, enum runner_event_kind kind, const struct client *c,
+                   const char *text, size_t len)
+{
+    if (!r->opt->record)
+        return;
+    if (r->nevents == r->events_cap) {
+        r->events_cap = r->events_cap ? 2 * r->events_cap : 64;
+        r->events = mem_realloc(r->events, r->events_cap * sizeof *r->events);
+    }
+    struct runner_event *e = &r->events[r->nevents++];
+    e->kind = kind;
+    e->step = r->step;
+    e->client = c ? (size_t)(c - r->clients) : SCENARIO_NO_CLIENT;
+    e->conn = c ? c->conn : 0;
+    e->text = mem_realloc(NULL, len + 1);
+    memcpy(e->text, text, len);
+    e->text[len] = '\0';
+}
+
+/* client_pump, recording what it brought: a server header, the stanzas
+ * that became pending, the end of the server's stream, the close. */
+static void pump(struct runner *r, struct client *c)
+{
+    size_t before = c->npending;
+    unsigned headers = c->headers;
+    bool ended = c->stream_ended, closed = c->closed;
+    client_pump(c, r->t);
+    if (!r->opt->record)
+        return;
+    if (c->headers != headers) {
+        const char *id = c->stream_id ? c->stream_id : "";
+        record(r, RUNNER_EVENT_HEADER, c, id, strlen(id));
+    }
+    for (size_t i = before; i < c->npending; i++) {
+        struct buf b = {0};
+        client_stanza_write(client_pending_at(c, i), &b);
+        record(r, RUNNER_EVENT_RECEIVED, c, b.data ? b.data : "", b.len);
+        buf_free(&b);
+    }
+    if (c->stream_ended && !ended)
+        record(r, RUNNER_EVENT_STREAM_END, c, "", 0);
+    if (c->closed && !closed)
+        record(r, RUNNER_EVENT_CLOSED, c, "", 0);
+}
+
+/* ---- failure reports ---- */
+
+/* "FILE:LINE: step N (CLIENT: KIND)" */
+static void step_label(struct runner *r, const struct scenario_step *st, struct buf *out)
+{
+    bprintf(out, "%s:%lu: step %zu (", r->s->file, st->line, r->step + 1);
+    if (st->client != SCENARIO_NO_CLIENT)
+        bprintf(out, "%s: ", r->s->clients[st->client].name);
+    bprintf(out, "%s)", scenario_step_name(st->kind));
+}
+
+static enum step_status fail(struct runner *r, const struct scenario_step *st, const char *fmt,
+                             ...) __attribute__((format(printf, 3, 4)));
+
+/* Starts the report of a failed step: its label, then the formatted text. */
+static enum step_status fail(struct runner *r, const struct scenario_step *st, const char *fmt,
+                             ...)
+{
+    buf_clear(&r->msg);
+    step_label(r, st, &r->msg);
+    buf_puts(&r->msg, ": ");
+    va_list ap;
+    va_start(ap, fmt);
+    bvprintf(&r->msg, fmt, ap);
+    va_end(ap);
+    buf_putc(&r->msg, '\n');
+    r->msg_line = st->line;
+    return STEP_FAIL;
+}
+
+static void write_stanza_line(const struct stanza_node *n, const char *prefix, struct buf *out)
+{
+    struct buf b = {0};
+    client_stanza_write(n, &b);
+    buf_puts(out, prefix);
+    client_text_write(b.data ? b.data : "", b.len, 2000, out);
+    buf_putc(out, '\n');
+    buf_free(&b);
+}
+
+/* Lists pending stanzas from index `from` on, under a heading. */
+static void write_pending(struct runner *r, const struct client *c, size_t from,
+                          const char *heading)
+{
+    if (c->npending <= from)
+        return;
+    bprintf(&r->msg, "  %s for %s (%zu):\n", heading, c->name, c->npending - from);
+    for (size_t i = from; i < c->npending; i++)
+        write_stanza_line(client_pending_at(c, i), "    ", &r->msg);
+}
+
+static void write_traffic(struct runner *r, const struct scenario_step *st)
+{
+    bool any = false;
+    for (size_t k = 0; k <= r->s->client_count; k++) {
+        /* The step's own client first, then the others in declaration order. */
+        size_t i = k == 0 ? st->client : k - 1;
+        if (i >= r->s->client_count || (k > 0 && i == st->client))
+            continue;
+        const struct client *c = &r->clients[i];
+        if (c->history_len == 0)
+            continue;
+        if (!any)
+            buf_puts(&r->msg, "  recent traffic (-> sent, <- received, == harness):\n");
+        any = true;
+        bprintf(&r->msg, "    %s:\n", c->name);
+        client_history_write(c, &r->msg, "      ");
+    }
+}
+
+/* ---- variables ---- */
+
+static struct client *client_named(struct runner *r, const char *name, size_t len)
+{
+    for (size_t i = 0; i < r->s->client_count; i++)
+        if (strlen(r->clients[i].name) == len && memcmp(r->clients[i].name, name, len) == 0)
+            return &r->clients[i];
+    return NULL;
+}
+
+/* ${CLIENT.FIELD} into raw; false when name is not one. */
+static bool client_variable(struct runner *r, const char *name, struct buf *raw)
+{
+    const char *dot = strrchr(name, '.');
+    const struct client *c = dot ? client_named(r, name, (size_t)(dot - name)) : NULL;
+    if (c == NULL)
+        return false;
+    const char *field = dot + 1, *domain = r->s->server.domain;
+    if (strcmp(field, "account") == 0)
+        buf_puts(raw, c->account);
+    else if (strcmp(field, "resource") == 0)
+        buf_puts(raw, client_resource(c));
+    else if (strcmp(field, "jid") == 0)
+        bprintf(raw, "%s@%s", c->account, domain);
+    else if (strcmp(field, "full") == 0)
+        bprintf(raw, "%s@%s/%s", c->account, domain, client_resource(c));
+    else
+        return false;
+    return true;
+}
+
+/* match_substitute lookup: the value, XML-escaped, or NULL when unbound. */
+static const char *lookup(void *ctx, const char *name)
+{
+    struct runner *r = ctx;
+    struct buf raw = {0};
+    const char *capture = NULL;
+    bool found = true;
+    if (strcmp(name, "domain") == 0)
+        buf_puts(&raw, r->s->server.domain);
+    else if (client_variable(r, name, &raw))
+        ;
+    else if ((capture = match_vars_get(&r->captures, name)) != NULL)
+        buf_puts(&raw, capture);
+    else
+        found = false;
+    buf_clear(&r->scratch);
+    stanza_escape_attr(raw.data ? raw.data : "", raw.len, &r->scratch);
+    buf_free(&raw);
+    return found ? buf_cstr(&r->scratch) : NULL;
+}
+
+/* The text with its variables substituted (caller frees), or NULL after
+ * failing the step. */
+static char *substitute(struct runner *r, const struct scenario_step *st, const char *text)
+{
+    char *bad = NULL;
+    char *out = match_substitute(text, lookup, r, &bad);
+    if (out == NULL) {
+        fail(r, st, "unknown variable ${%s} (no such client field or capture)", bad);
+        free(bad);
+    }
+    return out;
+}
+
+/* ---- talking to the target ---- */
+
+static void pump_all(struct runner *r)
+{
+    for (size_t i = 0; i < r->s->client_count; i++)
+        pump(r, &r->clients[i]);
+}
+
+static bool has_more_than(const struct client *c, size_t n)
+{
+    return c->npending > n || c->closed;
+}
+
+static bool is_closed(const struct client *c, size_t n)
+{
+    (void)n;
+    return c->closed;
+}
+
+/* Reads until done(c, n) holds or the target has nothing more to give. */
+static void await(struct runner *r, struct client *c, bool (*done)(const struct client *, size_t),
+                  size_t n)
+{
+    pump(r, c);
+    for (int i = 0; i < RUNNER_WAIT_MAX && !done(c, n) && target_wait(r->t, c->conn); i++)
+        pump(r, c);
+}
+
+static void own_connection(struct runner *r, const struct client *c)
+{
+    if (c->conn >= r->conn_owner_len) {
+        size_t len = 2 * (size_t)c->conn + 8;
+        r->conn_owner = mem_realloc(r->conn_owner, len * sizeof *r->conn_owner);
+        memset(r->conn_owner + r->conn_owner_len, 0,
+               (len - r->conn_owner_len) * sizeof *r->conn_owner);
+        r->conn_owner_len = len;
+    }
+    r->conn_owner[c->conn] = (size_t)(c - r->clients) + 1;
+}
+
+static enum step_status open_connection(struct runner *r, const struct scenario_step *st,
+                                        struct client *c)
+{
+    if (!client_open(c, r->t))
+        return fail(r, st, "cannot open a connection: %s", target_error(r->t));
+    own_connection(r, c);
+    record(r, RUNNER_EVENT_OPEN, c, "", 0);
+    return STEP_OK;
+}
+
+static enum step_status send_text(struct runner *r, const struct scenario_step *st,
+                                  struct client *c, const char *text, const char *shown)
+{
+    record(r, RUNNER_EVENT_SENT, c, text, strlen(text));
+    if (!client_send(c, r->t, text, strlen(text), shown))
+        return fail(r, st, "cannot send on connection %u: %s", c->conn, target_error(r->t));
+    return STEP_OK;
+}
+
+static bool is_element(const struct stanza_node *n, const char *ns, const char *name)
+{
+    return n->ns != NULL && strcmp(n->ns, ns) == 0 && strcmp(n->name, name) == 0;
+}
+
+static bool attr_is(const struct stanza_node *n, const char *name, const char *value)
+{
+    const char *v = stanza_attr(n, "", name);
+    return v != NULL && strcmp(v, value) == 0;
+}
+
+/* Whether the first stanza that arrived after mark is an iq result to id. */
+static bool result_at(const struct client *c, size_t mark, const char *id)
+{
+    if (c->npending <= mark)
+        return false;
+    const struct stanza_node *n = client_pending_at(c, mark);
+    return is_element(n, STANZA_NS_CLIENT, "iq") && attr_is(n, "type", "result") &&
+           attr_is(n, "id", id);
+}
+
+/* ---- connect phases: true when the phase succeeded and was consumed ---- */
+
+static const char *const states_text[] = {
+    [CLIENT_IDLE] = "has no connection",
+    [CLIENT_RAW] = "has a connection with no stream open",
+    [CLIENT_UNAUTHED] = "has an open stream that is not authenticated",
+    [CLIENT_SASL_DONE] = "has authenticated but not restarted its stream",
+    [CLIENT_AUTHED] = "has an authenticated stream with no resource bound",
+    [CLIENT_BOUND] = "is connected with a bound resource",
+};
+
+static const char *state_text(const struct client *c)
+{
+    return client_is_open(c) ? states_text[c->state] : "has no open connection";
+}
+
+/* Stream header, then the server's header and <stream:features>. */
+static bool phase_stream(struct runner *r, const struct scenario_step *st, struct client *c,
+                         enum step_status *status)
+{
+    size_t mark = c->npending;
+    struct buf h = {0};
+    if (c->state == CLIENT_RAW)
+        buf_puts(&h, "<?xml version='1.0'?>");
+    buf_puts(&h, "<stream:stream xmlns='jabber:client' "
+                 "xmlns:stream='http://etherx.jabber.org/streams' to='");
+    stanza_escape_attr(r->s->server.domain, strlen(r->s->server.domain), &h);
+    buf_puts(&h, "' version='1.0'>");
+    *status = send_text(r, st, c, buf_cstr(&h), NULL);
+    buf_free(&h);
+    if (*status != STEP_OK)
+        return false;
+    await(r, c, has_more_than, mark);
+    if (c->npending <= mark ||
+        !is_element(client_pending_at(c, mark), STANZA_NS_STREAM, "features"))
+        return false;
+    client_pending_remove(c, mark);
+    return true;
+}
+
+static void base64_put(const unsigned char *in, size_t len, struct buf *out)
+{
+    static const char digits[] =
+        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    for (size_t i = 0; i < len; i += 3) {
+        unsigned long v = (unsigned long)in[i] << 16;
+        if (i + 1 < len)
+            v |= (unsigned long)in[i + 1] << 8;
+        if (i + 2 < len)
+            v |= in[i + 2];
+        buf_putc(out, digits[(v >> 18) & 63]);
+        buf_putc(out, digits[(v >> 12) & 63]);
+        buf_putc(out, i + 1 < len ? digits[(v >> 6) & 63] : '=');
+        buf_putc(out, i + 2 < len ? digits[v & 63] : '=');
+    }
+}
+
+static const char *password_of(struct runner *r, const char *account)
+{
+    const char *pw = match_vars_get(&r->passwords, account);
+    return pw ? pw : "password";
+}
+
+/* SASL PLAIN; on <success/> consume it and restart the stream. */
+static bool phase_auth(struct runner *r, const struct scenario_step *st, struct client *c,
+                       const char *password, enum step_status *status)
+{
+    struct buf plain = {0}, xml = {0};
+    buf_putc(&plain, '\0');
+    buf_puts(&plain, c->account);
+    buf_putc(&plain, '\0');
+    buf_puts(&plain, password);
+    buf_puts(&xml, "<auth xmlns='" CLIENT_NS_SASL "' mechanism='PLAIN'>");
+    base64_put((const unsigned char *)plain.data, plain.len, &xml);
+    buf_puts(&xml, "</auth>");
+    size_t mark = c->npending;
+    *status = send_text(r, st, c, buf_cstr(&xml), NULL);
+    buf_free(&plain);
+    buf_free(&xml);
+    if (*status != STEP_OK)
+        return false;
+    await(r, c, has_more_than, mark);
+    if (c->state != CLIENT_SASL_DONE || c->npending <= mark ||
+        !is_element(client_pending_at(c, mark), CLIENT_NS_SASL, "success"))
+        return false;
+    client_pending_remove(c, mark);
+    return phase_stream(r, st, c, status);
+}
+
+/* Resource binding; on a result with a <jid> consume it. */
+static bool phase_bind(struct runner *r, const struct scenario_step *st, struct client *c,
+                       enum step_status *status)
+{
+    char id[32];
+    snprintf(id, sizeof id, "bind_%lu", ++c->binds);
+    const char *res = client_asked_resource(c);
+    struct buf xml = {0};
+    bprintf(&xml, "<iq type='set' id='%s'><bind xmlns='" CLIENT_NS_BIND "'><resource>", id);
+    stanza_escape_text(res, strlen(res), &xml);
+    buf_puts(&xml, "</resource></bind></iq>");
+    size_t mark = c->npending;
+    *status = send_text(r, st, c, buf_cstr(&xml), NULL);
+    buf_free(&xml);
+    if (*status != STEP_OK)
+        return false;
+    await(r, c, has_more_than, mark);
+    if (c->state != CLIENT_BOUND || !result_at(c, mark, id))
+        return false;
+    client_pending_remove(c, mark);
+    return true;
+}
+
+/* ---- client steps ---- */
+
+/* Ends a harness phase: when it went as expected its traffic becomes one
+ * line of the ring ("connect: connection 1, bound as ..."), otherwise the
+ * traffic stays to explain where it stopped. */
+static enum step_status end_phases(struct runner *r, struct client *c, const char *what,
+                                   bool ok, enum step_status status)
+{
+    struct buf sum = {0};
+    bprintf(&sum, "%s: connection %u, ", what, c->conn);
+    if (c->state == CLIENT_BOUND)
+        bprintf(&sum, "bound as %s@%s/%s", c->account, r->s->server.domain, c->bound_resource);
+    else if (c->state == CLIENT_AUTHED)
+        bprintf(&sum, "authenticated as %s", c->account);
+    else if (c->state == CLIENT_UNAUTHED)
+        buf_puts(&sum, "stream open");
+    else
+        buf_puts(&sum, states_text[c->state]);
+    client_batch_end(c, ok && status == STEP_OK ? buf_cstr(&sum) : NULL);
+    buf_free(&sum);
+    return status;
+}
+
+/* Runs the phases from where the client's stream stands up to the last
+ * one the step asks for; true when every phase run succeeded. */
+static bool connect_phases(struct runner *r, const struct scenario_step *st, struct client *c,
+                           enum step_status *status)
+{
+    if (!client_is_open(c) && (*status = open_connection(r, st, c)) != STEP_OK)
+        return false;
+    if (c->state == CLIENT_RAW && !phase_stream(r, st, c, status))
+        return false;
+    if (!st->connect.auth)
+        return true;
+    if (c->state == CLIENT_UNAUTHED &&
+        !phase_auth(r, st, c, password_of(r, c->account), status))
+        return false;
+    if (c->state == CLIENT_SASL_DONE && !phase_stream(r, st, c, status))
+        return false;
+    if (!st->connect.bind)
+        return true;
+    return c->state != CLIENT_AUTHED || phase_bind(r, st, c, status);
+}
+
+static enum step_status step_connect(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    enum step_status status = STEP_OK;
+    if (client_is_open(c) && c->state == CLIENT_BOUND)
+        return fail(r, st, "%s is already connected (bound as %s on connection %u); "
+                           "close or drop it first",
+                    c->name, client_resource(c), c->conn);
+    client_set_asked_resource(c, st->connect.resource);
+    client_batch_begin(c);
+    bool ok = connect_phases(r, st, c, &status);
+    return end_phases(r, c, "connect", ok, status);
+}
+
+static enum step_status step_auth(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    enum step_status status = STEP_OK;
+    if (!client_is_open(c) || c->state != CLIENT_UNAUTHED)
+        return fail(r, st, "auth needs an open stream that is not authenticated; %s %s",
+                    c->name, state_text(c));
+    const char *pw = st->auth.password ? st->auth.password : password_of(r, c->account);
+    client_batch_begin(c);
+    bool ok = phase_auth(r, st, c, pw, &status);
+    return end_phases(r, c, "auth", ok, status);
+}
+
+static enum step_status step_bind(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    enum step_status status = STEP_OK;
+    bool ready = client_is_open(c) && (c->state == CLIENT_AUTHED || c->state == CLIENT_SASL_DONE);
+    if (!ready)
+        return fail(r, st, "bind needs an authenticated stream; %s %s", c->name, state_text(c));
+    client_batch_begin(c);
+    bool ok = c->state != CLIENT_SASL_DONE || phase_stream(r, st, c, &status);
+    ok = ok && c->state == CLIENT_AUTHED && phase_bind(r, st, c, &status);
+    return end_phases(r, c, "bind", ok, status);
+}
+
+static enum step_status need_open(struct runner *r, const struct scenario_step *st,
+                                  const struct client *c)
+{
+    if (c->conn == 0)
+        return fail(r, st, "%s has no connection (connect first)", c->name);
+    if (c->closed)
+        return fail(r, st, "%s's connection %u has been closed", c->name, c->conn);
+    return STEP_OK;
+}
+
+static enum step_status step_send(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    enum step_status status = need_open(r, st, c);
+    for (size_t i = 0; status == STEP_OK && i < st->send.count; i++) {
+        char *text = substitute(r, st, st->send.items[i].text);
+        if (text == NULL)
+            return STEP_FAIL;
+        status = send_text(r, st, c, text, NULL);
+        free(text);
+    }
+    return status;
+}
+
+static enum step_status step_send_raw(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    enum step_status status = STEP_OK;
+    char *text = substitute(r, st, st->send_raw.text);
+    if (text == NULL)
+        return STEP_FAIL;
+    if (!client_is_open(c))
+        status = open_connection(r, st, c);
+    if (status == STEP_OK)
+        status = send_text(r, st, c, text, NULL);
+    free(text);
+    return status;
+}
+
+static enum step_status step_close(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    enum step_status status = need_open(r, st, c);
+    if (status == STEP_OK)
+        status = send_text(r, st, c, "</stream:stream>", NULL);
+    if (status != STEP_OK)
+        return status;
+    await(r, c, is_closed, 0);
+    if (!c->closed)
+        return fail(r, st, "the server did not close %s's connection %u after </stream:stream>",
+                    c->name, c->conn);
+    return STEP_OK;
+}
+
+static enum step_status step_drop(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    if (c->conn == 0)
+        return fail(r, st, "%s has no connection to drop", c->name);
+    if (!c->closed)
+        record(r, RUNNER_EVENT_HANGUP, c, "", 0);
+    client_hangup(c, r->t);
+    return STEP_OK;
+}
+
+/* Sends a jabber:iq:register set with the given query body; its id
+ * (PREFIX_N) is written into id. */
+static enum step_status send_register_iq(struct runner *r, const struct scenario_step *st,
+                                         struct client *c, const char *prefix,
+                                         unsigned long n, const char *body, char *id,
+                                         size_t id_size)
+{
+    snprintf(id, id_size, "%s_%lu", prefix, n);
+    struct buf xml = {0};
+    bprintf(&xml, "<iq type='set' id='%s'><query xmlns='" RUNNER_NS_REGISTER "'>%s</query></iq>",
+            id, body);
+    enum step_status status = send_text(r, st, c, buf_cstr(&xml), NULL);
+    buf_free(&xml);
+    return status;
+}
+
+static enum step_status step_register(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    enum step_status status = STEP_OK;
+    client_batch_begin(c);
+    bool ok = client_is_open(c) || (status = open_connection(r, st, c)) == STEP_OK;
+    ok = ok && (c->state != CLIENT_RAW || phase_stream(r, st, c, &status));
+    status = end_phases(r, c, "register", ok, status);
+    if (!ok || status != STEP_OK)
+        return status;
+    if (c->state != CLIENT_UNAUTHED)
+        return fail(r, st, "register needs a stream that is not authenticated; %s %s",
+                    c->name, state_text(c));
+    const char *pw = st->reg.password ? st->reg.password : "password";
+    struct buf body = {0};
+    buf_puts(&body, "<username>");
+    stanza_escape_text(c->account, strlen(c->account), &body);
+    buf_puts(&body, "</username><password>");
+    stanza_escape_text(pw, strlen(pw), &body);
+    buf_puts(&body, "</password>");
+    char id[32];
+    size_t mark = c->npending;
+    status = send_register_iq(r, st, c, "reg", ++c->registers, buf_cstr(&body), id,
+                              sizeof id);
+    buf_free(&body);
+    if (status != STEP_OK)
+        return status;
+    await(r, c, has_more_than, mark);
+    if (result_at(c, mark, id))
+        match_vars_set(&r->passwords, c->account, pw);
+    return STEP_OK;
+}
+
+static enum step_status step_unregister(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    if (!client_is_open(c) || c->state != CLIENT_BOUND)
+        return fail(r, st, "unregister needs a bound stream; %s %s", c->name, state_text(c));
+    char id[32];
+    return send_register_iq(r, st, c, "unreg", ++c->unregisters, "<remove/>", id,
+                            sizeof id);
+}
+
+/* ---- receive ---- */
+
+static bool is_xml_space(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* The element's own text without leading and trailing white space. */
+static void trimmed_text(const struct stanza_node *el, struct buf *out)
+{
+    struct buf raw = {0};
+    const char *s = stanza_text(el, &raw);
+    size_t len = raw.len;
+    while (len > 0 && is_xml_space(*s)) {
+        s++;
+        len--;
+    }
+    while (len > 0 && is_xml_space(s[len - 1]))
+        len--;
+    buf_clear(out);
+    buf_append(out, s, len);
+    buf_free(&raw);
+}
+
+static bool is_wildcard(const char *v)
+{
+    return strcmp(v, "{any}") == 0 || strncmp(v, "{capture:", 9) == 0;
+}
+
+static void why_line(struct buf *out, const char *path, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+
+static void why_line(struct buf *out, const char *path, const char *fmt, ...)
+{
+    bprintf(out, "    - %s%s", path, *path ? ": " : "");
+    va_list ap;
+    va_start(ap, fmt);
+    bvprintf(out, fmt, ap);
+    va_end(ap);
+    buf_putc(out, '\n');
+}
+
+static void why_attrs(const struct stanza_node *pat, const struct stanza_node *act,
+                      const char *path, struct buf *out)
+{
+    for (const struct stanza_attr *a = pat->attrs; a != NULL; a = a->next) {
+        if (strcmp(a->ns, MATCH_NS) == 0)
+            continue;
+        const char *v = stanza_attr(act, a->ns, a->name);
+        if (strcmp(a->value, "{absent}") == 0) {
+            if (v != NULL)
+                why_line(out, path, "attribute '%s' should be absent, actual '%s'", a->name, v);
+        } else if (v == NULL) {
+            why_line(out, path, "attribute '%s': expected '%s', actual has none", a->name,
+                     a->value);
+        } else if (!is_wildcard(a->value) && strcmp(a->value, v) != 0) {
+            why_line(out, path, "attribute '%s': expected '%s', actual '%s'", a->name, a->value,
+                     v);
+        }
+    }
+}
+
+static void why_text(const struct stanza_node *pat, const struct stanza_node *act,
+                     const char *path, struct buf *out)
+{
+    struct buf p = {0}, a = {0};
+    trimmed_text(pat, &p);
+    trimmed_text(act, &a);
+    const char *ps = buf_cstr(&p), *as = buf_cstr(&a);
+    if (p.len > 0 && (is_wildcard(ps) ? a.len == 0 : strcmp(ps, as) != 0))
+        why_line(out, path, "text: expected '%s', actual '%s'", ps, as);
+    buf_free(&p);
+    buf_free(&a);
+}
+
+static void why_element(const struct stanza_node *pat, const struct stanza_node *act,
+                        const char *path, int depth, struct buf *out);
+
+/* A pattern child: an absent one must match no actual child, another must
+ * match one; when it matches none, descend into a child of the same name. */
+static void why_child(const struct stanza_node *pc, const struct stanza_node *act,
+                      const char *path, int depth, struct buf *out)
+{
+    const char *absent = stanza_attr(pc, MATCH_NS, "absent");
+    const struct stanza_node *same = NULL;
+    for (const struct stanza_node *ac = stanza_child(act, NULL, NULL); ac != NULL;
+         ac = stanza_child_next(ac, NULL, NULL)) {
+        if (match_stanza(pc, ac, NULL)) {
+            if (absent != NULL && strcmp(absent, "true") == 0)
+                why_line(out, path, "unexpected child <%s>", ac->name);
+            return;
+        }
+        if (same == NULL && is_element(ac, pc->ns, pc->name))
+            same = ac;
+    }
+    if (absent != NULL && strcmp(absent, "true") == 0)
+        return;
+    if (same != NULL && depth < RUNNER_WHY_DEPTH) {
+        struct buf sub = {0};
+        bprintf(&sub, "%s%s<%s>", path, *path ? "/" : "", pc->name);
+        why_element(pc, same, buf_cstr(&sub), depth + 1, out);
+        buf_free(&sub);
+    } else {
+        struct buf b = {0};
+        stanza_serialize(pc, act->ns, false, &b);
+        why_line(out, path, "no child matches %s", buf_cstr(&b));
+        buf_free(&b);
+    }
+}
+
+/* Appends one "    - ..." line per visible difference between pattern and
+ * actual (the matcher itself only says yes or no). */
+static void why_element(const struct stanza_node *pat, const struct stanza_node *act,
+                        const char *path, int depth, struct buf *out)
+{
+    if (!is_element(act, pat->ns, pat->name)) {
+        why_line(out, path, "expected element <%s> in '%s', actual <%s> in '%s'", pat->name,
+                 pat->ns, act->name, act->ns);
+        return;
+    }
+    why_attrs(pat, act, path, out);
+    why_text(pat, act, path, out);
+    for (const struct stanza_node *pc = stanza_child(pat, NULL, NULL); pc != NULL;
+         pc = stanza_child_next(pc, NULL, NULL))
+        why_child(pc, act, path, depth, out);
+}
+
+static void write_why(struct runner *r, const struct stanza_node *pat,
+                      const struct stanza_node *act)
+{
+    struct buf lines = {0};
+    why_element(pat, act, "", 0, &lines);
+    if (lines.len == 0)
+        buf_puts(&lines, "    - its children cannot each match a distinct actual child\n");
+    buf_append(&r->msg, lines.data, lines.len);
+    buf_free(&lines);
+}
+
+/* The first of the next n stanzas that no pattern took, preferring one with
+ * the pattern's element name: what an unmatched pattern is compared with. */
+static size_t closest_actual(const struct client *c, size_t n, const size_t *assign,
+                             const struct stanza_node *pat)
+{
+    size_t best = MATCH_UNASSIGNED;
+    for (size_t a = 0; a < n && a < c->npending; a++) {
+        bool taken = false;
+        for (size_t p = 0; p < n; p++)
+            taken = taken || assign[p] == a;
+        if (taken)
+            continue;
+        if (is_element(client_pending_at(c, a), pat->ns, pat->name))
+            return a;
+        if (best == MATCH_UNASSIGNED)
+            best = a;
+    }
+    return best;
+}
+
+static void report_one(struct runner *r, const struct client *c, const char *text,
+                       const struct stanza_node *pat)
+{
+    bprintf(&r->msg, "  expected: %s\n", text);
+    write_stanza_line(client_pending_at(c, 0), "  actual:   ", &r->msg);
+    buf_puts(&r->msg, "  why:\n");
+    write_why(r, pat, client_pending_at(c, 0));
+}
+
+static void report_set(struct runner *r, const struct client *c, char *const *texts,
+                       struct stanza *const *pats, size_t n, const size_t *assign)
+{
+    buf_puts(&r->msg, "  expected, in any order:\n");
+    for (size_t p = 0; p < n; p++) {
+        if (assign[p] == MATCH_UNASSIGNED)
+            bprintf(&r->msg, "    %zu. %s   [no match]\n", p + 1, texts[p]);
+        else
+            bprintf(&r->msg, "    %zu. %s   [matches actual %zu]\n", p + 1, texts[p],
+                    assign[p] + 1);
+    }
+    bprintf(&r->msg, "  actual, the next %zu pending:\n", n);
+    for (size_t a = 0; a < n; a++) {
+        char prefix[32];
+        snprintf(prefix, sizeof prefix, "    %zu. ", a + 1);
+        write_stanza_line(client_pending_at(c, a), prefix, &r->msg);
+    }
+    for (size_t p = 0; p < n; p++) {
+        size_t a = assign[p] == MATCH_UNASSIGNED ?
+                       closest_actual(c, n, assign, stanza_root(pats[p])) :
+                       MATCH_UNASSIGNED;
+        if (a == MATCH_UNASSIGNED)
+            continue;
+        bprintf(&r->msg, "  why expected %zu does not match actual %zu:\n", p + 1, a + 1);
+        write_why(r, stanza_root(pats[p]), client_pending_at(c, a));
+    }
+}
+
+/* runner_result.expected and .actual of a failed receive: lines of
+ * expected text, then the first n pending stanzas ("nothing" when none,
+ * "closed" appended when the connection has ended). */
+static void note_mismatch(struct runner *r, const struct client *c, const char *const *expected,
+                          size_t nexpected, size_t n)
+{
+    buf_clear(&r->expected);
+    buf_clear(&r->actual);
+    for (size_t i = 0; i < nexpected; i++)
+        bprintf(&r->expected, "%s%s", i ? "\n" : "", expected[i]);
+    for (size_t i = 0; i < n && i < c->npending; i++) {
+        if (i > 0)
+            buf_putc(&r->actual, '\n');
+        client_stanza_write(client_pending_at(c, i), &r->actual);
+    }
+    if (c->npending == 0)
+        buf_puts(&r->actual, c->closed ? "closed" : "nothing");
+}
+
+static enum step_status receive_mismatch(struct runner *r, const struct scenario_step *st,
+                                         struct client *c, char *const *texts,
+                                         struct stanza *const *pats, const size_t *assign)
+{
+    size_t n = st->receive.patterns.count;
+    note_mismatch(r, c, (const char *const *)texts, n, n);
+    if (c->npending < n) {
+        const char *closed = c->closed ? " (connection closed)" : "";
+        if (c->npending == 0)
+            fail(r, st, "expected %zu stanza%s, nothing is pending%s", n, n == 1 ? "" : "s",
+                 closed);
+        else
+            fail(r, st, "expected %zu stanzas, only %zu pending%s", n, c->npending, closed);
+        for (size_t p = 0; p < n; p++)
+            bprintf(&r->msg, "  expected: %s\n", texts[p]);
+        write_pending(r, c, 0, "pending");
+        return STEP_FAIL;
+    }
+    fail(r, st, n == 1 ? "the next stanza does not match" : "the next %zu stanzas do not match",
+         n);
+    if (n == 1)
+        report_one(r, c, texts[0], stanza_root(pats[0]));
+    else
+        report_set(r, c, texts, pats, n, assign);
+    write_pending(r, c, n, "also pending");
+    return STEP_FAIL;
+}
+
+/* Substitutes and parses the patterns; false after failing the step. */
+static bool patterns_load(struct runner *r, const struct scenario_step *st, char **texts,
+                          struct stanza **pats)
+{
+    for (size_t p = 0; p < st->receive.patterns.count; p++) {
+        texts[p] = substitute(r, st, st->receive.patterns.items[p].text);
+        if (texts[p] == NULL)
+            return false;
+        enum xmlstream_error err;
+        unsigned long line, col;
+        pats[p] = xmlstream_parse_element(texts[p], strlen(texts[p]), STANZA_NS_CLIENT, &err,
+                                          &line, &col);
+        if (pats[p] == NULL) {
+            fail(r, st, "pattern %zu does not parse after substitution (%s at %lu:%lu): %s",
+                 p + 1, xmlstream_error_text(err), line, col, texts[p]);
+            return false;
+        }
+    }
+    return true;
+}
+
+static enum step_status receive_stanzas(struct runner *r, const struct scenario_step *st,
+                                        struct client *c)
+{
+    size_t n = st->receive.patterns.count;
+    char **texts = calloc(n, sizeof *texts);
+    struct stanza **pats = calloc(n, sizeof *pats);
+    const struct stanza_node **roots = calloc(n, sizeof *roots);
+    const struct stanza_node **actual = calloc(n, sizeof *actual);
+    size_t *assign = calloc(n, sizeof *assign);
+    if (!texts || !pats || !roots || !actual || !assign)
+        abort();
+    enum step_status status = STEP_FAIL;
+    if (patterns_load(r, st, texts, pats)) {
+        await(r, c, has_more_than, n - 1);
+        size_t m = c->npending < n ? c->npending : n;
+        for (size_t i = 0; i < n; i++)
+            roots[i] = stanza_root(pats[i]);
+        for (size_t i = 0; i < m; i++)
+            actual[i] = client_pending_at(c, i);
+        if (match_receive_set(roots, n, actual, m, &r->captures, assign)) {
+            for (size_t i = 0; i < n; i++)
+                client_pending_remove(c, 0);
+            status = STEP_OK;
+        } else {
+            status = receive_mismatch(r, st, c, texts, pats, assign);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(texts[i]);
+        stanza_free(pats[i]);
+    }
+    free(texts);
+    free(pats);
+    free(roots);
+    free(actual);
+    free(assign);
+    return status;
+}
+
+static enum step_status step_receive(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    switch (st->receive.kind) {
+    case SCENARIO_RECEIVE_STANZAS:
+        return receive_stanzas(r, st, c);
+    case SCENARIO_RECEIVE_NOTHING:
+        if (c->npending == 0)
+            return STEP_OK;
+        fail(r, st, "expected nothing, but %zu stanza%s pending", c->npending,
+             c->npending == 1 ? " is" : "s are");
+        note_mismatch(r, c, (const char *const[]){"nothing"}, 1, c->npending);
+        write_pending(r, c, 0, "pending");
+        return STEP_FAIL;
+    case SCENARIO_RECEIVE_CLOSED:
+        if (c->conn == 0)
+            return fail(r, st, "%s never had a connection", c->name);
+        await(r, c, is_closed, 0);
+        if (c->closed)
+            return STEP_OK;
+        fail(r, st, "expected the server to have closed %s's connection %u; it is open (%s)",
+             c->name, c->conn, states_text[c->state]);
+        note_mismatch(r, c, (const char *const[]){"closed"}, 1, c->npending);
+        if (c->npending == 0) {
+            buf_clear(&r->actual);
+            buf_puts(&r->actual, "open");
+        }
+        write_pending(r, c, 0, "pending");
+        return STEP_FAIL;
+    }
+    abort();
+}
+
+/* ---- directives ---- */
+
+static enum step_status step_advance(struct runner *r, const struct scenario_step *st)
+{
+    if ((target_caps(r->t) & TARGET_CAN_ADVANCE) == 0)
+        return STEP_SKIPPED;
+    target_advance(r->t, st->advance_ms);
+    return STEP_OK;
+}
+
+static enum step_status step_restart(struct runner *r, const struct scenario_step *st)
+{
+    if ((target_caps(r->t) & TARGET_CAN_RESTART) == 0) {
+        buf_clear(&r->msg);
+        bprintf(&r->msg, "the %s target cannot restart the server (step %zu, line %lu)",
+                r->t->ops->name, r->step + 1, st->line);
+        r->msg_line = st->line;
+        return STEP_STOP;
+    }
+    record(r, RUNNER_EVENT_RESTART, NULL, "", 0);
+    if (!target_restart(r->t))
+        return fail(r, st, "restart failed: %s", target_error(r->t));
+    pump_all(r);
+    return STEP_OK;
+}
+
+static enum step_status step_note(struct runner *r, const struct scenario_step *st)
+{
+    if (r->opt->verbose)
+        bprintf(&r->log, "[step %zu] note: %s\n", r->step + 1, st->note);
+    return STEP_OK;
+}
+
+/* ---- check (model only) ---- */
+
+/* Session flags a `check:` key lists clients by. */
+struct check_flag {
+    enum scenario_check_key key;
+    size_t offset;                 /* of the bool in struct model_session_info */
+};
+
+static const struct check_flag check_flags[] = {
+    {SCENARIO_CHECK_CONNECTED, offsetof(struct model_session_info, connected)},
+    {SCENARIO_CHECK_AVAILABLE, offsetof(struct model_session_info, available)},
+    {SCENARIO_CHECK_INTERESTED, offsetof(struct model_session_info, interested)},
+};
+
+static const char *const check_key_names[] = {
+#define RUNNER_CHECK_NAME(n, w) [SCENARIO_CHECK_##n] = w,
+    SCENARIO_CHECK_KEYS(RUNNER_CHECK_NAME)
+#undef RUNNER_CHECK_NAME
+};
+
+static bool given(const struct scenario_step *st, enum scenario_check_key key)
+{
+    return (st->check.given & (1u << key)) != 0;
+}
+
+/* The live session of the client's current connection, if any. */
+static bool session_of(struct runner *r, const struct client *c, struct model_session_info *out)
+{
+    return c->conn != 0 && model_session_info(target_model(r->t), c->conn, out) && out->live;
+}
+
+static bool strings_have(const struct scenario_strings *set, const char *name)
+{
+    for (size_t i = 0; i < set->count; i++)
+        if (strcmp(set->items[i].text, name) == 0)
+            return true;
+    return false;
+}
+
+static int compare_strings(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* "[a, b]" of names, sorted so that the report does not depend on order. */
+static void write_set(const char *const *names, size_t n, struct buf *out)
+{
+    const char **sorted = mem_realloc(NULL, (n ? n : 1) * sizeof *sorted);
+    memcpy(sorted, names, n * sizeof *sorted);
+    qsort(sorted, n, sizeof *sorted, compare_strings);
+    buf_putc(out, '[');
+    for (size_t i = 0; i < n; i++)
+        bprintf(out, "%s%s", i ? ", " : "", sorted[i]);
+    buf_putc(out, ']');
+    free(sorted);
+}
+
+/* Compares an expected set of names with the actual one; one line when
+ * they differ. Returns the number of mismatches (0 or 1). */
+static int compare_set(const char *key, const struct scenario_strings *expected,
+                       const char *const *actual, size_t n, struct buf *out)
+{
+    bool same = expected->count <= n;
+    for (size_t i = 0; i < n && same; i++)
+        same = strings_have(expected, actual[i]);
+    for (size_t i = 0; i < expected->count && same; i++) {
+        bool found = false;
+        for (size_t j = 0; j < n && !found; j++)
+            found = strcmp(expected->items[i].text, actual[j]) == 0;
+        same = found;
+    }
+    if (same)
+        return 0;
+    const char **want = mem_realloc(NULL, (expected->count + 1) * sizeof *want);
+    for (size_t i = 0; i < expected->count; i++)
+        want[i] = expected->items[i].text;
+    bprintf(out, "  %s: expected ", key);
+    write_set(want, expected->count, out);
+    buf_puts(out, ", actual ");
+    write_set(actual, n, out);
+    buf_putc(out, '\n');
+    free(want);
+    return 1;
+}
+
+static int check_client_flags(struct runner *r, const struct scenario_step *st, struct buf *out)
+{
+    int mismatches = 0;
+    const char **names = mem_realloc(NULL, (r->s->client_count + 1) * sizeof *names);
+    for (size_t f = 0; f < sizeof check_flags / sizeof check_flags[0]; f++) {
+        const struct check_flag *cf = &check_flags[f];
+        if (!given(st, cf->key))
+            continue;
+        size_t n = 0;
+        for (size_t i = 0; i < r->s->client_count; i++) {
+            struct model_session_info info;
+            if (session_of(r, &r->clients[i], &info) &&
+                *(const bool *)((const char *)&info + cf->offset))
+                names[n++] = r->clients[i].name;
+        }
+        const struct scenario_strings *want = cf->key == SCENARIO_CHECK_CONNECTED ?
+                                                  &st->check.connected :
+                                              cf->key == SCENARIO_CHECK_AVAILABLE ?
+                                                  &st->check.available :
+                                                  &st->check.interested;
+        mismatches += compare_set(check_key_names[cf->key], want, names, n, out);
+    }
+    free(names);
+    return mismatches;
+}
+
+/* accounts: / tombstones: against a model listing. */
+static int check_listing(struct runner *r, const struct scenario_step *st,
+                         enum scenario_check_key key, struct buf *out)
+{
+    const struct model *m = target_model(r->t);
+    const char *(*at)(const struct model *, size_t) =
+        key == SCENARIO_CHECK_ACCOUNTS ? model_account_at : model_tombstone_at;
+    const struct scenario_strings *want =
+        key == SCENARIO_CHECK_ACCOUNTS ? &st->check.accounts : &st->check.tombstones;
+    if (!given(st, key))
+        return 0;
+    size_t n = 0;
+    while (at(m, n) != NULL)
+        n++;
+    const char **names = mem_realloc(NULL, (n + 1) * sizeof *names);
+    for (size_t i = 0; i < n; i++)
+        names[i] = at(m, i);
+    int mismatches = compare_set(check_key_names[key], want, names, n, out);
+    free(names);
+    return mismatches;
+}
+
+static int check_offline(struct runner *r, const struct scenario_step *st, struct buf *out)
+{
+    int mismatches = 0;
+    for (size_t i = 0; given(st, SCENARIO_CHECK_OFFLINE) && i < st->check.offline_count; i++) {
+        const struct scenario_check_offline *o = &st->check.offline[i];
+        size_t actual = model_offline_count(target_model(r->t), o->account);
+        if (actual != o->count) {
+            bprintf(out, "  offline %s: expected %lu, actual %zu\n", o->account, o->count,
+                    actual);
+            mismatches++;
+        }
+    }
+    return mismatches;
+}
+
+static const char *const subscription_words[] = {
+    [MODEL_SUB_NONE] = "none", [MODEL_SUB_TO] = "to",
+    [MODEL_SUB_FROM] = "from", [MODEL_SUB_BOTH] = "both"};
+
+static int check_roster_item(struct runner *r, const struct scenario_check_roster *ro,
+                             const struct scenario_check_item *it, struct buf *out)
+{
+    struct buf jid = {0};
+    buf_puts(&jid, it->contact);
+    if (strchr(it->contact, '@') == NULL)
+        bprintf(&jid, "@%s", r->s->server.domain);
+    struct model_roster_item item;
+    int mismatches = 0;
+    if (!model_roster_item(target_model(r->t), ro->account, buf_cstr(&jid), &item)) {
+        bprintf(out, "  roster %s: no item for %s\n", ro->account, buf_cstr(&jid));
+        mismatches = 1;
+    } else {
+        const char *sub = subscription_words[item.subscription];
+        const char *ask = item.ask ? "subscribe" : "none";
+        const char *want_sub = scenario_subscription_name(it->subscription);
+        const char *want_ask = scenario_ask_name(it->ask);
+        if (it->has_subscription && strcmp(sub, want_sub) != 0) {
+            bprintf(out, "  roster %s, %s: subscription expected %s, actual %s\n", ro->account,
+                    buf_cstr(&jid), want_sub, sub);
+            mismatches++;
+        }
+        if (it->has_ask && strcmp(ask, want_ask) != 0) {
+            bprintf(out, "  roster %s, %s: ask expected %s, actual %s\n", ro->account,
+                    buf_cstr(&jid), want_ask, ask);
+            mismatches++;
+        }
+    }
+    buf_free(&jid);
+    return mismatches;
+}
+
+static int check_roster(struct runner *r, const struct scenario_step *st, struct buf *out)
+{
+    int mismatches = 0;
+    for (size_t i = 0; given(st, SCENARIO_CHECK_ROSTER) && i < st->check.roster_count; i++) {
+        const struct scenario_check_roster *ro = &st->check.roster[i];
+        if (!model_account_exists(target_model(r->t), ro->account)) {
+            bprintf(out, "  roster %s: no such account\n", ro->account);
+            mismatches++;
+            continue;
+        }
+        for (size_t j = 0; j < ro->item_count; j++)
+            mismatches += check_roster_item(r, ro, &ro->items[j], out);
+    }
+    return mismatches;
+}
+
+static int check_presence_one(struct runner *r, const struct scenario_check_presence *p,
+                              struct buf *out)
+{
+    const struct client *c = client_named(r, p->client, strlen(p->client));
+    struct model_session_info info;
+    if (c == NULL || !session_of(r, c, &info) || !info.available) {
+        bprintf(out, "  presence %s: not an available resource\n", p->client);
+        return 1;
+    }
+    int mismatches = 0;
+    const char *show = info.show ? info.show : "none";
+    const char *want = scenario_show_name(p->show);
+    if (p->has_priority && info.priority != p->priority) {
+        bprintf(out, "  presence %s: priority expected %d, actual %d\n", p->client, p->priority,
+                info.priority);
+        mismatches++;
+    }
+    if (p->has_show && strcmp(show, want) != 0) {
+        bprintf(out, "  presence %s: show expected %s, actual %s\n", p->client, want, show);
+        mismatches++;
+    }
+    return mismatches;
+}
+
+static enum step_status step_check(struct runner *r, const struct scenario_step *st)
+{
+    if (target_model(r->t) == NULL)
+        return STEP_SKIPPED;
+    struct buf out = {0};
+    int mismatches = check_client_flags(r, st, &out);
+    if (given(st, SCENARIO_CHECK_SESSIONS)) {
+        size_t n = model_session_count(target_model(r->t));
+        if (n != st->check.sessions) {
+            bprintf(&out, "  sessions: expected %lu, actual %zu\n", st->check.sessions, n);
+            mismatches++;
+        }
+    }
+    mismatches += check_listing(r, st, SCENARIO_CHECK_ACCOUNTS, &out);
+    mismatches += check_listing(r, st, SCENARIO_CHECK_TOMBSTONES, &out);
+    mismatches += check_offline(r, st, &out);
+    mismatches += check_roster(r, st, &out);
+    for (size_t i = 0; given(st, SCENARIO_CHECK_PRESENCE) && i < st->check.presence_count; i++)
+        mismatches += check_presence_one(r, &st->check.presence[i], &out);
+    enum step_status status = STEP_OK;
+    if (mismatches > 0) {
+        status = fail(r, st, "%d mismatch%s", mismatches, mismatches == 1 ? "" : "es");
+        buf_append(&r->msg, out.data, out.len);
+    }
+    buf_free(&out);
+    return status;
+}
+
+static enum step_status run_step(struct runner *r, const struct scenario_step *st)
+{
+    switch (st->kind) {
+    case SCENARIO_STEP_CONNECT:
+        return step_connect(r, st);
+    case SCENARIO_STEP_AUTH:
+        return step_auth(r, st);
+    case SCENARIO_STEP_BIND:
+        return step_bind(r, st);
+    case SCENARIO_STEP_SEND:
+        return step_send(r, st);
+    case SCENARIO_STEP_SEND_RAW:
+        return step_send_raw(r, st);
+    case SCENARIO_STEP_RECEIVE:
+        return step_receive(r, st);
+    case SCENARIO_STEP_CLOSE:
+        return step_close(r, st);
+    case SCENARIO_STEP_DROP:
+        return step_drop(r, st);
+    case SCENARIO_STEP_REGISTER:
+        return step_register(r, st);
+    case SCENARIO_STEP_UNREGISTER:
+        return step_unregister(r, st);
+    case SCENARIO_STEP_ADVANCE:
+        return step_advance(r, st);
+    case SCENARIO_STEP_RESTART:
+        return step_restart(r, st);
+    case SCENARIO_STEP_CHECK:
+        return step_check(r, st);
+    case SCENARIO_STEP_NOTE:
+        return step_note(r, st);
+    }
+    abort();
+}
+
+/* ---- after every step ---- */
+
+static const char *conn_client(const struct runner *r, unsigned conn)
+{
+    if (conn < r->conn_owner_len && r->conn_owner[conn] != 0)
+        return r->clients[r->conn_owner[conn] - 1].name;
+    return "no client";
+}
+
+static enum step_status check_invariants(struct runner *r, const struct scenario_step *st)
+{
+    struct model *m = target_model(r->t);
+    struct invariant_violation v[RUNNER_VIOLATIONS_MAX];
+    size_t n = m ? invariant_check(m, v, RUNNER_VIOLATIONS_MAX) : 0;
+    if (n == 0)
+        return STEP_OK;
+    fail(r, st, "%zu invariant violation%s after the step", n, n == 1 ? "" : "s");
+    for (size_t i = 0; i < n && i < RUNNER_VIOLATIONS_MAX; i++) {
+        bprintf(&r->msg, "  %s: %s\n", v[i].rule, v[i].message);
+        for (size_t k = 0; k < v[i].nconns && k < INVARIANT_CONNS_MAX; k++)
+            bprintf(&r->msg, "%s%u (%s)%s", k == 0 ? "      connections: " : ", ", v[i].conns[k],
+                    conn_client(r, v[i].conns[k]), k + 1 == v[i].nconns ? "\n" : "");
+    }
+    if (n > RUNNER_VIOLATIONS_MAX)
+        bprintf(&r->msg, "  ... and %zu more\n", n - RUNNER_VIOLATIONS_MAX);
+    return STEP_FAIL;
+}
+
+/* runner_options.transcribe: what every client has pending becomes events. */
+static void transcribe(struct runner *r)
+{
+    for (size_t i = 0; i < r->s->client_count; i++) {
+        struct client *c = &r->clients[i];
+        while (c->npending > 0) {
+            struct buf b = {0};
+            client_stanza_write(client_pending_at(c, 0), &b);
+            record(r, RUNNER_EVENT_PENDING, c, b.data ? b.data : "", b.len);
+            buf_free(&b);
+            client_pending_remove(c, 0);
+        }
+    }
+}
+
+static enum step_status after_step(struct runner *r, const struct scenario_step *st)
+{
+    target_settle(r->t);
+    pump_all(r);
+    if (r->opt->transcribe && r->opt->record)
+        transcribe(r);
+    for (size_t i = 0; i < r->s->client_count; i++) {
+        const struct client *c = &r->clients[i];
+        if (c->parse_error != XMLSTREAM_E_NONE)
+            return fail(r, st, "the server sent %s bytes that do not parse: %s (connection %u)",
+                        c->name, xmlstream_error_text(c->parse_error), c->conn);
+    }
+    return check_invariants(r, st);
+}
+
+/* ---- setup and end ---- */
+
+static enum step_status setup_fail(struct runner *r, unsigned long line, const char *what)
+{
+    buf_clear(&r->msg);
+    bprintf(&r->msg, "%s:%lu: accounts: %s\n", r->s->file, line, what);
+    r->msg_line = line;
+    return STEP_FAIL;
+}
+
+static enum step_status setup_roster(struct runner *r, const struct scenario_account *a)
+{
+    for (size_t j = 0; j < a->roster_count; j++) {
+        const struct scenario_roster_item *it = &a->roster[j];
+        struct buf jid = {0};
+        buf_puts(&jid, it->contact);
+        if (strchr(it->contact, '@') == NULL)
+            bprintf(&jid, "@%s", r->s->server.domain);
+        const char **groups = mem_realloc(NULL, (it->groups.count + 1) * sizeof *groups);
+        for (size_t g = 0; g < it->groups.count; g++)
+            groups[g] = it->groups.items[g].text;
+        struct target_roster_item ti = {buf_cstr(&jid), it->subscription, it->ask, it->name,
+                                        groups, it->groups.count};
+        bool ok = target_roster_preset(r->t, a->name, &ti);
+        buf_free(&jid);
+        free(groups);
+        if (!ok)
+            return setup_fail(r, it->line, target_error(r->t));
+    }
+    return STEP_OK;
+}
+
+static enum step_status setup_accounts(struct runner *r)
+{
+    for (size_t i = 0; i < r->s->account_count; i++) {
+        const struct scenario_account *a = &r->s->accounts[i];
+        if (!target_account_create(r->t, a->name, a->password))
+            return setup_fail(r, a->line, target_error(r->t));
+        match_vars_set(&r->passwords, a->name, a->password);
+    }
+    for (size_t i = 0; i < r->s->account_count; i++)
+        if (setup_roster(r, &r->s->accounts[i]) != STEP_OK)
+            return STEP_FAIL;
+    return STEP_OK;
+}
+
+/* Stanzas nobody received fail the scenario (unless leftovers: ignore). */
+static enum step_status check_leftovers(struct runner *r)
+{
+    if (r->s->leftovers_ignore)
+        return STEP_OK;
+    for (size_t i = 0; i < r->s->client_count; i++) {
+        const struct client *c = &r->clients[i];
+        for (size_t k = 0; k < c->npending; k++) {
+            size_t at = client_pending_step(c, k);
+            unsigned long line = r->s->steps[at].line;
+            if (r->msg.len == 0) {
+                r->msg_line = line;
+                bprintf(&r->msg, "%s:%lu: stanzas left unreceived at the end "
+                                 "(receive them, or set `leftovers: ignore`)\n",
+                        r->s->file, line);
+            }
+            bprintf(&r->msg, "  unexpected stanza for %s (arrived in step %zu, line %lu): ",
+                    c->name, at + 1, line);
+            write_stanza_line(client_pending_at(c, k), "", &r->msg);
+        }
+    }
+    return r->msg.len == 0 ? STEP_OK : STEP_FAIL;
+}
+
+static void runner_init(struct runner *r, const struct scenario *s,
+                        const struct runner_options *opt)
+{
+    memset(r, 0, sizeof *r);
+    r->s = s;
+    r->opt = opt;
+    r->fail_step = RUNNER_NO_STEP;
+    r->t = opt->target_new ? opt->target_new(s, opt->seed, opt->target_ctx) :
+                             target_model_new(&s->server, opt->seed);
+    r->clients = mem_realloc(NULL, (s->client_count + 1) * sizeof *r->clients);
+    for (size_t i = 0; i < s->client_count; i++) {
+        const struct scenario_client *sc = &s->clients[i];
+        uint64_t salt = opt->seed * 0x9E3779B97F4A7C15ull + i + 1;
+        client_init(&r->clients[i], sc->name, sc->account, sc->resource, salt);
+    }
+}
+
+static void runner_release(struct runner *r)
+{
+    for (size_t i = 0; i < r->s->client_count; i++)
+        client_free(&r->clients[i]);
+    free(r->clients);
+    target_free(r->t);
+    match_vars_free(&r->captures);
+    match_vars_free(&r->passwords);
+    free(r->conn_owner);
+    buf_free(&r->scratch);
+    buf_free(&r->msg);
+    buf_free(&r->log);
+    buf_free(&r->expected);
+    buf_free(&r->actual);
+    for (size_t i = 0; i < r->nevents; i++)
+        free(r->events[i].text);
+    free(r->events);
+}
+
+static void trace_step(struct runner *r, const struct scenario_step *st)
+{
+    if (!r->opt->verbose)
+        return;
+    bprintf(&r->log, "[step %zu] line %lu: ", r->step + 1, st->line);
+    if (st->client != SCENARIO_NO_CLIENT)
+        bprintf(&r->log, "%s: ", r->s->clients[st->client].name);
+    bprintf(&r->log, "%s\n", scenario_step_name(st->kind));
+}
+
+/* Runs the steps in order; returns the status of the first that did not
+ * pass (STEP_OK when all did). */
+static enum step_status run_steps(struct runner *r, struct runner_result *out)
+{
+    for (size_t i = 0; i < r->s->step_count; i++) {
+        const struct scenario_step *st = &r->s->steps[i];
+        r->step = i;
+        for (size_t k = 0; k < r->s->client_count; k++)
+            r->clients[k].step = i;
+        trace_step(r, st);
+        enum step_status status = run_step(r, st);
+        out->steps_run++;
+        if (status == STEP_SKIPPED) {
+            r->skipped++;
+            if (r->opt->verbose)
+                bprintf(&r->log, "[step %zu] skipped on the %s target\n", i + 1,
+                        r->t->ops->name);
+        }
+        if (status == STEP_OK || status == STEP_SKIPPED)
+            status = after_step(r, st);
+        if (status == STEP_FAIL) {
+            r->fail_step = i;
+            /* Late arrivals belong in the traffic shown. */
+            target_settle(r->t);
+            pump_all(r);
+            write_traffic(r, st);
+        }
+        if (status != STEP_OK)
+            return status;
+    }
+    return STEP_OK;
+}
+
+static enum runner_outcome run_all(struct runner *r, struct runner_result *out)
+{
+    if (r->s->target == SCENARIO_TARGET_MODEL && target_model(r->t) == NULL) {
+        bprintf(&r->msg, "model-only scenario (target: model) on the %s target",
+                r->t->ops->name);
+        return RUNNER_SKIP;
+    }
+    if (setup_accounts(r) != STEP_OK)
+        return RUNNER_FAIL;
+    switch (run_steps(r, out)) {
+    case STEP_OK:
+    case STEP_SKIPPED:
+        return check_leftovers(r) == STEP_OK ? RUNNER_PASS : RUNNER_FAIL;
+    case STEP_FAIL:
+        return RUNNER_FAIL;
+    case STEP_STOP:
+        return RUNNER_SKIP;
+    }
+    abort();
+}
+
+/* Moves the failure details and the recorded events into the result. */
+static void take_record(struct runner *r, struct runner_result *out)
+{
+    out->fail_step = out->outcome == RUNNER_FAIL ? r->fail_step : RUNNER_NO_STEP;
+    if (out->outcome == RUNNER_FAIL && r->expected.len > 0) {
+        out->expected = mem_strdup(buf_cstr(&r->expected));
+        out->actual = mem_strdup(buf_cstr(&r->actual));
+    }
+    out->events = r->events;
+    out->event_count = r->nevents;
+    r->events = NULL;
+    r->nevents = 0;
+}
+
+void runner_run(const struct scenario *s, const struct runner_options *opt,
+                struct runner_result *out)
+{
+    static const struct runner_options defaults = {0};
+    struct runner r;
+    memset(out, 0, sizeof *out);
+    out->fail_step = RUNNER_NO_STEP;
+    runner_init(&r, s, opt ? opt : &defaults);
+    if (r.t == NULL) {
+        out->outcome = RUNNER_FAIL;
+        out->message = mem_strdup("cannot create the target");
+        out->log = mem_strdup("");
+    } else {
+        out->outcome = run_all(&r, out);
+        out->line = r.msg_line;
+        out->steps_skipped = r.skipped;
+        out->message = out->outcome == RUNNER_PASS ? NULL : mem_strdup(buf_cstr(&r.msg));
+        out->log = mem_strdup(buf_cstr(&r.log));
+        take_record(&r, out);
+    }
+    runner_release(&r);
+}
+
+void runner_result_free(struct runner_result *r)
+{
+    free(r->message);
+    free(r->log);
+    free(r->expected);
+    free(r->actual);
+    for (size_t i = 0; i < r->event_count; i++)
+        free(r->events[i].text);
+    free(r->events);
+    r->message = NULL;
+    r->log = NULL;
+    r->expected = NULL;
+    r->actual = NULL;
+    r->events = NULL;
+    r->event_count = 0;
+}

@@ -1,0 +1,191 @@
+/* target: the server a runner drives, seen as connections of bytes.
+ *
+ * A target opens connections, takes client bytes, hands back the bytes the
+ * server wrote, tells whether the server closed a connection, hangs up,
+ * restarts the server, moves its clock and settles. The interface is
+ * byte-level and knows nothing of the model, so the in-memory model
+ * (target_model_new) and a live server over TCP fit behind it alike. The
+ * model-only parts (`check:` queries, invariants) are reached through
+ * target_model, which is NULL for live targets; capabilities say what else
+ * a target cannot do (advance the clock, restart), so the runner can skip.
+ *
+ * Ownership: a target is created by its constructor and released with
+ * target_free; received bytes are borrowed until the next call on the same
+ * target. Connection ids are positive and never reused within a target.
+ */
+#ifndef SESSIM_SIM_TARGET_H
+#define SESSIM_SIM_TARGET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario/scenario.h"
+
+struct model;
+
+#define TARGET_ERROR_MAX 256
+
+/* Capability bits of target_ops.caps. */
+#define TARGET_CAN_ADVANCE 1u   /* a virtual clock (advance:) */
+#define TARGET_CAN_RESTART 2u   /* restart: */
+#define TARGET_CAN_CHECK 4u     /* model state queries and invariants (target_model) */
+#define TARGET_QUIESCENT 8u     /* after any call nothing more will arrive unprompted */
+
+/* One item of an account's initial roster, as a live server would be told. */
+struct target_roster_item {
+    const char *jid;                     /* bare JID of the contact */
+    enum scenario_subscription subscription;
+    enum scenario_ask ask;
+    const char *name;                    /* NULL: none */
+    const char *const *groups;
+    size_t ngroups;
+};
+
+struct target;
+
+/* An implementation. Every operation gets the target it was built with.
+ * Operations that can fail return false (or 0) and write a message into
+ * t->error. */
+struct target_ops {
+    const char *name;                    /* "model", "tcp" */
+    unsigned caps;
+    bool (*account_create)(struct target *t, const char *user, const char *password);
+    bool (*roster_preset)(struct target *t, const char *user,
+                          const struct target_roster_item *item);
+    unsigned (*connect)(struct target *t);
+    bool (*send)(struct target *t, unsigned conn, const char *bytes, size_t len);
+    const char *(*received)(struct target *t, unsigned conn, size_t *len);
+    void (*consume)(struct target *t, unsigned conn, size_t n);
+    bool (*closed)(struct target *t, unsigned conn);
+    void (*hangup)(struct target *t, unsigned conn);
+    bool (*restart)(struct target *t);
+    bool (*advance)(struct target *t, uint64_t ms);
+    void (*settle)(struct target *t);
+    bool (*wait)(struct target *t, unsigned conn);
+    struct model *(*model)(struct target *t);
+    void (*free)(struct target *t);
+};
+
+/* The common head of every implementation (embedded as its first member). */
+struct target {
+    const struct target_ops *ops;
+    char error[TARGET_ERROR_MAX];        /* last failure, "" when none */
+};
+
+/* ---- the model target (target_model.c) ---- */
+
+/* A fresh in-memory server configured from a scenario's `server:` with the
+ * given seed. Never fails (allocation failure aborts). */
+struct target *target_model_new(const struct scenario_server *server, uint64_t seed);
+
+/* The same model seen as a live server would be: target_model() gives NULL,
+ * so the runner checks no invariants and skips `check:`. name (static) and
+ * caps (TARGET_CAN_CHECK is dropped) are the hidden target's. For
+ * measuring the invariants' cost and testing the runner's live paths. */
+struct target *target_model_hidden_new(const struct scenario_server *server, uint64_t seed,
+                                       const char *name, unsigned caps);
+
+/* ---- dispatch ---- */
+
+/* Creates an account before the first step. */
+static inline bool target_account_create(struct target *t, const char *user, const char *pw)
+{
+    return t->ops->account_create(t, user, pw);
+}
+
+/* Sets one initial roster item of an existing account. */
+static inline bool target_roster_preset(struct target *t, const char *user,
+                                        const struct target_roster_item *item)
+{
+    return t->ops->roster_preset(t, user, item);
+}
+
+/* Opens a connection: its id, or 0 on failure (t->error says why). */
+static inline unsigned target_connect(struct target *t)
+{
+    return t->ops->connect(t);
+}
+
+/* Writes client bytes on conn; false on failure. */
+static inline bool target_send(struct target *t, unsigned conn, const char *bytes, size_t len)
+{
+    return t->ops->send(t, conn, bytes, len);
+}
+
+/* Server bytes on conn not yet consumed (*len set; borrowed). */
+static inline const char *target_received(struct target *t, unsigned conn, size_t *len)
+{
+    return t->ops->received(t, conn, len);
+}
+
+/* Marks the first n received bytes of conn as read. */
+static inline void target_consume(struct target *t, unsigned conn, size_t n)
+{
+    t->ops->consume(t, conn, n);
+}
+
+/* Whether the connection has ended (closed by the server, or hung up). */
+static inline bool target_closed(struct target *t, unsigned conn)
+{
+    return t->ops->closed(t, conn);
+}
+
+/* The client side loses the connection, with no closing tag. */
+static inline void target_hangup(struct target *t, unsigned conn)
+{
+    t->ops->hangup(t, conn);
+}
+
+/* Restarts the server (every connection closed, persistent state kept);
+ * false when the target cannot (no TARGET_CAN_RESTART) or it failed. */
+static inline bool target_restart(struct target *t)
+{
+    return t->ops->restart(t);
+}
+
+/* Moves the virtual clock; false without TARGET_CAN_ADVANCE. */
+static inline bool target_advance(struct target *t, uint64_t ms)
+{
+    return t->ops->advance(t, ms);
+}
+
+/* Lets the server finish reacting to everything sent so far. */
+static inline void target_settle(struct target *t)
+{
+    t->ops->settle(t);
+}
+
+/* Waits for more bytes (or the close) on conn. Returns false when nothing
+ * more can arrive in the settle time: always false on a quiescent target. */
+static inline bool target_wait(struct target *t, unsigned conn)
+{
+    return t->ops->wait(t, conn);
+}
+
+/* The model behind the target (for `check:` and invariants), or NULL. */
+static inline struct model *target_model(struct target *t)
+{
+    return t->ops->model(t);
+}
+
+/* The TARGET_CAN_* / TARGET_QUIESCENT bits of the implementation. */
+static inline unsigned target_caps(const struct target *t)
+{
+    return t->ops->caps;
+}
+
+/* The target's last failure message ("" when none). */
+static inline const char *target_error(const struct target *t)
+{
+    return t->error;
+}
+
+/* Releases the target and its connections. NULL is a no-op. */
+static inline void target_free(struct target *t)
+{
+    if (t != NULL)
+        t->ops->free(t);
+}
+
+#endif

@@ -1,0 +1,194 @@
+/* target_model: the in-memory model behind the target interface.
+ *
+ * Every model call processes its input to completion (SEMANTICS 0.4), so
+ * the target is always quiescent: settle has nothing to do and wait never
+ * has more to offer.
+ */
+#include "run/target.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "model/model.h"
+
+struct target_model {
+    struct target base;
+    struct model *model;
+    struct target_ops hidden_ops;   /* target_model_hidden_new: own name, caps */
+};
+
+static struct model *tm_model(struct target *t)
+{
+    return ((struct target_model *)t)->model;
+}
+
+static bool tm_account_create(struct target *t, const char *user, const char *password)
+{
+    if (model_account_create(tm_model(t), user, password))
+        return true;
+    snprintf(t->error, sizeof t->error, "cannot create account '%s' (invalid or taken)", user);
+    return false;
+}
+
+static enum model_subscription subscription_of(enum scenario_subscription s)
+{
+    switch (s) {
+    case SCENARIO_SUBSCRIPTION_NONE:
+        return MODEL_SUB_NONE;
+    case SCENARIO_SUBSCRIPTION_TO:
+        return MODEL_SUB_TO;
+    case SCENARIO_SUBSCRIPTION_FROM:
+        return MODEL_SUB_FROM;
+    case SCENARIO_SUBSCRIPTION_BOTH:
+        return MODEL_SUB_BOTH;
+    }
+    abort();
+}
+
+static bool tm_roster_preset(struct target *t, const char *user,
+                             const struct target_roster_item *item)
+{
+    struct model_roster_item mi = {
+        .jid = item->jid,
+        .subscription = subscription_of(item->subscription),
+        .ask = item->ask == SCENARIO_ASK_SUBSCRIBE,
+        .name = item->name,
+        .groups = item->groups,
+        .ngroups = item->ngroups,
+    };
+    if (model_roster_preset(tm_model(t), user, &mi))
+        return true;
+    snprintf(t->error, sizeof t->error, "cannot set roster item '%s' of '%s'", item->jid, user);
+    return false;
+}
+
+static unsigned tm_connect(struct target *t)
+{
+    return model_connect(tm_model(t));
+}
+
+static bool tm_send(struct target *t, unsigned conn, const char *bytes, size_t len)
+{
+    model_input(tm_model(t), conn, bytes, len);
+    return true;
+}
+
+static const char *tm_received(struct target *t, unsigned conn, size_t *len)
+{
+    return model_output(tm_model(t), conn, len);
+}
+
+static void tm_consume(struct target *t, unsigned conn, size_t n)
+{
+    model_output_consume(tm_model(t), conn, n);
+}
+
+static bool tm_closed(struct target *t, unsigned conn)
+{
+    return model_closed(tm_model(t), conn);
+}
+
+static void tm_hangup(struct target *t, unsigned conn)
+{
+    model_hangup(tm_model(t), conn);
+}
+
+static bool tm_restart(struct target *t)
+{
+    model_restart(tm_model(t));
+    return true;
+}
+
+static bool tm_advance(struct target *t, uint64_t ms)
+{
+    model_advance(tm_model(t), ms);
+    return true;
+}
+
+static void tm_settle(struct target *t)
+{
+    (void)t;
+}
+
+static bool tm_wait(struct target *t, unsigned conn)
+{
+    (void)t;
+    (void)conn;
+    return false;
+}
+
+static void tm_free(struct target *t)
+{
+    model_free(tm_model(t));
+    free(t);
+}
+
+static const struct target_ops target_model_ops = {
+    .name = "model",
+    .caps = TARGET_CAN_ADVANCE | TARGET_CAN_RESTART | TARGET_CAN_CHECK | TARGET_QUIESCENT,
+    .account_create = tm_account_create,
+    .roster_preset = tm_roster_preset,
+    .connect = tm_connect,
+    .send = tm_send,
+    .received = tm_received,
+    .consume = tm_consume,
+    .closed = tm_closed,
+    .hangup = tm_hangup,
+    .restart = tm_restart,
+    .advance = tm_advance,
+    .settle = tm_settle,
+    .wait = tm_wait,
+    .model = tm_model,
+    .free = tm_free,
+};
+
+static enum model_conflict conflict_of(enum scenario_conflict c)
+{
+    switch (c) {
+    case SCENARIO_CONFLICT_KICK_OLD:
+        return MODEL_CONFLICT_KICK_OLD;
+    case SCENARIO_CONFLICT_REJECT_NEW:
+        return MODEL_CONFLICT_REJECT_NEW;
+    case SCENARIO_CONFLICT_RANDOM_RESOURCE:
+        return MODEL_CONFLICT_RANDOM;
+    }
+    abort();
+}
+
+static struct model *tm_no_model(struct target *t)
+{
+    (void)t;
+    return NULL;
+}
+
+struct target *target_model_new(const struct scenario_server *server, uint64_t seed)
+{
+    struct model_config c;
+    model_config_default(&c);
+    c.domain = server->domain;
+    c.conflict = conflict_of(server->conflict);
+    c.offline = server->offline;
+    c.registration = server->registration;
+    c.tombstones = server->tombstones;
+    c.tombstone_expiry_ms = server->tombstone_expiry_ms;
+    struct target_model *tm = calloc(1, sizeof *tm);
+    if (tm == NULL)
+        abort();
+    tm->base.ops = &target_model_ops;
+    tm->model = model_new(&c, seed);
+    if (tm->model == NULL)
+        abort();
+    return &tm->base;
+}
+
+struct target *target_model_hidden_new(const struct scenario_server *server, uint64_t seed,
+                                       const char *name, unsigned caps)
+{
+    struct target_model *tm = (struct target_model *)target_model_new(server, seed);
+    tm->hidden_ops = target_model_ops;
+    tm->hidden_ops.name = name;
+    tm->hidden_ops.caps = caps & ~TARGET_CAN_CHECK;
+    tm->hidden_ops.model = tm_no_model;
+    tm->base.ops = &tm->hidden_ops;
+    return &tm->base;
+}

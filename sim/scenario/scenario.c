@@ -1,0 +1,2082 @@
+/* scenario: the YAML loader (contract in scenario.h).
+ *
+ * Two passes. libyaml's event parser feeds a small node tree (kind, text,
+ * children, 1-based position); the tree builder already refuses aliases,
+ * tags, second documents, NUL bytes, deep nesting, non-string keys and
+ * duplicate keys.
+ * Then a schema walk turns the tree into a struct scenario: every mapping is
+ * read through a table of fields (key, loader, offset), so an unknown key, a
+ * wrong type or a missing key is reported in one place. Steps are loaded
+ * last, after a pre-pass that materialises the clients they name, so that
+ * variables and checks can refer to any client, declared or implicit.
+ * `send` strings and `receive` patterns are parsed as they will be at run
+ * time (xmlstream_parse_element, with `${...}` still in place), patterns are
+ * checked with the matcher's own rules (match_pattern_check), and every
+ * variable must name a client field, the domain or an earlier capture.
+ *
+ * Every error returns false up the call chain after recording the first
+ * message; everything allocated so far hangs off the loader or the
+ * scenario, which are freed whatever happened.
+ */
+#include "scenario/scenario.h"
+
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <yaml.h>
+
+#include "model/buf.h"
+#include "scenario/match.h"
+#include "base/mem.h"
+#include "model/stanza.h"
+#include "model/xmlstream.h"
+
+#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
+#define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
+/* Largest count accepted in `sessions:` and `offline:`. */
+#define COUNT_MAX 1000000000LL
+#define STRINGIFY(x) #x
+#define DEPTH_TEXT_(x) STRINGIFY(x)
+#define DEPTH_TEXT DEPTH_TEXT_(SCENARIO_DEPTH_MAX)
+#define STEPS_TEXT DEPTH_TEXT_(SCENARIO_STEPS_MAX)
+#define CLIENTS_TEXT DEPTH_TEXT_(SCENARIO_CLIENTS_MAX)
+/* Bytes of user text quoted in a message. */
+#define QUOTE_MAX 60
+
+/* ---- word tables (from the header's X-macros) ------------------------- */
+
+#define WORD(n, w) w,
+static const char *const target_words[] = {SCENARIO_TARGETS(WORD)};
+static const char *const conflict_words[] = {SCENARIO_CONFLICTS(WORD)};
+static const char *const subscription_words[] = {SCENARIO_SUBSCRIPTIONS(WORD)};
+static const char *const ask_words[] = {SCENARIO_ASKS(WORD)};
+static const char *const show_words[] = {SCENARIO_SHOWS(WORD)};
+static const char *const step_words[] = {SCENARIO_STEP_KINDS(WORD)};
+#undef WORD
+static const char *const leftovers_words[] = {"fail", "ignore"};
+
+/* Enum fields are written through an int (see f_enum). */
+_Static_assert(sizeof(enum scenario_target) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum scenario_conflict) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum scenario_subscription) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum scenario_ask) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum scenario_show) == sizeof(int), "enum size");
+
+/* ---- memory --------------------------------------------------------------- */
+
+/* Returns items with room for element `count` (grows *cap). */
+static void *grow(void *items, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap)
+        return items;
+    size_t n = *cap == 0 ? 8 : *cap * 2;
+    if (n > SIZE_MAX / size)
+        mem_out_of_memory();
+    *cap = n;
+    return mem_realloc(items, n * size);
+}
+
+/* ---- the YAML node tree ------------------------------------------------- */
+
+enum ykind { Y_SCALAR, Y_SEQ, Y_MAP };
+
+struct ynode {
+    enum ykind kind;
+    bool plain;                   /* scalar written without quotes or | > */
+    unsigned long line, column;
+    char *text;                   /* scalar, NUL-terminated, no NUL inside */
+    size_t len;
+    struct ynode **kids;          /* sequence items; mapping key, value, key, ... */
+    size_t count, cap;
+};
+
+struct ytree {
+    struct ynode *root;
+    struct ynode **all;           /* every node, for freeing without recursion */
+    size_t all_count, all_cap;
+    struct ynode **open;          /* collections being built */
+    size_t depth, open_cap;
+    unsigned documents;
+};
+
+/* A string → index map (open addressing); keys are borrowed. */
+struct name_index {
+    const char **keys;
+    size_t *values;
+    size_t cap, count;
+};
+
+struct loader {
+    struct scenario *s;
+    struct scenario_error *err;
+    const char *data;             /* the input, for reader error positions */
+    size_t len;
+    unsigned long end_line, end_column; /* position of the end of the input */
+    struct ytree tree;
+    const struct ynode *steps;    /* loaded after everything else */
+    size_t client_cap;
+    struct name_index clients;    /* name → index in s->clients */
+    struct name_index captures;   /* names bound by earlier steps */
+    char **captured;              /* their storage */
+    size_t captured_count, captured_cap;
+    struct match_vars step_captures; /* names bound by the step being loaded */
+    struct buf text;              /* scratch for pattern messages */
+};
+
+/* ---- error messages ------------------------------------------------------ */
+
+struct quoted {
+    char text[QUOTE_MAX + 16];
+};
+
+/* User text for a message: at most QUOTE_MAX bytes (cut on a UTF-8
+ * boundary, then "..."), control characters shown as '?'. */
+static struct quoted quote(const char *s, size_t len)
+{
+    struct quoted q;
+    size_t n = len;
+    if (n > QUOTE_MAX) {
+        n = QUOTE_MAX;
+        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
+            n--;
+    }
+    for (size_t i = 0; i < n; i++) {
+        unsigned char c = (unsigned char)s[i];
+        q.text[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
+    }
+    strcpy(q.text + n, n < len ? "..." : "");
+    return q;
+}
+
+static bool is_null(const struct ynode *n)
+{
+    static const char *const nulls[] = {"", "~", "null", "Null", "NULL"};
+    if (n->kind != Y_SCALAR || !n->plain)
+        return false;
+    for (size_t i = 0; i < COUNT(nulls); i++)
+        if (strcmp(n->text, nulls[i]) == 0)
+            return true;
+    return false;
+}
+
+/* "'text'", "null", "a list" or "a mapping". */
+static struct quoted describe(const struct ynode *n)
+{
+    struct quoted q;
+    switch (n->kind) {
+    case Y_SEQ:
+        strcpy(q.text, "a list");
+        return q;
+    case Y_MAP:
+        strcpy(q.text, "a mapping");
+        return q;
+    case Y_SCALAR:
+        break;
+    }
+    if (is_null(n)) {
+        strcpy(q.text, "null");
+        return q;
+    }
+    q = quote(n->text, n->len);
+    size_t len = strlen(q.text);   /* at most QUOTE_MAX + 3 */
+    memmove(q.text + 1, q.text, len);
+    q.text[0] = '\'';
+    strcpy(q.text + len + 1, "'");
+    return q;
+}
+
+/* Writes "a, b or c" from the first `const char *` member of n records of
+ * stride bytes. */
+static const char *join(const void *base, size_t stride, size_t n, char *out, size_t size)
+{
+    size_t used = 0;
+    out[0] = '\0';
+    for (size_t i = 0; i < n && used < size; i++) {
+        const char *w = *(const char *const *)(const void *)((const char *)base + i * stride);
+        const char *sep = i == 0 ? "" : i + 1 == n ? " or " : ", ";
+        int k = snprintf(out + used, size - used, "%s%s", sep, w);
+        used += k > 0 ? (size_t)k : 0;
+    }
+    return out;
+}
+
+static bool fail_va(struct loader *L, unsigned long line, unsigned long column, const char *fmt,
+                    va_list ap)
+{
+    L->err->line = line;
+    L->err->column = column;
+    vsnprintf(L->err->message, sizeof L->err->message, fmt, ap);
+    return false;
+}
+
+static bool fail_at(struct loader *L, unsigned long line, unsigned long column, const char *fmt,
+                    ...) PRINTF_LIKE(4, 5);
+static bool fail_at(struct loader *L, unsigned long line, unsigned long column, const char *fmt,
+                    ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_va(L, line, column, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+/* Records an error at node n. Always returns false. */
+static bool fail(struct loader *L, const struct ynode *n, const char *fmt, ...) PRINTF_LIKE(3, 4);
+static bool fail(struct loader *L, const struct ynode *n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fail_va(L, n->line, n->column, fmt, ap);
+    va_end(ap);
+    return false;
+}
+
+static void offset_position(const struct loader *L, size_t offset, unsigned long *line,
+                            unsigned long *column);
+
+/* libyaml reports an error at the end of the stream on the line after the
+ * last one: such a position becomes the end of the input itself (computed
+ * once per load, so that placing every node stays linear). */
+static void clamp_to_input(const struct loader *L, unsigned long *line, unsigned long *column)
+{
+    if (*line > L->end_line || (*line == L->end_line && *column > L->end_column)) {
+        *line = L->end_line;
+        *column = L->end_column;
+    }
+}
+
+/* A libyaml mark as a 1-based position inside the input. */
+static void mark_position(const struct loader *L, const yaml_mark_t *m, unsigned long *line,
+                          unsigned long *column)
+{
+    *line = (unsigned long)m->line + 1;
+    *column = (unsigned long)m->column + 1;
+    clamp_to_input(L, line, column);
+}
+
+static bool fail_mark(struct loader *L, const yaml_mark_t *m, const char *message)
+{
+    unsigned long line, column;
+    mark_position(L, m, &line, &column);
+    return fail_at(L, line, column, "%s", message);
+}
+
+/* ---- name index ----------------------------------------------------------- */
+
+static size_t name_hash(const char *s, size_t len)
+{
+    size_t h = 2166136261u;
+    for (size_t i = 0; i < len; i++)
+        h = (h ^ (unsigned char)s[i]) * 16777619u;
+    return h;
+}
+
+/* The slot holding key, or the empty slot where it would go. */
+static size_t index_slot(const struct name_index *ix, const char *key, size_t len)
+{
+    size_t i = name_hash(key, len) & (ix->cap - 1);
+    while (ix->keys[i] != NULL &&
+           !(strncmp(ix->keys[i], key, len) == 0 && ix->keys[i][len] == '\0'))
+        i = (i + 1) & (ix->cap - 1);
+    return i;
+}
+
+static bool index_find(const struct name_index *ix, const char *key, size_t len, size_t *value)
+{
+    if (ix->cap == 0)
+        return false;
+    size_t i = index_slot(ix, key, len);
+    if (ix->keys[i] == NULL)
+        return false;
+    if (value != NULL)
+        *value = ix->values[i];
+    return true;
+}
+
+/* Adds key (borrowed, NUL-terminated, not yet present). */
+static void index_put(struct name_index *ix, const char *key, size_t value)
+{
+    if (2 * (ix->count + 1) > ix->cap) {
+        struct name_index bigger = {NULL, NULL, ix->cap == 0 ? 16 : 2 * ix->cap, 0};
+        bigger.keys = mem_calloc(bigger.cap, sizeof *bigger.keys);
+        bigger.values = mem_calloc(bigger.cap, sizeof *bigger.values);
+        for (size_t i = 0; i < ix->cap; i++)
+            if (ix->keys[i] != NULL)
+                index_put(&bigger, ix->keys[i], ix->values[i]);
+        free(ix->keys);
+        free(ix->values);
+        *ix = bigger;
+    }
+    size_t i = index_slot(ix, key, strlen(key));
+    ix->keys[i] = key;
+    ix->values[i] = value;
+    ix->count++;
+}
+
+static void index_free(struct name_index *ix)
+{
+    free(ix->keys);
+    free(ix->values);
+}
+
+/* ---- building the tree from libyaml events ------------------------------- */
+
+static struct ynode *tree_add(struct loader *L, enum ykind kind, const yaml_mark_t *m)
+{
+    struct ytree *t = &L->tree;
+    struct ynode *n = mem_calloc(1, sizeof *n);
+    n->kind = kind;
+    mark_position(L, m, &n->line, &n->column);
+    t->all = grow(t->all, t->all_count, &t->all_cap, sizeof *t->all);
+    t->all[t->all_count++] = n;
+    if (t->depth == 0) {
+        t->root = n;
+        return n;
+    }
+    struct ynode *p = t->open[t->depth - 1];
+    p->kids = grow(p->kids, p->count, &p->cap, sizeof *p->kids);
+    p->kids[p->count++] = n;
+    return n;
+}
+
+/* Adds a node under the open collection; NULL after an error. */
+static struct ynode *open_node(struct loader *L, enum ykind kind, const yaml_mark_t *m,
+                               const yaml_char_t *tag)
+{
+    struct ytree *t = &L->tree;
+    if (tag != NULL)
+        return fail_mark(L, m, "YAML tags are not supported"), NULL;
+    if (t->depth > 0 && kind != Y_SCALAR) {
+        const struct ynode *p = t->open[t->depth - 1];
+        if (p->kind == Y_MAP && p->count % 2 == 0)
+            return fail_mark(L, m, "mapping keys must be strings"), NULL;
+    }
+    /* libyaml's scanner is quadratic in the flow nesting depth: stop early. */
+    if (kind != Y_SCALAR && t->depth >= SCENARIO_DEPTH_MAX)
+        return fail_mark(L, m, "nesting deeper than " DEPTH_TEXT " levels"), NULL;
+    struct ynode *n = tree_add(L, kind, m);
+    if (kind != Y_SCALAR) {
+        t->open = grow(t->open, t->depth, &t->open_cap, sizeof *t->open);
+        t->open[t->depth++] = n;
+    }
+    return n;
+}
+
+static bool on_scalar(struct loader *L, const yaml_event_t *ev)
+{
+    const char *v = (const char *)ev->data.scalar.value;
+    size_t len = ev->data.scalar.length;
+    if (memchr(v, '\0', len) != NULL)
+        return fail_mark(L, &ev->start_mark, "strings must not contain NUL characters");
+    struct ynode *n = open_node(L, Y_SCALAR, &ev->start_mark, ev->data.scalar.tag);
+    if (n == NULL)
+        return false;
+    n->text = mem_strndup(v, len);
+    n->len = len;
+    n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE;
+    return true;
+}
+
+static bool same_text(const struct ynode *a, const struct ynode *b)
+{
+    return a->len == b->len && memcmp(a->text, b->text, a->len) == 0;
+}
+
+static bool before(const struct ynode *a, const struct ynode *b)
+{
+    return a->line < b->line || (a->line == b->line && a->column < b->column);
+}
+
+/* Total order: text, then position. */
+static int key_order(const void *pa, const void *pb)
+{
+    const struct ynode *a = *(const struct ynode *const *)pa;
+    const struct ynode *b = *(const struct ynode *const *)pb;
+    if (a->len != b->len)
+        return a->len < b->len ? -1 : 1;
+    int c = memcmp(a->text, b->text, a->len);
+    if (c != 0)
+        return c;
+    return before(a, b) ? -1 : before(b, a) ? 1 : 0;
+}
+
+/* Reports the earliest second occurrence of a key (sorting keeps this
+ * O(n log n) for huge mappings). */
+static bool check_duplicates(struct loader *L, const struct ynode *map)
+{
+    size_t n = map->count / 2;
+    if (n < 2)
+        return true;
+    const struct ynode **keys = mem_calloc(n, sizeof *keys);
+    for (size_t i = 0; i < n; i++)
+        keys[i] = map->kids[2 * i];
+    qsort(keys, n, sizeof *keys, key_order);
+    const struct ynode *dup = NULL, *first = NULL;
+    for (size_t i = 1; i < n; i++) {
+        bool second = same_text(keys[i - 1], keys[i]) &&
+                      (i < 2 || !same_text(keys[i - 2], keys[i]));
+        if (second && (dup == NULL || before(keys[i], dup))) {
+            dup = keys[i];
+            first = keys[i - 1];
+        }
+    }
+    free(keys);
+    if (dup == NULL)
+        return true;
+    return fail(L, dup, "duplicate key '%s' (first at %lu:%lu)", quote(dup->text, dup->len).text,
+                first->line, first->column);
+}
+
+static bool on_event(struct loader *L, const yaml_event_t *ev, bool *done)
+{
+    struct ytree *t = &L->tree;
+    switch (ev->type) {
+    case YAML_NO_EVENT:
+    case YAML_STREAM_END_EVENT:
+        *done = true;
+        return true;
+    case YAML_STREAM_START_EVENT:
+    case YAML_DOCUMENT_END_EVENT:
+        return true;
+    case YAML_DOCUMENT_START_EVENT:
+        if (t->documents++ == 0)
+            return true;
+        return fail_mark(L, &ev->start_mark, "a scenario file holds one YAML document, found a second one");
+    case YAML_ALIAS_EVENT:
+        return fail_mark(L, &ev->start_mark, "YAML aliases are not supported");
+    case YAML_SCALAR_EVENT:
+        return on_scalar(L, ev);
+    case YAML_SEQUENCE_START_EVENT:
+        return open_node(L, Y_SEQ, &ev->start_mark, ev->data.sequence_start.tag) != NULL;
+    case YAML_MAPPING_START_EVENT:
+        return open_node(L, Y_MAP, &ev->start_mark, ev->data.mapping_start.tag) != NULL;
+    case YAML_SEQUENCE_END_EVENT:
+        t->depth--;
+        return true;
+    case YAML_MAPPING_END_EVENT:
+        t->depth--;
+        return check_duplicates(L, t->open[t->depth]);
+    }
+    return true;
+}
+
+/* 1-based line and column (in characters) of a byte offset in the input. */
+static void offset_position(const struct loader *L, size_t offset, unsigned long *line,
+                            unsigned long *column)
+{
+    *line = 1;
+    *column = 1;
+    for (size_t i = 0; i < offset && i < L->len; i++) {
+        if (L->data[i] == '\n') {
+            ++*line;
+            *column = 1;
+        } else if (((unsigned char)L->data[i] & 0xC0) != 0x80) {
+            ++*column;
+        }
+    }
+}
+
+/* The first byte of the character at a 1-based position, or '\0'. */
+static char byte_at(const struct loader *L, unsigned long line, unsigned long column)
+{
+    size_t i = 0;
+    for (unsigned long l = 1; l < line && i < L->len; i++)
+        l += L->data[i] == '\n';
+    for (unsigned long c = 1; i < L->len && L->data[i] != '\n'; i++) {
+        if (((unsigned char)L->data[i] & 0xC0) != 0x80 && c++ == column)
+            return L->data[i];
+    }
+    return '\0';
+}
+
+static bool yaml_failed(struct loader *L, const yaml_parser_t *p)
+{
+    const char *problem = p->problem != NULL ? p->problem : "invalid YAML";
+    unsigned long line, column;
+    switch (p->error) {
+    case YAML_READER_ERROR:
+        offset_position(L, p->problem_offset, &line, &column);
+        if (p->problem_value < 0)
+            return fail_at(L, line, column, "%s", problem);
+        return fail_at(L, line, column, "%s (#x%X)", problem, (unsigned)p->problem_value);
+    case YAML_SCANNER_ERROR:
+    case YAML_PARSER_ERROR:
+    case YAML_COMPOSER_ERROR:
+        mark_position(L, &p->problem_mark, &line, &column);
+        if (p->error == YAML_SCANNER_ERROR && byte_at(L, line, column) == '\t')
+            return fail_at(L, line, column, "tab character: YAML indents with spaces only");
+        if (p->context == NULL)
+            return fail_at(L, line, column, "%s", problem);
+        unsigned long cline, ccolumn;
+        mark_position(L, &p->context_mark, &cline, &ccolumn);
+        return fail_at(L, line, column, "%s (%s at %lu:%lu)", problem, p->context, cline,
+                       ccolumn);
+    case YAML_MEMORY_ERROR:
+        mem_out_of_memory();
+        return false;
+    case YAML_NO_ERROR:
+    case YAML_WRITER_ERROR:
+    case YAML_EMITTER_ERROR:
+        break;
+    }
+    return fail_at(L, 1, 1, "%s", problem);
+}
+
+static bool build_tree(struct loader *L)
+{
+    yaml_parser_t p;
+    if (!yaml_parser_initialize(&p))
+        mem_out_of_memory();
+    yaml_parser_set_input_string(&p, (const unsigned char *)L->data, L->len);
+    bool ok = true, done = false;
+    while (ok && !done) {
+        yaml_event_t ev;
+        if (!yaml_parser_parse(&p, &ev)) {
+            ok = yaml_failed(L, &p);
+            break;
+        }
+        ok = on_event(L, &ev, &done);
+        yaml_event_delete(&ev);
+    }
+    yaml_parser_delete(&p);
+    return ok;
+}
+
+static void tree_free(struct ytree *t)
+{
+    for (size_t i = 0; i < t->all_count; i++) {
+        free(t->all[i]->text);
+        free(t->all[i]->kids);
+        free(t->all[i]);
+    }
+    free(t->all);
+    free(t->open);
+}
+
+/* ---- typed values ----------------------------------------------------------- */
+
+static bool want(struct loader *L, const struct ynode *n, enum ykind kind, const char *what)
+{
+    static const char *const names[] = {"a string", "a list", "a mapping"};
+    if (n->kind == kind && !is_null(n))
+        return true;
+    return fail(L, n, "%s must be %s, not %s", what, names[kind], describe(n).text);
+}
+
+static bool want_string(struct loader *L, const struct ynode *n, const char *what, bool nonempty)
+{
+    if (!want(L, n, Y_SCALAR, what))
+        return false;
+    if (nonempty && n->len == 0)
+        return fail(L, n, "%s must not be empty", what);
+    return true;
+}
+
+/* Replaces *out with a copy of the string n. */
+static bool read_string(struct loader *L, const struct ynode *n, const char *what, bool nonempty,
+                        char **out)
+{
+    if (!want_string(L, n, what, nonempty))
+        return false;
+    free(*out);
+    *out = mem_strndup(n->text, n->len);
+    return true;
+}
+
+static void string_set(struct scenario_string *d, const struct ynode *n)
+{
+    d->text = mem_strndup(n->text, n->len);
+    d->line = n->line;
+    d->column = n->column;
+}
+
+/* A list of strings (or, with scalar_ok, one string) into *out. */
+static bool read_strings(struct loader *L, const struct ynode *n, const char *what,
+                         bool scalar_ok, struct scenario_strings *out)
+{
+    if (scalar_ok && n->kind == Y_SCALAR && !is_null(n)) {
+        out->items = mem_calloc(1, sizeof *out->items);
+        out->count = 1;
+        string_set(&out->items[0], n);
+        return true;
+    }
+    if (!want(L, n, Y_SEQ, what))
+        return false;
+    out->items = mem_calloc(n->count, sizeof *out->items);
+    out->count = n->count;
+    char entry[64];
+    snprintf(entry, sizeof entry, "an entry of %s", what);
+    for (size_t i = 0; i < n->count; i++) {
+        if (!want(L, n->kids[i], Y_SCALAR, entry))
+            return false;
+        string_set(&out->items[i], n->kids[i]);
+    }
+    return true;
+}
+
+static bool read_bool(struct loader *L, const struct ynode *n, const char *what, bool *out)
+{
+    static const char *const words[] = {"false", "False", "FALSE", "true", "True", "TRUE"};
+    for (size_t i = 0; n->kind == Y_SCALAR && i < COUNT(words); i++) {
+        if (strcmp(n->text, words[i]) == 0) {
+            *out = i >= 3;
+            return true;
+        }
+    }
+    return fail(L, n, "%s must be true or false, not %s", what, describe(n).text);
+}
+
+/* Decimal with an optional '-', within [min, max]. */
+static bool parse_int(const char *s, long long min, long long max, long long *out)
+{
+    bool negative = *s == '-';
+    const char *d = s + negative;
+    long long v = 0;
+    if (*d == '\0' || strlen(d) > 18)
+        return false;
+    for (; *d != '\0'; d++) {
+        if (*d < '0' || *d > '9')
+            return false;
+        v = v * 10 + (*d - '0');
+    }
+    v = negative ? -v : v;
+    *out = v;
+    return v >= min && v <= max;
+}
+
+static bool read_int(struct loader *L, const struct ynode *n, const char *what, long long min,
+                     long long max, long long *out)
+{
+    if (n->kind == Y_SCALAR && parse_int(n->text, min, max, out))
+        return true;
+    return fail(L, n, "%s must be a whole number from %lld to %lld, not %s", what, min, max,
+                describe(n).text);
+}
+
+/* Index of word in words, or n. */
+static size_t word_index(const char *const *words, size_t n, const char *word)
+{
+    size_t i = 0;
+    while (i < n && strcmp(words[i], word) != 0)
+        i++;
+    return i;
+}
+
+static bool read_word(struct loader *L, const struct ynode *n, const char *what,
+                      const char *const *words, size_t count, int *out)
+{
+    size_t i = n->kind == Y_SCALAR ? word_index(words, count, n->text) : count;
+    if (i < count) {
+        *out = (int)i;
+        return true;
+    }
+    char list[160];
+    join(words, sizeof *words, count, list, sizeof list);
+    return fail(L, n, "%s must be %s, not %s", what, list, describe(n).text);
+}
+
+/* Durations: digits then ms, s, m, h or d. */
+static bool parse_duration(const char *s, uint64_t *ms, bool *too_big)
+{
+    static const struct {
+        const char *unit;
+        uint64_t ms;
+    } units[] = {{"ms", 1}, {"s", 1000}, {"m", 60000}, {"h", 3600000}, {"d", 86400000}};
+    size_t digits = strspn(s, "0123456789");
+    if (digits == 0 || digits > 15)
+        return *too_big = digits > 15, false;
+    uint64_t v = 0;
+    for (size_t i = 0; i < digits; i++)
+        v = v * 10 + (uint64_t)(s[i] - '0');
+    for (size_t i = 0; i < COUNT(units); i++) {
+        if (strcmp(s + digits, units[i].unit) == 0) {
+            *too_big = v > SCENARIO_DURATION_MAX_MS / units[i].ms;
+            *ms = v * units[i].ms;
+            return !*too_big;
+        }
+    }
+    return false;
+}
+
+static bool read_duration(struct loader *L, const struct ynode *n, const char *what, uint64_t *out)
+{
+    bool too_big = false;
+    if (n->kind == Y_SCALAR && parse_duration(n->text, out, &too_big))
+        return true;
+    if (too_big)
+        return fail(L, n, "%s %s is longer than 36500d", what, describe(n).text);
+    return fail(L, n, "%s must be a duration such as 250ms, 10s, 5m, 2h or 30d, not %s", what,
+                describe(n).text);
+}
+
+/* ---- mappings read through field tables -------------------------------- */
+
+struct field;
+typedef bool field_fn(struct loader *L, const struct field *f, void *obj, const struct ynode *v);
+
+/* One key of a mapping: its loader writes at offset in the object. */
+struct field {
+    const char *key;              /* first member: join() lists keys */
+    field_fn *load;
+    size_t offset;
+    const char *const *words;     /* f_enum: its words */
+    size_t word_count;
+    bool required;
+};
+
+#define FIELD_AT(obj, f, type) ((type *)(void *)((char *)(obj) + (f)->offset))
+
+/* Loads every key of map with fields (where: " in server", or "" at the top
+ * level). *seen, if not NULL, gets bit i for each fields[i] given. */
+static bool load_fields(struct loader *L, const struct ynode *map, const char *where,
+                        const struct field *fields, size_t n, void *obj, unsigned *seen)
+{
+    unsigned got = 0;
+    for (size_t i = 0; i < map->count; i += 2) {
+        const struct ynode *k = map->kids[i];
+        size_t j = 0;
+        while (j < n && strcmp(fields[j].key, k->text) != 0)
+            j++;
+        if (j == n) {
+            char list[240];
+            join(fields, sizeof *fields, n, list, sizeof list);
+            return fail(L, k, "unknown key '%s'%s (expected %s)", quote(k->text, k->len).text,
+                        where, list);
+        }
+        got |= 1u << j;
+        if (!fields[j].load(L, &fields[j], obj, map->kids[i + 1]))
+            return false;
+    }
+    for (size_t j = 0; j < n; j++)
+        if (fields[j].required && !(got & (1u << j)))
+            return fail(L, map, "missing key '%s'%s", fields[j].key, where);
+    if (seen != NULL)
+        *seen = got;
+    return true;
+}
+
+static bool f_string(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    return read_string(L, v, f->key, false, FIELD_AT(obj, f, char *));
+}
+
+static bool f_name(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    return read_string(L, v, f->key, true, FIELD_AT(obj, f, char *));
+}
+
+static bool f_line(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    if (!f_name(L, f, obj, v))
+        return false;
+    if (memchr(v->text, '\n', v->len) != NULL)
+        return fail(L, v, "%s must be one line", f->key);
+    return true;
+}
+
+static bool f_bool(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    return read_bool(L, v, f->key, FIELD_AT(obj, f, bool));
+}
+
+/* An enum member (int-sized, checked above), set from f->words. */
+static bool f_enum(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    int value = 0;
+    if (!read_word(L, v, f->key, f->words, f->word_count, &value))
+        return false;
+    memcpy(FIELD_AT(obj, f, char), &value, sizeof value);
+    return true;
+}
+
+static bool f_leftovers(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    int value = 0;
+    if (!read_word(L, v, f->key, leftovers_words, COUNT(leftovers_words), &value))
+        return false;
+    *FIELD_AT(obj, f, bool) = value == 1;
+    return true;
+}
+
+static bool f_duration(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    return read_duration(L, v, f->key, FIELD_AT(obj, f, uint64_t));
+}
+
+static bool f_count(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    long long n = 0;
+    if (!read_int(L, v, f->key, 0, COUNT_MAX, &n))
+        return false;
+    *FIELD_AT(obj, f, unsigned long) = (unsigned long)n;
+    return true;
+}
+
+static bool f_priority(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    long long n = 0;
+    if (!read_int(L, v, f->key, -128, 127, &n))
+        return false;
+    *FIELD_AT(obj, f, int) = (int)n;
+    return true;
+}
+
+/* A list of strings; null is an empty list. */
+static bool f_strings(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    return is_null(v) || read_strings(L, v, f->key, false, FIELD_AT(obj, f, struct scenario_strings));
+}
+
+#define ENUM_FIELD(key, type, member, words) \
+    {key, f_enum, offsetof(type, member), words, COUNT(words), false}
+
+/* ---- named entries: accounts, roster items, clients, check maps -------- */
+
+struct entry_kind {
+    size_t size;
+    const char *what;             /* for "X must be a mapping" */
+    /* Sets the name (from key), position and defaults. */
+    bool (*init)(struct loader *L, void *entry, const struct ynode *key);
+    /* Loads a mapping value (a null value keeps the defaults). */
+    bool (*load)(struct loader *L, void *entry, const struct ynode *value);
+};
+
+/* Loads the pairs of map into array (calloc'ed by the caller, one entry
+ * per pair, so that a partial load is freed like a full one). */
+static bool load_entries(struct loader *L, const struct ynode *map, const struct entry_kind *k,
+                         void *array)
+{
+    for (size_t i = 0; i < map->count / 2; i++) {
+        void *e = (char *)array + i * k->size;
+        const struct ynode *key = map->kids[2 * i], *v = map->kids[2 * i + 1];
+        if (!k->init(L, e, key))
+            return false;
+        if (is_null(v))
+            continue;
+        if (!want(L, v, Y_MAP, k->what) || !k->load(L, e, v))
+            return false;
+    }
+    return true;
+}
+
+/* map may be null (no entries); otherwise a mapping. Sets *array and *count. */
+static bool load_map(struct loader *L, const struct ynode *map, const char *what,
+                     const struct entry_kind *k, void **array, size_t *count)
+{
+    if (is_null(map))
+        return true;
+    if (!want(L, map, Y_MAP, what))
+        return false;
+    *count = map->count / 2;
+    *array = mem_calloc(*count, k->size);
+    return load_entries(L, map, k, *array);
+}
+
+/* ---- server, accounts, clients ---------------------------------------------- */
+
+static const struct field server_fields[] = {
+    {"domain", f_name, offsetof(struct scenario_server, domain), NULL, 0, false},
+    ENUM_FIELD("conflict", struct scenario_server, conflict, conflict_words),
+    {"offline", f_bool, offsetof(struct scenario_server, offline), NULL, 0, false},
+    {"registration", f_bool, offsetof(struct scenario_server, registration), NULL, 0, false},
+    {"tombstones", f_bool, offsetof(struct scenario_server, tombstones), NULL, 0, false},
+    {"tombstone_expiry", f_duration, offsetof(struct scenario_server, tombstone_expiry_ms), NULL,
+     0, false},
+};
+
+static bool f_server(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    if (is_null(v))
+        return true;
+    return want(L, v, Y_MAP, f->key) &&
+           load_fields(L, v, " in server", server_fields, COUNT(server_fields),
+                       FIELD_AT(obj, f, struct scenario_server), NULL);
+}
+
+static const struct field roster_item_fields[] = {
+    ENUM_FIELD("subscription", struct scenario_roster_item, subscription, subscription_words),
+    ENUM_FIELD("ask", struct scenario_roster_item, ask, ask_words),
+    {"name", f_string, offsetof(struct scenario_roster_item, name), NULL, 0, false},
+    {"groups", f_strings, offsetof(struct scenario_roster_item, groups), NULL, 0, false},
+};
+
+static bool roster_item_init(struct loader *L, void *entry, const struct ynode *key)
+{
+    struct scenario_roster_item *it = entry;
+    it->line = key->line;
+    it->column = key->column;
+    return read_string(L, key, "a roster contact", true, &it->contact);
+}
+
+static bool roster_item_load(struct loader *L, void *entry, const struct ynode *v)
+{
+    return load_fields(L, v, " in a roster item", roster_item_fields, COUNT(roster_item_fields),
+                       entry, NULL);
+}
+
+static const struct entry_kind roster_item_kind = {
+    sizeof(struct scenario_roster_item), "a roster item", roster_item_init, roster_item_load};
+
+static bool f_roster(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    struct scenario_account *a = obj;
+    void *items = NULL;
+    bool ok = load_map(L, v, f->key, &roster_item_kind, &items, &a->roster_count);
+    a->roster = items;
+    return ok;
+}
+
+static const struct field account_fields[] = {
+    {"password", f_string, offsetof(struct scenario_account, password), NULL, 0, false},
+    {"roster", f_roster, 0, NULL, 0, false},
+};
+
+static bool account_init(struct loader *L, void *entry, const struct ynode *key)
+{
+    struct scenario_account *a = entry;
+    a->line = key->line;
+    a->column = key->column;
+    a->password = mem_strdup("password");
+    return read_string(L, key, "an account name", true, &a->name);
+}
+
+static bool account_load(struct loader *L, void *entry, const struct ynode *v)
+{
+    return load_fields(L, v, " in an account", account_fields, COUNT(account_fields), entry,
+                       NULL);
+}
+
+static const struct entry_kind account_kind = {sizeof(struct scenario_account), "an account",
+                                               account_init, account_load};
+
+static bool f_accounts(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    struct scenario *s = obj;
+    void *accounts = NULL;
+    bool ok = load_map(L, v, f->key, &account_kind, &accounts, &s->account_count);
+    s->accounts = accounts;
+    return ok;
+}
+
+/* Words that start a directive step, so no client may use them as names. */
+static bool is_directive(const char *name)
+{
+    return strcmp(name, "advance") == 0 || strcmp(name, "check") == 0 ||
+           strcmp(name, "note") == 0 || strcmp(name, "restart") == 0;
+}
+
+static void client_defaults(struct loader *L, struct scenario_client *c, const struct ynode *key)
+{
+    c->line = key->line;
+    c->column = key->column;
+    c->account = mem_strdup(c->name);
+    c->resource = mem_strdup(c->name);
+    index_put(&L->clients, c->name, (size_t)(c - L->s->clients));
+}
+
+static bool client_init(struct loader *L, void *entry, const struct ynode *key)
+{
+    struct scenario_client *c = entry;
+    if (!read_string(L, key, "a client name", true, &c->name))
+        return false;
+    if (is_directive(c->name))
+        return fail(L, key, "'%s' is a step word, not a client name", c->name);
+    client_defaults(L, c, key);
+    return true;
+}
+
+static const struct field client_fields[] = {
+    {"account", f_name, offsetof(struct scenario_client, account), NULL, 0, false},
+    {"resource", f_name, offsetof(struct scenario_client, resource), NULL, 0, false},
+};
+
+static bool client_load(struct loader *L, void *entry, const struct ynode *v)
+{
+    return load_fields(L, v, " in a client", client_fields, COUNT(client_fields), entry, NULL);
+}
+
+static const struct entry_kind client_kind = {sizeof(struct scenario_client), "a client",
+                                              client_init, client_load};
+
+static bool f_clients(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    struct scenario *s = obj;
+    if (is_null(v))
+        return true;
+    if (!want(L, v, Y_MAP, f->key))
+        return false;
+    if (v->count / 2 > SCENARIO_CLIENTS_MAX)
+        return fail(L, v->kids[2 * SCENARIO_CLIENTS_MAX],
+                    "too many clients (at most " CLIENTS_TEXT ")");
+    /* Allocated before the entries are read: client_init indexes into it,
+     * and implicit clients are appended later. */
+    s->client_count = L->client_cap = v->count / 2;
+    s->clients = mem_calloc(s->client_count, sizeof *s->clients);
+    return load_entries(L, v, &client_kind, s->clients);
+}
+
+/* A client first named by a step (format: "Any step may name a client that
+ * is not in clients:"). */
+static void client_add_implicit(struct loader *L, const struct ynode *key)
+{
+    struct scenario *s = L->s;
+    s->clients = grow(s->clients, s->client_count, &L->client_cap, sizeof *s->clients);
+    struct scenario_client *c = &s->clients[s->client_count++];
+    memset(c, 0, sizeof *c);
+    c->name = mem_strndup(key->text, key->len);
+    c->implicit = true;
+    client_defaults(L, c, key);
+}
+
+/* ---- variables, XML and captures ---------------------------------------- */
+
+/* ${domain}, a captured ${NAME}, or ${CLIENT.jid|full|resource|account}. */
+static bool variable_known(const struct loader *L, const char *v, size_t len)
+{
+    static const char *const parts[] = {"jid", "full", "resource", "account"};
+    if ((len == 6 && memcmp(v, "domain", 6) == 0) || index_find(&L->captures, v, len, NULL))
+        return true;
+    size_t dot = len;
+    while (dot > 0 && v[dot - 1] != '.')
+        dot--;
+    if (dot == 0 || !index_find(&L->clients, v, dot - 1, NULL))
+        return false;
+    for (size_t i = 0; i < COUNT(parts); i++)
+        if (strlen(parts[i]) == len - dot && memcmp(v + dot, parts[i], len - dot) == 0)
+            return true;
+    return false;
+}
+
+static bool check_variables(struct loader *L, const struct ynode *n, const char *what)
+{
+    for (const char *p = strstr(n->text, "${"); p != NULL; p = strstr(p, "${")) {
+        const char *end = strchr(p + 2, '}');
+        if (end == NULL)
+            return fail(L, n, "'${' without a closing '}' in %s", what);
+        if (!variable_known(L, p + 2, (size_t)(end - p - 2)))
+            return fail(L, n, "unknown variable '%s' in %s",
+                        quote(p, (size_t)(end + 1 - p)).text, what);
+        p = end + 1;
+    }
+    return true;
+}
+
+/* The matcher's pattern rules (sessim: attributes, capture names, no name
+ * captured twice in one receive step). The step's captures are collected in
+ * L->step_captures and become visible when the step is loaded. */
+static bool check_pattern(struct loader *L, const struct ynode *n, const struct stanza_node *root)
+{
+    buf_clear(&L->text);
+    if (!match_pattern_check(root, &L->step_captures, &L->text)) {
+        for (size_t i = 0; i < L->text.len; i++)
+            if ((unsigned char)L->text.data[i] < 0x20 || L->text.data[i] == 0x7f)
+                L->text.data[i] = '?';
+        return fail(L, n, "bad pattern in receive: %s", buf_cstr(&L->text));
+    }
+    if (match_vars_get(&L->step_captures, "domain") != NULL)
+        return fail(L, n, "bad pattern in receive: a capture may not be named 'domain'");
+    return true;
+}
+
+/* One XML element with its variables in place (`${x}` is valid attribute
+ * and text content), then its variables. Patterns also yield captures. */
+static bool check_xml(struct loader *L, const struct ynode *n, const char *what, bool pattern)
+{
+    enum xmlstream_error e = XMLSTREAM_E_MALFORMED;
+    unsigned long line = 0, column = 0;
+    struct stanza *x = xmlstream_parse_element(n->text, n->len, STANZA_NS_CLIENT, &e, &line,
+                                               &column);
+    if (x == NULL)
+        return fail(L, n, "bad XML in %s: %s (at %lu:%lu in the string)", what,
+                    xmlstream_error_text(e), line, column);
+    bool ok = !pattern || check_pattern(L, n, stanza_root(x));
+    stanza_free(x);
+    return ok && check_variables(L, n, what);
+}
+
+/* Makes the captures of the step just loaded visible to the next ones. */
+static void captures_commit(struct loader *L)
+{
+    for (size_t i = 0; i < L->step_captures.len; i++) {
+        const char *name = L->step_captures.items[i].name;
+        if (index_find(&L->captures, name, strlen(name), NULL))
+            continue;
+        L->captured = grow(L->captured, L->captured_count, &L->captured_cap, sizeof *L->captured);
+        L->captured[L->captured_count] = mem_strdup(name);
+        index_put(&L->captures, L->captured[L->captured_count++], 0);
+    }
+    match_vars_free(&L->step_captures);
+}
+
+/* ---- client steps ------------------------------------------------------------- */
+
+static const struct field connect_fields[] = {
+    {"resource", f_name, offsetof(struct scenario_step, connect.resource), NULL, 0, false},
+    {"auth", f_bool, offsetof(struct scenario_step, connect.auth), NULL, 0, false},
+    {"bind", f_bool, offsetof(struct scenario_step, connect.bind), NULL, 0, false},
+};
+
+static const struct field auth_fields[] = {
+    {"password", f_string, offsetof(struct scenario_step, auth.password), NULL, 0, false},
+};
+
+static const struct field register_fields[] = {
+    {"password", f_string, offsetof(struct scenario_step, reg.password), NULL, 0, false},
+};
+
+/* One string or a non-empty list of strings; expected says which. */
+static bool read_texts(struct loader *L, const struct ynode *v, const char *what,
+                       const char *expected, struct scenario_strings *out)
+{
+    if (v->kind == Y_MAP || is_null(v))
+        return fail(L, v, "%s must be %s, not %s", what, expected, describe(v).text);
+    if (!read_strings(L, v, what, true, out))
+        return false;
+    if (out->count == 0)
+        return fail(L, v, "%s must not be an empty list", what);
+    return true;
+}
+
+/* Each string one XML element (a stanza, or a pattern with captures). */
+static bool check_texts(struct loader *L, const struct ynode *v, const char *what, bool pattern)
+{
+    if (v->kind == Y_SCALAR)
+        return check_xml(L, v, what, pattern);
+    for (size_t i = 0; i < v->count; i++)
+        if (!check_xml(L, v->kids[i], what, pattern))
+            return false;
+    return true;
+}
+
+static bool load_send(struct loader *L, struct scenario_step *st, const struct ynode *v)
+{
+    return read_texts(L, v, "send", "a stanza or a list of stanzas", &st->send) &&
+           check_texts(L, v, "send", false);
+}
+
+/* Raw bytes: variables are checked, XML is not. */
+static bool load_send_raw(struct loader *L, struct scenario_step *st, const struct ynode *v)
+{
+    if (!want(L, v, Y_SCALAR, "send_raw"))
+        return false;
+    string_set(&st->send_raw, v);
+    return check_variables(L, v, "send_raw");
+}
+
+static bool load_receive(struct loader *L, struct scenario_step *st, const struct ynode *v)
+{
+    if (v->kind == Y_SCALAR && strcmp(v->text, "nothing") == 0) {
+        st->receive.kind = SCENARIO_RECEIVE_NOTHING;
+        return true;
+    }
+    if (v->kind == Y_SCALAR && strcmp(v->text, "closed") == 0) {
+        st->receive.kind = SCENARIO_RECEIVE_CLOSED;
+        return true;
+    }
+    return read_texts(L, v, "receive", "a pattern, a list of patterns, nothing or closed",
+                      &st->receive.patterns) &&
+           check_texts(L, v, "receive", true);
+}
+
+typedef bool step_fn(struct loader *L, struct scenario_step *st, const struct ynode *v);
+
+struct action {
+    const char *word;             /* first member: join() lists words */
+    enum scenario_step_kind kind;
+    step_fn *load;                /* a value loader, or NULL: options below */
+    const struct field *options;  /* a mapping of options, or NULL: no value */
+    size_t option_count;
+    bool needs_value;             /* no bare-word form */
+};
+
+#define ACTION_OPTIONS(fields) NULL, fields, COUNT(fields), false
+
+static const struct action actions[] = {
+    {"connect", SCENARIO_STEP_CONNECT, ACTION_OPTIONS(connect_fields)},
+    {"auth", SCENARIO_STEP_AUTH, ACTION_OPTIONS(auth_fields)},
+    {"bind", SCENARIO_STEP_BIND, NULL, NULL, 0, false},
+    {"send", SCENARIO_STEP_SEND, load_send, NULL, 0, true},
+    {"send_raw", SCENARIO_STEP_SEND_RAW, load_send_raw, NULL, 0, true},
+    {"receive", SCENARIO_STEP_RECEIVE, load_receive, NULL, 0, true},
+    {"close", SCENARIO_STEP_CLOSE, NULL, NULL, 0, false},
+    {"drop", SCENARIO_STEP_DROP, NULL, NULL, 0, false},
+    {"register", SCENARIO_STEP_REGISTER, ACTION_OPTIONS(register_fields)},
+    {"unregister", SCENARIO_STEP_UNREGISTER, NULL, NULL, 0, false},
+};
+
+/* Defaults of the options (format: connect, register). */
+static void step_defaults(struct scenario_step *st)
+{
+    if (st->kind == SCENARIO_STEP_CONNECT)
+        st->connect.auth = st->connect.bind = true;
+    if (st->kind == SCENARIO_STEP_REGISTER)
+        st->reg.password = mem_strdup("password");
+}
+
+/* The value of `{WORD: VALUE}` (NULL for a bare WORD; null: defaults). */
+static bool load_options(struct loader *L, struct scenario_step *st, const struct action *a,
+                         const struct ynode *v)
+{
+    if (v == NULL || is_null(v))
+        return true;
+    if (a->options == NULL)
+        return fail(L, v, "%s takes no value", a->word);
+    char where[32];
+    snprintf(where, sizeof where, " in %s", a->word);
+    return want(L, v, Y_MAP, a->word) &&
+           load_fields(L, v, where, a->options, a->option_count, st, NULL);
+}
+
+/* The action named by word node w, or NULL after an error. */
+static const struct action *find_action(struct loader *L, const struct ynode *w,
+                                        const char *client)
+{
+    for (size_t i = 0; i < COUNT(actions); i++)
+        if (strcmp(actions[i].word, w->text) == 0)
+            return &actions[i];
+    char list[200];
+    join(actions, sizeof *actions, COUNT(actions), list, sizeof list);
+    fail(L, w, "unknown action %s for %s (expected %s)", describe(w).text,
+         quote(client, strlen(client)).text, list);
+    return NULL;
+}
+
+/* `CLIENT: WORD` or `CLIENT: {WORD: VALUE}`. */
+static bool load_client_step(struct loader *L, struct scenario_step *st, const struct ynode *k,
+                             const struct ynode *v)
+{
+    if (!want_string(L, k, "a client name", true))
+        return false;
+    bool known = index_find(&L->clients, k->text, k->len, &st->client);
+    assert(known); /* the pre-pass added every client step's name */
+    (void)known;
+    struct quoted client = quote(k->text, k->len);
+    if (v->kind == Y_SEQ || is_null(v))
+        return fail(L, v, "the step of %s must be an action or a one-key mapping, not %s",
+                    client.text, describe(v).text);
+    if (v->kind == Y_MAP && v->count != 2)
+        return fail(L, v->count == 0 ? v : v->kids[2], "the step of %s must have one action",
+                    client.text);
+    const struct action *a = find_action(L, v->kind == Y_MAP ? v->kids[0] : v, client.text);
+    if (a == NULL)
+        return false;
+    st->kind = a->kind;
+    step_defaults(st);
+    if (v->kind == Y_SCALAR && a->needs_value)
+        return fail(L, v, "%s needs a value, as in {%s: ...}", a->word, a->word);
+    const struct ynode *value = v->kind == Y_MAP ? v->kids[1] : NULL;
+    return a->load != NULL ? a->load(L, st, value) : load_options(L, st, a, value);
+}
+
+/* ---- directives and check ------------------------------------------------- */
+
+static bool load_advance(struct loader *L, struct scenario_step *st, const struct ynode *v)
+{
+    return read_duration(L, v, "advance", &st->advance_ms);
+}
+
+static bool load_note(struct loader *L, struct scenario_step *st, const struct ynode *v)
+{
+    return read_string(L, v, "note", false, &st->note);
+}
+
+static bool load_restart(struct loader *L, struct scenario_step *st, const struct ynode *v)
+{
+    (void)st;
+    return is_null(v) || fail(L, v, "restart takes no value");
+}
+
+/* A list of known client names (format: check). */
+static bool f_check_clients(struct loader *L, const struct field *f, void *obj,
+                            const struct ynode *v)
+{
+    if (!f_strings(L, f, obj, v))
+        return false;
+    const struct scenario_strings *l = FIELD_AT(obj, f, struct scenario_strings);
+    for (size_t i = 0; i < l->count; i++) {
+        const struct scenario_string *c = &l->items[i];
+        if (!index_find(&L->clients, c->text, strlen(c->text), NULL))
+            return fail_at(L, c->line, c->column, "unknown client '%s' in check",
+                           quote(c->text, strlen(c->text)).text);
+    }
+    return true;
+}
+
+static bool f_check_offline(struct loader *L, const struct field *f, void *obj,
+                            const struct ynode *v)
+{
+    struct scenario_check *c = obj;
+    if (is_null(v))
+        return true;
+    if (!want(L, v, Y_MAP, f->key))
+        return false;
+    c->offline_count = v->count / 2;
+    c->offline = mem_calloc(c->offline_count, sizeof *c->offline);
+    for (size_t i = 0; i < c->offline_count; i++) {
+        struct scenario_check_offline *o = &c->offline[i];
+        const struct ynode *key = v->kids[2 * i];
+        long long n = 0;
+        o->line = key->line;
+        o->column = key->column;
+        if (!read_string(L, key, "an account name", true, &o->account) ||
+            !read_int(L, v->kids[2 * i + 1], "an offline count", 0, COUNT_MAX, &n))
+            return false;
+        o->count = (unsigned long)n;
+    }
+    return true;
+}
+
+static const struct field check_item_fields[] = {
+    ENUM_FIELD("subscription", struct scenario_check_item, subscription, subscription_words),
+    ENUM_FIELD("ask", struct scenario_check_item, ask, ask_words),
+};
+
+static bool check_item_init(struct loader *L, void *entry, const struct ynode *key)
+{
+    struct scenario_check_item *it = entry;
+    it->line = key->line;
+    it->column = key->column;
+    return read_string(L, key, "a roster contact", true, &it->contact);
+}
+
+static bool check_item_load(struct loader *L, void *entry, const struct ynode *v)
+{
+    struct scenario_check_item *it = entry;
+    unsigned seen;
+    if (!load_fields(L, v, " in a roster check", check_item_fields, COUNT(check_item_fields),
+                     it, &seen))
+        return false;
+    it->has_subscription = seen & 1u;
+    it->has_ask = seen & 2u;
+    return true;
+}
+
+static const struct entry_kind check_item_kind = {
+    sizeof(struct scenario_check_item), "a roster check item", check_item_init, check_item_load};
+
+static bool check_roster_init(struct loader *L, void *entry, const struct ynode *key)
+{
+    struct scenario_check_roster *r = entry;
+    r->line = key->line;
+    r->column = key->column;
+    return read_string(L, key, "an account name", true, &r->account);
+}
+
+static bool check_roster_load(struct loader *L, void *entry, const struct ynode *v)
+{
+    struct scenario_check_roster *r = entry;
+    r->item_count = v->count / 2;
+    r->items = mem_calloc(r->item_count, sizeof *r->items);
+    return load_entries(L, v, &check_item_kind, r->items);
+}
+
+static const struct entry_kind check_roster_kind = {
+    sizeof(struct scenario_check_roster), "a roster check", check_roster_init, check_roster_load};
+
+static bool f_check_roster(struct loader *L, const struct field *f, void *obj,
+                           const struct ynode *v)
+{
+    struct scenario_check *c = obj;
+    void *roster = NULL;
+    bool ok = load_map(L, v, f->key, &check_roster_kind, &roster, &c->roster_count);
+    c->roster = roster;
+    return ok;
+}
+
+static const struct field presence_fields[] = {
+    {"priority", f_priority, offsetof(struct scenario_check_presence, priority), NULL, 0, false},
+    ENUM_FIELD("show", struct scenario_check_presence, show, show_words),
+};
+
+static bool presence_init(struct loader *L, void *entry, const struct ynode *key)
+{
+    struct scenario_check_presence *p = entry;
+    p->line = key->line;
+    p->column = key->column;
+    if (!read_string(L, key, "a client name", true, &p->client))
+        return false;
+    if (!index_find(&L->clients, key->text, key->len, NULL))
+        return fail(L, key, "unknown client '%s' in check", quote(key->text, key->len).text);
+    return true;
+}
+
+static bool presence_load(struct loader *L, void *entry, const struct ynode *v)
+{
+    struct scenario_check_presence *p = entry;
+    unsigned seen;
+    if (!load_fields(L, v, " in a presence check", presence_fields, COUNT(presence_fields), p,
+                     &seen))
+        return false;
+    p->has_priority = seen & 1u;
+    p->has_show = seen & 2u;
+    return true;
+}
+
+static const struct entry_kind presence_kind = {
+    sizeof(struct scenario_check_presence), "a presence check", presence_init, presence_load};
+
+static bool f_check_presence(struct loader *L, const struct field *f, void *obj,
+                             const struct ynode *v)
+{
+    struct scenario_check *c = obj;
+    void *presence = NULL;
+    bool ok = load_map(L, v, f->key, &presence_kind, &presence, &c->presence_count);
+    c->presence = presence;
+    return ok;
+}
+
+/* In SCENARIO_CHECK_KEYS order: field i sets bit i of `given`. */
+static const struct field check_fields[] = {
+    {"connected", f_check_clients, offsetof(struct scenario_check, connected), NULL, 0, false},
+    {"available", f_check_clients, offsetof(struct scenario_check, available), NULL, 0, false},
+    {"interested", f_check_clients, offsetof(struct scenario_check, interested), NULL, 0, false},
+    {"sessions", f_count, offsetof(struct scenario_check, sessions), NULL, 0, false},
+    {"accounts", f_strings, offsetof(struct scenario_check, accounts), NULL, 0, false},
+    {"tombstones", f_strings, offsetof(struct scenario_check, tombstones), NULL, 0, false},
+    {"offline", f_check_offline, 0, NULL, 0, false},
+    {"roster", f_check_roster, 0, NULL, 0, false},
+    {"presence", f_check_presence, 0, NULL, 0, false},
+};
+
+#define CHECK_KEY_ONE(n, w) +1
+_Static_assert(COUNT(check_fields) == 0 SCENARIO_CHECK_KEYS(CHECK_KEY_ONE), "check keys");
+
+static bool load_check(struct loader *L, struct scenario_step *st, const struct ynode *v)
+{
+    if (!want(L, v, Y_MAP, "check"))
+        return false;
+    if (v->count == 0)
+        return fail(L, v, "check must name at least one key");
+    return load_fields(L, v, " in check", check_fields, COUNT(check_fields), &st->check,
+                       &st->check.given);
+}
+
+/* ---- steps ----------------------------------------------------------------- */
+
+struct directive {
+    const char *word;
+    enum scenario_step_kind kind;
+    step_fn *load;
+};
+
+static const struct directive directives[] = {
+    {"advance", SCENARIO_STEP_ADVANCE, load_advance},
+    {"check", SCENARIO_STEP_CHECK, load_check},
+    {"note", SCENARIO_STEP_NOTE, load_note},
+    {"restart", SCENARIO_STEP_RESTART, load_restart},
+};
+
+static bool load_step(struct loader *L, struct scenario_step *st, const struct ynode *n)
+{
+    if (n->kind == Y_SCALAR && strcmp(n->text, "restart") == 0) {
+        st->kind = SCENARIO_STEP_RESTART;
+        return true;
+    }
+    if (n->kind == Y_SCALAR && !is_null(n))
+        return fail(L, n, "unknown step %s (a step is restart or a one-key mapping)",
+                    describe(n).text);
+    if (n->kind != Y_MAP)
+        return fail(L, n, "a step must be restart or a one-key mapping, not %s", describe(n).text);
+    if (n->count != 2)
+        return fail(L, n->count == 0 ? n : n->kids[2], "a step must be a one-key mapping");
+    const struct ynode *k = n->kids[0], *v = n->kids[1];
+    for (size_t i = 0; i < COUNT(directives); i++) {
+        if (strcmp(directives[i].word, k->text) == 0) {
+            st->kind = directives[i].kind;
+            return directives[i].load(L, st, v);
+        }
+    }
+    return load_client_step(L, st, k, v);
+}
+
+/* Pre-pass: clients named by steps but not declared, in first-use order. */
+static bool collect_implicit_clients(struct loader *L, const struct ynode *steps)
+{
+    for (size_t i = 0; i < steps->count; i++) {
+        const struct ynode *n = steps->kids[i];
+        if (n->kind != Y_MAP || n->count != 2)
+            continue;
+        const struct ynode *k = n->kids[0];
+        if (k->len == 0 || is_null(k) || is_directive(k->text) ||
+            index_find(&L->clients, k->text, k->len, NULL))
+            continue;
+        if (L->s->client_count >= SCENARIO_CLIENTS_MAX)
+            return fail(L, k, "too many clients (at most " CLIENTS_TEXT
+                              ", counting those only steps name)");
+        client_add_implicit(L, k);
+    }
+    return true;
+}
+
+static bool load_steps(struct loader *L, const struct ynode *v)
+{
+    struct scenario *s = L->s;
+    if (!want(L, v, Y_SEQ, "steps"))
+        return false;
+    if (v->count == 0)
+        return fail(L, v, "steps must not be empty");
+    if (v->count > SCENARIO_STEPS_MAX)
+        return fail(L, v->kids[SCENARIO_STEPS_MAX], "too many steps (at most " STEPS_TEXT ")");
+    if (!collect_implicit_clients(L, v))
+        return false;
+    s->step_count = v->count;
+    s->steps = mem_calloc(s->step_count, sizeof *s->steps);
+    for (size_t i = 0; i < v->count; i++) {
+        struct scenario_step *st = &s->steps[i];
+        st->line = v->kids[i]->line;
+        st->column = v->kids[i]->column;
+        st->client = SCENARIO_NO_CLIENT;
+        if (!load_step(L, st, v->kids[i]))
+            return false;
+        captures_commit(L);
+    }
+    return true;
+}
+
+/* ---- top level --------------------------------------------------------------- */
+
+static bool f_steps(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
+{
+    (void)f;
+    (void)obj;
+    L->steps = v;
+    return true;
+}
+
+static const struct field top_fields[] = {
+    {"scenario", f_line, offsetof(struct scenario, name), NULL, 0, true},
+    {"description", f_string, offsetof(struct scenario, description), NULL, 0, false},
+    {"tags", f_strings, offsetof(struct scenario, tags), NULL, 0, false},
+    {"spec", f_strings, offsetof(struct scenario, spec), NULL, 0, false},
+    ENUM_FIELD("target", struct scenario, target, target_words),
+    {"leftovers", f_leftovers, offsetof(struct scenario, leftovers_ignore), NULL, 0, false},
+    {"server", f_server, offsetof(struct scenario, server), NULL, 0, false},
+    {"accounts", f_accounts, 0, NULL, 0, false},
+    {"clients", f_clients, 0, NULL, 0, false},
+    {"steps", f_steps, 0, NULL, 0, true},
+};
+
+static bool load_root(struct loader *L)
+{
+    const struct ynode *root = L->tree.root;
+    if (root == NULL)
+        return fail_at(L, 1, 1, "empty file: a scenario is a mapping with scenario: and steps:");
+    if (!want(L, root, Y_MAP, "the top level"))
+        return false;
+    return load_fields(L, root, "", top_fields, COUNT(top_fields), L->s, NULL) &&
+           load_steps(L, L->steps);
+}
+
+static struct scenario *scenario_new(const char *name)
+{
+    struct scenario *s = mem_calloc(1, sizeof *s);
+    s->file = mem_strdup(name);
+    s->server.domain = mem_strdup("localhost");
+    s->server.conflict = SCENARIO_CONFLICT_KICK_OLD;
+    s->server.offline = s->server.registration = s->server.tombstones = true;
+    s->server.tombstone_expiry_ms = 30ull * 24 * 3600 * 1000;
+    return s;
+}
+
+static void loader_free(struct loader *L)
+{
+    tree_free(&L->tree);
+    index_free(&L->clients);
+    index_free(&L->captures);
+    for (size_t i = 0; i < L->captured_count; i++)
+        free(L->captured[i]);
+    free(L->captured);
+    match_vars_free(&L->step_captures);
+    buf_free(&L->text);
+}
+
+struct scenario *scenario_load_buffer(const char *name, const char *data, size_t len,
+                                      struct scenario_error *err)
+{
+    struct scenario_error ignored;
+    struct loader L;
+    memset(&L, 0, sizeof L);
+    L.err = err != NULL ? err : &ignored;
+    memset(L.err, 0, sizeof *L.err);
+    L.err->file = name;
+    L.data = data != NULL ? data : "";
+    L.len = data != NULL ? len : 0;
+    offset_position(&L, L.len, &L.end_line, &L.end_column);
+    L.s = scenario_new(name);
+    bool ok = build_tree(&L) && load_root(&L);
+    loader_free(&L);
+    if (ok)
+        return L.s;
+    scenario_free(L.s);
+    return NULL;
+}
+
+/* ---- files ---------------------------------------------------------------------- */
+
+static bool file_failed(struct scenario_error *err, const char *message)
+{
+    snprintf(err->message, sizeof err->message, "%s", message);
+    return false;
+}
+
+/* Reads the whole file into *out (caller frees, even on failure). */
+static bool read_file(const char *path, char **out, size_t *len, struct scenario_error *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (f == NULL)
+        return file_failed(err, strerror(errno));
+    size_t cap = 0, got;
+    bool ok = true;
+    *len = 0;
+    do {
+        if (*len == cap) {
+            cap = cap == 0 ? 65536 : cap * 2;
+            *out = mem_realloc(*out, cap);
+        }
+        got = fread(*out + *len, 1, cap - *len, f);
+        *len += got;
+        if (*len > SCENARIO_FILE_MAX)
+            ok = file_failed(err, "file is larger than " "16 MiB");
+    } while (ok && got > 0);
+    if (ok && ferror(f))
+        ok = file_failed(err, strerror(errno));
+    fclose(f);
+    return ok;
+}
+
+struct scenario *scenario_load(const char *path, struct scenario_error *err)
+{
+    struct scenario_error ignored;
+    if (err == NULL)
+        err = &ignored;
+    memset(err, 0, sizeof *err);
+    err->file = path;
+    char *data = NULL;
+    size_t len = 0;
+    struct scenario *s = NULL;
+    if (read_file(path, &data, &len, err))
+        s = scenario_load_buffer(path, data, len, err);
+    free(data);
+    return s;
+}
+
+/* ---- freeing ------------------------------------------------------------------ */
+
+static void strings_free(struct scenario_strings *l)
+{
+    for (size_t i = 0; i < l->count; i++)
+        free(l->items[i].text);
+    free(l->items);
+}
+
+static void check_free(struct scenario_check *c)
+{
+    strings_free(&c->connected);
+    strings_free(&c->available);
+    strings_free(&c->interested);
+    strings_free(&c->accounts);
+    strings_free(&c->tombstones);
+    for (size_t i = 0; i < c->offline_count; i++)
+        free(c->offline[i].account);
+    free(c->offline);
+    for (size_t i = 0; i < c->roster_count; i++) {
+        for (size_t j = 0; j < c->roster[i].item_count; j++)
+            free(c->roster[i].items[j].contact);
+        free(c->roster[i].items);
+        free(c->roster[i].account);
+    }
+    free(c->roster);
+    for (size_t i = 0; i < c->presence_count; i++)
+        free(c->presence[i].client);
+    free(c->presence);
+}
+
+static void step_free(struct scenario_step *st)
+{
+    switch (st->kind) {
+    case SCENARIO_STEP_CONNECT:
+        free(st->connect.resource);
+        break;
+    case SCENARIO_STEP_AUTH:
+        free(st->auth.password);
+        break;
+    case SCENARIO_STEP_SEND:
+        strings_free(&st->send);
+        break;
+    case SCENARIO_STEP_SEND_RAW:
+        free(st->send_raw.text);
+        break;
+    case SCENARIO_STEP_RECEIVE:
+        strings_free(&st->receive.patterns);
+        break;
+    case SCENARIO_STEP_REGISTER:
+        free(st->reg.password);
+        break;
+    case SCENARIO_STEP_CHECK:
+        check_free(&st->check);
+        break;
+    case SCENARIO_STEP_NOTE:
+        free(st->note);
+        break;
+    case SCENARIO_STEP_BIND:
+    case SCENARIO_STEP_CLOSE:
+    case SCENARIO_STEP_DROP:
+    case SCENARIO_STEP_UNREGISTER:
+    case SCENARIO_STEP_ADVANCE:
+    case SCENARIO_STEP_RESTART:
+        break;
+    }
+}
+
+static void account_free(struct scenario_account *a)
+{
+    for (size_t j = 0; j < a->roster_count; j++) {
+        free(a->roster[j].contact);
+        free(a->roster[j].name);
+        strings_free(&a->roster[j].groups);
+    }
+    free(a->roster);
+    free(a->name);
+    free(a->password);
+}
+
+void scenario_free(struct scenario *s)
+{
+    if (s == NULL)
+        return;
+    for (size_t i = 0; i < s->step_count; i++)
+        step_free(&s->steps[i]);
+    free(s->steps);
+    for (size_t i = 0; i < s->client_count; i++) {
+        free(s->clients[i].name);
+        free(s->clients[i].account);
+        free(s->clients[i].resource);
+    }
+    free(s->clients);
+    for (size_t i = 0; i < s->account_count; i++)
+        account_free(&s->accounts[i]);
+    free(s->accounts);
+    free(s->server.domain);
+    strings_free(&s->tags);
+    strings_free(&s->spec);
+    free(s->description);
+    free(s->name);
+    free(s->file);
+    free(s);
+}
+
+/* ---- small public helpers ------------------------------------------------------- */
+
+size_t scenario_error_format(const struct scenario_error *err, char *out, size_t size)
+{
+    const char *file = err->file != NULL ? err->file : "";
+    int n = err->line == 0
+                ? snprintf(out, size, "%s: %s", file, err->message)
+                : snprintf(out, size, "%s:%lu:%lu: %s", file, err->line, err->column, err->message);
+    return n < 0 ? 0 : (size_t)n;
+}
+
+const struct scenario_client *scenario_client_find(const struct scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->client_count; i++)
+        if (strcmp(s->clients[i].name, name) == 0)
+            return &s->clients[i];
+    return NULL;
+}
+
+const struct scenario_account *scenario_account_find(const struct scenario *s, const char *name)
+{
+    for (size_t i = 0; i < s->account_count; i++)
+        if (strcmp(s->accounts[i].name, name) == 0)
+            return &s->accounts[i];
+    return NULL;
+}
+
+/* words[i], or "?" for a value outside the enumeration. */
+static const char *word_of(const char *const *words, size_t n, size_t i)
+{
+    return i < n ? words[i] : "?";
+}
+
+const char *scenario_step_name(enum scenario_step_kind kind)
+{
+    return word_of(step_words, COUNT(step_words), (size_t)kind);
+}
+
+const char *scenario_target_name(enum scenario_target target)
+{
+    return word_of(target_words, COUNT(target_words), (size_t)target);
+}
+
+const char *scenario_conflict_name(enum scenario_conflict c)
+{
+    return word_of(conflict_words, COUNT(conflict_words), (size_t)c);
+}
+
+const char *scenario_subscription_name(enum scenario_subscription sub)
+{
+    return word_of(subscription_words, COUNT(subscription_words), (size_t)sub);
+}
+
+const char *scenario_ask_name(enum scenario_ask ask)
+{
+    return word_of(ask_words, COUNT(ask_words), (size_t)ask);
+}
+
+const char *scenario_show_name(enum scenario_show show)
+{
+    return word_of(show_words, COUNT(show_words), (size_t)show);
+}
+
+/* ---- building scenarios in memory ------------------------------------------- */
+
+/* Room for one more element at the end of *items (count elements), zeroed.
+ * The array is reallocated to a power of two, whoever allocated it: a
+ * realloc to the size it already has costs nothing, so appending n
+ * elements stays O(n) without a capacity field. */
+static void *append(void *items, size_t count, size_t size, void **slot)
+{
+    size_t cap = 8;
+    while (cap < count + 1)
+        cap *= 2;
+    if (cap > SIZE_MAX / size)
+        mem_out_of_memory();
+    char *grown = mem_realloc(items, cap * size);
+    *slot = grown + count * size;
+    memset(*slot, 0, size);
+    return grown;
+}
+
+static char *copy_or_null(const char *s)
+{
+    return s != NULL ? mem_strdup(s) : NULL;
+}
+
+struct scenario *scenario_create(const char *name)
+{
+    struct scenario *s = scenario_new(name);
+    s->name = mem_strdup(name);
+    return s;
+}
+
+struct scenario_account *scenario_account_add(struct scenario *s, const char *name,
+                                              const char *password)
+{
+    void *slot;
+    s->accounts = append(s->accounts, s->account_count++, sizeof *s->accounts, &slot);
+    struct scenario_account *a = slot;
+    a->name = mem_strdup(name);
+    a->password = mem_strdup(password != NULL ? password : "password");
+    return a;
+}
+
+struct scenario_roster_item *scenario_roster_item_add(struct scenario_account *a,
+                                                      const char *contact,
+                                                      enum scenario_subscription sub,
+                                                      enum scenario_ask ask)
+{
+    void *slot;
+    a->roster = append(a->roster, a->roster_count++, sizeof *a->roster, &slot);
+    struct scenario_roster_item *it = slot;
+    it->contact = mem_strdup(contact);
+    it->subscription = sub;
+    it->ask = ask;
+    return it;
+}
+
+size_t scenario_client_add(struct scenario *s, const char *name, const char *account,
+                           const char *resource)
+{
+    void *slot;
+    s->clients = append(s->clients, s->client_count++, sizeof *s->clients, &slot);
+    struct scenario_client *c = slot;
+    c->name = mem_strdup(name);
+    c->account = mem_strdup(account);
+    c->resource = mem_strdup(resource);
+    return s->client_count - 1;
+}
+
+struct scenario_step *scenario_step_add(struct scenario *s, enum scenario_step_kind kind,
+                                        size_t client)
+{
+    void *slot;
+    s->steps = append(s->steps, s->step_count++, sizeof *s->steps, &slot);
+    struct scenario_step *st = slot;
+    st->kind = kind;
+    st->client = client;
+    step_defaults(st);
+    return st;
+}
+
+void scenario_strings_add(struct scenario_strings *l, const char *text)
+{
+    void *slot;
+    l->items = append(l->items, l->count++, sizeof *l->items, &slot);
+    ((struct scenario_string *)slot)->text = mem_strdup(text);
+}
+
+void scenario_string_set(char **slot, const char *text)
+{
+    char *copy = copy_or_null(text);
+    free(*slot);
+    *slot = copy;
+}
+
+static void strings_copy(struct scenario_strings *out, const struct scenario_strings *in)
+{
+    out->count = in->count;
+    out->items = mem_calloc(in->count, sizeof *out->items);
+    for (size_t i = 0; i < in->count; i++) {
+        out->items[i] = in->items[i];
+        out->items[i].text = mem_strdup(in->items[i].text);
+    }
+}
+
+/* Copies n records of size bytes, then lets fix deep-copy each one. */
+static void *records_copy(const void *in, size_t n, size_t size, void (*fix)(void *))
+{
+    char *out = mem_calloc(n, size);
+    if (n > 0)
+        memcpy(out, in, n * size);
+    for (size_t i = 0; fix != NULL && i < n; i++)
+        fix(out + i * size);
+    return out;
+}
+
+static void fix_offline(void *p)
+{
+    struct scenario_check_offline *o = p;
+    o->account = mem_strdup(o->account);
+}
+
+static void fix_check_item(void *p)
+{
+    struct scenario_check_item *it = p;
+    it->contact = mem_strdup(it->contact);
+}
+
+static void fix_check_roster(void *p)
+{
+    struct scenario_check_roster *r = p;
+    r->account = mem_strdup(r->account);
+    r->items = records_copy(r->items, r->item_count, sizeof *r->items, fix_check_item);
+}
+
+static void fix_presence(void *p)
+{
+    struct scenario_check_presence *pr = p;
+    pr->client = mem_strdup(pr->client);
+}
+
+static void check_copy(struct scenario_check *out, const struct scenario_check *in)
+{
+    *out = *in;
+    strings_copy(&out->connected, &in->connected);
+    strings_copy(&out->available, &in->available);
+    strings_copy(&out->interested, &in->interested);
+    strings_copy(&out->accounts, &in->accounts);
+    strings_copy(&out->tombstones, &in->tombstones);
+    out->offline = records_copy(in->offline, in->offline_count, sizeof *in->offline, fix_offline);
+    out->roster = records_copy(in->roster, in->roster_count, sizeof *in->roster, fix_check_roster);
+    out->presence =
+        records_copy(in->presence, in->presence_count, sizeof *in->presence, fix_presence);
+}
+
+void scenario_step_copy(struct scenario_step *out, const struct scenario_step *in)
+{
+    *out = *in;
+    switch (in->kind) {
+    case SCENARIO_STEP_CONNECT:
+        out->connect.resource = copy_or_null(in->connect.resource);
+        break;
+    case SCENARIO_STEP_AUTH:
+        out->auth.password = copy_or_null(in->auth.password);
+        break;
+    case SCENARIO_STEP_SEND:
+        strings_copy(&out->send, &in->send);
+        break;
+    case SCENARIO_STEP_SEND_RAW:
+        out->send_raw.text = mem_strdup(in->send_raw.text);
+        break;
+    case SCENARIO_STEP_RECEIVE:
+        strings_copy(&out->receive.patterns, &in->receive.patterns);
+        break;
+    case SCENARIO_STEP_REGISTER:
+        out->reg.password = copy_or_null(in->reg.password);
+        break;
+    case SCENARIO_STEP_CHECK:
+        check_copy(&out->check, &in->check);
+        break;
+    case SCENARIO_STEP_NOTE:
+        out->note = copy_or_null(in->note);
+        break;
+    case SCENARIO_STEP_BIND:
+    case SCENARIO_STEP_CLOSE:
+    case SCENARIO_STEP_DROP:
+    case SCENARIO_STEP_UNREGISTER:
+    case SCENARIO_STEP_ADVANCE:
+    case SCENARIO_STEP_RESTART:
+        break;
+    }
+}
+
+void scenario_step_clear(struct scenario_step *st)
+{
+    step_free(st);
+    memset(st, 0, sizeof *st);
+}
+
+static void fix_roster_item(void *p)
+{
+    struct scenario_roster_item *it = p;
+    it->contact = mem_strdup(it->contact);
+    it->name = copy_or_null(it->name);
+    struct scenario_strings groups = it->groups;
+    strings_copy(&it->groups, &groups);
+}
+
+static void fix_account(void *p)
+{
+    struct scenario_account *a = p;
+    a->name = mem_strdup(a->name);
+    a->password = mem_strdup(a->password);
+    a->roster = records_copy(a->roster, a->roster_count, sizeof *a->roster, fix_roster_item);
+}
+
+static void fix_client(void *p)
+{
+    struct scenario_client *c = p;
+    c->name = mem_strdup(c->name);
+    c->account = mem_strdup(c->account);
+    c->resource = mem_strdup(c->resource);
+}
+
+struct scenario *scenario_copy(const struct scenario *s)
+{
+    struct scenario *c = mem_calloc(1, sizeof *c);
+    *c = *s;
+    c->file = mem_strdup(s->file);
+    c->name = mem_strdup(s->name);
+    c->description = copy_or_null(s->description);
+    strings_copy(&c->tags, &s->tags);
+    strings_copy(&c->spec, &s->spec);
+    c->server.domain = mem_strdup(s->server.domain);
+    c->accounts = records_copy(s->accounts, s->account_count, sizeof *s->accounts, fix_account);
+    c->clients = records_copy(s->clients, s->client_count, sizeof *s->clients, fix_client);
+    c->steps = mem_calloc(s->step_count, sizeof *s->steps);
+    for (size_t i = 0; i < s->step_count; i++)
+        scenario_step_copy(&c->steps[i], &s->steps[i]);
+    return c;
+}
+
+bool scenario_contact_is(const struct scenario *s, const char *contact, const char *account)
+{
+    size_t n = strlen(account);
+    return strncmp(contact, account, n) == 0 &&
+           (contact[n] == '\0' ||
+            (contact[n] == '@' && strcmp(contact + n + 1, s->server.domain) == 0));
+}
