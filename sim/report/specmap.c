@@ -12,6 +12,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "model/buf.h"
 #include "base/mem.h"
@@ -21,7 +22,10 @@
 #define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define SPECMAP_EXIT_OK 0
 #define SPECMAP_EXIT_USAGE 2
-#define SPECMAP_DEFAULT_SEMANTICS "../shared/SEMANTICS.md"
+#define SPECMAP_DEFAULT_SEMANTICS "model/SEMANTICS.md"
+#define SPECMAP_EXE "/proc/self/exe"   /* the running binary, on Linux */
+#define SPECMAP_EXE_LEVELS 4           /* .build/<flavour>/sessim: the checkout is 2 up */
+#define SPECMAP_PATH_MAX 4096
 #define SPECMAP_FILE_MAX (16u * 1024u * 1024u)
 
 struct specmap_rule {
@@ -384,12 +388,13 @@ static const char specmap_usage[] =
     "  list every SEMANTICS rule id with the scenarios whose spec: cites it,\n"
     "  then the rules no scenario cites\n"
     "  --json F          also write the map as JSON to F\n"
-    "  --semantics FILE  the rules' document (default " SPECMAP_DEFAULT_SEMANTICS ";\n"
-    "                    when it is missing, the cited ids are the rules)\n";
+    "  --semantics FILE  the rules' document (default " SPECMAP_DEFAULT_SEMANTICS " of the\n"
+    "                    checkout: under the current directory, else under the\n"
+    "                    directory of the sessim binary or one of its parents);\n"
+    "                    without a readable list of rule ids the exit status is 2\n";
 
 struct specmap_cli {
-    const char *json, *semantics;
-    bool semantics_given;
+    const char *json, *semantics;   /* semantics NULL: the default document */
     char **args;
     size_t nargs;
 };
@@ -418,7 +423,6 @@ static int parse_args(int argc, char **argv, struct specmap_cli *cli)
             cli->json = argv[++i];
         } else if (sem) {
             cli->semantics = argv[++i];
-            cli->semantics_given = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             return usage_error("unknown option '%s' for 'coverage-map'", a);
         } else {
@@ -428,25 +432,71 @@ static int parse_args(int argc, char **argv, struct specmap_cli *cli)
     return 0;
 }
 
-/* Reads the rules; a missing default document is not an error. */
-static bool read_semantics(struct specmap *m, const struct specmap_cli *cli)
+/* The default document: SPECMAP_DEFAULT_SEMANTICS under the current
+ * directory, else under the directory of the running binary or one of its
+ * parents (SPECMAP_EXE_LEVELS in all), so that a checkout's binary finds its
+ * checkout's copy from anywhere. Owned path, or NULL when there is none. */
+static char *default_semantics(void)
 {
-    FILE *f = fopen(cli->semantics, "rb");
+    if (access(SPECMAP_DEFAULT_SEMANTICS, F_OK) == 0)
+        return mem_strdup(SPECMAP_DEFAULT_SEMANTICS);
+    char exe[SPECMAP_PATH_MAX];
+    ssize_t n = readlink(SPECMAP_EXE, exe, sizeof exe - 1);
+    if (n <= 0)
+        return NULL;
+    exe[n] = '\0';
+    for (int level = 0; level < SPECMAP_EXE_LEVELS; level++) {
+        char *slash = strrchr(exe, '/');
+        if (slash == NULL)
+            return NULL;
+        *slash = '\0';
+        char path[sizeof exe + sizeof SPECMAP_DEFAULT_SEMANTICS];
+        snprintf(path, sizeof path, "%s/%s", exe, SPECMAP_DEFAULT_SEMANTICS);
+        if (access(path, F_OK) == 0)
+            return mem_strdup(path);
+    }
+    return NULL;
+}
+
+/* Reads the rules of file into m; false (with a message) when it cannot
+ * be read or names no rule id. */
+static bool read_semantics(struct specmap *m, const char *file)
+{
+    FILE *f = fopen(file, "rb");
     if (f == NULL) {
-        if (!cli->semantics_given && errno == ENOENT)
-            return true;
-        fprintf(stderr, "sessim: %s: %s\n", cli->semantics, strerror(errno));
+        fprintf(stderr, "sessim: %s: %s\n", file, strerror(errno));
         return false;
     }
     char *text = mem_realloc(NULL, SPECMAP_FILE_MAX);
     size_t len = fread(text, 1, SPECMAP_FILE_MAX, f);
     bool ok = !ferror(f);
     fclose(f);
-    if (ok)
-        specmap_add_rules(m, cli->semantics, text, len);
-    else
-        fprintf(stderr, "sessim: %s: read error\n", cli->semantics);
+    if (!ok)
+        fprintf(stderr, "sessim: %s: read error\n", file);
+    else if (specmap_add_rules(m, file, text, len) == 0) {
+        fprintf(stderr, "sessim: %s: no rule ids (a rule is a line opening with \"**ID.**\")\n",
+                file);
+        ok = false;
+    }
     free(text);
+    return ok;
+}
+
+/* The rules of --semantics FILE, else of the default document. */
+static bool read_rules(struct specmap *m, const struct specmap_cli *cli)
+{
+    if (cli->semantics != NULL)
+        return read_semantics(m, cli->semantics);
+    char *file = default_semantics();
+    if (file == NULL) {
+        fputs("sessim: coverage-map: no rule list: " SPECMAP_DEFAULT_SEMANTICS
+              " is neither under the current directory nor beside the sessim binary;"
+              " run from the checkout's root or give --semantics FILE\n",
+              stderr);
+        return false;
+    }
+    bool ok = read_semantics(m, file);
+    free(file);
     return ok;
 }
 
@@ -483,13 +533,13 @@ static bool write_json_file(const struct specmap *m, const char *file)
 
 int specmap_main(int argc, char **argv)
 {
-    struct specmap_cli cli = {NULL, SPECMAP_DEFAULT_SEMANTICS, false, NULL, 0};
+    struct specmap_cli cli = {NULL, NULL, NULL, 0};
     cli.args = mem_realloc(NULL, ((size_t)argc + 1) * sizeof *cli.args);
     int status = parse_args(argc, argv, &cli);
     struct specmap *m = specmap_new();
     struct paths paths = {0};
     if (status == 0) {
-        bool ok = read_semantics(m, &cli) && paths_collect(cli.args, cli.nargs, &paths);
+        bool ok = read_rules(m, &cli) && paths_collect(cli.args, cli.nargs, &paths);
         ok = ok && read_scenarios(m, &paths);
         ok = ok && specmap_write_text(m, stdout) && fflush(stdout) == 0;
         ok = ok && (cli.json == NULL || write_json_file(m, cli.json));

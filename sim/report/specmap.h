@@ -1,16 +1,17 @@
 /* specmap: which scenarios cite which SEMANTICS rule (`sessim
  * coverage-map`, alias `spec-map`).
  *
- * Rule ids come from SEMANTICS.md: a line that opens with a bold id, such
- * as "**P7.**" (letters and a number) or "**0.5 Addresses.**" (section 0),
+ * Rule ids come from model/SEMANTICS.md: a line that opens with a bold id,
+ * such as "**P7.**" (letters and a number) or "**0.5 Addresses.**" (section 0),
  * in the order of the document, each with the start of its text as a
  * summary. A scenario cites a rule with a `spec:` entry "SEMANTICS ID" (more
  * ids may follow, separated by commas or blanks; the first word that is no
- * id ends the list: "SEMANTICS P5 step 5" cites P5). Without SEMANTICS.md
- * the ids are the cited ones, in section order (0, S, A, P, R, M, O, G, T,
- * X, I, then any other letter) and number. Cited ids the document does not
- * have are listed apart. Output depends only on the inputs: rules in order,
- * scenarios in the order added.
+ * id ends the list: "SEMANTICS P5 step 5" cites P5). A map given no
+ * document (the command always reads one) takes the cited ids as its rules,
+ * in section order (0, S, A, P, R, M, O, G, T, X, I, then any other letter)
+ * and number. Cited ids the document does not have are listed apart.
+ * Output depends only on the inputs: rules in order, scenarios in the order
+ * added.
  */
 #ifndef SESSIM_SIM_SPECMAP_H
 #define SESSIM_SIM_SPECMAP_H
@@ -51,7 +52,11 @@ bool specmap_write_text(const struct specmap *m, FILE *f);
 bool specmap_write_json(const struct specmap *m, FILE *f);
 
 /* `sessim coverage-map [PATHS...] [--json F] [--semantics FILE]` (argv[0]
- * is the command name). Returns 0, or 2 on a usage, input or write error. */
+ * is the command name). The rules come from FILE, by default from
+ * model/SEMANTICS.md under the current directory or else under the sessim
+ * binary's directory or a parent of it. Returns 0, or 2 on a usage, input
+ * or write error, and when no document with at least one rule id could be
+ * read (the map without a document is for the functions above only). */
 int specmap_main(int argc, char **argv);
 
 #endif

@@ -11,20 +11,26 @@ trap 'rm -rf "$T"' EXIT
 pass=0
 fail=0
 
-# expect STATUS TEXT ARGS...: sessim ARGS exits STATUS and prints TEXT.
-expect() {
-    want=$1 text=$2
-    shift 2
-    "$SESSIM" "$@" >"$T/out" 2>&1
+# expect_in DIR PROGRAM STATUS TEXT ARGS...: PROGRAM ARGS, run in DIR,
+# exits STATUS and prints TEXT.
+expect_in() {
+    dir=$1 prog=$2 want=$3 text=$4
+    shift 4
+    (cd "$dir" && "$prog" "$@") >"$T/out" 2>&1
     got=$?
     if [ "$got" -eq "$want" ] && grep -qF -- "$text" "$T/out"; then
         pass=$((pass + 1))
     else
         fail=$((fail + 1))
-        echo "cli_test: FAIL: sessim $*"
+        echo "cli_test: FAIL: (in $dir) $prog $*"
         echo "  want status $want and '$text'; got status $got and:"
         head -c 600 "$T/out" | sed 's/^/    /'
     fi
+}
+
+# expect STATUS TEXT ARGS...: sessim ARGS exits STATUS and prints TEXT.
+expect() {
+    expect_in . "$SESSIM" "$@"
 }
 
 # ---- inputs ----
@@ -85,6 +91,34 @@ expect 2 "$T/steps.yaml:100003:5: too many steps (at most 100000)" lint "$T/step
 expect 0 "1 scenario checked, 0 with errors" lint "$T/nested"
 expect 2 "/dev/null:1:1: empty file" lint /dev/null
 expect 2 "9 scenarios checked, 6 with errors" lint "$T"
+
+# ---- coverage-map: the rule list ----
+# The default is model/SEMANTICS.md under the current directory, else
+# beside the binary; with no rule list at all the command exits 2.
+expect 2 "sessim: $T/missing.md: No such file or directory" \
+    coverage-map --semantics "$T/missing.md" "$T/ok.yaml"
+expect 2 "sessim: $T/ok.yaml: no rule ids" coverage-map --semantics "$T/ok.yaml" "$T/ok.yaml"
+case $SESSIM in /*) abs=$SESSIM ;; *) abs=$PWD/$SESSIM ;; esac
+expect_in "$T" "$abs" 0 "ids from $PWD/model/SEMANTICS.md" coverage-map "$T/ok.yaml"
+mkdir "$T/bin" && cp "$abs" "$T/bin/sessim"
+expect_in "$T" "$T/bin/sessim" 2 "no rule list: model/SEMANTICS.md is neither" \
+    coverage-map "$T/ok.yaml"
+# From the checkout's root: every rule id of the document, in its order.
+sed -n 's/^\*\*\([A-Z][A-Z]*[0-9][0-9]*\)\..*/\1/p; s/^\*\*\(0\.[0-9][0-9]*\) .*/\1/p' \
+    model/SEMANTICS.md | awk '!seen[$0]++' >"$T/ids"
+"$SESSIM" coverage-map >"$T/map" 2>&1
+sed -n 's/^\([0-9A-Z][.0-9A-Z]*\)  *[0-9][0-9]*  .*/\1/p' "$T/map" >"$T/listed"
+n=$(wc -l <"$T/ids")
+if [ "$n" -gt 100 ] && cmp -s "$T/ids" "$T/listed" &&
+   grep -qF "ids from model/SEMANTICS.md" "$T/map" &&
+   grep -q "^covered: [0-9]* of $n rule ids" "$T/map"; then
+    pass=$((pass + 1))
+else
+    fail=$((fail + 1))
+    echo "cli_test: FAIL: sessim coverage-map does not list the $n rule ids of model/SEMANTICS.md:"
+    diff "$T/ids" "$T/listed" | head -20 | sed 's/^/    /'
+    head -2 "$T/map" | sed 's/^/    /'
+fi
 
 echo "cli_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
