@@ -1,4 +1,4 @@
-/* sessim: the command line (DESIGN.md, SCENARIO-FORMAT.md "Exit status").
+/* sessim: the command line (DESIGN.md, scenarios/FORMAT.md "Exit status").
  *
  *   sessim run [PATHS...] [options]   replay scenarios on the model
  *   sessim lint [PATHS...]            load scenarios, report input errors

@@ -672,7 +672,7 @@ struct row {
     const char *name;
     unsigned weight;
     bool always;                  /* on in every run (swarm keeps the others at 1/2) */
-    bool model_only;              /* off for a live server (SCENARIO-FORMAT "Live targets") */
+    bool model_only;              /* off for a live server (scenarios/FORMAT.md "Live targets") */
     bool (*write)(struct gen *g, const struct row *row);
     stanza_fn *stanza;
 };

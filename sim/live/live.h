@@ -11,7 +11,7 @@
  * starts on first use as a foreground child (`prosody --config FILE -F`,
  * its own process group, killed if sessim dies) and listens on 127.0.0.1
  * only; live_restart kills it and starts it again on the same data, so
- * every connection is lost and persistent state kept (SCENARIO-FORMAT
+ * every connection is lost and persistent state kept (scenarios/FORMAT.md
  * `restart`). It is always stopped by its pid: by live_free, live_prepare,
  * and by the handler sessim installs for SIGINT, SIGTERM, SIGHUP and
  * SIGPIPE, which also removes the temporary directories before dying.

@@ -6,7 +6,7 @@
  * norm_stream rewrites a server's byte stream as it arrives: every delay
  * stamp becomes the model's clock at creation and every stream header id
  * NORM_STREAM_ID, so scenario patterns written against the model match
- * (SCENARIO-FORMAT "Live targets"). It holds back the bytes of a tag that
+ * (scenarios/FORMAT.md "Live targets"). It holds back the bytes of a tag that
  * has not ended yet and passes everything else through unchanged. Stanza
  * ids are left alone on the wire (a client may answer a push with its id);
  * norm_stanza_compare blanks the ones no client sent when two targets'

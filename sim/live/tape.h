@@ -10,7 +10,7 @@
  * server's own mechanisms, left out), normalises them (norm.h: xml:lang and
  * server-chosen ids), and reports the earliest stanza
  * where they differ, side by side. Two stanzas are the same when each
- * matches the other as a pattern (SCENARIO-FORMAT "Patterns": attributes,
+ * matches the other as a pattern (scenarios/FORMAT.md "Patterns": attributes,
  * children in any order, trimmed text).
  */
 #ifndef SESSIM_SIM_TAPE_H

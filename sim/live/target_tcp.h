@@ -7,7 +7,7 @@
  * client bytes are exactly those the model gets (plain TCP, no TLS, SASL
  * PLAIN). Only 127.0.0.1 is accepted.
  *
- * Timing (SCENARIO-FORMAT "Live targets"): the server is quiet once nothing
+ * Timing (scenarios/FORMAT.md "Live targets"): the server is quiet once nothing
  * was sent or received for the settle time (default 200 ms, --settle), so
  * after a step that sent nothing the target is already settled, and
  * `receive: nothing` holds when nothing arrived within the settle time of

@@ -2,7 +2,7 @@
  *
  * A collector keeps one entry per scenario, in the order they were added,
  * and writes them as JUnit XML, TAP version 13 or JSON, plus the summary
- * line `N passed, N failed[, N skipped]` (SCENARIO-FORMAT.md "Exit status
+ * line `N passed, N failed[, N skipped]` (scenarios/FORMAT.md "Exit status
  * and output"). Output is a function of the entries alone: no timestamps,
  * durations, host names or addresses. Strings are written as UTF-8; bytes
  * that are not valid UTF-8 become U+FFFD, and characters a format cannot

@@ -10,7 +10,7 @@
  * keeps a small ring of the last stanzas sent and received, for reports.
  *
  * Received stanzas stay pending across connections: a client that
- * reconnects keeps what it had not consumed (SCENARIO-FORMAT "Restart and
+ * reconnects keeps what it had not consumed (scenarios/FORMAT.md "Restart and
  * closed connections"). The client never decides what a step means; the
  * runner does. Ownership: every string and tree is owned by the client and
  * released by client_free; accessors return borrowed pointers valid until

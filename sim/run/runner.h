@@ -1,6 +1,6 @@
 /* runner: replays one loaded scenario against a target and judges it.
  *
- * SCENARIO-FORMAT.md is the contract. Where it is silent, the runner does:
+ * scenarios/FORMAT.md is the contract. Where it is silent, the runner does:
  * - Setup: a fresh target per scenario from its `server:` and the seed;
  *   `accounts:` are created, then their rosters preset (a contact key with
  *   no '@' means KEY@domain), before the first step.

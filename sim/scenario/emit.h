@@ -1,5 +1,5 @@
 /* emit: writes a loaded or generated scenario as YAML that scenario_load
- * reads back to an equal scenario (SCENARIO-FORMAT.md, version 1).
+ * reads back to an equal scenario (scenarios/FORMAT.md, version 1).
  *
  * Every user string (names, stanzas, passwords, notes) is written
  * double-quoted with YAML escapes, so any text survives, line breaks and

@@ -1,6 +1,6 @@
 /* match: stanza patterns, captured variables and ${NAME} substitution.
  *
- * A pattern is one element tree (SCENARIO-FORMAT.md "Patterns"): an actual
+ * A pattern is one element tree (scenarios/FORMAT.md "Patterns"): an actual
  * element matches when namespace and name are equal, every pattern attribute
  * is present with the same value, every child element of the pattern matches
  * a distinct child of the actual element in any order, and the pattern's

@@ -1,5 +1,5 @@
 /* scansion: translates Prosody's scansion scripts (.scs) into sessim
- * scenarios (SCENARIO-FORMAT.md), so that tests written for a server can
+ * scenarios (scenarios/FORMAT.md), so that tests written for a server can
  * run on the model and on live targets alike.
  *
  * A script is a title comment, `[Client] Name` blocks (jid, password,

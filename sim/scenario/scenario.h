@@ -1,4 +1,4 @@
-/* scenario: loads one YAML scenario (SCENARIO-FORMAT.md, version 1) into the
+/* scenario: loads one YAML scenario (scenarios/FORMAT.md, version 1) into the
  * tree the runner replays. Any input gives a scenario or one error pointing
  * at the offending node (FILE:LINE:COLUMN, 1-based): YAML syntax, unknown
  * key, wrong type, missing key, bad word or duration, bad XML in `send` or

@@ -17,7 +17,7 @@
 
 /* The template; every %s is the scenario's name. */
 static const char template_format[] =
-    "# %s: a sessim scenario (SCENARIO-FORMAT.md, version 1).\n"
+    "# %s: a sessim scenario (scenarios/FORMAT.md, version 1).\n"
     "# Check it with `sessim lint FILE`, run it with `sessim run FILE`.\n"
     "# Optional keys are commented out with their defaults.\n"
     "\n"

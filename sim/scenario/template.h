@@ -1,5 +1,5 @@
 /* template: `sessim new NAME [-o FILE]` writes a commented scenario
- * template (SCENARIO-FORMAT.md, version 1): every top-level key shown,
+ * template (scenarios/FORMAT.md, version 1): every top-level key shown,
  * the optional ones commented out, and a minimal runnable step list (two
  * clients connect, send presence, receive it, check the state; SEMANTICS
  * P4). The file is created, never overwritten (O_EXCL), and the text
