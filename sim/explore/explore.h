@@ -23,20 +23,14 @@
  * server per run, live.h), and the two servers' traffic is compared per
  * connection, the stanzas of one step as a set (twin.h). Live runs leave
  * out what a live server cannot be asked or is known to do otherwise:
- * `advance`, the random-resource conflict policy, and the divergences of
- * scenarios/DIVERGENCES.md that generated steps would hit (S13: a client's
- * stream error; M7: a headline to one's own bare JID; 0.4: a registration
- * set missing both fields; T3/T4: registering or addressing by bare JID a
- * name deleted since the server started, or deleting one addressed so;
- * P16: registering a name addressed while it had no account; A10: the session payload outside
- * a set; R3: a second approval of one contact; M13: a ping to another
- * account's bare JID; R20: a subscription stanza to a full JID; G7: a password change or deletion beside an
- * unbound authenticated stream; P8: an unavailable from an own resource
- * only the server sent is not compared). A difference is confirmed by a second run before
- * it counts (one that does not repeat is reported and passed over), shrunk
- * under "the same kind of first difference", and written with the model's
- * traffic as its `receive` steps (twin_transcribe): it passes on the model
- * and fails on the server with `sessim run --target`. Runs are not
+ * `advance`, the random-resource conflict policy, and the divergences that
+ * generated steps would hit (one list: scenarios/DIVERGENCES.md, each
+ * section saying how live runs avoid it). A difference is confirmed by a
+ * second run before it counts (one that does not repeat is reported and
+ * passed over), shrunk under "the same kind of first difference", and
+ * written with the model's traffic as its `receive` steps
+ * (twin_transcribe): it passes on the model and fails on the server with
+ * `sessim run --target`. Runs are not
  * isolated then (the server belongs to this process), and the output
  * depends on what the server does as well as on the options.
  */
