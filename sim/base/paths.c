@@ -8,18 +8,16 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "base/mem.h"
+
 void paths_add(struct paths *p, const char *path)
 {
     if (p->len == p->cap) {
         p->cap = p->cap ? 2 * p->cap : 16;
-        p->items = realloc(p->items, p->cap * sizeof *p->items);
-        if (p->items == NULL)
-            abort();
+        p->items = mem_realloc(p->items, p->cap * sizeof *p->items);
     }
     size_t n = strlen(path) + 1;
-    p->items[p->len] = malloc(n);
-    if (p->items[p->len] == NULL)
-        abort();
+    p->items[p->len] = mem_realloc(NULL, n);
     memcpy(p->items[p->len++], path, n);
 }
 
@@ -56,9 +54,7 @@ static bool walk(const char *dir, int depth, struct paths *out)
         if (e->d_name[0] == '.')
             continue;
         size_t dl = strlen(dir), n = dl + strlen(e->d_name) + 2;
-        char *path = malloc(n);
-        if (path == NULL)
-            abort();
+        char *path = mem_realloc(NULL, n);
         snprintf(path, n, "%s%s%s", dir, dl > 0 && dir[dl - 1] == '/' ? "" : "/", e->d_name);
         struct stat sb;
         if (lstat(path, &sb) == 0 && S_ISDIR(sb.st_mode) && depth < PATHS_DEPTH_MAX)

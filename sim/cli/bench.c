@@ -9,6 +9,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/exit.h"
 #include "model/buf.h"
 #include "live/diff.h"
 #include "base/mem.h"
@@ -22,13 +24,6 @@
 #include "model/xmlstream.h"
 
 #define CHUNK 4096
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 struct bench_result {
     char *workload, *metric, *unit, *goal;
@@ -200,7 +195,7 @@ static void XMLCALL noop_text(void *ud, const XML_Char *s, int len)
 
 static double run_expat(const char *data, size_t len)
 {
-    double t0 = now_s();
+    double t0 = clock_now_s();
     XML_Parser p = XML_ParserCreateNS("UTF-8", '\x01');
     XML_SetHashSalt(p, 1);
     XML_SetElementHandler(p, noop_start, noop_end);
@@ -213,7 +208,7 @@ static double run_expat(const char *data, size_t len)
         }
     }
     XML_ParserFree(p);
-    return now_s() - t0;
+    return clock_now_s() - t0;
 }
 
 static void count_stanza(void *ctx, struct stanza *st)
@@ -224,7 +219,7 @@ static void count_stanza(void *ctx, struct stanza *st)
 
 static double run_sessim(const char *data, size_t len, unsigned long long *stanzas)
 {
-    double t0 = now_s();
+    double t0 = clock_now_s();
     struct xmlstream_callbacks cb = {.stanza = count_stanza};
     struct xmlstream *p = xmlstream_new(&cb, stanzas, NULL, 1);
     for (size_t off = 0; off < len; off += CHUNK)
@@ -232,7 +227,7 @@ static double run_sessim(const char *data, size_t len, unsigned long long *stanz
     if (xmlstream_error(p) != XMLSTREAM_E_NONE)
         fprintf(stderr, "bench: parser error %s\n", xmlstream_error_name(xmlstream_error(p)));
     xmlstream_free(p);
-    return now_s() - t0;
+    return clock_now_s() - t0;
 }
 
 static int bench_parser(struct bench_table *t, size_t mb)
@@ -241,7 +236,7 @@ static int bench_parser(struct bench_table *t, size_t mb)
     char *data = gen_stream(mb << 20, &len);
     if (data == NULL) {
         fprintf(stderr, "bench: cannot generate the input stream\n");
-        return 1;
+        return EXIT_FAILED;
     }
     double best_expat = 1e9, best_sessim = 1e9;
     unsigned long long stanzas = 0;
@@ -259,7 +254,7 @@ static int bench_parser(struct bench_table *t, size_t mb)
     bench_row(t, "parser", "sessim xmlstream (trees built+freed)", mbytes / best_sessim, "MB/s", "");
     bench_row(t, "parser", "ratio sessim/expat", best_expat / best_sessim, "x", ">= 0.7");
     free(data);
-    return 0;
+    return EXIT_OK;
 }
 
 /* ---- model workloads ---- */
@@ -347,11 +342,11 @@ static double login_all(struct model *m, size_t users, struct buf *name, struct 
         buf_putc(name, 'u');
         buf_put_u64(name, i);
         login_bytes(buf_cstr(name), bytes);
-        double t0 = now_s();
+        double t0 = clock_now_s();
         unsigned conn = model_connect(m);
         model_input(m, conn, bytes->data, bytes->len);
         drain(m, conn);
-        t += now_s() - t0;
+        t += clock_now_s() - t0;
     }
     return t;
 }
@@ -412,10 +407,10 @@ static void bench_fanout(struct bench_table *t, size_t users, size_t contacts)
     login_all(m, users, &name, &bytes);
     static const char update[] = "<presence><show>away</show></presence>";
     size_t out = 0;
-    double t0 = now_s();
+    double t0 = clock_now_s();
     for (unsigned conn = 1; conn <= users; conn++)
         model_input(m, conn, update, sizeof update - 1);
-    double secs = now_s() - t0;
+    double secs = clock_now_s() - t0;
     for (unsigned conn = 1; conn <= users; conn++) {
         size_t len;
         model_output(m, conn, &len);
@@ -454,10 +449,10 @@ static void bench_routing(struct bench_table *t, size_t users, size_t messages)
         buf_puts(&msg, "<message type='chat' to='u");
         buf_put_u64(&msg, to);
         buf_puts(&msg, "@localhost/r'><body>ping</body></message>");
-        double t0 = now_s();
+        double t0 = clock_now_s();
         model_input(m, from, msg.data, msg.len);
         drain(m, (unsigned)to + 1);
-        secs += now_s() - t0;
+        secs += clock_now_s() - t0;
     }
     fprintf(stderr, "routing: %zu messages between random pairs of %zu sessions\n", messages,
             users);
@@ -474,7 +469,7 @@ static int bench_replay(struct bench_table *t, unsigned rounds)
 {
     struct paths files = {0};
     paths_collect(NULL, 0, &files);
-    struct scenario **all = calloc(files.len + 1, sizeof *all);
+    struct scenario **all = mem_calloc(files.len + 1, sizeof *all);
     size_t n = 0, steps = 0, passed = 0;
     for (size_t i = 0; i < files.len; i++) {
         struct scenario_error err;
@@ -482,7 +477,7 @@ static int bench_replay(struct bench_table *t, unsigned rounds)
         if (all[n] != NULL)
             steps += all[n++]->step_count;
     }
-    double t0 = now_s();
+    double t0 = clock_now_s();
     for (unsigned r = 0; r < rounds; r++) {
         for (size_t i = 0; i < n; i++) {
             struct runner_result res;
@@ -491,7 +486,7 @@ static int bench_replay(struct bench_table *t, unsigned rounds)
             runner_result_free(&res);
         }
     }
-    double secs = now_s() - t0;
+    double secs = clock_now_s() - t0;
     fprintf(stderr, "scenario replay: %zu scenarios (%zu steps) x %u rounds, %zu passed\n", n,
             steps, rounds, passed);
     bench_row(t, "scenario replay", "scenarios on the model", (double)n * rounds / secs,
@@ -558,18 +553,18 @@ int bench_main(int argc, char **argv)
             explore_steps = 20000;
         } else if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(bench_usage, stdout);
-            return 0;
+            return EXIT_OK;
         } else {
             fprintf(stderr, "sessim bench: unknown or incomplete argument '%s'\n%s", a,
                     bench_usage);
-            return 2;
+            return EXIT_USAGE;
         }
     }
     if (mb == 0 || mb > 4096 || sessions_max < 1000) {
         fprintf(stderr, "sessim bench: --size-mb must be 1..4096, --sessions-max >= 1000\n");
-        return 2;
+        return EXIT_USAGE;
     }
-    int rc = 0;
+    int rc = EXIT_OK;
     struct bench_table t = {0};
     if (strstr(only, "parser"))
         rc |= bench_parser(&t, mb);
@@ -591,7 +586,7 @@ int bench_main(int argc, char **argv)
     table_print(&t, stdout);
     if (json != NULL && !table_json(&t, json)) {
         fprintf(stderr, "sessim bench: cannot write %s\n", json);
-        rc = 2;
+        rc = EXIT_USAGE;
     }
     table_free(&t);
     return rc;

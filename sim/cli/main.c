@@ -18,6 +18,9 @@
 #include <string.h>
 
 #include "cli/bench.h"
+#include "base/count.h"
+#include "base/exit.h"
+#include "base/mem.h"
 #include "live/diff.h"
 #include "explore/explore.h"
 #include "explore/merge.h"
@@ -32,9 +35,6 @@
 #include "scenario/template.h"
 
 #define SESSIM_VERSION "0.1.0"
-#define CLI_EXIT_OK 0
-#define CLI_EXIT_FAILED 1
-#define CLI_EXIT_USAGE 2
 #define CLI_DEFAULT_PATH PATHS_DEFAULT
 
 struct cli_command {
@@ -97,7 +97,7 @@ static const struct cli_command commands[] = {
      NULL},
 };
 
-#define CLI_NCOMMANDS (sizeof commands / sizeof commands[0])
+#define CLI_NCOMMANDS (COUNT(commands))
 
 /* ---- usage ---- */
 
@@ -141,7 +141,7 @@ static int usage_error(const struct cli_command *c, const char *fmt, const char 
     fputs("sessim: ", stderr);
     fprintf(stderr, fmt, arg);
     fprintf(stderr, "\nTry 'sessim %s%s--help'.\n", c ? c->name : "", c ? " " : "");
-    return CLI_EXIT_USAGE;
+    return EXIT_USAGE;
 }
 
 /* PATHS that hold no *.yaml file: an input error (exit 2). */
@@ -210,7 +210,7 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
         o->verbose = true;
         return 0;
     }
-    for (size_t k = 0; k < sizeof valued / sizeof valued[0]; k++) {
+    for (size_t k = 0; k < COUNT(valued); k++) {
         if (!option_is(arg, valued[k]))
             continue;
         const char *v = option_value(argc, argv, i, valued[k]);
@@ -260,10 +260,8 @@ static const enum report_outcome outcome_report[] = {
 static void report_scenario(struct report *rep, const char *path, const struct scenario *s,
                             const struct runner_result *res)
 {
-    const char **tags = calloc(s->tags.count + 1, sizeof *tags);
-    const char **spec = calloc(s->spec.count + 1, sizeof *spec);
-    if (tags == NULL || spec == NULL)
-        abort();
+    const char **tags = mem_calloc(s->tags.count + 1, sizeof *tags);
+    const char **spec = mem_calloc(s->spec.count + 1, sizeof *spec);
     for (size_t i = 0; i < s->tags.count; i++)
         tags[i] = s->tags.items[i].text;
     for (size_t i = 0; i < s->spec.count; i++)
@@ -358,9 +356,9 @@ static int run_collected(const struct paths *paths, const struct cli_run_options
                    write_report(o->tap, report_write_tap, rep) &&
                    write_report(o->json, report_write_json, rep) &&
                    write_html(o->html, with.html_report);
-    int status = !input_ok || !written                 ? CLI_EXIT_USAGE
-                 : report_count(rep, REPORT_FAIL) > 0 ? CLI_EXIT_FAILED
-                                                      : CLI_EXIT_OK;
+    int status = !input_ok || !written                 ? EXIT_USAGE
+                 : report_count(rep, REPORT_FAIL) > 0 ? EXIT_FAILED
+                                                      : EXIT_OK;
     report_free(rep);
     html_report_free(with.html_report);
     return status;
@@ -379,9 +377,7 @@ static int setup_target(struct cli_run_options *o)
 static int cmd_run(int argc, char **argv)
 {
     struct cli_run_options o = {0};
-    o.args = calloc((size_t)argc + 1, sizeof *o.args);
-    if (o.args == NULL)
-        abort();
+    o.args = mem_calloc((size_t)argc + 1, sizeof *o.args);
     int status = 0;
     for (int i = 1; i < argc && status == 0; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
@@ -400,15 +396,15 @@ static int cmd_run(int argc, char **argv)
         bool found = paths_collect(o.args, o.nargs, &paths);
         if (paths.len == 0)
             no_scenarios(o.args, o.nargs, "to run");
-        status = paths.len > 0 ? run_collected(&paths, &o) : CLI_EXIT_USAGE;
+        status = paths.len > 0 ? run_collected(&paths, &o) : EXIT_USAGE;
         if (!found)
-            status = CLI_EXIT_USAGE;
+            status = EXIT_USAGE;
         paths_free(&paths);
     }
     target_tcp_setup_free(o.live);
     paths_free(&o.tags);
     free(o.args);
-    return status < 0 ? CLI_EXIT_OK : status;
+    return status < 0 ? EXIT_OK : status;
 }
 
 /* ---- lint ---- */
@@ -418,7 +414,7 @@ static int cmd_lint(int argc, char **argv)
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
             print_command_usage(stdout, &commands[1]);
-            return CLI_EXIT_OK;
+            return EXIT_OK;
         }
         if (argv[i][0] == '-' && argv[i][1] != '\0')
             return usage_error(&commands[1], "unknown option '%s' for 'lint'", argv[i]);
@@ -444,7 +440,7 @@ static int cmd_lint(int argc, char **argv)
     printf("%zu scenario%s checked, %zu with errors\n", paths.len, paths.len == 1 ? "" : "s",
            errors);
     paths_free(&paths);
-    return ok && errors == 0 ? CLI_EXIT_OK : CLI_EXIT_USAGE;
+    return ok && errors == 0 ? EXIT_OK : EXIT_USAGE;
 }
 
 /* ---- bench ---- */
@@ -500,16 +496,16 @@ int main(int argc, char **argv)
 {
     if (argc < 2) {
         print_usage(stderr);
-        return CLI_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
         strcmp(argv[1], "help") == 0) {
         print_usage(stdout);
-        return CLI_EXIT_OK;
+        return EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
         printf("sessim %s\n", SESSIM_VERSION);
-        return CLI_EXIT_OK;
+        return EXIT_OK;
     }
     for (size_t i = 0; i < CLI_NCOMMANDS; i++)
         if (strcmp(argv[1], commands[i].name) == 0)

@@ -35,6 +35,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/count.h"
+#include "base/exit.h"
 #include "model/buf.h"
 #include "scenario/emit.h"
 #include "base/mem.h"
@@ -45,7 +48,6 @@
 #include "live/target_tcp.h"
 #include "live/twin.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #define USERS_MAX 4
 #define CLIENTS_MAX 6
@@ -1036,9 +1038,7 @@ static void start_write(struct gen *g, size_t ci, const char *text, size_t npiec
     }
     for (size_t i = 0; i < npieces; i++) {
         size_t n = cuts[i + 1] - cuts[i];
-        c->pieces[i] = malloc(n + 1);
-        if (c->pieces[i] == NULL)
-            abort();
+        c->pieces[i] = mem_realloc(NULL, n + 1);
         memcpy(c->pieces[i], text + cuts[i], n);
         c->pieces[i][n] = '\0';
     }
@@ -1430,10 +1430,10 @@ static void child_run(const struct scenario *s, const struct explore_options *op
     for (size_t off = 0; off < out.len;) {
         ssize_t n = write(fd, out.data + off, out.len - off);
         if (n <= 0)
-            _exit(3);
+            _exit(EXIT_PIPE);
         off += (size_t)n;
     }
-    _exit(0);
+    _exit(EXIT_OK);
 }
 
 /* Reads fd to the end into b. */
@@ -1705,13 +1705,6 @@ struct explorer {
     size_t counts[EXPLORE_KINDS_MAX];
 };
 
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
-
 static void clear_live(struct explorer *x)
 {
     if (x->live)
@@ -1794,11 +1787,11 @@ static int handle_failure(struct explorer *x, struct explore_result *res, struct
     print_indented(out, buf_cstr(&yaml), "    ");
     buf_free(&yaml);
     if (x->opt.out_dir == NULL)
-        return 1;
+        return EXIT_FAILED;
     struct verdict replay;
     memset(&replay, 0, sizeof replay);
     if (!write_reproducer(&x->opt, res, &replay, out))
-        return 2;
+        return EXIT_USAGE;
     res->replayed = same_failure(v, &replay);
     fprintf(out, "  written to %s\n  replay: sessim run %s%s%s\n", res->path,
             x->opt.replay_options ? x->opt.replay_options : "",
@@ -1808,7 +1801,7 @@ static int handle_failure(struct explorer *x, struct explore_result *res, struct
                 replay.failed ? replay.reason : "it passes");
     print_indented(out, replay.message != NULL ? replay.message : "", "    ");
     verdict_free(&replay);
-    return 1;
+    return EXIT_FAILED;
 }
 
 static void summary(struct explorer *x, const struct explore_result *res)
@@ -1928,17 +1921,17 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
     x.err = err;
     x.live = err != NULL && !opt->verbose && isatty(fileno(err));
     header(&x);
-    int status = 0;
-    double start = now_s();
-    for (size_t i = 0; i < x.opt.runs && status == 0; i++) {
+    int status = EXIT_OK;
+    double start = clock_now_s();
+    for (size_t i = 0; i < x.opt.runs && status == EXIT_OK; i++) {
         uint64_t seed = seed_of_run(&x.opt, i);
-        double t0 = now_s();
+        double t0 = clock_now_s();
         if (opt->time_limit > 0 && t0 - start >= opt->time_limit)
             break;
         struct scenario *s = explore_generate_counted(seed, x.opt.steps, live, x.counts);
         struct verdict v;
         run_scenario(s, &x.opt, &v);
-        x.busy += now_s() - t0;
+        x.busy += clock_now_s() - t0;
         res->runs++;
         res->steps += v.steps_run;
         if (opt->verbose)
@@ -1947,7 +1940,7 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
         if (v.broken) {
             clear_live(&x);
             fprintf(out, "explore: %s\n", v.reason);
-            status = 2;
+            status = EXIT_USAGE;
         } else if (v.failed && !repeats(&x, s, &v)) {
             res->unrepeated++;
             clear_live(&x);
@@ -1968,7 +1961,7 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
     summary(&x, res);
     if (opt->json_path != NULL && !write_json(&x, res)) {
         fprintf(out, "explore: cannot write %s\n", opt->json_path);
-        return 2;
+        return EXIT_USAGE;
     }
     return status;
 }
@@ -2049,7 +2042,7 @@ static uint64_t fresh_seed(void)
 static int usage_error(const char *what, const char *arg)
 {
     fprintf(stderr, "sessim explore: %s '%s'\nTry 'sessim explore --help'.\n", what, arg);
-    return 2;
+    return EXIT_USAGE;
 }
 
 /* "60s", "5m", "2h" or plain seconds; false when not a positive duration. */
@@ -2186,7 +2179,7 @@ static int setup_live(const struct live_args *la, struct explore_options *o,
     *setup = target_tcp_setup_new(la->target, la->settle, la->prosody, err, sizeof err);
     if (*setup == NULL) {
         fprintf(stderr, "sessim explore: %s\nTry 'sessim explore --help'.\n", err);
-        return 2;
+        return EXIT_USAGE;
     }
     o->live = target_tcp_setup_live(*setup);
     o->settle_ms = target_tcp_setup_settle(*setup);
@@ -2212,7 +2205,7 @@ int explore_main(int argc, char **argv)
         int status = parse_option(argc, argv, &i, &o, &seeded, &la);
         if (status == -1) {
             fputs(explore_usage, stdout);
-            return 0;
+            return EXIT_OK;
         }
         if (status != 0)
             return status;
@@ -2251,13 +2244,13 @@ static bool bench_runs(size_t steps, bool hide, double *steps_per_second)
     bool ok = true;
     double elapsed = 0;
     for (uint64_t i = 0; done < steps && i < EXPLORE_RUNS_MAX; i++) {
-        double t0 = now_s();
+        double t0 = clock_now_s();
         struct scenario *s = explore_generate(explore_run_seed(1, (size_t)i), 1000);
         s->target = SCENARIO_TARGET_ANY;   /* runs on the hidden model too */
         struct runner_options ro = {.seed = 0, .target_new = hide ? hidden_new : NULL};
         struct runner_result res;
         runner_run(s, &ro, &res);
-        elapsed += now_s() - t0;
+        elapsed += clock_now_s() - t0;
         ok = ok && res.outcome == RUNNER_PASS;
         done += res.steps_run;
         runner_result_free(&res);

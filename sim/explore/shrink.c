@@ -24,12 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/count.h"
 #include "model/buf.h"
 #include "base/mem.h"
 #include "model/stanza.h"
 #include "model/xmlstream.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 struct shrinker {
     struct scenario *cur;

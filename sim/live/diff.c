@@ -25,6 +25,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/count.h"
+#include "base/exit.h"
+#include "base/mem.h"
 #include "cli/bench.h"
 #include "live/live.h"
 #include "base/paths.h"
@@ -33,9 +37,6 @@
 #include "live/target_tcp.h"
 #include "live/twin.h"
 
-#define DIFF_EXIT_OK 0
-#define DIFF_EXIT_DIVERGED 1
-#define DIFF_EXIT_USAGE 2
 #define DIFF_READ_CHUNK 65536
 #define DIFF_NCLASSES (DIFF_ERROR + 1)
 
@@ -53,27 +54,6 @@ static const char *const class_texts[] = {
 
 static const char *const outcome_words[] = {
     [RUNNER_PASS] = "PASS", [RUNNER_FAIL] = "FAIL", [RUNNER_SKIP] = "SKIP"};
-
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static char *xstrndup(const char *s, size_t n)
-{
-    char *p = xrealloc(NULL, n + 1);
-    memcpy(p, s, n);
-    p[n] = '\0';
-    return p;
-}
-
-static char *xstrdup(const char *s)
-{
-    return xstrndup(s, strlen(s));
-}
 
 /* ---- classes and the listing ---- */
 
@@ -97,7 +77,7 @@ static char *heading_rule(const char *line, size_t len)
     size_t i = 3, n = 0;
     while (i + n < len && line[i + n] != ' ' && line[i + n] != ':')
         n++;
-    return xstrndup(line + i, n);
+    return mem_strndup(line + i, n);
 }
 
 /* The class words of a listing line, after the path. */
@@ -122,22 +102,22 @@ static bool listing_line(const char *line, size_t len, const char *rule,
         return false;
     const char *rest = end + 1;
     size_t rlen = len - (size_t)(rest - line), k = 0;
-    size_t nk = sizeof listing_classes / sizeof listing_classes[0];
+    size_t nk = COUNT(listing_classes);
     while (k < nk && (rlen < strlen(listing_classes[k].text) ||
                       memcmp(rest, listing_classes[k].text, strlen(listing_classes[k].text)) != 0))
         k++;
     if (k == nk)
         return false;
-    out->items = xrealloc(out->items, (out->n + 1) * sizeof *out->items);
-    out->items[out->n++] = (struct diff_listed){xstrndup(line + 3, (size_t)(end - line - 3)),
-                                                xstrdup(rule), listing_classes[k].cls,
+    out->items = mem_realloc(out->items, (out->n + 1) * sizeof *out->items);
+    out->items[out->n++] = (struct diff_listed){mem_strndup(line + 3, (size_t)(end - line - 3)),
+                                                mem_strdup(rule), listing_classes[k].cls,
                                                 listing_classes[k].varies};
     return true;
 }
 
 void diff_listing_parse(const char *text, struct diff_listing *out)
 {
-    char *rule = xstrdup("");
+    char *rule = mem_strdup("");
     while (*text != '\0') {
         size_t len = strcspn(text, "\n");
         if (len >= 3 && strncmp(text, "## ", 3) == 0) {
@@ -211,7 +191,7 @@ static const char diff_usage[] =
 static int usage_error(const char *msg)
 {
     fprintf(stderr, "sessim diff: %s\nTry 'sessim diff --help'.\n", msg);
-    return DIFF_EXIT_USAGE;
+    return EXIT_USAGE;
 }
 
 static bool parse_jobs(const char *text, unsigned *jobs)
@@ -255,14 +235,14 @@ static int parse_options(int argc, char **argv, struct diff_options *o)
     for (int i = 1; i < argc && status == 0; i++) {
         const char *a = argv[i];
         size_t k = 0;
-        while (k < sizeof valued / sizeof valued[0] && strcmp(a, valued[k]) != 0)
+        while (k < COUNT(valued) && strcmp(a, valued[k]) != 0)
             k++;
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             fputs(diff_usage, stdout);
             status = -1;
         } else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
             o->verbose = true;
-        } else if (k < sizeof valued / sizeof valued[0]) {
+        } else if (k < COUNT(valued)) {
             status = i + 1 < argc ? apply_option(o, a, argv[++i])
                                   : usage_error("an option needs a value");
         } else if (a[0] == '-' && a[1] != '\0') {
@@ -347,7 +327,7 @@ static void diff_one(const char *path, struct live *l, const struct diff_options
     if (s == NULL) {
         char msg[SCENARIO_MESSAGE_MAX + 512];
         scenario_error_format(&e, msg, sizeof msg);
-        *rec = (struct diff_record){true, DIFF_ERROR, RUNNER_FAIL, RUNNER_FAIL, xstrdup(path),
+        *rec = (struct diff_record){true, DIFF_ERROR, RUNNER_FAIL, RUNNER_FAIL, mem_strdup(path),
                                     NULL};
         struct buf b = {0};
         put_indented(&b, msg, "    ", 0);
@@ -360,7 +340,7 @@ static void diff_one(const char *path, struct live *l, const struct diff_options
     rec->cls = diff_classify(t.model.outcome, t.live.outcome);
     rec->model = t.model.outcome;
     rec->live = t.live.outcome;
-    rec->name = xstrdup(s->name);
+    rec->name = mem_strdup(s->name);
     rec->text = detail(rec->cls, &t, o->verbose);
     twin_result_free(&t);
     scenario_free(s);
@@ -391,7 +371,7 @@ static void send_msg(int fd, char kind, size_t index, const struct diff_record *
                      (int)r->model, (int)r->live, strlen(name), strlen(text));
     if (!write_all(fd, head, (size_t)n) || !write_all(fd, name, strlen(name)) ||
         !write_all(fd, text, strlen(text)))
-        _exit(DIFF_EXIT_USAGE);
+        _exit(EXIT_USAGE);
 }
 
 static void record_free(struct diff_record *r)
@@ -423,7 +403,7 @@ static void worker(const struct diff_options *o, const struct paths *paths, size
     if (l == NULL) {
         struct diff_record r = {.text = err};
         send_msg(fd, 'E', 0, &r);
-        _exit(DIFF_EXIT_USAGE);
+        _exit(EXIT_USAGE);
     }
     bool told = false;
     for (size_t i = k; i < paths->len; i += jobs) {
@@ -438,7 +418,7 @@ static void worker(const struct diff_options *o, const struct paths *paths, size
         record_free(&rec);
     }
     live_free(l);
-    _exit(DIFF_EXIT_OK);
+    _exit(EXIT_OK);
 }
 
 /* ---- the parent ---- */
@@ -482,12 +462,12 @@ static bool spawn_workers(diff_worker_fn *body, void *ctx, struct worker_pipe *w
         if (pid == 0) {
             prctl(PR_SET_PDEATHSIG, SIGTERM);
             if (getppid() != parent)
-                _exit(DIFF_EXIT_USAGE);
+                _exit(EXIT_USAGE);
             close(p[0]);
             for (size_t j = 0; j < k; j++)
                 close(w[j].fd);
             body(ctx, k, jobs, p[1]);
-            _exit(DIFF_EXIT_USAGE);
+            _exit(EXIT_USAGE);
         }
         close(p[1]);
         if (pid < 0)
@@ -549,11 +529,11 @@ static bool parse_messages(struct diff_run *run, struct worker_pipe *w)
         if (kind == 'R' && index < run->paths->len && cls >= 0 && cls < (int)DIFF_NCLASSES) {
             run->records[index] = (struct diff_record){
                 true, (enum diff_class)cls, (enum runner_outcome)model,
-                (enum runner_outcome)live, xstrndup(name, nlen), xstrndup(text, tlen)};
+                (enum runner_outcome)live, mem_strndup(name, nlen), mem_strndup(text, tlen)};
         } else if (kind == 'V') {
             snprintf(run->version, sizeof run->version, "%.*s", (int)tlen, text);
         } else if (kind == 'E' && run->fatal == NULL) {
-            run->fatal = xstrndup(text, tlen);
+            run->fatal = mem_strndup(text, tlen);
         }
         buf_consume(&w->in, head + nlen + tlen);
     }
@@ -562,7 +542,7 @@ static bool parse_messages(struct diff_run *run, struct worker_pipe *w)
 /* Reads the workers until every pipe has ended, printing as results come. */
 static bool collect(struct diff_run *run, struct worker_pipe *w, size_t jobs)
 {
-    struct pollfd *fds = xrealloc(NULL, jobs * sizeof *fds);
+    struct pollfd *fds = mem_realloc(NULL, jobs * sizeof *fds);
     static char chunk[DIFF_READ_CHUNK];
     bool ok = true, open = true;
     while (open) {
@@ -599,7 +579,7 @@ static bool reap_workers(struct worker_pipe *w, size_t jobs)
         int status = 0;
         while (waitpid(w[k].pid, &status, 0) < 0 && errno == EINTR)
             ;
-        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == DIFF_EXIT_OK;
+        ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_OK;
         buf_free(&w[k].in);
     }
     return ok;
@@ -650,11 +630,11 @@ static void load_listing(struct diff_run *run)
 static int run_diff(const struct diff_options *o, const struct paths *paths)
 {
     struct diff_run run = {.o = o, .paths = paths};
-    run.records = xrealloc(NULL, paths->len * sizeof *run.records);
+    run.records = mem_realloc(NULL, paths->len * sizeof *run.records);
     memset(run.records, 0, paths->len * sizeof *run.records);
     load_listing(&run);
     size_t jobs = o->jobs < paths->len ? o->jobs : paths->len;
-    struct worker_pipe *w = xrealloc(NULL, jobs * sizeof *w);
+    struct worker_pipe *w = mem_realloc(NULL, jobs * sizeof *w);
     bool ok = (o->dir == NULL || mkdir(o->dir, 0750) == 0 || errno == EEXIST) &&
               spawn_workers(diff_worker, &run, w, jobs);
     ok = ok && collect(&run, w, jobs);
@@ -673,26 +653,26 @@ static int run_diff(const struct diff_options *o, const struct paths *paths)
     free(run.fatal);
     diff_listing_free(&run.listing);
     if (!ok || run.counts[DIFF_ERROR] > 0)
-        return DIFF_EXIT_USAGE;
-    return run.unlisted > 0 ? DIFF_EXIT_DIVERGED : DIFF_EXIT_OK;
+        return EXIT_USAGE;
+    return run.unlisted > 0 ? EXIT_FAILED : EXIT_OK;
 }
 
 int diff_main(int argc, char **argv)
 {
     struct diff_options o = {.settle_ms = TARGET_TCP_SETTLE_DEFAULT_MS,
                              .listing = DIFF_LISTING_DEFAULT};
-    o.args = xrealloc(NULL, ((size_t)argc + 1) * sizeof *o.args);
+    o.args = mem_realloc(NULL, ((size_t)argc + 1) * sizeof *o.args);
     int status = parse_options(argc, argv, &o);
     if (status == 0) {
         struct paths paths = {0};
         bool found = paths_collect(o.args, o.nargs, &paths);
         if (paths.len == 0)
             fprintf(stderr, "sessim diff: no scenarios (*.yaml) to run\n");
-        status = !found || paths.len == 0 ? DIFF_EXIT_USAGE : run_diff(&o, &paths);
+        status = !found || paths.len == 0 ? EXIT_USAGE : run_diff(&o, &paths);
         paths_free(&paths);
     }
     free(o.args);
-    return status < 0 ? DIFF_EXIT_OK : status;
+    return status < 0 ? EXIT_OK : status;
 }
 
 /* ---- bench: the corpus on the model and on Prosody ---- */
@@ -703,13 +683,6 @@ struct bench_share {
     double seconds;            /* the worker's scenarios, one after another */
     char version[64];
 };
-
-static double now_s(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
 
 static struct target *bench_target(const struct scenario *s, uint64_t seed, void *live)
 {
@@ -726,7 +699,7 @@ static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
     struct live *l = live_new(NULL, NULL, 0, err, sizeof err);
     struct bench_share sh = {0};
     struct runner_options ro = {.target_new = bench_target, .target_ctx = l};
-    double t0 = now_s();
+    double t0 = clock_now_s();
     for (size_t i = k; l != NULL && i < paths->len; i += jobs) {
         struct scenario_error e;
         struct scenario *s = scenario_load(paths->items[i], &e);
@@ -742,10 +715,10 @@ static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
     }
     char line[160];
     int n = snprintf(line, sizeof line, "%zu %zu %zu %.6f %s\n", sh.ran, sh.passed, sh.skipped,
-                     now_s() - t0, l != NULL && live_version(l)[0] ? live_version(l) : "?");
+                     clock_now_s() - t0, l != NULL && live_version(l)[0] ? live_version(l) : "?");
     bool started = l != NULL;
     live_free(l);
-    _exit(started && write_all(fd, line, (size_t)n) ? DIFF_EXIT_OK : DIFF_EXIT_USAGE);
+    _exit(started && write_all(fd, line, (size_t)n) ? EXIT_OK : EXIT_USAGE);
 }
 
 /* Reads each worker's line and adds it up into *sum; false when one is missing. */
@@ -780,14 +753,14 @@ static bool bench_collect(struct worker_pipe *w, size_t jobs, struct bench_share
 static double bench_model(const struct paths *paths, unsigned rounds, size_t *passed,
                           size_t *steps)
 {
-    struct scenario **all = xrealloc(NULL, (paths->len + 1) * sizeof *all);
+    struct scenario **all = mem_realloc(NULL, (paths->len + 1) * sizeof *all);
     size_t n = 0;
     for (size_t i = 0; i < paths->len; i++) {
         struct scenario_error e;
         if ((all[n] = scenario_load(paths->items[i], &e)) != NULL)
             *steps += all[n++]->step_count;
     }
-    double t0 = now_s();
+    double t0 = clock_now_s();
     for (unsigned r = 0; r < rounds; r++) {
         for (size_t i = 0; i < n; i++) {
             struct runner_result res;
@@ -796,7 +769,7 @@ static double bench_model(const struct paths *paths, unsigned rounds, size_t *pa
             runner_result_free(&res);
         }
     }
-    double t = (now_s() - t0) / rounds;
+    double t = (clock_now_s() - t0) / rounds;
     for (size_t i = 0; i < n; i++)
         scenario_free(all[i]);
     free(all);
@@ -835,13 +808,13 @@ int diff_bench(struct bench_table *t, unsigned rounds)
     size_t jobs = DIFF_BENCH_JOBS < paths.len ? DIFF_BENCH_JOBS : paths.len;
     size_t model_passed = 0, steps = 0;
     double model_s = bench_model(&paths, rounds ? rounds : 1, &model_passed, &steps);
-    struct worker_pipe *w = xrealloc(NULL, (jobs + 1) * sizeof *w);
+    struct worker_pipe *w = mem_realloc(NULL, (jobs + 1) * sizeof *w);
     struct bench_share live = {0};
-    double t0 = now_s();
+    double t0 = clock_now_s();
     bool ok = jobs > 0 && spawn_workers(bench_worker, &paths, w, jobs) &&
               bench_collect(w, jobs, &live);
     if (ok)
-        bench_print(t, paths.len, steps, model_passed, model_s, &live, now_s() - t0);
+        bench_print(t, paths.len, steps, model_passed, model_s, &live, clock_now_s() - t0);
     else
         fprintf(stderr, "sessim bench: the live replay failed\n");
     free(w);

@@ -28,6 +28,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/count.h"
+#include "base/exit.h"
+#include "base/mem.h"
+
 #define LIVE_CHILDREN_MAX 16
 #define LIVE_POLL_MS 5
 #define LIVE_READY_TEXT "Activated service 'c2s'"
@@ -58,20 +63,6 @@ struct live {
 
 /* ---- small helpers ---- */
 
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
-static char *xstrdup(const char *s)
-{
-    size_t n = strlen(s) + 1;
-    return memcpy(xrealloc(NULL, n), s, n);
-}
-
 static bool failf(struct live *l, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
 static bool failf(struct live *l, const char *fmt, ...)
@@ -90,20 +81,6 @@ static char *path_join(const char *a, const char *b)
     buf_putc(&p, '/');
     buf_puts(&p, b);
     return p.data;
-}
-
-static void sleep_ms(unsigned ms)
-{
-    struct timespec ts = {(time_t)(ms / 1000), (long)(ms % 1000) * 1000000L};
-    while (nanosleep(&ts, &ts) != 0 && errno == EINTR)
-        ;
-}
-
-static unsigned long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
 }
 
 static void lower_ascii(char *s)
@@ -207,7 +184,7 @@ static void config_setting(struct buf *out, const char *name, const char *lua_va
 
 static void config_path(struct buf *out, const char *name, const char *dir, const char *file)
 {
-    char *p = file ? path_join(dir, file) : xstrdup(dir);
+    char *p = file ? path_join(dir, file) : mem_strdup(dir);
     buf_puts(out, name);
     buf_puts(out, " = ");
     live_lua_string(p, out);
@@ -224,13 +201,13 @@ static void config_network(const struct live_config *c, struct buf *out)
     static const char *const no_ports[] = {"c2s_direct_tls_ports", "legacy_ssl_ports",
                                            "s2s_ports", "http_ports", "https_ports",
                                            "component_ports"};
-    for (size_t i = 0; i < sizeof interfaces / sizeof interfaces[0]; i++)
+    for (size_t i = 0; i < COUNT(interfaces); i++)
         config_setting(out, interfaces[i], "{ \"" LIVE_HOST "\" }");
     config_setting(out, "component_interface", "\"" LIVE_HOST "\"");
     buf_puts(out, "c2s_ports = { ");
     buf_put_u64(out, c->port);
     buf_puts(out, " }\n");
-    for (size_t i = 0; i < sizeof no_ports / sizeof no_ports[0]; i++)
+    for (size_t i = 0; i < COUNT(no_ports); i++)
         config_setting(out, no_ports[i], "{ }");
 }
 
@@ -437,7 +414,7 @@ static void on_fatal_signal(int sig)
         pid_t pid = fork();
         if (pid == 0) {
             execl("/bin/rm", "rm", "-rf", "--", live_temp_dirs[i], (char *)NULL);
-            _exit(127);
+            _exit(EXIT_EXEC);
         }
         if (pid > 0)
             waitpid(pid, NULL, 0);
@@ -453,7 +430,7 @@ static void install_handlers(void)
     memset(&sa, 0, sizeof sa);
     sa.sa_handler = on_fatal_signal;
     sigemptyset(&sa.sa_mask);
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+    for (size_t i = 0; i < COUNT(sigs); i++)
         sigaction(sigs[i], &sa, NULL);
 }
 
@@ -465,17 +442,17 @@ static void child_exec(const char *prosody, const char *cfg, const char *out, pi
     setpgid(0, 0);
     prctl(PR_SET_PDEATHSIG, SIGKILL);
     if (getppid() != parent)
-        _exit(127);
-    for (size_t i = 0; i < sizeof sigs / sizeof sigs[0]; i++)
+        _exit(EXIT_EXEC);
+    for (size_t i = 0; i < COUNT(sigs); i++)
         signal(sigs[i], SIG_DFL);
     int in = open("/dev/null", O_RDONLY);
     int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0640);
     if (in < 0 || o < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(o, 2) < 0)
-        _exit(127);
+        _exit(EXIT_EXEC);
     close(in);
     close(o);
     execlp(prosody, prosody, "--config", cfg, "-F", (char *)NULL);
-    _exit(127);
+    _exit(EXIT_EXEC);
 }
 
 static bool spawn(struct live *l)
@@ -520,9 +497,9 @@ static void stop_server(struct live *l, unsigned grace_ms)
         return;
     if (grace_ms > 0) {
         kill(l->pid, SIGTERM);
-        unsigned long long deadline = now_ms() + grace_ms;
-        while (!reap(l, false, &status) && now_ms() < deadline)
-            sleep_ms(LIVE_POLL_MS);
+        unsigned long long deadline = clock_now_ms() + grace_ms;
+        while (!reap(l, false, &status) && clock_now_ms() < deadline)
+            clock_sleep_ms(LIVE_POLL_MS);
         if (l->pid == 0)
             return;
     }
@@ -570,7 +547,7 @@ static int log_state(struct live *l, const char *log)
 static bool await_ready(struct live *l)
 {
     char *log = path_join(l->dir, "prosody.log");
-    unsigned long long deadline = now_ms() + LIVE_START_TIMEOUT_MS;
+    unsigned long long deadline = clock_now_ms() + LIVE_START_TIMEOUT_MS;
     int state = 0, status = 0;
     const char *why = NULL;
     while (state == 0 && why == NULL) {
@@ -579,10 +556,10 @@ static bool await_ready(struct live *l)
             why = "cannot open its port";
         else if (state == 0 && reap(l, false, &status))
             why = "exited before listening";
-        else if (state == 0 && now_ms() > deadline)
+        else if (state == 0 && clock_now_ms() > deadline)
             why = "did not listen in time";
         else if (state == 0)
-            sleep_ms(LIVE_POLL_MS);
+            clock_sleep_ms(LIVE_POLL_MS);
     }
     free(log);
     if (why == NULL)
@@ -604,7 +581,7 @@ static bool find_program(struct live *l)
         return access(l->prosody, X_OK) == 0 ||
                failf(l, "%s: %s", l->prosody, strerror(errno));
     const char *path = getenv("PATH");
-    char *dirs = xstrdup(path ? path : "/usr/bin:/bin");
+    char *dirs = mem_strdup(path ? path : "/usr/bin:/bin");
     bool found = false;
     for (char *save = NULL, *d = strtok_r(dirs, ":", &save); d && !found;
          d = strtok_r(NULL, ":", &save)) {
@@ -621,7 +598,7 @@ static bool find_program(struct live *l)
 static char *absolute(const char *dir)
 {
     if (dir[0] == '/')
-        return xstrdup(dir);
+        return mem_strdup(dir);
     char cwd[4096];
     if (getcwd(cwd, sizeof cwd) == NULL)
         return NULL;
@@ -668,11 +645,9 @@ static unsigned free_port(struct live *l)
 struct live *live_new(const char *prosody, const char *dir, unsigned port, char *err,
                       size_t errsize)
 {
-    struct live *l = calloc(1, sizeof *l);
-    if (l == NULL)
-        abort();
-    l->prosody = xstrdup(prosody ? prosody : "prosody");
-    l->domain = xstrdup("localhost");
+    struct live *l = mem_calloc(1, sizeof *l);
+    l->prosody = mem_strdup(prosody ? prosody : "prosody");
+    l->domain = mem_strdup("localhost");
     l->port = port;
     bool ok = find_program(l) && setup_dir(l, dir) && (l->port != 0 || (l->port = free_port(l)));
     if (!ok) {
@@ -720,7 +695,7 @@ bool live_prepare(struct live *l, const struct scenario_server *server)
     stop_server(l, 0);
     accounts_clear(l);
     free(l->domain);
-    l->domain = xstrdup(server->domain);
+    l->domain = mem_strdup(server->domain);
     lower_ascii(l->domain);
     l->written = false;
     char *data = path_join(l->dir, "data");
@@ -739,7 +714,7 @@ bool live_prepare(struct live *l, const struct scenario_server *server)
 
 static struct live_account *account_find(struct live *l, const char *user)
 {
-    char *key = xstrdup(user);
+    char *key = mem_strdup(user);
     lower_ascii(key);
     struct live_account *found = NULL;
     for (size_t i = 0; i < l->naccounts && found == NULL; i++)
@@ -755,12 +730,12 @@ bool live_account_create(struct live *l, const char *user, const char *password)
         return failf(l, "cannot create account '%s': the server has started", user);
     if (user[0] == '\0' || account_find(l, user) != NULL)
         return failf(l, "cannot create account '%s' (invalid or taken)", user);
-    l->accounts = xrealloc(l->accounts, (l->naccounts + 1) * sizeof *l->accounts);
+    l->accounts = mem_realloc(l->accounts, (l->naccounts + 1) * sizeof *l->accounts);
     struct live_account *a = &l->accounts[l->naccounts++];
     memset(a, 0, sizeof *a);
-    a->user = xstrdup(user);
+    a->user = mem_strdup(user);
     lower_ascii(a->user);
-    a->password = xstrdup(password);
+    a->password = mem_strdup(password);
     return true;
 }
 

@@ -10,6 +10,8 @@
 
 #include <string.h>
 
+#include "base/count.h"
+
 /* ---- tags ---- */
 
 /* One past the '>' ending the tag whose '<' is at s[start]; 0 when the tag
@@ -241,11 +243,11 @@ static void xml_unescape(const char *s, size_t len, struct buf *out)
     } ents[] = {{"&lt;", '<'}, {"&gt;", '>'}, {"&amp;", '&'}, {"&apos;", '\''}, {"&quot;", '"'}};
     for (size_t i = 0; i < len;) {
         size_t k = 0;
-        while (k < sizeof ents / sizeof ents[0] &&
+        while (k < COUNT(ents) &&
                (len - i < strlen(ents[k].ent) ||
                 memcmp(s + i, ents[k].ent, strlen(ents[k].ent)) != 0))
             k++;
-        if (k < sizeof ents / sizeof ents[0]) {
+        if (k < COUNT(ents)) {
             buf_putc(out, ents[k].ch);
             i += strlen(ents[k].ent);
         } else {

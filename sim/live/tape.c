@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/mem.h"
 #include "run/client.h"
 #include "scenario/match.h"
 #include "live/norm.h"
@@ -38,19 +39,9 @@ struct tape_target {
     unsigned last_conn;
 };
 
-static void *xrealloc(void *p, size_t size)
-{
-    void *q = realloc(p, size ? size : 1);
-    if (q == NULL)
-        abort();
-    return q;
-}
-
 struct tape *tape_new(void)
 {
-    struct tape *tp = calloc(1, sizeof *tp);
-    if (tp == NULL)
-        abort();
+    struct tape *tp = mem_calloc(1, sizeof *tp);
     return tp;
 }
 
@@ -70,7 +61,7 @@ void tape_free(struct tape *tp)
 static struct tape_conn *tape_conn(struct tape *tp, unsigned conn)
 {
     if (conn > tp->nconns) {
-        tp->conns = xrealloc(tp->conns, conn * sizeof *tp->conns);
+        tp->conns = mem_realloc(tp->conns, conn * sizeof *tp->conns);
         memset(tp->conns + tp->nconns, 0, (conn - tp->nconns) * sizeof *tp->conns);
         tp->nconns = conn;
     }
@@ -83,7 +74,7 @@ static void record(struct tape *tp, unsigned conn, const char *bytes, size_t n)
         return;
     struct tape_conn *c = tape_conn(tp, conn);
     buf_append(&c->bytes, bytes, n);
-    c->chunks = xrealloc(c->chunks, (c->nchunks + 1) * sizeof *c->chunks);
+    c->chunks = mem_realloc(c->chunks, (c->nchunks + 1) * sizeof *c->chunks);
     c->chunks[c->nchunks++] = (struct tape_chunk){c->bytes.len, tp->step};
 }
 
@@ -225,9 +216,7 @@ struct target *tape_wrap(struct tape *tp, struct target *inner)
 {
     if (inner == NULL)
         return NULL;
-    struct tape_target *tw = calloc(1, sizeof *tw);
-    if (tw == NULL)
-        abort();
+    struct tape_target *tw = mem_calloc(1, sizeof *tw);
     tw->ops = tape_ops;
     tw->ops.name = inner->ops->name;
     tw->ops.caps = inner->ops->caps;
@@ -270,7 +259,7 @@ static void note_label(struct tape_list *list, const struct stanza_node *root)
         return;
     struct buf text = {0};
     stanza_text(jid, &text);
-    list->label = xrealloc(NULL, text.len + 1);
+    list->label = mem_realloc(NULL, text.len + 1);
     memcpy(list->label, buf_cstr(&text), text.len + 1);
     buf_free(&text);
 }
@@ -287,7 +276,7 @@ static void on_stanza(void *ctx, struct stanza *st)
     }
     note_label(r->list, root);
     norm_stanza_compare(st, r->ids);
-    r->list->items = xrealloc(r->list->items, (r->list->n + 1) * sizeof *r->list->items);
+    r->list->items = mem_realloc(r->list->items, (r->list->n + 1) * sizeof *r->list->items);
     r->list->items[r->list->n++] = (struct tape_item){st, r->step};
 }
 
@@ -401,9 +390,7 @@ static bool own_unavailable(const struct tape_item *it, const char *label)
 static bool group_diff(const struct tape_list *a, size_t ia, size_t ea,
                        const struct tape_list *b, size_t ib, size_t eb, struct tape_at *at)
 {
-    bool *taken = calloc(eb - ib + 1, sizeof *taken);
-    if (taken == NULL)
-        abort();
+    bool *taken = mem_calloc(eb - ib + 1, sizeof *taken);
     size_t lone_a = NONE, lone_b = NONE;
     for (size_t i = ia; i < ea; i++) {
         size_t j = ib;

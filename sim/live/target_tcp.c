@@ -24,6 +24,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/clock.h"
+#include "base/mem.h"
 #include "model/model.h"
 #include "live/norm.h"
 
@@ -83,13 +85,6 @@ bool target_tcp_settle_parse(const char *text, unsigned *ms, char *err, size_t e
 
 /* ---- connections ---- */
 
-static unsigned long long now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (unsigned long long)ts.tv_sec * 1000u + (unsigned long long)ts.tv_nsec / 1000000u;
-}
-
 static struct target_tcp *tcp_of(struct target *t)
 {
     return (struct target_tcp *)t;
@@ -106,7 +101,7 @@ static void conn_end(struct target_tcp *tt, struct tcp_conn *c)
         close(c->fd);
     c->fd = -1;
     c->ended = true;
-    tt->last_ms = now_ms();
+    tt->last_ms = clock_now_ms();
 }
 
 /* Reads whatever the server has written on c (never blocks). */
@@ -117,7 +112,7 @@ static void conn_pump(struct target_tcp *tt, struct tcp_conn *c)
         ssize_t n = read(c->fd, chunk, sizeof chunk);
         if (n > 0) {
             norm_stream_feed(&c->norm, chunk, (size_t)n, false, tt->stamp, &c->in);
-            tt->last_ms = now_ms();
+            tt->last_ms = clock_now_ms();
         } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
             norm_stream_feed(&c->norm, NULL, 0, true, tt->stamp, &c->in);
             conn_end(tt, c);
@@ -136,9 +131,7 @@ static void pump_all(struct target_tcp *tt)
 /* Waits up to ms for any open connection to become readable. */
 static void poll_all(struct target_tcp *tt, unsigned long long ms)
 {
-    struct pollfd *fds = calloc(tt->nconns + 1, sizeof *fds);
-    if (fds == NULL)
-        abort();
+    struct pollfd *fds = mem_calloc(tt->nconns + 1, sizeof *fds);
     nfds_t n = 0;
     for (size_t i = 0; i < tt->nconns; i++)
         if (tt->conns[i].fd >= 0)
@@ -150,7 +143,7 @@ static void poll_all(struct target_tcp *tt, unsigned long long ms)
 /* Milliseconds left of span since the last traffic (0: quiet that long). */
 static unsigned long long quiet_left(const struct target_tcp *tt, unsigned long long span)
 {
-    unsigned long long since = now_ms() - tt->last_ms;
+    unsigned long long since = clock_now_ms() - tt->last_ms;
     return since >= span ? 0 : span - since;
 }
 
@@ -210,12 +203,10 @@ static unsigned tt_connect(struct target *t)
                  live_port(tt->live), strerror(errno));
         return 0;
     }
-    struct tcp_conn *grown = realloc(tt->conns, (tt->nconns + 1) * sizeof *tt->conns);
-    if (grown == NULL)
-        abort();
+    struct tcp_conn *grown = mem_realloc(tt->conns, (tt->nconns + 1) * sizeof *tt->conns);
     tt->conns = grown;
     tt->conns[tt->nconns] = (struct tcp_conn){.fd = fd};
-    tt->last_ms = now_ms();
+    tt->last_ms = clock_now_ms();
     return (unsigned)++tt->nconns;
 }
 
@@ -241,7 +232,7 @@ static bool tt_send(struct target *t, unsigned conn, const char *bytes, size_t l
             conn_end(tt, c);
         }
     }
-    tt->last_ms = now_ms();
+    tt->last_ms = clock_now_ms();
     return true;
 }
 
@@ -291,7 +282,7 @@ static bool tt_restart(struct target *t)
 {
     struct target_tcp *tt = tcp_of(t);
     bool ok = live_restart(tt->live) || fail_with(t, live_error(tt->live));
-    tt->last_ms = now_ms();
+    tt->last_ms = clock_now_ms();
     pump_all(tt);
     return ok;
 }
@@ -379,16 +370,14 @@ struct target *target_tcp_new(struct live *l, const struct scenario_server *serv
         snprintf(err, errsize, "%s", live_error(l));
         return NULL;
     }
-    struct target_tcp *tt = calloc(1, sizeof *tt);
-    if (tt == NULL)
-        abort();
+    struct target_tcp *tt = mem_calloc(1, sizeof *tt);
     tt->base.ops = &target_tcp_ops;
     tt->live = l;
     tt->settle_ms = settle_ms;
     struct model_config c;
     model_config_default(&c);
     norm_stamp_format(c.start_time_ms, tt->stamp);
-    tt->last_ms = now_ms();
+    tt->last_ms = clock_now_ms();
     return &tt->base;
 }
 
@@ -409,9 +398,7 @@ struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settl
     struct live *l = live_new(prosody, NULL, port, err, errsize);
     if (l == NULL)
         return NULL;
-    struct target_tcp_setup *setup = calloc(1, sizeof *setup);
-    if (setup == NULL)
-        abort();
+    struct target_tcp_setup *setup = mem_calloc(1, sizeof *setup);
     setup->live = l;
     setup->settle_ms = ms;
     return setup;

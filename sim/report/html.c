@@ -16,10 +16,10 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/count.h"
 #include "model/buf.h"
 #include "base/mem.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Geometry of a diagram, in pixels. */
 #define HTML_LABEL_W 200          /* step labels */

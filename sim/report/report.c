@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/count.h"
 #include "base/mem.h"
 
 struct stored {
@@ -209,7 +210,7 @@ static const char *escape_find(const struct escape *table, size_t n, unsigned lo
     return NULL;
 }
 
-#define ESCAPE(table, cp) escape_find(table, sizeof table / sizeof table[0], cp)
+#define ESCAPE(table, cp) escape_find(table, COUNT(table), cp)
 
 /* Characters XML 1.0 can carry (§2.2), below U+10000 where that matters. */
 static bool xml_char(unsigned long cp)

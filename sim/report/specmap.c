@@ -14,14 +14,13 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/count.h"
+#include "base/exit.h"
 #include "model/buf.h"
 #include "base/mem.h"
 #include "base/paths.h"
 #include "report/report.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define SPECMAP_EXIT_OK 0
-#define SPECMAP_EXIT_USAGE 2
 #define SPECMAP_DEFAULT_SEMANTICS "model/SEMANTICS.md"
 #define SPECMAP_EXE "/proc/self/exe"   /* the running binary, on Linux */
 #define SPECMAP_EXE_LEVELS 4           /* .build/<flavour>/sessim: the checkout is 2 up */
@@ -404,7 +403,7 @@ static int usage_error(const char *fmt, const char *arg)
     fputs("sessim: ", stderr);
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'sessim coverage-map --help'.\n", stderr);
-    return SPECMAP_EXIT_USAGE;
+    return EXIT_USAGE;
 }
 
 /* Returns 0, -1 after --help, or the usage exit status. */
@@ -543,10 +542,10 @@ int specmap_main(int argc, char **argv)
         ok = ok && read_scenarios(m, &paths);
         ok = ok && specmap_write_text(m, stdout) && fflush(stdout) == 0;
         ok = ok && (cli.json == NULL || write_json_file(m, cli.json));
-        status = ok ? SPECMAP_EXIT_OK : SPECMAP_EXIT_USAGE;
+        status = ok ? EXIT_OK : EXIT_USAGE;
     }
     paths_free(&paths);
     specmap_free(m);
     free(cli.args);
-    return status < 0 ? SPECMAP_EXIT_OK : status;
+    return status < 0 ? EXIT_OK : status;
 }

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/count.h"
 #include "run/client.h"
 #include "model/invariant.h"
 #include "scenario/match.h"
@@ -935,13 +936,11 @@ static enum step_status receive_stanzas(struct runner *r, const struct scenario_
                                         struct client *c)
 {
     size_t n = st->receive.patterns.count;
-    char **texts = calloc(n, sizeof *texts);
-    struct stanza **pats = calloc(n, sizeof *pats);
-    const struct stanza_node **roots = calloc(n, sizeof *roots);
-    const struct stanza_node **actual = calloc(n, sizeof *actual);
-    size_t *assign = calloc(n, sizeof *assign);
-    if (!texts || !pats || !roots || !actual || !assign)
-        abort();
+    char **texts = mem_calloc(n, sizeof *texts);
+    struct stanza **pats = mem_calloc(n, sizeof *pats);
+    const struct stanza_node **roots = mem_calloc(n, sizeof *roots);
+    const struct stanza_node **actual = mem_calloc(n, sizeof *actual);
+    size_t *assign = mem_calloc(n, sizeof *assign);
     enum step_status status = STEP_FAIL;
     if (patterns_load(r, st, texts, pats)) {
         await(r, c, has_more_than, n - 1);
@@ -1125,7 +1124,7 @@ static int check_client_flags(struct runner *r, const struct scenario_step *st, 
 {
     int mismatches = 0;
     const char **names = mem_realloc(NULL, (r->s->client_count + 1) * sizeof *names);
-    for (size_t f = 0; f < sizeof check_flags / sizeof check_flags[0]; f++) {
+    for (size_t f = 0; f < COUNT(check_flags); f++) {
         const struct check_flag *cf = &check_flags[f];
         if (!given(st, cf->key))
             continue;

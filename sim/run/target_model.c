@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "base/mem.h"
 #include "model/model.h"
 
 struct target_model {
@@ -171,9 +172,7 @@ struct target *target_model_new(const struct scenario_server *server, uint64_t s
     c.registration = server->registration;
     c.tombstones = server->tombstones;
     c.tombstone_expiry_ms = server->tombstone_expiry_ms;
-    struct target_model *tm = calloc(1, sizeof *tm);
-    if (tm == NULL)
-        abort();
+    struct target_model *tm = mem_calloc(1, sizeof *tm);
     tm->base.ops = &target_model_ops;
     tm->model = model_new(&c, seed);
     if (tm->model == NULL)

@@ -14,6 +14,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "base/count.h"
+
 #define DAY_MS (24ull * 3600 * 1000)
 
 struct emitter {
@@ -58,7 +60,7 @@ static void put_escape(struct buf *out, unsigned long cp)
 {
     static const char short_forms[][3] = {{'\t', 't'}, {'\n', 'n'}, {'\r', 'r'},
                                           {'"', '"'}, {'\\', '\\'}};
-    for (size_t i = 0; i < sizeof short_forms / sizeof short_forms[0]; i++) {
+    for (size_t i = 0; i < COUNT(short_forms); i++) {
         if (cp == (unsigned char)short_forms[i][0]) {
             buf_putc(out, '\\');
             buf_putc(out, short_forms[i][1]);
@@ -83,7 +85,7 @@ static bool plain_safe(const char *text)
     static const char *const nulls[] = {"null", "Null", "NULL"};
     if (!((*text >= 'a' && *text <= 'z') || (*text >= 'A' && *text <= 'Z') || *text == '_'))
         return false;
-    for (size_t i = 0; i < sizeof nulls / sizeof nulls[0]; i++)
+    for (size_t i = 0; i < COUNT(nulls); i++)
         if (strcmp(text, nulls[i]) == 0)
             return false;
     return strspn(text, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-") ==
@@ -134,7 +136,7 @@ static void put_duration(struct buf *out, uint64_t ms)
         uint64_t ms;
         const char *unit;
     } units[] = {{DAY_MS, "d"}, {3600000, "h"}, {60000, "m"}, {1000, "s"}};
-    for (size_t i = 0; i < sizeof units / sizeof units[0]; i++) {
+    for (size_t i = 0; i < COUNT(units); i++) {
         if (ms > 0 && ms % units[i].ms == 0) {
             buf_put_u64(out, ms / units[i].ms);
             buf_puts(out, units[i].unit);
@@ -473,7 +475,7 @@ static void put_check(struct emitter *e, const struct scenario_check *c)
         [SCENARIO_CHECK_TOMBSTONES] = &c->tombstones};
     buf_puts(e->out, "  - check:\n");
     e->ok = e->ok && c->given != 0;
-    for (size_t k = 0; k < sizeof keys / sizeof keys[0]; k++) {
+    for (size_t k = 0; k < COUNT(keys); k++) {
         if (!given(c, (enum scenario_check_key)k))
             continue;
         check_key(e, keys[k]);

@@ -21,15 +21,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/count.h"
+#include "base/exit.h"
 #include "model/buf.h"
 #include "base/mem.h"
 #include "scenario/scenario.h"
 #include "model/stanza.h"
 #include "model/xmlstream.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
-#define SCS_EXIT_OK 0
-#define SCS_EXIT_USAGE 2
 #define SCS_FILE_MAX (4u * 1024u * 1024u)
 #define SCS_WRAP 76               /* columns of the description's paragraphs */
 
@@ -1112,7 +1111,7 @@ static int usage_error(const char *fmt, const char *arg)
     fputs("sessim: ", stderr);
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'sessim import-scansion --help'.\n", stderr);
-    return SCS_EXIT_USAGE;
+    return EXIT_USAGE;
 }
 
 /* The command line for the header: each argument shell-quoted if needed. */
@@ -1250,7 +1249,7 @@ static int write_scenario(const struct scs_cli *cli, const char *yaml)
         char msg[SCENARIO_MESSAGE_MAX + 256];
         scenario_error_format(&err, msg, sizeof msg);
         fprintf(stderr, "sessim: the translation of %s does not load: %s\n", cli->in, msg);
-        return SCS_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     scenario_free(s);
     bool to_file = cli->out != NULL;
@@ -1260,9 +1259,9 @@ static int write_scenario(const struct scs_cli *cli, const char *yaml)
         ok = (to_file ? fclose(f) : fflush(f)) == 0 && ok;
     if (!ok) {
         fprintf(stderr, "sessim: cannot write %s: %s\n", name, strerror(errno));
-        return SCS_EXIT_USAGE;
+        return EXIT_USAGE;
     }
-    return SCS_EXIT_OK;
+    return EXIT_OK;
 }
 
 int scansion_main(int argc, char **argv)
@@ -1273,7 +1272,7 @@ int scansion_main(int argc, char **argv)
     size_t len = 0;
     char *text = status == 0 ? slurp(cli.in, &len) : NULL;
     if (status == 0 && text == NULL)
-        status = SCS_EXIT_USAGE;
+        status = EXIT_USAGE;
     if (text != NULL) {
         char *command = command_line(argc, argv);
         cli.opt.source = cli.in;
@@ -1288,7 +1287,7 @@ int scansion_main(int argc, char **argv)
         char *yaml = scansion_translate(text, len, &cli.opt, &err);
         if (yaml == NULL) {
             fprintf(stderr, "%s:%lu: %s\n", cli.in, err.line, err.message);
-            status = SCS_EXIT_USAGE;
+            status = EXIT_USAGE;
         } else {
             status = write_scenario(&cli, yaml);
         }
@@ -1299,5 +1298,5 @@ int scansion_main(int argc, char **argv)
     free(cli.tags);
     free(cli.spec);
     free(cli.inserts);
-    return status < 0 ? SCS_EXIT_OK : status;
+    return status < 0 ? EXIT_OK : status;
 }

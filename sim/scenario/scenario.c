@@ -28,13 +28,13 @@
 #include <string.h>
 #include <yaml.h>
 
+#include "base/count.h"
 #include "model/buf.h"
 #include "scenario/match.h"
 #include "base/mem.h"
 #include "model/stanza.h"
 #include "model/xmlstream.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define PRINTF_LIKE(f, a) __attribute__((format(printf, f, a)))
 /* Largest count accepted in `sessions:` and `offline:`. */
 #define COUNT_MAX 1000000000LL

@@ -9,10 +9,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/exit.h"
 #include "base/mem.h"
 
-#define TEMPLATE_EXIT_OK 0
-#define TEMPLATE_EXIT_USAGE 2
 #define TEMPLATE_DIR "scenarios/"
 
 /* The template; every %s is the scenario's name. */
@@ -130,7 +129,7 @@ static int usage(const char *fmt, const char *arg)
     fputs("sessim: ", stderr);
     fprintf(stderr, fmt, arg);
     fputs("\nTry 'sessim new --help'.\n", stderr);
-    return TEMPLATE_EXIT_USAGE;
+    return EXIT_USAGE;
 }
 
 /* Reads NAME and -o FILE; returns 0, -1 for --help, or the exit status. */
@@ -158,7 +157,7 @@ static int parse_args(int argc, char **argv, const char **name, const char **out
     const char *problem = template_name_problem(*name);
     if (problem != NULL) {
         fprintf(stderr, "sessim: scenario name '%s' %s\n", *name, problem);
-        return TEMPLATE_EXIT_USAGE;
+        return EXIT_USAGE;
     }
     return 0;
 }
@@ -168,7 +167,7 @@ int template_main(int argc, char **argv)
     const char *name = NULL, *out = NULL;
     int status = parse_args(argc, argv, &name, &out);
     if (status != 0)
-        return status < 0 ? TEMPLATE_EXIT_OK : status;
+        return status < 0 ? EXIT_OK : status;
     char *path = NULL;
     if (out == NULL) {
         size_t size = sizeof TEMPLATE_DIR + strlen(name) + sizeof ".yaml";
@@ -177,9 +176,9 @@ int template_main(int argc, char **argv)
     }
     char err[600];
     const char *dest = out != NULL ? out : path;
-    status = template_write(dest, name, err, sizeof err) == 0 ? TEMPLATE_EXIT_OK
-                                                              : TEMPLATE_EXIT_USAGE;
-    if (status == TEMPLATE_EXIT_OK)
+    status = template_write(dest, name, err, sizeof err) == 0 ? EXIT_OK
+                                                              : EXIT_USAGE;
+    if (status == EXIT_OK)
         printf("wrote %s\n", dest);
     else
         fprintf(stderr, "sessim: %s\n", err);

@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "run/client.h"
+#include "base/count.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #define HEADER                                                                          \
     "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "                        \

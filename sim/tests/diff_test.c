@@ -6,9 +6,9 @@
 #include <string.h>
 
 #include "live/diff.h"
+#include "base/count.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const struct {
     enum runner_outcome model, live;

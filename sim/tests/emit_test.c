@@ -8,11 +8,11 @@
 #include <unistd.h>
 
 #include "scenario/emit.h"
+#include "base/count.h"
 #include "base/paths.h"
 #include "scenario/scenario.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 /* Loads text; fails the test with the loader's message when it does not. */
 static struct scenario *load_text(const char *name, const char *text, size_t len)

@@ -11,13 +11,13 @@
 #include <unistd.h>
 
 #include "scenario/emit.h"
+#include "base/count.h"
 #include "explore/explore.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
 #include "model/buf.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define SEED 20250513u
 
 static char *emit_text(const struct scenario *s)

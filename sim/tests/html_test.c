@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "report/html.h"
+#include "base/count.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #define HEAD                                                 \
     "scenario: t <b>&amp;</b>\n"                             \

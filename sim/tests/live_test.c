@@ -12,9 +12,9 @@
 #include <unistd.h>
 
 #include "live/live.h"
+#include "base/count.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static struct scenario_server server_default(void)
 {

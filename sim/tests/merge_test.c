@@ -10,10 +10,10 @@
 #include <unistd.h>
 
 #include "explore/explore.h"
+#include "base/count.h"
 #include "explore/merge.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static char *slurp(const char *path)
 {

@@ -5,10 +5,10 @@
 #include <string.h>
 
 #include "live/norm.h"
+#include "base/count.h"
 #include "suites.h"
 #include "model/xmlstream.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define STAMP "2025-05-13T10:00:00Z"
 
 /* ---- DateTime ---- */

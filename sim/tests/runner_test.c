@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "run/runner.h"
+#include "base/count.h"
 #include "scenario/scenario.h"
 #include "run/target.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define NEEDLES_MAX 4
 
 /* Accounts and clients shared by most rows (lines 1-8; steps from 9). */

@@ -6,11 +6,11 @@
 #include <string.h>
 
 #include "run/runner.h"
+#include "base/count.h"
 #include "scenario/scansion.h"
 #include "scenario/scenario.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define NEEDLES_MAX 5
 
 #define TWO_CLIENTS                       \

@@ -8,13 +8,13 @@
 #include <string.h>
 
 #include "scenario/scenario.h"
+#include "base/count.h"
 #include "suites.h"
 
 #ifndef SIM_TESTS_DIR
 #define SIM_TESTS_DIR "sim/tests"
 #endif
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define DAY_MS (24ull * 3600 * 1000)
 
 /* ---- helpers -------------------------------------------------------------- */

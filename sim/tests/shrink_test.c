@@ -8,12 +8,12 @@
 #include <string.h>
 
 #include "scenario/emit.h"
+#include "base/count.h"
 #include "scenario/scenario.h"
 #include "explore/shrink.h"
 #include "model/prng.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define CLIENTS 4
 
 /* "Fails iff a client closes after having sent a presence." */

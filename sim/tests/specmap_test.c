@@ -7,10 +7,10 @@
 #include <unistd.h>
 
 #include "scenario/scenario.h"
+#include "base/count.h"
 #include "report/specmap.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static const char semantics[] =
     "# SEMANTICS\n"

@@ -7,11 +7,11 @@
 #include <string.h>
 
 #include "run/runner.h"
+#include "base/count.h"
 #include "scenario/scenario.h"
 #include "live/tape.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 #define HEAD                                                  \
     "scenario: t\n"                                           \

@@ -15,10 +15,10 @@
 #include <unistd.h>
 
 #include "live/norm.h"
+#include "base/count.h"
 #include "live/target_tcp.h"
 #include "suites.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 #define SETTLE_MS 60u
 
 static const struct {

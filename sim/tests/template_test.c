@@ -9,11 +9,11 @@
 #include <unistd.h>
 
 #include "run/runner.h"
+#include "base/count.h"
 #include "scenario/scenario.h"
 #include "suites.h"
 #include "scenario/template.h"
 
-#define COUNT(a) (sizeof(a) / sizeof((a)[0]))
 
 static char dir[64];
 
