@@ -11,6 +11,7 @@
 
 #include "base/clock.h"
 #include "base/exit.h"
+#include "base/text.h"
 #include "model/buf.h"
 #include "live/diff.h"
 #include "base/mem.h"
@@ -149,7 +150,12 @@ static char *gen_stream(size_t bytes, size_t *len)
     int fd = mkstemp(path);
     if (fd < 0)
         return NULL;
-    FILE *f = fdopen(fd, "w+b");
+    FILE *f = fdopen(fd, "wb");
+    if (f == NULL) {
+        close(fd);
+        unlink(path);
+        return NULL;
+    }
     struct prng r;
     prng_seed(&r, 2026);
     struct buf b = {0};
@@ -166,14 +172,9 @@ static char *gen_stream(size_t bytes, size_t *len)
     }
     fputs("</stream:stream>", f);
     buf_free(&b);
-    *len = (size_t)ftell(f);
-    rewind(f);
-    char *data = malloc(*len);
-    if (data == NULL || fread(data, 1, *len, f) != *len) {
-        free(data);
+    char *data = NULL;
+    if (fclose(f) != 0 || text_read_file(path, TEXT_SIZE_ANY, &data, len) != 0)
         data = NULL;
-    }
-    fclose(f);
     unlink(path);
     return data;
 }

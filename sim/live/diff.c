@@ -29,6 +29,7 @@
 #include "base/count.h"
 #include "base/exit.h"
 #include "base/mem.h"
+#include "base/text.h"
 #include "cli/bench.h"
 #include "live/live.h"
 #include "base/paths.h"
@@ -611,20 +612,15 @@ static void print_summary(struct diff_run *run)
 
 static void load_listing(struct diff_run *run)
 {
-    FILE *f = fopen(run->o->listing, "r");
-    if (f == NULL) {
+    char *text;
+    int err = text_read_file(run->o->listing, TEXT_SIZE_ANY, &text, NULL);
+    if (err != 0) {
         printf("note: no %s (%s): every divergence counts as not listed\n", run->o->listing,
-               strerror(errno));
+               strerror(err));
         return;
     }
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    diff_listing_parse(buf_cstr(&b), &run->listing);
-    buf_free(&b);
+    diff_listing_parse(text, &run->listing);
+    free(text);
 }
 
 static int run_diff(const struct diff_options *o, const struct paths *paths)

@@ -32,13 +32,13 @@
 #include "base/count.h"
 #include "base/exit.h"
 #include "base/mem.h"
+#include "base/text.h"
 
 #define LIVE_CHILDREN_MAX 16
 #define LIVE_POLL_MS 5
 #define LIVE_READY_TEXT "Activated service 'c2s'"
 #define LIVE_PORT_FAILED_TEXT "Failed to open server port"
 #define LIVE_VERSION_TEXT "Prosody version "
-#define LIVE_TAIL_MAX 600
 #define LIVE_TEMP_DIR_MAX 256
 
 struct live_account {
@@ -349,24 +349,27 @@ static bool write_accounts(struct live *l)
     return true;
 }
 
-/* The log (or what the program printed) as one line, for a message. */
+/* The end of the log (or of what the program printed), at most
+ * LIVE_TAIL_MAX bytes of the whole file, as one line, for a message. */
+void live_file_tail(const char *path, char *out, size_t size)
+{
+    char *text;
+    size_t len;
+    out[0] = '\0';
+    if (text_read_file(path, TEXT_SIZE_ANY, &text, &len) != 0)
+        return;
+    size_t k = 0;
+    for (const char *p = text_tail(text, len, LIVE_TAIL_MAX); *p != '\0' && k + 1 < size; p++)
+        out[k++] = *p == '\n' || *p == '\t' ? ' ' : *p;
+    out[k] = '\0';
+    free(text);
+}
+
 static void file_tail(const char *dir, const char *file, char *out, size_t size)
 {
     char *path = path_join(dir, file);
-    FILE *f = fopen(path, "r");
+    live_file_tail(path, out, size);
     free(path);
-    out[0] = '\0';
-    if (f == NULL)
-        return;
-    char buf[4096];
-    size_t n = fread(buf, 1, sizeof buf - 1, f);
-    fclose(f);
-    buf[n] = '\0';
-    const char *start = n > LIVE_TAIL_MAX ? buf + n - LIVE_TAIL_MAX : buf;
-    size_t k = 0;
-    for (const char *p = start; *p != '\0' && k + 1 < size; p++)
-        out[k++] = *p == '\n' || *p == '\t' ? ' ' : *p;
-    out[k] = '\0';
 }
 
 /* ---- the server process ---- */
@@ -507,26 +510,11 @@ static void stop_server(struct live *l, unsigned grace_ms)
     reap(l, true, &status);
 }
 
-static char *read_text(const char *path)
-{
-    FILE *f = fopen(path, "r");
-    if (f == NULL)
-        return NULL;
-    struct buf b = {0};
-    char chunk[4096];
-    size_t n;
-    while ((n = fread(chunk, 1, sizeof chunk, f)) > 0)
-        buf_append(&b, chunk, n);
-    fclose(f);
-    buf_cstr(&b);
-    return b.data;   /* never NULL after buf_cstr */
-}
-
 /* 1: the c2s port is open; -1: it could not be opened; 0: not yet. */
 static int log_state(struct live *l, const char *log)
 {
-    char *text = read_text(log);
-    if (text == NULL)
+    char *text;
+    if (text_read_file(log, TEXT_SIZE_ANY, &text, NULL) != 0)
         return 0;
     const char *v = strstr(text, LIVE_VERSION_TEXT);
     if (v != NULL && l->version[0] == '\0') {

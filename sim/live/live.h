@@ -33,6 +33,7 @@
 #define LIVE_HOST "127.0.0.1"          /* the only address ever used */
 #define LIVE_START_TIMEOUT_MS 15000u   /* until the c2s port is open */
 #define LIVE_STOP_TIMEOUT_MS 3000u     /* SIGTERM, then SIGKILL */
+#define LIVE_TAIL_MAX 600              /* bytes of a log quoted in a message */
 
 /* What a generated config says. */
 struct live_config {
@@ -53,6 +54,11 @@ void live_path_encode(const char *s, struct buf *out);
 void live_account_text(const char *password, struct buf *out);
 /* Appends one roster item as a line of the roster store file. */
 void live_roster_item_text(const struct target_roster_item *item, struct buf *out);
+/* The end of the file at path (its last LIVE_TAIL_MAX bytes, however long
+ * the file) as one line, newlines and tabs made spaces, into out (size
+ * bytes, NUL-terminated; "" when the file cannot be read). For messages
+ * that quote a server's log. */
+void live_file_tail(const char *path, char *out, size_t size);
 
 struct live;
 

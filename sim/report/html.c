@@ -12,11 +12,11 @@
  */
 #include "report/html.h"
 
-#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/count.h"
+#include "base/text.h"
 #include "model/buf.h"
 #include "base/mem.h"
 
@@ -76,28 +76,6 @@ struct diagram {
     int lanes;                    /* clients + server */
     struct rows rows;
 };
-
-static char *buf_take(struct buf *b)
-{
-    char *s = mem_strdup(buf_cstr(b));
-    buf_free(b);
-    return s;
-}
-
-static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-/* Formatted output of short markup: numbers and fixed words, never user
- * text (cut at 511 bytes). */
-static void bprintf(struct buf *b, const char *fmt, ...)
-{
-    char tmp[512];
-    va_list ap;
-    va_start(ap, fmt);
-    int n = vsnprintf(tmp, sizeof tmp, fmt, ap);
-    va_end(ap);
-    if (n > 0)
-        buf_append(b, tmp, (size_t)n < sizeof tmp ? (size_t)n : sizeof tmp - 1);
-}
 
 /* ---- text ---- */
 
@@ -248,7 +226,7 @@ static char *wrap_lines(const char *text, size_t cols, size_t max_lines, size_t 
         p += n;
         len -= n;
     }
-    return buf_take(&b);
+    return text_take(&b);
 }
 
 static void row_measure(struct row *w, size_t wide_cols)
@@ -369,7 +347,7 @@ static char *text_with(const char *prefix, const char *text, const char *suffix)
     buf_puts(&b, prefix);
     buf_puts(&b, text);
     buf_puts(&b, suffix);
-    return buf_take(&b);
+    return text_take(&b);
 }
 
 static char *conn_text(const char *prefix, unsigned conn, const char *suffix)
@@ -378,7 +356,7 @@ static char *conn_text(const char *prefix, unsigned conn, const char *suffix)
     buf_puts(&b, prefix);
     buf_put_u64(&b, conn);
     buf_puts(&b, suffix);
-    return buf_take(&b);
+    return text_take(&b);
 }
 
 /* A mark on one lane: its short text at the lane, the longer one in the
@@ -483,7 +461,7 @@ static char *receive_text(const struct scenario_step *st)
         buf_puts(&b, i ? " | " : "");
         buf_puts(&b, st->receive.patterns.items[i].text);
     }
-    return buf_take(&b);
+    return text_take(&b);
 }
 
 static char *check_text(const struct scenario_step *st)
@@ -501,7 +479,7 @@ static char *check_text(const struct scenario_step *st)
             buf_puts(&b, keys[k]);
         }
     buf_puts(&b, " (model state as expected)");
-    return buf_take(&b);
+    return text_take(&b);
 }
 
 /* The rows a step adds after its traffic: what it checked or said. */
@@ -526,7 +504,7 @@ static void step_rows(struct diagram *d, size_t i, bool had_rows)
     case SCENARIO_STEP_ADVANCE:
         buf_puts(&b, "advance the clock by ");
         duration(&b, st->advance_ms);
-        mark_row(d, i, d->nleft, "restart", "\xE2\x8F\xB1", buf_take(&b));
+        mark_row(d, i, d->nleft, "restart", "\xE2\x8F\xB1", text_take(&b));
         break;
     case SCENARIO_STEP_CONNECT:
     case SCENARIO_STEP_AUTH:
@@ -578,7 +556,7 @@ static char *fail_text(const struct runner_result *res)
     if (res->expected != NULL) {
         labelled_lines(&b, "expected: ", res->expected);
         labelled_lines(&b, "actual:   ", res->actual ? res->actual : "");
-        return buf_take(&b);
+        return text_take(&b);
     }
     int lines = 1;
     for (const char *p = nl; p != NULL && p[1] != '\0' && lines < HTML_FAIL_LINES; lines++) {
@@ -590,7 +568,7 @@ static char *fail_text(const struct runner_result *res)
         buf_append(&b, p + 1, n);
         p = next;
     }
-    return buf_take(&b);
+    return text_take(&b);
 }
 
 /* Every row of the diagram, band by band. */
@@ -621,7 +599,7 @@ static void build_rows(struct diagram *d)
 static void svg_text(struct buf *b, int x, int y, const char *cls, const char *text, size_t len,
                      size_t max)
 {
-    bprintf(b, "<text x=\"%d\" y=\"%d\" class=\"%s\">", x, y, cls);
+    text_printf(b, "<text x=\"%d\" y=\"%d\" class=\"%s\">", x, y, cls);
     size_t used = escape_chars(b, text, len, max);
     if (used < len)
         buf_puts(b, "\xE2\x80\xA6");
@@ -663,9 +641,9 @@ static void svg_arrow(struct buf *b, const struct row *w, int top)
     int x1 = lane_x(w->from), x2 = lane_x(w->to);
     int dir = x2 > x1 ? 1 : -1;
     int head = w->compact ? 5 : 8;
-    bprintf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"a %s%s\"/>", x1, y,
+    text_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"a %s%s\"/>", x1, y,
             x2 - dir * head, y, w->cls, w->compact ? " c" : "");
-    bprintf(b, "<path class=\"h %s%s\" d=\"M%d %dl%d %dv%dz\"/>\n", w->cls,
+    text_printf(b, "<path class=\"h %s%s\" d=\"M%d %dl%d %dv%dz\"/>\n", w->cls,
             w->compact ? " c" : "", x2, y, -dir * head, -head / 2, head);
     if (w->mark != NULL)
         svg_text(b, x2 - dir * 20, y - 3, "error", w->mark, strlen(w->mark), 2);
@@ -675,7 +653,7 @@ static void svg_mark(struct buf *b, const struct row *w, int top)
 {
     int x = lane_x(w->from), y = top + (w->compact ? 6 : HTML_PAD + 7);
     int r = w->compact ? 3 : 7;
-    bprintf(b, "<circle cx=\"%d\" cy=\"%d\" r=\"%d\" class=\"k %s\"/>", x, y, r, w->cls);
+    text_printf(b, "<circle cx=\"%d\" cy=\"%d\" r=\"%d\" class=\"k %s\"/>", x, y, r, w->cls);
     if (!w->compact)
         svg_text(b, x, y + 4, w->cls, w->mark, strlen(w->mark), 2);
 }
@@ -685,14 +663,14 @@ static void svg_band(struct buf *b, const struct diagram *d, size_t step, int to
                      bool failed)
 {
     const char *cls = failed ? "bf" : step % 2 ? "b1" : "b0";
-    bprintf(b, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"%s\"/>\n", top,
+    text_printf(b, "<rect x=\"0\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"%s\"/>\n", top,
             svg_width(d), height, cls);
     struct buf label = {0};
     if (step == RUNNER_NO_STEP) {
         buf_puts(&label, "end of the scenario");
     } else {
         const struct scenario_step *st = &d->s->steps[step];
-        bprintf(&label, "%zu  L%lu  ", step + 1, st->line);
+        text_printf(&label, "%zu  L%lu  ", step + 1, st->line);
         if (st->client != SCENARIO_NO_CLIENT) {
             buf_puts(&label, d->s->clients[st->client].name);
             buf_puts(&label, ": ");
@@ -717,11 +695,11 @@ static void svg_row(struct buf *b, const struct diagram *d, const struct row *w,
         svg_mark(b, w, top);
         break;
     case ROW_FAIL:
-        bprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"fb\"/>",
+        text_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" class=\"fb\"/>",
                 HTML_LABEL_W + 4, top + 1, svg_width(d) - HTML_LABEL_W - 8, w->height - 2);
         break;
     case ROW_NOTE:
-        bprintf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" class=\"nb\"/>",
+        text_printf(b, "<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" rx=\"3\" class=\"nb\"/>",
                 HTML_LABEL_W + 4, top + 2, svg_width(d) - HTML_LABEL_W - 8, w->height - 4);
         break;
     }
@@ -738,7 +716,7 @@ static void svg_lanes(struct buf *b, const struct diagram *d, int height)
         const struct scenario_client *c =
             server ? NULL : &d->s->clients[lane < d->nleft ? lane : lane - 1];
         int x = lane_x(lane);
-        bprintf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\"/>\n", x,
+        text_printf(b, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" class=\"%s\"/>\n", x,
                 HTML_HEAD_H - 6, x, height, server ? "ls" : "lc");
         const char *name = server ? "server" : c->name;
         svg_text(b, x, 16, "n", name, strlen(name), 15);
@@ -772,7 +750,7 @@ static void svg_diagram(struct buf *b, const struct diagram *d)
     int height = HTML_HEAD_H + 6;
     for (size_t i = 0; i < d->rows.len; i++)
         height += d->rows.items[i].height;
-    bprintf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
+    text_printf(b, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" "
                "viewBox=\"0 0 %d %d\" role=\"img\">\n",
             svg_width(d), height, svg_width(d), height);
     int top = HTML_HEAD_H;
@@ -806,11 +784,11 @@ static char *chips(const struct scenario_strings *l, const char *cls)
 {
     struct buf b = {0};
     for (size_t i = 0; i < l->count; i++) {
-        bprintf(&b, "<span class=\"%s\">", cls);
+        text_printf(&b, "<span class=\"%s\">", cls);
         escape(&b, l->items[i].text);
         buf_puts(&b, "</span> ");
     }
-    return buf_take(&b);
+    return text_take(&b);
 }
 
 /* The message up to the recent traffic, which the diagram shows. */
@@ -826,7 +804,7 @@ static void message_pre(struct buf *b, const char *m)
 static void section_head(struct buf *b, const struct html_entry *e, size_t index,
                          const char *description)
 {
-    bprintf(b, "<section id=\"s%zu\" class=\"sc\">\n<details%s><summary><span class=\"o %s\">",
+    text_printf(b, "<section id=\"s%zu\" class=\"sc\">\n<details%s><summary><span class=\"o %s\">",
             index, e->outcome == RUNNER_PASS || e->outcome == RUNNER_SKIP ? "" : " open",
             outcome_word(e->outcome));
     buf_puts(b, outcome_word(e->outcome));
@@ -843,9 +821,9 @@ static void section_head(struct buf *b, const struct html_entry *e, size_t index
     buf_puts(b, "<p class=\"i\">");
     buf_puts(b, e->tags);
     buf_puts(b, e->spec);
-    bprintf(b, "%zu of %zu steps run", e->steps_run, e->steps);
+    text_printf(b, "%zu of %zu steps run", e->steps_run, e->steps);
     if (e->skipped > 0)
-        bprintf(b, ", %zu skipped on this target", e->skipped);
+        text_printf(b, ", %zu skipped on this target", e->skipped);
     buf_puts(b, "</p>\n");
 }
 
@@ -886,7 +864,7 @@ void html_report_add(struct html_report *h, const char *path, const struct scena
     if (res->message != NULL && res->message[0] != '\0')
         message_pre(&b, res->message);
     buf_puts(&b, "</details>\n</section>\n");
-    e->section = buf_take(&b);
+    e->section = text_take(&b);
     rows_free(&d.rows);
 }
 
@@ -902,7 +880,7 @@ void html_report_add_error(struct html_report *h, const char *path, const char *
     section_head(&b, e, h->len, "The file did not load.");
     message_pre(&b, message);
     buf_puts(&b, "</details>\n</section>\n");
-    e->section = buf_take(&b);
+    e->section = text_take(&b);
 }
 
 struct html_report *html_report_new(void)
@@ -998,7 +976,7 @@ static void summary_table(struct buf *b, const struct html_report *h)
                 "<th>file</th><th>tags</th><th>spec</th><th>steps</th></tr>\n");
     for (size_t i = 0; i < h->len; i++) {
         const struct html_entry *e = &h->items[i];
-        bprintf(b, "<tr><td class=\"n\">%zu</td><td><span class=\"o %s\">%s</span></td>"
+        text_printf(b, "<tr><td class=\"n\">%zu</td><td><span class=\"o %s\">%s</span></td>"
                    "<td><a href=\"#s%zu\">",
                 i + 1, outcome_word(e->outcome), outcome_word(e->outcome), i + 1);
         escape(b, e->name);
@@ -1008,7 +986,7 @@ static void summary_table(struct buf *b, const struct html_report *h)
         buf_puts(b, e->tags);
         buf_puts(b, "</td><td>");
         buf_puts(b, e->spec);
-        bprintf(b, "</td><td class=\"n\">%zu/%zu</td></tr>\n", e->steps_run, e->steps);
+        text_printf(b, "</td><td class=\"n\">%zu/%zu</td></tr>\n", e->steps_run, e->steps);
     }
     buf_puts(b, "</table>\n");
 }
@@ -1026,15 +1004,15 @@ static void page_head(struct buf *b, const struct html_report *h)
     for (size_t i = h->len; i > 0; i--)
         if (h->items[i - 1].outcome != RUNNER_PASS && h->items[i - 1].outcome != RUNNER_SKIP)
             first_failed = i;
-    bprintf(b, "<p class=\"tot\"><b>%zu</b>scenarios: <span class=\"o pass\">%zu passed</span> ",
+    text_printf(b, "<p class=\"tot\"><b>%zu</b>scenarios: <span class=\"o pass\">%zu passed</span> ",
             h->len, n[0]);
     if (first_failed > 0)
-        bprintf(b, "<a href=\"#s%zu\" title=\"the first failure\">", first_failed);
-    bprintf(b, "<span class=\"o fail\">%zu failed</span>%s <span class=\"o skip\">%zu skipped"
+        text_printf(b, "<a href=\"#s%zu\" title=\"the first failure\">", first_failed);
+    text_printf(b, "<span class=\"o fail\">%zu failed</span>%s <span class=\"o skip\">%zu skipped"
                "</span>",
             n[1] + n[3], first_failed > 0 ? "</a>" : "", n[2]);
     if (n[3] > 0)
-        bprintf(b, " (%zu did not load)", n[3]);
+        text_printf(b, " (%zu did not load)", n[3]);
     buf_puts(b, "</p>\n");
     buf_puts(b, html_legend);
 }

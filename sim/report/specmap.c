@@ -16,6 +16,7 @@
 
 #include "base/count.h"
 #include "base/exit.h"
+#include "base/text.h"
 #include "model/buf.h"
 #include "base/mem.h"
 #include "base/paths.h"
@@ -461,22 +462,17 @@ static char *default_semantics(void)
  * be read or names no rule id. */
 static bool read_semantics(struct specmap *m, const char *file)
 {
-    FILE *f = fopen(file, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "sessim: %s: %s\n", file, strerror(errno));
+    char *text;
+    size_t len;
+    int err = text_read_file(file, SPECMAP_FILE_MAX, &text, &len);
+    if (err != 0) {
+        fprintf(stderr, "sessim: %s: %s\n", file, strerror(err));
         return false;
     }
-    char *text = mem_realloc(NULL, SPECMAP_FILE_MAX);
-    size_t len = fread(text, 1, SPECMAP_FILE_MAX, f);
-    bool ok = !ferror(f);
-    fclose(f);
+    bool ok = specmap_add_rules(m, file, text, len) > 0;
     if (!ok)
-        fprintf(stderr, "sessim: %s: read error\n", file);
-    else if (specmap_add_rules(m, file, text, len) == 0) {
         fprintf(stderr, "sessim: %s: no rule ids (a rule is a line opening with \"**ID.**\")\n",
                 file);
-        ok = false;
-    }
     free(text);
     return ok;
 }

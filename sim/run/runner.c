@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "base/count.h"
+#include "base/text.h"
 #include "run/client.h"
 #include "model/invariant.h"
 #include "scenario/match.h"
@@ -56,30 +57,6 @@ struct runner {
     struct runner_event *events;   /* recorded traffic (opt->record) */
     size_t nevents, events_cap;
 };
-
-static void bprintf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void bvprintf(struct buf *b, const char *fmt, va_list ap)
-{
-    va_list copy;
-    va_copy(copy, ap);
-    int n = vsnprintf(NULL, 0, fmt, copy);
-    va_end(copy);
-    if (n <= 0)
-        return;
-    char *tmp = mem_realloc(NULL, (size_t)n + 1);
-    vsnprintf(tmp, (size_t)n + 1, fmt, ap);
-    buf_append(b, tmp, (size_t)n);
-    free(tmp);
-}
-
-static void bprintf(struct buf *b, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    bvprintf(b, fmt, ap);
-    va_end(ap);
-}
 
 static struct client *client_of(struct runner *r, const struct scenario_step *st)
 {
@@ -139,10 +116,10 @@ static void pump(struct runner *r, struct client *c)
 /* "FILE:LINE: step N (CLIENT: KIND)" */
 static void step_label(struct runner *r, const struct scenario_step *st, struct buf *out)
 {
-    bprintf(out, "%s:%lu: step %zu (", r->s->file, st->line, r->step + 1);
+    text_printf(out, "%s:%lu: step %zu (", r->s->file, st->line, r->step + 1);
     if (st->client != SCENARIO_NO_CLIENT)
-        bprintf(out, "%s: ", r->s->clients[st->client].name);
-    bprintf(out, "%s)", scenario_step_name(st->kind));
+        text_printf(out, "%s: ", r->s->clients[st->client].name);
+    text_printf(out, "%s)", scenario_step_name(st->kind));
 }
 
 static enum step_status fail(struct runner *r, const struct scenario_step *st, const char *fmt,
@@ -157,7 +134,7 @@ static enum step_status fail(struct runner *r, const struct scenario_step *st, c
     buf_puts(&r->msg, ": ");
     va_list ap;
     va_start(ap, fmt);
-    bvprintf(&r->msg, fmt, ap);
+    text_vprintf(&r->msg, fmt, ap);
     va_end(ap);
     buf_putc(&r->msg, '\n');
     r->msg_line = st->line;
@@ -180,7 +157,7 @@ static void write_pending(struct runner *r, const struct client *c, size_t from,
 {
     if (c->npending <= from)
         return;
-    bprintf(&r->msg, "  %s for %s (%zu):\n", heading, c->name, c->npending - from);
+    text_printf(&r->msg, "  %s for %s (%zu):\n", heading, c->name, c->npending - from);
     for (size_t i = from; i < c->npending; i++)
         write_stanza_line(client_pending_at(c, i), "    ", &r->msg);
 }
@@ -199,7 +176,7 @@ static void write_traffic(struct runner *r, const struct scenario_step *st)
         if (!any)
             buf_puts(&r->msg, "  recent traffic (-> sent, <- received, == harness):\n");
         any = true;
-        bprintf(&r->msg, "    %s:\n", c->name);
+        text_printf(&r->msg, "    %s:\n", c->name);
         client_history_write(c, &r->msg, "      ");
     }
 }
@@ -227,9 +204,9 @@ static bool client_variable(struct runner *r, const char *name, struct buf *raw)
     else if (strcmp(field, "resource") == 0)
         buf_puts(raw, client_resource(c));
     else if (strcmp(field, "jid") == 0)
-        bprintf(raw, "%s@%s", c->account, domain);
+        text_printf(raw, "%s@%s", c->account, domain);
     else if (strcmp(field, "full") == 0)
-        bprintf(raw, "%s@%s/%s", c->account, domain, client_resource(c));
+        text_printf(raw, "%s@%s/%s", c->account, domain, client_resource(c));
     else
         return false;
     return true;
@@ -446,7 +423,7 @@ static bool phase_bind(struct runner *r, const struct scenario_step *st, struct 
     snprintf(id, sizeof id, "bind_%lu", ++c->binds);
     const char *res = client_asked_resource(c);
     struct buf xml = {0};
-    bprintf(&xml, "<iq type='set' id='%s'><bind xmlns='" CLIENT_NS_BIND "'><resource>", id);
+    text_printf(&xml, "<iq type='set' id='%s'><bind xmlns='" CLIENT_NS_BIND "'><resource>", id);
     stanza_escape_text(res, strlen(res), &xml);
     buf_puts(&xml, "</resource></bind></iq>");
     size_t mark = c->npending;
@@ -470,11 +447,11 @@ static enum step_status end_phases(struct runner *r, struct client *c, const cha
                                    bool ok, enum step_status status)
 {
     struct buf sum = {0};
-    bprintf(&sum, "%s: connection %u, ", what, c->conn);
+    text_printf(&sum, "%s: connection %u, ", what, c->conn);
     if (c->state == CLIENT_BOUND)
-        bprintf(&sum, "bound as %s@%s/%s", c->account, r->s->server.domain, c->bound_resource);
+        text_printf(&sum, "bound as %s@%s/%s", c->account, r->s->server.domain, c->bound_resource);
     else if (c->state == CLIENT_AUTHED)
-        bprintf(&sum, "authenticated as %s", c->account);
+        text_printf(&sum, "authenticated as %s", c->account);
     else if (c->state == CLIENT_UNAUTHED)
         buf_puts(&sum, "stream open");
     else
@@ -619,7 +596,7 @@ static enum step_status send_register_iq(struct runner *r, const struct scenario
 {
     snprintf(id, id_size, "%s_%lu", prefix, n);
     struct buf xml = {0};
-    bprintf(&xml, "<iq type='set' id='%s'><query xmlns='" RUNNER_NS_REGISTER "'>%s</query></iq>",
+    text_printf(&xml, "<iq type='set' id='%s'><query xmlns='" RUNNER_NS_REGISTER "'>%s</query></iq>",
             id, body);
     enum step_status status = send_text(r, st, c, buf_cstr(&xml), NULL);
     buf_free(&xml);
@@ -703,10 +680,10 @@ static void why_line(struct buf *out, const char *path, const char *fmt, ...)
 
 static void why_line(struct buf *out, const char *path, const char *fmt, ...)
 {
-    bprintf(out, "    - %s%s", path, *path ? ": " : "");
+    text_printf(out, "    - %s%s", path, *path ? ": " : "");
     va_list ap;
     va_start(ap, fmt);
-    bvprintf(out, fmt, ap);
+    text_vprintf(out, fmt, ap);
     va_end(ap);
     buf_putc(out, '\n');
 }
@@ -768,7 +745,7 @@ static void why_child(const struct stanza_node *pc, const struct stanza_node *ac
         return;
     if (same != NULL && depth < RUNNER_WHY_DEPTH) {
         struct buf sub = {0};
-        bprintf(&sub, "%s%s<%s>", path, *path ? "/" : "", pc->name);
+        text_printf(&sub, "%s%s<%s>", path, *path ? "/" : "", pc->name);
         why_element(pc, same, buf_cstr(&sub), depth + 1, out);
         buf_free(&sub);
     } else {
@@ -830,7 +807,7 @@ static size_t closest_actual(const struct client *c, size_t n, const size_t *ass
 static void report_one(struct runner *r, const struct client *c, const char *text,
                        const struct stanza_node *pat)
 {
-    bprintf(&r->msg, "  expected: %s\n", text);
+    text_printf(&r->msg, "  expected: %s\n", text);
     write_stanza_line(client_pending_at(c, 0), "  actual:   ", &r->msg);
     buf_puts(&r->msg, "  why:\n");
     write_why(r, pat, client_pending_at(c, 0));
@@ -842,12 +819,12 @@ static void report_set(struct runner *r, const struct client *c, char *const *te
     buf_puts(&r->msg, "  expected, in any order:\n");
     for (size_t p = 0; p < n; p++) {
         if (assign[p] == MATCH_UNASSIGNED)
-            bprintf(&r->msg, "    %zu. %s   [no match]\n", p + 1, texts[p]);
+            text_printf(&r->msg, "    %zu. %s   [no match]\n", p + 1, texts[p]);
         else
-            bprintf(&r->msg, "    %zu. %s   [matches actual %zu]\n", p + 1, texts[p],
+            text_printf(&r->msg, "    %zu. %s   [matches actual %zu]\n", p + 1, texts[p],
                     assign[p] + 1);
     }
-    bprintf(&r->msg, "  actual, the next %zu pending:\n", n);
+    text_printf(&r->msg, "  actual, the next %zu pending:\n", n);
     for (size_t a = 0; a < n; a++) {
         char prefix[32];
         snprintf(prefix, sizeof prefix, "    %zu. ", a + 1);
@@ -859,7 +836,7 @@ static void report_set(struct runner *r, const struct client *c, char *const *te
                        MATCH_UNASSIGNED;
         if (a == MATCH_UNASSIGNED)
             continue;
-        bprintf(&r->msg, "  why expected %zu does not match actual %zu:\n", p + 1, a + 1);
+        text_printf(&r->msg, "  why expected %zu does not match actual %zu:\n", p + 1, a + 1);
         write_why(r, stanza_root(pats[p]), client_pending_at(c, a));
     }
 }
@@ -873,7 +850,7 @@ static void note_mismatch(struct runner *r, const struct client *c, const char *
     buf_clear(&r->expected);
     buf_clear(&r->actual);
     for (size_t i = 0; i < nexpected; i++)
-        bprintf(&r->expected, "%s%s", i ? "\n" : "", expected[i]);
+        text_printf(&r->expected, "%s%s", i ? "\n" : "", expected[i]);
     for (size_t i = 0; i < n && i < c->npending; i++) {
         if (i > 0)
             buf_putc(&r->actual, '\n');
@@ -897,7 +874,7 @@ static enum step_status receive_mismatch(struct runner *r, const struct scenario
         else
             fail(r, st, "expected %zu stanzas, only %zu pending%s", n, c->npending, closed);
         for (size_t p = 0; p < n; p++)
-            bprintf(&r->msg, "  expected: %s\n", texts[p]);
+            text_printf(&r->msg, "  expected: %s\n", texts[p]);
         write_pending(r, c, 0, "pending");
         return STEP_FAIL;
     }
@@ -1016,7 +993,7 @@ static enum step_status step_restart(struct runner *r, const struct scenario_ste
 {
     if ((target_caps(r->t) & TARGET_CAN_RESTART) == 0) {
         buf_clear(&r->msg);
-        bprintf(&r->msg, "the %s target cannot restart the server (step %zu, line %lu)",
+        text_printf(&r->msg, "the %s target cannot restart the server (step %zu, line %lu)",
                 r->t->ops->name, r->step + 1, st->line);
         r->msg_line = st->line;
         return STEP_STOP;
@@ -1031,7 +1008,7 @@ static enum step_status step_restart(struct runner *r, const struct scenario_ste
 static enum step_status step_note(struct runner *r, const struct scenario_step *st)
 {
     if (r->opt->verbose)
-        bprintf(&r->log, "[step %zu] note: %s\n", r->step + 1, st->note);
+        text_printf(&r->log, "[step %zu] note: %s\n", r->step + 1, st->note);
     return STEP_OK;
 }
 
@@ -1087,7 +1064,7 @@ static void write_set(const char *const *names, size_t n, struct buf *out)
     qsort(sorted, n, sizeof *sorted, compare_strings);
     buf_putc(out, '[');
     for (size_t i = 0; i < n; i++)
-        bprintf(out, "%s%s", i ? ", " : "", sorted[i]);
+        text_printf(out, "%s%s", i ? ", " : "", sorted[i]);
     buf_putc(out, ']');
     free(sorted);
 }
@@ -1111,7 +1088,7 @@ static int compare_set(const char *key, const struct scenario_strings *expected,
     const char **want = mem_realloc(NULL, (expected->count + 1) * sizeof *want);
     for (size_t i = 0; i < expected->count; i++)
         want[i] = expected->items[i].text;
-    bprintf(out, "  %s: expected ", key);
+    text_printf(out, "  %s: expected ", key);
     write_set(want, expected->count, out);
     buf_puts(out, ", actual ");
     write_set(actual, n, out);
@@ -1175,7 +1152,7 @@ static int check_offline(struct runner *r, const struct scenario_step *st, struc
         const struct scenario_check_offline *o = &st->check.offline[i];
         size_t actual = model_offline_count(target_model(r->t), o->account);
         if (actual != o->count) {
-            bprintf(out, "  offline %s: expected %lu, actual %zu\n", o->account, o->count,
+            text_printf(out, "  offline %s: expected %lu, actual %zu\n", o->account, o->count,
                     actual);
             mismatches++;
         }
@@ -1193,11 +1170,11 @@ static int check_roster_item(struct runner *r, const struct scenario_check_roste
     struct buf jid = {0};
     buf_puts(&jid, it->contact);
     if (strchr(it->contact, '@') == NULL)
-        bprintf(&jid, "@%s", r->s->server.domain);
+        text_printf(&jid, "@%s", r->s->server.domain);
     struct model_roster_item item;
     int mismatches = 0;
     if (!model_roster_item(target_model(r->t), ro->account, buf_cstr(&jid), &item)) {
-        bprintf(out, "  roster %s: no item for %s\n", ro->account, buf_cstr(&jid));
+        text_printf(out, "  roster %s: no item for %s\n", ro->account, buf_cstr(&jid));
         mismatches = 1;
     } else {
         const char *sub = subscription_words[item.subscription];
@@ -1205,12 +1182,12 @@ static int check_roster_item(struct runner *r, const struct scenario_check_roste
         const char *want_sub = scenario_subscription_name(it->subscription);
         const char *want_ask = scenario_ask_name(it->ask);
         if (it->has_subscription && strcmp(sub, want_sub) != 0) {
-            bprintf(out, "  roster %s, %s: subscription expected %s, actual %s\n", ro->account,
+            text_printf(out, "  roster %s, %s: subscription expected %s, actual %s\n", ro->account,
                     buf_cstr(&jid), want_sub, sub);
             mismatches++;
         }
         if (it->has_ask && strcmp(ask, want_ask) != 0) {
-            bprintf(out, "  roster %s, %s: ask expected %s, actual %s\n", ro->account,
+            text_printf(out, "  roster %s, %s: ask expected %s, actual %s\n", ro->account,
                     buf_cstr(&jid), want_ask, ask);
             mismatches++;
         }
@@ -1225,7 +1202,7 @@ static int check_roster(struct runner *r, const struct scenario_step *st, struct
     for (size_t i = 0; given(st, SCENARIO_CHECK_ROSTER) && i < st->check.roster_count; i++) {
         const struct scenario_check_roster *ro = &st->check.roster[i];
         if (!model_account_exists(target_model(r->t), ro->account)) {
-            bprintf(out, "  roster %s: no such account\n", ro->account);
+            text_printf(out, "  roster %s: no such account\n", ro->account);
             mismatches++;
             continue;
         }
@@ -1241,19 +1218,19 @@ static int check_presence_one(struct runner *r, const struct scenario_check_pres
     const struct client *c = client_named(r, p->client, strlen(p->client));
     struct model_session_info info;
     if (c == NULL || !session_of(r, c, &info) || !info.available) {
-        bprintf(out, "  presence %s: not an available resource\n", p->client);
+        text_printf(out, "  presence %s: not an available resource\n", p->client);
         return 1;
     }
     int mismatches = 0;
     const char *show = info.show ? info.show : "none";
     const char *want = scenario_show_name(p->show);
     if (p->has_priority && info.priority != p->priority) {
-        bprintf(out, "  presence %s: priority expected %d, actual %d\n", p->client, p->priority,
+        text_printf(out, "  presence %s: priority expected %d, actual %d\n", p->client, p->priority,
                 info.priority);
         mismatches++;
     }
     if (p->has_show && strcmp(show, want) != 0) {
-        bprintf(out, "  presence %s: show expected %s, actual %s\n", p->client, want, show);
+        text_printf(out, "  presence %s: show expected %s, actual %s\n", p->client, want, show);
         mismatches++;
     }
     return mismatches;
@@ -1268,7 +1245,7 @@ static enum step_status step_check(struct runner *r, const struct scenario_step 
     if (given(st, SCENARIO_CHECK_SESSIONS)) {
         size_t n = model_session_count(target_model(r->t));
         if (n != st->check.sessions) {
-            bprintf(&out, "  sessions: expected %lu, actual %zu\n", st->check.sessions, n);
+            text_printf(&out, "  sessions: expected %lu, actual %zu\n", st->check.sessions, n);
             mismatches++;
         }
     }
@@ -1340,13 +1317,13 @@ static enum step_status check_invariants(struct runner *r, const struct scenario
         return STEP_OK;
     fail(r, st, "%zu invariant violation%s after the step", n, n == 1 ? "" : "s");
     for (size_t i = 0; i < n && i < RUNNER_VIOLATIONS_MAX; i++) {
-        bprintf(&r->msg, "  %s: %s\n", v[i].rule, v[i].message);
+        text_printf(&r->msg, "  %s: %s\n", v[i].rule, v[i].message);
         for (size_t k = 0; k < v[i].nconns && k < INVARIANT_CONNS_MAX; k++)
-            bprintf(&r->msg, "%s%u (%s)%s", k == 0 ? "      connections: " : ", ", v[i].conns[k],
+            text_printf(&r->msg, "%s%u (%s)%s", k == 0 ? "      connections: " : ", ", v[i].conns[k],
                     conn_client(r, v[i].conns[k]), k + 1 == v[i].nconns ? "\n" : "");
     }
     if (n > RUNNER_VIOLATIONS_MAX)
-        bprintf(&r->msg, "  ... and %zu more\n", n - RUNNER_VIOLATIONS_MAX);
+        text_printf(&r->msg, "  ... and %zu more\n", n - RUNNER_VIOLATIONS_MAX);
     return STEP_FAIL;
 }
 
@@ -1385,7 +1362,7 @@ static enum step_status after_step(struct runner *r, const struct scenario_step 
 static enum step_status setup_fail(struct runner *r, unsigned long line, const char *what)
 {
     buf_clear(&r->msg);
-    bprintf(&r->msg, "%s:%lu: accounts: %s\n", r->s->file, line, what);
+    text_printf(&r->msg, "%s:%lu: accounts: %s\n", r->s->file, line, what);
     r->msg_line = line;
     return STEP_FAIL;
 }
@@ -1397,7 +1374,7 @@ static enum step_status setup_roster(struct runner *r, const struct scenario_acc
         struct buf jid = {0};
         buf_puts(&jid, it->contact);
         if (strchr(it->contact, '@') == NULL)
-            bprintf(&jid, "@%s", r->s->server.domain);
+            text_printf(&jid, "@%s", r->s->server.domain);
         const char **groups = mem_realloc(NULL, (it->groups.count + 1) * sizeof *groups);
         for (size_t g = 0; g < it->groups.count; g++)
             groups[g] = it->groups.items[g].text;
@@ -1438,11 +1415,11 @@ static enum step_status check_leftovers(struct runner *r)
             unsigned long line = r->s->steps[at].line;
             if (r->msg.len == 0) {
                 r->msg_line = line;
-                bprintf(&r->msg, "%s:%lu: stanzas left unreceived at the end "
+                text_printf(&r->msg, "%s:%lu: stanzas left unreceived at the end "
                                  "(receive them, or set `leftovers: ignore`)\n",
                         r->s->file, line);
             }
-            bprintf(&r->msg, "  unexpected stanza for %s (arrived in step %zu, line %lu): ",
+            text_printf(&r->msg, "  unexpected stanza for %s (arrived in step %zu, line %lu): ",
                     c->name, at + 1, line);
             write_stanza_line(client_pending_at(c, k), "", &r->msg);
         }
@@ -1490,10 +1467,10 @@ static void trace_step(struct runner *r, const struct scenario_step *st)
 {
     if (!r->opt->verbose)
         return;
-    bprintf(&r->log, "[step %zu] line %lu: ", r->step + 1, st->line);
+    text_printf(&r->log, "[step %zu] line %lu: ", r->step + 1, st->line);
     if (st->client != SCENARIO_NO_CLIENT)
-        bprintf(&r->log, "%s: ", r->s->clients[st->client].name);
-    bprintf(&r->log, "%s\n", scenario_step_name(st->kind));
+        text_printf(&r->log, "%s: ", r->s->clients[st->client].name);
+    text_printf(&r->log, "%s\n", scenario_step_name(st->kind));
 }
 
 /* Runs the steps in order; returns the status of the first that did not
@@ -1511,7 +1488,7 @@ static enum step_status run_steps(struct runner *r, struct runner_result *out)
         if (status == STEP_SKIPPED) {
             r->skipped++;
             if (r->opt->verbose)
-                bprintf(&r->log, "[step %zu] skipped on the %s target\n", i + 1,
+                text_printf(&r->log, "[step %zu] skipped on the %s target\n", i + 1,
                         r->t->ops->name);
         }
         if (status == STEP_OK || status == STEP_SKIPPED)
@@ -1532,7 +1509,7 @@ static enum step_status run_steps(struct runner *r, struct runner_result *out)
 static enum runner_outcome run_all(struct runner *r, struct runner_result *out)
 {
     if (r->s->target == SCENARIO_TARGET_MODEL && target_model(r->t) == NULL) {
-        bprintf(&r->msg, "model-only scenario (target: model) on the %s target",
+        text_printf(&r->msg, "model-only scenario (target: model) on the %s target",
                 r->t->ops->name);
         return RUNNER_SKIP;
     }

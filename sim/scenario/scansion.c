@@ -23,6 +23,7 @@
 
 #include "base/count.h"
 #include "base/exit.h"
+#include "base/text.h"
 #include "model/buf.h"
 #include "base/mem.h"
 #include "scenario/scenario.h"
@@ -1221,21 +1222,11 @@ static int parse_args(int argc, char **argv, struct scs_cli *cli)
 /* Reads the whole file (at most SCS_FILE_MAX bytes); NULL after a message. */
 static char *slurp(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL) {
-        fprintf(stderr, "sessim: %s: %s\n", path, strerror(errno));
-        return NULL;
-    }
-    char *data = mem_realloc(NULL, SCS_FILE_MAX + 1);
-    *len = fread(data, 1, SCS_FILE_MAX + 1, f);
-    bool ok = !ferror(f) && *len <= SCS_FILE_MAX;
-    fclose(f);
-    if (!ok) {
+    char *data;
+    int err = text_read_file(path, SCS_FILE_MAX, &data, len);
+    if (err != 0)
         fprintf(stderr, "sessim: %s: %s\n", path,
-                *len > SCS_FILE_MAX ? "larger than 4 MiB" : "read error");
-        free(data);
-        return NULL;
-    }
+                err == EFBIG ? "larger than 4 MiB" : strerror(err));
     return data;
 }
 

@@ -29,6 +29,7 @@
 #include <yaml.h>
 
 #include "base/count.h"
+#include "base/text.h"
 #include "model/buf.h"
 #include "scenario/match.h"
 #include "base/mem.h"
@@ -132,22 +133,11 @@ struct quoted {
     char text[QUOTE_MAX + 16];
 };
 
-/* User text for a message: at most QUOTE_MAX bytes (cut on a UTF-8
- * boundary, then "..."), control characters shown as '?'. */
+/* User text for a message (text_excerpt of at most QUOTE_MAX bytes). */
 static struct quoted quote(const char *s, size_t len)
 {
     struct quoted q;
-    size_t n = len;
-    if (n > QUOTE_MAX) {
-        n = QUOTE_MAX;
-        while (n > 0 && ((unsigned char)s[n] & 0xC0) == 0x80)
-            n--;
-    }
-    for (size_t i = 0; i < n; i++) {
-        unsigned char c = (unsigned char)s[i];
-        q.text[i] = c < 0x20 || c == 0x7f ? '?' : (char)c;
-    }
-    strcpy(q.text + n, n < len ? "..." : "");
+    text_excerpt(s, len, QUOTE_MAX, q.text);
     return q;
 }
 
@@ -1626,26 +1616,10 @@ static bool file_failed(struct scenario_error *err, const char *message)
 /* Reads the whole file into *out (caller frees, even on failure). */
 static bool read_file(const char *path, char **out, size_t *len, struct scenario_error *err)
 {
-    FILE *f = fopen(path, "rb");
-    if (f == NULL)
-        return file_failed(err, strerror(errno));
-    size_t cap = 0, got;
-    bool ok = true;
-    *len = 0;
-    do {
-        if (*len == cap) {
-            cap = cap == 0 ? 65536 : cap * 2;
-            *out = mem_realloc(*out, cap);
-        }
-        got = fread(*out + *len, 1, cap - *len, f);
-        *len += got;
-        if (*len > SCENARIO_FILE_MAX)
-            ok = file_failed(err, "file is larger than " "16 MiB");
-    } while (ok && got > 0);
-    if (ok && ferror(f))
-        ok = file_failed(err, strerror(errno));
-    fclose(f);
-    return ok;
+    int e = text_read_file(path, SCENARIO_FILE_MAX, out, len);
+    if (e != 0)
+        return file_failed(err, e == EFBIG ? "file is larger than 16 MiB" : strerror(e));
+    return true;
 }
 
 struct scenario *scenario_load(const char *path, struct scenario_error *err)

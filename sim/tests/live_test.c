@@ -218,6 +218,36 @@ static char *temp_dir(void)
     return t;
 }
 
+/* A log longer than one read: the message quotes its last lines. */
+START_TEST(test_live_file_tail_reads_the_end_of_a_long_log)
+{
+    char path[] = "/tmp/sessim-live-tail-XXXXXX";
+    int fd = mkstemp(path);
+    ck_assert_int_ge(fd, 0);
+    FILE *f = fdopen(fd, "w");
+    ck_assert_ptr_nonnull(f);
+    for (int i = 0; i < 400; i++)
+        fprintf(f, "info\tline %03d of the log\n", i);
+    fputs("error\tthe last line\n", f);
+    ck_assert_int_eq(fclose(f), 0);
+    char out[LIVE_TAIL_MAX + 1];
+    live_file_tail(path, out, sizeof out);
+    unlink(path);
+    ck_assert_uint_eq(strlen(out), LIVE_TAIL_MAX);
+    ck_assert_ptr_nonnull(strstr(out, "line 399 of the log error the last line "));
+    ck_assert_ptr_null(strstr(out, "line 000"));
+    ck_assert_ptr_null(strchr(out, '\n'));
+}
+END_TEST
+
+START_TEST(test_live_file_tail_of_a_missing_file_is_empty)
+{
+    char out[16] = "x";
+    live_file_tail("/nonexistent/sessim/prosody.log", out, sizeof out);
+    ck_assert_str_eq(out, "");
+}
+END_TEST
+
 START_TEST(test_live_missing_program_is_an_error)
 {
     char err[LIVE_ERROR_MAX];
@@ -309,6 +339,8 @@ Suite *live_suite(void)
     tcase_add_test(tc, test_live_config_custom_tombstone_expiry_in_seconds);
     tcase_add_loop_test(tc, test_live_text_escapes, 0, COUNT(strings));
     tcase_add_test(tc, test_live_storage_files);
+    tcase_add_test(tc, test_live_file_tail_reads_the_end_of_a_long_log);
+    tcase_add_test(tc, test_live_file_tail_of_a_missing_file_is_empty);
     tcase_add_test(tc, test_live_missing_program_is_an_error);
     tcase_add_test(tc, test_live_program_that_exits_fails_the_start);
     tcase_add_test(tc, test_live_accounts_written_then_started_restarted_stopped);
