@@ -1,6 +1,6 @@
 #!/bin/sh
 # cli_test.sh: bad command-line input and bad files given to sessim. Each
-# case runs the binary, then checks its exit status (README "Exit status
+# case runs the binary, then checks its exit status (sim/README.md "Exit status
 # and limits": 0 passed, 1 a scenario failed, 2 input or usage error) and
 # that its output (stdout and stderr) holds a message naming the problem.
 # Usage: sim/tests/cli_test.sh [SESSIM]   (default .build/release/sessim)
