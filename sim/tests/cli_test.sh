@@ -3,6 +3,8 @@
 # case runs the binary, then checks its exit status (sim/README.md "Exit status
 # and limits": 0 passed, 1 a scenario failed, 2 input or usage error) and
 # that its output (stdout and stderr) holds a message naming the problem.
+# Then: where coverage-map finds its rule list, and that README.md's
+# scenario gives the output shown there.
 # Usage: sim/tests/cli_test.sh [SESSIM]   (default .build/release/sessim)
 set -u
 SESSIM=${1:-.build/release/sessim}
@@ -119,6 +121,14 @@ else
     diff "$T/ids" "$T/listed" | head -20 | sed 's/^/    /'
     head -2 "$T/map" | sed 's/^/    /'
 fi
+
+# ---- README.md's scenario gives the output shown there ----
+awk '/^```yaml$/ && !done { on = 1; next } on && /^```$/ { on = 0; done = 1 } on' README.md \
+    >"$T/drop.yaml"
+sed '/romeo: {receive/s|<show>away</show>|<show>dnd</show>|' "$T/drop.yaml" >"$T/drop-dnd.yaml"
+expect_in "$T" "$abs" 0 "PASS  drop.yaml  A contact is told when a resource's connection drops" \
+    run drop.yaml
+expect_in "$T" "$abs" 1 "- <show>: text: expected 'dnd', actual 'away'" run drop-dnd.yaml
 
 echo "cli_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
