@@ -38,6 +38,7 @@
 #include "base/clock.h"
 #include "base/count.h"
 #include "base/exit.h"
+#include "base/proc.h"
 #include "model/buf.h"
 #include "scenario/emit.h"
 #include "base/mem.h"
@@ -1410,9 +1411,18 @@ static void run_plain(const struct scenario *s, const struct explore_options *op
 
 /* ---- isolation: one child process per run ---- */
 
+/* What an isolated run runs. */
+struct child_args {
+    const struct scenario *s;
+    const struct explore_options *opt;
+};
+
 /* The child's verdict on the pipe: "F\nREASON\nRULES\nSTEPS\n" + message. */
-static void child_run(const struct scenario *s, const struct explore_options *opt, int fd)
+static int child_run(void *ctx, int fd)
 {
+    const struct child_args *a = ctx;
+    const struct scenario *s = a->s;
+    const struct explore_options *opt = a->opt;
     alarm(EXPLORE_RUN_SECONDS_MAX);
     struct verdict v;
     memset(&v, 0, sizeof v);
@@ -1427,27 +1437,7 @@ static void child_run(const struct scenario *s, const struct explore_options *op
     buf_putc(&out, '\n');
     if (v.message != NULL)
         buf_append(&out, v.message, strnlen(v.message, MESSAGE_MAX));
-    for (size_t off = 0; off < out.len;) {
-        ssize_t n = write(fd, out.data + off, out.len - off);
-        if (n <= 0)
-            _exit(EXIT_PIPE);
-        off += (size_t)n;
-    }
-    _exit(EXIT_OK);
-}
-
-/* Reads fd to the end into b. */
-static void read_all(int fd, struct buf *b)
-{
-    char chunk[4096];
-    for (;;) {
-        ssize_t n = read(fd, chunk, sizeof chunk);
-        if (n < 0 && errno == EINTR)
-            continue;
-        if (n <= 0)
-            return;
-        buf_append(b, chunk, (size_t)n);
-    }
+    return proc_write_all(fd, out.data, out.len) ? EXIT_OK : EXIT_PIPE;
 }
 
 /* The next line of *p into out (size bytes); advances *p. */
@@ -1484,24 +1474,16 @@ static void crashed(struct verdict *v, int status)
 static void run_isolated(const struct scenario *s, const struct explore_options *opt,
                          struct verdict *v)
 {
-    int fds[2];
-    fflush(NULL);   /* nothing buffered may be written twice */
-    if (pipe(fds) != 0)
+    struct child_args args = {s, opt};
+    struct proc_options po = {.pipe = true};
+    struct proc child;
+    if (!proc_spawn(child_run, &args, &po, &child))
         abort();
-    pid_t pid = fork();
-    if (pid < 0)
-        abort();
-    if (pid == 0) {
-        close(fds[0]);
-        child_run(s, opt, fds[1]);
-    }
-    close(fds[1]);
     struct buf text = {0};
-    read_all(fds[0], &text);
-    close(fds[0]);
+    proc_read_all(child.fd, &text);
+    close(child.fd);
     int status = 0;
-    while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
-        ;
+    proc_wait(child.pid, true, &status);
     if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
         parse_child(buf_cstr(&text), v);
     else

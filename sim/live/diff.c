@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -29,6 +28,7 @@
 #include "base/count.h"
 #include "base/exit.h"
 #include "base/mem.h"
+#include "base/proc.h"
 #include "base/text.h"
 #include "cli/bench.h"
 #include "live/live.h"
@@ -349,20 +349,6 @@ static void diff_one(const char *path, struct live *l, const struct diff_options
 
 /* ---- messages from the workers ---- */
 
-static bool write_all(int fd, const char *p, size_t n)
-{
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR)
-            continue;
-        if (w <= 0)
-            return false;
-        p += w;
-        n -= (size_t)w;
-    }
-    return true;
-}
-
 /* KIND: 'R' a result, 'V' the server's version, 'E' a fatal error. */
 static void send_msg(int fd, char kind, size_t index, const struct diff_record *r)
 {
@@ -370,8 +356,8 @@ static void send_msg(int fd, char kind, size_t index, const struct diff_record *
     const char *name = r->name ? r->name : "", *text = r->text ? r->text : "";
     int n = snprintf(head, sizeof head, "%c %zu %d %d %d %zu %zu\n", kind, index, (int)r->cls,
                      (int)r->model, (int)r->live, strlen(name), strlen(text));
-    if (!write_all(fd, head, (size_t)n) || !write_all(fd, name, strlen(name)) ||
-        !write_all(fd, text, strlen(text)))
+    if (!proc_write_all(fd, head, (size_t)n) || !proc_write_all(fd, name, strlen(name)) ||
+        !proc_write_all(fd, text, strlen(text)))
         _exit(EXIT_USAGE);
 }
 
@@ -451,29 +437,32 @@ static void diff_worker(void *ctx, size_t k, size_t jobs, int fd)
     worker(run->o, run->paths, k, jobs, fd);
 }
 
+/* Worker k of jobs as base/proc.h starts it. */
+struct worker_start {
+    diff_worker_fn *body;
+    void *ctx;
+    size_t k, jobs;
+    const struct worker_pipe *w;   /* the earlier workers' pipes */
+};
+
+static int worker_main(void *arg, int fd)
+{
+    const struct worker_start *ws = arg;
+    for (size_t j = 0; j < ws->k; j++)
+        close(ws->w[j].fd);
+    ws->body(ws->ctx, ws->k, ws->jobs, fd);
+    return EXIT_USAGE;
+}
+
 static bool spawn_workers(diff_worker_fn *body, void *ctx, struct worker_pipe *w, size_t jobs)
 {
-    pid_t parent = getpid();
+    struct proc_options po = {.pipe = true, .death_signal = SIGTERM};
     for (size_t k = 0; k < jobs; k++) {
-        int p[2];
-        if (pipe(p) != 0)
+        struct worker_start ws = {body, ctx, k, jobs, w};
+        struct proc child;
+        if (!proc_spawn(worker_main, &ws, &po, &child))
             return false;
-        fflush(NULL);
-        pid_t pid = fork();
-        if (pid == 0) {
-            prctl(PR_SET_PDEATHSIG, SIGTERM);
-            if (getppid() != parent)
-                _exit(EXIT_USAGE);
-            close(p[0]);
-            for (size_t j = 0; j < k; j++)
-                close(w[j].fd);
-            body(ctx, k, jobs, p[1]);
-            _exit(EXIT_USAGE);
-        }
-        close(p[1]);
-        if (pid < 0)
-            return false;
-        w[k] = (struct worker_pipe){pid, p[0], {0}};
+        w[k] = (struct worker_pipe){child.pid, child.fd, {0}};
     }
     return true;
 }
@@ -578,8 +567,7 @@ static bool reap_workers(struct worker_pipe *w, size_t jobs)
     bool ok = true;
     for (size_t k = 0; k < jobs; k++) {
         int status = 0;
-        while (waitpid(w[k].pid, &status, 0) < 0 && errno == EINTR)
-            ;
+        proc_wait(w[k].pid, true, &status);
         ok = ok && WIFEXITED(status) && WEXITSTATUS(status) == EXIT_OK;
         buf_free(&w[k].in);
     }
@@ -714,7 +702,7 @@ static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
                      clock_now_s() - t0, l != NULL && live_version(l)[0] ? live_version(l) : "?");
     bool started = l != NULL;
     live_free(l);
-    _exit(started && write_all(fd, line, (size_t)n) ? EXIT_OK : EXIT_USAGE);
+    _exit(started && proc_write_all(fd, line, (size_t)n) ? EXIT_OK : EXIT_USAGE);
 }
 
 /* Reads each worker's line and adds it up into *sum; false when one is missing. */

@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
@@ -32,6 +31,7 @@
 #include "base/count.h"
 #include "base/exit.h"
 #include "base/mem.h"
+#include "base/proc.h"
 #include "base/text.h"
 
 #define LIVE_CHILDREN_MAX 16
@@ -437,43 +437,48 @@ static void install_handlers(void)
         sigaction(sigs[i], &sa, NULL);
 }
 
-/* In the child: its own process group, death with the parent, stdin from
- * /dev/null, output to prosody.out, then the server in the foreground. */
-static void child_exec(const char *prosody, const char *cfg, const char *out, pid_t parent)
+/* What the server's child process runs. */
+struct child_args {
+    const char *prosody, *cfg, *out;
+};
+
+/* In the child (which dies with the parent, base/proc.h): its own process
+ * group, stdin from /dev/null, output to prosody.out, then the server in
+ * the foreground. */
+static int child_exec(void *ctx, int fd)
 {
     static const int sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGPIPE};
+    const struct child_args *a = ctx;
+    (void)fd;
     setpgid(0, 0);
-    prctl(PR_SET_PDEATHSIG, SIGKILL);
-    if (getppid() != parent)
-        _exit(EXIT_EXEC);
     for (size_t i = 0; i < COUNT(sigs); i++)
         signal(sigs[i], SIG_DFL);
     int in = open("/dev/null", O_RDONLY);
-    int o = open(out, O_WRONLY | O_CREAT | O_TRUNC, 0640);
+    int o = open(a->out, O_WRONLY | O_CREAT | O_TRUNC, 0640);
     if (in < 0 || o < 0 || dup2(in, 0) < 0 || dup2(o, 1) < 0 || dup2(o, 2) < 0)
-        _exit(EXIT_EXEC);
+        return EXIT_EXEC;
     close(in);
     close(o);
-    execlp(prosody, prosody, "--config", cfg, "-F", (char *)NULL);
-    _exit(EXIT_EXEC);
+    execlp(a->prosody, a->prosody, "--config", a->cfg, "-F", (char *)NULL);
+    return EXIT_EXEC;
 }
 
 static bool spawn(struct live *l)
 {
     char *cfg = path_join(l->dir, "prosody.cfg.lua");
     char *out = path_join(l->dir, "prosody.out");
-    pid_t parent = getpid();
-    fflush(NULL);
-    pid_t pid = fork();
-    if (pid == 0)
-        child_exec(l->prosody, cfg, out, parent);
+    struct child_args args = {l->prosody, cfg, out};
+    struct proc_options po = {.death_signal = SIGKILL};
+    struct proc child;
+    bool ok = proc_spawn(child_exec, &args, &po, &child);
+    int err = errno;
     free(cfg);
     free(out);
-    if (pid < 0)
-        return failf(l, "cannot fork: %s", strerror(errno));
-    setpgid(pid, pid);
-    l->pid = pid;
-    children_replace(0, pid);
+    if (!ok)
+        return failf(l, "cannot fork: %s", strerror(err));
+    setpgid(child.pid, child.pid);
+    l->pid = child.pid;
+    children_replace(0, child.pid);
     return true;
 }
 
@@ -481,11 +486,7 @@ static bool spawn(struct live *l)
  * it is gone; *status gets its wait status. */
 static bool reap(struct live *l, bool block, int *status)
 {
-    pid_t r;
-    do
-        r = waitpid(l->pid, status, block ? 0 : WNOHANG);
-    while (r < 0 && errno == EINTR);
-    if (r == 0)
+    if (!proc_wait(l->pid, block, status))
         return false;
     children_replace(l->pid, 0);
     l->pid = 0;
