@@ -25,6 +25,7 @@
 
 #define XMLSTREAM_SIZE_MAX_DEFAULT (256u * 1024u)
 #define XMLSTREAM_DEPTH_MAX_DEFAULT 64u
+#define XMLSTREAM_CLOSE "</stream:stream>"   /* what ends a stream, either way */
 
 /* X(name, description) */
 #define XMLSTREAM_ERRORS(X)                                                       \

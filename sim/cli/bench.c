@@ -170,7 +170,7 @@ static char *gen_stream(size_t bytes, size_t *len)
             buf_clear(&b);
         }
     }
-    fputs("</stream:stream>", f);
+    fputs(XMLSTREAM_CLOSE, f);
     buf_free(&b);
     char *data = NULL;
     if (fclose(f) != 0 || text_read_file(path, TEXT_SIZE_ANY, &data, len) != 0)

@@ -252,8 +252,6 @@ static bool wanted(const struct scenario *s, const struct paths *tags)
     return false;
 }
 
-static const char *const outcome_words[] = {
-    [RUNNER_PASS] = "PASS", [RUNNER_FAIL] = "FAIL", [RUNNER_SKIP] = "SKIP"};
 static const enum report_outcome outcome_report[] = {
     [RUNNER_PASS] = REPORT_PASS, [RUNNER_FAIL] = REPORT_FAIL, [RUNNER_SKIP] = REPORT_SKIP};
 
@@ -300,7 +298,7 @@ static bool run_file(const char *path, const struct cli_run_options *o, struct r
         runner_run(s, &ro, &res);
         if (o->html_report != NULL)
             html_report_add(o->html_report, path, s, &res);
-        printf("%s  %s  %s\n", outcome_words[res.outcome], path, s->name);
+        printf("%s  %s  %s\n", runner_outcome_label(res.outcome), path, s->name);
         if (o->verbose)
             print_indented(stdout, res.log, "    ");
         if (res.message != NULL)

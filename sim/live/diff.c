@@ -53,9 +53,6 @@ static const char *const class_texts[] = {
 #undef DIFF_TEXT
 };
 
-static const char *const outcome_words[] = {
-    [RUNNER_PASS] = "PASS", [RUNNER_FAIL] = "FAIL", [RUNNER_SKIP] = "SKIP"};
-
 /* ---- classes and the listing ---- */
 
 enum diff_class diff_classify(enum runner_outcome model, enum runner_outcome live)
@@ -293,7 +290,7 @@ static void put_outcome(struct buf *b, const char *who, const struct runner_resu
 {
     buf_puts(b, "    ");
     buf_puts(b, who);
-    buf_puts(b, outcome_words[r->outcome]);
+    buf_puts(b, runner_outcome_label(r->outcome));
     buf_putc(b, '\n');
     if (r->message != NULL)
         put_indented(b, r->message, "      ", verbose ? 0 : DIFF_MESSAGE_LINES);

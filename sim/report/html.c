@@ -19,6 +19,7 @@
 #include "base/text.h"
 #include "model/buf.h"
 #include "base/mem.h"
+#include "model/xmlstream.h"
 
 
 /* Geometry of a diagram, in pixels. */
@@ -382,7 +383,7 @@ static void arrow_row(struct diagram *d, const struct runner_event *e, bool comp
         w->text = text_with("<stream:stream id='", e->text, "'>");
     } else if (e->kind == RUNNER_EVENT_STREAM_END) {
         w->cls = "close";
-        w->text = mem_strdup("</stream:stream>");
+        w->text = mem_strdup(XMLSTREAM_CLOSE);
     } else {
         w->cls = stanza_class(e->text);
         w->text = mem_strdup(e->text);
@@ -772,12 +773,9 @@ static void svg_diagram(struct buf *b, const struct diagram *d)
 
 /* ---- sections and the page ---- */
 
-static const char *const outcome_words[] = {
-    [RUNNER_PASS] = "pass", [RUNNER_FAIL] = "fail", [RUNNER_SKIP] = "skip"};
-
 static const char *outcome_word(int outcome)
 {
-    return outcome < 0 ? "error" : outcome_words[outcome];
+    return outcome < 0 ? "error" : runner_outcome_name((enum runner_outcome)outcome);
 }
 
 static char *chips(const struct scenario_strings *l, const char *cls)

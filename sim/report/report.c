@@ -24,7 +24,7 @@ struct report {
 };
 
 static const char *const outcome_names[] = {
-#define REPORT_NAME(name, text) text,
+#define REPORT_NAME(name, word, label) word,
     REPORT_OUTCOMES(REPORT_NAME)
 #undef REPORT_NAME
 };

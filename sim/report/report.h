@@ -16,14 +16,14 @@
 #include <stddef.h>
 #include <stdio.h>
 
-/* X(name, text): outcome of one scenario and its name in reports. */
-#define REPORT_OUTCOMES(X) \
-    X(PASS, "pass")        \
-    X(FAIL, "fail")        \
-    X(SKIP, "skip")
+#include "run/runner.h"
+
+/* X(name, word, label): outcome of one scenario and its name in reports
+ * (the runner's list, run/runner.h). */
+#define REPORT_OUTCOMES(X) RUNNER_OUTCOMES(X)
 
 enum report_outcome {
-#define REPORT_ENUM(name, text) REPORT_##name,
+#define REPORT_ENUM(name, word, label) REPORT_##name,
     REPORT_OUTCOMES(REPORT_ENUM)
 #undef REPORT_ENUM
 };

@@ -200,7 +200,7 @@ static void on_closed(void *ctx)
 {
     struct client *c = ctx;
     c->stream_ended = true;
-    history_add(c, CLIENT_RECEIVED, "</stream:stream>", 16);
+    history_add(c, CLIENT_RECEIVED, XMLSTREAM_CLOSE, sizeof XMLSTREAM_CLOSE - 1);
 }
 
 static void on_error(void *ctx, enum xmlstream_error e)

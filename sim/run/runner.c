@@ -566,7 +566,7 @@ static enum step_status step_close(struct runner *r, const struct scenario_step 
     struct client *c = client_of(r, st);
     enum step_status status = need_open(r, st, c);
     if (status == STEP_OK)
-        status = send_text(r, st, c, "</stream:stream>", NULL);
+        status = send_text(r, st, c, XMLSTREAM_CLOSE, NULL);
     if (status != STEP_OK)
         return status;
     await(r, c, is_closed, 0);
@@ -1579,4 +1579,26 @@ void runner_result_free(struct runner_result *r)
     r->actual = NULL;
     r->events = NULL;
     r->event_count = 0;
+}
+
+static const char *const outcome_names[] = {
+#define RUNNER_NAME(name, word, label) word,
+    RUNNER_OUTCOMES(RUNNER_NAME)
+#undef RUNNER_NAME
+};
+
+static const char *const outcome_labels[] = {
+#define RUNNER_LABEL(name, word, label) label,
+    RUNNER_OUTCOMES(RUNNER_LABEL)
+#undef RUNNER_LABEL
+};
+
+const char *runner_outcome_name(enum runner_outcome outcome)
+{
+    return outcome_names[outcome];
+}
+
+const char *runner_outcome_label(enum runner_outcome outcome)
+{
+    return outcome_labels[outcome];
 }

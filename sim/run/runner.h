@@ -62,7 +62,22 @@
 #include "scenario/scenario.h"
 #include "run/target.h"
 
-enum runner_outcome { RUNNER_PASS, RUNNER_FAIL, RUNNER_SKIP };
+/* X(name, word, label): a scenario's outcome, its word in reports and
+ * page classes, and its label on the console. */
+#define RUNNER_OUTCOMES(X)       \
+    X(PASS, "pass", "PASS")      \
+    X(FAIL, "fail", "FAIL")      \
+    X(SKIP, "skip", "SKIP")
+
+enum runner_outcome {
+#define RUNNER_ENUM(name, word, label) RUNNER_##name,
+    RUNNER_OUTCOMES(RUNNER_ENUM)
+#undef RUNNER_ENUM
+};
+
+/* "pass", "fail", "skip"; and "PASS", "FAIL", "SKIP". */
+const char *runner_outcome_name(enum runner_outcome outcome);
+const char *runner_outcome_label(enum runner_outcome outcome);
 
 /* runner_result.fail_step when no step failed (pass, skip, setup or
  * leftovers failure). */
