@@ -40,6 +40,7 @@
 #include "base/exit.h"
 #include "base/proc.h"
 #include "model/buf.h"
+#include "model/model.h"
 #include "scenario/emit.h"
 #include "base/mem.h"
 #include "model/prng.h"
@@ -56,7 +57,6 @@
 #define PIECES_MAX 4
 #define STANZAS_PER_WRITE_MAX 3
 #define PICK_ATTEMPTS 16          /* draws of a step kind before the fallback scan */
-#define C2S_TIMEOUT_MS (300ull * 1000)   /* S12, as the model has it */
 #define HOUR_MS (3600ull * 1000)
 #define DAY_MS (24 * HOUR_MS)
 #define MESSAGE_MAX (64u * 1024u) /* runner report bytes kept from a child */
@@ -268,9 +268,9 @@ static void shadow_timeouts(struct gen *g)
 {
     for (size_t i = 0; i < g->nclients; i++) {
         struct gclient *c = &g->c[i];
-        if ((c->mask & UNAUTH_BITS) == 0 || g->now - c->opened_lo < C2S_TIMEOUT_MS)
+        if ((c->mask & UNAUTH_BITS) == 0 || g->now - c->opened_lo < MODEL_C2S_TIMEOUT_MS)
             continue;
-        closed_by_server(c, UNAUTH_BITS, g->now - c->opened_hi >= C2S_TIMEOUT_MS);
+        closed_by_server(c, UNAUTH_BITS, g->now - c->opened_hi >= MODEL_C2S_TIMEOUT_MS);
     }
 }
 
@@ -953,7 +953,7 @@ static uint64_t advance_amount(struct gen *g)
     unsigned k = (unsigned)below(g, 100);
     for (size_t i = 0; k >= 30 && k < 50 && i < g->nclients; i++)
         if (g->c[i].mask & UNAUTH_BITS)
-            return across(g, g->c[i].opened_lo, C2S_TIMEOUT_MS);
+            return across(g, g->c[i].opened_lo, MODEL_C2S_TIMEOUT_MS);
     uint64_t expiry = g->s->server.tombstone_expiry_ms;
     for (size_t i = 0; k >= 50 && k < 75 && expiry > 0 && i < g->nusers; i++)
         if (g->u[i].tomb)
@@ -1263,13 +1263,17 @@ struct scenario *explore_generate(uint64_t run_seed, size_t steps)
     return explore_generate_counted(run_seed, steps, false, NULL);
 }
 
-/* splitmix64 finaliser of seed and index: runs are independent streams. */
+/* Output index of the model's PRNG seeded with seed: runs are
+ * independent streams. splitmix64 advances its state by a constant, so
+ * the index-th state is reached in one step (the constant is read off one
+ * draw from 0) instead of index draws. */
 uint64_t explore_run_seed(uint64_t seed, size_t index)
 {
-    uint64_t z = seed + 0x9E3779B97F4A7C15ull * ((uint64_t)index + 1);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
+    struct prng step, p;
+    prng_seed(&step, 0);
+    prng_next(&step);
+    prng_seed(&p, seed + step.state * (uint64_t)index);
+    return prng_next(&p);
 }
 
 /* ---- running and judging ---- */
