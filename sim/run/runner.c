@@ -19,6 +19,7 @@
 #include "base/count.h"
 #include "base/text.h"
 #include "run/client.h"
+#include "run/preset.h"
 #include "model/invariant.h"
 #include "scenario/match.h"
 #include "base/mem.h"
@@ -1367,39 +1368,13 @@ static enum step_status setup_fail(struct runner *r, unsigned long line, const c
     return STEP_FAIL;
 }
 
-static enum step_status setup_roster(struct runner *r, const struct scenario_account *a)
-{
-    for (size_t j = 0; j < a->roster_count; j++) {
-        const struct scenario_roster_item *it = &a->roster[j];
-        struct buf jid = {0};
-        buf_puts(&jid, it->contact);
-        if (strchr(it->contact, '@') == NULL)
-            text_printf(&jid, "@%s", r->s->server.domain);
-        const char **groups = mem_realloc(NULL, (it->groups.count + 1) * sizeof *groups);
-        for (size_t g = 0; g < it->groups.count; g++)
-            groups[g] = it->groups.items[g].text;
-        struct target_roster_item ti = {buf_cstr(&jid), it->subscription, it->ask, it->name,
-                                        groups, it->groups.count};
-        bool ok = target_roster_preset(r->t, a->name, &ti);
-        buf_free(&jid);
-        free(groups);
-        if (!ok)
-            return setup_fail(r, it->line, target_error(r->t));
-    }
-    return STEP_OK;
-}
-
 static enum step_status setup_accounts(struct runner *r)
 {
-    for (size_t i = 0; i < r->s->account_count; i++) {
-        const struct scenario_account *a = &r->s->accounts[i];
-        if (!target_account_create(r->t, a->name, a->password))
-            return setup_fail(r, a->line, target_error(r->t));
-        match_vars_set(&r->passwords, a->name, a->password);
-    }
+    unsigned long line = 0;
+    if (!preset_accounts(r->s, r->t, &line))
+        return setup_fail(r, line, target_error(r->t));
     for (size_t i = 0; i < r->s->account_count; i++)
-        if (setup_roster(r, &r->s->accounts[i]) != STEP_OK)
-            return STEP_FAIL;
+        match_vars_set(&r->passwords, r->s->accounts[i].name, r->s->accounts[i].password);
     return STEP_OK;
 }
 

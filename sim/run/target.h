@@ -79,6 +79,11 @@ struct target {
  * given seed. Never fails (allocation failure aborts). */
 struct target *target_model_new(const struct scenario_server *server, uint64_t seed);
 
+/* The same with the model's clock starting at start_ms (ms since the
+ * epoch) instead of the model's default date (`sessim serve` on real time). */
+struct target *target_model_new_at(const struct scenario_server *server, uint64_t seed,
+                                   uint64_t start_ms);
+
 /* The same model seen as a live server would be: target_model() gives NULL,
  * so the runner checks no invariants and skips `check:`. name (static) and
  * caps (TARGET_CAN_CHECK is dropped) are the hidden target's. For

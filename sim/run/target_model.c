@@ -162,10 +162,13 @@ static struct model *tm_no_model(struct target *t)
     return NULL;
 }
 
-struct target *target_model_new(const struct scenario_server *server, uint64_t seed)
+static struct target *target_model_build(const struct scenario_server *server, uint64_t seed,
+                                         const uint64_t *start_ms)
 {
     struct model_config c;
     model_config_default(&c);
+    if (start_ms != NULL)
+        c.start_time_ms = *start_ms;
     c.domain = server->domain;
     c.conflict = conflict_of(server->conflict);
     c.offline = server->offline;
@@ -178,6 +181,17 @@ struct target *target_model_new(const struct scenario_server *server, uint64_t s
     if (tm->model == NULL)
         abort();
     return &tm->base;
+}
+
+struct target *target_model_new(const struct scenario_server *server, uint64_t seed)
+{
+    return target_model_build(server, seed, NULL);
+}
+
+struct target *target_model_new_at(const struct scenario_server *server, uint64_t seed,
+                                   uint64_t start_ms)
+{
+    return target_model_build(server, seed, &start_ms);
 }
 
 struct target *target_model_hidden_new(const struct scenario_server *server, uint64_t seed,
