@@ -21,6 +21,7 @@
 #include "base/count.h"
 #include "base/exit.h"
 #include "base/mem.h"
+#include "cli/serve_cmd.h"
 #include "live/diff.h"
 #include "explore/explore.h"
 #include "explore/merge.h"
@@ -90,6 +91,14 @@ static const struct cli_command commands[] = {
      NULL},
     {"merge", cmd_merge, "merge FILE...",
      "merge the --json reports of explore shards into one summary (exit 1 if one failed)",
+     NULL},
+    {"serve", serve_cmd_serve,
+     "serve [--listen HOST:PORT] [--seed N] [--clock real|manual] [--record DIR] [FILE.yaml]",
+     "the model as a TCP server for real clients, preset from FILE (see its --help)", NULL},
+    {"record", serve_cmd_record,
+     "record --listen HOST:PORT --upstream tcp://HOST:PORT [--out FILE] [--redact]",
+     "a proxy that writes the traffic between clients and a server as a scenario "
+     "(see its --help)",
      NULL},
     {"new", cmd_new, "new NAME [-o FILE]",
      "write a commented scenario template to FILE (default scenarios/NAME.yaml; never "
