@@ -212,7 +212,7 @@ static double run_expat(const char *data, size_t len)
     return clock_now_s() - t0;
 }
 
-static void count_stanza(void *ctx, struct stanza *st)
+static void on_stanza(void *ctx, struct stanza *st)
 {
     ++*(unsigned long long *)ctx;
     stanza_free(st);
@@ -221,7 +221,7 @@ static void count_stanza(void *ctx, struct stanza *st)
 static double run_sessim(const char *data, size_t len, unsigned long long *stanzas)
 {
     double t0 = clock_now_s();
-    struct xmlstream_callbacks cb = {.stanza = count_stanza};
+    struct xmlstream_callbacks cb = {.stanza = on_stanza};
     struct xmlstream *p = xmlstream_new(&cb, stanzas, NULL, 1);
     for (size_t off = 0; off < len; off += CHUNK)
         xmlstream_feed(p, data + off, len - off < CHUNK ? len - off : CHUNK);

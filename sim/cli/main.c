@@ -264,7 +264,7 @@ static bool wanted(const struct scenario *s, const struct paths *tags)
 static const enum report_outcome outcome_report[] = {
     [RUNNER_PASS] = REPORT_PASS, [RUNNER_FAIL] = REPORT_FAIL, [RUNNER_SKIP] = REPORT_SKIP};
 
-static void report_scenario(struct report *rep, const char *path, const struct scenario *s,
+static void add_to_report(struct report *rep, const char *path, const struct scenario *s,
                             const struct runner_result *res)
 {
     const char **tags = mem_calloc(s->tags.count + 1, sizeof *tags);
@@ -312,7 +312,7 @@ static bool run_file(const char *path, const struct cli_run_options *o, struct r
             print_indented(stdout, res.log, "    ");
         if (res.message != NULL)
             print_indented(stdout, res.message, "    ");
-        report_scenario(rep, path, s, &res);
+        add_to_report(rep, path, s, &res);
         runner_result_free(&res);
     }
     scenario_free(s);

@@ -440,7 +440,7 @@ static void put_word(struct gen *g, const char *const *words, size_t n)
 
 /* P1-P7: broadcast presence, with priority (in range, out of range,
  * garbage), show and status; or unavailable. */
-static void stanza_presence(struct gen *g, size_t ci)
+static void make_presence(struct gen *g, size_t ci)
 {
     static const char *const shows[] = {"away", "chat", "dnd", "xa", "bogus"};
     static const char *const garbage[] = {"200", "-300", "x", "", "+5", "007"};
@@ -475,7 +475,7 @@ static void stanza_presence(struct gen *g, size_t ci)
 }
 
 /* P8-P17: directed presence of every type to any address. */
-static void stanza_directed(struct gen *g, size_t ci)
+static void make_directed(struct gen *g, size_t ci)
 {
     static const char *const types[] = {"", "unavailable", "probe", "error", "bogus"};
     buf_puts(&g->text, "<presence");
@@ -494,7 +494,7 @@ static void stanza_directed(struct gen *g, size_t ci)
 }
 
 /* R9-R21: subscription requests and answers between random pairs. */
-static void stanza_subscription(struct gen *g, size_t ci)
+static void make_subscription(struct gen *g, size_t ci)
 {
     static const char *const types[] = {"subscribe", "subscribed", "unsubscribe",
                                         "unsubscribed"};
@@ -535,7 +535,7 @@ static void stanza_subscription(struct gen *g, size_t ci)
 }
 
 /* R2-R7: roster get (with or without a version), set, remove, bad sets. */
-static void stanza_roster(struct gen *g, size_t ci)
+static void make_roster_iq(struct gen *g, size_t ci)
 {
     struct buf *t = &g->text;
     unsigned k = (unsigned)below(g, 100);
@@ -563,7 +563,7 @@ static void stanza_roster(struct gen *g, size_t ci)
 }
 
 /* M1-M11, O1-O4: messages of every type to any address. */
-static void stanza_message(struct gen *g, size_t ci)
+static void make_message(struct gen *g, size_t ci)
 {
     static const char *const types[] = {"", "chat", "normal", "headline", "groupchat", "error",
                                         "bogus"};
@@ -600,7 +600,7 @@ static bool own_bare_to(struct gen *g, size_t ci, const char *to)
     return strcmp(to, want) == 0;
 }
 
-static void stanza_iq(struct gen *g, size_t ci)
+static void make_iq(struct gen *g, size_t ci)
 {
     static const char *const types[] = {"get", "set", "result", "error", "bogus"};
     static const char *const payloads[] = {
@@ -979,7 +979,7 @@ static bool write_advance(struct gen *g, const struct row *row)
 static const struct row rows[ROWS];
 
 /* One stanza from a stanza row that is on this run (presence if none). */
-static void stanza_any(struct gen *g, size_t ci)
+static void make_stanza(struct gen *g, size_t ci)
 {
     unsigned total = 0;
     for (size_t i = 0; i < ROWS; i++)
@@ -993,7 +993,7 @@ static void stanza_any(struct gen *g, size_t ci)
         }
         pick -= w;
     }
-    stanza_presence(g, ci);
+    make_presence(g, ci);
 }
 
 /* Sends the next piece of c's pending write as `send_raw`. A piece that
@@ -1056,7 +1056,7 @@ static enum write_end compose(struct gen *g, size_t ci, size_t min)
     buf_clear(&g->text);
     size_t n = min + (size_t)below(g, STANZAS_PER_WRITE_MAX - min + 1);
     for (size_t i = 0; i < n; i++)
-        stanza_any(g, ci);
+        make_stanza(g, ci);
     if (!chance(g, 15))
         return END_NOTHING;
     buf_puts(&g->text, stream_fault(g));
@@ -1135,12 +1135,12 @@ static const struct row rows[ROWS] = {
     {"connect", 12, true, false, write_connect, NULL},
     {"auth", 3, false, false, write_auth, NULL},
     {"bind", 3, false, false, write_bind, NULL},
-    {"presence", 10, false, false, write_stanza, stanza_presence},
-    {"directed", 5, false, false, write_stanza, stanza_directed},
-    {"subscription", 8, false, false, write_stanza, stanza_subscription},
-    {"roster", 6, false, false, write_stanza, stanza_roster},
-    {"message", 8, false, false, write_stanza, stanza_message},
-    {"iq", 5, false, false, write_stanza, stanza_iq},
+    {"presence", 10, false, false, write_stanza, make_presence},
+    {"directed", 5, false, false, write_stanza, make_directed},
+    {"subscription", 8, false, false, write_stanza, make_subscription},
+    {"roster", 6, false, false, write_stanza, make_roster_iq},
+    {"message", 8, false, false, write_stanza, make_message},
+    {"iq", 5, false, false, write_stanza, make_iq},
     {"password", 1, false, false, write_password, NULL},
     {"close", 3, false, false, write_close, NULL},
     {"drop", 3, true, false, write_drop, NULL},
@@ -2224,7 +2224,7 @@ static struct target *hidden_new(const struct scenario *s, uint64_t seed, void *
 
 /* Generates and runs scenarios of 1000 steps until `steps` ran, timing
  * both; the model hidden or not. Returns false when a run failed. */
-static bool bench_runs(size_t steps, bool hide, double *steps_per_second)
+static bool timed_runs(size_t steps, bool hide, double *steps_per_second)
 {
     size_t done = 0;
     bool ok = true;
@@ -2248,10 +2248,10 @@ static bool bench_runs(size_t steps, bool hide, double *steps_per_second)
 
 bool explore_bench(size_t steps, double *steps_per_second)
 {
-    return bench_runs(steps, false, steps_per_second);
+    return timed_runs(steps, false, steps_per_second);
 }
 
 bool explore_bench_hidden(size_t steps, double *steps_per_second)
 {
-    return bench_runs(steps, true, steps_per_second);
+    return timed_runs(steps, true, steps_per_second);
 }

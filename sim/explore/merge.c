@@ -24,7 +24,7 @@ static yaml_node_t *get(yaml_document_t *d, yaml_node_t *map, const char *key)
     return NULL;
 }
 
-static const char *text(yaml_document_t *d, yaml_node_t *map, const char *key)
+static const char *scalar_text(yaml_document_t *d, yaml_node_t *map, const char *key)
 {
     yaml_node_t *n = get(d, map, key);
     return n != NULL && n->type == YAML_SCALAR_NODE ? (const char *)n->data.scalar.value : "";
@@ -32,7 +32,7 @@ static const char *text(yaml_document_t *d, yaml_node_t *map, const char *key)
 
 static bool number(yaml_document_t *d, yaml_node_t *map, const char *key, unsigned long long *out)
 {
-    const char *s = text(d, map, key);
+    const char *s = scalar_text(d, map, key);
     char *end;
     *out = strtoull(s, &end, 10);
     return *s >= '0' && *s <= '9' && *end == '\0';
@@ -40,15 +40,15 @@ static bool number(yaml_document_t *d, yaml_node_t *map, const char *key, unsign
 
 static void print_failure(yaml_document_t *d, yaml_node_t *f, const char *path, FILE *out)
 {
-    fprintf(out, "FAIL %s: run %s (run seed %s): %s\n  rules:", path, text(d, f, "run"),
-            text(d, f, "run_seed"), text(d, f, "reason"));
+    fprintf(out, "FAIL %s: run %s (run seed %s): %s\n  rules:", path, scalar_text(d, f, "run"),
+            scalar_text(d, f, "run_seed"), scalar_text(d, f, "reason"));
     yaml_node_t *rules = get(d, f, "rules");
     for (yaml_node_item_t *i = rules != NULL && rules->type == YAML_SEQUENCE_NODE
                                    ? rules->data.sequence.items.start : NULL;
          i != NULL && i < rules->data.sequence.items.top; i++)
         fprintf(out, " %s", (const char *)yaml_document_get_node(d, *i)->data.scalar.value);
-    fprintf(out, "\n  reproducer (%s steps): %s\n", text(d, f, "reproducer_steps"),
-            text(d, f, "reproducer"));
+    fprintf(out, "\n  reproducer (%s steps): %s\n", scalar_text(d, f, "reproducer_steps"),
+            scalar_text(d, f, "reproducer"));
 }
 
 /* One report into t; false when it is not one. */
@@ -67,7 +67,7 @@ static bool merge_doc(yaml_document_t *d, const char *path, struct totals *t, FI
                 yaml_document_get_node(d, range->data.sequence.items.start[0])->data.scalar.value,
                 yaml_document_get_node(d, range->data.sequence.items.start[1])->data.scalar.value);
     else
-        fprintf(out, "shard %s: seed %s", path, text(d, root, "seed"));
+        fprintf(out, "shard %s: seed %s", path, scalar_text(d, root, "seed"));
     fprintf(out, ", %llu runs x %llu steps, %llu steps, %llu failure%s\n", runs, per, steps,
             failures, failures == 1 ? "" : "s");
     yaml_node_t *failed = get(d, root, "failed");

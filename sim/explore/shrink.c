@@ -530,7 +530,7 @@ static void cut_client(struct scenario *s, size_t gone, size_t heir)
     s->client_count--;
 }
 
-static bool client_used(const struct scenario *s, size_t c)
+static bool uses_client(const struct scenario *s, size_t c)
 {
     for (size_t i = 0; i < s->step_count; i++)
         if (s->steps[i].client == c)
@@ -544,7 +544,7 @@ static bool fewer_clients(struct shrinker *sh)
 {
     bool changed = false;
     for (size_t c = sh->cur->client_count; c-- > 0 && budget_left(sh);) {
-        if (client_used(sh->cur, c))
+        if (uses_client(sh->cur, c))
             continue;
         struct scenario *cand = scenario_copy(sh->cur);
         cut_client(cand, c, SCENARIO_NO_CLIENT);

@@ -701,7 +701,7 @@ bool live_prepare(struct live *l, const struct scenario_server *server)
     return ok;
 }
 
-static struct live_account *account_find(struct live *l, const char *user)
+static struct live_account *find_account(struct live *l, const char *user)
 {
     char *key = mem_strdup(user);
     lower_ascii(key);
@@ -717,7 +717,7 @@ bool live_account_create(struct live *l, const char *user, const char *password)
 {
     if (l->pid != 0 || l->written)
         return failf(l, "cannot create account '%s': the server has started", user);
-    if (user[0] == '\0' || account_find(l, user) != NULL)
+    if (user[0] == '\0' || find_account(l, user) != NULL)
         return failf(l, "cannot create account '%s' (invalid or taken)", user);
     l->accounts = mem_realloc(l->accounts, (l->naccounts + 1) * sizeof *l->accounts);
     struct live_account *a = &l->accounts[l->naccounts++];
@@ -730,7 +730,7 @@ bool live_account_create(struct live *l, const char *user, const char *password)
 
 bool live_roster_preset(struct live *l, const char *user, const struct target_roster_item *item)
 {
-    struct live_account *a = account_find(l, user);
+    struct live_account *a = find_account(l, user);
     if (a == NULL || l->written || strchr(item->jid, '/') != NULL)
         return failf(l, "cannot set roster item '%s' of '%s'", item->jid, user);
     live_roster_item_text(item, &a->roster);

@@ -253,14 +253,14 @@ static int lane_x(int lane)
     return HTML_LABEL_W + lane * HTML_LANE_W + HTML_LANE_W / 2;
 }
 
-static int text_x(const struct diagram *d)
+static int label_right(const struct diagram *d)
 {
     return HTML_LABEL_W + d->lanes * HTML_LANE_W + 12;
 }
 
 static int svg_width(const struct diagram *d)
 {
-    return text_x(d) + HTML_TEXT_W;
+    return label_right(d) + HTML_TEXT_W;
 }
 
 /* ---- from events and steps to rows ---- */
@@ -305,7 +305,7 @@ static bool is_error(const char *text, const char *name)
 }
 
 /* CSS class of a stanza's arrow. */
-static const char *stanza_class(const char *text)
+static const char *class_of_stanza(const char *text)
 {
     static const char *const kinds[] = {"presence", "message", "iq"};
     char name[64];
@@ -342,7 +342,7 @@ static bool is_harness_step(const struct scenario_step *st)
            st->kind == SCENARIO_STEP_BIND || st->kind == SCENARIO_STEP_REGISTER;
 }
 
-static char *text_with(const char *prefix, const char *text, const char *suffix)
+static char *wrap_text(const char *prefix, const char *text, const char *suffix)
 {
     struct buf b = {0};
     buf_puts(&b, prefix);
@@ -380,12 +380,12 @@ static void arrow_row(struct diagram *d, const struct runner_event *e, bool comp
     w->to = sent ? server : client;
     if (e->kind == RUNNER_EVENT_HEADER) {
         w->cls = "stream";
-        w->text = text_with("<stream:stream id='", e->text, "'>");
+        w->text = wrap_text("<stream:stream id='", e->text, "'>");
     } else if (e->kind == RUNNER_EVENT_STREAM_END) {
         w->cls = "close";
         w->text = mem_strdup(XMLSTREAM_CLOSE);
     } else {
-        w->cls = stanza_class(e->text);
+        w->cls = class_of_stanza(e->text);
         w->text = mem_strdup(e->text);
     }
     char name[64];
@@ -518,7 +518,7 @@ static void step_rows(struct diagram *d, size_t i, bool had_rows)
     case SCENARIO_STEP_UNREGISTER:
     case SCENARIO_STEP_RESTART:
         if (!had_rows && !failed)
-            mark_row(d, i, lane, "open", "\xC2\xB7", text_with(scenario_step_name(st->kind),
+            mark_row(d, i, lane, "open", "\xC2\xB7", wrap_text(scenario_step_name(st->kind),
                                                               ": no traffic", ""));
         break;
     }
@@ -626,7 +626,7 @@ static void row_text(struct buf *b, const struct diagram *d, const struct row *w
                       : w->kind == ROW_NOTE                         ? "tn"
                       : w->kind == ROW_ARROW && !strcmp(w->cls, "error") ? "te"
                                                                     : "t";
-    int x = w->kind == ROW_NOTE || w->kind == ROW_FAIL ? HTML_LABEL_W + 12 : text_x(d);
+    int x = w->kind == ROW_NOTE || w->kind == ROW_FAIL ? HTML_LABEL_W + 12 : label_right(d);
     int y = top + (w->compact ? 9 : HTML_PAD + 11);
     for (const char *p = w->lines; *p != '\0'; y += HTML_LINE_H) {
         const char *nl = strchr(p, '\n');

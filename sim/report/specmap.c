@@ -273,7 +273,7 @@ static bool is_rule(const struct specmap *m, const struct specmap_rule *r)
     return r->documented || m->source == NULL;
 }
 
-static void text_rules(const struct specmap *m, FILE *f)
+static void print_rules(const struct specmap *m, FILE *f)
 {
     for (size_t i = 0; i < m->len; i++) {
         const struct specmap_rule *r = &m->rules[i];
@@ -287,7 +287,7 @@ static void text_rules(const struct specmap *m, FILE *f)
 
 /* "HEADING (N): a b c" for the rules that match want (cited or not), or
  * the ids the document lacks; nothing when there are none. */
-static void text_list(const struct specmap *m, FILE *f, const char *heading, bool unknown)
+static void print_list(const struct specmap *m, FILE *f, const char *heading, bool unknown)
 {
     size_t n = 0;
     for (size_t i = 0; i < m->len; i++) {
@@ -313,9 +313,9 @@ bool specmap_write_text(const struct specmap *map, FILE *f)
     fprintf(f, "SEMANTICS rules cited by %zu scenario%s (ids from %s)\n", m->scenarios,
             m->scenarios == 1 ? "" : "s",
             m->source ? m->source : "the scenarios' spec: entries; no SEMANTICS.md read");
-    text_rules(m, f);
-    text_list(m, f, "\nrules no scenario cites", false);
-    text_list(m, f, "cited ids that SEMANTICS.md does not have", true);
+    print_rules(m, f);
+    print_list(m, f, "\nrules no scenario cites", false);
+    print_list(m, f, "cited ids that SEMANTICS.md does not have", true);
     fprintf(f, "covered: %zu of %zu rule ids (%.1f%%)\n", covered, total,
             total ? 100.0 * (double)covered / (double)total : 0.0);
     free(view.rules);

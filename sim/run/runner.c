@@ -59,7 +59,7 @@ struct runner {
     size_t nevents, events_cap;
 };
 
-static struct client *client_of(struct runner *r, const struct scenario_step *st)
+static struct client *step_client(struct runner *r, const struct scenario_step *st)
 {
     assert(st->client < r->s->client_count);
     return &r->clients[st->client];
@@ -184,7 +184,7 @@ static void write_traffic(struct runner *r, const struct scenario_step *st)
 
 /* ---- variables ---- */
 
-static struct client *client_named(struct runner *r, const char *name, size_t len)
+static struct client *named_client(struct runner *r, const char *name, size_t len)
 {
     for (size_t i = 0; i < r->s->client_count; i++)
         if (strlen(r->clients[i].name) == len && memcmp(r->clients[i].name, name, len) == 0)
@@ -193,10 +193,10 @@ static struct client *client_named(struct runner *r, const char *name, size_t le
 }
 
 /* ${CLIENT.FIELD} into raw; false when name is not one. */
-static bool client_variable(struct runner *r, const char *name, struct buf *raw)
+static bool variable_jid(struct runner *r, const char *name, struct buf *raw)
 {
     const char *dot = strrchr(name, '.');
-    const struct client *c = dot ? client_named(r, name, (size_t)(dot - name)) : NULL;
+    const struct client *c = dot ? named_client(r, name, (size_t)(dot - name)) : NULL;
     if (c == NULL)
         return false;
     const char *field = dot + 1, *domain = r->s->server.domain;
@@ -222,7 +222,7 @@ static const char *lookup(void *ctx, const char *name)
     bool found = true;
     if (strcmp(name, "domain") == 0)
         buf_puts(&raw, r->s->server.domain);
-    else if (client_variable(r, name, &raw))
+    else if (variable_jid(r, name, &raw))
         ;
     else if ((capture = match_vars_get(&r->captures, name)) != NULL)
         buf_puts(&raw, capture);
@@ -485,7 +485,7 @@ static bool connect_phases(struct runner *r, const struct scenario_step *st, str
 
 static enum step_status step_connect(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     enum step_status status = STEP_OK;
     if (client_is_open(c) && c->state == CLIENT_BOUND)
         return fail(r, st, "%s is already connected (bound as %s on connection %u); "
@@ -499,7 +499,7 @@ static enum step_status step_connect(struct runner *r, const struct scenario_ste
 
 static enum step_status step_auth(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     enum step_status status = STEP_OK;
     if (!client_is_open(c) || c->state != CLIENT_UNAUTHED)
         return fail(r, st, "auth needs an open stream that is not authenticated; %s %s",
@@ -512,7 +512,7 @@ static enum step_status step_auth(struct runner *r, const struct scenario_step *
 
 static enum step_status step_bind(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     enum step_status status = STEP_OK;
     bool ready = client_is_open(c) && (c->state == CLIENT_AUTHED || c->state == CLIENT_SASL_DONE);
     if (!ready)
@@ -535,7 +535,7 @@ static enum step_status need_open(struct runner *r, const struct scenario_step *
 
 static enum step_status step_send(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     enum step_status status = need_open(r, st, c);
     for (size_t i = 0; status == STEP_OK && i < st->send.count; i++) {
         char *text = substitute(r, st, st->send.items[i].text);
@@ -549,7 +549,7 @@ static enum step_status step_send(struct runner *r, const struct scenario_step *
 
 static enum step_status step_send_raw(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     enum step_status status = STEP_OK;
     char *text = substitute(r, st, st->send_raw.text);
     if (text == NULL)
@@ -564,7 +564,7 @@ static enum step_status step_send_raw(struct runner *r, const struct scenario_st
 
 static enum step_status step_close(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     enum step_status status = need_open(r, st, c);
     if (status == STEP_OK)
         status = send_text(r, st, c, XMLSTREAM_CLOSE, NULL);
@@ -579,7 +579,7 @@ static enum step_status step_close(struct runner *r, const struct scenario_step 
 
 static enum step_status step_drop(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     if (c->conn == 0)
         return fail(r, st, "%s has no connection to drop", c->name);
     if (!c->closed)
@@ -606,7 +606,7 @@ static enum step_status send_register_iq(struct runner *r, const struct scenario
 
 static enum step_status step_register(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     enum step_status status = STEP_OK;
     client_batch_begin(c);
     bool ok = client_is_open(c) || (status = open_connection(r, st, c)) == STEP_OK;
@@ -639,7 +639,7 @@ static enum step_status step_register(struct runner *r, const struct scenario_st
 
 static enum step_status step_unregister(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     if (!client_is_open(c) || c->state != CLIENT_BOUND)
         return fail(r, st, "unregister needs a bound stream; %s %s", c->name, state_text(c));
     char id[32];
@@ -805,7 +805,7 @@ static size_t closest_actual(const struct client *c, size_t n, const size_t *ass
     return best;
 }
 
-static void report_one(struct runner *r, const struct client *c, const char *text,
+static void explain_one(struct runner *r, const struct client *c, const char *text,
                        const struct stanza_node *pat)
 {
     text_printf(&r->msg, "  expected: %s\n", text);
@@ -814,7 +814,7 @@ static void report_one(struct runner *r, const struct client *c, const char *tex
     write_why(r, pat, client_pending_at(c, 0));
 }
 
-static void report_set(struct runner *r, const struct client *c, char *const *texts,
+static void explain_set(struct runner *r, const struct client *c, char *const *texts,
                        struct stanza *const *pats, size_t n, const size_t *assign)
 {
     buf_puts(&r->msg, "  expected, in any order:\n");
@@ -882,9 +882,9 @@ static enum step_status receive_mismatch(struct runner *r, const struct scenario
     fail(r, st, n == 1 ? "the next stanza does not match" : "the next %zu stanzas do not match",
          n);
     if (n == 1)
-        report_one(r, c, texts[0], stanza_root(pats[0]));
+        explain_one(r, c, texts[0], stanza_root(pats[0]));
     else
-        report_set(r, c, texts, pats, n, assign);
+        explain_set(r, c, texts, pats, n, assign);
     write_pending(r, c, n, "also pending");
     return STEP_FAIL;
 }
@@ -949,7 +949,7 @@ static enum step_status receive_stanzas(struct runner *r, const struct scenario_
 
 static enum step_status step_receive(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     switch (st->receive.kind) {
     case SCENARIO_RECEIVE_STANZAS:
         return receive_stanzas(r, st, c);
@@ -1039,7 +1039,7 @@ static bool given(const struct scenario_step *st, enum scenario_check_key key)
 }
 
 /* The live session of the client's current connection, if any. */
-static bool session_of(struct runner *r, const struct client *c, struct model_session_info *out)
+static bool current_session(struct runner *r, const struct client *c, struct model_session_info *out)
 {
     return c->conn != 0 && model_session_info(target_model(r->t), c->conn, out) && out->live;
 }
@@ -1109,7 +1109,7 @@ static int check_client_flags(struct runner *r, const struct scenario_step *st, 
         size_t n = 0;
         for (size_t i = 0; i < r->s->client_count; i++) {
             struct model_session_info info;
-            if (session_of(r, &r->clients[i], &info) &&
+            if (current_session(r, &r->clients[i], &info) &&
                 *(const bool *)((const char *)&info + cf->offset))
                 names[n++] = r->clients[i].name;
         }
@@ -1216,9 +1216,9 @@ static int check_roster(struct runner *r, const struct scenario_step *st, struct
 static int check_presence_one(struct runner *r, const struct scenario_check_presence *p,
                               struct buf *out)
 {
-    const struct client *c = client_named(r, p->client, strlen(p->client));
+    const struct client *c = named_client(r, p->client, strlen(p->client));
     struct model_session_info info;
-    if (c == NULL || !session_of(r, c, &info) || !info.available) {
+    if (c == NULL || !current_session(r, c, &info) || !info.available) {
         text_printf(out, "  presence %s: not an available resource\n", p->client);
         return 1;
     }

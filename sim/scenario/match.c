@@ -243,7 +243,7 @@ static bool has_text_child(const struct stanza_node *el)
 
 /* Pattern text (trimmed) against actual text (trimmed); text is present
  * when it is not empty after trimming. A pattern without text matches any. */
-static bool text_matches(const struct stanza_node *pat, const struct stanza_node *act,
+static bool matches_text(const struct stanza_node *pat, const struct stanza_node *act,
                          struct match_vars *out)
 {
     if (!has_text_child(pat))
@@ -388,7 +388,7 @@ static bool element_matches(const struct stanza_node *pat, const struct stanza_n
         return false;
     if (strcmp(pat->ns, act->ns) != 0 || strcmp(pat->name, act->name) != 0)
         return false;
-    return attrs_match(pat, act, out) && text_matches(pat, act, out) &&
+    return attrs_match(pat, act, out) && matches_text(pat, act, out) &&
            absent_children_hold(pat, act) && children_match(pat, act, out);
 }
 

@@ -193,7 +193,7 @@ static void meta_line(struct scs *S, const struct scs_line *c)
 
 /* The scenario name of a client: lower-case letters, digits and '_'
  * ("Juliet's phone" -> "juliet_phone"), unique, never a step word. */
-static char *client_slug(const struct scs *S, const char *name)
+static char *slug_of(const struct scs *S, const char *name)
 {
     struct buf b = {0};
     for (const char *p = name; *p != '\0'; p++) {
@@ -230,7 +230,7 @@ static char *client_slug(const struct scs *S, const char *name)
 }
 
 /* Sets account, domain and (from a full JID) resource from `jid: ...`. */
-static bool client_jid(struct scs *S, struct scs_client *c, const char *jid, unsigned long line)
+static bool parse_client_jid(struct scs *S, struct scs_client *c, const char *jid, unsigned long line)
 {
     const char *at = strchr(jid, '@');
     if (at == NULL || at == jid || at[1] == '\0' || at[1] == '/')
@@ -251,7 +251,7 @@ static bool client_jid(struct scs *S, struct scs_client *c, const char *jid, uns
 }
 
 /* One `key: value` line of a [Client] block. */
-static bool client_key(struct scs *S, struct scs_client *c, const struct scs_line *l,
+static bool put_client_key(struct scs *S, struct scs_client *c, const struct scs_line *l,
                        unsigned long line)
 {
     struct scs_line t = trimmed(*l);
@@ -265,7 +265,7 @@ static bool client_key(struct scs *S, struct scs_client *c, const struct scs_lin
     char *value = mem_strndup(v, (size_t)(t.text + t.len - v));
     bool ok = true;
     if (klen == 3 && memcmp(t.text, "jid", 3) == 0) {
-        ok = client_jid(S, c, value, line);
+        ok = parse_client_jid(S, c, value, line);
     } else if (klen == 8 && memcmp(t.text, "password", 8) == 0) {
         free(c->password);
         c->password = mem_strndup(value, strlen(value));
@@ -298,12 +298,12 @@ static bool read_client(struct scs *S)
     memset(c, 0, sizeof *c);
     c->name = mem_strndup(name.text, name.len);
     c->line = line;
-    c->slug = client_slug(S, c->name);
+    c->slug = slug_of(S, c->name);
     S->nclients++;
     for (S->at++; S->at < S->nlines && (is_indented(&S->lines[S->at]) || is_blank(&S->lines[S->at]));
          S->at++)
         if (!is_blank(&S->lines[S->at]) &&
-            !client_key(S, c, &S->lines[S->at], (unsigned long)S->at + 1))
+            !put_client_key(S, c, &S->lines[S->at], (unsigned long)S->at + 1))
             return false;
     if (c->account == NULL)
         return fail(S, line, "%s has no jid", c->name);
@@ -362,7 +362,7 @@ static bool check_clients(struct scs *S)
 
 /* ---- XML bodies ---- */
 
-static struct scs_client *client_named(struct scs *S, const char *name, size_t len)
+static struct scs_client *named_client(struct scs *S, const char *name, size_t len)
 {
     for (size_t i = 0; i < S->nclients; i++)
         if (strlen(S->clients[i].name) == len && memcmp(S->clients[i].name, name, len) == 0)
@@ -380,7 +380,7 @@ static bool variable(struct scs *S, const char *v, size_t len, unsigned long lin
         size_t n = strlen(forms[i].suffix);
         if (len <= n || memcmp(v + len - n, forms[i].suffix, n) != 0)
             continue;
-        const struct scs_client *c = client_named(S, v, len - n);
+        const struct scs_client *c = named_client(S, v, len - n);
         if (c == NULL)
             return fail(S, line, "unknown client '%.*s' in ${%.*s}", (int)(len - n), v, (int)len,
                         v);
@@ -666,7 +666,7 @@ static bool ends_stream(const struct buf *x, enum scs_verb verb)
 }
 
 /* One stanza of a sends/receives body as a step. */
-static void stanza_step(struct scs *S, struct scs_client *c, enum scs_verb verb,
+static void add_stanza_step(struct scs *S, struct scs_client *c, enum scs_verb verb,
                         const struct buf *x)
 {
     buf_puts(&S->steps, "  - ");
@@ -702,7 +702,7 @@ static bool body_steps(struct scs *S, struct scs_client *c, enum scs_verb verb,
         for (size_t i = 0; ok && i < n; i++)
             ok = check_stanza(S, &parts[i], line, verb == VERB_SENDS ? "sends" : "receives");
         for (size_t i = 0; ok && i < n; i++)
-            stanza_step(S, c, verb, &parts[i]);
+            add_stanza_step(S, c, verb, &parts[i]);
         for (size_t i = 0; i < SCS_STANZAS_MAX; i++)
             buf_free(&parts[i]);
     }

@@ -894,7 +894,7 @@ static const struct field roster_item_fields[] = {
     {"groups", f_strings, offsetof(struct scenario_roster_item, groups), NULL, 0, false},
 };
 
-static bool roster_item_init(struct loader *L, void *entry, const struct ynode *key)
+static bool on_roster_item_key(struct loader *L, void *entry, const struct ynode *key)
 {
     struct scenario_roster_item *it = entry;
     it->line = key->line;
@@ -902,14 +902,14 @@ static bool roster_item_init(struct loader *L, void *entry, const struct ynode *
     return read_string(L, key, "a roster contact", true, &it->contact);
 }
 
-static bool roster_item_load(struct loader *L, void *entry, const struct ynode *v)
+static bool on_roster_item(struct loader *L, void *entry, const struct ynode *v)
 {
     return load_fields(L, v, " in a roster item", roster_item_fields, COUNT(roster_item_fields),
                        entry, NULL);
 }
 
 static const struct entry_kind roster_item_kind = {
-    sizeof(struct scenario_roster_item), "a roster item", roster_item_init, roster_item_load};
+    sizeof(struct scenario_roster_item), "a roster item", on_roster_item_key, on_roster_item};
 
 static bool f_roster(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
 {
@@ -925,7 +925,7 @@ static const struct field account_fields[] = {
     {"roster", f_roster, 0, NULL, 0, false},
 };
 
-static bool account_init(struct loader *L, void *entry, const struct ynode *key)
+static bool on_account_key(struct loader *L, void *entry, const struct ynode *key)
 {
     struct scenario_account *a = entry;
     a->line = key->line;
@@ -934,14 +934,14 @@ static bool account_init(struct loader *L, void *entry, const struct ynode *key)
     return read_string(L, key, "an account name", true, &a->name);
 }
 
-static bool account_load(struct loader *L, void *entry, const struct ynode *v)
+static bool on_account(struct loader *L, void *entry, const struct ynode *v)
 {
     return load_fields(L, v, " in an account", account_fields, COUNT(account_fields), entry,
                        NULL);
 }
 
 static const struct entry_kind account_kind = {sizeof(struct scenario_account), "an account",
-                                               account_init, account_load};
+                                               on_account_key, on_account};
 
 static bool f_accounts(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
 {
@@ -959,7 +959,7 @@ static bool is_directive(const char *name)
            strcmp(name, "note") == 0 || strcmp(name, "restart") == 0;
 }
 
-static void client_defaults(struct loader *L, struct scenario_client *c, const struct ynode *key)
+static void set_client_defaults(struct loader *L, struct scenario_client *c, const struct ynode *key)
 {
     c->line = key->line;
     c->column = key->column;
@@ -968,14 +968,14 @@ static void client_defaults(struct loader *L, struct scenario_client *c, const s
     index_put(&L->clients, c->name, (size_t)(c - L->s->clients));
 }
 
-static bool client_init(struct loader *L, void *entry, const struct ynode *key)
+static bool on_client_key(struct loader *L, void *entry, const struct ynode *key)
 {
     struct scenario_client *c = entry;
     if (!read_string(L, key, "a client name", true, &c->name))
         return false;
     if (is_directive(c->name))
         return fail(L, key, "'%s' is a step word, not a client name", c->name);
-    client_defaults(L, c, key);
+    set_client_defaults(L, c, key);
     return true;
 }
 
@@ -984,13 +984,13 @@ static const struct field client_fields[] = {
     {"resource", f_name, offsetof(struct scenario_client, resource), NULL, 0, false},
 };
 
-static bool client_load(struct loader *L, void *entry, const struct ynode *v)
+static bool on_client(struct loader *L, void *entry, const struct ynode *v)
 {
     return load_fields(L, v, " in a client", client_fields, COUNT(client_fields), entry, NULL);
 }
 
 static const struct entry_kind client_kind = {sizeof(struct scenario_client), "a client",
-                                              client_init, client_load};
+                                              on_client_key, on_client};
 
 static bool f_clients(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
 {
@@ -1002,7 +1002,7 @@ static bool f_clients(struct loader *L, const struct field *f, void *obj, const 
     if (v->count / 2 > SCENARIO_CLIENTS_MAX)
         return fail(L, v->kids[2 * SCENARIO_CLIENTS_MAX],
                     "too many clients (at most " CLIENTS_TEXT ")");
-    /* Allocated before the entries are read: client_init indexes into it,
+    /* Allocated before the entries are read: on_client_key indexes into it,
      * and implicit clients are appended later. */
     s->client_count = L->client_cap = v->count / 2;
     s->clients = mem_calloc(s->client_count, sizeof *s->clients);
@@ -1011,7 +1011,7 @@ static bool f_clients(struct loader *L, const struct field *f, void *obj, const 
 
 /* A client first named by a step (format: "Any step may name a client that
  * is not in clients:"). */
-static void client_add_implicit(struct loader *L, const struct ynode *key)
+static void add_implicit_client(struct loader *L, const struct ynode *key)
 {
     struct scenario *s = L->s;
     s->clients = grow(s->clients, s->client_count, &L->client_cap, sizeof *s->clients);
@@ -1019,7 +1019,7 @@ static void client_add_implicit(struct loader *L, const struct ynode *key)
     memset(c, 0, sizeof *c);
     c->name = mem_strndup(key->text, key->len);
     c->implicit = true;
-    client_defaults(L, c, key);
+    set_client_defaults(L, c, key);
 }
 
 /* ---- variables, XML and captures ---------------------------------------- */
@@ -1382,7 +1382,7 @@ static const struct field presence_fields[] = {
     ENUM_FIELD("show", struct scenario_check_presence, show, show_words),
 };
 
-static bool presence_init(struct loader *L, void *entry, const struct ynode *key)
+static bool on_presence_key(struct loader *L, void *entry, const struct ynode *key)
 {
     struct scenario_check_presence *p = entry;
     p->line = key->line;
@@ -1394,7 +1394,7 @@ static bool presence_init(struct loader *L, void *entry, const struct ynode *key
     return true;
 }
 
-static bool presence_load(struct loader *L, void *entry, const struct ynode *v)
+static bool on_presence(struct loader *L, void *entry, const struct ynode *v)
 {
     struct scenario_check_presence *p = entry;
     unsigned seen;
@@ -1407,7 +1407,7 @@ static bool presence_load(struct loader *L, void *entry, const struct ynode *v)
 }
 
 static const struct entry_kind presence_kind = {
-    sizeof(struct scenario_check_presence), "a presence check", presence_init, presence_load};
+    sizeof(struct scenario_check_presence), "a presence check", on_presence_key, on_presence};
 
 static bool f_check_presence(struct loader *L, const struct field *f, void *obj,
                              const struct ynode *v)
@@ -1497,7 +1497,7 @@ static bool collect_implicit_clients(struct loader *L, const struct ynode *steps
         if (L->s->client_count >= SCENARIO_CLIENTS_MAX)
             return fail(L, k, "too many clients (at most " CLIENTS_TEXT
                               ", counting those only steps name)");
-        client_add_implicit(L, k);
+        add_implicit_client(L, k);
     }
     return true;
 }
@@ -1706,7 +1706,7 @@ static void step_free(struct scenario_step *st)
     }
 }
 
-static void account_free(struct scenario_account *a)
+static void free_account(struct scenario_account *a)
 {
     for (size_t j = 0; j < a->roster_count; j++) {
         free(a->roster[j].contact);
@@ -1732,7 +1732,7 @@ void scenario_free(struct scenario *s)
     }
     free(s->clients);
     for (size_t i = 0; i < s->account_count; i++)
-        account_free(&s->accounts[i]);
+        free_account(&s->accounts[i]);
     free(s->accounts);
     free(s->server.domain);
     strings_free(&s->tags);
