@@ -92,30 +92,41 @@ static bool plain_safe(const char *text)
            strlen(text);
 }
 
-/* Appends text as a YAML string: plain when that is safe, else
- * double-quoted with escapes. */
-static void put_quoted(struct emitter *e, const char *text)
+bool emit_quoted(struct buf *out, const char *text)
 {
-    if (plain_safe(text)) {
-        buf_puts(e->out, text);
-        return;
-    }
     const unsigned char *p = (const unsigned char *)text;
-    buf_putc(e->out, '"');
+    bool ok = true;
+    buf_putc(out, '"');
     while (*p != '\0') {
         unsigned long cp = 0;
         size_t n = utf8_decode(p, &cp);
         if (n == 0) {
-            e->ok = false;   /* not UTF-8: no YAML string holds it */
+            ok = false;   /* not UTF-8: no YAML string holds it */
             break;
         }
         if (yaml_literal(cp))
-            buf_append(e->out, (const char *)p, n);
+            buf_append(out, (const char *)p, n);
         else
-            put_escape(e->out, cp);
+            put_escape(out, cp);
         p += n;
     }
-    buf_putc(e->out, '"');
+    buf_putc(out, '"');
+    return ok;
+}
+
+bool emit_string(struct buf *out, const char *text)
+{
+    if (!plain_safe(text))
+        return emit_quoted(out, text);
+    buf_puts(out, text);
+    return true;
+}
+
+/* Appends text as a YAML string (emit_string). */
+static void put_quoted(struct emitter *e, const char *text)
+{
+    if (!emit_string(e->out, text))
+        e->ok = false;
 }
 
 /* A flow list of quoted strings: ["a", "b"]. */

@@ -25,6 +25,17 @@
  * the format at all: no steps, or a `check` step with no key. */
 bool emit_scenario(const struct scenario *s, struct buf *out);
 
+/* Appends text (NUL-terminated) as a YAML double-quoted scalar: UTF-8
+ * kept where libyaml reads it literally, everything else escaped (\t, \n,
+ * \r, \", \\, \xXX, \uXXXX). False when text is not valid UTF-8 (out then
+ * holds the part before, closed). */
+bool emit_quoted(struct buf *out, const char *text);
+
+/* Appends text as a YAML string that the loader reads back the same:
+ * plain when it is a word of letters, digits, '_', '.' and '-' opening
+ * with a letter or '_' (and not a null), else emit_quoted. */
+bool emit_string(struct buf *out, const char *text);
+
 /* Writes the YAML of s to the file at path (created or truncated). Returns
  * false with a message in err (size bytes, may be NULL) on failure. */
 bool emit_file(const struct scenario *s, const char *path, char *err, size_t size);

@@ -26,6 +26,7 @@
 #include "base/text.h"
 #include "model/buf.h"
 #include "base/mem.h"
+#include "scenario/emit.h"
 #include "scenario/scenario.h"
 #include "model/stanza.h"
 #include "model/xmlstream.h"
@@ -60,6 +61,7 @@ struct scs {
     size_t nactions;              /* actions translated */
     bool truncated;               /* stopped at opt->until */
     size_t inserted;              /* opt->inserts used */
+    bool not_utf8;                /* a string to write was not UTF-8 */
     char **captures;              /* names of {scansion:capture:NAME} seen */
     size_t ncaptures;
 };
@@ -536,49 +538,14 @@ static size_t split_elements(const char *s, size_t len, struct buf *parts, size_
     return n;
 }
 
-/* ---- YAML output ---- */
+/* ---- YAML output (scenario/emit.h's scalars) ---- */
 
-/* A YAML double-quoted scalar. */
-static void yaml_string(struct buf *out, const char *s, size_t len)
+/* A YAML double-quoted scalar (a word: plain when the loader reads it
+ * back the same); a string that is not UTF-8 fails the translation. */
+static void put_string(struct scs *S, struct buf *out, const char *s, bool word)
 {
-    buf_putc(out, '"');
-    for (size_t i = 0; i < len; i++) {
-        unsigned char ch = (unsigned char)s[i];
-        if (ch == '"' || ch == '\\') {
-            buf_putc(out, '\\');
-            buf_putc(out, (char)ch);
-        } else if (ch == '\t') {
-            buf_puts(out, "\\t");
-        } else if (ch < 0x20 || ch == 0x7f) {
-            char esc[8];
-            snprintf(esc, sizeof esc, "\\x%02x", ch);
-            buf_puts(out, esc);
-        } else {
-            buf_putc(out, (char)ch);
-        }
-    }
-    buf_putc(out, '"');
-}
-
-/* A plain scalar when it is a simple word, else double-quoted. */
-static void yaml_word(struct buf *out, const char *s)
-{
-    static const char *const special[] = {"true", "false", "null", "yes", "no", "on", "off", "y",
-                                          "n"};
-    bool plain = s[0] != '\0' && s[0] != '-' && s[0] != '.';
-    for (const char *p = s; plain && *p != '\0'; p++)
-        plain = isalnum((unsigned char)*p) || *p == '_' || *p == '-' || *p == '.';
-    for (size_t i = 0; plain && i < COUNT(special); i++) {
-        size_t n = strlen(special[i]);
-        bool same = strlen(s) == n;
-        for (size_t k = 0; same && k < n; k++)
-            same = tolower((unsigned char)s[k]) == special[i][k];
-        plain = !same;
-    }
-    if (plain)
-        buf_puts(out, s);
-    else
-        yaml_string(out, s, strlen(s));
+    if (!(word ? emit_string(out, s) : emit_quoted(out, s)))
+        S->not_utf8 = true;
 }
 
 /* ---- actions ---- */
@@ -617,7 +584,7 @@ static void flush_note(struct scs *S)
     if (S->note.len == 0)
         return;
     buf_puts(&S->notes, "  - note: ");
-    yaml_string(&S->notes, S->note.data, S->note.len);
+    put_string(S, &S->notes, buf_cstr(&S->note), false);
     buf_putc(&S->notes, '\n');
     buf_clear(&S->note);
     S->nnotes++;
@@ -672,7 +639,7 @@ static void add_stanza_step(struct scs *S, struct scs_client *c, enum scs_verb v
     buf_puts(&S->steps, "  - ");
     buf_puts(&S->steps, c->slug);
     buf_puts(&S->steps, verb == VERB_SENDS ? ": {send: " : ": {receive: ");
-    yaml_string(&S->steps, x->data, x->len);
+    put_string(S, &S->steps, buf_cstr((struct buf *)x), false);
     buf_puts(&S->steps, "}\n");
     S->nsteps++;
     if (ends_stream(x, verb))
@@ -852,7 +819,7 @@ static const char *base_name(const char *path)
     return slash ? slash + 1 : path;
 }
 
-static void emit_header(struct scs *S, struct buf *out)
+static void put_header(struct scs *S, struct buf *out)
 {
     buf_puts(out, "# Imported from the scansion script ");
     buf_puts(out, S->opt->source);
@@ -875,7 +842,7 @@ static void emit_header(struct scs *S, struct buf *out)
         buf_put_u64(&name, S->opt->until);
     }
     buf_putc(&name, ')');
-    yaml_string(out, name.data, name.len);
+    put_string(S, out, buf_cstr(&name), false);
     buf_putc(out, '\n');
     buf_free(&name);
 }
@@ -923,7 +890,7 @@ static void wrap(struct buf *out, const char *text, size_t width)
         buf_putc(out, '\n');
 }
 
-static void emit_description(struct scs *S, struct buf *out)
+static void put_description(struct scs *S, struct buf *out)
 {
     struct buf d = {0}, p = {0};
     buf_append(&d, S->desc.data ? S->desc.data : "", S->desc.len);
@@ -956,27 +923,24 @@ static void emit_description(struct scs *S, struct buf *out)
     buf_free(&p);
 }
 
-static void emit_list(struct buf *out, const char *key, const char *first,
-                      const char *const *items, size_t n)
+static void put_list(struct scs *S, struct buf *out, const char *key, const char *first,
+                     const char *const *items, size_t n)
 {
     if (first == NULL && n == 0)
         return;
     buf_puts(out, key);
     buf_puts(out, ": [");
     if (first != NULL)
-        yaml_word(out, first);
+        put_string(S, out, first, true);
     for (size_t i = 0; i < n; i++) {
         if (first != NULL || i > 0)
             buf_puts(out, ", ");
-        if (first != NULL)
-            yaml_word(out, items[i]);
-        else
-            yaml_string(out, items[i], strlen(items[i]));
+        put_string(S, out, items[i], first != NULL);
     }
     buf_puts(out, "]\n");
 }
 
-static void emit_accounts(struct scs *S, struct buf *out)
+static void put_accounts(struct scs *S, struct buf *out)
 {
     buf_puts(out, "accounts:\n");
     for (size_t i = 0; i < S->nclients; i++) {
@@ -987,18 +951,18 @@ static void emit_accounts(struct scs *S, struct buf *out)
         if (seen)
             continue;
         buf_puts(out, "  ");
-        yaml_word(out, c->account);
+        put_string(S, out, c->account, true);
         if (strcmp(c->password, "password") == 0) {
             buf_puts(out, ": {}\n");
             continue;
         }
         buf_puts(out, ": {password: ");
-        yaml_string(out, c->password, strlen(c->password));
+        put_string(S, out, c->password, false);
         buf_puts(out, "}\n");
     }
 }
 
-static void emit_clients(struct scs *S, struct buf *out)
+static void put_clients(struct scs *S, struct buf *out)
 {
     buf_puts(out, "clients:\n");
     for (size_t i = 0; i < S->nclients; i++) {
@@ -1006,10 +970,10 @@ static void emit_clients(struct scs *S, struct buf *out)
         buf_puts(out, "  ");
         buf_puts(out, c->slug);
         buf_puts(out, ": {account: ");
-        yaml_word(out, c->account);
+        put_string(S, out, c->account, true);
         if (c->resource != NULL) {
             buf_puts(out, ", resource: ");
-            yaml_string(out, c->resource, strlen(c->resource));
+            put_string(S, out, c->resource, false);
         }
         buf_puts(out, "}   # ");
         buf_puts(out, c->name);
@@ -1020,18 +984,18 @@ static void emit_clients(struct scs *S, struct buf *out)
 static char *assemble(struct scs *S)
 {
     struct buf out = {0};
-    emit_header(S, &out);
-    emit_description(S, &out);
-    emit_list(&out, "tags", "scansion", S->opt->tags, S->opt->ntags);
-    emit_list(&out, "spec", NULL, S->opt->spec, S->opt->nspec);
+    put_header(S, &out);
+    put_description(S, &out);
+    put_list(S, &out, "tags", "scansion", S->opt->tags, S->opt->ntags);
+    put_list(S, &out, "spec", NULL, S->opt->spec, S->opt->nspec);
     buf_puts(&out, "leftovers: ignore\n");
     if (strcmp(S->clients[0].domain, "localhost") != 0) {
         buf_puts(&out, "server: {domain: ");
-        yaml_word(&out, S->clients[0].domain);
+        put_string(S, &out, S->clients[0].domain, true);
         buf_puts(&out, "}\n");
     }
-    emit_accounts(S, &out);
-    emit_clients(S, &out);
+    put_accounts(S, &out);
+    put_clients(S, &out);
     buf_puts(&out, "steps:\n");
     buf_append(&out, S->steps.data, S->steps.len);
     char *text = mem_strndup(buf_cstr(&out), out.len);
@@ -1080,6 +1044,11 @@ char *scansion_translate(const char *text, size_t len, const struct scansion_opt
     char *yaml = NULL;
     if (read_declarations(&S) && check_clients(&S) && read_actions(&S))
         yaml = assemble(&S);
+    if (yaml != NULL && S.not_utf8) {
+        fail(&S, 0, "the script is not valid UTF-8");
+        free(yaml);
+        yaml = NULL;
+    }
     scs_free(&S);
     return yaml;
 }

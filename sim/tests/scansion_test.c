@@ -142,6 +142,7 @@ static const struct bad_row bad_rows[] = {
      "unsupported wildcard '{scansion:some}'"},
     {TWO_CLIENTS "\t<presence/>\n", 13, "indented text outside"},
     {TWO_CLIENTS "# only a comment\n", 13, "no actions to translate"},
+    {TWO_CLIENTS "# caf\xe9\nRomeo connects\n", 0, "the script is not valid UTF-8"},
 };
 
 START_TEST(test_rejects)
