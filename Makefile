@@ -57,7 +57,7 @@ SCENARIOS ?= scenarios
 
 .PHONY: all build run check check-units check-scenarios check-asan check-valgrind lint deps \
         fuzz fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
-        schema-check live-deps live-check check-explore mutants check-cli
+        schema-check live-deps live-check check-explore mutants check-cli check-serve
 .DEFAULT_GOAL := all
 
 all: deps
@@ -90,6 +90,7 @@ deps:
 	[ -x $(PYTHON) ] || need="$$need python3"; \
 	$(PYTHON) -c 'import jsonschema' >/dev/null 2>&1 || need="$$need python3-jsonschema"; \
 	$(PYTHON) -c 'import yaml' >/dev/null 2>&1 || need="$$need python3-yaml"; \
+	$(PYTHON) -c 'import slixmpp' >/dev/null 2>&1 || need="$$need python3-slixmpp"; \
 	if [ -n "$$need" ]; then \
 	  echo "deps: installing$$need"; \
 	  $(SUDO) apt-get update -qq && \
@@ -146,8 +147,9 @@ check: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory schema-check
 	@$(MAKE) --no-print-directory check-cli
-	@$(MAKE) --no-print-directory check-units check-scenarios check-explore fuzz-replay
-	@$(MAKE) --no-print-directory FLAVOUR=asan check-units check-scenarios check-explore fuzz-replay
+	@$(MAKE) --no-print-directory check-units check-scenarios check-explore fuzz-replay check-serve
+	@$(MAKE) --no-print-directory FLAVOUR=asan check-units check-scenarios check-explore fuzz-replay \
+	  check-serve
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory mutants
 	@echo "check: all passed"
@@ -396,6 +398,15 @@ check-explore: $(SESSIM)
 mutants:
 	@echo "== mutants"
 	sh sim/tests/mutants.sh
+
+# ---- serve: real clients (slixmpp) and hostile ones against sessim serve ----
+# sim/tests/serve_test.sh: the slixmpp script against serve and through
+# record, the recordings replayed, garbage, a close mid-stanza, a client
+# that never reads, 1,000 idle connections; servers on 127.0.0.1 only,
+# stopped by pid (a few seconds).
+check-serve: $(SESSIM)
+	@echo "== serve ($(FLAVOUR))"
+	PYTHON=$(PYTHON) sh sim/tests/serve_test.sh $(SESSIM)
 
 # ---- cli: bad command lines and bad files, exit status and messages ---------
 check-cli: $(SESSIM)
