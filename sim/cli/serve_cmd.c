@@ -10,7 +10,11 @@
 
 #include "base/exit.h"
 #include "scenario/scenario.h"
+#include "live/target_tcp.h"
+#include "run/preset.h"
 #include "serve/net.h"
+#include "serve/proxy.h"
+#include "serve/recorder.h"
 #include "serve/server.h"
 
 static const char serve_usage[] =
@@ -34,9 +38,30 @@ static const char serve_usage[] =
     "  --idle-timeout MS    unauthenticated connections quiet this long are closed (60000)\n"
     "  One line per connection event on stderr; SIGINT or SIGTERM stops it (exit 0).\n";
 
+static const char record_usage[] =
+    "usage: sessim record --listen HOST:PORT --upstream tcp://HOST:PORT [--out FILE]\n"
+    "                     [--redact] [--max-connections N] [--max-output BYTES] [FILE.yaml]\n"
+    "       sessim record --listen HOST:PORT --upstream prosody [--prosody PROG] [--out FILE]\n"
+    "                     [--redact] [FILE.yaml]\n"
+    "  a proxy between real clients and a real server that writes one scenario of\n"
+    "  everything that passed when stopped (SIGINT or SIGTERM, exit 0)\n"
+    "  --listen HOST:PORT   where clients connect (port 0: a free one, logged)\n"
+    "  --upstream tcp://HOST:PORT  the server every client connection is passed to\n"
+    "  --upstream prosody   a Prosody that sessim starts on a free port of 127.0.0.1\n"
+    "                       with FILE.yaml's server: and accounts:, and stops at the end\n"
+    "  --prosody PROG       the Prosody program (default: prosody from PATH)\n"
+    "  --out FILE           the scenario (default: standard output)\n"
+    "  --redact             passwords written as " RECORDER_REDACTED "; the replay then needs\n"
+    "                       the real ones under accounts:\n"
+    "  FILE.yaml            the accounts the server has (default: the accounts clients\n"
+    "                       authenticated as with SASL PLAIN, rosters from their first\n"
+    "                       roster result)\n"
+    "  Negotiation is folded into `connect`; client stanzas are `send`; server stanzas\n"
+    "  `receive` patterns with {any} for the ids, stamps and versions the server chose.\n";
+
 struct serve_cmd_opts {
     const char *listen, *seed, *clock, *record, *conns, *out_max, *idle, *file;
-    const char *upstream, *out;
+    const char *upstream, *out, *prosody;
     bool redact, help;
 };
 
@@ -64,9 +89,10 @@ static const char **valued_slot(struct serve_cmd_opts *o, const char *arg, size_
 {
     static const char *const names[] = {"--listen", "--seed", "--clock", "--record",
                                         "--max-connections", "--max-output", "--idle-timeout",
-                                        "--upstream", "--out"};
+                                        "--upstream", "--out", "--prosody"};
     const char **slots[] = {&o->listen, &o->seed, &o->clock, &o->record, &o->conns,
-                            &o->out_max, &o->idle, &o->upstream, &o->out};
+                            &o->out_max, &o->idle, &o->upstream, &o->out,
+                            &o->prosody};
     for (size_t k = 0; k < sizeof names / sizeof names[0]; k++) {
         size_t n = strlen(names[k]);
         if (strncmp(arg, names[k], n) == 0 && (arg[n] == '\0' || arg[n] == '=')) {
@@ -174,8 +200,9 @@ int serve_cmd_serve(int argc, char **argv)
             fputs(serve_usage, stdout);
         return status;
     }
-    if (o.upstream != NULL || o.out != NULL || o.redact)
-        return serve_cmd_usage("serve", "%s", "--upstream, --out and --redact are for record");
+    if (o.upstream != NULL || o.out != NULL || o.redact || o.prosody != NULL)
+        return serve_cmd_usage("serve", "%s",
+                               "--upstream, --out, --redact and --prosody are for record");
     struct server_options so = {.log = stderr};
     peer_limits_default(&so.limits);
     so.record_dir = o.record;
@@ -191,9 +218,86 @@ int serve_cmd_serve(int argc, char **argv)
     return status;
 }
 
+/* --upstream prosody: a Prosody preset from setup, started; NULL after a
+ * message on failure. */
+static struct live *record_prosody(const char *prog, const struct scenario *setup,
+                                   struct net_endpoint *up)
+{
+    char err[LIVE_ERROR_MAX];
+    struct live *l = live_new(prog, NULL, 0, err, sizeof err);
+    if (l == NULL) {
+        fprintf(stderr, "record: %s\n", err);
+        return NULL;
+    }
+    struct target *t = target_tcp_new(l, &setup->server, TARGET_TCP_SETTLE_DEFAULT_MS, err,
+                                      sizeof err);
+    unsigned long line = 0;
+    bool ok = t != NULL && preset_accounts(setup, t, &line) && live_start(l);
+    if (!ok)
+        fprintf(stderr, "record: cannot start Prosody: %s\n",
+                t == NULL ? err : line ? target_error(t) : live_error(l));
+    target_free(t);
+    if (!ok) {
+        live_free(l);
+        return NULL;
+    }
+    char text[32];
+    snprintf(text, sizeof text, "127.0.0.1:%u", live_port(l));
+    net_endpoint_parse(text, up, err, sizeof err);
+    fprintf(stderr, "record: Prosody %s started on %s\n", live_version(l), text);
+    return l;
+}
+
+/* Options of record into po; 0 or the usage status. */
+static int record_options(const struct serve_cmd_opts *o, struct proxy_options *po)
+{
+    char err[256];
+    if (o->listen == NULL || o->upstream == NULL)
+        return serve_cmd_usage("record", "%s", "--listen and --upstream are required");
+    if (o->seed != NULL || o->clock != NULL || o->record != NULL || o->idle != NULL)
+        return serve_cmd_usage("record", "%s",
+                               "--seed, --clock, --record and --idle-timeout are for serve");
+    bool prosody = strcmp(o->upstream, "prosody") == 0;
+    if (o->prosody != NULL && !prosody)
+        return serve_cmd_usage("record", "%s", "--prosody needs --upstream prosody");
+    if (!prosody && !net_endpoint_parse(o->upstream, &po->upstream, err, sizeof err))
+        return serve_cmd_usage("record", "--upstream: %s", err);
+    struct server_options so = {.limits = po->limits};
+    int status = parse_listen("record", o->listen, &po->listen);
+    if (status == 0)
+        status = serve_numbers(o, &so);
+    po->limits = so.limits;
+    po->out = o->out;
+    po->redact = o->redact;
+    return status;
+}
+
 int serve_cmd_record(int argc, char **argv)
 {
-    (void)argc;
-    (void)argv;
-    return serve_cmd_usage("record", "%s", "not built yet");
+    struct serve_cmd_opts o = {0};
+    int status = serve_cmd_parse(argc, argv, &o);
+    if (status != 0 || o.help) {
+        if (o.help)
+            fputs(record_usage, stdout);
+        return status;
+    }
+    struct proxy_options po = {.log = stderr};
+    peer_limits_default(&po.limits);
+    if ((status = record_options(&o, &po)) != 0)
+        return status;
+    struct scenario *setup = o.file != NULL ? serve_setup(o.file) : NULL;
+    if (o.file != NULL && setup == NULL)
+        return EXIT_USAGE;
+    po.base = setup;
+    struct live *l = NULL;
+    if (strcmp(o.upstream, "prosody") == 0) {
+        if (setup == NULL)
+            setup = scenario_create("sessim record");
+        po.base = setup;
+        l = record_prosody(o.prosody, setup, &po.upstream);
+    }
+    status = l == NULL && strcmp(o.upstream, "prosody") == 0 ? EXIT_FAILED : proxy_run(&po);
+    live_free(l);
+    scenario_free(setup);
+    return status;
 }
