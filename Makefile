@@ -348,7 +348,9 @@ schema-check: $(SESSIM)
 # LIVE_JOBS Prosody servers that sessim starts on free ports of 127.0.0.1,
 # each in a directory under one temporary directory, and stops by pid;
 # then the differential explorer runs against Prosody and against a
-# Prosody with a planted difference (sim/tests/live_explore.sh). It fails
+# Prosody with a planted difference (sim/tests/live_explore.sh), and the
+# slixmpp client runs against Prosody directly and through `sessim record`,
+# whose recording must replay on the model and live (sim/tests/live_serve.sh). It fails
 # on a divergence not listed in scenarios/DIVERGENCES.md, on a difference
 # the explorer finds on Prosody as installed, when the planted one is not
 # found and reproduced, and when a server outlives the run (pgrep -f on
@@ -379,6 +381,9 @@ live-check: deps live-deps
 	echo "== live: the differential explorer"; \
 	mkdir -p "$$dir/explore" && \
 	TMPDIR="$$dir/explore" sh sim/tests/live_explore.sh $(SESSIM) "$$dir/explore" || rc=1; \
+	echo "== live: a real client (slixmpp) against Prosody, recorded and replayed"; \
+	mkdir -p "$$dir/serve" && \
+	PYTHON=$(PYTHON) sh sim/tests/live_serve.sh $(SESSIM) "$$dir/serve" || rc=1; \
 	left=$$(pgrep -f "$$dir/" || true); \
 	if [ -n "$$left" ]; then \
 	  echo "live-check: servers still running after sessim stopped them (pids $$left)" >&2; \

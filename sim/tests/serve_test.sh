@@ -27,48 +27,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM HUP
 n=0
 
-fail() {
-    echo "serve_test: FAILED: $*" >&2
-    for f in "$dir"/*.log; do [ -e "$f" ] && { echo "--- $f" >&2; tail -20 "$f" >&2; }; done
-    exit 1
-}
-ok() { n=$((n + 1)); echo "ok $n - $*"; }
-
-# start NAME ARGS...: runs ARGS in the background with stderr in NAME.log,
-# waits for its "listening on" line; sets pid and port.
-start() {
-    name=$1
-    shift
-    "$@" 2>"$dir/$name.log" &
-    pid=$!
-    pids="$pids $pid"
-    i=0
-    port=""
-    while [ -z "$port" ] && [ $i -lt 100 ]; do
-        port=$(sed -n 's/.*listening on 127\.0\.0\.1:\([0-9]*\).*/\1/p' "$dir/$name.log")
-        [ -n "$port" ] || { sleep 0.05; i=$((i + 1)); }
-    done
-    [ -n "$port" ] || fail "$name did not start listening"
-}
-
-# stop PID PORT WHAT: SIGTERM, exit status 0, the port no longer listens.
-stop() {
-    kill -TERM "$1"
-    wait "$1"
-    rc=$?
-    [ $rc -eq 0 ] || fail "$3 exited $rc after SIGTERM"
-    $PYTHON -c 'import socket, sys
-s = socket.socket()
-sys.exit(0 if s.connect_ex(("127.0.0.1", int(sys.argv[1]))) else 1)' "$2" ||
-        fail "$3 still listens on $2 after SIGTERM"
-    ok "$3 stops on SIGTERM with exit 0 and no listening socket"
-}
-
-replay() {
-    "$SESSIM" lint "$1" >"$dir/lint.out" 2>&1 || { cat "$dir/lint.out"; fail "$1 does not lint"; }
-    "$SESSIM" run "$1" >"$dir/run.out" 2>&1 || { cat "$dir/run.out"; fail "$1 does not replay"; }
-    ok "$2 lints and replays on the model"
-}
+. "$HERE/serve/lib.sh"
 
 # 1. slixmpp against serve, recorded
 mkdir "$dir/rec"
