@@ -18,95 +18,13 @@
 #include "explore/explore.h"
 #include "model/model.h"
 #include "base/paths.h"
-#include "report/report.h"
+#include "report/table.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
 #include "model/prng.h"
 #include "model/xmlstream.h"
 
 #define CHUNK 4096
-
-struct bench_result {
-    char *workload, *metric, *unit, *goal;
-    double value;
-};
-
-struct bench_table {
-    struct bench_result *rows;
-    size_t n, cap;
-};
-
-void bench_row(struct bench_table *t, const char *workload, const char *metric, double value,
-               const char *unit, const char *goal)
-{
-    if (t->n == t->cap) {
-        t->cap = t->cap ? 2 * t->cap : 32;
-        t->rows = mem_realloc(t->rows, t->cap * sizeof *t->rows);
-    }
-    struct bench_result *r = &t->rows[t->n++];
-    r->workload = mem_strdup(workload);
-    r->metric = mem_strdup(metric);
-    r->unit = mem_strdup(unit);
-    r->goal = mem_strdup(goal);
-    r->value = value;
-}
-
-/* "met", "missed" or "" for a goal like ">= 0.7" or "<= 1024". */
-static const char *goal_status(const struct bench_result *r)
-{
-    if (r->goal[0] == '\0')
-        return "";
-    double bound = strtod(r->goal + 2, NULL);
-    bool met = r->goal[0] == '>' ? r->value >= bound : r->value <= bound;
-    return met ? "met" : "MISSED";
-}
-
-static void table_print(const struct bench_table *t, FILE *f)
-{
-    fprintf(f, "\n%-18s %-38s %14s %-10s %-10s %s\n", "workload", "metric", "value", "unit",
-            "goal", "");
-    for (size_t i = 0; i < t->n; i++) {
-        const struct bench_result *r = &t->rows[i];
-        fprintf(f, "%-18s %-38s %14.2f %-10s %-10s %s\n", r->workload, r->metric, r->value,
-                r->unit, r->goal, goal_status(r));
-    }
-}
-
-static bool table_json(const struct bench_table *t, const char *path)
-{
-    FILE *f = fopen(path, "w");
-    if (f == NULL)
-        return false;
-    fputs("{\"benchmarks\": [", f);
-    for (size_t i = 0; i < t->n; i++) {
-        const struct bench_result *r = &t->rows[i];
-        fputs(i ? ",\n  {" : "\n  {", f);
-        fputs("\"workload\": ", f);
-        report_json_string(f, r->workload);
-        fputs(", \"metric\": ", f);
-        report_json_string(f, r->metric);
-        fprintf(f, ", \"value\": %.4f, \"unit\": ", r->value);
-        report_json_string(f, r->unit);
-        fputs(", \"goal\": ", f);
-        report_json_string(f, r->goal);
-        fputs(", \"status\": ", f);
-        report_json_string(f, goal_status(r));
-        fputc('}', f);
-    }
-    fputs("\n]}\n", f);
-    return fclose(f) == 0;
-}
-
-static void table_free(struct bench_table *t)
-{
-    for (size_t i = 0; i < t->n; i++) {
-        free(t->rows[i].workload);
-        free(t->rows[i].metric);
-        free(t->rows[i].unit);
-        free(t->rows[i].goal);
-    }
-    free(t->rows);
-}
 
 /* One generated stanza: messages, presences and iqs with nested children
  * and escaped attributes. */
@@ -231,7 +149,7 @@ static double run_sessim(const char *data, size_t len, unsigned long long *stanz
     return clock_now_s() - t0;
 }
 
-static int bench_parser(struct bench_table *t, size_t mb)
+static int bench_parser(struct table *t, size_t mb)
 {
     size_t len;
     char *data = gen_stream(mb << 20, &len);
@@ -251,9 +169,9 @@ static int bench_parser(struct bench_table *t, size_t mb)
     double mbytes = (double)len / 1e6;
     fprintf(stderr, "parser: %.1f MB stream, %llu stanzas, 4 KiB chunks, best of 3\n", mbytes,
             stanzas);
-    bench_row(t, "parser", "raw expat (ns, no-op handlers)", mbytes / best_expat, "MB/s", "");
-    bench_row(t, "parser", "sessim xmlstream (trees built+freed)", mbytes / best_sessim, "MB/s", "");
-    bench_row(t, "parser", "ratio sessim/expat", best_expat / best_sessim, "x", ">= 0.7");
+    table_row(t, "parser", "raw expat (ns, no-op handlers)", mbytes / best_expat, "MB/s", "");
+    table_row(t, "parser", "sessim xmlstream (trees built+freed)", mbytes / best_sessim, "MB/s", "");
+    table_row(t, "parser", "ratio sessim/expat", best_expat / best_sessim, "x", ">= 0.7");
     free(data);
     return EXIT_OK;
 }
@@ -352,7 +270,7 @@ static double login_all(struct model *m, size_t users, struct buf *name, struct 
     return t;
 }
 
-static void bench_sessions(struct bench_table *t, size_t max)
+static void bench_sessions(struct table *t, size_t max)
 {
     fprintf(stderr, "sessions: connect + SASL + bind + initial presence, one input per login\n");
     struct buf name = {0}, bytes = {0}, label = {0};
@@ -367,9 +285,9 @@ static void bench_sessions(struct bench_table *t, size_t max)
         buf_clear(&label);
         buf_puts(&label, "sessions N=");
         buf_put_u64(&label, n);
-        bench_row(t, buf_cstr(&label), "connect+auth+bind+presence", us, "us/login", "");
-        bench_row(t, buf_cstr(&label), "model heap per session", per, "bytes", "");
-        bench_row(t, buf_cstr(&label), "process RSS", (double)rss_kib() / 1024.0, "MiB", "");
+        table_row(t, buf_cstr(&label), "connect+auth+bind+presence", us, "us/login", "");
+        table_row(t, buf_cstr(&label), "model heap per session", per, "bytes", "");
+        table_row(t, buf_cstr(&label), "process RSS", (double)rss_kib() / 1024.0, "MiB", "");
         first_us = first_us > 0 ? first_us : us;
         last_us = us, last_bytes = per, last_n = n;
         model_free(m);
@@ -377,8 +295,8 @@ static void bench_sessions(struct bench_table *t, size_t max)
     buf_clear(&label);
     buf_puts(&label, "sessions N=");
     buf_put_u64(&label, last_n);
-    bench_row(t, buf_cstr(&label), "us/login vs N=1000", last_us / first_us, "x", "<= 1.5");
-    bench_row(t, buf_cstr(&label), "bytes per available session", last_bytes, "bytes",
+    table_row(t, buf_cstr(&label), "us/login vs N=1000", last_us / first_us, "x", "<= 1.5");
+    table_row(t, buf_cstr(&label), "bytes per available session", last_bytes, "bytes",
               "<= 1024");
     buf_free(&label);
     buf_free(&name);
@@ -388,7 +306,7 @@ static void bench_sessions(struct bench_table *t, size_t max)
 /* Each user has `contacts` mutual (both) subscriptions to its neighbours;
  * everyone is online; then every user sends a presence update, which the
  * model fans out to its available contacts (P4). */
-static void bench_fanout(struct bench_table *t, size_t users, size_t contacts)
+static void bench_fanout(struct table *t, size_t users, size_t contacts)
 {
     struct buf name = {0}, bytes = {0}, jid = {0};
     struct model *m = bench_model(users, &name);
@@ -426,7 +344,7 @@ static void bench_fanout(struct bench_table *t, size_t users, size_t contacts)
     buf_put_u64(&label, contacts);
     fprintf(stderr, "presence fan-out: %zu users x %zu contacts, %.0f stanzas in %.2f s (%.1f MB)\n",
             users, contacts, stanzas, secs, (double)out / 1e6);
-    bench_row(t, buf_cstr(&label), "presence updates delivered", stanzas / secs, "stanzas/s", "");
+    table_row(t, buf_cstr(&label), "presence updates delivered", stanzas / secs, "stanzas/s", "");
     buf_free(&label);
     model_free(m);
     buf_free(&name);
@@ -435,7 +353,7 @@ static void bench_fanout(struct bench_table *t, size_t users, size_t contacts)
 }
 
 /* Messages between random pairs of online users, to full JIDs (M5). */
-static void bench_routing(struct bench_table *t, size_t users, size_t messages)
+static void bench_routing(struct table *t, size_t users, size_t messages)
 {
     struct buf name = {0}, bytes = {0}, msg = {0};
     struct model *m = bench_model(users, &name);
@@ -457,7 +375,7 @@ static void bench_routing(struct bench_table *t, size_t users, size_t messages)
     }
     fprintf(stderr, "routing: %zu messages between random pairs of %zu sessions\n", messages,
             users);
-    bench_row(t, "routing", "messages to full JIDs, random pairs", (double)messages / secs,
+    table_row(t, "routing", "messages to full JIDs, random pairs", (double)messages / secs,
               "stanzas/s", "");
     model_free(m);
     buf_free(&name);
@@ -466,7 +384,7 @@ static void bench_routing(struct bench_table *t, size_t users, size_t messages)
 }
 
 /* Replays the scenario corpus on the model, quiet, `rounds` times. */
-static int bench_replay(struct bench_table *t, unsigned rounds)
+static int bench_replay(struct table *t, unsigned rounds)
 {
     struct paths files = {0};
     paths_collect(NULL, 0, &files);
@@ -490,9 +408,9 @@ static int bench_replay(struct bench_table *t, unsigned rounds)
     double secs = clock_now_s() - t0;
     fprintf(stderr, "scenario replay: %zu scenarios (%zu steps) x %u rounds, %zu passed\n", n,
             steps, rounds, passed);
-    bench_row(t, "scenario replay", "scenarios on the model", (double)n * rounds / secs,
+    table_row(t, "scenario replay", "scenarios on the model", (double)n * rounds / secs,
               "scen/s", "");
-    bench_row(t, "scenario replay", "steps, invariants after each", (double)steps * rounds / secs,
+    table_row(t, "scenario replay", "steps, invariants after each", (double)steps * rounds / secs,
               "steps/s", "");
     for (size_t i = 0; i < n; i++)
         scenario_free(all[i]);
@@ -503,16 +421,16 @@ static int bench_replay(struct bench_table *t, unsigned rounds)
 
 /* Explorer throughput with every invariant after every step, and without
  * them (the model behind the plain target interface). */
-static int bench_explore(struct bench_table *t, size_t steps)
+static int bench_explore(struct table *t, size_t steps)
 {
     double checked = 0, plain = 0;
     bool ok = explore_bench(steps, &checked);
     bool ok_plain = explore_bench_hidden(steps, &plain);
     fprintf(stderr, "explorer: %zu generated steps%s\n", steps,
             ok ? "" : " (a run failed: see sessim explore)");
-    bench_row(t, "explorer", "steps, every invariant after each", checked, "steps/s", ">= 500000");
-    bench_row(t, "explorer", "steps, no invariants", plain, "steps/s", "");
-    bench_row(t, "explorer", "invariant cost (checked/plain)", plain > 0 ? checked / plain : 0.0,
+    table_row(t, "explorer", "steps, every invariant after each", checked, "steps/s", ">= 500000");
+    table_row(t, "explorer", "steps, no invariants", plain, "steps/s", "");
+    table_row(t, "explorer", "invariant cost (checked/plain)", plain > 0 ? checked / plain : 0.0,
               "x", "");
     return ok && ok_plain ? 0 : 1;
 }
@@ -566,7 +484,7 @@ int bench_main(int argc, char **argv)
         return EXIT_USAGE;
     }
     int rc = EXIT_OK;
-    struct bench_table t = {0};
+    struct table t = {0};
     if (strstr(only, "parser"))
         rc |= bench_parser(&t, mb);
     if (strstr(only, "sessions"))

@@ -9,16 +9,6 @@
 #ifndef SESSIM_SIM_BENCH_H
 #define SESSIM_SIM_BENCH_H
 
-/* The results of one `sessim bench` run: one row per figure, printed as
- * one table at the end and written as JSON with --json. */
-struct bench_table;
-
-/* Adds a row: workload ("parser"), metric ("ratio sessim/expat"), the
- * measured value, its unit, and the goal it is held to ("" for none;
- * ">= 0.7", "<= 1024"): the table marks a goal met or missed. */
-void bench_row(struct bench_table *t, const char *workload, const char *metric, double value,
-               const char *unit, const char *goal);
-
 /* Runs the benchmarks selected by argv (see `sessim bench --help`);
  * returns the process exit status. */
 int bench_main(int argc, char **argv);

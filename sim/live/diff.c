@@ -30,7 +30,7 @@
 #include "base/mem.h"
 #include "base/proc.h"
 #include "base/text.h"
-#include "cli/bench.h"
+#include "report/table.h"
 #include "live/live.h"
 #include "base/paths.h"
 #include "scenario/scenario.h"
@@ -757,25 +757,25 @@ static double bench_model(const struct paths *paths, unsigned rounds, size_t *pa
     return t;
 }
 
-static void bench_print(struct bench_table *t, size_t nfiles, size_t steps, size_t model_passed,
+static void bench_print(struct table *t, size_t nfiles, size_t steps, size_t model_passed,
                         double model_s, const struct bench_share *live, double wall)
 {
     fprintf(stderr, "live replay: %zu scenarios (%zu steps), %zu passed on the model; Prosody %s:"
                     " %zu ran live (%zu passed), %zu skipped, %u servers, settle %u ms\n",
             nfiles, steps, model_passed, live->version[0] ? live->version : "?", live->ran,
             live->passed, live->skipped, DIFF_BENCH_JOBS, TARGET_TCP_SETTLE_DEFAULT_MS);
-    bench_row(t, "live replay", "model, corpus pass (one thread)", model_s * 1e3, "ms", "");
-    bench_row(t, "live replay", "prosody, scenarios one after another", live->seconds, "s", "");
+    table_row(t, "live replay", "model, corpus pass (one thread)", model_s * 1e3, "ms", "");
+    table_row(t, "live replay", "prosody, scenarios one after another", live->seconds, "s", "");
     char wall_label[64];
     snprintf(wall_label, sizeof wall_label, "prosody, wall (%u servers)", DIFF_BENCH_JOBS);
-    bench_row(t, "live replay", wall_label, wall, "s", "");
-    bench_row(t, "live replay", "ratio prosody/model, one after another",
+    table_row(t, "live replay", wall_label, wall, "s", "");
+    table_row(t, "live replay", "ratio prosody/model, one after another",
               model_s > 0 ? live->seconds / model_s : 0.0, "x", ">= 1000");
-    bench_row(t, "live replay", "ratio prosody wall/model", model_s > 0 ? wall / model_s : 0.0,
+    table_row(t, "live replay", "ratio prosody wall/model", model_s > 0 ? wall / model_s : 0.0,
               "x", "");
 }
 
-int diff_bench(struct bench_table *t, unsigned rounds)
+int diff_bench(struct table *t, unsigned rounds)
 {
     char err[LIVE_ERROR_MAX];
     struct live *probe = live_new(NULL, NULL, 0, err, sizeof err);

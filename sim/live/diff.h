@@ -24,7 +24,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "cli/bench.h"
+#include "report/table.h"
 #include "run/runner.h"
 
 #define DIFF_JOBS_DEFAULT 4u
@@ -87,6 +87,6 @@ int diff_main(int argc, char **argv);
  * times as if run one after another). Prints a note and returns 0 when
  * Prosody is not installed (it installs nothing; t is not touched and may
  * be NULL then); 1 when the live run fails. */
-int diff_bench(struct bench_table *t, unsigned rounds);
+int diff_bench(struct table *t, unsigned rounds);
 
 #endif
