@@ -189,6 +189,16 @@ static struct model *tw_model(struct target *t)
     return target_model(tape_of(t)->inner);
 }
 
+static int tw_check(struct target *t, const struct target_check *q, struct buf *out)
+{
+    return target_check(tape_of(t)->inner, q, out);
+}
+
+static size_t tw_invariants(struct target *t, struct invariant_violation *out, size_t max)
+{
+    return target_invariants(tape_of(t)->inner, out, max);
+}
+
 static void tw_free(struct target *t)
 {
     target_free(tape_of(t)->inner);
@@ -209,6 +219,8 @@ static const struct target_ops tape_ops = {
     .settle = tw_settle,
     .wait = tw_wait,
     .model = tw_model,
+    .check = tw_check,
+    .invariants = tw_invariants,
     .free = tw_free,
 };
 

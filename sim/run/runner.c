@@ -23,7 +23,6 @@
 #include "model/invariant.h"
 #include "scenario/match.h"
 #include "base/mem.h"
-#include "model/model.h"
 #include "model/xmlstream.h"
 
 #define RUNNER_WAIT_MAX 100        /* target_wait rounds for one expectation */
@@ -1013,250 +1012,19 @@ static enum step_status step_note(struct runner *r, const struct scenario_step *
     return STEP_OK;
 }
 
-/* ---- check (model only) ---- */
-
-/* Session flags a `check:` key lists clients by. */
-struct check_flag {
-    enum scenario_check_key key;
-    size_t offset;                 /* of the bool in struct model_session_info */
-};
-
-static const struct check_flag check_flags[] = {
-    {SCENARIO_CHECK_CONNECTED, offsetof(struct model_session_info, connected)},
-    {SCENARIO_CHECK_AVAILABLE, offsetof(struct model_session_info, available)},
-    {SCENARIO_CHECK_INTERESTED, offsetof(struct model_session_info, interested)},
-};
-
-static const char *const check_key_names[] = {
-#define RUNNER_CHECK_NAME(n, w) [SCENARIO_CHECK_##n] = w,
-    SCENARIO_CHECK_KEYS(RUNNER_CHECK_NAME)
-#undef RUNNER_CHECK_NAME
-};
-
-static bool given(const struct scenario_step *st, enum scenario_check_key key)
-{
-    return (st->check.given & (1u << key)) != 0;
-}
-
-/* The live session of the client's current connection, if any. */
-static bool current_session(struct runner *r, const struct client *c, struct model_session_info *out)
-{
-    return c->conn != 0 && model_session_info(target_model(r->t), c->conn, out) && out->live;
-}
-
-static bool strings_have(const struct scenario_strings *set, const char *name)
-{
-    for (size_t i = 0; i < set->count; i++)
-        if (strcmp(set->items[i].text, name) == 0)
-            return true;
-    return false;
-}
-
-static int compare_strings(const void *a, const void *b)
-{
-    return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* "[a, b]" of names, sorted so that the report does not depend on order. */
-static void write_set(const char *const *names, size_t n, struct buf *out)
-{
-    const char **sorted = mem_realloc(NULL, (n ? n : 1) * sizeof *sorted);
-    memcpy(sorted, names, n * sizeof *sorted);
-    qsort(sorted, n, sizeof *sorted, compare_strings);
-    buf_putc(out, '[');
-    for (size_t i = 0; i < n; i++)
-        text_printf(out, "%s%s", i ? ", " : "", sorted[i]);
-    buf_putc(out, ']');
-    free(sorted);
-}
-
-/* Compares an expected set of names with the actual one; one line when
- * they differ. Returns the number of mismatches (0 or 1). */
-static int compare_set(const char *key, const struct scenario_strings *expected,
-                       const char *const *actual, size_t n, struct buf *out)
-{
-    bool same = expected->count <= n;
-    for (size_t i = 0; i < n && same; i++)
-        same = strings_have(expected, actual[i]);
-    for (size_t i = 0; i < expected->count && same; i++) {
-        bool found = false;
-        for (size_t j = 0; j < n && !found; j++)
-            found = strcmp(expected->items[i].text, actual[j]) == 0;
-        same = found;
-    }
-    if (same)
-        return 0;
-    const char **want = mem_realloc(NULL, (expected->count + 1) * sizeof *want);
-    for (size_t i = 0; i < expected->count; i++)
-        want[i] = expected->items[i].text;
-    text_printf(out, "  %s: expected ", key);
-    write_set(want, expected->count, out);
-    buf_puts(out, ", actual ");
-    write_set(actual, n, out);
-    buf_putc(out, '\n');
-    free(want);
-    return 1;
-}
-
-static int check_client_flags(struct runner *r, const struct scenario_step *st, struct buf *out)
-{
-    int mismatches = 0;
-    const char **names = mem_realloc(NULL, (r->s->client_count + 1) * sizeof *names);
-    for (size_t f = 0; f < COUNT(check_flags); f++) {
-        const struct check_flag *cf = &check_flags[f];
-        if (!given(st, cf->key))
-            continue;
-        size_t n = 0;
-        for (size_t i = 0; i < r->s->client_count; i++) {
-            struct model_session_info info;
-            if (current_session(r, &r->clients[i], &info) &&
-                *(const bool *)((const char *)&info + cf->offset))
-                names[n++] = r->clients[i].name;
-        }
-        const struct scenario_strings *want = cf->key == SCENARIO_CHECK_CONNECTED ?
-                                                  &st->check.connected :
-                                              cf->key == SCENARIO_CHECK_AVAILABLE ?
-                                                  &st->check.available :
-                                                  &st->check.interested;
-        mismatches += compare_set(check_key_names[cf->key], want, names, n, out);
-    }
-    free(names);
-    return mismatches;
-}
-
-/* accounts: / tombstones: against a model listing. */
-static int check_listing(struct runner *r, const struct scenario_step *st,
-                         enum scenario_check_key key, struct buf *out)
-{
-    const struct model *m = target_model(r->t);
-    const char *(*at)(const struct model *, size_t) =
-        key == SCENARIO_CHECK_ACCOUNTS ? model_account_at : model_tombstone_at;
-    const struct scenario_strings *want =
-        key == SCENARIO_CHECK_ACCOUNTS ? &st->check.accounts : &st->check.tombstones;
-    if (!given(st, key))
-        return 0;
-    size_t n = 0;
-    while (at(m, n) != NULL)
-        n++;
-    const char **names = mem_realloc(NULL, (n + 1) * sizeof *names);
-    for (size_t i = 0; i < n; i++)
-        names[i] = at(m, i);
-    int mismatches = compare_set(check_key_names[key], want, names, n, out);
-    free(names);
-    return mismatches;
-}
-
-static int check_offline(struct runner *r, const struct scenario_step *st, struct buf *out)
-{
-    int mismatches = 0;
-    for (size_t i = 0; given(st, SCENARIO_CHECK_OFFLINE) && i < st->check.offline_count; i++) {
-        const struct scenario_check_offline *o = &st->check.offline[i];
-        size_t actual = model_offline_count(target_model(r->t), o->account);
-        if (actual != o->count) {
-            text_printf(out, "  offline %s: expected %lu, actual %zu\n", o->account, o->count,
-                    actual);
-            mismatches++;
-        }
-    }
-    return mismatches;
-}
-
-static const char *const subscription_words[] = {
-    [MODEL_SUB_NONE] = "none", [MODEL_SUB_TO] = "to",
-    [MODEL_SUB_FROM] = "from", [MODEL_SUB_BOTH] = "both"};
-
-static int check_roster_item(struct runner *r, const struct scenario_check_roster *ro,
-                             const struct scenario_check_item *it, struct buf *out)
-{
-    struct buf jid = {0};
-    buf_puts(&jid, it->contact);
-    if (strchr(it->contact, '@') == NULL)
-        text_printf(&jid, "@%s", r->s->server.domain);
-    struct model_roster_item item;
-    int mismatches = 0;
-    if (!model_roster_item(target_model(r->t), ro->account, buf_cstr(&jid), &item)) {
-        text_printf(out, "  roster %s: no item for %s\n", ro->account, buf_cstr(&jid));
-        mismatches = 1;
-    } else {
-        const char *sub = subscription_words[item.subscription];
-        const char *ask = item.ask ? "subscribe" : "none";
-        const char *want_sub = scenario_subscription_name(it->subscription);
-        const char *want_ask = scenario_ask_name(it->ask);
-        if (it->has_subscription && strcmp(sub, want_sub) != 0) {
-            text_printf(out, "  roster %s, %s: subscription expected %s, actual %s\n", ro->account,
-                    buf_cstr(&jid), want_sub, sub);
-            mismatches++;
-        }
-        if (it->has_ask && strcmp(ask, want_ask) != 0) {
-            text_printf(out, "  roster %s, %s: ask expected %s, actual %s\n", ro->account,
-                    buf_cstr(&jid), want_ask, ask);
-            mismatches++;
-        }
-    }
-    buf_free(&jid);
-    return mismatches;
-}
-
-static int check_roster(struct runner *r, const struct scenario_step *st, struct buf *out)
-{
-    int mismatches = 0;
-    for (size_t i = 0; given(st, SCENARIO_CHECK_ROSTER) && i < st->check.roster_count; i++) {
-        const struct scenario_check_roster *ro = &st->check.roster[i];
-        if (!model_account_exists(target_model(r->t), ro->account)) {
-            text_printf(out, "  roster %s: no such account\n", ro->account);
-            mismatches++;
-            continue;
-        }
-        for (size_t j = 0; j < ro->item_count; j++)
-            mismatches += check_roster_item(r, ro, &ro->items[j], out);
-    }
-    return mismatches;
-}
-
-static int check_presence_one(struct runner *r, const struct scenario_check_presence *p,
-                              struct buf *out)
-{
-    const struct client *c = named_client(r, p->client, strlen(p->client));
-    struct model_session_info info;
-    if (c == NULL || !current_session(r, c, &info) || !info.available) {
-        text_printf(out, "  presence %s: not an available resource\n", p->client);
-        return 1;
-    }
-    int mismatches = 0;
-    const char *show = info.show ? info.show : "none";
-    const char *want = scenario_show_name(p->show);
-    if (p->has_priority && info.priority != p->priority) {
-        text_printf(out, "  presence %s: priority expected %d, actual %d\n", p->client, p->priority,
-                info.priority);
-        mismatches++;
-    }
-    if (p->has_show && strcmp(show, want) != 0) {
-        text_printf(out, "  presence %s: show expected %s, actual %s\n", p->client, want, show);
-        mismatches++;
-    }
-    return mismatches;
-}
+/* ---- check (through the target) ---- */
 
 static enum step_status step_check(struct runner *r, const struct scenario_step *st)
 {
-    if (target_model(r->t) == NULL)
-        return STEP_SKIPPED;
+    struct target_check_client *clients =
+        mem_realloc(NULL, (r->s->client_count + 1) * sizeof *clients);
+    for (size_t i = 0; i < r->s->client_count; i++)
+        clients[i] = (struct target_check_client){r->clients[i].name, r->clients[i].conn};
+    struct target_check q = {st, r->s->server.domain, clients, r->s->client_count};
     struct buf out = {0};
-    int mismatches = check_client_flags(r, st, &out);
-    if (given(st, SCENARIO_CHECK_SESSIONS)) {
-        size_t n = model_session_count(target_model(r->t));
-        if (n != st->check.sessions) {
-            text_printf(&out, "  sessions: expected %lu, actual %zu\n", st->check.sessions, n);
-            mismatches++;
-        }
-    }
-    mismatches += check_listing(r, st, SCENARIO_CHECK_ACCOUNTS, &out);
-    mismatches += check_listing(r, st, SCENARIO_CHECK_TOMBSTONES, &out);
-    mismatches += check_offline(r, st, &out);
-    mismatches += check_roster(r, st, &out);
-    for (size_t i = 0; given(st, SCENARIO_CHECK_PRESENCE) && i < st->check.presence_count; i++)
-        mismatches += check_presence_one(r, &st->check.presence[i], &out);
-    enum step_status status = STEP_OK;
+    int mismatches = target_check(r->t, &q, &out);
+    free(clients);
+    enum step_status status = mismatches < 0 ? STEP_SKIPPED : STEP_OK;
     if (mismatches > 0) {
         status = fail(r, st, "%d mismatch%s", mismatches, mismatches == 1 ? "" : "es");
         buf_append(&r->msg, out.data, out.len);
@@ -1311,9 +1079,8 @@ static const char *conn_client(const struct runner *r, unsigned conn)
 
 static enum step_status check_invariants(struct runner *r, const struct scenario_step *st)
 {
-    struct model *m = target_model(r->t);
     struct invariant_violation v[RUNNER_VIOLATIONS_MAX];
-    size_t n = m ? invariant_check(m, v, RUNNER_VIOLATIONS_MAX) : 0;
+    size_t n = target_invariants(r->t, v, RUNNER_VIOLATIONS_MAX);
     if (n == 0)
         return STEP_OK;
     fail(r, st, "%zu invariant violation%s after the step", n, n == 1 ? "" : "s");
@@ -1483,7 +1250,7 @@ static enum step_status run_steps(struct runner *r, struct runner_result *out)
 
 static enum runner_outcome run_all(struct runner *r, struct runner_result *out)
 {
-    if (r->s->target == SCENARIO_TARGET_MODEL && target_model(r->t) == NULL) {
+    if (r->s->target == SCENARIO_TARGET_MODEL && !(target_caps(r->t) & TARGET_CAN_CHECK)) {
         text_printf(&r->msg, "model-only scenario (target: model) on the %s target",
                 r->t->ops->name);
         return RUNNER_SKIP;

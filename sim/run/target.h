@@ -5,9 +5,12 @@
  * restarts the server, moves its clock and settles. The interface is
  * byte-level and knows nothing of the model, so the in-memory model
  * (target_model_new) and a live server over TCP fit behind it alike. The
- * model-only parts (`check:` queries, invariants) are reached through
- * target_model, which is NULL for live targets; capabilities say what else
- * a target cannot do (advance the clock, restart), so the runner can skip.
+ * model-only parts are operations too: target_check answers a `check:`
+ * step and target_invariants checks the invariants, and a live target has
+ * neither (TARGET_CAN_CHECK off); capabilities say what else a target
+ * cannot do (advance the clock, restart), so the runner can skip. A
+ * program that drives the model itself (sessim serve) gets it with
+ * target_model.
  *
  * Ownership: a target is created by its constructor and released with
  * target_free; received bytes are borrowed until the next call on the same
@@ -22,7 +25,9 @@
 
 #include "scenario/scenario.h"
 
+struct buf;
 struct model;
+struct invariant_violation;
 
 #define TARGET_ERROR_MAX 256
 
@@ -40,6 +45,20 @@ struct target_roster_item {
     const char *name;                    /* NULL: none */
     const char *const *groups;
     size_t ngroups;
+};
+
+/* A client of a `check:` step: its name and current connection (0: none). */
+struct target_check_client {
+    const char *name;
+    unsigned conn;
+};
+
+/* A `check:` step as a target answers it. Every pointer is borrowed. */
+struct target_check {
+    const struct scenario_step *step;        /* SCENARIO_STEP_CHECK */
+    const char *domain;                      /* the scenario's server domain */
+    const struct target_check_client *clients;
+    size_t nclients;
 };
 
 struct target;
@@ -64,6 +83,9 @@ struct target_ops {
     void (*settle)(struct target *t);
     bool (*wait)(struct target *t, unsigned conn);
     struct model *(*model)(struct target *t);
+    /* NULL without TARGET_CAN_CHECK: */
+    int (*check)(struct target *t, const struct target_check *q, struct buf *out);
+    size_t (*invariants)(struct target *t, struct invariant_violation *out, size_t max);
     void (*free)(struct target *t);
 };
 
@@ -172,6 +194,22 @@ static inline bool target_wait(struct target *t, unsigned conn)
 static inline struct model *target_model(struct target *t)
 {
     return t->ops->model(t);
+}
+
+/* Answers a `check:` step: appends one line per mismatch to out and
+ * returns their number; -1 when the target cannot check (the step is
+ * skipped). */
+static inline int target_check(struct target *t, const struct target_check *q, struct buf *out)
+{
+    return t->ops->check != NULL ? t->ops->check(t, q, out) : -1;
+}
+
+/* Checks the invariants after a step: up to max violations into out,
+ * returns how many there are (0 when the target has no invariants). */
+static inline size_t target_invariants(struct target *t, struct invariant_violation *out,
+                                       size_t max)
+{
+    return t->ops->invariants != NULL ? t->ops->invariants(t, out, max) : 0;
 }
 
 /* The TARGET_CAN_* / TARGET_QUIESCENT bits of the implementation. */

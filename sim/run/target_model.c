@@ -10,7 +10,9 @@
 #include <stdlib.h>
 
 #include "base/mem.h"
+#include "model/invariant.h"
 #include "model/model.h"
+#include "run/checker.h"
 
 struct target_model {
     struct target base;
@@ -118,6 +120,16 @@ static bool tm_wait(struct target *t, unsigned conn)
     return false;
 }
 
+static int tm_check(struct target *t, const struct target_check *q, struct buf *out)
+{
+    return checker_run(tm_model(t), q, out);
+}
+
+static size_t tm_invariants(struct target *t, struct invariant_violation *out, size_t max)
+{
+    return invariant_check(tm_model(t), out, max);
+}
+
 static void tm_free(struct target *t)
 {
     model_free(tm_model(t));
@@ -140,6 +152,8 @@ static const struct target_ops target_model_ops = {
     .settle = tm_settle,
     .wait = tm_wait,
     .model = tm_model,
+    .check = tm_check,
+    .invariants = tm_invariants,
     .free = tm_free,
 };
 
@@ -202,6 +216,8 @@ struct target *target_model_hidden_new(const struct scenario_server *server, uin
     tm->hidden_ops.name = name;
     tm->hidden_ops.caps = caps & ~TARGET_CAN_CHECK;
     tm->hidden_ops.model = tm_no_model;
+    tm->hidden_ops.check = NULL;
+    tm->hidden_ops.invariants = NULL;
     tm->base.ops = &tm->hidden_ops;
     return &tm->base;
 }
