@@ -10,6 +10,7 @@
  *   user name, each entry listing its connected resources sorted by
  *   resource.
  * Persistent state survives model_restart; conns, sessions and users don't.
+ * A hibernating session (SM11) stays attached to its closed connection.
  *
  * Sessions follow the reference server's structure (SEMANTICS 0.9):
  * notopen, authenticated (type c2s_unauthed → c2s), username, host,
@@ -26,6 +27,7 @@
 #include "model.h"
 #include "prng.h"
 #include "roster.h"
+#include "smacks.h"
 #include "stanza.h"
 #include "strset.h"
 #include "xmlstream.h"
@@ -59,6 +61,7 @@ struct session {
      * (model_send, R7). */
     enum { SESSION_SAID_NOTHING, SESSION_SAID_AVAILABLE, SESSION_SAID_UNAVAILABLE } said;
     bool pushed_uninterested;
+    struct smacks *sm;       /* SM2: after <enable/>, else NULL */
     bool busy;               /* inside its own parser's callbacks: free later */
     bool destroyed;          /* S9: inert, freed when no longer busy */
 };
@@ -107,6 +110,7 @@ struct model {
     struct tombstone *tombstones; /* sorted by name */
     size_t ntombstones, captombstones;
     struct map users;            /* name → struct user */
+    struct smacks_state sm;      /* SM17 expired tokens (persistent), I16 ledger */
 };
 
 /* Everything below is implemented in the file its prefix names. */

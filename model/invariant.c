@@ -1,5 +1,5 @@
 /* invariant: checks SEMANTICS I1-I6 and I9 over the whole state (see
- * invariant.h). Rules about histories (I7, I8, I10, I11, I13, I15) need
+ * invariant.h), and I16-I19 through smacks.h. Rules about histories (I7, I8, I10, I11, I13, I15) need
  * the traffic and are checked by the runner and the explorer's oracles. */
 #include "invariant.h"
 
@@ -175,20 +175,29 @@ static void check_account(const struct model *m, const struct account *a, struct
         violation(r, "I14", "account exists under an active tombstone", NULL, a->name);
 }
 
-/* Everything about one live session: I1-I6, I7, G7. */
+/* Everything about one live session: I1-I6, I7, G7, I17-I19 (a
+ * hibernating session is the one kind attached to a closed connection). */
 static void check_live(const struct model *m, const struct session *s, struct report *r)
 {
-    if (m->conns[s->conn - 1].closed)
+    if (m->conns[s->conn - 1].closed && !smacks_hibernating(s))
         violation(r, "I5", "live session on a closed connection", s, s->full_jid);
+    const char *what;
+    const char *rule = smacks_check_session(m, s, &what);
+    if (rule != NULL)
+        violation(r, rule, what, s, s->full_jid);
     check_session(m, s, r);
     if (s->full_jid != NULL)
         check_view(m, s, r);
 }
 
+/* Session count (I1) and the I16 ledger. */
 static void check_count(const struct model *m, size_t live, struct report *r)
 {
     if (live != m->nsessions)
         violation(r, "I1", "session count out of step with the connections", NULL, NULL);
+    const char *lost = smacks_check_ledger(m);
+    if (lost != NULL)
+        violation(r, "I16", lost, NULL, NULL);
 }
 
 size_t invariant_check(const struct model *m, struct invariant_violation *out, size_t max)

@@ -12,6 +12,7 @@
 #include "jid.h"
 #include "presence.h"
 #include "session.h"
+#include "smacks.h"
 #include "xmpp.h"
 
 static const char *user_name_of(const void *p)
@@ -124,6 +125,7 @@ void model_free(struct model *m)
     free(m->touched);
     strset_clear(&m->touched_accounts);
     account_free_all(m);
+    smacks_state_free(&m->sm);
     stanza_free(m->bare_presence);
     free(m->domain);
     free(m);
@@ -187,16 +189,16 @@ struct session *model_session(const struct model *m, unsigned conn)
 void model_input(struct model *m, unsigned conn, const char *bytes, size_t len)
 {
     struct session *s = model_session(m, conn);
-    if (s != NULL)
+    if (s != NULL && !m->conns[conn - 1].closed)   /* not a hibernating one (SM11) */
         session_input(s, bytes, len);
 }
 
 void model_hangup(struct model *m, unsigned conn)
 {
     struct session *s = model_session(m, conn);
-    if (s != NULL)
-        session_hangup(s);
     struct conn *c = conn_get(m, conn);
+    if (s != NULL && !c->closed)
+        session_hangup(s);
     if (c != NULL)
         c->closed = true;
 }
@@ -259,11 +261,16 @@ void model_send(struct model *m, struct session *s, const struct stanza_node *el
     if (s->destroyed)
         return;
     model_touch(m, s);
-    struct conn *c = conn_get(m, s->conn);
-    stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
+    bool write = s->sm == NULL || smacks_outbound(s, el);   /* SM5, SM11 */
+    if (write) {
+        struct conn *c = conn_get(m, s->conn);
+        stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
+    }
     presence_view_note(s, el);
     if (!s->interested && is_roster_push(el))
         s->pushed_uninterested = true;   /* checked by R7 in invariant.c */
+    if (write && s->sm != NULL)
+        smacks_request(s);   /* SM9 */
 }
 
 void model_random_id(struct model *m, char *out, size_t len)
@@ -284,6 +291,7 @@ void model_advance(struct model *m, unsigned long long ms)
         if (s != NULL && !s->authenticated && m->now_ms - s->connected_ms >= MODEL_C2S_TIMEOUT_MS)
             session_close(s, "connection-timeout", NULL, NULL, NULL);
     }
+    smacks_advance(m);   /* SM12 */
 }
 
 unsigned long long model_now(const struct model *m)
@@ -293,6 +301,7 @@ unsigned long long model_now(const struct model *m)
 
 void model_restart(struct model *m)
 {
+    smacks_restart(m);   /* SM19 */
     drop_all_sessions(m);
 }
 
@@ -388,11 +397,13 @@ void model_session_destroy(struct model *m, struct session *s, const char *reaso
     c->session = NULL;
     c->closed = true;
     m->nsessions--;
+    smacks_end(s);   /* SM13: while still in the table */
     if (s->full_jid != NULL) {
         model_user_remove(m, s);
         presence_on_destroy(s, reason);
     }
-    xmlstream_stop(s->parser);
+    if (s->parser != NULL)   /* a hibernating session has none */
+        xmlstream_stop(s->parser);
     if (!s->busy)
         session_free(s);
 }
@@ -408,9 +419,11 @@ bool model_session_info(const struct model *m, unsigned conn, struct model_sessi
     const struct session *s = c->session;
     if (s == NULL)
         return true;
-    out->live = true;
+    out->hibernating = smacks_hibernating(s);
+    out->sm = s->sm != NULL;
+    out->live = !out->hibernating;
     out->authenticated = s->authenticated;
-    out->connected = s->full_jid != NULL;
+    out->connected = s->full_jid != NULL && !out->hibernating;
     out->available = s->presence != NULL;
     out->interested = s->interested;
     out->priority = s->priority;

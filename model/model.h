@@ -41,6 +41,7 @@ struct model_config {
     size_t stanza_size_max;               /* S3; 0 = 256 KiB */
     unsigned depth_max;                   /* 0 = default */
     unsigned long long start_time_ms;     /* clock at creation (ms since epoch) */
+    unsigned long long sm_hibernation_ms; /* SM12; 0 = 600 s */
 };
 
 /* Fills c with the SEMANTICS 0.8 model defaults (localhost, kick-old,
@@ -95,6 +96,8 @@ void model_restart(struct model *m);
 
 struct model_session_info {
     bool live;              /* not destroyed, connection open */
+    bool hibernating;       /* SM11: bound, stream management, no connection */
+    bool sm;                /* stream management enabled (SM2) */
     bool authenticated;
     bool connected;         /* resource bound */
     bool available;
@@ -108,7 +111,7 @@ struct model_session_info {
 
 /* State of the session on conn; false when conn was never opened. */
 bool model_session_info(const struct model *m, unsigned conn, struct model_session_info *out);
-/* Live sessions, unauthenticated ones included. */
+/* Live sessions, unauthenticated and hibernating ones included. */
 size_t model_session_count(const struct model *m);
 /* Existing accounts, in ascending byte order: the i-th name, NULL past the end. */
 const char *model_account_at(const struct model *m, size_t i);

@@ -222,5 +222,6 @@ void registration_delete(struct model *m, const char *name, struct session *requ
     if (m->cfg.tombstones)   /* (4) */
         account_tombstone_add(m, user);
     account_destroy(a);   /* (5) */
+    smacks_forget_account(m, user);
     free(user);
 }

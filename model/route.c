@@ -52,7 +52,7 @@ static size_t top_resources(const struct user *u, struct session **out)
     return n;
 }
 
-static void offline_store(struct model *m, struct account *a, const struct stanza_node *el)
+void route_offline_store(struct model *m, struct account *a, const struct stanza_node *el)
 {
     model_grow((void **)&a->offline, &a->capoffline, a->noffline, sizeof *a->offline);
     struct account_stored *o = &a->offline[a->noffline++];
@@ -105,7 +105,7 @@ static void message_to_account(struct session *s, struct account *a, const struc
     if (n > 0)
         return;
     if (m->cfg.offline)
-        offline_store(m, a, el);   /* O1 */
+        route_offline_store(m, a, el);   /* O1 */
     else
         route_error(s, el, "cancel", "service-unavailable", NULL);   /* O2 */
 }

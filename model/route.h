@@ -33,6 +33,10 @@ void route_error(struct session *s, const struct stanza_node *el, const char *ty
  * or unauthenticated handlers see the stanza (found by the differential
  * explorer; A11 applies to stanzas with a valid `to`). */
 void route_bad_to(struct session *s, const struct stanza_node *el, const char *to);
+struct account;
+/* O1: appends a copy of message el to account a's offline store, stamped
+ * with the current time (also SM13, SM19). */
+void route_offline_store(struct model *m, struct account *a, const struct stanza_node *el);
 /* O3: delivers and empties the account's offline store to s. */
 void route_offline_flush(struct session *s);
 /* True when the stanza is of type error or an iq result (never answered). */

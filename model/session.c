@@ -11,6 +11,7 @@
 #include "registration.h"
 #include "route.h"
 #include "sasl.h"
+#include "smacks.h"
 #include "xmpp.h"
 
 #define GENERATED_RESOURCE_LEN 12
@@ -44,6 +45,7 @@ void session_free(struct session *s)
     presence_forget(s);
     strset_clear(&s->directed);
     strset_clear(&s->seen);
+    smacks_free(s->sm);
     free(s);
 }
 
@@ -59,6 +61,8 @@ void session_input(struct session *s, const char *bytes, size_t len)
 
 void session_hangup(struct session *s)
 {
+    if (smacks_hibernate(s))   /* SM11 */
+        return;
     model_session_destroy(s->m, s, NULL);
 }
 
@@ -112,6 +116,7 @@ static void send_features(struct session *s)
         stanza_element_add(st, sess, XMPP_NS_SESSION, "optional");
         stanza_element_add(st, f, "urn:xmpp:features:rosterver", "ver");
         stanza_element_add(st, f, "urn:xmpp:features:pre-approval", "sub");
+        smacks_features(st, f);   /* SM1 */
     }
     model_send(s->m, s, f);
     stanza_free(st);
@@ -122,6 +127,11 @@ void session_close(struct session *s, const char *condition, const char *text,
 {
     if (s->destroyed)
         return;
+    smacks_before_close(s);   /* SM14 */
+    if (smacks_hibernating(s)) {   /* no connection: nothing to write (SM20, SM21) */
+        model_session_destroy(s->m, s, text ? text : condition);
+        return;
+    }
     if (!s->header_sent)
         send_header(s, true);
     if (condition != NULL) {
@@ -210,6 +220,7 @@ static void on_closed(void *ctx)
     /* S8: reply with our close, destroy at once, no reason */
     if (!s->header_sent)
         send_header(s, true);
+    smacks_before_close(s);   /* SM14 */
     model_write(s->m, s->conn, "</stream:stream>", 16);
     model_session_destroy(s->m, s, NULL);
 }
@@ -368,6 +379,7 @@ static void client_stream_error(struct session *s, const struct stanza_node *el)
             strcmp(c->name, "text") != 0)
             cond = c;
     const struct stanza_node *t = stanza_child(el, XMPP_NS_STREAMS, "text");
+    smacks_before_close(s);   /* SM14 */
     buf_puts(&reason, cond ? cond->name : "undefined-condition");
     if (t != NULL) {
         buf_puts(&reason, " (");
@@ -387,8 +399,12 @@ static void on_stanza(void *ctx, struct stanza *st)
     bool client = strcmp(el->ns, STANZA_NS_CLIENT) == 0 &&
                   (strcmp(el->name, "message") == 0 || strcmp(el->name, "presence") == 0 ||
                    strcmp(el->name, "iq") == 0);
+    if (strcmp(el->ns, STANZA_NS_CLIENT) == 0)
+        smacks_count_in(s);   /* SM4 */
     if (strcmp(el->ns, XMPP_NS_SASL) == 0 && !s->authenticated)
         sasl_handle(s, el);
+    else if (smacks_element(s, el))
+        ;   /* SM2-SM18 */
     else if (strcmp(el->ns, STANZA_NS_STREAM) == 0 && strcmp(el->name, "error") == 0)
         client_stream_error(s, el);
     else if (!client)

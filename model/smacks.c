@@ -1,0 +1,602 @@
+/* smacks: stream management (see smacks.h; SEMANTICS SM1-SM22). */
+#include "smacks.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "account.h"
+#include "internal.h"
+#include "jid.h"
+#include "route.h"
+#include "session.h"
+#include "xmpp.h"
+
+/* ---- the queue (SM5, SM8, SM10) ---- */
+
+static struct smacks_copy *copy_at(const struct smacks *sm, size_t i)
+{
+    return &sm->q[(sm->first + i) % sm->cap];
+}
+
+static void queue_grow(struct smacks *sm)
+{
+    size_t cap = sm->cap ? sm->cap * 2 : 4;
+    if (cap > SMACKS_QUEUE_MAX)
+        cap = SMACKS_QUEUE_MAX;
+    struct smacks_copy *q = model_xalloc(cap * sizeof *q);
+    for (size_t i = 0; i < sm->n; i++)
+        q[i] = *copy_at(sm, i);
+    free(sm->q);
+    sm->q = q;
+    sm->cap = cap;
+    sm->first = 0;
+}
+
+/* Removes the oldest copy and returns its tree (the caller's). */
+static struct stanza *queue_pop(struct model *m, struct smacks *sm)
+{
+    struct stanza *st = copy_at(sm, 0)->st;
+    sm->first = (sm->first + 1) % sm->cap;
+    sm->n--;
+    m->sm.in_queues--;
+    return st;
+}
+
+static void queue_push(struct model *m, struct smacks *sm, struct stanza *st)
+{
+    if (sm->n == sm->cap && sm->cap < SMACKS_QUEUE_MAX)
+        queue_grow(sm);
+    if (sm->n == SMACKS_QUEUE_MAX) {   /* SM10: the oldest is lost */
+        stanza_free(queue_pop(m, sm));
+        m->sm.dropped++;
+    }
+    struct smacks_copy *c = &sm->q[(sm->first + sm->n) % sm->cap];
+    c->st = st;
+    c->written = 0;
+    sm->n++;
+    m->sm.in_queues++;
+    m->sm.queued++;
+}
+
+/* smqueue:ack(h): NULL on success, else the SM8 error text. */
+static const char *queue_ack(struct model *m, struct smacks *sm, uint32_t h)
+{
+    if (h < sm->acked)
+        return "Client acknowledged less stanzas than already acknowledged";
+    if (h > sm->h_out)
+        return "Client acknowledged more stanzas than sent by server";
+    sm->acked = h;
+    while ((size_t)(sm->h_out - h) < sm->n) {
+        stanza_free(queue_pop(m, sm));
+        m->sm.acked++;
+    }
+    return NULL;
+}
+
+/* smqueue:resumable(): no copy was lost past the acked ones (SM10). */
+static bool queue_resumable(const struct smacks *sm)
+{
+    return sm->n >= (size_t)(sm->h_out - sm->acked);
+}
+
+void smacks_free(struct smacks *sm)
+{
+    if (sm == NULL)
+        return;
+    for (size_t i = 0; i < sm->n; i++)
+        stanza_free(copy_at(sm, i)->st);
+    free(sm->q);
+    free(sm);
+}
+
+static void prune(struct model *m, const char *user);
+
+/* ---- elements ---- */
+
+void smacks_features(struct stanza *st, struct stanza_node *features)
+{
+    struct stanza_node *f2 = stanza_element_add(st, features, SMACKS_NS2, "sm");
+    stanza_element_add(st, f2, SMACKS_NS2, "optional");
+    struct stanza_node *f3 = stanza_element_add(st, features, SMACKS_NS3, "sm");
+    stanza_element_add(st, f3, SMACKS_NS3, "optional");
+}
+
+static void put_u32(struct stanza *st, struct stanza_node *el, const char *name, uint32_t v)
+{
+    struct buf b = {0};
+    buf_put_u64(&b, v);
+    stanza_attr_add(st, el, "", name, buf_cstr(&b));
+    buf_free(&b);
+}
+
+/* Writes a new SM element (not counted, not queued) to s's connection. */
+static void send_sm(struct session *s, struct stanza *st)
+{
+    stanza_serialize(stanza_root(st), STANZA_NS_CLIENT, true, &s->m->conns[s->conn - 1].out);
+    model_touch(s->m, s);
+    stanza_free(st);
+}
+
+static struct stanza *sm_element(const char *ns, const char *name, struct stanza_node **el)
+{
+    struct stanza *st = stanza_new();
+    *el = stanza_element_add(st, NULL, ns, name);
+    return st;
+}
+
+static void send_failed(struct session *s, const char *ns, const char *condition)
+{
+    struct stanza_node *f;
+    struct stanza *st = sm_element(ns, "failed", &f);
+    stanza_element_add(st, f, XMPP_NS_STANZAS, condition);
+    send_sm(s, st);
+}
+
+static void send_ack(struct session *s)
+{
+    struct stanza_node *a;
+    struct stanza *st = sm_element(s->sm->ns, "a", &a);
+    put_u32(st, a, "h", s->sm->h_in);
+    send_sm(s, st);
+}
+
+/* SM2, SM3 */
+static void enable(struct session *s, const char *ns, const struct stanza_node *el)
+{
+    if (!s->authenticated) {
+        send_failed(s, ns, "service-unavailable");
+        return;
+    }
+    if (s->full_jid == NULL || s->sm != NULL) {
+        send_failed(s, ns, "unexpected-request");
+        return;
+    }
+    prune(s->m, s->username);
+    struct smacks *sm = model_xalloc(sizeof *sm);
+    memset(sm, 0, sizeof *sm);
+    sm->ns = ns;
+    s->sm = sm;
+    struct stanza_node *e;
+    struct stanza *st = sm_element(ns, "enabled", &e);
+    const char *resume = stanza_attr(el, "", "resume");
+    if (resume != NULL && (strcmp(resume, "true") == 0 || strcmp(resume, "1") == 0)) {
+        model_random_id(s->m, sm->token, sizeof sm->token);
+        stanza_attr_add(st, e, "", "id", sm->token);
+        stanza_attr_add(st, e, "", "resume", resume);
+        unsigned long long ms = s->m->cfg.sm_hibernation_ms;
+        put_u32(st, e, "max", (uint32_t)((ms ? ms : SMACKS_HIBERNATION_MS) / 1000));
+    }
+    send_sm(s, st);
+}
+
+/* Parses an h attribute: decimal digits only. */
+static bool parse_h(const char *text, uint32_t *out)
+{
+    if (text == NULL || text[0] == '\0' || strlen(text) > 10)
+        return false;
+    unsigned long long v = 0;
+    for (const char *p = text; *p; p++) {
+        if (*p < '0' || *p > '9')
+            return false;
+        v = v * 10 + (unsigned)(*p - '0');
+    }
+    if (v > UINT32_MAX)
+        return false;
+    *out = (uint32_t)v;
+    return true;
+}
+
+/* SM8 */
+static void ack(struct session *s, const struct stanza_node *el)
+{
+    struct smacks *sm = s->sm;
+    sm->awaiting_ack = false;
+    uint32_t h;
+    if (!parse_h(stanza_attr(el, "", "h"), &h)) {
+        session_close(s, "invalid-xml", "Missing or invalid 'h' attribute", NULL, NULL);
+        return;
+    }
+    const char *err = queue_ack(s->m, sm, h);
+    if (err != NULL) {
+        session_close(s, "undefined-condition", err, NULL, NULL);
+        return;
+    }
+    smacks_request(s);
+}
+
+/* ---- resumption (SM15-SM18) ---- */
+
+static struct session *token_owner(struct model *m, const char *user, const char *token)
+{
+    struct user *u = model_user_find(m, user);
+    for (size_t i = 0; u && token && i < u->nres; i++) {
+        const struct smacks *sm = u->res[i]->sm;
+        if (sm != NULL && sm->token[0] && strcmp(sm->token, token) == 0)
+            return u->res[i];
+    }
+    return NULL;
+}
+
+static size_t expired_find(const struct model *m, const char *user, const char *token)
+{
+    for (size_t i = 0; token && i < m->sm.nold; i++)
+        if (strcmp(m->sm.old[i].user, user) == 0 && strcmp(m->sm.old[i].token, token) == 0)
+            return i;
+    return (size_t)-1;
+}
+
+static void expired_remove(struct model *m, size_t i)
+{
+    free(m->sm.old[i].user);
+    memmove(&m->sm.old[i], &m->sm.old[i + 1], (m->sm.nold - i - 1) * sizeof *m->sm.old);
+    m->sm.nold--;
+}
+
+/* SM17: unknown or expired token. */
+static void resume_unknown(struct session *s, const char *ns, const char *token)
+{
+    struct stanza_node *f;
+    struct stanza *st = sm_element(ns, "failed", &f);
+    size_t i = s->username ? expired_find(s->m, s->username, token) : (size_t)-1;
+    if (i != (size_t)-1) {
+        put_u32(st, f, "h", s->m->sm.old[i].h);
+        expired_remove(s->m, i);
+    }
+    stanza_element_add(st, f, XMPP_NS_STANZAS, "item-not-found");
+    send_sm(s, st);
+}
+
+/* The session state that belongs to the connection, not to the session:
+ * what a resumed session takes from the stream it resumes on. */
+static void swap_stream(struct session *a, struct session *b)
+{
+    struct session t = *a;
+    a->conn = b->conn;
+    a->parser = b->parser;
+    a->notopen = b->notopen;
+    a->header_sent = b->header_sent;
+    a->busy = b->busy;
+    a->connected_ms = b->connected_ms;
+    b->conn = t.conn;
+    b->parser = t.parser;
+    b->notopen = t.notopen;
+    b->header_sent = t.header_sent;
+    b->busy = t.busy;
+    b->connected_ms = t.connected_ms;
+}
+
+/* SM15: old's identity moves onto fresh's connection. fresh (unbound,
+ * inside its parser) keeps its address, so the parser callbacks go on
+ * with the resumed session; the old struct becomes an unbound shell on
+ * the old connection and is freed. */
+static void transplant(struct model *m, struct session *fresh, struct session *old)
+{
+    struct conn *oc = &m->conns[old->conn - 1];
+    if (!oc->closed && !old->sm->hibernating)
+        oc->closed = true;   /* the old connection is closed, no bytes */
+    model_user_remove(m, old);
+    struct session tmp = *fresh;
+    *fresh = *old;
+    *old = tmp;
+    swap_stream(fresh, old);
+    m->conns[fresh->conn - 1].session = fresh;
+    oc->session = NULL;
+    model_user_add(m, fresh);
+    model_touch(m, fresh);
+    old->busy = false;
+    m->nsessions--;
+    session_free(old);
+    fresh->sm->hibernating = false;
+}
+
+static void resend(struct session *s)
+{
+    struct conn *c = &s->m->conns[s->conn - 1];
+    for (size_t i = 0; i < s->sm->n; i++) {
+        struct smacks_copy *cp = copy_at(s->sm, i);
+        if (cp->written == s->conn)
+            s->sm->duplicate = true;   /* I17 */
+        cp->written = s->conn;
+        stanza_serialize(stanza_root(cp->st), STANZA_NS_CLIENT, true, &c->out);
+    }
+}
+
+static void resume(struct session *s, const char *ns, const struct stanza_node *el)
+{
+    if (s->full_jid != NULL) {
+        send_failed(s, ns, "unexpected-request");   /* SM16 */
+        return;
+    }
+    const char *token = stanza_attr(el, "", "previd");
+    struct session *old = s->username ? token_owner(s->m, s->username, token) : NULL;
+    if (old == NULL) {
+        resume_unknown(s, ns, token);
+        return;
+    }
+    transplant(s->m, s, old);
+    struct smacks *sm = s->sm;
+    uint32_t h = 0;
+    const char *err = parse_h(stanza_attr(el, "", "h"), &h) ? queue_ack(s->m, sm, h)
+                                                            : "Missing or invalid 'h' attribute";
+    if (err == NULL && !queue_resumable(sm))
+        err = "Too many unacked stanzas remaining, session can't be resumed";
+    struct stanza_node *r;
+    struct stanza *st = sm_element(ns, err ? "failed" : "resumed", &r);
+    put_u32(st, r, "h", sm->h_in);
+    stanza_attr_add(st, r, "", "previd", sm->token);
+    send_sm(s, st);
+    if (err != NULL) {   /* SM18 */
+        bool overflow = err[0] == 'T';
+        session_close(s, overflow ? "resource-constraint" : "undefined-condition", err, NULL,
+                      NULL);
+        return;
+    }
+    resend(s);
+    sm->awaiting_ack = false;
+    smacks_request(s);   /* forced: the queue decides */
+}
+
+bool smacks_element(struct session *s, const struct stanza_node *el)
+{
+    const char *ns = strcmp(el->ns, SMACKS_NS3) == 0   ? SMACKS_NS3
+                     : strcmp(el->ns, SMACKS_NS2) == 0 ? SMACKS_NS2
+                                                       : NULL;
+    if (ns == NULL)
+        return false;
+    if (strcmp(el->name, "enable") == 0)
+        enable(s, ns, el);
+    else if (strcmp(el->name, "resume") == 0)
+        resume(s, ns, el);
+    else if (s->sm != NULL && strcmp(el->name, "r") == 0)
+        send_ack(s);   /* SM7 */
+    else if (s->sm != NULL && strcmp(el->name, "a") == 0)
+        ack(s, el);
+    else
+        session_close(s, "unsupported-stanza-type", NULL, NULL, NULL);   /* SM7, S6 */
+    return true;
+}
+
+void smacks_count_in(struct session *s)
+{
+    if (s->sm != NULL)
+        s->sm->h_in++;
+}
+
+static bool counted(const struct stanza_node *el)
+{
+    return strcmp(el->ns, STANZA_NS_CLIENT) == 0 &&
+           (strcmp(el->name, "message") == 0 || strcmp(el->name, "presence") == 0 ||
+            strcmp(el->name, "iq") == 0);
+}
+
+/* SM5: the copy, with a delay for messages and presences. */
+static struct stanza *copy_of(struct session *s, const struct stanza_node *el)
+{
+    if (strcmp(el->name, "iq") == 0 || stanza_child(el, XMPP_NS_DELAY, "delay") != NULL)
+        return stanza_clone(el);
+    struct stanza *st = stanza_clone_extra(el, XMPP_DELAY_BYTES);
+    struct buf bare = {0};
+    buf_puts(&bare, s->username);
+    buf_putc(&bare, '@');
+    buf_puts(&bare, s->host);
+    xmpp_add_delay(st, stanza_root(st), buf_cstr(&bare), s->m->now_ms);
+    buf_free(&bare);
+    return st;
+}
+
+bool smacks_outbound(struct session *s, const struct stanza_node *el)
+{
+    struct smacks *sm = s->sm;
+    if (!counted(el))
+        return !sm->hibernating;
+    sm->h_out++;
+    queue_push(s->m, sm, copy_of(s, el));
+    if (sm->hibernating)
+        return false;
+    copy_at(sm, sm->n - 1)->written = s->conn;
+    return true;
+}
+
+void smacks_request(struct session *s)
+{
+    struct smacks *sm = s->sm;
+    if (sm == NULL || sm->hibernating || s->destroyed || sm->awaiting_ack ||
+        sm->h_out == sm->acked || sm->h_out == sm->last_requested)
+        return;
+    sm->awaiting_ack = true;
+    sm->last_requested = sm->h_out;
+    struct stanza_node *r;
+    send_sm(s, sm_element(sm->ns, "r", &r));
+}
+
+/* ---- hibernation and the end of a session ---- */
+
+bool smacks_hibernating(const struct session *s)
+{
+    return s->sm != NULL && s->sm->hibernating;
+}
+
+bool smacks_hibernate(struct session *s)
+{
+    struct smacks *sm = s->sm;
+    if (sm == NULL || sm->token[0] == '\0' || s->full_jid == NULL)
+        return false;
+    sm->hibernating = true;
+    sm->awaiting_ack = false;
+    sm->hibernated_ms = s->m->now_ms;
+    xmlstream_free(s->parser);
+    s->parser = NULL;
+    model_touch(s->m, s);
+    return true;
+}
+
+void smacks_before_close(struct session *s)
+{
+    if (s->sm == NULL)
+        return;
+    s->sm->token[0] = '\0';   /* revoked */
+    if (!s->sm->hibernating && !s->m->conns[s->conn - 1].closed)
+        send_ack(s);
+}
+
+static bool only_resource(const struct model *m, const struct session *s)
+{
+    const struct user *u = model_user_find(m, s->username);
+    return u != NULL && u->nres == 1 && u->res[0] == s;
+}
+
+/* SM13: the error reply to a copy goes to a live resource, else nowhere. */
+static void bounce(struct session *s, const struct stanza_node *el)
+{
+    struct model *m = s->m;
+    const char *from = stanza_attr(el, "", "from");
+    const char *type = stanza_attr(el, "", "type");
+    struct jid j;
+    struct session *to = NULL;
+    if (from != NULL && !xmpp_type_is(type, "error") && strcmp(from, s->full_jid) != 0 &&
+        jid_parse(&j, from, strlen(from)) == JID_E_OK) {
+        if (model_domain_is_local(m, &j))
+            to = model_resource_of(m, &j);
+        jid_free(&j);
+    }
+    if (to == NULL || to == s || to->destroyed) {
+        m->sm.dropped++;
+        return;
+    }
+    struct stanza *r = xmpp_error_reply(el, "cancel", "recipient-unavailable", NULL);
+    model_send(m, to, stanza_root(r));
+    stanza_free(r);
+    m->sm.bounced++;
+}
+
+static bool storable(const struct stanza_node *el)
+{
+    const char *type = stanza_attr(el, "", "type");
+    return strcmp(el->name, "message") == 0 &&
+           (type == NULL || xmpp_type_is(type, "chat") || xmpp_type_is(type, "normal"));
+}
+
+/* One copy's fate; bounces only when may_bounce (not at a restart). */
+static void settle(struct session *s, struct stanza *st, bool may_bounce)
+{
+    struct model *m = s->m;
+    const struct stanza_node *el = stanza_root(st);
+    if (storable(el) && only_resource(m, s)) {
+        struct account *a = account_find(m, s->username);
+        if (a != NULL && m->cfg.offline) {
+            route_offline_store(m, a, el);
+            m->sm.stored++;
+            stanza_free(st);
+            return;
+        }
+    }
+    if (may_bounce)
+        bounce(s, el);
+    else
+        m->sm.dropped++;
+    stanza_free(st);
+}
+
+void smacks_end(struct session *s)
+{
+    struct smacks *sm = s->sm;
+    if (sm == NULL)
+        return;
+    sm->token[0] = '\0';
+    while (sm->n > 0)
+        settle(s, queue_pop(s->m, sm), true);
+    s->sm = NULL;
+    smacks_free(sm);
+}
+
+static void expired_add(struct model *m, const struct session *s)
+{
+    model_grow((void **)&m->sm.old, &m->sm.capold, m->sm.nold, sizeof *m->sm.old);
+    struct smacks_expired *e = &m->sm.old[m->sm.nold++];
+    e->user = model_xstrdup(s->username);
+    memcpy(e->token, s->sm->token, sizeof e->token);
+    e->h = s->sm->h_in;
+    e->t_ms = m->now_ms;
+}
+
+void smacks_advance(struct model *m)
+{
+    unsigned long long limit = m->cfg.sm_hibernation_ms ? m->cfg.sm_hibernation_ms
+                                                        : SMACKS_HIBERNATION_MS;
+    for (size_t i = 0; i < m->nconns; i++) {
+        struct session *s = m->conns[i].session;
+        if (s == NULL || !smacks_hibernating(s) || m->now_ms - s->sm->hibernated_ms < limit)
+            continue;
+        expired_add(m, s);   /* SM12 */
+        s->sm->token[0] = '\0';
+        model_session_destroy(m, s, "Hibernating too long");
+    }
+}
+
+void smacks_restart(struct model *m)
+{
+    for (size_t i = 0; i < m->nconns; i++) {
+        struct session *s = m->conns[i].session;
+        if (s == NULL || s->sm == NULL || s->sm->token[0] == '\0')
+            continue;
+        expired_add(m, s);   /* SM19 */
+        while (s->sm->n > 0)
+            settle(s, queue_pop(m, s->sm), false);
+    }
+}
+
+void smacks_forget_account(struct model *m, const char *user)
+{
+    for (size_t i = m->sm.nold; i-- > 0;)
+        if (strcmp(m->sm.old[i].user, user) == 0)
+            expired_remove(m, i);
+}
+
+/* SM17: at enable, the account keeps its SMACKS_OLD_MAX newest entries. */
+static void prune(struct model *m, const char *user)
+{
+    size_t keep = 0;
+    for (size_t i = m->sm.nold; i-- > 0;)
+        if (strcmp(m->sm.old[i].user, user) == 0 && ++keep > SMACKS_OLD_MAX)
+            expired_remove(m, i);
+}
+
+void smacks_state_free(struct smacks_state *st)
+{
+    for (size_t i = 0; i < st->nold; i++)
+        free(st->old[i].user);
+    free(st->old);
+    memset(st, 0, sizeof *st);
+}
+
+/* ---- invariants ---- */
+
+const char *smacks_check_session(const struct model *m, const struct session *s,
+                                 const char **message)
+{
+    const struct smacks *sm = s->sm;
+    bool hib = sm != NULL && sm->hibernating;
+    bool closed = m->conns[s->conn - 1].closed;
+    *message = NULL;
+    if (sm != NULL && sm->duplicate)
+        *message = "a queued stanza was written twice on one connection";
+    if (*message != NULL)
+        return "I17";
+    if (sm != NULL && sm->n > (size_t)(sm->h_out - sm->acked))
+        *message = "more stanzas queued than sent and not acknowledged";
+    else if (sm != NULL && sm->acked > sm->h_out)
+        *message = "acknowledged more than sent";
+    if (*message != NULL)
+        return "I18";
+    if (hib && (!closed || sm->token[0] == '\0' || s->full_jid == NULL))
+        *message = "hibernating session with a connection, without a token or unbound";
+    return *message != NULL ? "I19" : NULL;
+}
+
+const char *smacks_check_ledger(const struct model *m)
+{
+    const struct smacks_state *l = &m->sm;
+    if (l->queued != l->acked + l->stored + l->bounced + l->dropped + l->in_queues)
+        return "queued stanzas != acknowledged + stored + bounced + dropped + still queued";
+    return NULL;
+}
