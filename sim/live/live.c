@@ -213,7 +213,8 @@ static void config_network(const struct live_config *c, struct buf *out)
 
 static void config_modules(const struct scenario_server *s, struct buf *out)
 {
-    buf_puts(out, "modules_enabled = { \"roster\"; \"saslauth\"; \"register\"; \"ping\";");
+    buf_puts(out, "modules_enabled = { \"roster\"; \"saslauth\"; \"register\"; \"ping\"; "
+                  "\"smacks\";");
     if (s->tombstones)
         buf_puts(out, " \"tombstones\";");
     buf_puts(out, " }\n");
@@ -251,6 +252,9 @@ void live_config_text(const struct live_config *c, struct buf *out)
         buf_put_u64(out, (s->tombstone_expiry_ms + 999) / 1000);
         buf_putc(out, '\n');
     }
+    buf_puts(out, "smacks_hibernation_time = ");   /* SM12 */
+    buf_put_u64(out, (s->sm_hibernation_ms + 999) / 1000);
+    buf_putc(out, '\n');
     buf_puts(out, "conflict_resolve = ");
     live_lua_string(conflict_options[s->conflict], out);
     buf_puts(out, "\n\nVirtualHost ");

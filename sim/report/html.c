@@ -516,6 +516,10 @@ static void step_rows(struct diagram *d, size_t i, bool had_rows)
     case SCENARIO_STEP_DROP:
     case SCENARIO_STEP_REGISTER:
     case SCENARIO_STEP_UNREGISTER:
+    case SCENARIO_STEP_ENABLE:
+    case SCENARIO_STEP_ACK:
+    case SCENARIO_STEP_REQUEST:
+    case SCENARIO_STEP_RESUME:
     case SCENARIO_STEP_RESTART:
         if (!had_rows && !failed)
             mark_row(d, i, lane, "open", "\xC2\xB7", wrap_text(scenario_step_name(st->kind),

@@ -21,6 +21,7 @@ static const struct check_flag check_flags[] = {
     {SCENARIO_CHECK_CONNECTED, offsetof(struct model_session_info, connected)},
     {SCENARIO_CHECK_AVAILABLE, offsetof(struct model_session_info, available)},
     {SCENARIO_CHECK_INTERESTED, offsetof(struct model_session_info, interested)},
+    {SCENARIO_CHECK_HIBERNATING, offsetof(struct model_session_info, hibernating)},
 };
 
 static const char *const check_key_names[] = {
@@ -34,10 +35,11 @@ static bool given(const struct scenario_step *st, enum scenario_check_key key)
     return (st->check.given & (1u << key)) != 0;
 }
 
-/* The live session of a client's current connection (0: none), if any. */
+/* The live or hibernating (SM11) session of a client's current connection
+ * (0: none), if any. */
 static bool current_session(const struct model *m, unsigned conn, struct model_session_info *out)
 {
-    return conn != 0 && model_session_info(m, conn, out) && out->live;
+    return conn != 0 && model_session_info(m, conn, out) && (out->live || out->hibernating);
 }
 
 static const struct target_check_client *named_client(const struct target_check *q,
@@ -120,11 +122,11 @@ static int check_client_flags(const struct model *m, const struct target_check *
                 *(const bool *)((const char *)&info + cf->offset))
                 names[n++] = q->clients[i].name;
         }
-        const struct scenario_strings *want = cf->key == SCENARIO_CHECK_CONNECTED ?
-                                                  &st->check.connected :
-                                              cf->key == SCENARIO_CHECK_AVAILABLE ?
-                                                  &st->check.available :
-                                                  &st->check.interested;
+        const struct scenario_strings *want =
+            cf->key == SCENARIO_CHECK_CONNECTED     ? &st->check.connected
+            : cf->key == SCENARIO_CHECK_AVAILABLE   ? &st->check.available
+            : cf->key == SCENARIO_CHECK_HIBERNATING ? &st->check.hibernating
+                                                    : &st->check.interested;
         mismatches += compare_set(check_key_names[cf->key], want, names, n, out);
     }
     free(names);

@@ -178,11 +178,50 @@ static void note_bind_result(struct client *c, const struct stanza_node *root)
     buf_free(&text);
 }
 
+void client_sm_reset(struct client *c)
+{
+    c->sm_enabled = false;
+    replace_string(&c->sm_id, NULL);
+    c->sm_h = 0;
+    c->sm_requests = 0;
+}
+
+static bool is_sm(const struct stanza_node *n, const char *name)
+{
+    return is_element(n, CLIENT_NS_SM, name) || is_element(n, "urn:xmpp:sm:2", name);
+}
+
+/* XEP-0198 bookkeeping; false when the element is a server <r/>, which
+ * the harness absorbs. */
+static bool note_sm(struct client *c, const struct stanza_node *root)
+{
+    if (is_sm(root, "r")) {
+        c->sm_requests++;
+        return false;
+    }
+    if (is_sm(root, "enabled")) {
+        c->sm_enabled = true;
+        c->sm_h = 0;
+        replace_string(&c->sm_id, stanza_attr(root, "", "id"));
+    } else if (is_sm(root, "resumed") && c->state == CLIENT_AUTHED) {
+        c->state = CLIENT_BOUND;
+    } else if (c->sm_enabled && root->ns != NULL && strcmp(root->ns, STANZA_NS_CLIENT) == 0 &&
+               (strcmp(root->name, "message") == 0 || strcmp(root->name, "presence") == 0 ||
+                strcmp(root->name, "iq") == 0)) {
+        c->sm_h++;
+    }
+    return true;
+}
+
 static void on_stanza(void *ctx, struct stanza *st)
 {
     struct client *c = ctx;
     const struct stanza_node *root = stanza_root(st);
     history_add_stanza(c, root);
+    if (!note_sm(c, root)) {
+        stanza_free(st);
+        return;
+    }
     if (c->state == CLIENT_UNAUTHED && is_element(root, CLIENT_NS_SASL, "success")) {
         c->state = CLIENT_SASL_DONE;
         xmlstream_restart(c->parser);
@@ -250,6 +289,7 @@ void client_free(struct client *c)
     free(c->asked_resource);
     free(c->bound_resource);
     free(c->stream_id);
+    free(c->sm_id);
     memset(c, 0, sizeof *c);
 }
 

@@ -35,6 +35,7 @@
 
 #define CLIENT_NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
 #define CLIENT_NS_BIND "urn:ietf:params:xml:ns:xmpp-bind"
+#define CLIENT_NS_SM "urn:xmpp:sm:3"
 
 /* Phase of the current connection, as the client sees it. */
 enum client_state {
@@ -74,6 +75,16 @@ struct client {
     enum xmlstream_error parse_error; /* server bytes that did not parse */
     size_t step;                   /* tag for new entries; set by the runner */
     unsigned long binds, registers, unregisters; /* harness iqs sent, for their ids */
+    /* Stream management (XEP-0198) as the client keeps it: <enabled/>
+     * starts the count of message/presence/iq received (sm_h, mod 2^32);
+     * its id is the token to resume with; <resumed/> makes the stream
+     * bound again. Server <r/>s are counted and kept out of the pending
+     * stanzas (the harness never answers them on its own). A new session
+     * (connect, register) resets all of it; a resume keeps it. */
+    bool sm_enabled;
+    char *sm_id;                   /* NULL: not resumable */
+    uint32_t sm_h;
+    unsigned long sm_requests;
     struct xmlstream *parser;
     struct client_pending *pending;
     size_t npending, pending_cap;
@@ -104,6 +115,9 @@ bool client_send(struct client *c, struct target *t, const char *bytes, size_t l
 void client_pump(struct client *c, struct target *t);
 /* The client hangs up its current connection. */
 void client_hangup(struct client *c, struct target *t);
+
+/* Forgets the stream-management state (a new session). */
+void client_sm_reset(struct client *c);
 
 /* The resource the variables name: the latest bound one, else the one it
  * will ask for. */

@@ -207,6 +207,10 @@ static bool variable_jid(struct runner *r, const char *name, struct buf *raw)
         text_printf(raw, "%s@%s", c->account, domain);
     else if (strcmp(field, "full") == 0)
         text_printf(raw, "%s@%s/%s", c->account, domain, client_resource(c));
+    else if (strcmp(field, "smid") == 0)
+        buf_puts(raw, c->sm_id ? c->sm_id : "");
+    else if (strcmp(field, "h") == 0)
+        buf_put_u64(raw, c->sm_h);
     else
         return false;
     return true;
@@ -464,20 +468,20 @@ static enum step_status end_phases(struct runner *r, struct client *c, const cha
 /* Runs the phases from where the client's stream stands up to the last
  * one the step asks for; true when every phase run succeeded. */
 static bool connect_phases(struct runner *r, const struct scenario_step *st, struct client *c,
-                           enum step_status *status)
+                           bool auth, bool bind, enum step_status *status)
 {
     if (!client_is_open(c) && (*status = open_connection(r, st, c)) != STEP_OK)
         return false;
     if (c->state == CLIENT_RAW && !phase_stream(r, st, c, status))
         return false;
-    if (!st->connect.auth)
+    if (!auth)
         return true;
     if (c->state == CLIENT_UNAUTHED &&
         !phase_auth(r, st, c, password_of(r, c->account), status))
         return false;
     if (c->state == CLIENT_SASL_DONE && !phase_stream(r, st, c, status))
         return false;
-    if (!st->connect.bind)
+    if (!bind)
         return true;
     return c->state != CLIENT_AUTHED || phase_bind(r, st, c, status);
 }
@@ -491,8 +495,10 @@ static enum step_status step_connect(struct runner *r, const struct scenario_ste
                            "close or drop it first",
                     c->name, client_resource(c), c->conn);
     client_set_asked_resource(c, st->connect.resource);
+    if (!client_is_open(c))
+        client_sm_reset(c);   /* a new session */
     client_batch_begin(c);
-    bool ok = connect_phases(r, st, c, &status);
+    bool ok = connect_phases(r, st, c, st->connect.auth, st->connect.bind, &status);
     return end_phases(r, c, "connect", ok, status);
 }
 
@@ -607,6 +613,8 @@ static enum step_status step_register(struct runner *r, const struct scenario_st
 {
     struct client *c = step_client(r, st);
     enum step_status status = STEP_OK;
+    if (!client_is_open(c))
+        client_sm_reset(c);
     client_batch_begin(c);
     bool ok = client_is_open(c) || (status = open_connection(r, st, c)) == STEP_OK;
     ok = ok && (c->state != CLIENT_RAW || phase_stream(r, st, c, &status));
@@ -644,6 +652,96 @@ static enum step_status step_unregister(struct runner *r, const struct scenario_
     char id[32];
     return send_register_iq(r, st, c, "unreg", ++c->unregisters, "<remove/>", id,
                             sizeof id);
+}
+
+/* ---- stream management (format 1.1, XEP-0198) ---- */
+
+/* Sends one SM element built from fmt and its arguments. */
+static enum step_status send_sm(struct runner *r, const struct scenario_step *st,
+                                struct client *c, const char *xml)
+{
+    enum step_status status = need_open(r, st, c);
+    return status == STEP_OK ? send_text(r, st, c, xml, NULL) : status;
+}
+
+static enum step_status step_enable(struct runner *r, const struct scenario_step *st)
+{
+    return send_sm(r, st, client_of(r, st),
+                   st->enable.resume ? "<enable xmlns='" CLIENT_NS_SM "' resume='true'/>"
+                                     : "<enable xmlns='" CLIENT_NS_SM "'/>");
+}
+
+static enum step_status step_request(struct runner *r, const struct scenario_step *st)
+{
+    return send_sm(r, st, client_of(r, st), "<r xmlns='" CLIENT_NS_SM "'/>");
+}
+
+/* The h a step sends: its own (variables substituted) or the client's
+ * count; NULL after failing the step. Caller frees. */
+static char *h_of(struct runner *r, const struct scenario_step *st, const struct client *c)
+{
+    if (st->sm.h != NULL)
+        return substitute(r, st, st->sm.h);
+    struct buf b = {0};
+    buf_put_u64(&b, c->sm_h);
+    char *out = mem_strdup(buf_cstr(&b));
+    buf_free(&b);
+    return out;
+}
+
+static enum step_status step_ack(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    char *h = h_of(r, st, c);
+    if (h == NULL)
+        return STEP_FAIL;
+    struct buf xml = {0};
+    buf_puts(&xml, "<a xmlns='" CLIENT_NS_SM "' h='");
+    buf_puts(&xml, h);
+    buf_puts(&xml, "'/>");
+    enum step_status status = send_sm(r, st, c, buf_cstr(&xml));
+    buf_free(&xml);
+    free(h);
+    return status;
+}
+
+/* A new connection, authenticated (features consumed), then <resume/>
+ * with the client's token and count unless the step gives them. */
+static enum step_status step_resume(struct runner *r, const struct scenario_step *st)
+{
+    struct client *c = client_of(r, st);
+    if (client_is_open(c) && c->state == CLIENT_BOUND)
+        return fail(r, st, "%s is still bound on connection %u; drop it before resuming",
+                    c->name, c->conn);
+    if (st->sm.previd == NULL && c->sm_id == NULL)
+        return fail(r, st, "%s has no resumption id (enable with resume: true first)", c->name);
+    char *h = h_of(r, st, c);
+    char *previd = h && st->sm.previd ? substitute(r, st, st->sm.previd)
+                                      : h ? mem_strdup(c->sm_id) : NULL;
+    enum step_status status = STEP_OK;
+    if (previd != NULL) {
+        client_batch_begin(c);
+        bool ok = connect_phases(r, st, c, true, false, &status);
+        status = end_phases(r, c, "resume", ok, status);
+    } else {
+        status = STEP_FAIL;
+    }
+    if (status == STEP_OK && c->state != CLIENT_AUTHED)
+        status = fail(r, st, "resume needs an authenticated stream; %s %s", c->name,
+                      state_text(c));
+    if (status == STEP_OK) {
+        struct buf xml = {0};
+        buf_puts(&xml, "<resume xmlns='" CLIENT_NS_SM "' previd='");
+        stanza_escape_attr(previd, strlen(previd), &xml);
+        buf_puts(&xml, "' h='");
+        buf_puts(&xml, h);
+        buf_puts(&xml, "'/>");
+        status = send_text(r, st, c, buf_cstr(&xml), NULL);
+        buf_free(&xml);
+    }
+    free(h);
+    free(previd);
+    return status;
 }
 
 /* ---- receive ---- */
@@ -1056,6 +1154,14 @@ static enum step_status run_step(struct runner *r, const struct scenario_step *s
         return step_register(r, st);
     case SCENARIO_STEP_UNREGISTER:
         return step_unregister(r, st);
+    case SCENARIO_STEP_ENABLE:
+        return step_enable(r, st);
+    case SCENARIO_STEP_ACK:
+        return step_ack(r, st);
+    case SCENARIO_STEP_REQUEST:
+        return step_request(r, st);
+    case SCENARIO_STEP_RESUME:
+        return step_resume(r, st);
     case SCENARIO_STEP_ADVANCE:
         return step_advance(r, st);
     case SCENARIO_STEP_RESTART:

@@ -189,6 +189,7 @@ static struct target *target_model_build(const struct scenario_server *server, u
     c.registration = server->registration;
     c.tombstones = server->tombstones;
     c.tombstone_expiry_ms = server->tombstone_expiry_ms;
+    c.sm_hibernation_ms = server->sm_hibernation_ms;
     struct target_model *tm = mem_calloc(1, sizeof *tm);
     tm->base.ops = &target_model_ops;
     tm->model = model_new(&c, seed);

@@ -198,6 +198,11 @@ static void put_server(struct emitter *e, const struct scenario_server *sv)
     buf_puts(o, "\n  tombstone_expiry: ");
     put_duration(o, sv->tombstone_expiry_ms);
     buf_putc(o, '\n');
+    if (sv->sm_hibernation_ms != SCENARIO_SM_HIBERNATION_MS) {   /* format 1.1 */
+        buf_puts(o, "  sm_hibernation: ");
+        put_duration(o, sv->sm_hibernation_ms);
+        buf_putc(o, '\n');
+    }
 }
 
 static void put_roster_item(struct emitter *e, const struct scenario_roster_item *it)
@@ -325,6 +330,28 @@ static void put_password_step(struct emitter *e, const char *word, const char *p
     buf_puts(e->out, "}}");
 }
 
+/* `ack` / `resume`, with {h: "...", previd: "..."} when given. */
+static void put_sm(struct emitter *e, const struct scenario_step *st)
+{
+    const char *word = scenario_step_name(st->kind);
+    if (st->sm.h == NULL && st->sm.previd == NULL) {
+        buf_puts(e->out, word);
+        return;
+    }
+    buf_puts(e->out, "{");
+    buf_puts(e->out, word);
+    buf_puts(e->out, ": {");
+    if (st->sm.h != NULL) {
+        buf_puts(e->out, "h: ");
+        put_quoted(e, st->sm.h);
+    }
+    if (st->sm.previd != NULL) {
+        buf_puts(e->out, st->sm.h != NULL ? ", previd: " : "previd: ");
+        put_quoted(e, st->sm.previd);
+    }
+    buf_puts(e->out, "}}");
+}
+
 static void put_texts(struct emitter *e, const char *word, const struct scenario_strings *l)
 {
     buf_puts(e->out, "{");
@@ -379,6 +406,14 @@ static void put_client_action(struct emitter *e, const struct scenario_step *st)
     case SCENARIO_STEP_RECEIVE:
         put_receive(e, st);
         return;
+    case SCENARIO_STEP_ENABLE:
+        buf_puts(o, st->enable.resume ? "{enable: {resume: true}}" : "enable");
+        return;
+    case SCENARIO_STEP_ACK:
+    case SCENARIO_STEP_RESUME:
+        put_sm(e, st);
+        return;
+    case SCENARIO_STEP_REQUEST:
     case SCENARIO_STEP_BIND:
     case SCENARIO_STEP_CLOSE:
     case SCENARIO_STEP_DROP:
@@ -483,7 +518,7 @@ static void put_check(struct emitter *e, const struct scenario_check *c)
     const struct scenario_strings *lists[] = {
         [SCENARIO_CHECK_CONNECTED] = &c->connected, [SCENARIO_CHECK_AVAILABLE] = &c->available,
         [SCENARIO_CHECK_INTERESTED] = &c->interested, [SCENARIO_CHECK_ACCOUNTS] = &c->accounts,
-        [SCENARIO_CHECK_TOMBSTONES] = &c->tombstones};
+        [SCENARIO_CHECK_TOMBSTONES] = &c->tombstones, [SCENARIO_CHECK_HIBERNATING] = &c->hibernating};
     buf_puts(e->out, "  - check:\n");
     e->ok = e->ok && c->given != 0;
     for (size_t k = 0; k < COUNT(keys); k++) {
@@ -533,6 +568,10 @@ static bool put_directive(struct emitter *e, const struct scenario_step *st)
     case SCENARIO_STEP_DROP:
     case SCENARIO_STEP_REGISTER:
     case SCENARIO_STEP_UNREGISTER:
+    case SCENARIO_STEP_ENABLE:
+    case SCENARIO_STEP_ACK:
+    case SCENARIO_STEP_REQUEST:
+    case SCENARIO_STEP_RESUME:
         break;
     }
     return false;
@@ -692,6 +731,7 @@ static bool same_check(const struct scenario_check *a, const struct scenario_che
     bool same = a->given == b->given && same_strings(&a->connected, &b->connected) &&
                 same_strings(&a->available, &b->available) &&
                 same_strings(&a->interested, &b->interested) && a->sessions == b->sessions &&
+                same_strings(&a->hibernating, &b->hibernating) &&
                 same_strings(&a->accounts, &b->accounts) &&
                 same_strings(&a->tombstones, &b->tombstones) && same_offline(a, b) &&
                 same_presence(a, b) && a->roster_count == b->roster_count;
@@ -725,6 +765,12 @@ static bool same_step(const struct scenario_step *a, const struct scenario_step 
         return same_check(&a->check, &b->check);
     case SCENARIO_STEP_NOTE:
         return same_str(a->note, b->note);
+    case SCENARIO_STEP_ENABLE:
+        return a->enable.resume == b->enable.resume;
+    case SCENARIO_STEP_ACK:
+    case SCENARIO_STEP_RESUME:
+        return same_str(a->sm.h, b->sm.h) && same_str(a->sm.previd, b->sm.previd);
+    case SCENARIO_STEP_REQUEST:
     case SCENARIO_STEP_BIND:
     case SCENARIO_STEP_CLOSE:
     case SCENARIO_STEP_DROP:
@@ -739,7 +785,8 @@ static bool same_server(const struct scenario_server *a, const struct scenario_s
 {
     return same_str(a->domain, b->domain) && a->conflict == b->conflict &&
            a->offline == b->offline && a->registration == b->registration &&
-           a->tombstones == b->tombstones && a->tombstone_expiry_ms == b->tombstone_expiry_ms;
+           a->tombstones == b->tombstones && a->tombstone_expiry_ms == b->tombstone_expiry_ms &&
+           a->sm_hibernation_ms == b->sm_hibernation_ms;
 }
 
 static bool same_account(const struct scenario_account *a, const struct scenario_account *b)

@@ -876,6 +876,8 @@ static const struct field server_fields[] = {
     {"tombstones", f_bool, offsetof(struct scenario_server, tombstones), NULL, 0, false},
     {"tombstone_expiry", f_duration, offsetof(struct scenario_server, tombstone_expiry_ms), NULL,
      0, false},
+    {"sm_hibernation", f_duration, offsetof(struct scenario_server, sm_hibernation_ms), NULL, 0,
+     false},
 };
 
 static bool f_server(struct loader *L, const struct field *f, void *obj, const struct ynode *v)
@@ -1024,10 +1026,10 @@ static void add_implicit_client(struct loader *L, const struct ynode *key)
 
 /* ---- variables, XML and captures ---------------------------------------- */
 
-/* ${domain}, a captured ${NAME}, or ${CLIENT.jid|full|resource|account}. */
+/* ${domain}, a captured ${NAME}, or ${CLIENT.jid|full|resource|account|smid|h}. */
 static bool variable_known(const struct loader *L, const char *v, size_t len)
 {
-    static const char *const parts[] = {"jid", "full", "resource", "account"};
+    static const char *const parts[] = {"jid", "full", "resource", "account", "smid", "h"};
     if ((len == 6 && memcmp(v, "domain", 6) == 0) || index_find(&L->captures, v, len, NULL))
         return true;
     size_t dot = len;
@@ -1114,6 +1116,20 @@ static const struct field auth_fields[] = {
     {"password", f_string, offsetof(struct scenario_step, auth.password), NULL, 0, false},
 };
 
+/* Format 1.1, stream management (XEP-0198). */
+static const struct field enable_fields[] = {
+    {"resume", f_bool, offsetof(struct scenario_step, enable.resume), NULL, 0, false},
+};
+
+static const struct field ack_fields[] = {
+    {"h", f_string, offsetof(struct scenario_step, sm.h), NULL, 0, false},
+};
+
+static const struct field resume_fields[] = {
+    {"h", f_string, offsetof(struct scenario_step, sm.h), NULL, 0, false},
+    {"previd", f_string, offsetof(struct scenario_step, sm.previd), NULL, 0, false},
+};
+
 static const struct field register_fields[] = {
     {"password", f_string, offsetof(struct scenario_step, reg.password), NULL, 0, false},
 };
@@ -1196,6 +1212,10 @@ static const struct action actions[] = {
     {"drop", SCENARIO_STEP_DROP, NULL, NULL, 0, false},
     {"register", SCENARIO_STEP_REGISTER, ACTION_OPTIONS(register_fields)},
     {"unregister", SCENARIO_STEP_UNREGISTER, NULL, NULL, 0, false},
+    {"enable", SCENARIO_STEP_ENABLE, ACTION_OPTIONS(enable_fields)},
+    {"ack", SCENARIO_STEP_ACK, ACTION_OPTIONS(ack_fields)},
+    {"request", SCENARIO_STEP_REQUEST, NULL, NULL, 0, false},
+    {"resume", SCENARIO_STEP_RESUME, ACTION_OPTIONS(resume_fields)},
 };
 
 /* Defaults of the options (format: connect, register). */
@@ -1430,6 +1450,7 @@ static const struct field check_fields[] = {
     {"offline", f_check_offline, 0, NULL, 0, false},
     {"roster", f_check_roster, 0, NULL, 0, false},
     {"presence", f_check_presence, 0, NULL, 0, false},
+    {"hibernating", f_check_clients, offsetof(struct scenario_check, hibernating), NULL, 0, false},
 };
 
 #define CHECK_KEY_ONE(n, w) +1
@@ -1569,6 +1590,7 @@ static struct scenario *scenario_new(const char *name)
     s->server.conflict = SCENARIO_CONFLICT_KICK_OLD;
     s->server.offline = s->server.registration = s->server.tombstones = true;
     s->server.tombstone_expiry_ms = 30ull * 24 * 3600 * 1000;
+    s->server.sm_hibernation_ms = SCENARIO_SM_HIBERNATION_MS;
     return s;
 }
 
@@ -1652,6 +1674,7 @@ static void check_free(struct scenario_check *c)
     strings_free(&c->connected);
     strings_free(&c->available);
     strings_free(&c->interested);
+    strings_free(&c->hibernating);
     strings_free(&c->accounts);
     strings_free(&c->tombstones);
     for (size_t i = 0; i < c->offline_count; i++)
@@ -1696,10 +1719,17 @@ static void step_free(struct scenario_step *st)
     case SCENARIO_STEP_NOTE:
         free(st->note);
         break;
+    case SCENARIO_STEP_ACK:
+    case SCENARIO_STEP_RESUME:
+        free(st->sm.h);
+        free(st->sm.previd);
+        break;
     case SCENARIO_STEP_BIND:
     case SCENARIO_STEP_CLOSE:
     case SCENARIO_STEP_DROP:
     case SCENARIO_STEP_UNREGISTER:
+    case SCENARIO_STEP_ENABLE:
+    case SCENARIO_STEP_REQUEST:
     case SCENARIO_STEP_ADVANCE:
     case SCENARIO_STEP_RESTART:
         break;
@@ -1952,6 +1982,7 @@ static void check_copy(struct scenario_check *out, const struct scenario_check *
     strings_copy(&out->connected, &in->connected);
     strings_copy(&out->available, &in->available);
     strings_copy(&out->interested, &in->interested);
+    strings_copy(&out->hibernating, &in->hibernating);
     strings_copy(&out->accounts, &in->accounts);
     strings_copy(&out->tombstones, &in->tombstones);
     out->offline = records_copy(in->offline, in->offline_count, sizeof *in->offline, fix_offline);
@@ -1988,6 +2019,13 @@ void scenario_step_copy(struct scenario_step *out, const struct scenario_step *i
     case SCENARIO_STEP_NOTE:
         out->note = copy_or_null(in->note);
         break;
+    case SCENARIO_STEP_ACK:
+    case SCENARIO_STEP_RESUME:
+        out->sm.h = copy_or_null(in->sm.h);
+        out->sm.previd = copy_or_null(in->sm.previd);
+        break;
+    case SCENARIO_STEP_ENABLE:
+    case SCENARIO_STEP_REQUEST:
     case SCENARIO_STEP_BIND:
     case SCENARIO_STEP_CLOSE:
     case SCENARIO_STEP_DROP:

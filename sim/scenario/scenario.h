@@ -1,4 +1,4 @@
-/* scenario: loads one YAML scenario (scenarios/FORMAT.md, version 1) into the
+/* scenario: loads one YAML scenario (scenarios/FORMAT.md, version 1.1) into the
  * tree the runner replays. Any input gives a scenario or one error pointing
  * at the offending node (FILE:LINE:COLUMN, 1-based): YAML syntax, unknown
  * key, wrong type, missing key, bad word or duration, bad XML in `send` or
@@ -34,6 +34,8 @@
 #define SCENARIO_CLIENTS_MAX 1000
 /* Longest duration accepted: 36500d. */
 #define SCENARIO_DURATION_MAX_MS (36500ull * 24 * 3600 * 1000)
+/* Default of server.sm_hibernation (Prosody's smacks_hibernation_time). */
+#define SCENARIO_SM_HIBERNATION_MS (600ull * 1000)
 /* Value of scenario_step.client for directives. */
 #define SCENARIO_NO_CLIENT ((size_t)-1)
 
@@ -74,12 +76,13 @@ enum scenario_subscription { SCENARIO_SUBSCRIPTIONS(SCENARIO_ENUM_SUBSCRIPTION) 
 enum scenario_ask { SCENARIO_ASKS(SCENARIO_ENUM_ASK) };
 enum scenario_show { SCENARIO_SHOWS(SCENARIO_ENUM_SHOW) };
 
-/* `server:`; defaults localhost, kick-old, true, true, true, 30d. */
+/* `server:`; defaults localhost, kick-old, true, true, true, 30d, 600s. */
 struct scenario_server {
     char *domain;
     enum scenario_conflict conflict;
     bool offline, registration, tombstones;
     uint64_t tombstone_expiry_ms;
+    uint64_t sm_hibernation_ms;   /* format 1.1 `sm_hibernation`, default 600s (SM12) */
 };
 
 struct scenario_roster_item {
@@ -112,6 +115,7 @@ struct scenario_client {
     X(CONNECT, "connect") X(AUTH, "auth") X(BIND, "bind") X(SEND, "send")   \
     X(SEND_RAW, "send_raw") X(RECEIVE, "receive") X(CLOSE, "close")         \
     X(DROP, "drop") X(REGISTER, "register") X(UNREGISTER, "unregister")     \
+    X(ENABLE, "enable") X(ACK, "ack") X(REQUEST, "request") X(RESUME, "resume") \
     X(ADVANCE, "advance") X(RESTART, "restart") X(CHECK, "check") X(NOTE, "note")
 
 #define SCENARIO_ENUM_STEP(n, w) SCENARIO_STEP_##n,
@@ -128,7 +132,8 @@ enum scenario_receive_kind {
     X(CONNECTED, "connected") X(AVAILABLE, "available")                    \
     X(INTERESTED, "interested") X(SESSIONS, "sessions")                    \
     X(ACCOUNTS, "accounts") X(TOMBSTONES, "tombstones")                    \
-    X(OFFLINE, "offline") X(ROSTER, "roster") X(PRESENCE, "presence")
+    X(OFFLINE, "offline") X(ROSTER, "roster") X(PRESENCE, "presence")      \
+    X(HIBERNATING, "hibernating")
 
 #define SCENARIO_ENUM_CHECK(n, w) SCENARIO_CHECK_##n,
 enum scenario_check_key { SCENARIO_CHECK_KEYS(SCENARIO_ENUM_CHECK) };
@@ -174,6 +179,7 @@ struct scenario_check {
     size_t roster_count;
     struct scenario_check_presence *presence;
     size_t presence_count;
+    struct scenario_strings hibernating;  /* format 1.1: client names (SM11) */
 };
 
 /* One step. `send`, `send_raw` and patterns keep their `${...}` variables
@@ -200,10 +206,17 @@ struct scenario_step {
         struct {
             char *password;       /* default "password" */
         } reg;                    /* register */
+        struct {
+            bool resume;          /* resume="true" (format 1.1) */
+        } enable;
+        struct {
+            char *h;              /* NULL: the client's own count */
+            char *previd;         /* resume only; NULL: the client's token */
+        } sm;                     /* ack, resume (format 1.1) */
         uint64_t advance_ms;
         struct scenario_check check;
         char *note;
-        /* BIND, CLOSE, DROP, UNREGISTER, RESTART: no data */
+        /* BIND, CLOSE, DROP, UNREGISTER, REQUEST, RESTART: no data */
     };
 };
 

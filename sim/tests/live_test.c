@@ -20,7 +20,7 @@ static struct scenario_server server_default(void)
 {
     static char domain[] = "localhost";
     return (struct scenario_server){domain, SCENARIO_CONFLICT_KICK_OLD, true, true, true,
-                                    30ull * 24 * 3600 * 1000};
+                                    30ull * 24 * 3600 * 1000, SCENARIO_SM_HIBERNATION_MS};
 }
 
 static char *config_of(const struct scenario_server *s, bool as_root)
@@ -68,7 +68,8 @@ START_TEST(test_live_config_semantics_defaults)
         "\nstorage = \"internal\"\n",
         "\ndata_path = \"/tmp/x/data\"\n",
         "\nlog = { info = \"/tmp/x/prosody.log\" }\n",
-        "\"roster\"; \"saslauth\"; \"register\"; \"ping\"; \"tombstones\"; }\n",
+        "\"roster\"; \"saslauth\"; \"register\"; \"ping\"; \"smacks\"; \"tombstones\"; }\n",
+        "\nsmacks_hibernation_time = 600\n",
         "\nmodules_disabled = { \"s2s\"; \"s2s_auth_certs\"; \"dialback\"; \"tls\"; \"posix\"; }\n",
         "\n\nVirtualHost \"localhost\"\n",
     };
