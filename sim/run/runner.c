@@ -666,14 +666,14 @@ static enum step_status send_sm(struct runner *r, const struct scenario_step *st
 
 static enum step_status step_enable(struct runner *r, const struct scenario_step *st)
 {
-    return send_sm(r, st, client_of(r, st),
+    return send_sm(r, st, step_client(r, st),
                    st->enable.resume ? "<enable xmlns='" CLIENT_NS_SM "' resume='true'/>"
                                      : "<enable xmlns='" CLIENT_NS_SM "'/>");
 }
 
 static enum step_status step_request(struct runner *r, const struct scenario_step *st)
 {
-    return send_sm(r, st, client_of(r, st), "<r xmlns='" CLIENT_NS_SM "'/>");
+    return send_sm(r, st, step_client(r, st), "<r xmlns='" CLIENT_NS_SM "'/>");
 }
 
 /* The h a step sends: its own (variables substituted) or the client's
@@ -691,7 +691,7 @@ static char *h_of(struct runner *r, const struct scenario_step *st, const struct
 
 static enum step_status step_ack(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     char *h = h_of(r, st, c);
     if (h == NULL)
         return STEP_FAIL;
@@ -709,7 +709,7 @@ static enum step_status step_ack(struct runner *r, const struct scenario_step *s
  * with the client's token and count unless the step gives them. */
 static enum step_status step_resume(struct runner *r, const struct scenario_step *st)
 {
-    struct client *c = client_of(r, st);
+    struct client *c = step_client(r, st);
     if (client_is_open(c) && c->state == CLIENT_BOUND)
         return fail(r, st, "%s is still bound on connection %u; drop it before resuming",
                     c->name, c->conn);
