@@ -243,7 +243,6 @@ static void client_ensure(struct rconn *c)
     if (c->client != RECORDER_NONE)
         return;
     struct rbuild *b = c->b;
-    account_note(b, c->account, c->password);
     for (size_t i = 0; i < b->sc->client_count; i++) {
         const struct scenario_client *sc = &b->sc->clients[i];
         if (!b->busy[i] && strcmp(sc->account, c->account) == 0 &&
@@ -537,6 +536,7 @@ static void on_sasl_success(struct rconn *c)
         c->done = DONE_AUTHED;
     }
     c->authed = true;
+    account_note(c->b, c->account, c->password);
     c->phase = PH_NEGOTIATING;
     xmlstream_restart(c->sp);
     xmlstream_reset(c->cp);

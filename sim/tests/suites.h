@@ -23,7 +23,9 @@
     X(shrink_suite)   \
     X(explore_suite)  \
     X(merge_suite)    \
-    X(template_suite)
+    X(template_suite) \
+    X(recorder_suite) \
+    X(net_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)

@@ -1,0 +1,220 @@
+/* recorder: traffic between clients and the model, recorded, becomes a
+ * scenario that loads and replays on the model; the negotiation is folded
+ * into connect (a SASL failure into connect/auth/bind), server-chosen
+ * values are {any}, generated resources replay through ${CLIENT.full},
+ * passwords can be redacted, bytes outside the harness's negotiation are
+ * send_raw, one connection can be written alone. */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "model/model.h"
+#include "run/runner.h"
+#include "scenario/emit.h"
+#include "serve/recorder.h"
+#include "suites.h"
+
+#define HEADER                                                                        \
+    "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "                      \
+    "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+/* "\0romeo\0pw" and "\0romeo\0bad" in base64 */
+#define AUTH_OK "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHJvbWVvAHB3</auth>"
+#define AUTH_BAD \
+    "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHJvbWVvAGJhZA==</auth>"
+#define BIND(res)                                                                          \
+    "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>" res "</bind></iq>"
+
+/* A model with romeo (password pw) whose traffic goes to a recorder. */
+struct rig {
+    struct model *m;
+    struct recorder *rec;
+};
+
+static void rig_init(struct rig *r)
+{
+    struct model_config c;
+    model_config_default(&c);
+    r->m = model_new(&c, 1);
+    ck_assert(model_account_create(r->m, "romeo", "pw"));
+    r->rec = recorder_new(NULL);
+}
+
+static void rig_free(struct rig *r)
+{
+    model_free(r->m);
+    recorder_free(r->rec);
+}
+
+static unsigned rig_open(struct rig *r)
+{
+    unsigned id = model_connect(r->m);
+    recorder_open(r->rec, id);
+    return id;
+}
+
+/* The client writes text; what the model answers is recorded at once. */
+static void rig_send(struct rig *r, unsigned id, const char *text)
+{
+    recorder_client(r->rec, id, text, strlen(text));
+    model_input(r->m, id, text, strlen(text));
+    size_t len;
+    const char *out = model_output(r->m, id, &len);
+    recorder_server(r->rec, id, out, len);
+    model_output_consume(r->m, id, len);
+}
+
+static char *yaml_of(const struct scenario *s)
+{
+    struct buf b = {0};
+    ck_assert(emit_scenario(s, &b));
+    return (char *)buf_cstr(&b);
+}
+
+/* The recording emits, loads back and passes on a fresh model. */
+static char *replay(struct rig *r, const struct recorder_options *o)
+{
+    struct scenario *s = recorder_scenario(r->rec, o);
+    ck_assert_ptr_nonnull(s);
+    char *yaml = yaml_of(s);
+    struct scenario_error err;
+    struct scenario *back = scenario_load_buffer("rec.yaml", yaml, strlen(yaml), &err);
+    ck_assert_msg(back != NULL, "%s\n%s", err.message, yaml);
+    struct runner_result res;
+    runner_run(back, NULL, &res);
+    ck_assert_msg(res.outcome == RUNNER_PASS, "%s\n%s", res.message ? res.message : "", yaml);
+    runner_result_free(&res);
+    scenario_free(back);
+    scenario_free(s);
+    return yaml;
+}
+
+START_TEST(test_recorder_folds_negotiation_into_connect)
+{
+    struct rig r;
+    rig_init(&r);
+    unsigned c = rig_open(&r);
+    rig_send(&r, c, HEADER AUTH_OK);
+    rig_send(&r, c, HEADER BIND("<resource>orchard</resource>"));
+    rig_send(&r, c, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>");
+    rig_send(&r, c, "<message to='romeo@localhost/orchard' xml:lang='en'><body>hi</body></message>");
+    rig_send(&r, c, "</stream:stream>");
+    struct recorder_options o = {.name = "t"};
+    char *yaml = replay(&r, &o);
+    ck_assert_ptr_nonnull(strstr(yaml, "  romeo: {account: romeo, resource: orchard}\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - romeo: connect\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "password: pw"));
+    ck_assert_ptr_nonnull(strstr(yaml, "to='${romeo.full}'"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - romeo: close\n"));
+    ck_assert_ptr_null(strstr(yaml, "auth"));
+    free(yaml);
+    rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_recorder_generated_resource_and_server_ids)
+{
+    struct rig r;
+    rig_init(&r);
+    unsigned c = rig_open(&r);
+    rig_send(&r, c, HEADER AUTH_OK);
+    rig_send(&r, c, HEADER BIND(""));
+    rig_send(&r, c, "<presence/>");
+    rig_send(&r, c, "<iq type='get' id='g1'><query xmlns='jabber:iq:roster'/></iq>");
+    rig_send(&r, c, "<iq type='set' id='s1'><query xmlns='jabber:iq:roster'>"
+                    "<item jid='juliet@localhost'/></query></iq>");
+    struct recorder_options o = {.name = "t"};
+    char *yaml = replay(&r, &o);
+    ck_assert_ptr_nonnull(strstr(yaml, "from='${romeo.full}'"));
+    ck_assert_msg(strstr(yaml, "id='{any}'") != NULL, "%s", yaml);   /* the roster push */
+    ck_assert_ptr_nonnull(strstr(yaml, "id='s1'"));          /* the result */
+    free(yaml);
+    rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_recorder_sasl_failure_then_success)
+{
+    struct rig r;
+    rig_init(&r);
+    unsigned c = rig_open(&r);
+    rig_send(&r, c, HEADER AUTH_BAD);
+    rig_send(&r, c, AUTH_OK);
+    rig_send(&r, c, HEADER BIND("<resource>x</resource>"));
+    struct recorder_options o = {.name = "t"};
+    char *yaml = replay(&r, &o);
+    ck_assert_ptr_nonnull(strstr(yaml, "romeo: {connect: {auth: false}}"));
+    ck_assert_ptr_nonnull(strstr(yaml, "romeo: {auth: {password: bad}}"));
+    ck_assert_ptr_nonnull(strstr(yaml, "not-authorized"));
+    ck_assert_ptr_nonnull(strstr(yaml, "romeo: {auth: {password: pw}}"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - romeo: bind\n"));
+    free(yaml);
+    rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_recorder_redacts_passwords)
+{
+    struct rig r;
+    rig_init(&r);
+    unsigned c = rig_open(&r);
+    rig_send(&r, c, HEADER AUTH_OK);
+    rig_send(&r, c, HEADER BIND("<resource>x</resource>"));
+    struct recorder_options o = {.name = "t", .redact = true};
+    struct scenario *s = recorder_scenario(r.rec, &o);
+    char *yaml = yaml_of(s);
+    ck_assert_ptr_null(strstr(yaml, "pw"));
+    ck_assert_ptr_nonnull(strstr(yaml, "password: " RECORDER_REDACTED));
+    ck_assert_ptr_nonnull(strstr(yaml, "Passwords are redacted"));
+    free(yaml);
+    scenario_free(s);
+    rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_recorder_raw_bytes_and_one_connection)
+{
+    struct rig r;
+    rig_init(&r);
+    unsigned a = rig_open(&r);
+    unsigned b = rig_open(&r);
+    rig_send(&r, a, "\x01garbage<<\xff");
+    rig_send(&r, b, HEADER AUTH_OK);
+    recorder_client_gone(r.rec, a);
+    ck_assert_uint_eq(recorder_conn_at(r.rec, 0), a);
+    ck_assert_uint_eq(recorder_conn_at(r.rec, 1), b);
+    ck_assert_uint_eq(recorder_conn_at(r.rec, 2), 0);
+    struct recorder_options o = {.name = "t", .conn = a};
+    char *yaml = replay(&r, &o);
+    ck_assert_ptr_nonnull(strstr(yaml, "raw: {send_raw: \"?garbage<<?\"}"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - raw: drop\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "leftovers: ignore"));
+    ck_assert_ptr_null(strstr(yaml, "romeo"));
+    free(yaml);
+    rig_free(&r);
+}
+END_TEST
+
+START_TEST(test_recorder_nothing_recorded_is_null)
+{
+    struct recorder *rec = recorder_new(NULL);
+    struct recorder_options o = {.name = "t"};
+    ck_assert_ptr_null(recorder_scenario(rec, &o));
+    recorder_open(rec, 1);
+    ck_assert_ptr_null(recorder_scenario(rec, &o));
+    recorder_free(rec);
+}
+END_TEST
+
+Suite *recorder_suite(void)
+{
+    Suite *s = suite_create("recorder");
+    TCase *tc = tcase_create("core");
+    tcase_add_test(tc, test_recorder_folds_negotiation_into_connect);
+    tcase_add_test(tc, test_recorder_generated_resource_and_server_ids);
+    tcase_add_test(tc, test_recorder_sasl_failure_then_success);
+    tcase_add_test(tc, test_recorder_redacts_passwords);
+    tcase_add_test(tc, test_recorder_raw_bytes_and_one_connection);
+    tcase_add_test(tc, test_recorder_nothing_recorded_is_null);
+    suite_add_tcase(s, tc);
+    return s;
+}
