@@ -1,5 +1,5 @@
 /* preset: a target given the state a scenario starts from, before its
- * first step (SCENARIO-FORMAT.md `accounts:`).
+ * first step (scenarios/FORMAT.md `accounts:`).
  *
  * Every account is created first, then the rosters are preset, so an item
  * may name an account listed after its owner. A contact key with no '@'
