@@ -59,13 +59,13 @@ static void queue_push(struct model *m, struct smacks *sm, struct stanza *st)
 }
 
 /* smqueue:ack(h): NULL on success, else the SM8 error text. */
-static const char *queue_ack(struct model *m, struct smacks *sm, uint32_t h)
+static const char *queue_ack(struct model *m, struct smacks *sm, unsigned long long h)
 {
     if (h < sm->acked)
         return "Client acknowledged less stanzas than already acknowledged";
     if (h > sm->h_out)
         return "Client acknowledged more stanzas than sent by server";
-    sm->acked = h;
+    sm->acked = (uint32_t)h;
     while ((size_t)(sm->h_out - h) < sm->n) {
         stanza_free(queue_pop(m, sm));
         m->sm.acked++;
@@ -169,10 +169,12 @@ static void enable(struct session *s, const char *ns, const struct stanza_node *
     send_sm(s, st);
 }
 
-/* Parses an h attribute: decimal digits only. */
-static bool parse_h(const char *text, uint32_t *out)
+/* Parses an h attribute: decimal digits only, at most 19 (SM6: a value
+ * past 2^32 is a number Prosody compares as such, so it is "more than
+ * sent", not invalid). */
+static bool parse_h(const char *text, unsigned long long *out)
 {
-    if (text == NULL || text[0] == '\0' || strlen(text) > 10)
+    if (text == NULL || text[0] == '\0' || strlen(text) > 19)
         return false;
     unsigned long long v = 0;
     for (const char *p = text; *p; p++) {
@@ -180,9 +182,7 @@ static bool parse_h(const char *text, uint32_t *out)
             return false;
         v = v * 10 + (unsigned)(*p - '0');
     }
-    if (v > UINT32_MAX)
-        return false;
-    *out = (uint32_t)v;
+    *out = v;
     return true;
 }
 
@@ -191,7 +191,7 @@ static void ack(struct session *s, const struct stanza_node *el)
 {
     struct smacks *sm = s->sm;
     sm->awaiting_ack = false;
-    uint32_t h;
+    unsigned long long h;
     if (!parse_h(stanza_attr(el, "", "h"), &h)) {
         session_close(s, "invalid-xml", "Missing or invalid 'h' attribute", NULL, NULL);
         return;
@@ -315,7 +315,7 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     }
     transplant(s->m, s, old);
     struct smacks *sm = s->sm;
-    uint32_t h = 0;
+    unsigned long long h = 0;
     const char *err = parse_h(stanza_attr(el, "", "h"), &h) ? queue_ack(s->m, sm, h)
                                                             : "Missing or invalid 'h' attribute";
     if (err == NULL && !queue_resumable(sm))
