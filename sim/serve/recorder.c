@@ -36,6 +36,7 @@
 #define RECORDER_NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
 #define RECORDER_NS_BIND "urn:ietf:params:xml:ns:xmpp-bind"
 #define RECORDER_NS_ROSTER "jabber:iq:roster"
+#define RECORDER_NS_SM "urn:xmpp:sm:3"
 #define RECORDER_NONE ((size_t)-1)
 
 enum rec_kind { REC_OPEN, REC_CLIENT, REC_SERVER, REC_CLIENT_GONE, REC_SERVER_GONE };
@@ -153,6 +154,15 @@ struct rconn {
     bool client_closed, server_ended, gone;
 };
 
+/* What the building knows of one scenario client. */
+struct rclient {
+    struct scenario_strings pending;    /* stanzas not yet received */
+    bool busy;                          /* a connection uses it */
+    bool sm;                            /* stream management enabled (format 1.1) */
+    unsigned long h;                    /* its count of stanzas received since */
+    char *smid;                         /* the id of its latest <enabled/>, or NULL */
+};
+
 struct rbuild {
     const struct recorder *r;
     const struct recorder_options *o;
@@ -160,10 +170,9 @@ struct rbuild {
     bool domain_set;
     struct rconn **conns;          /* each allocated once: parsers hold them */
     size_t nconns;
-    struct scenario_strings *pending;   /* per client: stanzas not yet received */
-    bool *busy;                         /* per client: a connection uses it */
+    struct rclient *cl;                 /* per scenario client */
     size_t nclients_cap;
-    struct match_vars jids;             /* JID -> ${CLIENT.full} / ${CLIENT.jid} */
+    struct match_vars jids;             /* JID, SM id -> ${CLIENT.full}, .jid, .smid */
     struct match_vars ids;              /* ids clients sent */
     struct match_vars roster_seen;      /* accounts whose roster is known */
     unsigned raws;
@@ -186,12 +195,12 @@ static const char *client_name(const struct rconn *c)
 static void flush_all(struct rbuild *b)
 {
     for (size_t i = 0; i < b->sc->client_count; i++) {
-        if (b->pending[i].count == 0)
+        if (b->cl[i].pending.count == 0)
             continue;
         struct scenario_step *st = scenario_step_add(b->sc, SCENARIO_STEP_RECEIVE, i);
         st->receive.kind = SCENARIO_RECEIVE_STANZAS;
-        st->receive.patterns = b->pending[i];
-        b->pending[i] = (struct scenario_strings){0};
+        st->receive.patterns = b->cl[i].pending;
+        b->cl[i].pending = (struct scenario_strings){0};
     }
 }
 
@@ -207,13 +216,11 @@ static size_t client_new(struct rbuild *b, const char *name, const char *account
     size_t i = scenario_client_add(b->sc, name, account, resource);
     if (b->sc->client_count > b->nclients_cap) {
         size_t cap = b->nclients_cap ? b->nclients_cap * 2 : 8;
-        b->pending = mem_realloc(b->pending, cap * sizeof *b->pending);
-        b->busy = mem_realloc(b->busy, cap * sizeof *b->busy);
-        memset(b->pending + b->nclients_cap, 0, (cap - b->nclients_cap) * sizeof *b->pending);
-        memset(b->busy + b->nclients_cap, 0, (cap - b->nclients_cap) * sizeof *b->busy);
+        b->cl = mem_realloc(b->cl, cap * sizeof *b->cl);
+        memset(b->cl + b->nclients_cap, 0, (cap - b->nclients_cap) * sizeof *b->cl);
         b->nclients_cap = cap;
     }
-    b->busy[i] = true;
+    b->cl[i].busy = true;
     return i;
 }
 
@@ -245,9 +252,9 @@ static void client_ensure(struct rconn *c)
     struct rbuild *b = c->b;
     for (size_t i = 0; i < b->sc->client_count; i++) {
         const struct scenario_client *sc = &b->sc->clients[i];
-        if (!b->busy[i] && strcmp(sc->account, c->account) == 0 &&
+        if (!b->cl[i].busy && strcmp(sc->account, c->account) == 0 &&
             (c->resource == NULL || strcmp(sc->resource, c->resource) == 0)) {
-            b->busy[i] = true;
+            b->cl[i].busy = true;
             c->client = i;
             return;
         }
@@ -453,12 +460,74 @@ static void note_bind(struct rconn *c, const struct stanza_node *el)
 static void pending_add(struct rconn *c, const struct stanza_node *el)
 {
     char *text = stanza_text_of(c->b, el, true);
-    scenario_strings_add(&c->b->pending[c->client], text);
+    scenario_strings_add(&c->b->cl[c->client].pending, text);
     free(text);
+}
+
+/* Whether the text h is the count n (a plain `ack`/`resume` sends it). */
+static bool h_is(unsigned long n, const char *h)
+{
+    char text[32];
+    snprintf(text, sizeof text, "%lu", n);
+    return h != NULL && strcmp(text, h) == 0;
+}
+
+/* Stream management from the client (format 1.1): enable, request, ack
+ * as their steps. False when el is none of them. */
+static bool sm_client_step(struct rconn *c, const struct stanza_node *el)
+{
+    if (strcmp(el->ns, RECORDER_NS_SM) != 0)
+        return false;
+    const char *resume = stanza_attr(el, "", "resume");
+    const char *h = stanza_attr(el, "", "h");
+    if (strcmp(el->name, "enable") == 0) {
+        step(c, SCENARIO_STEP_ENABLE)->enable.resume =
+            resume != NULL && (strcmp(resume, "true") == 0 || strcmp(resume, "1") == 0);
+    } else if (strcmp(el->name, "r") == 0) {
+        step(c, SCENARIO_STEP_REQUEST);
+    } else if (strcmp(el->name, "a") == 0) {
+        struct scenario_step *st = step(c, SCENARIO_STEP_ACK);
+        if (!h_is(c->b->cl[c->client].h, h))
+            st->sm.h = mem_strdup(h != NULL ? h : "");
+    } else {
+        return false;
+    }
+    return true;
+}
+
+/* <resume/> on a new authenticated stream: the client whose <enabled/>
+ * gave that id goes on (a `resume` step), else the connection is raw. */
+static void note_resume(struct rconn *c, const struct stanza_node *el)
+{
+    struct rbuild *b = c->b;
+    const char *previd = stanza_attr(el, "", "previd");
+    const char *h = stanza_attr(el, "", "h");
+    for (size_t i = 0; previd != NULL && i < b->sc->client_count; i++) {
+        struct rclient *rc = &b->cl[i];
+        if (rc->busy || rc->smid == NULL || strcmp(rc->smid, previd) != 0)
+            continue;
+        rc->busy = true;
+        c->client = i;
+        struct scenario_step *st = step(c, SCENARIO_STEP_RESUME);
+        if (!h_is(rc->h, h))
+            st->sm.h = mem_strdup(h != NULL ? h : "");
+        c->done = DONE_BOUND;
+        c->phase = PH_BOUND;
+        buf_free(&c->early);
+        return;
+    }
+    go_raw(c);
+}
+
+static bool is_sm(const struct stanza_node *el, const char *name)
+{
+    return strcmp(el->ns, RECORDER_NS_SM) == 0 && strcmp(el->name, name) == 0;
 }
 
 static void client_stanza_bound(struct rconn *c, const struct stanza_node *el)
 {
+    if (sm_client_step(c, el))
+        return;
     const char *id = stanza_attr(el, "", "id");
     if (id != NULL)
         match_vars_set(&c->b->ids, id, "1");
@@ -482,6 +551,8 @@ static void on_client_stanza(void *ctx, struct stanza *st)
             go_raw(c);
     } else if (c->phase == PH_NEGOTIATING && c->authed && is_bind_set(el)) {
         note_bind(c, el);
+    } else if (c->phase == PH_NEGOTIATING && c->authed && is_sm(el, "resume")) {
+        note_resume(c, el);
     } else if (c->phase != PH_RAW && c->phase != PH_BROKEN) {
         go_raw(c);
     }
@@ -555,25 +626,30 @@ static void on_sasl_failure(struct rconn *c, const struct stanza_node *el)
     c->phase = PH_NEGOTIATING;
 }
 
+/* Attribute values equal to value are written as ${CLIENT.FIELD}. */
+static void var_note(struct rbuild *b, const char *value, const char *client, const char *field)
+{
+    struct buf var = {0};
+    buf_puts(&var, "${");
+    buf_puts(&var, client);
+    buf_putc(&var, '.');
+    buf_puts(&var, field);
+    buf_putc(&var, '}');
+    match_vars_set(&b->jids, value, buf_cstr(&var));
+    buf_free(&var);
+}
+
 static void jid_note(struct rconn *c, const char *full)
 {
     struct rbuild *b = c->b;
-    struct buf var = {0};
-    buf_puts(&var, "${");
-    buf_puts(&var, client_name(c));
-    size_t at = var.len;
-    buf_puts(&var, ".full}");
-    match_vars_set(&b->jids, full, buf_cstr(&var));
+    var_note(b, full, client_name(c), "full");
     const char *slash = strchr(full, '/');
     if (slash != NULL) {
         char *bare = mem_strndup(full, (size_t)(slash - full));
-        var.len = at;
-        buf_puts(&var, ".jid}");
         if (match_vars_get(&b->jids, bare) == NULL)
-            match_vars_set(&b->jids, bare, buf_cstr(&var));
+            var_note(b, bare, client_name(c), "jid");
         free(bare);
     }
-    buf_free(&var);
 }
 
 static void on_bound(struct rconn *c, const struct stanza_node *iq)
@@ -591,6 +667,8 @@ static void on_bound(struct rconn *c, const struct stanza_node *iq)
     buf_free(&c->early);
     c->done = DONE_BOUND;
     c->phase = PH_BOUND;
+    c->b->cl[c->client].sm = false;      /* a new session: a new count */
+    c->b->cl[c->client].h = 0;
 }
 
 static bool is_bind_result(const struct rconn *c, const struct stanza_node *el)
@@ -601,15 +679,41 @@ static bool is_bind_result(const struct rconn *c, const struct stanza_node *el)
            strcmp(id, c->bind_id) == 0 && strcmp(type, "result") == 0;
 }
 
+static void var_note(struct rbuild *b, const char *value, const char *client, const char *field);
+
+/* A server stanza on a bound stream: pending for the client, except the
+ * server's <r/>, which the harness absorbs (format 1.1); counted for
+ * stream management as the harness counts. */
+static void server_stanza_bound(struct rconn *c, const struct stanza_node *el)
+{
+    struct rclient *rc = &c->b->cl[c->client];
+    if (is_sm(el, "r"))
+        return;
+    if (strcmp(el->name, "iq") == 0)
+        roster_note(c, el);
+    pending_add(c, el);
+    if (is_sm(el, "enabled")) {
+        rc->sm = true;
+        rc->h = 0;
+        free(rc->smid);
+        const char *id = stanza_attr(el, "", "id");
+        rc->smid = id != NULL ? mem_strdup(id) : NULL;
+        if (id != NULL)
+            var_note(c->b, id, client_name(c), "smid");
+    } else if (rc->sm && strcmp(el->ns, STANZA_NS_CLIENT) == 0 &&
+               (strcmp(el->name, "message") == 0 || strcmp(el->name, "presence") == 0 ||
+                strcmp(el->name, "iq") == 0)) {
+        rc->h = (rc->h + 1) & 0xffffffffUL;
+    }
+}
+
 static void on_server_stanza(void *ctx, struct stanza *st)
 {
     struct rconn *c = ctx;
     const struct stanza_node *el = stanza_root(st);
     bool sasl = strcmp(el->ns, RECORDER_NS_SASL) == 0;
     if (c->phase == PH_BOUND || c->phase == PH_BROKEN) {
-        if (strcmp(el->name, "iq") == 0)
-            roster_note(c, el);
-        pending_add(c, el);
+        server_stanza_bound(c, el);
     } else if (c->phase == PH_AUTH_SENT && sasl && strcmp(el->name, "success") == 0) {
         on_sasl_success(c);
     } else if (c->phase == PH_AUTH_SENT && sasl && strcmp(el->name, "failure") == 0) {
@@ -684,7 +788,7 @@ static void ev_gone(struct rconn *c, bool client_side)
     else if (!ended && c->phase != PH_RAW)
         step(c, SCENARIO_STEP_RECEIVE)->receive.kind = SCENARIO_RECEIVE_CLOSED;
     c->gone = true;
-    c->b->busy[c->client] = false;
+    c->b->cl[c->client].busy = false;
 }
 
 static void ev_apply(struct rbuild *b, const struct rec_event *e)
@@ -756,12 +860,13 @@ static void build_free(struct rbuild *b)
     }
     free(b->conns);
     for (size_t i = 0; i < b->sc->client_count && i < b->nclients_cap; i++)
-        for (size_t k = 0; k < b->pending[i].count; k++)
-            free(b->pending[i].items[k].text);
-    for (size_t i = 0; i < b->nclients_cap; i++)
-        free(b->pending[i].items);
-    free(b->pending);
-    free(b->busy);
+        for (size_t k = 0; k < b->cl[i].pending.count; k++)
+            free(b->cl[i].pending.items[k].text);
+    for (size_t i = 0; i < b->nclients_cap; i++) {
+        free(b->cl[i].pending.items);
+        free(b->cl[i].smid);
+    }
+    free(b->cl);
     match_vars_free(&b->jids);
     match_vars_free(&b->ids);
     match_vars_free(&b->roster_seen);

@@ -19,7 +19,12 @@
  *   no client sent, delay stamps, roster versions; xml:lang is left out.
  *   A client's full and bare JIDs are written as ${CLIENT.full} and
  *   ${CLIENT.jid} wherever they are a whole attribute value, so generated
- *   resources replay.
+ *   resources replay;
+ * - stream management (format 1.1): the client's <enable/>, <r/>, <a/> are
+ *   `enable`, `request`, `ack` (with `h` only when it is not the count the
+ *   harness keeps), a <resume/> on a new stream is `resume` of the client
+ *   whose <enabled/> gave that id; the server's <r/> is left out (the
+ *   harness absorbs it) and its resumption id is ${CLIENT.smid}.
  * Clients are named by their account, then ACCOUNT2, ACCOUNT3, ... for
  * further connections open at the same time; a later connection of the
  * same account and resource reuses the client. A connection that never

@@ -3,8 +3,10 @@
  * into connect (a SASL failure into connect/auth/bind), server-chosen
  * values are {any}, generated resources replay through ${CLIENT.full},
  * passwords can be redacted, bytes outside the harness's negotiation are
- * send_raw, one connection can be written alone. */
+ * send_raw, one connection can be written alone, stream management becomes
+ * enable/request/ack/resume steps. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,10 +30,12 @@
 struct rig {
     struct model *m;
     struct recorder *rec;
+    struct buf last;            /* what the model answered to the last send */
 };
 
 static void rig_init(struct rig *r)
 {
+    memset(r, 0, sizeof *r);
     struct model_config c;
     model_config_default(&c);
     r->m = model_new(&c, 1);
@@ -41,6 +45,7 @@ static void rig_init(struct rig *r)
 
 static void rig_free(struct rig *r)
 {
+    buf_free(&r->last);
     model_free(r->m);
     recorder_free(r->rec);
 }
@@ -60,6 +65,8 @@ static void rig_send(struct rig *r, unsigned id, const char *text)
     size_t len;
     const char *out = model_output(r->m, id, &len);
     recorder_server(r->rec, id, out, len);
+    buf_clear(&r->last);
+    buf_append(&r->last, out, len);
     model_output_consume(r->m, id, len);
 }
 
@@ -194,6 +201,42 @@ START_TEST(test_recorder_raw_bytes_and_one_connection)
 }
 END_TEST
 
+START_TEST(test_recorder_stream_management_steps)
+{
+    struct rig r;
+    rig_init(&r);
+    unsigned c = rig_open(&r);
+    rig_send(&r, c, HEADER AUTH_OK);
+    rig_send(&r, c, HEADER BIND("<resource>x</resource>"));
+    rig_send(&r, c, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    const char *at = strstr(buf_cstr(&r.last), " id='");
+    ck_assert_ptr_nonnull(at);
+    char previd[128];
+    ck_assert_int_eq(sscanf(at + 5, "%127[^']", previd), 1);
+    rig_send(&r, c, "<presence/>");
+    rig_send(&r, c, "<r xmlns='urn:xmpp:sm:3'/>");
+    rig_send(&r, c, "<a xmlns='urn:xmpp:sm:3' h='1'/>");
+    recorder_client_gone(r.rec, c);
+    model_hangup(r.m, c);
+    unsigned d = rig_open(&r);
+    char resume[256];
+    snprintf(resume, sizeof resume, "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='1'/>", previd);
+    rig_send(&r, d, HEADER AUTH_OK);
+    rig_send(&r, d, HEADER);
+    rig_send(&r, d, resume);
+    struct recorder_options o = {.name = "t"};
+    char *yaml = replay(&r, &o);
+    ck_assert_ptr_nonnull(strstr(yaml, "romeo: {enable: {resume: true}}"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - romeo: request\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - romeo: ack\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - romeo: drop\n"));
+    ck_assert_ptr_nonnull(strstr(yaml, "  - romeo: resume\n"));
+    ck_assert_msg(strstr(yaml, "previd='${romeo.smid}'") != NULL, "%s", yaml);
+    free(yaml);
+    rig_free(&r);
+}
+END_TEST
+
 START_TEST(test_recorder_nothing_recorded_is_null)
 {
     struct recorder *rec = recorder_new(NULL);
@@ -214,6 +257,7 @@ Suite *recorder_suite(void)
     tcase_add_test(tc, test_recorder_sasl_failure_then_success);
     tcase_add_test(tc, test_recorder_redacts_passwords);
     tcase_add_test(tc, test_recorder_raw_bytes_and_one_connection);
+    tcase_add_test(tc, test_recorder_stream_management_steps);
     tcase_add_test(tc, test_recorder_nothing_recorded_is_null);
     suite_add_tcase(s, tc);
     return s;
