@@ -665,7 +665,7 @@ struct bench_share {
     char version[64];
 };
 
-static struct target *bench_target(const struct scenario *s, uint64_t seed, void *live)
+static struct target *share_target(const struct scenario *s, uint64_t seed, void *live)
 {
     (void)seed;
     char err[LIVE_ERROR_MAX];
@@ -673,13 +673,13 @@ static struct target *bench_target(const struct scenario *s, uint64_t seed, void
 }
 
 /* Worker k: every jobs-th scenario on its own Prosody; never returns. */
-static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
+static void share_worker(void *ctx, size_t k, size_t jobs, int fd)
 {
     const struct paths *paths = ctx;
     char err[LIVE_ERROR_MAX];
     struct live *l = live_new(NULL, NULL, 0, err, sizeof err);
     struct bench_share sh = {0};
-    struct runner_options ro = {.target_new = bench_target, .target_ctx = l};
+    struct runner_options ro = {.target_new = share_target, .target_ctx = l};
     double t0 = clock_now_s();
     for (size_t i = k; l != NULL && i < paths->len; i += jobs) {
         struct scenario_error e;
@@ -703,7 +703,7 @@ static void bench_worker(void *ctx, size_t k, size_t jobs, int fd)
 }
 
 /* Reads each worker's line and adds it up into *sum; false when one is missing. */
-static bool bench_collect(struct worker_pipe *w, size_t jobs, struct bench_share *sum)
+static bool share_collect(struct worker_pipe *w, size_t jobs, struct bench_share *sum)
 {
     bool ok = true;
     for (size_t k = 0; k < jobs; k++) {
@@ -731,7 +731,7 @@ static bool bench_collect(struct worker_pipe *w, size_t jobs, struct bench_share
 }
 
 /* Seconds for one pass of the corpus on the model (the mean of rounds). */
-static double bench_model(const struct paths *paths, unsigned rounds, size_t *passed,
+static double corpus_on_model(const struct paths *paths, unsigned rounds, size_t *passed,
                           size_t *steps)
 {
     struct scenario **all = mem_realloc(NULL, (paths->len + 1) * sizeof *all);
@@ -757,7 +757,7 @@ static double bench_model(const struct paths *paths, unsigned rounds, size_t *pa
     return t;
 }
 
-static void bench_print(struct table *t, size_t nfiles, size_t steps, size_t model_passed,
+static void share_rows(struct table *t, size_t nfiles, size_t steps, size_t model_passed,
                         double model_s, const struct bench_share *live, double wall)
 {
     fprintf(stderr, "live replay: %zu scenarios (%zu steps), %zu passed on the model; Prosody %s:"
@@ -788,14 +788,14 @@ int diff_bench(struct table *t, unsigned rounds)
     paths_collect(NULL, 0, &paths);
     size_t jobs = DIFF_BENCH_JOBS < paths.len ? DIFF_BENCH_JOBS : paths.len;
     size_t model_passed = 0, steps = 0;
-    double model_s = bench_model(&paths, rounds ? rounds : 1, &model_passed, &steps);
+    double model_s = corpus_on_model(&paths, rounds ? rounds : 1, &model_passed, &steps);
     struct worker_pipe *w = mem_realloc(NULL, (jobs + 1) * sizeof *w);
     struct bench_share live = {0};
     double t0 = clock_now_s();
-    bool ok = jobs > 0 && spawn_workers(bench_worker, &paths, w, jobs) &&
-              bench_collect(w, jobs, &live);
+    bool ok = jobs > 0 && spawn_workers(share_worker, &paths, w, jobs) &&
+              share_collect(w, jobs, &live);
     if (ok)
-        bench_print(t, paths.len, steps, model_passed, model_s, &live, clock_now_s() - t0);
+        share_rows(t, paths.len, steps, model_passed, model_s, &live, clock_now_s() - t0);
     else
         fprintf(stderr, "sessim bench: the live replay failed\n");
     free(w);

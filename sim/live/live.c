@@ -498,7 +498,7 @@ static bool reap(struct live *l, bool block, int *status)
 }
 
 /* Stops the server: SIGTERM and up to grace_ms to exit, then SIGKILL. */
-static void stop_server(struct live *l, unsigned grace_ms)
+static void kill_server(struct live *l, unsigned grace_ms)
 {
     int status;
     if (l->pid == 0)
@@ -557,7 +557,7 @@ static bool await_ready(struct live *l)
     free(log);
     if (why == NULL)
         return true;
-    stop_server(l, 0);
+    kill_server(l, 0);
     char out[LIVE_TAIL_MAX + 1], logtail[LIVE_TAIL_MAX + 1];
     file_tail(l->dir, "prosody.out", out, sizeof out);
     file_tail(l->dir, "prosody.log", logtail, sizeof logtail);
@@ -668,7 +668,7 @@ void live_free(struct live *l)
 {
     if (l == NULL)
         return;
-    stop_server(l, LIVE_STOP_TIMEOUT_MS);
+    kill_server(l, LIVE_STOP_TIMEOUT_MS);
     if (l->own_dir && l->dir != NULL) {
         temp_dir_note(l->dir, false);
         remove_tree(l->dir);
@@ -685,7 +685,7 @@ void live_free(struct live *l)
 bool live_prepare(struct live *l, const struct scenario_server *server)
 {
     l->error[0] = '\0';
-    stop_server(l, 0);
+    kill_server(l, 0);
     accounts_clear(l);
     free(l->domain);
     l->domain = mem_strdup(server->domain);
@@ -756,7 +756,7 @@ bool live_start(struct live *l)
 
 bool live_restart(struct live *l)
 {
-    stop_server(l, 0);
+    kill_server(l, 0);
     return live_start(l);
 }
 
