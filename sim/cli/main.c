@@ -23,6 +23,7 @@
 #include "base/mem.h"
 #include "cli/serve_cmd.h"
 #include "live/diff.h"
+#include "cli/explore_cmd.h"
 #include "explore/explore.h"
 #include "explore/merge.h"
 #include "report/html.h"
@@ -482,7 +483,7 @@ static int cmd_coverage_map(int argc, char **argv)
 
 static int cmd_explore(int argc, char **argv)
 {
-    return explore_main(argc, argv);
+    return explore_cmd_main(argc, argv);
 }
 
 static int cmd_merge(int argc, char **argv)

@@ -42,6 +42,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include "explore/judge.h"
 #include "scenario/scenario.h"
 
 #define EXPLORE_RUNS_DEFAULT 100
@@ -49,23 +50,20 @@
 #define EXPLORE_STEPS_MAX 1000000      /* per run */
 #define EXPLORE_RUNS_MAX 100000000
 #define EXPLORE_OUT_DEFAULT "reports/explore"
-#define EXPLORE_REASON_MAX 128
-#define EXPLORE_RUN_SECONDS_MAX 120    /* an isolated run taking longer is a failure (hang) */
+#define EXPLORE_REASON_MAX JUDGE_REASON_MAX
 /* Differential defaults: every live step costs a settle time. */
 #define EXPLORE_LIVE_RUNS_DEFAULT 20
 #define EXPLORE_LIVE_STEPS_DEFAULT 30
 #define EXPLORE_LIVE_SHRINK_DEFAULT 150
 
 /* A test hook: an extra oracle called after a run the runner passed
- * (steps_run steps executed). Returns NULL when the run is fine, else a
- * short reason (static text). Tests plant failures with it; the model is
- * never changed for that. */
-typedef const char *explore_oracle(const struct scenario *s, size_t steps_run, void *ctx);
+ * (judge.h). */
+typedef judge_oracle explore_oracle;
 
 struct explore_options {
     uint64_t seed;
     bool seed_range;           /* one run per seed in [seed, seed_last]: run seed */
-    uint64_t seed_last;        /*   explore_run_seed(k, 0), as run 1 of `--seed k` */
+    uint64_t seed_last;        /*   gen_run_seed(k, 0), as run 1 of `--seed k` */
     size_t runs;               /* 0: EXPLORE_RUNS_DEFAULT (unbounded with time_limit) */
     double time_limit;         /* seconds; > 0: no run starts after it (clock!) */
     const char *json_path;     /* machine-readable summary written here; NULL: none */
@@ -109,36 +107,5 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
 
 /* Releases what a result owns. */
 void explore_result_free(struct explore_result *res);
-
-/* The scenario of one run: what explore_run generates for run seed
- * run_seed and steps steps (free with scenario_free). For tests.
- * explore_generate_counted with live: the differential vocabulary. */
-struct scenario *explore_generate(uint64_t run_seed, size_t steps);
-
-/* The seed of run `index` of an exploration with seed `seed`. */
-uint64_t explore_run_seed(uint64_t seed, size_t index);
-
-/* Number of rows (step kinds) in the vocabulary table, a row's name, and
- * how many steps of it the generation of run_seed wrote into counts
- * (EXPLORE_KINDS_MAX entries, added to). For tests and summaries. */
-#define EXPLORE_KINDS_MAX 32
-size_t explore_kind_count(void);
-const char *explore_kind_name(size_t row);
-struct scenario *explore_generate_counted(uint64_t run_seed, size_t steps, bool live,
-                                         size_t *counts);
-
-/* `sessim explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v] ...`:
- * argv[0] is the command name. Returns the exit status. */
-int explore_main(int argc, char **argv);
-
-/* Throughput with every invariant on: generates and runs scenarios (in
- * process) until at least `steps` steps ran; writes steps per second.
- * Returns false when a run failed. For `make bench`. */
-bool explore_bench(size_t steps, double *steps_per_second);
-
-/* The same scenarios with the model behind the target interface, as a
- * live server would be: no invariants are checked. The difference from
- * explore_bench is what checking every invariant after every step costs. */
-bool explore_bench_hidden(size_t steps, double *steps_per_second);
 
 #endif

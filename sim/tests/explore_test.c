@@ -12,7 +12,10 @@
 
 #include "scenario/emit.h"
 #include "base/count.h"
+#include "cli/bench.h"
+#include "cli/explore_cmd.h"
 #include "explore/explore.h"
+#include "explore/gen.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
 #include "model/buf.h"
@@ -31,9 +34,9 @@ static char *emit_text(const struct scenario *s)
 
 START_TEST(test_explore_generation_is_deterministic)
 {
-    uint64_t seed = explore_run_seed(SEED, (size_t)_i);
-    struct scenario *a = explore_generate(seed, 300);
-    struct scenario *b = explore_generate(seed, 300);
+    uint64_t seed = gen_run_seed(SEED, (size_t)_i);
+    struct scenario *a = gen_scenario(seed, 300);
+    struct scenario *b = gen_scenario(seed, 300);
     ck_assert_uint_eq(a->step_count, 300);
     char *ta = emit_text(a), *tb = emit_text(b);
     ck_assert_str_eq(ta, tb);
@@ -44,17 +47,17 @@ START_TEST(test_explore_generation_is_deterministic)
 }
 END_TEST
 
-START_TEST(test_explore_run_seeds_differ)
+START_TEST(test_gen_run_seeds_differ)
 {
-    ck_assert(explore_run_seed(1, 0) != explore_run_seed(1, 1));
-    ck_assert(explore_run_seed(1, 0) != explore_run_seed(2, 0));
-    ck_assert(explore_run_seed(0, 0) != 0);
+    ck_assert(gen_run_seed(1, 0) != gen_run_seed(1, 1));
+    ck_assert(gen_run_seed(1, 0) != gen_run_seed(2, 0));
+    ck_assert(gen_run_seed(0, 0) != 0);
 }
 END_TEST
 
 START_TEST(test_explore_generated_scenarios_round_trip)
 {
-    struct scenario *s = explore_generate(explore_run_seed(SEED + 1, (size_t)_i), 200);
+    struct scenario *s = gen_scenario(gen_run_seed(SEED + 1, (size_t)_i), 200);
     struct buf yaml = {0}, why = {0};
     ck_assert(emit_scenario(s, &yaml));
     struct scenario_error err;
@@ -76,8 +79,8 @@ END_TEST
 START_TEST(test_explore_steps_are_always_runnable)
 {
     for (size_t i = 0; i < 100; i++) {
-        uint64_t seed = explore_run_seed(SEED + 2, i);
-        struct scenario *s = explore_generate(seed, 200);
+        uint64_t seed = gen_run_seed(SEED + 2, i);
+        struct scenario *s = gen_scenario(seed, 200);
         struct runner_result res;
         runner_run(s, NULL, &res);
         ck_assert_msg(res.outcome == RUNNER_PASS, "run seed 0x%016llx: %s",
@@ -90,24 +93,24 @@ END_TEST
 
 START_TEST(test_explore_swarm_varies_kinds_and_faults)
 {
-    size_t kinds = explore_kind_count();
-    size_t on[EXPLORE_KINDS_MAX] = {0}, total[EXPLORE_KINDS_MAX] = {0};
+    size_t kinds = gen_kind_count();
+    size_t on[GEN_KINDS_MAX] = {0}, total[GEN_KINDS_MAX] = {0};
     const size_t runs = 64;
     for (size_t i = 0; i < runs; i++) {
-        size_t counts[EXPLORE_KINDS_MAX] = {0};
-        scenario_free(explore_generate_counted(explore_run_seed(SEED + 3, i), 200, false, counts));
+        size_t counts[GEN_KINDS_MAX] = {0};
+        scenario_free(gen_scenario_counted(gen_run_seed(SEED + 3, i), 200, false, counts));
         for (size_t k = 0; k < kinds; k++) {
             on[k] += counts[k] > 0;
             total[k] += counts[k];
         }
     }
     for (size_t k = 0; k < kinds; k++) {
-        const char *name = explore_kind_name(k);
+        const char *name = gen_kind_name(k);
         ck_assert_msg(total[k] > 0, "kind %s never written", name);
         bool always = strcmp(name, "connect") == 0 || strcmp(name, "drop") == 0;
         ck_assert_msg(always || on[k] < runs, "kind %s written in every run", name);
     }
-    ck_assert_str_eq(explore_kind_name(kinds), "?");
+    ck_assert_str_eq(gen_kind_name(kinds), "?");
 }
 END_TEST
 
@@ -150,18 +153,18 @@ static char *client_text(const struct scenario *s, size_t c)
 START_TEST(test_explore_live_vocabulary)
 {
     size_t advance = 0;
-    for (size_t k = 0; k < explore_kind_count(); k++)
-        if (strcmp(explore_kind_name(k), "advance") == 0)
+    for (size_t k = 0; k < gen_kind_count(); k++)
+        if (strcmp(gen_kind_name(k), "advance") == 0)
             advance = k;
     size_t model_advances = 0, headlines = 0, unregisters = 0, unregister = 0;
-    for (size_t k = 0; k < explore_kind_count(); k++)
-        if (strcmp(explore_kind_name(k), "unregister") == 0)
+    for (size_t k = 0; k < gen_kind_count(); k++)
+        if (strcmp(gen_kind_name(k), "unregister") == 0)
             unregister = k;
     for (size_t i = 0; i < 64; i++) {
-        size_t counts[EXPLORE_KINDS_MAX] = {0}, model[EXPLORE_KINDS_MAX] = {0};
-        uint64_t seed = explore_run_seed(SEED + 5, i);
-        struct scenario *s = explore_generate_counted(seed, 200, true, counts);
-        scenario_free(explore_generate_counted(seed, 200, false, model));
+        size_t counts[GEN_KINDS_MAX] = {0}, model[GEN_KINDS_MAX] = {0};
+        uint64_t seed = gen_run_seed(SEED + 5, i);
+        struct scenario *s = gen_scenario_counted(seed, 200, true, counts);
+        scenario_free(gen_scenario_counted(seed, 200, false, model));
         model_advances += model[advance];
         unregisters += counts[unregister];
         ck_assert_uint_eq(counts[advance], 0);
@@ -393,15 +396,15 @@ START_TEST(test_explore_survives_and_shrinks_a_crash)
 }
 END_TEST
 
-/* explore_main with fds 1 and 2 sent to /dev/null. */
-static int quiet_main(int argc, char **argv)
+/* A command's main with fds 1 and 2 sent to /dev/null. */
+static int quiet(int (*cmd_main)(int, char **), int argc, char **argv)
 {
     fflush(NULL);
     int out = dup(1), err = dup(2);
     FILE *null = fopen("/dev/null", "w");
     dup2(fileno(null), 1);
     dup2(fileno(null), 2);
-    int status = explore_main(argc, argv);
+    int status = cmd_main(argc, argv);
     fflush(NULL);
     dup2(out, 1);
     dup2(err, 2);
@@ -439,7 +442,7 @@ START_TEST(test_explore_command_line_usage)
     int argc = 1;
     for (size_t k = 0; k < 4 && usages[_i].args[k] != NULL; k++)
         argv[argc++] = (char *)usages[_i].args[k];
-    ck_assert_int_eq(quiet_main(argc, argv), usages[_i].status);
+    ck_assert_int_eq(quiet(explore_cmd_main, argc, argv), usages[_i].status);
 }
 END_TEST
 
@@ -449,18 +452,15 @@ START_TEST(test_explore_command_runs_and_exits_by_outcome)
     ck_assert_ptr_nonnull(mkdtemp(dir));
     char *argv[] = {"explore", "--seed", "3", "--runs", "2", "--steps", "20", "--no-fork", "-v",
                     "--out", dir};
-    int status = quiet_main((int)COUNT(argv), argv);
+    int status = quiet(explore_cmd_main, (int)COUNT(argv), argv);
     ck_assert(status == 0 || status == 1);
 }
 END_TEST
 
 START_TEST(test_explore_bench_measures)
 {
-    double sps = 0, hidden = 0;
-    explore_bench(2000, &sps);
-    explore_bench_hidden(2000, &hidden);
-    ck_assert(sps > 0);
-    ck_assert(hidden > 0);
+    char *argv[] = {"bench", "--only", "explore", "--quick"};
+    ck_assert_int_eq(quiet(bench_main, (int)COUNT(argv), argv), 0);
 }
 END_TEST
 
@@ -470,7 +470,7 @@ Suite *explore_suite(void)
     TCase *tc = tcase_create("explore");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_explore_generation_is_deterministic, 0, 8);
-    tcase_add_test(tc, test_explore_run_seeds_differ);
+    tcase_add_test(tc, test_gen_run_seeds_differ);
     tcase_add_test(tc, test_explore_live_vocabulary);
     tcase_add_loop_test(tc, test_explore_generated_scenarios_round_trip, 0, 16);
     tcase_add_test(tc, test_explore_steps_are_always_runnable);

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "explore/explore.h"
+#include "explore/gen.h"
 #include "base/count.h"
 #include "explore/merge.h"
 #include "suites.h"
@@ -124,7 +125,7 @@ START_TEST(test_explore_seed_range_runs_the_first_run_of_each_seed)
     for (uint64_t k = 3; k <= 5; k++) {
         char line[64];
         snprintf(line, sizeof line, "\nrun %u: seed 0x%016llx,", (unsigned)(k - 2),
-                 (unsigned long long)explore_run_seed(k, 0));
+                 (unsigned long long)gen_run_seed(k, 0));
         ck_assert_ptr_nonnull(strstr(text, line));
     }
     ck_assert_ptr_nonnull(strstr(text, "\nexplore: 3 runs, "));

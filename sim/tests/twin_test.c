@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "explore/explore.h"
+#include "explore/gen.h"
 #include "run/runner.h"
 #include "scenario/scenario.h"
 #include "live/twin.h"
@@ -101,7 +102,7 @@ END_TEST
 /* Generated live runs transcribe into scenarios that pass on the model. */
 START_TEST(test_twin_transcribe_generated_runs)
 {
-    struct scenario *s = explore_generate_counted(explore_run_seed(5, (size_t)_i), 60, true, NULL);
+    struct scenario *s = gen_scenario_counted(gen_run_seed(5, (size_t)_i), 60, true, NULL);
     struct scenario *t = twin_transcribe(s);
     ck_assert_ptr_nonnull(t);
     ck_assert_int_eq(run(t), RUNNER_PASS);

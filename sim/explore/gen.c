@@ -1,0 +1,1255 @@
+/* gen: the scenario generator of the explorer (see gen.h).
+ *
+ * The shadow. The runner fails a step the harness cannot do (connect on a
+ * bound stream, auth without an open unauthenticated stream, send without
+ * a connection...), so a generator that wrote such steps would report its
+ * own mistakes. Each client therefore carries the set of harness states it
+ * may be in (a bit mask over NONE, CLOSED, RAW, UNAUTHED, AUTHED, BOUND),
+ * updated by every step from the rules that move it: SASL succeeds iff the
+ * account exists and the harness knows its password (A3, G5), binds
+ * conflict per the server's policy (X2-X4), deletion and password change
+ * close the account's authenticated sessions (G7, G11), unauthenticated
+ * sessions time out (S12), restart closes everything (S14), stream errors
+ * close (S3, S6, S13). A step is written only when it is valid in every
+ * state of the mask; when a rule's outcome is not known (a resource bound
+ * at random, a write that may land on a fresh connection) the mask grows,
+ * and `drop`, valid in every state but NONE, brings it back to one state.
+ * A harness failure is thus a real disagreement between SEMANTICS, as the
+ * shadow encodes it, and the model; it is reported like any failure.
+ *
+ */
+#include "explore/gen.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "base/count.h"
+#include "base/mem.h"
+#include "model/buf.h"
+#include "model/model.h"
+#include "model/prng.h"
+
+#define USERS_MAX 4
+#define CLIENTS_MAX 6
+#define RESOURCES_MAX 3
+#define PIECES_MAX 4
+#define STANZAS_PER_WRITE_MAX 3
+#define PICK_ATTEMPTS 16          /* draws of a step kind before the fallback scan */
+#define HOUR_MS (3600ull * 1000)
+#define DAY_MS (24 * HOUR_MS)
+#define DOMAIN "localhost"
+
+/* ---- small helpers ---- */
+
+/* ---- the shadow: what each client's harness state may be ---- */
+
+enum cstate { CS_NONE, CS_CLOSED, CS_RAW, CS_UNAUTHED, CS_AUTHED, CS_BOUND };
+
+#define BIT(s) (1u << (s))
+#define OPEN_BITS (BIT(CS_RAW) | BIT(CS_UNAUTHED) | BIT(CS_AUTHED) | BIT(CS_BOUND))
+#define STREAM_BITS (BIT(CS_UNAUTHED) | BIT(CS_AUTHED) | BIT(CS_BOUND))
+#define AUTH_BITS (BIT(CS_AUTHED) | BIT(CS_BOUND))
+#define UNAUTH_BITS (BIT(CS_RAW) | BIT(CS_UNAUTHED))
+
+#define RES_RANDOM (-1)     /* a server-generated resource: never asked for */
+#define RES_UNKNOWN (-2)    /* asked-for or generated, not known which */
+
+/* What sending the last piece of a pending raw write does. */
+enum write_end { END_NOTHING, END_HEADER, END_CLOSES };
+
+struct gclient {
+    unsigned mask;                /* possible harness states */
+    size_t user;
+    int resource;                 /* default resource */
+    int asked;                    /* what the next bind asks for */
+    int bound;                    /* while BOUND: index, RES_RANDOM or RES_UNKNOWN */
+    uint64_t opened_lo, opened_hi;   /* when the open connection may have opened */
+    char *pieces[PIECES_MAX];     /* a raw write still being sent */
+    size_t npieces, next_piece;
+    enum write_end end;
+};
+
+static const char *const passwords[] = {"password", "secret", "wrong"};
+#define PW_COUNT_REAL 2           /* "wrong" is never any account's */
+
+struct guser {
+    bool exists;
+    bool stale;                   /* live: deleted, or addressed while missing, since the
+                                   * server started (T3, T4, P16) */
+    bool addressed;               /* live: its bare JID written since the server started */
+    unsigned approved;            /* live: users (bits) sent `subscribed` by bare JID (R3) */
+    size_t password;              /* the account's (passwords[]) */
+    size_t harness;               /* what the harness logs in with */
+    bool tomb;
+    uint64_t tomb_at;
+};
+
+struct row;
+
+struct gen {
+    struct prng r;
+    struct scenario *s;
+    bool live;                    /* for a live server too (differential) */
+    size_t steps;                 /* to write */
+    size_t nusers, nclients, nresources;
+    unsigned weights[GEN_KINDS_MAX];   /* this run's; 0: the kind is off */
+    struct gclient c[CLIENTS_MAX];
+    struct guser u[USERS_MAX];
+    size_t account[USERS_MAX];    /* index in s->accounts of a preset user */
+    uint64_t now;                 /* ms since the start */
+    unsigned long ids;
+    size_t *counts;               /* steps written per row, or NULL */
+    struct buf text;
+};
+
+static uint64_t below(struct gen *g, uint64_t n)
+{
+    return prng_below(&g->r, n);
+}
+
+static bool chance(struct gen *g, unsigned percent)
+{
+    return prng_below(&g->r, 100) < percent;
+}
+
+static bool in_mask(unsigned mask, unsigned allowed)
+{
+    return mask != 0 && (mask & ~allowed) == 0;
+}
+
+static bool pending_write(const struct gclient *c)
+{
+    return c->next_piece < c->npieces;
+}
+
+static void drop_write(struct gclient *c)
+{
+    for (size_t i = 0; i < c->npieces; i++)
+        free(c->pieces[i]);
+    c->npieces = c->next_piece = 0;
+}
+
+/* A server-side close that certainly happened (when sure) or may have. */
+static void closed_by_server(struct gclient *c, unsigned states, bool sure)
+{
+    if ((c->mask & states) == 0)
+        return;
+    if (sure)
+        c->mask &= ~states;
+    c->mask |= BIT(CS_CLOSED);
+    if (c->mask == BIT(CS_CLOSED))
+        drop_write(c);   /* the rest of a write would land on a new connection */
+}
+
+/* The client opens a new connection now when in a state without one. */
+static void note_open(struct gen *g, struct gclient *c)
+{
+    if ((c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED))) == 0)
+        return;
+    if (in_mask(c->mask, BIT(CS_NONE) | BIT(CS_CLOSED)))
+        c->opened_lo = g->now;
+    c->opened_hi = g->now;
+}
+
+static bool tomb_active(const struct gen *g, const struct guser *u)
+{
+    uint64_t expiry = g->s->server.tombstone_expiry_ms;
+    return u->tomb && (expiry == 0 || g->now - u->tomb_at <= expiry);   /* T2 */
+}
+
+/* A3: SASL succeeds iff the account exists and the password is its own. */
+static bool auth_succeeds(const struct gen *g, const struct gclient *c, size_t password)
+{
+    const struct guser *u = &g->u[c->user];
+    return u->exists && u->password == password;
+}
+
+/* X1-X4: binding c's asked resource; returns the states it may end in.
+ * certain: the bind surely happens (else it may not). */
+static unsigned bind_outcome(struct gen *g, size_t ci, bool certain)
+{
+    struct gclient *c = &g->c[ci];
+    bool sure = false, maybe = false;
+    for (size_t o = 0; o < g->nclients; o++) {
+        struct gclient *other = &g->c[o];
+        if (o == ci || other->user != c->user || !(other->mask & BIT(CS_BOUND)))
+            continue;
+        bool same = other->bound == c->asked;
+        if (!same && other->bound != RES_UNKNOWN)
+            continue;
+        if (same && other->mask == BIT(CS_BOUND))
+            sure = true;
+        else
+            maybe = true;
+        if (g->s->server.conflict == SCENARIO_CONFLICT_KICK_OLD)   /* X2 */
+            closed_by_server(other, BIT(CS_BOUND), certain && same);
+    }
+    switch (g->s->server.conflict) {
+    case SCENARIO_CONFLICT_KICK_OLD:
+        c->bound = c->asked;
+        return BIT(CS_BOUND);
+    case SCENARIO_CONFLICT_REJECT_NEW:   /* X3 */
+        c->bound = c->asked;
+        return sure ? BIT(CS_AUTHED) : maybe ? BIT(CS_AUTHED) | BIT(CS_BOUND) : BIT(CS_BOUND);
+    case SCENARIO_CONFLICT_RANDOM_RESOURCE:   /* X4 */
+        c->bound = sure ? RES_RANDOM : maybe ? RES_UNKNOWN : c->asked;
+        return BIT(CS_BOUND);
+    }
+    abort();
+}
+
+/* `connect` from every state of the mask: a new stream where there is
+ * none, SASL (with the harness's password), bind; partial connects stop
+ * after the header (auth false) or SASL (bind false). */
+static void shadow_connect(struct gen *g, size_t ci, bool auth, bool bind)
+{
+    struct gclient *c = &g->c[ci];
+    note_open(g, c);
+    unsigned out = 0;
+    bool may_bind = false, must_bind = true;
+    for (unsigned s = CS_NONE; s <= CS_AUTHED; s++) {
+        if (!(c->mask & BIT(s)))
+            continue;
+        unsigned st = s == CS_NONE || s == CS_CLOSED ? CS_UNAUTHED : s;
+        if (st == CS_UNAUTHED && auth)
+            st = auth_succeeds(g, c, g->u[c->user].harness) ? CS_AUTHED : CS_UNAUTHED;
+        if (st == CS_AUTHED && auth && bind) {
+            may_bind = true;
+            continue;
+        }
+        must_bind = false;
+        out |= BIT(st);
+    }
+    if (may_bind)
+        out |= bind_outcome(g, ci, must_bind);
+    c->mask = out;
+}
+
+/* G7: every authenticated session of the account is closed. */
+static void shadow_delete(struct gen *g, size_t user)
+{
+    for (size_t o = 0; o < g->nclients; o++)
+        if (g->c[o].user == user)
+            closed_by_server(&g->c[o], AUTH_BITS, true);
+    g->u[user].exists = false;
+    g->u[user].stale = g->live;
+    if (g->s->server.tombstones) {   /* T1 */
+        g->u[user].tomb = true;
+        g->u[user].tomb_at = g->now;
+    }
+}
+
+/* S12 at the new clock: unauthenticated connections older than the
+ * timeout are closed (surely when the latest possible opening is). */
+static void shadow_timeouts(struct gen *g)
+{
+    for (size_t i = 0; i < g->nclients; i++) {
+        struct gclient *c = &g->c[i];
+        if ((c->mask & UNAUTH_BITS) == 0 || g->now - c->opened_lo < MODEL_C2S_TIMEOUT_MS)
+            continue;
+        closed_by_server(c, UNAUTH_BITS, g->now - c->opened_hi >= MODEL_C2S_TIMEOUT_MS);
+    }
+}
+
+/* ---- names and the scenario head ---- */
+
+static void user_name(char *out, size_t size, size_t user)
+{
+    snprintf(out, size, "u%zu", user + 1);
+}
+
+static void resource_name(char *out, size_t size, int resource)
+{
+    snprintf(out, size, "r%d", resource + 1);
+}
+
+/* Prosody's mod_tombstones caches "no tombstone" for a name whenever a
+ * registration or a presence to its bare JID is checked, and deletion
+ * does not clear the cache (DIVERGENCES.md T3): until a restart, a name
+ * deleted in a live run is neither registered nor addressed by bare JID
+ * (nobody@ stands in). */
+static void put_bare(struct gen *g, size_t user)
+{
+    if (user < USERS_MAX && g->u[user].stale) {
+        buf_puts(&g->text, "nobody@" DOMAIN);
+        return;
+    }
+    if (user < USERS_MAX)
+        g->u[user].addressed = true;
+    /* Prosody keeps a request to a missing account for a later one of that
+     * name (DIVERGENCES.md P16): live, such a name is not registered until
+     * the next restart, as after a deletion. */
+    if (user < USERS_MAX && g->live && !g->u[user].exists)
+        g->u[user].stale = true;
+    char name[24];
+    user_name(name, sizeof name, user);
+    buf_puts(&g->text, name);
+    buf_puts(&g->text, "@" DOMAIN);
+}
+
+static void put_full(struct gen *g, size_t user, int resource)
+{
+    char res[24];
+    put_bare(g, user);
+    resource_name(res, sizeof res, resource);
+    buf_putc(&g->text, '/');
+    buf_puts(&g->text, res);
+}
+
+/* Mirrored subscription pairs (I11 holds from the first step). */
+static const enum scenario_subscription mirror[][2] = {
+    {SCENARIO_SUBSCRIPTION_TO, SCENARIO_SUBSCRIPTION_FROM},
+    {SCENARIO_SUBSCRIPTION_FROM, SCENARIO_SUBSCRIPTION_TO},
+    {SCENARIO_SUBSCRIPTION_BOTH, SCENARIO_SUBSCRIPTION_BOTH},
+    {SCENARIO_SUBSCRIPTION_NONE, SCENARIO_SUBSCRIPTION_NONE},
+};
+
+static void setup_rosters(struct gen *g)
+{
+    for (size_t a = 0; a < g->nusers; a++) {
+        for (size_t b = a + 1; b < g->nusers; b++) {
+            if (!g->u[a].exists || !g->u[b].exists || !chance(g, 35))
+                continue;
+            size_t k = below(g, COUNT(mirror));
+            char na[24], nb[24];
+            user_name(na, sizeof na, a);
+            user_name(nb, sizeof nb, b);
+            scenario_roster_item_add(&g->s->accounts[g->account[a]], nb, mirror[k][0],
+                                     SCENARIO_ASK_NONE);
+            scenario_roster_item_add(&g->s->accounts[g->account[b]], na, mirror[k][1],
+                                     SCENARIO_ASK_NONE);
+        }
+    }
+}
+
+static void setup_server(struct gen *g)
+{
+    static const uint64_t expiries[] = {HOUR_MS, DAY_MS, 30 * DAY_MS, 0};
+    static const enum scenario_conflict conflicts[] = {SCENARIO_CONFLICT_KICK_OLD,
+                                                       SCENARIO_CONFLICT_REJECT_NEW,
+                                                       SCENARIO_CONFLICT_RANDOM_RESOURCE};
+    struct scenario_server *sv = &g->s->server;
+    /* random-resource gives each server its own random names: live runs
+     * would differ in every stanza to or from such a resource. */
+    sv->conflict = conflicts[below(g, COUNT(conflicts) - g->live)];
+    sv->offline = chance(g, 75);
+    sv->registration = chance(g, 75);
+    sv->tombstones = chance(g, 75);
+    sv->tombstone_expiry_ms = expiries[below(g, COUNT(expiries))];
+}
+
+/* Users (some preset as accounts), clients over them with resources from
+ * a small pool, so that clashes happen. */
+static void setup_people(struct gen *g)
+{
+    g->nusers = 1 + (size_t)below(g, USERS_MAX);
+    g->nclients = 1 + (size_t)below(g, CLIENTS_MAX);
+    g->nresources = 1 + (size_t)below(g, RESOURCES_MAX);
+    char name[24], account[24], res[24];
+    for (size_t i = 0; i < g->nusers; i++) {
+        g->u[i].exists = chance(g, 75);
+        if (!g->u[i].exists)
+            continue;
+        user_name(name, sizeof name, i);
+        g->account[i] = g->s->account_count;
+        scenario_account_add(g->s, name, passwords[0]);
+    }
+    setup_rosters(g);
+    for (size_t i = 0; i < g->nclients; i++) {
+        struct gclient *c = &g->c[i];
+        c->mask = BIT(CS_NONE);
+        c->user = (size_t)below(g, g->nusers);
+        c->resource = c->asked = (int)below(g, g->nresources);
+        snprintf(name, sizeof name, "c%zu", i + 1);
+        user_name(account, sizeof account, c->user);
+        resource_name(res, sizeof res, c->resource);
+        scenario_client_add(g->s, name, account, res);
+    }
+}
+
+/* ---- stanzas ---- */
+
+static void put_id(struct gen *g)
+{
+    buf_puts(&g->text, " id='e");
+    buf_put_u64(&g->text, ++g->ids);
+    buf_putc(&g->text, '\'');
+}
+
+/* An address as the sender ci might write it: users' bare and full JIDs
+ * (existing, offline, never registered), its own, unknown accounts, the
+ * domain, another domain, a malformed one. */
+static void put_address(struct gen *g, size_t ci)
+{
+    const struct gclient *c = &g->c[ci];
+    unsigned k = (unsigned)below(g, 100);
+    if (k < 40)
+        put_bare(g, (size_t)below(g, g->nusers + 1));
+    else if (k < 65)
+        put_full(g, (size_t)below(g, g->nusers + 1), (int)below(g, g->nresources + 1));
+    else if (k < 72)
+        put_bare(g, c->user);
+    else if (k < 78)
+        put_full(g, c->user, c->asked);
+    else if (k < 83)
+        buf_puts(&g->text, "nobody@" DOMAIN);
+    else if (k < 88)
+        buf_puts(&g->text, DOMAIN);
+    else if (k < 94)
+        buf_puts(&g->text, "someone@remote.example");
+    else
+        buf_puts(&g->text, k < 97 ? "@" DOMAIN : "u1@" DOMAIN "/");
+}
+
+static void put_to(struct gen *g, size_t ci)
+{
+    buf_puts(&g->text, " to='");
+    put_address(g, ci);
+    buf_putc(&g->text, '\'');
+}
+
+static void put_word(struct gen *g, const char *const *words, size_t n)
+{
+    buf_puts(&g->text, words[below(g, n)]);
+}
+
+#define PUT_WORD(g, words) put_word(g, words, COUNT(words))
+
+/* P1-P7: broadcast presence, with priority (in range, out of range,
+ * garbage), show and status; or unavailable. */
+static void make_presence(struct gen *g, size_t ci)
+{
+    static const char *const shows[] = {"away", "chat", "dnd", "xa", "bogus"};
+    static const char *const garbage[] = {"200", "-300", "x", "", "+5", "007"};
+    struct buf *t = &g->text;
+    bool to_self = chance(g, 10);
+    if (chance(g, 25)) {
+        buf_puts(t, "<presence type='unavailable'");
+        if (to_self) {
+            buf_puts(t, " to='");
+            put_bare(g, g->c[ci].user);
+            buf_putc(t, '\'');
+        }
+        buf_puts(t, chance(g, 30) ? "><status>bye</status></presence>" : "/>");
+        return;
+    }
+    buf_puts(t, "<presence>");
+    if (chance(g, 50)) {
+        buf_puts(t, "<show>");
+        PUT_WORD(g, shows);
+        buf_puts(t, "</show>");
+    }
+    if (chance(g, 70)) {
+        char n[16];
+        snprintf(n, sizeof n, "%d", (int)below(g, 256) - 128);
+        buf_puts(t, "<priority>");
+        buf_puts(t, chance(g, 10) ? garbage[below(g, COUNT(garbage))] : n);
+        buf_puts(t, "</priority>");
+    }
+    if (chance(g, 20))
+        buf_puts(t, "<status>here</status>");
+    buf_puts(t, "</presence>");
+}
+
+/* P8-P17: directed presence of every type to any address. */
+static void make_directed(struct gen *g, size_t ci)
+{
+    static const char *const types[] = {"", "unavailable", "probe", "error", "bogus"};
+    buf_puts(&g->text, "<presence");
+    put_to(g, ci);
+    const char *type = types[below(g, COUNT(types))];
+    if (*type != '\0') {
+        buf_puts(&g->text, " type='");
+        buf_puts(&g->text, type);
+        buf_putc(&g->text, '\'');
+    }
+    if (strcmp(type, "error") == 0 && chance(g, 50))
+        buf_puts(&g->text, "><error type='cancel'><gone xmlns='urn:ietf:params:xml:ns:xmpp-"
+                           "stanzas'/></error></presence>");
+    else
+        buf_puts(&g->text, "/>");
+}
+
+/* R9-R21: subscription requests and answers between random pairs. */
+static void make_subscription(struct gen *g, size_t ci)
+{
+    static const char *const types[] = {"subscribe", "subscribed", "unsubscribe",
+                                        "unsubscribed"};
+    const char *type = types[below(g, COUNT(types))];
+    bool bare = chance(g, 75);
+    bool approval = g->live && strcmp(type, "subscribed") == 0;
+    size_t target = bare || approval ? (size_t)below(g, g->nusers + 1) : 0;
+    if (approval) {
+        /* Live, a user approves a contact once, by bare JID: a repeated
+         * pre-approval bumps Prosody's roster version (DIVERGENCES.md R3). */
+        bool nobody = target < USERS_MAX && g->u[target].stale;   /* written nobody@ */
+        unsigned bit = 1u << (nobody ? USERS_MAX + 1 : target);
+        if (g->u[g->c[ci].user].approved & bit)
+            type = "subscribe";
+        g->u[g->c[ci].user].approved |= bit;
+    }
+    buf_puts(&g->text, "<presence type='");
+    buf_puts(&g->text, type);
+    buf_putc(&g->text, '\'');
+    if (bare || approval) {
+        buf_puts(&g->text, " to='");
+        put_bare(g, target);
+        buf_putc(&g->text, '\'');
+    } else {
+        size_t at = g->text.len;
+        put_to(g, ci);
+        /* Live, no request to a full JID: Prosody replays it with that
+         * address or the bare JID depending on its roster cache
+         * (DIVERGENCES.md R20). */
+        if (g->live && memchr(g->text.data + at, '/', g->text.len - at) != NULL) {
+            g->text.len = at;
+            buf_puts(&g->text, " to='");
+            put_bare(g, (size_t)below(g, g->nusers + 1));
+            buf_putc(&g->text, '\'');
+        }
+    }
+    buf_puts(&g->text, chance(g, 10) ? "><preauth xmlns='urn:xmpp:pars:0'/></presence>" : "/>");
+}
+
+/* R2-R7: roster get (with or without a version), set, remove, bad sets. */
+static void make_roster_iq(struct gen *g, size_t ci)
+{
+    struct buf *t = &g->text;
+    unsigned k = (unsigned)below(g, 100);
+    buf_puts(t, k < 30 ? "<iq type='get'" : "<iq type='set'");
+    put_id(g);
+    buf_puts(t, "><query xmlns='jabber:iq:roster'");
+    if (k < 30) {
+        buf_puts(t, chance(g, 30) ? " ver='1'/></iq>" : "/></iq>");
+        return;
+    }
+    buf_puts(t, "><item jid='");
+    if (chance(g, 85))
+        put_bare(g, (size_t)below(g, g->nusers + 1));
+    else
+        put_address(g, ci);
+    buf_putc(t, '\'');
+    if (k < 55) {
+        buf_puts(t, " subscription='remove'/>");
+    } else {
+        buf_puts(t, chance(g, 50) ? " name='Friend'>" : ">");
+        buf_puts(t, chance(g, 50) ? "<group>Friends</group>" : "");
+        buf_puts(t, "</item>");
+    }
+    buf_puts(t, k >= 95 ? "<item jid='x@" DOMAIN "'/></query></iq>" : "</query></iq>");
+}
+
+/* M1-M11, O1-O4: messages of every type to any address. */
+static void make_message(struct gen *g, size_t ci)
+{
+    static const char *const types[] = {"", "chat", "normal", "headline", "groupchat", "error",
+                                        "bogus"};
+    buf_puts(&g->text, "<message");
+    size_t start = g->text.len;
+    if (chance(g, 95))
+        put_to(g, ci);
+    const char *type = types[below(g, COUNT(types))];
+    if (g->live && strcmp(type, "headline") == 0) {
+        /* Prosody drops a headline to one's own bare JID (DIVERGENCES.md
+         * M7): live, headlines go to full JIDs. */
+        g->text.len = start;
+        buf_puts(&g->text, " to='");
+        put_full(g, (size_t)below(g, g->nusers + 1), (int)below(g, g->nresources + 1));
+        buf_putc(&g->text, '\'');
+    }
+    if (*type != '\0') {
+        buf_puts(&g->text, " type='");
+        buf_puts(&g->text, type);
+        buf_putc(&g->text, '\'');
+    }
+    put_id(g);
+    buf_puts(&g->text, "><body>hello</body></message>");
+}
+
+/* M2, M12-M15: iqs with known and unknown payloads, every type, missing
+ * ids and extra children. */
+/* Whether to, a written " to='...'" attribute, is client ci's own bare JID. */
+static bool own_bare_to(struct gen *g, size_t ci, const char *to)
+{
+    char name[24], want[48];
+    user_name(name, sizeof name, g->c[ci].user);
+    snprintf(want, sizeof want, " to='%s@" DOMAIN "'", name);
+    return strcmp(to, want) == 0;
+}
+
+static void make_iq(struct gen *g, size_t ci)
+{
+    static const char *const types[] = {"get", "set", "result", "error", "bogus"};
+    static const char *const payloads[] = {
+        "<ping xmlns='urn:xmpp:ping'/>", "<query xmlns='urn:example:unknown'/>",
+        "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'/>",
+        "<query xmlns='jabber:iq:register'/>", ""};
+    struct buf *t = &g->text;
+    const char *type = types[below(g, COUNT(types))];
+    buf_puts(t, "<iq type='");
+    buf_puts(t, type);
+    buf_putc(t, '\'');
+    size_t to_at = t->len;
+    if (chance(g, 70))
+        put_to(g, ci);
+    char to[64];
+    snprintf(to, sizeof to, "%.*s", (int)(t->len > to_at ? t->len - to_at : 0), t->data + to_at);
+    if (chance(g, 92))
+        put_id(g);
+    buf_putc(t, '>');
+    const char *payload = payloads[below(g, COUNT(payloads))];
+    /* Live, a registration set names a username: with both fields missing
+     * Prosody lists them in hash order (DIVERGENCES.md 0.4). */
+    if (g->live && strcmp(type, "set") == 0 && strstr(payload, "jabber:iq:register") != NULL)
+        payload = "<query xmlns='jabber:iq:register'><username>u1</username></query>";
+    /* Live, the session payload only in sets: Prosody answers a get too
+     * (DIVERGENCES.md A10). */
+    if (g->live && strcmp(type, "set") != 0 && strstr(payload, "xmpp-session") != NULL)
+        payload = "<ping xmlns='urn:xmpp:ping'/>";
+    /* Live, no ping to another account's bare JID: Prosody answers it
+     * (DIVERGENCES.md M13). */
+    if (g->live && strstr(payload, "urn:xmpp:ping") != NULL && strstr(to, "@" DOMAIN "'") &&
+        strchr(to, '/') == NULL && !own_bare_to(g, ci, to))
+        payload = "<query xmlns='urn:example:unknown'/>";
+    buf_puts(t, payload);
+    if (chance(g, 5))
+        buf_puts(t, "<ping xmlns='urn:xmpp:ping'/>");
+    buf_puts(t, "</iq>");
+}
+
+/* Stream-level faults (S3, S6, S13): each makes the server close. Raw,
+ * since some are not XML the loader would accept in a `send`. */
+static const char *const stream_faults[] = {
+    ("<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+     "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>bye</text></stream:error>"),
+    "<foo xmlns='urn:example:unknown'/>",
+    "<message><body>unclosed</message>",
+    "<presence/><!-- comment -->",
+    "<iq type='get' id='x'><query xmlns='jabber:iq:roster'/></iq>&bogus;",
+};
+
+/* A stream fault; live, not the client's own stream error (the first):
+ * DIVERGENCES.md S13. */
+static const char *stream_fault(struct gen *g)
+{
+    return stream_faults[g->live + below(g, COUNT(stream_faults) - g->live)];
+}
+
+static const char header_decl[] = "<?xml version='1.0'?>";
+static const char header_open[] =
+    "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+    "to='" DOMAIN "' version='1.0'>";
+
+/* ---- the step vocabulary ---- */
+
+typedef void stanza_fn(struct gen *g, size_t ci);
+
+/* One step kind: a row of the table below. `write` adds one step for a
+ * client it may apply to and returns false when none can take it now;
+ * stanza rows also give their stanza generator, which the fault rows
+ * (fragmented and batched writes) reuse. */
+struct row {
+    const char *name;
+    unsigned weight;
+    bool always;                  /* on in every run (swarm keeps the others at 1/2) */
+    bool model_only;              /* off for a live server (scenarios/FORMAT.md "Live targets") */
+    bool (*write)(struct gen *g, const struct row *row);
+    stanza_fn *stanza;
+};
+
+static struct scenario_step *add_step(struct gen *g, enum scenario_step_kind kind, size_t ci)
+{
+    return scenario_step_add(g->s, kind, ci);
+}
+
+typedef bool client_ok(const struct gclient *c);
+
+/* A random client for which ok holds; false when there is none. */
+static bool choose(struct gen *g, client_ok *ok, size_t *out)
+{
+    size_t fit[CLIENTS_MAX], n = 0;
+    for (size_t i = 0; i < g->nclients; i++)
+        if (ok(&g->c[i]))
+            fit[n++] = i;
+    if (n == 0)
+        return false;
+    *out = fit[below(g, n)];
+    return true;
+}
+
+static bool ok_connect(const struct gclient *c)
+{
+    return !pending_write(c) && in_mask(c->mask, BIT(CS_NONE) | BIT(CS_CLOSED) |
+                                                     BIT(CS_UNAUTHED) | BIT(CS_AUTHED));
+}
+
+static bool ok_auth(const struct gclient *c)
+{
+    return !pending_write(c) && c->mask == BIT(CS_UNAUTHED);
+}
+
+static bool ok_bind(const struct gclient *c)
+{
+    return !pending_write(c) && c->mask == BIT(CS_AUTHED);
+}
+
+static bool ok_stream(const struct gclient *c)
+{
+    return !pending_write(c) && in_mask(c->mask, STREAM_BITS);
+}
+
+static bool ok_bound(const struct gclient *c)
+{
+    return !pending_write(c) && c->mask == BIT(CS_BOUND);
+}
+
+/* Mid-stanza too, but not inside a header or a write with a stream
+ * fault: there the close could fall inside the XML declaration or a
+ * comment, where the parser rightly waits for more. */
+static bool ok_close(const struct gclient *c)
+{
+    return in_mask(c->mask, OPEN_BITS) && (!pending_write(c) || c->end == END_NOTHING);
+}
+
+static bool ok_drop(const struct gclient *c)
+{
+    return !(c->mask & BIT(CS_NONE));
+}
+
+static bool ok_register(const struct gclient *c)
+{
+    return !pending_write(c) &&
+           in_mask(c->mask, BIT(CS_NONE) | BIT(CS_CLOSED) | BIT(CS_UNAUTHED));
+}
+
+static bool ok_negotiate(const struct gclient *c)
+{
+    return !pending_write(c) && in_mask(c->mask, BIT(CS_NONE) | BIT(CS_CLOSED));
+}
+
+static bool ok_continue(const struct gclient *c)
+{
+    return pending_write(c);
+}
+
+/* connect: full (mostly), or stopping after the header or after SASL;
+ * now and then asking for another resource of the pool, on purpose. */
+static bool write_connect(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_connect, &ci))
+        return false;
+    struct gclient *c = &g->c[ci];
+    struct scenario_step *st = add_step(g, SCENARIO_STEP_CONNECT, ci);
+    unsigned k = (unsigned)below(g, 100);
+    st->connect.auth = k >= 12;
+    st->connect.bind = k >= 24;
+    c->asked = c->resource;
+    if (chance(g, 25)) {
+        char res[24];
+        c->asked = (int)below(g, g->nresources);
+        resource_name(res, sizeof res, c->asked);
+        scenario_string_set(&st->connect.resource, res);
+    }
+    shadow_connect(g, ci, st->connect.auth, st->connect.bind);
+    return true;
+}
+
+/* auth with the harness's password, the right one, or a wrong one (A3). */
+static bool write_auth(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_auth, &ci))
+        return false;
+    struct gclient *c = &g->c[ci];
+    struct scenario_step *st = add_step(g, SCENARIO_STEP_AUTH, ci);
+    size_t pw = g->u[c->user].harness;
+    if (chance(g, 60)) {
+        pw = (size_t)below(g, COUNT(passwords));
+        scenario_string_set(&st->auth.password, passwords[pw]);
+    }
+    c->mask = auth_succeeds(g, c, pw) ? BIT(CS_AUTHED) : BIT(CS_UNAUTHED);
+    return true;
+}
+
+static bool write_bind(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_bind, &ci))
+        return false;
+    add_step(g, SCENARIO_STEP_BIND, ci);
+    g->c[ci].mask = bind_outcome(g, ci, true);
+    return true;
+}
+
+/* One stanza of the row's kind, mostly from a bound client, sometimes
+ * before binding (A11). */
+static bool write_stanza(struct gen *g, const struct row *row)
+{
+    size_t ci;
+    if (!(chance(g, 90) && choose(g, ok_bound, &ci)) && !choose(g, ok_stream, &ci))
+        return false;
+    buf_clear(&g->text);
+    row->stanza(g, ci);
+    scenario_strings_add(&add_step(g, SCENARIO_STEP_SEND, ci)->send, buf_cstr(&g->text));
+    return true;
+}
+
+/* Live runs leave out a password change or deletion while another stream
+ * of the account may be authenticated but not bound: Prosody leaves such
+ * a stream open (DIVERGENCES.md G7, a known finding). */
+static bool g7_known(const struct gen *g, size_t ci)
+{
+    for (size_t o = 0; g->live && o < g->nclients; o++)
+        if (o != ci && g->c[o].user == g->c[ci].user && (g->c[o].mask & BIT(CS_AUTHED)))
+            return true;
+    return false;
+}
+
+/* G11: a password change (or a refused one: wrong username). */
+static bool write_password(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_bound, &ci) || g7_known(g, ci))
+        return false;
+    struct gclient *c = &g->c[ci];
+    bool own = chance(g, 85);
+    size_t pw = (size_t)below(g, PW_COUNT_REAL);
+    char user[24];
+    user_name(user, sizeof user, own ? c->user : (c->user + 1) % USERS_MAX);
+    buf_clear(&g->text);
+    buf_puts(&g->text, "<iq type='set'");
+    put_id(g);
+    buf_puts(&g->text, "><query xmlns='jabber:iq:register'><username>");
+    buf_puts(&g->text, user);
+    buf_puts(&g->text, "</username><password>");
+    buf_puts(&g->text, passwords[pw]);
+    buf_puts(&g->text, "</password></query></iq>");
+    scenario_strings_add(&add_step(g, SCENARIO_STEP_SEND, ci)->send, buf_cstr(&g->text));
+    if (!own)
+        return true;
+    g->u[c->user].password = pw;
+    for (size_t o = 0; o < g->nclients; o++)
+        if (o != ci && g->c[o].user == c->user)
+            closed_by_server(&g->c[o], AUTH_BITS, true);
+    return true;
+}
+
+static bool write_close(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_close, &ci))
+        return false;
+    add_step(g, SCENARIO_STEP_CLOSE, ci);   /* mid-stanza too: the server closes either way */
+    drop_write(&g->c[ci]);
+    g->c[ci].mask = BIT(CS_CLOSED);
+    return true;
+}
+
+static bool write_drop(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_drop, &ci))
+        return false;
+    add_step(g, SCENARIO_STEP_DROP, ci);   /* mid-stanza and mid-negotiation too */
+    drop_write(&g->c[ci]);
+    g->c[ci].mask = BIT(CS_CLOSED);
+    return true;
+}
+
+/* G1-G5, T3: in-band registration of the client's account name. */
+static bool write_register(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_register, &ci))
+        return false;
+    struct gclient *c = &g->c[ci];
+    struct guser *u = &g->u[c->user];
+    if (u->stale)
+        return false;
+    size_t pw = chance(g, 80) ? 0 : 1;
+    scenario_string_set(&add_step(g, SCENARIO_STEP_REGISTER, ci)->reg.password, passwords[pw]);
+    note_open(g, c);
+    c->mask = BIT(CS_UNAUTHED);
+    if (g->s->server.registration && !u->exists && !tomb_active(g, u)) {
+        u->exists = true;
+        u->password = u->harness = pw;
+        u->tomb = false;
+    }
+    return true;
+}
+
+static bool write_unregister(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_bound, &ci) || g7_known(g, ci))
+        return false;
+    /* Live, an account whose bare JID was written since the server started
+     * is not deleted: a directed presence to it, flushed after the
+     * deletion, would meet Prosody's stale tombstone cache (T4). */
+    if (g->live && g->u[g->c[ci].user].addressed)
+        return false;
+    add_step(g, SCENARIO_STEP_UNREGISTER, ci);
+    shadow_delete(g, g->c[ci].user);
+    return true;
+}
+
+static bool write_restart(struct gen *g, const struct row *row)
+{
+    (void)row;
+    add_step(g, SCENARIO_STEP_RESTART, SCENARIO_NO_CLIENT);
+    for (size_t i = 0; i < g->nusers; i++)   /* a fresh process: an empty tombstone cache */
+        g->u[i].stale = g->u[i].addressed = false;
+    for (size_t i = 0; i < g->nclients; i++)
+        if (g->c[i].mask != BIT(CS_NONE))
+            closed_by_server(&g->c[i], OPEN_BITS, true);
+    return true;
+}
+
+/* The advance that lands `at` ms after `from` plus a nudge of -1, 0, +1
+ * or +1000 ms (both sides of a boundary), or 0 when that is in the past. */
+static uint64_t across(struct gen *g, uint64_t from, uint64_t at)
+{
+    static const int64_t nudges[] = {-1, 0, 1, 1000};
+    int64_t target = (int64_t)(from + at) + nudges[below(g, COUNT(nudges))];
+    return target > (int64_t)g->now ? (uint64_t)target - g->now : 0;
+}
+
+/* The clock: small steps, jumps across the S12 timeout of an open
+ * unauthenticated connection and across tombstone expiry (T2), long jumps. */
+static uint64_t advance_amount(struct gen *g)
+{
+    unsigned k = (unsigned)below(g, 100);
+    for (size_t i = 0; k >= 30 && k < 50 && i < g->nclients; i++)
+        if (g->c[i].mask & UNAUTH_BITS)
+            return across(g, g->c[i].opened_lo, MODEL_C2S_TIMEOUT_MS);
+    uint64_t expiry = g->s->server.tombstone_expiry_ms;
+    for (size_t i = 0; k >= 50 && k < 75 && expiry > 0 && i < g->nusers; i++)
+        if (g->u[i].tomb)
+            return across(g, g->u[i].tomb_at, expiry);
+    if (k < 50)
+        return 1 + below(g, 5000);
+    return HOUR_MS + below(g, 40 * DAY_MS);
+}
+
+static bool write_advance(struct gen *g, const struct row *row)
+{
+    (void)row;
+    uint64_t ms = advance_amount(g);
+    add_step(g, SCENARIO_STEP_ADVANCE, SCENARIO_NO_CLIENT)->advance_ms = ms;
+    g->now += ms;
+    shadow_timeouts(g);
+    return true;
+}
+
+/* ---- raw writes: fragments, batches, negotiation, stream faults ---- */
+
+#define ROWS 21                   /* entries of rows[] below */
+static const struct row rows[ROWS];
+
+/* One stanza from a stanza row that is on this run (presence if none). */
+static void make_stanza(struct gen *g, size_t ci)
+{
+    unsigned total = 0;
+    for (size_t i = 0; i < ROWS; i++)
+        total += rows[i].stanza != NULL ? g->weights[i] : 0;
+    unsigned pick = total > 0 ? (unsigned)below(g, total) : 0;
+    for (size_t i = 0; i < ROWS; i++) {
+        unsigned w = rows[i].stanza != NULL ? g->weights[i] : 0;
+        if (pick < w) {
+            rows[i].stanza(g, ci);
+            return;
+        }
+        pick -= w;
+    }
+    make_presence(g, ci);
+}
+
+/* Sends the next piece of c's pending write as `send_raw`. A piece that
+ * may land on a closed connection opens a new one and is junk there. */
+static void send_piece(struct gen *g, size_t ci)
+{
+    struct gclient *c = &g->c[ci];
+    bool first_of_header = c->end == END_HEADER && c->next_piece == 0;
+    bool last = c->next_piece + 1 == c->npieces;
+    add_step(g, SCENARIO_STEP_SEND_RAW, ci)->send_raw.text = mem_strdup(c->pieces[c->next_piece++]);
+    unsigned out = 0;
+    bool junk = (c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED))) && !first_of_header;
+    note_open(g, c);
+    if (c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED)))
+        out |= first_of_header ? BIT(CS_RAW) : BIT(CS_RAW) | BIT(CS_CLOSED);
+    for (unsigned s = CS_RAW; s <= CS_BOUND; s++) {
+        if (!(c->mask & BIT(s)))
+            continue;
+        unsigned st = s;
+        if (last && c->end == END_HEADER && s == CS_RAW)
+            st = CS_UNAUTHED;   /* S4: the server's header and features */
+        else if (last && c->end == END_CLOSES)
+            st = CS_CLOSED;
+        out |= BIT(st);
+    }
+    c->mask = junk ? out | BIT(CS_RAW) | BIT(CS_CLOSED) : out;
+    if (last)
+        drop_write(c);
+}
+
+/* Splits text into npieces non-empty pieces at random byte positions,
+ * makes them c's pending write and sends the first. */
+static void start_write(struct gen *g, size_t ci, const char *text, size_t npieces,
+                        enum write_end end)
+{
+    struct gclient *c = &g->c[ci];
+    size_t len = strlen(text), cuts[PIECES_MAX + 1] = {0};
+    npieces = npieces > len ? len : npieces;
+    cuts[npieces] = len;
+    for (size_t i = 1; i < npieces; i++) {   /* distinct, increasing cut points */
+        size_t lo = cuts[i - 1] + 1, hi = len - (npieces - i);
+        cuts[i] = lo + (size_t)below(g, hi - lo + 1);
+    }
+    for (size_t i = 0; i < npieces; i++) {
+        size_t n = cuts[i + 1] - cuts[i];
+        c->pieces[i] = mem_realloc(NULL, n + 1);
+        memcpy(c->pieces[i], text + cuts[i], n);
+        c->pieces[i][n] = '\0';
+    }
+    c->npieces = npieces;
+    c->next_piece = 0;
+    c->end = end;
+    send_piece(g, ci);
+}
+
+/* 1-3 stanzas, maybe ending with a stream fault (a closing one must be
+ * last: nothing after it reaches that connection). */
+static enum write_end compose(struct gen *g, size_t ci, size_t min)
+{
+    buf_clear(&g->text);
+    size_t n = min + (size_t)below(g, STANZAS_PER_WRITE_MAX - min + 1);
+    for (size_t i = 0; i < n; i++)
+        make_stanza(g, ci);
+    if (!chance(g, 15))
+        return END_NOTHING;
+    buf_puts(&g->text, stream_fault(g));
+    return END_CLOSES;
+}
+
+/* A write split at random byte positions, sent over several steps. */
+static bool write_fragments(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_stream, &ci))
+        return false;
+    enum write_end end = compose(g, ci, 1);
+    char *text = mem_strdup(buf_cstr(&g->text));
+    start_write(g, ci, text, 2 + (size_t)below(g, PIECES_MAX - 1), end);
+    free(text);
+    return true;
+}
+
+/* Several stanzas in one write. */
+static bool write_batch(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_stream, &ci))
+        return false;
+    enum write_end end = compose(g, ci, 2);
+    char *text = mem_strdup(buf_cstr(&g->text));
+    start_write(g, ci, text, 1, end);
+    free(text);
+    return true;
+}
+
+/* The stream header written in pieces on a fresh connection: drops and
+ * timeouts can then hit a negotiation half done. */
+static bool write_negotiate(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_negotiate, &ci))
+        return false;
+    buf_clear(&g->text);
+    if (chance(g, 50))
+        buf_puts(&g->text, header_decl);
+    buf_puts(&g->text, header_open);
+    char *text = mem_strdup(buf_cstr(&g->text));
+    start_write(g, ci, text, 2 + (size_t)below(g, 2), END_HEADER);
+    free(text);
+    return true;
+}
+
+static bool write_continue(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_continue, &ci))
+        return false;
+    send_piece(g, ci);
+    return true;
+}
+
+static bool write_stream_fault(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_stream, &ci))
+        return false;
+    start_write(g, ci, stream_fault(g), 1, END_CLOSES);
+    return true;
+}
+
+/* ---- the table ---- */
+
+static const struct row rows[ROWS] = {
+    {"connect", 12, true, false, write_connect, NULL},
+    {"auth", 3, false, false, write_auth, NULL},
+    {"bind", 3, false, false, write_bind, NULL},
+    {"presence", 10, false, false, write_stanza, make_presence},
+    {"directed", 5, false, false, write_stanza, make_directed},
+    {"subscription", 8, false, false, write_stanza, make_subscription},
+    {"roster", 6, false, false, write_stanza, make_roster_iq},
+    {"message", 8, false, false, write_stanza, make_message},
+    {"iq", 5, false, false, write_stanza, make_iq},
+    {"password", 1, false, false, write_password, NULL},
+    {"close", 3, false, false, write_close, NULL},
+    {"drop", 3, true, false, write_drop, NULL},
+    {"register", 3, false, false, write_register, NULL},
+    {"unregister", 1, false, false, write_unregister, NULL},
+    {"restart", 1, false, false, write_restart, NULL},
+    {"advance", 2, false, true, write_advance, NULL},
+    {"fragments", 3, false, false, write_fragments, NULL},
+    {"batch", 2, false, false, write_batch, NULL},
+    {"continue", 20, true, false, write_continue, NULL},
+    {"negotiate", 1, false, false, write_negotiate, NULL},
+    {"stream-fault", 1, false, false, write_stream_fault, NULL},
+};
+
+_Static_assert(ROWS <= GEN_KINDS_MAX, "GEN_KINDS_MAX too small");
+
+size_t gen_kind_count(void)
+{
+    return COUNT(rows);
+}
+
+const char *gen_kind_name(size_t row)
+{
+    return row < COUNT(rows) ? rows[row].name : "?";
+}
+
+/* ---- generation ---- */
+
+/* Swarm testing: each kind is on with probability 1/2 (the `always` ones
+ * in every run), with its weight scaled by 1-4. */
+static void setup_swarm(struct gen *g)
+{
+    for (size_t i = 0; i < COUNT(rows); i++)
+        if (rows[i].always || chance(g, 50))
+            g->weights[i] = g->live && rows[i].model_only ? 0
+                                                           : rows[i].weight * (1 + (unsigned)below(g, 4));
+}
+
+static void describe(struct gen *g)
+{
+    struct buf d = {0};
+    buf_puts(&d, "swarm: ");
+    buf_put_u64(&d, g->nusers);
+    buf_puts(&d, " users (");
+    buf_put_u64(&d, g->s->account_count);
+    buf_puts(&d, " preset), ");
+    buf_put_u64(&d, g->nclients);
+    buf_puts(&d, " clients, ");
+    buf_put_u64(&d, g->nresources);
+    buf_puts(&d, " resources; kinds on:");
+    for (size_t i = 0; i < COUNT(rows); i++) {
+        if (g->weights[i] == 0)
+            continue;
+        buf_putc(&d, ' ');
+        buf_puts(&d, rows[i].name);
+    }
+    buf_putc(&d, '\n');
+    scenario_string_set(&g->s->description, buf_cstr(&d));
+    buf_free(&d);
+}
+
+/* Writes one step: a weighted draw of an enabled kind that applies now,
+ * else the first that applies from a random row on (connect or drop
+ * always does: a client is either without a connection or not). */
+static void write_one(struct gen *g)
+{
+    unsigned total = 0;
+    for (size_t i = 0; i < COUNT(rows); i++)
+        total += g->weights[i];
+    for (int attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
+        unsigned pick = (unsigned)below(g, total);
+        size_t i = 0;
+        while (pick >= g->weights[i])
+            pick -= g->weights[i++];
+        if (rows[i].write(g, &rows[i])) {
+            if (g->counts != NULL)
+                g->counts[i]++;
+            return;
+        }
+    }
+    size_t start = (size_t)below(g, COUNT(rows));
+    for (size_t k = 0; k < COUNT(rows); k++) {
+        size_t i = (start + k) % COUNT(rows);
+        if (g->weights[i] > 0 && rows[i].write(g, &rows[i])) {
+            if (g->counts != NULL)
+                g->counts[i]++;
+            return;
+        }
+    }
+    abort();   /* unreachable: connect and drop are always on */
+}
+
+struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live,
+                                         size_t *counts)
+{
+    struct gen g;
+    memset(&g, 0, sizeof g);
+    prng_seed(&g.r, run_seed);
+    g.live = live;
+    g.s = scenario_create("explore");
+    g.s->target = live ? SCENARIO_TARGET_ANY : SCENARIO_TARGET_MODEL;
+    g.s->leftovers_ignore = true;   /* generated traffic has no expectations */
+    scenario_strings_add(&g.s->tags, "explore");
+    g.counts = counts;
+    g.steps = steps == 0 ? 1 : steps;
+    setup_server(&g);
+    setup_people(&g);
+    setup_swarm(&g);
+    describe(&g);
+    while (g.s->step_count < g.steps)
+        write_one(&g);
+    for (size_t i = 0; i < g.nclients; i++)
+        drop_write(&g.c[i]);
+    buf_free(&g.text);
+    return g.s;
+}
+
+struct scenario *gen_scenario(uint64_t run_seed, size_t steps)
+{
+    return gen_scenario_counted(run_seed, steps, false, NULL);
+}
+
+/* Output index of the model's PRNG seeded with seed: runs are
+ * independent streams. splitmix64 advances its state by a constant, so
+ * the index-th state is reached in one step (the constant is read off one
+ * draw from 0) instead of index draws. */
+uint64_t gen_run_seed(uint64_t seed, size_t index)
+{
+    struct prng step, p;
+    prng_seed(&step, 0);
+    prng_next(&step);
+    prng_seed(&p, seed + step.state * (uint64_t)index);
+    return prng_next(&p);
+}

@@ -1,0 +1,39 @@
+/* gen: the explorer's scenario generator.
+ *
+ * A run seed gives a PRNG (model/prng.h), the PRNG per-run "swarm" knobs
+ * (which step kinds are on and their weights, how many users, clients and
+ * resources, the server settings, preset rosters), then a step list drawn
+ * from a table with one row per step kind. A shadow of what each client's
+ * harness state may be makes every written step one the runner can
+ * execute (gen.c explains it). Output is a function of the run seed, the
+ * step count and the vocabulary (model only, or fit for a live server
+ * too). The scenario is the caller's (scenario_free).
+ */
+#ifndef SESSIM_SIM_GEN_H
+#define SESSIM_SIM_GEN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "scenario/scenario.h"
+
+#define GEN_KINDS_MAX 32
+
+/* The scenario of run seed run_seed with steps steps. */
+struct scenario *gen_scenario(uint64_t run_seed, size_t steps);
+
+/* The same; with live, the vocabulary a live server can be asked too;
+ * adds the steps written of each kind to counts (GEN_KINDS_MAX entries;
+ * NULL: not counted). */
+struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live,
+                                      size_t *counts);
+
+/* The seed of run `index` of an exploration with seed `seed`. */
+uint64_t gen_run_seed(uint64_t seed, size_t index);
+
+/* Number of rows (step kinds) of the vocabulary, and a row's name. */
+size_t gen_kind_count(void);
+const char *gen_kind_name(size_t row);
+
+#endif
