@@ -7,7 +7,8 @@
  *   queue that would grow past it is refused, and the caller closes the
  *   connection (serve queues in the model's output buffer and checks its
  *   length against the same limit);
- * - an unauthenticated connection idle for idle_ms is closed by the loop;
+ * - an unauthenticated connection idle for idle_ms is closed by the loop,
+ *   and so is one the server closed whose client has not read the rest;
  * - connections beyond connections_max are accepted and closed at once.
  * The socket is non-blocking; the peer never blocks and never prints.
  * Ownership: the peer owns fd and its queue (peer_close releases both).

@@ -254,8 +254,12 @@ static void server_tick(struct server *s, uint64_t now)
     }
     for (size_t i = 0; i < s->nconns; i++) {
         struct server_conn *c = &s->conns[i];
-        if (c->peer.fd >= 0 && !c->authed && now - c->peer.last_ms >= s->o->limits.idle_ms)
+        if (c->peer.fd < 0 || now - c->peer.last_ms < s->o->limits.idle_ms)
+            continue;
+        if (!c->authed)
             conn_hangup(s, c, "(idle and not authenticated)");
+        else if (model_closed(s->m, c->id))   /* closed, its last bytes never read */
+            conn_hangup(s, c, "(closed by the server, output unread)");
     }
 }
 

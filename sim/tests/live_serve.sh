@@ -4,8 +4,9 @@
 # `sessim record --upstream prosody` starts a Prosody on a free port of
 # 127.0.0.1 with sim/tests/serve/accounts.yaml's accounts; the slixmpp
 # script (sim/tests/serve/slixmpp_client.py) runs once against Prosody
-# directly and once through the recording proxy; the recorded scenario of
-# the two clients must lint and replay on the model and on a live Prosody.
+# directly and once through the recording proxy, then once more with
+# stream management through a fresh one; each recorded scenario of the two
+# clients must lint and replay on the model and on a live Prosody.
 # Prosody is stopped by record (by its pid) when record gets SIGTERM.
 # Exit 1 when a check fails; the replays' reports are printed either way.
 set -u
@@ -32,12 +33,23 @@ $PYTHON "$HERE/serve/slixmpp_client.py" --port "$port" >"$dir/proxied.out" 2>&1 
     { cat "$dir/proxied.out"; fail "slixmpp through record to Prosody"; }
 ok "slixmpp through record to Prosody: $(tail -1 "$dir/proxied.out")"
 stop "$record_pid" "$port" "record"
-"$SESSIM" lint "$dir/prosody.yaml" >/dev/null || fail "the recording does not lint"
-rc=0
-echo "== the recording of two slixmpp clients against Prosody, replayed on the model"
-"$SESSIM" run "$dir/prosody.yaml" || rc=1
-echo "== the same, replayed on a live Prosody"
-TMPDIR="$dir" "$SESSIM" run --target tcp://127.0.0.1:0 "$dir/prosody.yaml" || rc=1
-[ $rc -eq 0 ] || fail "the recording does not replay"
-ok "the recording replays on the model and on Prosody"
+
+start record-sm env TMPDIR="$dir" "$SESSIM" record --listen 127.0.0.1:0 --upstream prosody \
+    --out "$dir/prosody-sm.yaml" "$HERE/serve/accounts.yaml"
+record_pid=$pid
+$PYTHON "$HERE/serve/slixmpp_client.py" --sm --port "$port" >"$dir/proxied-sm.out" 2>&1 ||
+    { cat "$dir/proxied-sm.out"; fail "slixmpp with stream management through record to Prosody"; }
+ok "slixmpp with stream management through record to Prosody: $(tail -1 "$dir/proxied-sm.out")"
+stop "$record_pid" "$port" "record"
+
+for rec in prosody prosody-sm; do
+    "$SESSIM" lint "$dir/$rec.yaml" >/dev/null || fail "$rec.yaml does not lint"
+    rc=0
+    echo "== $rec.yaml: two slixmpp clients recorded against Prosody, replayed on the model"
+    "$SESSIM" run "$dir/$rec.yaml" || rc=1
+    echo "== $rec.yaml replayed on a live Prosody"
+    TMPDIR="$dir" "$SESSIM" run --target tcp://127.0.0.1:0 "$dir/$rec.yaml" || rc=1
+    [ $rc -eq 0 ] || fail "$rec.yaml does not replay"
+    ok "$rec.yaml replays on the model and on Prosody"
+done
 echo "live_serve: $n passed"

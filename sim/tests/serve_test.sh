@@ -3,7 +3,8 @@
 #
 #  1. the slixmpp client script (sim/tests/serve/slixmpp_client.py) against
 #     serve with --record; SIGTERM exits 0 and leaves no listening socket;
-#     the recorded all.yaml lints and replays on the model;
+#     the recorded all.yaml lints and replays on the model; again with
+#     stream management (--sm);
 #  2. the same script through `sessim record` in front of serve; the
 #     scenario it writes lints and replays on the model;
 #  3. hostile clients (sim/tests/serve/hostile.py): garbage, a close
@@ -41,6 +42,17 @@ grep -q "1 open from 127.0.0.1" "$dir/serve.log" && grep -q "1 bound romeo@local
     fail "serve's log lacks the connection events"
 ok "serve logs connection events"
 replay "$dir/rec/all.yaml" "serve --record's all.yaml"
+
+# 1b. the same with stream management (XEP-0198) on both clients
+mkdir "$dir/rec-sm"
+start serve-sm "$SESSIM" serve --listen 127.0.0.1:0 --clock manual --record "$dir/rec-sm" "$ACCOUNTS"
+serve_pid=$pid
+$PYTHON "$HERE/serve/slixmpp_client.py" --sm --port "$port" >"$dir/slixmpp-sm.out" 2>&1 ||
+    { cat "$dir/slixmpp-sm.out"; fail "slixmpp with stream management against serve"; }
+ok "slixmpp with stream management against serve: $(tail -1 "$dir/slixmpp-sm.out")"
+stop "$serve_pid" "$port" "serve"
+grep -q "enable: {resume: true}" "$dir/rec-sm/all.yaml" || fail "no enable step in the recording"
+replay "$dir/rec-sm/all.yaml" "the stream-management recording"
 
 # 2. slixmpp through `sessim record` in front of serve
 if "$SESSIM" record --help >/dev/null 2>&1; then

@@ -15,7 +15,8 @@ ok() { n=$((n + 1)); echo "ok $n - $*"; }
 start() {
     name=$1
     shift
-    "$@" 2>"$dir/$name.log" &
+    : >"$dir/$name.log"
+    "$@" 2>>"$dir/$name.log" &
     pid=$!
     pids="$pids $pid"
     i=0

@@ -10,7 +10,10 @@ same script runs against `sessim serve` (make check) and against Prosody
 Every wait is bounded (--timeout); exit 0 when every check passed, 1 with
 the failed check on stderr otherwise.
 
-usage: slixmpp_client.py --port PORT [--host 127.0.0.1] [--domain localhost]
+With --sm both clients enable stream management (XEP-0198, with
+resumption) and exchange acks as slixmpp does.
+
+usage: slixmpp_client.py --port PORT [--host 127.0.0.1] [--domain localhost] [--sm]
 """
 import argparse
 import asyncio
@@ -35,6 +38,8 @@ class Client(slixmpp.ClientXMPP):
         self.opts = opts
         self["feature_mechanisms"].unencrypted_plain = True
         self.register_plugin("xep_0203")   # delayed delivery
+        if opts.sm:
+            self.register_plugin("xep_0198")   # stream management, acks every 5 stanzas
         self.whitespace_keepalive = False
         self.messages = asyncio.Queue()
         self.presences = asyncio.Queue()
@@ -177,6 +182,7 @@ def main():
     ap.add_argument("--port", type=int, required=True)
     ap.add_argument("--domain", default="localhost")
     ap.add_argument("--timeout", type=float, default=10.0)
+    ap.add_argument("--sm", action="store_true", help="enable stream management (XEP-0198)")
     opts = ap.parse_args()
     logging.basicConfig(level=logging.CRITICAL)
     loop = asyncio.new_event_loop()
