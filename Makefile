@@ -57,7 +57,7 @@ SCENARIOS ?= scenarios
 
 .PHONY: all build run check check-units check-scenarios check-asan check-valgrind lint deps \
         fuzz fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
-        schema-check live-deps live-check check-explore mutants check-cli check-serve
+        schema-check live-deps live-check check-explore mutants mutants-full mutants-flags check-cli check-serve
 .DEFAULT_GOAL := all
 
 all: deps
@@ -400,9 +400,41 @@ check-explore: $(SESSIM)
 	@echo "== explore ($(FLAVOUR))"
 	$(SESSIM) explore $(EXPLORE_CHECK) --out $(B)/explore
 
+# Mechanical mutants (sim/tests/mutgen.py, run by sim/tests/mutrun.py):
+# operators flipped, conditions negated, statements and calls deleted,
+# +-1 on constants and indexes, over model/*.c; each is compiled into a
+# work copy under .build/mutants/ and run against the scenarios, a short
+# exploration, the model unit tests and then the same under ASan. `make
+# mutants` runs the named patches and a fixed sample (it fails below
+# MUTANT_MIN_SCORE percent killed); `make mutants-full` runs every mutant
+# and writes reports/mutants/report.{txt,json}. Equivalent mutants are
+# listed in sim/tests/mutants/equivalent.txt.
+MUTANT_SAMPLE ?= 40
+MUTANT_MIN_SCORE ?= 90
+MUTANT_JOBS ?= 2
+MUTANT_BUILDS := build $(MODEL_TESTS)
 mutants:
-	@echo "== mutants"
+	@echo "== mutants: named patches"
 	sh sim/tests/mutants.sh
+	@echo "== mutants: a sample of $(MUTANT_SAMPLE) mechanical mutants"
+	@$(MAKE) --no-print-directory FLAVOUR=release $(MUTANT_BUILDS:$(B)/%=.build/release/%)
+	@$(MAKE) --no-print-directory FLAVOUR=asan $(MUTANT_BUILDS:$(B)/%=.build/asan/%)
+	$(PYTHON) sim/tests/mutrun.py --sample $(MUTANT_SAMPLE) -j$(MUTANT_JOBS) --min-score $(MUTANT_MIN_SCORE)
+
+mutants-full:
+	@$(MAKE) --no-print-directory FLAVOUR=release $(MUTANT_BUILDS:$(B)/%=.build/release/%)
+	@$(MAKE) --no-print-directory FLAVOUR=asan $(MUTANT_BUILDS:$(B)/%=.build/asan/%)
+	$(PYTHON) sim/tests/mutrun.py --all -j$(MUTANT_JOBS) --progress \
+	  --report reports/mutants/report.txt --json reports/mutants/report.json
+
+# The flags sim/tests/mutrun.py compiles and links a mutant's object with.
+mutants-flags:
+	@echo 'CC=$(CC)'
+	@echo 'CFLAGS=$(CFLAGS_ALL)'
+	@echo 'LDFLAGS=$(LDFLAGS_ALL)'
+	@echo 'LIBS_SIM=$(LIBS_SIM)'
+	@echo 'LIBS_CHECK=$(LIBS_CHECK)'
+	@echo 'LIBS_MODEL=$(LIBS_MODEL)'
 
 # ---- serve: real clients (slixmpp) and hostile ones against sessim serve ----
 # sim/tests/serve_test.sh: the slixmpp script against serve and through
