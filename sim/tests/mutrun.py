@@ -239,8 +239,15 @@ def read_log(path, mutants):
     return out
 
 
+def log_result(log, m, result):
+    log.write("%s %s %s: %s | %s | %s | %s\n" % (m.id, m.location(), m.op, m.desc, result[0],
+                                                   result[1], m.key()))
+    log.flush()
+
+
 def run_all(run_list, args, flavours, originals, done):
     results, lock, free = dict(done), threading.Lock(), list(range(args.jobs))
+    run_before = [m for m in run_list if m.id in done]
     run_list = [m for m in run_list if m.id not in done]
     jobs = [Job(n, args, flavours) for n in range(args.jobs)]
 
@@ -253,14 +260,15 @@ def run_all(run_list, args, flavours, originals, done):
             with lock:
                 free.append(n)
                 if log and m.id in results:
-                    log.write("%s %s %s: %s | %s | %s | %s\n" % (m.id, m.location(), m.op, m.desc,
-                                                               *results[m.id], m.key()))
-                    log.flush()
+                    log_result(log, m, results[m.id])
             if args.progress:
                 sys.stderr.write("\rmutants: %d/%d" % (len(results), len(run_list)))
 
-    mode = "a" if args.resume and args.log and os.path.samefile(args.resume, args.log) else "w"
-    log = open(args.log, mode, encoding="utf-8") if args.log else None
+    same = args.resume and args.log and os.path.exists(args.log) and \
+        os.path.samefile(args.resume, args.log)
+    log = open(args.log, "a" if same else "w", encoding="utf-8") if args.log else None
+    for m in (run_before if log and not same else []):
+        log_result(log, m, results[m.id])
     # Run in sample order (any prefix is a fair sample); report by id.
     with concurrent.futures.ThreadPoolExecutor(args.jobs) as ex:
         list(ex.map(one, sorted(run_list, key=lambda m: m.sample_rank())))
