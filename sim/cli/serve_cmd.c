@@ -103,8 +103,9 @@ static const char **valued_slot(struct serve_cmd_opts *o, const char *arg, size_
     return NULL;
 }
 
-/* Parses argv into o; 0, or the usage exit status after a message. */
-static int serve_cmd_parse(int argc, char **argv, struct serve_cmd_opts *o)
+/* Parses argv into o; 0, or the usage exit status after a message. With
+ * --help, prints usage and sets o->help. */
+static int serve_cmd_parse(int argc, char **argv, struct serve_cmd_opts *o, const char *usage)
 {
     for (int i = 1; i < argc; i++) {
         const char *arg = argv[i];
@@ -129,6 +130,8 @@ static int serve_cmd_parse(int argc, char **argv, struct serve_cmd_opts *o)
             return serve_cmd_usage(argv[0], "one scenario file only, not also '%s'", arg);
         }
     }
+    if (o->help)
+        fputs(usage, stdout);
     return 0;
 }
 
@@ -194,12 +197,9 @@ static struct scenario *serve_setup(const char *file)
 int serve_cmd_serve(int argc, char **argv)
 {
     struct serve_cmd_opts o = {0};
-    int status = serve_cmd_parse(argc, argv, &o);
-    if (status != 0 || o.help) {
-        if (o.help)
-            fputs(serve_usage, stdout);
+    int status = serve_cmd_parse(argc, argv, &o, serve_usage);
+    if (status != 0 || o.help)
         return status;
-    }
     if (o.upstream != NULL || o.out != NULL || o.redact || o.prosody != NULL)
         return serve_cmd_usage("serve", "%s",
                                "--upstream, --out, --redact and --prosody are for record");
@@ -275,12 +275,9 @@ static int record_options(const struct serve_cmd_opts *o, struct proxy_options *
 int serve_cmd_record(int argc, char **argv)
 {
     struct serve_cmd_opts o = {0};
-    int status = serve_cmd_parse(argc, argv, &o);
-    if (status != 0 || o.help) {
-        if (o.help)
-            fputs(record_usage, stdout);
+    int status = serve_cmd_parse(argc, argv, &o, record_usage);
+    if (status != 0 || o.help)
         return status;
-    }
     struct proxy_options po = {.log = stderr};
     peer_limits_default(&po.limits);
     if ((status = record_options(&o, &po)) != 0)

@@ -2,10 +2,22 @@
 #include "serve/peer.h"
 
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
+
+void peer_log(FILE *log, const char *who, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    fprintf(log, "%s: ", who);
+    vfprintf(log, fmt, ap);
+    fputc('\n', log);
+    fflush(log);
+    va_end(ap);
+}
 
 void peer_limits_default(struct peer_limits *l)
 {

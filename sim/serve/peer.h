@@ -19,6 +19,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "model/buf.h"
 
@@ -42,6 +43,11 @@ struct peer {
     struct buf out;            /* queued bytes not yet written */
     uint64_t last_ms;          /* monotonic time of the last bytes read */
 };
+
+/* Writes "WHO: " and the formatted text as one line on log, flushed (the
+ * connection events of serve and record). */
+void peer_log(FILE *log, const char *who, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 
 /* Fills l with the defaults above. */
 void peer_limits_default(struct peer_limits *l);

@@ -33,18 +33,8 @@ struct proxy {
     unsigned next_id;
 };
 
-static void proxy_log(struct proxy *p, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-
-static void proxy_log(struct proxy *p, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("record: ", p->o->log);
-    vfprintf(p->o->log, fmt, ap);
-    fputc('\n', p->o->log);
-    fflush(p->o->log);
-    va_end(ap);
-}
+/* One line on the log (peer_log). */
+#define proxy_log(p, ...) peer_log((p)->o->log, "record", __VA_ARGS__)
 
 static void pair_close(struct proxy *p, struct proxy_pair *pr, const char *why)
 {

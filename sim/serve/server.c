@@ -54,19 +54,8 @@ struct server {
     uint64_t clock_ms;          /* monotonic time the model clock last moved */
 };
 
-static void server_log(struct server *s, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-
-static void server_log(struct server *s, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    fputs("serve: ", s->o->log);
-    vfprintf(s->o->log, fmt, ap);
-    fputc('\n', s->o->log);
-    fflush(s->o->log);
-    va_end(ap);
-}
+/* One line on the log (peer_log). */
+#define server_log(s, ...) peer_log((s)->o->log, "serve", __VA_ARGS__)
 
 /* ---- setup ---- */
 

@@ -23,9 +23,6 @@
 #define AUTH_OK "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHJvbWVvAHB3</auth>"
 #define AUTH_BAD \
     "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AHJvbWVvAGJhZA==</auth>"
-#define BIND(res)                                                                          \
-    "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>" res "</bind></iq>"
-
 /* A model with romeo (password pw) whose traffic goes to a recorder. */
 struct rig {
     struct model *m;
@@ -70,6 +67,27 @@ static void rig_send(struct rig *r, unsigned id, const char *text)
     model_output_consume(r->m, id, len);
 }
 
+/* The restarted stream's header and the bind iq (resource_xml is the
+ * <resource/> element, or "" to have one generated). */
+static void rig_bind(struct rig *r, unsigned id, const char *resource_xml)
+{
+    char bind[256];
+    snprintf(bind, sizeof bind,
+             HEADER "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>%s"
+                    "</bind></iq>",
+             resource_xml);
+    rig_send(r, id, bind);
+}
+
+/* A new connection of romeo through SASL and the bind. */
+static unsigned rig_login(struct rig *r, const char *resource_xml)
+{
+    unsigned id = rig_open(r);
+    rig_send(r, id, HEADER AUTH_OK);
+    rig_bind(r, id, resource_xml);
+    return id;
+}
+
 static char *yaml_of(const struct scenario *s)
 {
     struct buf b = {0};
@@ -99,9 +117,7 @@ START_TEST(test_recorder_folds_negotiation_into_connect)
 {
     struct rig r;
     rig_init(&r);
-    unsigned c = rig_open(&r);
-    rig_send(&r, c, HEADER AUTH_OK);
-    rig_send(&r, c, HEADER BIND("<resource>orchard</resource>"));
+    unsigned c = rig_login(&r, "<resource>orchard</resource>");
     rig_send(&r, c, "<iq type='get' id='r1'><query xmlns='jabber:iq:roster'/></iq>");
     rig_send(&r, c, "<message to='romeo@localhost/orchard' xml:lang='en'><body>hi</body></message>");
     rig_send(&r, c, "</stream:stream>");
@@ -122,9 +138,7 @@ START_TEST(test_recorder_generated_resource_and_server_ids)
 {
     struct rig r;
     rig_init(&r);
-    unsigned c = rig_open(&r);
-    rig_send(&r, c, HEADER AUTH_OK);
-    rig_send(&r, c, HEADER BIND(""));
+    unsigned c = rig_login(&r, "");
     rig_send(&r, c, "<presence/>");
     rig_send(&r, c, "<iq type='get' id='g1'><query xmlns='jabber:iq:roster'/></iq>");
     rig_send(&r, c, "<iq type='set' id='s1'><query xmlns='jabber:iq:roster'>"
@@ -146,7 +160,7 @@ START_TEST(test_recorder_sasl_failure_then_success)
     unsigned c = rig_open(&r);
     rig_send(&r, c, HEADER AUTH_BAD);
     rig_send(&r, c, AUTH_OK);
-    rig_send(&r, c, HEADER BIND("<resource>x</resource>"));
+    rig_bind(&r, c, "<resource>x</resource>");
     struct recorder_options o = {.name = "t"};
     char *yaml = replay(&r, &o);
     ck_assert_ptr_nonnull(strstr(yaml, "romeo: {connect: {auth: false}}"));
@@ -163,9 +177,7 @@ START_TEST(test_recorder_redacts_passwords)
 {
     struct rig r;
     rig_init(&r);
-    unsigned c = rig_open(&r);
-    rig_send(&r, c, HEADER AUTH_OK);
-    rig_send(&r, c, HEADER BIND("<resource>x</resource>"));
+    rig_login(&r, "<resource>x</resource>");
     struct recorder_options o = {.name = "t", .redact = true};
     struct scenario *s = recorder_scenario(r.rec, &o);
     char *yaml = yaml_of(s);
@@ -205,9 +217,7 @@ START_TEST(test_recorder_stream_management_steps)
 {
     struct rig r;
     rig_init(&r);
-    unsigned c = rig_open(&r);
-    rig_send(&r, c, HEADER AUTH_OK);
-    rig_send(&r, c, HEADER BIND("<resource>x</resource>"));
+    unsigned c = rig_login(&r, "<resource>x</resource>");
     rig_send(&r, c, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
     const char *at = strstr(buf_cstr(&r.last), " id='");
     ck_assert_ptr_nonnull(at);
