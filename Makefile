@@ -1,15 +1,43 @@
 # sessim: one non-recursive Makefile.
 #
-#   make            build libsessim-model.a and sessim (.build/release/)
-#   make run        build, then replay every scenario under scenarios/ on the model
-#   make check      everything below that a change must keep green
-#   make lint       model purity (no I/O, clock, rand), symbol prefixes, includes
-#   make fuzz       libFuzzer targets, FUZZ_SECONDS each (default 60)
-#   make bench      benchmarks; prints measured ratios
-#   make coverage   gcov build + reports/coverage/
+# The targets, one line each: `make help` prints this table, and `make lint`
+# fails when a .PHONY target has no line here (scripts/lint.sh).
+## all             build libsessim-model.a and sessim into .build/release/ (the default)
+## build           the same, without installing missing packages first
+## run             build, then replay every scenario under SCENARIOS on the model
+## check           everything a change must keep green: lint, schema-check, check-cli,
+##                 check-units, check-scenarios, check-explore, fuzz-replay, check-serve,
+##                 check-asan, check-valgrind, mutants
+## lint            model purity (no I/O, clock, rand), symbol prefixes, layering of
+##                 sim/ and its model/ includes, this table (scripts/lint.sh)
+## schema-check    scenarios/schema.json against every scenario and bad fixture
+## check-cli       bad command lines and bad files: exit status and messages
+## check-units     the model and sim Check suites (FLAVOUR)
+## check-scenarios every scenario on the model (FLAVOUR)
+## check-explore   a short exploration that must find nothing (FLAVOUR)
+## check-serve     slixmpp and hostile clients against sessim serve and record (FLAVOUR)
+## check-asan      check-units, check-scenarios, check-explore, fuzz-replay, check-serve
+##                 under ASan+UBSan
+## memcheck        unit tests, scenarios and corpus replays under valgrind
+## check-valgrind  the same as memcheck
+## mutants         the explorer must kill each sim/tests/mutants/*.patch
+## fuzz-replay     replay each fuzz target's corpus and regressions (FLAVOUR)
+## fuzz-build      build the libFuzzer targets (FLAVOUR=fuzz)
+## fuzz            run each libFuzzer target FUZZ_SECONDS (default 60); findings go
+##                 to fuzz/regressions/
+## fuzz-corpus     seed fuzz/corpus/ from SCENARIOS (FUZZ_MERGE=0: keep every seed)
+## bench           benchmarks; prints measured ratios
+## coverage        gcov build, tests, scenarios and corpus replays: reports/coverage/
+##                 and lines/branches per folder (SCENARIOS=path: those scenarios only)
+## live-deps       install Prosody when missing
+## live-check      every scenario on the model and on Prosody, and the differential
+##                 explorer against Prosody (LIVE_JOBS, LIVE_SETTLE; not in check)
+## deps            install the missing Debian packages (apt-get)
+## help            this table
+## clean           remove .build/, reports/coverage/, reports/explore/
 #
-# Objects go to .build/<flavour>/: release, asan (ASan+UBSan), cov, fuzz.
-# Missing Debian packages are installed with apt-get on first use (deps).
+# Objects go to .build/<flavour>/: FLAVOUR=release (default), asan (ASan+UBSan),
+# cov, fuzz. Missing Debian packages are installed with apt-get on first use.
 
 FLAVOUR ?= release
 B := .build/$(FLAVOUR)
@@ -66,7 +94,7 @@ all: deps
 build: $(LIB) $(SESSIM)
 
 help:
-	@sed -n '3,11p' Makefile | sed 's/^# //'
+	@sed -n 's/^## /  /p' Makefile
 
 # ---- dependency bootstrap (Debian 12) -------------------------------------
 # Detects each tool or library and installs only what is missing.
@@ -148,11 +176,14 @@ check: deps
 	@$(MAKE) --no-print-directory schema-check
 	@$(MAKE) --no-print-directory check-cli
 	@$(MAKE) --no-print-directory check-units check-scenarios check-explore fuzz-replay check-serve
-	@$(MAKE) --no-print-directory FLAVOUR=asan check-units check-scenarios check-explore fuzz-replay \
-	  check-serve
+	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-valgrind
 	@$(MAKE) --no-print-directory mutants
 	@echo "check: all passed"
+
+check-asan:
+	@$(MAKE) --no-print-directory FLAVOUR=asan check-units check-scenarios check-explore fuzz-replay \
+	  check-serve
 
 check-units: $(MODEL_TESTS) $(SIM_TESTS)
 	@echo "== unit tests ($(FLAVOUR))"
