@@ -303,56 +303,17 @@ bench: all
 	$(SESSIM) bench
 
 # ---- coverage ------------------------------------------------------------------
-# A gcov build (.build/cov) runs the unit tests, every scenario and the fuzz
-# corpus replays; `make coverage SCENARIOS=path` runs only those scenarios,
-# to show what one scenario set reaches. Writes reports/coverage/index.html
-# (per-file pages, branches) and lcov.info, and prints lines and branches
-# per directory. Failing tests or scenarios are reported, not fatal.
+# A gcov build (.build/cov), then scripts/coverage.sh runs the unit tests,
+# every scenario and the fuzz corpus replays (`make coverage SCENARIOS=path`:
+# only those scenarios), writes reports/coverage/ and prints lines and
+# branches per folder.
 COV := .build/cov
-COV_FILTER := --root . --filter 'model/' --filter 'sim/' --exclude '.*/tests/.*'
 COV_ONLY_SCENARIOS := $(filter command line environment,$(origin SCENARIOS))
 coverage: deps
-	@rm -rf reports/coverage && mkdir -p reports/coverage
-	@find $(COV) -name '*.gcda' -delete 2>/dev/null || true
 	@$(MAKE) --no-print-directory FLAVOUR=cov build $(COV)/model-tests $(COV)/sim-tests \
 	  $(FUZZ_TARGETS:%=$(COV)/replay-%)
-ifeq ($(COV_ONLY_SCENARIOS),)
-	@echo "== coverage: unit tests, scenarios, fuzz corpus replays"
-	@CK_FORK=no $(COV)/model-tests >$(COV)/units.log 2>&1 || echo "coverage: model unit tests failed"
-	@CK_FORK=no $(COV)/sim-tests >>$(COV)/units.log 2>&1 || echo "coverage: sim unit tests failed"
-	@for t in $(FUZZ_TARGETS); do \
-	  $(COV)/replay-$$t fuzz/corpus/$$t >/dev/null 2>&1 || echo "coverage: fuzz/corpus/$$t fails"; \
-	  for r in $$(ls -d fuzz/regressions/$$t/* 2>/dev/null); do \
-	    $(COV)/replay-$$t $$r >/dev/null 2>&1 || echo "coverage: $$r fails (its coverage is lost)"; \
-	  done; \
-	done
-else
-	@echo "== coverage: scenarios in $(SCENARIOS) only"
-endif
-	@$(COV)/sessim run $(SCENARIOS) >$(COV)/scenarios.log 2>&1 || \
-	  echo "coverage: some scenarios failed (see $(COV)/scenarios.log)"
-	@gcovr $(COV_FILTER) --branches --exclude-unreachable-branches --json $(COV)/coverage.json $(COV)
-	@gcovr --add-tracefile $(COV)/coverage.json $(COV_FILTER) --branches \
-	  --html-details reports/coverage/index.html --html-title "sessim coverage" \
-	  --csv $(COV)/coverage.csv
-	@lcov --quiet --capture --directory $(COV) --base-directory . --rc lcov_branch_coverage=1 \
-	  --output-file $(COV)/lcov-all.info >/dev/null 2>&1 && \
-	 lcov --quiet --rc lcov_branch_coverage=1 --extract $(COV)/lcov-all.info \
-	  "$(CURDIR)/model/*" "$(CURDIR)/sim/*" --output-file $(COV)/lcov-src.info >/dev/null 2>&1 && \
-	 lcov --quiet --rc lcov_branch_coverage=1 --remove $(COV)/lcov-src.info '*/tests/*' \
-	  --output-file reports/coverage/lcov.info >/dev/null 2>&1 || echo "coverage: lcov failed"
-	@awk -F, 'NR > 1 { d = $$1; sub(/\/[^\/]*$$/, "/", d); \
-	    l[d] += $$2; lc[d] += $$3; b[d] += $$5; bc[d] += $$6; \
-	    L += $$2; LC += $$3; B += $$5; BC += $$6 } \
-	  function pct(c, t) { return t ? sprintf("%5.1f%%", 100 * c / t) : "   -  " } \
-	  function row(n, c, t, bcv, bt) { \
-	    printf "%-8s %s %6d/%-6d %s %6d/%-6d\n", n, pct(c, t), c, t, pct(bcv, bt), bcv, bt } \
-	  END { printf "%-8s %-21s %s\n", "", "lines", "branches"; \
-	    row("model/", lc["model/"], l["model/"], bc["model/"], b["model/"]); \
-	    row("sim/", lc["sim/"], l["sim/"], bc["sim/"], b["sim/"]); \
-	    row("total", LC, L, BC, B) }' \
-	  $(COV)/coverage.csv
-	@echo "coverage: reports/coverage/index.html, reports/coverage/lcov.info"
+	@sh scripts/coverage.sh $(if $(COV_ONLY_SCENARIOS),--scenarios-only) $(COV) "$(FUZZ_TARGETS)" \
+	  $(SCENARIOS)
 
 # ---- schema: scenarios/schema.json against every scenario ---------------------
 # Every scenario (and the loader's good fixtures) must validate, every file in
