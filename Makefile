@@ -20,7 +20,10 @@
 ##                 under ASan+UBSan
 ## memcheck        unit tests, scenarios and corpus replays under valgrind
 ## check-valgrind  the same as memcheck
-## mutants         the explorer must kill each sim/tests/mutants/*.patch
+## mutants         the named patches (sim/tests/mutants/*.patch) and a sample of
+##                 MUTANT_SAMPLE mechanical mutants of model/ (at least MUTANT_MIN_SCORE%)
+## mutants-full    every mechanical mutant; reports/mutants/report.{txt,json}
+## mutants-flags   print the flags a mutant is compiled and linked with
 ## fuzz-replay     replay each fuzz target's corpus and regressions (FLAVOUR)
 ## fuzz-build      build the libFuzzer targets (FLAVOUR=fuzz)
 ## fuzz            run each libFuzzer target FUZZ_SECONDS (default 60); findings go
