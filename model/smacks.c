@@ -159,10 +159,11 @@ static void enable(struct session *s, const char *ns, const struct stanza_node *
     struct stanza_node *e;
     struct stanza *st = sm_element(ns, "enabled", &e);
     const char *resume = stanza_attr(el, "", "resume");
+    if (resume != NULL)   /* echoed as sent, whatever its value (found live) */
+        stanza_attr_add(st, e, "", "resume", resume);
     if (resume != NULL && (strcmp(resume, "true") == 0 || strcmp(resume, "1") == 0)) {
         model_random_id(s->m, sm->token, sizeof sm->token);
         stanza_attr_add(st, e, "", "id", sm->token);
-        stanza_attr_add(st, e, "", "resume", resume);
         unsigned long long ms = s->m->cfg.sm_hibernation_ms;
         put_u32(st, e, "max", (uint32_t)((ms ? ms : SMACKS_HIBERNATION_MS) / 1000));
     }
@@ -476,24 +477,18 @@ static bool storable(const struct stanza_node *el)
            (type == NULL || xmpp_type_is(type, "chat") || xmpp_type_is(type, "normal"));
 }
 
-/* One copy's fate; bounces only when may_bounce (not at a restart). */
-static void settle(struct session *s, struct stanza *st, bool may_bounce)
+/* SM13: one copy's fate. */
+static void settle(struct session *s, struct stanza *st)
 {
     struct model *m = s->m;
     const struct stanza_node *el = stanza_root(st);
-    if (storable(el) && only_resource(m, s)) {
-        struct account *a = account_find(m, s->username);
-        if (a != NULL && m->cfg.offline) {
-            route_offline_store(m, a, el);
-            m->sm.stored++;
-            stanza_free(st);
-            return;
-        }
-    }
-    if (may_bounce)
+    struct account *a = storable(el) && only_resource(m, s) ? account_find(m, s->username) : NULL;
+    if (a != NULL && m->cfg.offline) {
+        route_offline_store(m, a, el);
+        m->sm.stored++;
+    } else {
         bounce(s, el);
-    else
-        m->sm.dropped++;
+    }
     stanza_free(st);
 }
 
@@ -504,7 +499,7 @@ void smacks_end(struct session *s)
         return;
     sm->token[0] = '\0';
     while (sm->n > 0)
-        settle(s, queue_pop(s->m, sm), true);
+        settle(s, queue_pop(s->m, sm));
     s->sm = NULL;
     smacks_free(sm);
 }
@@ -537,11 +532,12 @@ void smacks_restart(struct model *m)
 {
     for (size_t i = 0; i < m->nconns; i++) {
         struct session *s = m->conns[i].session;
-        if (s == NULL || s->sm == NULL || s->sm->token[0] == '\0')
+        if (s == NULL || s->sm == NULL)
             continue;
-        expired_add(m, s);   /* SM19 */
-        while (s->sm->n > 0)
-            settle(s, queue_pop(m, s->sm), false);
+        while (s->sm->n > 0) {   /* SM19: volatile, lost with the server */
+            stanza_free(queue_pop(m, s->sm));
+            m->sm.dropped++;
+        }
     }
 }
 

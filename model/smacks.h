@@ -95,7 +95,7 @@ void smacks_before_close(struct session *s);
 void smacks_end(struct session *s);
 /* SM12: destroys sessions that hibernated too long. */
 void smacks_advance(struct model *m);
-/* SM19: before a restart drops every session. */
+/* SM19: before a restart drops every session: queued copies are lost. */
 void smacks_restart(struct model *m);
 /* The account is gone: its expired entries too (G7 step 5). */
 void smacks_forget_account(struct model *m, const char *user);
