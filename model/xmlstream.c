@@ -10,6 +10,17 @@
  * right after the stanza's end tag, a fresh expat parser is made and the
  * rest of the current chunk is fed to it. The end tag is the last token
  * expat processed, so everything after it lies in the current chunk.
+ *
+ * Encoding (RFC 6120 §11.6: UTF-8 only): expat guesses a document's
+ * encoding from its first two bytes even when told UTF-8 (a NUL or a
+ * UTF-16 byte order mark among them switches it to UTF-16), but commits to
+ * UTF-8 when a first chunk holds one byte only, so the split of the first
+ * two bytes decided the parse ("%\0" whole waited for more UTF-16, cut
+ * after '%' it was not well-formed). Every expat parser is therefore fed a
+ * UTF-8 byte order mark before the client's first byte: that commits it to
+ * UTF-8 at once, and the client's own U+FEFF is then a character, not a
+ * byte order mark, as §11.6 requires. `base` and `fed` count the mark, so
+ * offsets still count client bytes only.
  */
 #include "xmlstream.h"
 
@@ -19,6 +30,9 @@
 #include <string.h>
 
 #define NS_SEP '\x01'
+
+static const char utf8_bom[] = "\xef\xbb\xbf";
+#define UTF8_BOM_LEN (sizeof utf8_bom - 1)
 
 struct xmlstream {
     XML_Parser xp;
@@ -38,6 +52,7 @@ struct xmlstream {
     bool idle_release;            /* free expat between stanzas */
     bool resuming;                /* re-feeding `header` to a new expat */
     bool stray_text;              /* non-space text directly in the stream */
+    bool in_cdata;                /* inside a CDATA section */
 
     enum xmlstream_error err;
     unsigned long err_line, err_column;
@@ -45,7 +60,8 @@ struct xmlstream {
     bool done;                    /* closed, stopped or failed: ignore input */
     bool restart;
 
-    unsigned long long base;      /* stream offset where this expat parser began */
+    unsigned long long base;      /* stream offset of this expat parser's byte 0
+                                   * (modulo 2^64: its first bytes are ours) */
     unsigned long long stanza_start;
     unsigned long long mark;      /* end of the last event at depth <= 1 */
     unsigned long long fed;       /* bytes given to this expat parser */
@@ -99,7 +115,10 @@ static void fail(struct xmlstream *p, enum xmlstream_error e)
         return;
     p->err = e;
     p->err_line = (unsigned long)XML_GetCurrentLineNumber(p->xp);
-    p->err_column = (unsigned long)XML_GetCurrentColumnNumber(p->xp) + 1;
+    unsigned long column = (unsigned long)XML_GetCurrentColumnNumber(p->xp);
+    if (p->err_line == 1 && column > 0)
+        column--;   /* expat counts our byte order mark as a character */
+    p->err_column = column + 1;
     XML_Index idx = XML_GetCurrentByteIndex(p->xp);
     p->err_offset = p->base + (idx < 0 ? p->fed : (unsigned long long)idx);
     p->done = true;
@@ -261,6 +280,16 @@ static void on_text(void *ud, const char *s, int len)
     p->mark = event_end(p);
 }
 
+static void on_cdata_start(void *ud)
+{
+    ((struct xmlstream *)ud)->in_cdata = true;
+}
+
+static void on_cdata_end(void *ud)
+{
+    ((struct xmlstream *)ud)->in_cdata = false;
+}
+
 static void on_ns_decl(void *ud, const char *prefix, const char *uri)
 {
     struct xmlstream *p = ud;
@@ -309,7 +338,8 @@ static void on_skipped_entity(void *ud, const char *name, int is_param)
     fail(ud, XMLSTREAM_E_ENTITY);
 }
 
-static void parser_create(struct xmlstream *p)
+/* A fresh expat parser whose next byte is the stream's byte at `base`. */
+static void parser_create(struct xmlstream *p, unsigned long long base)
 {
     p->xp = XML_ParserCreateNS("UTF-8", NS_SEP);
     assert(p->xp != NULL);
@@ -317,6 +347,7 @@ static void parser_create(struct xmlstream *p)
     XML_SetUserData(p->xp, p);
     XML_SetElementHandler(p->xp, on_start, on_end);
     XML_SetCharacterDataHandler(p->xp, on_text);
+    XML_SetCdataSectionHandler(p->xp, on_cdata_start, on_cdata_end);
     XML_SetStartNamespaceDeclHandler(p->xp, on_ns_decl);
     XML_SetCommentHandler(p->xp, on_comment);
     XML_SetProcessingInstructionHandler(p->xp, on_pi);
@@ -325,13 +356,16 @@ static void parser_create(struct xmlstream *p)
     XML_SetSkippedEntityHandler(p->xp, on_skipped_entity);
     XML_SetParamEntityParsing(p->xp, XML_PARAM_ENTITY_PARSING_NEVER);
     p->depth = 0;
-    p->fed = 0;
-    p->mark = 0;
     p->done = false;
     p->restart = false;
     p->stray_text = false;
+    p->in_cdata = false;
     buf_clear(&p->content_ns);
     buf_clear(&p->text);
+    XML_Parse(p->xp, utf8_bom, (int)UTF8_BOM_LEN, XML_FALSE);
+    p->fed = UTF8_BOM_LEN;
+    p->mark = p->fed;
+    p->base = base - UTF8_BOM_LEN;
 }
 
 static void parser_discard(struct xmlstream *p)
@@ -355,7 +389,7 @@ struct xmlstream *xmlstream_new(const struct xmlstream_callbacks *cb, void *ctx,
     p->idle_release = limits && limits->idle_release;
     p->depth_max = limits && limits->depth_max ? limits->depth_max : XMLSTREAM_DEPTH_MAX_DEFAULT;
     p->hash_salt = hash_salt;
-    parser_create(p);
+    parser_create(p, 0);
     return p;
 }
 
@@ -374,9 +408,8 @@ void xmlstream_free(struct xmlstream *p)
 void xmlstream_reset(struct xmlstream *p)
 {
     parser_discard(p);
-    parser_create(p);
+    parser_create(p, 0);
     buf_clear(&p->header);
-    p->base = 0;
     p->err = XMLSTREAM_E_NONE;
     p->err_line = p->err_column = 0;
     p->err_offset = 0;
@@ -408,12 +441,13 @@ static void check_pending(struct xmlstream *p)
         fail(p, XMLSTREAM_E_TOO_BIG);
 }
 
-/* Between stanzas, with every byte consumed, the expat parser holds no
- * state but the stream's start tag: free it (memory per idle stream). */
+/* Between stanzas, with every byte consumed and outside a CDATA section,
+ * the expat parser holds no state but the stream's start tag: free it
+ * (memory per idle stream). */
 static void maybe_release(struct xmlstream *p)
 {
     if (!p->idle_release || p->done || p->depth != 1 || p->cur != NULL || p->mark != p->fed ||
-        p->header.len == 0)
+        p->in_cdata || p->header.len == 0)
         return;
     XML_ParserFree(p->xp);
     p->xp = NULL;
@@ -428,13 +462,11 @@ static void maybe_release(struct xmlstream *p)
  * parsed again without reporting the stream as opened. */
 static void resume(struct xmlstream *p)
 {
-    unsigned long long base = p->base;
-    parser_create(p);
+    parser_create(p, p->base - p->header.len);
     p->resuming = true;
     XML_Parse(p->xp, p->header.data, (int)p->header.len, XML_FALSE);
     p->resuming = false;
-    p->fed = p->header.len;
-    p->base = base - p->header.len;
+    p->fed += p->header.len;
 }
 
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
@@ -451,9 +483,8 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
             size_t at = p->restart_at;
             unsigned long long base = p->base + p->chunk_start + at;
             parser_discard(p);
-            parser_create(p);
+            parser_create(p, base);
             buf_clear(&p->header);
-            p->base = base;
             bytes += at;
             len -= at;
             continue;

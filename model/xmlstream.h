@@ -8,7 +8,10 @@
  * instruction, entity declaration or entity reference other than the five
  * predefined ones is an error, and so are an undeclared prefix, a root that
  * is not <stream:stream> in the streams namespace, a stanza over the size
- * limit and an element nested deeper than the depth limit.
+ * limit and an element nested deeper than the depth limit. The stream is
+ * UTF-8 (RFC 6120 §11.6) whatever its first bytes: a NUL or a UTF-16 byte
+ * order mark is not well-formed, and a UTF-8 byte order mark is the
+ * character U+FEFF (not well-formed before the stream's start tag).
  *
  * Ownership: the stanza tree passed to the stanza callback belongs to the
  * callee (free it with stanza_free). The header is borrowed for the call.

@@ -4,6 +4,12 @@
 #include <check.h>
 #include <string.h>
 
+struct parse_ctx {
+    struct buf *log;
+    struct xmlstream *p;
+    bool restart_on_auth;
+};
+
 static void log_opt(struct buf *log, const char *key, const char *v)
 {
     if (v == NULL)
@@ -16,7 +22,7 @@ static void log_opt(struct buf *log, const char *key, const char *v)
 
 static void on_open(void *ctx, const struct xmlstream_header *h)
 {
-    struct buf *log = ctx;
+    struct buf *log = ((struct parse_ctx *)ctx)->log;
     buf_puts(log, "open");
     log_opt(log, "to", h->to);
     log_opt(log, "from", h->from);
@@ -29,41 +35,91 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
 
 static void on_stanza(void *ctx, struct stanza *st)
 {
-    struct buf *log = ctx;
-    buf_puts(log, "stanza ");
-    stanza_serialize(stanza_root(st), STANZA_NS_CLIENT, true, log);
-    buf_puts(log, ";");
+    struct parse_ctx *c = ctx;
+    buf_puts(c->log, "stanza ");
+    stanza_serialize(stanza_root(st), STANZA_NS_CLIENT, true, c->log);
+    buf_puts(c->log, ";");
+    if (c->restart_on_auth && strcmp(stanza_root(st)->name, "auth") == 0) {
+        xmlstream_restart(c->p);
+        buf_puts(c->log, "restart;");
+    }
     stanza_free(st);
 }
 
 static void on_close(void *ctx)
 {
-    buf_puts(ctx, "close;");
+    buf_puts(((struct parse_ctx *)ctx)->log, "close;");
 }
 
 static void on_error(void *ctx, enum xmlstream_error e)
 {
-    buf_puts(ctx, "error ");
-    buf_puts(ctx, xmlstream_error_name(e));
+    struct buf *log = ((struct parse_ctx *)ctx)->log;
+    buf_puts(log, "error ");
+    buf_puts(log, xmlstream_error_name(e));
+}
+
+static const struct xmlstream_callbacks log_callbacks = {on_open, on_stanza, on_close, on_error};
+
+/* Ends a logged parse: the error's offset (and line:column when asked),
+ * then frees the parser. */
+static enum xmlstream_error finish(struct parse_ctx *c, bool positions)
+{
+    enum xmlstream_error e = xmlstream_error(c->p);
+    if (e != XMLSTREAM_E_NONE) {
+        buf_puts(c->log, "@");
+        buf_put_u64(c->log, xmlstream_error_offset(c->p));
+        if (positions) {
+            buf_puts(c->log, " ");
+            buf_put_u64(c->log, xmlstream_error_line(c->p));
+            buf_puts(c->log, ":");
+            buf_put_u64(c->log, xmlstream_error_column(c->p));
+        }
+        buf_puts(c->log, ";");
+    }
+    xmlstream_free(c->p);
+    return e;
 }
 
 enum xmlstream_error helpers_parse_log(const char *bytes, size_t len, size_t chunk,
                                        const struct xmlstream_limits *limits, struct buf *log)
 {
-    struct xmlstream_callbacks cb = {on_open, on_stanza, on_close, on_error};
-    struct xmlstream *p = xmlstream_new(&cb, log, limits, 42);
+    struct parse_ctx c = {.log = log};
+    c.p = xmlstream_new(&log_callbacks, &c, limits, 42);
     if (chunk == 0)
         chunk = len ? len : 1;
     for (size_t off = 0; off < len; off += chunk)
-        xmlstream_feed(p, bytes + off, len - off < chunk ? len - off : chunk);
-    enum xmlstream_error e = xmlstream_error(p);
-    if (e != XMLSTREAM_E_NONE) {
-        buf_puts(log, "@");
-        buf_put_u64(log, xmlstream_error_offset(p));
-        buf_puts(log, ";");
+        xmlstream_feed(c.p, bytes + off, len - off < chunk ? len - off : chunk);
+    return finish(&c, false);
+}
+
+enum xmlstream_error helpers_parse_cut(const char *bytes, size_t len, const size_t *cuts,
+                                       size_t ncuts, const struct xmlstream_limits *limits,
+                                       struct buf *log)
+{
+    struct parse_ctx c = {.log = log, .restart_on_auth = true};
+    c.p = xmlstream_new(&log_callbacks, &c, limits, 42);
+    size_t off = 0;
+    for (size_t i = 0; i <= ncuts; i++) {
+        size_t end = i < ncuts ? cuts[i] : len;
+        xmlstream_feed(c.p, bytes + off, end - off);
+        off = end;
     }
-    xmlstream_free(p);
-    return e;
+    return finish(&c, limits == NULL || !limits->idle_release);
+}
+
+void helpers_escape(const char *bytes, size_t len, struct buf *out)
+{
+    static const char hex[] = "0123456789abcdef";
+    for (size_t i = 0; i < len; i++) {
+        unsigned char ch = (unsigned char)bytes[i];
+        if (ch >= 0x20 && ch < 0x7f && ch != '\\') {
+            buf_putc(out, (char)ch);
+            continue;
+        }
+        buf_puts(out, "\\x");
+        buf_putc(out, hex[ch >> 4]);
+        buf_putc(out, hex[ch & 15]);
+    }
 }
 
 struct stanza *helpers_element(const char *xml)

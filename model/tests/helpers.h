@@ -14,6 +14,19 @@
 enum xmlstream_error helpers_parse_log(const char *bytes, size_t len, size_t chunk,
                                        const struct xmlstream_limits *limits, struct buf *log);
 
+/* Like helpers_parse_log, but the bytes are fed in the pieces between the
+ * ncuts ascending offsets in cuts (each in 1..len-1); an <auth> stanza
+ * restarts the stream (logged "restart;"), and an error is logged with its
+ * line:column too unless limits ask for idle_release (lines then count from
+ * the resume). */
+enum xmlstream_error helpers_parse_cut(const char *bytes, size_t len, const size_t *cuts,
+                                       size_t ncuts, const struct xmlstream_limits *limits,
+                                       struct buf *log);
+
+/* Appends bytes to out with every byte outside printable ASCII, and the
+ * backslash, as \xHH. */
+void helpers_escape(const char *bytes, size_t len, struct buf *out);
+
 /* Parses one element with default namespace jabber:client; fails the test
  * on error. Free with stanza_free. */
 struct stanza *helpers_element(const char *xml);

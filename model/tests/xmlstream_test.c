@@ -1,4 +1,5 @@
 /* xmlstream: fragmentation equivalence, restricted XML, limits, restart. */
+#include <assert.h>
 #include <check.h>
 #include <stdlib.h>
 #include <string.h>
@@ -6,6 +7,15 @@
 #include "helpers.h"
 #include "suites.h"
 #include "xmlstream.h"
+
+#if defined(__has_include)
+#if __has_include(<valgrind/valgrind.h>)
+#include <valgrind/valgrind.h>
+#endif
+#endif
+#ifndef RUNNING_ON_VALGRIND
+#define RUNNING_ON_VALGRIND 0
+#endif
 
 #define HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
             "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
@@ -319,6 +329,260 @@ START_TEST(test_xmlstream_round_trip)
 }
 END_TEST
 
+/* ---- fragmentation never changes a parse: a property ----
+ * Whole versus cut, the logs (events, error kind, offset, line:column) must
+ * be equal. Exhaustive over every input of up to 3 bytes from an alphabet
+ * of XML-significant bytes, each in several parser states, cut in every
+ * way; then seeded random longer inputs built from XMPP fragments. The
+ * exhaustive run is the plain build's (about a million parses); under
+ * AddressSanitizer or valgrind, 10 to 50 times slower, the 1- and 2-byte
+ * inputs stay exhaustive and one in SPLIT_SLOW_STRIDE of the others runs. */
+
+#define SPLIT_SLOW_STRIDE 16
+
+static size_t split_stride(void)
+{
+#if defined(__SANITIZE_ADDRESS__)
+    return SPLIT_SLOW_STRIDE;
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+    return SPLIT_SLOW_STRIDE;
+#endif
+#endif
+    return RUNNING_ON_VALGRIND ? SPLIT_SLOW_STRIDE : 1;
+}
+
+/* 20 bytes: markup, references, quotes, the parameter-entity sign, NUL,
+ * a name character, white space and both line ends, a CDATA end, and
+ * UTF-8 edge bytes (a continuation byte, a lead byte, a byte never valid). */
+static const char split_alphabet[] = {'<', '>', '/',  '?',  '!',  '&', ';',    '=',    '\'',   '"',
+                                      '%', '\0', 'x', ']', ' ', '\n', '\r', '\x80', '\xc3', '\xff'};
+#define SPLIT_ALPHABET_LEN (sizeof split_alphabet)
+#define SASL_NS "urn:ietf:params:xml:ns:xmpp-sasl"
+
+/* The parser states a short input is appended to. */
+static const struct split_context {
+    const char *prefix;
+    bool idle_release;
+} split_contexts[] = {
+    {"", false},                                   /* stream start: encoding, prolog */
+    {"<?xml version='1.0'?>", false},              /* prolog after the declaration */
+    {PRE, false},                                  /* between stanzas */
+    {PRE, true},                                   /* between stanzas, expat resumed */
+    {PRE "<message", false},                       /* inside a start tag */
+    {PRE "<message a='", false},                   /* an attribute value */
+    {PRE "<message>", false},                      /* character data */
+    {PRE "<message><![CDATA[", false},             /* a CDATA section */
+    {PRE "<auth xmlns='" SASL_NS "'/>", false},    /* a fresh expat after a restart */
+};
+
+static void split_fail(const char *in, size_t len, const size_t *cuts, size_t ncuts,
+                       struct buf *whole, struct buf *cut)
+{
+    struct buf msg = {0};
+    buf_puts(&msg, "input \"");
+    helpers_escape(in, len, &msg);
+    buf_puts(&msg, "\" cut at");
+    for (size_t i = 0; i < ncuts; i++) {
+        buf_puts(&msg, " ");
+        buf_put_u64(&msg, cuts[i]);
+    }
+    buf_puts(&msg, "\n  whole: ");
+    helpers_escape(whole->data, whole->len, &msg);
+    buf_puts(&msg, "\n  cut:   ");
+    helpers_escape(cut->data, cut->len, &msg);
+    ck_abort_msg("fragmentation changed the parse: %s", buf_cstr(&msg));
+}
+
+/* Whole against the cuts given; whole is parsed once by the caller. */
+static void split_compare(const char *in, size_t len, const size_t *cuts, size_t ncuts,
+                          const struct xmlstream_limits *lim, struct buf *whole)
+{
+    struct buf cut = {0};
+    helpers_parse_cut(in, len, cuts, ncuts, lim, &cut);
+    if (strcmp(buf_cstr(&cut), buf_cstr(whole)) != 0)
+        split_fail(in, len, cuts, ncuts, whole, &cut);
+    buf_free(&cut);
+}
+
+/* Every way of cutting in[0..len) at offsets from `from` (>= 1) on. */
+static void split_every_way(const char *in, size_t len, size_t from,
+                            const struct xmlstream_limits *lim)
+{
+    struct buf whole = {0};
+    helpers_parse_cut(in, len, NULL, 0, lim, &whole);
+    size_t m = len - from, cuts[8];
+    assert(m < 8);
+    for (unsigned mask = 1; mask < (1u << m); mask++) {
+        size_t n = 0;
+        for (size_t k = 0; k < m; k++)
+            if (mask >> k & 1)
+                cuts[n++] = from + k;
+        split_compare(in, len, cuts, n, lim, &whole);
+    }
+    buf_free(&whole);
+}
+
+/* Loop index: context * alphabet + first byte; covers the empty input, the
+ * one-byte input, and every 2- and 3-byte input starting with that byte. */
+START_TEST(test_xmlstream_short_inputs_parse_alike_however_cut)
+{
+    const struct split_context *c = &split_contexts[(size_t)_i / SPLIT_ALPHABET_LEN];
+    struct xmlstream_limits lim = {.idle_release = c->idle_release};
+    size_t plen = strlen(c->prefix), from = plen ? plen : 1;
+    char in[sizeof PRE + 64];
+    assert(plen + 3 <= sizeof in);
+    memcpy(in, c->prefix, plen);
+    in[plen] = split_alphabet[(size_t)_i % SPLIT_ALPHABET_LEN];
+    split_every_way(in, plen + 1, from, &lim);
+    size_t stride = split_stride();
+    for (size_t b = 0; b < SPLIT_ALPHABET_LEN; b++) {
+        in[plen + 1] = split_alphabet[b];
+        split_every_way(in, plen + 2, from, &lim);
+        for (size_t d = 0; d < SPLIT_ALPHABET_LEN; d++) {
+            if (((size_t)_i + b * SPLIT_ALPHABET_LEN + d) % stride != 0)
+                continue;
+            in[plen + 2] = split_alphabet[d];
+            split_every_way(in, plen + 3, from, &lim);
+        }
+    }
+}
+END_TEST
+
+/* XMPP and XML fragments the random inputs are built from. */
+static const char *const split_tokens[] = {
+    PRE, "<?xml version='1.0'?>", "<stream:stream xmlns:stream='http://etherx.jabber.org/streams'>",
+    "</stream:stream>", "<message>", "</message>", "<a b='c'>", "</a>", "<x:y xmlns:x='urn:x'/>",
+    "<auth xmlns='" SASL_NS "'/>", "&amp;", "&#0;", "&#x41;", "&lt", "<![CDATA[", "]]>", "<!--",
+    "-->", "<?pi?>", "<!DOCTYPE x>", " xml:lang='en'", "\r\n", "\xef\xbb\xbf", "\xc3\xa9",
+    "\xf0\x9f\x98\x80", "\xed\xa0\x80", "\xfe\xff", "\xff\xfe",
+};
+
+static unsigned long long split_rng(unsigned long long *s)
+{
+    *s ^= *s << 13;
+    *s ^= *s >> 7;
+    *s ^= *s << 17;
+    return *s;
+}
+
+static void split_random_input(unsigned long long *rng, struct buf *in)
+{
+    size_t ntokens = sizeof split_tokens / sizeof split_tokens[0];
+    buf_clear(in);
+    if (split_rng(rng) % 4 != 0)
+        buf_puts(in, PRE);
+    for (unsigned long long n = 1 + split_rng(rng) % 12; n > 0; n--) {
+        if (split_rng(rng) % 3 == 0)
+            buf_putc(in, split_alphabet[split_rng(rng) % SPLIT_ALPHABET_LEN]);
+        else
+            buf_puts(in, split_tokens[split_rng(rng) % ntokens]);
+    }
+}
+
+#define SPLIT_RANDOM_INPUTS 50
+
+/* Loop index: a seed. Each input against every single cut, one byte at a
+ * time, and random cuts; with and without idle release. */
+START_TEST(test_xmlstream_random_inputs_parse_alike_however_cut)
+{
+    unsigned long long rng = 0x9e3779b97f4a7c15ull * (unsigned long long)(_i + 1);
+    struct buf in = {0}, whole = {0};
+    size_t *cuts = NULL;
+    for (size_t k = 0; k < SPLIT_RANDOM_INPUTS / split_stride(); k++) {
+        split_random_input(&rng, &in);
+        struct xmlstream_limits lim = {.idle_release = split_rng(&rng) % 4 == 0};
+        buf_clear(&whole);
+        helpers_parse_cut(in.data, in.len, NULL, 0, &lim, &whole);
+        cuts = realloc(cuts, in.len * sizeof *cuts);
+        for (size_t i = 1; i < in.len; i++) {
+            cuts[i - 1] = i;
+            split_compare(in.data, in.len, &cuts[i - 1], 1, &lim, &whole);
+        }
+        split_compare(in.data, in.len, cuts, in.len - 1, &lim, &whole);
+        for (int r = 0; r < 4; r++) {
+            size_t n = 0;
+            for (size_t i = 1; i < in.len; i++)
+                if (split_rng(&rng) % 8 == 0)
+                    cuts[n++] = i;
+            split_compare(in.data, in.len, cuts, n, &lim, &whole);
+        }
+    }
+    free(cuts);
+    buf_free(&in);
+    buf_free(&whole);
+}
+END_TEST
+
+/* RFC 6120 §11.6: the stream is UTF-8 whatever its first bytes and their
+ * split. expat used to guess UTF-16 from a NUL or a UTF-16 byte order mark
+ * in the first two bytes when both came in one chunk: "%\0" whole waited
+ * for more UTF-16, cut after '%' it was not well-formed (a fuzz finding).
+ * A UTF-8 byte order mark is the character U+FEFF, not allowed before the
+ * stream's start tag. Checked at the stream's start and after a restart. */
+static const struct encoding_case {
+    const char *input;
+    size_t len;
+    unsigned long long offset;
+} encoding_cases[] = {
+#define ENCODING_CASE(bytes, offset) {bytes, sizeof bytes - 1, offset}
+    ENCODING_CASE("%\0", 1),
+    ENCODING_CASE("x\0<\0/\0>\0", 1),
+    ENCODING_CASE("<\0s\0t\0r\0e\0a\0m\0", 1),
+    ENCODING_CASE("\0<\0s\0t\0r", 0),
+    ENCODING_CASE("\xff\xfe<\0", 0),
+    ENCODING_CASE("\xfe\xff\0<", 0),
+    ENCODING_CASE("\xef\xbb\xbf" PRE, 0),
+#undef ENCODING_CASE
+};
+
+static unsigned long long log_error_offset(struct buf *log)
+{
+    const char *at = strrchr(buf_cstr(log), '@');
+    ck_assert_ptr_nonnull(at);
+    return strtoull(at + 1, NULL, 10);
+}
+
+START_TEST(test_xmlstream_is_utf8_however_the_first_bytes_are_cut)
+{
+    const struct encoding_case *c = &encoding_cases[_i / 2];
+    static const char restart[] = PRE "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>";
+    size_t plen = _i % 2 ? sizeof restart - 1 : 0;
+    struct buf in = {0}, whole = {0};
+    buf_append(&in, restart, plen);
+    buf_append(&in, c->input, c->len);
+    ck_assert_int_eq(helpers_parse_cut(in.data, in.len, NULL, 0, NULL, &whole),
+                     XMLSTREAM_E_MALFORMED);
+    ck_assert_uint_eq(log_error_offset(&whole), plen + c->offset);
+    size_t cuts[2 * sizeof PRE + 64];
+    ck_assert_uint_le(in.len, sizeof cuts / sizeof cuts[0]);
+    for (size_t i = 1; i < in.len; i++) {
+        cuts[i - 1] = i;
+        split_compare(in.data, in.len, &cuts[i - 1], 1, NULL, &whole);
+    }
+    split_compare(in.data, in.len, cuts, in.len - 1, NULL, &whole);
+    buf_free(&in);
+    buf_free(&whole);
+}
+END_TEST
+
+/* Text of a CDATA section between stanzas left expat inside the section
+ * with every byte consumed: an idle release then resumed outside it, and
+ * the section's "<b/>" became a stanza when the input was cut there. */
+START_TEST(test_xmlstream_idle_release_waits_for_a_cdata_section_end)
+{
+    static const char s[] = PRE "<![CDATA[<a/>x<b/>]]><c/>";
+    static const struct xmlstream_limits release = {.idle_release = true};
+    for (size_t chunk = 0; chunk <= 16; chunk++) {
+        struct buf log = {0};
+        ck_assert_int_eq(helpers_parse_log(s, sizeof s - 1, chunk, &release, &log),
+                         XMLSTREAM_E_NONE);
+        ck_assert_str_eq(buf_cstr(&log), "open ns=jabber:client;stanza <c/>;");
+        buf_free(&log);
+    }
+}
+END_TEST
+
 Suite *xmlstream_suite(void)
 {
     Suite *s = suite_create("xmlstream");
@@ -338,5 +602,13 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_parse_element);
     tcase_add_loop_test(tc, test_xmlstream_round_trip, 0, nvalid);
     suite_add_tcase(s, tc);
+    TCase *split = tcase_create("split");
+    tcase_add_loop_test(split, test_xmlstream_short_inputs_parse_alike_however_cut, 0,
+                        (int)(sizeof split_contexts / sizeof split_contexts[0] * SPLIT_ALPHABET_LEN));
+    tcase_add_loop_test(split, test_xmlstream_random_inputs_parse_alike_however_cut, 0, 8);
+    tcase_add_loop_test(split, test_xmlstream_is_utf8_however_the_first_bytes_are_cut, 0,
+                        (int)(2 * sizeof encoding_cases / sizeof encoding_cases[0]));
+    tcase_add_test(split, test_xmlstream_idle_release_waits_for_a_cdata_section_end);
+    suite_add_tcase(s, split);
     return s;
 }
