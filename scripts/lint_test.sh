@@ -22,14 +22,26 @@ find Makefile scripts model sim fuzz \( -name '*.[ch]' -o -name '*.sh' -o -name 
     -o -name Makefile \) -type f | tar cf - -T - | tar xf - -C "$tmp/src" &&
 (cd "$B" && find model sim -name '*.o' | tar cf - -T - libsessim-model.a) | tar xf - -C "$tmp/build" ||
     { echo "lint_test: cannot copy the tree and $B" >&2; exit 2; }
-mv "$tmp/src" "$tmp/orig"
+mkdir "$tmp/orig" || exit 2
 failed=0
 cases=0
+touched=""
 
-# fresh: a new working copy of the pristine tree in $tmp/src, and the
-# pristine objects in $tmp/build again.
+# edit PATH: PATH of the copy is about to change (fresh puts it back).
+edit() {
+    if [ -e "$tmp/src/$1" ] && [ ! -e "$tmp/orig/$1" ]; then
+        mkdir -p "$(dirname "$tmp/orig/$1")" && cp -R "$tmp/src/$1" "$tmp/orig/$1" || exit 2
+    fi
+    touched="$touched $1"
+}
+
+# fresh: the copy as it was: edited paths and the planted object back.
 fresh() {
-    rm -rf "$tmp/src" && cp -R "$tmp/orig" "$tmp/src" || exit 2
+    for f in $touched; do
+        rm -rf "${tmp:?}/src/$f"
+        if [ -e "$tmp/orig/$f" ]; then cp -R "$tmp/orig/$f" "$tmp/src/$f" || exit 2; fi
+    done
+    touched=""
     if [ -n "${planted:-}" ]; then
         mv "$tmp/saved.o" "$planted" || exit 2
         planted=""
@@ -38,6 +50,7 @@ fresh() {
 
 # prepend FILE LINE: LINE becomes line 1 of FILE in the copy.
 prepend() {
+    edit "$1"
     { printf '%s\n' "$2"; cat "$tmp/src/$1"; } >"$tmp/x" && mv "$tmp/x" "$tmp/src/$1"
 }
 
@@ -87,6 +100,7 @@ prepend sim/live/norm.c '#include "norm.h"'
 expect "include without its folder" 1 '^sim/live/norm\.c:1: includes norm\.h without its folder$'
 
 fresh
+edit sim/elsewhere
 mkdir -p "$tmp/src/sim/elsewhere" && echo '/* nothing */' >"$tmp/src/sim/elsewhere/x.h"
 expect "a folder outside the layer order" 1 '^sim/elsewhere/x\.h:1: folder sim/elsewhere/ has no place in the layer order'
 
@@ -112,17 +126,23 @@ int jid_x(void) { return puts("x"); }'
 expect "model/ calls I/O" 1 '^model/jid\.c:[0-9]+: uses puts '
 
 fresh
+edit scripts/lint-known.txt
 echo 'sim/base/mem.c: includes nothing.h without its folder # fixed long ago' >>"$tmp/src/scripts/lint-known.txt"
 expect "a known violation that no longer occurs" 1 '^scripts/lint-known\.txt:[0-9]+: no longer occurs, remove this line: sim/base/mem\.c'
 
 fresh
 prepend sim/base/mem.c '#include "live/norm.h"'
+edit scripts/lint-known.txt
 echo 'sim/base/mem.c: includes live/norm.h: base/ is below live/ # planted' >>"$tmp/src/scripts/lint-known.txt"
 expect "a known violation passes" 0 '^sim/base/mem\.c:1: includes live/norm\.h: base/ is below live/ \(known: planted\)$'
 
 fresh
+edit Makefile
 sed '/^## lint /d' "$tmp/src/Makefile" >"$tmp/x" && mv "$tmp/x" "$tmp/src/Makefile"
 expect "a .PHONY target without help" 1 '^Makefile:[0-9]+: \.PHONY target lint has no "## lint" help line$'
+
+fresh
+expect "the copy put back" 0 '^lint: ok'
 
 if [ "$failed" -ne 0 ]; then
     echo "lint_test: $failed of $cases cases failed"
