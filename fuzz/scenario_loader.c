@@ -200,6 +200,15 @@ static void digest_step_data(struct buf *d, const struct bounds *b, const struct
     case SCENARIO_STEP_NOTE:
         digest_str(d, st->note);
         break;
+    case SCENARIO_STEP_ENABLE:
+        buf_put_u64(d, st->enable.resume);
+        break;
+    case SCENARIO_STEP_ACK:
+    case SCENARIO_STEP_RESUME:
+        digest_str(d, st->sm.h);
+        digest_str(d, st->sm.previd);
+        break;
+    case SCENARIO_STEP_REQUEST:
     case SCENARIO_STEP_BIND:
     case SCENARIO_STEP_CLOSE:
     case SCENARIO_STEP_DROP:
