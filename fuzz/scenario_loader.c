@@ -1,7 +1,7 @@
 /* Fuzz target: the scenario loader (sim/scenario.h).
  *
  * The input is the text of one scenario file, loaded with
- * scenario_load_buffer. Properties checked:
+ * loader_load_buffer. Properties checked:
  * - every input gives a scenario or an error, never both, never neither;
  * - an error has a non-empty message, a line within the input's line count
  *   and a column within its length, and formats as "FILE:LINE:COLUMN: ...";
@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "model/buf.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -269,7 +270,7 @@ static void load(const uint8_t *data, size_t size, const struct bounds *b, struc
 {
     struct scenario_error err;
     memset(&err, 0x5a, sizeof err);
-    struct scenario *s = scenario_load_buffer(NAME, (const char *)data, size, &err);
+    struct scenario *s = loader_load_buffer(NAME, (const char *)data, size, &err);
     if (s != NULL) {
         digest(out, b, s);
         scenario_free(s);

@@ -28,6 +28,7 @@
 #include <sys/stat.h>
 
 #include "model/buf.h"
+#include "scenario/loader.h"
 #include "scenario/match.h"
 #include "base/paths.h"
 #include "scenario/scenario.h"
@@ -307,7 +308,7 @@ static void session_ops(struct extract *x)
 static void extract_file(struct out *o, const char *path)
 {
     struct scenario_error err;
-    struct scenario *s = scenario_load(path, &err);
+    struct scenario *s = loader_load(path, &err);
     if (s == NULL) {
         char msg[512];
         scenario_error_format(&err, msg, sizeof msg);

@@ -1,6 +1,7 @@
 /* mem: allocation that cannot fail (see mem.h). */
 #include "base/mem.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -38,4 +39,15 @@ char *mem_strndup(const char *s, size_t len)
 char *mem_strdup(const char *s)
 {
     return mem_strndup(s, strlen(s));
+}
+
+void *mem_grow(void *items, size_t count, size_t *cap, size_t size)
+{
+    if (count < *cap)
+        return items;
+    size_t n = *cap == 0 ? 8 : *cap * 2;
+    if (n > SIZE_MAX / size)
+        mem_out_of_memory();
+    *cap = n;
+    return mem_realloc(items, n * size);
 }

@@ -12,6 +12,10 @@ void *mem_calloc(size_t n, size_t size);
 /* Copies of a NUL-terminated string / of len bytes (NUL added). */
 char *mem_strdup(const char *s);
 char *mem_strndup(const char *s, size_t len);
+/* Returns items (an array of count elements of size bytes, *cap
+ * allocated) with room for element `count`: when full, reallocated to
+ * twice *cap (8 at first), *cap updated. */
+void *mem_grow(void *items, size_t count, size_t *cap, size_t size);
 /* Prints "sessim: out of memory" and aborts. */
 void mem_out_of_memory(void);
 

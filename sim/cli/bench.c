@@ -21,6 +21,7 @@
 #include "base/paths.h"
 #include "report/table.h"
 #include "run/runner.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "model/prng.h"
 #include "model/xmlstream.h"
@@ -29,7 +30,7 @@
 
 /* One generated stanza: messages, presences and iqs with nested children
  * and escaped attributes. */
-static void gen_stanza(struct prng *r, struct buf *b, unsigned long long n)
+static void make_stanza(struct prng *r, struct buf *b, unsigned long long n)
 {
     switch (prng_below(r, 3)) {
     case 0:
@@ -63,7 +64,7 @@ static void gen_stanza(struct prng *r, struct buf *b, unsigned long long n)
 
 /* Writes about `bytes` of client stream to a temporary file, reads it back
  * (so the bytes come from a file, as a real capture would). */
-static char *gen_stream(size_t bytes, size_t *len)
+static char *make_stream(size_t bytes, size_t *len)
 {
     char path[] = "/tmp/sessim-bench-XXXXXX";
     int fd = mkstemp(path);
@@ -82,7 +83,7 @@ static char *gen_stream(size_t bytes, size_t *len)
                  "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>");
     size_t total = 0;
     for (unsigned long long n = 0; total < bytes; n++) {
-        gen_stanza(&r, &b, n);
+        make_stanza(&r, &b, n);
         if (b.len > 1 << 20 || total + b.len >= bytes) {
             fwrite(b.data, 1, b.len, f);
             total += b.len;
@@ -153,7 +154,7 @@ static double run_sessim(const char *data, size_t len, unsigned long long *stanz
 static int bench_parser(struct table *t, size_t mb)
 {
     size_t len;
-    char *data = gen_stream(mb << 20, &len);
+    char *data = make_stream(mb << 20, &len);
     if (data == NULL) {
         fprintf(stderr, "bench: cannot generate the input stream\n");
         return EXIT_FAILED;
@@ -438,7 +439,7 @@ static int bench_replay(struct table *t, unsigned rounds)
     size_t n = 0, steps = 0, passed = 0;
     for (size_t i = 0; i < files.len; i++) {
         struct scenario_error err;
-        all[n] = scenario_load(files.items[i], &err);
+        all[n] = loader_load(files.items[i], &err);
         if (all[n] != NULL)
             steps += all[n++]->step_count;
     }

@@ -30,6 +30,7 @@
 #include "report/report.h"
 #include "run/runner.h"
 #include "base/paths.h"
+#include "scenario/loader.h"
 #include "scenario/scansion.h"
 #include "scenario/scenario.h"
 #include "report/specmap.h"
@@ -286,7 +287,7 @@ static void add_to_report(struct report *rep, const char *path, const struct sce
 static bool run_file(const char *path, const struct cli_run_options *o, struct report *rep)
 {
     struct scenario_error err;
-    struct scenario *s = scenario_load(path, &err);
+    struct scenario *s = loader_load(path, &err);
     if (s == NULL) {
         char msg[SCENARIO_MESSAGE_MAX + 512];
         scenario_error_format(&err, msg, sizeof msg);
@@ -436,7 +437,7 @@ static int cmd_lint(int argc, char **argv)
     size_t errors = 0;
     for (size_t i = 0; i < paths.len; i++) {
         struct scenario_error err;
-        struct scenario *s = scenario_load(paths.items[i], &err);
+        struct scenario *s = loader_load(paths.items[i], &err);
         if (s == NULL) {
             char msg[SCENARIO_MESSAGE_MAX + 512];
             scenario_error_format(&err, msg, sizeof msg);

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/exit.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "live/target_tcp.h"
 #include "run/preset.h"
@@ -185,7 +186,7 @@ static struct scenario *serve_setup(const char *file)
     if (file == NULL)
         return scenario_create("sessim serve");
     struct scenario_error err;
-    struct scenario *s = scenario_load(file, &err);
+    struct scenario *s = loader_load(file, &err);
     if (s == NULL) {
         char msg[SCENARIO_MESSAGE_MAX + 512];
         scenario_error_format(&err, msg, sizeof msg);

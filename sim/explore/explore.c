@@ -26,6 +26,7 @@
 #include "report/report.h"
 #include "explore/shrink.h"
 #include "live/twin.h"
+#include "scenario/loader.h"
 
 
 struct shrink_ctx {
@@ -181,7 +182,7 @@ static bool write_reproducer(const struct explore_options *opt, const struct jud
     }
     res->path = mem_strdup(path);
     struct scenario_error lerr;
-    struct scenario *back = scenario_load(path, &lerr);
+    struct scenario *back = loader_load(path, &lerr);
     if (back == NULL) {
         fprintf(out, "  the reproducer does not load: %s\n", lerr.message);
         return false;

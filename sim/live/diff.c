@@ -33,6 +33,7 @@
 #include "report/table.h"
 #include "live/live.h"
 #include "base/paths.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "live/tape.h"
 #include "live/target_tcp.h"
@@ -321,7 +322,7 @@ static void diff_one(const char *path, struct live *l, const struct diff_options
 {
     memset(rec, 0, sizeof *rec);
     struct scenario_error e;
-    struct scenario *s = scenario_load(path, &e);
+    struct scenario *s = loader_load(path, &e);
     if (s == NULL) {
         char msg[SCENARIO_MESSAGE_MAX + 512];
         scenario_error_format(&e, msg, sizeof msg);
@@ -683,7 +684,7 @@ static void share_worker(void *ctx, size_t k, size_t jobs, int fd)
     double t0 = clock_now_s();
     for (size_t i = k; l != NULL && i < paths->len; i += jobs) {
         struct scenario_error e;
-        struct scenario *s = scenario_load(paths->items[i], &e);
+        struct scenario *s = loader_load(paths->items[i], &e);
         struct runner_result r;
         if (s == NULL)
             continue;
@@ -738,7 +739,7 @@ static double corpus_on_model(const struct paths *paths, unsigned rounds, size_t
     size_t n = 0;
     for (size_t i = 0; i < paths->len; i++) {
         struct scenario_error e;
-        if ((all[n] = scenario_load(paths->items[i], &e)) != NULL)
+        if ((all[n] = loader_load(paths->items[i], &e)) != NULL)
             *steps += all[n++]->step_count;
     }
     double t0 = clock_now_s();

@@ -21,6 +21,7 @@
 #include "base/mem.h"
 #include "base/paths.h"
 #include "report/report.h"
+#include "scenario/loader.h"
 
 #define SPECMAP_DEFAULT_SEMANTICS "model/SEMANTICS.md"
 #define SPECMAP_EXE "/proc/self/exe"   /* the running binary, on Linux */
@@ -501,7 +502,7 @@ static bool read_scenarios(struct specmap *m, const struct paths *paths)
     bool ok = true;
     for (size_t i = 0; i < paths->len; i++) {
         struct scenario_error err;
-        struct scenario *s = scenario_load(paths->items[i], &err);
+        struct scenario *s = loader_load(paths->items[i], &err);
         if (s == NULL) {
             char msg[SCENARIO_MESSAGE_MAX + 512];
             scenario_error_format(&err, msg, sizeof msg);

@@ -1,4 +1,4 @@
-/* emit: writes a loaded or generated scenario as YAML that scenario_load
+/* emit: writes a loaded or generated scenario as YAML that loader_load
  * reads back to an equal scenario (scenarios/FORMAT.md, version 1).
  *
  * Every user string (names, stanzas, passwords, notes) is written

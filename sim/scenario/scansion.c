@@ -27,6 +27,7 @@
 #include "model/buf.h"
 #include "base/mem.h"
 #include "scenario/emit.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "model/stanza.h"
 #include "model/xmlstream.h"
@@ -1204,7 +1205,7 @@ static int write_scenario(const struct scs_cli *cli, const char *yaml)
 {
     const char *name = cli->out ? cli->out : "<stdout>";
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer(name, yaml, strlen(yaml), &err);
+    struct scenario *s = loader_load_buffer(name, yaml, strlen(yaml), &err);
     if (s == NULL) {
         char msg[SCENARIO_MESSAGE_MAX + 256];
         scenario_error_format(&err, msg, sizeof msg);

@@ -1,11 +1,11 @@
-/* scenario: loads one YAML scenario (scenarios/FORMAT.md, version 1.1) into the
- * tree the runner replays. Any input gives a scenario or one error pointing
- * at the offending node (FILE:LINE:COLUMN, 1-based): YAML syntax, unknown
- * key, wrong type, missing key, bad word or duration, bad XML in `send` or
- * `receive`, unknown `${...}` variable or client, duplicate key. No crash,
- * leak or unbounded work on any bytes (fuzzed via scenario_load_buffer).
- * Ownership: a scenario owns every string and array in it (scenario_free);
- * an error's `file` is borrowed from the caller.
+/* scenario: one YAML scenario (scenarios/FORMAT.md, version 1.1) as the
+ * tree the runner replays, with its names, builders and copies. The
+ * loader (loader.h) fills it from a file: any input gives a scenario or
+ * one error pointing at the offending node (FILE:LINE:COLUMN, 1-based):
+ * YAML syntax, unknown key, wrong type, missing key, bad word or duration,
+ * bad XML in `send` or `receive`, unknown `${...}` variable or client,
+ * duplicate key. Ownership: a scenario owns every string and array in it
+ * (scenario_free); an error's `file` is borrowed from the caller.
  */
 #ifndef SESSIM_SIM_SCENARIO_H
 #define SESSIM_SIM_SCENARIO_H
@@ -25,7 +25,7 @@
  * appended to `clients` in first-use order (account = resource = name). */
 
 #define SCENARIO_MESSAGE_MAX 320
-/* scenario_load refuses larger files. */
+/* loader_load refuses larger files. */
 #define SCENARIO_FILE_MAX (16u * 1024u * 1024u)
 /* Deepest nesting of YAML lists and mappings accepted. */
 #define SCENARIO_DEPTH_MAX 64
@@ -236,17 +236,6 @@ struct scenario {
     size_t step_count;
 };
 
-/* Reads and loads the file at path. Returns the scenario (free with
- * scenario_free), or NULL and fills *err (err may be NULL); err->file is
- * path. An unreadable or too large file has line and column 0. */
-struct scenario *scenario_load(const char *path, struct scenario_error *err);
-
-/* Loads len bytes of YAML (need not be NUL-terminated); name is used as
- * the file name in the scenario and in errors. Same results as
- * scenario_load. */
-struct scenario *scenario_load_buffer(const char *name, const char *data, size_t len,
-                                      struct scenario_error *err);
-
 /* Releases the scenario and everything in it. NULL is a no-op. */
 void scenario_free(struct scenario *s);
 
@@ -265,6 +254,15 @@ const struct scenario_account *scenario_account_find(const struct scenario *s,
  * (defaults included), with line and column 0. Strings are copied; the
  * pointers they return are borrowed from s and valid until the next call
  * that adds to the same array. Allocation failure aborts. */
+
+/* Sets the defaults of a step's options for its kind (format: connect
+ * auth and bind true, register password "password"). */
+void scenario_step_defaults(struct scenario_step *st);
+
+/* An empty scenario as the loader starts it: file is file, no
+ * `scenario:` text (NULL), the server defaults, nothing else. Free with
+ * scenario_free. */
+struct scenario *scenario_new(const char *file);
 
 /* An empty scenario: `scenario:` and file are name, the server defaults,
  * no accounts, clients or steps (add at least one step before running or

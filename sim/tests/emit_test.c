@@ -10,6 +10,7 @@
 #include "scenario/emit.h"
 #include "base/count.h"
 #include "base/paths.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "suites.h"
 
@@ -18,7 +19,7 @@
 static struct scenario *load_text(const char *name, const char *text, size_t len)
 {
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer(name, text, len, &err);
+    struct scenario *s = loader_load_buffer(name, text, len, &err);
     if (s == NULL) {
         char msg[SCENARIO_MESSAGE_MAX + 256];
         scenario_error_format(&err, msg, sizeof msg);
@@ -52,7 +53,7 @@ START_TEST(test_emit_round_trips_every_corpus_scenario)
     size_t implicit = 0;
     for (size_t i = 0; i < files.len; i++) {
         struct scenario_error err;
-        struct scenario *s = scenario_load(files.items[i], &err);
+        struct scenario *s = loader_load(files.items[i], &err);
         ck_assert_msg(s != NULL, "%s does not load: %s", files.items[i], err.message);
         for (size_t k = 0; k < s->client_count; k++)
             implicit += s->clients[k].implicit;
@@ -257,7 +258,7 @@ START_TEST(test_emit_file_is_loadable)
     char err[256];
     ck_assert(emit_file(s, path, err, sizeof err));
     struct scenario_error lerr;
-    struct scenario *back = scenario_load(path, &lerr);
+    struct scenario *back = loader_load(path, &lerr);
     ck_assert_ptr_nonnull(back);
     ck_assert(emit_equal(s, back, NULL));
     scenario_free(back);

@@ -17,6 +17,7 @@
 #include "explore/explore.h"
 #include "explore/gen.h"
 #include "run/runner.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "model/buf.h"
 #include "suites.h"
@@ -61,7 +62,7 @@ START_TEST(test_explore_generated_scenarios_round_trip)
     struct buf yaml = {0}, why = {0};
     ck_assert(emit_scenario(s, &yaml));
     struct scenario_error err;
-    struct scenario *back = scenario_load_buffer("gen.yaml", yaml.data, yaml.len, &err);
+    struct scenario *back = loader_load_buffer("gen.yaml", yaml.data, yaml.len, &err);
     ck_assert_msg(back != NULL, "%s", err.message);
     ck_assert_msg(emit_equal(s, back, &why), "%s", buf_cstr(&why));
     buf_free(&yaml);
@@ -357,7 +358,7 @@ START_TEST(test_explore_finds_shrinks_and_writes_a_planted_failure)
     snprintf(expect, sizeof expect, "%s/seed-11-run-%zu.yaml", out_dir, res.failed_run + 1);
     ck_assert_str_eq(res.path, expect);
     struct scenario_error err;
-    struct scenario *back = scenario_load(res.path, &err);
+    struct scenario *back = loader_load(res.path, &err);
     ck_assert_ptr_nonnull(back);
     ck_assert(emit_equal(res.reproducer, back, NULL));
     ck_assert_ptr_nonnull(strstr(back->description, "--seed 11 "));

@@ -9,6 +9,7 @@
 #include "report/html.h"
 #include "base/count.h"
 #include "run/runner.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "suites.h"
 
@@ -31,7 +32,7 @@
 static void run_yaml(const char *yaml, struct scenario **s, struct runner_result *res)
 {
     struct scenario_error err;
-    *s = scenario_load_buffer("t.yaml", yaml, strlen(yaml), &err);
+    *s = loader_load_buffer("t.yaml", yaml, strlen(yaml), &err);
     ck_assert_msg(*s != NULL, "%lu: %s", err.line, err.message);
     struct runner_options opt = {.record = true};
     runner_run(*s, &opt, res);
@@ -204,7 +205,7 @@ START_TEST(test_runner_reports_failing_step_and_mismatch)
     runner_result_free(&res);
     scenario_free(s);
     struct runner_options quiet = {0};
-    s = scenario_load_buffer("t.yaml", HEAD PRESENCE, strlen(HEAD PRESENCE), NULL);
+    s = loader_load_buffer("t.yaml", HEAD PRESENCE, strlen(HEAD PRESENCE), NULL);
     runner_run(s, &quiet, &res);
     ck_assert_uint_eq(res.event_count, 0);
     ck_assert_ptr_null(res.events);

@@ -13,6 +13,7 @@
 #include "model/model.h"
 #include "run/runner.h"
 #include "scenario/emit.h"
+#include "scenario/loader.h"
 #include "serve/recorder.h"
 #include "suites.h"
 
@@ -102,7 +103,7 @@ static char *replay(struct rig *r, const struct recorder_options *o)
     ck_assert_ptr_nonnull(s);
     char *yaml = yaml_of(s);
     struct scenario_error err;
-    struct scenario *back = scenario_load_buffer("rec.yaml", yaml, strlen(yaml), &err);
+    struct scenario *back = loader_load_buffer("rec.yaml", yaml, strlen(yaml), &err);
     ck_assert_msg(back != NULL, "%s\n%s", err.message, yaml);
     struct runner_result res;
     runner_run(back, NULL, &res);

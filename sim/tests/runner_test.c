@@ -7,6 +7,7 @@
 
 #include "run/runner.h"
 #include "base/count.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "run/target.h"
 #include "suites.h"
@@ -146,7 +147,7 @@ static const struct row rows[] = {
 static struct scenario *load(const char *yaml)
 {
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer("t.yaml", yaml, strlen(yaml), &err);
+    struct scenario *s = loader_load_buffer("t.yaml", yaml, strlen(yaml), &err);
     ck_assert_msg(s != NULL, "fixture does not load: %lu:%lu: %s", err.line, err.column,
                   err.message);
     return s;

@@ -7,6 +7,7 @@
 
 #include "run/runner.h"
 #include "base/count.h"
+#include "scenario/loader.h"
 #include "scenario/scansion.h"
 #include "scenario/scenario.h"
 #include "suites.h"
@@ -37,7 +38,7 @@ static char *translate_ok(const char *script, const struct scansion_options *opt
     char *yaml = scansion_translate(script, strlen(script), opt, &err);
     ck_assert_msg(yaml != NULL, "line %lu: %s", err.line, err.message);
     struct scenario_error serr;
-    struct scenario *s = scenario_load_buffer("t.yaml", yaml, strlen(yaml), &serr);
+    struct scenario *s = loader_load_buffer("t.yaml", yaml, strlen(yaml), &serr);
     ck_assert_msg(s != NULL, "%lu:%lu: %s\n%s", serr.line, serr.column, serr.message, yaml);
     scenario_free(s);
     return yaml;
@@ -169,7 +170,7 @@ START_TEST(test_translation_runs_on_the_model)
         "Juliet's phone receives:\n\t<message from=\"${Romeo's full JID}\" type=\"chat\">\n"
         "\t\t<body>Hi</body>\n\t</message>\n\nRomeo disconnects\n";
     char *yaml = translate_ok(script, &plain_opt);
-    struct scenario *s = scenario_load_buffer("t.yaml", yaml, strlen(yaml), NULL);
+    struct scenario *s = loader_load_buffer("t.yaml", yaml, strlen(yaml), NULL);
     struct runner_result res;
     runner_run(s, NULL, &res);
     ck_assert_msg(res.outcome == RUNNER_PASS, "%s\n%s", res.message ? res.message : "", yaml);

@@ -9,6 +9,7 @@
 
 #include "scenario/scenario.h"
 #include "base/count.h"
+#include "scenario/loader.h"
 #include "suites.h"
 
 #ifndef SIM_TESTS_DIR
@@ -38,7 +39,7 @@ static struct scenario *load_good(const char *name)
     char path[256], message[600];
     snprintf(path, sizeof path, SIM_TESTS_DIR "/good/%s", name);
     struct scenario_error err;
-    struct scenario *s = scenario_load(path, &err);
+    struct scenario *s = loader_load(path, &err);
     scenario_error_format(&err, message, sizeof message);
     ck_assert_msg(s != NULL, "%s", message);
     return s;
@@ -48,7 +49,7 @@ static struct scenario *load_good(const char *name)
 static struct scenario *load_text(const char *text, char *out, size_t size)
 {
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer("t.yaml", text, strlen(text), &err);
+    struct scenario *s = loader_load_buffer("t.yaml", text, strlen(text), &err);
     if (s == NULL)
         snprintf(out, size, "%lu:%lu: %s", err.line, err.column, err.message);
     return s;
@@ -115,11 +116,11 @@ START_TEST(test_scenario_rejects_bad_file_with_expected_message)
     expected_error(path, data, len, want, sizeof want);
 
     struct scenario_error err;
-    ck_assert_ptr_null(scenario_load(path, &err));
+    ck_assert_ptr_null(loader_load(path, &err));
     scenario_error_format(&err, got, sizeof got);
     ck_assert_str_eq(got, want);
 
-    ck_assert_ptr_null(scenario_load_buffer(path, data, len, &err));
+    ck_assert_ptr_null(loader_load_buffer(path, data, len, &err));
     scenario_error_format(&err, got, sizeof got);
     ck_assert_str_eq(got, want);
     free(data);
@@ -541,14 +542,14 @@ START_TEST(test_scenario_loads_a_buffer_without_terminator)
 {
     static const char text[] = "scenario: cut\nsteps: [restart]\nTRAILING: junk";
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer("mem", text, strlen(text) - 14, &err);
+    struct scenario *s = loader_load_buffer("mem", text, strlen(text) - 14, &err);
     ck_assert_ptr_nonnull(s);
     ck_assert_str_eq(s->file, "mem");
     scenario_free(s);
-    ck_assert_ptr_null(scenario_load_buffer("mem", NULL, 0, &err));
+    ck_assert_ptr_null(loader_load_buffer("mem", NULL, 0, &err));
     ck_assert_str_eq(err.file, "mem");
     ck_assert_uint_eq(err.line, 1);
-    ck_assert_ptr_null(scenario_load_buffer("mem", "steps: 1", 8, NULL));
+    ck_assert_ptr_null(loader_load_buffer("mem", "steps: 1", 8, NULL));
     scenario_free(NULL);
 }
 END_TEST
@@ -557,11 +558,11 @@ START_TEST(test_scenario_reports_an_unreadable_file_without_position)
 {
     struct scenario_error err;
     char out[400];
-    ck_assert_ptr_null(scenario_load(SIM_TESTS_DIR "/no-such-file.yaml", &err));
+    ck_assert_ptr_null(loader_load(SIM_TESTS_DIR "/no-such-file.yaml", &err));
     ck_assert_uint_eq(err.line, 0);
     scenario_error_format(&err, out, sizeof out);
     ck_assert_str_eq(out, SIM_TESTS_DIR "/no-such-file.yaml: No such file or directory");
-    ck_assert_ptr_null(scenario_load(SIM_TESTS_DIR "/bad", &err));
+    ck_assert_ptr_null(loader_load(SIM_TESTS_DIR "/bad", &err));
     ck_assert_str_eq(err.message, "Is a directory");
 }
 END_TEST
@@ -588,13 +589,13 @@ START_TEST(test_scenario_limits_steps)
     size_t len;
     char *text = many_steps(SCENARIO_STEPS_MAX, &len);
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer("many.yaml", text, len, &err);
+    struct scenario *s = loader_load_buffer("many.yaml", text, len, &err);
     ck_assert_msg(s != NULL, "%s", err.message);
     ck_assert_uint_eq(s->step_count, SCENARIO_STEPS_MAX);
     scenario_free(s);
     free(text);
     text = many_steps(SCENARIO_STEPS_MAX + 1, &len);
-    ck_assert_ptr_null(scenario_load_buffer("many.yaml", text, len, &err));
+    ck_assert_ptr_null(loader_load_buffer("many.yaml", text, len, &err));
     ck_assert_str_eq(err.message, "too many steps (at most 100000)");
     ck_assert_uint_eq(err.line, 2);
     ck_assert_uint_eq(err.column, 9 + 8 * SCENARIO_STEPS_MAX);

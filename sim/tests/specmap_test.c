@@ -9,6 +9,7 @@
 #include "scenario/scenario.h"
 #include "base/count.h"
 #include "report/specmap.h"
+#include "scenario/loader.h"
 #include "suites.h"
 
 
@@ -35,7 +36,7 @@ static struct scenario *citing(const char *const *spec)
     }
     strcat(yaml, "]\nsteps:\n  - note: x\n");
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer("t.yaml", yaml, strlen(yaml), &err);
+    struct scenario *s = loader_load_buffer("t.yaml", yaml, strlen(yaml), &err);
     ck_assert_msg(s != NULL, "%s", err.message);
     return s;
 }

@@ -8,6 +8,7 @@
 
 #include "run/runner.h"
 #include "base/count.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "live/tape.h"
 #include "suites.h"
@@ -48,7 +49,7 @@ static struct target *make(const struct scenario *s, uint64_t seed, void *p)
 static struct tape *record(const char *yaml, uint64_t seed, enum runner_outcome want)
 {
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer("t.yaml", yaml, strlen(yaml), &err);
+    struct scenario *s = loader_load_buffer("t.yaml", yaml, strlen(yaml), &err);
     ck_assert_ptr_nonnull(s);
     struct ctx c = {tape_new()};
     struct runner_options o = {.seed = seed, .target_new = make, .target_ctx = &c};

@@ -10,6 +10,7 @@
 
 #include "run/runner.h"
 #include "base/count.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "suites.h"
 #include "scenario/template.h"
@@ -40,7 +41,7 @@ START_TEST(test_template_loads_and_passes)
     snprintf(path, sizeof path, "%s/t.yaml", dir);
     ck_assert_int_eq(template_write(path, "presence/first-try", err, sizeof err), 0);
     struct scenario_error e;
-    struct scenario *s = scenario_load(path, &e);
+    struct scenario *s = loader_load(path, &e);
     ck_assert_msg(s != NULL, "%s:%lu:%lu: %s", path, e.line, e.column, e.message);
     ck_assert_str_eq(s->name, "presence/first-try");
     ck_assert_uint_eq(s->client_count, 2);

@@ -10,6 +10,7 @@
 #include "explore/explore.h"
 #include "explore/gen.h"
 #include "run/runner.h"
+#include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "live/twin.h"
 #include "suites.h"
@@ -17,7 +18,7 @@
 static struct scenario *load(const char *yaml)
 {
     struct scenario_error err;
-    struct scenario *s = scenario_load_buffer("t.yaml", yaml, strlen(yaml), &err);
+    struct scenario *s = loader_load_buffer("t.yaml", yaml, strlen(yaml), &err);
     ck_assert_msg(s != NULL, "%lu:%lu: %s", err.line, err.column, err.message);
     return s;
 }
