@@ -21,13 +21,13 @@
 #include "run/client.h"
 #include "run/preset.h"
 #include "model/invariant.h"
+#include "scenario/explain.h"
 #include "scenario/match.h"
 #include "base/mem.h"
 #include "model/xmlstream.h"
 
 #define RUNNER_WAIT_MAX 100        /* target_wait rounds for one expectation */
 #define RUNNER_VIOLATIONS_MAX 8
-#define RUNNER_WHY_DEPTH 4         /* levels of child elements the diagnosis descends */
 #define RUNNER_NS_REGISTER "jabber:iq:register"
 
 enum step_status {
@@ -746,142 +746,6 @@ static enum step_status step_resume(struct runner *r, const struct scenario_step
 
 /* ---- receive ---- */
 
-static bool is_xml_space(char ch)
-{
-    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
-}
-
-/* The element's own text without leading and trailing white space. */
-static void trimmed_text(const struct stanza_node *el, struct buf *out)
-{
-    struct buf raw = {0};
-    const char *s = stanza_text(el, &raw);
-    size_t len = raw.len;
-    while (len > 0 && is_xml_space(*s)) {
-        s++;
-        len--;
-    }
-    while (len > 0 && is_xml_space(s[len - 1]))
-        len--;
-    buf_clear(out);
-    buf_append(out, s, len);
-    buf_free(&raw);
-}
-
-static bool is_wildcard(const char *v)
-{
-    return strcmp(v, "{any}") == 0 || strncmp(v, "{capture:", 9) == 0;
-}
-
-static void why_line(struct buf *out, const char *path, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-
-static void why_line(struct buf *out, const char *path, const char *fmt, ...)
-{
-    text_printf(out, "    - %s%s", path, *path ? ": " : "");
-    va_list ap;
-    va_start(ap, fmt);
-    text_vprintf(out, fmt, ap);
-    va_end(ap);
-    buf_putc(out, '\n');
-}
-
-static void why_attrs(const struct stanza_node *pat, const struct stanza_node *act,
-                      const char *path, struct buf *out)
-{
-    for (const struct stanza_attr *a = pat->attrs; a != NULL; a = a->next) {
-        if (strcmp(a->ns, MATCH_NS) == 0)
-            continue;
-        const char *v = stanza_attr(act, a->ns, a->name);
-        if (strcmp(a->value, "{absent}") == 0) {
-            if (v != NULL)
-                why_line(out, path, "attribute '%s' should be absent, actual '%s'", a->name, v);
-        } else if (v == NULL) {
-            why_line(out, path, "attribute '%s': expected '%s', actual has none", a->name,
-                     a->value);
-        } else if (!is_wildcard(a->value) && strcmp(a->value, v) != 0) {
-            why_line(out, path, "attribute '%s': expected '%s', actual '%s'", a->name, a->value,
-                     v);
-        }
-    }
-}
-
-static void why_text(const struct stanza_node *pat, const struct stanza_node *act,
-                     const char *path, struct buf *out)
-{
-    struct buf p = {0}, a = {0};
-    trimmed_text(pat, &p);
-    trimmed_text(act, &a);
-    const char *ps = buf_cstr(&p), *as = buf_cstr(&a);
-    if (p.len > 0 && (is_wildcard(ps) ? a.len == 0 : strcmp(ps, as) != 0))
-        why_line(out, path, "text: expected '%s', actual '%s'", ps, as);
-    buf_free(&p);
-    buf_free(&a);
-}
-
-static void why_element(const struct stanza_node *pat, const struct stanza_node *act,
-                        const char *path, int depth, struct buf *out);
-
-/* A pattern child: an absent one must match no actual child, another must
- * match one; when it matches none, descend into a child of the same name. */
-static void why_child(const struct stanza_node *pc, const struct stanza_node *act,
-                      const char *path, int depth, struct buf *out)
-{
-    const char *absent = stanza_attr(pc, MATCH_NS, "absent");
-    const struct stanza_node *same = NULL;
-    for (const struct stanza_node *ac = stanza_child(act, NULL, NULL); ac != NULL;
-         ac = stanza_child_next(ac, NULL, NULL)) {
-        if (match_stanza(pc, ac, NULL)) {
-            if (absent != NULL && strcmp(absent, "true") == 0)
-                why_line(out, path, "unexpected child <%s>", ac->name);
-            return;
-        }
-        if (same == NULL && is_element(ac, pc->ns, pc->name))
-            same = ac;
-    }
-    if (absent != NULL && strcmp(absent, "true") == 0)
-        return;
-    if (same != NULL && depth < RUNNER_WHY_DEPTH) {
-        struct buf sub = {0};
-        text_printf(&sub, "%s%s<%s>", path, *path ? "/" : "", pc->name);
-        why_element(pc, same, buf_cstr(&sub), depth + 1, out);
-        buf_free(&sub);
-    } else {
-        struct buf b = {0};
-        stanza_serialize(pc, act->ns, false, &b);
-        why_line(out, path, "no child matches %s", buf_cstr(&b));
-        buf_free(&b);
-    }
-}
-
-/* Appends one "    - ..." line per visible difference between pattern and
- * actual (the matcher itself only says yes or no). */
-static void why_element(const struct stanza_node *pat, const struct stanza_node *act,
-                        const char *path, int depth, struct buf *out)
-{
-    if (!is_element(act, pat->ns, pat->name)) {
-        why_line(out, path, "expected element <%s> in '%s', actual <%s> in '%s'", pat->name,
-                 pat->ns, act->name, act->ns);
-        return;
-    }
-    why_attrs(pat, act, path, out);
-    why_text(pat, act, path, out);
-    for (const struct stanza_node *pc = stanza_child(pat, NULL, NULL); pc != NULL;
-         pc = stanza_child_next(pc, NULL, NULL))
-        why_child(pc, act, path, depth, out);
-}
-
-static void write_why(struct runner *r, const struct stanza_node *pat,
-                      const struct stanza_node *act)
-{
-    struct buf lines = {0};
-    why_element(pat, act, "", 0, &lines);
-    if (lines.len == 0)
-        buf_puts(&lines, "    - its children cannot each match a distinct actual child\n");
-    buf_append(&r->msg, lines.data, lines.len);
-    buf_free(&lines);
-}
-
 /* The first of the next n stanzas that no pattern took, preferring one with
  * the pattern's element name: what an unmatched pattern is compared with. */
 static size_t closest_actual(const struct client *c, size_t n, const size_t *assign,
@@ -902,16 +766,16 @@ static size_t closest_actual(const struct client *c, size_t n, const size_t *ass
     return best;
 }
 
-static void explain_one(struct runner *r, const struct client *c, const char *text,
+static void show_one(struct runner *r, const struct client *c, const char *text,
                        const struct stanza_node *pat)
 {
     text_printf(&r->msg, "  expected: %s\n", text);
     write_stanza_line(client_pending_at(c, 0), "  actual:   ", &r->msg);
     buf_puts(&r->msg, "  why:\n");
-    write_why(r, pat, client_pending_at(c, 0));
+    explain_mismatch(pat, client_pending_at(c, 0), &r->msg);
 }
 
-static void explain_set(struct runner *r, const struct client *c, char *const *texts,
+static void show_set(struct runner *r, const struct client *c, char *const *texts,
                        struct stanza *const *pats, size_t n, const size_t *assign)
 {
     buf_puts(&r->msg, "  expected, in any order:\n");
@@ -935,7 +799,7 @@ static void explain_set(struct runner *r, const struct client *c, char *const *t
         if (a == MATCH_UNASSIGNED)
             continue;
         text_printf(&r->msg, "  why expected %zu does not match actual %zu:\n", p + 1, a + 1);
-        write_why(r, stanza_root(pats[p]), client_pending_at(c, a));
+        explain_mismatch(stanza_root(pats[p]), client_pending_at(c, a), &r->msg);
     }
 }
 
@@ -979,9 +843,9 @@ static enum step_status receive_mismatch(struct runner *r, const struct scenario
     fail(r, st, n == 1 ? "the next stanza does not match" : "the next %zu stanzas do not match",
          n);
     if (n == 1)
-        explain_one(r, c, texts[0], stanza_root(pats[0]));
+        show_one(r, c, texts[0], stanza_root(pats[0]));
     else
-        explain_set(r, c, texts, pats, n, assign);
+        show_set(r, c, texts, pats, n, assign);
     write_pending(r, c, n, "also pending");
     return STEP_FAIL;
 }
