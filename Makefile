@@ -384,6 +384,7 @@ EXPLORE_CHECK ?= --seed 1 --runs 50 --steps 200
 check-explore: $(SESSIM)
 	@echo "== explore ($(FLAVOUR))"
 	$(SESSIM) explore $(EXPLORE_CHECK) --out $(B)/explore
+	$(SESSIM) explore --sm $(EXPLORE_CHECK) --out $(B)/explore-sm
 
 # Mechanical mutants (sim/tests/mutgen.py, run by sim/tests/mutrun.py):
 # operators flipped, conditions negated, statements and calls deleted,

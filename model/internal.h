@@ -21,6 +21,7 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "buf.h"
 #include "map.h"
@@ -62,6 +63,7 @@ struct session {
     enum { SESSION_SAID_NOTHING, SESSION_SAID_AVAILABLE, SESSION_SAID_UNAVAILABLE } said;
     bool pushed_uninterested;
     struct smacks *sm;       /* SM2: after <enable/>, else NULL */
+    uint32_t stanzas_in;     /* jabber:client elements read, for I18 (not SM4's count) */
     bool busy;               /* inside its own parser's callbacks: free later */
     bool destroyed;          /* S9: inert, freed when no longer busy */
 };

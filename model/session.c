@@ -399,8 +399,10 @@ static void on_stanza(void *ctx, struct stanza *st)
     bool client = strcmp(el->ns, STANZA_NS_CLIENT) == 0 &&
                   (strcmp(el->name, "message") == 0 || strcmp(el->name, "presence") == 0 ||
                    strcmp(el->name, "iq") == 0);
-    if (strcmp(el->ns, STANZA_NS_CLIENT) == 0)
+    if (strcmp(el->ns, STANZA_NS_CLIENT) == 0) {
+        s->stanzas_in++;      /* observed apart from SM4's count (I18) */
         smacks_count_in(s);   /* SM4 */
+    }
     if (strcmp(el->ns, XMPP_NS_SASL) == 0 && !s->authenticated)
         sasl_handle(s, el);
     else if (smacks_element(s, el))

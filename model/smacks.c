@@ -70,6 +70,11 @@ static const char *queue_ack(struct model *m, struct smacks *sm, unsigned long l
         stanza_free(queue_pop(m, sm));
         m->sm.acked++;
     }
+    if (sm->n == 0) {   /* an idle managed session holds no queue storage */
+        free(sm->q);
+        sm->q = NULL;
+        sm->cap = sm->first = 0;
+    }
     return NULL;
 }
 
@@ -155,6 +160,7 @@ static void enable(struct session *s, const char *ns, const struct stanza_node *
     struct smacks *sm = model_xalloc(sizeof *sm);
     memset(sm, 0, sizeof *sm);
     sm->ns = ns;
+    sm->in_base = s->stanzas_in;
     s->sm = sm;
     struct stanza_node *e;
     struct stanza *st = sm_element(ns, "enabled", &e);
@@ -578,7 +584,9 @@ const char *smacks_check_session(const struct model *m, const struct session *s,
         *message = "a queued stanza was written twice on one connection";
     if (*message != NULL)
         return "I17";
-    if (sm != NULL && sm->n > (size_t)(sm->h_out - sm->acked))
+    if (sm != NULL && sm->h_in != (uint32_t)(s->stanzas_in - sm->in_base))
+        *message = "the inbound h differs from the stanzas received since <enable/>";
+    else if (sm != NULL && sm->n > (size_t)(sm->h_out - sm->acked))
         *message = "more stanzas queued than sent and not acknowledged";
     else if (sm != NULL && sm->acked > sm->h_out)
         *message = "acknowledged more than sent";

@@ -45,6 +45,7 @@ struct smacks {
     uint32_t h_in;                /* SM4 */
     uint32_t h_out, acked;        /* SM5, SM8 */
     uint32_t last_requested;      /* SM9 */
+    uint32_t in_base;             /* session's stanzas_in at enable (I18) */
     bool awaiting_ack;
     bool hibernating;             /* SM11 */
     bool duplicate;               /* I17: a copy was written twice on one connection */

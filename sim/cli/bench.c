@@ -224,8 +224,10 @@ static void base64(const unsigned char *in, size_t len, struct buf *out)
     }
 }
 
-/* The bytes of a whole login: header, SASL PLAIN, restart, bind, presence. */
-static void login_bytes(const char *user, struct buf *out)
+/* The bytes of a whole login: header, SASL PLAIN, restart, bind, presence;
+ * with sm, resumable stream management enabled before the presence and
+ * its reflection acked after it (an idle managed session, queue empty). */
+static void login_bytes(const char *user, bool sm, struct buf *out)
 {
     unsigned char plain[128];
     size_t ul = strlen(user);
@@ -237,7 +239,10 @@ static void login_bytes(const char *user, struct buf *out)
     buf_puts(out, LOGIN_HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>");
     base64(plain, ul + 4, out);
     buf_puts(out, "</auth>" LOGIN_HDR "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:"
-                  "ns:xmpp-bind'><resource>r</resource></bind></iq><presence/>");
+                  "ns:xmpp-bind'><resource>r</resource></bind></iq>");
+    buf_puts(out, sm ? "<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>"
+                       "<a xmlns='urn:xmpp:sm:3' h='1'/>"
+                     : "<presence/>");
 }
 
 static struct model *bench_model(size_t users, struct buf *name)
@@ -255,14 +260,15 @@ static struct model *bench_model(size_t users, struct buf *name)
 }
 
 /* Logs every user in; returns the seconds spent in model calls. */
-static double login_all(struct model *m, size_t users, struct buf *name, struct buf *bytes)
+static double login_all(struct model *m, size_t users, struct buf *name, struct buf *bytes,
+                        bool sm)
 {
     double t = 0;
     for (size_t i = 0; i < users; i++) {
         buf_clear(name);
         buf_putc(name, 'u');
         buf_put_u64(name, i);
-        login_bytes(buf_cstr(name), bytes);
+        login_bytes(buf_cstr(name), sm, bytes);
         double t0 = clock_now_s();
         unsigned conn = model_connect(m);
         model_input(m, conn, bytes->data, bytes->len);
@@ -272,37 +278,75 @@ static double login_all(struct model *m, size_t users, struct buf *name, struct 
     return t;
 }
 
-static void bench_sessions(struct table *t, size_t max)
+/* Each of n logged-in sessions (connection i is user i, 1-based) sends
+ * itself `per` chat messages it never acks: SM5 queues a copy of each.
+ * Returns the heap bytes per queued copy. */
+static double queued_bytes(struct model *m, size_t n, size_t per, struct buf *name)
 {
-    fprintf(stderr, "sessions: connect + SASL + bind + initial presence, one input per login\n");
+    size_t before = heap_in_use();
+    struct buf msg = {0};
+    for (size_t i = 0; i < n; i++) {
+        buf_clear(name);
+        buf_putc(name, 'u');
+        buf_put_u64(name, i);
+        buf_clear(&msg);
+        for (size_t k = 0; k < per; k++) {
+            buf_puts(&msg, "<message type='chat' to='");
+            buf_puts(&msg, buf_cstr(name));
+            buf_puts(&msg, "@localhost/r'><body>hello</body></message>");
+        }
+        model_input(m, (unsigned)i + 1, msg.data, msg.len);
+        drain(m, (unsigned)i + 1);
+    }
+    buf_free(&msg);
+    return (double)(heap_in_use() - before) / (double)(n * per);
+}
+
+/* sessions (plain) or sessions-sm (stream management on, SM2-SM5). */
+static void bench_sessions_as(struct table *t, size_t max, bool sm)
+{
+    const char *what = sm ? "sessions-sm" : "sessions";
+    fprintf(stderr, "%s: connect + SASL + bind + %sinitial presence, one input per login\n", what,
+            sm ? "<enable resume/> + " : "");
     struct buf name = {0}, bytes = {0}, label = {0};
     double first_us = 0, last_us = 0, last_bytes = 0;
     size_t last_n = 0;
     for (size_t n = 1000; n <= max; n *= 10) {
         struct model *m = bench_model(n, &name);
         size_t before = heap_in_use();
-        double secs = login_all(m, n, &name, &bytes);
+        double secs = login_all(m, n, &name, &bytes, sm);
         size_t after = heap_in_use();
         double us = secs * 1e6 / (double)n, per = (double)(after - before) / (double)n;
         buf_clear(&label);
-        buf_puts(&label, "sessions N=");
+        buf_puts(&label, what);
+        buf_puts(&label, " N=");
         buf_put_u64(&label, n);
         table_row(t, buf_cstr(&label), "connect+auth+bind+presence", us, "us/login", "");
         table_row(t, buf_cstr(&label), "model heap per session", per, "bytes", "");
         table_row(t, buf_cstr(&label), "process RSS", (double)rss_kib() / 1024.0, "MiB", "");
+        if (sm && n * 10 > max)   /* the largest N: the cost of the unacked queue */
+            table_row(t, buf_cstr(&label), "heap per queued stanza (SM5 copy)",
+                      queued_bytes(m, n, 10, &name), "bytes", "");
         first_us = first_us > 0 ? first_us : us;
         last_us = us, last_bytes = per, last_n = n;
         model_free(m);
     }
     buf_clear(&label);
-    buf_puts(&label, "sessions N=");
+    buf_puts(&label, what);
+    buf_puts(&label, " N=");
     buf_put_u64(&label, last_n);
     table_row(t, buf_cstr(&label), "us/login vs N=1000", last_us / first_us, "x", "<= 1.5");
-    table_row(t, buf_cstr(&label), "bytes per available session", last_bytes, "bytes",
-              "<= 1024");
+    table_row(t, buf_cstr(&label), sm ? "bytes per managed session (queue empty)"
+                                       : "bytes per available session",
+              last_bytes, "bytes", "<= 1024");
     buf_free(&label);
     buf_free(&name);
     buf_free(&bytes);
+}
+
+static void bench_sessions(struct table *t, size_t max)
+{
+    bench_sessions_as(t, max, false);
 }
 
 /* Each user has `contacts` mutual (both) subscriptions to its neighbours;
@@ -325,7 +369,7 @@ static void bench_fanout(struct table *t, size_t users, size_t contacts)
             model_roster_preset(m, buf_cstr(&name), &it);
         }
     }
-    login_all(m, users, &name, &bytes);
+    login_all(m, users, &name, &bytes, false);
     static const char update[] = "<presence><show>away</show></presence>";
     size_t out = 0;
     double t0 = clock_now_s();
@@ -359,7 +403,7 @@ static void bench_routing(struct table *t, size_t users, size_t messages)
 {
     struct buf name = {0}, bytes = {0}, msg = {0};
     struct model *m = bench_model(users, &name);
-    login_all(m, users, &name, &bytes);
+    login_all(m, users, &name, &bytes, false);
     struct prng r;
     prng_seed(&r, 7);
     double secs = 0;
@@ -486,7 +530,7 @@ static const char bench_usage[] =
     "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N] [--json FILE]\n"
     "  Runs the benchmarks and prints what it measured; ratios compare figures\n"
     "  taken in the same run. LIST is a comma-separated subset of\n"
-    "  parser,sessions,fanout,routing,replay,explore,live (default: all).\n"
+    "  parser,sessions,sessions-sm,fanout,routing,replay,explore,live (default: all).\n"
     "  --size-mb N       parser input size (default 100)\n"
     "  --sessions-max N  largest session count (default 1000000)\n"
     "  --quick           small sizes, for a smoke test\n"
@@ -497,7 +541,7 @@ int bench_main(int argc, char **argv)
 {
     size_t mb = 100, sessions_max = 1000000, fan_users = 100000, fan_contacts = 50;
     size_t route_users = 1000000, route_msgs = 1000000;
-    const char *only = "parser,sessions,fanout,routing,replay,explore,live";
+    const char *only = "parser,sessions,sessions-sm,fanout,routing,replay,explore,live";
     size_t explore_steps = 300000;
     const char *json = NULL;
     unsigned replay_rounds = 20;
@@ -534,8 +578,11 @@ int bench_main(int argc, char **argv)
     struct table t = {0};
     if (strstr(only, "parser"))
         rc |= bench_parser(&t, mb);
-    if (strstr(only, "sessions"))
+    if (strstr(only, "sessions,") || strcmp(only, "sessions") == 0 ||
+        (strlen(only) > 9 && strcmp(only + strlen(only) - 9, ",sessions") == 0))
         bench_sessions(&t, sessions_max);
+    if (strstr(only, "sessions-sm"))
+        bench_sessions_as(&t, sessions_max, true);
     if (strstr(only, "fanout")) {
         bench_fanout(&t, 1000, fan_contacts);
         if (fan_users > 1000)

@@ -20,7 +20,7 @@
 static const char explore_usage[] =
     "usage: sessim explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v]\n"
     "                      [--no-fork] [--shrink-max N] [--time DURATION]\n"
-    "                      [--seed-range A..B] [--json FILE]\n"
+    "                      [--seed-range A..B] [--json FILE] [--sm]\n"
     "                      [--target tcp://127.0.0.1:PORT [--settle MS] [--prosody PROG]]\n"
     "  Generates R random scenarios of N steps from seed S, runs each on the model\n"
     "  with every invariant checked after every step, and shrinks the first failure\n"
@@ -49,6 +49,11 @@ static const char explore_usage[] =
     "  --json FILE     write a machine-readable summary (seeds, runs, steps, the\n"
     "                  failure with its rules and reproducer; no timings) to FILE;\n"
     "                  `sessim merge FILE...` combines the files of shards\n"
+    "  --sm            add stream management (XEP-0198) to the vocabulary: enable,\n"
+    "                  ack (bad h too), request, resume after a drop (right h,\n"
+    "                  h 0, unknown id), a connection lost inside an <a/> or as\n"
+    "                  <resumed/> arrives, clock jumps across the hibernation\n"
+    "                  time (a seed then gives other scenarios than without --sm)\n"
     "  --target URL    differential against a live Prosody (see above)\n"
     "  --settle MS     with --target: quiet time that ends a step (default 200)\n"
     "  --prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"
@@ -170,6 +175,10 @@ static int parse_option(int argc, char **argv, int *i, struct explore_options *o
     const char *a = argv[*i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
         return -1;
+    if (strcmp(a, "--sm") == 0) {
+        o->sm = true;
+        return 0;
+    }
     if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0 || strcmp(a, "--no-fork") == 0) {
         o->verbose |= a[1] == 'v' || a[2] == 'v';
         o->isolate &= strcmp(a, "--no-fork") != 0;

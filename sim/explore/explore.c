@@ -143,9 +143,9 @@ static void label(struct scenario *s, const struct explore_options *opt,
     char line[512];
     const char *live = opt->replay_options != NULL ? opt->replay_options : "";
     snprintf(line, sizeof line,
-             "Found by `sessim explore %s%s--seed %llu --steps %zu`, run %zu (run seed "
+             "Found by `sessim explore %s%s%s--seed %llu --steps %zu`, run %zu (run seed "
              "0x%016llx);\nshrunk from %zu to %zu steps. Fails with: %s\n",
-             live, *live ? " " : "", (unsigned long long)opt->seed, opt->steps,
+             live, *live ? " " : "", opt->sm ? "--sm " : "", (unsigned long long)opt->seed, opt->steps,
              res->failed_run + 1, (unsigned long long)res->failed_seed, before, own_steps(s),
              v->reason);
     buf_puts(&b, line);
@@ -311,9 +311,9 @@ static void summary(struct explorer *x, const struct explore_result *res)
         fprintf(x->out, ", %zu difference%s not repeated", res->unrepeated,
                 res->unrepeated == 1 ? "" : "s");
     fputs("\nkinds written:", x->out);
-    for (size_t i = 0; i < gen_kind_count(); i++)
+    for (size_t i = 0; i < gen_kind_count(x->opt.sm); i++)
         fprintf(x->out, " %s %zu%s", gen_kind_name(i), x->counts[i],
-                i + 1 < gen_kind_count() ? "," : "");
+                i + 1 < gen_kind_count(x->opt.sm) ? "," : "");
     fputc('\n', x->out);
     fflush(x->out);
     double t = x->busy;
@@ -364,7 +364,7 @@ static bool write_json(const struct explorer *x, const struct explore_result *re
     else
         fputs("  \"failed\": [],\n", f);
     fputs("  \"kinds\": {", f);
-    for (size_t i = 0; i < gen_kind_count(); i++)
+    for (size_t i = 0; i < gen_kind_count(x->opt.sm); i++)
         fprintf(f, "%s\"%s\": %zu", i ? ", " : "", gen_kind_name(i), x->counts[i]);
     fputs("}\n}\n", f);
     return fclose(f) == 0;
@@ -429,7 +429,7 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
         double t0 = clock_now_s();
         if (opt->time_limit > 0 && t0 - start >= opt->time_limit)
             break;
-        struct scenario *s = gen_scenario_counted(seed, x.opt.steps, live, x.counts);
+        struct scenario *s = gen_scenario_counted(seed, x.opt.steps, live, x.opt.sm, x.counts);
         struct judge_verdict v;
         judge_run(s, &x.judge, &v);
         x.busy += clock_now_s() - t0;

@@ -70,6 +70,7 @@ struct explore_options {
     size_t steps;              /* per run; 0: EXPLORE_STEPS_DEFAULT */
     const char *out_dir;       /* reproducers go here; NULL: none written */
     bool verbose;              /* one line per run */
+    bool sm;                   /* stream-management vocabulary (--sm) */
     bool isolate;              /* each run and shrink candidate in a child process */
     size_t shrink_tests_max;   /* 0: SHRINK_TESTS_DEFAULT */
     explore_oracle *oracle;    /* NULL: none */

@@ -68,6 +68,13 @@ struct gclient {
     char *pieces[PIECES_MAX];     /* a raw write still being sent */
     size_t npieces, next_piece;
     enum write_end end;
+    /* Stream management (--sm): connections opened so far, the one on
+     * which <enable/> was sent (valid while it is the current one and the
+     * client is bound), whether the harness holds a resumption id, and
+     * when a resumable session last lost its connection. */
+    unsigned opens, sm_open;
+    bool sm_on, sm_token, sm_dropped;
+    uint64_t sm_dropped_at;
 };
 
 static const char *const passwords[] = {"password", "secret", "wrong"};
@@ -91,6 +98,7 @@ struct gen {
     struct prng r;
     struct scenario *s;
     bool live;                    /* for a live server too (differential) */
+    bool sm;                      /* the stream-management rows are on (--sm) */
     size_t steps;                 /* to write */
     size_t nusers, nclients, nresources;
     unsigned weights[GEN_KINDS_MAX];   /* this run's; 0: the kind is off */
@@ -147,6 +155,7 @@ static void note_open(struct gen *g, struct gclient *c)
 {
     if ((c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED))) == 0)
         return;
+    c->opens++;   /* may be a new connection: <enable/> no longer holds */
     if (in_mask(c->mask, BIT(CS_NONE) | BIT(CS_CLOSED)))
         c->opened_lo = g->now;
     c->opened_hi = g->now;
@@ -337,6 +346,10 @@ static void setup_server(struct gen *g)
     sv->registration = chance(g, 75);
     sv->tombstones = chance(g, 75);
     sv->tombstone_expiry_ms = expiries[below(g, COUNT(expiries))];
+    if (g->sm) {   /* the shadow does not follow a conflict with a hibernating session */
+        sv->conflict = SCENARIO_CONFLICT_KICK_OLD;
+        sv->sm_hibernation_ms = 60 * 1000;
+    }
 }
 
 /* Users (some preset as accounts), clients over them with resources from
@@ -753,6 +766,8 @@ static bool write_connect(struct gen *g, const struct row *row)
         resource_name(res, sizeof res, c->asked);
         scenario_string_set(&st->connect.resource, res);
     }
+    if (c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED)))
+        c->sm_token = false;   /* a new session: the harness forgets the id */
     shadow_connect(g, ci, st->connect.auth, st->connect.bind);
     return true;
 }
@@ -860,6 +875,10 @@ static bool write_drop(struct gen *g, const struct row *row)
         return false;
     add_step(g, SCENARIO_STEP_DROP, ci);   /* mid-stanza and mid-negotiation too */
     drop_write(&g->c[ci]);
+    if (g->c[ci].sm_token) {   /* SM11: it may hibernate */
+        g->c[ci].sm_dropped = true;
+        g->c[ci].sm_dropped_at = g->now;
+    }
     g->c[ci].mask = BIT(CS_CLOSED);
     return true;
 }
@@ -877,6 +896,8 @@ static bool write_register(struct gen *g, const struct row *row)
         return false;
     size_t pw = chance(g, 80) ? 0 : 1;
     scenario_string_set(&add_step(g, SCENARIO_STEP_REGISTER, ci)->reg.password, passwords[pw]);
+    if (c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED)))
+        c->sm_token = false;   /* a new session: the harness forgets the id */
     note_open(g, c);
     c->mask = BIT(CS_UNAUTHED);
     if (g->s->server.registration && !u->exists && !tomb_active(g, u)) {
@@ -936,6 +957,9 @@ static uint64_t advance_amount(struct gen *g)
     for (size_t i = 0; k >= 50 && k < 75 && expiry > 0 && i < g->nusers; i++)
         if (g->u[i].tomb)
             return across(g, g->u[i].tomb_at, expiry);
+    for (size_t i = 0; g->sm && k >= 75 && k < 90 && i < g->nclients; i++)
+        if (g->c[i].sm_dropped)   /* SM12: across the hibernation timeout */
+            return across(g, g->c[i].sm_dropped_at, g->s->server.sm_hibernation_ms);
     if (k < 50)
         return 1 + below(g, 5000);
     return HOUR_MS + below(g, 40 * DAY_MS);
@@ -953,7 +977,8 @@ static bool write_advance(struct gen *g, const struct row *row)
 
 /* ---- raw writes: fragments, batches, negotiation, stream faults ---- */
 
-#define ROWS 21                   /* entries of rows[] below */
+#define ROWS_BASE 21              /* rows without --sm: the first ones of rows[] */
+#define ROWS 26                   /* entries of rows[] below */
 static const struct row rows[ROWS];
 
 /* One stanza from a stanza row that is on this run (presence if none). */
@@ -1107,6 +1132,119 @@ static bool write_stream_fault(struct gen *g, const struct row *row)
     return true;
 }
 
+/* ---- stream management (--sm; SEMANTICS SM2-SM18) ---- */
+
+/* Bound on the connection where <enable/> was sent. */
+static bool ok_sm(const struct gclient *c)
+{
+    return ok_bound(c) && c->sm_on && c->sm_open == c->opens;
+}
+
+static bool ok_enable(const struct gclient *c)
+{
+    return ok_bound(c) && !ok_sm(c);
+}
+
+static bool ok_resume(const struct gclient *c)
+{
+    return !pending_write(c) && c->mask == BIT(CS_CLOSED) && c->sm_token;
+}
+
+static bool write_enable(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_enable, &ci))
+        return false;
+    struct gclient *c = &g->c[ci];
+    bool resume = chance(g, 75);
+    add_step(g, SCENARIO_STEP_ENABLE, ci)->enable.resume = resume;
+    c->sm_on = true;
+    c->sm_open = c->opens;
+    c->sm_token = resume;   /* the harness keeps the id of the latest <enabled/> */
+    c->sm_dropped = false;
+    return true;
+}
+
+/* The client's own count mostly; now and then an h the server refuses
+ * (SM6, SM8), which ends the session. */
+static bool write_ack(struct gen *g, const struct row *row)
+{
+    static const char *const bad[] = {"4294967296", "abc", "-1"};
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_sm, &ci))
+        return false;
+    struct scenario_step *st = add_step(g, SCENARIO_STEP_ACK, ci);
+    if (chance(g, 10)) {
+        scenario_string_set(&st->sm.h, bad[below(g, COUNT(bad))]);
+        closed_by_server(&g->c[ci], BIT(CS_BOUND), true);
+        g->c[ci].sm_token = false;   /* revoked by the close (SM14) */
+    }
+    return true;
+}
+
+static bool write_request(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_sm, &ci))
+        return false;
+    add_step(g, SCENARIO_STEP_REQUEST, ci);
+    return true;
+}
+
+/* After a drop: the right h, an h of 0 (right, or backwards: SM18), or an
+ * unknown id (SM17); whether the session still hibernates is not
+ * followed, so the client may be bound or only authenticated (or closed,
+ * SM18). Now and then the connection is lost again as <resumed/> comes. */
+static bool write_resume(struct gen *g, const struct row *row)
+{
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_resume, &ci) || !auth_succeeds(g, &g->c[ci], g->u[g->c[ci].user].harness))
+        return false;
+    struct gclient *c = &g->c[ci];
+    struct scenario_step *st = add_step(g, SCENARIO_STEP_RESUME, ci);
+    unsigned k = (unsigned)below(g, 100);
+    if (k < 10)
+        scenario_string_set(&st->sm.previd, "no-such-session");
+    else if (k < 20)
+        scenario_string_set(&st->sm.h, "0");
+    note_open(g, c);
+    c->mask = BIT(CS_AUTHED) | BIT(CS_BOUND) | (k >= 10 && k < 20 ? BIT(CS_CLOSED) : 0);
+    c->sm_on = c->sm_dropped = false;
+    if (chance(g, 20)) {
+        add_step(g, SCENARIO_STEP_DROP, ci);
+        c->mask = BIT(CS_CLOSED);
+        c->sm_dropped = true;
+        c->sm_dropped_at = g->now;
+    }
+    return true;
+}
+
+/* The connection is lost in the middle of an <a/>, at any byte. */
+static bool write_sm_fault(struct gen *g, const struct row *row)
+{
+    static const char text[] = "<a xmlns='urn:xmpp:sm:3' h='0'/>";
+    (void)row;
+    size_t ci;
+    if (!choose(g, ok_sm, &ci))
+        return false;
+    struct gclient *c = &g->c[ci];
+    char piece[sizeof text];
+    size_t cut = 1 + (size_t)below(g, sizeof text - 2);
+    memcpy(piece, text, cut);
+    piece[cut] = '\0';
+    scenario_string_set(&add_step(g, SCENARIO_STEP_SEND_RAW, ci)->send_raw.text, piece);
+    add_step(g, SCENARIO_STEP_DROP, ci);
+    c->mask = BIT(CS_CLOSED);
+    c->sm_on = false;
+    c->sm_dropped = c->sm_token;
+    c->sm_dropped_at = g->now;
+    return true;
+}
+
 /* ---- the table ---- */
 
 static const struct row rows[ROWS] = {
@@ -1131,13 +1269,25 @@ static const struct row rows[ROWS] = {
     {"continue", 20, true, false, write_continue, NULL},
     {"negotiate", 1, false, false, write_negotiate, NULL},
     {"stream-fault", 1, false, false, write_stream_fault, NULL},
+    {"sm-enable", 6, true, false, write_enable, NULL},
+    {"sm-ack", 4, false, false, write_ack, NULL},
+    {"sm-request", 2, false, false, write_request, NULL},
+    {"sm-resume", 6, true, false, write_resume, NULL},
+    {"sm-fault", 1, false, false, write_sm_fault, NULL},
 };
 
 _Static_assert(ROWS <= GEN_KINDS_MAX, "GEN_KINDS_MAX too small");
 
-size_t gen_kind_count(void)
+size_t gen_kind_count(bool sm)
 {
-    return COUNT(rows);
+    return sm ? COUNT(rows) : ROWS_BASE;
+}
+
+/* The rows of this run's vocabulary: without --sm, exactly the draws of
+ * the vocabulary before stream management (same seed, same scenario). */
+static size_t nrows(const struct gen *g)
+{
+    return gen_kind_count(g->sm);
 }
 
 const char *gen_kind_name(size_t row)
@@ -1151,7 +1301,7 @@ const char *gen_kind_name(size_t row)
  * in every run), with its weight scaled by 1-4. */
 static void setup_swarm(struct gen *g)
 {
-    for (size_t i = 0; i < COUNT(rows); i++)
+    for (size_t i = 0; i < nrows(g); i++)
         if (rows[i].always || chance(g, 50))
             g->weights[i] = g->live && rows[i].model_only ? 0
                                                            : rows[i].weight * (1 + (unsigned)below(g, 4));
@@ -1169,7 +1319,7 @@ static void describe(struct gen *g)
     buf_puts(&d, " clients, ");
     buf_put_u64(&d, g->nresources);
     buf_puts(&d, " resources; kinds on:");
-    for (size_t i = 0; i < COUNT(rows); i++) {
+    for (size_t i = 0; i < nrows(g); i++) {
         if (g->weights[i] == 0)
             continue;
         buf_putc(&d, ' ');
@@ -1186,7 +1336,7 @@ static void describe(struct gen *g)
 static void write_one(struct gen *g)
 {
     unsigned total = 0;
-    for (size_t i = 0; i < COUNT(rows); i++)
+    for (size_t i = 0; i < nrows(g); i++)
         total += g->weights[i];
     for (int attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
         unsigned pick = (unsigned)below(g, total);
@@ -1199,9 +1349,9 @@ static void write_one(struct gen *g)
             return;
         }
     }
-    size_t start = (size_t)below(g, COUNT(rows));
-    for (size_t k = 0; k < COUNT(rows); k++) {
-        size_t i = (start + k) % COUNT(rows);
+    size_t start = (size_t)below(g, nrows(g));
+    for (size_t k = 0; k < nrows(g); k++) {
+        size_t i = (start + k) % nrows(g);
         if (g->weights[i] > 0 && rows[i].write(g, &rows[i])) {
             if (g->counts != NULL)
                 g->counts[i]++;
@@ -1211,13 +1361,14 @@ static void write_one(struct gen *g)
     abort();   /* unreachable: connect and drop are always on */
 }
 
-struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live,
-                                         size_t *counts)
+struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live, bool sm,
+                                      size_t *counts)
 {
     struct gen g;
     memset(&g, 0, sizeof g);
     prng_seed(&g.r, run_seed);
     g.live = live;
+    g.sm = sm;
     g.s = scenario_create("explore");
     g.s->target = live ? SCENARIO_TARGET_ANY : SCENARIO_TARGET_MODEL;
     g.s->leftovers_ignore = true;   /* generated traffic has no expectations */
@@ -1238,7 +1389,7 @@ struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live
 
 struct scenario *gen_scenario(uint64_t run_seed, size_t steps)
 {
-    return gen_scenario_counted(run_seed, steps, false, NULL);
+    return gen_scenario_counted(run_seed, steps, false, false, NULL);
 }
 
 /* Output index of the model's PRNG seeded with seed: runs are

@@ -25,15 +25,19 @@ struct scenario *gen_scenario(uint64_t run_seed, size_t steps);
 
 /* The same; with live, the vocabulary a live server can be asked too;
  * adds the steps written of each kind to counts (GEN_KINDS_MAX entries;
- * NULL: not counted). */
-struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live,
+ * NULL: not counted). With sm, the vocabulary gains stream management
+ * (enable, ack, request, resume, a connection lost inside an <a/>, clock
+ * jumps across the hibernation time); without it a seed gives the
+ * scenario it gave before that vocabulary existed. */
+struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live, bool sm,
                                       size_t *counts);
 
 /* The seed of run `index` of an exploration with seed `seed`. */
 uint64_t gen_run_seed(uint64_t seed, size_t index);
 
-/* Number of rows (step kinds) of the vocabulary, and a row's name. */
-size_t gen_kind_count(void);
+/* Number of rows (step kinds) of the vocabulary (with or without stream
+ * management), and a row's name. */
+size_t gen_kind_count(bool sm);
 const char *gen_kind_name(size_t row);
 
 #endif

@@ -5,6 +5,8 @@
 # `patch -p1` and only what changed rebuilt. The explorer must find a
 # violation within MUTANT_RUNS x MUTANT_STEPS (<= 100,000) steps, shrink
 # it to at most 10 steps, and `sessim run REPRO` must fail on the mutant.
+# A patch may open with a line "# explore: OPTIONS" (e.g. --sm): options
+# the exploration needs to reach the rule it breaks.
 # Prints "mutants: K killed / N"; exits 1 unless every mutant is killed.
 set -u
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -53,7 +55,9 @@ for p in "$MUTANTS"/*.patch; do
     fi
     bin="$dir/.build/release/sessim"
     out="$dir.explore"
-    (cd "$dir" && exec "$bin" explore --seed "$SEED" --runs "$RUNS" --steps "$STEPS" \
+    opts=$(sed -n 's/^# explore: //p' "$p" | head -1)   # e.g. --sm for its vocabulary
+    # shellcheck disable=SC2086
+    (cd "$dir" && exec "$bin" explore $opts --seed "$SEED" --runs "$RUNS" --steps "$STEPS" \
         --out "$dir/repro" >"$out" 2>/dev/null)
     rc=$?
     repro=$(sed -n 's/^  written to //p' "$out" | head -1)

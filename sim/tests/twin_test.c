@@ -103,7 +103,7 @@ END_TEST
 /* Generated live runs transcribe into scenarios that pass on the model. */
 START_TEST(test_twin_transcribe_generated_runs)
 {
-    struct scenario *s = gen_scenario_counted(gen_run_seed(5, (size_t)_i), 60, true, NULL);
+    struct scenario *s = gen_scenario_counted(gen_run_seed(5, (size_t)_i), 60, true, false, NULL);
     struct scenario *t = twin_transcribe(s);
     ck_assert_ptr_nonnull(t);
     ck_assert_int_eq(run(t), RUNNER_PASS);
