@@ -1,0 +1,34 @@
+/* run_cmd: `sessim run`: replays scenarios on the model (or on a live
+ * Prosody with --target) and reports.
+ *
+ * Loads each file of PATHS, keeps those with a wanted tag, runs them
+ * (runner.h), prints one line per scenario (its report and log below it
+ * with -v) and the totals, and writes the JUnit, TAP, JSON and HTML
+ * reports asked for. Exit status: 0 all passed (skips allowed), 1 a
+ * scenario failed, 2 an input or usage error (a file that does not load,
+ * a report that cannot be written).
+ */
+#ifndef SESSIM_SIM_RUN_CMD_H
+#define SESSIM_SIM_RUN_CMD_H
+
+/* Its help (base/usage.h), shown by `sessim --help` and `sessim run --help`. */
+#define RUN_CMD_LINE                                                                          \
+    "run [PATHS...] [--tag T] [--junit F] [--tap F] [--json F] [--html F] [--seed N] [-v] " \
+    "[--target URL [--settle MS] [--prosody PROG]]"
+#define RUN_CMD_SUMMARY "replay scenarios on the model and check traffic, state and invariants"
+#define RUN_CMD_OPTIONS                                                                    \
+    "--tag T      only scenarios tagged T (repeatable: any of them)\n"                   \
+    "--junit F    write a JUnit XML report to F\n"                                        \
+    "--tap F      write a TAP version 13 report to F\n"                                   \
+    "--json F     write a JSON report to F\n"                                             \
+    "--html F     write an HTML report with a sequence diagram per scenario to F\n"       \
+    "--seed N     seed of the model and the harness (default 0)\n"                        \
+    "-v           show notes and every step\n"                                            \
+    "--target URL run on a Prosody sessim starts on 127.0.0.1:PORT (0: a free port)\n"    \
+    "--settle MS  with --target: quiet time that ends a step (default 200)\n"             \
+    "--prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"
+
+/* `sessim run ...`; argv[0] is "run". Returns the exit status. */
+int run_cmd_main(int argc, char **argv);
+
+#endif
