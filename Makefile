@@ -24,11 +24,14 @@
 ##                 MUTANT_SAMPLE mechanical mutants of model/ (at least MUTANT_MIN_SCORE%)
 ## mutants-full    every mechanical mutant; reports/mutants/report.{txt,json}
 ## mutants-flags   print the flags a mutant is compiled and linked with
-## fuzz-replay     replay each fuzz target's corpus and regressions (FLAVOUR)
+## fuzz-replay     replay each fuzz target's corpus and regressions, and check that a
+##                 planted property violation is reported (FLAVOUR)
 ## fuzz-build      build the libFuzzer targets (FLAVOUR=fuzz)
-## fuzz            run each libFuzzer target FUZZ_SECONDS (default 60); findings go
-##                 to fuzz/regressions/
-## fuzz-corpus     seed fuzz/corpus/ from SCENARIOS (FUZZ_MERGE=0: keep every seed)
+## fuzz            run each libFuzzer target FUZZ_SECONDS (default 60, fuzz/run.sh);
+##                 findings go to fuzz/regressions/ with the command reproducing them
+## fuzz-long       the same for FUZZ_LONG_SECONDS each (default 3600: a CPU-hour)
+## fuzz-corpus     seed fuzz/corpus/ from SCENARIOS up to each target's max_len
+##                 (fuzz/corpus.sh; FUZZ_MERGE=0: keep every seed)
 ## bench           benchmarks; prints measured ratios
 ## coverage        gcov build, tests, scenarios and corpus replays: reports/coverage/
 ##                 and lines/branches per folder (SCENARIOS=path: those scenarios only)
@@ -73,9 +76,11 @@ SIM_SRC := $(filter-out sim/cli/main.c sim/tests/%,$(wildcard sim/*/*.c))
 MODEL_TEST_SRC := $(wildcard model/tests/*.c)
 SIM_TEST_SRC := $(wildcard sim/tests/*.c)
 FUZZ_TARGETS := $(basename $(notdir $(filter-out fuzz/replay.c,$(wildcard fuzz/*.c))))
+FUZZ_COMMON_SRC := $(wildcard fuzz/common/*.c)
 
 MODEL_OBJ := $(MODEL_SRC:%.c=$(B)/%.o)
 SIM_OBJ := $(SIM_SRC:%.c=$(B)/%.o)
+FUZZ_COMMON_OBJ := $(FUZZ_COMMON_SRC:%.c=$(B)/%.o)
 LIB := $(B)/libsessim-model.a
 SIMLIB := $(B)/libsessim-sim.a
 SESSIM := $(B)/sessim
@@ -87,7 +92,7 @@ FUZZ_SECONDS ?= 60
 SCENARIOS ?= scenarios
 
 .PHONY: all build run check check-units check-scenarios check-asan check-valgrind lint deps \
-        fuzz fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
+        fuzz fuzz-long fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
         schema-check live-deps live-check check-explore mutants mutants-full mutants-flags check-cli check-serve
 .DEFAULT_GOAL := all
 
@@ -144,7 +149,7 @@ $(B)/sim/%.o: sim/%.c
 
 $(B)/fuzz/%.o: fuzz/%.c
 	@mkdir -p $(@D)
-	$(CC) $(CFLAGS_ALL) $(SIM_DEFS) -I. -Isim -c $< -o $@
+	$(CC) $(CFLAGS_ALL) $(SIM_DEFS) -I. -Isim -Ifuzz -c $< -o $@
 
 $(LIB): $(MODEL_OBJ)
 	@rm -f $@
@@ -165,7 +170,7 @@ $(SIM_TESTS): $(SIM_TEST_SRC:%.c=$(B)/%.o) $(SIMLIB) $(LIB)
 
 # A plain driver replays each fuzz target's corpus and regressions with the
 # ordinary compiler.
-$(B)/replay-%: $(B)/fuzz/%.o $(B)/fuzz/replay.o $(SIMLIB) $(LIB)
+$(B)/replay-%: $(B)/fuzz/%.o $(B)/fuzz/replay.o $(FUZZ_COMMON_OBJ) $(SIMLIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
 
 -include $(shell find .build -name '*.d' 2>/dev/null)
@@ -202,6 +207,7 @@ fuzz-replay: $(REPLAYS)
 	@for t in $(FUZZ_TARGETS); do \
 	  $(B)/replay-$$t fuzz/corpus/$$t $$(ls -d fuzz/regressions/$$t 2>/dev/null) || exit 1; \
 	done
+	@sh fuzz/tests/plant_test.sh $(B)
 
 # memcheck: the unit tests, the scenario suite and the fuzz corpus replays
 # under valgrind; any memory error or definite/indirect leak exits 99.
@@ -230,76 +236,43 @@ lint: $(LIB) $(SIMLIB) $(B)/sim/cli/main.o
 	@sh scripts/lint_test.sh $(B)
 
 # ---- fuzzing -----------------------------------------------------------------
-# Every target runs FUZZ_SECONDS with fuzz/xmpp.dict plus its own
-# fuzz/<target>.dict, on its checked-in corpus plus .build/fuzz/work/<target>/.
-# A finding is minimised into fuzz/regressions/<target>/ (replayed by
-# `make check`); the other targets still run, and the exit status is 1.
+# fuzz/run.sh runs every target FUZZ_SECONDS (fuzz-long: FUZZ_LONG_SECONDS,
+# one hour each by default) with the dictionaries, the -max_len of
+# fuzz/<target>.options and FUZZ_FLAGS, on its checked-in corpus plus
+# .build/fuzz/work/<target>/. A finding is reported after its target's run,
+# minimised into fuzz/regressions/<target>/ (replayed by `make check`) and
+# shown with the replay command that reproduces it; the other targets still
+# run, and the exit status is 1.
 FUZZ_FLAGS ?= -timeout=25 -rss_limit_mb=2048
+FUZZ_LONG_SECONDS ?= 3600
+export FUZZ_FLAGS
 fuzz: deps
 	@$(MAKE) --no-print-directory FLAVOUR=fuzz fuzz-build
-	@failed=""; for t in $(FUZZ_TARGETS); do \
-	  echo "== fuzz $$t for $(FUZZ_SECONDS)s"; \
-	  mkdir -p .build/fuzz/work/$$t; \
-	  cat fuzz/xmpp.dict $$(ls fuzz/$$t.dict 2>/dev/null) >.build/fuzz/work/$$t.dict; \
-	  .build/fuzz/fuzz-$$t -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 $(FUZZ_FLAGS) \
-	    -dict=.build/fuzz/work/$$t.dict -artifact_prefix=.build/fuzz/work/$$t- \
-	    .build/fuzz/work/$$t fuzz/corpus/$$t >.build/fuzz/work/$$t.log 2>&1; rc=$$?; \
-	  grep -E '^stat::(number_of_executed_units|average_exec_per_sec|peak_rss_mb)' .build/fuzz/work/$$t.log; \
-	  grep -E '#[0-9]+.*(DONE|pulse|NEW|REDUCE)' .build/fuzz/work/$$t.log | tail -1; \
-	  if [ $$rc -ne 0 ]; then \
-	    failed="$$failed $$t"; mkdir -p fuzz/regressions/$$t; \
-	    for a in .build/fuzz/work/$$t-crash-* .build/fuzz/work/$$t-leak-* \
-	             .build/fuzz/work/$$t-timeout-* .build/fuzz/work/$$t-oom-*; do \
-	      [ -e "$$a" ] || continue; \
-	      name=$$(basename $$a); name=$${name#$$t-}; \
-	      .build/fuzz/fuzz-$$t -minimize_crash=1 -max_total_time=60 $(FUZZ_FLAGS) \
-	        -exact_artifact_path=fuzz/regressions/$$t/$$name $$a >.build/fuzz/work/$$t-minimize.log 2>&1 \
-	        && [ -s fuzz/regressions/$$t/$$name ] || cp $$a fuzz/regressions/$$t/$$name; \
-	      echo "fuzz: finding saved to fuzz/regressions/$$t/$$name"; \
-	    done; \
-	    grep -B2 -A40 -E '^==[0-9]+==ERROR|^[a-z_]+: |runtime error|deadly signal' .build/fuzz/work/$$t.log | head -60; \
-	  fi; \
-	done; \
-	if [ -n "$$failed" ]; then echo "fuzz: findings in$$failed"; exit 1; fi; \
-	echo "fuzz: no finding"
+	@$(MAKE) --no-print-directory FLAVOUR=release $(FUZZ_TARGETS:%=.build/release/replay-%)
+	@sh fuzz/run.sh $(FUZZ_SECONDS)
+
+fuzz-long:
+	@$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_LONG_SECONDS)
 
 fuzz-build: $(FUZZ_TARGETS:%=$(B)/fuzz-%)
 
 # Keep the targets' objects, so that a second `make fuzz` links nothing.
 .PRECIOUS: $(B)/fuzz/%.o
 
-$(B)/fuzz-%: $(B)/fuzz/%.o $(SIMLIB) $(LIB)
+$(B)/fuzz-%: $(B)/fuzz/%.o $(FUZZ_COMMON_OBJ) $(SIMLIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
 
-# fuzz-corpus: seeds from $(SCENARIOS) (fuzz/tools/corpus.c: whole files,
-# client streams, pattern/stanza pairs, scenarios as model_session
-# operations), named by the first 16 hex digits of their SHA-256. With
-# FUZZ_MERGE=1 (default) libFuzzer's -merge=1 adds only the seeds that add
-# coverage to fuzz/corpus/<target>/; FUZZ_MERGE=0 adds them all. Nothing
-# is removed, so running it twice adds nothing.
+# fuzz-corpus: seeds from $(SCENARIOS), at most the target's max_len, added
+# to fuzz/corpus/<target>/ by fuzz/corpus.sh (FUZZ_MERGE=1, the default:
+# only those that add coverage; 0: all). Nothing is removed.
 FUZZ_MERGE ?= 1
-CORPUS_WORK := .build/fuzz/corpus-work
 $(B)/corpus-extract: $(B)/fuzz/tools/corpus.o $(SIMLIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
 
 fuzz-corpus: deps
 	@$(MAKE) --no-print-directory FLAVOUR=release .build/release/corpus-extract
 	@[ "$(FUZZ_MERGE)" = 0 ] || $(MAKE) --no-print-directory FLAVOUR=fuzz fuzz-build
-	@rm -rf $(CORPUS_WORK) && mkdir -p $(CORPUS_WORK)/raw $(CORPUS_WORK)/named
-	.build/release/corpus-extract $(CORPUS_WORK)/raw $(SCENARIOS)
-	@for d in $(CORPUS_WORK)/raw/*/; do \
-	  t=$$(basename $$d); named=$(CORPUS_WORK)/named/$$t; mkdir -p $$named fuzz/corpus/$$t; \
-	  for f in $$d*; do cp $$f $$named/$$(sha256sum <$$f | cut -c1-16); done; \
-	  before=$$(ls fuzz/corpus/$$t | wc -l); \
-	  if [ "$(FUZZ_MERGE)" = 0 ]; then cp -n $$named/* fuzz/corpus/$$t/; \
-	  else .build/fuzz/fuzz-$$t -merge=1 fuzz/corpus/$$t $$named >$(CORPUS_WORK)/$$t.log 2>&1 \
-	    || { tail -30 $(CORPUS_WORK)/$$t.log; exit 1; }; fi; \
-	  for f in fuzz/corpus/$$t/*; do \
-	    n=$$(basename $$f); h=$$(sha256sum <$$f | cut -c1-16); \
-	    [ "$$n" = README.md ] || [ "$$n" = "$$h" ] || mv $$f fuzz/corpus/$$t/$$h; \
-	  done; \
-	  echo "fuzz-corpus: $$t: $$(ls $$named | wc -l) distinct seeds, $$(( $$(ls fuzz/corpus/$$t | wc -l) - before )) added"; \
-	done
+	@sh fuzz/corpus.sh $(SCENARIOS) $(FUZZ_MERGE)
 
 # ---- benchmarks ----------------------------------------------------------------
 bench: all

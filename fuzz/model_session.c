@@ -35,7 +35,9 @@
  * after <success/>), nothing follows the server's </stream:stream>, a
  * connection the server closed ends with </stream:stream> unless the client
  * hung up or the server restarted, and a live session is never on a closed
- * connection. Any violation prints itself and aborts. The model's seed
+ * connection. A violation is reported with fuzz/common/finding.h (the
+ * check, the connection, what the server wrote on it, the invariant
+ * checker's findings) and aborts. The model's seed
  * is the input's size and configuration byte; everything is freed.
  */
 #include <stdint.h>
@@ -43,6 +45,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/finding.h"
 #include "model/buf.h"
 #include "model/invariant.h"
 #include "model/model.h"
@@ -57,6 +60,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 #define VIOLATIONS_MAX 8
 #define DOMAIN "localhost"
 #define NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
+#define TARGET "model_session"
+#define SHOWN_OUTPUT_MAX 2048   /* bytes of a connection's output in a report */
 
 /* The client side of one slot's current connection. */
 struct peer {
@@ -64,6 +69,7 @@ struct peer {
     struct xmlstream *parser;
     bool closed_seen;           /* the server's </stream:stream> arrived */
     bool dropped;               /* hung up by us, or the server restarted */
+    struct buf seen;            /* everything the server wrote on it */
 };
 
 struct fuzz {
@@ -73,13 +79,40 @@ struct fuzz {
     const uint8_t *p;           /* unread input */
     size_t n;
     struct buf out;             /* the stanza being built */
+    unsigned ops;               /* operations run */
 };
+
+static struct fuzz *current;   /* the input being run, for reports */
+
+/* The connection's output, its last SHOWN_OUTPUT_MAX bytes. */
+static void show_output(struct buf *msg, unsigned conn)
+{
+    for (unsigned i = 0; i < SLOTS; i++) {
+        struct peer *pr = &current->peers[i];
+        if (pr->conn != conn || conn == 0)
+            continue;
+        size_t from = pr->seen.len > SHOWN_OUTPUT_MAX ? pr->seen.len - SHOWN_OUTPUT_MAX : 0;
+        buf_puts(msg, "\nthe server wrote on it");
+        buf_puts(msg, from > 0 ? " (the end):\n" : ":\n");
+        buf_append(msg, pr->seen.data + from, pr->seen.len - from);
+    }
+}
 
 static void fail(unsigned conn, const char *what, const char *detail)
 {
-    fprintf(stderr, "model_session: conn %u: %s%s%s\n", conn, what, detail ? ": " : "",
-            detail ? detail : "");
-    abort();
+    struct buf msg = {0};
+    buf_puts(&msg, "after operation ");
+    buf_put_u64(&msg, current->ops);
+    if (conn != 0) {
+        buf_puts(&msg, ", connection ");
+        buf_put_u64(&msg, conn);
+    }
+    if (detail != NULL) {
+        buf_puts(&msg, ": ");
+        buf_puts(&msg, detail);
+    }
+    show_output(&msg, conn);
+    finding_fail(TARGET, what, buf_cstr(&msg));
 }
 
 /* ---- input ---- */
@@ -524,6 +557,7 @@ static void peer_reset(struct peer *pr)
     static const struct xmlstream_callbacks cb = {on_open, on_stanza, on_closed, on_error};
     static const struct xmlstream_limits limits = {64u * 1024u * 1024u, 256, false};
     xmlstream_free(pr->parser);
+    buf_free(&pr->seen);
     memset(pr, 0, sizeof *pr);
     pr->parser = xmlstream_new(&cb, pr, &limits, 0x5e551u);
 }
@@ -535,8 +569,10 @@ static void peer_check(struct fuzz *f, struct peer *pr)
     const char *bytes = model_output(f->m, pr->conn, &len);
     if (len > 0 && pr->closed_seen)
         fail(pr->conn, "bytes after the server's </stream:stream>", NULL);
-    if (len > 0)
+    if (len > 0) {
+        buf_append(&pr->seen, bytes, len);
         xmlstream_feed(pr->parser, bytes, len);
+    }
     model_output_consume(f->m, pr->conn, len);
     bool closed = model_closed(f->m, pr->conn);
     struct model_session_info info;
@@ -558,11 +594,21 @@ static void check_all(struct fuzz *f)
             peer_check(f, &f->peers[i]);
     struct invariant_violation v[VIOLATIONS_MAX];
     size_t n = invariant_check(f->m, v, VIOLATIONS_MAX);
-    for (size_t i = 0; i < n && i < VIOLATIONS_MAX; i++)
-        fprintf(stderr, "model_session: %s: %s (conn %u)\n", v[i].rule, v[i].message,
-                v[i].nconns ? v[i].conns[0] : 0u);
-    if (n > 0)
-        fail(0, "invariant violated", NULL);
+    if (n == 0 && !finding_planted())
+        return;
+    struct buf msg = {0};
+    for (size_t i = 0; i < n && i < VIOLATIONS_MAX; i++) {
+        buf_puts(&msg, "\n  ");
+        buf_puts(&msg, v[i].rule);
+        buf_puts(&msg, ": ");
+        buf_puts(&msg, v[i].message);
+        buf_puts(&msg, " (conn ");
+        buf_put_u64(&msg, v[i].nconns ? v[i].conns[0] : 0u);
+        buf_puts(&msg, ")");
+    }
+    if (n == 0)
+        buf_puts(&msg, "\n  planted: a violation the checker did not report");
+    fail(0, "the invariant checker finds nothing after any operation", buf_cstr(&msg));
 }
 
 /* ---- setup ---- */
@@ -595,19 +641,22 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct fuzz f;
     memset(&f, 0, sizeof f);
+    current = &f;
     f.p = data;
     f.n = size;
     unsigned cfg = rd_u8(&f);
     f.m = model_from(cfg, (uint64_t)size << 8 | cfg);
     for (unsigned i = 0; i < SLOTS; i++)
         peer_reset(&f.peers[i]);
-    for (unsigned ops = 0; ops < OPS_MAX && f.n >= 2; ops++) {
+    for (f.ops = 1; f.ops <= OPS_MAX && f.n >= 2; f.ops++) {
         unsigned code = rd_u8(&f);
         run_op(&f, code, rd_u8(&f));
         check_all(&f);
     }
-    for (unsigned i = 0; i < SLOTS; i++)
+    for (unsigned i = 0; i < SLOTS; i++) {
         xmlstream_free(f.peers[i].parser);
+        buf_free(&f.peers[i].seen);
+    }
     buf_free(&f.out);
     model_free(f.m);
     return 0;

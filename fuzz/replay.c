@@ -1,13 +1,16 @@
 /* Replays fuzz inputs through a target's LLVMFuzzerTestOneInput with the
  * ordinary compiler: `replay-TARGET PATH...`, each PATH a file or a
  * directory (its files in name order). Used by `make check` as a
- * regression test for the corpus and for fuzz/regressions/. */
+ * regression test for the corpus and for fuzz/regressions/. A broken
+ * property is reported with the file's path (common/finding.h). */
 #include <dirent.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+
+#include "common/finding.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -35,7 +38,9 @@ static int replay_file(const char *path)
         fprintf(stderr, "%s: out of memory\n", path);
         return -1;
     }
+    finding_set_input(path);
     LLVMFuzzerTestOneInput(data, len);
+    finding_set_input(NULL);
     free(data);
     return 1;
 }

@@ -11,13 +11,15 @@
  *   input, enumerations and numbers within their ranges;
  * - loading the same bytes twice gives the same result (a digest of the
  *   whole tree, or the same error).
- * Any violation aborts with a message. Everything allocated is freed.
+ * A violation is reported with fuzz/common/finding.h (both loads' results
+ * when they differ) and aborts. Everything allocated is freed.
  */
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/finding.h"
 #include "model/buf.h"
 #include "scenario/loader.h"
 #include "scenario/scenario.h"
@@ -34,8 +36,9 @@ struct bounds {
 
 static void fail(const char *what, unsigned long a, unsigned long b)
 {
-    fprintf(stderr, "scenario_loader: %s (%lu, %lu)\n", what, a, b);
-    abort();
+    char detail[64];
+    snprintf(detail, sizeof detail, "values: %lu, %lu", a, b);
+    finding_fail("scenario_loader", what, detail);
 }
 
 static void check(int ok, const char *what)
@@ -294,8 +297,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct buf first = {0}, second = {0};
     load(data, size, &b, &first);
     load(data, size, &b, &second);
+    if (finding_planted())
+        buf_puts(&second, "\nplanted: only the second load has this");
     if (first.len != second.len || memcmp(buf_cstr(&first), buf_cstr(&second), first.len) != 0)
-        fail("two loads of the same bytes differ", first.len, second.len);
+        finding_differ("scenario_loader", "loading the same bytes twice gives the same result",
+                       "first load (digest or error)", first.data, first.len,
+                       "second load (digest or error)", second.data, second.len);
     buf_free(&first);
     buf_free(&second);
     return 0;
