@@ -27,7 +27,7 @@
 #include "cli/explore_cmd.h"
 #include "explore/merge.h"
 #include "base/paths.h"
-#include "scenario/scansion.h"
+#include "cli/scansion_cmd.h"
 #include "report/specmap.h"
 #include "scenario/template.h"
 
@@ -44,7 +44,7 @@ static const struct cli_command commands[] = {
     {lint_cmd_main, {"lint", LINT_CMD_LINE, LINT_CMD_SUMMARY, LINT_CMD_OPTIONS}},
     {bench_main, {"bench", "bench [--help]", "run the benchmarks (see `sessim bench --help`)",
      NULL}},
-    {scansion_main, {"import-scansion", "import-scansion FILE.scs [-o OUT.yaml] [--help]",
+    {scansion_cmd_main, {"import-scansion", "import-scansion FILE.scs [-o OUT.yaml] [--help]",
      "translate a Prosody scansion script into a scenario (see its --help)", NULL}},
     {specmap_main, {"coverage-map", "coverage-map [PATHS...] [--json F] [--semantics FILE]",
      "list each SEMANTICS rule id with the scenarios citing it, and the rules none cites", NULL}},

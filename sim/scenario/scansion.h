@@ -57,10 +57,5 @@ struct scansion_error {
 char *scansion_translate(const char *text, size_t len, const struct scansion_options *opt,
                          struct scansion_error *err);
 
-/* `sessim import-scansion FILE.scs [-o OUT.yaml] [--spec S]... [--tag T]...
- * [--until LINE] [--note TEXT] [--insert LINE STEP]...`: writes the scenario to OUT (default
- * stdout) after checking that it loads. argv[0] is the command name.
- * Returns 0, or 2 on a usage, input or write error (message on stderr). */
-int scansion_main(int argc, char **argv);
 
 #endif
