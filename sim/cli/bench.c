@@ -9,6 +9,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "base/base64.h"
 #include "base/clock.h"
 #include "base/exit.h"
 #include "base/text.h"
@@ -209,21 +210,6 @@ static void drain(struct model *m, unsigned conn)
 #define LOGIN_HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
                   "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
 
-static const char b64_alphabet[] =
-    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-
-static void base64(const unsigned char *in, size_t len, struct buf *out)
-{
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned v = (unsigned)in[i] << 16 | (i + 1 < len ? (unsigned)in[i + 1] << 8 : 0) |
-                     (i + 2 < len ? in[i + 2] : 0);
-        buf_putc(out, b64_alphabet[v >> 18 & 63]);
-        buf_putc(out, b64_alphabet[v >> 12 & 63]);
-        buf_putc(out, i + 1 < len ? b64_alphabet[v >> 6 & 63] : '=');
-        buf_putc(out, i + 2 < len ? b64_alphabet[v & 63] : '=');
-    }
-}
-
 /* The bytes of a whole login: header, SASL PLAIN, restart, bind, presence;
  * with sm, resumable stream management enabled before the presence and
  * its reflection acked after it (an idle managed session, queue empty). */
@@ -237,7 +223,7 @@ static void login_bytes(const char *user, bool sm, struct buf *out)
     memcpy(plain + 2 + ul, "pw", 2);
     buf_clear(out);
     buf_puts(out, LOGIN_HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>");
-    base64(plain, ul + 4, out);
+    base64_encode(plain, ul + 4, out);
     buf_puts(out, "</auth>" LOGIN_HDR "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:"
                   "ns:xmpp-bind'><resource>r</resource></bind></iq>");
     buf_puts(out, sm ? "<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>"

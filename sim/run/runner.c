@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/count.h"
 #include "base/text.h"
 #include "run/client.h"
@@ -370,23 +371,6 @@ static bool phase_stream(struct runner *r, const struct scenario_step *st, struc
     return true;
 }
 
-static void base64_put(const unsigned char *in, size_t len, struct buf *out)
-{
-    static const char digits[] =
-        "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
-    for (size_t i = 0; i < len; i += 3) {
-        unsigned long v = (unsigned long)in[i] << 16;
-        if (i + 1 < len)
-            v |= (unsigned long)in[i + 1] << 8;
-        if (i + 2 < len)
-            v |= in[i + 2];
-        buf_putc(out, digits[(v >> 18) & 63]);
-        buf_putc(out, digits[(v >> 12) & 63]);
-        buf_putc(out, i + 1 < len ? digits[(v >> 6) & 63] : '=');
-        buf_putc(out, i + 2 < len ? digits[v & 63] : '=');
-    }
-}
-
 static const char *password_of(struct runner *r, const char *account)
 {
     const char *pw = match_vars_get(&r->passwords, account);
@@ -403,7 +387,7 @@ static bool phase_auth(struct runner *r, const struct scenario_step *st, struct 
     buf_putc(&plain, '\0');
     buf_puts(&plain, password);
     buf_puts(&xml, "<auth xmlns='" CLIENT_NS_SASL "' mechanism='PLAIN'>");
-    base64_put((const unsigned char *)plain.data, plain.len, &xml);
+    base64_encode((const unsigned char *)plain.data, plain.len, &xml);
     buf_puts(&xml, "</auth>");
     size_t mark = c->npending;
     *status = send_text(r, st, c, buf_cstr(&xml), NULL);

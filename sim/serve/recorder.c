@@ -23,9 +23,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/mem.h"
 #include "model/buf.h"
-#include "model/sasl.h"
 #include "model/stanza.h"
 #include "model/xmlstream.h"
 #include "scenario/match.h"
@@ -412,12 +412,12 @@ static void roster_note(struct rconn *c, const struct stanza_node *iq)
 
 static void note_plain_auth(struct rconn *c, const struct stanza_node *el)
 {
-    struct buf text = {0};
+    struct buf text = {0}, decoded = {0};
     const char *b64 = stanza_text(el, &text);
-    size_t len = strlen(b64), n = 0;
-    unsigned char *raw = mem_realloc(NULL, len * 3 / 4 + 2);
-    bool ok = sasl_base64_decode(b64, len, raw, &n);
-    const unsigned char *z1 = ok ? memchr(raw, 0, n) : NULL;
+    bool ok = base64_decode(b64, strlen(b64), &decoded);
+    const unsigned char *raw = (const unsigned char *)decoded.data;
+    size_t n = decoded.len;
+    const unsigned char *z1 = ok && n > 0 ? memchr(raw, 0, n) : NULL;
     const unsigned char *z2 = z1 ? memchr(z1 + 1, 0, n - (size_t)(z1 + 1 - raw)) : NULL;
     if (z2 != NULL && z2 > z1 + 1) {
         const char *user = (const char *)z1 + 1;
@@ -429,7 +429,7 @@ static void note_plain_auth(struct rconn *c, const struct stanza_node *el)
         c->password = mem_strndup((const char *)z2 + 1, n - (size_t)(z2 + 1 - raw));
         c->phase = PH_AUTH_SENT;
     }
-    free(raw);
+    buf_free(&decoded);
     buf_free(&text);
     if (z2 == NULL)
         go_raw(c);

@@ -25,7 +25,8 @@
     X(merge_suite)    \
     X(template_suite) \
     X(recorder_suite) \
-    X(net_suite)
+    X(net_suite) \
+    X(base64_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)
