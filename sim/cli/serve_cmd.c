@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "base/exit.h"
+#include "base/usage.h"
 #include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "live/target_tcp.h"
@@ -66,12 +67,11 @@ struct serve_cmd_opts {
     bool redact, help;
 };
 
+/* A usage error of command cmd ("serve", "record"): base/usage's message. */
 static int serve_cmd_usage(const char *cmd, const char *fmt, const char *arg)
 {
-    fputs("sessim: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fprintf(stderr, "\nTry 'sessim %s --help'.\n", cmd);
-    return EXIT_USAGE;
+    struct usage u = {.name = cmd};
+    return usage_error(&u, fmt, arg);
 }
 
 static bool parse_u64(const char *s, uint64_t *out)
