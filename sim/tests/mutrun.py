@@ -220,6 +220,9 @@ def select(mutants, equivalents, args):
     if args.ids:
         wanted = set(args.ids.split(","))
         run_list = [m for m in run_list if m.id in wanted]
+    elif args.survivors_of:
+        earlier = read_log(args.survivors_of, run_list)
+        run_list = [m for m in run_list if earlier.get(m.id, ("",))[0] == "survived"]
     elif args.sample:
         run_list = sorted(sorted(run_list, key=lambda m: m.sample_rank())[:args.sample],
                           key=lambda m: m.id)
@@ -297,8 +300,9 @@ def score(rows, equivalent_in_run):
 
 def report_text(mutants, run_list, results, equivalents, rows, args):
     out = []
-    what = "all" if not (args.sample or args.ids) else \
-        ("sample of %d" % args.sample if args.sample else "selected ids")
+    what = "all" if not (args.sample or args.ids or args.survivors_of) else \
+        ("sample of %d" % args.sample if args.sample else
+         "selected ids" if args.ids else "the survivors in %s" % args.survivors_of)
     if args.no_run:
         what += "; partial: only the results in %s" % args.resume
     stages = "scenarios, explore %s, model-tests%s" % (args.explore, "" if args.no_asan else "; then ASan")
@@ -323,7 +327,7 @@ def report_text(mutants, run_list, results, equivalents, rows, args):
                 out.append("  %s %s %s: %s%s" % (m.id, m.location(), m.op, m.desc,
                                                  "  (%s)" % extra if extra else ""))
     eq = [m for m in mutants if m.key() in equivalents]
-    if eq and not (args.sample or args.ids):
+    if eq and not (args.sample or args.ids or args.survivors_of):
         out.append("equivalent (listed in %s):" % os.path.relpath(EQUIVALENT, ROOT))
         for m in eq:
             out.append("  %s %s %s: %s  (%s)" % (m.id, m.location(), m.op, m.desc, equivalents[m.key()][0]))
@@ -355,6 +359,7 @@ def parse_args(argv):
     g.add_argument("--all", action="store_true", help="every mutant (default)")
     g.add_argument("--sample", type=int, default=0, help="a fixed sample of N mutants")
     g.add_argument("--ids", help="only these ids (comma-separated)")
+    g.add_argument("--survivors-of", metavar="LOG", help="only the survivors in an earlier --log")
     ap.add_argument("--list", action="store_true", help="list the selection, run nothing")
     ap.add_argument("-j", "--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=float, default=30, help="seconds per stage (x4 under ASan)")
@@ -399,7 +404,7 @@ def main(argv):
         with open(os.path.join(ROOT, s), encoding="utf-8") as f:
             originals[s] = f.read()
     results = run_all(run_list, args, flavours, originals, done)
-    rows = tally(mutants if not (args.sample or args.ids) else [], run_list, results, equivalents)
+    rows = tally(mutants if not (args.sample or args.ids or args.survivors_of) else [], run_list, results, equivalents)
     lines, pct = report_text(mutants, run_list, results, equivalents, rows, args)
     print("\n".join(lines))
     if args.report:
