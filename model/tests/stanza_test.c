@@ -1,5 +1,6 @@
 /* stanza: building, querying, equality, serializer escaping and namespaces. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "helpers.h"
@@ -98,6 +99,62 @@ START_TEST(test_stanza_copy_and_equal)
 }
 END_TEST
 
+/* Attributes in foreign namespaces get one prefix each (ns1, ns2, ...,
+ * ns24: two digits, distinct), xml:lang keeps xml: and a default-namespace child
+ * keeps its own xmlns; reparsing the output gives the same tree, every
+ * attribute found again under its namespace. */
+START_TEST(test_stanza_foreign_attributes_survive_a_round_trip)
+{
+    struct buf xml = {0}, out = {0};
+    buf_puts(&xml, "<message to='t' xml:lang='en'");
+    for (int i = 0; i < 24; i++) {
+        char a[96];
+        snprintf(a, sizeof a, " xmlns:p%d='urn:example:%d' p%d:a%d='v%d'", i, i, i, i, i);
+        buf_puts(&xml, a);
+    }
+    buf_puts(&xml, "><body xmlns='urn:other'>x</body></message>");
+    struct stanza *a = helpers_element(buf_cstr(&xml));
+    stanza_serialize(stanza_root(a), STANZA_NS_CLIENT, true, &out);
+    struct stanza *b = helpers_element(buf_cstr(&out));
+    ck_assert_msg(stanza_equal(stanza_root(a), stanza_root(b)), "%s", buf_cstr(&out));
+    for (int i = 0; i < 24; i++) {
+        char ns[32], name[8], value[8];
+        snprintf(ns, sizeof ns, "urn:example:%d", i);
+        snprintf(name, sizeof name, "a%d", i);
+        snprintf(value, sizeof value, "v%d", i);
+        ck_assert_ptr_nonnull(stanza_attr(stanza_root(b), ns, name));
+        ck_assert_str_eq(stanza_attr(stanza_root(b), ns, name), value);
+    }
+    ck_assert_str_eq(stanza_attr(stanza_root(b), STANZA_NS_XML, "lang"), "en");
+    stanza_free(a);
+    stanza_free(b);
+    buf_free(&xml);
+    buf_free(&out);
+}
+END_TEST
+
+/* Texts of the same length but different bytes, and attributes that
+ * differ only in value or namespace, make trees unequal. */
+START_TEST(test_stanza_equal_compares_contents)
+{
+    static const char *const pairs[][2] = {
+        {"<body>abc</body>", "<body>abd</body>"},
+        {"<m a='1'/>", "<m a='2'/>"},
+        {"<m xmlns:x='urn:x' x:a='1'/>", "<m xmlns:y='urn:y' y:a='1'/>"},
+        {"<m><a/></m>", "<m><a/><a/></m>"},
+        {"<m>t</m>", "<m><t/></m>"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        struct stanza *a = helpers_element(pairs[i][0]), *b = helpers_element(pairs[i][1]);
+        ck_assert_msg(!stanza_equal(stanza_root(a), stanza_root(b)), "%s", pairs[i][0]);
+        ck_assert_msg(!stanza_equal(stanza_root(b), stanza_root(a)), "%s", pairs[i][1]);
+        ck_assert_msg(stanza_equal(stanza_root(a), stanza_root(a)), "%s", pairs[i][0]);
+        stanza_free(a);
+        stanza_free(b);
+    }
+}
+END_TEST
+
 START_TEST(test_stanza_large_tree_spills_arena)
 {
     struct stanza *st = stanza_new();
@@ -129,6 +186,8 @@ Suite *stanza_suite(void)
     tcase_add_test(tc, test_stanza_attr_set_replaces_appends_removes);
     tcase_add_test(tc, test_stanza_copy_and_equal);
     tcase_add_test(tc, test_stanza_large_tree_spills_arena);
+    tcase_add_test(tc, test_stanza_foreign_attributes_survive_a_round_trip);
+    tcase_add_test(tc, test_stanza_equal_compares_contents);
     suite_add_tcase(s, tc);
     return s;
 }

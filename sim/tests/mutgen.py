@@ -335,7 +335,7 @@ def _statement_kind(stmt):
 
 def _statement_starts(tokens, pairs, kinds):
     """Indexes of tokens that begin a statement inside a function body."""
-    starts, stack = [], []
+    starts, stack, depths = [], [], _paren_depths(tokens)
     for k, t in enumerate(tokens):
         if t.kind == "punct" and t.text == "{":
             stack.append(kinds[k])
@@ -347,7 +347,7 @@ def _statement_starts(tokens, pairs, kinds):
                 starts.append(k + 1)
         elif not stack or stack[-1] != "block":
             continue
-        elif t.text == ";" and _paren_depth_zero(tokens, pairs, k, stack):
+        elif t.text == ";" and depths[k] == 0:
             starts.append(k + 1)
         elif t.text in ("else", "do"):
             starts.append(k + 1)
@@ -360,20 +360,16 @@ def _statement_starts(tokens, pairs, kinds):
     return starts
 
 
-def _paren_depth_zero(tokens, pairs, k, stack):
-    """Whether the ; at k ends a statement (not inside a for header)."""
-    j = k - 1
-    while j >= 0:
-        t = tokens[j]
-        if t.kind == "punct" and t.text in ";{}":
-            return True
-        if t.kind == "punct" and t.text == ")" and j in pairs:
-            j = pairs[j] - 1
-            continue
-        if t.kind == "punct" and t.text == "(":
-            return False
-        j -= 1
-    return True
+def _paren_depths(tokens):
+    """Number of ( [ open around each token."""
+    depths, depth = [], 0
+    for t in tokens:
+        if t.kind == "punct" and t.text in ")]":
+            depth -= 1
+        depths.append(depth)
+        if t.kind == "punct" and t.text in "([":
+            depth += 1
+    return depths
 
 
 def _after_case(tokens, k):
