@@ -271,6 +271,27 @@ static void push_uninterested_undo(struct model *m, struct session *b, struct se
     b->pushed_uninterested = false;
 }
 
+static struct session **saved_res;
+static size_t saved_nres;
+static void user_entry_twice(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    struct user *e = model_user_find(m, "romeo");
+    saved_res = e->res;
+    saved_nres = e->nres;
+    e->res = model_xalloc(2 * sizeof *e->res);
+    e->res[0] = e->res[1] = b;
+    e->nres = 2;
+}
+static void user_entry_twice_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    struct user *e = model_user_find(m, "romeo");
+    free(e->res);
+    e->res = saved_res;
+    e->nres = saved_nres;
+}
+
 static const struct corruption corruptions[] = {
     {"P7", said_unavailable, said_unavailable_undo},
     {"R7", push_uninterested, push_uninterested_undo},
@@ -291,6 +312,7 @@ static const struct corruption corruptions[] = {
     {"I9", self_item, self_item_undo},
     {"I9", ask_with_to, ask_with_to_undo},
     {"I14", tombstoned_account, tombstoned_account_undo},
+    {"I3", user_entry_twice, user_entry_twice_undo},
 };
 
 START_TEST(test_invariant_catches_each_corruption)
@@ -307,6 +329,14 @@ START_TEST(test_invariant_catches_each_corruption)
         found = found || strcmp(v[i].rule, c->rule) == 0;
     ck_assert_msg(found, "expected %s, first violation %s: %s", c->rule, v[0].rule, v[0].message);
     ck_assert_uint_ge(v[0].nconns + strlen(v[0].message), 1);
+    /* a violation names at most the one connection it is about, one of
+     * the two open ones */
+    for (size_t i = 0; i < n && i < 8; i++) {
+        ck_assert_uint_le(v[i].nconns, 1);
+        if (v[i].nconns == 1)
+            ck_assert_msg(v[i].conns[0] == 1 || v[i].conns[0] == 2, "%s names conn %u",
+                          v[i].rule, v[i].conns[0]);
+    }
     /* the incremental check finds it too once the corrupted parts count as
      * touched, and then forgets them */
     invariant_check_touched(m, v, 8);

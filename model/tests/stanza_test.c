@@ -107,9 +107,9 @@ START_TEST(test_stanza_foreign_attributes_survive_a_round_trip)
 {
     struct buf xml = {0}, out = {0};
     buf_puts(&xml, "<message to='t' xml:lang='en'");
-    for (int i = 0; i < 24; i++) {
+    for (unsigned i = 0; i < 24; i++) {
         char a[96];
-        snprintf(a, sizeof a, " xmlns:p%d='urn:example:%d' p%d:a%d='v%d'", i, i, i, i, i);
+        snprintf(a, sizeof a, " xmlns:p%u='urn:example:%u' p%u:a%u='v%u'", i, i, i, i, i);
         buf_puts(&xml, a);
     }
     buf_puts(&xml, "><body xmlns='urn:other'>x</body></message>");
@@ -117,11 +117,11 @@ START_TEST(test_stanza_foreign_attributes_survive_a_round_trip)
     stanza_serialize(stanza_root(a), STANZA_NS_CLIENT, true, &out);
     struct stanza *b = helpers_element(buf_cstr(&out));
     ck_assert_msg(stanza_equal(stanza_root(a), stanza_root(b)), "%s", buf_cstr(&out));
-    for (int i = 0; i < 24; i++) {
-        char ns[32], name[8], value[8];
-        snprintf(ns, sizeof ns, "urn:example:%d", i);
-        snprintf(name, sizeof name, "a%d", i);
-        snprintf(value, sizeof value, "v%d", i);
+    for (unsigned i = 0; i < 24; i++) {
+        char ns[32], name[16], value[16];
+        snprintf(ns, sizeof ns, "urn:example:%u", i);
+        snprintf(name, sizeof name, "a%u", i);
+        snprintf(value, sizeof value, "v%u", i);
         ck_assert_ptr_nonnull(stanza_attr(stanza_root(b), ns, name));
         ck_assert_str_eq(stanza_attr(stanza_root(b), ns, name), value);
     }
