@@ -292,6 +292,30 @@ static void user_entry_twice_undo(struct model *m, struct session *b, struct ses
     e->nres = saved_nres;
 }
 
+static char *saved_domain;
+static void foreign_host(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    saved_domain = m->domain;   /* the session keeps its host, now not served */
+    m->domain = model_xstrdup("elsewhere.example");
+}
+static void foreign_host_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    free(m->domain);
+    m->domain = saved_domain;
+}
+static void ledger_off(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    m->sm.queued++;
+}
+static void ledger_off_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    m->sm.queued--;
+}
+
 static const struct corruption corruptions[] = {
     {"P7", said_unavailable, said_unavailable_undo},
     {"R7", push_uninterested, push_uninterested_undo},
@@ -313,6 +337,8 @@ static const struct corruption corruptions[] = {
     {"I9", ask_with_to, ask_with_to_undo},
     {"I14", tombstoned_account, tombstoned_account_undo},
     {"I3", user_entry_twice, user_entry_twice_undo},
+    {"I2", foreign_host, foreign_host_undo},
+    {"I16", ledger_off, ledger_off_undo},
 };
 
 START_TEST(test_invariant_catches_each_corruption)
