@@ -305,6 +305,16 @@ static void foreign_host_undo(struct model *m, struct session *b, struct session
     free(m->domain);
     m->domain = saved_domain;
 }
+static void nameless_authenticated(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    u->authenticated = true;
+}
+static void nameless_authenticated_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)b;
+    u->authenticated = false;
+}
 static void ledger_off(struct model *m, struct session *b, struct session *u)
 {
     (void)b, (void)u;
@@ -339,6 +349,7 @@ static const struct corruption corruptions[] = {
     {"I3", user_entry_twice, user_entry_twice_undo},
     {"I2", foreign_host, foreign_host_undo},
     {"I16", ledger_off, ledger_off_undo},
+    {"I1", nameless_authenticated, nameless_authenticated_undo},
 };
 
 START_TEST(test_invariant_catches_each_corruption)
