@@ -52,6 +52,9 @@ static const struct parse_case parse_cases[] = {
     {"J\xc3\x9cRGEN@X", JID_E_OK, "j\xc3\x9crgen@x"},
     {"a@b/\xf0\x9f\x98\x80", JID_E_OK, "a@b/\xf0\x9f\x98\x80"},
     {"a@b/\xef\xbf\xbd\xc2\xa0", JID_E_OK, "a@b/\xef\xbf\xbd\xc2\xa0"},
+    /* the last lead byte of each UTF-8 length: U+07FF, U+FFFD, U+10FFFD */
+    {"a@b/\xdf\xbf", JID_E_OK, "a@b/\xdf\xbf"},
+    {"a@b/\xf4\x8f\xbf\xbd", JID_E_OK, "a@b/\xf4\x8f\xbf\xbd"},
     /* empty parts */
     {"", JID_E_EMPTY, NULL},
     {"@example.com", JID_E_EMPTY_LOCAL, NULL},

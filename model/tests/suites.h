@@ -11,7 +11,8 @@
     X(xmlstream_suite)  \
     X(jid_suite)        \
     X(model_suite)      \
-    X(invariant_suite)
+    X(invariant_suite)  \
+    X(xmpp_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 MODEL_SUITES(DECLARE_SUITE)
