@@ -116,6 +116,23 @@ class Flavour:
         for f in list(self.model_obj.values()) + self.test_obj + [self.main_obj, self.simlib]:
             if not os.path.exists(f):
                 raise SetupError("%s missing: build the %s flavour first (make mutants does)" % (f, name))
+        self.snapshot()
+
+    def snapshot(self):
+        """Copies the objects linked against into .build/mutants/, so that a
+        rebuild of the tree during the run changes nothing."""
+        b, base = self.flags["B"], os.path.join(WORK, "base-" + self.name)
+
+        def keep(path):
+            copy = os.path.join(base, os.path.relpath(path, b))
+            os.makedirs(os.path.dirname(copy), exist_ok=True)
+            shutil.copy2(path, copy)
+            return copy
+
+        shutil.rmtree(base, ignore_errors=True)
+        self.model_obj = {s: keep(o) for s, o in self.model_obj.items()}
+        self.test_obj = [keep(o) for o in self.test_obj]
+        self.main_obj, self.simlib = keep(self.main_obj), keep(self.simlib)
 
     def objects(self, source, obj):
         return [obj if s == source else o for s, o in sorted(self.model_obj.items())]
