@@ -411,6 +411,44 @@ START_TEST(test_invariant_touched_follows_the_traffic)
 }
 END_TEST
 
+/* I7 follows a view that comes from a directed presence to a bare or a
+ * full JID: juliet sees romeo, who is unavailable, because his directed set
+ * holds her address; once the set forgets it the view is a ghost. */
+static const char *const directed_presences[] = {
+    "<presence to='juliet@localhost'/>",
+    "<presence to='juliet@localhost/balcony'/>",
+};
+
+START_TEST(test_invariant_follows_a_view_through_a_directed_address)
+{
+    struct model *m = healthy();
+    model_account_create(m, "juliet", "password");
+    unsigned j = model_connect(m);
+    feed(m, j, HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                   "AGp1bGlldABwYXNzd29yZA==</auth>" HDR
+                   "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                   "<resource>balcony</resource></bind></iq><presence/>");
+    unsigned r = model_connect(m);
+    feed(m, r, HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                   "AHJvbWVvAHBhc3N3b3Jk</auth>" HDR
+                   "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                   "<resource>hall</resource></bind></iq>");
+    feed(m, r, directed_presences[_i]);
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    struct session *x = model_session(m, r);
+    ck_assert_uint_eq(x->directed.n, 1);
+    struct strset saved = {0};
+    strset_take(&x->directed, &saved);
+    size_t n = invariant_check(m, v, 4);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_str_eq(v[0].rule, "I7");
+    strset_take(&saved, &x->directed);
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    model_free(m);
+}
+END_TEST
+
 Suite *invariant_suite(void)
 {
     Suite *s = suite_create("invariant");
@@ -418,6 +456,8 @@ Suite *invariant_suite(void)
     tcase_add_loop_test(tc, test_invariant_catches_each_corruption, 0,
                         (int)(sizeof corruptions / sizeof corruptions[0]));
     tcase_add_test(tc, test_invariant_touched_follows_the_traffic);
+    tcase_add_loop_test(tc, test_invariant_follows_a_view_through_a_directed_address, 0,
+                        (int)(sizeof directed_presences / sizeof directed_presences[0]));
     suite_add_tcase(s, tc);
     return s;
 }
