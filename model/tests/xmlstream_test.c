@@ -291,6 +291,14 @@ START_TEST(test_xmlstream_parse_element)
     static const char two[] = "<a/><b/>";
     ck_assert_ptr_null(xmlstream_parse_element(two, sizeof two - 1, "", &e, &line, &col));
     ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
+    ck_assert_uint_eq(line, 1);   /* no single place is wrong: the start */
+    ck_assert_uint_eq(col, 1);
+    static const char second_line[] = "<a>\n<b></a>";
+    ck_assert_ptr_null(xmlstream_parse_element(second_line, sizeof second_line - 1, "", &e, &line,
+                                               &col));
+    ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
+    ck_assert_uint_eq(line, 2);   /* later lines are not shifted by the wrapper: */
+    ck_assert_uint_eq(col, 6);    /* the end tag's name, as for "bad" above */
     static const char text[] = "hello <a/>";
     ck_assert_ptr_null(xmlstream_parse_element(text, sizeof text - 1, "", &e, &line, &col));
     static const char none[] = "   ";
