@@ -365,6 +365,15 @@ START_TEST(test_invariant_catches_each_corruption)
     for (size_t i = 0; i < n && i < 8; i++)
         found = found || strcmp(v[i].rule, c->rule) == 0;
     ck_assert_msg(found, "expected %s, first violation %s: %s", c->rule, v[0].rule, v[0].message);
+    /* every message ends with what it is about, whole */
+    for (size_t i = 0; i < n && i < 8; i++) {
+        size_t len = strlen(v[i].message);
+        ck_assert_uint_ge(len, 2);
+        ck_assert_msg(v[i].message[len - 1] != ' ' && v[i].message[len - 1] != ':',
+                      "%s: '%s'", v[i].rule, v[i].message);
+    }
+    if (strcmp(c->rule, "I14") == 0)
+        ck_assert_ptr_nonnull(strstr(v[0].message, ": romeo"));
     ck_assert_uint_ge(v[0].nconns + strlen(v[0].message), 1);
     /* a violation names at most the one connection it is about, one of
      * the two open ones */

@@ -117,6 +117,8 @@ static const struct parse_case parse_cases[] = {
     {"\xc0\xaf@x", JID_E_UTF8, NULL},
     {"x/\xc1\xbf", JID_E_UTF8, NULL},
     {"x/\xe0\x80\xaf", JID_E_UTF8, NULL},
+    {"x/\xe0\x9f\xbf", JID_E_UTF8, NULL},   /* overlong: E0 needs A0..BF */
+    {"x/\xe1\x80\x80", JID_E_OK, "x/\xe1\x80\x80"},   /* E1 takes 80.. */
     {"x/\xf0\x80\x80\xaf", JID_E_UTF8, NULL},
     {"x/\xed\xa0\x80", JID_E_UTF8, NULL},
     {"x/\xed\xbf\xbf", JID_E_UTF8, NULL},

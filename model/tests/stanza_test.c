@@ -68,6 +68,12 @@ START_TEST(test_stanza_attr_set_replaces_appends_removes)
     stanza_attr_set(st, m, "from", NULL);
     stanza_attr_set(st, m, "x", "1");
     ck_assert_str_eq(serialize(st, &out), "<message x='1'/>");
+    /* removing from the middle keeps the rest; an append still goes last */
+    stanza_attr_set(st, m, "y", "2");
+    stanza_attr_set(st, m, "z", "3");
+    stanza_attr_set(st, m, "y", NULL);
+    stanza_attr_set(st, m, "w", "4");
+    ck_assert_str_eq(serialize(st, &out), "<message x='1' z='3' w='4'/>");
     buf_free(&out);
     stanza_free(st);
 }
