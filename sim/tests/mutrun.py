@@ -152,6 +152,20 @@ class Flavour:
             + self.objects(source, obj) + f["LIBS_CHECK"] + f["LIBS_MODEL"]
 
 
+ACTIVE = set()   # process groups of the commands running now
+
+
+def stop(signum, frame):
+    """SIGINT/SIGTERM: kill the commands in flight (their own sessions
+    would outlive this process), then exit."""
+    for pgid in list(ACTIVE):
+        try:
+            os.killpg(pgid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+    os._exit(128 + signum)
+
+
 def run(cmd, timeout, cwd=ROOT):
     """Returns ('ok' | 'fail' | 'timeout', stderr). The command runs in its
     own session, killed as a whole when it ends or times out, so that a
@@ -159,6 +173,7 @@ def run(cmd, timeout, cwd=ROOT):
     with tempfile.TemporaryFile() as err:
         p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
                              start_new_session=True, env=ENV)
+        ACTIVE.add(p.pid)
         try:
             rc = p.wait(timeout=timeout)
         except subprocess.TimeoutExpired:
@@ -168,6 +183,7 @@ def run(cmd, timeout, cwd=ROOT):
         except ProcessLookupError:
             pass
         p.wait()
+        ACTIVE.discard(p.pid)
         err.seek(0)
         text = err.read(4096).decode("utf-8", "replace")
     if rc is None:
@@ -398,6 +414,8 @@ def parse_args(argv):
 
 def main(argv):
     args = parse_args(argv)
+    signal.signal(signal.SIGINT, stop)
+    signal.signal(signal.SIGTERM, stop)
     try:
         equivalents = load_equivalents(EQUIVALENT)
         mutants = mutgen.all_mutants(ROOT)
