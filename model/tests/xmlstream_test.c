@@ -86,6 +86,9 @@ START_TEST(test_xmlstream_idle_release_keeps_errors_and_offsets)
 }
 END_TEST
 
+#define PRE_MIXED "<stream:stream xmlns='jabber:client' " \
+                  "xmlns:stream='http://etherx.jabber.org/streams'>"
+
 START_TEST(test_xmlstream_events_are_exact)
 {
     const char *s = valid_streams[1];
@@ -95,6 +98,18 @@ START_TEST(test_xmlstream_events_are_exact)
                      "open to=localhost version=1.0 ns=jabber:client;stanza <presence/>;"
                      "stanza <message to='a@b' type='chat'><body>hi &amp; &lt;bye&gt;</body>"
                      "</message>;close;");
+    buf_free(&log);
+}
+END_TEST
+
+/* Mixed content keeps its order: text, child, text, child, text. */
+START_TEST(test_xmlstream_mixed_content_keeps_its_order)
+{
+    static const char s[] = PRE_MIXED "<message><body>a<b/>c<i>d</i>e</body></message>";
+    struct buf log = {0};
+    helpers_parse_log(s, sizeof s - 1, 0, NULL, &log);
+    ck_assert_str_eq(buf_cstr(&log), "open ns=jabber:client;"
+                                     "stanza <message><body>a<b/>c<i>d</i>e</body></message>;");
     buf_free(&log);
 }
 END_TEST
@@ -268,6 +283,60 @@ START_TEST(test_xmlstream_restart_parses_the_rest_as_a_new_stream)
 }
 END_TEST
 
+static void hdr_open(void *ctx, const struct xmlstream_header *h)
+{
+    struct buf *log = ctx;
+    const char *const fields[] = {h->to, h->from, h->version, h->lang, h->id};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        buf_puts(log, fields[i] ? fields[i] : "-");
+        buf_putc(log, ';');
+    }
+}
+
+/* The header callback gets every attribute of the stream header. */
+START_TEST(test_xmlstream_header_fields)
+{
+    static const char s[] =
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+        "to='t' from='f' version='1.0' xml:lang='de' id='i'>";
+    struct buf log = {0};
+    struct xmlstream_callbacks cb = {.opened = hdr_open};
+    struct xmlstream *p = xmlstream_new(&cb, &log, NULL, 7);
+    xmlstream_feed(p, s, sizeof s - 1);
+    ck_assert_str_eq(buf_cstr(&log), "t;f;1.0;de;i;");
+    xmlstream_free(p);
+    buf_free(&log);
+}
+END_TEST
+
+/* After a restart, error offsets still count from the first byte; after
+ * a reset the parser is as new: no error, position 0. */
+START_TEST(test_xmlstream_offsets_across_restart_and_reset)
+{
+    static const char s[] =
+        "<stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams'><auth/>"
+        "<stream:stream xmlns='jabber:client' "
+        "xmlns:stream='http://etherx.jabber.org/streams'><<";
+    for (size_t chunk = 1; chunk <= sizeof s; chunk += 17) {
+        struct restart_ctx r = {0};
+        struct xmlstream_callbacks cb = {.opened = rs_open, .stanza = rs_stanza};
+        r.p = xmlstream_new(&cb, &r, NULL, 7);
+        for (size_t off = 0; off < sizeof s - 1; off += chunk)
+            xmlstream_feed(r.p, s + off, sizeof s - 1 - off < chunk ? sizeof s - 1 - off : chunk);
+        ck_assert_int_eq(xmlstream_error(r.p), XMLSTREAM_E_MALFORMED);
+        ck_assert_uint_eq(xmlstream_error_offset(r.p), sizeof s - 2);   /* the second '<' */
+        xmlstream_reset(r.p);
+        ck_assert_int_eq(xmlstream_error(r.p), XMLSTREAM_E_NONE);
+        ck_assert_uint_eq(xmlstream_error_offset(r.p), 0);
+        ck_assert_uint_eq(xmlstream_error_line(r.p), 0);
+        ck_assert_uint_eq(xmlstream_error_column(r.p), 0);
+        xmlstream_free(r.p);
+        buf_free(&r.log);
+    }
+}
+END_TEST
+
 START_TEST(test_xmlstream_parse_element)
 {
     enum xmlstream_error e;
@@ -301,6 +370,13 @@ START_TEST(test_xmlstream_parse_element)
     ck_assert_uint_eq(col, 6);    /* the end tag's name, as for "bad" above */
     static const char text[] = "hello <a/>";
     ck_assert_ptr_null(xmlstream_parse_element(text, sizeof text - 1, "", &e, &line, &col));
+    static const char tabbed[] = "x\t<a/>";   /* text before the element, then a tab */
+    ck_assert_ptr_null(xmlstream_parse_element(tabbed, sizeof tabbed - 1, "", &e, &line, &col));
+    ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
+    static const char spaced[] = "\t\r\n <a/>\t";   /* whitespace around is fine */
+    st = xmlstream_parse_element(spaced, sizeof spaced - 1, "", &e, &line, &col);
+    ck_assert_ptr_nonnull(st);
+    stanza_free(st);
     static const char none[] = "   ";
     ck_assert_ptr_null(xmlstream_parse_element(none, sizeof none - 1, "", &e, &line, &col));
 }
@@ -598,6 +674,9 @@ Suite *xmlstream_suite(void)
     int nvalid = (int)(sizeof valid_streams / sizeof valid_streams[0]);
     tcase_add_loop_test(tc, test_xmlstream_one_byte_at_a_time_equals_whole, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_events_are_exact);
+    tcase_add_test(tc, test_xmlstream_mixed_content_keeps_its_order);
+    tcase_add_test(tc, test_xmlstream_offsets_across_restart_and_reset);
+    tcase_add_test(tc, test_xmlstream_header_fields);
     tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_idle_release_keeps_errors_and_offsets);
     tcase_add_loop_test(tc, test_xmlstream_restricted_xml_table, 0,
