@@ -28,7 +28,7 @@
 #include "explore/merge.h"
 #include "base/paths.h"
 #include "cli/scansion_cmd.h"
-#include "report/specmap.h"
+#include "cli/specmap_cmd.h"
 #include "scenario/template.h"
 
 #define SESSIM_VERSION "0.1.0"
@@ -46,9 +46,9 @@ static const struct cli_command commands[] = {
      NULL}},
     {scansion_cmd_main, {"import-scansion", "import-scansion FILE.scs [-o OUT.yaml] [--help]",
      "translate a Prosody scansion script into a scenario (see its --help)", NULL}},
-    {specmap_main, {"coverage-map", "coverage-map [PATHS...] [--json F] [--semantics FILE]",
+    {specmap_cmd_main, {"coverage-map", "coverage-map [PATHS...] [--json F] [--semantics FILE]",
      "list each SEMANTICS rule id with the scenarios citing it, and the rules none cites", NULL}},
-    {specmap_main, {"spec-map", "spec-map [PATHS...] [--json F] [--semantics FILE]",
+    {specmap_cmd_main, {"spec-map", "spec-map [PATHS...] [--json F] [--semantics FILE]",
      "the same as coverage-map", NULL}},
     {diff_main, {"diff", "diff [PATHS...] [--jobs N] [--divergences FILE] [--help]",
      "run scenarios on the model and on a live Prosody; report divergences (see its --help)",

@@ -51,12 +51,5 @@ bool specmap_write_text(const struct specmap *m, FILE *f);
 /* The same as JSON (RFC 8259, two-space indent). */
 bool specmap_write_json(const struct specmap *m, FILE *f);
 
-/* `sessim coverage-map [PATHS...] [--json F] [--semantics FILE]` (argv[0]
- * is the command name). The rules come from FILE, by default from
- * model/SEMANTICS.md under the current directory or else under the sessim
- * binary's directory or a parent of it. Returns 0, or 2 on a usage, input
- * or write error, and when no document with at least one rule id could be
- * read (the map without a document is for the functions above only). */
-int specmap_main(int argc, char **argv);
 
 #endif

@@ -8,6 +8,7 @@
 
 #include "scenario/scenario.h"
 #include "base/count.h"
+#include "cli/specmap_cmd.h"
 #include "report/specmap.h"
 #include "scenario/loader.h"
 #include "suites.h"
@@ -152,7 +153,7 @@ START_TEST(test_command_writes_json)
     char *argv[] = {"coverage-map", "sim/tests/good", "--semantics", sem, "--json", json, NULL};
     FILE *saved = stdout;
     stdout = fopen("/dev/null", "w");
-    int status = specmap_main(6, argv);
+    int status = specmap_cmd_main(6, argv);
     fclose(stdout);
     stdout = saved;
     ck_assert_int_eq(status, 0);
@@ -167,7 +168,7 @@ START_TEST(test_command_writes_json)
     char *unknown[] = {"coverage-map", "--frobnicate", NULL};
     FILE *saved_err = stderr;
     stderr = fopen("/dev/null", "w");
-    int missing = specmap_main(3, bad), usage = specmap_main(2, unknown);
+    int missing = specmap_cmd_main(3, bad), usage = specmap_cmd_main(2, unknown);
     fclose(stderr);
     stderr = saved_err;
     ck_assert_int_eq(missing, 2);
