@@ -13,7 +13,7 @@ for t in stream_parser scenario_loader pattern_matcher model_session; do
     input=$(ls fuzz/corpus/$t/* | grep -v README.md | head -1)
     bin=$dir/replay-$t
     [ "${FUZZ_BIN:-0}" = 1 ] && bin=$dir/fuzz-$t
-    out=$(SESSIM_FUZZ_PLANT=1 "$bin" "$input" 2>&1)
+    out=$(SESSIM_FUZZ_PLANT=1 sh -c '"$@" 2>&1' sh "$bin" "$input" 2>&1)
     rc=$?
     why=""
     [ $rc -ne 0 ] || why="exit status 0"
