@@ -5,9 +5,8 @@
  *
  * Commands come from one table (name, handler, usage, summary), so a new
  * one is one row; a command's front end (arguments, usage, exit status,
- * printing) is a file of its own in cli/ (run_cmd.c, lint_cmd.c,
- * explore_cmd.c, serve_cmd.c, bench.c) or, for the older ones, the
- * *_main of its engine (diff, specmap, scansion, merge, template). PATHS are files, or
+ * printing) is a file of its own in cli/ (*_cmd.c, bench.c); only `diff`
+ * still has its front end beside its engine (live/diff.c). PATHS are files, or
  * directories searched recursively for *.yaml in byte order of their
  * paths; the default is `scenarios`. Exit status: 0 all passed (skips
  * allowed), 1 a scenario failed, 2 an input or usage error. Output depends
@@ -25,11 +24,11 @@
 #include "cli/serve_cmd.h"
 #include "live/diff.h"
 #include "cli/explore_cmd.h"
-#include "explore/merge.h"
+#include "cli/merge_cmd.h"
 #include "base/paths.h"
 #include "cli/scansion_cmd.h"
 #include "cli/specmap_cmd.h"
-#include "scenario/template.h"
+#include "cli/template_cmd.h"
 
 #define SESSIM_VERSION "0.1.0"
 #define CLI_DEFAULT_PATH PATHS_DEFAULT
@@ -58,7 +57,7 @@ static const struct cli_command commands[] = {
      "random scenarios with faults, invariants after every step, failures shrunk to YAML "
      "(see its --help)",
      NULL}},
-    {merge_main, {"merge", "merge FILE...",
+    {merge_cmd_main, {"merge", "merge FILE...",
      "merge the --json reports of explore shards into one summary (exit 1 if one failed)",
      NULL}},
     {serve_cmd_serve, {"serve",
@@ -69,7 +68,7 @@ static const struct cli_command commands[] = {
      "a proxy that writes the traffic between clients and a server as a scenario "
      "(see its --help)",
      NULL}},
-    {template_main, {"new", "new NAME [-o FILE]",
+    {template_cmd_main, {"new", "new NAME [-o FILE]",
      "write a commented scenario template to FILE (default scenarios/NAME.yaml; never "
      "overwrites)",
      NULL}},

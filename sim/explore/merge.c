@@ -1,8 +1,6 @@
 #include "explore/merge.h"
 
 #include <stdbool.h>
-#include <stdlib.h>
-#include <string.h>
 #include <yaml.h>
 
 struct totals {
@@ -115,16 +113,4 @@ int merge_reports(const char *const *paths, size_t n, FILE *out)
     fprintf(out, "merge: %zu report%s, %llu runs, %llu steps, %llu failure%s\n", t.files,
             t.files == 1 ? "" : "s", t.runs, t.steps, t.failures, t.failures == 1 ? "" : "s");
     return bad ? 2 : t.failures > 0 ? 1 : 0;
-}
-
-int merge_main(int argc, char **argv)
-{
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
-        fputs("usage: sessim merge FILE...\n"
-              "  Merges the --json reports of `sessim explore` shards into one summary.\n"
-              "  Exit status: 0 no shard failed, 1 a shard failed, 2 a file is not a report.\n",
-              argc < 2 ? stderr : stdout);
-        return argc < 2 ? 2 : 0;
-    }
-    return merge_reports((const char *const *)(argv + 1), (size_t)(argc - 1), stdout);
 }

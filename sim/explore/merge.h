@@ -14,7 +14,5 @@
  * failed, 1 when one did, 2 when a file is missing or is not a report. */
 int merge_reports(const char *const *paths, size_t n, FILE *out);
 
-/* `sessim merge FILE...`: argv[0] is the command name. */
-int merge_main(int argc, char **argv);
 
 #endif

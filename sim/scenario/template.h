@@ -26,7 +26,5 @@ char *template_text(const char *name);
  * Returns 0, or -1 with a message naming path in err. */
 int template_write(const char *path, const char *name, char *err, size_t size);
 
-/* `sessim new` with argv[0] = "new": returns the exit status. */
-int template_main(int argc, char **argv);
 
 #endif

@@ -13,6 +13,7 @@
 #include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "suites.h"
+#include "cli/template_cmd.h"
 #include "scenario/template.h"
 
 
@@ -139,7 +140,7 @@ static int run_main(const char *a1, const char *a2, const char *a3)
     int argc = 1 + (a1 != NULL) + (a2 != NULL) + (a3 != NULL);
     FILE *saved = stderr;
     stderr = fopen("/dev/null", "w");
-    int rc = template_main(argc, argv);
+    int rc = template_cmd_main(argc, argv);
     fclose(stderr);
     stderr = saved;
     return rc;
