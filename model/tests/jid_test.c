@@ -55,6 +55,8 @@ static const struct parse_case parse_cases[] = {
     /* the last lead byte of each UTF-8 length: U+07FF, U+FFFD, U+10FFFD */
     {"a@b/\xdf\xbf", JID_E_OK, "a@b/\xdf\xbf"},
     {"a@b/\xf4\x8f\xbf\xbd", JID_E_OK, "a@b/\xf4\x8f\xbf\xbd"},
+    {"a@b/\xf0\x90\x80\x80", JID_E_OK, "a@b/\xf0\x90\x80\x80"},   /* U+10000, F0's lowest */
+    {"a@b/\xf0\x8f\xbf\xbf", JID_E_UTF8, NULL},   /* overlong: F0 needs 90..BF */
     /* empty parts */
     {"", JID_E_EMPTY, NULL},
     {"@example.com", JID_E_EMPTY_LOCAL, NULL},

@@ -161,6 +161,22 @@ START_TEST(test_model_stream_errors)
 }
 END_TEST
 
+/* A connection number that was never opened has no output and no
+ * session; an open one without a session yet has a session state. */
+START_TEST(test_model_unknown_connection_is_empty)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    size_t len = 99;
+    ck_assert_str_eq(model_output(m, 42, &len), "");
+    ck_assert_uint_eq(len, 0);
+    struct model_session_info info;
+    ck_assert(!model_session_info(m, 42, &info));
+    unsigned c = model_connect(m);
+    ck_assert(model_session_info(m, c, &info));
+    model_free(m);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -169,6 +185,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_kick_old_tells_other_resources);
     tcase_add_test(tc, test_model_reject_new_and_random);
     tcase_add_test(tc, test_model_stream_errors);
+    tcase_add_test(tc, test_model_unknown_connection_is_empty);
     suite_add_tcase(s, tc);
     return s;
 }
