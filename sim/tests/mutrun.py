@@ -41,7 +41,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import mutgen  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
-WORK = os.path.join(ROOT, ".build", "mutants")
+# One directory per run, so that runs side by side do not share work copies.
+WORK = os.path.join(ROOT, ".build", "mutants", "run-%d" % os.getpid())
 EQUIVALENT = os.path.join(ROOT, "sim", "tests", "mutants", "equivalent.txt")
 STATUSES = ["killed", "timeout", "survived", "not compiling", "equivalent"]
 # Check's suites run in one process: a fork per test costs more than the
@@ -438,7 +439,10 @@ def main(argv):
     for s in sources:
         with open(os.path.join(ROOT, s), encoding="utf-8") as f:
             originals[s] = f.read()
-    results = run_all(run_list, args, flavours, originals, done)
+    try:
+        results = run_all(run_list, args, flavours, originals, done)
+    finally:
+        shutil.rmtree(WORK, ignore_errors=True)
     rows = tally(mutants if not (args.sample or args.ids or args.survivors_of) else [], run_list, results, equivalents)
     lines, pct = report_text(mutants, run_list, results, equivalents, rows, args)
     print("\n".join(lines))
