@@ -161,6 +161,24 @@ START_TEST(test_stanza_equal_compares_contents)
 }
 END_TEST
 
+/* Texts added one after the other join into one text node. */
+START_TEST(test_stanza_adjacent_texts_join)
+{
+    struct stanza *st = stanza_new();
+    struct stanza_node *b = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "body");
+    stanza_text_add(st, b, "ab", 2);
+    stanza_text_add(st, b, "", 0);
+    stanza_text_add(st, b, "cde", 3);
+    ck_assert_ptr_null(b->children->next);
+    struct buf text = {0}, out = {0};
+    ck_assert_str_eq(stanza_text(b, &text), "abcde");
+    ck_assert_str_eq(serialize(st, &out), "<body>abcde</body>");
+    buf_free(&text);
+    buf_free(&out);
+    stanza_free(st);
+}
+END_TEST
+
 START_TEST(test_stanza_large_tree_spills_arena)
 {
     struct stanza *st = stanza_new();
@@ -194,6 +212,7 @@ Suite *stanza_suite(void)
     tcase_add_test(tc, test_stanza_large_tree_spills_arena);
     tcase_add_test(tc, test_stanza_foreign_attributes_survive_a_round_trip);
     tcase_add_test(tc, test_stanza_equal_compares_contents);
+    tcase_add_test(tc, test_stanza_adjacent_texts_join);
     suite_add_tcase(s, tc);
     return s;
 }
