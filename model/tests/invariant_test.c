@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "helpers.h"
 #include "internal.h"
 #include "invariant.h"
 #include "suites.h"
@@ -458,6 +459,26 @@ START_TEST(test_invariant_follows_a_view_through_a_directed_address)
 }
 END_TEST
 
+/* R7's check sees a roster push that reaches a resource which never asked
+ * for the roster, however the push got there. */
+START_TEST(test_invariant_sees_a_push_to_an_uninterested_resource)
+{
+    struct model *m = healthy();
+    struct session *b = model_session(m, 1);
+    ck_assert(!b->interested);
+    struct stanza *push = helpers_element(
+        "<iq type='set' id='p'><query xmlns='jabber:iq:roster'><item jid='x@localhost'/></query>"
+        "</iq>");
+    model_send(m, b, stanza_root(push));
+    stanza_free(push);
+    struct invariant_violation v[4];
+    size_t n = invariant_check(m, v, 4);
+    ck_assert_uint_ge(n, 1);
+    ck_assert_str_eq(v[0].rule, "R7");
+    model_free(m);
+}
+END_TEST
+
 Suite *invariant_suite(void)
 {
     Suite *s = suite_create("invariant");
@@ -465,6 +486,7 @@ Suite *invariant_suite(void)
     tcase_add_loop_test(tc, test_invariant_catches_each_corruption, 0,
                         (int)(sizeof corruptions / sizeof corruptions[0]));
     tcase_add_test(tc, test_invariant_touched_follows_the_traffic);
+    tcase_add_test(tc, test_invariant_sees_a_push_to_an_uninterested_resource);
     tcase_add_loop_test(tc, test_invariant_follows_a_view_through_a_directed_address, 0,
                         (int)(sizeof directed_presences / sizeof directed_presences[0]));
     suite_add_tcase(s, tc);
