@@ -369,7 +369,7 @@ check-explore: $(SESSIM)
 # and writes reports/mutants/report.{txt,json}. Equivalent mutants are
 # listed in sim/tests/mutants/equivalent.txt.
 MUTANT_SAMPLE ?= 40
-MUTANT_MIN_SCORE ?= 85
+MUTANT_MIN_SCORE ?= 90
 MUTANT_JOBS ?= 2
 MUTANT_BUILDS := build $(MODEL_TESTS)
 mutants:
