@@ -35,9 +35,10 @@
 ## bench           benchmarks; prints measured ratios
 ## coverage        gcov build, tests, scenarios and corpus replays: reports/coverage/
 ##                 and lines/branches per folder (SCENARIOS=path: those scenarios only)
-## live-deps       install Prosody when missing
+## live-deps       install Prosody when missing (and ejabberd with SERVER=ejabberd)
 ## live-check      every scenario on the model and on Prosody, and the differential
-##                 explorer against Prosody (LIVE_JOBS, LIVE_SETTLE; not in check)
+##                 explorer against Prosody (LIVE_JOBS, LIVE_SETTLE; not in check);
+##                 SERVER=ejabberd: every scenario on the model and on ejabberd
 ## deps            install the missing Debian packages (apt-get)
 ## help            this table
 ## clean           remove .build/, reports/coverage/, reports/explore/
@@ -308,27 +309,59 @@ schema-check: $(SESSIM)
 # then the differential explorer runs against Prosody and against a
 # Prosody with a planted difference (sim/tests/live_explore.sh), and the
 # slixmpp client runs against Prosody directly and through `sessim record`,
-# whose recording must replay on the model and live (sim/tests/live_serve.sh). It fails
+# whose recording must replay on the model and live (sim/tests/live_serve.sh), and a
+# Prosody started by hand runs the scenarios through `--server` (a server sessim did
+# not start; sim/tests/live_external.sh). It fails
 # on a divergence not listed in scenarios/DIVERGENCES.md, on a difference
 # the explorer finds on Prosody as installed, when the planted one is not
 # found and reproduced, and when a server outlives the run (pgrep -f on
 # the directory).
 LIVE_JOBS ?= 8
 LIVE_SETTLE ?= 200
+# SERVER=ejabberd: Debian's ejabberd instead (installed when missing; anything
+# the package starts is stopped by pid): every scenario on the model, then on
+# ejabberd through servers/ejabberd.yaml (sim/tests/live_server.sh), failing on
+# a failure not listed in scenarios/DIVERGENCES-ejabberd.md.
+SERVER ?= prosody
 live-deps:
 	@need=""; \
 	command -v pgrep >/dev/null 2>&1 || need="$$need procps"; \
 	command -v prosody >/dev/null 2>&1 || need="$$need prosody"; \
+	if [ "$(SERVER)" = ejabberd ] && ! ls -d /usr/lib/*/ejabberd-*/ebin >/dev/null 2>&1; then \
+	  need="$$need ejabberd"; fi; \
 	if [ -n "$$need" ]; then \
 	  echo "live-deps: installing$$need"; \
+	  before=$$(pgrep -d ' ' 'beam|epmd' || true); \
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$need \
 	    >/dev/null || { echo "live-deps: apt-get install$$need failed" >&2; exit 1; }; \
-	  if [ -d /run/systemd/system ]; then $(SUDO) systemctl stop prosody 2>/dev/null || true; \
+	  if [ -d /run/systemd/system ]; then $(SUDO) systemctl stop prosody ejabberd 2>/dev/null || true; \
 	  elif [ -s /run/prosody/prosody.pid ]; then \
 	    $(SUDO) kill "$$(cat /run/prosody/prosody.pid)" 2>/dev/null || true; fi; \
+	  for p in $$(pgrep 'beam|epmd' || true); do \
+	    case " $$before " in *" $$p "*) ;; *) $(SUDO) kill "$$p" 2>/dev/null || true;; esac; \
+	  done; \
 	fi
 
+ifeq ($(SERVER),ejabberd)
+live-check: deps live-deps
+	@$(MAKE) --no-print-directory build
+	@echo "== live: the model"
+	@$(SESSIM) run $(SCENARIOS) | tail -1
+	@echo "== live: ejabberd (servers/ejabberd.yaml)"
+	@dir=$$(mktemp -d "$${TMPDIR:-/tmp}/sessim-live.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
+	mkdir -p "$$dir/tmp" && \
+	TMPDIR="$$dir/tmp" PYTHON=$(PYTHON) sh sim/tests/live_server.sh $(SESSIM) "$$dir" \
+	  servers/ejabberd.yaml 0 scenarios/DIVERGENCES-ejabberd.md -- $(SCENARIOS); \
+	rc=$$?; \
+	left=$$(pgrep -f "$$dir/" || true); \
+	if [ -n "$$left" ]; then \
+	  echo "live-check: servers still running after sessim stopped them (pids $$left)" >&2; \
+	  rc=3; \
+	fi; \
+	exit $$rc
+else
 live-check: deps live-deps
 	@$(MAKE) --no-print-directory build
 	@echo "== live: model and Prosody ($(LIVE_JOBS) servers, settle $(LIVE_SETTLE) ms)"
@@ -339,6 +372,9 @@ live-check: deps live-deps
 	echo "== live: the differential explorer"; \
 	mkdir -p "$$dir/explore" && \
 	TMPDIR="$$dir/explore" sh sim/tests/live_explore.sh $(SESSIM) "$$dir/explore" || rc=1; \
+	echo "== live: a Prosody started by hand, reached with --server (in-band accounts)"; \
+	mkdir -p "$$dir/external" && \
+	PYTHON=$(PYTHON) sh sim/tests/live_external.sh $(SESSIM) "$$dir/external" $(SCENARIOS) || rc=1; \
 	echo "== live: a real client (slixmpp) against Prosody, recorded and replayed"; \
 	mkdir -p "$$dir/serve" && \
 	PYTHON=$(PYTHON) sh sim/tests/live_serve.sh $(SESSIM) "$$dir/serve" || rc=1; \
@@ -348,6 +384,7 @@ live-check: deps live-deps
 	  rc=3; \
 	fi; \
 	exit $$rc
+endif
 
 # ---- explorer: a short exploration, and the mutant self-test ----------------
 # check-explore must find nothing on the correct model (both flavours run it

@@ -31,6 +31,7 @@ struct cli_run_options {
     bool verbose;
     const char *target, *settle;      /* --target, --settle */
     const char *prosody;              /* --prosody */
+    const char *server;               /* --server FILE */
     struct target_tcp_setup *live;    /* the live server, with --target */
     char **args;               /* positional arguments (PATHS) */
     size_t nargs;
@@ -69,7 +70,7 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
 {
     static const char *const valued[] = {"--tag",  "--junit",  "--tap",    "--json",
                                          "--seed", "--target", "--settle", "--html",
-                                         "--prosody"};
+                                         "--prosody", "--server"};
     const char *arg = argv[*i];
     if (strcmp(arg, "-v") == 0 || strcmp(arg, "--verbose") == 0) {
         o->verbose = true;
@@ -97,6 +98,8 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
             o->html = v;
         else if (k == 8)
             o->prosody = v;
+        else if (k == 9)
+            o->server = v;
         else if (!parse_seed(v, &o->seed))
             return usage_error(&help, "--seed needs a non-negative integer, not '%s'", v);
         return 0;
@@ -229,6 +232,12 @@ static int run_collected(const struct paths *paths, const struct cli_run_options
 static int setup_target(struct cli_run_options *o)
 {
     char err[512];
+    if (o->server != NULL && o->prosody != NULL)
+        return usage_error(&help, "%s", "--server and --prosody exclude each other");
+    if (o->server != NULL) {
+        o->live = target_tcp_setup_server(o->target, o->settle, o->server, err, sizeof err);
+        return o->live != NULL ? 0 : usage_error(&help, "%s", err);
+    }
     if (o->target == NULL)
         return usage_error(&help, "%s", "--settle and --prosody need --target");
     o->live = target_tcp_setup_new(o->target, o->settle, o->prosody, err, sizeof err);
@@ -250,7 +259,8 @@ int run_cmd_main(int argc, char **argv)
             o.args[o.nargs++] = argv[i];
         }
     }
-    if (status == 0 && (o.target != NULL || o.settle != NULL || o.prosody != NULL))
+    if (status == 0 && (o.target != NULL || o.settle != NULL || o.prosody != NULL ||
+                        o.server != NULL))
         status = setup_target(&o);
     if (status == 0) {
         struct paths paths = {0};

@@ -14,7 +14,7 @@
 /* Its help (base/usage.h), shown by `sessim --help` and `sessim run --help`. */
 #define RUN_CMD_LINE                                                                          \
     "run [PATHS...] [--tag T] [--junit F] [--tap F] [--json F] [--html F] [--seed N] [-v] " \
-    "[--target URL [--settle MS] [--prosody PROG]]"
+    "[--target URL [--settle MS] [--prosody PROG | --server FILE]]"
 #define RUN_CMD_SUMMARY "replay scenarios on the model and check traffic, state and invariants"
 #define RUN_CMD_OPTIONS                                                                    \
     "--tag T      only scenarios tagged T (repeatable: any of them)\n"                   \
@@ -26,7 +26,9 @@
     "-v           show notes and every step\n"                                            \
     "--target URL run on a Prosody sessim starts on 127.0.0.1:PORT (0: a free port)\n"    \
     "--settle MS  with --target: quiet time that ends a step (default 200)\n"             \
-    "--prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"
+    "--prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"    \
+    "--server FILE   with --target tcp://HOST:PORT: a server sessim did not start, as FILE\n" \
+    "             describes it (sim/README.md); scenarios it cannot set up are SKIP\n"
 
 /* `sessim run ...`; argv[0] is "run". Returns the exit status. */
 int run_cmd_main(int argc, char **argv);

@@ -27,6 +27,8 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "model/model.h"
+#include "live/external.h"
+#include "live/hostport.h"
 #include "live/norm.h"
 
 #define TCP_URL_PREFIX "tcp://" LIVE_HOST ":"
@@ -41,7 +43,9 @@ struct tcp_conn {
 
 struct target_tcp {
     struct target base;
-    struct live *live;
+    struct target_ops ops;       /* target_tcp_ops with this server's caps */
+    struct live *live;           /* a Prosody sessim runs, or NULL */
+    struct external *ext;        /* a described server, or NULL */
     unsigned settle_ms;
     char stamp[NORM_STAMP_SIZE]; /* the model's clock at creation */
     struct tcp_conn *conns;      /* connection id = index + 1 */
@@ -63,8 +67,17 @@ bool target_tcp_url_parse(const char *url, unsigned *port, char *err, size_t err
         *port = (unsigned)v;
         return true;
     }
-    snprintf(err, errsize, "--target must be tcp://%s:PORT (PORT 0-65535; 0: any free port), "
-                           "not '%s'", LIVE_HOST, url);
+    struct hostport hp;
+    char ignored[8];
+    if (hostport_parse(url, &hp, ignored, sizeof ignored))
+        snprintf(err, errsize, "--target must be tcp://%s:PORT for the Prosody sessim starts; "
+                               "a server at %s that sessim did not start needs --server FILE "
+                               "(sim/README.md, \"Servers sessim did not start\")",
+                 LIVE_HOST, url);
+    else
+        snprintf(err, errsize, "--target must be tcp://%s:PORT (PORT 0-65535; 0: any free "
+                               "port), or tcp://HOST:PORT with --server FILE, not '%s'",
+                 LIVE_HOST, url);
     return false;
 }
 
@@ -157,6 +170,9 @@ static bool fail_with(struct target *t, const char *msg)
 
 static bool tt_account_create(struct target *t, const char *user, const char *password)
 {
+    struct external *e = tcp_of(t)->ext;
+    if (e != NULL)
+        return external_account_create(e, user, password) || fail_with(t, external_error(e));
     return live_account_create(tcp_of(t)->live, user, password) ||
            fail_with(t, live_error(tcp_of(t)->live));
 }
@@ -164,6 +180,8 @@ static bool tt_account_create(struct target *t, const char *user, const char *pa
 static bool tt_roster_preset(struct target *t, const char *user,
                              const struct target_roster_item *item)
 {
+    if (tcp_of(t)->ext != NULL)
+        return fail_with(t, "initial rosters cannot be set on this server");
     return live_roster_preset(tcp_of(t)->live, user, item) ||
            fail_with(t, live_error(tcp_of(t)->live));
 }
@@ -190,9 +208,30 @@ static int open_socket(unsigned port)
     return fd;
 }
 
+static unsigned conn_add(struct target_tcp *tt, int fd)
+{
+    tt->conns = mem_realloc(tt->conns, (tt->nconns + 1) * sizeof *tt->conns);
+    tt->conns[tt->nconns] = (struct tcp_conn){.fd = fd};
+    tt->last_ms = clock_now_ms();
+    return (unsigned)++tt->nconns;
+}
+
+/* A connection to the described server; -1 with the reason in t->error. */
+static int open_external(struct target *t)
+{
+    return hostport_connect(external_hostport(tcp_of(t)->ext), HOSTPORT_CONNECT_TIMEOUT_MS,
+                            t->error, sizeof t->error);
+}
+
 static unsigned tt_connect(struct target *t)
 {
     struct target_tcp *tt = tcp_of(t);
+    if (tt->ext != NULL) {
+        int efd = open_external(t);
+        if (efd < 0)
+            return 0;
+        return conn_add(tt, efd);
+    }
     if (!live_start(tt->live)) {
         fail_with(t, live_error(tt->live));
         return 0;
@@ -203,11 +242,7 @@ static unsigned tt_connect(struct target *t)
                  live_port(tt->live), strerror(errno));
         return 0;
     }
-    struct tcp_conn *grown = mem_realloc(tt->conns, (tt->nconns + 1) * sizeof *tt->conns);
-    tt->conns = grown;
-    tt->conns[tt->nconns] = (struct tcp_conn){.fd = fd};
-    tt->last_ms = clock_now_ms();
-    return (unsigned)++tt->nconns;
+    return conn_add(tt, fd);
 }
 
 /* Writes all of bytes; a connection the server has closed swallows them,
@@ -281,7 +316,8 @@ static void tt_hangup(struct target *t, unsigned conn)
 static bool tt_restart(struct target *t)
 {
     struct target_tcp *tt = tcp_of(t);
-    bool ok = live_restart(tt->live) || fail_with(t, live_error(tt->live));
+    bool ok = tt->ext != NULL ? external_restart(tt->ext) || fail_with(t, external_error(tt->ext))
+                              : live_restart(tt->live) || fail_with(t, live_error(tt->live));
     tt->last_ms = clock_now_ms();
     pump_all(tt);
     return ok;
@@ -340,6 +376,8 @@ static void tt_free(struct target *t)
         norm_stream_free(&tt->conns[i].norm);
         buf_free(&tt->conns[i].in);
     }
+    if (tt->ext != NULL)
+        external_finish(tt->ext);
     free(tt->conns);
     free(tt);
 }
@@ -363,6 +401,20 @@ static const struct target_ops target_tcp_ops = {
     .free = tt_free,
 };
 
+static struct target_tcp *tcp_new(unsigned settle_ms, unsigned caps)
+{
+    struct target_tcp *tt = mem_calloc(1, sizeof *tt);
+    tt->ops = target_tcp_ops;
+    tt->ops.caps = caps;
+    tt->base.ops = &tt->ops;
+    tt->settle_ms = settle_ms;
+    struct model_config c;
+    model_config_default(&c);
+    norm_stamp_format(c.start_time_ms, tt->stamp);
+    tt->last_ms = clock_now_ms();
+    return tt;
+}
+
 struct target *target_tcp_new(struct live *l, const struct scenario_server *server,
                               unsigned settle_ms, char *err, size_t errsize)
 {
@@ -370,14 +422,26 @@ struct target *target_tcp_new(struct live *l, const struct scenario_server *serv
         snprintf(err, errsize, "%s", live_error(l));
         return NULL;
     }
-    struct target_tcp *tt = mem_calloc(1, sizeof *tt);
-    tt->base.ops = &target_tcp_ops;
+    struct target_tcp *tt = tcp_new(settle_ms, TARGET_CAN_RESTART);
     tt->live = l;
-    tt->settle_ms = settle_ms;
-    struct model_config c;
-    model_config_default(&c);
-    norm_stamp_format(c.start_time_ms, tt->stamp);
-    tt->last_ms = clock_now_ms();
+    return &tt->base;
+}
+
+struct target *target_tcp_external_new(struct external *e, const struct scenario *s,
+                                       unsigned settle_ms, char *err, size_t errsize)
+{
+    struct buf why = {0};
+    bool fits = external_fits(e, s, &why);
+    if (fits && !external_prepare(e, s)) {
+        snprintf(err, errsize, "%s", external_error(e));
+        buf_free(&why);
+        return NULL;
+    }
+    struct target_tcp *tt = tcp_new(settle_ms, external_can_restart(e) ? TARGET_CAN_RESTART : 0);
+    tt->ext = fits ? e : NULL;
+    if (!fits)
+        snprintf(tt->base.skip, sizeof tt->base.skip, "%s", buf_cstr(&why));
+    buf_free(&why);
     return &tt->base;
 }
 
@@ -385,8 +449,36 @@ struct target *target_tcp_new(struct live *l, const struct scenario_server *serv
 
 struct target_tcp_setup {
     struct live *live;
+    struct external *ext;
     unsigned settle_ms;
 };
+
+struct target_tcp_setup *target_tcp_setup_server(const char *url, const char *settle,
+                                                 const char *server_file, char *err,
+                                                 size_t errsize)
+{
+    unsigned ms = TARGET_TCP_SETTLE_DEFAULT_MS;
+    struct hostport hp;
+    if (url == NULL) {
+        snprintf(err, errsize, "--server needs --target tcp://HOST:PORT (where the server is)");
+        return NULL;
+    }
+    if (!hostport_parse(url, &hp, err, errsize) ||
+        (settle != NULL && !target_tcp_settle_parse(settle, &ms, err, errsize)))
+        return NULL;
+    if (hp.port == 0) {
+        snprintf(err, errsize, "--target %s: a described server needs its port (not 0)", url);
+        return NULL;
+    }
+    struct server_file *sf = server_file_load(server_file, err, errsize);
+    struct external *e = sf != NULL ? external_new(sf, &hp, err, errsize) : NULL;
+    if (e == NULL)
+        return NULL;
+    struct target_tcp_setup *setup = mem_calloc(1, sizeof *setup);
+    setup->ext = e;
+    setup->settle_ms = ms;
+    return setup;
+}
 
 struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle,
                                               const char *prosody, char *err, size_t errsize)
@@ -419,7 +511,10 @@ struct target *target_tcp_setup_target(const struct scenario *s, uint64_t seed, 
     struct target_tcp_setup *setup = ctx;
     char err[LIVE_ERROR_MAX];
     (void)seed;
-    struct target *t = target_tcp_new(setup->live, &s->server, setup->settle_ms, err, sizeof err);
+    struct target *t =
+        setup->ext != NULL
+            ? target_tcp_external_new(setup->ext, s, setup->settle_ms, err, sizeof err)
+            : target_tcp_new(setup->live, &s->server, setup->settle_ms, err, sizeof err);
     if (t == NULL) {
         fflush(stdout);
         fprintf(stderr, "sessim: %s\n", err);
@@ -432,5 +527,6 @@ void target_tcp_setup_free(struct target_tcp_setup *setup)
     if (setup == NULL)
         return;
     live_free(setup->live);
+    external_free(setup->ext);
     free(setup);
 }

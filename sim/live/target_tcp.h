@@ -5,7 +5,9 @@
  * live.h: every scenario gets a clean server with its `accounts:` written
  * to Prosody's storage, and `restart` restarts it on the same data. The
  * client bytes are exactly those the model gets (plain TCP, no TLS, SASL
- * PLAIN). Only 127.0.0.1 is accepted.
+ * PLAIN). Only 127.0.0.1 is accepted for the Prosody sessim starts; a
+ * server it did not start is reached at any tcp://HOST:PORT through its
+ * server file (external.h, target_tcp_setup_server).
  *
  * Timing (scenarios/FORMAT.md "Live targets"): the server is quiet once nothing
  * was sent or received for the settle time (default 200 ms, --settle), so
@@ -48,6 +50,14 @@ bool target_tcp_settle_parse(const char *text, unsigned *ms, char *err, size_t e
 struct target *target_tcp_new(struct live *l, const struct scenario_server *server,
                               unsigned settle_ms, char *err, size_t errsize);
 
+struct external;
+/* A target for scenario s on the described server e (borrowed; external.h):
+ * when s does not fit the server (external_fits) the target's skip reason
+ * says why and nothing is prepared; else the server is prepared for s.
+ * NULL with a message in err when the prepare fails. */
+struct target *target_tcp_external_new(struct external *e, const struct scenario *s,
+                                       unsigned settle_ms, char *err, size_t errsize);
+
 /* What `sessim run --target URL [--settle MS]` holds for the whole run. */
 struct target_tcp_setup;
 
@@ -57,7 +67,14 @@ struct target_tcp_setup;
  * bad input or when Prosody is not available. */
 struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle,
                                               const char *prosody, char *err, size_t errsize);
-/* The setup's server instance and settle time. */
+/* `--target tcp://HOST:PORT --server FILE`: a server sessim did not start,
+ * checked before any scenario (external_new). NULL with a message in err
+ * (FILE:LINE:COL for the file) on bad input or when the server is
+ * unreachable, serves another domain or refuses accounts or logins. */
+struct target_tcp_setup *target_tcp_setup_server(const char *url, const char *settle,
+                                                 const char *server_file, char *err,
+                                                 size_t errsize);
+/* The setup's server instance (NULL with --server) and settle time. */
 struct live *target_tcp_setup_live(const struct target_tcp_setup *setup);
 unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup);
 /* runner_options.target_new, with the setup as ctx: a target for s. On

@@ -1204,6 +1204,10 @@ static enum step_status run_steps(struct runner *r, struct runner_result *out)
 
 static enum runner_outcome run_all(struct runner *r, struct runner_result *out)
 {
+    if (r->t->skip[0] != '\0') {
+        text_printf(&r->msg, "%s", r->t->skip);
+        return RUNNER_SKIP;
+    }
     if (r->s->target == SCENARIO_TARGET_MODEL && !(target_caps(r->t) & TARGET_CAN_CHECK)) {
         text_printf(&r->msg, "model-only scenario (target: model) on the %s target",
                 r->t->ops->name);

@@ -37,7 +37,8 @@
  *   stanzas are left as they are. A stream error is an ordinary pending
  *   stanza (streams namespace, `stream:` prefix in reports).
  * - `advance` and `check` are skipped (and counted) on targets that cannot
- *   do them; `restart` on such a target skips the rest of the scenario.
+ *   do them; `restart` on such a target skips the rest of the scenario; a
+ *   target whose `skip` reason is set skips the whole scenario before setup.
  * - After every step: the target settles, every client reads what arrived,
  *   bytes a client cannot parse fail the step, and on the model every
  *   invariant is checked (a violation fails the step: rule, message,

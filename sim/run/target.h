@@ -93,6 +93,10 @@ struct target_ops {
 struct target {
     const struct target_ops *ops;
     char error[TARGET_ERROR_MAX];        /* last failure, "" when none */
+    /* Set by a constructor when the scenario's preconditions cannot be
+     * established on this target (a server's settings, its domain): the
+     * runner skips the scenario with this reason. "" when none. */
+    char skip[TARGET_ERROR_MAX];
 };
 
 /* ---- the model target (target_model.c) ---- */

@@ -25,8 +25,10 @@
     X(merge_suite)    \
     X(template_suite) \
     X(recorder_suite) \
-    X(net_suite) \
-    X(base64_suite)
+    X(net_suite)      \
+    X(base64_suite)   \
+    X(hostport_suite) \
+    X(server_file_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)

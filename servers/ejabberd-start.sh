@@ -1,0 +1,61 @@
+#!/bin/sh
+# Starts Debian's ejabberd (23.01, `apt-get install --no-install-recommends
+# ejabberd`) in the foreground for sessim, without ejabberdctl (which runs
+# only as root or the ejabberd user) and without epmd or a cookie: a node
+# without a name (nonode@nohost), its Mnesia spool in DIR/spool, HOME in
+# DIR/home, a config in DIR/ejabberd.yml listening on 127.0.0.1:PORT only
+# (plain TCP, PLAIN allowed without TLS, in-band registration without a
+# timeout or IP limits, roster with versions, offline, stream management
+# with SEMANTICS SM12's 600 s resumption time, ping, disco).
+# SIGTERM stops it. A second start on the same DIR keeps the spool (the
+# `restart` of a scenario).
+# usage: ejabberd-start.sh DIR PORT [DOMAIN]
+set -eu
+dir=$1
+port=$2
+domain=${3:-localhost}
+ebin=$(ls -d /usr/lib/*/ejabberd-*/ebin /usr/lib/ejabberd*/ebin 2>/dev/null | head -1) || true
+[ -n "$ebin" ] || { echo "ejabberd-start: ejabberd is not installed (apt-get install ejabberd)" >&2; exit 1; }
+mkdir -p "$dir/spool" "$dir/home"
+cat > "$dir/ejabberd.yml" <<YML
+hosts:
+  - "$domain"
+loglevel: info
+log_rotate_count: 0
+listen:
+  -
+    port: $port
+    ip: "127.0.0.1"
+    module: ejabberd_c2s
+    starttls_required: false
+    shaper: none
+auth_method: internal
+auth_password_format: plain
+registration_timeout: infinity
+acl:
+  local:
+    user_regexp: ""
+access_rules:
+  register:
+    allow: all
+  local:
+    allow: local
+  c2s:
+    allow: all
+modules:
+  mod_roster:
+    versioning: true
+  mod_register:
+    ip_access: all
+    access: register
+  mod_offline: {}
+  mod_stream_mgmt:
+    resume_timeout: 600
+  mod_ping: {}
+  mod_disco: {}
+YML
+export HOME="$dir/home"
+export ERL_LIBS="$(dirname "$(dirname "$ebin")")"
+export EJABBERD_CONFIG_PATH="$dir/ejabberd.yml"
+export EJABBERD_LOG_PATH="$dir/ejabberd.log"
+exec erl -noinput -mnesia dir "\"$dir/spool\"" -s ejabberd
