@@ -170,7 +170,10 @@ static int child_run(void *ctx, int fd)
     buf_putc(&out, '\n');
     if (v.message != NULL)
         buf_append(&out, v.message, strnlen(v.message, MESSAGE_MAX));
-    return proc_write_all(fd, out.data, out.len) ? EXIT_OK : EXIT_PIPE;
+    int status = proc_write_all(fd, out.data, out.len) ? EXIT_OK : EXIT_PIPE;
+    buf_free(&out);
+    judge_verdict_free(&v);
+    return status;
 }
 
 /* The next line of *p into out (size bytes); advances *p. */
