@@ -173,6 +173,56 @@ static const char *const subscription_words[] = {
     [MODEL_SUB_NONE] = "none", [MODEL_SUB_TO] = "to",
     [MODEL_SUB_FROM] = "from", [MODEL_SUB_BOTH] = "both"};
 
+/* True when the item's groups are exactly the wanted ones, in any order. */
+static bool same_groups(const struct model_roster_item *item, const struct scenario_strings *want)
+{
+    if (item->ngroups != want->count)
+        return false;
+    for (size_t i = 0; i < want->count; i++) {
+        bool found = false;
+        for (size_t j = 0; j < item->ngroups && !found; j++)
+            found = strcmp(item->groups[j], want->items[i].text) == 0;
+        if (!found)
+            return false;
+    }
+    return true;
+}
+
+static void put_groups(struct buf *out, const char *const *groups, size_t n)
+{
+    buf_putc(out, '[');
+    for (size_t i = 0; i < n; i++)
+        text_printf(out, "%s%s", i > 0 ? ", " : "", groups[i]);
+    buf_putc(out, ']');
+}
+
+/* The name and groups of a roster check item; returns the mismatches. */
+static int check_item_labels(const struct model_roster_item *item, const char *account,
+                             const char *jid, const struct scenario_check_item *it,
+                             struct buf *out)
+{
+    int mismatches = 0;
+    const char *name = item->name != NULL ? item->name : "";
+    if (it->name != NULL && strcmp(name, it->name) != 0) {
+        text_printf(out, "  roster %s, %s: name expected '%s', actual '%s'\n", account, jid,
+                    it->name, name);
+        mismatches++;
+    }
+    if (it->has_groups && !same_groups(item, &it->groups)) {
+        const char **want = mem_calloc(it->groups.count + 1, sizeof *want);
+        for (size_t i = 0; i < it->groups.count; i++)
+            want[i] = it->groups.items[i].text;
+        text_printf(out, "  roster %s, %s: groups expected ", account, jid);
+        put_groups(out, want, it->groups.count);
+        buf_puts(out, ", actual ");
+        put_groups(out, item->groups, item->ngroups);
+        buf_putc(out, '\n');
+        free(want);
+        mismatches++;
+    }
+    return mismatches;
+}
+
 static int check_roster_item(const struct model *m, const char *domain,
                              const struct scenario_check_roster *ro,
                              const struct scenario_check_item *it, struct buf *out)
@@ -201,6 +251,7 @@ static int check_roster_item(const struct model *m, const char *domain,
                     buf_cstr(&jid), want_ask, ask);
             mismatches++;
         }
+        mismatches += check_item_labels(&item, ro->account, buf_cstr(&jid), it, out);
     }
     buf_free(&jid);
     return mismatches;

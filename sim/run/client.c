@@ -182,6 +182,7 @@ void client_sm_reset(struct client *c)
 {
     c->sm_enabled = false;
     replace_string(&c->sm_id, NULL);
+    replace_string(&c->sm_resource, NULL);
     c->sm_h = 0;
     c->sm_requests = 0;
 }
@@ -203,8 +204,10 @@ static bool note_sm(struct client *c, const struct stanza_node *root)
         c->sm_enabled = true;
         c->sm_h = 0;
         replace_string(&c->sm_id, stanza_attr(root, "", "id"));
+        replace_string(&c->sm_resource, c->bound_resource);
     } else if (is_sm(root, "resumed") && c->state == CLIENT_AUTHED) {
         c->state = CLIENT_BOUND;
+        replace_string(&c->bound_resource, c->sm_resource);
     } else if (c->sm_enabled && root->ns != NULL && strcmp(root->ns, STANZA_NS_CLIENT) == 0 &&
                (strcmp(root->name, "message") == 0 || strcmp(root->name, "presence") == 0 ||
                 strcmp(root->name, "iq") == 0)) {
@@ -288,6 +291,7 @@ void client_free(struct client *c)
     free(c->resource);
     free(c->asked_resource);
     free(c->bound_resource);
+    free(c->sm_resource);
     free(c->stream_id);
     free(c->sm_id);
     memset(c, 0, sizeof *c);
@@ -306,6 +310,7 @@ bool client_open(struct client *c, struct target *t)
     c->headers = 0;
     c->parse_error = XMLSTREAM_E_NONE;
     replace_string(&c->stream_id, NULL);
+    replace_string(&c->bound_resource, NULL);   /* until this connection binds */
     char line[64];
     snprintf(line, sizeof line, "new connection %u", conn);
     client_event(c, line);

@@ -65,7 +65,9 @@ struct client {
     char *name, *account;
     char *resource;                /* the resource it asks for by default */
     char *asked_resource;          /* override of the latest connect, or NULL */
-    char *bound_resource;          /* resource of the latest bind result, or NULL */
+    char *bound_resource;          /* resource bound on the current connection, or NULL */
+    char *sm_resource;             /* the bound resource when <enabled/> arrived: what
+                                    * <resumed/> binds again */
     unsigned conn;                 /* current (or last) connection, 0 before any */
     enum client_state state;
     bool closed;                   /* the current connection has ended */

@@ -456,15 +456,30 @@ static void put_check_offline(struct emitter *e, const struct scenario_check *c)
 
 static void put_check_item(struct emitter *e, const struct scenario_check_item *it)
 {
+    const char *sep = "";
     put_quoted(e, it->contact);
     buf_puts(e->out, ": {");
     if (it->has_subscription) {
         buf_puts(e->out, "subscription: ");
         buf_puts(e->out, scenario_subscription_name(it->subscription));
+        sep = ", ";
     }
     if (it->has_ask) {
-        buf_puts(e->out, it->has_subscription ? ", ask: " : "ask: ");
+        buf_puts(e->out, sep);
+        buf_puts(e->out, "ask: ");
         buf_puts(e->out, scenario_ask_name(it->ask));
+        sep = ", ";
+    }
+    if (it->name != NULL) {
+        buf_puts(e->out, sep);
+        buf_puts(e->out, "name: ");
+        put_quoted(e, it->name);
+        sep = ", ";
+    }
+    if (it->has_groups) {
+        buf_puts(e->out, sep);
+        buf_puts(e->out, "groups: ");
+        put_list(e, &it->groups);
     }
     buf_putc(e->out, '}');
 }
@@ -706,7 +721,8 @@ static bool same_check_items(const struct scenario_check_roster *a,
         if (!same_str(x->contact, y->contact) || x->has_subscription != y->has_subscription ||
             x->has_ask != y->has_ask ||
             (x->has_subscription && x->subscription != y->subscription) ||
-            (x->has_ask && x->ask != y->ask))
+            (x->has_ask && x->ask != y->ask) || !same_str(x->name, y->name) ||
+            x->has_groups != y->has_groups || !same_strings(&x->groups, &y->groups))
             return false;
     }
     return true;

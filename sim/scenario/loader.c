@@ -963,6 +963,8 @@ static bool f_check_offline(struct loader *L, const struct field *f, void *obj,
 static const struct field check_item_fields[] = {
     ENUM_FIELD("subscription", struct scenario_check_item, subscription, subscription_words),
     ENUM_FIELD("ask", struct scenario_check_item, ask, ask_words),
+    {"name", f_string, offsetof(struct scenario_check_item, name), NULL, 0, false},
+    {"groups", f_strings, offsetof(struct scenario_check_item, groups), NULL, 0, false},
 };
 
 static bool check_item_init(struct loader *L, void *entry, const struct yamltree_node *key)
@@ -982,6 +984,7 @@ static bool check_item_load(struct loader *L, void *entry, const struct yamltree
         return false;
     it->has_subscription = seen & 1u;
     it->has_ask = seen & 2u;
+    it->has_groups = seen & 8u;
     return true;
 }
 

@@ -41,8 +41,11 @@ static void check_free(struct scenario_check *c)
         free(c->offline[i].account);
     free(c->offline);
     for (size_t i = 0; i < c->roster_count; i++) {
-        for (size_t j = 0; j < c->roster[i].item_count; j++)
+        for (size_t j = 0; j < c->roster[i].item_count; j++) {
             free(c->roster[i].items[j].contact);
+            free(c->roster[i].items[j].name);
+            strings_free(&c->roster[i].items[j].groups);
+        }
         free(c->roster[i].items);
         free(c->roster[i].account);
     }
@@ -340,7 +343,10 @@ static void fix_offline(void *p)
 static void fix_check_item(void *p)
 {
     struct scenario_check_item *it = p;
+    struct scenario_strings groups = it->groups;
     it->contact = mem_strdup(it->contact);
+    it->name = copy_or_null(it->name);
+    strings_copy(&it->groups, &groups);
 }
 
 static void fix_check_roster(void *p)

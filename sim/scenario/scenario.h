@@ -147,9 +147,11 @@ struct scenario_check_offline {
 /* Only the keys given are asserted. */
 struct scenario_check_item {
     char *contact;
-    bool has_subscription, has_ask;
+    bool has_subscription, has_ask, has_groups;
     enum scenario_subscription subscription;
     enum scenario_ask ask;
+    char *name;                   /* format 1.2; NULL when not checked */
+    struct scenario_strings groups; /* format 1.2; exactly these (any order) when has_groups */
     unsigned long line, column;
 };
 

@@ -82,6 +82,24 @@ static const struct row rows[] = {
      "  - check: {sessions: 2, connected: [romeo2, romeo], available: [romeo, romeo2],"
      " interested: [], accounts: [juliet, romeo], offline: {romeo: 0},"
      " presence: {romeo: {priority: 0, show: none}}}\n", RUNNER_PASS, 0, {NULL}},
+    {"roster check: name and groups (format 1.2)", "scenario: t\naccounts:\n"
+     "  romeo: {roster: {juliet: {subscription: both, name: Jule, groups: [B, A]}}}\n"
+     "  juliet: {roster: {romeo: {subscription: both}}}\nsteps:\n"
+     "  - check: {roster: {romeo: {juliet: {name: Jule, groups: [A, B]}},"
+     " juliet: {romeo: {name: '', groups: []}}}}\n", RUNNER_PASS, 0, {NULL}},
+    {"roster check: name and groups mismatches", "scenario: t\naccounts:\n"
+     "  romeo: {roster: {juliet: {subscription: both, name: Jule, groups: [B, A]}}}\n"
+     "  juliet: {roster: {romeo: {subscription: both}}}\nsteps:\n"
+     "  - check: {roster: {romeo: {juliet: {name: J, groups: [A]}}}}\n", RUNNER_FAIL, 6,
+     {"step 1 (check): 2 mismatches",
+      "roster romeo, juliet@localhost: name expected 'J', actual 'Jule'",
+      "roster romeo, juliet@localhost: groups expected [A], actual [B, A]"}},
+    {"after a reconnect and before the bind, the resource is the one asked for", HEAD
+     "  - romeo: {connect: {resource: phone}}\n  - romeo: drop\n"
+     "  - romeo: {connect: {bind: false}}\n  - romeo2: connect\n"
+     "  - romeo2: {send: \"<message to='${romeo2.full}'><body>${romeo.full}</body></message>\"}\n"
+     "  - romeo2: {receive: \"<message><body>romeo@localhost/orchard</body></message>\"}\n",
+     RUNNER_PASS, 0, {NULL}},
     {"connect on a bound stream fails", HEAD "  - romeo: connect\n  - romeo: connect\n",
      RUNNER_FAIL, 10, {"romeo is already connected (bound as orchard on connection 1)"}},
     {"send without a connection fails", HEAD "  - romeo: {send: \"<presence/>\"}\n",
