@@ -388,6 +388,32 @@ static bool f_name(struct loader *L, const struct field *f, void *obj, const str
     return read_string(L, v, f->key, true, FIELD_AT(obj, f, char *));
 }
 
+/* Account names, contacts and the domain are written in lower case: the
+ * server case-folds them (nodeprep, nameprep) while variables and checks
+ * use the text as written, so a capital would hold only half the time. */
+static bool refuse_capitals(struct loader *L, unsigned long line, unsigned long column,
+                            const char *what, const char *text)
+{
+    for (const char *p = text; *p != '\0'; p++)
+        if (*p >= 'A' && *p <= 'Z')
+            return fail_at(L, line, column,
+                           "%s '%s' has capitals: write it in lower case (the server "
+                           "case-folds names, the harness does not)",
+                           what, quote(text, strlen(text)).text);
+    return true;
+}
+
+static bool read_lower(struct loader *L, const struct yamltree_node *n, const char *what,
+                       char **out)
+{
+    return read_string(L, n, what, true, out) && refuse_capitals(L, n->line, n->column, what, *out);
+}
+
+static bool f_lower(struct loader *L, const struct field *f, void *obj, const struct yamltree_node *v)
+{
+    return read_lower(L, v, f->key, FIELD_AT(obj, f, char *));
+}
+
 static bool f_line(struct loader *L, const struct field *f, void *obj, const struct yamltree_node *v)
 {
     if (!f_name(L, f, obj, v))
@@ -498,7 +524,7 @@ static bool load_map(struct loader *L, const struct yamltree_node *map, const ch
 /* ---- server, accounts, clients ---------------------------------------------- */
 
 static const struct field server_fields[] = {
-    {"domain", f_name, offsetof(struct scenario_server, domain), NULL, 0, false},
+    {"domain", f_lower, offsetof(struct scenario_server, domain), NULL, 0, false},
     ENUM_FIELD("conflict", struct scenario_server, conflict, conflict_words),
     {"offline", f_bool, offsetof(struct scenario_server, offline), NULL, 0, false},
     {"registration", f_bool, offsetof(struct scenario_server, registration), NULL, 0, false},
@@ -530,7 +556,7 @@ static bool on_roster_item_key(struct loader *L, void *entry, const struct yamlt
     struct scenario_roster_item *it = entry;
     it->line = key->line;
     it->column = key->column;
-    return read_string(L, key, "a roster contact", true, &it->contact);
+    return read_lower(L, key, "a roster contact", &it->contact);
 }
 
 static bool on_roster_item(struct loader *L, void *entry, const struct yamltree_node *v)
@@ -562,7 +588,7 @@ static bool on_account_key(struct loader *L, void *entry, const struct yamltree_
     a->line = key->line;
     a->column = key->column;
     a->password = mem_strdup("password");
-    return read_string(L, key, "an account name", true, &a->name);
+    return read_lower(L, key, "an account name", &a->name);
 }
 
 static bool on_account(struct loader *L, void *entry, const struct yamltree_node *v)
@@ -611,7 +637,7 @@ static bool on_client_key(struct loader *L, void *entry, const struct yamltree_n
 }
 
 static const struct field client_fields[] = {
-    {"account", f_name, offsetof(struct scenario_client, account), NULL, 0, false},
+    {"account", f_lower, offsetof(struct scenario_client, account), NULL, 0, false},
     {"resource", f_name, offsetof(struct scenario_client, resource), NULL, 0, false},
 };
 
@@ -651,6 +677,18 @@ static void add_implicit_client(struct loader *L, const struct yamltree_node *ke
     c->name = mem_strndup(key->text, key->len);
     c->implicit = true;
     set_client_defaults(L, c, key);
+}
+
+/* A client whose account is its name (no account: key, or first named by a
+ * step) names an account: no capitals. */
+static bool clients_lower(struct loader *L)
+{
+    for (size_t i = 0; i < L->s->client_count; i++) {
+        const struct scenario_client *c = &L->s->clients[i];
+        if (!refuse_capitals(L, c->line, c->column, "an account name", c->account))
+            return false;
+    }
+    return true;
 }
 
 /* ---- variables, XML and captures ---------------------------------------- */
@@ -972,7 +1010,7 @@ static bool check_item_init(struct loader *L, void *entry, const struct yamltree
     struct scenario_check_item *it = entry;
     it->line = key->line;
     it->column = key->column;
-    return read_string(L, key, "a roster contact", true, &it->contact);
+    return read_lower(L, key, "a roster contact", &it->contact);
 }
 
 static bool check_item_load(struct loader *L, void *entry, const struct yamltree_node *v)
@@ -1155,7 +1193,7 @@ static bool load_steps(struct loader *L, const struct yamltree_node *v)
         return fail(L, v, "steps must not be empty");
     if (v->count > SCENARIO_STEPS_MAX)
         return fail(L, v->kids[SCENARIO_STEPS_MAX], "too many steps (at most " STEPS_TEXT ")");
-    if (!collect_implicit_clients(L, v))
+    if (!collect_implicit_clients(L, v) || !clients_lower(L))
         return false;
     s->step_count = v->count;
     s->steps = mem_calloc(s->step_count, sizeof *s->steps);
