@@ -559,7 +559,7 @@ static void peer_reset(struct peer *pr)
     xmlstream_free(pr->parser);
     buf_free(&pr->seen);
     memset(pr, 0, sizeof *pr);
-    pr->parser = xmlstream_new(&cb, pr, &limits, 0x5e551u);
+    pr->parser = xmlstream_new(NULL, &cb, pr, &limits, 0x5e551u);
 }
 
 /* Drains a slot's connection into its parser and checks how it ended. */

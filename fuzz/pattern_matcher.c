@@ -228,7 +228,7 @@ static void check_generated(uint64_t seed, bool with_absent, const struct stanza
 {
     struct gen g = {{0}, 0, with_absent};
     prng_seed(&g.prng, seed);
-    struct stanza *st = stanza_new();
+    struct stanza *st = stanza_new(NULL);
     gen_element(&g, st, NULL, a);
     const struct stanza_node *pat = stanza_root(st);
     shown_pattern = pat;

@@ -91,7 +91,7 @@ static enum xmlstream_error parse(const uint8_t *data, size_t size, bool chunked
 {
     struct xmlstream_callbacks cb = {.opened = on_open, .stanza = on_stanza, .closed = on_close};
     struct xmlstream_limits limits = {.idle_release = idle_release};
-    r->p = xmlstream_new(&cb, r, &limits, 0x5e551u);
+    r->p = xmlstream_new(NULL, &cb, r, &limits, 0x5e551u);
     uint32_t state = 2166136261u;
     for (size_t i = 0; i < size && i < 16; i++)
         state = (state ^ data[i]) * 16777619u;

@@ -5,13 +5,15 @@
 #include <string.h>
 
 #include "internal.h"
+#include "jid.h"
+#include "sorted.h"
 
-static const char *account_name_of(const void *p)
+static const char *account_name_key(const void *p)
 {
     return ((const struct account *)p)->name;
 }
 
-static const char *tombstone_name_of(const void *p)
+static const char *account_tombstone_key(const void *p)
 {
     return ((const struct tombstone *)p)->name;
 }
@@ -23,10 +25,15 @@ struct account *account_find(const struct model *m, const char *name)
 
 void account_table_init(struct model *m, uint64_t seed)
 {
-    map_init(&m->accounts, seed, account_name_of);
+    map_init(&m->accounts, &m->heap, seed, account_name_key);
 }
 
-static int by_name(const void *a, const void *b)
+void account_touch(struct model *m, const char *name)
+{
+    strset_add(&m->touched_accounts, name);
+}
+
+static int account_by_name(const void *a, const void *b)
 {
     return strcmp((*(struct account *const *)a)->name, (*(struct account *const *)b)->name);
 }
@@ -34,14 +41,14 @@ static int by_name(const void *a, const void *b)
 struct account *account_sorted_at(struct model *m, size_t i)
 {
     if (!m->sorted_valid) {
-        free(m->sorted);
-        m->sorted = model_xalloc((m->accounts.n + 1) * sizeof *m->sorted);
+        heap_free(&m->heap, m->sorted);
+        m->sorted = heap_alloc(&m->heap, (m->accounts.n + 1) * sizeof *m->sorted);
         m->nsorted = 0;
         size_t pos = 0;
         struct account *a;
         while ((a = map_next(&m->accounts, &pos)) != NULL)
             m->sorted[m->nsorted++] = a;
-        qsort(m->sorted, m->nsorted, sizeof *m->sorted, by_name);
+        qsort(m->sorted, m->nsorted, sizeof *m->sorted, account_by_name);
         m->sorted_valid = true;
     }
     return i < m->nsorted ? m->sorted[i] : NULL;
@@ -51,34 +58,34 @@ struct account *account_create(struct model *m, const char *name, const char *pa
 {
     if (account_find(m, name) != NULL)
         return NULL;
-    struct account *a = model_xalloc(sizeof *a);
-    memset(a, 0, sizeof *a);
-    a->name = model_xstrdup(name);
-    a->password = model_xstrdup(password);
+    struct account *a = heap_zalloc(&m->heap, sizeof *a);
+    a->roster.heap = &m->heap;
+    a->name = heap_strdup(&m->heap, name);
+    a->password = heap_strdup(&m->heap, password);
     a->serial = ++m->account_serial;
     map_put(&m->accounts, a);
-    model_touch_account(m, a->name);
+    account_touch(m, a->name);
     m->sorted_valid = false;
     return a;
 }
 
-static void stored_free(struct account_stored *v, size_t n)
+static void account_stored_free(struct heap *h, struct account_stored *v, size_t n)
 {
     for (size_t i = 0; i < n; i++) {
-        free(v[i].key);
+        heap_free(h, v[i].key);
         stanza_free(v[i].stanza);
     }
-    free(v);
+    heap_free(h, v);
 }
 
-static void account_free(struct account *a)
+static void account_free(struct model *m, struct account *a)
 {
-    free(a->name);
-    free(a->password);
+    heap_free(&m->heap, a->name);
+    heap_free(&m->heap, a->password);
     roster_clear(&a->roster);
-    stored_free(a->pending_in, a->npending_in);
-    stored_free(a->offline, a->noffline);
-    free(a);
+    account_stored_free(&m->heap, a->pending_in, a->npending_in);
+    account_stored_free(&m->heap, a->offline, a->noffline);
+    heap_free(&m->heap, a);
 }
 
 void account_detach(struct model *m, struct account *a)
@@ -89,9 +96,9 @@ void account_detach(struct model *m, struct account *a)
     }
 }
 
-void account_destroy(struct account *a)
+void account_destroy(struct model *m, struct account *a)
 {
-    account_free(a);
+    account_free(m, a);
 }
 
 void account_free_all(struct model *m)
@@ -99,20 +106,20 @@ void account_free_all(struct model *m)
     size_t pos = 0;
     struct account *a;
     while ((a = map_next(&m->accounts, &pos)) != NULL)
-        account_free(a);
+        account_free(m, a);
     map_clear(&m->accounts);
-    free(m->sorted);
+    heap_free(&m->heap, m->sorted);
     m->sorted = NULL;
     m->nsorted = 0;
     m->sorted_valid = false;
     for (size_t i = 0; i < m->ntombstones; i++)
-        free(m->tombstones[i].name);
-    free(m->tombstones);
+        heap_free(&m->heap, m->tombstones[i].name);
+    heap_free(&m->heap, m->tombstones);
     m->tombstones = NULL;
     m->ntombstones = m->captombstones = 0;
 }
 
-static bool tombstone_live_at(const struct model *m, const struct tombstone *t)
+static bool account_tombstone_live_at(const struct model *m, const struct tombstone *t)
 {
     unsigned long long expiry = m->cfg.tombstone_expiry_ms;
     return expiry == 0 || m->now_ms - t->deleted_ms <= expiry;
@@ -121,21 +128,21 @@ static bool tombstone_live_at(const struct model *m, const struct tombstone *t)
 bool account_tombstone_live(const struct model *m, const char *name)
 {
     bool found;
-    size_t i = model_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
-                            tombstone_name_of, &found);
-    return found && tombstone_live_at(m, &m->tombstones[i]);
+    size_t i = sorted_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
+                            account_tombstone_key, &found);
+    return found && account_tombstone_live_at(m, &m->tombstones[i]);
 }
 
 bool account_tombstone_active(struct model *m, const char *name)
 {
     bool found;
-    size_t i = model_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
-                            tombstone_name_of, &found);
+    size_t i = sorted_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
+                            account_tombstone_key, &found);
     if (!found)
         return false;
-    if (tombstone_live_at(m, &m->tombstones[i]))
+    if (account_tombstone_live_at(m, &m->tombstones[i]))
         return true;
-    free(m->tombstones[i].name);   /* T2: the first lookup after expiry removes it */
+    heap_free(&m->heap, m->tombstones[i].name);   /* T2: the first lookup after expiry removes it */
     memmove(&m->tombstones[i], &m->tombstones[i + 1],
             (m->ntombstones - i - 1) * sizeof *m->tombstones);
     m->ntombstones--;
@@ -145,24 +152,25 @@ bool account_tombstone_active(struct model *m, const char *name)
 void account_changed(struct model *m, struct account *a)
 {
     a->roster.version++;
-    model_touch_account(m, a->name);
+    account_touch(m, a->name);
 }
 
 void account_tombstone_add(struct model *m, const char *name)
 {
     bool found;
-    size_t i = model_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
-                      tombstone_name_of, &found);
-    model_touch_account(m, name);
+    size_t i = sorted_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
+                      account_tombstone_key, &found);
+    account_touch(m, name);
     if (found) {
         m->tombstones[i].deleted_ms = m->now_ms;
         return;
     }
-    model_grow((void **)&m->tombstones, &m->captombstones, m->ntombstones, sizeof *m->tombstones);
+    heap_grow(&m->heap, (void **)&m->tombstones, &m->captombstones, m->ntombstones,
+              sizeof *m->tombstones);
     memmove(&m->tombstones[i + 1], &m->tombstones[i],
             (m->ntombstones - i) * sizeof *m->tombstones);
     m->ntombstones++;
-    m->tombstones[i].name = model_xstrdup(name);
+    m->tombstones[i].name = heap_strdup(&m->heap, name);
     m->tombstones[i].deleted_ms = m->now_ms;
 }
 
@@ -171,9 +179,12 @@ unsigned long long account_serial_of(const struct model *m, const char *jid)
     const char *at = strchr(jid, '@');
     if (at == NULL || strchr(jid, '/') != NULL || strcmp(at + 1, m->domain) != 0)
         return 0;
-    struct buf local = {0};
-    buf_append(&local, jid, (size_t)(at - jid));
-    const struct account *a = account_find(m, buf_cstr(&local));
-    buf_free(&local);
+    size_t len = (size_t)(at - jid);
+    char local[JID_PART_MAX + 1];   /* a longer localpart names no account */
+    if (len > JID_PART_MAX)
+        return 0;
+    memcpy(local, jid, len);
+    local[len] = '\0';
+    const struct account *a = account_find(m, local);
     return a ? a->serial : 0;
 }

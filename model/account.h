@@ -50,7 +50,7 @@ struct account *account_create(struct model *m, const char *name, const char *pa
  * struct stays valid until account_destroy. */
 void account_detach(struct model *m, struct account *a);
 /* Erases a detached account and everything it owns (G7 step 5). */
-void account_destroy(struct account *a);
+void account_destroy(struct model *m, struct account *a);
 /* Frees every account and tombstone (model_free). */
 void account_free_all(struct model *m);
 
@@ -65,6 +65,8 @@ bool account_tombstone_live(const struct model *m, const char *name);
 /* Marks a persisted change of a's roster or pending requests: V+1 (R3)
  * and a touch for the incremental invariant check. */
 void account_changed(struct model *m, struct account *a);
+/* Marks account name for invariant_check_touched. */
+void account_touch(struct model *m, const char *name);
 /* T1: records a tombstone at the current time. */
 void account_tombstone_add(struct model *m, const char *name);
 

@@ -2,8 +2,9 @@
 #include "buf.h"
 
 #include <assert.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "heap.h"
 
 static void buf_reserve(struct buf *b, size_t extra)
 {
@@ -13,9 +14,7 @@ static void buf_reserve(struct buf *b, size_t extra)
     size_t cap = b->cap ? b->cap : 64;
     while (cap < need)
         cap *= 2;
-    char *p = realloc(b->data, cap);
-    assert(p != NULL);
-    b->data = p;
+    b->data = heap_realloc(b->heap, b->data, cap);
     b->cap = cap;
 }
 
@@ -78,7 +77,7 @@ const char *buf_cstr(struct buf *b)
 
 void buf_free(struct buf *b)
 {
-    free(b->data);
+    heap_free(b->heap, b->data);
     b->data = NULL;
     b->len = b->cap = 0;
 }

@@ -2,18 +2,22 @@
  *
  * Used by the serializer and by the model's per-connection output queues.
  * The buffer owns its bytes; `data` is valid until the next call that
- * appends to or frees the buffer. A zeroed struct buf is an empty buffer.
- * Allocation failure is fatal (assert): the model has no OOM recovery path.
+ * appends to or frees the buffer. A zeroed struct buf is an empty buffer
+ * on the C library's allocator; the model's buffers name its heap
+ * (`struct buf b = {.heap = &m->heap}`), whose failure unwinds (heap.h).
  */
 #ifndef SESSIM_MODEL_BUF_H
 #define SESSIM_MODEL_BUF_H
 
 #include <stddef.h>
 
+struct heap;
+
 struct buf {
     char *data;     /* NUL-terminated when len > 0 or after buf_cstr */
     size_t len;
     size_t cap;
+    struct heap *heap;   /* allocator of data; NULL: the C library */
 };
 
 /* Appends len bytes. */

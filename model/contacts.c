@@ -11,11 +11,14 @@
 #include <string.h>
 
 #include "account.h"
+#include "conn.h"
 #include "internal.h"
 #include "jid.h"
 #include "presence.h"
 #include "route.h"
 #include "session.h"
+#include "sorted.h"
+#include "users.h"
 #include "xmpp.h"
 
 static void bare_of(const struct model *m, const char *user, struct buf *out)
@@ -36,7 +39,7 @@ static const char *stored_key_of(const void *p)
 static struct account_stored *pending_find(const struct account *a, const char *c)
 {
     bool found;
-    size_t i = model_search(a->pending_in, a->npending_in, sizeof *a->pending_in, c,
+    size_t i = sorted_search(a->pending_in, a->npending_in, sizeof *a->pending_in, c,
                             stored_key_of, &found);
     return found ? &a->pending_in[i] : NULL;
 }
@@ -45,26 +48,27 @@ static void pending_add(struct model *m, struct account *a, const char *c,
                         const struct stanza_node *el)
 {
     bool found;
-    size_t i = model_search(a->pending_in, a->npending_in, sizeof *a->pending_in, c,
+    size_t i = sorted_search(a->pending_in, a->npending_in, sizeof *a->pending_in, c,
                             stored_key_of, &found);
     if (found)
         return;
-    model_grow((void **)&a->pending_in, &a->cappending_in, a->npending_in, sizeof *a->pending_in);
+    heap_grow(&m->heap, (void **)&a->pending_in, &a->cappending_in, a->npending_in,
+              sizeof *a->pending_in);
     memmove(&a->pending_in[i + 1], &a->pending_in[i],
             (a->npending_in - i) * sizeof *a->pending_in);
     a->npending_in++;
-    a->pending_in[i].key = model_xstrdup(c);
-    a->pending_in[i].stanza = stanza_clone(el);
+    a->pending_in[i].key = heap_strdup(&m->heap, c);
+    a->pending_in[i].stanza = stanza_clone(&m->heap, el);
     a->pending_in[i].time_ms = m->now_ms;
 }
 
-static bool pending_remove(struct account *a, const char *c)
+static bool pending_remove(struct model *m, struct account *a, const char *c)
 {
     struct account_stored *p = pending_find(a, c);
     if (p == NULL)
         return false;
     size_t i = (size_t)(p - a->pending_in);
-    free(p->key);
+    heap_free(&m->heap, p->key);
     stanza_free(p->stanza);
     memmove(p, p + 1, (a->npending_in - i - 1) * sizeof *p);
     a->npending_in--;
@@ -77,11 +81,11 @@ static bool pending_remove(struct account *a, const char *c)
 static void to_resources(struct model *m, const char *user, const struct stanza_node *el,
                          bool interested)
 {
-    struct user *u = model_user_find(m, user);
+    struct user *u = users_find(m, user);
     for (size_t i = 0; u && i < u->nres; i++) {
         struct session *t = u->res[i];
         if (interested ? t->interested : t->presence != NULL)
-            model_send(m, t, el);
+            conn_send(m, t, el);
     }
 }
 
@@ -89,19 +93,19 @@ static void to_resources(struct model *m, const char *user, const struct stanza_
 static void push(struct model *m, const struct account *a, const char *jid, bool remove)
 {
     const struct roster_item *it = remove ? NULL : roster_find(&a->roster, jid);
-    struct user *u = model_user_find(m, a->name);
+    struct user *u = users_find(m, a->name);
     for (size_t i = 0; u && i < u->nres; i++) {
         struct session *t = u->res[i];
         if (!t->interested)
             continue;
         char id[32];
         session_next_id(t, id, sizeof id);
-        struct stanza *st = stanza_new();
+        struct stanza *st = stanza_new(&m->heap);
         struct stanza_node *iq = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
         stanza_attr_add(st, iq, "", "type", "set");
         stanza_attr_add(st, iq, "", "id", id);
         struct stanza_node *q = stanza_element_add(st, iq, XMPP_NS_ROSTER, "query");
-        struct buf v = {0};
+        struct buf v = {.heap = &m->heap};
         buf_put_u64(&v, roster_reported_version(&a->roster));
         stanza_attr_add(st, q, "", "ver", buf_cstr(&v));
         buf_free(&v);
@@ -112,7 +116,7 @@ static void push(struct model *m, const struct account *a, const char *jid, bool
             stanza_attr_add(st, item, "", "jid", jid);
             stanza_attr_add(st, item, "", "subscription", "remove");
         }
-        model_send(m, t, iq);
+        conn_send(m, t, iq);
         stanza_free(st);
     }
 }
@@ -139,7 +143,7 @@ static bool local_of(const struct model *m, const char *bare, struct buf *out)
  * differential explorer). */
 static void bounce_remote(struct model *m, const struct stanza_node *p, const char *bare)
 {
-    struct stanza *err = xmpp_error_reply(p, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
+    struct stanza *err = xmpp_error_reply(&m->heap, p, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
     presence_inbound(m, stanza_root(err), bare, NULL);
     stanza_free(err);
 }
@@ -154,8 +158,8 @@ static void host_subscription(struct model *m, const char *user, const struct st
     if (!xmpp_type_is(stanza_attr(p, "", "type"), "subscribe"))
         return;
     const char *id = stanza_attr(p, "", "id");
-    struct stanza *ok = xmpp_presence("subscribed", m->domain, bare);
-    struct stanza *avail = xmpp_presence(NULL, m->domain, bare);
+    struct stanza *ok = xmpp_presence(&m->heap, "subscribed", m->domain, bare);
+    struct stanza *avail = xmpp_presence(&m->heap, NULL, m->domain, bare);
     stanza_attr_set(ok, stanza_root(ok), "id", id);
     stanza_attr_set(avail, stanza_root(avail), "id", id);
     contacts_inbound(m, user, m->domain, "subscribed", stanza_root(ok));
@@ -167,9 +171,9 @@ static void host_subscription(struct model *m, const char *user, const struct st
 static void send_sub(struct model *m, const char *user, const char *contact, const char *type,
                      const struct stanza_node *el, struct session *origin)
 {
-    struct buf from = {0}, local = {0};
+    struct buf from = {.heap = &m->heap}, local = {.heap = &m->heap};
     bare_of(m, user, &from);
-    struct stanza *st = el ? stanza_clone(el) : xmpp_presence(type, NULL, NULL);
+    struct stanza *st = el ? stanza_clone(&m->heap, el) : xmpp_presence(&m->heap, type, NULL, NULL);
     struct stanza_node *p = stanza_root(st);
     stanza_attr_set(st, p, "type", type);
     stanza_attr_set(st, p, "from", buf_cstr(&from));
@@ -190,13 +194,13 @@ static void send_sub(struct model *m, const char *user, const char *contact, con
 static void presences_to(struct model *m, const char *user, const char *contact,
                          bool unavailable)
 {
-    struct user *u = model_user_find(m, user);
+    struct user *u = users_find(m, user);
     for (size_t i = 0; u && i < u->nres; i++) {
         struct session *t = u->res[i];
         if (t->presence == NULL)
             continue;
         if (unavailable) {
-            struct stanza *un = xmpp_presence("unavailable", t->full_jid, contact);
+            struct stanza *un = xmpp_presence(&m->heap, "unavailable", t->full_jid, contact);
             presence_inbound(m, stanza_root(un), contact, NULL);
             stanza_free(un);
         } else {
@@ -209,7 +213,7 @@ static void presences_to(struct model *m, const char *user, const char *contact,
 
 static bool any_available(struct model *m, const char *user)
 {
-    struct user *u = model_user_find(m, user);
+    struct user *u = users_find(m, user);
     for (size_t i = 0; u && i < u->nres; i++)
         if (u->res[i]->presence)
             return true;
@@ -218,9 +222,9 @@ static bool any_available(struct model *m, const char *user)
 
 static void probe(struct model *m, const char *user, const char *contact)
 {
-    struct buf from = {0};
+    struct buf from = {.heap = &m->heap};
     bare_of(m, user, &from);
-    struct stanza *p = xmpp_presence("probe", buf_cstr(&from), contact);
+    struct stanza *p = xmpp_presence(&m->heap, "probe", buf_cstr(&from), contact);
     presence_inbound(m, stanza_root(p), contact, NULL);
     stanza_free(p);
     buf_free(&from);
@@ -229,38 +233,39 @@ static void probe(struct model *m, const char *user, const char *contact)
 /* ---- roster requests (R2-R6) ---- */
 
 /* R2, R3: roster get. */
-static void roster_get(struct session *s, const struct stanza_node *iq)
+static void contacts_roster_get(struct session *s, const struct stanza_node *iq)
 {
     const struct stanza_node *q = stanza_child(iq, XMPP_NS_ROSTER, "query");
     const char *ver = stanza_attr(q, "", "ver");
     unsigned long long reported = roster_reported_version(s->roster);
     s->interested = true;
-    struct stanza *st = xmpp_iq_reply(iq);
+    struct stanza *st = xmpp_iq_reply(&s->m->heap, iq);
     char *end;
     if (ver == NULL || ver[0] == '\0' || strtoull(ver, &end, 10) != reported || *end != '\0') {
         struct stanza_node *rq = stanza_element_add(st, stanza_root(st), XMPP_NS_ROSTER, "query");
-        struct buf v = {0};
+        struct buf v = {.heap = &s->m->heap};
         buf_put_u64(&v, reported);
         stanza_attr_add(st, rq, "", "ver", buf_cstr(&v));
         buf_free(&v);
         for (size_t i = 0; i < s->roster->nitems; i++)
             roster_item_to_xml(&s->roster->items[i], st, rq);
     }
-    model_send(s->m, s, stanza_root(st));
+    conn_send(s->m, s, stanza_root(st));
     stanza_free(st);
 }
 
 /* R4: the one item of a roster set and its normalised bare JID; NULL
  * after answering the error. */
-static const struct stanza_node *roster_set_item(struct session *s, const struct stanza_node *iq,
-                                                 struct jid *j)
+static const struct stanza_node *contacts_roster_set_item(struct session *s,
+                                                          const struct stanza_node *iq,
+                                                          struct jid *j)
 {
     const struct stanza_node *q = stanza_child(iq, XMPP_NS_ROSTER, "query");
     const struct stanza_node *item = stanza_child(q, XMPP_NS_ROSTER, "item");
     const char *jid = item ? stanza_attr(item, "", "jid") : NULL;
     memset(j, 0, sizeof *j);
     if (item == NULL || stanza_child_count(q) != 1 || jid == NULL ||
-        jid_parse(j, jid, strlen(jid)) != JID_E_OK || j->resource_len) {
+        jid_parse(j, &s->m->heap, jid, strlen(jid)) != JID_E_OK || j->resource_len) {
         jid_free(j);
         route_error(s, iq, "modify", "bad-request", NULL);
         return NULL;
@@ -275,10 +280,10 @@ static const struct stanza_node *roster_set_item(struct session *s, const struct
 }
 
 /* R5 (add/update) and R6 (remove). */
-static void roster_set(struct session *s, const struct stanza_node *iq)
+static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
 {
     struct jid j;
-    const struct stanza_node *item = roster_set_item(s, iq, &j);
+    const struct stanza_node *item = contacts_roster_set_item(s, iq, &j);
     if (item == NULL)
         return;
     struct account *a = account_find(s->m, s->username);
@@ -291,8 +296,8 @@ static void roster_set(struct session *s, const struct stanza_node *iq)
             contacts_removal_notify(s->m, a, j.str);
             roster_remove(r, j.str);
             account_changed(s->m, a);
-            struct stanza *res = xmpp_iq_reply(iq);
-            model_send(s->m, s, stanza_root(res));
+            struct stanza *res = xmpp_iq_reply(&s->m->heap, iq);
+            conn_send(s->m, s, stanza_root(res));
             stanza_free(res);
             push(s->m, a, j.str, true);
         }
@@ -303,24 +308,24 @@ static void roster_set(struct session *s, const struct stanza_node *iq)
     for (const struct stanza_node *g = stanza_child(item, XMPP_NS_ROSTER, "group"); g;
          g = stanza_child_next(g, XMPP_NS_ROSTER, "group"))
         ngroups++;
-    const char **groups = model_xalloc((ngroups + 1) * sizeof *groups);
-    struct buf *texts = model_xalloc((ngroups + 1) * sizeof *texts);
+    const char **groups = heap_alloc(&s->m->heap, (ngroups + 1) * sizeof *groups);
+    struct buf *texts = heap_alloc(&s->m->heap, (ngroups + 1) * sizeof *texts);
     size_t k = 0;
     for (const struct stanza_node *g = stanza_child(item, XMPP_NS_ROSTER, "group"); g;
          g = stanza_child_next(g, XMPP_NS_ROSTER, "group"), k++) {
-        memset(&texts[k], 0, sizeof texts[k]);
+        texts[k] = (struct buf){.heap = &s->m->heap};
         groups[k] = stanza_text(g, &texts[k]);
     }
     struct roster_item *it = roster_ensure(r, j.str);
-    roster_item_set_meta(it, stanza_attr(item, "", "name"), groups, ngroups);
+    roster_item_set_meta(r, it, stanza_attr(item, "", "name"), groups, ngroups);
     it->approved = false;   /* R5/R19 quirk: a roster set drops the pre-approval */
     account_changed(s->m, a);
     for (k = 0; k < ngroups; k++)
         buf_free(&texts[k]);
-    free(texts);
-    free(groups);
-    struct stanza *res = xmpp_iq_reply(iq);
-    model_send(s->m, s, stanza_root(res));
+    heap_free(&s->m->heap, texts);
+    heap_free(&s->m->heap, groups);
+    struct stanza *res = xmpp_iq_reply(&s->m->heap, iq);
+    conn_send(s->m, s, stanza_root(res));
     stanza_free(res);
     push(s->m, a, j.str, false);
     jid_free(&j);
@@ -329,9 +334,9 @@ static void roster_set(struct session *s, const struct stanza_node *iq)
 void contacts_roster_iq(struct session *s, const struct stanza_node *iq)
 {
     if (xmpp_type_is(stanza_attr(iq, "", "type"), "get"))
-        roster_get(s, iq);
+        contacts_roster_get(s, iq);
     else
-        roster_set(s, iq);
+        contacts_roster_set(s, iq);
 }
 
 /* ---- outbound (R10-R13) ---- */
@@ -378,7 +383,7 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
         it = roster_ensure(&a->roster, c);
         it->subscription = roster_grants_to(it->subscription) ? MODEL_SUB_BOTH : MODEL_SUB_FROM;
         it->granted_serial = account_serial_of(m, c);
-        pending_remove(a, c);
+        pending_remove(m, a, c);
         account_changed(m, a);
         push(m, a, c, false);
     } else if (it == NULL || !roster_grants_from(it->subscription)) {   /* (b) pre-approval */
@@ -407,7 +412,7 @@ static void out_unsubscribed(struct model *m, struct account *a, const char *c,
     bool pending = pending_find(a, c) != NULL;
     if (!pending && (it == NULL || !roster_grants_from(it->subscription)))
         return;
-    pending_remove(a, c);
+    pending_remove(m, a, c);
     bool sub_changed = it != NULL && roster_grants_from(it->subscription);
     if (sub_changed)
         it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
@@ -445,9 +450,9 @@ void contacts_probe_refused(struct model *m, struct account *u, const char *cont
 /* The ack of R14c: unavailable from U's bare JID to C's bare JID. */
 static void ack(struct model *m, const char *user, const char *c)
 {
-    struct buf from = {0};
+    struct buf from = {.heap = &m->heap};
     bare_of(m, user, &from);
-    struct stanza *un = xmpp_presence("unavailable", buf_cstr(&from), c);
+    struct stanza *un = xmpp_presence(&m->heap, "unavailable", buf_cstr(&from), c);
     presence_inbound(m, stanza_root(un), c, NULL);
     stanza_free(un);
     buf_free(&from);
@@ -484,7 +489,7 @@ static void in_unsubscribe(struct model *m, struct account *a, const char *c,
                            const struct stanza_node *el)
 {
     struct roster_item *it = roster_find(&a->roster, c);
-    bool changed = pending_remove(a, c);
+    bool changed = pending_remove(m, a, c);
     if (it != NULL && roster_grants_from(it->subscription)) {
         it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
         changed = true;
@@ -559,12 +564,12 @@ void contacts_initial_presence(struct session *s)
     if (a == NULL)
         return;
     for (size_t i = 0; i < a->npending_in; i++)   /* step 6, R20 */
-        model_send(m, s, stanza_root(a->pending_in[i].stanza));
+        conn_send(m, s, stanza_root(a->pending_in[i].stanza));
     for (size_t i = 0; i < a->roster.nitems; i++) {   /* step 7 */
         if (!a->roster.items[i].ask)
             continue;
-        char *c = model_xstrdup(a->roster.items[i].jid);
+        char *c = heap_strdup(&m->heap, a->roster.items[i].jid);
         out_subscribe(m, a, c, NULL, s);
-        free(c);
+        heap_free(&m->heap, c);
     }
 }

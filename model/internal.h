@@ -11,6 +11,7 @@
  *   resource.
  * Persistent state survives model_restart; conns, sessions and users don't.
  * A hibernating session (SM11) stays attached to its closed connection.
+ * Every allocation goes through m->heap (heap.h).
  *
  * Sessions follow the reference server's structure (SEMANTICS 0.9):
  * notopen, authenticated (type c2s_unauthed → c2s), username, host,
@@ -24,6 +25,7 @@
 #include <stdint.h>
 
 #include "buf.h"
+#include "heap.h"
 #include "map.h"
 #include "model.h"
 #include "prng.h"
@@ -34,6 +36,17 @@
 #include "xmlstream.h"
 
 struct account;
+struct session;
+
+/* What the layers above conn and session are told (set by model_new in
+ * model.c): conn_send reports every stanza it writes to a live session
+ * (presence keeps the I7 views), session_destroy every bound session it
+ * destroys (presence broadcasts P15's unavailable). Lower modules call
+ * these hooks instead of including presence.h. */
+struct model_observer {
+    void (*sent)(struct session *s, const struct stanza_node *el);
+    void (*destroyed)(struct session *s, const char *reason);
+};
 
 struct session {
     struct model *m;
@@ -59,7 +72,7 @@ struct session {
     /* Observations for invariants, made outside the code they check:
      * the type of the last broadcast presence it sent (route.c, P6/P7),
      * and whether a roster push ever reached it while not interested
-     * (model_send, R7). */
+     * (conn_send, R7). */
     enum { SESSION_SAID_NOTHING, SESSION_SAID_AVAILABLE, SESSION_SAID_UNAVAILABLE } said;
     bool pushed_uninterested;
     struct smacks *sm;       /* SM2: after <enable/>, else NULL */
@@ -88,6 +101,8 @@ struct tombstone {
 };
 
 struct model {
+    struct heap heap;               /* every allocation of the model */
+    const struct model_observer *observer;
     struct model_config cfg;
     char *domain;
     struct prng prng;
@@ -114,44 +129,5 @@ struct model {
     struct map users;            /* name → struct user */
     struct smacks_state sm;      /* SM17 expired tokens (persistent), I16 ledger */
 };
-
-/* Everything below is implemented in the file its prefix names. */
-
-/* model.c: tables */
-struct session *model_session(const struct model *m, unsigned conn);
-struct user *model_user_find(const struct model *m, const char *name);
-/* Enters a bound session into the table (A9) / removes it (S9). */
-void model_user_add(struct model *m, struct session *s);
-void model_user_remove(struct model *m, struct session *s);
-/* The session of user@domain/resource, or NULL. */
-struct session *model_resource_find(const struct model *m, const char *user,
-                                    const char *resource);
-struct jid;
-/* The connected resource a full JID names (its domain is not checked), or
- * NULL, also for a bare JID. */
-struct session *model_resource_of(const struct model *m, const struct jid *j);
-/* Whether a JID's domain is the server's own. */
-bool model_domain_is_local(const struct model *m, const struct jid *j);
-/* Appends bytes to a connection's output. */
-void model_write(struct model *m, unsigned conn, const char *bytes, size_t len);
-/* Serializes a stanza onto a live session's stream; nothing for a
- * destroyed one (I5). */
-void model_send(struct model *m, struct session *s, const struct stanza_node *el);
-/* Marks a session / an account for invariant_check_touched. */
-void model_touch(struct model *m, const struct session *s);
-void model_touch_account(struct model *m, const char *name);
-/* Destroys a session (S9): out of the tables, P15, connection closed. */
-void model_session_destroy(struct model *m, struct session *s, const char *reason);
-/* Generates an id / resource from the PRNG into out (cap bytes). */
-void model_random_id(struct model *m, char *out, size_t len);
-void *model_xalloc(size_t n);
-/* Binary search by name in a sorted array of size-byte elements, the name
- * of each read through get(). Returns the index, or the insertion point
- * with *found false. */
-size_t model_search(const void *base, size_t n, size_t size, const char *name,
-                    const char *(*get)(const void *), bool *found);
-/* Makes room for one more element in a growable array. */
-void model_grow(void **base, size_t *cap, size_t n, size_t size);
-char *model_xstrdup(const char *s);
 
 #endif

@@ -6,9 +6,11 @@
 #include <string.h>
 
 #include "account.h"
+#include "conn.h"
 #include "internal.h"
 #include "jid.h"
 #include "presence.h"
+#include "users.h"
 
 struct report {
     struct invariant_violation *out;
@@ -72,7 +74,7 @@ static void check_session(const struct model *m, const struct session *s, struct
         buf_free(&want);
         if (strcmp(s->host, m->domain) != 0)
             violation(r, "I2", "bound to a host the server does not serve", s, s->full_jid);
-        if (model_resource_find(m, s->username, s->resource) != s)
+        if (users_resource(m, s->username, s->resource) != s)
             violation(r, "I3", "connected resource missing from the resource table", s,
                       s->full_jid);
     }
@@ -107,9 +109,9 @@ static void check_view(const struct model *m, const struct session *r, struct re
     for (size_t i = 0; i < r->seen.n; i++) {
         const char *full = r->seen.items[i];
         struct jid j;
-        if (jid_parse(&j, full, strlen(full)) != JID_E_OK)
+        if (jid_parse(&j, NULL, full, strlen(full)) != JID_E_OK)
             continue;
-        const struct session *x = model_resource_of(m, &j);
+        const struct session *x = users_resource_of(m, &j);
         jid_free(&j);
         if (x == NULL)
             violation(rep, "I7", "a session still sees a resource that is gone", r, full);
@@ -127,7 +129,7 @@ static void check_user(const struct model *m, const struct user *u, struct repor
         violation(r, "I3", "user entry without connected resources", NULL, u->name);
     for (size_t k = 0; k < u->nres; k++) {
         const struct session *s = u->res[k];
-        struct session *live = model_session(m, s->conn);
+        struct session *live = conn_session(m, s->conn);
         if (live != s || s->full_jid == NULL || strcmp(s->username, u->name) != 0)
             violation(r, "I3", "resource table entry is not a live connected session of "
                                "that user", live == s ? s : NULL, u->name);
@@ -232,7 +234,7 @@ size_t invariant_check_touched(struct model *m, struct invariant_violation *out,
         if (s == NULL)
             continue;
         check_live(m, s, &r);
-        const struct user *u = s->username ? model_user_find(m, s->username) : NULL;
+        const struct user *u = s->username ? users_find(m, s->username) : NULL;
         if (u != NULL)
             check_user(m, u, &r);
     }

@@ -10,10 +10,10 @@
  */
 #include "jid.h"
 
-#include <assert.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "heap.h"
 
 enum jid_part { JID_LOCAL, JID_DOMAIN, JID_RESOURCE, JID_PARTS };
 
@@ -356,7 +356,7 @@ static enum jid_error build(struct jid *j, char *str, const struct jid_split *p)
     return JID_E_OK;
 }
 
-enum jid_error jid_parse(struct jid *j, const char *s, size_t len)
+enum jid_error jid_parse(struct jid *j, struct heap *h, const char *s, size_t len)
 {
     struct jid_split parts;
     enum jid_error e;
@@ -368,15 +368,15 @@ enum jid_error jid_parse(struct jid *j, const char *s, size_t len)
     e = check_sizes(&parts);
     if (e != JID_E_OK)
         return e;
-    str = malloc(len + 1);
-    assert(str != NULL);
+    str = heap_alloc(h, len + 1);
     e = build(j, str, &parts);
     if (e != JID_E_OK) {
-        free(str);
+        heap_free(h, str);
         memset(j, 0, sizeof *j);
         return e;
     }
     j->str = str;
+    j->heap = h;
     return JID_E_OK;
 }
 
@@ -384,7 +384,7 @@ void jid_free(struct jid *j)
 {
     if (j == NULL)
         return;
-    free(j->str);
+    heap_free(j->heap, j->str);
     memset(j, 0, sizeof *j);
 }
 
@@ -448,6 +448,11 @@ static bool same_bytes(const char *a, size_t a_len, const char *b, size_t b_len)
 bool jid_equal(const struct jid *a, const struct jid *b)
 {
     return same_bytes(a->str, full_len(a), b->str, full_len(b));
+}
+
+bool jid_domain_is(const struct jid *j, const char *domain)
+{
+    return same_bytes(jid_domain(j), j->domain_len, domain, strlen(domain));
 }
 
 bool jid_bare_equal(const struct jid *a, const struct jid *b)

@@ -13,9 +13,10 @@
  * normalisation, IDNA2008 for non-ASCII domains, bidi rules. Non-ASCII
  * bytes are accepted as they are when they form valid UTF-8.
  *
- * Ownership: jid_parse fills a struct jid whose `str` is heap-owned; release
- * with jid_free. The SEMANTICS rule 0.5 comparison (case-insensitive local
- * and domain, case-sensitive resource) is plain byte equality after parsing.
+ * Ownership: jid_parse fills a struct jid whose `str` comes from the heap
+ * given (heap.h; NULL: the C library); release with jid_free. The
+ * SEMANTICS rule 0.5 comparison (case-insensitive local and domain,
+ * case-sensitive resource) is plain byte equality after parsing.
  */
 #ifndef SESSIM_MODEL_JID_H
 #define SESSIM_MODEL_JID_H
@@ -46,16 +47,19 @@ enum jid_error {
 #undef JID_ENUM
 };
 
+struct heap;
+
 struct jid {
     char *str;            /* normalised "local@domain/resource", owned */
+    struct heap *heap;    /* allocator of str */
     size_t local_len;     /* 0: no localpart */
     size_t domain_len;
     size_t resource_len;  /* 0: no resourcepart (a bare JID) */
 };
 
-/* Parses len bytes of s. On success fills *j (free with jid_free); on
- * failure *j is zeroed and nothing needs freeing. */
-enum jid_error jid_parse(struct jid *j, const char *s, size_t len);
+/* Parses len bytes of s. On success fills *j, its string on h (free with
+ * jid_free); on failure *j is zeroed and nothing needs freeing. */
+enum jid_error jid_parse(struct jid *j, struct heap *h, const char *s, size_t len);
 /* Releases j->str and zeroes *j. NULL or a zeroed jid is a no-op. */
 void jid_free(struct jid *j);
 /* Description of an error ("empty localpart"). */
@@ -71,6 +75,8 @@ size_t jid_bare_len(const struct jid *j);
 bool jid_is_bare(const struct jid *j);
 /* Byte equality of the full forms; of the bare forms. */
 bool jid_equal(const struct jid *a, const struct jid *b);
+/* Whether j's domainpart is exactly domain (a normalised domain). */
+bool jid_domain_is(const struct jid *j, const char *domain);
 bool jid_bare_equal(const struct jid *a, const struct jid *b);
 
 /* Copies the localpart into out (cap bytes, NUL-terminated, truncated if

@@ -3,12 +3,15 @@
 
 #include <assert.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
-void map_init(struct map *m, uint64_t seed, const char *(*key_of)(const void *value))
+#include "heap.h"
+
+void map_init(struct map *m, struct heap *heap, uint64_t seed,
+              const char *(*key_of)(const void *value))
 {
     memset(m, 0, sizeof *m);
+    m->heap = heap;
     m->seed = seed;
     m->key_of = key_of;
 }
@@ -54,8 +57,7 @@ static void resize(struct map *m, size_t cap)
 {
     struct map_slot *old = m->slots;
     size_t old_cap = m->cap;
-    m->slots = calloc(cap, sizeof *m->slots);
-    assert(m->slots != NULL);
+    m->slots = heap_zalloc(m->heap, cap * sizeof *m->slots);
     m->cap = cap;
     for (size_t i = 0; i < old_cap; i++) {
         if (old[i].hash == 0)
@@ -65,7 +67,7 @@ static void resize(struct map *m, size_t cap)
             j = (j + 1) & (cap - 1);
         m->slots[j] = old[i];
     }
-    free(old);
+    heap_free(m->heap, old);
 }
 
 void map_put(struct map *m, void *value)
@@ -123,7 +125,7 @@ size_t map_bytes(const struct map *m)
 
 void map_clear(struct map *m)
 {
-    free(m->slots);
+    heap_free(m->heap, m->slots);
     m->slots = NULL;
     m->cap = m->n = 0;
 }

@@ -18,7 +18,10 @@ struct map_slot {
     void *value;
 };
 
+struct heap;
+
 struct map {
+    struct heap *heap;
     struct map_slot *slots;
     size_t cap;      /* a power of two, or 0 */
     size_t n;
@@ -26,8 +29,9 @@ struct map {
     const char *(*key_of)(const void *value);
 };
 
-/* An empty map. */
-void map_init(struct map *m, uint64_t seed, const char *(*key_of)(const void *value));
+/* An empty map whose slots come from heap (NULL: the C library). */
+void map_init(struct map *m, struct heap *heap, uint64_t seed,
+              const char *(*key_of)(const void *value));
 /* The value with that key, or NULL. */
 void *map_get(const struct map *m, const char *key);
 /* Inserts value; its key must not be present. */

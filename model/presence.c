@@ -5,25 +5,20 @@
 #include <string.h>
 
 #include "account.h"
+#include "conn.h"
 #include "contacts.h"
 #include "internal.h"
 #include "jid.h"
 #include "route.h"
 #include "session.h"
+#include "users.h"
 #include "xmpp.h"
 
 #define BARE_MAX 2100
 
-void presence_forget(struct session *x)
-{
-    if (x->presence != x->m->bare_presence)
-        stanza_free(x->presence);
-    x->presence = NULL;
-}
-
 struct stanza *presence_stored(const struct session *x)
 {
-    struct stanza *st = stanza_clone_extra(stanza_root(x->presence),
+    struct stanza *st = stanza_clone_extra(&x->m->heap, stanza_root(x->presence),
                                            XMPP_DELAY_BYTES + strlen(x->full_jid) + 64);
     stanza_attr_set(st, stanza_root(st), "from", x->full_jid);
     xmpp_add_delay(st, stanza_root(st), x->m->domain, x->presence_ms);
@@ -60,12 +55,12 @@ static void deliver_local(struct model *m, const struct stanza_node *el, const s
     char local[JID_PART_MAX + 1];
     jid_local_copy(to, local, sizeof local);
     if (to->resource_len) {   /* P11 */
-        struct session *t = model_resource_find(m, local, jid_resource(to));
+        struct session *t = users_resource(m, local, jid_resource(to));
         if (t != NULL)
             route_deliver(t, el, to_attr);
         return;
     }
-    struct user *u = model_user_find(m, local);   /* P10 */
+    struct user *u = users_find(m, local);   /* P10 */
     for (size_t i = 0; u && i < u->nres; i++)
         if (u->res[i]->presence)
             route_deliver(u->res[i], el, to_attr);
@@ -77,7 +72,7 @@ static void answer_probe(struct model *m, const char *local, const char *from)
 {
     struct account *a = account_find(m, local);
     struct jid f;
-    if (a == NULL || from == NULL || jid_parse(&f, from, strlen(from)) != JID_E_OK)
+    if (a == NULL || from == NULL || jid_parse(&f, &m->heap, from, strlen(from)) != JID_E_OK)
         return;
     char bare[BARE_MAX];
     jid_bare_copy(&f, bare, sizeof bare);
@@ -85,7 +80,7 @@ static void answer_probe(struct model *m, const char *local, const char *from)
     if (it == NULL || !roster_grants_from(it->subscription)) {
         contacts_probe_refused(m, a, bare);   /* P13 */
     } else {
-        struct user *u = model_user_find(m, local);
+        struct user *u = users_find(m, local);
         size_t sent = 0;
         for (size_t i = 0; u && i < u->nres; i++) {
             if (u->res[i]->presence == NULL)
@@ -96,11 +91,11 @@ static void answer_probe(struct model *m, const char *local, const char *from)
             sent++;
         }
         if (sent == 0) {
-            struct buf b = {0};
+            struct buf b = {.heap = &m->heap};
             buf_puts(&b, local);
             buf_putc(&b, '@');
             buf_puts(&b, m->domain);
-            struct stanza *un = xmpp_presence("unavailable", buf_cstr(&b), from);
+            struct stanza *un = xmpp_presence(&m->heap, "unavailable", buf_cstr(&b), from);
             presence_inbound(m, stanza_root(un), from, NULL);
             stanza_free(un);
             buf_free(&b);
@@ -115,12 +110,13 @@ static void host_presence(struct model *m, const struct stanza_node *el, const c
 {
     const char *from = stanza_attr(el, "", "from");
     struct jid f;
-    if (!xmpp_type_is(type, "probe") || from == NULL || jid_parse(&f, from, strlen(from)) != JID_E_OK)
+    if (!xmpp_type_is(type, "probe") || from == NULL ||
+        jid_parse(&f, &m->heap, from, strlen(from)) != JID_E_OK)
         return;
     char bare[BARE_MAX];
     jid_bare_copy(&f, bare, sizeof bare);
     jid_free(&f);
-    struct stanza *p = xmpp_presence(NULL, m->domain, bare);
+    struct stanza *p = xmpp_presence(&m->heap, NULL, m->domain, bare);
     presence_inbound(m, stanza_root(p), bare, NULL);
     stanza_free(p);
 }
@@ -142,11 +138,13 @@ static void tombstone_reply(struct model *m, const struct stanza_node *el, const
 {
     if (sender == NULL)
         return;
-    struct stanza *err = xmpp_error_reply(el, "cancel", "gone", "User deleted");
-    model_send(m, sender, stanza_root(err));
-    struct stanza *follow = xmpp_presence(xmpp_type_is(type, "probe") ? "unsubscribed" : "unsubscribe",
+    struct stanza *err = xmpp_error_reply(&m->heap, el, "cancel", "gone", "User deleted");
+    conn_send(m, sender, stanza_root(err));
+    struct stanza *follow = xmpp_presence(&m->heap,
+                                          xmpp_type_is(type, "probe") ? "unsubscribed"
+                                                                      : "unsubscribe",
                                           stanza_attr(el, "", "to"), stanza_attr(el, "", "from"));
-    model_send(m, sender, stanza_root(follow));
+    conn_send(m, sender, stanza_root(follow));
     stanza_free(err);
     stanza_free(follow);
 }
@@ -155,14 +153,15 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
                       struct session *sender)
 {
     struct jid j;
-    if (jid_parse(&j, to, strlen(to)) != JID_E_OK)
+    if (jid_parse(&j, &m->heap, to, strlen(to)) != JID_E_OK)
         return;
     const char *type = stanza_attr(el, "", "type");
-    if (!model_domain_is_local(m, &j)) {   /* M11, also for broadcast copies without `to` */
+    if (!jid_domain_is(&j, m->domain)) {   /* M11, also for broadcast copies without `to` */
         if (sender != NULL && !route_is_reply(el)) {
-            struct stanza *err = xmpp_error_reply(el, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
+            struct stanza *err = xmpp_error_reply(&m->heap, el, "cancel", "not-allowed",
+                                                  ROUTE_REMOTE_TEXT);
             stanza_attr_set(err, stanza_root(err), "from", to);
-            model_send(m, sender, stanza_root(err));
+            conn_send(m, sender, stanza_root(err));
             stanza_free(err);
         }
     } else if (j.local_len == 0) {
@@ -187,7 +186,7 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
 static void broadcast(struct session *x, const struct stanza_node *el)
 {
     struct model *m = x->m;
-    struct user *u = model_user_find(m, x->username);
+    struct user *u = users_find(m, x->username);
     for (size_t i = 0; u && i < u->nres; i++)
         if (u->res[i] != x && u->res[i]->presence)
             route_deliver(u->res[i], el, u->res[i]->full_jid);
@@ -204,7 +203,7 @@ static void directed_flush(struct session *x, const struct stanza_node *el)
     struct strset set;
     strset_take(&x->directed, &set);
     for (size_t i = 0; i < set.n; i++) {
-        struct stanza *c = stanza_clone(el);
+        struct stanza *c = stanza_clone(&x->m->heap, el);
         stanza_attr_set(c, stanza_root(c), "to", set.items[i]);
         presence_inbound(x->m, stanza_root(c), set.items[i], x);
         stanza_free(c);
@@ -220,11 +219,11 @@ static void initial_presence(struct session *x)
         const struct roster_item *it = &x->roster->items[i];
         if (!roster_grants_to(it->subscription))
             continue;
-        struct stanza *probe = xmpp_presence("probe", x->full_jid, it->jid);
+        struct stanza *probe = xmpp_presence(&m->heap, "probe", x->full_jid, it->jid);
         presence_inbound(m, stanza_root(probe), it->jid, x);
         stanza_free(probe);
     }
-    struct user *u = model_user_find(m, x->username);   /* step 5 */
+    struct user *u = users_find(m, x->username);   /* step 5 */
     for (size_t i = 0; u && i < u->nres; i++) {
         if (u->res[i] == x || u->res[i]->presence == NULL)
             continue;
@@ -248,10 +247,10 @@ static void broadcast_presence(struct session *x, struct stanza *st)
         route_error(x, el, "modify", "bad-request", "Invalid presence type");
         return;
     }
-    model_send(m, x, el);   /* P4 step 1 */
+    conn_send(m, x, el);   /* P4 step 1 */
     broadcast(x, el);
     if (type != NULL) {   /* P7 */
-        presence_forget(x);
+        session_presence_forget(x);
         x->priority = 0;
         strset_clear(&x->seen);
         directed_flush(x, el);
@@ -259,8 +258,8 @@ static void broadcast_presence(struct session *x, struct stanza *st)
     }
     bool initial = x->presence == NULL;
     x->priority = parse_priority(el);
-    presence_forget(x);   /* P6: kept without `from` and delay, added when sent */
-    x->presence = stanza_clone(el);
+    session_presence_forget(x);   /* P6: kept without `from` and delay, added when sent */
+    x->presence = stanza_clone(&m->heap, el);
     struct stanza_node *kept = stanza_root(x->presence);
     stanza_attr_set(x->presence, kept, "from", NULL);
     if (kept->attrs == NULL && kept->children == NULL) {   /* plain <presence/>: share one */
@@ -281,7 +280,7 @@ static void directed_withdrawn(struct session *x, const struct jid *to)
     if (to->local_len == 0)
         return;
     jid_local_copy(to, local, sizeof local);
-    struct user *u = model_user_find(x->m, local);
+    struct user *u = users_find(x->m, local);
     for (size_t i = 0; u && i < u->nres; i++) {
         struct session *r = u->res[i];
         if (to->resource_len == 0 || strcmp(r->resource, jid_resource(to)) == 0)
@@ -317,7 +316,7 @@ static void subscription_presence(struct session *x, const struct stanza_node *e
         contacts_outbound(x, type, el, bare);
         return;
     }
-    struct stanza *c = stanza_clone(el);
+    struct stanza *c = stanza_clone(&x->m->heap, el);
     stanza_attr_set(c, stanza_root(c), "from", bare);
     stanza_attr_set(c, stanza_root(c), "to", bare);
     contacts_inbound(x->m, x->username, bare, type, stanza_root(c));
@@ -330,13 +329,14 @@ static void unknown_type(struct session *x, const struct stanza_node *el, const 
 {
     char bare[BARE_MAX];
     jid_bare_copy(to, bare, sizeof bare);
-    struct stanza *err = xmpp_error_reply(el, "modify", "bad-request", "Invalid presence type");
+    struct stanza *err = xmpp_error_reply(&x->m->heap, el, "modify", "bad-request",
+                                          "Invalid presence type");
     struct stanza_node *r = stanza_root(err);
     stanza_attr_set(err, r, "from", bare);
-    struct buf own = {0};
+    struct buf own = {.heap = &x->m->heap};
     buf_append(&own, x->full_jid, (size_t)(strchr(x->full_jid, '/') - x->full_jid));
     stanza_attr_set(err, r, "to", buf_cstr(&own));
-    model_send(x->m, x, r);
+    conn_send(x->m, x, r);
     buf_free(&own);
     stanza_free(err);
 }
@@ -348,7 +348,7 @@ void presence_from_session(struct session *x, struct stanza *st)
     const char *type = stanza_attr(el, "", "type");
     struct jid j = {0};
     if (to != NULL)
-        jid_parse(&j, to, strlen(to));   /* validated by route */
+        jid_parse(&j, &x->m->heap, to, strlen(to));   /* validated by route */
     bool own_bare = to != NULL && j.resource_len == 0 && j.local_len > 0 &&
                     strncmp(x->full_jid, j.str, j.str ? strlen(j.str) : 0) == 0 &&
                     x->full_jid[strlen(j.str)] == '/';
@@ -373,9 +373,9 @@ void presence_on_destroy(struct session *x, const char *reason)
 {
     if (x->presence == NULL && x->directed.n == 0)
         return;
-    struct stanza *st = xmpp_presence("unavailable", x->full_jid, NULL);
+    struct stanza *st = xmpp_presence(&x->m->heap, "unavailable", x->full_jid, NULL);
     if (reason != NULL) {
-        struct buf b = {0};
+        struct buf b = {.heap = &x->m->heap};
         buf_puts(&b, "Disconnected: ");
         buf_puts(&b, reason);
         xmpp_add_status(st, stanza_root(st), buf_cstr(&b));
@@ -383,7 +383,7 @@ void presence_on_destroy(struct session *x, const char *reason)
     }
     if (x->presence != NULL)   /* P15: P4 steps 2-3, no reflection */
         broadcast(x, stanza_root(st));
-    presence_forget(x);
+    session_presence_forget(x);
     directed_flush(x, stanza_root(st));
     stanza_free(st);
 }
@@ -394,7 +394,7 @@ bool presence_directed_to(const struct session *x, const struct session *r)
     for (size_t i = 0; i < x->directed.n; i++) {
         struct jid j;
         const char *d = x->directed.items[i];
-        if (jid_parse(&j, d, strlen(d)) != JID_E_OK)
+        if (jid_parse(&j, &x->m->heap, d, strlen(d)) != JID_E_OK)
             continue;
         bool hit = strcmp(j.str, r->full_jid) == 0 ||
                    (j.resource_len == 0 && strlen(j.str) == bare_len &&
@@ -426,9 +426,9 @@ void presence_view_note(struct session *r, const struct stanza_node *el)
      * are tracked (a directed presence to a from/both contact, or a probe
      * answer to an unavailable resource, carries no such promise). */
     struct jid fj;
-    if (jid_parse(&fj, from, strlen(from)) != JID_E_OK)
+    if (jid_parse(&fj, &r->m->heap, from, strlen(from)) != JID_E_OK)
         return;
-    const struct session *x = model_resource_of(r->m, &fj);
+    const struct session *x = users_resource_of(r->m, &fj);
     jid_free(&fj);
     if (x != NULL && ((x->presence != NULL && r->presence != NULL) || presence_directed_to(x, r)))
         strset_add(&r->seen, from);
@@ -442,9 +442,9 @@ static bool of_bare(const char *item, const void *ctx)
 
 void presence_view_forget(struct model *m, const char *user, const char *contact)
 {
-    struct user *u = model_user_find(m, user);
+    struct user *u = users_find(m, user);
     for (size_t i = 0; u && i < u->nres; i++) {
         strset_remove_if(&u->res[i]->seen, of_bare, contact);
-        model_touch(m, u->res[i]);
+        conn_touch(m, u->res[i]);
     }
 }

@@ -21,8 +21,6 @@ void presence_from_session(struct session *s, struct stanza *st);
 /* P6: a copy of available resource x's stored presence with its delay
  * stamp (the time it was broadcast). Free with stanza_free. */
 struct stanza *presence_stored(const struct session *x);
-/* Drops x's stored presence (x becomes unavailable in its state). */
-void presence_forget(struct session *x);
 /* P15: s (connected) is being destroyed; reason NULL for none (S10). */
 void presence_on_destroy(struct session *s, const char *reason);
 /* P10-P14: delivers presence el (with `from`) to the local address `to`;

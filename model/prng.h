@@ -7,6 +7,7 @@
 #ifndef SESSIM_MODEL_PRNG_H
 #define SESSIM_MODEL_PRNG_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 struct prng {
@@ -19,5 +20,8 @@ void prng_seed(struct prng *p, uint64_t seed);
 uint64_t prng_next(struct prng *p);
 /* A uniform value in [0, n) (n > 0). */
 uint64_t prng_below(struct prng *p, uint64_t n);
+/* Fills out[0 .. len-2] with random characters of [a-zA-Z0-9_-] and
+ * NUL-terminates it (len > 0): stream ids, generated resources. */
+void prng_id(struct prng *p, char *out, size_t len);
 
 #endif

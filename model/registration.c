@@ -5,18 +5,20 @@
 #include <string.h>
 
 #include "account.h"
+#include "conn.h"
 #include "contacts.h"
 #include "internal.h"
 #include "jid.h"
 #include "route.h"
 #include "session.h"
+#include "users.h"
 #include "xmpp.h"
 
 #define XMPP_NS_DATA "jabber:x:data"
 
 static void send_tree(struct session *s, struct stanza *st)
 {
-    model_send(s->m, s, stanza_root(st));
+    conn_send(s->m, s, stanza_root(st));
     stanza_free(st);
 }
 
@@ -48,7 +50,7 @@ static void add_field(struct stanza *st, struct stanza_node *x, const char *var,
  * (found by the differential explorer). */
 static void send_form(struct session *s, const struct stanza_node *iq)
 {
-    struct stanza *st = xmpp_iq_reply(iq);
+    struct stanza *st = xmpp_iq_reply(&s->m->heap, iq);
     struct stanza_node *q = stanza_element_add(st, stanza_root(st), XMPP_NS_REGISTER, "query");
     add_text_el(st, q, XMPP_NS_REGISTER, "instructions", REGISTER_INSTRUCTIONS);
     stanza_element_add(st, q, XMPP_NS_REGISTER, "username");
@@ -83,13 +85,14 @@ static const char *field(const struct stanza_node *q, const char *name, struct b
 static void reply_error(struct session *s, const struct stanza_node *iq, const char *type,
                         const char *condition, const char *text)
 {
-    send_tree(s, xmpp_error_reply(iq, type, condition, text));
+    send_tree(s, xmpp_error_reply(&s->m->heap, iq, type, condition, text));
 }
 
 /* G3, T3 */
 static void create(struct session *s, const struct stanza_node *iq, const struct stanza_node *q)
 {
-    struct buf ub = {0}, pb = {0}, missing = {0};
+    struct heap *h = &s->m->heap;
+    struct buf ub = {.heap = h}, pb = {.heap = h}, missing = {.heap = h};
     const char *user = field(q, "username", &ub);
     const char *pass = field(q, "password", &pb);
     if (user == NULL || user[0] == '\0')
@@ -97,7 +100,7 @@ static void create(struct session *s, const struct stanza_node *iq, const struct
     if (pass == NULL || pass[0] == '\0')
         buf_puts(&missing, missing.len ? "\nPassword: Required value missing"
                                        : "Password: Required value missing");
-    char *norm = model_xalloc(ub.len + 1);
+    char *norm = heap_alloc(&s->m->heap, ub.len + 1);
     if (missing.len > 0)
         reply_error(s, iq, "modify", "not-acceptable", buf_cstr(&missing));
     else if (jid_local_prep(user, strlen(user), norm) != JID_E_OK)
@@ -107,8 +110,8 @@ static void create(struct session *s, const struct stanza_node *iq, const struct
     else if (account_create(s->m, norm, pass) == NULL)
         reply_error(s, iq, "cancel", "conflict", "The requested username already exists.");
     else
-        send_tree(s, xmpp_iq_reply(iq));
-    free(norm);
+        send_tree(s, xmpp_iq_reply(&s->m->heap, iq));
+    heap_free(&s->m->heap, norm);
     buf_free(&ub);
     buf_free(&pb);
     buf_free(&missing);
@@ -131,11 +134,11 @@ void registration_unauthenticated(struct session *s, const struct stanza_node *i
 
 /* The authenticated sessions of user, in SEMANTICS 0.4 order: bound ones
  * by ascending resource, then unbound ones by connection. Free the list. */
-static size_t account_sessions(struct model *m, const char *user, struct session ***out)
+static size_t registration_sessions_of(struct model *m, const char *user, struct session ***out)
 {
-    struct session **list = model_xalloc((m->nconns + 1) * sizeof *list);
+    struct session **list = heap_alloc(&m->heap, (m->nconns + 1) * sizeof *list);
     size_t n = 0;
-    struct user *u = model_user_find(m, user);
+    struct user *u = users_find(m, user);
     for (size_t i = 0; u && i < u->nres; i++)
         list[n++] = u->res[i];
     for (size_t i = 0; i < m->nconns; i++) {
@@ -151,26 +154,26 @@ static size_t account_sessions(struct model *m, const char *user, struct session
 static void change_password(struct session *s, const struct stanza_node *iq,
                             const struct stanza_node *q)
 {
-    struct buf ub = {0}, pb = {0};
+    struct buf ub = {.heap = &s->m->heap}, pb = {.heap = &s->m->heap};
     const char *user = field(q, "username", &ub);
     const char *pass = field(q, "password", &pb);
-    char *norm = model_xalloc(ub.len + 1);
+    char *norm = heap_alloc(&s->m->heap, ub.len + 1);
     struct account *a = account_find(s->m, s->username);
     if (user == NULL || pass == NULL || pass[0] == '\0' || a == NULL ||
         jid_local_prep(user, strlen(user), norm) != JID_E_OK || strcmp(norm, s->username) != 0) {
         reply_error(s, iq, "modify", "bad-request", NULL);
     } else {
-        free(a->password);
-        a->password = model_xstrdup(pass);
+        heap_free(&s->m->heap, a->password);
+        a->password = heap_strdup(&s->m->heap, pass);
         struct session **list;
-        size_t n = account_sessions(s->m, s->username, &list);
+        size_t n = registration_sessions_of(s->m, s->username, &list);
         for (size_t i = 0; i < n; i++)
             if (list[i] != s)
                 session_close(list[i], "reset", "Password changed", NULL, NULL);
-        free(list);
-        send_tree(s, xmpp_iq_reply(iq));
+        heap_free(&s->m->heap, list);
+        send_tree(s, xmpp_iq_reply(&s->m->heap, iq));
     }
-    free(norm);
+    heap_free(&s->m->heap, norm);
     buf_free(&ub);
     buf_free(&pb);
 }
@@ -180,7 +183,7 @@ void registration_account(struct session *s, const struct stanza_node *iq)
     const char *type = stanza_attr(iq, "", "type");
     const struct stanza_node *q = stanza_child(iq, XMPP_NS_REGISTER, "query");
     if (strcmp(type, "get") == 0) {   /* G6 */
-        struct stanza *st = xmpp_iq_reply(iq);
+        struct stanza *st = xmpp_iq_reply(&s->m->heap, iq);
         struct stanza_node *rq = stanza_element_add(st, stanza_root(st), XMPP_NS_REGISTER,
                                                     "query");
         stanza_element_add(st, rq, XMPP_NS_REGISTER, "registered");
@@ -203,25 +206,25 @@ void registration_delete(struct model *m, const char *name, struct session *requ
     struct account *a = account_find(m, name);
     if (a == NULL)
         return;
-    char *user = model_xstrdup(name);
+    char *user = heap_strdup(&m->heap, name);
     account_detach(m, a);   /* (1) logins fail from now on */
     for (size_t i = 0; i < a->roster.nitems; i++)   /* (2) R17 per item */
         contacts_removal_notify(m, a, a->roster.items[i].jid);
     for (size_t i = 0; i < a->npending_in; i++)   /* and per pending-in requester */
         contacts_removal_notify(m, a, a->pending_in[i].key);
     struct session **list;
-    size_t n = account_sessions(m, user, &list);
+    size_t n = registration_sessions_of(m, user, &list);
     if (requester != NULL) {
-        struct stanza *r = xmpp_iq_reply(iq);
-        model_send(m, requester, stanza_root(r));
+        struct stanza *r = xmpp_iq_reply(&m->heap, iq);
+        conn_send(m, requester, stanza_root(r));
         stanza_free(r);
     }
     for (size_t i = 0; i < n; i++)   /* (3) */
         session_close(list[i], "not-authorized", "Account deleted", NULL, NULL);
-    free(list);
+    heap_free(&m->heap, list);
     if (m->cfg.tombstones)   /* (4) */
         account_tombstone_add(m, user);
-    account_destroy(a);   /* (5) */
+    account_destroy(m, a);   /* (5) */
     smacks_forget_account(m, user);
-    free(user);
+    heap_free(&m->heap, user);
 }

@@ -1,63 +1,69 @@
 /* roster: sorted roster items of one account (see roster.h). */
 #include "roster.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "heap.h"
+#include "sorted.h"
 
-static void item_free(struct roster_item *it)
+static void roster_groups_free(struct heap *h, struct roster_item *it)
 {
-    free(it->jid);
-    free(it->name);
     for (size_t i = 0; i < it->ngroups; i++)
-        free(it->groups[i]);
-    free(it->groups);
+        heap_free(h, it->groups[i]);
+    heap_free(h, it->groups);
+    it->groups = NULL;
+    it->ngroups = 0;
+}
+
+static void roster_item_free(struct heap *h, struct roster_item *it)
+{
+    heap_free(h, it->jid);
+    heap_free(h, it->name);
+    roster_groups_free(h, it);
 }
 
 void roster_clear(struct roster *r)
 {
     for (size_t i = 0; i < r->nitems; i++)
-        item_free(&r->items[i]);
-    free(r->items);
+        roster_item_free(r->heap, &r->items[i]);
+    heap_free(r->heap, r->items);
     r->items = NULL;
     r->nitems = r->capitems = 0;
 }
 
-static const char *item_jid_of(const void *p)
+static const char *roster_item_key(const void *p)
 {
     return ((const struct roster_item *)p)->jid;
 }
 
-static size_t lookup(const struct roster *r, const char *jid, bool *found)
+static size_t roster_lookup(const struct roster *r, const char *jid, bool *found)
 {
-    return model_search(r->items, r->nitems, sizeof *r->items, jid, item_jid_of, found);
+    return sorted_search(r->items, r->nitems, sizeof *r->items, jid, roster_item_key, found);
 }
 
 struct roster_item *roster_find(const struct roster *r, const char *jid)
 {
     bool found;
-    size_t i = lookup(r, jid, &found);
+    size_t i = roster_lookup(r, jid, &found);
     return found ? &r->items[i] : NULL;
 }
 
 struct roster_item *roster_ensure(struct roster *r, const char *jid)
 {
     bool found;
-    size_t i = lookup(r, jid, &found);
+    size_t i = roster_lookup(r, jid, &found);
     if (found)
         return &r->items[i];
     if (r->nitems == r->capitems) {
-        r->capitems = r->capitems ? r->capitems * 2 : 4;
-        struct roster_item *items = realloc(r->items, r->capitems * sizeof *items);
-        if (items == NULL)
-            abort();
-        r->items = items;
+        size_t cap = r->capitems ? r->capitems * 2 : 4;
+        r->items = heap_realloc(r->heap, r->items, cap * sizeof *r->items);
+        r->capitems = cap;
     }
+    char *copy = heap_strdup(r->heap, jid);
     memmove(&r->items[i + 1], &r->items[i], (r->nitems - i) * sizeof r->items[0]);
     r->nitems++;
     memset(&r->items[i], 0, sizeof r->items[i]);
-    r->items[i].jid = model_xstrdup(jid);
+    r->items[i].jid = copy;
     r->items[i].subscription = MODEL_SUB_NONE;
     return &r->items[i];
 }
@@ -65,31 +71,29 @@ struct roster_item *roster_ensure(struct roster *r, const char *jid)
 bool roster_remove(struct roster *r, const char *jid)
 {
     bool found;
-    size_t i = lookup(r, jid, &found);
+    size_t i = roster_lookup(r, jid, &found);
     if (!found)
         return false;
-    item_free(&r->items[i]);
+    roster_item_free(r->heap, &r->items[i]);
     memmove(&r->items[i], &r->items[i + 1], (r->nitems - i - 1) * sizeof r->items[0]);
     r->nitems--;
     return true;
 }
 
-void roster_item_set_meta(struct roster_item *it, const char *name, const char *const *groups,
-                          size_t ngroups)
+void roster_item_set_meta(struct roster *r, struct roster_item *it, const char *name,
+                          const char *const *groups, size_t ngroups)
 {
-    free(it->name);
-    it->name = name && name[0] ? model_xstrdup(name) : NULL;
-    for (size_t i = 0; i < it->ngroups; i++)
-        free(it->groups[i]);
-    free(it->groups);
-    it->groups = ngroups ? model_xalloc(ngroups * sizeof *it->groups) : NULL;
-    it->ngroups = 0;
+    heap_free(r->heap, it->name);
+    it->name = NULL;
+    it->name = name && name[0] ? heap_strdup(r->heap, name) : NULL;
+    roster_groups_free(r->heap, it);
+    it->groups = ngroups ? heap_alloc(r->heap, ngroups * sizeof *it->groups) : NULL;
     for (size_t i = 0; i < ngroups; i++) {
         bool dup = false;
         for (size_t k = 0; k < it->ngroups && !dup; k++)
             dup = strcmp(it->groups[k], groups[i]) == 0;
         if (!dup)
-            it->groups[it->ngroups++] = model_xstrdup(groups[i]);
+            it->groups[it->ngroups++] = heap_strdup(r->heap, groups[i]);
     }
 }
 

@@ -28,10 +28,13 @@ struct roster_item {
     size_t ngroups;
 };
 
+struct heap;
+
 struct roster {
     struct roster_item *items;   /* sorted by jid */
     size_t nitems, capitems;
     unsigned long long version;
+    struct heap *heap;           /* allocator of items and strings */
 };
 
 /* Releases every item; the roster is empty afterwards. */
@@ -42,9 +45,9 @@ struct roster_item *roster_find(const struct roster *r, const char *jid);
 struct roster_item *roster_ensure(struct roster *r, const char *jid);
 /* Removes the item for jid; false when there was none. */
 bool roster_remove(struct roster *r, const char *jid);
-/* Replaces the item's name (NULL or "" for none) and groups. */
-void roster_item_set_meta(struct roster_item *it, const char *name, const char *const *groups,
-                          size_t ngroups);
+/* Replaces the name (NULL or "" for none) and groups of it, an item of r. */
+void roster_item_set_meta(struct roster *r, struct roster_item *it, const char *name,
+                          const char *const *groups, size_t ngroups);
 /* The version reported to clients: max(V, 1) (R3). */
 unsigned long long roster_reported_version(const struct roster *r);
 /* Appends <item jid subscription [name] [ask]><group/>...</item> to query. */

@@ -5,12 +5,14 @@
 #include <string.h>
 
 #include "account.h"
+#include "conn.h"
 #include "contacts.h"
 #include "internal.h"
 #include "jid.h"
 #include "presence.h"
 #include "registration.h"
 #include "session.h"
+#include "users.h"
 #include "xmpp.h"
 
 bool route_is_reply(const struct stanza_node *el)
@@ -22,9 +24,9 @@ bool route_is_reply(const struct stanza_node *el)
 
 void route_deliver(struct session *s, const struct stanza_node *el, const char *to)
 {
-    struct stanza *copy = stanza_clone(el);
+    struct stanza *copy = stanza_clone(&s->m->heap, el);
     stanza_attr_set(copy, stanza_root(copy), "to", to);
-    model_send(s->m, s, stanza_root(copy));
+    conn_send(s->m, s, stanza_root(copy));
     stanza_free(copy);
 }
 
@@ -33,8 +35,8 @@ void route_error(struct session *s, const struct stanza_node *el, const char *ty
 {
     if (xmpp_type_is(stanza_attr(el, "", "type"), "error"))
         return;   /* RFC 6120 8.3.1: an error is never answered with an error */
-    struct stanza *r = xmpp_error_reply(el, type, condition, text);
-    model_send(s->m, s, stanza_root(r));
+    struct stanza *r = xmpp_error_reply(&s->m->heap, el, type, condition, text);
+    conn_send(s->m, s, stanza_root(r));
     stanza_free(r);
 }
 
@@ -54,10 +56,10 @@ static size_t top_resources(const struct user *u, struct session **out)
 
 void route_offline_store(struct model *m, struct account *a, const struct stanza_node *el)
 {
-    model_grow((void **)&a->offline, &a->capoffline, a->noffline, sizeof *a->offline);
+    heap_grow(&m->heap, (void **)&a->offline, &a->capoffline, a->noffline, sizeof *a->offline);
     struct account_stored *o = &a->offline[a->noffline++];
     o->key = NULL;
-    o->stanza = stanza_clone_extra(el, XMPP_DELAY_BYTES);   /* O3 adds a delay */
+    o->stanza = stanza_clone_extra(&m->heap, el, XMPP_DELAY_BYTES);   /* O3 adds a delay */
     o->time_ms = m->now_ms;
 }
 
@@ -70,10 +72,10 @@ void route_offline_flush(struct session *s)
     for (size_t i = 0; i < a->noffline; i++) {   /* O3, oldest first */
         struct stanza *st = a->offline[i].stanza;
         xmpp_add_delay(st, stanza_root(st), m->domain, a->offline[i].time_ms);
-        model_send(m, s, stanza_root(st));
+        conn_send(m, s, stanza_root(st));
         stanza_free(st);
     }
-    free(a->offline);
+    heap_free(&m->heap, a->offline);
     a->offline = NULL;
     a->noffline = a->capoffline = 0;
 }
@@ -89,19 +91,19 @@ static void message_to_account(struct session *s, struct account *a, const struc
         route_error(s, el, "cancel", "service-unavailable", NULL);
         return;
     }
-    struct user *u = model_user_find(m, a->name);
+    struct user *u = users_find(m, a->name);
     size_t n = 0;
     if (xmpp_type_is(type, "headline")) {
         for (size_t i = 0; u && i < u->nres; i++)
             if (u->res[i]->presence && u->res[i]->priority >= 0)
-                model_send(m, u->res[i], el);
+                conn_send(m, u->res[i], el);
         return;
     }
-    struct session **top = u ? model_xalloc(u->nres * sizeof *top) : NULL;
+    struct session **top = u ? heap_alloc(&m->heap, u->nres * sizeof *top) : NULL;
     n = top_resources(u, top);
     for (size_t i = 0; i < n; i++)
-        model_send(m, top[i], el);
-    free(top);
+        conn_send(m, top[i], el);
+    heap_free(&m->heap, top);
     if (n > 0)
         return;
     if (m->cfg.offline)
@@ -122,9 +124,9 @@ static void route_message(struct session *s, const struct stanza_node *el, const
     char local[JID_PART_MAX + 1];
     jid_local_copy(to, local, sizeof local);
     struct account *a = account_find(m, local);
-    struct session *target = model_resource_of(m, to);
+    struct session *target = users_resource_of(m, to);
     if (target != NULL) {   /* M5 */
-        model_send(m, target, el);
+        conn_send(m, target, el);
     } else if (a == NULL) {   /* M9 */
         if (!xmpp_type_is(type, "headline") && !xmpp_type_is(type, "error"))
             route_error(s, el, "cancel", "service-unavailable", NULL);
@@ -160,14 +162,14 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
     }
     if ((xmpp_type_is(type, "get") && payload_is(iq, XMPP_NS_PING, "ping")) ||
         (xmpp_type_is(type, "set") && payload_is(iq, XMPP_NS_SESSION, "session"))) {
-        struct stanza *r = xmpp_iq_reply(iq);
-        model_send(s->m, s, stanza_root(r));
+        struct stanza *r = xmpp_iq_reply(&s->m->heap, iq);
+        conn_send(s->m, s, stanza_root(r));
         stanza_free(r);
         return;
     }
-    struct stanza *r = xmpp_error_reply(iq, "cancel", "service-unavailable", NULL);
+    struct stanza *r = xmpp_error_reply(&s->m->heap, iq, "cancel", "service-unavailable", NULL);
     stanza_attr_set(r, stanza_root(r), "from", from);
-    model_send(s->m, s, stanza_root(r));
+    conn_send(s->m, s, stanza_root(r));
     stanza_free(r);
 }
 
@@ -207,9 +209,9 @@ static void route_iq(struct session *s, const struct stanza_node *iq, const stru
         iq_to_server(s, iq, to->resource_len == 0);
         return;
     }
-    struct session *target = model_resource_of(m, to);
+    struct session *target = users_resource_of(m, to);
     if (target != NULL)
-        model_send(m, target, iq);   /* M12 */
+        conn_send(m, target, iq);   /* M12 */
     else if (!route_is_reply(iq))
         route_error(s, iq, "cancel", "service-unavailable", NULL);   /* M12, M13 */
 }
@@ -230,7 +232,7 @@ void route_bad_to(struct session *s, const struct stanza_node *el, const char *t
 {
     if (route_is_reply(el))
         return;
-    struct buf text = {0};
+    struct buf text = {.heap = &s->m->heap};
     buf_puts(&text, "The destination address is invalid: ");
     buf_puts(&text, to);
     route_error(s, el, "modify", "jid-malformed", buf_cstr(&text));
@@ -248,11 +250,11 @@ void route_from_session(struct session *s, struct stanza *st)
     stanza_attr_set(st, el, "from", s->full_jid);   /* M1, 0.5 */
     const char *to_attr = stanza_attr(el, "", "to");
     struct jid to = {0};
-    if (to_attr != NULL && jid_parse(&to, to_attr, strlen(to_attr)) != JID_E_OK) {
+    if (to_attr != NULL && jid_parse(&to, &s->m->heap, to_attr, strlen(to_attr)) != JID_E_OK) {
         route_bad_to(s, el, to_attr);
         return;
     }
-    bool remote = to_attr != NULL && !model_domain_is_local(s->m, &to);
+    bool remote = to_attr != NULL && !jid_domain_is(&to, s->m->domain);
     if (strcmp(el->name, "presence") == 0) {
         note_broadcast(s, el, to_attr ? &to : NULL);
         presence_from_session(s, st);   /* remote addresses: M11 after R9/R10 */

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 
 #include "account.h"
+#include "conn.h"
 #include "internal.h"
 #include "jid.h"
 #include "session.h"
@@ -55,7 +56,7 @@ bool sasl_base64_decode(const char *in, size_t len, unsigned char *out, size_t *
 static void sasl_reply(struct session *s, const char *name, const char *condition,
                        const char *text)
 {
-    struct stanza *st = stanza_new();
+    struct stanza *st = stanza_new(&s->m->heap);
     struct stanza_node *r = stanza_element_add(st, NULL, XMPP_NS_SASL, name);
     if (condition != NULL)
         stanza_element_add(st, r, XMPP_NS_SASL, condition);
@@ -63,7 +64,7 @@ static void sasl_reply(struct session *s, const char *name, const char *conditio
         struct stanza_node *t = stanza_element_add(st, r, XMPP_NS_SASL, "text");
         stanza_text_add(st, t, text, strlen(text));
     }
-    model_send(s->m, s, r);
+    conn_send(s->m, s, r);
     stanza_free(st);
 }
 
@@ -94,11 +95,11 @@ static const char *plain_check(struct session *s, const unsigned char *msg, size
 
 static void plain_auth(struct session *s, const struct stanza_node *el)
 {
-    struct buf payload = {0};
+    struct buf payload = {.heap = &s->m->heap};
     const char *b64 = stanza_text(el, &payload);
     size_t len = strlen(b64);
-    unsigned char *msg = model_xalloc(len + 1);
-    char *user = model_xalloc(len + 1);
+    unsigned char *msg = heap_alloc(&s->m->heap, len + 1);
+    char *user = heap_alloc(&s->m->heap, len + 1);
     size_t msg_len;
     const char *cond, *text = NULL;
     if (len == 0 || strcmp(b64, "=") == 0)
@@ -111,12 +112,12 @@ static void plain_auth(struct session *s, const struct stanza_node *el)
         sasl_reply(s, "failure", cond, text);
     } else {
         s->authenticated = true;   /* A5 */
-        s->username = model_xstrdup(user);
+        s->username = heap_strdup(&s->m->heap, user);
         sasl_reply(s, "success", NULL, NULL);
         session_restart_stream(s);
     }
-    free(msg);
-    free(user);
+    heap_free(&s->m->heap, msg);
+    heap_free(&s->m->heap, user);
     buf_free(&payload);
 }
 

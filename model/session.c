@@ -5,13 +5,14 @@
 #include <string.h>
 
 #include "account.h"
+#include "conn.h"
 #include "internal.h"
 #include "jid.h"
-#include "presence.h"
 #include "registration.h"
 #include "route.h"
 #include "sasl.h"
 #include "smacks.h"
+#include "users.h"
 #include "xmpp.h"
 
 #define GENERATED_RESOURCE_LEN 12
@@ -26,32 +27,61 @@ static const struct xmlstream_callbacks session_callbacks = {on_open, on_stanza,
 
 struct session *session_new(struct model *m, unsigned conn)
 {
-    struct session *s = model_xalloc(sizeof *s);
-    memset(s, 0, sizeof *s);
+    struct session *s = heap_zalloc(&m->heap, sizeof *s);
     s->m = m;
+    s->directed.heap = s->seen.heap = &m->heap;
     s->conn = conn;
     s->notopen = true;
     s->connected_ms = m->now_ms;
     struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max, true};
-    s->parser = xmlstream_new(&session_callbacks, s, &lim, m->hash_salt);
+    s->parser = xmlstream_new(&m->heap, &session_callbacks, s, &lim, m->hash_salt);
     return s;
 }
 
 void session_free(struct session *s)
 {
     xmlstream_free(s->parser);
-    free(s->username);
-    free(s->full_jid);
-    presence_forget(s);
+    heap_free(&s->m->heap, s->username);
+    heap_free(&s->m->heap, s->full_jid);
+    session_presence_forget(s);
     strset_clear(&s->directed);
     strset_clear(&s->seen);
     smacks_free(s->sm);
-    free(s);
+    heap_free(&s->m->heap, s);
+}
+
+void session_presence_forget(struct session *s)
+{
+    if (s->presence != s->m->bare_presence)
+        stanza_free(s->presence);
+    s->presence = NULL;
+}
+
+void session_destroy(struct session *s, const char *reason)
+{
+    struct model *m = s->m;
+    if (s->destroyed)
+        return;
+    conn_touch(m, s);
+    s->destroyed = true;
+    struct conn *c = conn_get(m, s->conn);
+    c->session = NULL;
+    c->closed = true;
+    m->nsessions--;
+    smacks_end(s);   /* SM13: while still in the table */
+    if (s->full_jid != NULL) {
+        users_remove(m, s);
+        m->observer->destroyed(s, reason);
+    }
+    if (s->parser != NULL)   /* a hibernating session has none */
+        xmlstream_stop(s->parser);
+    if (!s->busy)
+        session_free(s);
 }
 
 void session_input(struct session *s, const char *bytes, size_t len)
 {
-    model_touch(s->m, s);
+    conn_touch(s->m, s);
     s->busy = true;
     xmlstream_feed(s->parser, bytes, len);
     s->busy = false;
@@ -63,14 +93,14 @@ void session_hangup(struct session *s)
 {
     if (smacks_hibernate(s))   /* SM11 */
         return;
-    model_session_destroy(s->m, s, NULL);
+    session_destroy(s, NULL);
 }
 
 void session_next_id(struct session *s, char *out, size_t cap)
 {
     char rnd[9];
-    model_random_id(s->m, rnd, sizeof rnd);
-    struct buf b = {0};
+    prng_id(&s->m->prng, rnd, sizeof rnd);
+    struct buf b = {.heap = &s->m->heap};
     buf_puts(&b, rnd);
     buf_putc(&b, '-');
     buf_put_u64(&b, ++s->id_counter);
@@ -85,15 +115,15 @@ static void send_header(struct session *s, bool version)
 {
     struct model *m = s->m;
     char id[17];
-    model_random_id(m, id, sizeof id);
-    struct buf b = {0};
+    prng_id(&m->prng, id, sizeof id);
+    struct buf b = {.heap = &m->heap};
     buf_puts(&b, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
                  "xmlns:stream='http://etherx.jabber.org/streams' id='");
     buf_puts(&b, id);
     buf_puts(&b, "' from='");
     stanza_escape_attr(m->domain, strlen(m->domain), &b);
     buf_puts(&b, version ? "' version='1.0' xml:lang='en'>" : "' xml:lang='en'>");
-    model_write(m, s->conn, b.data, b.len);
+    conn_write(m, s->conn, b.data, b.len);
     buf_free(&b);
     s->header_sent = true;
 }
@@ -101,7 +131,7 @@ static void send_header(struct session *s, bool version)
 /* S5: features by state. */
 static void send_features(struct session *s)
 {
-    struct stanza *st = stanza_new();
+    struct stanza *st = stanza_new(&s->m->heap);
     struct stanza_node *f = stanza_element_add(st, NULL, STANZA_NS_STREAM, "features");
     if (!s->authenticated) {
         struct stanza_node *mechs = stanza_element_add(st, f, XMPP_NS_SASL, "mechanisms");
@@ -118,7 +148,7 @@ static void send_features(struct session *s)
         stanza_element_add(st, f, "urn:xmpp:features:pre-approval", "sub");
         smacks_features(st, f);   /* SM1 */
     }
-    model_send(s->m, s, f);
+    conn_send(s->m, s, f);
     stanza_free(st);
 }
 
@@ -129,13 +159,13 @@ void session_close(struct session *s, const char *condition, const char *text,
         return;
     smacks_before_close(s);   /* SM14 */
     if (smacks_hibernating(s)) {   /* no connection: nothing to write (SM20, SM21) */
-        model_session_destroy(s->m, s, text ? text : condition);
+        session_destroy(s, text ? text : condition);
         return;
     }
     if (!s->header_sent)
         send_header(s, true);
     if (condition != NULL) {
-        struct stanza *st = stanza_new();
+        struct stanza *st = stanza_new(&s->m->heap);
         struct stanza_node *e = stanza_element_add(st, NULL, STANZA_NS_STREAM, "error");
         stanza_element_add(st, e, XMPP_NS_STREAMS, condition);
         if (text != NULL) {
@@ -144,11 +174,11 @@ void session_close(struct session *s, const char *condition, const char *text,
         }
         if (extra_name != NULL)
             stanza_element_add(st, e, extra_ns, extra_name);
-        model_send(s->m, s, e);
+        conn_send(s->m, s, e);
         stanza_free(st);
     }
-    model_write(s->m, s->conn, "</stream:stream>", 16);
-    model_session_destroy(s->m, s, text ? text : condition);
+    conn_write(s->m, s->conn, "</stream:stream>", 16);
+    session_destroy(s, text ? text : condition);
 }
 
 void session_restart_stream(struct session *s)
@@ -170,7 +200,8 @@ static const char *header_problem(struct session *s, const struct xmlstream_head
         return "improper-addressing";
     }
     struct jid j;
-    if (jid_parse(&j, h->to, strlen(h->to)) != JID_E_OK || j.local_len || j.resource_len) {
+    if (jid_parse(&j, &s->m->heap, h->to, strlen(h->to)) != JID_E_OK || j.local_len ||
+        j.resource_len) {
         jid_free(&j);
         *text = "A valid 'to' attribute is required on stream headers";
         return "improper-addressing";
@@ -197,7 +228,7 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
     bool version = h->version != NULL && strtod(h->version, NULL) > 0;
     if (problem != NULL) {
         if (strcmp(problem, "host-unknown") == 0) {
-            struct buf b = {0};
+            struct buf b = {.heap = &s->m->heap};
             buf_puts(&b, "This server does not serve ");
             buf_puts(&b, h->to);
             session_close(s, problem, buf_cstr(&b), NULL, NULL);
@@ -221,8 +252,8 @@ static void on_closed(void *ctx)
     if (!s->header_sent)
         send_header(s, true);
     smacks_before_close(s);   /* SM14 */
-    model_write(s->m, s->conn, "</stream:stream>", 16);
-    model_session_destroy(s->m, s, NULL);
+    conn_write(s->m, s->conn, "</stream:stream>", 16);
+    session_destroy(s, NULL);
 }
 
 static void on_error(void *ctx, enum xmlstream_error e)
@@ -253,7 +284,7 @@ static void on_error(void *ctx, enum xmlstream_error e)
 
 static void reply(struct session *s, struct stanza *st)
 {
-    model_send(s->m, s, stanza_root(st));
+    conn_send(s->m, s, stanza_root(st));
     stanza_free(st);
 }
 
@@ -261,13 +292,13 @@ static void reply(struct session *s, struct stanza *st)
 static void generate_resource(struct session *s, char *out, size_t cap)
 {
     do
-        model_random_id(s->m, out, cap);
-    while (model_resource_find(s->m, s->username, out) != NULL);
+        prng_id(&s->m->prng, out, cap);
+    while (users_resource(s->m, s->username, out) != NULL);
 }
 
 static void bind_result(struct session *s, const struct stanza_node *iq)
 {
-    struct stanza *st = xmpp_iq_reply(iq);
+    struct stanza *st = xmpp_iq_reply(&s->m->heap, iq);
     struct stanza_node *b = stanza_element_add(st, stanza_root(st), XMPP_NS_BIND, "bind");
     struct stanza_node *j = stanza_element_add(st, b, XMPP_NS_BIND, "jid");
     stanza_text_add(st, j, s->full_jid, strlen(s->full_jid));
@@ -278,18 +309,18 @@ static void bind_result(struct session *s, const struct stanza_node *iq)
 static void bind_to(struct session *s, const char *resource, const struct stanza_node *iq)
 {
     struct account *a = account_find(s->m, s->username);
-    struct buf full = {0};
+    struct buf full = {.heap = &s->m->heap};
     buf_puts(&full, s->username);
     buf_putc(&full, '@');
     buf_puts(&full, s->host);
     buf_putc(&full, '/');
     buf_puts(&full, resource);
-    s->full_jid = model_xstrdup(buf_cstr(&full));
+    s->full_jid = heap_strdup(&s->m->heap, buf_cstr(&full));
     s->resource = s->full_jid + (full.len - strlen(resource));   /* inside full_jid */
     buf_free(&full);
     s->roster = &a->roster;
     s->priority = 0;
-    model_user_add(s->m, s);
+    users_add(s->m, s);
     bind_result(s, iq);
 }
 
@@ -297,28 +328,29 @@ static void bind_to(struct session *s, const char *resource, const struct stanza
 static void bind(struct session *s, const struct stanza_node *iq)
 {
     if (!s->authenticated) {
-        reply(s, xmpp_error_reply(iq, "auth", "not-authorized",
+        reply(s, xmpp_error_reply(&s->m->heap, iq, "auth", "not-authorized",
                                   "Cannot bind resource before authentication"));
         return;
     }
     const struct stanza_node *b = stanza_child(iq, XMPP_NS_BIND, "bind");
     const struct stanza_node *r = stanza_child(b, XMPP_NS_BIND, "resource");
     const char *type = stanza_attr(iq, "", "type");
-    struct buf text = {0};
+    struct buf text = {.heap = &s->m->heap};
     const char *want = r && strcmp(type, "set") == 0 ? stanza_text(r, &text) : "";
-    char *res = model_xalloc(strlen(want) + GENERATED_RESOURCE_LEN + 2);
+    char *res = heap_alloc(&s->m->heap, strlen(want) + GENERATED_RESOURCE_LEN + 2);
     if (want[0] == '\0' || jid_resource_prep(want, strlen(want), res) != JID_E_OK)
         generate_resource(s, res, GENERATED_RESOURCE_LEN + 1);
     buf_free(&text);
-    struct session *old = model_resource_find(s->m, s->username, res);
+    struct session *old = users_resource(s->m, s->username, res);
     if (old != NULL) {
         switch (s->m->cfg.conflict) {
         case MODEL_CONFLICT_KICK_OLD:   /* X2 */
             session_close(old, "conflict", "Replaced by new connection", NULL, NULL);
             break;
         case MODEL_CONFLICT_REJECT_NEW: /* X3 */
-            reply(s, xmpp_error_reply(iq, "cancel", "conflict", "Resource already exists"));
-            free(res);
+            reply(s, xmpp_error_reply(&s->m->heap, iq, "cancel", "conflict",
+                                      "Resource already exists"));
+            heap_free(&s->m->heap, res);
             return;
         case MODEL_CONFLICT_RANDOM:     /* X4 */
             generate_resource(s, res, GENERATED_RESOURCE_LEN + 1);
@@ -326,14 +358,14 @@ static void bind(struct session *s, const struct stanza_node *iq)
         }
     }
     bind_to(s, res, iq);
-    free(res);
+    heap_free(&s->m->heap, res);
 }
 
 /* Whether a parsed `to` addresses the server itself: the domain with no
  * local part or resource. */
 static bool is_server(const struct session *s, const struct jid *j)
 {
-    return j->local_len == 0 && j->resource_len == 0 && model_domain_is_local(s->m, j);
+    return j->local_len == 0 && j->resource_len == 0 && jid_domain_is(j, s->m->domain);
 }
 
 /* A8, A11, G1: stanzas before a resource is bound; M1 first. A11's only
@@ -348,7 +380,7 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
     const char *type = stanza_attr(el, "", "type");
     const char *to = stanza_attr(el, "", "to");
     struct jid j = {0};
-    if (to != NULL && jid_parse(&j, to, strlen(to)) != JID_E_OK) {
+    if (to != NULL && jid_parse(&j, &s->m->heap, to, strlen(to)) != JID_E_OK) {
         route_bad_to(s, el, to);
         return;
     }
@@ -365,14 +397,14 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
     }
     if (route_is_reply(el))
         return;
-    reply(s, xmpp_error_reply(el, "cancel", "service-unavailable", NULL));
+    reply(s, xmpp_error_reply(&s->m->heap, el, "cancel", "service-unavailable", NULL));
 }
 
 /* S13: the client's own stream error: close without one of ours, with
  * the reason "CONDITION (TEXT)". */
 static void client_stream_error(struct session *s, const struct stanza_node *el)
 {
-    struct buf reason = {0}, text = {0};
+    struct buf reason = {.heap = &s->m->heap}, text = {.heap = &s->m->heap};
     const struct stanza_node *cond = NULL;
     for (const struct stanza_node *c = el->children; c && !cond; c = c->next)
         if (c->kind == STANZA_ELEMENT && strcmp(c->ns, XMPP_NS_STREAMS) == 0 &&
@@ -386,8 +418,8 @@ static void client_stream_error(struct session *s, const struct stanza_node *el)
         buf_puts(&reason, stanza_text(t, &text));
         buf_putc(&reason, ')');
     }
-    model_write(s->m, s->conn, "</stream:stream>", 16);
-    model_session_destroy(s->m, s, buf_cstr(&reason));
+    conn_write(s->m, s->conn, "</stream:stream>", 16);
+    session_destroy(s, buf_cstr(&reason));
     buf_free(&reason);
     buf_free(&text);
 }

@@ -30,6 +30,14 @@ void session_hangup(struct session *s);
  * condition (S10). */
 void session_close(struct session *s, const char *condition, const char *text,
                    const char *extra_ns, const char *extra_name);
+/* S9: destroys s: out of the connection and user tables, the connection
+ * closed, P15 through the observer (internal.h) when s was bound; freed
+ * at once unless inside its own parser's callbacks (then when they
+ * return). reason: S10's, NULL for none. */
+void session_destroy(struct session *s, const char *reason);
+/* Drops s's stored presence (s becomes unavailable in its state; P6's
+ * shared <presence/> is not freed). */
+void session_presence_forget(struct session *s);
 /* Frees a session without any traffic (restart, model_free). */
 void session_free(struct session *s);
 /* After SASL success: reset the stream (A5). */

@@ -5,10 +5,12 @@
 #include <string.h>
 
 #include "account.h"
+#include "conn.h"
 #include "internal.h"
 #include "jid.h"
 #include "route.h"
 #include "session.h"
+#include "users.h"
 #include "xmpp.h"
 
 /* ---- the queue (SM5, SM8, SM10) ---- */
@@ -23,10 +25,10 @@ static void queue_grow(struct smacks *sm)
     size_t cap = sm->cap ? sm->cap * 2 : 4;
     if (cap > SMACKS_QUEUE_MAX)
         cap = SMACKS_QUEUE_MAX;
-    struct smacks_copy *q = model_xalloc(cap * sizeof *q);
+    struct smacks_copy *q = heap_alloc(sm->heap, cap * sizeof *q);
     for (size_t i = 0; i < sm->n; i++)
         q[i] = *copy_at(sm, i);
-    free(sm->q);
+    heap_free(sm->heap, sm->q);
     sm->q = q;
     sm->cap = cap;
     sm->first = 0;
@@ -71,7 +73,7 @@ static const char *queue_ack(struct model *m, struct smacks *sm, unsigned long l
         m->sm.acked++;
     }
     if (sm->n == 0) {   /* an idle managed session holds no queue storage */
-        free(sm->q);
+        heap_free(sm->heap, sm->q);
         sm->q = NULL;
         sm->cap = sm->first = 0;
     }
@@ -90,8 +92,8 @@ void smacks_free(struct smacks *sm)
         return;
     for (size_t i = 0; i < sm->n; i++)
         stanza_free(copy_at(sm, i)->st);
-    free(sm->q);
-    free(sm);
+    heap_free(sm->heap, sm->q);
+    heap_free(sm->heap, sm);
 }
 
 static void prune(struct model *m, const char *user);
@@ -106,9 +108,10 @@ void smacks_features(struct stanza *st, struct stanza_node *features)
     stanza_element_add(st, f3, SMACKS_NS3, "optional");
 }
 
-static void put_u32(struct stanza *st, struct stanza_node *el, const char *name, uint32_t v)
+static void put_u32(struct heap *h, struct stanza *st, struct stanza_node *el, const char *name,
+                    uint32_t v)
 {
-    struct buf b = {0};
+    struct buf b = {.heap = h};
     buf_put_u64(&b, v);
     stanza_attr_add(st, el, "", name, buf_cstr(&b));
     buf_free(&b);
@@ -118,13 +121,14 @@ static void put_u32(struct stanza *st, struct stanza_node *el, const char *name,
 static void send_sm(struct session *s, struct stanza *st)
 {
     stanza_serialize(stanza_root(st), STANZA_NS_CLIENT, true, &s->m->conns[s->conn - 1].out);
-    model_touch(s->m, s);
+    conn_touch(s->m, s);
     stanza_free(st);
 }
 
-static struct stanza *sm_element(const char *ns, const char *name, struct stanza_node **el)
+static struct stanza *sm_element(struct heap *h, const char *ns, const char *name,
+                                 struct stanza_node **el)
 {
-    struct stanza *st = stanza_new();
+    struct stanza *st = stanza_new(h);
     *el = stanza_element_add(st, NULL, ns, name);
     return st;
 }
@@ -132,7 +136,7 @@ static struct stanza *sm_element(const char *ns, const char *name, struct stanza
 static void send_failed(struct session *s, const char *ns, const char *condition)
 {
     struct stanza_node *f;
-    struct stanza *st = sm_element(ns, "failed", &f);
+    struct stanza *st = sm_element(&s->m->heap, ns, "failed", &f);
     stanza_element_add(st, f, XMPP_NS_STANZAS, condition);
     send_sm(s, st);
 }
@@ -140,8 +144,8 @@ static void send_failed(struct session *s, const char *ns, const char *condition
 static void send_ack(struct session *s)
 {
     struct stanza_node *a;
-    struct stanza *st = sm_element(s->sm->ns, "a", &a);
-    put_u32(st, a, "h", s->sm->h_in);
+    struct stanza *st = sm_element(&s->m->heap, s->sm->ns, "a", &a);
+    put_u32(&s->m->heap, st, a, "h", s->sm->h_in);
     send_sm(s, st);
 }
 
@@ -157,21 +161,21 @@ static void enable(struct session *s, const char *ns, const struct stanza_node *
         return;
     }
     prune(s->m, s->username);
-    struct smacks *sm = model_xalloc(sizeof *sm);
-    memset(sm, 0, sizeof *sm);
+    struct smacks *sm = heap_zalloc(&s->m->heap, sizeof *sm);
+    sm->heap = &s->m->heap;
     sm->ns = ns;
     sm->in_base = s->stanzas_in;
     s->sm = sm;
     struct stanza_node *e;
-    struct stanza *st = sm_element(ns, "enabled", &e);
+    struct stanza *st = sm_element(&s->m->heap, ns, "enabled", &e);
     const char *resume = stanza_attr(el, "", "resume");
     if (resume != NULL)   /* echoed as sent, whatever its value (found live) */
         stanza_attr_add(st, e, "", "resume", resume);
     if (resume != NULL && (strcmp(resume, "true") == 0 || strcmp(resume, "1") == 0)) {
-        model_random_id(s->m, sm->token, sizeof sm->token);
+        prng_id(&s->m->prng, sm->token, sizeof sm->token);
         stanza_attr_add(st, e, "", "id", sm->token);
         unsigned long long ms = s->m->cfg.sm_hibernation_ms;
-        put_u32(st, e, "max", (uint32_t)((ms ? ms : SMACKS_HIBERNATION_MS) / 1000));
+        put_u32(&s->m->heap, st, e, "max", (uint32_t)((ms ? ms : SMACKS_HIBERNATION_MS) / 1000));
     }
     send_sm(s, st);
 }
@@ -215,7 +219,7 @@ static void ack(struct session *s, const struct stanza_node *el)
 
 static struct session *token_owner(struct model *m, const char *user, const char *token)
 {
-    struct user *u = model_user_find(m, user);
+    struct user *u = users_find(m, user);
     for (size_t i = 0; u && token && i < u->nres; i++) {
         const struct smacks *sm = u->res[i]->sm;
         if (sm != NULL && sm->token[0] && strcmp(sm->token, token) == 0)
@@ -234,7 +238,7 @@ static size_t expired_find(const struct model *m, const char *user, const char *
 
 static void expired_remove(struct model *m, size_t i)
 {
-    free(m->sm.old[i].user);
+    heap_free(&m->heap, m->sm.old[i].user);
     memmove(&m->sm.old[i], &m->sm.old[i + 1], (m->sm.nold - i - 1) * sizeof *m->sm.old);
     m->sm.nold--;
 }
@@ -243,10 +247,10 @@ static void expired_remove(struct model *m, size_t i)
 static void resume_unknown(struct session *s, const char *ns, const char *token)
 {
     struct stanza_node *f;
-    struct stanza *st = sm_element(ns, "failed", &f);
+    struct stanza *st = sm_element(&s->m->heap, ns, "failed", &f);
     size_t i = s->username ? expired_find(s->m, s->username, token) : (size_t)-1;
     if (i != (size_t)-1) {
-        put_u32(st, f, "h", s->m->sm.old[i].h);
+        put_u32(&s->m->heap, st, f, "h", s->m->sm.old[i].h);
         expired_remove(s->m, i);
     }
     stanza_element_add(st, f, XMPP_NS_STANZAS, "item-not-found");
@@ -281,15 +285,15 @@ static void transplant(struct model *m, struct session *fresh, struct session *o
     struct conn *oc = &m->conns[old->conn - 1];
     if (!oc->closed && !old->sm->hibernating)
         oc->closed = true;   /* the old connection is closed, no bytes */
-    model_user_remove(m, old);
+    users_remove(m, old);
     struct session tmp = *fresh;
     *fresh = *old;
     *old = tmp;
     swap_stream(fresh, old);
     m->conns[fresh->conn - 1].session = fresh;
     oc->session = NULL;
-    model_user_add(m, fresh);
-    model_touch(m, fresh);
+    users_add(m, fresh);
+    conn_touch(m, fresh);
     old->busy = false;
     m->nsessions--;
     session_free(old);
@@ -328,8 +332,8 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     if (err == NULL && !queue_resumable(sm))
         err = "Too many unacked stanzas remaining, session can't be resumed";
     struct stanza_node *r;
-    struct stanza *st = sm_element(ns, err ? "failed" : "resumed", &r);
-    put_u32(st, r, "h", sm->h_in);
+    struct stanza *st = sm_element(&s->m->heap, ns, err ? "failed" : "resumed", &r);
+    put_u32(&s->m->heap, st, r, "h", sm->h_in);
     stanza_attr_add(st, r, "", "previd", sm->token);
     send_sm(s, st);
     if (err != NULL) {   /* SM18 */
@@ -380,9 +384,9 @@ static bool counted(const struct stanza_node *el)
 static struct stanza *copy_of(struct session *s, const struct stanza_node *el)
 {
     if (strcmp(el->name, "iq") == 0 || stanza_child(el, XMPP_NS_DELAY, "delay") != NULL)
-        return stanza_clone(el);
-    struct stanza *st = stanza_clone_extra(el, XMPP_DELAY_BYTES);
-    struct buf bare = {0};
+        return stanza_clone(&s->m->heap, el);
+    struct stanza *st = stanza_clone_extra(&s->m->heap, el, XMPP_DELAY_BYTES);
+    struct buf bare = {.heap = &s->m->heap};
     buf_puts(&bare, s->username);
     buf_putc(&bare, '@');
     buf_puts(&bare, s->host);
@@ -413,7 +417,7 @@ void smacks_request(struct session *s)
     sm->awaiting_ack = true;
     sm->last_requested = sm->h_out;
     struct stanza_node *r;
-    send_sm(s, sm_element(sm->ns, "r", &r));
+    send_sm(s, sm_element(&s->m->heap, sm->ns, "r", &r));
 }
 
 /* ---- hibernation and the end of a session ---- */
@@ -433,7 +437,7 @@ bool smacks_hibernate(struct session *s)
     sm->hibernated_ms = s->m->now_ms;
     xmlstream_free(s->parser);
     s->parser = NULL;
-    model_touch(s->m, s);
+    conn_touch(s->m, s);
     return true;
 }
 
@@ -448,7 +452,7 @@ void smacks_before_close(struct session *s)
 
 static bool only_resource(const struct model *m, const struct session *s)
 {
-    const struct user *u = model_user_find(m, s->username);
+    const struct user *u = users_find(m, s->username);
     return u != NULL && u->nres == 1 && u->res[0] == s;
 }
 
@@ -461,17 +465,17 @@ static void bounce(struct session *s, const struct stanza_node *el)
     struct jid j;
     struct session *to = NULL;
     if (from != NULL && !xmpp_type_is(type, "error") && strcmp(from, s->full_jid) != 0 &&
-        jid_parse(&j, from, strlen(from)) == JID_E_OK) {
-        if (model_domain_is_local(m, &j))
-            to = model_resource_of(m, &j);
+        jid_parse(&j, &m->heap, from, strlen(from)) == JID_E_OK) {
+        if (jid_domain_is(&j, m->domain))
+            to = users_resource_of(m, &j);
         jid_free(&j);
     }
     if (to == NULL || to == s || to->destroyed) {
         m->sm.dropped++;
         return;
     }
-    struct stanza *r = xmpp_error_reply(el, "cancel", "recipient-unavailable", NULL);
-    model_send(m, to, stanza_root(r));
+    struct stanza *r = xmpp_error_reply(&m->heap, el, "cancel", "recipient-unavailable", NULL);
+    conn_send(m, to, stanza_root(r));
     stanza_free(r);
     m->sm.bounced++;
 }
@@ -512,9 +516,9 @@ void smacks_end(struct session *s)
 
 static void expired_add(struct model *m, const struct session *s)
 {
-    model_grow((void **)&m->sm.old, &m->sm.capold, m->sm.nold, sizeof *m->sm.old);
+    heap_grow(&m->heap, (void **)&m->sm.old, &m->sm.capold, m->sm.nold, sizeof *m->sm.old);
     struct smacks_expired *e = &m->sm.old[m->sm.nold++];
-    e->user = model_xstrdup(s->username);
+    e->user = heap_strdup(&m->heap, s->username);
     memcpy(e->token, s->sm->token, sizeof e->token);
     e->h = s->sm->h_in;
     e->t_ms = m->now_ms;
@@ -530,7 +534,7 @@ void smacks_advance(struct model *m)
             continue;
         expired_add(m, s);   /* SM12 */
         s->sm->token[0] = '\0';
-        model_session_destroy(m, s, "Hibernating too long");
+        session_destroy(s, "Hibernating too long");
     }
 }
 
@@ -566,8 +570,8 @@ static void prune(struct model *m, const char *user)
 void smacks_state_free(struct smacks_state *st)
 {
     for (size_t i = 0; i < st->nold; i++)
-        free(st->old[i].user);
-    free(st->old);
+        heap_free(st->heap, st->old[i].user);
+    heap_free(st->heap, st->old);
     memset(st, 0, sizeof *st);
 }
 

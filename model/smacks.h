@@ -41,6 +41,7 @@ struct smacks_copy {
 };
 
 struct smacks {
+    struct heap *heap;            /* the model's */
     const char *ns;               /* SMACKS_NS3 or SMACKS_NS2 (static) */
     uint32_t h_in;                /* SM4 */
     uint32_t h_out, acked;        /* SM5, SM8 */
@@ -65,7 +66,10 @@ struct smacks_expired {
 };
 
 /* Model-wide state: the expired registry and the I16 ledger. */
+struct heap;
+
 struct smacks_state {
+    struct heap *heap;            /* the model's */
     struct smacks_expired *old;
     size_t nold, capold;
     unsigned long long queued, acked, stored, bounced, dropped, in_queues;

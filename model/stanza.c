@@ -4,8 +4,9 @@
 #include <assert.h>
 #include <stdalign.h>
 #include <stdint.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "heap.h"
 
 #define ARENA_FIRST_BYTES 1024u
 #define ARENA_ALIGN (alignof(struct stanza_node))   /* nodes and attributes */
@@ -17,6 +18,7 @@ struct arena_block {
 };
 
 struct stanza {
+    struct heap *heap;            /* allocator of the arena (NULL: the C library) */
     struct stanza_node *root;
     struct arena_block *blocks;   /* overflow blocks, newest first */
     unsigned char *cur;
@@ -49,8 +51,7 @@ static void *arena_take(struct stanza *st, size_t n, size_t align)
     size_t pad = (align - (size_t)((uintptr_t)st->cur & (align - 1))) & (align - 1);
     if (pad + n > st->left) {
         size_t size = st->bytes > n ? st->bytes : n;
-        struct arena_block *b = malloc(sizeof *b + size);
-        assert(b != NULL);
+        struct arena_block *b = heap_alloc(st->heap, sizeof *b + size);
         b->next = st->blocks;
         b->size = size;
         st->blocks = b;
@@ -76,11 +77,11 @@ static size_t align_up(size_t n)
 }
 
 /* A tree whose first arena block holds `first` bytes. */
-static struct stanza *stanza_new_sized(size_t first)
+static struct stanza *stanza_new_sized(struct heap *h, size_t first)
 {
     first = align_up(first ? first : ARENA_ALIGN);
-    struct stanza *st = malloc(sizeof *st + first);
-    assert(st != NULL);
+    struct stanza *st = heap_alloc(h, sizeof *st + first);
+    st->heap = h;
     st->root = NULL;
     st->blocks = NULL;
     st->cur = st->first;
@@ -89,9 +90,9 @@ static struct stanza *stanza_new_sized(size_t first)
     return st;
 }
 
-struct stanza *stanza_new(void)
+struct stanza *stanza_new(struct heap *h)
 {
-    return stanza_new_sized(ARENA_FIRST_BYTES);
+    return stanza_new_sized(h, ARENA_FIRST_BYTES);
 }
 
 void stanza_free(struct stanza *st)
@@ -101,10 +102,10 @@ void stanza_free(struct stanza *st)
     struct arena_block *b = st->blocks;
     while (b != NULL) {
         struct arena_block *next = b->next;
-        free(b);
+        heap_free(st->heap, b);
         b = next;
     }
-    free(st);
+    heap_free(st->heap, st);
 }
 
 struct stanza_node *stanza_root(const struct stanza *st)
@@ -258,18 +259,18 @@ static size_t tree_bytes(const struct stanza_node *el)
     return n;
 }
 
-struct stanza *stanza_clone_extra(const struct stanza_node *src, size_t extra)
+struct stanza *stanza_clone_extra(struct heap *h, const struct stanza_node *src, size_t extra)
 {
     /* sized to fit, so long-lived copies (stored presence, offline
      * messages) cost what they hold */
-    struct stanza *st = stanza_new_sized(tree_bytes(src) + extra);
+    struct stanza *st = stanza_new_sized(h, tree_bytes(src) + extra);
     stanza_copy_into(st, NULL, src);
     return st;
 }
 
-struct stanza *stanza_clone(const struct stanza_node *src)
+struct stanza *stanza_clone(struct heap *h, const struct stanza_node *src)
 {
-    return stanza_clone_extra(src, 0);
+    return stanza_clone_extra(h, src, 0);
 }
 
 const char *stanza_attr(const struct stanza_node *el, const char *ns, const char *name)

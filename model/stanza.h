@@ -49,9 +49,11 @@ struct stanza_node {
 };
 
 struct stanza;   /* opaque: the arena that owns a tree */
+struct heap;
 
-/* Creates an empty tree. Free with stanza_free. */
-struct stanza *stanza_new(void);
+/* Creates an empty tree whose arena comes from h (NULL: the C library;
+ * see heap.h). Free with stanza_free. */
+struct stanza *stanza_new(struct heap *h);
 /* Releases the tree and everything in it. NULL is a no-op. */
 void stanza_free(struct stanza *st);
 /* The root element, or NULL while the tree is empty. */
@@ -80,10 +82,10 @@ void stanza_text_add(struct stanza *st, struct stanza_node *el, const char *text
  * (parent NULL: as st's root). Returns the copy. */
 struct stanza_node *stanza_copy_into(struct stanza *st, struct stanza_node *parent,
                                      const struct stanza_node *src);
-/* A new tree holding a deep copy of src, its arena sized to fit. */
-struct stanza *stanza_clone(const struct stanza_node *src);
+/* A new tree on h holding a deep copy of src, its arena sized to fit. */
+struct stanza *stanza_clone(struct heap *h, const struct stanza_node *src);
 /* The same with room for `extra` more arena bytes (additions planned). */
-struct stanza *stanza_clone_extra(const struct stanza_node *src, size_t extra);
+struct stanza *stanza_clone_extra(struct heap *h, const struct stanza_node *src, size_t extra);
 
 /* Value of the attribute (ns "" for unqualified), or NULL. */
 const char *stanza_attr(const struct stanza_node *el, const char *ns, const char *name);

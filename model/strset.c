@@ -1,12 +1,12 @@
 /* strset: sorted string set (see strset.h). */
 #include "strset.h"
 
-#include <stdlib.h>
 #include <string.h>
 
-#include "internal.h"
+#include "heap.h"
+#include "sorted.h"
 
-static const char *item_of(const void *p)
+static const char *strset_key(const void *p)
 {
     return *(char *const *)p;
 }
@@ -14,12 +14,13 @@ static const char *item_of(const void *p)
 bool strset_add(struct strset *set, const char *s)
 {
     bool found;
-    size_t i = model_search(set->items, set->n, sizeof *set->items, s, item_of, &found);
+    size_t i = sorted_search(set->items, set->n, sizeof *set->items, s, strset_key, &found);
     if (found)
         return false;
-    model_grow((void **)&set->items, &set->cap, set->n, sizeof *set->items);
+    heap_grow(set->heap, (void **)&set->items, &set->cap, set->n, sizeof *set->items);
+    char *copy = heap_strdup(set->heap, s);
     memmove(&set->items[i + 1], &set->items[i], (set->n - i) * sizeof *set->items);
-    set->items[i] = model_xstrdup(s);
+    set->items[i] = copy;
     set->n++;
     return true;
 }
@@ -27,10 +28,10 @@ bool strset_add(struct strset *set, const char *s)
 bool strset_remove(struct strset *set, const char *s)
 {
     bool found;
-    size_t i = model_search(set->items, set->n, sizeof *set->items, s, item_of, &found);
+    size_t i = sorted_search(set->items, set->n, sizeof *set->items, s, strset_key, &found);
     if (!found)
         return false;
-    free(set->items[i]);
+    heap_free(set->heap, set->items[i]);
     memmove(&set->items[i], &set->items[i + 1], (set->n - i - 1) * sizeof *set->items);
     set->n--;
     return true;
@@ -42,7 +43,7 @@ void strset_remove_if(struct strset *set, bool (*drop)(const char *item, const v
     size_t k = 0;
     for (size_t i = 0; i < set->n; i++) {
         if (drop(set->items[i], ctx))
-            free(set->items[i]);
+            heap_free(set->heap, set->items[i]);
         else
             set->items[k++] = set->items[i];
     }
@@ -59,8 +60,8 @@ void strset_take(struct strset *set, struct strset *out)
 void strset_clear(struct strset *set)
 {
     for (size_t i = 0; i < set->n; i++)
-        free(set->items[i]);
-    free(set->items);
+        heap_free(set->heap, set->items[i]);
+    heap_free(set->heap, set->items);
     set->items = NULL;
     set->n = set->cap = 0;
 }

@@ -10,9 +10,14 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+struct heap;
+
+/* A zeroed strset is empty, on the C library's allocator; set heap to use
+ * a model's. */
 struct strset {
     char **items;    /* sorted, owned */
     size_t n, cap;
+    struct heap *heap;
 };
 
 /* Adds a copy of s; false when it was there already. */
@@ -22,7 +27,8 @@ bool strset_remove(struct strset *set, const char *s);
 /* Removes every item for which drop(item, ctx) is true. */
 void strset_remove_if(struct strset *set, bool (*drop)(const char *item, const void *ctx),
                       const void *ctx);
-/* Moves the contents out: *out takes the set's storage, the set is empty. */
+/* Moves the contents out: *out takes the set's storage (and heap), the set
+ * is empty. */
 void strset_take(struct strset *set, struct strset *out);
 /* Frees every item and the storage; the set is empty and reusable. */
 void strset_clear(struct strset *set);

@@ -26,8 +26,9 @@
 
 #include <assert.h>
 #include <expat.h>
-#include <stdlib.h>
 #include <string.h>
+
+#include "heap.h"
 
 #define NS_SEP '\x01'
 
@@ -35,6 +36,8 @@ static const char utf8_bom[] = "\xef\xbb\xbf";
 #define UTF8_BOM_LEN (sizeof utf8_bom - 1)
 
 struct xmlstream {
+    struct heap *heap;            /* every allocation, expat's included */
+    struct heap_resource expat;   /* xp, for heap_release_all */
     XML_Parser xp;
     const struct xmlstream_callbacks *cb;   /* borrowed */
     void *ctx;
@@ -153,8 +156,8 @@ static void keep_header(struct xmlstream *p)
     int count = XML_GetCurrentByteCount(p->xp);
     buf_free(&p->header);
     if (ctx != NULL && count > 0 && offset + count <= size) {
-        p->header.data = malloc((size_t)count + 1);   /* exact: kept for the stream's life */
-        assert(p->header.data != NULL);
+        /* exact: kept for the stream's life */
+        p->header.data = heap_alloc(p->heap, (size_t)count + 1);
         p->header.cap = (size_t)count + 1;
         buf_append(&p->header, ctx + offset, (size_t)count);
     }
@@ -208,7 +211,7 @@ static void on_start(void *ud, const char *name, const char **atts)
     if (p->depth == 1) {
         buf_clear(&p->text);
         p->stanza_start = (unsigned long long)XML_GetCurrentByteIndex(p->xp);
-        p->cur = stanza_new();
+        p->cur = stanza_new(p->heap);
         p->el = NULL;
     } else {
         flush_text(p);
@@ -341,8 +344,14 @@ static void on_skipped_entity(void *ud, const char *name, int is_param)
 /* A fresh expat parser whose next byte is the stream's byte at `base`. */
 static void parser_create(struct xmlstream *p, unsigned long long base)
 {
-    p->xp = XML_ParserCreateNS("UTF-8", NS_SEP);
-    assert(p->xp != NULL);
+    static const XML_Char sep[] = {NS_SEP, '\0'};
+    XML_Memory_Handling_Suite mm = {0};
+    if (p->heap != NULL)   /* expat allocates through the model's hooks too */
+        mm = (XML_Memory_Handling_Suite){p->heap->malloc_fn, p->heap->realloc_fn,
+                                         p->heap->free_fn};
+    p->xp = XML_ParserCreate_MM("UTF-8", p->heap ? &mm : NULL, sep);
+    if (p->xp == NULL)
+        heap_fail(p->heap);
     XML_SetHashSalt(p->xp, p->hash_salt);
     XML_SetUserData(p->xp, p);
     XML_SetElementHandler(p->xp, on_start, on_end);
@@ -377,12 +386,23 @@ static void parser_discard(struct xmlstream *p)
     p->xp = NULL;
 }
 
-struct xmlstream *xmlstream_new(const struct xmlstream_callbacks *cb, void *ctx,
-                                const struct xmlstream_limits *limits,
+/* heap_release_all on a failed model: expat's memory is not in the heap's
+ * blocks, so its parser is freed here. */
+static void release_expat(struct heap_resource *r)
+{
+    struct xmlstream *p = (struct xmlstream *)((char *)r - offsetof(struct xmlstream, expat));
+    XML_ParserFree(p->xp);
+    p->xp = NULL;
+}
+
+struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callbacks *cb,
+                                void *ctx, const struct xmlstream_limits *limits,
                                 unsigned long hash_salt)
 {
-    struct xmlstream *p = calloc(1, sizeof *p);
-    assert(p != NULL);
+    struct xmlstream *p = heap_zalloc(heap, sizeof *p);
+    p->heap = heap;
+    p->text.heap = p->content_ns.heap = p->ns.heap = p->header.heap = heap;
+    heap_resource_add(heap, &p->expat, release_expat);
     p->cb = cb;
     p->ctx = ctx;
     p->size_max = limits && limits->size_max ? limits->size_max : XMLSTREAM_SIZE_MAX_DEFAULT;
@@ -398,11 +418,12 @@ void xmlstream_free(struct xmlstream *p)
     if (p == NULL)
         return;
     parser_discard(p);
+    heap_resource_remove(p->heap, &p->expat);
     buf_free(&p->text);
     buf_free(&p->content_ns);
     buf_free(&p->ns);
     buf_free(&p->header);
-    free(p);
+    heap_free(p->heap, p);
 }
 
 void xmlstream_reset(struct xmlstream *p)
@@ -415,7 +436,7 @@ void xmlstream_reset(struct xmlstream *p)
     p->err_offset = 0;
 }
 
-static enum xmlstream_error map_expat_error(enum XML_Error e)
+static enum xmlstream_error xmlstream_error_of(enum XML_Error e)
 {
     switch (e) {
     case XML_ERROR_UNBOUND_PREFIX:
@@ -478,7 +499,7 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
         p->chunk_start = p->fed;
         p->fed += n;
         if (XML_Parse(p->xp, bytes, (int)n, XML_FALSE) == XML_STATUS_ERROR && !p->done)
-            fail(p, map_expat_error(XML_GetErrorCode(p->xp)));
+            fail(p, xmlstream_error_of(XML_GetErrorCode(p->xp)));
         if (p->restart) {
             size_t at = p->restart_at;
             unsigned long long base = p->base + p->chunk_start + at;
@@ -564,7 +585,7 @@ struct stanza *xmlstream_parse_element(const char *text, size_t len, const char 
     struct one o = {0};
     struct xmlstream_callbacks cb = {.stanza = one_stanza};
     struct xmlstream_limits lim = {.size_max = len + 1};
-    struct xmlstream *p = xmlstream_new(&cb, &o, &lim, 0);
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &o, &lim, 0);
     xmlstream_feed(p, head.data, head.len);
     xmlstream_feed(p, text, len);
     xmlstream_feed(p, tail, sizeof tail - 1);

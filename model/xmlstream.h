@@ -73,11 +73,15 @@ struct xmlstream_limits {
 
 struct xmlstream;
 
-/* Creates a parser. cb is borrowed and must outlive the parser. hash_salt
- * seeds expat's hashing, so that no entropy is read. limits NULL =
- * defaults. Free with xmlstream_free. */
-struct xmlstream *xmlstream_new(const struct xmlstream_callbacks *cb, void *ctx,
-                                const struct xmlstream_limits *limits,
+struct heap;
+
+/* Creates a parser whose memory, expat's included (XML_ParserCreate_MM
+ * with the heap's hooks), comes from heap (NULL: the C library; heap.h).
+ * cb is borrowed and must outlive the parser. hash_salt seeds expat's
+ * hashing, so that no entropy is read. limits NULL = defaults. Free with
+ * xmlstream_free. */
+struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callbacks *cb,
+                                void *ctx, const struct xmlstream_limits *limits,
                                 unsigned long hash_salt);
 /* NULL is a no-op. Must not be called from a callback. */
 void xmlstream_free(struct xmlstream *p);

@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "internal.h"
+#include "heap.h"
 
 bool xmpp_type_is(const char *type, const char *want)
 {
@@ -12,10 +12,11 @@ bool xmpp_type_is(const char *type, const char *want)
 
 /* A new tree whose root is NS:NAME with the attributes type, id, from, to
  * in that order, each left out when NULL. */
-static struct stanza *head(const char *ns, const char *name, const char *type, const char *id,
-                           const char *from, const char *to)
+static struct stanza *xmpp_head(struct heap *h, const char *ns, const char *name,
+                                const char *type, const char *id, const char *from,
+                                const char *to)
 {
-    struct stanza *st = stanza_new();
+    struct stanza *st = stanza_new(h);
     struct stanza_node *r = stanza_element_add(st, NULL, ns, name);
     const char *keys[] = {"type", "id", "from", "to"};
     const char *values[] = {type, id, from, to};
@@ -25,10 +26,10 @@ static struct stanza *head(const char *ns, const char *name, const char *type, c
     return st;
 }
 
-struct stanza *xmpp_error_reply(const struct stanza_node *orig, const char *type,
-                                const char *condition, const char *text)
+struct stanza *xmpp_error_reply(struct heap *h, const struct stanza_node *orig,
+                                const char *type, const char *condition, const char *text)
 {
-    struct stanza *st = head(orig->ns, orig->name, "error", stanza_attr(orig, "", "id"),
+    struct stanza *st = xmpp_head(h, orig->ns, orig->name, "error", stanza_attr(orig, "", "id"),
                              stanza_attr(orig, "", "to"), stanza_attr(orig, "", "from"));
     struct stanza_node *r = stanza_root(st);
     struct stanza_node *e = stanza_element_add(st, r, orig->ns, "error");
@@ -41,20 +42,22 @@ struct stanza *xmpp_error_reply(const struct stanza_node *orig, const char *type
     return st;
 }
 
-struct stanza *xmpp_iq_reply(const struct stanza_node *orig)
+struct stanza *xmpp_iq_reply(struct heap *h, const struct stanza_node *orig)
 {
-    return xmpp_iq_result(stanza_attr(orig, "", "id"), stanza_attr(orig, "", "from"),
+    return xmpp_iq_result(h, stanza_attr(orig, "", "id"), stanza_attr(orig, "", "from"),
                           stanza_attr(orig, "", "to"));
 }
 
-struct stanza *xmpp_iq_result(const char *id, const char *to, const char *from)
+struct stanza *xmpp_iq_result(struct heap *h, const char *id, const char *to,
+                              const char *from)
 {
-    return head(STANZA_NS_CLIENT, "iq", "result", id, from, to);
+    return xmpp_head(h, STANZA_NS_CLIENT, "iq", "result", id, from, to);
 }
 
-struct stanza *xmpp_presence(const char *type, const char *from, const char *to)
+struct stanza *xmpp_presence(struct heap *h, const char *type, const char *from,
+                             const char *to)
 {
-    return head(STANZA_NS_CLIENT, "presence", type, NULL, from, to);
+    return xmpp_head(h, STANZA_NS_CLIENT, "presence", type, NULL, from, to);
 }
 
 void xmpp_add_status(struct stanza *st, struct stanza_node *el, const char *text)

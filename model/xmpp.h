@@ -2,7 +2,7 @@
  *
  * Namespaces, and the builders every rule uses to answer: error replies
  * (SEMANTICS M4), empty iq results, and presence stanzas. Builders return a
- * new tree the caller frees with stanza_free.
+ * new tree on heap h (stanza_new) the caller frees with stanza_free.
  */
 #ifndef SESSIM_MODEL_XMPP_H
 #define SESSIM_MODEL_XMPP_H
@@ -27,15 +27,17 @@ bool xmpp_type_is(const char *type, const char *want);
 
 /* M4: same element name, type error, same id, from = orig's `to` (absent
  * if none), to = orig's `from`, then <error type=T><COND/>[<text/>]. */
-struct stanza *xmpp_error_reply(const struct stanza_node *orig, const char *type,
-                                const char *condition, const char *text);
+struct stanza *xmpp_error_reply(struct heap *h, const struct stanza_node *orig,
+                                const char *type, const char *condition, const char *text);
 /* The empty result to iq `orig` (the reference server's st.reply): same id,
  * from = orig's `to`, to = orig's `from`, each absent when absent. */
-struct stanza *xmpp_iq_reply(const struct stanza_node *orig);
+struct stanza *xmpp_iq_reply(struct heap *h, const struct stanza_node *orig);
 /* <iq type='result' id=ID [to=TO] [from=FROM]/>; NULL leaves one out. */
-struct stanza *xmpp_iq_result(const char *id, const char *to, const char *from);
+struct stanza *xmpp_iq_result(struct heap *h, const char *id, const char *to,
+                              const char *from);
 /* A new tree: <presence [type] [from] [to]/>. */
-struct stanza *xmpp_presence(const char *type, const char *from, const char *to);
+struct stanza *xmpp_presence(struct heap *h, const char *type, const char *from,
+                             const char *to);
 /* Appends <status>TEXT</status> to el. */
 void xmpp_add_status(struct stanza *st, struct stanza_node *el, const char *text);
 /* Arena bytes a delay element takes at most (for sizing copies). */

@@ -84,7 +84,7 @@ enum xmlstream_error helpers_parse_log(const char *bytes, size_t len, size_t chu
                                        const struct xmlstream_limits *limits, struct buf *log)
 {
     struct parse_ctx c = {.log = log};
-    c.p = xmlstream_new(&log_callbacks, &c, limits, 42);
+    c.p = xmlstream_new(NULL, &log_callbacks, &c, limits, 42);
     if (chunk == 0)
         chunk = len ? len : 1;
     for (size_t off = 0; off < len; off += chunk)
@@ -97,7 +97,7 @@ enum xmlstream_error helpers_parse_cut(const char *bytes, size_t len, const size
                                        struct buf *log)
 {
     struct parse_ctx c = {.log = log, .restart_on_auth = true};
-    c.p = xmlstream_new(&log_callbacks, &c, limits, 42);
+    c.p = xmlstream_new(NULL, &log_callbacks, &c, limits, 42);
     size_t off = 0;
     for (size_t i = 0; i <= ncuts; i++) {
         size_t end = i < ncuts ? cuts[i] : len;

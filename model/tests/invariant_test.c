@@ -4,9 +4,11 @@
 #include <string.h>
 
 #include "account.h"
+#include "conn.h"
 #include "helpers.h"
 #include "internal.h"
 #include "invariant.h"
+#include "users.h"
 #include "suites.h"
 
 #define HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
@@ -50,18 +52,18 @@ static int saved_int;
 static void unauth_username(struct model *m, struct session *b, struct session *u)
 {
     (void)m, (void)b;
-    u->username = model_xstrdup("ghost");
+    u->username = heap_strdup(&m->heap, "ghost");
 }
 static void unauth_username_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)m, (void)b;
-    free(u->username);
+    heap_free(&m->heap, u->username);
     u->username = NULL;
 }
 static void unauth_available(struct model *m, struct session *b, struct session *u)
 {
     (void)m, (void)b;
-    u->presence = stanza_new();
+    u->presence = stanza_new(&m->heap);
 }
 static void unauth_available_undo(struct model *m, struct session *b, struct session *u)
 {
@@ -94,23 +96,23 @@ static void wrong_full_jid(struct model *m, struct session *b, struct session *u
 {
     (void)m, (void)u;
     saved_str = b->full_jid;
-    b->full_jid = model_xstrdup("romeo@localhost/balcony");
+    b->full_jid = heap_strdup(&m->heap, "romeo@localhost/balcony");
 }
 static void wrong_full_jid_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)m, (void)u;
-    free(b->full_jid);
+    heap_free(&m->heap, b->full_jid);
     b->full_jid = saved_str;
 }
 static void out_of_table(struct model *m, struct session *b, struct session *u)
 {
     (void)u;
-    model_user_remove(m, b);
+    users_remove(m, b);
 }
 static void out_of_table_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)u;
-    model_user_add(m, b);
+    users_add(m, b);
 }
 static void priority_range(struct model *m, struct session *b, struct session *u)
 {
@@ -187,7 +189,7 @@ static void tombstoned_account(struct model *m, struct session *b, struct sessio
 static void tombstoned_account_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)b, (void)u;
-    free(m->tombstones[0].name);
+    heap_free(&m->heap, m->tombstones[0].name);
     m->ntombstones = 0;
 }
 
@@ -215,18 +217,18 @@ static void passed_grant_undo(struct model *m, struct session *b, struct session
     roster_remove(b->roster, "juliet@localhost");
     struct account *a = account_find(m, "juliet");
     account_detach(m, a);
-    account_destroy(a);
+    account_destroy(m, a);
 }
 static void deleted_owner(struct model *m, struct session *b, struct session *u)
 {
     (void)m, (void)u;
     saved_str = b->username;
-    b->username = model_xstrdup("nobody");
+    b->username = heap_strdup(&m->heap, "nobody");
 }
 static void deleted_owner_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)m, (void)u;
-    free(b->username);
+    heap_free(&m->heap, b->username);
     b->username = saved_str;
 }
 
@@ -236,16 +238,16 @@ static void pending_beside_from(struct model *m, struct session *b, struct sessi
     struct account *a = account_find(m, "romeo");
     struct roster_item *it = roster_ensure(b->roster, "juliet@localhost");
     it->subscription = MODEL_SUB_FROM;
-    a->pending_in = calloc(1, sizeof *a->pending_in);
-    a->pending_in[0].key = model_xstrdup("juliet@localhost");
+    a->pending_in = heap_zalloc(&m->heap, sizeof *a->pending_in);
+    a->pending_in[0].key = heap_strdup(&m->heap, "juliet@localhost");
     a->npending_in = a->cappending_in = 1;
 }
 static void pending_beside_from_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)u;
     struct account *a = account_find(m, "romeo");
-    free(a->pending_in[0].key);
-    free(a->pending_in);
+    heap_free(&m->heap, a->pending_in[0].key);
+    heap_free(&m->heap, a->pending_in);
     a->pending_in = NULL;
     a->npending_in = a->cappending_in = 0;
     roster_remove(b->roster, "juliet@localhost");
@@ -277,18 +279,18 @@ static size_t saved_nres;
 static void user_entry_twice(struct model *m, struct session *b, struct session *u)
 {
     (void)u;
-    struct user *e = model_user_find(m, "romeo");
+    struct user *e = users_find(m, "romeo");
     saved_res = e->res;
     saved_nres = e->nres;
-    e->res = model_xalloc(2 * sizeof *e->res);
+    e->res = heap_alloc(&m->heap, 2 * sizeof *e->res);
     e->res[0] = e->res[1] = b;
     e->nres = 2;
 }
 static void user_entry_twice_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)b, (void)u;
-    struct user *e = model_user_find(m, "romeo");
-    free(e->res);
+    struct user *e = users_find(m, "romeo");
+    heap_free(&m->heap, e->res);
     e->res = saved_res;
     e->nres = saved_nres;
 }
@@ -298,12 +300,12 @@ static void foreign_host(struct model *m, struct session *b, struct session *u)
 {
     (void)b, (void)u;
     saved_domain = m->domain;   /* the session keeps its host, now not served */
-    m->domain = model_xstrdup("elsewhere.example");
+    m->domain = heap_strdup(&m->heap, "elsewhere.example");
 }
 static void foreign_host_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)b, (void)u;
-    free(m->domain);
+    heap_free(&m->heap, m->domain);
     m->domain = saved_domain;
 }
 static void nameless_authenticated(struct model *m, struct session *b, struct session *u)
@@ -357,7 +359,7 @@ START_TEST(test_invariant_catches_each_corruption)
 {
     const struct corruption *c = &corruptions[_i];
     struct model *m = healthy();
-    struct session *b = model_session(m, 1), *u = model_session(m, 2);
+    struct session *b = conn_session(m, 1), *u = conn_session(m, 2);
     c->apply(m, b, u);
     struct invariant_violation v[8];
     size_t n = invariant_check(m, v, 8);
@@ -387,9 +389,9 @@ START_TEST(test_invariant_catches_each_corruption)
     /* the incremental check finds it too once the corrupted parts count as
      * touched, and then forgets them */
     invariant_check_touched(m, v, 8);
-    model_touch(m, b);
-    model_touch(m, u);
-    model_touch_account(m, "romeo");
+    conn_touch(m, b);
+    conn_touch(m, u);
+    account_touch(m, "romeo");
     n = invariant_check_touched(m, v, 8);
     found = false;
     for (size_t i = 0; i < n && i < 8; i++)
@@ -446,7 +448,7 @@ START_TEST(test_invariant_follows_a_view_through_a_directed_address)
     feed(m, r, directed_presences[_i]);
     struct invariant_violation v[4];
     ck_assert_uint_eq(invariant_check(m, v, 4), 0);
-    struct session *x = model_session(m, r);
+    struct session *x = conn_session(m, r);
     ck_assert_uint_eq(x->directed.n, 1);
     struct strset saved = {0};
     strset_take(&x->directed, &saved);
@@ -464,12 +466,12 @@ END_TEST
 START_TEST(test_invariant_sees_a_push_to_an_uninterested_resource)
 {
     struct model *m = healthy();
-    struct session *b = model_session(m, 1);
+    struct session *b = conn_session(m, 1);
     ck_assert(!b->interested);
     struct stanza *push = helpers_element(
         "<iq type='set' id='p'><query xmlns='jabber:iq:roster'><item jid='x@localhost'/></query>"
         "</iq>");
-    model_send(m, b, stanza_root(push));
+    conn_send(m, b, stanza_root(push));
     stanza_free(push);
     struct invariant_violation v[4];
     size_t n = invariant_check(m, v, 4);

@@ -164,7 +164,7 @@ START_TEST(test_jid_parse_table)
     size_t len = strlen(c->input);
     char *input = exact_copy(c->input, len);
     struct jid j;
-    enum jid_error e = jid_parse(&j, input, len);
+    enum jid_error e = jid_parse(&j, NULL, input, len);
     free(input);
     ck_assert_str_eq(jid_error_text(e), jid_error_text(c->error));
     ck_assert_int_eq(e, c->error);
@@ -186,7 +186,7 @@ START_TEST(test_jid_normalised_form_is_a_fixed_point)
     struct jid j;
     if (c->error != JID_E_OK)
         return;
-    ck_assert_int_eq(jid_parse(&j, c->normalised, strlen(c->normalised)), JID_E_OK);
+    ck_assert_int_eq(jid_parse(&j, NULL, c->normalised, strlen(c->normalised)), JID_E_OK);
     ck_assert_str_eq(j.str, c->normalised);
     jid_free(&j);
 }
@@ -222,7 +222,7 @@ START_TEST(test_jid_parse_uses_explicit_length)
 {
     const struct sized_case *c = &sized_cases[_i];
     struct jid j;
-    ck_assert_int_eq(jid_parse(&j, c->input, c->len), c->error);
+    ck_assert_int_eq(jid_parse(&j, NULL, c->input, c->len), c->error);
     if (c->error != JID_E_OK) {
         ck_assert_ptr_null(j.str);
         return;
@@ -293,7 +293,7 @@ START_TEST(test_jid_part_limits)
     size_t len;
     char *s = build_limit_input(c, &len);
     struct jid j;
-    enum jid_error e = jid_parse(&j, s, len);
+    enum jid_error e = jid_parse(&j, NULL, s, len);
     ck_assert_int_eq(e, c->error);
     if (e == JID_E_OK) {
         ck_assert_uint_eq(j.local_len, c->local);
@@ -338,7 +338,7 @@ START_TEST(test_jid_part_accessors)
 {
     const struct part_case *c = &part_cases[_i];
     struct jid j;
-    ck_assert_int_eq(jid_parse(&j, c->input, strlen(c->input)), JID_E_OK);
+    ck_assert_int_eq(jid_parse(&j, NULL, c->input, strlen(c->input)), JID_E_OK);
     assert_part(jid_local(&j), j.local_len, c->local);
     assert_part(jid_domain(&j), j.domain_len, c->domain);
     assert_part(jid_resource(&j), j.resource_len, c->resource);
@@ -388,7 +388,7 @@ static const struct equal_case equal_cases[] = {
 
 static void parse_ok(struct jid *j, const char *s)
 {
-    ck_assert_int_eq(jid_parse(j, s, strlen(s)), JID_E_OK);
+    ck_assert_int_eq(jid_parse(j, NULL, s, strlen(s)), JID_E_OK);
 }
 
 START_TEST(test_jid_equality)
@@ -493,14 +493,14 @@ END_TEST
 START_TEST(test_jid_failed_parse_zeroes_the_jid)
 {
     static char dummy[] = "x";
-    struct jid j = {dummy, 1, 2, 3};
-    ck_assert_int_eq(jid_parse(&j, "a@b/", 4), JID_E_EMPTY_RESOURCE);
+    struct jid j = {.str = dummy, .local_len = 1, .domain_len = 2, .resource_len = 3};
+    ck_assert_int_eq(jid_parse(&j, NULL, "a@b/", 4), JID_E_EMPTY_RESOURCE);
     ck_assert_ptr_null(j.str);
     ck_assert_uint_eq(j.local_len, 0);
     ck_assert_uint_eq(j.domain_len, 0);
     ck_assert_uint_eq(j.resource_len, 0);
-    j = (struct jid){dummy, 1, 2, 3};
-    ck_assert_int_eq(jid_parse(&j, "a b@c", 5), JID_E_LOCAL_CHAR);
+    j = (struct jid){.str = dummy, .local_len = 1, .domain_len = 2, .resource_len = 3};
+    ck_assert_int_eq(jid_parse(&j, NULL, "a b@c", 5), JID_E_LOCAL_CHAR);
     ck_assert_ptr_null(j.str);
     ck_assert_uint_eq(j.local_len + j.domain_len + j.resource_len, 0);
 }

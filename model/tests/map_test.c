@@ -22,7 +22,7 @@ START_TEST(test_map_put_get_remove_many)
     enum { N = 5000 };
     struct entry *e = calloc(N, sizeof *e);
     struct map m;
-    map_init(&m, _i == 0 ? 1 : 0xdeadbeef, key_of);
+    map_init(&m, NULL, _i == 0 ? 1 : 0xdeadbeef, key_of);
     ck_assert_ptr_null(map_get(&m, "absent"));
     ck_assert_ptr_null(map_remove(&m, "absent"));
     for (int i = 0; i < N; i++) {

@@ -16,7 +16,7 @@ static const char *serialize(const struct stanza *st, struct buf *out)
 
 START_TEST(test_stanza_builds_and_serializes)
 {
-    struct stanza *st = stanza_new();
+    struct stanza *st = stanza_new(NULL);
     struct stanza_node *iq = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
     stanza_attr_add(st, iq, "", "type", "result");
     stanza_attr_add(st, iq, STANZA_NS_XML, "lang", "en");
@@ -83,9 +83,9 @@ START_TEST(test_stanza_copy_and_equal)
 {
     struct stanza *a = helpers_element(
         "<message xmlns:x='urn:x' x:y='1' to='t'><body>hi<b/>there</body><x:e/></message>");
-    struct stanza *b = stanza_clone(stanza_root(a));
+    struct stanza *b = stanza_clone(NULL, stanza_root(a));
     ck_assert(stanza_equal(stanza_root(a), stanza_root(b)));
-    struct stanza *c = stanza_new();
+    struct stanza *c = stanza_new(NULL);
     struct stanza_node *wrap = stanza_element_add(c, NULL, "", "wrap");
     stanza_copy_into(c, wrap, stanza_root(a));
     ck_assert(stanza_equal(wrap->children, stanza_root(a)));
@@ -164,7 +164,7 @@ END_TEST
 /* Texts added one after the other join into one text node. */
 START_TEST(test_stanza_adjacent_texts_join)
 {
-    struct stanza *st = stanza_new();
+    struct stanza *st = stanza_new(NULL);
     struct stanza_node *b = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "body");
     stanza_text_add(st, b, "ab", 2);
     stanza_text_add(st, b, "", 0);
@@ -181,7 +181,7 @@ END_TEST
 
 START_TEST(test_stanza_large_tree_spills_arena)
 {
-    struct stanza *st = stanza_new();
+    struct stanza *st = stanza_new(NULL);
     struct stanza_node *root = stanza_element_add(st, NULL, "urn:big", "root");
     for (int i = 0; i < 2000; i++) {
         struct stanza_node *c = stanza_element_add(st, root, "urn:big", "child");

@@ -176,7 +176,7 @@ START_TEST(test_xmlstream_error_has_line_and_column)
     static const char s[] = PRE "\n<message>\n  <!-- x -->";
     struct buf log = {0};
     struct xmlstream_callbacks cb = {0};
-    struct xmlstream *p = xmlstream_new(&cb, &log, NULL, 1);
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &log, NULL, 1);
     xmlstream_feed(p, s, sizeof s - 1);
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_COMMENT);
     ck_assert_uint_eq(xmlstream_error_line(p), 3);
@@ -212,7 +212,7 @@ START_TEST(test_xmlstream_endless_start_tag_is_too_big)
 {
     struct buf log = {0};
     struct xmlstream_callbacks cb = {0};
-    struct xmlstream *p = xmlstream_new(&cb, &log, &small_limits, 1);
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &log, &small_limits, 1);
     xmlstream_feed(p, PRE "<message to='", PRE_LEN + 13);
     for (int i = 0; i < 20 && xmlstream_error(p) == XMLSTREAM_E_NONE; i++)
         xmlstream_feed(p, "aaaaaaaaaaaaaaaa", 16);
@@ -226,7 +226,7 @@ START_TEST(test_xmlstream_whitespace_keepalives_are_not_counted)
 {
     struct buf log = {0};
     struct xmlstream_callbacks cb = {0};
-    struct xmlstream *p = xmlstream_new(&cb, &log, &small_limits, 1);
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &log, &small_limits, 1);
     xmlstream_feed(p, PRE, PRE_LEN);
     for (int i = 0; i < 100; i++)
         xmlstream_feed(p, "    \n", 5);
@@ -272,7 +272,7 @@ START_TEST(test_xmlstream_restart_parses_the_rest_as_a_new_stream)
     for (size_t chunk = 1; chunk <= sizeof s; chunk += 13) {
         struct restart_ctx r = {0};
         struct xmlstream_callbacks cb = {.opened = rs_open, .stanza = rs_stanza};
-        r.p = xmlstream_new(&cb, &r, NULL, 7);
+        r.p = xmlstream_new(NULL, &cb, &r, NULL, 7);
         for (size_t off = 0; off < sizeof s - 1; off += chunk)
             xmlstream_feed(r.p, s + off, sizeof s - 1 - off < chunk ? sizeof s - 1 - off : chunk);
         ck_assert_str_eq(buf_cstr(&r.log), "open 1;auth;open 2;iq;stop;");
@@ -301,7 +301,7 @@ START_TEST(test_xmlstream_header_fields)
         "to='t' from='f' version='1.0' xml:lang='de' id='i'>";
     struct buf log = {0};
     struct xmlstream_callbacks cb = {.opened = hdr_open};
-    struct xmlstream *p = xmlstream_new(&cb, &log, NULL, 7);
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &log, NULL, 7);
     xmlstream_feed(p, s, sizeof s - 1);
     ck_assert_str_eq(buf_cstr(&log), "t;f;1.0;de;i;");
     xmlstream_free(p);
@@ -321,7 +321,7 @@ START_TEST(test_xmlstream_offsets_across_restart_and_reset)
     for (size_t chunk = 1; chunk <= sizeof s; chunk += 17) {
         struct restart_ctx r = {0};
         struct xmlstream_callbacks cb = {.opened = rs_open, .stanza = rs_stanza};
-        r.p = xmlstream_new(&cb, &r, NULL, 7);
+        r.p = xmlstream_new(NULL, &cb, &r, NULL, 7);
         for (size_t off = 0; off < sizeof s - 1; off += chunk)
             xmlstream_feed(r.p, s + off, sizeof s - 1 - off < chunk ? sizeof s - 1 - off : chunk);
         ck_assert_int_eq(xmlstream_error(r.p), XMLSTREAM_E_MALFORMED);

@@ -1,6 +1,6 @@
 /* mem: allocation for the sessim program, where running out of memory
  * ends the program with a message (exit via abort) instead of being
- * handled at every call site. The model has its own rule (model_xalloc). */
+ * handled at every call site. The model has its own rule (heap_alloc). */
 #ifndef SESSIM_SIM_MEM_H
 #define SESSIM_SIM_MEM_H
 

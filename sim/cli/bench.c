@@ -143,7 +143,7 @@ static double run_sessim(const char *data, size_t len, unsigned long long *stanz
 {
     double t0 = clock_now_s();
     struct xmlstream_callbacks cb = {.stanza = on_stanza};
-    struct xmlstream *p = xmlstream_new(&cb, stanzas, NULL, 1);
+    struct xmlstream *p = xmlstream_new(NULL, &cb, stanzas, NULL, 1);
     for (size_t off = 0; off < len; off += CHUNK)
         xmlstream_feed(p, data + off, len - off < CHUNK ? len - off : CHUNK);
     if (xmlstream_error(p) != XMLSTREAM_E_NONE)

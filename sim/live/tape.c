@@ -320,7 +320,7 @@ static void read_conn(const struct tape *tp, size_t index, struct tape_list *out
     const struct tape_conn *c = &tp->conns[index];
     struct reader r = {out, NULL, &tp->ids, 0};
     struct xmlstream_limits limits = {.size_max = CLIENT_STANZA_MAX};
-    r.parser = xmlstream_new(&reader_callbacks, &r, &limits, 0);
+    r.parser = xmlstream_new(NULL, &reader_callbacks, &r, &limits, 0);
     if (r.parser == NULL)
         abort();
     size_t start = 0;

@@ -271,7 +271,7 @@ void client_init(struct client *c, const char *name, const char *account,
     c->account = mem_strdup(account);
     c->resource = mem_strdup(resource);
     struct xmlstream_limits limits = {.size_max = CLIENT_STANZA_MAX};
-    c->parser = xmlstream_new(&client_callbacks, c, &limits, (unsigned long)salt);
+    c->parser = xmlstream_new(NULL, &client_callbacks, c, &limits, (unsigned long)salt);
     if (c->parser == NULL)
         abort();
 }

@@ -351,7 +351,7 @@ static void copy_node(struct rbuild *b, struct stanza *dst, struct stanza_node *
 
 static char *stanza_text_of(struct rbuild *b, const struct stanza_node *root, bool pattern)
 {
-    struct stanza *copy = stanza_new();
+    struct stanza *copy = stanza_new(NULL);
     copy_node(b, copy, NULL, root, pattern);
     struct buf out = {0};
     stanza_serialize(stanza_root(copy), STANZA_NS_CLIENT, true, &out);
@@ -761,8 +761,8 @@ static void ev_open(struct rbuild *b, unsigned id)
     c->b = b;
     c->client = RECORDER_NONE;
     struct xmlstream_limits lim = {.size_max = RECORDER_STANZA_MAX, .depth_max = 0};
-    c->cp = xmlstream_new(&client_cbs, c, &lim, 0);
-    c->sp = xmlstream_new(&server_cbs, c, &lim, 0);
+    c->cp = xmlstream_new(NULL, &client_cbs, c, &lim, 0);
+    c->sp = xmlstream_new(NULL, &server_cbs, c, &lim, 0);
 }
 
 static void ev_client(struct rconn *c, const char *bytes, size_t len)

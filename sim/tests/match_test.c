@@ -159,7 +159,7 @@ END_TEST
 /* Equal children make a permutation search explode; the assignment does not. */
 START_TEST(test_match_many_equal_children_is_fast)
 {
-    struct stanza *p = stanza_new(), *a = stanza_new();
+    struct stanza *p = stanza_new(NULL), *a = stanza_new(NULL);
     struct stanza_node *pr = stanza_element_add(p, NULL, STANZA_NS_CLIENT, "r");
     struct stanza_node *ar = stanza_element_add(a, NULL, STANZA_NS_CLIENT, "r");
     for (int i = 0; i < 300; i++) {

@@ -1,0 +1,62 @@
+/* conn: connections and server output (see conn.h). */
+#include "conn.h"
+
+#include <assert.h>
+#include <string.h>
+
+#include "internal.h"
+#include "smacks.h"
+#include "xmpp.h"
+
+struct conn *conn_get(const struct model *m, unsigned conn)
+{
+    return conn >= 1 && conn <= m->nconns ? &m->conns[conn - 1] : NULL;
+}
+
+struct session *conn_session(const struct model *m, unsigned conn)
+{
+    struct conn *c = conn_get(m, conn);
+    return c ? c->session : NULL;
+}
+
+void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len)
+{
+    struct conn *c = conn_get(m, conn);
+    assert(c != NULL && !c->closed);
+    buf_append(&c->out, bytes, len);
+}
+
+/* <iq type='set'><query xmlns='jabber:iq:roster'/></iq> sent by the server. */
+static bool conn_is_roster_push(const struct stanza_node *el)
+{
+    return strcmp(el->name, "iq") == 0 && strcmp(el->ns, STANZA_NS_CLIENT) == 0 &&
+           xmpp_type_is(stanza_attr(el, "", "type"), "set") &&
+           stanza_child(el, "jabber:iq:roster", "query") != NULL;
+}
+
+void conn_touch(struct model *m, const struct session *s)
+{
+    struct conn *c = conn_get(m, s->conn);
+    if (c->touched)
+        return;
+    heap_grow(&m->heap, (void **)&m->touched, &m->captouched, m->ntouched, sizeof *m->touched);
+    m->touched[m->ntouched++] = s->conn;
+    c->touched = true;
+}
+
+void conn_send(struct model *m, struct session *s, const struct stanza_node *el)
+{
+    if (s->destroyed)
+        return;
+    conn_touch(m, s);
+    bool write = s->sm == NULL || smacks_outbound(s, el);   /* SM5, SM11 */
+    if (write) {
+        struct conn *c = conn_get(m, s->conn);
+        stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
+    }
+    m->observer->sent(s, el);
+    if (!s->interested && conn_is_roster_push(el))
+        s->pushed_uninterested = true;   /* checked by R7 in invariant.c */
+    if (write && s->sm != NULL)
+        smacks_request(s);   /* SM9 */
+}

@@ -1,0 +1,32 @@
+/* conn: the connection table and what the server writes on it.
+ *
+ * Connections are indexed by id - 1 and never reused (model.h). A
+ * connection keeps its output queue after its session is destroyed, so a
+ * client can still read the stream error and close the server sent (S7,
+ * I15). conn_send is the one place a stanza reaches a client: it reports
+ * each one to the model's observer (struct model_observer in internal.h),
+ * which is how presence tracks I7 views without this layer calling up.
+ * It also records the touches behind invariant_check_touched.
+ */
+#ifndef SESSIM_MODEL_CONN_H
+#define SESSIM_MODEL_CONN_H
+
+#include <stddef.h>
+
+struct model;
+struct session;
+struct stanza_node;
+
+/* Connection conn, or NULL when it was never opened. */
+struct conn *conn_get(const struct model *m, unsigned conn);
+/* The live session on conn, or NULL (never opened, or destroyed). */
+struct session *conn_session(const struct model *m, unsigned conn);
+/* Appends bytes to an open connection's output. */
+void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len);
+/* Serializes a stanza onto a live session's stream and tells the
+ * observer; nothing for a destroyed session (I5). */
+void conn_send(struct model *m, struct session *s, const struct stanza_node *el);
+/* Marks s for invariant_check_touched. */
+void conn_touch(struct model *m, const struct session *s);
+
+#endif
