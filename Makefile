@@ -24,6 +24,8 @@
 ##                 MUTANT_SAMPLE mechanical mutants of model/ (at least MUTANT_MIN_SCORE%)
 ## mutants-full    every mechanical mutant; reports/mutants/report.{txt,json}
 ## mutants-flags   print the flags a mutant is compiled and linked with
+## check-failalloc every scenario with its n-th allocation failing, for every n, under
+##                 ASan (sim/run/failalloc.h; check-units runs six; not in check)
 ## fuzz-replay     replay each fuzz target's corpus and regressions, and check that a
 ##                 planted property violation is reported (FLAVOUR)
 ## fuzz-build      build the libFuzzer targets (FLAVOUR=fuzz)
@@ -94,7 +96,8 @@ SCENARIOS ?= scenarios
 
 .PHONY: all build run check check-units check-scenarios check-asan check-valgrind lint deps \
         fuzz fuzz-long fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
-        schema-check live-deps live-check check-explore mutants mutants-full mutants-flags check-cli check-serve
+        schema-check live-deps live-check check-explore mutants mutants-full mutants-flags check-cli check-serve \
+        check-failalloc
 .DEFAULT_GOAL := all
 
 all: deps
@@ -440,6 +443,15 @@ mutants-flags:
 check-serve: $(SESSIM)
 	@echo "== serve ($(FLAVOUR))"
 	PYTHON=$(PYTHON) sh sim/tests/serve_test.sh $(SESSIM)
+
+# ---- out of memory: every scenario with each allocation failing ------------
+# The failalloc suite of sim-tests (check-units, both flavours) sweeps six
+# scenarios; check-failalloc sweeps every scenario under ASan, a line per
+# scenario on stderr.
+check-failalloc:
+	@$(MAKE) --no-print-directory FLAVOUR=asan .build/asan/sim-tests
+	@echo "== failalloc (asan, every scenario)"
+	CK_RUN_SUITE=failalloc SESSIM_FAILALLOC_PATHS="$(SCENARIOS)" .build/asan/sim-tests
 
 # ---- cli: bad command lines and bad files, exit status and messages ---------
 check-cli: $(SESSIM)

@@ -15,6 +15,7 @@
 struct report {
     struct invariant_violation *out;
     size_t max, count;
+    struct heap *heap;   /* the model's: temporaries too come from it */
 };
 
 static void violation(struct report *r, const char *rule, const char *what,
@@ -23,7 +24,7 @@ static void violation(struct report *r, const char *rule, const char *what,
     if (r->count < r->max) {
         struct invariant_violation *v = &r->out[r->count];
         v->rule = rule;
-        struct buf b = {0};
+        struct buf b = {.heap = r->heap};
         buf_puts(&b, what);
         if (detail != NULL) {
             buf_puts(&b, ": ");
@@ -63,7 +64,7 @@ static void check_session(const struct model *m, const struct session *s, struct
     if (!s->presence && s->priority != 0)
         violation(r, "I6", "priority kept by an unavailable resource", s, who);
     if (bound) {
-        struct buf want = {0};
+        struct buf want = {.heap = r->heap};
         buf_puts(&want, s->username);
         buf_putc(&want, '@');
         buf_puts(&want, s->host);
@@ -109,7 +110,7 @@ static void check_view(const struct model *m, const struct session *r, struct re
     for (size_t i = 0; i < r->seen.n; i++) {
         const char *full = r->seen.items[i];
         struct jid j;
-        if (jid_parse(&j, NULL, full, strlen(full)) != JID_E_OK)
+        if (jid_parse(&j, rep->heap, full, strlen(full)) != JID_E_OK)
             continue;
         const struct session *x = users_resource_of(m, &j);
         jid_free(&j);
@@ -152,7 +153,7 @@ static void check_item(const struct model *m, const struct account *a,
     unsigned long long now = account_serial_of(m, it->jid);
     if (roster_grants_from(it->subscription) && it->granted_serial != 0 && now != 0 &&
         now != it->granted_serial) {
-        struct buf who = {0};
+        struct buf who = {.heap = r->heap};
         buf_puts(&who, a->name);
         buf_puts(&who, "'s roster grants ");
         buf_puts(&who, it->jid);
@@ -202,49 +203,75 @@ static void check_count(const struct model *m, size_t live, struct report *r)
         violation(r, "I16", lost, NULL, NULL);
 }
 
-size_t invariant_check(const struct model *m, struct invariant_violation *out, size_t max)
+/* A check's arguments, run under heap_run like a facade call. */
+struct invariant_call {
+    struct model *m;
+    struct report r;
+};
+
+/* Runs body; 0 violations from a failed model (model.h: empty answers),
+ * which a failed temporary allocation also makes. */
+static size_t invariant_run(struct model *m, struct invariant_violation *out, size_t max,
+                            void (*body)(void *call))
 {
-    struct report r = {out, max, 0};
+    struct invariant_call c = {m, {out, max, 0, &m->heap}};
+    return heap_run(&m->heap, body, &c) ? c.r.count : 0;
+}
+
+static void invariant_check_body(void *call)
+{
+    const struct model *m = ((struct invariant_call *)call)->m;
+    struct report *rep = &((struct invariant_call *)call)->r;
     size_t live = 0;
     for (size_t i = 0; i < m->nconns; i++) {
         if (m->conns[i].session != NULL) {
             live++;
-            check_live(m, m->conns[i].session, &r);
+            check_live(m, m->conns[i].session, rep);
         }
     }
-    check_count(m, live, &r);
+    check_count(m, live, rep);
     size_t pos = 0;
     const struct user *u;
     while ((u = map_next(&m->users, &pos)) != NULL)
-        check_user(m, u, &r);
+        check_user(m, u, rep);
     pos = 0;
     const struct account *a;
     while ((a = map_next(&m->accounts, &pos)) != NULL)
-        check_account(m, a, &r);
-    return r.count;
+        check_account(m, a, rep);
 }
 
-size_t invariant_check_touched(struct model *m, struct invariant_violation *out, size_t max)
+size_t invariant_check(const struct model *m, struct invariant_violation *out, size_t max)
 {
-    struct report r = {out, max, 0};
+    /* a reader, but its temporaries come from the model's heap */
+    return invariant_run((struct model *)m, out, max, invariant_check_body);
+}
+
+static void invariant_check_touched_body(void *call)
+{
+    struct model *m = ((struct invariant_call *)call)->m;
+    struct report *rep = &((struct invariant_call *)call)->r;
     for (size_t i = 0; i < m->ntouched; i++) {
         struct conn *c = &m->conns[m->touched[i] - 1];
         c->touched = false;
         const struct session *s = c->session;
         if (s == NULL)
             continue;
-        check_live(m, s, &r);
+        check_live(m, s, rep);
         const struct user *u = s->username ? users_find(m, s->username) : NULL;
         if (u != NULL)
-            check_user(m, u, &r);
+            check_user(m, u, rep);
     }
     m->ntouched = 0;
-    check_count(m, m->nsessions, &r);
+    check_count(m, m->nsessions, rep);
     for (size_t i = 0; i < m->touched_accounts.n; i++) {
         const struct account *a = account_find(m, m->touched_accounts.items[i]);
         if (a != NULL)
-            check_account(m, a, &r);
+            check_account(m, a, rep);
     }
     strset_clear(&m->touched_accounts);
-    return r.count;
+}
+
+size_t invariant_check_touched(struct model *m, struct invariant_violation *out, size_t max)
+{
+    return invariant_run(m, out, max, invariant_check_touched_body);
 }

@@ -4,6 +4,8 @@
  * with its rule id, a message and the connections involved. It never
  * changes the model. A healthy model reports nothing; unit tests corrupt
  * state on purpose (through model/internal.h) to prove each rule is caught.
+ * A model that ran out of memory (model.h) is not checked: 0 violations;
+ * an allocation failing inside a check makes the model fail the same way.
  */
 #ifndef SESSIM_MODEL_INVARIANT_H
 #define SESSIM_MODEL_INVARIANT_H

@@ -31,25 +31,64 @@ void model_config_default(struct model_config *c)
     c->start_time_ms = 1747130400000ull;   /* 2025-05-13T10:00:00Z */
 }
 
-struct model *model_new(const struct model_config *c, unsigned long long seed)
+/* One facade call: its arguments and result. Every call that can
+ * allocate runs its body under heap_run (model_run), so that a failed
+ * allocation anywhere below ends here (see "Out of memory" in model.h). */
+struct model_call {
+    struct model *m;
+    const struct model_config *cfg;
+    unsigned conn;
+    const char *bytes;              /* input bytes; account name */
+    const char *password;
+    size_t len;
+    unsigned long long ms;
+    const struct model_roster_item *item;
+    bool ok;                        /* the bool calls' result */
+    unsigned id;                    /* model_connect's result */
+};
+
+/* Runs body(c) on c->m; MODEL_ENOMEM (and nothing run) once the model
+ * has failed. */
+static enum model_error model_run(struct model_call *c, void (*body)(void *c))
 {
-    struct model *m = malloc(sizeof *m);
-    assert(m != NULL);
-    memset(m, 0, sizeof *m);
-    heap_init(&m->heap, NULL, NULL, NULL);
+    return heap_run(&c->m->heap, body, c) ? MODEL_OK : MODEL_ENOMEM;
+}
+
+static void model_setup(void *p)
+{
+    struct model_call *call = p;
+    struct model *m = call->m;
+    const struct model_config *c = call->cfg;
     m->observer = &model_observer;
     m->touched_accounts.heap = &m->heap;
     m->sm.heap = &m->heap;
     m->cfg = *c;
+    m->cfg.allocator = NULL;   /* read at creation only */
     m->domain = heap_strdup(&m->heap, c->domain ? c->domain : "localhost");
     m->cfg.domain = m->domain;
-    prng_seed(&m->prng, seed);
+    prng_seed(&m->prng, call->ms);
     m->hash_salt = (unsigned long)prng_next(&m->prng);
     account_table_init(m, prng_next(&m->prng));
     users_init(m, prng_next(&m->prng));
     m->now_ms = c->start_time_ms;
     m->bare_presence = stanza_new(&m->heap);
     stanza_element_add(m->bare_presence, NULL, STANZA_NS_CLIENT, "presence");
+}
+
+struct model *model_new(const struct model_config *c, unsigned long long seed)
+{
+    const struct model_allocator *a = c->allocator;
+    void *(*malloc_fn)(size_t) = a && a->malloc_fn ? a->malloc_fn : malloc;
+    struct model *m = malloc_fn(sizeof *m);
+    if (m == NULL)
+        return NULL;
+    memset(m, 0, sizeof *m);
+    heap_init(&m->heap, malloc_fn, a ? a->realloc_fn : NULL, a ? a->free_fn : NULL);
+    struct model_call call = {.m = m, .cfg = c, .ms = seed};
+    if (model_run(&call, model_setup) != MODEL_OK) {
+        model_free(m);
+        return NULL;
+    }
     return m;
 }
 
@@ -68,10 +107,9 @@ static void model_drop_sessions(struct model *m)
     users_clear(m);
 }
 
-void model_free(struct model *m)
+/* The structured teardown of a healthy model; it must leave no block. */
+static void model_teardown(struct model *m)
 {
-    if (m == NULL)
-        return;
     model_drop_sessions(m);
     for (size_t i = 0; i < m->nconns; i++)
         buf_free(&m->conns[i].out);
@@ -82,32 +120,68 @@ void model_free(struct model *m)
     smacks_state_free(&m->sm);
     stanza_free(m->bare_presence);
     heap_free(&m->heap, m->domain);
-    size_t left = heap_release_all(&m->heap);
-    assert(left == 0);   /* the structured teardown above frees everything */
-    (void)left;
-    free(m);
+    assert(heap_blocks(&m->heap) == 0);
+}
+
+void model_free(struct model *m)
+{
+    if (m == NULL)
+        return;
+    /* A failed model may be half-updated: its blocks are freed as they
+     * are, expat's parsers through their heap resources. */
+    if (!heap_failed(&m->heap))
+        model_teardown(m);
+    heap_release_all(&m->heap);
+    void (*free_fn)(void *) = m->heap.free_fn;
+    free_fn(m);
+}
+
+enum model_error model_error(const struct model *m)
+{
+    return heap_failed(&m->heap) ? MODEL_ENOMEM : MODEL_OK;
+}
+
+const char *model_error_text(enum model_error e)
+{
+    switch (e) {
+#define MODEL_ERROR_TEXT(name, text) \
+    case MODEL_##name:               \
+        return text;
+        MODEL_ERRORS(MODEL_ERROR_TEXT)
+#undef MODEL_ERROR_TEXT
+    }
+    return "unknown model error";
+}
+
+static void model_account_create_body(void *p)
+{
+    struct model_call *c = p;
+    struct model *m = c->m;
+    size_t len = strlen(c->bytes);
+    char *norm = heap_alloc(&m->heap, len + 1);
+    c->ok = jid_local_prep(c->bytes, len, norm) == JID_E_OK &&
+            !(m->cfg.tombstones && account_tombstone_active(m, norm)) &&   /* I14 */
+            account_create(m, norm, c->password) != NULL;
+    heap_free(&m->heap, norm);
 }
 
 bool model_account_create(struct model *m, const char *username, const char *password)
 {
-    size_t len = strlen(username);
-    char *norm = heap_alloc(&m->heap, len + 1);
-    bool ok = jid_local_prep(username, len, norm) == JID_E_OK &&
-              !(m->cfg.tombstones && account_tombstone_active(m, norm)) &&   /* I14 */
-              account_create(m, norm, password) != NULL;
-    heap_free(&m->heap, norm);
-    return ok;
+    struct model_call c = {.m = m, .bytes = username, .password = password};
+    return model_run(&c, model_account_create_body) == MODEL_OK && c.ok;
 }
 
-bool model_roster_preset(struct model *m, const char *username,
-                         const struct model_roster_item *item)
+static void model_roster_preset_body(void *p)
 {
-    struct account *a = account_find(m, username);
+    struct model_call *c = p;
+    struct model *m = c->m;
+    const struct model_roster_item *item = c->item;
+    struct account *a = account_find(m, c->bytes);
     struct jid j;
     if (a == NULL || jid_parse(&j, &m->heap, item->jid, strlen(item->jid)) != JID_E_OK)
-        return false;
-    bool ok = jid_is_bare(&j);
-    if (ok) {
+        return;
+    c->ok = jid_is_bare(&j);
+    if (c->ok) {
         struct roster_item *it = roster_ensure(&a->roster, j.str);
         it->subscription = item->subscription;
         it->ask = item->ask;
@@ -116,13 +190,21 @@ bool model_roster_preset(struct model *m, const char *username,
         roster_item_set_meta(&a->roster, it, item->name, item->groups, item->ngroups);
     }
     jid_free(&j);
-    return ok;
+}
+
+bool model_roster_preset(struct model *m, const char *username,
+                         const struct model_roster_item *item)
+{
+    struct model_call c = {.m = m, .bytes = username, .item = item};
+    return model_run(&c, model_roster_preset_body) == MODEL_OK && c.ok;
 }
 
 /* ---- connections ---- */
 
-unsigned model_connect(struct model *m)
+static void model_connect_body(void *p)
 {
+    struct model_call *call = p;
+    struct model *m = call->m;
     heap_grow(&m->heap, (void **)&m->conns, &m->capconns, m->nconns, sizeof *m->conns);
     struct conn *c = &m->conns[m->nconns];
     memset(c, 0, sizeof *c);
@@ -130,52 +212,75 @@ unsigned model_connect(struct model *m)
     unsigned id = (unsigned)++m->nconns;
     c->session = session_new(m, id);
     m->nsessions++;
-    return id;
+    call->id = id;
 }
 
-void model_input(struct model *m, unsigned conn, const char *bytes, size_t len)
+unsigned model_connect(struct model *m)
 {
-    struct session *s = conn_session(m, conn);
-    if (s != NULL && !m->conns[conn - 1].closed)   /* not a hibernating one (SM11) */
-        session_input(s, bytes, len);
+    struct model_call c = {.m = m};
+    return model_run(&c, model_connect_body) == MODEL_OK ? c.id : 0;
 }
 
-void model_hangup(struct model *m, unsigned conn)
+static void model_input_body(void *p)
 {
-    struct session *s = conn_session(m, conn);
-    struct conn *c = conn_get(m, conn);
+    struct model_call *c = p;
+    struct session *s = conn_session(c->m, c->conn);
+    if (s != NULL && !c->m->conns[c->conn - 1].closed)   /* not a hibernating one (SM11) */
+        session_input(s, c->bytes, c->len);
+}
+
+enum model_error model_input(struct model *m, unsigned conn, const char *bytes, size_t len)
+{
+    struct model_call c = {.m = m, .conn = conn, .bytes = bytes, .len = len};
+    return model_run(&c, model_input_body);
+}
+
+static void model_hangup_body(void *p)
+{
+    struct model_call *call = p;
+    struct session *s = conn_session(call->m, call->conn);
+    struct conn *c = conn_get(call->m, call->conn);
     if (s != NULL && !c->closed)
         session_hangup(s);
     if (c != NULL)
         c->closed = true;
 }
 
+enum model_error model_hangup(struct model *m, unsigned conn)
+{
+    struct model_call c = {.m = m, .conn = conn};
+    return model_run(&c, model_hangup_body);
+}
+
 const char *model_output(const struct model *m, unsigned conn, size_t *len)
 {
-    struct conn *c = conn_get(m, conn);
+    struct conn *c = heap_failed(&m->heap) ? NULL : conn_get(m, conn);
     *len = c ? c->out.len : 0;
     return c && c->out.data ? c->out.data : "";
 }
 
-void model_output_consume(struct model *m, unsigned conn, size_t n)
+enum model_error model_output_consume(struct model *m, unsigned conn, size_t n)
 {
-    struct conn *c = conn_get(m, conn);
-    if (c == NULL)
-        return;
-    buf_consume(&c->out, n);
-    if (c->out.len == 0)
-        buf_free(&c->out);   /* an idle connection holds no buffer */
+    struct conn *c = heap_failed(&m->heap) ? NULL : conn_get(m, conn);
+    if (c != NULL) {
+        buf_consume(&c->out, n);
+        if (c->out.len == 0)
+            buf_free(&c->out);   /* an idle connection holds no buffer */
+    }
+    return model_error(m);
 }
 
 bool model_closed(const struct model *m, unsigned conn)
 {
-    struct conn *c = conn_get(m, conn);
+    struct conn *c = heap_failed(&m->heap) ? NULL : conn_get(m, conn);
     return c == NULL || c->closed;
 }
 
-void model_advance(struct model *m, unsigned long long ms)
+static void model_advance_body(void *p)
 {
-    m->now_ms += ms;
+    struct model_call *c = p;
+    struct model *m = c->m;
+    m->now_ms += c->ms;
     /* S12: unauthenticated sessions time out after c2s_timeout */
     for (size_t i = 0; i < m->nconns; i++) {
         struct session *s = m->conns[i].session;
@@ -185,22 +290,34 @@ void model_advance(struct model *m, unsigned long long ms)
     smacks_advance(m);   /* SM12 */
 }
 
+enum model_error model_advance(struct model *m, unsigned long long ms)
+{
+    struct model_call c = {.m = m, .ms = ms};
+    return model_run(&c, model_advance_body);
+}
+
 unsigned long long model_now(const struct model *m)
 {
     return m->now_ms;
 }
 
-void model_restart(struct model *m)
+static void model_restart_body(void *p)
 {
-    smacks_restart(m);   /* SM19 */
-    model_drop_sessions(m);
+    smacks_restart(((struct model_call *)p)->m);   /* SM19 */
+    model_drop_sessions(((struct model_call *)p)->m);
 }
 
-/* ---- queries ---- */
+enum model_error model_restart(struct model *m)
+{
+    struct model_call c = {.m = m};
+    return model_run(&c, model_restart_body);
+}
+
+/* ---- queries: empty answers from a failed model ---- */
 
 bool model_session_info(const struct model *m, unsigned conn, struct model_session_info *out)
 {
-    struct conn *c = conn_get(m, conn);
+    struct conn *c = heap_failed(&m->heap) ? NULL : conn_get(m, conn);
     memset(out, 0, sizeof *out);
     if (c == NULL)
         return false;
@@ -230,23 +347,32 @@ bool model_session_info(const struct model *m, unsigned conn, struct model_sessi
 
 size_t model_session_count(const struct model *m)
 {
-    return m->nsessions;
+    return heap_failed(&m->heap) ? 0 : m->nsessions;
+}
+
+static void model_account_at_body(void *p)
+{
+    struct model_call *c = p;
+    struct account *a = account_sorted_at(c->m, c->len);
+    c->bytes = a ? a->name : NULL;
 }
 
 const char *model_account_at(const struct model *m, size_t i)
 {
     /* a query, but the sorted order is a cache behind the const */
-    struct account *a = account_sorted_at((struct model *)m, i);
-    return a ? a->name : NULL;
+    struct model_call c = {.m = (struct model *)m, .len = i};
+    return model_run(&c, model_account_at_body) == MODEL_OK ? c.bytes : NULL;
 }
 
 bool model_account_exists(const struct model *m, const char *username)
 {
-    return account_find(m, username) != NULL;
+    return !heap_failed(&m->heap) && account_find(m, username) != NULL;
 }
 
 const char *model_tombstone_at(const struct model *m, size_t i)
 {
+    if (heap_failed(&m->heap))
+        return NULL;
     size_t k = 0;   /* only active ones (T2) */
     for (size_t t = 0; t < m->ntombstones; t++)
         if (account_tombstone_live(m, m->tombstones[t].name) && k++ == i)
@@ -256,14 +382,14 @@ const char *model_tombstone_at(const struct model *m, size_t i)
 
 size_t model_offline_count(const struct model *m, const char *username)
 {
-    const struct account *a = account_find(m, username);
+    const struct account *a = heap_failed(&m->heap) ? NULL : account_find(m, username);
     return a ? a->noffline : 0;
 }
 
 bool model_roster_item(const struct model *m, const char *username, const char *contact,
                        struct model_roster_item *out)
 {
-    const struct account *a = account_find(m, username);
+    const struct account *a = heap_failed(&m->heap) ? NULL : account_find(m, username);
     const struct roster_item *it = a ? roster_find(&a->roster, contact) : NULL;
     if (it == NULL)
         return false;

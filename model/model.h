@@ -12,6 +12,18 @@
  * Connection ids are 1-based and never reused within a model. The query
  * functions at the end read state for scenario `check:` steps and reports;
  * strings they return are borrowed until the next call that changes state.
+ *
+ * Out of memory: every byte the model holds, expat's parsers included,
+ * comes from the allocation hooks of model_config.allocator (NULL: the C
+ * library). When one allocation fails, the call that needed it reports
+ * MODEL_ENOMEM (model_new: NULL; model_connect: 0; the bool calls: false,
+ * with model_error telling why; the others return it) and the model
+ * becomes unusable but freeable: the failure may have left its state
+ * half-updated, so from then on model_error returns MODEL_ENOMEM, every
+ * call does nothing and reports MODEL_ENOMEM, queries give empty answers
+ * (no session, no account, no output, connections closed), and
+ * model_free releases everything. It never crashes, aborts or leaks on a
+ * failed allocation; it does not retry or roll back.
  */
 #ifndef SESSIM_MODEL_MODEL_H
 #define SESSIM_MODEL_MODEL_H
@@ -31,6 +43,27 @@ enum model_conflict {
     MODEL_CONFLICT_RANDOM
 };
 
+/* Allocation hooks, the shape of expat's XML_Memory_Handling_Suite (expat
+ * is given the same ones): no context pointer, as expat has none. A NULL
+ * member means the C library's function. realloc_fn must leave the block
+ * valid when it fails, as realloc does. */
+struct model_allocator {
+    void *(*malloc_fn)(size_t size);
+    void *(*realloc_fn)(void *ptr, size_t size);
+    void (*free_fn)(void *ptr);
+};
+
+/* X(name, text): the outcomes of a call (STYLE §4). */
+#define MODEL_ERRORS(X)       \
+    X(OK, "no error")         \
+    X(ENOMEM, "out of memory")
+
+enum model_error {
+#define MODEL_ERROR_ENUM(name, text) MODEL_##name,
+    MODEL_ERRORS(MODEL_ERROR_ENUM)
+#undef MODEL_ERROR_ENUM
+};
+
 struct model_config {
     const char *domain;                   /* served host; copied */
     enum model_conflict conflict;
@@ -42,6 +75,8 @@ struct model_config {
     unsigned depth_max;                   /* 0 = default */
     unsigned long long start_time_ms;     /* clock at creation (ms since epoch) */
     unsigned long long sm_hibernation_ms; /* SM12; 0 = 600 s */
+    const struct model_allocator *allocator; /* NULL: the C library; read by
+                                              * model_new only */
 };
 
 /* Fills c with the SEMANTICS 0.8 model defaults (localhost, kick-old,
@@ -50,9 +85,15 @@ void model_config_default(struct model_config *c);
 
 struct model;
 
-/* A new server with no accounts. Free with model_free. */
+/* A new server with no accounts, or NULL when an allocation failed
+ * (nothing is left allocated). Free with model_free. */
 struct model *model_new(const struct model_config *c, unsigned long long seed);
+/* Frees everything the model holds, also after MODEL_ENOMEM. NULL: no-op. */
 void model_free(struct model *m);
+/* MODEL_ENOMEM once an allocation has failed (sticky), else MODEL_OK. */
+enum model_error model_error(const struct model *m);
+/* A static text for e. */
+const char *model_error_text(enum model_error e);
 
 /* Subscription states of a roster item (R8). */
 enum model_subscription { MODEL_SUB_NONE, MODEL_SUB_TO, MODEL_SUB_FROM, MODEL_SUB_BOTH };
@@ -67,30 +108,33 @@ struct model_roster_item {
 };
 
 /* Creates an account (persistent state, SEMANTICS 0.3). Returns false when
- * the name is invalid, taken, or under an active tombstone (T3, I14). */
+ * the name is invalid, taken, or under an active tombstone (T3, I14), or
+ * on MODEL_ENOMEM. */
 bool model_account_create(struct model *m, const char *username, const char *password);
 /* Sets a roster item of an existing account directly (scenario `accounts:`),
- * without traffic. Returns false for an unknown account or an invalid JID. */
+ * without traffic. Returns false for an unknown account or an invalid JID,
+ * or on MODEL_ENOMEM. */
 bool model_roster_preset(struct model *m, const char *username,
                          const struct model_roster_item *item);
 
-/* Opens a connection; returns its id (S1). */
+/* Opens a connection; returns its id (S1), 0 on MODEL_ENOMEM. */
 unsigned model_connect(struct model *m);
-/* Client bytes on a connection; ignored once the connection is closed. */
-void model_input(struct model *m, unsigned conn, const char *bytes, size_t len);
+/* Client bytes on a connection; ignored once the connection is closed.
+ * Protocol errors are traffic (stream errors), not return values. */
+enum model_error model_input(struct model *m, unsigned conn, const char *bytes, size_t len);
 /* The TCP connection is lost (S9, P15). */
-void model_hangup(struct model *m, unsigned conn);
+enum model_error model_hangup(struct model *m, unsigned conn);
 /* Bytes the server has written to conn and not yet consumed; *len set. */
 const char *model_output(const struct model *m, unsigned conn, size_t *len);
-void model_output_consume(struct model *m, unsigned conn, size_t n);
+enum model_error model_output_consume(struct model *m, unsigned conn, size_t n);
 /* True once the server has closed conn (or it was hung up). */
 bool model_closed(const struct model *m, unsigned conn);
 /* Moves the virtual clock forward. */
-void model_advance(struct model *m, unsigned long long ms);
+enum model_error model_advance(struct model *m, unsigned long long ms);
 unsigned long long model_now(const struct model *m);
 /* Server restart (S14): every connection closed with no stream error and
  * no closing tag; persistent state kept, volatile state lost. */
-void model_restart(struct model *m);
+enum model_error model_restart(struct model *m);
 
 /* ---- queries ---- */
 

@@ -21,6 +21,12 @@
  * UTF-8 at once, and the client's own U+FEFF is then a character, not a
  * byte order mark, as §11.6 requires. `base` and `fed` count the mark, so
  * offsets still count client bytes only.
+ *
+ * Out of memory (heap.h): a failed allocation must not unwind through
+ * expat, so every handler does its work under heap_run (guard); on a
+ * failure the parser is stopped and xmlstream_feed re-raises it once
+ * XML_Parse has returned. expat's own XML_ERROR_NO_MEMORY is raised the
+ * same way, never reported as malformed XML.
  */
 #include "xmlstream.h"
 
@@ -199,9 +205,33 @@ static void add_element(struct xmlstream *p, const char *name, const char **atts
     }
 }
 
-static void on_start(void *ud, const char *name, const char **atts)
+/* The arguments of one expat callback, for its guarded body. */
+struct xmlstream_call {
+    struct xmlstream *p;
+    const char *name;
+    const char **atts;
+    const char *s;
+    int len;
+    enum xmlstream_error e;
+};
+
+/* Runs body(c) so that a failed allocation stops the parser instead of
+ * unwinding through expat (see the top of this file). */
+static void guard(struct xmlstream_call *c, void (*body)(void *c))
 {
-    struct xmlstream *p = ud;
+    struct xmlstream *p = c->p;
+    if (!heap_run(p->heap, body, c)) {
+        p->done = true;
+        XML_StopParser(p->xp, XML_FALSE);
+    }
+}
+
+static void start_body(void *call)
+{
+    struct xmlstream_call *c = call;
+    struct xmlstream *p = c->p;
+    const char *name = c->name;
+    const char **atts = c->atts;
     if (p->done)
         return;   /* expat may still call back after XML_StopParser */
     if (p->depth == 0) {
@@ -226,6 +256,12 @@ static void on_start(void *ud, const char *name, const char **atts)
     add_element(p, name, atts);
 }
 
+static void on_start(void *ud, const char *name, const char **atts)
+{
+    struct xmlstream_call c = {.p = ud, .name = name, .atts = atts};
+    guard(&c, start_body);
+}
+
 static void finish_stanza(struct xmlstream *p)
 {
     unsigned long long end = event_end(p);
@@ -246,10 +282,9 @@ static void finish_stanza(struct xmlstream *p)
     }
 }
 
-static void on_end(void *ud, const char *name)
+static void end_body(void *call)
 {
-    struct xmlstream *p = ud;
-    (void)name;
+    struct xmlstream *p = ((struct xmlstream_call *)call)->p;
     if (p->done)
         return;
     if (p->depth == 1) {
@@ -268,9 +303,18 @@ static void on_end(void *ud, const char *name)
         p->el = p->el->parent;
 }
 
-static void on_text(void *ud, const char *s, int len)
+static void on_end(void *ud, const char *name)
 {
-    struct xmlstream *p = ud;
+    struct xmlstream_call c = {.p = ud, .name = name};
+    guard(&c, end_body);
+}
+
+static void text_body(void *call)
+{
+    struct xmlstream_call *c = call;
+    struct xmlstream *p = c->p;
+    const char *s = c->s;
+    int len = c->len;
     if (p->done)
         return;
     if (p->depth >= 2) {
@@ -293,26 +337,52 @@ static void on_cdata_end(void *ud)
     ((struct xmlstream *)ud)->in_cdata = false;
 }
 
+static void on_text(void *ud, const char *s, int len)
+{
+    struct xmlstream_call c = {.p = ud, .s = s, .len = len};
+    guard(&c, text_body);
+}
+
+static void ns_decl_body(void *call)
+{
+    struct xmlstream_call *c = call;
+    struct xmlstream *p = c->p;
+    if (p->depth == 0 && c->name == NULL) {
+        buf_clear(&p->content_ns);
+        buf_puts(&p->content_ns, c->s ? c->s : "");
+    }
+}
+
 static void on_ns_decl(void *ud, const char *prefix, const char *uri)
 {
-    struct xmlstream *p = ud;
-    if (p->depth == 0 && prefix == NULL) {
-        buf_clear(&p->content_ns);
-        buf_puts(&p->content_ns, uri ? uri : "");
-    }
+    struct xmlstream_call c = {.p = ud, .name = prefix, .s = uri};
+    guard(&c, ns_decl_body);
+}
+
+static void fail_body(void *call)
+{
+    struct xmlstream_call *c = call;
+    fail(c->p, c->e);
+}
+
+/* fail() from an expat callback: the error callback may allocate. */
+static void fail_guarded(void *ud, enum xmlstream_error e)
+{
+    struct xmlstream_call c = {.p = ud, .e = e};
+    guard(&c, fail_body);
 }
 
 static void on_comment(void *ud, const char *data)
 {
     (void)data;
-    fail(ud, XMLSTREAM_E_COMMENT);
+    fail_guarded(ud, XMLSTREAM_E_COMMENT);
 }
 
 static void on_pi(void *ud, const char *target, const char *data)
 {
     (void)target;
     (void)data;
-    fail(ud, XMLSTREAM_E_PI);
+    fail_guarded(ud, XMLSTREAM_E_PI);
 }
 
 static void on_doctype(void *ud, const char *name, const char *sysid, const char *pubid,
@@ -322,7 +392,7 @@ static void on_doctype(void *ud, const char *name, const char *sysid, const char
     (void)sysid;
     (void)pubid;
     (void)has_internal_subset;
-    fail(ud, XMLSTREAM_E_DTD);
+    fail_guarded(ud, XMLSTREAM_E_DTD);
 }
 
 static void on_entity_decl(void *ud, const char *name, int is_param, const char *value,
@@ -331,14 +401,23 @@ static void on_entity_decl(void *ud, const char *name, int is_param, const char 
 {
     (void)name, (void)is_param, (void)value, (void)value_len;
     (void)base, (void)sysid, (void)pubid, (void)notation;
-    fail(ud, XMLSTREAM_E_ENTITY);
+    fail_guarded(ud, XMLSTREAM_E_ENTITY);
 }
 
 static void on_skipped_entity(void *ud, const char *name, int is_param)
 {
     (void)name;
     (void)is_param;
-    fail(ud, XMLSTREAM_E_ENTITY);
+    fail_guarded(ud, XMLSTREAM_E_ENTITY);
+}
+
+/* After XML_Parse returned st: re-raises an allocation failure of a
+ * handler or of expat itself (see the top of this file). */
+static void raise_if_out_of_memory(struct xmlstream *p, enum XML_Status st)
+{
+    if (heap_failed(p->heap) ||
+        (st == XML_STATUS_ERROR && XML_GetErrorCode(p->xp) == XML_ERROR_NO_MEMORY))
+        heap_fail(p->heap);
 }
 
 /* A fresh expat parser whose next byte is the stream's byte at `base`. */
@@ -371,7 +450,7 @@ static void parser_create(struct xmlstream *p, unsigned long long base)
     p->in_cdata = false;
     buf_clear(&p->content_ns);
     buf_clear(&p->text);
-    XML_Parse(p->xp, utf8_bom, (int)UTF8_BOM_LEN, XML_FALSE);
+    raise_if_out_of_memory(p, XML_Parse(p->xp, utf8_bom, (int)UTF8_BOM_LEN, XML_FALSE));
     p->fed = UTF8_BOM_LEN;
     p->mark = p->fed;
     p->base = base - UTF8_BOM_LEN;
@@ -485,7 +564,8 @@ static void resume(struct xmlstream *p)
 {
     parser_create(p, p->base - p->header.len);
     p->resuming = true;
-    XML_Parse(p->xp, p->header.data, (int)p->header.len, XML_FALSE);
+    enum XML_Status st = XML_Parse(p->xp, p->header.data, (int)p->header.len, XML_FALSE);
+    raise_if_out_of_memory(p, st);
     p->resuming = false;
     p->fed += p->header.len;
 }
@@ -498,7 +578,9 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
         size_t n = len > (size_t)0x7fffffff ? (size_t)0x7fffffff : len;
         p->chunk_start = p->fed;
         p->fed += n;
-        if (XML_Parse(p->xp, bytes, (int)n, XML_FALSE) == XML_STATUS_ERROR && !p->done)
+        enum XML_Status st = XML_Parse(p->xp, bytes, (int)n, XML_FALSE);
+        raise_if_out_of_memory(p, st);
+        if (st == XML_STATUS_ERROR && !p->done)
             fail(p, xmlstream_error_of(XML_GetErrorCode(p->xp)));
         if (p->restart) {
             size_t at = p->restart_at;

@@ -88,6 +88,8 @@ void xmlstream_free(struct xmlstream *p);
 
 /* Parses len more bytes, calling back for every event they complete.
  * Must not be called from a callback. */
+/* A failed allocation (the parser's heap, or expat's NO_MEMORY) unwinds to
+ * the heap's heap_run once expat has returned (with a NULL heap: aborts). */
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len);
 /* From a stanza callback: after this stanza, parse the remaining bytes as a
  * fresh stream (RFC 6120 §4.3.3 stream restart after SASL). */

@@ -101,9 +101,17 @@ struct target {
 
 /* ---- the model target (target_model.c) ---- */
 
+struct model_allocator;
+
 /* A fresh in-memory server configured from a scenario's `server:` with the
  * given seed. Never fails (allocation failure aborts). */
 struct target *target_model_new(const struct scenario_server *server, uint64_t seed);
+/* The same with the model's allocation hooks (model.h; NULL: the C
+ * library): NULL when the model cannot be created. Once the model has run
+ * out of memory, operations fail with "model: out of memory", and so do
+ * `check:` steps and the invariants (rule "ENOMEM"). */
+struct target *target_model_new_with(const struct scenario_server *server, uint64_t seed,
+                                     const struct model_allocator *allocator);
 
 /* The same with the model's clock starting at start_ms (ms since the
  * epoch) instead of the model's default date (`sessim serve` on real time). */

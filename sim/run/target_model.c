@@ -10,6 +10,7 @@
 #include <stdlib.h>
 
 #include "base/mem.h"
+#include "base/text.h"
 #include "model/invariant.h"
 #include "model/model.h"
 #include "run/checker.h"
@@ -25,11 +26,23 @@ static struct model *tm_model(struct target *t)
     return ((struct target_model *)t)->model;
 }
 
+/* false with t->error set once the model ran out of memory (model.h). */
+static bool tm_ok(struct target *t)
+{
+    enum model_error e = model_error(tm_model(t));
+    if (e == MODEL_OK)
+        return true;
+    snprintf(t->error, sizeof t->error, "model: %s", model_error_text(e));
+    return false;
+}
+
 static bool tm_account_create(struct target *t, const char *user, const char *password)
 {
     if (model_account_create(tm_model(t), user, password))
         return true;
-    snprintf(t->error, sizeof t->error, "cannot create account '%s' (invalid or taken)", user);
+    if (tm_ok(t))
+        snprintf(t->error, sizeof t->error, "cannot create account '%s' (invalid or taken)",
+                 user);
     return false;
 }
 
@@ -61,19 +74,23 @@ static bool tm_roster_preset(struct target *t, const char *user,
     };
     if (model_roster_preset(tm_model(t), user, &mi))
         return true;
-    snprintf(t->error, sizeof t->error, "cannot set roster item '%s' of '%s'", item->jid, user);
+    if (tm_ok(t))
+        snprintf(t->error, sizeof t->error, "cannot set roster item '%s' of '%s'", item->jid,
+                 user);
     return false;
 }
 
 static unsigned tm_connect(struct target *t)
 {
-    return model_connect(tm_model(t));
+    unsigned id = model_connect(tm_model(t));
+    tm_ok(t);
+    return id;
 }
 
 static bool tm_send(struct target *t, unsigned conn, const char *bytes, size_t len)
 {
     model_input(tm_model(t), conn, bytes, len);
-    return true;
+    return tm_ok(t);
 }
 
 static const char *tm_received(struct target *t, unsigned conn, size_t *len)
@@ -99,13 +116,13 @@ static void tm_hangup(struct target *t, unsigned conn)
 static bool tm_restart(struct target *t)
 {
     model_restart(tm_model(t));
-    return true;
+    return tm_ok(t);
 }
 
 static bool tm_advance(struct target *t, uint64_t ms)
 {
     model_advance(tm_model(t), ms);
-    return true;
+    return tm_ok(t);
 }
 
 static void tm_settle(struct target *t)
@@ -120,14 +137,31 @@ static bool tm_wait(struct target *t, unsigned conn)
     return false;
 }
 
+/* A model that ran out of memory answers queries empty (model.h): the
+ * check says so instead of listing the mismatches that follows. */
 static int tm_check(struct target *t, const struct target_check *q, struct buf *out)
 {
-    return checker_run(tm_model(t), q, out);
+    int n = checker_run(tm_model(t), q, out);
+    if (tm_ok(t))
+        return n;
+    buf_clear(out);
+    text_printf(out, "  %s\n", t->error);
+    return 1;
 }
 
+/* After every step: a model that ran out of memory (in a call whose
+ * status the runner does not read, such as a hangup) is reported here. */
 static size_t tm_invariants(struct target *t, struct invariant_violation *out, size_t max)
 {
-    return invariant_check(tm_model(t), out, max);
+    size_t n = invariant_check(tm_model(t), out, max);
+    if (tm_ok(t))
+        return n;
+    if (max > 0) {
+        out[0] = (struct invariant_violation){.rule = "ENOMEM"};
+        snprintf(out[0].message, sizeof out[0].message, "model: %s, the model is unusable",
+                 model_error_text(model_error(tm_model(t))));
+    }
+    return 1;
 }
 
 static void tm_free(struct target *t)
@@ -177,7 +211,8 @@ static struct model *tm_no_model(struct target *t)
 }
 
 static struct target *target_model_build(const struct scenario_server *server, uint64_t seed,
-                                         const uint64_t *start_ms)
+                                         const uint64_t *start_ms,
+                                         const struct model_allocator *allocator)
 {
     struct model_config c;
     model_config_default(&c);
@@ -190,23 +225,34 @@ static struct target *target_model_build(const struct scenario_server *server, u
     c.tombstones = server->tombstones;
     c.tombstone_expiry_ms = server->tombstone_expiry_ms;
     c.sm_hibernation_ms = server->sm_hibernation_ms;
+    c.allocator = allocator;
     struct target_model *tm = mem_calloc(1, sizeof *tm);
     tm->base.ops = &target_model_ops;
     tm->model = model_new(&c, seed);
-    if (tm->model == NULL)
+    if (tm->model == NULL && allocator == NULL)
         abort();
+    if (tm->model == NULL) {
+        free(tm);
+        return NULL;
+    }
     return &tm->base;
 }
 
 struct target *target_model_new(const struct scenario_server *server, uint64_t seed)
 {
-    return target_model_build(server, seed, NULL);
+    return target_model_build(server, seed, NULL, NULL);
+}
+
+struct target *target_model_new_with(const struct scenario_server *server, uint64_t seed,
+                                     const struct model_allocator *allocator)
+{
+    return target_model_build(server, seed, NULL, allocator);
 }
 
 struct target *target_model_new_at(const struct scenario_server *server, uint64_t seed,
                                    uint64_t start_ms)
 {
-    return target_model_build(server, seed, &start_ms);
+    return target_model_build(server, seed, &start_ms, NULL);
 }
 
 struct target *target_model_hidden_new(const struct scenario_server *server, uint64_t seed,

@@ -28,7 +28,8 @@
     X(net_suite)      \
     X(base64_suite)   \
     X(hostport_suite) \
-    X(server_file_suite)
+    X(server_file_suite) \
+    X(failalloc_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)
