@@ -1,4 +1,10 @@
-/* conn: connections and server output (see conn.h). */
+/* conn: connections and server output (see conn.h).
+ *
+ * Protocol coupling, the write path (conn <-> smacks): every stanza
+ * conn_send writes is counted and queued by stream management (SM5), which
+ * then asks for an ack (SM9) and writes its own elements on the connection.
+ * Everything else above conn is told through the observer (internal.h).
+ */
 #include "conn.h"
 
 #include <assert.h>

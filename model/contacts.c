@@ -1,5 +1,12 @@
 /* contacts: roster requests and subscriptions (see contacts.h).
  *
+ * Protocol coupling, the routing circle (route <-> presence <-> contacts):
+ * route hands presence to presence.c and roster iqs to contacts.c;
+ * broadcast and initial presence follow the roster's subscriptions (P4,
+ * P5), subscription presence (R9-R21) changes rosters and travels as
+ * presence, and both deliver through route (route_deliver, route_error,
+ * the offline flush of O3).
+ *
  * Every subscription stanza is built as from U's bare JID to C's bare JID
  * (R9) and, C being local, handed straight to C's inbound processing:
  * there is no remote server to wait for. Roster versions grow by one per

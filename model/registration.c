@@ -1,4 +1,13 @@
-/* registration: XEP-0077 (see registration.h). */
+/* registration: XEP-0077 (see registration.h).
+ *
+ * Protocol coupling, the stream circle (session <-> sasl, registration,
+ * route, smacks): session dispatches a stream's top-level elements by state
+ * (S6, A11) to SASL, registration, routing and stream management, and
+ * those act back on the stream: SASL success restarts it (A5), removing
+ * an account or changing its password closes its streams (G7), stream
+ * management closes, hibernates and resumes them (SM11-SM21).
+ * It also tells contacts.c of a deleted account (G7 step 2).
+ */
 #include "registration.h"
 
 #include <stdlib.h>

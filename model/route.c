@@ -1,4 +1,13 @@
-/* route: routing of stanzas from connected resources (see route.h). */
+/* route: routing of stanzas from connected resources (see route.h).
+ *
+ * Protocol coupling, the routing circle (route <-> presence <-> contacts):
+ * route hands presence to presence.c and roster iqs to contacts.c;
+ * broadcast and initial presence follow the roster's subscriptions (P4,
+ * P5), subscription presence (R9-R21) changes rosters and travels as
+ * presence, and both deliver through route (route_deliver, route_error,
+ * the offline flush of O3).
+ * Registration iqs to the server go to registration.c (M15).
+ */
 #include "route.h"
 
 #include <stdlib.h>

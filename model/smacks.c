@@ -1,4 +1,15 @@
-/* smacks: stream management (see smacks.h; SEMANTICS SM1-SM22). */
+/* smacks: stream management (see smacks.h; SEMANTICS SM1-SM22).
+ *
+ * Protocol couplings: the stream circle (session <-> sasl, registration,
+ * route, smacks): session dispatches a stream's top-level elements by state
+ * (S6, A11) to SASL, registration, routing and stream management, and
+ * those act back on the stream: SASL success restarts it (A5), removing
+ * an account or changing its password closes its streams (G7), stream
+ * management closes, hibernates and resumes them (SM11-SM21).
+ * And the write path (conn <-> smacks): every stanza
+ * conn_send writes is counted and queued by stream management (SM5), which
+ * then asks for an ack (SM9) and writes its own elements on the connection.
+ */
 #include "smacks.h"
 
 #include <stdlib.h>
