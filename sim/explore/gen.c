@@ -766,8 +766,8 @@ static bool write_connect(struct gen *g, const struct row *row)
         resource_name(res, sizeof res, c->asked);
         scenario_string_set(&st->connect.resource, res);
     }
-    if (c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED)))
-        c->sm_token = false;   /* a new session: the harness forgets the id */
+    if ((c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED))) || st->connect.bind)
+        c->sm_token = false;   /* a new session (or a bind): the harness forgets the id */
     shadow_connect(g, ci, st->connect.auth, st->connect.bind);
     return true;
 }
@@ -798,6 +798,7 @@ static bool write_bind(struct gen *g, const struct row *row)
         return false;
     add_step(g, SCENARIO_STEP_BIND, ci);
     g->c[ci].mask = bind_outcome(g, ci, true);
+    g->c[ci].sm_token = false;   /* a new session: the harness forgets the id */
     return true;
 }
 

@@ -174,6 +174,7 @@ static void note_bind_result(struct client *c, const struct stanza_node *root)
     if (slash != NULL && slash[1] != '\0') {
         replace_string(&c->bound_resource, slash + 1);
         c->state = CLIENT_BOUND;
+        client_sm_reset(c);   /* a new session: no stream management yet */
     }
     buf_free(&text);
 }
@@ -185,6 +186,16 @@ void client_sm_reset(struct client *c)
     replace_string(&c->sm_resource, NULL);
     c->sm_h = 0;
     c->sm_requests = 0;
+}
+
+void client_sm_claim(struct client *c, const char *h)
+{
+    uint32_t v = 0;
+    size_t i = 0;
+    for (; h[i] >= '0' && h[i] <= '9' && i < 10; i++)
+        v = v * 10 + (uint32_t)(h[i] - '0');
+    if (i > 0 && h[i] == '\0')
+        c->sm_h = v;
 }
 
 static bool is_sm(const struct stanza_node *n, const char *name)
@@ -208,6 +219,7 @@ static bool note_sm(struct client *c, const struct stanza_node *root)
     } else if (is_sm(root, "resumed") && c->state == CLIENT_AUTHED) {
         c->state = CLIENT_BOUND;
         replace_string(&c->bound_resource, c->sm_resource);
+        c->sm_enabled = true;
     } else if (c->sm_enabled && root->ns != NULL && strcmp(root->ns, STANZA_NS_CLIENT) == 0 &&
                (strcmp(root->name, "message") == 0 || strcmp(root->name, "presence") == 0 ||
                 strcmp(root->name, "iq") == 0)) {
@@ -305,6 +317,7 @@ bool client_open(struct client *c, struct target *t)
     xmlstream_reset(c->parser);
     c->conn = conn;
     c->state = CLIENT_RAW;
+    c->sm_enabled = false;   /* counting waits for <enabled/> or <resumed/> on it */
     c->closed = false;
     c->stream_ended = false;
     c->headers = 0;

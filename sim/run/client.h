@@ -78,11 +78,14 @@ struct client {
     size_t step;                   /* tag for new entries; set by the runner */
     unsigned long binds, registers, unregisters; /* harness iqs sent, for their ids */
     /* Stream management (XEP-0198) as the client keeps it: <enabled/>
-     * starts the count of message/presence/iq received (sm_h, mod 2^32);
+     * starts the count of message/presence/iq received (sm_h, mod 2^32)
+     * on streams where it is on (sm_enabled: after <enabled/> or
+     * <resumed/>, off on a new connection);
      * its id is the token to resume with; <resumed/> makes the stream
      * bound again. Server <r/>s are counted and kept out of the pending
      * stanzas (the harness never answers them on its own). A new session
-     * (connect, register) resets all of it; a resume keeps it. */
+     * (connect or register on a new connection, any bind result) resets all
+     * of it; a resume keeps it. */
     bool sm_enabled;
     char *sm_id;                   /* NULL: not resumable */
     uint32_t sm_h;
@@ -120,6 +123,10 @@ void client_hangup(struct client *c, struct target *t);
 
 /* Forgets the stream-management state (a new session). */
 void client_sm_reset(struct client *c);
+/* The client told the server (in <resume/>) that it handled h stanzas: its
+ * count goes on from there, so stanzas sent again are counted again. An h
+ * that is not a decimal number leaves the count alone. */
+void client_sm_claim(struct client *c, const char *h);
 
 /* The resource the variables name: the latest bound one, else the one it
  * will ask for. */

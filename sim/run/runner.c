@@ -722,6 +722,7 @@ static enum step_status step_resume(struct runner *r, const struct scenario_step
         buf_puts(&xml, "'/>");
         status = send_text(r, st, c, buf_cstr(&xml), NULL);
         buf_free(&xml);
+        client_sm_claim(c, h);
     }
     free(h);
     free(previd);
