@@ -384,6 +384,12 @@ bool external_fits(const struct external *e, const struct scenario *s, struct bu
 bool external_prepare(struct external *e, const struct scenario *s)
 {
     e->error[0] = '\0';
+    if (e->server != 0 && proc_wait(e->server, false, NULL)) {
+        e->server = 0;                  /* it died in the last scenario: start it again */
+        stop_server(e);
+        if (!start_server(e))
+            return false;
+    }
     accounts_remove_all(e);
     accounts_of(e, s);
     if (e->sf->reset != NULL)

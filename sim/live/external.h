@@ -13,7 +13,8 @@
  * domain, settings, initial rosters; server_file_fits); external_prepare
  * gives it a clean server: the reset command when there is one, else the
  * accounts the scenario may have (its `accounts:` and `register` steps,
- * with their passwords) are removed in-band (or by the remove command);
+ * with their passwords) are removed in-band (or by the remove command),
+ * and a server sessim started that has died since is started again;
  * external_finish removes them again after the scenario. Accounts are
  * created by in-band registration or the create command. A restart runs
  * the restart command, or stops and starts a server sessim started.
