@@ -559,10 +559,22 @@ static bool on_roster_item_key(struct loader *L, void *entry, const struct yamlt
     return read_lower(L, key, "a roster contact", &it->contact);
 }
 
+/* SEMANTICS I9: ask only with none or from (with to or both the
+ * subscription it asks for is already there). */
 static bool on_roster_item(struct loader *L, void *entry, const struct yamltree_node *v)
 {
-    return load_fields(L, v, " in a roster item", roster_item_fields, COUNT(roster_item_fields),
-                       entry, NULL);
+    struct scenario_roster_item *it = entry;
+    if (!load_fields(L, v, " in a roster item", roster_item_fields, COUNT(roster_item_fields),
+                     entry, NULL))
+        return false;
+    if (it->ask == SCENARIO_ASK_SUBSCRIBE && (it->subscription == SCENARIO_SUBSCRIPTION_TO ||
+                                              it->subscription == SCENARIO_SUBSCRIPTION_BOTH))
+        return fail_at(L, it->line, it->column,
+                       "roster item '%s': ask: subscribe goes only with subscription none or "
+                       "from, not %s (SEMANTICS I9)",
+                       quote(it->contact, strlen(it->contact)).text,
+                       scenario_subscription_name(it->subscription));
+    return true;
 }
 
 static const struct entry_kind roster_item_kind = {
