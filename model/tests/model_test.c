@@ -126,6 +126,12 @@ START_TEST(test_model_reject_new_and_random)
     const char *o = drain(m, b);
     ck_assert_ptr_nonnull(strstr(o, "<jid>romeo@localhost/"));
     ck_assert_ptr_null(strstr(o, "/orchard</jid>"));
+    /* A7/X4: a generated resource is 12 URL-safe characters */
+    struct model_session_info info;
+    ck_assert(model_session_info(m, b, &info));
+    ck_assert_uint_eq(strlen(info.resource), 12);
+    ck_assert_uint_eq(strspn(info.resource, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_"), 12);
     model_free(m);
 }
 END_TEST
