@@ -132,6 +132,11 @@ START_TEST(test_model_reject_new_and_random)
     ck_assert_uint_eq(strlen(info.resource), 12);
     ck_assert_uint_eq(strspn(info.resource, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                             "0123456789-_"), 12);
+    unsigned c = login(m, "");   /* A7: an empty resource gets a generated one too */
+    ck_assert(model_session_info(m, c, &info));
+    ck_assert_uint_eq(strlen(info.resource), 12);
+    ck_assert_uint_eq(strspn(info.resource, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+                                            "0123456789-_"), 12);
     model_free(m);
 }
 END_TEST
