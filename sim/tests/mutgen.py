@@ -16,7 +16,8 @@ lines are skipped) feeds token-level mutation operators:
   delete-free  the same for a call whose name ends in "free" (memory)
 
 Nothing depends on function names (the free rule looks at the called
-name's suffix only). assert()s and sizeof operands are left alone. Every mutant has an id
+name's suffix only). assert()s, sizeof operands and (void) casts of
+unused parameters are left alone. Every mutant has an id
 (<file stem>-<nnnn>, in source order), a location FILE:LINE:COL and a
 one-line description; its key (file, the line's text, the description)
 does not mention line numbers, so lists of equivalent mutants survive
@@ -315,6 +316,17 @@ def _is_declaration(stmt):
         and stmt[j + 1].text in ("=", ";", "[", ",")
 
 
+def _is_void_cast(stmt):
+    """'(void)a, (void)b;': only silences unused-parameter warnings."""
+    text = [t.text for t in stmt[:-1]]
+    while len(text) >= 4 and text[:3] == ["(", "void", ")"] and stmt[3].kind == "ident":
+        text = text[4:]
+        stmt = stmt[4:]
+        if text[:1] == [","]:
+            text, stmt = text[1:], stmt[1:]
+    return not text
+
+
 def _statement_kind(stmt):
     """delete-call for 'f(...);', delete-free when f ends in free."""
     body = stmt[:-1]
@@ -394,7 +406,7 @@ def _delete_mutants(path, src, tokens, pairs, skip):
         if e >= len(tokens) or tokens[e].text != ";":
             continue
         stmt = tokens[s:e + 1]
-        if _is_declaration(stmt):
+        if _is_declaration(stmt) or _is_void_cast(stmt):
             continue
         start, end = stmt[0].pos, stmt[-1].pos + 1
         out.append(Mutant(path, src, stmt[0], _statement_kind(stmt), [(start, end - start, ";")],
