@@ -100,6 +100,14 @@ static const struct row rows[] = {
      "  - romeo2: {send: \"<message to='${romeo2.full}'><body>${romeo.full}</body></message>\"}\n"
      "  - romeo2: {receive: \"<message><body>romeo@localhost/orchard</body></message>\"}\n",
      RUNNER_PASS, 0, {NULL}},
+    {"receive closed with a stream error still pending fails", HEAD
+     "  - tybalt: {register: {password: pw}}\n"
+     "  - tybalt: {receive: \"<iq type='result' id='reg_1'/>\"}\n"
+     "  - tybalt: connect\n  - tybalt: unregister\n"
+     "  - tybalt: {receive: \"<iq type='result' id='unreg_1'/>\"}\n"
+     "  - tybalt: {receive: closed}\n",
+     RUNNER_FAIL, 14, {"tybalt's connection 1 is closed, but a stream error is still pending",
+                       "<stream:error>"}},
     {"connect on a bound stream fails", HEAD "  - romeo: connect\n  - romeo: connect\n",
      RUNNER_FAIL, 10, {"romeo is already connected (bound as orchard on connection 1)"}},
     {"send without a connection fails", HEAD "  - romeo: {send: \"<presence/>\"}\n",
