@@ -536,10 +536,32 @@ static enum step_status step_send(struct runner *r, const struct scenario_step *
     return status;
 }
 
+/* send_raw written as hex or base64: the bytes, shown as written. */
+static enum step_status send_raw_bytes(struct runner *r, const struct scenario_step *st,
+                                       struct client *c)
+{
+    struct buf bytes = {0}, shown = {0};
+    scenario_raw_decode(st->raw_form, st->send_raw.text, &bytes);
+    text_printf(&shown, "(%zu raw bytes, %s: %s)", bytes.len,
+                st->raw_form == SCENARIO_RAW_HEX ? "hex" : "base64", st->send_raw.text);
+    record(r, RUNNER_EVENT_SENT, c, buf_cstr(&shown), shown.len);
+    enum step_status status = STEP_OK;
+    if (!client_send(c, r->t, bytes.data, bytes.len, buf_cstr(&shown)))
+        status = fail(r, st, "cannot send on connection %u: %s", c->conn, target_error(r->t));
+    buf_free(&bytes);
+    buf_free(&shown);
+    return status;
+}
+
 static enum step_status step_send_raw(struct runner *r, const struct scenario_step *st)
 {
     struct client *c = step_client(r, st);
     enum step_status status = STEP_OK;
+    if (st->raw_form != SCENARIO_RAW_TEXT) {
+        if (!client_is_open(c))
+            status = open_connection(r, st, c);
+        return status == STEP_OK ? send_raw_bytes(r, st, c) : status;
+    }
     char *text = substitute(r, st, st->send_raw.text);
     if (text == NULL)
         return STEP_FAIL;

@@ -400,7 +400,11 @@ static void put_client_action(struct emitter *e, const struct scenario_step *st)
         return;
     case SCENARIO_STEP_SEND_RAW:
         buf_puts(o, "{send_raw: ");
+        if (st->raw_form != SCENARIO_RAW_TEXT)
+            buf_puts(o, st->raw_form == SCENARIO_RAW_HEX ? "{hex: " : "{base64: ");
         put_quoted(e, st->send_raw.text);
+        if (st->raw_form != SCENARIO_RAW_TEXT)
+            buf_putc(o, '}');
         buf_puts(o, "}");
         return;
     case SCENARIO_STEP_RECEIVE:
@@ -769,7 +773,7 @@ static bool same_step(const struct scenario_step *a, const struct scenario_step 
     case SCENARIO_STEP_SEND:
         return same_strings(&a->send, &b->send);
     case SCENARIO_STEP_SEND_RAW:
-        return strcmp(a->send_raw.text, b->send_raw.text) == 0;
+        return a->raw_form == b->raw_form && strcmp(a->send_raw.text, b->send_raw.text) == 0;
     case SCENARIO_STEP_RECEIVE:
         return a->receive.kind == b->receive.kind &&
                same_strings(&a->receive.patterns, &b->receive.patterns);

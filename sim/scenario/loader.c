@@ -843,9 +843,30 @@ static bool load_send(struct loader *L, struct scenario_step *st, const struct y
            check_texts(L, v, "send", false);
 }
 
+/* Format 1.2: `send_raw: {hex: "c3 28"}` or `{base64: ...}`, any bytes,
+ * no variables. */
+static bool load_raw_bytes(struct loader *L, struct scenario_step *st, const struct yamltree_node *v)
+{
+    const struct yamltree_node *k = v->kids[0], *text = v->kids[1];
+    bool hex = k->len == 3 && memcmp(k->text, "hex", 3) == 0;
+    if (v->count != 2 || (!hex && !(k->len == 6 && memcmp(k->text, "base64", 6) == 0)))
+        return fail(L, v, "send_raw takes text, {hex: ...} or {base64: ...}");
+    if (!want(L, text, YAMLTREE_SCALAR, hex ? "hex" : "base64"))
+        return false;
+    string_set(&st->send_raw, text);
+    st->raw_form = hex ? SCENARIO_RAW_HEX : SCENARIO_RAW_BASE64;
+    struct buf bytes = {0};
+    bool ok = scenario_raw_decode(st->raw_form, st->send_raw.text, &bytes);
+    buf_free(&bytes);
+    return ok || fail(L, text, hex ? "hex must be pairs of hex digits (blanks between pairs)"
+                                   : "base64 must be padded base64 (RFC 4648)");
+}
+
 /* Raw bytes: variables are checked, XML is not. */
 static bool load_send_raw(struct loader *L, struct scenario_step *st, const struct yamltree_node *v)
 {
+    if (v->kind == YAMLTREE_MAP && v->count > 0)
+        return load_raw_bytes(L, st, v);
     if (!want(L, v, YAMLTREE_SCALAR, "send_raw"))
         return false;
     string_set(&st->send_raw, v);

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "base/base64.h"
 #include "base/count.h"
 #include "base/mem.h"
 
@@ -477,4 +478,41 @@ bool scenario_contact_is(const struct scenario *s, const char *contact, const ch
     return strncmp(contact, account, n) == 0 &&
            (contact[n] == '\0' ||
             (contact[n] == '@' && strcmp(contact + n + 1, s->server.domain) == 0));
+}
+
+static int hex_digit(char ch)
+{
+    if (ch >= '0' && ch <= '9')
+        return ch - '0';
+    if (ch >= 'a' && ch <= 'f')
+        return ch - 'a' + 10;
+    if (ch >= 'A' && ch <= 'F')
+        return ch - 'A' + 10;
+    return -1;
+}
+
+static bool hex_decode(const char *p, struct buf *out)
+{
+    while (*p != '\0') {
+        if (*p == ' ' || *p == '\n' || *p == '\t') {
+            p++;
+            continue;
+        }
+        int hi = hex_digit(p[0]), lo = hi < 0 ? -1 : hex_digit(p[1]);
+        if (lo < 0)
+            return false;
+        buf_putc(out, (char)(hi * 16 + lo));
+        p += 2;
+    }
+    return true;
+}
+
+bool scenario_raw_decode(enum scenario_raw_form form, const char *text, struct buf *out)
+{
+    if (form == SCENARIO_RAW_HEX)
+        return hex_decode(text, out);
+    if (form == SCENARIO_RAW_BASE64)
+        return base64_decode(text, strlen(text), out);
+    buf_puts(out, text);
+    return true;
 }

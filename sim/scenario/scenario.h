@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/buf.h"
+
 /* Beyond the format: top-level `leftovers: ignore | fail` (default fail).
  * Refused: YAML aliases (anchors alone are ignored), explicit tags (`!x`), a
  * second document, NUL in strings, nesting deeper than SCENARIO_DEPTH_MAX,
@@ -187,8 +189,12 @@ struct scenario_check {
 /* One step. `send`, `send_raw` and patterns keep their `${...}` variables
  * (validated, substituted at run time); patterns and send strings parsed
  * as one XML element each with the variable text in place. */
+/* How send_raw is written (format 1.2 adds the byte forms). */
+enum scenario_raw_form { SCENARIO_RAW_TEXT, SCENARIO_RAW_HEX, SCENARIO_RAW_BASE64 };
+
 struct scenario_step {
     enum scenario_step_kind kind;
+    enum scenario_raw_form raw_form; /* send_raw: its text is hex or base64 unless TEXT */
     unsigned long line, column;   /* of the step */
     size_t client;                /* index in scenario.clients, or SCENARIO_NO_CLIENT */
     union {
@@ -312,6 +318,10 @@ bool scenario_contact_is(const struct scenario *s, const char *contact, const ch
 
 /* The YAML words of the enumerations ("connect", "kick-old", ...). */
 const char *scenario_step_name(enum scenario_step_kind kind);
+/* The bytes a send_raw written as hex (pairs of digits, blanks between
+ * pairs allowed) or base64 stands for, appended to out. False when the
+ * text is not of its form (out then holds a part). */
+bool scenario_raw_decode(enum scenario_raw_form form, const char *text, struct buf *out);
 const char *scenario_target_name(enum scenario_target target);
 const char *scenario_conflict_name(enum scenario_conflict c);
 const char *scenario_subscription_name(enum scenario_subscription sub);

@@ -108,6 +108,13 @@ static const struct row rows[] = {
      "  - tybalt: {receive: closed}\n",
      RUNNER_FAIL, 14, {"tybalt's connection 1 is closed, but a stream error is still pending",
                        "<stream:error>"}},
+    {"send_raw hex and base64 send bytes (format 1.2)", HEAD "  - romeo: connect\n"
+     "  - romeo: {send_raw: {hex: \"3c 70 72\"}}\n  - romeo: {send_raw: {base64: \"ZXNlbmNlLz4=\"}}\n"
+     "  - romeo: {receive: \"<presence from='${romeo.full}'/>\"}\n", RUNNER_PASS, 0, {NULL}},
+    {"send_raw hex: invalid UTF-8 and NUL reach the server", HEAD "  - romeo: connect\n"
+     "  - romeo: {send_raw: {hex: \"3c 6d 3e c3 28 00 3c 2f 6d 3e\"}}\n"
+     "  - romeo: {receive: \"<stream:error/>\"}\n  - romeo: {receive: closed}\n",
+     RUNNER_PASS, 0, {NULL}},
     {"connect on a bound stream fails", HEAD "  - romeo: connect\n  - romeo: connect\n",
      RUNNER_FAIL, 10, {"romeo is already connected (bound as orchard on connection 1)"}},
     {"send without a connection fails", HEAD "  - romeo: {send: \"<presence/>\"}\n",

@@ -84,7 +84,7 @@ static const char *const bad_files[] = {
     "negative_sessions", "note_null", "nul_in_string", "offline_count_string",
     "presence_unknown_client", "receive_empty_list", "reserved_client_name",
     "restart_with_value", "roster_ask_with_both", "roster_check_bad_ask", "scenario_two_lines",
-    "send_list_item_mapping", "send_mapping", "send_needs_value", "step_list",
+    "send_list_item_mapping", "send_raw_bad_hex", "send_mapping", "send_needs_value", "step_list",
     "step_scalar",
     "step_two_keys", "steps_mapping", "tag", "tags_int", "top_list",
     "too_deep", "top_scalar", "unknown_action", "unknown_check_key",
