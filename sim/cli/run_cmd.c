@@ -126,14 +126,20 @@ static void add_to_report(struct report *rep, const char *path, const struct sce
 {
     const char **tags = mem_calloc(s->tags.count + 1, sizeof *tags);
     const char **spec = mem_calloc(s->spec.count + 1, sizeof *spec);
+    const char **notes = mem_calloc(s->step_count + 1, sizeof *notes);
+    size_t notes_len = 0;
+    for (size_t i = 0; i < s->step_count; i++)
+        if (s->steps[i].kind == SCENARIO_STEP_NOTE)
+            notes[notes_len++] = s->steps[i].note;
     for (size_t i = 0; i < s->tags.count; i++)
         tags[i] = s->tags.items[i].text;
     for (size_t i = 0; i < s->spec.count; i++)
         spec[i] = s->spec.items[i].text;
     struct report_entry e = {path, s->name, tags, s->tags.count, spec, s->spec.count,
                              outcome_report[res->outcome], res->steps_skipped, res->message,
-                             res->line};
+                             res->line, s->description, notes, notes_len};
     report_add(rep, &e);
+    free(notes);
     free(tags);
     free(spec);
 }
@@ -164,7 +170,10 @@ static bool run_file(const char *path, const struct cli_run_options *o, struct r
         runner_run(s, &ro, &res);
         if (o->html_report != NULL)
             html_report_add(o->html_report, path, s, &res);
-        printf("%s  %s  %s\n", runner_outcome_label(res.outcome), path, s->name);
+        printf("%s  %s  %s", runner_outcome_label(res.outcome), path, s->name);
+        if (res.steps_skipped > 0)   /* live: advance and check steps */
+            printf("  (%zu step%s skipped)", res.steps_skipped, res.steps_skipped == 1 ? "" : "s");
+        putchar('\n');
         if (o->verbose)
             usage_print_indented(stdout, res.log, "    ");
         if (res.message != NULL)

@@ -14,8 +14,8 @@
 
 struct stored {
     struct report_entry e;  /* its pointers point at the copies below */
-    char *path, *scenario, *message;
-    char **tags, **spec;
+    char *path, *scenario, *message, *description;
+    char **tags, **spec, **notes;
 };
 
 struct report {
@@ -72,6 +72,8 @@ void report_free(struct report *r)
         free(s->path);
         free(s->scenario);
         free(s->message);
+        free(s->description);
+        free_strs(s->notes, s->e.notes_len);
         free_strs(s->tags, s->e.tags_len);
         free_strs(s->spec, s->e.spec_len);
     }
@@ -91,7 +93,11 @@ void report_add(struct report *r, const struct report_entry *e)
     s->message = copy_str(e->message);
     s->tags = copy_strs(e->tags, e->tags_len);
     s->spec = copy_strs(e->spec, e->spec_len);
+    s->description = copy_str(e->description);
+    s->notes = copy_strs(e->notes, e->notes_len);
     s->e = *e;
+    s->e.description = s->description;
+    s->e.notes = (const char *const *)s->notes;
     s->e.path = s->path;
     s->e.scenario = s->scenario;
     s->e.message = s->message;
@@ -554,6 +560,10 @@ static void json_entry(FILE *f, const struct report_entry *e)
     json_strings(f, e->tags, e->tags_len);
     fputs(",\n      \"spec\": ", f);
     json_strings(f, e->spec, e->spec_len);
+    fputs(",\n      \"description\": ", f);
+    report_json_string(f, e->description);
+    fputs(",\n      \"notes\": ", f);
+    json_strings(f, e->notes, e->notes_len);
     fprintf(f, ",\n      \"outcome\": \"%s\",\n      \"skipped_steps\": %zu,\n      \"line\": ",
             report_outcome_name(e->outcome), e->skipped_steps);
     if (e->line > 0)

@@ -40,6 +40,9 @@ struct report_entry {
     size_t skipped_steps;            /* steps the target could not run */
     const char *message;             /* failure text (any lines) or skip reason; NULL: none */
     unsigned long line;              /* line of the failing step; 0: none */
+    const char *description;         /* the scenario's description; NULL: none */
+    const char *const *notes;        /* notes_len texts of its `note` steps */
+    size_t notes_len;
 };
 
 struct report;

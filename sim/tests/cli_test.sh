@@ -143,5 +143,11 @@ expect_in "$T" "$abs" 0 "PASS  drop.yaml  A contact is told when a resource's co
     run drop.yaml
 expect_in "$T" "$abs" 1 "- <show>: text: expected 'dnd', actual 'away'" run drop-dnd.yaml
 
+# The JSON report carries the description and the notes (format 1.2).
+printf 'scenario: described\ndescription: why it matters\nsteps:\n  - note: first\n  - restart\n  - note: second\n' >"$T/described.yaml"
+expect 0 "1 passed" run --json "$T/described.json" "$T/described.yaml"
+expect 0 '"notes": ["first", "second"]' run --json /dev/stdout "$T/described.yaml"
+expect 0 '"description": "why it matters"' run --json /dev/stdout "$T/described.yaml"
+
 echo "cli_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
