@@ -13,6 +13,7 @@
 #include "base/count.h"
 #include "base/exit.h"
 #include "explore/explore.h"
+#include "base/pool.h"
 #include "live/live.h"
 #include "live/target_tcp.h"
 #include "model/buf.h"
@@ -20,7 +21,7 @@
 static const char explore_usage[] =
     "usage: sessim explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v]\n"
     "                      [--no-fork] [--shrink-max N] [--time DURATION]\n"
-    "                      [--seed-range A..B] [--json FILE] [--sm]\n"
+    "                      [--seed-range A..B] [--json FILE] [--sm] [--jobs N]\n"
     "                      [--target tcp://127.0.0.1:PORT [--settle MS] [--prosody PROG]]\n"
     "  Generates R random scenarios of N steps from seed S, runs each on the model\n"
     "  with every invariant checked after every step, and shrinks the first failure\n"
@@ -54,6 +55,8 @@ static const char explore_usage[] =
     "                  h 0, unknown id), a connection lost inside an <a/> or as\n"
     "                  <resumed/> arrives, clock jumps across the hibernation\n"
     "                  time (a seed then gives other scenarios than without --sm)\n"
+    "  --jobs N, -j N  spread the runs over N worker processes (at most 256); the\n"
+    "                  output is the same as with one (not with --target)\n"
     "  --target URL    differential against a live Prosody (see above)\n"
     "  --settle MS     with --target: quiet time that ends a step (default 200)\n"
     "  --prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"
@@ -169,10 +172,11 @@ static int parse_more(int argc, char **argv, int *i, struct explore_options *o, 
 static int parse_option(int argc, char **argv, int *i, struct explore_options *o, bool *seeded,
                         struct live_args *la)
 {
-    static const char *const valued[] = {"--seed", "--steps", "--runs", "--out", "--shrink-max"};
+    static const char *const valued[] = {"--seed", "--steps", "--runs", "--out", "--shrink-max",
+                                         "--jobs"};
     static const uint64_t max[] = {UINT64_MAX, EXPLORE_STEPS_MAX, EXPLORE_RUNS_MAX, 0,
-                                   10000000};
-    const char *a = argv[*i];
+                                   10000000, POOL_JOBS_MAX};
+    const char *a = strcmp(argv[*i], "-j") == 0 ? "--jobs" : argv[*i];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
         return -1;
     if (strcmp(a, "--sm") == 0) {
@@ -210,6 +214,7 @@ static int parse_option(int argc, char **argv, int *i, struct explore_options *o
         o->steps = k == 1 ? (size_t)n : o->steps;
         o->runs = k == 2 ? (size_t)n : o->runs;
         o->shrink_tests_max = k == 4 ? (size_t)n : o->shrink_tests_max;
+        o->jobs = k == 5 ? (size_t)n : o->jobs;
         return 0;
     }
     return usage_error("unknown option", a);

@@ -20,6 +20,7 @@
 #include "explore/gen.h"
 #include "explore/judge.h"
 #include "base/exit.h"
+#include "base/pool.h"
 #include "model/buf.h"
 #include "scenario/emit.h"
 #include "base/mem.h"
@@ -201,6 +202,7 @@ struct explorer {
     bool live;                    /* a progress line on err (a terminal) */
     double busy;                  /* seconds spent generating and running (not shrinking) */
     size_t counts[GEN_KINDS_MAX];
+    struct pool *pool;            /* --jobs: the workers; NULL: runs made here */
 };
 
 static void clear_live(struct explorer *x)
@@ -396,6 +398,79 @@ static uint64_t seed_of_run(const struct explore_options *o, size_t i)
     return o->seed_range ? gen_run_seed(o->seed + i, 0) : gen_run_seed(o->seed, i);
 }
 
+/* Run i in a worker (pool.h): generated and judged there; its result is
+ * the verdict's fixed part, its message and the kind counts. */
+static bool pool_run(void *ctx, size_t i, struct buf *out)
+{
+    struct explorer *x = ctx;
+    size_t counts[GEN_KINDS_MAX] = {0};
+    struct scenario *s =
+        gen_scenario_counted(seed_of_run(&x->opt, i), x->opt.steps, false, x->opt.sm, counts);
+    struct judge_verdict v;
+    judge_run(s, &x->judge, &v);
+    scenario_free(s);
+    pool_put(out, &v, sizeof v);
+    pool_put_str(out, v.message);
+    pool_put(out, counts, sizeof counts);
+    judge_verdict_free(&v);
+    return v.failed || v.broken;   /* nothing after it is used */
+}
+
+/* Run i read back from its worker into *v and x->counts; a broken
+ * verdict when the worker ended without it. */
+static void pool_result(struct explorer *x, size_t i, struct judge_verdict *v)
+{
+    struct buf b = {0};
+    size_t pos = 0, counts[GEN_KINDS_MAX];
+    memset(v, 0, sizeof *v);
+    bool ok = pool_next(x->pool, i, &b) && pool_get(&b, &pos, v, sizeof *v) &&
+              pool_get_str(&b, &pos, &v->message) && pool_get(&b, &pos, counts, sizeof counts);
+    buf_free(&b);
+    if (!ok) {
+        judge_verdict_free(v);
+        memset(v, 0, sizeof *v);
+        v->broken = true;
+        snprintf(v->reason, sizeof v->reason, "the worker process of run %zu ended early",
+                 i + 1);
+        return;
+    }
+    for (size_t k = 0; k < GEN_KINDS_MAX; k++)
+        x->counts[k] += counts[k];
+}
+
+/* Run i: made here, or read back from its worker. The scenario is
+ * returned when this process needs it (made here, or a failure to
+ * shrink: generated again, the same for the same seed); else NULL. */
+static struct scenario *next_run(struct explorer *x, size_t i, uint64_t seed,
+                                 struct judge_verdict *v)
+{
+    bool live = x->opt.live != NULL;
+    if (x->pool == NULL) {
+        struct scenario *s = gen_scenario_counted(seed, x->opt.steps, live, x->opt.sm, x->counts);
+        judge_run(s, &x->judge, v);
+        return s;
+    }
+    pool_result(x, i, v);
+    if (!v->failed)
+        return NULL;
+    size_t scratch[GEN_KINDS_MAX] = {0};
+    return gen_scenario_counted(seed, x->opt.steps, live, x->opt.sm, scratch);
+}
+
+/* --jobs: the workers, when there are to be any. False when they could
+ * not be started (said on out). */
+static bool start_pool(struct explorer *x)
+{
+    if (x->opt.jobs < 2 || x->opt.live != NULL || x->opt.runs < 2)
+        return true;
+    size_t jobs = x->opt.jobs < POOL_JOBS_MAX ? x->opt.jobs : POOL_JOBS_MAX;
+    x->pool = pool_new(jobs, x->opt.runs, pool_run, x);
+    if (x->pool == NULL)
+        fprintf(x->out, "explore: cannot start %zu worker processes: %s\n", jobs,
+                strerror(errno));
+    return x->pool != NULL;
+}
+
 int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
                 struct explore_result *res)
 {
@@ -422,16 +497,15 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
     x.err = err;
     x.live = err != NULL && !opt->verbose && isatty(fileno(err));
     header(&x);
-    int status = EXIT_OK;
+    int status = start_pool(&x) ? EXIT_OK : EXIT_USAGE;
     double start = clock_now_s();
     for (size_t i = 0; i < x.opt.runs && status == EXIT_OK; i++) {
         uint64_t seed = seed_of_run(&x.opt, i);
         double t0 = clock_now_s();
         if (opt->time_limit > 0 && t0 - start >= opt->time_limit)
             break;
-        struct scenario *s = gen_scenario_counted(seed, x.opt.steps, live, x.opt.sm, x.counts);
         struct judge_verdict v;
-        judge_run(s, &x.judge, &v);
+        struct scenario *s = next_run(&x, i, seed, &v);
         x.busy += clock_now_s() - t0;
         res->runs++;
         res->steps += v.steps_run;
@@ -452,6 +526,8 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
             res->failures = 1;
             res->failed_run = i;
             res->failed_seed = seed;
+            pool_free(x.pool);   /* the shrinker needs the cores */
+            x.pool = NULL;
             status = handle_failure(&x, res, s, &v);
         } else {
             scenario_free(s);
@@ -459,6 +535,7 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
         judge_verdict_free(&v);
         progress(&x, res);
     }
+    pool_free(x.pool);
     summary(&x, res);
     if (opt->json_path != NULL && !write_json(&x, res)) {
         fprintf(out, "explore: cannot write %s\n", opt->json_path);

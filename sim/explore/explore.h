@@ -72,6 +72,8 @@ struct explore_options {
     bool verbose;              /* one line per run */
     bool sm;                   /* stream-management vocabulary (--sm) */
     bool isolate;              /* each run and shrink candidate in a child process */
+    size_t jobs;               /* worker processes for the runs (pool.h); 0, 1: none.
+                                *   The output is the same for every value */
     size_t shrink_tests_max;   /* 0: SHRINK_TESTS_DEFAULT */
     explore_oracle *oracle;    /* NULL: none */
     void *oracle_ctx;

@@ -211,7 +211,8 @@ static void run_isolated(const struct scenario *s, const struct judge_options *o
                          struct judge_verdict *v)
 {
     struct child_args args = {s, opt};
-    struct proc_options po = {.pipe = true};
+    /* dies with its parent: a --jobs worker is ended while it runs */
+    struct proc_options po = {.pipe = true, .death_signal = SIGKILL};
     struct proc child;
     if (!proc_spawn(child_run, &args, &po, &child))
         abort();

@@ -374,6 +374,50 @@ START_TEST(test_explore_finds_shrinks_and_writes_a_planted_failure)
 }
 END_TEST
 
+/* --jobs: the runs spread over worker processes print what one process
+ * prints, byte for byte: a passing exploration (-v: a line per run), and
+ * a planted failure with its shrinking, reproducer file and replay. */
+static void assert_jobs_identical(struct explore_options o, size_t jobs)
+{
+    struct explore_result r1, r2;
+    int s1, s2;
+    o.jobs = 1;
+    char *t1 = run_to_text(&o, &r1, &s1);
+    if (r1.path != NULL)
+        unlink(r1.path);
+    o.jobs = jobs;
+    char *t2 = run_to_text(&o, &r2, &s2);
+    ck_assert_str_eq(t1, t2);
+    ck_assert_int_eq(s1, s2);
+    ck_assert_uint_eq(r1.steps, r2.steps);
+    ck_assert_uint_eq(r1.runs, r2.runs);
+    ck_assert_uint_eq(r1.failures, r2.failures);
+    if (r2.path != NULL)
+        unlink(r2.path);
+    free(t1);
+    free(t2);
+    explore_result_free(&r1);
+    explore_result_free(&r2);
+}
+
+START_TEST(test_explore_jobs_output_is_byte_identical)
+{
+    struct explore_options pass = {.seed = 7, .runs = 24, .steps = 100, .verbose = true};
+    assert_jobs_identical(pass, 2);
+    pass.isolate = true;
+    assert_jobs_identical(pass, 3);
+    char dir[] = "/tmp/sessim-explore-XXXXXX";
+    ck_assert_ptr_nonnull(mkdtemp(dir));
+    struct explore_options fail = {.seed = 11, .runs = 50, .steps = 200, .out_dir = dir,
+                                   .isolate = true, .oracle = close_after_presence};
+    assert_jobs_identical(fail, 2);
+    fail.isolate = false;
+    fail.verbose = true;
+    assert_jobs_identical(fail, 2);
+    rmdir(dir);
+}
+END_TEST
+
 /* A crash inside an isolated run: the explorer survives it, shrinks it
  * (each candidate in its own process too) and names the signal. */
 static const char *abort_after_presence(const struct scenario *s, size_t steps_run, void *ctx)
@@ -480,6 +524,7 @@ Suite *explore_suite(void)
     tcase_add_test(tc, test_explore_output_is_byte_identical_for_a_seed);
     tcase_add_test(tc, test_explore_finds_shrinks_and_writes_a_planted_failure);
     tcase_add_test(tc, test_explore_survives_and_shrinks_a_crash);
+    tcase_add_test(tc, test_explore_jobs_output_is_byte_identical);
     tcase_add_loop_test(tc, test_explore_command_line_usage, 0, (int)COUNT(usages));
     tcase_add_test(tc, test_explore_command_runs_and_exits_by_outcome);
     tcase_add_test(tc, test_explore_bench_measures);
