@@ -24,6 +24,8 @@
     "--html F     write an HTML report with a sequence diagram per scenario to F\n"       \
     "--seed N     seed of the model and the harness (default 0)\n"                        \
     "-v           show notes and every step\n"                                            \
+    "-j N         run the scenarios in N processes; the output is the same (not with\n"    \
+    "             --html or --target: those run in one)\n"                                \
     "--target URL run on a Prosody sessim starts on 127.0.0.1:PORT (0: a free port)\n"    \
     "--settle MS  with --target: quiet time that ends a step (default 200)\n"             \
     "--prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"    \

@@ -149,5 +149,31 @@ expect 0 "1 passed" run --json "$T/described.json" "$T/described.yaml"
 expect 0 '"notes": ["first", "second"]' run --json /dev/stdout "$T/described.yaml"
 expect 0 '"description": "why it matters"' run --json /dev/stdout "$T/described.yaml"
 
+
+# ---- -j and --jobs: the same output as one process, byte for byte ----
+# same_output NAME ARGS...: sessim ARGS (stdout and stderr together, then
+# the report files it was told to write) is the same as sessim ARGS -j 2
+# (explore's throughput line on stderr aside).
+same_output() {
+    name=$1
+    shift
+    for j in 1 2; do
+        mkdir -p "$T/$name-$j"
+        (cd "$T/$name-$j" && "$abs" "$@" -j $j >out 2>&1; echo "status $?" >>out)
+        grep -v ' steps/s' "$T/$name-$j/out" >"$T/$name-$j/kept"   # explore's throughput
+        rm "$T/$name-$j/out"
+    done
+    if diff -r "$T/$name-1" "$T/$name-2" >"$T/diff"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "cli_test: FAIL: sessim $* -j 2 differs from -j 1:"
+        head -20 "$T/diff" | sed 's/^/    /'
+    fi
+}
+here=$(pwd)
+same_output run run "$here/scenarios" "$here/sim/tests/bad" --junit j.xml --tap t.tap --json j.json
+same_output run-v run -v --json j.json "$here/scenarios/roster" "$T/drop-dnd.yaml" "$T/described.yaml"
+same_output explore explore --seed 11 --runs 30 --steps 100 -v --out x
 echo "cli_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
