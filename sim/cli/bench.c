@@ -496,6 +496,36 @@ static int bench_replay(struct table *t, unsigned rounds)
     return passed == n * rounds ? 0 : 1;
 }
 
+/* Wall time of `sessim explore --seed 1 --runs R --steps 1000 --no-fork
+ * --jobs J`, its output discarded; a negative time when it failed. */
+static double explore_wall(size_t runs, size_t jobs)
+{
+    FILE *null = fopen("/dev/null", "w");
+    if (null == NULL)
+        return -1;
+    struct explore_options o = {.seed = 1, .runs = runs, .steps = 1000, .jobs = jobs};
+    struct explore_result res;
+    double t0 = clock_now_s();
+    int status = explore_run(&o, null, NULL, &res);
+    double secs = clock_now_s() - t0;
+    explore_result_free(&res);
+    fclose(null);
+    return status == EXIT_OK ? secs : -1;
+}
+
+/* --jobs 2 against one job on the same runs: the speed-up on this
+ * machine's cores (as loaded as they are). */
+static int bench_explore_jobs(struct table *t, size_t steps)
+{
+    size_t runs = steps / 1000 > 4 ? steps / 1000 : 4;
+    double one = explore_wall(runs, 1), two = explore_wall(runs, 2);
+    fprintf(stderr, "explorer --jobs: %zu runs x 1000 steps, %.2f s with one job, %.2f s with "
+                    "two\n", runs, one, two);
+    table_row(t, "explorer", "--jobs 2 speed-up (wall, one job/two)",
+              one > 0 && two > 0 ? one / two : 0.0, "x", ">= 1.8");
+    return one > 0 && two > 0 ? 0 : 1;
+}
+
 /* Explorer throughput with every invariant after every step, and without
  * them (the model behind the plain target interface). */
 static int bench_explore(struct table *t, size_t steps)
@@ -509,7 +539,8 @@ static int bench_explore(struct table *t, size_t steps)
     table_row(t, "explorer", "steps, no invariants", plain, "steps/s", "");
     table_row(t, "explorer", "invariant cost (checked/plain)", plain > 0 ? checked / plain : 0.0,
               "x", "");
-    return ok && ok_plain ? 0 : 1;
+    int jobs = bench_explore_jobs(t, steps);
+    return ok && ok_plain ? jobs : 1;
 }
 
 static const char bench_usage[] =
