@@ -40,33 +40,29 @@ void client_text_write(const char *text, size_t len, size_t max, struct buf *out
     }
 }
 
-/* Puts an entry into the ring (taking its text), dropping the oldest. */
-static void ring_put(struct client *c, struct client_history_entry e)
+/* Keeps the ring's next entry (just filled), dropping the oldest. */
+static void ring_advance(struct client *c)
 {
-    struct client_history_entry *slot = &c->history[c->history_next];
-    free(slot->text);
-    *slot = e;
     c->history_next = (c->history_next + 1) % CLIENT_HISTORY_MAX;
     if (c->history_len < CLIENT_HISTORY_MAX)
         c->history_len++;
 }
 
+/* Raw bytes go in: escaping them costs more than the runs that fail. */
 static void history_add(struct client *c, enum client_dir dir, const char *text, size_t len)
 {
-    struct buf b = {0};
-    client_text_write(text, len, CLIENT_HISTORY_TEXT_MAX, &b);
-    struct client_history_entry e = {c->step, dir, mem_strdup(buf_cstr(&b))};
-    buf_free(&b);
-    if (!c->batching) {
-        ring_put(c, e);
-        return;
-    }
-    if (c->batch_len == CLIENT_BATCH_MAX) {
-        free(c->batch[0].text);
+    if (c->batching && c->batch_len == CLIENT_BATCH_MAX) {
         memmove(&c->batch[0], &c->batch[1], (CLIENT_BATCH_MAX - 1) * sizeof c->batch[0]);
         c->batch_len--;
     }
-    c->batch[c->batch_len++] = e;
+    struct client_history_entry *e =
+        c->batching ? &c->batch[c->batch_len++] : &c->history[c->history_next];
+    e->step = c->step;
+    e->dir = dir;
+    e->len = len;
+    memcpy(e->text, text, len < sizeof e->text ? len : sizeof e->text);
+    if (!c->batching)
+        ring_advance(c);
 }
 
 void client_batch_begin(struct client *c)
@@ -77,11 +73,9 @@ void client_batch_begin(struct client *c)
 void client_batch_end(struct client *c, const char *summary)
 {
     c->batching = false;
-    for (size_t i = 0; i < c->batch_len; i++) {
-        if (summary == NULL)
-            ring_put(c, c->batch[i]);
-        else
-            free(c->batch[i].text);
+    for (size_t i = 0; i < c->batch_len && summary == NULL; i++) {
+        c->history[c->history_next] = c->batch[i];
+        ring_advance(c);
     }
     c->batch_len = 0;
     if (summary != NULL)
@@ -105,7 +99,7 @@ void client_history_write(const struct client *c, struct buf *out, const char *i
         buf_puts(out, "] ");
         buf_puts(out, arrows[e->dir]);
         buf_putc(out, ' ');
-        buf_puts(out, e->text);
+        client_text_write(e->text, e->len, CLIENT_HISTORY_TEXT_MAX, out);
         buf_putc(out, '\n');
     }
 }
@@ -294,10 +288,6 @@ void client_free(struct client *c)
     for (size_t i = 0; i < c->npending; i++)
         stanza_free(c->pending[i].stanza);
     free(c->pending);
-    for (size_t i = 0; i < CLIENT_HISTORY_MAX; i++)
-        free(c->history[i].text);
-    for (size_t i = 0; i < c->batch_len; i++)
-        free(c->batch[i].text);
     free(c->name);
     free(c->account);
     free(c->resource);

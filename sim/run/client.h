@@ -50,10 +50,13 @@ enum client_state {
 /* Direction of a traffic ring entry. */
 enum client_dir { CLIENT_SENT, CLIENT_RECEIVED, CLIENT_EVENT };
 
+/* Raw bytes: escaped and marked when truncated only when the ring is
+ * written (client_history_write), i.e. on a failure. */
 struct client_history_entry {
     size_t step;                   /* 0-based index of the step it happened in */
     enum client_dir dir;
-    char *text;                    /* possibly truncated, with an ellipsis */
+    size_t len;                    /* bytes of the whole text */
+    char text[CLIENT_HISTORY_TEXT_MAX];   /* its first CLIENT_HISTORY_TEXT_MAX bytes at most */
 };
 
 struct client_pending {
