@@ -151,7 +151,7 @@ static void add_to_report(struct report *rep, const char *path, const struct sce
         spec[i] = s->spec.items[i].text;
     struct report_entry e = {path, s->name, tags, s->tags.count, spec, s->spec.count,
                              outcome_report[res->outcome], res->steps_skipped, res->message,
-                             res->line, s->description, notes, notes_len};
+                             res->line, s->description, notes, notes_len, false};
     report_add(rep, &e);
     free(notes);
     free(tags);
@@ -172,7 +172,7 @@ static bool run_file(const char *path, const struct cli_run_options *o, struct r
         fprintf(err_out, "%s\n", msg);
         fflush(err_out);
         struct report_entry e = {.path = path, .scenario = path, .outcome = REPORT_FAIL,
-                                 .message = msg, .line = err.line};
+                                 .message = msg, .line = err.line, .load_error = true};
         report_add(rep, &e);
         if (o->html_report != NULL)
             html_report_add_error(o->html_report, path, msg);
@@ -316,7 +316,7 @@ static bool get_entry(const struct buf *b, size_t *pos, const char *path, struct
         e = (struct report_entry){path, scenario, (const char *const *)tags, ntags,
                                   (const char *const *)spec, nspec, e.outcome, e.skipped_steps,
                                   message, e.line, description, (const char *const *)notes,
-                                  nnotes};
+                                  nnotes, e.load_error};
         report_add(rep, &e);
     }
     free(scenario);

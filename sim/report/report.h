@@ -43,6 +43,7 @@ struct report_entry {
     const char *description;         /* the scenario's description; NULL: none */
     const char *const *notes;        /* notes_len texts of its `note` steps */
     size_t notes_len;
+    bool load_error;                 /* REPORT_FAIL because the file did not load */
 };
 
 struct report;

@@ -175,5 +175,13 @@ here=$(pwd)
 same_output run run "$here/scenarios" "$here/sim/tests/bad" --junit j.xml --tap t.tap --json j.json
 same_output run-v run -v --json j.json "$here/scenarios/roster" "$T/drop-dnd.yaml" "$T/described.yaml"
 same_output explore explore --seed 11 --runs 30 --steps 100 -v --out x
+
+# JUnit: a file that does not load is an <error>, counted in errors; every
+# case has a time; a bare file name's classname is never ".".
+expect 2 'errors="1"' run --junit /dev/stdout "$T/binary.yaml"
+expect 2 '<error message=' run --junit /dev/stdout "$T/binary.yaml"
+expect_in "$T" "$abs" 0 'classname="sessim" name="described.yaml" file="described.yaml" time="0"' \
+    run --junit /dev/stdout described.yaml
+
 echo "cli_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

@@ -32,38 +32,41 @@ static const struct report_entry fixture[] = {
 
 static const char junit_expected[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<testsuites tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"1\">\n"
-    "  <testsuite name=\"sessim\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"1\">\n"
-    "    <testcase classname=\"scenarios/lifecycle\" name=\"Connect &amp; bind\""
-    " file=\"scenarios/lifecycle/connect.yaml\">\n"
+    "<testsuites tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"1\" time=\"0\">\n"
+    "  <testsuite name=\"sessim\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"1\" time=\"0\">\n"
+    "    <testcase classname=\"scenarios/lifecycle\" name=\"scenarios/lifecycle/connect.yaml\" file=\"scenarios/lifecycle/connect.yaml\" time=\"0\">\n"
     "      <properties>\n"
+    "        <property name=\"title\" value=\"Connect &amp; bind\"/>\n"
     "        <property name=\"tag\" value=\"lifecycle\"/>\n"
     "        <property name=\"spec\" value=\"RFC 6120 7\"/>\n"
     "      </properties>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"scenarios/presence\""
-    " name=\"Contacts see &lt;unavailable&gt; on &quot;drop&quot; # 1\""
-    " file=\"scenarios/presence/drop.yaml\">\n"
+    "    <testcase classname=\"scenarios/presence\" name=\"scenarios/presence/drop.yaml\" file=\"scenarios/presence/drop.yaml\" time=\"0\">\n"
     "      <properties>\n"
+    "        <property name=\"title\" value=\"Contacts see &lt;unavailable&gt; on &quot;drop&quot; # 1\"/>\n"
     "        <property name=\"tag\" value=\"presence\"/>\n"
     "        <property name=\"tag\" value=\"close\"/>\n"
     "      </properties>\n"
-    "      <failure message=\"expected &lt;presence type=&apos;unavailable&apos;/&gt;\">"
-    "scenarios/presence/drop.yaml:12: expected &lt;presence type='unavailable'/&gt;\n"
+    "      <failure message=\"expected &lt;presence type=&apos;unavailable&apos;/&gt;\">expected &lt;presence type='unavailable'/&gt;\n"
     "\tgot: nothing#x01 \xC3\xA9</failure>\n"
     "    </testcase>\n"
-    "    <testcase classname=\".\" name=\"it&apos;s skipped\" file=\"top.yaml\">\n"
+    "    <testcase classname=\"sessim\" name=\"top.yaml\" file=\"top.yaml\" time=\"0\">\n"
+    "      <properties>\n"
+    "        <property name=\"title\" value=\"it&apos;s skipped\"/>\n"
+    "      </properties>\n"
     "      <skipped message=\"target: model\"/>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"scenarios/a\" name=\"Clock\" file=\"scenarios/a/b.yaml\">\n"
+    "    <testcase classname=\"scenarios/a\" name=\"scenarios/a/b.yaml\" file=\"scenarios/a/b.yaml\" time=\"0\">\n"
     "      <properties>\n"
+    "        <property name=\"title\" value=\"Clock\"/>\n"
     "        <property name=\"skipped_steps\" value=\"2\"/>\n"
     "      </properties>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"scenarios/roster\" name=\"Roster push\""
-    " file=\"scenarios/roster/push.yaml\">\n"
-    "      <failure message=\"expected: &lt;iq type=&apos;set&apos;/&gt;\">"
-    "scenarios/roster/push.yaml: expected: &lt;iq type='set'/&gt;\n"
+    "    <testcase classname=\"scenarios/roster\" name=\"scenarios/roster/push.yaml\" file=\"scenarios/roster/push.yaml\" time=\"0\">\n"
+    "      <properties>\n"
+    "        <property name=\"title\" value=\"Roster push\"/>\n"
+    "      </properties>\n"
+    "      <failure message=\"expected: &lt;iq type=&apos;set&apos;/&gt;\">expected: &lt;iq type='set'/&gt;\n"
     "actual: nothing\n"
     "pending: 2 stanzas</failure>\n"
     "    </testcase>\n"
@@ -222,8 +225,8 @@ struct writer_row {
 static const struct writer_row writer_rows[] = {
     {report_write_junit, junit_expected,
      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-     "<testsuites tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n"
-     "  <testsuite name=\"sessim\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\">\n"
+     "<testsuites tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0\">\n"
+     "  <testsuite name=\"sessim\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0\">\n"
      "  </testsuite>\n</testsuites>\n"},
     {report_write_tap, tap_expected, "TAP version 13\n1..0\n"},
     {report_write_json, json_expected,
@@ -294,8 +297,8 @@ static const struct odd_row odd_rows[] = {
      "      \"scenario\": \"bad" FFFD "\",\n",
      "      \"message\": \"a" FFFD " b" FFFD FFFD " c" FFFD FFFD FFFD " d\xEF\xBF\xBE e\x7F"
      " f\xC2\x85 g\xF0\x9F\x98\x80\\r\\n\"\n"},
-    {report_write_junit, " name=\"bad" FFFD "\"",
-     ": a" FFFD " b" FFFD FFFD " c" FFFD FFFD FFFD " d#xFFFE e\x7F f\xC2\x85"
+    {report_write_junit, " value=\"bad" FFFD "\"",
+     ">a" FFFD " b" FFFD FFFD " c" FFFD FFFD FFFD " d#xFFFE e\x7F f\xC2\x85"
      " g\xF0\x9F\x98\x80&#13;\n</failure>"},
     {report_write_tap, "not ok 1 - bad" FFFD "\n",
      "  message: \"a" FFFD " b" FFFD FFFD " c" FFFD FFFD FFFD " d\\uFFFE e\\x7F f\\x85"
