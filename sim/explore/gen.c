@@ -26,100 +26,12 @@
 
 #include "base/count.h"
 #include "base/mem.h"
-#include "model/buf.h"
+#include "explore/gen_stanza.h"
+#include "explore/gen_state.h"
 #include "model/model.h"
-#include "model/prng.h"
-
-#define USERS_MAX 4
-#define CLIENTS_MAX 6
-#define RESOURCES_MAX 3
-#define PIECES_MAX 4
-#define STANZAS_PER_WRITE_MAX 3
-#define PICK_ATTEMPTS 16          /* draws of a step kind before the fallback scan */
-#define HOUR_MS (3600ull * 1000)
-#define DAY_MS (24 * HOUR_MS)
-#define DOMAIN "localhost"
-
-/* ---- small helpers ---- */
-
-/* ---- the shadow: what each client's harness state may be ---- */
-
-enum cstate { CS_NONE, CS_CLOSED, CS_RAW, CS_UNAUTHED, CS_AUTHED, CS_BOUND };
-
-#define BIT(s) (1u << (s))
-#define OPEN_BITS (BIT(CS_RAW) | BIT(CS_UNAUTHED) | BIT(CS_AUTHED) | BIT(CS_BOUND))
-#define STREAM_BITS (BIT(CS_UNAUTHED) | BIT(CS_AUTHED) | BIT(CS_BOUND))
-#define AUTH_BITS (BIT(CS_AUTHED) | BIT(CS_BOUND))
-#define UNAUTH_BITS (BIT(CS_RAW) | BIT(CS_UNAUTHED))
-
-#define RES_RANDOM (-1)     /* a server-generated resource: never asked for */
-#define RES_UNKNOWN (-2)    /* asked-for or generated, not known which */
-
-/* What sending the last piece of a pending raw write does. */
-enum write_end { END_NOTHING, END_HEADER, END_CLOSES };
-
-struct gclient {
-    unsigned mask;                /* possible harness states */
-    size_t user;
-    int resource;                 /* default resource */
-    int asked;                    /* what the next bind asks for */
-    int bound;                    /* while BOUND: index, RES_RANDOM or RES_UNKNOWN */
-    uint64_t opened_lo, opened_hi;   /* when the open connection may have opened */
-    char *pieces[PIECES_MAX];     /* a raw write still being sent */
-    size_t npieces, next_piece;
-    enum write_end end;
-    /* Stream management (--sm): connections opened so far, the one on
-     * which <enable/> was sent (valid while it is the current one and the
-     * client is bound), whether the harness holds a resumption id, and
-     * when a resumable session last lost its connection. */
-    unsigned opens, sm_open;
-    bool sm_on, sm_token, sm_dropped;
-    uint64_t sm_dropped_at;
-};
 
 static const char *const passwords[] = {"password", "secret", "wrong"};
 #define PW_COUNT_REAL 2           /* "wrong" is never any account's */
-
-struct guser {
-    bool exists;
-    bool stale;                   /* live: deleted, or addressed while missing, since the
-                                   * server started (T3, T4, P16) */
-    bool addressed;               /* live: its bare JID written since the server started */
-    unsigned approved;            /* live: users (bits) sent `subscribed` by bare JID (R3) */
-    size_t password;              /* the account's (passwords[]) */
-    size_t harness;               /* what the harness logs in with */
-    bool tomb;
-    uint64_t tomb_at;
-};
-
-struct row;
-
-struct gen {
-    struct prng r;
-    struct scenario *s;
-    bool live;                    /* for a live server too (differential) */
-    bool sm;                      /* the stream-management rows are on (--sm) */
-    size_t steps;                 /* to write */
-    size_t nusers, nclients, nresources;
-    unsigned weights[GEN_KINDS_MAX];   /* this run's; 0: the kind is off */
-    struct gclient c[CLIENTS_MAX];
-    struct guser u[USERS_MAX];
-    size_t account[USERS_MAX];    /* index in s->accounts of a preset user */
-    uint64_t now;                 /* ms since the start */
-    unsigned long ids;
-    size_t *counts;               /* steps written per row, or NULL */
-    struct buf text;
-};
-
-static uint64_t below(struct gen *g, uint64_t n)
-{
-    return prng_below(&g->r, n);
-}
-
-static bool chance(struct gen *g, unsigned percent)
-{
-    return prng_below(&g->r, 100) < percent;
-}
 
 static bool in_mask(unsigned mask, unsigned allowed)
 {
@@ -263,7 +175,7 @@ static void shadow_timeouts(struct gen *g)
 
 /* ---- names and the scenario head ---- */
 
-static void user_name(char *out, size_t size, size_t user)
+void gen_user_name(char *out, size_t size, size_t user)
 {
     snprintf(out, size, "u%zu", user + 1);
 }
@@ -278,7 +190,7 @@ static void resource_name(char *out, size_t size, int resource)
  * does not clear the cache (DIVERGENCES.md T3): until a restart, a name
  * deleted in a live run is neither registered nor addressed by bare JID
  * (nobody@ stands in). */
-static void put_bare(struct gen *g, size_t user)
+void gen_put_bare(struct gen *g, size_t user)
 {
     if (user < USERS_MAX && g->u[user].stale) {
         buf_puts(&g->text, "nobody@" DOMAIN);
@@ -292,15 +204,15 @@ static void put_bare(struct gen *g, size_t user)
     if (user < USERS_MAX && g->live && !g->u[user].exists)
         g->u[user].stale = true;
     char name[24];
-    user_name(name, sizeof name, user);
+    gen_user_name(name, sizeof name, user);
     buf_puts(&g->text, name);
     buf_puts(&g->text, "@" DOMAIN);
 }
 
-static void put_full(struct gen *g, size_t user, int resource)
+void gen_put_full(struct gen *g, size_t user, int resource)
 {
     char res[24];
-    put_bare(g, user);
+    gen_put_bare(g, user);
     resource_name(res, sizeof res, resource);
     buf_putc(&g->text, '/');
     buf_puts(&g->text, res);
@@ -318,12 +230,12 @@ static void setup_rosters(struct gen *g)
 {
     for (size_t a = 0; a < g->nusers; a++) {
         for (size_t b = a + 1; b < g->nusers; b++) {
-            if (!g->u[a].exists || !g->u[b].exists || !chance(g, 35))
+            if (!g->u[a].exists || !g->u[b].exists || !gen_chance(g, 35))
                 continue;
-            size_t k = below(g, COUNT(mirror));
+            size_t k = gen_below(g, COUNT(mirror));
             char na[24], nb[24];
-            user_name(na, sizeof na, a);
-            user_name(nb, sizeof nb, b);
+            gen_user_name(na, sizeof na, a);
+            gen_user_name(nb, sizeof nb, b);
             scenario_roster_item_add(&g->s->accounts[g->account[a]], nb, mirror[k][0],
                                      SCENARIO_ASK_NONE);
             scenario_roster_item_add(&g->s->accounts[g->account[b]], na, mirror[k][1],
@@ -341,11 +253,11 @@ static void setup_server(struct gen *g)
     struct scenario_server *sv = &g->s->server;
     /* random-resource gives each server its own random names: live runs
      * would differ in every stanza to or from such a resource. */
-    sv->conflict = conflicts[below(g, COUNT(conflicts) - g->live)];
-    sv->offline = chance(g, 75);
-    sv->registration = chance(g, 75);
-    sv->tombstones = chance(g, 75);
-    sv->tombstone_expiry_ms = expiries[below(g, COUNT(expiries))];
+    sv->conflict = conflicts[gen_below(g, COUNT(conflicts) - g->live)];
+    sv->offline = gen_chance(g, 75);
+    sv->registration = gen_chance(g, 75);
+    sv->tombstones = gen_chance(g, 75);
+    sv->tombstone_expiry_ms = expiries[gen_below(g, COUNT(expiries))];
     if (g->sm) {   /* the shadow does not follow a conflict with a hibernating session */
         sv->conflict = SCENARIO_CONFLICT_KICK_OLD;
         sv->sm_hibernation_ms = 60 * 1000;
@@ -356,15 +268,15 @@ static void setup_server(struct gen *g)
  * a small pool, so that clashes happen. */
 static void setup_people(struct gen *g)
 {
-    g->nusers = 1 + (size_t)below(g, USERS_MAX);
-    g->nclients = 1 + (size_t)below(g, CLIENTS_MAX);
-    g->nresources = 1 + (size_t)below(g, RESOURCES_MAX);
+    g->nusers = 1 + (size_t)gen_below(g, USERS_MAX);
+    g->nclients = 1 + (size_t)gen_below(g, CLIENTS_MAX);
+    g->nresources = 1 + (size_t)gen_below(g, RESOURCES_MAX);
     char name[24], account[24], res[24];
     for (size_t i = 0; i < g->nusers; i++) {
-        g->u[i].exists = chance(g, 75);
+        g->u[i].exists = gen_chance(g, 75);
         if (!g->u[i].exists)
             continue;
-        user_name(name, sizeof name, i);
+        gen_user_name(name, sizeof name, i);
         g->account[i] = g->s->account_count;
         scenario_account_add(g->s, name, passwords[0]);
     }
@@ -372,263 +284,13 @@ static void setup_people(struct gen *g)
     for (size_t i = 0; i < g->nclients; i++) {
         struct gclient *c = &g->c[i];
         c->mask = BIT(CS_NONE);
-        c->user = (size_t)below(g, g->nusers);
-        c->resource = c->asked = (int)below(g, g->nresources);
+        c->user = (size_t)gen_below(g, g->nusers);
+        c->resource = c->asked = (int)gen_below(g, g->nresources);
         snprintf(name, sizeof name, "c%zu", i + 1);
-        user_name(account, sizeof account, c->user);
+        gen_user_name(account, sizeof account, c->user);
         resource_name(res, sizeof res, c->resource);
         scenario_client_add(g->s, name, account, res);
     }
-}
-
-/* ---- stanzas ---- */
-
-static void put_id(struct gen *g)
-{
-    buf_puts(&g->text, " id='e");
-    buf_put_u64(&g->text, ++g->ids);
-    buf_putc(&g->text, '\'');
-}
-
-/* An address as the sender ci might write it: users' bare and full JIDs
- * (existing, offline, never registered), its own, unknown accounts, the
- * domain, another domain, a malformed one. */
-static void put_address(struct gen *g, size_t ci)
-{
-    const struct gclient *c = &g->c[ci];
-    unsigned k = (unsigned)below(g, 100);
-    if (k < 40)
-        put_bare(g, (size_t)below(g, g->nusers + 1));
-    else if (k < 65)
-        put_full(g, (size_t)below(g, g->nusers + 1), (int)below(g, g->nresources + 1));
-    else if (k < 72)
-        put_bare(g, c->user);
-    else if (k < 78)
-        put_full(g, c->user, c->asked);
-    else if (k < 83)
-        buf_puts(&g->text, "nobody@" DOMAIN);
-    else if (k < 88)
-        buf_puts(&g->text, DOMAIN);
-    else if (k < 94)
-        buf_puts(&g->text, "someone@remote.example");
-    else
-        buf_puts(&g->text, k < 97 ? "@" DOMAIN : "u1@" DOMAIN "/");
-}
-
-static void put_to(struct gen *g, size_t ci)
-{
-    buf_puts(&g->text, " to='");
-    put_address(g, ci);
-    buf_putc(&g->text, '\'');
-}
-
-static void put_word(struct gen *g, const char *const *words, size_t n)
-{
-    buf_puts(&g->text, words[below(g, n)]);
-}
-
-#define PUT_WORD(g, words) put_word(g, words, COUNT(words))
-
-/* P1-P7: broadcast presence, with priority (in range, out of range,
- * garbage), show and status; or unavailable. */
-static void make_presence(struct gen *g, size_t ci)
-{
-    static const char *const shows[] = {"away", "chat", "dnd", "xa", "bogus"};
-    static const char *const garbage[] = {"200", "-300", "x", "", "+5", "007"};
-    struct buf *t = &g->text;
-    bool to_self = chance(g, 10);
-    if (chance(g, 25)) {
-        buf_puts(t, "<presence type='unavailable'");
-        if (to_self) {
-            buf_puts(t, " to='");
-            put_bare(g, g->c[ci].user);
-            buf_putc(t, '\'');
-        }
-        buf_puts(t, chance(g, 30) ? "><status>bye</status></presence>" : "/>");
-        return;
-    }
-    buf_puts(t, "<presence>");
-    if (chance(g, 50)) {
-        buf_puts(t, "<show>");
-        PUT_WORD(g, shows);
-        buf_puts(t, "</show>");
-    }
-    if (chance(g, 70)) {
-        char n[16];
-        snprintf(n, sizeof n, "%d", (int)below(g, 256) - 128);
-        buf_puts(t, "<priority>");
-        buf_puts(t, chance(g, 10) ? garbage[below(g, COUNT(garbage))] : n);
-        buf_puts(t, "</priority>");
-    }
-    if (chance(g, 20))
-        buf_puts(t, "<status>here</status>");
-    buf_puts(t, "</presence>");
-}
-
-/* P8-P17: directed presence of every type to any address. */
-static void make_directed(struct gen *g, size_t ci)
-{
-    static const char *const types[] = {"", "unavailable", "probe", "error", "bogus"};
-    buf_puts(&g->text, "<presence");
-    put_to(g, ci);
-    const char *type = types[below(g, COUNT(types))];
-    if (*type != '\0') {
-        buf_puts(&g->text, " type='");
-        buf_puts(&g->text, type);
-        buf_putc(&g->text, '\'');
-    }
-    if (strcmp(type, "error") == 0 && chance(g, 50))
-        buf_puts(&g->text, "><error type='cancel'><gone xmlns='urn:ietf:params:xml:ns:xmpp-"
-                           "stanzas'/></error></presence>");
-    else
-        buf_puts(&g->text, "/>");
-}
-
-/* R9-R21: subscription requests and answers between random pairs. */
-static void make_subscription(struct gen *g, size_t ci)
-{
-    static const char *const types[] = {"subscribe", "subscribed", "unsubscribe",
-                                        "unsubscribed"};
-    const char *type = types[below(g, COUNT(types))];
-    bool bare = chance(g, 75);
-    bool approval = g->live && strcmp(type, "subscribed") == 0;
-    size_t target = bare || approval ? (size_t)below(g, g->nusers + 1) : 0;
-    if (approval) {
-        /* Live, a user approves a contact once, by bare JID: a repeated
-         * pre-approval bumps Prosody's roster version (DIVERGENCES.md R3). */
-        bool nobody = target < USERS_MAX && g->u[target].stale;   /* written nobody@ */
-        unsigned bit = 1u << (nobody ? USERS_MAX + 1 : target);
-        if (g->u[g->c[ci].user].approved & bit)
-            type = "subscribe";
-        g->u[g->c[ci].user].approved |= bit;
-    }
-    buf_puts(&g->text, "<presence type='");
-    buf_puts(&g->text, type);
-    buf_putc(&g->text, '\'');
-    if (bare || approval) {
-        buf_puts(&g->text, " to='");
-        put_bare(g, target);
-        buf_putc(&g->text, '\'');
-    } else {
-        size_t at = g->text.len;
-        put_to(g, ci);
-        /* Live, no request to a full JID: Prosody replays it with that
-         * address or the bare JID depending on its roster cache
-         * (DIVERGENCES.md R20). */
-        if (g->live && memchr(g->text.data + at, '/', g->text.len - at) != NULL) {
-            g->text.len = at;
-            buf_puts(&g->text, " to='");
-            put_bare(g, (size_t)below(g, g->nusers + 1));
-            buf_putc(&g->text, '\'');
-        }
-    }
-    buf_puts(&g->text, chance(g, 10) ? "><preauth xmlns='urn:xmpp:pars:0'/></presence>" : "/>");
-}
-
-/* R2-R7: roster get (with or without a version), set, remove, bad sets. */
-static void make_roster_iq(struct gen *g, size_t ci)
-{
-    struct buf *t = &g->text;
-    unsigned k = (unsigned)below(g, 100);
-    buf_puts(t, k < 30 ? "<iq type='get'" : "<iq type='set'");
-    put_id(g);
-    buf_puts(t, "><query xmlns='jabber:iq:roster'");
-    if (k < 30) {
-        buf_puts(t, chance(g, 30) ? " ver='1'/></iq>" : "/></iq>");
-        return;
-    }
-    buf_puts(t, "><item jid='");
-    if (chance(g, 85))
-        put_bare(g, (size_t)below(g, g->nusers + 1));
-    else
-        put_address(g, ci);
-    buf_putc(t, '\'');
-    if (k < 55) {
-        buf_puts(t, " subscription='remove'/>");
-    } else {
-        buf_puts(t, chance(g, 50) ? " name='Friend'>" : ">");
-        buf_puts(t, chance(g, 50) ? "<group>Friends</group>" : "");
-        buf_puts(t, "</item>");
-    }
-    buf_puts(t, k >= 95 ? "<item jid='x@" DOMAIN "'/></query></iq>" : "</query></iq>");
-}
-
-/* M1-M11, O1-O4: messages of every type to any address. */
-static void make_message(struct gen *g, size_t ci)
-{
-    static const char *const types[] = {"", "chat", "normal", "headline", "groupchat", "error",
-                                        "bogus"};
-    buf_puts(&g->text, "<message");
-    size_t start = g->text.len;
-    if (chance(g, 95))
-        put_to(g, ci);
-    const char *type = types[below(g, COUNT(types))];
-    if (g->live && strcmp(type, "headline") == 0) {
-        /* Prosody drops a headline to one's own bare JID (DIVERGENCES.md
-         * M7): live, headlines go to full JIDs. */
-        g->text.len = start;
-        buf_puts(&g->text, " to='");
-        put_full(g, (size_t)below(g, g->nusers + 1), (int)below(g, g->nresources + 1));
-        buf_putc(&g->text, '\'');
-    }
-    if (*type != '\0') {
-        buf_puts(&g->text, " type='");
-        buf_puts(&g->text, type);
-        buf_putc(&g->text, '\'');
-    }
-    put_id(g);
-    buf_puts(&g->text, "><body>hello</body></message>");
-}
-
-/* M2, M12-M15: iqs with known and unknown payloads, every type, missing
- * ids and extra children. */
-/* Whether to, a written " to='...'" attribute, is client ci's own bare JID. */
-static bool own_bare_to(struct gen *g, size_t ci, const char *to)
-{
-    char name[24], want[48];
-    user_name(name, sizeof name, g->c[ci].user);
-    snprintf(want, sizeof want, " to='%s@" DOMAIN "'", name);
-    return strcmp(to, want) == 0;
-}
-
-static void make_iq(struct gen *g, size_t ci)
-{
-    static const char *const types[] = {"get", "set", "result", "error", "bogus"};
-    static const char *const payloads[] = {
-        "<ping xmlns='urn:xmpp:ping'/>", "<query xmlns='urn:example:unknown'/>",
-        "<session xmlns='urn:ietf:params:xml:ns:xmpp-session'/>",
-        "<query xmlns='jabber:iq:register'/>", ""};
-    struct buf *t = &g->text;
-    const char *type = types[below(g, COUNT(types))];
-    buf_puts(t, "<iq type='");
-    buf_puts(t, type);
-    buf_putc(t, '\'');
-    size_t to_at = t->len;
-    if (chance(g, 70))
-        put_to(g, ci);
-    char to[64];
-    snprintf(to, sizeof to, "%.*s", (int)(t->len > to_at ? t->len - to_at : 0), t->data + to_at);
-    if (chance(g, 92))
-        put_id(g);
-    buf_putc(t, '>');
-    const char *payload = payloads[below(g, COUNT(payloads))];
-    /* Live, a registration set names a username: with both fields missing
-     * Prosody lists them in hash order (DIVERGENCES.md 0.4). */
-    if (g->live && strcmp(type, "set") == 0 && strstr(payload, "jabber:iq:register") != NULL)
-        payload = "<query xmlns='jabber:iq:register'><username>u1</username></query>";
-    /* Live, the session payload only in sets: Prosody answers a get too
-     * (DIVERGENCES.md A10). */
-    if (g->live && strcmp(type, "set") != 0 && strstr(payload, "xmpp-session") != NULL)
-        payload = "<ping xmlns='urn:xmpp:ping'/>";
-    /* Live, no ping to another account's bare JID: Prosody answers it
-     * (DIVERGENCES.md M13). */
-    if (g->live && strstr(payload, "urn:xmpp:ping") != NULL && strstr(to, "@" DOMAIN "'") &&
-        strchr(to, '/') == NULL && !own_bare_to(g, ci, to))
-        payload = "<query xmlns='urn:example:unknown'/>";
-    buf_puts(t, payload);
-    if (chance(g, 5))
-        buf_puts(t, "<ping xmlns='urn:xmpp:ping'/>");
-    buf_puts(t, "</iq>");
 }
 
 /* Stream-level faults (S3, S6, S13): each makes the server close. Raw,
@@ -646,7 +308,7 @@ static const char *const stream_faults[] = {
  * DIVERGENCES.md S13. */
 static const char *stream_fault(struct gen *g)
 {
-    return stream_faults[g->live + below(g, COUNT(stream_faults) - g->live)];
+    return stream_faults[g->live + gen_below(g, COUNT(stream_faults) - g->live)];
 }
 
 static const char header_decl[] = "<?xml version='1.0'?>";
@@ -687,7 +349,7 @@ static bool choose(struct gen *g, client_ok *ok, size_t *out)
             fit[n++] = i;
     if (n == 0)
         return false;
-    *out = fit[below(g, n)];
+    *out = fit[gen_below(g, n)];
     return true;
 }
 
@@ -756,13 +418,13 @@ static bool write_connect(struct gen *g, const struct row *row)
         return false;
     struct gclient *c = &g->c[ci];
     struct scenario_step *st = add_step(g, SCENARIO_STEP_CONNECT, ci);
-    unsigned k = (unsigned)below(g, 100);
+    unsigned k = (unsigned)gen_below(g, 100);
     st->connect.auth = k >= 12;
     st->connect.bind = k >= 24;
     c->asked = c->resource;
-    if (chance(g, 25)) {
+    if (gen_chance(g, 25)) {
         char res[24];
-        c->asked = (int)below(g, g->nresources);
+        c->asked = (int)gen_below(g, g->nresources);
         resource_name(res, sizeof res, c->asked);
         scenario_string_set(&st->connect.resource, res);
     }
@@ -782,8 +444,8 @@ static bool write_auth(struct gen *g, const struct row *row)
     struct gclient *c = &g->c[ci];
     struct scenario_step *st = add_step(g, SCENARIO_STEP_AUTH, ci);
     size_t pw = g->u[c->user].harness;
-    if (chance(g, 60)) {
-        pw = (size_t)below(g, COUNT(passwords));
+    if (gen_chance(g, 60)) {
+        pw = (size_t)gen_below(g, COUNT(passwords));
         scenario_string_set(&st->auth.password, passwords[pw]);
     }
     c->mask = auth_succeeds(g, c, pw) ? BIT(CS_AUTHED) : BIT(CS_UNAUTHED);
@@ -807,7 +469,7 @@ static bool write_bind(struct gen *g, const struct row *row)
 static bool write_stanza(struct gen *g, const struct row *row)
 {
     size_t ci;
-    if (!(chance(g, 90) && choose(g, ok_bound, &ci)) && !choose(g, ok_stream, &ci))
+    if (!(gen_chance(g, 90) && choose(g, ok_bound, &ci)) && !choose(g, ok_stream, &ci))
         return false;
     buf_clear(&g->text);
     row->stanza(g, ci);
@@ -834,13 +496,13 @@ static bool write_password(struct gen *g, const struct row *row)
     if (!choose(g, ok_bound, &ci) || g7_known(g, ci))
         return false;
     struct gclient *c = &g->c[ci];
-    bool own = chance(g, 85);
-    size_t pw = (size_t)below(g, PW_COUNT_REAL);
+    bool own = gen_chance(g, 85);
+    size_t pw = (size_t)gen_below(g, PW_COUNT_REAL);
     char user[24];
-    user_name(user, sizeof user, own ? c->user : (c->user + 1) % USERS_MAX);
+    gen_user_name(user, sizeof user, own ? c->user : (c->user + 1) % USERS_MAX);
     buf_clear(&g->text);
     buf_puts(&g->text, "<iq type='set'");
-    put_id(g);
+    gen_stanza_id(g);
     buf_puts(&g->text, "><query xmlns='jabber:iq:register'><username>");
     buf_puts(&g->text, user);
     buf_puts(&g->text, "</username><password>");
@@ -895,7 +557,7 @@ static bool write_register(struct gen *g, const struct row *row)
     struct guser *u = &g->u[c->user];
     if (u->stale)
         return false;
-    size_t pw = chance(g, 80) ? 0 : 1;
+    size_t pw = gen_chance(g, 80) ? 0 : 1;
     scenario_string_set(&add_step(g, SCENARIO_STEP_REGISTER, ci)->reg.password, passwords[pw]);
     if (c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED)))
         c->sm_token = false;   /* a new session: the harness forgets the id */
@@ -942,7 +604,7 @@ static bool write_restart(struct gen *g, const struct row *row)
 static uint64_t across(struct gen *g, uint64_t from, uint64_t at)
 {
     static const int64_t nudges[] = {-1, 0, 1, 1000};
-    int64_t target = (int64_t)(from + at) + nudges[below(g, COUNT(nudges))];
+    int64_t target = (int64_t)(from + at) + nudges[gen_below(g, COUNT(nudges))];
     return target > (int64_t)g->now ? (uint64_t)target - g->now : 0;
 }
 
@@ -950,7 +612,7 @@ static uint64_t across(struct gen *g, uint64_t from, uint64_t at)
  * unauthenticated connection and across tombstone expiry (T2), long jumps. */
 static uint64_t advance_amount(struct gen *g)
 {
-    unsigned k = (unsigned)below(g, 100);
+    unsigned k = (unsigned)gen_below(g, 100);
     for (size_t i = 0; k >= 30 && k < 50 && i < g->nclients; i++)
         if (g->c[i].mask & UNAUTH_BITS)
             return across(g, g->c[i].opened_lo, MODEL_C2S_TIMEOUT_MS);
@@ -962,8 +624,8 @@ static uint64_t advance_amount(struct gen *g)
         if (g->c[i].sm_dropped)   /* SM12: across the hibernation timeout */
             return across(g, g->c[i].sm_dropped_at, g->s->server.sm_hibernation_ms);
     if (k < 50)
-        return 1 + below(g, 5000);
-    return HOUR_MS + below(g, 40 * DAY_MS);
+        return 1 + gen_below(g, 5000);
+    return HOUR_MS + gen_below(g, 40 * DAY_MS);
 }
 
 static bool write_advance(struct gen *g, const struct row *row)
@@ -988,7 +650,7 @@ static void make_stanza(struct gen *g, size_t ci)
     unsigned total = 0;
     for (size_t i = 0; i < ROWS; i++)
         total += rows[i].stanza != NULL ? g->weights[i] : 0;
-    unsigned pick = total > 0 ? (unsigned)below(g, total) : 0;
+    unsigned pick = total > 0 ? (unsigned)gen_below(g, total) : 0;
     for (size_t i = 0; i < ROWS; i++) {
         unsigned w = rows[i].stanza != NULL ? g->weights[i] : 0;
         if (pick < w) {
@@ -997,7 +659,7 @@ static void make_stanza(struct gen *g, size_t ci)
         }
         pick -= w;
     }
-    make_presence(g, ci);
+    gen_stanza_presence(g, ci);
 }
 
 /* Sends the next piece of c's pending write as `send_raw`. A piece that
@@ -1039,7 +701,7 @@ static void start_write(struct gen *g, size_t ci, const char *text, size_t npiec
     cuts[npieces] = len;
     for (size_t i = 1; i < npieces; i++) {   /* distinct, increasing cut points */
         size_t lo = cuts[i - 1] + 1, hi = len - (npieces - i);
-        cuts[i] = lo + (size_t)below(g, hi - lo + 1);
+        cuts[i] = lo + (size_t)gen_below(g, hi - lo + 1);
     }
     for (size_t i = 0; i < npieces; i++) {
         size_t n = cuts[i + 1] - cuts[i];
@@ -1058,10 +720,10 @@ static void start_write(struct gen *g, size_t ci, const char *text, size_t npiec
 static enum write_end compose(struct gen *g, size_t ci, size_t min)
 {
     buf_clear(&g->text);
-    size_t n = min + (size_t)below(g, STANZAS_PER_WRITE_MAX - min + 1);
+    size_t n = min + (size_t)gen_below(g, STANZAS_PER_WRITE_MAX - min + 1);
     for (size_t i = 0; i < n; i++)
         make_stanza(g, ci);
-    if (!chance(g, 15))
+    if (!gen_chance(g, 15))
         return END_NOTHING;
     buf_puts(&g->text, stream_fault(g));
     return END_CLOSES;
@@ -1076,7 +738,7 @@ static bool write_fragments(struct gen *g, const struct row *row)
         return false;
     enum write_end end = compose(g, ci, 1);
     char *text = mem_strdup(buf_cstr(&g->text));
-    start_write(g, ci, text, 2 + (size_t)below(g, PIECES_MAX - 1), end);
+    start_write(g, ci, text, 2 + (size_t)gen_below(g, PIECES_MAX - 1), end);
     free(text);
     return true;
 }
@@ -1104,11 +766,11 @@ static bool write_negotiate(struct gen *g, const struct row *row)
     if (!choose(g, ok_negotiate, &ci))
         return false;
     buf_clear(&g->text);
-    if (chance(g, 50))
+    if (gen_chance(g, 50))
         buf_puts(&g->text, header_decl);
     buf_puts(&g->text, header_open);
     char *text = mem_strdup(buf_cstr(&g->text));
-    start_write(g, ci, text, 2 + (size_t)below(g, 2), END_HEADER);
+    start_write(g, ci, text, 2 + (size_t)gen_below(g, 2), END_HEADER);
     free(text);
     return true;
 }
@@ -1158,7 +820,7 @@ static bool write_enable(struct gen *g, const struct row *row)
     if (!choose(g, ok_enable, &ci))
         return false;
     struct gclient *c = &g->c[ci];
-    bool resume = chance(g, 75);
+    bool resume = gen_chance(g, 75);
     add_step(g, SCENARIO_STEP_ENABLE, ci)->enable.resume = resume;
     c->sm_on = true;
     c->sm_open = c->opens;
@@ -1177,8 +839,8 @@ static bool write_ack(struct gen *g, const struct row *row)
     if (!choose(g, ok_sm, &ci))
         return false;
     struct scenario_step *st = add_step(g, SCENARIO_STEP_ACK, ci);
-    if (chance(g, 10)) {
-        scenario_string_set(&st->sm.h, bad[below(g, COUNT(bad))]);
+    if (gen_chance(g, 10)) {
+        scenario_string_set(&st->sm.h, bad[gen_below(g, COUNT(bad))]);
         closed_by_server(&g->c[ci], BIT(CS_BOUND), true);
         g->c[ci].sm_token = false;   /* revoked by the close (SM14) */
     }
@@ -1207,7 +869,7 @@ static bool write_resume(struct gen *g, const struct row *row)
         return false;
     struct gclient *c = &g->c[ci];
     struct scenario_step *st = add_step(g, SCENARIO_STEP_RESUME, ci);
-    unsigned k = (unsigned)below(g, 100);
+    unsigned k = (unsigned)gen_below(g, 100);
     if (k < 10)
         scenario_string_set(&st->sm.previd, "no-such-session");
     else if (k < 20)
@@ -1215,7 +877,7 @@ static bool write_resume(struct gen *g, const struct row *row)
     note_open(g, c);
     c->mask = BIT(CS_AUTHED) | BIT(CS_BOUND) | (k >= 10 && k < 20 ? BIT(CS_CLOSED) : 0);
     c->sm_on = c->sm_dropped = false;
-    if (chance(g, 20)) {
+    if (gen_chance(g, 20)) {
         add_step(g, SCENARIO_STEP_DROP, ci);
         c->mask = BIT(CS_CLOSED);
         c->sm_dropped = true;
@@ -1234,7 +896,7 @@ static bool write_sm_fault(struct gen *g, const struct row *row)
         return false;
     struct gclient *c = &g->c[ci];
     char piece[sizeof text];
-    size_t cut = 1 + (size_t)below(g, sizeof text - 2);
+    size_t cut = 1 + (size_t)gen_below(g, sizeof text - 2);
     memcpy(piece, text, cut);
     piece[cut] = '\0';
     scenario_string_set(&add_step(g, SCENARIO_STEP_SEND_RAW, ci)->send_raw.text, piece);
@@ -1252,12 +914,12 @@ static const struct row rows[ROWS] = {
     {"connect", 12, true, false, write_connect, NULL},
     {"auth", 3, false, false, write_auth, NULL},
     {"bind", 3, false, false, write_bind, NULL},
-    {"presence", 10, false, false, write_stanza, make_presence},
-    {"directed", 5, false, false, write_stanza, make_directed},
-    {"subscription", 8, false, false, write_stanza, make_subscription},
-    {"roster", 6, false, false, write_stanza, make_roster_iq},
-    {"message", 8, false, false, write_stanza, make_message},
-    {"iq", 5, false, false, write_stanza, make_iq},
+    {"presence", 10, false, false, write_stanza, gen_stanza_presence},
+    {"directed", 5, false, false, write_stanza, gen_stanza_directed},
+    {"subscription", 8, false, false, write_stanza, gen_stanza_subscription},
+    {"roster", 6, false, false, write_stanza, gen_stanza_roster},
+    {"message", 8, false, false, write_stanza, gen_stanza_message},
+    {"iq", 5, false, false, write_stanza, gen_stanza_iq},
     {"password", 1, false, false, write_password, NULL},
     {"close", 3, false, false, write_close, NULL},
     {"drop", 3, true, false, write_drop, NULL},
@@ -1303,9 +965,9 @@ const char *gen_kind_name(size_t row)
 static void setup_swarm(struct gen *g)
 {
     for (size_t i = 0; i < nrows(g); i++)
-        if (rows[i].always || chance(g, 50))
+        if (rows[i].always || gen_chance(g, 50))
             g->weights[i] = g->live && rows[i].model_only ? 0
-                                                           : rows[i].weight * (1 + (unsigned)below(g, 4));
+                                                           : rows[i].weight * (1 + (unsigned)gen_below(g, 4));
 }
 
 static void describe(struct gen *g)
@@ -1340,7 +1002,7 @@ static void write_one(struct gen *g)
     for (size_t i = 0; i < nrows(g); i++)
         total += g->weights[i];
     for (int attempt = 0; attempt < PICK_ATTEMPTS; attempt++) {
-        unsigned pick = (unsigned)below(g, total);
+        unsigned pick = (unsigned)gen_below(g, total);
         size_t i = 0;
         while (pick >= g->weights[i])
             pick -= g->weights[i++];
@@ -1350,7 +1012,7 @@ static void write_one(struct gen *g)
             return;
         }
     }
-    size_t start = (size_t)below(g, nrows(g));
+    size_t start = (size_t)gen_below(g, nrows(g));
     for (size_t k = 0; k < nrows(g); k++) {
         size_t i = (start + k) % nrows(g);
         if (g->weights[i] > 0 && rows[i].write(g, &rows[i])) {
