@@ -90,3 +90,17 @@ bool paths_collect(char **args, size_t nargs, struct paths *out)
     }
     return ok;
 }
+
+int paths_make_parents(const char *file)
+{
+    char *dir = mem_strdup(file);
+    int e = 0;
+    for (char *p = strchr(dir + 1, '/'); p != NULL && e == 0; p = strchr(p + 1, '/')) {
+        *p = '\0';
+        if (mkdir(dir, 0777) != 0 && errno != EEXIST)
+            e = errno;
+        *p = '/';
+    }
+    free(dir);
+    return e;
+}

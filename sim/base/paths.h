@@ -28,5 +28,8 @@ void paths_free(struct paths *p);
 /* Expands args into out; false when any argument failed (the others are
  * still collected). */
 bool paths_collect(char **args, size_t nargs, struct paths *out);
+/* Creates the folders of file's path that do not exist (mkdir -p of its
+ * parent). Returns 0, or the errno of the mkdir that failed. */
+int paths_make_parents(const char *file);
 
 #endif

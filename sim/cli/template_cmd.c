@@ -7,6 +7,7 @@
 
 #include "base/exit.h"
 #include "base/mem.h"
+#include "base/paths.h"
 #include "scenario/template.h"
 
 #define TEMPLATE_CMD_DIR "scenarios/"   /* where NAME goes without -o */
@@ -69,8 +70,10 @@ int template_cmd_main(int argc, char **argv)
     }
     char err[600];
     const char *dest = out != NULL ? out : path;
-    status = template_write(dest, name, err, sizeof err) == 0 ? EXIT_OK
-                                                              : EXIT_USAGE;
+    int e = paths_make_parents(dest);   /* `new a/b`: scenarios/a/ may not exist */
+    if (e != 0)
+        snprintf(err, sizeof err, "cannot create the folder of %s: %s", dest, strerror(e));
+    status = e == 0 && template_write(dest, name, err, sizeof err) == 0 ? EXIT_OK : EXIT_USAGE;
     if (status == EXIT_OK)
         printf("wrote %s\n", dest);
     else

@@ -183,5 +183,9 @@ expect 2 '<error message=' run --junit /dev/stdout "$T/binary.yaml"
 expect_in "$T" "$abs" 0 'classname="sessim" name="described.yaml" file="described.yaml" time="0"' \
     run --junit /dev/stdout described.yaml
 
+# `new a/b` creates the folder it needs.
+mkdir "$T/newdir"
+expect_in "$T/newdir" "$abs" 0 "wrote scenarios/topic/first.yaml" new topic/first
+
 echo "cli_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
