@@ -3,6 +3,7 @@
 
 #include <expat.h>
 #include <malloc.h>
+#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -496,33 +497,51 @@ static int bench_replay(struct table *t, unsigned rounds)
     return passed == n * rounds ? 0 : 1;
 }
 
-/* Wall time of `sessim explore --seed 1 --runs R --steps 1000 --no-fork
- * --jobs J`, its output discarded; a negative time when it failed. */
-static double explore_wall(size_t runs, size_t jobs)
+/* CPU seconds (user and system) of this process and its reaped children. */
+static double cpu_seconds(void)
+{
+    double t = 0;
+    static const int who[] = {RUSAGE_SELF, RUSAGE_CHILDREN};
+    for (size_t i = 0; i < sizeof who / sizeof who[0]; i++) {
+        struct rusage ru;
+        if (getrusage(who[i], &ru) == 0)
+            t += (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
+                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+    }
+    return t;
+}
+
+/* `sessim explore --seed 1 --runs R --steps 1000 --no-fork --jobs J`, its
+ * output discarded: its wall time (negative when it failed) and the cores
+ * it got (CPU time over wall time: on a loaded machine, the bound). */
+static double explore_wall(size_t runs, size_t jobs, double *cores)
 {
     FILE *null = fopen("/dev/null", "w");
     if (null == NULL)
         return -1;
     struct explore_options o = {.seed = 1, .runs = runs, .steps = 1000, .jobs = jobs};
     struct explore_result res;
-    double t0 = clock_now_s();
+    double t0 = clock_now_s(), c0 = cpu_seconds();
     int status = explore_run(&o, null, NULL, &res);
     double secs = clock_now_s() - t0;
+    *cores = secs > 0 ? (cpu_seconds() - c0) / secs : 0;
     explore_result_free(&res);
     fclose(null);
     return status == EXIT_OK ? secs : -1;
 }
 
 /* --jobs 2 against one job on the same runs: the speed-up on this
- * machine's cores (as loaded as they are). */
+ * machine's cores (as loaded as they are), and the cores each got. */
 static int bench_explore_jobs(struct table *t, size_t steps)
 {
     size_t runs = steps / 1000 > 4 ? steps / 1000 : 4;
-    double one = explore_wall(runs, 1), two = explore_wall(runs, 2);
-    fprintf(stderr, "explorer --jobs: %zu runs x 1000 steps, %.2f s with one job, %.2f s with "
-                    "two\n", runs, one, two);
+    double cores_one, cores_two;
+    double one = explore_wall(runs, 1, &cores_one), two = explore_wall(runs, 2, &cores_two);
+    fprintf(stderr, "explorer --jobs: %zu runs x 1000 steps, %.2f s with one job (%.2f cores), "
+                    "%.2f s with two (%.2f cores)\n", runs, one, cores_one, two, cores_two);
     table_row(t, "explorer", "--jobs 2 speed-up (wall, one job/two)",
               one > 0 && two > 0 ? one / two : 0.0, "x", ">= 1.8");
+    table_row(t, "explorer", "--jobs 2 cores obtained (CPU/wall)", cores_two, "cores", "");
     return one > 0 && two > 0 ? 0 : 1;
 }
 
