@@ -10,6 +10,7 @@
 
 #include "base/count.h"
 #include "base/exit.h"
+#include "base/usage.h"
 #include "base/mem.h"
 #include "base/text.h"
 #include "model/buf.h"
@@ -41,12 +42,11 @@ static const char scs_usage[] =
     "                add STEP (one scenario step, flow syntax) after the steps of\n"
     "                the action on that line of the script (repeatable)\n";
 
-static int usage_error(const char *fmt, const char *arg)
+/* A usage error: "sessim: " the message, then how to get this command's help. */
+static int bad_usage(const char *fmt, const char *arg)
 {
-    fputs("sessim: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'sessim import-scansion --help'.\n", stderr);
-    return EXIT_USAGE;
+    static const struct usage cmd = {.name = "import-scansion"};
+    return usage_error(&cmd, fmt, arg);
 }
 
 /* The command line for the header: each argument shell-quoted if needed. */
@@ -100,9 +100,9 @@ static int parse_insert(int argc, char **argv, int *i, struct scs_cli *cli)
 {
     unsigned long line;
     if (*i + 2 >= argc)
-        return usage_error("option '%s' needs a line number and a step", argv[*i]);
+        return bad_usage("option '%s' needs a line number and a step", argv[*i]);
     if (!parse_line_number(argv[*i + 1], &line))
-        return usage_error("--insert needs a line number, not '%s'", argv[*i + 1]);
+        return bad_usage("--insert needs a line number, not '%s'", argv[*i + 1]);
     cli->inserts = mem_realloc(cli->inserts, (cli->ninserts + 1) * sizeof *cli->inserts);
     cli->inserts[cli->ninserts++] = (struct scansion_insert){line, argv[*i + 2]};
     *i += 2;
@@ -130,14 +130,14 @@ static int parse_args(int argc, char **argv, struct scs_cli *cli)
             k++;
         if (k == COUNT(valued)) {
             if (a[0] == '-' && a[1] != '\0')
-                return usage_error("unknown option '%s' for 'import-scansion'", a);
+                return bad_usage("unknown option '%s' for 'import-scansion'", a);
             if (cli->in != NULL)
-                return usage_error("one script at a time ('%s' is a second one)", a);
+                return bad_usage("one script at a time ('%s' is a second one)", a);
             cli->in = a;
             continue;
         }
         if (i + 1 >= argc)
-            return usage_error("option '%s' needs a value", a);
+            return bad_usage("option '%s' needs a value", a);
         const char *v = argv[++i];
         if (k == 0)
             cli->out = v;
@@ -146,11 +146,11 @@ static int parse_args(int argc, char **argv, struct scs_cli *cli)
         else if (k == 2)
             push(&cli->tags, &cli->ntags, v);
         else if (k == 3 && !parse_line_number(v, &cli->opt.until))
-            return usage_error("--until needs a line number, not '%s'", v);
+            return bad_usage("--until needs a line number, not '%s'", v);
         else if (k == 4)
             cli->opt.note = v;
     }
-    return cli->in != NULL ? 0 : usage_error("%s", "missing the script to import");
+    return cli->in != NULL ? 0 : bad_usage("%s", "missing the script to import");
 }
 
 /* Reads the whole file (at most SCS_FILE_MAX bytes); NULL after a message. */

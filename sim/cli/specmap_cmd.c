@@ -12,6 +12,7 @@
 #include "base/exit.h"
 #include "base/mem.h"
 #include "base/paths.h"
+#include "base/usage.h"
 #include "base/text.h"
 #include "report/specmap.h"
 #include "scenario/loader.h"
@@ -39,12 +40,11 @@ struct specmap_cli {
     size_t nargs;
 };
 
-static int usage_error(const char *fmt, const char *arg)
+/* A usage error: "sessim: " the message, then how to get this command's help. */
+static int bad_usage(const char *fmt, const char *arg)
 {
-    fputs("sessim: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'sessim coverage-map --help'.\n", stderr);
-    return EXIT_USAGE;
+    static const struct usage cmd = {.name = "coverage-map"};
+    return usage_error(&cmd, fmt, arg);
 }
 
 /* Returns 0, -1 after --help, or the usage exit status. */
@@ -58,13 +58,13 @@ static int parse_args(int argc, char **argv, struct specmap_cli *cli)
         }
         bool json = strcmp(a, "--json") == 0, sem = strcmp(a, "--semantics") == 0;
         if ((json || sem) && i + 1 >= argc)
-            return usage_error("option '%s' needs a value", a);
+            return bad_usage("option '%s' needs a value", a);
         if (json) {
             cli->json = argv[++i];
         } else if (sem) {
             cli->semantics = argv[++i];
         } else if (a[0] == '-' && a[1] != '\0') {
-            return usage_error("unknown option '%s' for 'coverage-map'", a);
+            return bad_usage("unknown option '%s' for 'coverage-map'", a);
         } else {
             cli->args[cli->nargs++] = argv[i];
         }

@@ -8,6 +8,7 @@
 #include "base/exit.h"
 #include "base/mem.h"
 #include "base/paths.h"
+#include "base/usage.h"
 #include "scenario/template.h"
 
 #define TEMPLATE_CMD_DIR "scenarios/"   /* where NAME goes without -o */
@@ -18,12 +19,11 @@ static const char template_usage[] =
     "  an existing file is never overwritten. NAME: letters, digits, '_', '-', '.',\n"
     "  and '/' between path segments.\n";
 
-static int usage(const char *fmt, const char *arg)
+/* A usage error: "sessim: " the message, then how to get this command's help. */
+static int bad_usage(const char *fmt, const char *arg)
 {
-    fputs("sessim: ", stderr);
-    fprintf(stderr, fmt, arg);
-    fputs("\nTry 'sessim new --help'.\n", stderr);
-    return EXIT_USAGE;
+    static const struct usage cmd = {.name = "new"};
+    return usage_error(&cmd, fmt, arg);
 }
 
 /* Reads NAME and -o FILE; returns 0, -1 for --help, or the exit status. */
@@ -36,18 +36,18 @@ static int parse_args(int argc, char **argv, const char **name, const char **out
         }
         if (strcmp(argv[i], "-o") == 0 || strcmp(argv[i], "--output") == 0) {
             if (i + 1 >= argc)
-                return usage("option '%s' needs a value", argv[i]);
+                return bad_usage("option '%s' needs a value", argv[i]);
             *out = argv[++i];
         } else if (argv[i][0] == '-' && argv[i][1] != '\0') {
-            return usage("unknown option '%s' for 'new'", argv[i]);
+            return bad_usage("unknown option '%s' for 'new'", argv[i]);
         } else if (*name != NULL) {
-            return usage("unexpected argument '%s' (one NAME)", argv[i]);
+            return bad_usage("unexpected argument '%s' (one NAME)", argv[i]);
         } else {
             *name = argv[i];
         }
     }
     if (*name == NULL)
-        return usage("%s", "missing NAME");
+        return bad_usage("%s", "missing NAME");
     const char *problem = template_name_problem(*name);
     if (problem != NULL) {
         fprintf(stderr, "sessim: scenario name '%s' %s\n", *name, problem);
