@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "base/mem.h"
 
@@ -103,4 +104,28 @@ int paths_make_parents(const char *file)
     }
     free(dir);
     return e;
+}
+
+void paths_remove_tree(const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return;
+    if (!S_ISDIR(sb.st_mode)) {
+        unlink(path);
+        return;
+    }
+    DIR *d = opendir(path);
+    for (struct dirent *e = d ? readdir(d) : NULL; e != NULL; e = readdir(d)) {
+        if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
+            continue;
+        size_t n = strlen(path) + 1 + strlen(e->d_name) + 1;
+        char *sub = mem_realloc(NULL, n);
+        snprintf(sub, n, "%s/%s", path, e->d_name);
+        paths_remove_tree(sub);
+        free(sub);
+    }
+    if (d != NULL)
+        closedir(d);
+    rmdir(path);
 }

@@ -5,7 +5,8 @@
  * levels), each directory's files in byte order, so every command that
  * takes PATHS sees the same files in the same order. No arguments means
  * PATHS_DEFAULT. Errors (a missing path, an unreadable directory) are
- * printed to stderr as "sessim: PATH: reason".
+ * printed to stderr as "sessim: PATH: reason". Beside them, two file-tree
+ * helpers: creating a file's folders and removing a temporary tree.
  */
 #ifndef SESSIM_SIM_PATHS_H
 #define SESSIM_SIM_PATHS_H
@@ -31,5 +32,8 @@ bool paths_collect(char **args, size_t nargs, struct paths *out);
 /* Creates the folders of file's path that do not exist (mkdir -p of its
  * parent). Returns 0, or the errno of the mkdir that failed. */
 int paths_make_parents(const char *file);
+/* Removes path and everything below it, as far as it can (symbolic links
+ * are removed, never followed). A missing path is not an error. */
+void paths_remove_tree(const char *path);
 
 #endif

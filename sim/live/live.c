@@ -10,7 +10,6 @@
  */
 #include "live/live.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -31,6 +30,7 @@
 #include "base/count.h"
 #include "base/exit.h"
 #include "base/mem.h"
+#include "base/paths.h"
 #include "base/proc.h"
 #include "base/text.h"
 
@@ -278,29 +278,6 @@ static bool make_dir(struct live *l, const char *path)
     if (mkdir(path, 0750) == 0 || errno == EEXIST)
         return true;
     return failf(l, "cannot create %s: %s", path, strerror(errno));
-}
-
-/* Removes path and everything below it (no symbolic links are followed). */
-static void remove_tree(const char *path)
-{
-    struct stat sb;
-    if (lstat(path, &sb) != 0)
-        return;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(path);
-        for (struct dirent *e = d ? readdir(d) : NULL; e != NULL; e = readdir(d)) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char *sub = path_join(path, e->d_name);
-            remove_tree(sub);
-            free(sub);
-        }
-        if (d != NULL)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
 }
 
 /* data/HOST/STORE/USER.dat, creating the directories; NULL on failure. */
@@ -671,7 +648,7 @@ void live_free(struct live *l)
     kill_server(l, LIVE_STOP_TIMEOUT_MS);
     if (l->own_dir && l->dir != NULL) {
         temp_dir_note(l->dir, false);
-        remove_tree(l->dir);
+        paths_remove_tree(l->dir);
     }
     accounts_clear(l);
     free(l->prosody);
@@ -692,7 +669,7 @@ bool live_prepare(struct live *l, const struct scenario_server *server)
     lower_ascii(l->domain);
     l->written = false;
     char *data = path_join(l->dir, "data");
-    remove_tree(data);
+    paths_remove_tree(data);
     bool ok = make_dir(l, data);
     free(data);
     struct buf text = {0};

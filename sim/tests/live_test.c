@@ -3,7 +3,6 @@
  * stand-in program instead of Prosody: one that exits at once, and one
  * that announces its port in the log and then sleeps until killed. */
 #include <check.h>
-#include <dirent.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +12,7 @@
 
 #include "live/live.h"
 #include "base/count.h"
+#include "base/paths.h"
 #include "suites.h"
 
 
@@ -190,28 +190,6 @@ static char *fake_prosody(const char *dir)
     return path;
 }
 
-static void rm_tree(const char *path)
-{
-    struct stat sb;
-    if (lstat(path, &sb) != 0)
-        return;
-    if (S_ISDIR(sb.st_mode)) {
-        DIR *d = opendir(path);
-        for (struct dirent *e = d ? readdir(d) : NULL; e != NULL; e = readdir(d)) {
-            if (strcmp(e->d_name, ".") == 0 || strcmp(e->d_name, "..") == 0)
-                continue;
-            char sub[1024];
-            snprintf(sub, sizeof sub, "%s/%s", path, e->d_name);
-            rm_tree(sub);
-        }
-        if (d != NULL)
-            closedir(d);
-        rmdir(path);
-    } else {
-        unlink(path);
-    }
-}
-
 static char *temp_dir(void)
 {
     char *t = strdup("/tmp/sessim-live-test-XXXXXX");
@@ -322,7 +300,7 @@ START_TEST(test_live_accounts_written_then_started_restarted_stopped)
     live_free(l);
     snprintf(path, sizeof path, "%s/inst/prosody.cfg.lua", base);
     ck_assert_int_eq(access(path, F_OK), 0);         /* a named directory is kept */
-    rm_tree(base);
+    paths_remove_tree(base);
     free(prog);
     free(base);
 }
