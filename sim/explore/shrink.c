@@ -378,11 +378,14 @@ static bool batch_variant(const char *text, size_t k, struct buf *out, size_t *n
     return made;
 }
 
-/* Raw bytes: a batched write loses the text between its elements, then
- * one element at a time; a single whole element gets the XML edits. */
+/* Raw text: a batched write loses the text between its elements, then
+ * one element at a time; a single whole element gets the XML edits.
+ * Hex and base64 writes are left alone. */
 static bool simplify_send_raw(const struct scenario_step *in, size_t k,
                               struct scenario_step *out)
 {
+    if (in->raw_form != SCENARIO_RAW_TEXT)   /* bytes: kept as they are */
+        return false;
     if (k == 0 && parses_as_element(in->send_raw.text)) {   /* plain `send` reads better */
         memset(out, 0, sizeof *out);
         out->kind = SCENARIO_STEP_SEND;
@@ -455,6 +458,36 @@ static size_t next_of_client(const struct scenario *s, size_t i)
     return s->step_count;
 }
 
+/* The bytes of a raw write, appended to out; false for text with
+ * variables, whose bytes are known only at run time. */
+static bool raw_bytes(const struct scenario_step *st, struct buf *out)
+{
+    if (st->raw_form == SCENARIO_RAW_TEXT && strstr(st->send_raw.text, "${") != NULL)
+        return false;
+    return scenario_raw_decode(st->raw_form, st->send_raw.text, out);
+}
+
+/* Raw writes a and b as one, into *form and joined: two texts stay text
+ * (variables kept); otherwise the bytes of both, written in the first
+ * byte form of the two (hex or base64). False when they cannot be. */
+static bool join_writes(const struct scenario_step *a, const struct scenario_step *b,
+                        enum scenario_raw_form *form, struct buf *joined)
+{
+    if (a->raw_form == SCENARIO_RAW_TEXT && b->raw_form == SCENARIO_RAW_TEXT) {
+        *form = SCENARIO_RAW_TEXT;
+        buf_puts(joined, a->send_raw.text);
+        buf_puts(joined, b->send_raw.text);
+        return true;
+    }
+    *form = a->raw_form != SCENARIO_RAW_TEXT ? a->raw_form : b->raw_form;
+    struct buf bytes = {0};
+    bool ok = raw_bytes(a, &bytes) && raw_bytes(b, &bytes);
+    if (ok)
+        scenario_raw_encode(*form, bytes.data, bytes.len, joined);
+    buf_free(&bytes);
+    return ok;
+}
+
 /* Joins the raw write i and its client's next step, when that is a raw
  * write too, into one write at i. */
 static bool join_raw(struct shrinker *sh, size_t i)
@@ -465,17 +498,22 @@ static bool join_raw(struct shrinker *sh, size_t i)
         cur->steps[j].kind != SCENARIO_STEP_SEND_RAW)
         return false;
     struct buf both = {0};
-    buf_puts(&both, cur->steps[i].send_raw.text);
-    buf_puts(&both, cur->steps[j].send_raw.text);
+    enum scenario_raw_form form;
+    if (!join_writes(&cur->steps[i], &cur->steps[j], &form, &both)) {
+        buf_free(&both);
+        return false;
+    }
     struct scenario cand = *cur;
     cand.steps = mem_calloc(cur->step_count, sizeof *cand.steps);
     memcpy(cand.steps, cur->steps, cur->step_count * sizeof *cand.steps);
     cand.steps[i].send_raw.text = (char *)buf_cstr(&both);
+    cand.steps[i].raw_form = form;
     memmove(&cand.steps[j], &cand.steps[j + 1], (cur->step_count - j - 1) * sizeof *cand.steps);
     cand.step_count--;
     bool fails = still_fails(sh, &cand);
     if (fails) {
         scenario_string_set(&cur->steps[i].send_raw.text, buf_cstr(&both));
+        cur->steps[i].raw_form = form;
         scenario_step_clear(&cur->steps[j]);
         memmove(&cur->steps[j], &cur->steps[j + 1], (cur->step_count - j - 1) * sizeof *cur->steps);
         cur->step_count--;

@@ -10,9 +10,11 @@
  *      one stanza of a multi-stanza send, an XML stanza with one child,
  *      attribute or text removed, numbers (priorities) halved, connect and
  *      auth/register options back to their defaults, advances halved, raw
- *      fragments of one client joined into one write, a batched raw write
- *      without its junk or one of its stanzas, a raw write of one whole
- *      stanza as a plain `send`;
+ *      fragments of one client joined into one write (text with text;
+ *      hex or base64 with either as the bytes of both, in the first one's
+ *      byte form; text with variables never with bytes), a batched raw
+ *      text write without its junk or one of its stanzas, a raw write of
+ *      one whole stanza as a plain `send`;
  *   3. fewer clients (an unused one goes, or one hands its steps to an
  *      earlier one), accounts, roster relationships (an item goes with its
  *      mirror, the contact's item for the owner, as a consistent pair was

@@ -516,3 +516,23 @@ bool scenario_raw_decode(enum scenario_raw_form form, const char *text, struct b
     buf_puts(out, text);
     return true;
 }
+
+void scenario_raw_encode(enum scenario_raw_form form, const char *bytes, size_t len,
+                         struct buf *out)
+{
+    static const char digits[] = "0123456789abcdef";
+    switch (form) {
+    case SCENARIO_RAW_TEXT:
+        buf_append(out, bytes, len);
+        return;
+    case SCENARIO_RAW_HEX:
+        for (size_t i = 0; i < len; i++) {
+            buf_putc(out, digits[(unsigned char)bytes[i] >> 4]);
+            buf_putc(out, digits[(unsigned char)bytes[i] & 15]);
+        }
+        return;
+    case SCENARIO_RAW_BASE64:
+        base64_encode((const unsigned char *)bytes, len, out);
+        return;
+    }
+}

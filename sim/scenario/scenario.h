@@ -322,6 +322,11 @@ const char *scenario_step_name(enum scenario_step_kind kind);
  * pairs allowed) or base64 stands for, appended to out. False when the
  * text is not of its form (out then holds a part). */
 bool scenario_raw_decode(enum scenario_raw_form form, const char *text, struct buf *out);
+/* The text a send_raw of the given form writes len bytes as, appended to
+ * out: two lower-case hex digits a byte, padded base64, or the bytes
+ * themselves (TEXT). */
+void scenario_raw_encode(enum scenario_raw_form form, const char *bytes, size_t len,
+                         struct buf *out);
 const char *scenario_target_name(enum scenario_target target);
 const char *scenario_conflict_name(enum scenario_conflict c);
 const char *scenario_subscription_name(enum scenario_subscription sub);

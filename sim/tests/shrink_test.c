@@ -174,7 +174,7 @@ static bool raw_message(const struct scenario *s, void *ctx)
     struct buf all = {0};
     for (size_t i = 0; i < s->step_count; i++)
         if (s->steps[i].kind == SCENARIO_STEP_SEND_RAW && s->steps[i].client == 0)
-            buf_puts(&all, s->steps[i].send_raw.text);
+            ck_assert(scenario_raw_decode(s->steps[i].raw_form, s->steps[i].send_raw.text, &all));
     bool found = strstr(buf_cstr(&all), "<message/>") != NULL;
     buf_free(&all);
     return found;
@@ -195,6 +195,49 @@ START_TEST(test_shrink_joins_fragments_into_one_write)
     ck_assert_int_eq(s->steps[0].kind, SCENARIO_STEP_SEND_RAW);
     ck_assert_str_eq(s->steps[0].send_raw.text, "<message/>");
     ck_assert_uint_eq(s->client_count, 1);
+    scenario_free(s);
+}
+END_TEST
+
+/* Adds a raw write of client 0 in the given form. */
+static void add_raw(struct scenario *s, enum scenario_raw_form form, const char *text)
+{
+    struct scenario_step *st = scenario_step_add(s, SCENARIO_STEP_SEND_RAW, 0);
+    st->raw_form = form;
+    st->send_raw.text = strdup(text);
+}
+
+/* Hex and base64 writes join as bytes, in the first one's byte form; a
+ * text with a variable does not join with bytes. */
+START_TEST(test_shrink_joins_byte_writes_as_bytes)
+{
+    static const struct {
+        enum scenario_raw_form a_form, b_form;
+        const char *a, *b;
+        size_t steps;
+        enum scenario_raw_form form;
+        const char *joined;
+    } rows[] = {
+        {SCENARIO_RAW_HEX, SCENARIO_RAW_HEX, "3c 6d 65 73", "736167652f3e", 1, SCENARIO_RAW_HEX,
+         "3c6d657373616765" "2f3e"},
+        {SCENARIO_RAW_TEXT, SCENARIO_RAW_BASE64, "<mes", "c2FnZS8+", 1, SCENARIO_RAW_BASE64,
+         "PG1lc3NhZ2UvPg=="},
+        {SCENARIO_RAW_BASE64, SCENARIO_RAW_HEX, "PG1lcw==", "736167652f3e", 1,
+         SCENARIO_RAW_BASE64, "PG1lc3NhZ2UvPg=="},
+        {SCENARIO_RAW_TEXT, SCENARIO_RAW_TEXT, "<mes", "sage/>", 1, SCENARIO_RAW_TEXT,
+         "<message/>"},
+        {SCENARIO_RAW_HEX, SCENARIO_RAW_TEXT, "3c6d6573", "sage/>${a.jid}", 2, SCENARIO_RAW_HEX,
+         "3c6d6573"},
+    };
+    const int r = _i;
+    struct scenario *s = scenario_create("bytes");
+    scenario_client_add(s, "a", "a", "a");
+    add_raw(s, rows[r].a_form, rows[r].a);
+    add_raw(s, rows[r].b_form, rows[r].b);
+    shrink_scenario(s, raw_message, NULL, 0, NULL);
+    ck_assert_uint_eq(s->step_count, rows[r].steps);
+    ck_assert_int_eq(s->steps[0].raw_form, rows[r].form);
+    ck_assert_str_eq(s->steps[0].send_raw.text, rows[r].joined);
     scenario_free(s);
 }
 END_TEST
@@ -288,6 +331,7 @@ Suite *shrink_suite(void)
     tcase_add_test(tc, test_shrink_respects_the_work_bound);
     tcase_add_test(tc, test_shrink_keeps_exactly_the_needed_steps);
     tcase_add_test(tc, test_shrink_joins_fragments_into_one_write);
+    tcase_add_loop_test(tc, test_shrink_joins_byte_writes_as_bytes, 0, 5);
     tcase_add_test(tc, test_shrink_takes_stanzas_out_of_a_batched_write);
     tcase_add_test(tc, test_shrink_lowers_priorities_and_advances);
     tcase_add_test(tc, test_shrink_keeps_options_that_matter);
