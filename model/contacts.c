@@ -512,6 +512,11 @@ static void in_unsubscribe(struct model *m, struct account *a, const char *c,
 static void in_approval(struct model *m, struct account *a, const char *c, bool approved,
                         const struct stanza_node *el)
 {
+    /* I7: U was sent unsubscribed, so U's view of C ends, even when R16
+     * ignores it (a one-sided `from` at C, left by R6's pending-in, is
+     * removed with an unsubscribed alone, R17). */
+    if (!approved)
+        presence_view_forget(m, a->name, c);
     struct roster_item *it = roster_find(&a->roster, c);
     if (it == NULL || !(it->ask || (!approved && roster_grants_to(it->subscription))))
         return;
@@ -523,8 +528,6 @@ static void in_approval(struct model *m, struct account *a, const char *c, bool 
                            : it->subscription == MODEL_SUB_TO ? MODEL_SUB_NONE
                                                                : it->subscription;
     account_changed(m, a);
-    if (!approved)
-        presence_view_forget(m, a->name, c);   /* I7: U was sent unsubscribed */
     to_resources(m, a->name, el, true);
     push(m, a, c, false);
 }
