@@ -6,12 +6,17 @@
 ## build           the same, without installing missing packages first
 ## run             build, then replay every scenario under SCENARIOS on the model
 ## check           everything a change must keep green: lint, schema-check, check-cli,
-##                 check-units, check-scenarios, check-explore, fuzz-replay, check-serve,
-##                 check-asan, check-valgrind, mutants
+##                 check-man, check-install, check-units, check-scenarios,
+##                 check-explore, fuzz-replay, check-serve, check-asan, check-valgrind,
+##                 mutants
 ## lint            model purity (no I/O, clock, rand), symbol prefixes, layering of
 ##                 sim/ and its model/ includes, this table (scripts/lint.sh)
 ## schema-check    scenarios/schema.json against every scenario and bad fixture
 ## check-cli       bad command lines and bad files: exit status and messages
+## check-man       the man pages render without warnings (man -l, groff -ww), name
+##                 every option of every command's --help, and their example runs
+## check-install   make install into a temporary DESTDIR, a C program built against it
+##                 with pkg-config, the installed sessim run, then make uninstall
 ## check-units     the model and sim Check suites (FLAVOUR)
 ## check-scenarios every scenario on the model (FLAVOUR)
 ## check-explore   a short exploration that must find nothing (FLAVOUR)
@@ -42,6 +47,11 @@
 ##                 explorer against Prosody (LIVE_JOBS, LIVE_SETTLE; not in check);
 ##                 SERVER=ejabberd: every scenario on the model and on ejabberd
 ## deps            install the missing Debian packages (apt-get)
+## install         install sessim, libsessim-model.a with its headers and sessim-model.pc,
+##                 the man pages and FORMAT.md/SEMANTICS.md under DESTDIR/PREFIX
+##                 (PREFIX=/usr/local; BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR)
+## uninstall       remove what install installed
+## man             the man pages with version and paths filled in, into .build/<flavour>/man/
 ## help            this table
 ## clean           remove .build/, reports/coverage/, reports/explore/
 #
@@ -94,10 +104,39 @@ REPLAYS := $(FUZZ_TARGETS:%=$(B)/replay-%)
 FUZZ_SECONDS ?= 60
 SCENARIOS ?= scenarios
 
+# ---- version: one place -------------------------------------------------------
+# VERSION holds sessim's version; `sessim --version` adds `git describe`
+# when built in a git checkout, and the scenario format version from the
+# title of scenarios/FORMAT.md. $(B)/version is rewritten only when either
+# text changes, so main.o is rebuilt only then.
+VERSION := $(shell cat VERSION)
+GIT_DESCRIBE := $(shell git describe --always --dirty 2>/dev/null)
+VERSION_TEXT := $(VERSION)$(if $(GIT_DESCRIBE), (git $(GIT_DESCRIBE)))
+SCENARIO_FORMAT := $(shell sed -n '1s/^\# Scenario file format (version \([0-9.]*\))$$/\1/p' \
+  scenarios/FORMAT.md)
+$(shell mkdir -p $(B) && \
+  [ "$$(cat $(B)/version 2>/dev/null)" = '$(VERSION_TEXT) $(SCENARIO_FORMAT)' ] || \
+  printf '%s\n' '$(VERSION_TEXT) $(SCENARIO_FORMAT)' > $(B)/version)
+$(B)/sim/cli/main.o: $(B)/version
+$(B)/sim/cli/main.o: SIM_DEFS += -DSESSIM_VERSION='"$(VERSION_TEXT)"' \
+  -DSESSIM_SCENARIO_FORMAT='"$(SCENARIO_FORMAT)"'
+
+# ---- install layout -------------------------------------------------------------
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+LIBDIR ?= $(PREFIX)/lib
+INCLUDEDIR ?= $(PREFIX)/include
+MANDIR ?= $(PREFIX)/share/man
+DOCDIR ?= $(PREFIX)/share/doc/sessim
+# The installed headers are the ones sim/ may include (scripts/lint.sh:
+# the facade and the toolkit), so the installed set always compiles.
+MODEL_PUBLIC_HEADERS := $(addprefix model/,$(shell sed -n 's/^MODEL_\(FACADE\|TOOLKIT\)="\(.*\)"/\2/p' scripts/lint.sh))
+MAN_PAGES := $(B)/man/sessim.1 $(B)/man/sessim-scenario.5
+
 .PHONY: all build run check check-units check-scenarios check-asan check-valgrind lint deps \
         fuzz fuzz-long fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
         schema-check live-deps live-check check-explore mutants mutants-full mutants-flags check-cli check-serve \
-        check-failalloc
+        check-failalloc install uninstall man check-man check-install
 .DEFAULT_GOAL := all
 
 all: deps
@@ -131,6 +170,9 @@ deps:
 	$(PYTHON) -c 'import jsonschema' >/dev/null 2>&1 || need="$$need python3-jsonschema"; \
 	$(PYTHON) -c 'import yaml' >/dev/null 2>&1 || need="$$need python3-yaml"; \
 	$(PYTHON) -c 'import slixmpp' >/dev/null 2>&1 || need="$$need python3-slixmpp"; \
+	command -v man >/dev/null 2>&1 || need="$$need man-db"; \
+	command -v groff >/dev/null 2>&1 || need="$$need groff-base"; \
+	command -v xmllint >/dev/null 2>&1 || need="$$need libxml2-utils"; \
 	if [ -n "$$need" ]; then \
 	  echo "deps: installing$$need"; \
 	  $(SUDO) apt-get update -qq && \
@@ -179,6 +221,41 @@ $(B)/replay-%: $(B)/fuzz/%.o $(B)/fuzz/replay.o $(FUZZ_COMMON_OBJ) $(SIMLIB) $(L
 
 -include $(shell find .build -name '*.d' 2>/dev/null)
 
+# ---- man pages, pkg-config file, install ------------------------------------
+# man/*.[15] and model/sessim-model.pc.in carry @VERSION@, @FORMAT@ and the
+# install paths as placeholders; these rules fill them in. `make install`
+# honours DESTDIR (staged installs) and PREFIX and the *DIR variables.
+FILL = sed -e 's|@VERSION@|$(VERSION)|g' -e 's|@FORMAT@|$(SCENARIO_FORMAT)|g' \
+  -e 's|@PREFIX@|$(PREFIX)|g' -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|g' -e 's|@LIBDIR@|$(LIBDIR)|g' \
+  -e 's|@DOCDIR@|$(DOCDIR)|g'
+
+man: $(MAN_PAGES)
+
+$(B)/man/%: man/% VERSION scenarios/FORMAT.md
+	@mkdir -p $(@D)
+	$(FILL) $< > $@
+
+# The filled files are written straight into place, so they always carry
+# this install's paths.
+install: build
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/sessim \
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
+	install -m 755 $(SESSIM) $(DESTDIR)$(BINDIR)/sessim
+	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libsessim-model.a
+	install -m 644 $(MODEL_PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/sessim/
+	$(FILL) model/sessim-model.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sessim-model.pc
+	$(FILL) man/sessim.1 > $(DESTDIR)$(MANDIR)/man1/sessim.1
+	$(FILL) man/sessim-scenario.5 > $(DESTDIR)$(MANDIR)/man5/sessim-scenario.5
+	install -m 644 scenarios/FORMAT.md model/SEMANTICS.md $(DESTDIR)$(DOCDIR)/
+
+uninstall:
+	rm -f $(DESTDIR)$(BINDIR)/sessim $(DESTDIR)$(LIBDIR)/libsessim-model.a \
+	  $(DESTDIR)$(LIBDIR)/pkgconfig/sessim-model.pc \
+	  $(addprefix $(DESTDIR)$(INCLUDEDIR)/sessim/,$(notdir $(MODEL_PUBLIC_HEADERS))) \
+	  $(DESTDIR)$(MANDIR)/man1/sessim.1 $(DESTDIR)$(MANDIR)/man5/sessim-scenario.5 \
+	  $(DESTDIR)$(DOCDIR)/FORMAT.md $(DESTDIR)$(DOCDIR)/SEMANTICS.md
+	-rmdir $(DESTDIR)$(INCLUDEDIR)/sessim $(DESTDIR)$(DOCDIR) 2>/dev/null
+
 # ---- run and check ----------------------------------------------------------
 run: all
 	$(SESSIM) run $(SCENARIOS)
@@ -187,6 +264,7 @@ check: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory schema-check
 	@$(MAKE) --no-print-directory check-cli
+	@$(MAKE) --no-print-directory check-man check-install
 	@$(MAKE) --no-print-directory check-units check-scenarios check-explore fuzz-replay check-serve
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-valgrind
@@ -464,6 +542,22 @@ check-failalloc:
 check-cli: $(SESSIM)
 	@echo "== cli ($(FLAVOUR))"
 	sh sim/tests/cli_test.sh $(SESSIM)
+
+# ---- man pages, install, (about 2 s together) -------------------
+check-man: $(SESSIM) $(MAN_PAGES)
+	@echo "== man pages"
+	$(PYTHON) sim/tests/man_test.py $(SESSIM) $(B)/man $(SCENARIO_FORMAT) $(VERSION)
+
+INSTALL_CHECK_SCENARIO := scenarios/lifecycle/auth-success.yaml
+check-install: build
+	@echo "== install (DESTDIR, pkg-config, uninstall)"
+	@dir=$$(mktemp -d "$${TMPDIR:-/tmp}/sessim-install.XXXXXX") || exit 1; \
+	trap 'rm -rf "$$dir"' EXIT; mkdir "$$dir/work" && \
+	$(MAKE) --no-print-directory install DESTDIR="$$dir/root" PREFIX=/usr/local >/dev/null && \
+	sh sim/tests/install_test.sh "$$dir/root" /usr/local $(INSTALL_CHECK_SCENARIO) "$$dir/work" && \
+	$(MAKE) --no-print-directory uninstall DESTDIR="$$dir/root" PREFIX=/usr/local >/dev/null && \
+	left=$$(find "$$dir/root" ! -type d) && \
+	if [ -n "$$left" ]; then echo "check-install: left after uninstall: $$left" >&2; exit 1; fi
 
 clean:
 	rm -rf .build reports/coverage reports/explore

@@ -30,7 +30,14 @@
 #include "cli/specmap_cmd.h"
 #include "cli/template_cmd.h"
 
-#define SESSIM_VERSION "0.1.0"
+/* The Makefile passes both: the VERSION file (with `git describe`) and the
+ * version in the title of scenarios/FORMAT.md. */
+#ifndef SESSIM_VERSION
+#define SESSIM_VERSION "unknown"
+#endif
+#ifndef SESSIM_SCENARIO_FORMAT
+#define SESSIM_SCENARIO_FORMAT "unknown"
+#endif
 #define CLI_DEFAULT_PATH PATHS_DEFAULT
 
 struct cli_command {
@@ -110,7 +117,7 @@ int main(int argc, char **argv)
         return EXIT_OK;
     }
     if (strcmp(argv[1], "--version") == 0) {
-        printf("sessim %s\n", SESSIM_VERSION);
+        printf("sessim %s\nscenario format %s\n", SESSIM_VERSION, SESSIM_SCENARIO_FORMAT);
         return EXIT_OK;
     }
     for (size_t i = 0; i < CLI_NCOMMANDS; i++)

@@ -19,6 +19,8 @@
 #include "scenario/scenario.h"
 
 #define SPECMAP_CMD_DEFAULT_SEMANTICS "model/SEMANTICS.md"
+/* Where `make install` puts it, under the prefix (PREFIX/bin/sessim). */
+#define SPECMAP_CMD_INSTALLED_SEMANTICS "share/doc/sessim/SEMANTICS.md"
 #define SPECMAP_CMD_EXE "/proc/self/exe"   /* the running binary, on Linux */
 #define SPECMAP_CMD_EXE_LEVELS 4           /* .build/<flavour>/sessim: the checkout is 2 up */
 #define SPECMAP_CMD_PATH_MAX 4096
@@ -31,7 +33,8 @@ static const char specmap_usage[] =
     "  --json F          also write the map as JSON to F\n"
     "  --semantics FILE  the rules' document (default " SPECMAP_CMD_DEFAULT_SEMANTICS " of the\n"
     "                    checkout: under the current directory, else under the\n"
-    "                    directory of the sessim binary or one of its parents);\n"
+    "                    directory of the sessim binary or one of its parents,\n"
+    "                    else the installed " SPECMAP_CMD_INSTALLED_SEMANTICS ");\n"
     "                    without a readable list of rule ids the exit status is 2\n";
 
 struct specmap_cli {
@@ -72,10 +75,20 @@ static int parse_args(int argc, char **argv, struct specmap_cli *cli)
     return 0;
 }
 
+/* dir/name when that file exists: an owned path, else NULL. */
+static char *existing_under(const char *dir, const char *name)
+{
+    char path[SPECMAP_CMD_PATH_MAX + sizeof SPECMAP_CMD_INSTALLED_SEMANTICS + 1];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return access(path, F_OK) == 0 ? mem_strdup(path) : NULL;
+}
+
 /* The default document: SPECMAP_CMD_DEFAULT_SEMANTICS under the current
  * directory, else under the directory of the running binary or one of its
  * parents (SPECMAP_CMD_EXE_LEVELS in all), so that a checkout's binary finds its
- * checkout's copy from anywhere. Owned path, or NULL when there is none. */
+ * checkout's copy from anywhere, or an installed binary its installed copy
+ * (SPECMAP_CMD_INSTALLED_SEMANTICS under the same parents). Owned path, or
+ * NULL when there is none. */
 static char *default_semantics(void)
 {
     if (access(SPECMAP_CMD_DEFAULT_SEMANTICS, F_OK) == 0)
@@ -90,10 +103,11 @@ static char *default_semantics(void)
         if (slash == NULL)
             return NULL;
         *slash = '\0';
-        char path[sizeof exe + sizeof SPECMAP_CMD_DEFAULT_SEMANTICS];
-        snprintf(path, sizeof path, "%s/%s", exe, SPECMAP_CMD_DEFAULT_SEMANTICS);
-        if (access(path, F_OK) == 0)
-            return mem_strdup(path);
+        char *path = existing_under(exe, SPECMAP_CMD_DEFAULT_SEMANTICS);
+        if (path == NULL)
+            path = existing_under(exe, SPECMAP_CMD_INSTALLED_SEMANTICS);
+        if (path != NULL)
+            return path;
     }
     return NULL;
 }
