@@ -1,29 +1,43 @@
 /* run_cmd: `sessim run`: replays scenarios on the model (or on a live
  * Prosody with --target) and reports.
  *
- * Loads each file of PATHS, keeps those with a wanted tag, runs them
+ * Loads each file of PATHS, keeps those selected (--tag, -k), runs them
  * (runner.h), prints one line per scenario (its report and log below it
- * with -v) and the totals, and writes the JUnit, TAP, JSON and HTML
- * reports asked for. Exit status: 0 all passed (skips allowed), 1 a
- * scenario failed, 2 an input or usage error (a file that does not load,
- * a report that cannot be written).
+ * with -v; failures only with -q) and the totals, and writes the JUnit,
+ * TAP, JSON and HTML reports asked for. --fail-fast stops after the first
+ * scenario that fails or file that does not load, in file order (also
+ * with -j: what workers ran past it is dropped) and says how many
+ * selected scenarios were not run. --list prints what would run and runs
+ * nothing. Exit status: 0 all passed (skips allowed), 1 a scenario
+ * failed, 2 an input or usage error (a file that does not load, a report
+ * that cannot be written, -k patterns that select nothing).
  */
 #ifndef SESSIM_SIM_RUN_CMD_H
 #define SESSIM_SIM_RUN_CMD_H
 
 /* Its help (base/usage.h), shown by `sessim --help` and `sessim run --help`. */
 #define RUN_CMD_LINE                                                                          \
-    "run [PATHS...] [--tag T] [--junit F] [--tap F] [--json F] [--html F] [--seed N] [-v] " \
+    "run [PATHS...] [--tag T] [-k PATTERN] [--list] [--fail-fast] [-q | -v] [--color WHEN] "  \
+    "[-j N] [--junit F] [--tap F] [--json F] [--html F] [--seed N] "                          \
     "[--target URL [--settle MS] [--prosody PROG | --server FILE]]"
 #define RUN_CMD_SUMMARY "replay scenarios on the model and check traffic, state and invariants"
 #define RUN_CMD_OPTIONS                                                                    \
     "--tag T      only scenarios tagged T (repeatable: any of them)\n"                   \
+    "-k, --name PATTERN  only scenarios whose path or title contains PATTERN; with\n"     \
+    "             * ? or [ a glob matching the whole path or title (repeatable: any\n"   \
+    "             of them); none selected is an error (exit 2)\n"                         \
+    "--list       print the scenarios that would run (PATH  TITLE), run nothing\n"       \
+    "--fail-fast  stop after the first failure, in file order (with -j too), and say\n"  \
+    "             how many scenarios were not run\n"                                     \
+    "-q           print only failures and the summary\n"                                 \
+    "-v           show every step, its traffic and notes, passing scenarios too\n"       \
+    "--color WHEN colour PASS/FAIL/SKIP: auto (default: on a terminal, unless\n"         \
+    "             NO_COLOR is set), always or never\n"                                    \
     "--junit F    write a JUnit XML report to F\n"                                        \
     "--tap F      write a TAP version 13 report to F\n"                                   \
     "--json F     write a JSON report to F\n"                                             \
     "--html F     write an HTML report with a sequence diagram per scenario to F\n"       \
     "--seed N     seed of the model and the harness (default 0)\n"                        \
-    "-v           show notes and every step\n"                                            \
     "-j N         run the scenarios in N processes; the output is the same (not with\n"    \
     "             --html or --target: those run in one)\n"                                \
     "--target URL run on a Prosody sessim starts on 127.0.0.1:PORT (0: a free port)\n"    \

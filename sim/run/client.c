@@ -40,6 +40,23 @@ void client_text_write(const char *text, size_t len, size_t max, struct buf *out
     }
 }
 
+static const char *const arrows[] = {"->", "<-", "=="};
+
+/* One trace line (client.trace) for an entry kept in the ring. */
+static void trace_add(struct client *c, enum client_dir dir, const char *text, size_t len,
+                      size_t max)
+{
+    if (c->trace == NULL)
+        return;
+    buf_puts(c->trace, "  ");
+    buf_puts(c->trace, c->name);
+    buf_putc(c->trace, ' ');
+    buf_puts(c->trace, arrows[dir]);
+    buf_putc(c->trace, ' ');
+    client_text_write(text, len, max, c->trace);
+    buf_putc(c->trace, '\n');
+}
+
 /* Keeps the ring's next entry (just filled), dropping the oldest. */
 static void ring_advance(struct client *c)
 {
@@ -61,8 +78,10 @@ static void history_add(struct client *c, enum client_dir dir, const char *text,
     e->dir = dir;
     e->len = len;
     memcpy(e->text, text, len < sizeof e->text ? len : sizeof e->text);
-    if (!c->batching)
+    if (!c->batching) {
         ring_advance(c);
+        trace_add(c, dir, text, len, CLIENT_TRACE_TEXT_MAX);
+    }
 }
 
 void client_batch_begin(struct client *c)
@@ -74,8 +93,10 @@ void client_batch_end(struct client *c, const char *summary)
 {
     c->batching = false;
     for (size_t i = 0; i < c->batch_len && summary == NULL; i++) {
-        c->history[c->history_next] = c->batch[i];
+        const struct client_history_entry *e = &c->batch[i];
+        c->history[c->history_next] = *e;
         ring_advance(c);
+        trace_add(c, e->dir, e->text, e->len, sizeof e->text);   /* cut to what was kept */
     }
     c->batch_len = 0;
     if (summary != NULL)
@@ -89,7 +110,6 @@ void client_event(struct client *c, const char *text)
 
 void client_history_write(const struct client *c, struct buf *out, const char *indent)
 {
-    static const char *const arrows[] = {"->", "<-", "=="};
     size_t first = (c->history_next + CLIENT_HISTORY_MAX - c->history_len) % CLIENT_HISTORY_MAX;
     for (size_t k = 0; k < c->history_len; k++) {
         const struct client_history_entry *e = &c->history[(first + k) % CLIENT_HISTORY_MAX];

@@ -31,6 +31,7 @@
 #define CLIENT_HISTORY_MAX 10      /* entries of the traffic ring */
 #define CLIENT_HISTORY_TEXT_MAX 240 /* bytes kept of one entry */
 #define CLIENT_BATCH_MAX 16        /* entries held back during a harness phase */
+#define CLIENT_TRACE_TEXT_MAX 4000 /* bytes of one entry shown in a trace */
 #define CLIENT_STANZA_MAX (64u * 1024u * 1024u) /* largest server stanza read */
 
 #define CLIENT_NS_SASL "urn:ietf:params:xml:ns:xmpp-sasl"
@@ -101,6 +102,10 @@ struct client {
     struct client_history_entry batch[CLIENT_BATCH_MAX]; /* see client_batch_begin */
     size_t batch_len;
     bool batching;
+    /* Borrowed, NULL: none. Gets every ring entry as it is kept, one line
+     * each ("  NAME -> <presence/>"; CLIENT_TRACE_TEXT_MAX bytes of it;
+     * a harness phase as its summary): the runner's -v log. */
+    struct buf *trace;
 };
 
 /* Initialises c (strings copied). salt seeds the parser's hashing. */

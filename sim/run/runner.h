@@ -108,7 +108,8 @@ struct runner_event {
 
 struct runner_options {
     uint64_t seed;             /* for the target and the clients' parsers */
-    bool verbose;              /* fill runner_result.log with a step trace and notes */
+    bool verbose;              /* fill runner_result.log with a step trace, notes and
+                                * each client's traffic (client.h's trace) */
     /* Builds the target of one scenario; NULL: the model (target_model_new).
      * Returning NULL fails the scenario with "cannot create the target". */
     struct target *(*target_new)(const struct scenario *s, uint64_t seed, void *ctx);

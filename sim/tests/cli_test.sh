@@ -35,6 +35,41 @@ expect() {
     expect_in . "$SESSIM" "$@"
 }
 
+# expect_not STATUS TEXT ARGS...: sessim ARGS exits STATUS and does not
+# print TEXT.
+expect_not() {
+    want=$1 text=$2
+    shift 2
+    "$SESSIM" "$@" >"$T/out" 2>&1
+    got=$?
+    if [ "$got" -eq "$want" ] && ! grep -qF -- "$text" "$T/out"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "cli_test: FAIL: $SESSIM $*"
+        echo "  want status $want and no '$text'; got status $got and:"
+        head -c 600 "$T/out" | sed 's/^/    /'
+    fi
+}
+
+# expect_exactly STATUS EXPECTED ARGS...: sessim ARGS exits STATUS and its
+# standard output is EXPECTED (with a newline after it) and nothing else.
+expect_exactly() {
+    want=$1
+    printf '%s\n' "$2" >"$T/want"
+    shift 2
+    "$SESSIM" "$@" >"$T/out" 2>/dev/null
+    got=$?
+    if [ "$got" -eq "$want" ] && cmp -s "$T/want" "$T/out"; then
+        pass=$((pass + 1))
+    else
+        fail=$((fail + 1))
+        echo "cli_test: FAIL: $SESSIM $*"
+        echo "  want status $want, got $got; output differs:"
+        diff "$T/want" "$T/out" | head -10 | sed 's/^/    /'
+    fi
+}
+
 # ---- inputs ----
 mkdir "$T/empty" "$T/nested" "$T/nested/deeper"
 "$SESSIM" new ok -o "$T/ok.yaml" >/dev/null || { echo "cli_test: sessim new failed"; exit 1; }
@@ -175,6 +210,72 @@ here=$(pwd)
 same_output run run "$here/scenarios" "$here/sim/tests/bad" --junit j.xml --tap t.tap --json j.json
 same_output run-v run -v --json j.json "$here/scenarios/roster" "$T/drop-dnd.yaml" "$T/described.yaml"
 same_output explore explore --seed 11 --runs 30 --steps 100 -v --out x
+same_output run-fail-fast run --fail-fast -v "$here/scenarios/roster" "$T/drop-dnd.yaml" \
+    "$here/scenarios/presence"
+same_output run-k-q run -q -k roster -k '*/lifecycle/close-*' --color=always "$here/scenarios" \
+    "$T/drop-dnd.yaml"
+
+# ---- run: picking and showing scenarios ----
+expect_exactly 0 "$T/described.yaml  described" run --list -k described "$T/ok.yaml" "$T/described.yaml"
+expect_exactly 0 "$T/ok.yaml  ok
+$T/described.yaml  described" run --list "$T/ok.yaml" "$T/described.yaml"
+# a glob matches the whole path or title; a plain pattern is a substring
+expect_exactly 0 "$T/ok.yaml  ok" run --list -k '*/ok.yaml' -k 'o?' "$T/ok.yaml" "$T/described.yaml"
+expect_exactly 0 "$T/described.yaml  described" run --list -k 'scri' "$T/ok.yaml" "$T/described.yaml"
+expect 2 "no scenario's path or title matches -k/--name 'k*' or 'nothing'" \
+    run -k 'k*' --name nothing "$T/ok.yaml" "$T/described.yaml"
+expect 2 "no scenario's path or title matches -k/--name 'nothing'" run --list -k nothing "$T/ok.yaml"
+expect 1 "0 passed, 1 failed" run -k wrong "$T/ok.yaml" "$T/wrong.yaml"
+# with --tag both must hold (ok.yaml has no tags)
+expect 2 "no scenario's path or title matches -k/--name 'ok'" run --list --tag x -k ok "$T/ok.yaml"
+# --list runs nothing and starts no server: an unreachable --target is not an error
+expect_exactly 0 "$T/ok.yaml  ok" run --list --target tcp://127.0.0.1:1 --server "$T/server.yml" "$T/ok.yaml"
+expect 2 "$T/tabs.yaml:3:1: tab character" run --list "$T/ok.yaml" "$T/tabs.yaml"
+# --fail-fast: stops after the first failure and counts the scenarios not run
+expect 1 "stopped at the first failure (--fail-fast): 2 scenarios not run" \
+    run --fail-fast "$T/ok.yaml" "$T/wrong.yaml" "$T/ok.yaml" "$T/described.yaml"
+expect 1 "1 passed, 1 failed" run --fail-fast -j 2 "$T/ok.yaml" "$T/wrong.yaml" "$T/ok.yaml" "$T/described.yaml"
+expect 2 "stopped at the first failure (--fail-fast): 1 scenario not run" \
+    run --fail-fast "$T/tabs.yaml" "$T/ok.yaml"
+expect_not 1 "not run" run --fail-fast "$T/ok.yaml" "$T/wrong.yaml"
+# -q: failures and the totals only; -v: the traffic of passing scenarios
+expect_not 1 "PASS" run -q "$T/ok.yaml" "$T/wrong.yaml"
+expect 1 "FAIL  $T/wrong.yaml" run -q "$T/ok.yaml" "$T/wrong.yaml"
+expect 0 "laptop <- <presence from='romeo@localhost/phone' to='romeo@localhost/laptop'>" \
+    run -v "$T/ok.yaml"
+expect 0 "phone == connect: connection 1, bound as romeo@localhost/phone" run -v "$T/ok.yaml"
+expect_not 0 "phone -> <presence/>" run "$T/ok.yaml"
+expect 2 "-q and -v exclude each other" run -q -v "$T/ok.yaml"
+# colours: always, never, and auto (on a terminal unless NO_COLOR is set)
+esc=$(printf '\033')
+expect 0 "${esc}[32mPASS${esc}[0m  $T/ok.yaml" run --color=always "$T/ok.yaml"
+expect 1 "${esc}[31mFAIL${esc}[0m  $T/wrong.yaml" run --color always "$T/wrong.yaml"
+expect_not 0 "$esc" run "$T/ok.yaml"
+expect 2 "--color needs never, always or auto, not 'blue'" run --color=blue "$T/ok.yaml"
+if command -v script >/dev/null 2>&1; then
+    # on_tty TEXT|-TEXT ENV... -- ARGS: sessim ARGS on a terminal (script(1)) prints TEXT / not TEXT
+    on_tty() {
+        want=$1
+        shift
+        env "$@" script -qec "$abs run $T/ok.yaml ${tty_args:-}" /dev/null >"$T/tty" 2>&1
+        case $want in
+        -*) ! grep -qF -- "${want#-}" "$T/tty" ;;
+        *) grep -qF -- "$want" "$T/tty" ;;
+        esac
+        if [ $? -eq 0 ]; then pass=$((pass + 1)); else
+            fail=$((fail + 1))
+            echo "cli_test: FAIL: on a terminal ($* ${tty_args:-}): want '$want' in:"
+            cat -v "$T/tty" | head -5 | sed 's/^/    /'
+        fi
+    }
+    on_tty "${esc}[32mPASS" NO_COLOR=
+    on_tty "-$esc" NO_COLOR=1
+    tty_args=--color=never on_tty "-$esc" NO_COLOR=
+    tty_args=--color=always on_tty "${esc}[32mPASS" NO_COLOR=1
+    unset tty_args
+else
+    echo "cli_test: no script(1): the terminal colour cases are not run"
+fi
 
 # JUnit: a file that does not load is an <error>, counted in errors; every
 # case has a time; a bare file name's classname is never ".".
