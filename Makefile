@@ -6,7 +6,7 @@
 ## build           the same, without installing missing packages first
 ## run             build, then replay every scenario under SCENARIOS on the model
 ## check           everything a change must keep green: lint, schema-check, check-cli,
-##                 check-man, check-install, check-units, check-scenarios,
+##                 check-man, check-install, check-junit, check-units, check-scenarios,
 ##                 check-explore, fuzz-replay, check-serve, check-asan, check-valgrind,
 ##                 mutants
 ## lint            model purity (no I/O, clock, rand), symbol prefixes, layering of
@@ -17,6 +17,8 @@
 ##                 every option of every command's --help, and their example runs
 ## check-install   make install into a temporary DESTDIR, a C program built against it
 ##                 with pkg-config, the installed sessim run, then make uninstall
+## check-junit     sessim's JUnit reports (pass, fail, skip, unloadable; model and a
+##                 live sessim serve) against sim/tests/junit/junit-10.xsd with xmllint
 ## check-units     the model and sim Check suites (FLAVOUR)
 ## check-scenarios every scenario on the model (FLAVOUR)
 ## check-explore   a short exploration that must find nothing (FLAVOUR)
@@ -136,7 +138,7 @@ MAN_PAGES := $(B)/man/sessim.1 $(B)/man/sessim-scenario.5
 .PHONY: all build run check check-units check-scenarios check-asan check-valgrind lint deps \
         fuzz fuzz-long fuzz-build fuzz-replay fuzz-corpus memcheck bench coverage clean help \
         schema-check live-deps live-check check-explore mutants mutants-full mutants-flags check-cli check-serve \
-        check-failalloc install uninstall man check-man check-install
+        check-failalloc install uninstall man check-man check-install check-junit
 .DEFAULT_GOAL := all
 
 all: deps
@@ -264,7 +266,7 @@ check: deps
 	@$(MAKE) --no-print-directory lint
 	@$(MAKE) --no-print-directory schema-check
 	@$(MAKE) --no-print-directory check-cli
-	@$(MAKE) --no-print-directory check-man check-install
+	@$(MAKE) --no-print-directory check-man check-install check-junit
 	@$(MAKE) --no-print-directory check-units check-scenarios check-explore fuzz-replay check-serve
 	@$(MAKE) --no-print-directory check-asan
 	@$(MAKE) --no-print-directory check-valgrind
@@ -558,6 +560,12 @@ check-install: build
 	$(MAKE) --no-print-directory uninstall DESTDIR="$$dir/root" PREFIX=/usr/local >/dev/null && \
 	left=$$(find "$$dir/root" ! -type d) && \
 	if [ -n "$$left" ]; then echo "check-install: left after uninstall: $$left" >&2; exit 1; fi
+
+# The JUnit schema (sim/tests/junit/junit-10.xsd: the structure of the
+# Jenkins xUnit plugin's junit-10.xsd, its source in the file) with xmllint.
+check-junit: $(SESSIM)
+	@echo "== JUnit reports against the schema"
+	PYTHON=$(PYTHON) sh sim/tests/junit_test.sh $(SESSIM) sim/tests/junit/junit-10.xsd
 
 clean:
 	rm -rf .build reports/coverage reports/explore

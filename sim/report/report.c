@@ -334,39 +334,45 @@ static void xml_attr(FILE *f, const char *name, const char *value)
     fputc('"', f);
 }
 
-/* JUnit counts files that did not load as errors, not failures; time is
- * "0" (the reports are deterministic; no durations are measured). */
-static void xml_counts(FILE *f, const struct report *r)
+/* The counts both <testsuites> and <testsuite> carry. JUnit counts files
+ * that did not load as errors, not failures; time is "0" (the reports are
+ * deterministic; no durations are measured). The common schema
+ * (sim/tests/junit/junit-10.xsd) has `skipped` on <testsuite> only. */
+static void xml_counts(FILE *f, const struct report *r, bool suite)
 {
     size_t errors = 0;
     for (size_t i = 0; i < r->len; i++)
         errors += r->items[i].e.load_error;
-    fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\" skipped=\"%zu\" time=\"0\"",
-            r->len, report_count(r, REPORT_FAIL) - errors, errors, report_count(r, REPORT_SKIP));
+    fprintf(f, " tests=\"%zu\" failures=\"%zu\" errors=\"%zu\"", r->len,
+            report_count(r, REPORT_FAIL) - errors, errors);
+    if (suite)
+        fprintf(f, " skipped=\"%zu\"", report_count(r, REPORT_SKIP));
+    fputs(" time=\"0\"", f);
 }
 
-static void junit_property(FILE *f, const char *name, const char *value)
+/* One "key: value" line of a test case's <system-out>. */
+static void junit_out_line(FILE *f, const char *key, const char *value)
 {
-    fputs("        <property", f);
-    xml_attr(f, "name", name);
-    xml_attr(f, "value", value);
-    fputs("/>\n", f);
+    fprintf(f, "%s: ", key);
+    put_text(f, value, put_xml_text);
+    fputc('\n', f);
 }
 
-static void junit_properties(FILE *f, const struct report_entry *e)
+/* What the report knows of a scenario beside its outcome (title, tags,
+ * spec, skipped steps), as lines of <system-out>: the common schema
+ * allows no <properties> in a <testcase>, and CI systems show a test
+ * case's output beside it. */
+static void junit_system_out(FILE *f, const struct report_entry *e)
 {
-    fputs("      <properties>\n", f);
-    junit_property(f, "title", e->scenario);
+    fputs("      <system-out>", f);
+    junit_out_line(f, "title", e->scenario);
     for (size_t i = 0; i < e->tags_len; i++)
-        junit_property(f, "tag", e->tags[i]);
+        junit_out_line(f, "tag", e->tags[i]);
     for (size_t i = 0; i < e->spec_len; i++)
-        junit_property(f, "spec", e->spec[i]);
-    if (e->skipped_steps > 0) {
-        char n[32];
-        snprintf(n, sizeof n, "%zu", e->skipped_steps);
-        junit_property(f, "skipped_steps", n);
-    }
-    fputs("      </properties>\n", f);
+        junit_out_line(f, "spec", e->spec[i]);
+    if (e->skipped_steps > 0)
+        fprintf(f, "skipped steps: %zu\n", e->skipped_steps);
+    fputs("</system-out>\n", f);
 }
 
 /* <failure message="first line">whole message</failure> (the message
@@ -395,16 +401,14 @@ static void junit_testcase(FILE *f, const struct report_entry *e)
     const char *slash = strrchr(e->path, '/');
     size_t dir_len = slash ? (size_t)(slash - e->path) : 0;
     /* classname: the file's folder ("sessim" for a bare file name, never
-     * "."); name: the path, unique where titles may repeat (the title is a
-     * property). */
+     * "."); name: the path, unique where titles may repeat (the title is
+     * in <system-out>). */
     bool dir = dir_len > 0 && !(dir_len == 1 && e->path[0] == '.');
     fputs("    <testcase classname=\"", f);
     put_text_n(f, dir ? e->path : "sessim", dir ? dir_len : 6, put_xml_attr);
     fputc('"', f);
     xml_attr(f, "name", e->path);
-    xml_attr(f, "file", e->path);
     fputs(" time=\"0\">\n", f);
-    junit_properties(f, e);
     switch (e->outcome) {
     case REPORT_PASS:
         break;
@@ -415,15 +419,16 @@ static void junit_testcase(FILE *f, const struct report_entry *e)
         junit_skipped(f, e);
         break;
     }
+    junit_system_out(f, e);
     fputs("    </testcase>\n", f);
 }
 
 bool report_write_junit(const struct report *r, FILE *f)
 {
     fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites", f);
-    xml_counts(f, r);
+    xml_counts(f, r, false);
     fputs(">\n  <testsuite name=\"sessim\"", f);
-    xml_counts(f, r);
+    xml_counts(f, r, true);
     fputs(">\n", f);
     for (size_t i = 0; i < r->len; i++)
         junit_testcase(f, &r->items[i].e);

@@ -281,7 +281,7 @@ fi
 # case has a time; a bare file name's classname is never ".".
 expect 2 'errors="1"' run --junit /dev/stdout "$T/binary.yaml"
 expect 2 '<error message=' run --junit /dev/stdout "$T/binary.yaml"
-expect_in "$T" "$abs" 0 'classname="sessim" name="described.yaml" file="described.yaml" time="0"' \
+expect_in "$T" "$abs" 0 'classname="sessim" name="described.yaml" time="0"' \
     run --junit /dev/stdout described.yaml
 
 # `new a/b` creates the folder it needs.

@@ -32,43 +32,38 @@ static const struct report_entry fixture[] = {
 
 static const char junit_expected[] =
     "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-    "<testsuites tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"1\" time=\"0\">\n"
+    "<testsuites tests=\"5\" failures=\"2\" errors=\"0\" time=\"0\">\n"
     "  <testsuite name=\"sessim\" tests=\"5\" failures=\"2\" errors=\"0\" skipped=\"1\" time=\"0\">\n"
-    "    <testcase classname=\"scenarios/lifecycle\" name=\"scenarios/lifecycle/connect.yaml\" file=\"scenarios/lifecycle/connect.yaml\" time=\"0\">\n"
-    "      <properties>\n"
-    "        <property name=\"title\" value=\"Connect &amp; bind\"/>\n"
-    "        <property name=\"tag\" value=\"lifecycle\"/>\n"
-    "        <property name=\"spec\" value=\"RFC 6120 7\"/>\n"
-    "      </properties>\n"
+    "    <testcase classname=\"scenarios/lifecycle\" name=\"scenarios/lifecycle/connect.yaml\" time=\"0\">\n"
+    "      <system-out>title: Connect &amp; bind\n"
+    "tag: lifecycle\n"
+    "spec: RFC 6120 7\n"
+    "</system-out>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"scenarios/presence\" name=\"scenarios/presence/drop.yaml\" file=\"scenarios/presence/drop.yaml\" time=\"0\">\n"
-    "      <properties>\n"
-    "        <property name=\"title\" value=\"Contacts see &lt;unavailable&gt; on &quot;drop&quot; # 1\"/>\n"
-    "        <property name=\"tag\" value=\"presence\"/>\n"
-    "        <property name=\"tag\" value=\"close\"/>\n"
-    "      </properties>\n"
+    "    <testcase classname=\"scenarios/presence\" name=\"scenarios/presence/drop.yaml\" time=\"0\">\n"
     "      <failure message=\"expected &lt;presence type=&apos;unavailable&apos;/&gt;\">expected &lt;presence type='unavailable'/&gt;\n"
     "\tgot: nothing#x01 \xC3\xA9</failure>\n"
+    "      <system-out>title: Contacts see &lt;unavailable&gt; on \"drop\" # 1\n"
+    "tag: presence\n"
+    "tag: close\n"
+    "</system-out>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"sessim\" name=\"top.yaml\" file=\"top.yaml\" time=\"0\">\n"
-    "      <properties>\n"
-    "        <property name=\"title\" value=\"it&apos;s skipped\"/>\n"
-    "      </properties>\n"
+    "    <testcase classname=\"sessim\" name=\"top.yaml\" time=\"0\">\n"
     "      <skipped message=\"target: model\"/>\n"
+    "      <system-out>title: it's skipped\n"
+    "</system-out>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"scenarios/a\" name=\"scenarios/a/b.yaml\" file=\"scenarios/a/b.yaml\" time=\"0\">\n"
-    "      <properties>\n"
-    "        <property name=\"title\" value=\"Clock\"/>\n"
-    "        <property name=\"skipped_steps\" value=\"2\"/>\n"
-    "      </properties>\n"
+    "    <testcase classname=\"scenarios/a\" name=\"scenarios/a/b.yaml\" time=\"0\">\n"
+    "      <system-out>title: Clock\n"
+    "skipped steps: 2\n"
+    "</system-out>\n"
     "    </testcase>\n"
-    "    <testcase classname=\"scenarios/roster\" name=\"scenarios/roster/push.yaml\" file=\"scenarios/roster/push.yaml\" time=\"0\">\n"
-    "      <properties>\n"
-    "        <property name=\"title\" value=\"Roster push\"/>\n"
-    "      </properties>\n"
+    "    <testcase classname=\"scenarios/roster\" name=\"scenarios/roster/push.yaml\" time=\"0\">\n"
     "      <failure message=\"expected: &lt;iq type=&apos;set&apos;/&gt;\">expected: &lt;iq type='set'/&gt;\n"
     "actual: nothing\n"
     "pending: 2 stanzas</failure>\n"
+    "      <system-out>title: Roster push\n"
+    "</system-out>\n"
     "    </testcase>\n"
     "  </testsuite>\n"
     "</testsuites>\n";
@@ -225,7 +220,7 @@ struct writer_row {
 static const struct writer_row writer_rows[] = {
     {report_write_junit, junit_expected,
      "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"
-     "<testsuites tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0\">\n"
+     "<testsuites tests=\"0\" failures=\"0\" errors=\"0\" time=\"0\">\n"
      "  <testsuite name=\"sessim\" tests=\"0\" failures=\"0\" errors=\"0\" skipped=\"0\" time=\"0\">\n"
      "  </testsuite>\n</testsuites>\n"},
     {report_write_tap, tap_expected, "TAP version 13\n1..0\n"},
@@ -297,7 +292,7 @@ static const struct odd_row odd_rows[] = {
      "      \"scenario\": \"bad" FFFD "\",\n",
      "      \"message\": \"a" FFFD " b" FFFD FFFD " c" FFFD FFFD FFFD " d\xEF\xBF\xBE e\x7F"
      " f\xC2\x85 g\xF0\x9F\x98\x80\\r\\n\"\n"},
-    {report_write_junit, " value=\"bad" FFFD "\"",
+    {report_write_junit, "title: bad" FFFD "\n",
      ">a" FFFD " b" FFFD FFFD " c" FFFD FFFD FFFD " d#xFFFE e\x7F f\xC2\x85"
      " g\xF0\x9F\x98\x80&#13;\n</failure>"},
     {report_write_tap, "not ok 1 - bad" FFFD "\n",
