@@ -979,9 +979,13 @@ static enum step_status step_receive(struct runner *r, const struct scenario_ste
 
 /* ---- directives ---- */
 
+/* A live server sessim configured waits for a short advance in real time
+ * (scenarios/FORMAT.md "Live targets"); other live targets skip it. */
 static enum step_status step_advance(struct runner *r, const struct scenario_step *st)
 {
-    if ((target_caps(r->t) & TARGET_CAN_ADVANCE) == 0)
+    unsigned caps = target_caps(r->t);
+    bool waits = (caps & TARGET_REAL_CLOCK) != 0 && st->advance_ms <= TARGET_REAL_ADVANCE_MAX_MS;
+    if ((caps & TARGET_CAN_ADVANCE) == 0 && !waits)
         return STEP_SKIPPED;
     target_advance(r->t, st->advance_ms);
     return STEP_OK;

@@ -36,6 +36,12 @@ struct invariant_violation;
 #define TARGET_CAN_RESTART 2u   /* restart: */
 #define TARGET_CAN_CHECK 4u     /* model state queries and invariants (target_model) */
 #define TARGET_QUIESCENT 8u     /* after any call nothing more will arrive unprompted */
+#define TARGET_REAL_CLOCK 16u   /* advance: of at most TARGET_REAL_ADVANCE_MAX_MS is a real
+                                   wait, the server's timers set from the scenario's server: */
+
+/* The longest advance a TARGET_REAL_CLOCK target waits for (longer ones
+ * are skipped, as on a target without a clock). */
+#define TARGET_REAL_ADVANCE_MAX_MS 10000u
 
 /* One item of an account's initial roster, as a live server would be told. */
 struct target_roster_item {
@@ -183,7 +189,8 @@ static inline bool target_restart(struct target *t)
     return t->ops->restart(t);
 }
 
-/* Moves the virtual clock; false without TARGET_CAN_ADVANCE. */
+/* Moves the virtual clock, or with TARGET_REAL_CLOCK waits ms of real
+ * time reading what arrives; false when the target has neither. */
 static inline bool target_advance(struct target *t, uint64_t ms)
 {
     return t->ops->advance(t, ms);

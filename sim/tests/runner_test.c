@@ -261,12 +261,26 @@ static struct target *hidden_new(const struct scenario *s, uint64_t seed, void *
     return target_model_hidden_new(&s->server, seed, "hidden", 0);
 }
 
-static void run_hidden(const char *yaml, struct runner_result *res)
+/* A live target with a real clock (a Prosody sessim configured). */
+static struct target *real_clock_new(const struct scenario *s, uint64_t seed, void *ctx)
+{
+    (void)ctx;
+    return target_model_hidden_new(&s->server, seed, "real-clock", TARGET_REAL_CLOCK);
+}
+
+static void run_on(const char *yaml,
+                   struct target *(*factory)(const struct scenario *, uint64_t, void *),
+                   struct runner_result *res)
 {
     struct scenario *s = load(yaml);
-    struct runner_options opt = {.target_new = hidden_new};
+    struct runner_options opt = {.target_new = factory};
     runner_run(s, &opt, res);
     scenario_free(s);
+}
+
+static void run_hidden(const char *yaml, struct runner_result *res)
+{
+    run_on(yaml, hidden_new, res);
 }
 
 START_TEST(test_runner_live_skips_model_only_steps)
@@ -276,6 +290,21 @@ START_TEST(test_runner_live_skips_model_only_steps)
     ck_assert_msg(res.outcome == RUNNER_PASS, "%s", res.message);
     ck_assert_uint_eq(res.steps_skipped, 2);
     ck_assert_uint_eq(res.steps_run, 9);
+    runner_result_free(&res);
+}
+END_TEST
+
+/* FORMAT 1.3: a real clock takes advances up to 10s and skips longer ones. */
+START_TEST(test_runner_real_clock_waits_short_advances)
+{
+    struct runner_result res;
+    run_on(HEAD "  - advance: 10s\n  - advance: 10001ms\n  - advance: 250ms\n  - advance: 1h\n",
+           real_clock_new, &res);
+    ck_assert_msg(res.outcome == RUNNER_PASS, "%s", res.message);
+    ck_assert_uint_eq(res.steps_skipped, 2);
+    runner_result_free(&res);
+    run_hidden(HEAD "  - advance: 10s\n", &res);
+    ck_assert_uint_eq(res.steps_skipped, 1);
     runner_result_free(&res);
 }
 END_TEST
@@ -342,6 +371,7 @@ Suite *runner_suite(void)
     tcase_add_test(tc, test_runner_is_deterministic);
     tcase_add_test(tc, test_runner_generated_resource_is_bound);
     tcase_add_test(tc, test_runner_live_skips_model_only_steps);
+    tcase_add_test(tc, test_runner_real_clock_waits_short_advances);
     tcase_add_test(tc, test_runner_live_skips_model_scenarios_and_restarts);
     tcase_add_test(tc, test_runner_transcribe_moves_pending_into_events);
     suite_add_tcase(s, tc);
