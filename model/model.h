@@ -43,6 +43,18 @@ enum model_conflict {
     MODEL_CONFLICT_RANDOM
 };
 
+/* Which server's behaviour the model follows where servers differ
+ * (SEMANTICS "Profiles"): Prosody's (the reference, every rule), ejabberd
+ * 23.01's (the EJ rules replace the rules they name), or the RFCs' (the
+ * RFC rules replace the Prosody quirks of the appendix). */
+#define MODEL_PROFILES(X) X(PROSODY, "prosody") X(EJABBERD, "ejabberd") X(RFC, "rfc")
+
+enum model_profile {
+#define MODEL_PROFILE_ENUM(name, word) MODEL_PROFILE_##name,
+    MODEL_PROFILES(MODEL_PROFILE_ENUM)
+#undef MODEL_PROFILE_ENUM
+};
+
 /* Allocation hooks, the shape of expat's XML_Memory_Handling_Suite (expat
  * is given the same ones): no context pointer, as expat has none. A NULL
  * member means the C library's function. realloc_fn must leave the block
@@ -66,6 +78,7 @@ enum model_error {
 
 struct model_config {
     const char *domain;                   /* served host; copied */
+    enum model_profile profile;           /* default prosody */
     enum model_conflict conflict;
     bool offline;                         /* O1/O2 */
     bool registration;                    /* G1 */
@@ -79,8 +92,9 @@ struct model_config {
                                               * model_new only */
 };
 
-/* Fills c with the SEMANTICS 0.8 model defaults (localhost, kick-old,
- * offline, registration and tombstones on, 30 days, 256 KiB). */
+/* Fills c with the SEMANTICS 0.8 model defaults (prosody profile,
+ * localhost, kick-old, offline, registration and tombstones on, 30 days,
+ * 256 KiB). */
 void model_config_default(struct model_config *c);
 
 struct model;

@@ -22,6 +22,7 @@ static const char explore_usage[] =
     "usage: sessim explore [--seed S] [--steps N] [--runs R] [--out DIR] [-v]\n"
     "                      [--no-fork] [--shrink-max N] [--time DURATION]\n"
     "                      [--seed-range A..B] [--json FILE] [--sm] [--jobs N]\n"
+    "                      [--profile prosody|ejabberd|rfc]\n"
     "                      [--target tcp://127.0.0.1:PORT [--settle MS] [--prosody PROG]]\n"
     "  Generates R random scenarios of N steps from seed S, runs each on the model\n"
     "  with every invariant checked after every step, and shrinks the first failure\n"
@@ -55,6 +56,8 @@ static const char explore_usage[] =
     "                  h 0, unknown id), a connection lost inside an <a/> or as\n"
     "                  <resumed/> arrives, clock jumps across the hibernation\n"
     "                  time (a seed then gives other scenarios than without --sm)\n"
+    "  --profile NAME  the model follows prosody (default), ejabberd or rfc\n"
+    "                  (model/SEMANTICS.md \"Profiles\"); the scenarios say so\n"
     "  --jobs N, -j N  spread the runs over N worker processes (at most 256); the\n"
     "                  output is the same as with one (not with --target)\n"
     "  --target URL    differential against a live Prosody (see above)\n"
@@ -148,17 +151,21 @@ static int parse_live(int argc, char **argv, int *i, struct live_args *la)
     return 0;
 }
 
-/* --time, --seed-range and --json; returns 1 when a is none of them. */
+/* --time, --seed-range, --json and --profile; returns 1 when a is none of
+ * them. */
 static int parse_more(int argc, char **argv, int *i, struct explore_options *o, bool *seeded)
 {
     const char *a = argv[*i];
-    if (strcmp(a, "--time") != 0 && strcmp(a, "--seed-range") != 0 && strcmp(a, "--json") != 0)
+    if (strcmp(a, "--time") != 0 && strcmp(a, "--seed-range") != 0 && strcmp(a, "--json") != 0 &&
+        strcmp(a, "--profile") != 0)
         return 1;
     if (*i + 1 >= argc)
         return usage_error("option needs a value:", a);
     const char *v = argv[++*i];
     if (a[2] == 'j')
         o->json_path = v;
+    else if (a[2] == 'p' && !scenario_profile_parse(v, &o->profile))
+        return usage_error("--profile must be prosody, ejabberd or rfc, not", v);
     else if (a[2] == 't' && !parse_duration(v, &o->time_limit))
         return usage_error("--time needs a duration such as 60s, 5m or 1h, not", v);
     else if (a[2] == 's' && !parse_range(v, o))

@@ -44,6 +44,7 @@ struct cli_run_options {
     const char *target, *settle;      /* --target, --settle */
     const char *prosody;              /* --prosody */
     const char *server;               /* --server FILE */
+    enum scenario_profile profile;    /* --profile: of scenarios that give none */
     struct target_tcp_setup *live;    /* the live server, with --target */
     char **args;               /* positional arguments (PATHS) */
     size_t nargs;
@@ -108,7 +109,7 @@ static int parse_color(const char *v, struct cli_run_options *o)
 /* The options of `run` that take a value. */
 enum run_valued {
     RUN_TAG, RUN_JUNIT, RUN_TAP, RUN_JSON, RUN_SEED, RUN_TARGET, RUN_SETTLE, RUN_HTML,
-    RUN_PROSODY, RUN_SERVER, RUN_JOBS, RUN_NAME, RUN_COLOR
+    RUN_PROSODY, RUN_SERVER, RUN_JOBS, RUN_NAME, RUN_COLOR, RUN_PROFILE
 };
 
 /* Sets valued option `which` to v; returns 0, or the usage exit status. */
@@ -126,6 +127,10 @@ static int set_valued(enum run_valued which, const char *v, struct cli_run_optio
         return parse_jobs(v, o);
     case RUN_COLOR:
         return parse_color(v, o);
+    case RUN_PROFILE:
+        return scenario_profile_parse(v, &o->profile)
+                   ? 0
+                   : usage_error(&help, "--profile must be prosody, ejabberd or rfc, not '%s'", v);
     case RUN_SEED:
         return parse_seed(v, &o->seed)
                    ? 0
@@ -186,7 +191,8 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
                   {"--json", RUN_JSON},       {"--seed", RUN_SEED},     {"--target", RUN_TARGET},
                   {"--settle", RUN_SETTLE},   {"--html", RUN_HTML},     {"--prosody", RUN_PROSODY},
                   {"--server", RUN_SERVER},   {"-j", RUN_JOBS},         {"--jobs", RUN_JOBS},
-                  {"-k", RUN_NAME},           {"--name", RUN_NAME},     {"--color", RUN_COLOR}};
+                  {"-k", RUN_NAME},           {"--name", RUN_NAME},     {"--color", RUN_COLOR},
+                  {"--profile", RUN_PROFILE}};
     const char *arg = argv[*i];
     if (set_flag(arg, o))
         return 0;
@@ -311,6 +317,7 @@ static enum run_file_result run_file(const char *path, const struct cli_run_opti
         return RUN_FILE_BAD;
     }
     enum run_file_result result = RUN_FILE_DONE;
+    scenario_profile_default(s, o->profile);
     if (wanted(s, path, o)) {
         struct runner_options ro = {.seed = o->seed, .verbose = o->verbose,
                                     .target_new = o->live ? target_tcp_setup_target : NULL,

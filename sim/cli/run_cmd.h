@@ -18,7 +18,7 @@
 /* Its help (base/usage.h), shown by `sessim --help` and `sessim run --help`. */
 #define RUN_CMD_LINE                                                                          \
     "run [PATHS...] [--tag T] [-k PATTERN] [--list] [--fail-fast] [-q | -v] [--color WHEN] "  \
-    "[-j N] [--junit F] [--tap F] [--json F] [--html F] [--seed N] "                          \
+    "[-j N] [--junit F] [--tap F] [--json F] [--html F] [--seed N] [--profile NAME] "         \
     "[--target URL [--settle MS] [--prosody PROG | --server FILE]]"
 #define RUN_CMD_SUMMARY "replay scenarios on the model and check traffic, state and invariants"
 #define RUN_CMD_OPTIONS                                                                    \
@@ -38,6 +38,8 @@
     "--json F     write a JSON report to F\n"                                             \
     "--html F     write an HTML report with a sequence diagram per scenario to F\n"       \
     "--seed N     seed of the model and the harness (default 0)\n"                        \
+    "--profile NAME  the model follows prosody (default), ejabberd or rfc, in scenarios\n"  \
+    "             whose server: gives no profile (the scenario's own wins)\n"              \
     "-j N         run the scenarios in N processes; the output is the same (not with\n"    \
     "             --html or --target: those run in one)\n"                                \
     "--target URL run on a Prosody sessim starts on 127.0.0.1:PORT (0: a free port)\n"    \

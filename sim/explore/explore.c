@@ -143,10 +143,13 @@ static void label(struct scenario *s, const struct explore_options *opt,
     buf_clear(&b);
     char line[512];
     const char *live = opt->replay_options != NULL ? opt->replay_options : "";
+    const char *profile = opt->profile == SCENARIO_PROFILE_PROSODY ? "" : "--profile ";
     snprintf(line, sizeof line,
-             "Found by `sessim explore %s%s%s--seed %llu --steps %zu`, run %zu (run seed "
+             "Found by `sessim explore %s%s%s%s%s%s--seed %llu --steps %zu`, run %zu (run seed "
              "0x%016llx);\nshrunk from %zu to %zu steps. Fails with: %s\n",
-             live, *live ? " " : "", opt->sm ? "--sm " : "", (unsigned long long)opt->seed, opt->steps,
+             live, *live ? " " : "", opt->sm ? "--sm " : "", profile,
+             *profile ? scenario_profile_name(opt->profile) : "", *profile ? " " : "",
+             (unsigned long long)opt->seed, opt->steps,
              res->failed_run + 1, (unsigned long long)res->failed_seed, before, own_steps(s),
              v->reason);
     buf_puts(&b, line);
@@ -384,6 +387,8 @@ static void header(const struct explorer *x)
     else
         fprintf(x->out, "sessim explore: seed %llu, %zu runs x %zu steps\n",
                 (unsigned long long)o->seed, o->runs, o->steps);
+    if (o->profile != SCENARIO_PROFILE_PROSODY)
+        fprintf(x->out, "  the model follows the %s profile\n", scenario_profile_name(o->profile));
     if (o->time_limit > 0)
         fprintf(x->out, "  (no run starts after %.0f s: the number of runs depends on speed)\n",
                 o->time_limit);
@@ -405,7 +410,8 @@ static bool pool_run(void *ctx, size_t i, struct buf *out)
     struct explorer *x = ctx;
     size_t counts[GEN_KINDS_MAX] = {0};
     struct scenario *s =
-        gen_scenario_counted(seed_of_run(&x->opt, i), x->opt.steps, false, x->opt.sm, counts);
+        gen_scenario_profiled(seed_of_run(&x->opt, i), x->opt.steps, false, x->opt.sm,
+                              x->opt.profile, counts);
     struct judge_verdict v;
     judge_run(s, &x->judge, &v);
     scenario_free(s);
@@ -446,7 +452,8 @@ static struct scenario *next_run(struct explorer *x, size_t i, uint64_t seed,
 {
     bool live = x->opt.live != NULL;
     if (x->pool == NULL) {
-        struct scenario *s = gen_scenario_counted(seed, x->opt.steps, live, x->opt.sm, x->counts);
+        struct scenario *s =
+            gen_scenario_profiled(seed, x->opt.steps, live, x->opt.sm, x->opt.profile, x->counts);
         judge_run(s, &x->judge, v);
         return s;
     }
@@ -454,7 +461,7 @@ static struct scenario *next_run(struct explorer *x, size_t i, uint64_t seed,
     if (!v->failed)
         return NULL;
     size_t scratch[GEN_KINDS_MAX] = {0};
-    return gen_scenario_counted(seed, x->opt.steps, live, x->opt.sm, scratch);
+    return gen_scenario_profiled(seed, x->opt.steps, live, x->opt.sm, x->opt.profile, scratch);
 }
 
 /* --jobs: the workers, when there are to be any. False when they could

@@ -71,6 +71,7 @@ struct explore_options {
     const char *out_dir;       /* reproducers go here; NULL: none written */
     bool verbose;              /* one line per run */
     bool sm;                   /* stream-management vocabulary (--sm) */
+    enum scenario_profile profile; /* --profile: the model's (default prosody) */
     bool isolate;              /* each run and shrink candidate in a child process */
     size_t jobs;               /* worker processes for the runs (pool.h); 0, 1: none.
                                 *   The output is the same for every value */

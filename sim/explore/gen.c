@@ -1024,8 +1024,8 @@ static void write_one(struct gen *g)
     abort();   /* unreachable: connect and drop are always on */
 }
 
-struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live, bool sm,
-                                      size_t *counts)
+struct scenario *gen_scenario_profiled(uint64_t run_seed, size_t steps, bool live, bool sm,
+                                       enum scenario_profile profile, size_t *counts)
 {
     struct gen g;
     memset(&g, 0, sizeof g);
@@ -1033,6 +1033,8 @@ struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live
     g.live = live;
     g.sm = sm;
     g.s = scenario_create("explore");
+    g.s->server.profile = profile;   /* no draw: the streams stay those of prosody */
+    g.s->server.profile_given = profile != SCENARIO_PROFILE_PROSODY;
     g.s->target = live ? SCENARIO_TARGET_ANY : SCENARIO_TARGET_MODEL;
     g.s->leftovers_ignore = true;   /* generated traffic has no expectations */
     scenario_strings_add(&g.s->tags, "explore");
@@ -1048,6 +1050,12 @@ struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live
         drop_write(&g.c[i]);
     buf_free(&g.text);
     return g.s;
+}
+
+struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live, bool sm,
+                                      size_t *counts)
+{
+    return gen_scenario_profiled(run_seed, steps, live, sm, SCENARIO_PROFILE_PROSODY, counts);
 }
 
 struct scenario *gen_scenario(uint64_t run_seed, size_t steps)

@@ -31,6 +31,11 @@ struct scenario *gen_scenario(uint64_t run_seed, size_t steps);
  * scenario it gave before that vocabulary existed. */
 struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live, bool sm,
                                       size_t *counts);
+/* The same under a model profile: the scenario gives `profile` (unless
+ * prosody, the default, so that prosody runs are those of before), and
+ * the shadow follows that profile's rules. */
+struct scenario *gen_scenario_profiled(uint64_t run_seed, size_t steps, bool live, bool sm,
+                                       enum scenario_profile profile, size_t *counts);
 
 /* The seed of run `index` of an exploration with seed `seed`. */
 uint64_t gen_run_seed(uint64_t seed, size_t index);

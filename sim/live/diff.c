@@ -166,6 +166,7 @@ struct diff_options {
     const char *listing;
     const char *dir;
     const char *prosody;
+    enum scenario_profile profile;   /* --profile: the model's, where a scenario gives none */
     bool verbose;
     char **args;
     size_t nargs;
@@ -173,7 +174,8 @@ struct diff_options {
 
 static const char diff_usage[] =
     "usage: sessim diff [PATHS...] [--target tcp://127.0.0.1:PORT] [--settle MS] [--jobs N]\n"
-    "                   [--divergences FILE] [--dir DIR] [--prosody PROG] [-v]\n"
+    "                   [--divergences FILE] [--dir DIR] [--prosody PROG]\n"
+    "                   [--profile prosody|ejabberd|rfc] [-v]\n"
     "  Runs every scenario on the model and on a live Prosody that sessim starts on\n"
     "  127.0.0.1, and reports per scenario: pass on both, model only, server only,\n"
     "  fail on both, not run live; for a divergence, the first differing stanza.\n"
@@ -184,6 +186,8 @@ static const char diff_usage[] =
     "  --divergences FILE  the understood divergences (default " DIFF_LISTING_DEFAULT ")\n"
     "  --dir DIR           put the servers' directories under DIR (default: temporary)\n"
     "  --prosody PROG      the Prosody program (default: prosody from PATH)\n"
+    "  --profile NAME      the model follows this profile in scenarios that give none\n"
+    "                      (default prosody; model/SEMANTICS.md \"Profiles\")\n"
     "  -v                  whole failure reports\n"
     "Exit status: 0 every divergence is listed, 1 one is not, 2 bad input or no server.\n";
 
@@ -222,6 +226,8 @@ static int apply_option(struct diff_options *o, const char *name, const char *v)
         o->dir = v;
     else if (strcmp(name, "--prosody") == 0)
         o->prosody = v;
+    else if (strcmp(name, "--profile") == 0 && !scenario_profile_parse(v, &o->profile))
+        return usage_error("--profile must be prosody, ejabberd or rfc");
     return 0;
 }
 
@@ -229,7 +235,7 @@ static int apply_option(struct diff_options *o, const char *name, const char *v)
 static int parse_options(int argc, char **argv, struct diff_options *o)
 {
     static const char *const valued[] = {"--target", "--settle", "--jobs", "--divergences",
-                                         "--dir", "--prosody"};
+                                         "--dir", "--prosody", "--profile"};
     int status = 0;
     for (int i = 1; i < argc && status == 0; i++) {
         const char *a = argv[i];
@@ -333,6 +339,7 @@ static void diff_one(const char *path, struct live *l, const struct diff_options
         rec->text = b.data;
         return;
     }
+    scenario_profile_default(s, o->profile);
     struct twin_result t;
     twin_run(s, l, o->settle_ms, TAPE_IN_ORDER, &t);
     rec->ready = true;

@@ -173,6 +173,13 @@ static bool on_settings_key(struct sf_loader *L, const char *key, const yaml_nod
         }
         return sf_fail(L, v, "'conflict' is kick-old, reject-new or random-resource");
     }
+    if (strcmp(key, "profile") == 0) {
+        const char *s = scalar(v);
+        if (s == NULL || !scenario_profile_parse(s, &sf->profile))
+            return sf_fail(L, v, "'profile' is prosody, ejabberd or rfc");
+        sf->given |= SERVER_FILE_PROFILE;
+        return true;
+    }
     static const struct {
         const char *name;
         unsigned bit;
@@ -217,7 +224,8 @@ static bool on_section(struct sf_loader *L, const char *key, const yaml_node_t *
     static const struct sf_key settings[] = {{"conflict", on_settings_key},
                                              {"offline", on_settings_key},
                                              {"registration", on_settings_key},
-                                             {"tombstones", on_settings_key}};
+                                             {"tombstones", on_settings_key},
+                                             {"profile", on_settings_key}};
     if (strcmp(key, "lifecycle") == 0)
         return walk(L, v, key, lifecycle, COUNT(lifecycle));
     if (strcmp(key, "accounts") == 0)
@@ -403,6 +411,9 @@ bool server_file_fits(const struct server_file *sf, const struct scenario *s, st
              deletes_account(s))
         text_printf(out, "the scenario deletes an account with tombstones: %s, the server has %s",
                     yes_no(w->tombstones), yes_no(sf->tombstones));
+    else if ((sf->given & SERVER_FILE_PROFILE) && w->profile_given && w->profile != sf->profile)
+        text_printf(out, "the scenario pins the %s profile, the server follows %s",
+                    scenario_profile_name(w->profile), scenario_profile_name(sf->profile));
     else if (has_roster_preset(s))
         text_printf(out, "initial rosters (accounts: ... roster:) cannot be set up on this "
                          "server (accounts by %s)",

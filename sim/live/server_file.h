@@ -4,8 +4,8 @@
  * server's domain; its lifecycle: already running, or commands to start,
  * stop, reset and restart it; how accounts are created and removed
  * (in-band registration, or commands); and which settings it has
- * (conflict policy, offline storage, registration, tombstones), so a
- * scenario asking for others is skipped. Commands are run by /bin/sh -c
+ * (conflict policy, offline storage, registration, tombstones, the model
+ * profile it follows), so a scenario asking for others is skipped. Commands are run by /bin/sh -c
  * with placeholders {dir} (a directory sessim made for the server), {host},
  * {port}, {domain}, {here} (the server file's directory), and for account
  * commands {user} and {password}, each replaced shell-quoted. Errors are FILE:LINE:COL: message (1-based).
@@ -32,6 +32,7 @@ enum server_file_accounts {
 #define SERVER_FILE_OFFLINE 2u
 #define SERVER_FILE_REGISTRATION 4u
 #define SERVER_FILE_TOMBSTONES 8u
+#define SERVER_FILE_PROFILE 16u
 
 struct server_file {
     char *file;                     /* the path it was loaded from */
@@ -44,6 +45,7 @@ struct server_file {
     unsigned given;                 /* SERVER_FILE_* settings the file states */
     enum scenario_conflict conflict;
     bool offline, registration, tombstones;
+    enum scenario_profile profile;  /* the model profile it follows (format 1.4) */
 };
 
 /* Loads the file at path. NULL with "FILE:LINE:COL: message" (or "FILE:

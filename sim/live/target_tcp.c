@@ -431,6 +431,13 @@ static struct target_tcp *tcp_new(unsigned settle_ms, unsigned caps)
 struct target *target_tcp_new(struct live *l, const struct scenario_server *server,
                               unsigned settle_ms, char *err, size_t errsize)
 {
+    if (server->profile_given && server->profile != SCENARIO_PROFILE_PROSODY) {
+        struct target_tcp *tt = tcp_new(settle_ms, TARGET_CAN_RESTART);
+        snprintf(tt->base.skip, sizeof tt->base.skip,
+                 "the scenario pins the %s profile; the server is Prosody",
+                 scenario_profile_name(server->profile));
+        return &tt->base;
+    }
     if (!live_prepare(l, server)) {
         snprintf(err, errsize, "%s", live_error(l));
         return NULL;

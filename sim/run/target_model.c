@@ -204,6 +204,19 @@ static enum model_conflict conflict_of(enum scenario_conflict c)
     abort();
 }
 
+static enum model_profile profile_of(enum scenario_profile p)
+{
+    switch (p) {
+    case SCENARIO_PROFILE_PROSODY:
+        return MODEL_PROFILE_PROSODY;
+    case SCENARIO_PROFILE_EJABBERD:
+        return MODEL_PROFILE_EJABBERD;
+    case SCENARIO_PROFILE_RFC:
+        return MODEL_PROFILE_RFC;
+    }
+    abort();
+}
+
 static struct model *tm_no_model(struct target *t)
 {
     (void)t;
@@ -219,6 +232,7 @@ static struct target *target_model_build(const struct scenario_server *server, u
     if (start_ms != NULL)
         c.start_time_ms = *start_ms;
     c.domain = server->domain;
+    c.profile = profile_of(server->profile);
     c.conflict = conflict_of(server->conflict);
     c.offline = server->offline;
     c.registration = server->registration;

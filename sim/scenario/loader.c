@@ -51,6 +51,7 @@
 #define WORD(n, w) w,
 static const char *const target_words[] = {SCENARIO_TARGETS(WORD)};
 static const char *const conflict_words[] = {SCENARIO_CONFLICTS(WORD)};
+static const char *const profile_words[] = {SCENARIO_PROFILES(WORD)};
 static const char *const subscription_words[] = {SCENARIO_SUBSCRIPTIONS(WORD)};
 static const char *const ask_words[] = {SCENARIO_ASKS(WORD)};
 static const char *const show_words[] = {SCENARIO_SHOWS(WORD)};
@@ -60,6 +61,7 @@ static const char *const leftovers_words[] = {"fail", "ignore"};
 /* Enum fields are written through an int (see f_enum). */
 _Static_assert(sizeof(enum scenario_target) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum scenario_conflict) == sizeof(int), "enum size");
+_Static_assert(sizeof(enum scenario_profile) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum scenario_subscription) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum scenario_ask) == sizeof(int), "enum size");
 _Static_assert(sizeof(enum scenario_show) == sizeof(int), "enum size");
@@ -523,6 +525,16 @@ static bool load_map(struct loader *L, const struct yamltree_node *map, const ch
 
 /* ---- server, accounts, clients ---------------------------------------------- */
 
+/* `profile` (format 1.4): the enum, and that the file gave it. */
+static bool f_profile(struct loader *L, const struct field *f, void *obj, const struct yamltree_node *v)
+{
+    struct scenario_server *sv = obj;
+    if (!f_enum(L, f, obj, v))
+        return false;
+    sv->profile_given = true;
+    return true;
+}
+
 static const struct field server_fields[] = {
     {"domain", f_lower, offsetof(struct scenario_server, domain), NULL, 0, false},
     ENUM_FIELD("conflict", struct scenario_server, conflict, conflict_words),
@@ -533,6 +545,8 @@ static const struct field server_fields[] = {
      0, false},
     {"sm_hibernation", f_duration, offsetof(struct scenario_server, sm_hibernation_ms), NULL, 0,
      false},
+    {"profile", f_profile, offsetof(struct scenario_server, profile), profile_words,
+     COUNT(profile_words), false},
 };
 
 static bool f_server(struct loader *L, const struct field *f, void *obj, const struct yamltree_node *v)

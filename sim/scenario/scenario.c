@@ -15,6 +15,7 @@
 #define WORD(n, w) w,
 static const char *const target_words[] = {SCENARIO_TARGETS(WORD)};
 static const char *const conflict_words[] = {SCENARIO_CONFLICTS(WORD)};
+static const char *const profile_words[] = {SCENARIO_PROFILES(WORD)};
 static const char *const subscription_words[] = {SCENARIO_SUBSCRIPTIONS(WORD)};
 static const char *const ask_words[] = {SCENARIO_ASKS(WORD)};
 static const char *const show_words[] = {SCENARIO_SHOWS(WORD)};
@@ -183,6 +184,27 @@ const char *scenario_target_name(enum scenario_target target)
 const char *scenario_conflict_name(enum scenario_conflict c)
 {
     return word_of(conflict_words, COUNT(conflict_words), (size_t)c);
+}
+
+const char *scenario_profile_name(enum scenario_profile p)
+{
+    return word_of(profile_words, COUNT(profile_words), (size_t)p);
+}
+
+bool scenario_profile_parse(const char *word, enum scenario_profile *out)
+{
+    for (size_t i = 0; i < COUNT(profile_words); i++)
+        if (strcmp(word, profile_words[i]) == 0) {
+            *out = (enum scenario_profile)i;
+            return true;
+        }
+    return false;
+}
+
+void scenario_profile_default(struct scenario *s, enum scenario_profile p)
+{
+    if (!s->server.profile_given)
+        s->server.profile = p;
 }
 
 const char *scenario_subscription_name(enum scenario_subscription sub)

@@ -62,6 +62,8 @@ struct scenario_strings {
 #define SCENARIO_TARGETS(X) X(ANY, "any") X(MODEL, "model")
 #define SCENARIO_CONFLICTS(X) \
     X(KICK_OLD, "kick-old") X(REJECT_NEW, "reject-new") X(RANDOM_RESOURCE, "random-resource")
+/* The model profiles (model.h MODEL_PROFILES, same order). */
+#define SCENARIO_PROFILES(X) X(PROSODY, "prosody") X(EJABBERD, "ejabberd") X(RFC, "rfc")
 #define SCENARIO_SUBSCRIPTIONS(X) X(NONE, "none") X(TO, "to") X(FROM, "from") X(BOTH, "both")
 #define SCENARIO_ASKS(X) X(NONE, "none") X(SUBSCRIBE, "subscribe")
 /* NONE: no <show/> (plain available). */
@@ -69,22 +71,28 @@ struct scenario_strings {
 
 #define SCENARIO_ENUM_TARGET(n, w) SCENARIO_TARGET_##n,
 #define SCENARIO_ENUM_CONFLICT(n, w) SCENARIO_CONFLICT_##n,
+#define SCENARIO_ENUM_PROFILE(n, w) SCENARIO_PROFILE_##n,
 #define SCENARIO_ENUM_SUBSCRIPTION(n, w) SCENARIO_SUBSCRIPTION_##n,
 #define SCENARIO_ENUM_ASK(n, w) SCENARIO_ASK_##n,
 #define SCENARIO_ENUM_SHOW(n, w) SCENARIO_SHOW_##n,
 enum scenario_target { SCENARIO_TARGETS(SCENARIO_ENUM_TARGET) };
 enum scenario_conflict { SCENARIO_CONFLICTS(SCENARIO_ENUM_CONFLICT) };
+enum scenario_profile { SCENARIO_PROFILES(SCENARIO_ENUM_PROFILE) };
 enum scenario_subscription { SCENARIO_SUBSCRIPTIONS(SCENARIO_ENUM_SUBSCRIPTION) };
 enum scenario_ask { SCENARIO_ASKS(SCENARIO_ENUM_ASK) };
 enum scenario_show { SCENARIO_SHOWS(SCENARIO_ENUM_SHOW) };
 
-/* `server:`; defaults localhost, kick-old, true, true, true, 30d, 600s. */
+/* `server:`; defaults localhost, kick-old, true, true, true, 30d, 600s,
+ * profile prosody (not given: a command's --profile may replace it, see
+ * scenario_profile_default). */
 struct scenario_server {
     char *domain;
     enum scenario_conflict conflict;
     bool offline, registration, tombstones;
     uint64_t tombstone_expiry_ms;
     uint64_t sm_hibernation_ms;   /* format 1.1 `sm_hibernation`, default 600s (SM12) */
+    enum scenario_profile profile; /* format 1.4 `profile` */
+    bool profile_given;            /* written in the file (or by the generator) */
 };
 
 struct scenario_roster_item {
@@ -329,6 +337,12 @@ void scenario_raw_encode(enum scenario_raw_form form, const char *bytes, size_t 
                          struct buf *out);
 const char *scenario_target_name(enum scenario_target target);
 const char *scenario_conflict_name(enum scenario_conflict c);
+const char *scenario_profile_name(enum scenario_profile p);
+/* The profile named word ("prosody", "ejabberd", "rfc"); false if none. */
+bool scenario_profile_parse(const char *word, enum scenario_profile *out);
+/* A command's --profile: sets s's profile to p unless the file gave one
+ * (the scenario's own `server: {profile: ...}` wins). */
+void scenario_profile_default(struct scenario *s, enum scenario_profile p);
 const char *scenario_subscription_name(enum scenario_subscription sub);
 const char *scenario_ask_name(enum scenario_ask ask);
 const char *scenario_show_name(enum scenario_show show);

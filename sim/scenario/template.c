@@ -32,6 +32,7 @@ static const char template_format[] =
     "#   registration: true          # in-band registration (XEP-0077)\n"
     "#   tombstones: true            # remember deleted accounts\n"
     "#   tombstone_expiry: 30d       # durations: 250ms, 10s, 5m, 2h, 30d\n"
+    "#   profile: prosody            # prosody | ejabberd | rfc (else sessim run --profile)\n"
     "\n"
     "accounts:                       # accounts that exist before the first step\n"
     "  romeo: {}                     # {password: password, roster: {juliet: {subscription: "

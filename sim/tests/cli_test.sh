@@ -91,6 +91,12 @@ expect 2 "usage: sessim COMMAND"
 expect 2 "unknown command 'frob'" frob
 expect 0 "sm-enable" explore --sm --seed 1 --runs 2 --steps 50 --out "$T/explore-sm"
 expect 0 "--sm            add stream management" explore --help
+expect 0 "the model follows the ejabberd profile" explore --profile ejabberd --seed 1 --runs 2 \
+    --steps 50 --out "$T/explore-ej"
+expect 2 "--profile must be prosody, ejabberd or rfc, not 'openfire'" explore --profile openfire
+expect 2 "--profile must be prosody, ejabberd or rfc, not 'openfire'" run --profile openfire "$T/ok.yaml"
+expect 0 "1 passed" run --profile rfc "$T/ok.yaml"
+expect 2 "--profile must be prosody, ejabberd or rfc" diff --profile openfire
 expect 2 "option needs --target: '--settle'" explore --settle 100
 expect 2 "option needs --target: '--prosody'" explore --prosody prosody
 expect 2 "--target must be tcp://127.0.0.1:PORT" explore --target tcp://10.0.0.1:5222

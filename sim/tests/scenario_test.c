@@ -88,7 +88,7 @@ static const char *const bad_files[] = {
     "step_scalar",
     "step_two_keys", "steps_mapping", "tag", "tags_int", "top_list",
     "too_deep", "top_scalar", "unknown_action", "unknown_check_key",
-    "unknown_client_variable", "unknown_connect_key", "unknown_register_key",
+    "unknown_client_variable", "unknown_connect_key", "unknown_profile", "unknown_register_key",
     "unknown_server_key", "unknown_top_key", "unknown_variable",
     "unterminated_variable", "yaml_bad_indent", "yaml_syntax",
     "yaml_unclosed_flow", "tab_indent", "too_many_clients", "too_many_implicit_clients",
@@ -177,6 +177,28 @@ START_TEST(test_scenario_loads_server)
     ck_assert(!s->server.registration);
     ck_assert(!s->server.tombstones);
     ck_assert_uint_eq(s->server.tombstone_expiry_ms, 2 * 3600 * 1000);
+    scenario_free(s);
+}
+END_TEST
+
+/* A profile the file gives wins over --profile; one it does not give
+ * follows it. */
+START_TEST(test_scenario_profile_given_wins_over_command_line)
+{
+    char msg[256] = "";
+    struct scenario *s = load_text("scenario: p\nserver: {profile: ejabberd}\nsteps: [restart]\n",
+                                   msg, sizeof msg);
+    ck_assert_ptr_nonnull(s);
+    ck_assert(s->server.profile_given);
+    scenario_profile_default(s, SCENARIO_PROFILE_RFC);
+    ck_assert_int_eq(s->server.profile, SCENARIO_PROFILE_EJABBERD);
+    scenario_free(s);
+    s = load_text("scenario: p\nsteps: [restart]\n", msg, sizeof msg);
+    ck_assert(!s->server.profile_given);
+    ck_assert_int_eq(s->server.profile, SCENARIO_PROFILE_PROSODY);
+    scenario_profile_default(s, SCENARIO_PROFILE_RFC);
+    ck_assert_int_eq(s->server.profile, SCENARIO_PROFILE_RFC);
+    ck_assert_str_eq(scenario_profile_name(s->server.profile), "rfc");
     scenario_free(s);
 }
 END_TEST
@@ -638,6 +660,7 @@ Suite *scenario_suite(void)
     TCase *good = tcase_create("good files");
     tcase_add_test(good, test_scenario_loads_top_level_keys);
     tcase_add_test(good, test_scenario_loads_server);
+    tcase_add_test(good, test_scenario_profile_given_wins_over_command_line);
     tcase_add_test(good, test_scenario_loads_accounts_and_rosters);
     tcase_add_test(good, test_scenario_lists_declared_then_implicit_clients);
     tcase_add_test(good, test_scenario_loads_step_kinds_clients_and_lines);

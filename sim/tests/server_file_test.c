@@ -63,6 +63,8 @@ static const struct {
      "s.yaml:2:20: 'method' is register or command"},
     {"lifecycle: {running: true}\nsettings: {conflict: kick}\n", "'conflict' is kick-old"},
     {"adapter: ejabberd\n", "'adapter' is external"},
+    {"lifecycle: {running: true}\nsettings: {profile: openfire}\n",
+     "s.yaml:2:21: 'profile' is prosody, ejabberd or rfc"},
     {"- a\n", "s.yaml:1:1: the server file must be a mapping"},
     {"", "empty file"},
     {"a: [\n", "s.yaml:2:1: "},
@@ -89,7 +91,8 @@ START_TEST(test_server_file_fits)
 {
     char err[SERVER_FILE_ERROR_MAX] = "";
     struct server_file *sf = load("lifecycle: {running: true}\n"
-                                  "settings: {conflict: kick-old, tombstones: false}\n", err);
+                                  "settings: {conflict: kick-old, tombstones: false, "
+                                  "profile: ejabberd}\n", err);
     ck_assert_ptr_nonnull(sf);
     static const char *const cases[][2] = {
         {"scenario: a\nsteps:\n  - romeo: connect\n", ""},
@@ -101,6 +104,9 @@ START_TEST(test_server_file_fits)
          "tombstones: true, the server has false"},
         {"scenario: a\nserver: {tombstones: false}\nsteps:\n  - romeo: connect\n"
          "  - romeo: unregister\n", ""},
+        {"scenario: a\nserver: {profile: ejabberd}\nsteps:\n  - romeo: connect\n", ""},
+        {"scenario: a\nserver: {profile: rfc}\nsteps:\n  - romeo: connect\n",
+         "the scenario pins the rfc profile, the server follows ejabberd"},
         {"scenario: a\naccounts:\n  romeo: {roster: {juliet: {subscription: both}}}\n"
          "steps:\n  - romeo: connect\n", "initial rosters"},
     };

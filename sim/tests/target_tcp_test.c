@@ -134,7 +134,8 @@ static void rig_up(struct rig *r)
     r->live = live_new(prog, NULL, port, err, sizeof err);
     ck_assert_ptr_nonnull(r->live);
     static char domain[] = "localhost";
-    struct scenario_server s = {domain, SCENARIO_CONFLICT_KICK_OLD, true, true, true, 0, SCENARIO_SM_HIBERNATION_MS};
+    struct scenario_server s = {domain, SCENARIO_CONFLICT_KICK_OLD, true, true, true, 0, SCENARIO_SM_HIBERNATION_MS,
+                                SCENARIO_PROFILE_PROSODY, false};
     r->t = target_tcp_new(r->live, &s, SETTLE_MS, err, sizeof err);
     ck_assert_ptr_nonnull(r->t);
 }
