@@ -422,7 +422,7 @@ bool smacks_outbound(struct session *s, const struct stanza_node *el)
 void smacks_request(struct session *s)
 {
     struct smacks *sm = s->sm;
-    if (sm == NULL || sm->hibernating || s->destroyed || sm->awaiting_ack ||
+    if (sm == NULL || sm->hibernating || sm->closing || s->destroyed || sm->awaiting_ack ||
         sm->h_out == sm->acked || sm->h_out == sm->last_requested)
         return;
     sm->awaiting_ack = true;
@@ -457,6 +457,7 @@ void smacks_before_close(struct session *s)
     if (s->sm == NULL)
         return;
     s->sm->token[0] = '\0';   /* revoked */
+    s->sm->closing = true;
     if (!s->sm->hibernating && !s->m->conns[s->conn - 1].closed)
         send_ack(s);
 }

@@ -49,6 +49,7 @@ struct smacks {
     uint32_t in_base;             /* session's stanzas_in at enable (I18) */
     bool awaiting_ack;
     bool hibernating;             /* SM11 */
+    bool closing;                 /* SM14: the server is closing the stream, no more <r/> */
     bool duplicate;               /* I17: a copy was written twice on one connection */
     bool backwards;               /* I18: a counter ran backwards */
     char token[SMACKS_TOKEN_LEN + 1]; /* "" when not resumable */

@@ -218,10 +218,12 @@ static bool is_sm(const struct stanza_node *n, const char *name)
 }
 
 /* XEP-0198 bookkeeping; false when the element is a server <r/>, which
- * the harness absorbs. */
+ * the harness absorbs unless a stream error came before it (SM14). */
 static bool note_sm(struct client *c, const struct stanza_node *root)
 {
-    if (is_sm(root, "r")) {
+    if (is_element(root, STANZA_NS_STREAM, "error"))
+        c->stream_error = true;
+    if (is_sm(root, "r") && !c->stream_error) {
         c->sm_requests++;
         return false;
     }
@@ -330,6 +332,7 @@ bool client_open(struct client *c, struct target *t)
     c->sm_enabled = false;   /* counting waits for <enabled/> or <resumed/> on it */
     c->closed = false;
     c->stream_ended = false;
+    c->stream_error = false;
     c->headers = 0;
     c->parse_error = XMLSTREAM_E_NONE;
     replace_string(&c->stream_id, NULL);

@@ -76,6 +76,7 @@ struct client {
     enum client_state state;
     bool closed;                   /* the current connection has ended */
     bool stream_ended;             /* the server's </stream:stream> arrived */
+    bool stream_error;             /* a <stream:error> arrived on the current connection */
     char *stream_id;               /* id of the latest server header, or NULL */
     unsigned headers;              /* server headers on the current connection */
     enum xmlstream_error parse_error; /* server bytes that did not parse */
@@ -87,7 +88,9 @@ struct client {
      * <resumed/>, off on a new connection);
      * its id is the token to resume with; <resumed/> makes the stream
      * bound again. Server <r/>s are counted and kept out of the pending
-     * stanzas (the harness never answers them on its own). A new session
+     * stanzas (the harness never answers them on its own), except after a
+     * stream error, where nothing but the closing tag may come (SEMANTICS
+     * SM14, I15): such an <r/> stays pending for `receive`. A new session
      * (connect or register on a new connection, any bind result) resets all
      * of it; a resume keeps it. */
     bool sm_enabled;
