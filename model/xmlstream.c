@@ -7,8 +7,8 @@
  * however the bytes were split.
  *
  * Stream restart: a stanza callback may ask for one; the parser is aborted
- * right after the stanza's end tag, a fresh expat parser is made and the
- * rest of the current chunk is fed to it. The end tag is the last token
+ * right after the stanza's end tag, reset (XML_ParserReset: a new document
+ * on the same parser) and the rest of the current chunk is fed to it. The end tag is the last token
  * expat processed, so everything after it lies in the current chunk.
  *
  * Encoding (RFC 6120 §11.6: UTF-8 only): expat guesses a document's
@@ -420,10 +420,19 @@ static void raise_if_out_of_memory(struct xmlstream *p, enum XML_Status st)
         heap_fail(p->heap);
 }
 
-/* A fresh expat parser whose next byte is the stream's byte at `base`. */
-static void parser_create(struct xmlstream *p, unsigned long long base)
+/* expat parser for a new document: the kept one reset (XML_ParserReset
+ * keeps its buffer, pools and tables, so a restart or a reconnection
+ * allocates little), or a new one. The encoding is set after the reset,
+ * where a failed allocation is reported (ParserReset drops it silently). */
+static void parser_obtain(struct xmlstream *p)
 {
     static const XML_Char sep[] = {NS_SEP, '\0'};
+    if (p->xp != NULL) {
+        XML_ParserReset(p->xp, NULL);
+        if (XML_SetEncoding(p->xp, "UTF-8") != XML_STATUS_OK)
+            heap_fail(p->heap);
+        return;
+    }
     XML_Memory_Handling_Suite mm = {0};
     if (p->heap != NULL)   /* expat allocates through the model's hooks too */
         mm = (XML_Memory_Handling_Suite){p->heap->malloc_fn, p->heap->realloc_fn,
@@ -431,6 +440,13 @@ static void parser_create(struct xmlstream *p, unsigned long long base)
     p->xp = XML_ParserCreate_MM("UTF-8", p->heap ? &mm : NULL, sep);
     if (p->xp == NULL)
         heap_fail(p->heap);
+}
+
+/* An expat parser ready for a new document whose next byte is the
+ * stream's byte at `base` (a reset clears handlers and salt: all set). */
+static void parser_create(struct xmlstream *p, unsigned long long base)
+{
+    parser_obtain(p);
     XML_SetHashSalt(p->xp, p->hash_salt);
     XML_SetUserData(p->xp, p);
     XML_SetElementHandler(p->xp, on_start, on_end);
@@ -456,11 +472,17 @@ static void parser_create(struct xmlstream *p, unsigned long long base)
     p->base = base - UTF8_BOM_LEN;
 }
 
-static void parser_discard(struct xmlstream *p)
+/* Drops the stanza being built; the expat parser stays for reuse. */
+static void parser_drop_stanza(struct xmlstream *p)
 {
     stanza_free(p->cur);
     p->cur = NULL;
     p->el = NULL;
+}
+
+static void parser_discard(struct xmlstream *p)
+{
+    parser_drop_stanza(p);
     XML_ParserFree(p->xp);
     p->xp = NULL;
 }
@@ -507,7 +529,7 @@ void xmlstream_free(struct xmlstream *p)
 
 void xmlstream_reset(struct xmlstream *p)
 {
-    parser_discard(p);
+    parser_drop_stanza(p);
     parser_create(p, 0);
     buf_clear(&p->header);
     p->err = XMLSTREAM_E_NONE;
@@ -585,7 +607,7 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
         if (p->restart) {
             size_t at = p->restart_at;
             unsigned long long base = p->base + p->chunk_start + at;
-            parser_discard(p);
+            parser_drop_stanza(p);
             parser_create(p, base);
             buf_clear(&p->header);
             bytes += at;
