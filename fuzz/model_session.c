@@ -555,7 +555,7 @@ static void on_error(void *ctx, enum xmlstream_error e)
 static void peer_reset(struct peer *pr)
 {
     static const struct xmlstream_callbacks cb = {on_open, on_stanza, on_closed, on_error};
-    static const struct xmlstream_limits limits = {64u * 1024u * 1024u, 256, false};
+    static const struct xmlstream_limits limits = {.size_max = 64u * 1024u * 1024u, .depth_max = 256};
     xmlstream_free(pr->parser);
     buf_free(&pr->seen);
     memset(pr, 0, sizeof *pr);

@@ -68,6 +68,7 @@ static void model_setup(void *p)
     m->cfg.domain = m->domain;
     prng_seed(&m->prng, call->ms);
     m->hash_salt = (unsigned long)prng_next(&m->prng);
+    m->warm.max = MODEL_WARM_PARSERS;
     account_table_init(m, prng_next(&m->prng));
     users_init(m, prng_next(&m->prng));
     m->now_ms = c->start_time_ms;

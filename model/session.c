@@ -41,7 +41,7 @@ struct session *session_new(struct model *m, unsigned conn)
     s->conn = conn;
     s->notopen = true;
     s->connected_ms = m->now_ms;
-    struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max, true};
+    struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max, true, &m->warm};
     s->parser = xmlstream_new(&m->heap, &session_callbacks, s, &lim, m->hash_salt);
     return s;
 }

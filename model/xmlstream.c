@@ -49,25 +49,26 @@ struct xmlstream {
     void *ctx;
     size_t size_max;
     unsigned depth_max;
+    unsigned depth;
     unsigned long hash_salt;
 
-    unsigned depth;
     struct stanza *cur;
     struct stanza_node *el;
     struct buf text;
     struct buf content_ns;
     struct buf ns;                /* scratch for split_name */
     struct buf header;            /* the client's stream start tag, verbatim */
+    struct xmlstream_warm *warm;  /* may keep expat while idle (NULL: none) */
     bool idle_release;            /* free expat between stanzas */
     bool resuming;                /* re-feeding `header` to a new expat */
     bool stray_text;              /* non-space text directly in the stream */
     bool in_cdata;                /* inside a CDATA section */
+    bool done;                    /* closed, stopped or failed: ignore input */
+    bool restart;
 
     enum xmlstream_error err;
     unsigned long err_line, err_column;
     unsigned long long err_offset;
-    bool done;                    /* closed, stopped or failed: ignore input */
-    bool restart;
 
     unsigned long long base;      /* stream offset of this expat parser's byte 0
                                    * (modulo 2^64: its first bytes are ours) */
@@ -496,6 +497,8 @@ static void release_expat(struct heap_resource *r)
     p->xp = NULL;
 }
 
+static void warm_unlink(struct xmlstream *p);
+
 struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callbacks *cb,
                                 void *ctx, const struct xmlstream_limits *limits,
                                 unsigned long hash_salt)
@@ -508,6 +511,7 @@ struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callba
     p->ctx = ctx;
     p->size_max = limits && limits->size_max ? limits->size_max : XMLSTREAM_SIZE_MAX_DEFAULT;
     p->idle_release = limits && limits->idle_release;
+    p->warm = p->idle_release ? limits->warm : NULL;
     p->depth_max = limits && limits->depth_max ? limits->depth_max : XMLSTREAM_DEPTH_MAX_DEFAULT;
     p->hash_salt = hash_salt;
     parser_create(p, 0);
@@ -518,6 +522,7 @@ void xmlstream_free(struct xmlstream *p)
 {
     if (p == NULL)
         return;
+    warm_unlink(p);
     parser_discard(p);
     heap_resource_remove(p->heap, &p->expat);
     buf_free(&p->text);
@@ -529,6 +534,7 @@ void xmlstream_free(struct xmlstream *p)
 
 void xmlstream_reset(struct xmlstream *p)
 {
+    warm_unlink(p);
     parser_drop_stanza(p);
     parser_create(p, 0);
     buf_clear(&p->header);
@@ -564,12 +570,17 @@ static void check_pending(struct xmlstream *p)
 }
 
 /* Between stanzas, with every byte consumed and outside a CDATA section,
- * the expat parser holds no state but the stream's start tag: free it
- * (memory per idle stream). */
-static void maybe_release(struct xmlstream *p)
+ * the expat parser holds no state but the stream's start tag. */
+static bool resting(const struct xmlstream *p)
 {
-    if (!p->idle_release || p->done || p->depth != 1 || p->cur != NULL || p->mark != p->fed ||
-        p->in_cdata || p->header.len == 0)
+    return p->xp != NULL && !p->done && p->depth == 1 && p->cur == NULL && p->mark == p->fed &&
+           !p->in_cdata && p->header.len > 0;
+}
+
+/* Frees a resting stream's expat parser (memory per idle stream). */
+static void release(struct xmlstream *p)
+{
+    if (!resting(p))
         return;
     XML_ParserFree(p->xp);
     p->xp = NULL;
@@ -578,6 +589,48 @@ static void maybe_release(struct xmlstream *p)
     buf_free(&p->text);
     buf_free(&p->ns);
     buf_free(&p->content_ns);
+}
+
+static void warm_unlink(struct xmlstream *p)
+{
+    struct xmlstream_warm *w = p->warm;
+    for (size_t i = 0; w != NULL && i < w->count; i++) {
+        if (w->held[i] == p) {
+            memmove(&w->held[i], &w->held[i + 1], (w->count - i - 1) * sizeof w->held[0]);
+            w->count--;
+            return;
+        }
+    }
+}
+
+/* p comes to rest: it keeps its parser as the most recently fed of the
+ * warm set, and the one fed longest ago beyond the set's size releases. */
+static void warm_keep(struct xmlstream *p)
+{
+    struct xmlstream_warm *w = p->warm;
+    warm_unlink(p);
+    size_t max = w->max < XMLSTREAM_WARM_MAX ? w->max : XMLSTREAM_WARM_MAX;
+    if (max == 0) {
+        release(p);
+        return;
+    }
+    if (w->count == max)
+        release(w->held[--w->count]);
+    memmove(&w->held[1], &w->held[0], w->count * sizeof w->held[0]);
+    w->held[0] = p;
+    w->count++;
+}
+
+static void maybe_release(struct xmlstream *p)
+{
+    if (!p->idle_release)
+        return;
+    if (!resting(p))
+        warm_unlink(p);   /* holds its parser as any busy stream does */
+    else if (p->warm != NULL)
+        warm_keep(p);
+    else
+        release(p);
 }
 
 /* A fresh expat parser in the released one's place: the kept start tag is

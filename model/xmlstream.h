@@ -62,6 +62,23 @@ struct xmlstream_callbacks {
     void (*error)(void *ctx, enum xmlstream_error e);
 };
 
+struct xmlstream;
+
+/* The idle streams that keep their expat parser although they release it
+ * (idle_release): the `max` (<= XMLSTREAM_WARM_MAX) most recently fed of
+ * the streams sharing the set. When one more comes to rest, the parser of
+ * the one fed longest ago is freed, so the memory of idle connections stays
+ * that of parsers released at once but for `max` parsers, and streams fed
+ * again and again (a busy connection among many idle ones) neither free
+ * nor build a parser. Owned by whoever owns the streams (one per model),
+ * zeroed with max set before the first stream; the streams unlink
+ * themselves when freed. */
+#define XMLSTREAM_WARM_MAX 16u
+struct xmlstream_warm {
+    struct xmlstream *held[XMLSTREAM_WARM_MAX];   /* most recently fed first */
+    size_t count, max;
+};
+
 struct xmlstream_limits {
     size_t size_max;    /* bytes of one top-level stanza; 0 = default */
     unsigned depth_max; /* element depth below the stream; 0 = default */
@@ -69,9 +86,11 @@ struct xmlstream_limits {
                          * between stanzas (memory per idle connection); a
                          * new one resumes from the kept start tag. Error
                          * lines and columns then count from the resume. */
+    struct xmlstream_warm *warm; /* with idle_release: the set that may keep
+                                  * this stream's parser while it rests
+                                  * (NULL: freed at once); borrowed, must
+                                  * outlive the stream */
 };
-
-struct xmlstream;
 
 struct heap;
 

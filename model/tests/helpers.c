@@ -1,6 +1,7 @@
 /* Shared helpers for the model/ Check suites (see helpers.h). */
 #include "helpers.h"
 
+#include <assert.h>
 #include <check.h>
 #include <string.h>
 
@@ -105,6 +106,29 @@ enum xmlstream_error helpers_parse_cut(const char *bytes, size_t len, const size
         off = end;
     }
     return finish(&c, limits == NULL || !limits->idle_release);
+}
+
+void helpers_parse_interleaved(const char *const *streams, size_t n, size_t chunk,
+                               const struct xmlstream_limits *limits, struct buf *logs)
+{
+    struct parse_ctx c[8];
+    assert(n <= sizeof c / sizeof c[0] && chunk > 0);
+    for (size_t i = 0; i < n; i++) {
+        c[i] = (struct parse_ctx){.log = &logs[i]};
+        c[i].p = xmlstream_new(NULL, &log_callbacks, &c[i], limits, 42);
+    }
+    for (size_t off = 0, fed = 1; fed > 0; off += chunk) {
+        fed = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t len = strlen(streams[i]);
+            if (off < len) {
+                xmlstream_feed(c[i].p, streams[i] + off, len - off < chunk ? len - off : chunk);
+                fed++;
+            }
+        }
+    }
+    for (size_t i = 0; i < n; i++)
+        finish(&c[i], false);
 }
 
 void helpers_escape(const char *bytes, size_t len, struct buf *out)

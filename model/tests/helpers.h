@@ -23,6 +23,13 @@ enum xmlstream_error helpers_parse_cut(const char *bytes, size_t len, const size
                                        size_t ncuts, const struct xmlstream_limits *limits,
                                        struct buf *log);
 
+/* Parses n streams at once, each with its own parser made with limits: a
+ * chunk of `chunk` bytes of each in turn, and then the next round; logs[i]
+ * gets stream i's log as helpers_parse_log writes it. The parsers are freed
+ * in order at the end. */
+void helpers_parse_interleaved(const char *const *streams, size_t n, size_t chunk,
+                               const struct xmlstream_limits *limits, struct buf *logs);
+
 /* Appends bytes to out with every byte outside printable ASCII, and the
  * backslash, as \xHH. */
 void helpers_escape(const char *bytes, size_t len, struct buf *out);

@@ -70,6 +70,33 @@ START_TEST(test_xmlstream_idle_release_changes_no_event)
 }
 END_TEST
 
+/* Streams sharing a warm set smaller than their number (each rest frees
+ * the parser of the one fed longest ago) and one larger (none freed) read
+ * what a stream alone reads; freeing a held stream unlinks it. */
+START_TEST(test_xmlstream_warm_set_changes_no_event)
+{
+    enum { N = sizeof valid_streams / sizeof valid_streams[0] };
+    struct buf plain[N] = {{0}}, shared[N] = {{0}};
+    for (size_t i = 0; i < N; i++)
+        helpers_parse_log(valid_streams[i], strlen(valid_streams[i]), 0, NULL, &plain[i]);
+    static const size_t sizes[] = {0, 1, 3, XMLSTREAM_WARM_MAX};
+    for (size_t k = 0; k < sizeof sizes / sizeof sizes[0]; k++) {
+        struct xmlstream_warm warm = {.max = sizes[k]};
+        struct xmlstream_limits lim = {.idle_release = true, .warm = &warm};
+        for (size_t chunk = 5; chunk <= 40; chunk += 35) {
+            helpers_parse_interleaved(valid_streams, N, chunk, &lim, shared);
+            for (size_t i = 0; i < N; i++) {
+                ck_assert_str_eq(buf_cstr(&shared[i]), buf_cstr(&plain[i]));
+                buf_free(&shared[i]);
+            }
+            ck_assert_uint_eq(warm.count, 0);
+        }
+    }
+    for (size_t i = 0; i < N; i++)
+        buf_free(&plain[i]);
+}
+END_TEST
+
 START_TEST(test_xmlstream_idle_release_keeps_errors_and_offsets)
 {
     static const char s[] = HDR "<presence/>\n<message><!-- x --></message>";
@@ -678,6 +705,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_offsets_across_restart_and_reset);
     tcase_add_test(tc, test_xmlstream_header_fields);
     tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
+    tcase_add_test(tc, test_xmlstream_warm_set_changes_no_event);
     tcase_add_test(tc, test_xmlstream_idle_release_keeps_errors_and_offsets);
     tcase_add_loop_test(tc, test_xmlstream_restricted_xml_table, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
