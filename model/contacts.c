@@ -150,7 +150,7 @@ static bool local_of(const struct model *m, const char *bare, struct buf *out)
  * differential explorer). */
 static void bounce_remote(struct model *m, const struct stanza_node *p, const char *bare)
 {
-    struct stanza *err = xmpp_error_reply(&m->heap, p, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
+    struct stanza *err = route_error_stanza(m, p, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
     presence_inbound(m, stanza_root(err), bare, NULL);
     stanza_free(err);
 }

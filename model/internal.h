@@ -105,6 +105,11 @@ struct tombstone {
     unsigned long long deleted_ms;
 };
 
+/* The model follows ejabberd's rules (SEMANTICS EJn) or the RFCs' (RFCn)
+ * where the profile replaces Prosody's. */
+#define PROFILE_EJABBERD(m) ((m)->cfg.profile == MODEL_PROFILE_EJABBERD)
+#define PROFILE_RFC(m) ((m)->cfg.profile == MODEL_PROFILE_RFC)
+
 struct model {
     struct heap heap;               /* every allocation of the model */
     const struct model_observer *observer;

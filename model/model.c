@@ -64,6 +64,8 @@ static void model_setup(void *p)
     m->sm.heap = &m->heap;
     m->cfg = *c;
     m->cfg.allocator = NULL;   /* read at creation only */
+    if (PROFILE_EJABBERD(m))
+        m->cfg.tombstones = false;   /* EJ6: ejabberd keeps none */
     m->domain = heap_strdup(&m->heap, c->domain ? c->domain : "localhost");
     m->cfg.domain = m->domain;
     prng_seed(&m->prng, call->ms);

@@ -29,7 +29,8 @@ struct stanza *presence_stored(const struct session *x)
     struct stanza *st = stanza_clone_extra(&x->m->heap, stanza_root(x->presence),
                                            XMPP_DELAY_BYTES + strlen(x->full_jid) + 64);
     stanza_attr_set(st, stanza_root(st), "from", x->full_jid);
-    xmpp_add_delay(st, stanza_root(st), x->m->domain, x->presence_ms);
+    xmpp_add_delay(st, stanza_root(st), PROFILE_EJABBERD(x->m) ? x->full_jid : x->m->domain,
+                   x->presence_ms);   /* EJ1: stamped by the resource */
     return st;
 }
 
@@ -68,10 +69,10 @@ static void deliver_local(struct model *m, const struct stanza_node *el, const s
             route_deliver(t, el, to_attr);
         return;
     }
-    struct user *u = users_find(m, local);   /* P10 */
+    struct user *u = users_find(m, local);   /* P10; EJ1: each copy to its full JID */
     for (size_t i = 0; u && i < u->nres; i++)
         if (u->res[i]->presence)
-            route_deliver(u->res[i], el, to_attr);
+            route_deliver(u->res[i], el, PROFILE_EJABBERD(m) ? u->res[i]->full_jid : to_attr);
 }
 
 /* P12: a probe from `from` to local account `local`, answered when the
@@ -86,7 +87,8 @@ static void answer_probe(struct model *m, const char *local, const char *from)
     jid_bare_copy(&f, bare, sizeof bare);
     const struct roster_item *it = roster_find(&a->roster, bare);
     if (it == NULL || !roster_grants_from(it->subscription)) {
-        contacts_probe_refused(m, a, bare);   /* P13 */
+        if (!PROFILE_EJABBERD(m))   /* EJ5: ejabberd answers nothing */
+            contacts_probe_refused(m, a, bare);   /* P13 */
     } else {
         struct user *u = users_find(m, local);
         size_t sent = 0;
@@ -98,7 +100,7 @@ static void answer_probe(struct model *m, const char *local, const char *from)
             stanza_free(stored);
             sent++;
         }
-        if (sent == 0) {
+        if (sent == 0 && !PROFILE_EJABBERD(m)) {   /* EJ5: nobody available, no answer */
             struct buf b = {.heap = &m->heap};
             buf_puts(&b, local);
             buf_putc(&b, '@');
@@ -146,7 +148,7 @@ static void tombstone_reply(struct model *m, const struct stanza_node *el, const
 {
     if (sender == NULL)
         return;
-    struct stanza *err = xmpp_error_reply(&m->heap, el, "cancel", "gone", "User deleted");
+    struct stanza *err = route_error_stanza(m, el, "cancel", "gone", "User deleted");
     conn_send(m, sender, stanza_root(err));
     struct stanza *follow = xmpp_presence(&m->heap,
                                           xmpp_type_is(type, "probe") ? "unsubscribed"
@@ -166,7 +168,7 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
     const char *type = stanza_attr(el, "", "type");
     if (!jid_domain_is(&j, m->domain)) {   /* M11, also for broadcast copies without `to` */
         if (sender != NULL && !route_is_reply(el)) {
-            struct stanza *err = xmpp_error_reply(&m->heap, el, "cancel", "not-allowed",
+            struct stanza *err = route_error_stanza(m, el, "cancel", "not-allowed",
                                                   ROUTE_REMOTE_TEXT);
             stanza_attr_set(err, stanza_root(err), "from", to);
             conn_send(m, sender, stanza_root(err));
@@ -240,7 +242,7 @@ static void initial_presence(struct session *x)
         stanza_free(stored);
     }
     contacts_initial_presence(x);   /* steps 6 and 7 */
-    if (x->priority >= 0)   /* step 8 (O3, O4) */
+    if (x->priority >= 0 && !PROFILE_EJABBERD(m))   /* step 8 (O3, O4); EJ3: before */
         route_offline_flush(x);
 }
 
@@ -255,7 +257,13 @@ static void broadcast_presence(struct session *x, struct stanza *st)
         route_error(x, el, "modify", "bad-request", "Invalid presence type");
         return;
     }
-    conn_send(m, x, el);   /* P4 step 1 */
+    if (PROFILE_EJABBERD(m) && type == NULL && parse_priority(el) >= 0 &&
+        (x->presence == NULL || x->priority < 0))
+        route_offline_flush(x);   /* EJ3: as the priority becomes >= 0, first */
+    if (!PROFILE_EJABBERD(m))
+        conn_send(m, x, el);   /* P4 step 1 */
+    else if (type == NULL)
+        route_deliver(x, el, x->full_jid);   /* EJ1; EJ2: no reflected unavailable */
     broadcast(x, el);
     if (type != NULL) {   /* P7 */
         session_presence_forget(x);
@@ -337,7 +345,7 @@ static void unknown_type(struct session *x, const struct stanza_node *el, const 
 {
     char bare[BARE_MAX];
     jid_bare_copy(to, bare, sizeof bare);
-    struct stanza *err = xmpp_error_reply(&x->m->heap, el, "modify", "bad-request",
+    struct stanza *err = route_error_stanza(x->m, el, "modify", "bad-request",
                                           "Invalid presence type");
     struct stanza_node *r = stanza_root(err);
     stanza_attr_set(err, r, "from", bare);

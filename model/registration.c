@@ -94,7 +94,7 @@ static const char *field(const struct stanza_node *q, const char *name, struct b
 static void reply_error(struct session *s, const struct stanza_node *iq, const char *type,
                         const char *condition, const char *text)
 {
-    send_tree(s, xmpp_error_reply(&s->m->heap, iq, type, condition, text));
+    send_tree(s, route_error_stanza(s->m, iq, type, condition, text));
 }
 
 /* G3, T3 */
@@ -228,8 +228,9 @@ void registration_delete(struct model *m, const char *name, struct session *requ
         conn_send(m, requester, stanza_root(r));
         stanza_free(r);
     }
-    for (size_t i = 0; i < n; i++)   /* (3) */
-        session_close(list[i], "not-authorized", "Account deleted", NULL, NULL);
+    for (size_t i = 0; i < n; i++)   /* (3); EJ7: ejabberd_sm:disconnect_removed_user */
+        session_close(list[i], PROFILE_EJABBERD(m) ? "conflict" : "not-authorized",
+                      PROFILE_EJABBERD(m) ? "User removed" : "Account deleted", NULL, NULL);
     heap_free(&m->heap, list);
     if (m->cfg.tombstones)   /* (4) */
         account_tombstone_add(m, user);

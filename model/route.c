@@ -39,12 +39,18 @@ void route_deliver(struct session *s, const struct stanza_node *el, const char *
     stanza_free(copy);
 }
 
+struct stanza *route_error_stanza(struct model *m, const struct stanza_node *el, const char *type,
+                                  const char *condition, const char *text)
+{
+    return xmpp_error_reply_with(&m->heap, el, type, condition, text, PROFILE_EJABBERD(m));
+}
+
 void route_error(struct session *s, const struct stanza_node *el, const char *type,
                  const char *condition, const char *text)
 {
     if (xmpp_type_is(stanza_attr(el, "", "type"), "error"))
         return;   /* RFC 6120 8.3.1: an error is never answered with an error */
-    struct stanza *r = xmpp_error_reply(&s->m->heap, el, type, condition, text);
+    struct stanza *r = route_error_stanza(s->m, el, type, condition, text);
     conn_send(s->m, s, stanza_root(r));
     stanza_free(r);
 }
@@ -80,13 +86,46 @@ void route_offline_flush(struct session *s)
         return;
     for (size_t i = 0; i < a->noffline; i++) {   /* O3, oldest first */
         struct stanza *st = a->offline[i].stanza;
-        xmpp_add_delay(st, stanza_root(st), m->domain, a->offline[i].time_ms);
+        struct stanza_node *d = xmpp_add_delay(st, stanza_root(st), m->domain,
+                                               a->offline[i].time_ms);
+        if (PROFILE_EJABBERD(m))   /* EJ3 */
+            stanza_text_add(st, d, ROUTE_OFFLINE_TEXT, strlen(ROUTE_OFFLINE_TEXT));
         conn_send(m, s, stanza_root(st));
         stanza_free(st);
     }
     heap_free(&m->heap, a->offline);
     a->offline = NULL;
     a->noffline = a->capoffline = 0;
+}
+
+/* EJ4: a message holding chat states and nothing else (XEP-0085), which
+ * ejabberd's store_empty_body default (unless_chat_state) keeps out of the
+ * offline store. */
+static bool chat_state_only(const struct stanza_node *el)
+{
+    size_t states = 0;
+    for (const struct stanza_node *c = el->children; c; c = c->next) {
+        if (c->kind != STANZA_ELEMENT)
+            continue;
+        if (strcmp(c->ns, XMPP_NS_CHATSTATES) != 0)
+            return false;
+        states++;
+    }
+    return states > 0;
+}
+
+/* O1/O2, and EJ4: ejabberd stores neither a chat-state-only message nor
+ * (already M7) headline, groupchat or error, and bounces what it does not
+ * store (ejabberd_sm:route_message, mod_offline:need_to_store). */
+static void message_unrouted(struct session *s, struct account *a, const struct stanza_node *el)
+{
+    struct model *m = s->m;
+    if (PROFILE_EJABBERD(m) && chat_state_only(el))
+        route_error(s, el, "cancel", "service-unavailable", ROUTE_NO_SESSION_TEXT);
+    else if (m->cfg.offline)
+        route_offline_store(m, a, el);   /* O1 */
+    else
+        route_error(s, el, "cancel", "service-unavailable", NULL);   /* O2 */
 }
 
 /* M7: a message to the bare JID of an existing account. */
@@ -96,8 +135,9 @@ static void message_to_account(struct session *s, struct account *a, const struc
     const char *type = stanza_attr(el, "", "type");
     if (xmpp_type_is(type, "error"))
         return;
-    if (xmpp_type_is(type, "groupchat")) {
-        route_error(s, el, "cancel", "service-unavailable", NULL);
+    if (xmpp_type_is(type, "groupchat")) {   /* EJ4: bounce_sm_packet's text */
+        route_error(s, el, "cancel", "service-unavailable",
+                    PROFILE_EJABBERD(m) ? ROUTE_NO_SESSION_TEXT : NULL);
         return;
     }
     struct user *u = users_find(m, a->name);
@@ -113,12 +153,8 @@ static void message_to_account(struct session *s, struct account *a, const struc
     for (size_t i = 0; i < n; i++)
         conn_send(m, top[i], el);
     heap_free(&m->heap, top);
-    if (n > 0)
-        return;
-    if (m->cfg.offline)
-        route_offline_store(m, a, el);   /* O1 */
-    else
-        route_error(s, el, "cancel", "service-unavailable", NULL);   /* O2 */
+    if (n == 0)
+        message_unrouted(s, a, el);
 }
 
 static void route_message(struct session *s, const struct stanza_node *el, const struct jid *to)
@@ -142,7 +178,8 @@ static void route_message(struct session *s, const struct stanza_node *el, const
     } else if (to->resource_len && xmpp_type_is(type, "headline")) {   /* M6 */
         return;
     } else if (to->resource_len && xmpp_type_is(type, "groupchat")) {
-        route_error(s, el, "cancel", "service-unavailable", NULL);
+        route_error(s, el, "cancel", "service-unavailable",
+                    PROFILE_EJABBERD(m) ? ROUTE_NO_SESSION_TEXT : NULL);
     } else {
         message_to_account(s, a, el);
     }
@@ -176,8 +213,10 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
         stanza_free(r);
         return;
     }
-    struct stanza *r = xmpp_error_reply(&s->m->heap, iq, "cancel", "service-unavailable", NULL);
-    stanza_attr_set(r, stanza_root(r), "from", from);
+    struct stanza *r = route_error_stanza(s->m, iq, "cancel", "service-unavailable",
+                                          PROFILE_EJABBERD(s->m) ? ROUTE_NO_MODULE_TEXT : NULL);
+    if (!PROFILE_EJABBERD(s->m))   /* EJ8: from the address asked */
+        stanza_attr_set(r, stanza_root(r), "from", from);
     conn_send(s->m, s, stanza_root(r));
     stanza_free(r);
 }
@@ -237,6 +276,21 @@ static void note_broadcast(struct session *s, const struct stanza_node *el, cons
         s->said = SESSION_SAID_UNAVAILABLE;
 }
 
+/* A stanza to s's own account: `to` removed (M7, M14), or under the
+ * ejabberd profile set to the bare JID (EJ8), as ejabberd_c2s does for a
+ * stanza without `to`, so that replies come from it. */
+static void to_self(struct session *s, struct stanza *st)
+{
+    if (!PROFILE_EJABBERD(s->m)) {
+        stanza_attr_set(st, stanza_root(st), "to", NULL);
+        return;
+    }
+    struct buf bare = {.heap = &s->m->heap};
+    buf_append(&bare, s->full_jid, (size_t)(strchr(s->full_jid, '/') - s->full_jid));
+    stanza_attr_set(st, stanza_root(st), "to", buf_cstr(&bare));
+    buf_free(&bare);
+}
+
 void route_bad_to(struct session *s, const struct stanza_node *el, const char *to)
 {
     if (route_is_reply(el))
@@ -271,12 +325,12 @@ void route_from_session(struct session *s, struct stanza *st)
         if (!route_is_reply(el))
             route_error(s, el, "cancel", "not-allowed", ROUTE_REMOTE_TEXT);
     } else if (strcmp(el->name, "iq") == 0) {
-        if (to_attr != NULL && own_bare(s, &to))
-            stanza_attr_set(st, el, "to", NULL);   /* M14: to self, replies without `from` */
+        if (to_attr == NULL || own_bare(s, &to))   /* M14: to self, replies without `from`; */
+            to_self(s, st);                        /* EJ8: from the bare JID */
         route_iq(s, el, to_attr ? &to : NULL);
     } else if (to_attr == NULL || own_bare(s, &to)) {
         struct account *a = account_find(s->m, s->username);
-        stanza_attr_set(st, el, "to", NULL);   /* M7: to own bare JID, `to` removed */
+        to_self(s, st);   /* M7: to own bare JID, `to` removed (EJ8: the bare JID) */
         if (a != NULL)
             message_to_account(s, a, el);
     } else {

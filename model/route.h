@@ -14,6 +14,12 @@
 #include "stanza.h"
 
 #define ROUTE_REMOTE_TEXT "Communication with remote domains is not enabled"
+/* EJ9: ejabberd's texts of an iq nobody handles and of a message bounced
+ * for want of a session (gen_iq_handler, ejabberd_sm:bounce_sm_packet). */
+#define ROUTE_NO_MODULE_TEXT "No module is handling this query"
+#define ROUTE_NO_SESSION_TEXT "User session not found"
+/* EJ3: the text of ejabberd's delay on an offline message. */
+#define ROUTE_OFFLINE_TEXT "Offline storage"
 
 struct model;
 struct session;
@@ -23,6 +29,10 @@ struct session;
 void route_from_session(struct session *s, struct stanza *st);
 /* Sends a copy of el to session s with `to` replaced (NULL: removed). */
 void route_deliver(struct session *s, const struct stanza_node *el, const char *to);
+/* A generated error reply for el (M4; EJ9 under the ejabberd profile: with
+ * el's payload). Free with stanza_free. */
+struct stanza *route_error_stanza(struct model *m, const struct stanza_node *el, const char *type,
+                                  const char *condition, const char *text);
 /* Sends a generated error reply for el to session s (M4), unless el is an
  * error itself (RFC 6120 8.3.1). */
 void route_error(struct session *s, const struct stanza_node *el, const char *type,

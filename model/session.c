@@ -336,7 +336,7 @@ static void bind_to(struct session *s, const char *resource, const struct stanza
 static void bind(struct session *s, const struct stanza_node *iq)
 {
     if (!s->authenticated) {
-        reply(s, xmpp_error_reply(&s->m->heap, iq, "auth", "not-authorized",
+        reply(s, route_error_stanza(s->m, iq, "auth", "not-authorized",
                                   "Cannot bind resource before authentication"));
         return;
     }
@@ -356,7 +356,7 @@ static void bind(struct session *s, const struct stanza_node *iq)
             session_close(old, "conflict", "Replaced by new connection", NULL, NULL);
             break;
         case MODEL_CONFLICT_REJECT_NEW: /* X3 */
-            reply(s, xmpp_error_reply(&s->m->heap, iq, "cancel", "conflict",
+            reply(s, route_error_stanza(s->m, iq, "cancel", "conflict",
                                       "Resource already exists"));
             heap_free(&s->m->heap, res);
             return;
@@ -405,7 +405,7 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
     }
     if (route_is_reply(el))
         return;
-    reply(s, xmpp_error_reply(&s->m->heap, el, "cancel", "service-unavailable", NULL));
+    reply(s, route_error_stanza(s->m, el, "cancel", "service-unavailable", NULL));
 }
 
 /* S13: the client's own stream error: close without one of ours, with

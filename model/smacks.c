@@ -486,7 +486,7 @@ static void bounce(struct session *s, const struct stanza_node *el)
         m->sm.dropped++;
         return;
     }
-    struct stanza *r = xmpp_error_reply(&m->heap, el, "cancel", "recipient-unavailable", NULL);
+    struct stanza *r = route_error_stanza(m, el, "cancel", "recipient-unavailable", NULL);
     conn_send(m, to, stanza_root(r));
     stanza_free(r);
     m->sm.bounced++;

@@ -29,9 +29,19 @@ static struct stanza *xmpp_head(struct heap *h, const char *ns, const char *name
 struct stanza *xmpp_error_reply(struct heap *h, const struct stanza_node *orig,
                                 const char *type, const char *condition, const char *text)
 {
+    return xmpp_error_reply_with(h, orig, type, condition, text, false);
+}
+
+struct stanza *xmpp_error_reply_with(struct heap *h, const struct stanza_node *orig,
+                                     const char *type, const char *condition, const char *text,
+                                     bool payload)
+{
     struct stanza *st = xmpp_head(h, orig->ns, orig->name, "error", stanza_attr(orig, "", "id"),
                              stanza_attr(orig, "", "to"), stanza_attr(orig, "", "from"));
     struct stanza_node *r = stanza_root(st);
+    for (const struct stanza_node *c = payload ? orig->children : NULL; c; c = c->next)
+        if (c->kind == STANZA_ELEMENT && strcmp(c->name, "error") != 0)
+            stanza_copy_into(st, r, c);
     struct stanza_node *e = stanza_element_add(st, r, orig->ns, "error");
     stanza_attr_add(st, e, "", "type", type);
     stanza_element_add(st, e, XMPP_NS_STANZAS, condition);
@@ -109,12 +119,13 @@ void xmpp_stamp(unsigned long long ms, char out[21])
     out[20] = '\0';
 }
 
-void xmpp_add_delay(struct stanza *st, struct stanza_node *el, const char *from,
-                    unsigned long long ms)
+struct stanza_node *xmpp_add_delay(struct stanza *st, struct stanza_node *el, const char *from,
+                                   unsigned long long ms)
 {
     char stamp[21];
     xmpp_stamp(ms, stamp);
     struct stanza_node *d = stanza_element_add(st, el, XMPP_NS_DELAY, "delay");
     stanza_attr_add(st, d, "", "from", from);
     stanza_attr_add(st, d, "", "stamp", stamp);
+    return d;
 }

@@ -21,10 +21,16 @@
 #define XMPP_NS_PING "urn:xmpp:ping"
 #define XMPP_NS_DELAY "urn:xmpp:delay"
 #define XMPP_NS_ERRORS "urn:xmpp:errors"
+#define XMPP_NS_CHATSTATES "http://jabber.org/protocol/chatstates"
 
 /* True when the stanza's type attribute value `type` (may be NULL) is want. */
 bool xmpp_type_is(const char *type, const char *want);
 
+/* The same with orig's child elements copied before <error/> when payload
+ * is true (EJ9). */
+struct stanza *xmpp_error_reply_with(struct heap *h, const struct stanza_node *orig,
+                                     const char *type, const char *condition, const char *text,
+                                     bool payload);
 /* M4: same element name, type error, same id, from = orig's `to` (absent
  * if none), to = orig's `from`, then <error type=T><COND/>[<text/>]. */
 struct stanza *xmpp_error_reply(struct heap *h, const struct stanza_node *orig,
@@ -42,9 +48,10 @@ struct stanza *xmpp_presence(struct heap *h, const char *type, const char *from,
 void xmpp_add_status(struct stanza *st, struct stanza_node *el, const char *text);
 /* Arena bytes a delay element takes at most (for sizing copies). */
 #define XMPP_DELAY_BYTES 320
-/* Appends <delay xmlns='urn:xmpp:delay' from=FROM stamp=UTC(ms)/>. */
-void xmpp_add_delay(struct stanza *st, struct stanza_node *el, const char *from,
-                    unsigned long long ms);
+/* Appends <delay xmlns='urn:xmpp:delay' from=FROM stamp=UTC(ms)/> and
+ * returns it (borrowed from st). */
+struct stanza_node *xmpp_add_delay(struct stanza *st, struct stanza_node *el, const char *from,
+                                   unsigned long long ms);
 /* Writes the UTC stamp YYYY-MM-DDThh:mm:ssZ of ms since the epoch (0.6). */
 void xmpp_stamp(unsigned long long ms, char out[21]);
 

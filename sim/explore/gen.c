@@ -258,6 +258,8 @@ static void setup_server(struct gen *g)
     sv->registration = gen_chance(g, 75);
     sv->tombstones = gen_chance(g, 75);
     sv->tombstone_expiry_ms = expiries[gen_below(g, COUNT(expiries))];
+    if (sv->profile == SCENARIO_PROFILE_EJABBERD)
+        sv->tombstones = false;   /* EJ6; drawn all the same, so the streams stay in step */
     if (g->sm) {   /* the shadow does not follow a conflict with a hibernating session */
         sv->conflict = SCENARIO_CONFLICT_KICK_OLD;
         sv->sm_hibernation_ms = 60 * 1000;

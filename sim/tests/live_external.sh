@@ -90,6 +90,7 @@ settings:
   offline: true
   registration: true
   tombstones: false
+  profile: prosody
 YAML
 
 stop_prosody() {
