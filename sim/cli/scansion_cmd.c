@@ -40,7 +40,11 @@ static const char scs_usage[] =
     "  --note TEXT   append a paragraph to the description\n"
     "  --insert LINE STEP\n"
     "                add STEP (one scenario step, flow syntax) after the steps of\n"
-    "                the action on that line of the script (repeatable)\n";
+    "                the action on that line of the script (repeatable)\n"
+    "  Exit status: 0 written; 1 written, but the script needs what the model\n"
+    "  lacks (a component such as MUC or pubsub, a module; each is named on\n"
+    "  stderr with its line): on the model those stanzas meet errors or silence;\n"
+    "  2 bad input or usage (nothing written).\n";
 
 /* A usage error: "sessim: " the message, then how to get this command's help. */
 static int bad_usage(const char *fmt, const char *arg)
@@ -189,6 +193,26 @@ static int write_scenario(const struct scs_cli *cli, const char *yaml)
     return EXIT_OK;
 }
 
+/* What the script needs that the model lacks, on stderr (scansion.h);
+ * returns the exit status of a written translation. */
+static int warn_needs(const char *script, const struct scansion_needs *needs)
+{
+    if (needs->n == 0)
+        return EXIT_OK;
+    for (size_t i = 0; i < needs->n; i++)
+        fprintf(stderr, "%s:%lu: warning: the model lacks what this needs: %s\n", script,
+                needs->items[i].line, needs->items[i].what);
+    unsigned long first = needs->items[0].line;
+    fprintf(stderr,
+            "sessim: warning: %zu stanza%s of %s need%s what the model lacks: the scenario "
+            "was written, but on the model %s errors or silence instead (--until %lu "
+            "translates only the actions before line %lu)\n",
+            needs->stanzas, needs->stanzas == 1 ? "" : "s", script,
+            needs->stanzas == 1 ? "s" : "", needs->stanzas == 1 ? "it meets" : "they meet",
+            first, first);
+    return EXIT_FAILED;
+}
+
 int scansion_cmd_main(int argc, char **argv)
 {
     struct scs_cli cli;
@@ -209,12 +233,15 @@ int scansion_cmd_main(int argc, char **argv)
         cli.opt.inserts = cli.inserts;
         cli.opt.ninserts = cli.ninserts;
         struct scansion_error err;
-        char *yaml = scansion_translate(text, len, &cli.opt, &err);
+        struct scansion_needs needs;
+        char *yaml = scansion_translate(text, len, &cli.opt, &needs, &err);
         if (yaml == NULL) {
             fprintf(stderr, "%s:%lu: %s\n", cli.in, err.line, err.message);
             status = EXIT_USAGE;
         } else {
             status = write_scenario(&cli, yaml);
+            if (status == EXIT_OK)
+                status = warn_needs(cli.in, &needs);
         }
         free(yaml);
         free(command);

@@ -64,6 +64,7 @@ struct scs {
     bool not_utf8;                /* a string to write was not UTF-8 */
     char **captures;              /* names of {scansion:capture:NAME} seen */
     size_t ncaptures;
+    struct scansion_needs *needs; /* never NULL */
 };
 
 static bool fail(struct scs *S, unsigned long line, const char *fmt, ...)
@@ -609,15 +610,139 @@ static void step_line(struct scs *S, const struct scs_client *c, const char *act
     S->nsteps++;
 }
 
-/* Parses one stanza as the loader will; false with the script's line. */
-static bool check_stanza(struct scs *S, const struct buf *x, unsigned long line, const char *what)
+/* ---- what the model lacks ---- */
+
+/* Namespaces (prefixes) of services the model does not have, by name. */
+static const struct {
+    const char *ns;
+    const char *name;
+} scs_services[] = {
+    {"http://jabber.org/protocol/muc", "MUC, XEP-0045"},
+    {"http://jabber.org/protocol/pubsub", "pubsub, XEP-0060"},
+    {"http://jabber.org/protocol/disco", "service discovery, XEP-0030"},
+    {"http://jabber.org/protocol/commands", "ad-hoc commands, XEP-0050"},
+    {"urn:xmpp:mam:", "message archive, XEP-0313"},
+    {"urn:xmpp:bookmarks:", "bookmarks, XEP-0402"},
+    {"storage:bookmarks", "bookmarks, XEP-0048"},
+    {"jabber:iq:private", "private XML storage, XEP-0049"},
+    {"vcard-temp", "vCard, XEP-0054"},
+    {"jabber:iq:version", "software version, XEP-0092"},
+    {"jabber:iq:last", "last activity, XEP-0012"},
+    {"jabber:iq:privacy", "privacy lists, XEP-0016"},
+    {"urn:xmpp:blocking", "blocking, XEP-0191"},
+    {"urn:xmpp:http:upload", "HTTP upload, XEP-0363"},
+    {"urn:xmpp:extdisco:", "external services, XEP-0215"},
+    {"urn:xmpp:time", "entity time, XEP-0202"},
+    {"urn:xmpp:carbons:", "message carbons, XEP-0280"},
+};
+
+/* The payloads of iqs the model answers itself. */
+static const char *const scs_model_ns[] = {
+    "jabber:iq:roster", "jabber:iq:register", "urn:xmpp:ping",
+    "urn:ietf:params:xml:ns:xmpp-session", "urn:ietf:params:xml:ns:xmpp-bind",
+};
+
+/* The first element of the tree (depth first) in a namespace of
+ * scs_services: its namespace and the service's name; false if none. */
+static bool service_of(const struct stanza_node *n, const char **ns, const char **name)
+{
+    for (size_t k = 0; n->ns != NULL && k < COUNT(scs_services); k++)
+        if (strncmp(n->ns, scs_services[k].ns, strlen(scs_services[k].ns)) == 0) {
+            *ns = n->ns;
+            *name = scs_services[k].name;
+            return true;
+        }
+    for (const struct stanza_node *c = n->children; c != NULL; c = c->next)
+        if (c->kind == STANZA_ELEMENT && service_of(c, ns, name))
+            return true;
+    return false;
+}
+
+/* Counts a stanza with a need; keeps the first of each service (a host,
+ * a service's name or a namespace). */
+static void add_need(struct scs *S, unsigned long line, const char *service, const char *what)
+{
+    struct scansion_needs *nd = S->needs;
+    nd->stanzas++;
+    for (size_t i = 0; i < nd->n; i++)
+        if (strcmp(nd->items[i].service, service) == 0)
+            return;
+    if (nd->n == SCANSION_NEEDS_MAX)
+        return;
+    struct scansion_need *n = &nd->items[nd->n++];
+    n->line = line;
+    snprintf(n->service, sizeof n->service, "%s", service);
+    snprintf(n->what, sizeof n->what, "%s", what);
+}
+
+/* Whether a literal `to` names a host other than the script's domain (in
+ * host); variables name the script's own clients. */
+static bool other_host(const struct scs *S, const char *to, char *host, size_t size)
+{
+    if (to == NULL || strchr(to, '$') != NULL)
+        return false;
+    const char *at = strchr(to, '@'), *start = at != NULL ? at + 1 : to;
+    size_t len = strcspn(start, "/");
+    snprintf(host, size, "%.*s", (int)len, start);
+    return strcmp(host, S->clients[0].domain) != 0;
+}
+
+/* An iq get/set the server answers itself (no `to`, the domain or a bare
+ * JID) whose payload the model does not implement: that payload. */
+static const struct stanza_node *unknown_query(const struct stanza_node *root, const char *to)
+{
+    const char *type = stanza_attr(root, "", "type");
+    const struct stanza_node *payload = stanza_child(root, NULL, NULL);
+    bool to_server = to == NULL || (strchr(to, '/') == NULL && strstr(to, ".full}") == NULL);
+    if (strcmp(root->name, "iq") != 0 || type == NULL || payload == NULL || !to_server ||
+        (strcmp(type, "get") != 0 && strcmp(type, "set") != 0))
+        return NULL;
+    for (size_t k = 0; k < COUNT(scs_model_ns); k++)
+        if (payload->ns != NULL && strcmp(payload->ns, scs_model_ns[k]) == 0)
+            return NULL;
+    return payload;
+}
+
+/* Notes what a stanza sent or expected needs that the model lacks
+ * (scansion.h). A presence received from a client may carry any payload:
+ * only its host counts. */
+static void note_needs(struct scs *S, const struct stanza_node *root, unsigned long line,
+                       bool sent)
+{
+    const char *to = stanza_attr(root, "", "to"), *from = stanza_attr(root, "", "from");
+    const char *ns = NULL, *name = NULL;
+    bool known = service_of(root, &ns, &name);
+    const struct stanza_node *query = sent ? unknown_query(root, to) : NULL;
+    char host[128], what[SCANSION_MESSAGE_MAX];
+    const char *service = NULL;
+    if (other_host(S, sent ? to : from, host, sizeof host)) {
+        service = host;
+        snprintf(what, sizeof what, "a stanza %s %s%s%s%s", sent ? "to" : "from", host,
+                 known ? " (" : "", known ? name : "", known ? ")" : "");
+    } else if (query != NULL) {
+        service = known ? name : query->ns ? query->ns : "an iq payload without namespace";
+        snprintf(what, sizeof what, "an iq in %s (%s)", query->ns ? query->ns : "no namespace",
+                 known ? name : "not implemented");
+    } else if (!sent && known && strcmp(root->name, "presence") != 0) {
+        service = name;
+        snprintf(what, sizeof what, "to receive <%s> in %s (%s)", root->name, ns, name);
+    }
+    if (service != NULL)
+        add_need(S, line, service, what);
+}
+
+/* Parses one stanza as the loader will; false with the script's line.
+ * Notes what it needs. */
+static bool check_stanza(struct scs *S, const struct buf *x, unsigned long line, bool sent)
 {
     enum xmlstream_error e = XMLSTREAM_E_NONE;
     unsigned long el = 0, ec = 0;
     struct stanza *st = xmlstream_parse_element(x->data, x->len, STANZA_NS_CLIENT, &e, &el, &ec);
     if (st == NULL)
-        return fail(S, line, "bad XML in %s: %s (at %lu:%lu of the joined text: %.80s)", what,
-                    xmlstream_error_text(e), el, ec, buf_cstr((struct buf *)x));
+        return fail(S, line, "bad XML in %s: %s (at %lu:%lu of the joined text: %.80s)",
+                    sent ? "sends" : "receives", xmlstream_error_text(e), el, ec,
+                    buf_cstr((struct buf *)x));
+    note_needs(S, stanza_root(st), line, sent);
     stanza_free(st);
     return true;
 }
@@ -667,7 +792,7 @@ static bool body_steps(struct scs *S, struct scs_client *c, enum scs_verb verb,
         memset(parts, 0, sizeof parts);
         size_t n = split_elements(joined.data, joined.len, parts, SCS_STANZAS_MAX);
         for (size_t i = 0; ok && i < n; i++)
-            ok = check_stanza(S, &parts[i], line, verb == VERB_SENDS ? "sends" : "receives");
+            ok = check_stanza(S, &parts[i], line, verb == VERB_SENDS);
         for (size_t i = 0; ok && i < n; i++)
             add_stanza_step(S, c, verb, &parts[i]);
         for (size_t i = 0; i < SCS_STANZAS_MAX; i++)
@@ -1028,12 +1153,15 @@ static void scs_free(struct scs *S)
 }
 
 char *scansion_translate(const char *text, size_t len, const struct scansion_options *opt,
-                         struct scansion_error *err)
+                         struct scansion_needs *needs, struct scansion_error *err)
 {
     struct scansion_error ignored;
+    struct scansion_needs unused;
     struct scs S;
     memset(&S, 0, sizeof S);
     S.opt = opt;
+    S.needs = needs != NULL ? needs : &unused;
+    memset(S.needs, 0, sizeof *S.needs);
     S.err = err != NULL ? err : &ignored;
     memset(S.err, 0, sizeof *S.err);
     if (memchr(text, '\0', len) != NULL) {

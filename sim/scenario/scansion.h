@@ -15,7 +15,9 @@
  * client sent an account `<remove/>`, or received a stream error) becomes
  * `receive: closed`, and one for a client the script has already
  * disconnected becomes a comment. Anything else (other object kinds, other variables,
- * bad XML) is an error with the script's line. Output is a function of the
+ * bad XML) is an error with the script's line. What a script needs that
+ * the model lacks is noted, not refused (struct scansion_needs): the
+ * scenario may still run on a live server. Output is a function of the
  * script and the options: no clock, no paths beyond the ones given.
  */
 #ifndef SESSIM_SIM_SCANSION_H
@@ -47,15 +49,41 @@ struct scansion_options {
     size_t ninserts;
 };
 
+/* What the translated actions need that the model lacks: a stanza sent to
+ * another host (a component such as MUC or pubsub, or another server); an
+ * iq get/set the server answers itself (no `to`, the domain or a bare
+ * JID) whose payload namespace the model does not implement (it only has
+ * roster, register, ping, session and bind); an iq or message to receive
+ * in the namespace of a service it lacks (MUC, pubsub, disco, MAM, vCard,
+ * ...), or any stanza from another host. One entry per service (a host;
+ * else the service's name when known, or the namespace), at the script
+ * line of its first stanza, in script order. */
+#define SCANSION_NEEDS_MAX 16
+
+struct scansion_need {
+    unsigned long line;
+    char service[128];               /* "conference.localhost", "vCard, XEP-0054", a namespace */
+    char what[SCANSION_MESSAGE_MAX]; /* its first stanza: "a stanza to conference.localhost
+                                      * (MUC, XEP-0045)", "an iq in vcard-temp (vCard, ...)" */
+};
+
+struct scansion_needs {
+    struct scansion_need items[SCANSION_NEEDS_MAX]; /* the first SCANSION_NEEDS_MAX */
+    size_t n;
+    size_t stanzas;                  /* sent stanzas with a need, all of them */
+};
+
 struct scansion_error {
     unsigned long line;              /* 1-based line of the script; 0: none */
     char message[SCANSION_MESSAGE_MAX];
 };
 
 /* Translates len bytes of script. Returns the scenario's YAML text
- * (NUL-terminated, caller frees), or NULL with *err filled. */
+ * (NUL-terminated, caller frees), or NULL with *err filled. needs (may
+ * be NULL) is filled with what the translated actions need that the
+ * model lacks. */
 char *scansion_translate(const char *text, size_t len, const struct scansion_options *opt,
-                         struct scansion_error *err);
+                         struct scansion_needs *needs, struct scansion_error *err);
 
 
 #endif

@@ -290,6 +290,17 @@ expect 2 '<error message=' run --junit /dev/stdout "$T/binary.yaml"
 expect_in "$T" "$abs" 0 'classname="sessim" name="described.yaml" time="0"' \
     run --junit /dev/stdout described.yaml
 
+# import-scansion: a script that needs what the model lacks is written,
+# with a warning per service at its line, and exit status 1.
+printf '# muc\n[Client] Romeo\n\tjid: romeo@localhost\n\tpassword: password\n\n-----\n\nRomeo connects\n\nRomeo sends:\n\t<presence to="room@conference.localhost/Romeo"><x xmlns="http://jabber.org/protocol/muc"/></presence>\n\nRomeo receives:\n\t<presence from="room@conference.localhost/Romeo"><x xmlns="http://jabber.org/protocol/muc#user"/></presence>\n' >"$T/muc.scs"
+expect 1 "$T/muc.scs:10: warning: the model lacks what this needs: a stanza to conference.localhost (MUC, XEP-0045)" \
+    import-scansion "$T/muc.scs" -o "$T/muc.yaml"
+expect 1 "2 stanzas of $T/muc.scs need what the model lacks: the scenario was written, but on the model they meet errors or silence instead (--until 10 translates only the actions before line 10)" \
+    import-scansion "$T/muc.scs" -o "$T/muc.yaml"
+expect 1 "0 passed, 1 failed" run "$T/muc.yaml"
+expect_not 0 "warning" import-scansion "$T/muc.scs" --until 10 -o "$T/muc-before.yaml"
+expect_not 0 "warning" import-scansion scenarios/imported/scansion/basic.scs -o "$T/basic.yaml"
+
 # `new a/b` creates the folder it needs.
 mkdir "$T/newdir"
 expect_in "$T/newdir" "$abs" 0 "wrote scenarios/topic/first.yaml" new topic/first

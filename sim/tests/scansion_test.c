@@ -35,7 +35,7 @@ static const struct scansion_options plain_opt = {.source = "dir/t.scs"};
 static char *translate_ok(const char *script, const struct scansion_options *opt)
 {
     struct scansion_error err;
-    char *yaml = scansion_translate(script, strlen(script), opt, &err);
+    char *yaml = scansion_translate(script, strlen(script), opt, NULL, &err);
     ck_assert_msg(yaml != NULL, "line %lu: %s", err.line, err.message);
     struct scenario_error serr;
     struct scenario *s = loader_load_buffer("t.yaml", yaml, strlen(yaml), &serr);
@@ -151,7 +151,7 @@ START_TEST(test_rejects)
     int i = _i;
     const struct bad_row *row = &bad_rows[i];
     struct scansion_error err;
-    char *yaml = scansion_translate(row->script, strlen(row->script), &plain_opt, &err);
+    char *yaml = scansion_translate(row->script, strlen(row->script), &plain_opt, NULL, &err);
     ck_assert_msg(yaml == NULL, "row %d translated:\n%s", i, yaml ? yaml : "");
     ck_assert_uint_eq(err.line, row->line);
     ck_assert_msg(strstr(err.message, row->message) != NULL, "row %d: \"%s\" lacks \"%s\"", i,
@@ -217,7 +217,7 @@ START_TEST(test_insert_on_a_line_without_an_action_fails)
     struct scansion_options opt = {.source = "t.scs", .inserts = inserts, .ninserts = 1};
     struct scansion_error err;
     const char *script = TWO_CLIENTS "Romeo connects\n";
-    ck_assert_ptr_null(scansion_translate(script, strlen(script), &opt, &err));
+    ck_assert_ptr_null(scansion_translate(script, strlen(script), &opt, NULL, &err));
     ck_assert_msg(strstr(err.message, "no translated action") != NULL, "%s", err.message);
 }
 END_TEST
@@ -231,8 +231,55 @@ START_TEST(test_translation_is_deterministic_and_nul_is_refused)
     free(a);
     free(b);
     struct scansion_error err;
-    ck_assert_ptr_null(scansion_translate("a\0b", 3, &plain_opt, &err));
+    ck_assert_ptr_null(scansion_translate("a\0b", 3, &plain_opt, NULL, &err));
     ck_assert_str_eq(err.message, "the script contains a NUL byte");
+}
+END_TEST
+
+/* What a script needs that the model lacks: the first stanza of each
+ * service, with its line; none for what the model has or only routes. */
+static const struct {
+    const char *actions;
+    size_t n, stanzas;
+    unsigned long line;           /* of the first need */
+    const char *what;
+} needs_rows[] = {
+    {"Romeo sends:\n\t<presence to='room@conference.localhost/Romeo'>"
+     "<x xmlns='http://jabber.org/protocol/muc'/></presence>\n"
+     "Romeo receives:\n\t<presence from='room@conference.localhost/Romeo'/>\n",
+     1, 2, 13, "a stanza to conference.localhost (MUC, XEP-0045)"},
+    {"Romeo connects\nRomeo sends:\n\t<iq type='get' id='v'><query xmlns='jabber:iq:version'/></iq>\n"
+     "Romeo receives:\n\t<iq type='result' id='v'><query xmlns='jabber:iq:version'/></iq>\n",
+     1, 2, 14, "an iq in jabber:iq:version (software version, XEP-0092)"},
+    {"Romeo sends:\n\t<iq type='set' id='x' to=\"${Juliet's phone's JID}\"><frob xmlns='urn:example:frob'/></iq>\n",
+     1, 1, 13, "an iq in urn:example:frob (not implemented)"},
+    {"Romeo receives:\n\t<message from='localhost'><event xmlns='http://jabber.org/protocol/pubsub#event'/></message>\n",
+     1, 1, 13, "to receive <message> in http://jabber.org/protocol/pubsub#event (pubsub, XEP-0060)"},
+    {"Romeo sends:\n\t<iq type='get' id='r'><query xmlns='jabber:iq:roster'/></iq>\n"
+     "Romeo sends:\n\t<iq type='get' id='p' to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>\n"
+     "Romeo sends:\n\t<presence><x xmlns='vcard-temp:x:update'/></presence>\n"
+     "Romeo receives:\n\t<presence from=\"${Romeo's full JID}\"><x xmlns='vcard-temp:x:update'/></presence>\n"
+     "Romeo sends:\n\t<iq type='get' id='q' to=\"${Juliet's phone's full JID}\"><query xmlns='jabber:iq:version'/></iq>\n",
+     0, 0, 0, NULL},
+};
+
+START_TEST(test_needs_name_what_the_model_lacks)
+{
+    struct buf script = {0};
+    buf_puts(&script, TWO_CLIENTS);
+    buf_puts(&script, needs_rows[_i].actions);
+    struct scansion_needs needs;
+    struct scansion_error err;
+    char *yaml = scansion_translate(script.data, script.len, &plain_opt, &needs, &err);
+    ck_assert_msg(yaml != NULL, "line %lu: %s", err.line, err.message);
+    ck_assert_uint_eq(needs.n, needs_rows[_i].n);
+    ck_assert_uint_eq(needs.stanzas, needs_rows[_i].stanzas);
+    if (needs_rows[_i].what != NULL) {
+        ck_assert_uint_eq(needs.items[0].line, needs_rows[_i].line);
+        ck_assert_str_eq(needs.items[0].what, needs_rows[_i].what);
+    }
+    free(yaml);
+    buf_free(&script);
 }
 END_TEST
 
@@ -246,6 +293,7 @@ Suite *scansion_suite(void)
     tcase_add_test(tc, test_options_shape_the_document);
     tcase_add_test(tc, test_insert_on_a_line_without_an_action_fails);
     tcase_add_test(tc, test_translation_is_deterministic_and_nul_is_refused);
+    tcase_add_loop_test(tc, test_needs_name_what_the_model_lacks, 0, (int)COUNT(needs_rows));
     suite_add_tcase(s, tc);
     return s;
 }
