@@ -96,6 +96,36 @@ static void to_resources(struct model *m, const char *user, const struct stanza_
     }
 }
 
+
+/* R3's version as written: the counter in decimal, or under the ejabberd
+ * profile an opaque token of 40 hex digits (EJ11: ejabberd hands out a
+ * SHA-1 of the roster, src/mod_roster.erl write_roster_version/4). */
+static void contacts_put_version(const struct model *m, struct buf *v, unsigned long long n)
+{
+    if (!PROFILE_EJABBERD(m)) {
+        buf_put_u64(v, n);
+        return;
+    }
+    static const char hex[] = "0123456789abcdef";
+    for (int i = 39; i >= 0; i--)
+        buf_putc(v, i >= 16 ? '0' : hex[(n >> (4 * i)) & 15]);
+}
+
+/* Whether a client's `ver` names version n: read as a number (R3), or
+ * under the ejabberd profile the very token contacts_put_version writes. */
+static bool contacts_version_is(struct model *m, const char *ver, unsigned long long n)
+{
+    if (!PROFILE_EJABBERD(m)) {
+        char *end;
+        return strtoull(ver, &end, 10) == n && *end == '\0';
+    }
+    struct buf v = {.heap = &m->heap};
+    contacts_put_version(m, &v, n);
+    bool same = strcmp(buf_cstr(&v), ver) == 0;
+    buf_free(&v);
+    return same;
+}
+
 /* R7: the item (NULL: a removal of jid) to every interested resource. */
 static void push(struct model *m, const struct account *a, const char *jid, bool remove)
 {
@@ -113,7 +143,7 @@ static void push(struct model *m, const struct account *a, const char *jid, bool
         stanza_attr_add(st, iq, "", "id", id);
         struct stanza_node *q = stanza_element_add(st, iq, XMPP_NS_ROSTER, "query");
         struct buf v = {.heap = &m->heap};
-        buf_put_u64(&v, roster_reported_version(&a->roster));
+        contacts_put_version(m, &v, roster_reported_version(&a->roster));
         stanza_attr_add(st, q, "", "ver", buf_cstr(&v));
         buf_free(&v);
         if (it != NULL) {
@@ -247,12 +277,12 @@ static void contacts_roster_get(struct session *s, const struct stanza_node *iq)
     unsigned long long reported = roster_reported_version(s->roster);
     s->interested = true;
     struct stanza *st = xmpp_iq_reply(&s->m->heap, iq);
-    char *end;
-    if (ver == NULL || ver[0] == '\0' || strtoull(ver, &end, 10) != reported || *end != '\0') {
+    if (ver == NULL || ver[0] == '\0' || !contacts_version_is(s->m, ver, reported)) {
         struct stanza_node *rq = stanza_element_add(st, stanza_root(st), XMPP_NS_ROSTER, "query");
         struct buf v = {.heap = &s->m->heap};
-        buf_put_u64(&v, reported);
-        stanza_attr_add(st, rq, "", "ver", buf_cstr(&v));
+        contacts_put_version(s->m, &v, reported);
+        if (ver != NULL || !PROFILE_EJABBERD(s->m))   /* EJ11: a get without ver gets none */
+            stanza_attr_add(st, rq, "", "ver", buf_cstr(&v));
         buf_free(&v);
         for (size_t i = 0; i < s->roster->nitems; i++)
             roster_item_to_xml(&s->roster->items[i], st, rq);

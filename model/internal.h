@@ -109,6 +109,8 @@ struct tombstone {
  * where the profile replaces Prosody's. */
 #define PROFILE_EJABBERD(m) ((m)->cfg.profile == MODEL_PROFILE_EJABBERD)
 #define PROFILE_RFC(m) ((m)->cfg.profile == MODEL_PROFILE_RFC)
+/* EJ10: a text as Prosody writes it, or as ejabberd does. */
+#define PROFILE_TEXT(m, prosody, ejabberd) (PROFILE_EJABBERD(m) ? (ejabberd) : (prosody))
 
 struct model {
     struct heap heap;               /* every allocation of the model */

@@ -117,7 +117,9 @@ static void create(struct session *s, const struct stanza_node *iq, const struct
     else if (s->m->cfg.tombstones && account_tombstone_active(s->m, norm))
         reply_error(s, iq, "modify", "not-acceptable", NULL);
     else if (account_create(s->m, norm, pass) == NULL)
-        reply_error(s, iq, "cancel", "conflict", "The requested username already exists.");
+        reply_error(s, iq, "cancel", "conflict",
+                    PROFILE_TEXT(s->m, "The requested username already exists.",
+                                 "User already exists"));
     else
         send_tree(s, xmpp_iq_reply(&s->m->heap, iq));
     heap_free(&s->m->heap, norm);

@@ -236,9 +236,12 @@ static bool iq_invalid(struct session *s, const struct stanza_node *iq)
     const char *text = NULL;
     bool get_set = xmpp_type_is(type, "get") || xmpp_type_is(type, "set");
     if (!get_set && !xmpp_type_is(type, "result") && !xmpp_type_is(type, "error"))
-        text = "Invalid IQ type";
+        text = PROFILE_TEXT(s->m, "Invalid IQ type",
+                            type == NULL ? ROUTE_IQ_TEXT("Missing attribute 'type'")
+                                         : ROUTE_IQ_TEXT("Bad value of attribute 'type'"));
     else if (stanza_attr(iq, "", "id") == NULL)
-        text = "Missing required 'id' attribute";
+        text = PROFILE_TEXT(s->m, "Missing required 'id' attribute",
+                            ROUTE_IQ_TEXT("Missing attribute 'id'"));
     else if (get_set && stanza_child_count(iq) != 1)
         text = "Incorrect number of children for IQ stanza";
     if (text != NULL && !xmpp_type_is(type, "error"))   /* before stamping: no `to` (M4) */

@@ -95,7 +95,9 @@ static const char *plain_check(struct session *s, const unsigned char *msg, size
     }
     struct account *a = account_find(s->m, user);
     if (a == NULL || strcmp(a->password, password) != 0) {
-        *text = "Unable to authorize you with the authentication credentials you've sent.";
+        *text = PROFILE_TEXT(s->m,
+                             "Unable to authorize you with the authentication credentials you've sent.",
+                             "Invalid username or password");
         return "not-authorized";
     }
     return NULL;
@@ -138,7 +140,9 @@ void sasl_handle(struct session *s, const struct stanza_node *el)
         else
             plain_auth(s, el);
     } else if (strcmp(el->name, "response") == 0) {
-        sasl_reply(s, "failure", "not-authorized", "Out of order SASL element");   /* A4 */
+        sasl_reply(s, "failure", "not-authorized",   /* A4 */
+                   PROFILE_TEXT(s->m, "Out of order SASL element",
+                                "SASL negotiation is not allowed in this state"));
     } else if (strcmp(el->name, "abort") == 0) {
         sasl_reply(s, "failure", "aborted", NULL);
     } else {

@@ -204,7 +204,8 @@ static const char *header_problem(struct session *s, const struct xmlstream_head
     if (strcmp(h->content_ns, STANZA_NS_CLIENT) != 0)
         return "invalid-namespace";
     if (h->to == NULL) {
-        *text = "A 'to' attribute is required on stream headers";
+        *text = PROFILE_TEXT(s->m, "A 'to' attribute is required on stream headers",
+                             "Missing 'to' attribute");
         return "improper-addressing";
     }
     struct jid j;
@@ -235,7 +236,7 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
     const char *problem = header_problem(s, h, &text);
     bool version = h->version != NULL && strtod(h->version, NULL) > 0;
     if (problem != NULL) {
-        if (strcmp(problem, "host-unknown") == 0) {
+        if (strcmp(problem, "host-unknown") == 0 && !PROFILE_EJABBERD(s->m)) {
             struct buf b = {.heap = &s->m->heap};
             buf_puts(&b, "This server does not serve ");
             buf_puts(&b, h->to);
