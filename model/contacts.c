@@ -479,7 +479,10 @@ void contacts_outbound(struct session *s, const char *type, const struct stanza_
 
 void contacts_probe_refused(struct model *m, struct account *u, const char *contact)
 {
+    bool declines = pending_find(u, contact) != NULL;
     out_unsubscribed(m, u, contact, NULL, NULL);   /* P13: only declines a pending request */
+    if (!declines && PROFILE_RFC(m))   /* RFC2: RFC 6121 4.3.2 */
+        send_sub(m, u->name, contact, "unsubscribed", NULL, NULL);
 }
 
 /* ---- inbound (R14-R16) ---- */
@@ -527,7 +530,8 @@ static void in_unsubscribe(struct model *m, struct account *a, const char *c,
 {
     struct roster_item *it = roster_find(&a->roster, c);
     bool changed = pending_remove(m, a, c);
-    if (it != NULL && roster_grants_from(it->subscription)) {
+    bool cancelled = it != NULL && roster_grants_from(it->subscription);
+    if (cancelled) {
         it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
         changed = true;
     }
@@ -536,6 +540,8 @@ static void in_unsubscribe(struct model *m, struct account *a, const char *c,
     account_changed(m, a);
     to_resources(m, a->name, el, true);
     push(m, a, c, it == NULL);
+    if (cancelled && PROFILE_RFC(m))   /* RFC1: RFC 6121 3.3.3 */
+        presences_to(m, a->name, c, true);
 }
 
 /* R16: subscribed needs ask; unsubscribed needs ask or to/both. */
