@@ -456,9 +456,11 @@ static char *receive_text(const struct scenario_step *st)
         buf_puts(&b, "nothing");
     else if (st->receive.kind == SCENARIO_RECEIVE_CLOSED)
         buf_puts(&b, "closed");
-    for (size_t i = 0; st->receive.kind == SCENARIO_RECEIVE_STANZAS &&
-                       i < st->receive.patterns.count;
-         i++) {
+    else if (st->receive.kind == SCENARIO_RECEIVE_AMONG)
+        buf_puts(&b, "among ");
+    bool patterns = st->receive.kind == SCENARIO_RECEIVE_STANZAS ||
+                    st->receive.kind == SCENARIO_RECEIVE_AMONG;
+    for (size_t i = 0; patterns && i < st->receive.patterns.count; i++) {
         buf_puts(&b, i ? " | " : "");
         buf_puts(&b, st->receive.patterns.items[i].text);
     }

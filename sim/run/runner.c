@@ -753,13 +753,14 @@ static enum step_status step_resume(struct runner *r, const struct scenario_step
 
 /* ---- receive ---- */
 
-/* The first of the next n stanzas that no pattern took, preferring one with
- * the pattern's element name: what an unmatched pattern is compared with. */
-static size_t closest_actual(const struct client *c, size_t n, const size_t *assign,
+/* The first of the m stanzas shown that none of the n patterns took,
+ * preferring one with the pattern's element name: what an unmatched
+ * pattern is compared with. */
+static size_t closest_actual(const struct client *c, size_t m, size_t n, const size_t *assign,
                              const struct stanza_node *pat)
 {
     size_t best = MATCH_UNASSIGNED;
-    for (size_t a = 0; a < n && a < c->npending; a++) {
+    for (size_t a = 0; a < m && a < c->npending; a++) {
         bool taken = false;
         for (size_t p = 0; p < n; p++)
             taken = taken || assign[p] == a;
@@ -782,10 +783,14 @@ static void show_one(struct runner *r, const struct client *c, const char *text,
     explain_mismatch(pat, client_pending_at(c, 0), &r->msg);
 }
 
+/* The n patterns with the stanza each took, the first m pending stanzas
+ * (under the heading given), and why each pattern left over does not
+ * match the closest of them. */
 static void show_set(struct runner *r, const struct client *c, char *const *texts,
-                       struct stanza *const *pats, size_t n, const size_t *assign)
+                     struct stanza *const *pats, size_t n, const size_t *assign, size_t m,
+                     const char *expected_heading, const char *actual_heading)
 {
-    buf_puts(&r->msg, "  expected, in any order:\n");
+    text_printf(&r->msg, "  expected, %s:\n", expected_heading);
     for (size_t p = 0; p < n; p++) {
         if (assign[p] == MATCH_UNASSIGNED)
             text_printf(&r->msg, "    %zu. %s   [no match]\n", p + 1, texts[p]);
@@ -793,15 +798,15 @@ static void show_set(struct runner *r, const struct client *c, char *const *text
             text_printf(&r->msg, "    %zu. %s   [matches actual %zu]\n", p + 1, texts[p],
                     assign[p] + 1);
     }
-    text_printf(&r->msg, "  actual, the next %zu pending:\n", n);
-    for (size_t a = 0; a < n; a++) {
+    text_printf(&r->msg, "  actual, %s %zu pending:\n", actual_heading, m);
+    for (size_t a = 0; a < m; a++) {
         char prefix[32];
         snprintf(prefix, sizeof prefix, "    %zu. ", a + 1);
         write_stanza_line(client_pending_at(c, a), prefix, &r->msg);
     }
     for (size_t p = 0; p < n; p++) {
         size_t a = assign[p] == MATCH_UNASSIGNED ?
-                       closest_actual(c, n, assign, stanza_root(pats[p])) :
+                       closest_actual(c, m, n, assign, stanza_root(pats[p])) :
                        MATCH_UNASSIGNED;
         if (a == MATCH_UNASSIGNED)
             continue;
@@ -852,7 +857,7 @@ static enum step_status receive_mismatch(struct runner *r, const struct scenario
     if (n == 1)
         show_one(r, c, texts[0], stanza_root(pats[0]));
     else
-        show_set(r, c, texts, pats, n, assign);
+        show_set(r, c, texts, pats, n, assign, n, "in any order", "the next");
     write_pending(r, c, n, "also pending");
     return STEP_FAIL;
 }
@@ -915,6 +920,85 @@ static enum step_status receive_stanzas(struct runner *r, const struct scenario_
     return status;
 }
 
+/* Format 1.6 `receive: {among: ...}` that found no match among what is
+ * pending. */
+static enum step_status among_mismatch(struct runner *r, const struct scenario_step *st,
+                                       struct client *c, char *const *texts,
+                                       struct stanza *const *pats, const size_t *assign)
+{
+    size_t n = st->receive.patterns.count;
+    note_mismatch(r, c, (const char *const *)texts, n, c->npending);
+    if (c->npending == 0) {
+        fail(r, st, "expected %zu stanza%s among those pending, nothing is pending%s", n,
+             n == 1 ? "" : "s", c->closed ? " (connection closed)" : "");
+        for (size_t p = 0; p < n; p++)
+            text_printf(&r->msg, "  expected: %s\n", texts[p]);
+        return STEP_FAIL;
+    }
+    if (n == 1)
+        fail(r, st, "no pending stanza matches");
+    else
+        fail(r, st, "the %zu patterns do not match distinct pending stanzas", n);
+    show_set(r, c, texts, pats, n, assign, c->npending, "anywhere among the pending", "all");
+    return STEP_FAIL;
+}
+
+/* Removes the pending stanzas the n patterns took (indexes in assign). */
+static void remove_taken(struct client *c, const size_t *assign, size_t n)
+{
+    for (size_t a = c->npending; a-- > 0;)
+        for (size_t p = 0; p < n; p++)
+            if (assign[p] == a) {
+                client_pending_remove(c, a);
+                break;
+            }
+}
+
+/* Format 1.6: the patterns against everything pending, waiting for more
+ * while the target has more to give; the stanzas not taken stay pending,
+ * in their order. */
+static enum step_status receive_among(struct runner *r, const struct scenario_step *st,
+                                      struct client *c)
+{
+    size_t n = st->receive.patterns.count;
+    char **texts = mem_calloc(n, sizeof *texts);
+    struct stanza **pats = mem_calloc(n, sizeof *pats);
+    const struct stanza_node **roots = mem_calloc(n, sizeof *roots);
+    const struct stanza_node **actual = NULL;
+    size_t *assign = mem_calloc(n, sizeof *assign);
+    enum step_status status = STEP_FAIL;
+    if (patterns_load(r, st, texts, pats)) {
+        for (size_t i = 0; i < n; i++)
+            roots[i] = stanza_root(pats[i]);
+        await(r, c, has_more_than, n - 1);
+        for (int round = 0;; round++) {
+            actual = mem_realloc(actual, (c->npending + 1) * sizeof *actual);
+            for (size_t i = 0; i < c->npending; i++)
+                actual[i] = client_pending_at(c, i);
+            if (match_receive_among(roots, n, actual, c->npending, &r->captures, assign)) {
+                remove_taken(c, assign, n);
+                status = STEP_OK;
+                break;
+            }
+            if (round == RUNNER_WAIT_MAX || c->closed || !target_wait(r->t, c->conn)) {
+                status = among_mismatch(r, st, c, texts, pats, assign);
+                break;
+            }
+            pump(r, c);
+        }
+    }
+    for (size_t i = 0; i < n; i++) {
+        free(texts[i]);
+        stanza_free(pats[i]);
+    }
+    free(texts);
+    free(pats);
+    free(roots);
+    free(actual);
+    free(assign);
+    return status;
+}
+
 /* The index of the first pending <stream:error/>, or npending. */
 static size_t pending_stream_error(const struct client *c)
 {
@@ -950,6 +1034,8 @@ static enum step_status step_receive(struct runner *r, const struct scenario_ste
     switch (st->receive.kind) {
     case SCENARIO_RECEIVE_STANZAS:
         return receive_stanzas(r, st, c);
+    case SCENARIO_RECEIVE_AMONG:
+        return receive_among(r, st, c);
     case SCENARIO_RECEIVE_NOTHING:
         if (c->npending == 0)
             return STEP_OK;

@@ -32,7 +32,11 @@
  *   field is after the last one. Values are XML-escaped as they are
  *   substituted (they go into XML text); an unbound name fails the step.
  * - `receive` takes the next N pending stanzas, which must match the N
- *   patterns in some order (captures bound on success). `nothing`: no
+ *   patterns in some order (captures bound on success). `receive: {among:
+ *   ...}` (format 1.6) takes N stanzas from anywhere among those pending
+ *   (match_receive_among says which when several fit; while none fits it
+ *   waits for more like any receive); the ones it skips stay pending, in
+ *   their order. `nothing`: no
  *   stanza pending. `closed`: the current connection has ended; pending
  *   stanzas are left as they are. A stream error is an ordinary pending
  *   stanza (streams namespace, `stream:` prefix in reports).

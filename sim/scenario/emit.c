@@ -383,6 +383,11 @@ static void put_receive(struct emitter *e, const struct scenario_step *st)
     case SCENARIO_RECEIVE_STANZAS:
         put_texts(e, "receive", &st->receive.patterns);
         return;
+    case SCENARIO_RECEIVE_AMONG:
+        buf_puts(e->out, "{receive: ");
+        put_texts(e, "among", &st->receive.patterns);
+        buf_puts(e->out, "}");
+        return;
     }
 }
 

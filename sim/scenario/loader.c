@@ -887,8 +887,24 @@ static bool load_send_raw(struct loader *L, struct scenario_step *st, const stru
     return check_variables(L, v, "send_raw");
 }
 
+/* Format 1.6: `receive: {among: PATTERN or [PATTERNS]}`. */
+static bool load_receive_among(struct loader *L, struct scenario_step *st,
+                               const struct yamltree_node *v)
+{
+    const struct yamltree_node *k = v->kids[0];
+    if (v->count != 2 || !(k->len == 5 && memcmp(k->text, "among", 5) == 0))
+        return fail(L, v, "receive takes a pattern, a list of patterns, nothing, closed or "
+                          "{among: patterns}");
+    st->receive.kind = SCENARIO_RECEIVE_AMONG;
+    return read_texts(L, v->kids[1], "receive among", "a pattern or a list of patterns",
+                      &st->receive.patterns) &&
+           check_texts(L, v->kids[1], "receive among", true);
+}
+
 static bool load_receive(struct loader *L, struct scenario_step *st, const struct yamltree_node *v)
 {
+    if (v->kind == YAMLTREE_MAP && v->count > 0)
+        return load_receive_among(L, st, v);
     if (v->kind == YAMLTREE_SCALAR && strcmp(v->text, "nothing") == 0) {
         st->receive.kind = SCENARIO_RECEIVE_NOTHING;
         return true;
@@ -897,7 +913,8 @@ static bool load_receive(struct loader *L, struct scenario_step *st, const struc
         st->receive.kind = SCENARIO_RECEIVE_CLOSED;
         return true;
     }
-    return read_texts(L, v, "receive", "a pattern, a list of patterns, nothing or closed",
+    return read_texts(L, v, "receive",
+                      "a pattern, a list of patterns, nothing, closed or {among: patterns}",
                       &st->receive.patterns) &&
            check_texts(L, v, "receive", true);
 }

@@ -411,17 +411,31 @@ bool match_stanza(const struct stanza_node *pattern, const struct stanza_node *a
     return ok;
 }
 
-bool match_receive_set(const struct stanza_node *const *patterns, size_t n,
-                       const struct stanza_node *const *actual, size_t m,
-                       struct match_vars *captures, size_t *assignment)
+/* Patterns against actual[0..m-1]; captures kept only on success. */
+static bool match_receive(const struct stanza_node *const *patterns, size_t n,
+                          const struct stanza_node *const *actual, size_t m,
+                          struct match_vars *captures, size_t *assignment)
 {
     struct match_vars scratch = {0};
-    bool ok = match_distinct(patterns, n, actual, m < n ? m : n,
-                             captures ? &scratch : NULL, assignment);
+    bool ok = match_distinct(patterns, n, actual, m, captures ? &scratch : NULL, assignment);
     if (ok && captures != NULL)
         vars_merge(captures, &scratch);
     match_vars_free(&scratch);
     return ok;
+}
+
+bool match_receive_set(const struct stanza_node *const *patterns, size_t n,
+                       const struct stanza_node *const *actual, size_t m,
+                       struct match_vars *captures, size_t *assignment)
+{
+    return match_receive(patterns, n, actual, m < n ? m : n, captures, assignment);
+}
+
+bool match_receive_among(const struct stanza_node *const *patterns, size_t n,
+                         const struct stanza_node *const *actual, size_t m,
+                         struct match_vars *captures, size_t *assignment)
+{
+    return match_receive(patterns, n, actual, m, captures, assignment);
 }
 
 /* ---- pattern validation ------------------------------------------------------------ */

@@ -73,6 +73,16 @@ bool match_receive_set(const struct stanza_node *const *patterns, size_t n,
                        const struct stanza_node *const *actual, size_t m,
                        struct match_vars *captures, size_t *assignment);
 
+/* Format 1.6 `receive: {among: ...}`: whether patterns[0..n-1] match
+ * distinct stanzas anywhere among actual[0..m-1] (m < n never matches). The pairing is
+ * deterministic: patterns in order, each on the first stanza it matches,
+ * an earlier one moved on to its next match when a later one needs its
+ * stanza (Kuhn's augmenting paths). Captures and assignment (indexes into
+ * actual) as in match_receive_set. */
+bool match_receive_among(const struct stanza_node *const *patterns, size_t n,
+                         const struct stanza_node *const *actual, size_t m,
+                         struct match_vars *captures, size_t *assignment);
+
 /* Validates a pattern before use: sessim: attributes (only `absent`, with
  * value "true" or "false", and not on the root), capture names (letters,
  * digits, `_` and `-`), no capture inside an absent child, no name captured

@@ -134,7 +134,9 @@ enum scenario_step_kind { SCENARIO_STEP_KINDS(SCENARIO_ENUM_STEP) };
 enum scenario_receive_kind {
     SCENARIO_RECEIVE_STANZAS,     /* patterns: one, or several in any order */
     SCENARIO_RECEIVE_NOTHING,
-    SCENARIO_RECEIVE_CLOSED
+    SCENARIO_RECEIVE_CLOSED,
+    SCENARIO_RECEIVE_AMONG        /* (1.6) patterns: each a distinct pending stanza,
+                                   * wherever it is; the others stay pending */
 };
 
 /* check: keys, in the order of the bits of scenario_check.given. */

@@ -45,8 +45,35 @@ struct row {
     const char *needles[NEEDLES_MAX];    /* substrings of the message */
 };
 
+/* romeo sends romeo2 three messages m1, m2, m3 (lines 16-18, after
+ * BOTH_AVAILABLE). */
+#define THREE_MESSAGES                                                                     \
+    "  - romeo: {send: [\"<message to='${romeo2.full}' id='m1'/>\", "                     \
+    "\"<message to='${romeo2.full}' id='m2'/>\", \"<message to='${romeo2.full}' id='m3'/>\"]}\n"
+
 static const struct row rows[] = {
     {"presence exchange passes", HEAD BOTH_AVAILABLE, RUNNER_PASS, 0, {NULL}},
+    {"receive among takes stanzas from anywhere; the others stay pending in order",
+     HEAD BOTH_AVAILABLE THREE_MESSAGES
+     "  - romeo2: {receive: {among: [\"<message id='m3'/>\", \"<message id='m2'/>\"]}}\n"
+     "  - romeo2: {receive: \"<message id='m1'/>\"}\n"
+     "  - romeo2: {receive: nothing}\n",
+     RUNNER_PASS, 0, {NULL}},
+    {"receive among skips what it does not take", HEAD BOTH_AVAILABLE THREE_MESSAGES
+     "  - romeo2: {receive: {among: \"<message id='m2'/>\"}}\n"
+     "  - romeo2: {receive: \"<message id='m3'/>\"}\n",
+     RUNNER_FAIL, 18,
+     {"t.yaml:18: step 10 (romeo2: receive): the next stanza does not match",
+      "expected: <message id='m3'/>", "actual:   <message to='romeo@localhost/balcony' id='m1'"}},
+    {"receive among with no match lists everything pending", HEAD BOTH_AVAILABLE THREE_MESSAGES
+     "  - romeo2: {receive: {among: [\"<message id='m3'/>\", \"<message id='m4'/>\"]}}\n",
+     RUNNER_FAIL, 17,
+     {"t.yaml:17: step 9 (romeo2: receive): the 2 patterns do not match distinct pending stanzas",
+      "1. <message id='m3'/>   [matches actual 3]", "2. <message id='m4'/>   [no match]",
+      "actual, all 3 pending:"}},
+    {"receive among with nothing pending", HEAD "  - romeo: connect\n"
+     "  - romeo: {receive: {among: \"<message/>\"}}\n",
+     RUNNER_FAIL, 10, {"expected 1 stanza among those pending, nothing is pending"}},
     {"failing receive names the step, pattern and actual", HEAD BOTH_AVAILABLE
      "  - romeo: {send: \"<presence type='unavailable'/>\"}\n"
      "  - romeo2: {receive: \"<presence type='unavailable' from='${romeo.full}'>"
