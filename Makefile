@@ -409,10 +409,13 @@ LIVE_JOBS ?= 8
 LIVE_SETTLE ?= 200
 EXTERNAL_SCENARIOS ?= scenarios/routing scenarios/offline
 # SERVER=ejabberd: Debian's ejabberd instead (installed when missing; anything
-# the package starts is stopped by pid): every scenario on the model, then on
-# ejabberd through servers/ejabberd.yaml (sim/tests/live_server.sh), failing on
-# a failure not listed in scenarios/DIVERGENCES-ejabberd.md.
+# the package starts is stopped by pid): `sessim diff --server ejabberd` runs
+# every scenario on the model and on EJABBERD_JOBS ejabberd servers that
+# sessim starts on free ports (servers/ejabberd.yaml; sim/tests/live_server.sh),
+# failing on a divergence not listed in scenarios/DIVERGENCES-ejabberd.md.
 SERVER ?= prosody
+EJABBERD_JOBS ?= 2
+EJABBERD_SETTLE ?= 100
 live-deps:
 	@need=""; \
 	command -v pgrep >/dev/null 2>&1 || need="$$need procps"; \
@@ -436,14 +439,12 @@ live-deps:
 ifeq ($(SERVER),ejabberd)
 live-check: deps live-deps
 	@$(MAKE) --no-print-directory build
-	@echo "== live: the model"
-	@$(SESSIM) run $(SCENARIOS) | tail -1
-	@echo "== live: ejabberd (servers/ejabberd.yaml)"
+	@echo "== live: model and ejabberd ($(EJABBERD_JOBS) servers, settle $(EJABBERD_SETTLE) ms)"
 	@dir=$$(mktemp -d "$${TMPDIR:-/tmp}/sessim-live.XXXXXX") || exit 1; \
 	trap 'rm -rf "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
 	mkdir -p "$$dir/tmp" && \
-	TMPDIR="$$dir/tmp" PYTHON=$(PYTHON) sh sim/tests/live_server.sh $(SESSIM) "$$dir" \
-	  servers/ejabberd.yaml 0 scenarios/DIVERGENCES-ejabberd.md -- $(SCENARIOS); \
+	TMPDIR="$$dir/tmp" sh sim/tests/live_server.sh $(SESSIM) "$$dir" ejabberd \
+	  --server ejabberd --jobs $(EJABBERD_JOBS) --settle $(EJABBERD_SETTLE) $(SCENARIOS); \
 	rc=$$?; \
 	left=$$(pgrep -f "$$dir/" || true); \
 	if [ -n "$$left" ]; then \

@@ -14,7 +14,8 @@
 #include "base/exit.h"
 #include "explore/explore.h"
 #include "base/pool.h"
-#include "live/live.h"
+#include "base/text.h"
+#include "live/adapter.h"
 #include "live/target_tcp.h"
 #include "model/buf.h"
 
@@ -24,6 +25,7 @@ static const char explore_usage[] =
     "                      [--seed-range A..B] [--json FILE] [--sm] [--jobs N]\n"
     "                      [--profile prosody|ejabberd|rfc]\n"
     "                      [--target tcp://127.0.0.1:PORT [--settle MS] [--prosody PROG]]\n"
+    "                      [--server NAME|FILE [--target tcp://HOST:PORT] [--settle MS]]\n"
     "  Generates R random scenarios of N steps from seed S, runs each on the model\n"
     "  with every invariant checked after every step, and shrinks the first failure\n"
     "  to a minimal YAML reproducer that `sessim run FILE` fails the same way.\n"
@@ -34,6 +36,9 @@ static const char explore_usage[] =
     "  steps: it passes on the model and fails with `sessim run --target`. Live\n"
     "  runs leave out advance and the known divergences steps would hit; defaults\n"
     "  become 20 runs x 30 steps and --shrink-max 150; runs are not forked.\n"
+    "  With --server, the same against another server: a shipped adapter\n"
+    "  (servers/NAME.yaml, e.g. ejabberd, started on a free port) or a server\n"
+    "  description file; its known divergences are left out the same way.\n"
     "  --seed S        seed of the exploration, decimal or 0x hex (default: random,\n"
     "                  printed first)\n"
     "  --steps N       steps per run (default 200, at most 1000000)\n"
@@ -63,6 +68,7 @@ static const char explore_usage[] =
     "  --target URL    differential against a live Prosody (see above)\n"
     "  --settle MS     with --target: quiet time that ends a step (default 200)\n"
     "  --prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"
+    "  --server NAME|FILE  differential against that server (see above)\n"
     "  Standard output is the same for the same options, byte for byte; the\n"
     "  throughput (steps/s) goes to standard error only.\n"
     "  Exit status: 0 nothing failed, 1 a failure was found, 2 usage error, the\n"
@@ -132,16 +138,18 @@ static bool parse_range(const char *s, struct explore_options *o)
 
 /* What the command line says of the live server. */
 struct live_args {
-    const char *target, *settle, *prosody;
+    const char *target, *settle, *prosody, *server;
+    bool profiled;             /* --profile given: it wins over the server's */
 };
 
-/* --target, --settle and --prosody; returns 1 when a is none of them. */
+/* --target, --settle, --prosody and --server; returns 1 when a is none of them. */
 static int parse_live(int argc, char **argv, int *i, struct live_args *la)
 {
     const char *a = argv[*i];
     const char **slot = strcmp(a, "--target") == 0   ? &la->target
                         : strcmp(a, "--settle") == 0  ? &la->settle
                         : strcmp(a, "--prosody") == 0 ? &la->prosody
+                        : strcmp(a, "--server") == 0  ? &la->server
                                                       : NULL;
     if (slot == NULL)
         return 1;
@@ -153,7 +161,8 @@ static int parse_live(int argc, char **argv, int *i, struct live_args *la)
 
 /* --time, --seed-range, --json and --profile; returns 1 when a is none of
  * them. */
-static int parse_more(int argc, char **argv, int *i, struct explore_options *o, bool *seeded)
+static int parse_more(int argc, char **argv, int *i, struct explore_options *o, bool *seeded,
+                      struct live_args *la)
 {
     const char *a = argv[*i];
     if (strcmp(a, "--time") != 0 && strcmp(a, "--seed-range") != 0 && strcmp(a, "--json") != 0 &&
@@ -171,6 +180,7 @@ static int parse_more(int argc, char **argv, int *i, struct explore_options *o, 
     else if (a[2] == 's' && !parse_range(v, o))
         return usage_error("--seed-range needs A..B with A <= B, not", v);
     *seeded |= a[2] == 's';
+    la->profiled |= a[2] == 'p';
     return 0;
 }
 
@@ -195,7 +205,7 @@ static int parse_option(int argc, char **argv, int *i, struct explore_options *o
         o->isolate &= strcmp(a, "--no-fork") != 0;
         return 0;
     }
-    int more = parse_more(argc, argv, i, o, seeded);
+    int more = parse_more(argc, argv, i, o, seeded, la);
     if (more == 1)
         more = parse_live(argc, argv, i, la);
     if (more != 1)
@@ -227,33 +237,46 @@ static int parse_option(int argc, char **argv, int *i, struct explore_options *o
     return usage_error("unknown option", a);
 }
 
-/* The live server of --target (with --settle and --prosody), and the
- * options that replay a reproducer on such a server. 0 or the usage exit
- * status. */
+/* The options that replay a reproducer on the same server. */
+static void replay_options(const struct live_args *la, unsigned settle_ms, struct buf *replay)
+{
+    if (la->server != NULL) {
+        if (la->target != NULL)
+            text_printf(replay, "--target %s ", la->target);
+        text_printf(replay, "--server %s", la->server);
+    } else {
+        buf_puts(replay, "--target tcp://127.0.0.1:0");
+    }
+    if (settle_ms != TARGET_TCP_SETTLE_DEFAULT_MS)
+        text_printf(replay, " --settle %u", settle_ms);
+    if (la->prosody != NULL)
+        text_printf(replay, " --prosody %s", la->prosody);
+}
+
+/* The live server of --target or --server (with --settle and --prosody),
+ * and the options that replay a reproducer on such a server. 0 or the
+ * usage exit status. */
 static int setup_live(const struct live_args *la, struct explore_options *o,
                       struct target_tcp_setup **setup, struct buf *replay)
 {
-    char err[LIVE_ERROR_MAX];
-    if (la->target == NULL && la->settle == NULL && la->prosody == NULL)
+    char err[ADAPTER_ERROR_MAX];
+    if (la->target == NULL && la->settle == NULL && la->prosody == NULL && la->server == NULL)
         return 0;
-    if (la->target == NULL)
+    if (la->target == NULL && la->server == NULL)
         return usage_error("option needs --target:", la->settle != NULL ? "--settle" : "--prosody");
-    *setup = target_tcp_setup_new(la->target, la->settle, la->prosody, err, sizeof err);
+    if (la->server != NULL && la->prosody != NULL)
+        return usage_error("--server and --prosody exclude each other:", la->server);
+    struct adapter_spec spec = {la->server, la->target, la->prosody, NULL};
+    *setup = target_tcp_setup_new(&spec, la->settle, err, sizeof err);
     if (*setup == NULL) {
         fprintf(stderr, "sessim explore: %s\nTry 'sessim explore --help'.\n", err);
         return EXIT_USAGE;
     }
-    o->live = target_tcp_setup_live(*setup);
+    o->live = target_tcp_setup_adapter(*setup);
+    if (!la->profiled)
+        o->profile = adapter_profile(o->live);
     o->settle_ms = target_tcp_setup_settle(*setup);
-    buf_puts(replay, "--target tcp://127.0.0.1:0");
-    if (o->settle_ms != TARGET_TCP_SETTLE_DEFAULT_MS) {
-        buf_puts(replay, " --settle ");
-        buf_put_u64(replay, o->settle_ms);
-    }
-    if (la->prosody != NULL) {
-        buf_puts(replay, " --prosody ");
-        buf_puts(replay, la->prosody);
-    }
+    replay_options(la, o->settle_ms, replay);
     o->replay_options = buf_cstr(replay);
     return 0;
 }

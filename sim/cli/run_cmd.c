@@ -609,19 +609,17 @@ static int list_collected(const struct paths *paths, const struct cli_run_option
     return input_ok ? EXIT_OK : EXIT_USAGE;
 }
 
-/* --target and --settle: the live server to run on (target_tcp.h). */
+/* --target, --server and --settle: the live server to run on
+ * (target_tcp.h, adapter.h). */
 static int setup_target(struct cli_run_options *o)
 {
-    char err[512];
+    char err[ADAPTER_ERROR_MAX];
     if (o->server != NULL && o->prosody != NULL)
         return usage_error(&help, "%s", "--server and --prosody exclude each other");
-    if (o->server != NULL) {
-        o->live = target_tcp_setup_server(o->target, o->settle, o->server, err, sizeof err);
-        return o->live != NULL ? 0 : usage_error(&help, "%s", err);
-    }
-    if (o->target == NULL)
+    if (o->target == NULL && o->server == NULL)
         return usage_error(&help, "%s", "--settle and --prosody need --target");
-    o->live = target_tcp_setup_new(o->target, o->settle, o->prosody, err, sizeof err);
+    struct adapter_spec spec = {o->server, o->target, o->prosody, NULL};
+    o->live = target_tcp_setup_new(&spec, o->settle, err, sizeof err);
     return o->live != NULL ? 0 : usage_error(&help, "%s", err);
 }
 

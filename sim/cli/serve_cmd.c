@@ -12,6 +12,8 @@
 #include "base/usage.h"
 #include "scenario/loader.h"
 #include "scenario/scenario.h"
+#include "live/adapter.h"
+#include "live/hostport.h"
 #include "live/target_tcp.h"
 #include "run/preset.h"
 #include "serve/net.h"
@@ -221,32 +223,32 @@ int serve_cmd_serve(int argc, char **argv)
 
 /* --upstream prosody: a Prosody preset from setup, started; NULL after a
  * message on failure. */
-static struct live *record_prosody(const char *prog, const struct scenario *setup,
-                                   struct net_endpoint *up)
+static struct adapter *record_prosody(const char *prog, const struct scenario *setup,
+                                      struct net_endpoint *up)
 {
-    char err[LIVE_ERROR_MAX];
-    struct live *l = live_new(prog, NULL, 0, err, sizeof err);
-    if (l == NULL) {
+    char err[ADAPTER_ERROR_MAX];
+    struct adapter_spec spec = {.prosody = prog};
+    struct adapter *a = adapter_open(&spec, err, sizeof err);
+    if (a == NULL) {
         fprintf(stderr, "record: %s\n", err);
         return NULL;
     }
-    struct target *t = target_tcp_new(l, &setup->server, TARGET_TCP_SETTLE_DEFAULT_MS, err,
-                                      sizeof err);
+    struct target *t = target_tcp_new(a, setup, TARGET_TCP_SETTLE_DEFAULT_MS, err, sizeof err);
     unsigned long line = 0;
-    bool ok = t != NULL && preset_accounts(setup, t, &line) && live_start(l);
+    bool ok = t != NULL && preset_accounts(setup, t, &line) && adapter_start(a);
     if (!ok)
         fprintf(stderr, "record: cannot start Prosody: %s\n",
-                t == NULL ? err : line ? target_error(t) : live_error(l));
+                t == NULL ? err : line ? target_error(t) : adapter_error(a));
     target_free(t);
     if (!ok) {
-        live_free(l);
+        adapter_free(a);
         return NULL;
     }
-    char text[32];
-    snprintf(text, sizeof text, "127.0.0.1:%u", live_port(l));
+    char text[HOSTPORT_HOST_MAX + 16];
+    adapter_address(a, text, sizeof text);
     net_endpoint_parse(text, up, err, sizeof err);
-    fprintf(stderr, "record: Prosody %s started on %s\n", live_version(l), text);
-    return l;
+    fprintf(stderr, "record: Prosody %s started on %s\n", adapter_version(a), text);
+    return a;
 }
 
 /* Options of record into po; 0 or the usage status. */
@@ -287,7 +289,7 @@ int serve_cmd_record(int argc, char **argv)
     if (o.file != NULL && setup == NULL)
         return EXIT_USAGE;
     po.base = setup;
-    struct live *l = NULL;
+    struct adapter *l = NULL;
     if (strcmp(o.upstream, "prosody") == 0) {
         if (setup == NULL)
             setup = scenario_create("sessim record");
@@ -295,7 +297,7 @@ int serve_cmd_record(int argc, char **argv)
         l = record_prosody(o.prosody, setup, &po.upstream);
     }
     status = l == NULL && strcmp(o.upstream, "prosody") == 0 ? EXIT_FAILED : proxy_run(&po);
-    live_free(l);
+    adapter_free(l);
     scenario_free(setup);
     return status;
 }

@@ -26,6 +26,8 @@
 #include "base/mem.h"
 #include "report/report.h"
 #include "explore/shrink.h"
+#include "live/adapter.h"
+#include "live/hostport.h"
 #include "live/twin.h"
 #include "scenario/loader.h"
 
@@ -392,9 +394,12 @@ static void header(const struct explorer *x)
     if (o->time_limit > 0)
         fprintf(x->out, "  (no run starts after %.0f s: the number of runs depends on speed)\n",
                 o->time_limit);
-    if (o->live != NULL)
-        fprintf(x->out, "  differential: each run on the model and on Prosody at %s, settle %u ms\n",
-                LIVE_HOST, o->settle_ms);
+    if (o->live != NULL) {
+        char at[HOSTPORT_HOST_MAX + 16];
+        adapter_address(o->live, at, sizeof at);
+        fprintf(x->out, "  differential: each run on the model and on %s at %s, settle %u ms\n",
+                adapter_name(o->live), at, o->settle_ms);
+    }
     fflush(x->out);
 }
 

@@ -80,7 +80,7 @@ struct explore_options {
     void *oracle_ctx;
     /* Differential: the live server (borrowed), its settle time, and the
      * options that `sessim run` needs to replay on it (shown, not used). */
-    struct live *live;         /* NULL: the model alone */
+    struct adapter *live;       /* NULL: the model alone */
     unsigned settle_ms;
     const char *replay_options;   /* "--target tcp://127.0.0.1:0 ..." */
 };

@@ -11,6 +11,8 @@
 #include "base/exit.h"
 #include "base/mem.h"
 #include "base/proc.h"
+#include "base/text.h"
+#include "live/adapter.h"
 #include "live/twin.h"
 #include "model/buf.h"
 
@@ -87,7 +89,8 @@ static void read_result(const struct runner_result *res, const struct scenario *
 /* The differential verdict: the model's own failure first, as without a
  * live server; then the live server that cannot be run; then the first
  * difference in the traffic ("differs: model <message>, prosody
- * (nothing)"); then the live run's own failure ("prosody: harness: ..."),
+ * (nothing)", the server named by its adapter); then the live run's own
+ * failure ("prosody: harness: ..."),
  * with the server's report. */
 static void run_twin(const struct scenario *s, const struct judge_options *opt,
                      struct judge_verdict *v)
@@ -105,7 +108,7 @@ static void run_twin(const struct scenario *s, const struct judge_options *opt,
         struct buf m = {0};
         buf_puts(&m, t.difference.data);
         if (t.live.message != NULL) {
-            buf_puts(&m, "prosody's run: ");
+            text_printf(&m, "%s's run: ", adapter_name(opt->live));
             buf_puts(&m, t.live.message);
         }
         v->message = mem_strdup(buf_cstr(&m));
@@ -115,7 +118,8 @@ static void run_twin(const struct scenario *s, const struct judge_options *opt,
         memset(&lv, 0, sizeof lv);
         read_result(&t.live, s, &lv);
         v->failed = true;
-        snprintf(v->reason, sizeof v->reason, "prosody: %.110s", lv.reason);
+        snprintf(v->reason, sizeof v->reason, "%.15s: %.110s", adapter_name(opt->live),
+                 lv.reason);
         v->message = lv.message;
     }
     twin_result_free(&t);

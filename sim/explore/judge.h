@@ -20,7 +20,7 @@
 #define JUDGE_REASON_MAX 128
 #define JUDGE_RUN_SECONDS_MAX 120   /* an isolated run taking longer is a failure (hang) */
 
-struct live;
+struct adapter;
 
 /* A test hook: an extra oracle called after a run the runner passed
  * (steps_run steps executed). Returns NULL when the run is fine, else a
@@ -33,7 +33,7 @@ struct judge_options {
     bool isolate;              /* each run in a child process */
     judge_oracle *oracle;      /* NULL: none */
     void *oracle_ctx;
-    struct live *live;         /* differential: the live server; NULL: the model alone */
+    struct adapter *live;       /* differential: the live server; NULL: the model alone */
     unsigned settle_ms;
 };
 

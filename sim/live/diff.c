@@ -31,6 +31,8 @@
 #include "base/proc.h"
 #include "base/text.h"
 #include "report/table.h"
+#include "live/adapter.h"
+#include "live/hostport.h"
 #include "live/live.h"
 #include "base/paths.h"
 #include "scenario/loader.h"
@@ -160,30 +162,40 @@ void diff_listing_free(struct diff_listing *l)
 /* ---- options ---- */
 
 struct diff_options {
-    unsigned port;
+    const char *target;        /* --target, or NULL */
+    unsigned port;             /* its port (the Prosody sessim starts) */
     unsigned settle_ms;
     unsigned jobs;             /* 0 until given */
-    const char *listing;
+    const char *listing;       /* NULL until given: the server's own list */
     const char *dir;
     const char *prosody;
     enum scenario_profile profile;   /* --profile: the model's, where a scenario gives none */
+    bool profile_given;        /* else the server's own (adapter_profile) */
+    const char *server;        /* --server NAME|FILE, or NULL: Prosody */
+    char *own_listing;         /* the server's divergence list (owned) */
     bool verbose;
     char **args;
     size_t nargs;
 };
 
 static const char diff_usage[] =
-    "usage: sessim diff [PATHS...] [--target tcp://127.0.0.1:PORT] [--settle MS] [--jobs N]\n"
-    "                   [--divergences FILE] [--dir DIR] [--prosody PROG]\n"
-    "                   [--profile prosody|ejabberd|rfc] [-v]\n"
-    "  Runs every scenario on the model and on a live Prosody that sessim starts on\n"
-    "  127.0.0.1, and reports per scenario: pass on both, model only, server only,\n"
-    "  fail on both, not run live; for a divergence, the first differing stanza.\n"
+    "usage: sessim diff [PATHS...] [--server NAME|FILE] [--target tcp://HOST:PORT]\n"
+    "                   [--settle MS] [--jobs N] [--divergences FILE] [--dir DIR]\n"
+    "                   [--prosody PROG] [--profile prosody|ejabberd|rfc] [-v]\n"
+    "  Runs every scenario on the model and on a live server, and reports per\n"
+    "  scenario: pass on both, model only, server only, fail on both, not run live\n"
+    "  (with the reason); for a divergence, the first differing stanza.\n"
+    "  --server NAME|FILE  the server: prosody (default: a Prosody sessim starts on\n"
+    "                      127.0.0.1), a shipped adapter (servers/NAME.yaml, e.g.\n"
+    "                      ejabberd), or a server description file\n"
     "  --target URL        the server's address (default tcp://127.0.0.1:0, a free port\n"
-    "                      per worker; a fixed port needs --jobs 1)\n"
+    "                      per worker, for a server sessim starts; a fixed port needs\n"
+    "                      --jobs 1)\n"
     "  --settle MS         quiet time that ends a step on the server (default 200)\n"
     "  --jobs N            servers run in parallel (default 4)\n"
-    "  --divergences FILE  the understood divergences (default " DIFF_LISTING_DEFAULT ")\n"
+    "  --divergences FILE  the understood divergences (default: the server's list,\n"
+    "                      " DIFF_LISTING_DEFAULT " for Prosody, a server file's\n"
+    "                      divergences:)\n"
     "  --dir DIR           put the servers' directories under DIR (default: temporary)\n"
     "  --prosody PROG      the Prosody program (default: prosody from PATH)\n"
     "  --profile NAME      the model follows this profile in scenarios that give none\n"
@@ -212,9 +224,11 @@ static bool parse_jobs(const char *text, unsigned *jobs)
 /* Applies option `name` with value v; 0 or the usage exit status. */
 static int apply_option(struct diff_options *o, const char *name, const char *v)
 {
-    char err[LIVE_ERROR_MAX];
-    if (strcmp(name, "--target") == 0 && !target_tcp_url_parse(v, &o->port, err, sizeof err))
-        return usage_error(err);
+    char err[ADAPTER_ERROR_MAX];
+    if (strcmp(name, "--target") == 0)
+        o->target = v;
+    if (strcmp(name, "--server") == 0)
+        o->server = v;
     if (strcmp(name, "--settle") == 0 &&
         !target_tcp_settle_parse(v, &o->settle_ms, err, sizeof err))
         return usage_error(err);
@@ -228,6 +242,30 @@ static int apply_option(struct diff_options *o, const char *name, const char *v)
         o->prosody = v;
     else if (strcmp(name, "--profile") == 0 && !scenario_profile_parse(v, &o->profile))
         return usage_error("--profile must be prosody, ejabberd or rfc");
+    o->profile_given |= strcmp(name, "--profile") == 0;
+    return 0;
+}
+
+/* --target and --server together: the port (0: free ones) and the
+ * server's divergence list. 0 or the usage exit status. */
+static int check_target(struct diff_options *o)
+{
+    char err[ADAPTER_ERROR_MAX];
+    struct adapter_spec spec = {o->server, o->target, o->prosody, NULL};
+    struct hostport hp = {.port = 0};
+    bool prosody = adapter_spec_is_prosody(&spec);
+    if (!prosody && o->prosody != NULL)
+        return usage_error("--server and --prosody exclude each other");
+    if (o->target != NULL && !(prosody ? target_tcp_url_parse(o->target, &o->port, err, sizeof err)
+                                       : hostport_parse(o->target, &hp, err, sizeof err)))
+        return usage_error(err);
+    o->port = prosody ? o->port : hp.port;
+    if (o->listing != NULL)
+        return 0;
+    o->own_listing = adapter_spec_divergences(&spec, err, sizeof err);
+    if (o->own_listing == NULL && err[0] != '\0')
+        return usage_error(err);
+    o->listing = o->own_listing != NULL ? o->own_listing : DIFF_LISTING_DEFAULT;
     return 0;
 }
 
@@ -235,7 +273,7 @@ static int apply_option(struct diff_options *o, const char *name, const char *v)
 static int parse_options(int argc, char **argv, struct diff_options *o)
 {
     static const char *const valued[] = {"--target", "--settle", "--jobs", "--divergences",
-                                         "--dir", "--prosody", "--profile"};
+                                         "--dir", "--prosody", "--profile", "--server"};
     int status = 0;
     for (int i = 1; i < argc && status == 0; i++) {
         const char *a = argv[i];
@@ -256,10 +294,12 @@ static int parse_options(int argc, char **argv, struct diff_options *o)
             o->args[o->nargs++] = argv[i];
         }
     }
+    if (status == 0)
+        status = check_target(o);
     if (o->jobs == 0)
         o->jobs = o->port != 0 ? 1 : DIFF_JOBS_DEFAULT;
     if (status == 0 && o->port != 0 && o->jobs != 1)
-        status = usage_error("a fixed port (--target tcp://127.0.0.1:PORT) needs --jobs 1");
+        status = usage_error("a fixed port (--target tcp://HOST:PORT) needs --jobs 1");
     return status;
 }
 
@@ -303,14 +343,17 @@ static void put_outcome(struct buf *b, const char *who, const struct runner_resu
         put_indented(b, r->message, "      ", verbose ? 0 : DIFF_MESSAGE_LINES);
 }
 
-static char *detail(enum diff_class cls, const struct twin_result *t, bool verbose)
+static char *detail(enum diff_class cls, const struct twin_result *t, const char *server,
+                    bool verbose)
 {
     struct buf b = {0};
     if (cls == DIFF_NOT_LIVE && t->live.message != NULL) {
         put_indented(&b, t->live.message, "    ", 1);
     } else if (cls != DIFF_BOTH) {
         put_outcome(&b, "model:   ", &t->model, verbose);
-        put_outcome(&b, "prosody: ", &t->live, verbose);
+        char who[32];
+        snprintf(who, sizeof who, "%s: ", server);
+        put_outcome(&b, who, &t->live, verbose);
         if (t->error[0] != '\0')
             put_indented(&b, t->error, "      ", 0);
         if (t->differs)
@@ -323,7 +366,7 @@ static char *detail(enum diff_class cls, const struct twin_result *t, bool verbo
     return b.data;
 }
 
-static void diff_one(const char *path, struct live *l, const struct diff_options *o,
+static void diff_one(const char *path, struct adapter *a, const struct diff_options *o,
                      struct diff_record *rec)
 {
     memset(rec, 0, sizeof *rec);
@@ -339,15 +382,15 @@ static void diff_one(const char *path, struct live *l, const struct diff_options
         rec->text = b.data;
         return;
     }
-    scenario_profile_default(s, o->profile);
+    scenario_profile_default(s, o->profile_given ? o->profile : adapter_profile(a));
     struct twin_result t;
-    twin_run(s, l, o->settle_ms, TAPE_IN_ORDER, &t);
+    twin_run(s, a, o->settle_ms, TAPE_IN_ORDER, &t);
     rec->ready = true;
     rec->cls = diff_classify(t.model.outcome, t.live.outcome);
     rec->model = t.model.outcome;
     rec->live = t.live.outcome;
     rec->name = mem_strdup(s->name);
-    rec->text = detail(rec->cls, &t, o->verbose);
+    rec->text = detail(rec->cls, &t, adapter_name(a), o->verbose);
     twin_result_free(&t);
     scenario_free(s);
 }
@@ -384,32 +427,43 @@ static char *worker_dir(const char *base, size_t k)
     return b.data;
 }
 
+/* Sends the server's name and version (once known) to the parent. */
+static bool tell_version(int fd, const struct adapter *a)
+{
+    struct buf name = {0};
+    const char *v = adapter_version(a);
+    text_printf(&name, "%s%s%s", adapter_name(a), v[0] ? " " : "", v);
+    struct diff_record r = {.text = name.data};
+    send_msg(fd, 'V', 0, &r);
+    buf_free(&name);
+    return true;
+}
+
 /* The body of worker k of jobs: never returns. */
 static void worker(const struct diff_options *o, const struct paths *paths, size_t k,
                    size_t jobs, int fd)
 {
-    char err[LIVE_ERROR_MAX];
+    char err[ADAPTER_ERROR_MAX];
     char *dir = worker_dir(o->dir, k);
-    struct live *l = live_new(o->prosody, dir, o->port, err, sizeof err);
+    struct adapter_spec spec = {o->server, o->target, o->prosody, dir};
+    struct adapter *a = adapter_open(&spec, err, sizeof err);
     free(dir);
-    if (l == NULL) {
+    if (a == NULL) {
         struct diff_record r = {.text = err};
         send_msg(fd, 'E', 0, &r);
         _exit(EXIT_USAGE);
     }
     bool told = false;
+    tell_version(fd, a);
     for (size_t i = k; i < paths->len; i += jobs) {
         struct diff_record rec;
-        diff_one(paths->items[i], l, o, &rec);
-        if (!told && live_version(l)[0] != '\0') {
-            struct diff_record v = {.text = (char *)live_version(l)};
-            send_msg(fd, 'V', 0, &v);
-            told = true;
-        }
+        diff_one(paths->items[i], a, o, &rec);
+        if (!told && adapter_version(a)[0] != '\0')
+            told = tell_version(fd, a);
         send_msg(fd, 'R', i, &rec);
         record_free(&rec);
     }
-    live_free(l);
+    adapter_free(a);
     _exit(EXIT_OK);
 }
 
@@ -582,7 +636,7 @@ static bool reap_workers(struct worker_pipe *w, size_t jobs)
 static void print_summary(struct diff_run *run)
 {
     const struct diff_options *o = run->o;
-    printf("\ndifferential (Prosody %s, %u worker%s, settle %u ms):",
+    printf("\ndifferential (%s, %u worker%s, settle %u ms):",
            run->version[0] ? run->version : "unknown", o->jobs, o->jobs == 1 ? "" : "s",
            o->settle_ms);
     for (size_t c = 0; c < DIFF_NCLASSES; c++)
@@ -648,8 +702,7 @@ static int run_diff(const struct diff_options *o, const struct paths *paths)
 
 int diff_main(int argc, char **argv)
 {
-    struct diff_options o = {.settle_ms = TARGET_TCP_SETTLE_DEFAULT_MS,
-                             .listing = DIFF_LISTING_DEFAULT};
+    struct diff_options o = {.settle_ms = TARGET_TCP_SETTLE_DEFAULT_MS};
     o.args = mem_realloc(NULL, ((size_t)argc + 1) * sizeof *o.args);
     int status = parse_options(argc, argv, &o);
     if (status == 0) {
@@ -661,6 +714,7 @@ int diff_main(int argc, char **argv)
         paths_free(&paths);
     }
     free(o.args);
+    free(o.own_listing);
     return status < 0 ? EXIT_OK : status;
 }
 
@@ -673,19 +727,20 @@ struct bench_share {
     char version[64];
 };
 
-static struct target *share_target(const struct scenario *s, uint64_t seed, void *live)
+static struct target *share_target(const struct scenario *s, uint64_t seed, void *adapter)
 {
     (void)seed;
-    char err[LIVE_ERROR_MAX];
-    return target_tcp_new(live, &s->server, TARGET_TCP_SETTLE_DEFAULT_MS, err, sizeof err);
+    char err[ADAPTER_ERROR_MAX];
+    return target_tcp_new(adapter, s, TARGET_TCP_SETTLE_DEFAULT_MS, err, sizeof err);
 }
 
 /* Worker k: every jobs-th scenario on its own Prosody; never returns. */
 static void share_worker(void *ctx, size_t k, size_t jobs, int fd)
 {
     const struct paths *paths = ctx;
-    char err[LIVE_ERROR_MAX];
-    struct live *l = live_new(NULL, NULL, 0, err, sizeof err);
+    char err[ADAPTER_ERROR_MAX];
+    struct adapter_spec spec = {0};
+    struct adapter *l = adapter_open(&spec, err, sizeof err);
     struct bench_share sh = {0};
     struct runner_options ro = {.target_new = share_target, .target_ctx = l};
     double t0 = clock_now_s();
@@ -704,9 +759,9 @@ static void share_worker(void *ctx, size_t k, size_t jobs, int fd)
     }
     char line[160];
     int n = snprintf(line, sizeof line, "%zu %zu %zu %.6f %s\n", sh.ran, sh.passed, sh.skipped,
-                     clock_now_s() - t0, l != NULL && live_version(l)[0] ? live_version(l) : "?");
+                     clock_now_s() - t0, l != NULL && adapter_version(l)[0] ? adapter_version(l) : "?");
     bool started = l != NULL;
-    live_free(l);
+    adapter_free(l);
     _exit(started && proc_write_all(fd, line, (size_t)n) ? EXIT_OK : EXIT_USAGE);
 }
 

@@ -1,22 +1,26 @@
-/* diff: every scenario on the model and on a live Prosody, side by side.
+/* diff: every scenario on the model and on a live server, side by side.
  *
- *   sessim diff [PATHS...] [--target tcp://127.0.0.1:PORT] [--settle MS]
- *               [--jobs N] [--divergences FILE] [--dir DIR] [--prosody PROG] [-v]
+ *   sessim diff [PATHS...] [--server NAME|FILE] [--target tcp://HOST:PORT]
+ *               [--settle MS] [--jobs N] [--divergences FILE] [--dir DIR]
+ *               [--prosody PROG] [-v]
  *
- * Each scenario runs once on the model and once on a clean Prosody (the
- * tcp target, target_tcp.h), both recorded (tape.h), and is classed: pass
- * on both, model only, server only, fail on both, or not run live (a
- * `target: model` scenario, or one the live target cannot finish). For a
- * divergence (model only, server only) the report gives the failing side's
- * message and the first stanza where the two servers' traffic differs.
- * Divergences that are understood are listed in scenarios/DIVERGENCES.md
- * (one `## RULE` section per finding, listing lines
- * "- `scenarios/AREA/FILE.yaml` (model only)", "(server only)" or
- * "(model only, varies)"); the exit status is 1 when a
- * divergence is not listed there with its class, 2 on bad input or when the
- * server cannot be run, else 0. N workers (--jobs, default
- * DIFF_JOBS_DEFAULT) each own a Prosody on its own free port; the report is
- * printed in scenario order, whatever the timing.
+ * Each scenario runs once on the model and once on a clean server (an
+ * adapter, adapter.h: the Prosody sessim starts by default, or `--server
+ * NAME|FILE`; through the tcp target, target_tcp.h), both recorded
+ * (tape.h), and is classed: pass on both, model only, server only, fail
+ * on both, or not run live (a `target: model` scenario, one the server
+ * cannot set up, or one the live target cannot finish). For a divergence
+ * (model only, server only) the report gives the failing side's message
+ * and the first stanza where the two servers' traffic differs.
+ * Divergences that are understood are listed per server, one file each
+ * (scenarios/DIVERGENCES.md for Prosody; a server file names its own with
+ * `divergences:`, scenarios/DIVERGENCES-ejabberd.md for ejabberd; one
+ * `## RULE` section per finding, listing lines "- `scenarios/AREA/FILE.yaml`
+ * (model only)", "(server only)" or "(model only, varies)"); the exit
+ * status is 1 when a divergence is not listed there with its class, 2 on
+ * bad input or when the server cannot be run, else 0. N workers (--jobs,
+ * default DIFF_JOBS_DEFAULT) each own a server on its own free port; the
+ * report is printed in scenario order, whatever the timing.
  */
 #ifndef SESSIM_SIM_DIFF_H
 #define SESSIM_SIM_DIFF_H

@@ -120,3 +120,20 @@ int hostport_connect(const struct hostport *hp, int timeout_ms, char *err, size_
         snprintf(err, errsize, "cannot connect to %s: %s", where, strerror(e));
     return fd;
 }
+
+unsigned hostport_free_port(char *err, size_t errsize)
+{
+    struct sockaddr_in a;
+    memset(&a, 0, sizeof a);
+    a.sin_family = AF_INET;
+    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t alen = sizeof a;
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
+              getsockname(fd, (struct sockaddr *)&a, &alen) == 0;
+    if (!ok)
+        snprintf(err, errsize, "cannot find a free port on 127.0.0.1: %s", strerror(errno));
+    if (fd >= 0)
+        close(fd);
+    return ok ? ntohs(a.sin_port) : 0;
+}

@@ -31,5 +31,8 @@ void hostport_format(const struct hostport *hp, char *out, size_t size);
  * most timeout_ms for each address. -1 with a message in err (naming the
  * address and the reason) on failure. */
 int hostport_connect(const struct hostport *hp, int timeout_ms, char *err, size_t errsize);
+/* A port on 127.0.0.1 nobody listens on now (bound and released); 0 with
+ * a message in err when there is none. */
+unsigned hostport_free_port(char *err, size_t errsize);
 
 #endif

@@ -12,14 +12,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <netinet/in.h>
-#include <arpa/inet.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -33,6 +30,7 @@
 #include "base/paths.h"
 #include "base/proc.h"
 #include "base/text.h"
+#include "live/hostport.h"
 
 #define LIVE_CHILDREN_MAX 16
 #define LIVE_POLL_MS 5
@@ -597,19 +595,7 @@ static bool setup_dir(struct live *l, const char *dir)
 /* A port on LIVE_HOST nobody listens on now; 0 on failure. */
 static unsigned free_port(struct live *l)
 {
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    socklen_t alen = sizeof a;
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    bool ok = fd >= 0 && bind(fd, (struct sockaddr *)&a, sizeof a) == 0 &&
-              getsockname(fd, (struct sockaddr *)&a, &alen) == 0;
-    if (!ok)
-        failf(l, "cannot find a free port on %s: %s", LIVE_HOST, strerror(errno));
-    if (fd >= 0)
-        close(fd);
-    return ok ? ntohs(a.sin_port) : 0;
+    return hostport_free_port(l->error, sizeof l->error);
 }
 
 struct live *live_new(const char *prosody, const char *dir, unsigned port, char *err,

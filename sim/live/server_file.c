@@ -202,6 +202,8 @@ static bool on_top_key(struct sf_loader *L, const char *key, const yaml_node_t *
 {
     if (strcmp(key, "domain") == 0)
         return want_string(L, v, key, &L->sf->domain);
+    if (strcmp(key, "divergences") == 0)
+        return want_string(L, v, key, &L->sf->divergences);
     if (strcmp(key, "adapter") == 0) {
         const char *s = scalar(v);
         return (s != NULL && strcmp(s, "external") == 0) ||
@@ -268,6 +270,7 @@ struct server_file *server_file_load_buffer(const char *name, const char *data, 
                                             char *err, size_t errsize)
 {
     static const struct sf_key top[] = {{"adapter", on_top_key},   {"domain", on_top_key},
+                                        {"divergences", on_top_key},
                                         {"lifecycle", on_top_key}, {"accounts", on_top_key},
                                         {"settings", on_top_key}};
     struct server_file *sf = mem_calloc(1, sizeof *sf);
@@ -321,6 +324,7 @@ void server_file_free(struct server_file *sf)
     free(sf->file);
     free(sf->here);
     free(sf->domain);
+    free(sf->divergences);
     free(sf->start);
     free(sf->stop);
     free(sf->reset);

@@ -5,7 +5,9 @@
  * stop, reset and restart it; how accounts are created and removed
  * (in-band registration, or commands); and which settings it has
  * (conflict policy, offline storage, registration, tombstones, the model
- * profile it follows), so a scenario asking for others is skipped. Commands are run by /bin/sh -c
+ * profile it follows), so a scenario asking for others is skipped; and the
+ * list of its known divergences from the model (`divergences:`,
+ * scenarios/DIVERGENCES.md's format). Commands are run by /bin/sh -c
  * with placeholders {dir} (a directory sessim made for the server), {host},
  * {port}, {domain}, {here} (the server file's directory), and for account
  * commands {user} and {password}, each replaced shell-quoted. Errors are FILE:LINE:COL: message (1-based).
@@ -38,6 +40,8 @@ struct server_file {
     char *file;                     /* the path it was loaded from */
     char *here;                     /* {here}: its directory, absolute when it exists */
     char *domain;                   /* default "localhost" */
+    char *divergences;              /* the divergence list, as written (relative to
+                                     * here unless absolute), or NULL */
     bool running;                   /* lifecycle.running: started by someone else */
     char *start, *stop, *reset, *restart;   /* lifecycle commands; NULL: none */
     enum server_file_accounts accounts;

@@ -233,6 +233,7 @@ struct target *tape_wrap(struct tape *tp, struct target *inner)
     tw->ops.name = inner->ops->name;
     tw->ops.caps = inner->ops->caps;
     tw->base.ops = &tw->ops;
+    memcpy(tw->base.skip, inner->skip, sizeof tw->base.skip);   /* the runner reads it here */
     tw->inner = inner;
     tw->tp = tp;
     return &tw->base;

@@ -27,8 +27,9 @@
 #include "base/clock.h"
 #include "base/mem.h"
 #include "model/model.h"
-#include "live/external.h"
+#include "live/adapter.h"
 #include "live/hostport.h"
+#include "live/live.h"
 #include "live/norm.h"
 
 #define TCP_URL_PREFIX "tcp://" LIVE_HOST ":"
@@ -44,8 +45,7 @@ struct tcp_conn {
 struct target_tcp {
     struct target base;
     struct target_ops ops;       /* target_tcp_ops with this server's caps */
-    struct live *live;           /* a Prosody sessim runs, or NULL */
-    struct external *ext;        /* a described server, or NULL */
+    struct adapter *a;           /* the server, or NULL when the scenario is skipped */
     unsigned settle_ms;
     char stamp[NORM_STAMP_SIZE]; /* the model's clock at creation */
     struct tcp_conn *conns;      /* connection id = index + 1 */
@@ -170,79 +170,29 @@ static bool fail_with(struct target *t, const char *msg)
 
 static bool tt_account_create(struct target *t, const char *user, const char *password)
 {
-    struct external *e = tcp_of(t)->ext;
-    if (e != NULL)
-        return external_account_create(e, user, password) || fail_with(t, external_error(e));
-    return live_account_create(tcp_of(t)->live, user, password) ||
-           fail_with(t, live_error(tcp_of(t)->live));
+    struct adapter *a = tcp_of(t)->a;
+    return adapter_account_create(a, user, password) || fail_with(t, adapter_error(a));
 }
 
 static bool tt_roster_preset(struct target *t, const char *user,
                              const struct target_roster_item *item)
 {
-    if (tcp_of(t)->ext != NULL)
-        return fail_with(t, "initial rosters cannot be set on this server");
-    return live_roster_preset(tcp_of(t)->live, user, item) ||
-           fail_with(t, live_error(tcp_of(t)->live));
-}
-
-static int open_socket(unsigned port)
-{
-    struct sockaddr_in a;
-    memset(&a, 0, sizeof a);
-    a.sin_family = AF_INET;
-    a.sin_port = htons((unsigned short)port);
-    a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    int fd = socket(AF_INET, SOCK_STREAM, 0);
-    if (fd < 0)
-        return -1;
-    int one = 1;
-    setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
-    if (connect(fd, (struct sockaddr *)&a, sizeof a) != 0 ||
-        fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK) != 0) {
-        int e = errno;
-        close(fd);
-        errno = e;
-        return -1;
-    }
-    return fd;
-}
-
-static unsigned conn_add(struct target_tcp *tt, int fd)
-{
-    tt->conns = mem_realloc(tt->conns, (tt->nconns + 1) * sizeof *tt->conns);
-    tt->conns[tt->nconns] = (struct tcp_conn){.fd = fd};
-    tt->last_ms = clock_now_ms();
-    return (unsigned)++tt->nconns;
-}
-
-/* A connection to the described server; -1 with the reason in t->error. */
-static int open_external(struct target *t)
-{
-    return hostport_connect(external_hostport(tcp_of(t)->ext), HOSTPORT_CONNECT_TIMEOUT_MS,
-                            t->error, sizeof t->error);
+    struct adapter *a = tcp_of(t)->a;
+    return adapter_roster_preset(a, user, item) || fail_with(t, adapter_error(a));
 }
 
 static unsigned tt_connect(struct target *t)
 {
     struct target_tcp *tt = tcp_of(t);
-    if (tt->ext != NULL) {
-        int efd = open_external(t);
-        if (efd < 0)
-            return 0;
-        return conn_add(tt, efd);
-    }
-    if (!live_start(tt->live)) {
-        fail_with(t, live_error(tt->live));
-        return 0;
-    }
-    int fd = open_socket(live_port(tt->live));
+    int fd = adapter_connect(tt->a);
     if (fd < 0) {
-        snprintf(t->error, sizeof t->error, "cannot connect to %s:%u: %s", LIVE_HOST,
-                 live_port(tt->live), strerror(errno));
+        fail_with(t, adapter_error(tt->a));
         return 0;
     }
-    return conn_add(tt, fd);
+    tt->conns = mem_realloc(tt->conns, (tt->nconns + 1) * sizeof *tt->conns);
+    tt->conns[tt->nconns] = (struct tcp_conn){.fd = fd};
+    tt->last_ms = clock_now_ms();
+    return (unsigned)++tt->nconns;
 }
 
 /* Writes all of bytes; a connection the server has closed swallows them,
@@ -316,8 +266,7 @@ static void tt_hangup(struct target *t, unsigned conn)
 static bool tt_restart(struct target *t)
 {
     struct target_tcp *tt = tcp_of(t);
-    bool ok = tt->ext != NULL ? external_restart(tt->ext) || fail_with(t, external_error(tt->ext))
-                              : live_restart(tt->live) || fail_with(t, live_error(tt->live));
+    bool ok = adapter_restart(tt->a) || fail_with(t, adapter_error(tt->a));
     tt->last_ms = clock_now_ms();
     pump_all(tt);
     return ok;
@@ -389,8 +338,8 @@ static void tt_free(struct target *t)
         norm_stream_free(&tt->conns[i].norm);
         buf_free(&tt->conns[i].in);
     }
-    if (tt->ext != NULL)
-        external_finish(tt->ext);
+    if (tt->a != NULL)
+        adapter_finish(tt->a);
     free(tt->conns);
     free(tt);
 }
@@ -428,37 +377,18 @@ static struct target_tcp *tcp_new(unsigned settle_ms, unsigned caps)
     return tt;
 }
 
-struct target *target_tcp_new(struct live *l, const struct scenario_server *server,
-                              unsigned settle_ms, char *err, size_t errsize)
-{
-    if (server->profile_given && server->profile != SCENARIO_PROFILE_PROSODY) {
-        struct target_tcp *tt = tcp_new(settle_ms, TARGET_CAN_RESTART);
-        snprintf(tt->base.skip, sizeof tt->base.skip,
-                 "the scenario pins the %s profile; the server is Prosody",
-                 scenario_profile_name(server->profile));
-        return &tt->base;
-    }
-    if (!live_prepare(l, server)) {
-        snprintf(err, errsize, "%s", live_error(l));
-        return NULL;
-    }
-    struct target_tcp *tt = tcp_new(settle_ms, TARGET_CAN_RESTART | TARGET_REAL_CLOCK);
-    tt->live = l;
-    return &tt->base;
-}
-
-struct target *target_tcp_external_new(struct external *e, const struct scenario *s,
-                                       unsigned settle_ms, char *err, size_t errsize)
+struct target *target_tcp_new(struct adapter *a, const struct scenario *s, unsigned settle_ms,
+                              char *err, size_t errsize)
 {
     struct buf why = {0};
-    bool fits = external_fits(e, s, &why);
-    if (fits && !external_prepare(e, s)) {
-        snprintf(err, errsize, "%s", external_error(e));
+    bool fits = adapter_fits(a, s, &why);
+    if (fits && !adapter_prepare(a, s)) {
+        snprintf(err, errsize, "%s", adapter_error(a));
         buf_free(&why);
         return NULL;
     }
-    struct target_tcp *tt = tcp_new(settle_ms, external_can_restart(e) ? TARGET_CAN_RESTART : 0);
-    tt->ext = fits ? e : NULL;
+    struct target_tcp *tt = tcp_new(settle_ms, adapter_caps(a));
+    tt->a = fits ? a : NULL;
     if (!fits)
         snprintf(tt->base.skip, sizeof tt->base.skip, "%s", buf_cstr(&why));
     buf_free(&why);
@@ -468,57 +398,28 @@ struct target *target_tcp_external_new(struct external *e, const struct scenario
 /* ---- sessim run --target ---- */
 
 struct target_tcp_setup {
-    struct live *live;
-    struct external *ext;
+    struct adapter *a;
     unsigned settle_ms;
 };
 
-struct target_tcp_setup *target_tcp_setup_server(const char *url, const char *settle,
-                                                 const char *server_file, char *err,
-                                                 size_t errsize)
+struct target_tcp_setup *target_tcp_setup_new(const struct adapter_spec *spec, const char *settle,
+                                              char *err, size_t errsize)
 {
     unsigned ms = TARGET_TCP_SETTLE_DEFAULT_MS;
-    struct hostport hp;
-    if (url == NULL) {
-        snprintf(err, errsize, "--server needs --target tcp://HOST:PORT (where the server is)");
+    if (settle != NULL && !target_tcp_settle_parse(settle, &ms, err, errsize))
         return NULL;
-    }
-    if (!hostport_parse(url, &hp, err, errsize) ||
-        (settle != NULL && !target_tcp_settle_parse(settle, &ms, err, errsize)))
-        return NULL;
-    if (hp.port == 0) {
-        snprintf(err, errsize, "--target %s: a described server needs its port (not 0)", url);
-        return NULL;
-    }
-    struct server_file *sf = server_file_load(server_file, err, errsize);
-    struct external *e = sf != NULL ? external_new(sf, &hp, err, errsize) : NULL;
-    if (e == NULL)
+    struct adapter *a = adapter_open(spec, err, errsize);
+    if (a == NULL)
         return NULL;
     struct target_tcp_setup *setup = mem_calloc(1, sizeof *setup);
-    setup->ext = e;
+    setup->a = a;
     setup->settle_ms = ms;
     return setup;
 }
 
-struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle,
-                                              const char *prosody, char *err, size_t errsize)
+struct adapter *target_tcp_setup_adapter(const struct target_tcp_setup *setup)
 {
-    unsigned port, ms = TARGET_TCP_SETTLE_DEFAULT_MS;
-    if (!target_tcp_url_parse(url, &port, err, errsize) ||
-        (settle != NULL && !target_tcp_settle_parse(settle, &ms, err, errsize)))
-        return NULL;
-    struct live *l = live_new(prosody, NULL, port, err, errsize);
-    if (l == NULL)
-        return NULL;
-    struct target_tcp_setup *setup = mem_calloc(1, sizeof *setup);
-    setup->live = l;
-    setup->settle_ms = ms;
-    return setup;
-}
-
-struct live *target_tcp_setup_live(const struct target_tcp_setup *setup)
-{
-    return setup->live;
+    return setup->a;
 }
 
 unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup)
@@ -529,12 +430,9 @@ unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup)
 struct target *target_tcp_setup_target(const struct scenario *s, uint64_t seed, void *ctx)
 {
     struct target_tcp_setup *setup = ctx;
-    char err[LIVE_ERROR_MAX];
+    char err[ADAPTER_ERROR_MAX];
     (void)seed;
-    struct target *t =
-        setup->ext != NULL
-            ? target_tcp_external_new(setup->ext, s, setup->settle_ms, err, sizeof err)
-            : target_tcp_new(setup->live, &s->server, setup->settle_ms, err, sizeof err);
+    struct target *t = target_tcp_new(setup->a, s, setup->settle_ms, err, sizeof err);
     if (t == NULL) {
         fflush(stdout);
         fprintf(stderr, "sessim: %s\n", err);
@@ -546,7 +444,6 @@ void target_tcp_setup_free(struct target_tcp_setup *setup)
 {
     if (setup == NULL)
         return;
-    live_free(setup->live);
-    external_free(setup->ext);
+    adapter_free(setup->a);
     free(setup);
 }

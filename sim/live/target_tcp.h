@@ -1,13 +1,13 @@
-/* target_tcp: a live Prosody over loopback TCP behind the target interface.
+/* target_tcp: a live server over TCP behind the target interface.
  *
  * `sessim run --target tcp://127.0.0.1:PORT` runs scenarios against a
- * Prosody that sessim starts on that port (PORT 0: a free one) through
- * live.h: every scenario gets a clean server with its `accounts:` written
- * to Prosody's storage, and `restart` restarts it on the same data. The
- * client bytes are exactly those the model gets (plain TCP, no TLS, SASL
- * PLAIN). Only 127.0.0.1 is accepted for the Prosody sessim starts; a
- * server it did not start is reached at any tcp://HOST:PORT through its
- * server file (external.h, target_tcp_setup_server).
+ * Prosody that sessim starts on that port (PORT 0: a free one), `--server
+ * NAME|FILE` against another server (adapter.h): every scenario gets a
+ * clean server with its `accounts:`, and `restart` restarts it on the
+ * same data. The client bytes are exactly those the model gets (plain
+ * TCP, no TLS, SASL PLAIN). Only 127.0.0.1 is accepted for the Prosody
+ * sessim starts; a server it did not start is reached at any
+ * tcp://HOST:PORT through its server file (external.h).
  *
  * Timing (scenarios/FORMAT.md "Live targets"): the server is quiet once nothing
  * was sent or received for the settle time (default 200 ms, --settle), so
@@ -26,7 +26,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "live/live.h"
+#include "live/adapter.h"
 #include "scenario/scenario.h"
 #include "run/target.h"
 
@@ -44,38 +44,27 @@ bool target_tcp_url_parse(const char *url, unsigned *port, char *err, size_t err
 /* Parses a --settle value: whole milliseconds, 1 to TARGET_TCP_SETTLE_MAX_MS. */
 bool target_tcp_settle_parse(const char *text, unsigned *ms, char *err, size_t errsize);
 
-/* A target for one scenario on the server of l, which it prepares for
- * server (live_prepare) and starts at the first connect. l is borrowed and
- * outlives the target. NULL with a message in err when the prepare fails. */
-struct target *target_tcp_new(struct live *l, const struct scenario_server *server,
-                              unsigned settle_ms, char *err, size_t errsize);
+/* A target for scenario s on the server of adapter a (borrowed; it
+ * outlives the target): when s does not fit the server (adapter_fits) the
+ * target's skip reason says why and nothing is prepared; else the server
+ * is prepared for s (adapter_prepare) and, for Prosody, started at the
+ * first connect. NULL with a message in err when the prepare fails. */
+struct target *target_tcp_new(struct adapter *a, const struct scenario *s, unsigned settle_ms,
+                              char *err, size_t errsize);
 
-struct external;
-/* A target for scenario s on the described server e (borrowed; external.h):
- * when s does not fit the server (external_fits) the target's skip reason
- * says why and nothing is prepared; else the server is prepared for s.
- * NULL with a message in err when the prepare fails. */
-struct target *target_tcp_external_new(struct external *e, const struct scenario *s,
-                                       unsigned settle_ms, char *err, size_t errsize);
-
-/* What `sessim run --target URL [--settle MS]` holds for the whole run. */
+/* What `sessim run --target URL [--server NAME|FILE] [--settle MS]` holds
+ * for the whole run. */
 struct target_tcp_setup;
 
-/* Parses url and settle (NULL: the default) and makes the server instance
- * of the Prosody program prosody (NULL: prosody from PATH; live_new) in a
- * temporary directory; nothing runs yet. NULL with a message in err on
- * bad input or when Prosody is not available. */
-struct target_tcp_setup *target_tcp_setup_new(const char *url, const char *settle,
-                                              const char *prosody, char *err, size_t errsize);
-/* `--target tcp://HOST:PORT --server FILE`: a server sessim did not start,
- * checked before any scenario (external_new). NULL with a message in err
- * (FILE:LINE:COL for the file) on bad input or when the server is
- * unreachable, serves another domain or refuses accounts or logins. */
-struct target_tcp_setup *target_tcp_setup_server(const char *url, const char *settle,
-                                                 const char *server_file, char *err,
-                                                 size_t errsize);
-/* The setup's server instance (NULL with --server) and settle time. */
-struct live *target_tcp_setup_live(const struct target_tcp_setup *setup);
+/* Parses settle (NULL: the default) and opens the adapter of spec
+ * (adapter_open: the Prosody sessim starts, nothing running yet, or a
+ * described server, checked before any scenario). NULL with a message in
+ * err (FILE:LINE:COL for a server file) on bad input or when the server
+ * cannot be had. */
+struct target_tcp_setup *target_tcp_setup_new(const struct adapter_spec *spec, const char *settle,
+                                              char *err, size_t errsize);
+/* The setup's adapter and settle time. */
+struct adapter *target_tcp_setup_adapter(const struct target_tcp_setup *setup);
 unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup);
 /* runner_options.target_new, with the setup as ctx: a target for s. On
  * failure it prints the reason to stderr and returns NULL. */

@@ -14,9 +14,9 @@
 
 struct factory {
     struct tape *tape;
-    struct live *live;         /* NULL: the model */
+    struct adapter *live;      /* NULL: the model */
     unsigned settle_ms;
-    char *err;                 /* LIVE_ERROR_MAX bytes */
+    char *err;                 /* TWIN_ERROR_MAX bytes */
 };
 
 static struct target *factory_target(const struct scenario *s, uint64_t seed, void *ctx)
@@ -24,22 +24,21 @@ static struct target *factory_target(const struct scenario *s, uint64_t seed, vo
     struct factory *f = ctx;
     struct target *t = f->live == NULL
                            ? target_model_new(&s->server, seed)
-                           : target_tcp_new(f->live, &s->server, f->settle_ms, f->err,
-                                            LIVE_ERROR_MAX);
+                           : target_tcp_new(f->live, s, f->settle_ms, f->err, TWIN_ERROR_MAX);
     return tape_wrap(f->tape, t);
 }
 
-void twin_run(const struct scenario *s, struct live *l, unsigned settle_ms,
+void twin_run(const struct scenario *s, struct adapter *a, unsigned settle_ms,
               enum tape_order order, struct twin_result *out)
 {
     memset(out, 0, sizeof *out);
     struct factory fm = {tape_new(), NULL, 0, out->error};
-    struct factory fl = {tape_new(), l, settle_ms, out->error};
+    struct factory fl = {tape_new(), a, settle_ms, out->error};
     struct runner_options rm = {.target_new = factory_target, .target_ctx = &fm};
     struct runner_options rl = {.target_new = factory_target, .target_ctx = &fl};
     runner_run(s, &rm, &out->model);
     runner_run(s, &rl, &out->live);
-    out->differs = tape_first_difference(fm.tape, fl.tape, "model", "prosody", order,
+    out->differs = tape_first_difference(fm.tape, fl.tape, "model", adapter_name(a), order,
                                          &out->difference, &out->kind);
     buf_cstr(&out->difference);
     buf_cstr(&out->kind);

@@ -109,13 +109,21 @@ printf 'domain: localhost\nlifecycle:\n  running: maybe\n' >"$T/server-bad.yml"
 printf 'lifecycle: {running: true}\n' >"$T/server.yml"
 expect 2 "$T/server-bad.yml:3:12: 'running' needs true or false" \
     run --target tcp://127.0.0.1:1 --server "$T/server-bad.yml" "$T/ok.yaml"
-expect 2 "--server needs --target tcp://HOST:PORT" run --server "$T/server.yml" "$T/ok.yaml"
+expect 2 "a server sessim does not start needs --target tcp://HOST:PORT" run --server "$T/server.yml" "$T/ok.yaml"
 expect 2 "a server at tcp://10.0.0.1:5222 that sessim did not start needs --server FILE" \
     run --target tcp://10.0.0.1:5222 "$T/ok.yaml"
 expect 2 "127.0.0.1:1 is not reachable: opening a stream: cannot connect to 127.0.0.1:1" \
     run --target tcp://127.0.0.1:1 --server "$T/server.yml" "$T/ok.yaml"
 expect 2 "--server and --prosody exclude each other" \
     run --target tcp://127.0.0.1:1 --server "$T/server.yml" --prosody p "$T/ok.yaml"
+expect 2 "--server nosuch: no servers/nosuch.yaml in the working directory" \
+    diff --server nosuch "$T/ok.yaml"
+expect 2 "$T/server-bad.yml:3:12: 'running' needs true or false" \
+    diff --server "$T/server-bad.yml" "$T/ok.yaml"
+expect 2 "--server and --prosody exclude each other" \
+    diff --server "$T/server.yml" --prosody p "$T/ok.yaml"
+expect 2 "--server nosuch: no servers/nosuch.yaml in the working directory" \
+    explore --server nosuch
 expect 2 "unknown option '--frob' for 'run'" run --frob "$T/ok.yaml"
 expect 2 "unknown option '-x' for 'lint'" lint -x
 expect 2 "option '--junit' needs a value" run "$T/ok.yaml" --junit

@@ -4,11 +4,10 @@
 # stopped by its pid, reset between scenarios by a command of the server
 # file that restarts it on empty data) runs the corpus through
 #   sessim run --target tcp://127.0.0.1:PORT --server DIR/external.yaml
-# with accounts by in-band registration. Every scenario passes or is
-# skipped with its reason; unlisted failures fail the check (the ones the
-# external setting cannot avoid are listed in sim/tests/live/external.expect
-# with their cause), and so are the divergences scenarios/DIVERGENCES.md
-# lists for Prosody (model only). Also: the start-up checks exit 2 before any scenario
+# with accounts by in-band registration, each scenario also on the model
+# (sessim diff, live_server.sh). Every scenario passes on both or is not
+# run live with its reason; a divergence must be one scenarios/DIVERGENCES.md
+# lists for Prosody. Also: the start-up checks exit 2 before any scenario
 # (a port nobody listens on, a wrong domain, a server file error).
 # usage: live_external.sh SESSIM DIR [SCENARIOS...]   (DIR removed by the caller)
 set -u
@@ -119,8 +118,9 @@ rc=$?
 [ "$rc" = 2 ] && grep -q "does not serve the domain example.org" "$dir/domain.out" ||
     fail "a wrong domain: expected exit 2, got $rc: $(cat "$dir/domain.out")"
 
-sh "$here/live_server.sh" "$sessim" "$dir" "$dir/external.yaml" "$port" \
-    "$here/../../scenarios/DIVERGENCES.md" "$here/live/external.expect" -- "$@"
+sh "$here/live_server.sh" "$sessim" "$dir" "a Prosody started by hand" \
+    --server "$dir/external.yaml" --target "tcp://127.0.0.1:$port" --jobs 1 \
+    --settle "${LIVE_SERVER_SETTLE:-100}" --divergences "$here/../../scenarios/DIVERGENCES.md" "$@"
 rc=$?
 stop_prosody
 [ "$rc" = 0 ] || exit 1

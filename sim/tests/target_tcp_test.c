@@ -80,8 +80,10 @@ END_TEST
 START_TEST(test_target_tcp_setup_rejects_bad_input)
 {
     char err[512];
-    ck_assert_ptr_null(target_tcp_setup_new("tcp://10.0.0.1:5222", NULL, NULL, err, sizeof err));
-    ck_assert_ptr_null(target_tcp_setup_new("tcp://127.0.0.1:0", "0", NULL, err, sizeof err));
+    struct adapter_spec far = {.target = "tcp://10.0.0.1:5222"};
+    struct adapter_spec near = {.target = "tcp://127.0.0.1:0"};
+    ck_assert_ptr_null(target_tcp_setup_new(&far, NULL, err, sizeof err));
+    ck_assert_ptr_null(target_tcp_setup_new(&near, "0", err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "--settle"));
 }
 END_TEST
@@ -91,7 +93,8 @@ END_TEST
 struct rig {
     char dir[64];
     int listener;
-    struct live *live;
+    struct adapter *live;
+    struct scenario *s;
     struct target *t;
 };
 
@@ -121,7 +124,7 @@ static void rig_up(struct rig *r)
 {
     strcpy(r->dir, "/tmp/sessim-tcp-test-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(r->dir));
-    char prog[128], err[LIVE_ERROR_MAX];
+    char prog[128], err[ADAPTER_ERROR_MAX];
     snprintf(prog, sizeof prog, "%s/fake", r->dir);
     FILE *f = fopen(prog, "w");
     ck_assert_ptr_nonnull(f);
@@ -131,12 +134,13 @@ static void rig_up(struct rig *r)
     fclose(f);
     chmod(prog, 0755);
     unsigned port = listen_loopback(&r->listener);
-    r->live = live_new(prog, NULL, port, err, sizeof err);
+    char url[64];
+    snprintf(url, sizeof url, "tcp://127.0.0.1:%u", port);
+    struct adapter_spec spec = {.target = url, .prosody = prog};
+    r->live = adapter_open(&spec, err, sizeof err);
     ck_assert_ptr_nonnull(r->live);
-    static char domain[] = "localhost";
-    struct scenario_server s = {domain, SCENARIO_CONFLICT_KICK_OLD, true, true, true, 0, SCENARIO_SM_HIBERNATION_MS,
-                                SCENARIO_PROFILE_PROSODY, false};
-    r->t = target_tcp_new(r->live, &s, SETTLE_MS, err, sizeof err);
+    r->s = scenario_create("rig");
+    r->t = target_tcp_new(r->live, r->s, SETTLE_MS, err, sizeof err);
     ck_assert_ptr_nonnull(r->t);
 }
 
@@ -144,7 +148,8 @@ static void rig_down(struct rig *r)
 {
     char prog[128];
     target_free(r->t);
-    live_free(r->live);
+    adapter_free(r->live);
+    scenario_free(r->s);
     close(r->listener);
     snprintf(prog, sizeof prog, "%s/fake", r->dir);
     unlink(prog);
