@@ -2,6 +2,7 @@
 #include "base/proc.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -26,6 +27,10 @@ bool proc_spawn(proc_body *body, void *ctx, const struct proc_options *o, struct
     int p[2] = {-1, -1};
     if (o->pipe && pipe(p) != 0)
         return false;
+    /* Programs the child execs (a server, a shell command that leaves one
+     * running) must not hold the pipe: the parent would never see its end. */
+    for (int i = 0; i < 2 && p[0] >= 0; i++)
+        fcntl(p[i], F_SETFD, FD_CLOEXEC);
     pid_t parent = getpid();
     fflush(NULL);   /* nothing buffered may be written twice */
     pid_t pid = fork();
