@@ -148,13 +148,19 @@ static void send_features(struct session *s)
         if (s->m->cfg.registration)
             stanza_element_add(st, f, "http://jabber.org/features/iq-register", "register");
     } else {
+        bool ej = PROFILE_EJABBERD(s->m);   /* EJ12: ejabberd's list and order */
         struct stanza_node *bind = stanza_element_add(st, f, XMPP_NS_BIND, "bind");
-        stanza_element_add(st, bind, XMPP_NS_BIND, "required");
+        if (!ej)
+            stanza_element_add(st, bind, XMPP_NS_BIND, "required");
         struct stanza_node *sess = stanza_element_add(st, f, XMPP_NS_SESSION, "session");
         stanza_element_add(st, sess, XMPP_NS_SESSION, "optional");
+        if (ej)
+            smacks_features(st, f, false);
         stanza_element_add(st, f, "urn:xmpp:features:rosterver", "ver");
-        stanza_element_add(st, f, "urn:xmpp:features:pre-approval", "sub");
-        smacks_features(st, f);   /* SM1 */
+        if (!ej) {
+            stanza_element_add(st, f, "urn:xmpp:features:pre-approval", "sub");
+            smacks_features(st, f, true);   /* SM1 */
+        }
     }
     conn_send(s->m, s, f);
     stanza_free(st);

@@ -111,12 +111,14 @@ static void prune(struct model *m, const char *user);
 
 /* ---- elements ---- */
 
-void smacks_features(struct stanza *st, struct stanza_node *features)
+void smacks_features(struct stanza *st, struct stanza_node *features, bool optional)
 {
     struct stanza_node *f2 = stanza_element_add(st, features, SMACKS_NS2, "sm");
-    stanza_element_add(st, f2, SMACKS_NS2, "optional");
+    if (optional)
+        stanza_element_add(st, f2, SMACKS_NS2, "optional");
     struct stanza_node *f3 = stanza_element_add(st, features, SMACKS_NS3, "sm");
-    stanza_element_add(st, f3, SMACKS_NS3, "optional");
+    if (optional)
+        stanza_element_add(st, f3, SMACKS_NS3, "optional");
 }
 
 static void put_u32(struct heap *h, struct stanza *st, struct stanza_node *el, const char *name,
@@ -180,9 +182,11 @@ static void enable(struct session *s, const char *ns, const struct stanza_node *
     struct stanza_node *e;
     struct stanza *st = sm_element(&s->m->heap, ns, "enabled", &e);
     const char *resume = stanza_attr(el, "", "resume");
-    if (resume != NULL)   /* echoed as sent, whatever its value (found live) */
-        stanza_attr_add(st, e, "", "resume", resume);
-    if (resume != NULL && (strcmp(resume, "true") == 0 || strcmp(resume, "1") == 0)) {
+    bool resumable = resume != NULL && (strcmp(resume, "true") == 0 || strcmp(resume, "1") == 0);
+    if (resume != NULL && (resumable || !PROFILE_EJABBERD(s->m)))   /* echoed as sent, whatever */
+        stanza_attr_add(st, e, "", "resume",   /* its value (found live); EJ12: 'true' or none */
+                        PROFILE_EJABBERD(s->m) ? "true" : resume);
+    if (resumable) {
         prng_id(&s->m->prng, sm->token, sizeof sm->token);
         stanza_attr_add(st, e, "", "id", sm->token);
         unsigned long long ms = s->m->cfg.sm_hibernation_ms;
@@ -401,7 +405,12 @@ static struct stanza *copy_of(struct session *s, const struct stanza_node *el)
     buf_puts(&bare, s->username);
     buf_putc(&bare, '@');
     buf_puts(&bare, s->host);
-    xmpp_add_delay(st, stanza_root(st), buf_cstr(&bare), s->m->now_ms);
+    if (!PROFILE_EJABBERD(s->m)) {
+        xmpp_add_delay(st, stanza_root(st), buf_cstr(&bare), s->m->now_ms);
+    } else {   /* EJ12: stamped by the server, "Resent" */
+        struct stanza_node *d = xmpp_add_delay(st, stanza_root(st), s->m->domain, s->m->now_ms);
+        stanza_text_add(st, d, SMACKS_RESENT_TEXT, strlen(SMACKS_RESENT_TEXT));
+    }
     buf_free(&bare);
     return st;
 }
@@ -458,8 +467,8 @@ void smacks_before_close(struct session *s)
         return;
     s->sm->token[0] = '\0';   /* revoked */
     s->sm->closing = true;
-    if (!s->sm->hibernating && !s->m->conns[s->conn - 1].closed)
-        send_ack(s);
+    if (!s->sm->hibernating && !s->m->conns[s->conn - 1].closed && !PROFILE_EJABBERD(s->m))
+        send_ack(s);   /* SM14; EJ12: ejabberd sends no last <a/> */
 }
 
 static bool only_resource(const struct model *m, const struct session *s)

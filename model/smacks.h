@@ -30,6 +30,7 @@
 #define SMACKS_HIBERNATION_MS (600ull * 1000)   /* smacks_hibernation_time */
 #define SMACKS_QUEUE_MAX 500                    /* smacks_max_queue_size */
 #define SMACKS_OLD_MAX 10                       /* smacks_max_old_sessions */
+#define SMACKS_RESENT_TEXT "Resent"             /* EJ12: the text of a resent copy's delay */
 
 struct model;
 struct session;
@@ -76,8 +77,9 @@ struct smacks_state {
     unsigned long long queued, acked, stored, bounced, dropped, in_queues;
 };
 
-/* SM1: appends the <sm/> features to an authenticated stream's features. */
-void smacks_features(struct stanza *st, struct stanza_node *features);
+/* SM1: appends the <sm/> features to an authenticated stream's features,
+ * each with <optional/> when optional (Prosody; not ejabberd, EJ12). */
+void smacks_features(struct stanza *st, struct stanza_node *features, bool optional);
 /* SM2, SM3, SM7, SM8, SM15-SM18: handles el if it is in an SM namespace
  * and returns true; false for any other element. */
 bool smacks_element(struct session *s, const struct stanza_node *el);
