@@ -2,7 +2,8 @@
  *
  * Protocol coupling, the write path (conn <-> smacks): every stanza
  * conn_send writes is counted and queued by stream management (SM5), which
- * then asks for an ack (SM9) and writes its own elements on the connection.
+ * asks for an ack (SM9) once the input is done (conn_drain) and writes
+ * its own elements on the connection.
  * Everything else above conn is told through the observer (internal.h).
  */
 #include "conn.h"
@@ -50,6 +51,18 @@ void conn_touch(struct model *m, const struct session *s)
     c->touched = true;
 }
 
+/* Lists conn for conn_drain (once). */
+static void drain_note(struct model *m, unsigned conn)
+{
+    struct conn *c = conn_get(m, conn);
+    if (c->draining)
+        return;
+    heap_grow(&m->heap, (void **)&m->draining, &m->capdraining, m->ndraining,
+              sizeof *m->draining);
+    m->draining[m->ndraining++] = conn;
+    c->draining = true;
+}
+
 void conn_send(struct model *m, struct session *s, const struct stanza_node *el)
 {
     if (s->destroyed)
@@ -64,5 +77,16 @@ void conn_send(struct model *m, struct session *s, const struct stanza_node *el)
     if (!s->interested && conn_is_roster_push(el))
         s->pushed_uninterested = true;   /* checked by R7 in invariant.c */
     if (write && s->sm != NULL)
-        smacks_request(s);   /* SM9 */
+        drain_note(m, s->conn);   /* SM9 at the end of the input */
+}
+
+void conn_drain(struct model *m)
+{
+    for (size_t i = 0; i < m->ndraining; i++) {
+        struct conn *c = conn_get(m, m->draining[i]);
+        c->draining = false;
+        if (c->session != NULL && !c->closed)
+            smacks_request(c->session);
+    }
+    m->ndraining = 0;
 }

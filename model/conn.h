@@ -28,5 +28,9 @@ void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len);
 void conn_send(struct model *m, struct session *s, const struct stanza_node *el);
 /* Marks s for invariant_check_touched. */
 void conn_touch(struct model *m, const struct session *s);
+/* SM9: the end of an input (client bytes, a connection loss, a clock
+ * advance), Prosody's c2s-pre-ondrain: each stream-managed session
+ * conn_send wrote to since the last call may ask for an ack. */
+void conn_drain(struct model *m);
 
 #endif

@@ -91,6 +91,7 @@ struct conn {
     struct buf out;          /* bytes not yet drained by the client */
     bool closed;
     bool touched;            /* listed in model.touched */
+    bool draining;           /* listed in model.draining */
 };
 
 /* A host/user/resource table entry: the connected resources of one user. */
@@ -129,6 +130,9 @@ struct model {
     unsigned *touched;           /* connections touched since the last
                                   * invariant_check_touched */
     size_t ntouched, captouched;
+    unsigned *draining;          /* connections of enabled sessions written to
+                                  * during the current input (SM9, conn_drain) */
+    size_t ndraining, capdraining;
     struct strset touched_accounts;
     size_t nsessions;        /* live sessions */
 

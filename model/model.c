@@ -118,6 +118,7 @@ static void model_teardown(struct model *m)
         buf_free(&m->conns[i].out);
     heap_free(&m->heap, m->conns);
     heap_free(&m->heap, m->touched);
+    heap_free(&m->heap, m->draining);
     strset_clear(&m->touched_accounts);
     account_free_all(m);
     smacks_state_free(&m->sm);
@@ -230,6 +231,7 @@ static void model_input_body(void *p)
     struct session *s = conn_session(c->m, c->conn);
     if (s != NULL && !c->m->conns[c->conn - 1].closed)   /* not a hibernating one (SM11) */
         session_input(s, c->bytes, c->len);
+    conn_drain(c->m);
 }
 
 enum model_error model_input(struct model *m, unsigned conn, const char *bytes, size_t len)
@@ -247,6 +249,7 @@ static void model_hangup_body(void *p)
         session_hangup(s);
     if (c != NULL)
         c->closed = true;
+    conn_drain(call->m);
 }
 
 enum model_error model_hangup(struct model *m, unsigned conn)
@@ -291,6 +294,7 @@ static void model_advance_body(void *p)
             session_close(s, "connection-timeout", NULL, NULL, NULL);
     }
     smacks_advance(m);   /* SM12 */
+    conn_drain(m);
 }
 
 enum model_error model_advance(struct model *m, unsigned long long ms)

@@ -146,6 +146,21 @@ static struct stanza *sm_element(struct heap *h, const char *ns, const char *nam
     return st;
 }
 
+/* SM9; forced (after a resumption), the queue does not decide
+ * (should_ack returns `force` before looking at it). */
+static void request(struct session *s, bool forced)
+{
+    struct smacks *sm = s->sm;
+    if (sm == NULL || sm->hibernating || sm->closing || s->destroyed || sm->awaiting_ack)
+        return;
+    if (!forced && (sm->h_out == sm->acked || sm->h_out == sm->last_requested))
+        return;
+    sm->awaiting_ack = true;
+    sm->last_requested = sm->h_out;
+    struct stanza_node *r;
+    send_sm(s, sm_element(&s->m->heap, sm->ns, "r", &r));
+}
+
 static void send_failed(struct session *s, const char *ns, const char *condition)
 {
     struct stanza_node *f;
@@ -359,7 +374,7 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     }
     resend(s);
     sm->awaiting_ack = false;
-    smacks_request(s);   /* forced: the queue decides */
+    request(s, true);   /* SM9: forced, even with an empty queue */
 }
 
 bool smacks_element(struct session *s, const struct stanza_node *el)
@@ -430,14 +445,7 @@ bool smacks_outbound(struct session *s, const struct stanza_node *el)
 
 void smacks_request(struct session *s)
 {
-    struct smacks *sm = s->sm;
-    if (sm == NULL || sm->hibernating || sm->closing || s->destroyed || sm->awaiting_ack ||
-        sm->h_out == sm->acked || sm->h_out == sm->last_requested)
-        return;
-    sm->awaiting_ack = true;
-    sm->last_requested = sm->h_out;
-    struct stanza_node *r;
-    send_sm(s, sm_element(&s->m->heap, sm->ns, "r", &r));
+    request(s, false);
 }
 
 /* ---- hibernation and the end of a session ---- */

@@ -88,7 +88,8 @@ void smacks_count_in(struct session *s);
 /* SM5: el is being sent to enabled session s; queues its copy. Returns
  * whether to write it (false while hibernating). */
 bool smacks_outbound(struct session *s, const struct stanza_node *el);
-/* SM9: after a write to enabled session s, maybe an <r/>. */
+/* SM9: at the end of an input that wrote to enabled session s (conn_drain),
+ * or after its <a/>, maybe an <r/>. */
 void smacks_request(struct session *s);
 /* SM11: s lost its connection; true when it hibernates (the caller must
  * then not destroy it). */

@@ -1,6 +1,7 @@
 /* model: the byte-level facade end to end (stream, SASL, bind, presence,
  * conflicts, close and drop), reading raw output bytes. */
 #include <check.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "invariant.h"
@@ -172,6 +173,56 @@ START_TEST(test_model_stream_errors)
 }
 END_TEST
 
+#define SM_R "<r xmlns='urn:xmpp:sm:3'/>"
+
+static size_t count_of(const char *s, const char *what)
+{
+    size_t n = 0;
+    for (const char *p = strstr(s, what); p != NULL; p = strstr(p + 1, what))
+        n++;
+    return n;
+}
+
+/* SM9: an ack request comes once, after everything one input wrote; a
+ * resumption forces one even with nothing queued; none inside a close
+ * (SM14). */
+START_TEST(test_model_sm_ack_requests)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    send(m, c, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    const char *o = drain(m, c);
+    const char *id = strstr(o, " id='");
+    ck_assert_ptr_nonnull(id);
+    char token[64];
+    size_t n = strcspn(id + 5, "'");
+    ck_assert_uint_lt(n, sizeof token);
+    memcpy(token, id + 5, n);
+    token[n] = '\0';
+    send(m, c, "<presence/><presence><show>away</show></presence>");
+    o = drain(m, c);
+    ck_assert_uint_eq(count_of(o, "<r "), 1);
+    ck_assert_uint_eq(strlen(o) - strlen(strstr(o, SM_R)), strlen(o) - strlen(SM_R));
+    model_hangup(m, c);   /* hibernates */
+    unsigned d = model_connect(m);
+    char resume[768];
+    snprintf(resume, sizeof resume, HDR AUTH_ROMEO HDR
+             "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='2'/>", token);
+    send(m, d, resume);
+    o = drain(m, d);
+    ck_assert_ptr_nonnull(strstr(o, "<resumed "));
+    ck_assert_ptr_nonnull(strstr(strstr(o, "<resumed "), SM_R));   /* forced, queue empty */
+    send(m, d, "<a xmlns='urn:xmpp:sm:3' h='2'/><presence/>");
+    drain(m, d);   /* the presence is queued and unacked */
+    send(m, d, "<a xmlns='urn:xmpp:sm:3' h='abc'/>");
+    o = drain(m, d);
+    ck_assert_ptr_nonnull(strstr(o, "</stream:error></stream:stream>"));
+    ck_assert_uint_eq(count_of(o, "<r "), 0);
+    model_free(m);
+}
+END_TEST
+
 /* A connection number that was never opened has no output and no
  * session; an open one without a session yet has a session state. */
 START_TEST(test_model_unknown_connection_is_empty)
@@ -197,6 +248,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_reject_new_and_random);
     tcase_add_test(tc, test_model_stream_errors);
     tcase_add_test(tc, test_model_unknown_connection_is_empty);
+    tcase_add_test(tc, test_model_sm_ack_requests);
     suite_add_tcase(s, tc);
     return s;
 }

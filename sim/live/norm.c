@@ -302,6 +302,13 @@ static void blank_tree(struct stanza_node *el)
             blank_tree(c);
 }
 
+/* XEP-0198's namespaces (SEMANTICS SM1). */
+static bool is_sm(const struct stanza_node *el)
+{
+    return el->ns != NULL &&
+           (strcmp(el->ns, "urn:xmpp:sm:3") == 0 || strcmp(el->ns, "urn:xmpp:sm:2") == 0);
+}
+
 void norm_stanza_compare(struct stanza *st, const struct match_vars *client_ids)
 {
     struct stanza_node *root = stanza_root(st);
@@ -311,4 +318,6 @@ void norm_stanza_compare(struct stanza *st, const struct match_vars *client_ids)
     const char *id = stanza_attr(root, "", "id");
     if (id != NULL && match_vars_get(client_ids, id) == NULL)
         stanza_attr_set(st, root, "id", "{any}");
+    if (is_sm(root) && stanza_attr(root, "", "previd") != NULL)
+        stanza_attr_set(st, root, "previd", "{any}");
 }

@@ -56,8 +56,9 @@ void norm_ids_collect(const char *bytes, size_t len, struct match_vars *ids);
 
 /* Rewrites a received stanza tree so that two targets' copies compare
  * equal when they differ only in what each server chooses: xml:lang
- * attributes are removed (SEMANTICS 0.5), and the root's id becomes `{any}`
- * when no client sent it. Delay stamps are left: norm_stream has made a
+ * attributes are removed (SEMANTICS 0.5), the root's id becomes `{any}`
+ * when no client sent it, and so does the previd of a stream-management
+ * element (the resumption token each server chose, SM15). Delay stamps are left: norm_stream has made a
  * live server's comparable already. */
 void norm_stanza_compare(struct stanza *st, const struct match_vars *client_ids);
 

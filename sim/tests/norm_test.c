@@ -155,6 +155,11 @@ static const struct {
      "<delay xmlns='urn:xmpp:delay' stamp='" STAMP "'/></message>",
      "<message><body>x</body><delay xmlns='urn:xmpp:delay' stamp='" STAMP "'/></message>"},
     {"<presence/>", "<presence/>"},
+    {"<resumed xmlns='urn:xmpp:sm:3' h='0' previd='vXMi'/>",
+     "<resumed xmlns='urn:xmpp:sm:3' h='0' previd='{any}'/>"},
+    {"<failed xmlns='urn:xmpp:sm:2' previd='vXMi'/>",
+     "<failed xmlns='urn:xmpp:sm:2' previd='{any}'/>"},
+    {"<message previd='r1'/>", "<message previd='r1'/>"},
 };
 
 START_TEST(test_norm_stanza_compare_blanks_server_choices)
