@@ -34,8 +34,11 @@
  * from the served domain with an id and jabber:client, a stream restart
  * after <success/>), nothing follows the server's </stream:stream>, a
  * connection the server closed ends with </stream:stream> unless the client
- * hung up or the server restarted, and a live session is never on a closed
- * connection. A violation is reported with fuzz/common/finding.h (the
+ * hung up or the server restarted, a live session is never on a closed
+ * connection, and every stanza parsed from a connection's bytes equals the
+ * tree the model serialised it from (model_output_stanzas, in order: what
+ * lets the harness read those trees without parsing, runner.h
+ * output_trees). A violation is reported with fuzz/common/finding.h (the
  * check, the connection, what the server wrote on it, the invariant
  * checker's findings) and aborts. The model's seed
  * is the input's size and configuration byte; everything is freed.
@@ -70,6 +73,8 @@ struct peer {
     bool closed_seen;           /* the server's </stream:stream> arrived */
     bool dropped;               /* hung up by us, or the server restarted */
     struct buf seen;            /* everything the server wrote on it */
+    struct stanza **written;    /* copies of the trees the model wrote on it */
+    size_t first, nwritten;     /* not yet parsed: written[first..nwritten) */
 };
 
 struct fuzz {
@@ -532,10 +537,30 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
         fail(pr->conn, "server stream header", h->from);
 }
 
+/* model_output_stanzas' hook: a copy for the peer reading conn. */
+static void on_written(void *ctx, unsigned conn, const struct stanza_node *el, size_t end,
+                       size_t len)
+{
+    (void)end, (void)len;
+    struct fuzz *f = ctx;
+    for (unsigned i = 0; i < SLOTS; i++) {
+        struct peer *pr = &f->peers[i];
+        if (pr->conn != conn)
+            continue;
+        pr->written = realloc(pr->written, (pr->nwritten + 1) * sizeof *pr->written);
+        if (pr->written == NULL)
+            abort();
+        pr->written[pr->nwritten++] = stanza_clone(NULL, el);
+    }
+}
+
 static void on_stanza(void *ctx, struct stanza *st)
 {
     struct peer *pr = ctx;
     const struct stanza_node *root = stanza_root(st);
+    if (pr->first == pr->nwritten || !stanza_equal(stanza_root(pr->written[pr->first]), root))
+        fail(pr->conn, "a stanza reads back otherwise than the tree the model wrote", NULL);
+    stanza_free(pr->written[pr->first++]);
     if (strcmp(root->ns, NS_SASL) == 0 && strcmp(root->name, "success") == 0)
         xmlstream_restart(pr->parser);
     stanza_free(st);
@@ -558,6 +583,9 @@ static void peer_reset(struct peer *pr)
     static const struct xmlstream_limits limits = {.size_max = 64u * 1024u * 1024u, .depth_max = 256};
     xmlstream_free(pr->parser);
     buf_free(&pr->seen);
+    for (size_t i = pr->first; i < pr->nwritten; i++)
+        stanza_free(pr->written[i]);
+    free(pr->written);
     memset(pr, 0, sizeof *pr);
     pr->parser = xmlstream_new(NULL, &cb, pr, &limits, 0x5e551u);
 }
@@ -646,6 +674,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     f.n = size;
     unsigned cfg = rd_u8(&f);
     f.m = model_from(cfg, (uint64_t)size << 8 | cfg);
+    model_output_stanzas(f.m, on_written, &f);
     for (unsigned i = 0; i < SLOTS; i++)
         peer_reset(&f.peers[i]);
     for (f.ops = 1; f.ops <= OPS_MAX && f.n >= 2; f.ops++) {
@@ -654,6 +683,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         check_all(&f);
     }
     for (unsigned i = 0; i < SLOTS; i++) {
+        for (size_t k = f.peers[i].first; k < f.peers[i].nwritten; k++)
+            stanza_free(f.peers[i].written[k]);
+        free(f.peers[i].written);
         xmlstream_free(f.peers[i].parser);
         buf_free(&f.peers[i].seen);
     }

@@ -33,6 +33,15 @@ void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len)
     buf_append(&c->out, bytes, len);
 }
 
+void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node *el)
+{
+    struct conn *c = conn_get(m, conn);
+    size_t start = c->out.len;
+    stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
+    if (m->stanza_hook != NULL)
+        m->stanza_hook(m->stanza_hook_ctx, conn, el, c->out.len, c->out.len - start);
+}
+
 /* <iq type='set'><query xmlns='jabber:iq:roster'/></iq> sent by the server. */
 static bool conn_is_roster_push(const struct stanza_node *el)
 {
@@ -69,10 +78,8 @@ void conn_send(struct model *m, struct session *s, const struct stanza_node *el)
         return;
     conn_touch(m, s);
     bool write = s->sm == NULL || smacks_outbound(s, el);   /* SM5, SM11 */
-    if (write) {
-        struct conn *c = conn_get(m, s->conn);
-        stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
-    }
+    if (write)
+        conn_write_stanza(m, s->conn, el);
     m->observer->sent(s, el);
     if (!s->interested && conn_is_roster_push(el))
         s->pushed_uninterested = true;   /* checked by R7 in invariant.c */

@@ -23,6 +23,9 @@ struct conn *conn_get(const struct model *m, unsigned conn);
 struct session *conn_session(const struct model *m, unsigned conn);
 /* Appends bytes to an open connection's output. */
 void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len);
+/* Serializes a top-level element onto a connection's output (and
+ * tells model_output_stanzas' hook where it is). */
+void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node *el);
 /* Serializes a stanza onto a live session's stream and tells the
  * observer; nothing for a destroyed session (I5). */
 void conn_send(struct model *m, struct session *s, const struct stanza_node *el);

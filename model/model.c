@@ -276,6 +276,15 @@ enum model_error model_output_consume(struct model *m, unsigned conn, size_t n)
     return model_error(m);
 }
 
+void model_output_stanzas(struct model *m,
+                          void (*hook)(void *ctx, unsigned conn, const struct stanza_node *el,
+                                       size_t end, size_t len),
+                          void *ctx)
+{
+    m->stanza_hook = hook;
+    m->stanza_hook_ctx = ctx;
+}
+
 bool model_closed(const struct model *m, unsigned conn)
 {
     struct conn *c = heap_failed(&m->heap) ? NULL : conn_get(m, conn);

@@ -141,6 +141,21 @@ enum model_error model_hangup(struct model *m, unsigned conn);
 /* Bytes the server has written to conn and not yet consumed; *len set. */
 const char *model_output(const struct model *m, unsigned conn, size_t *len);
 enum model_error model_output_consume(struct model *m, unsigned conn, size_t n);
+/* Where the model writes whole stanzas: called for every top-level element
+ * it serialises onto a connection (stanzas, stream features, errors,
+ * stream-management elements and re-sent copies), right after its bytes,
+ * with the tree they were serialised from (borrowed for the call, written
+ * with stanza_serialize(el, STANZA_NS_CLIENT, true, ...)) and their place:
+ * the len bytes ending `end` bytes into conn's unconsumed output
+ * (model_output). Everything else the model writes (stream headers,
+ * closing tags) is only bytes. For a harness that would otherwise parse
+ * the bytes back into the trees the model had. hook NULL: none (the
+ * default). */
+struct stanza_node;
+void model_output_stanzas(struct model *m,
+                          void (*hook)(void *ctx, unsigned conn, const struct stanza_node *el,
+                                       size_t end, size_t len),
+                          void *ctx);
 /* True once the server has closed conn (or it was hung up). */
 bool model_closed(const struct model *m, unsigned conn);
 /* Moves the virtual clock forward. */

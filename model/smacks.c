@@ -133,7 +133,7 @@ static void put_u32(struct heap *h, struct stanza *st, struct stanza_node *el, c
 /* Writes a new SM element (not counted, not queued) to s's connection. */
 static void send_sm(struct session *s, struct stanza *st)
 {
-    stanza_serialize(stanza_root(st), STANZA_NS_CLIENT, true, &s->m->conns[s->conn - 1].out);
+    conn_write_stanza(s->m, s->conn, stanza_root(st));
     conn_touch(s->m, s);
     stanza_free(st);
 }
@@ -332,13 +332,12 @@ static void transplant(struct model *m, struct session *fresh, struct session *o
 
 static void resend(struct session *s)
 {
-    struct conn *c = &s->m->conns[s->conn - 1];
     for (size_t i = 0; i < s->sm->n; i++) {
         struct smacks_copy *cp = copy_at(s->sm, i);
         if (cp->written == s->conn)
             s->sm->duplicate = true;   /* I17 */
         cp->written = s->conn;
-        stanza_serialize(stanza_root(cp->st), STANZA_NS_CLIENT, true, &c->out);
+        conn_write_stanza(s->m, s->conn, stanza_root(cp->st));
     }
 }
 

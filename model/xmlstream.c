@@ -675,6 +675,35 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
     maybe_release(p);
 }
 
+/* Element depth of the tree below el (el itself: 1). */
+static unsigned tree_depth(const struct stanza_node *el)
+{
+    unsigned deepest = 0;
+    for (const struct stanza_node *c = el->children; c != NULL; c = c->next) {
+        unsigned d = c->kind == STANZA_ELEMENT ? tree_depth(c) : 0;
+        deepest = d > deepest ? d : deepest;
+    }
+    return deepest + 1;
+}
+
+bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len)
+{
+    if (p->done || p->depth != 1 || p->cur != NULL || p->mark != p->fed || p->in_cdata ||
+        len > p->size_max || tree_depth(stanza_root(st)) > p->depth_max)
+        return false;
+    p->base += len;   /* the bytes stand for themselves in every later offset */
+    if (p->cb->stanza)
+        p->cb->stanza(p->ctx, st);
+    else
+        stanza_free(st);
+    if (p->restart && !p->done) {
+        parser_drop_stanza(p);
+        parser_create(p, p->base + p->fed);
+        buf_clear(&p->header);
+    }
+    return true;
+}
+
 void xmlstream_restart(struct xmlstream *p)
 {
     p->restart = true;

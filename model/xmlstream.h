@@ -110,6 +110,16 @@ void xmlstream_free(struct xmlstream *p);
 /* A failed allocation (the parser's heap, or expat's NO_MEMORY) unwinds to
  * the heap's heap_run once expat has returned (with a NULL heap: aborts). */
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len);
+/* A top-level element the caller already has as a tree, in place of the
+ * len bytes it was serialised to: when the stream rests between stanzas,
+ * it is an event as if those bytes had been parsed (the stanza callback
+ * gets st, offsets move by len, error lines and columns do not; a restart
+ * asked for in the callback begins after it) and the result is true. Otherwise (inside a stanza, after the
+ * close or an error, or st deeper or larger than the limits allow) the
+ * result is false and nothing happened: feed the bytes instead, which then
+ * fail as they would have. st is consumed only on true. Must not be called
+ * from a callback. */
+bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len);
 /* From a stanza callback: after this stanza, parse the remaining bytes as a
  * fresh stream (RFC 6120 §4.3.3 stream restart after SASL). */
 void xmlstream_restart(struct xmlstream *p);

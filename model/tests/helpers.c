@@ -131,6 +131,21 @@ void helpers_parse_interleaved(const char *const *streams, size_t n, size_t chun
         finish(&c[i], false);
 }
 
+bool helpers_parse_injected(const char *before, const char *element, const char *after,
+                            struct buf *log)
+{
+    struct parse_ctx c = {.log = log};
+    c.p = xmlstream_new(NULL, &log_callbacks, &c, NULL, 42);
+    xmlstream_feed(c.p, before, strlen(before));
+    struct stanza *st = helpers_element(element);
+    bool taken = xmlstream_inject(c.p, st, strlen(element));
+    if (!taken)
+        stanza_free(st);
+    xmlstream_feed(c.p, after, strlen(after));
+    finish(&c, false);
+    return taken;
+}
+
 void helpers_escape(const char *bytes, size_t len, struct buf *out)
 {
     static const char hex[] = "0123456789abcdef";

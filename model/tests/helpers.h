@@ -30,6 +30,12 @@ enum xmlstream_error helpers_parse_cut(const char *bytes, size_t len, const size
 void helpers_parse_interleaved(const char *const *streams, size_t n, size_t chunk,
                                const struct xmlstream_limits *limits, struct buf *logs);
 
+/* Like helpers_parse_log on before + element + after, fed whole, except
+ * that element (one stanza, jabber:client) is handed over as its tree with
+ * xmlstream_inject; false (and no stanza) when the parser refused it. */
+bool helpers_parse_injected(const char *before, const char *element, const char *after,
+                            struct buf *log);
+
 /* Appends bytes to out with every byte outside printable ASCII, and the
  * backslash, as \xHH. */
 void helpers_escape(const char *bytes, size_t len, struct buf *out);

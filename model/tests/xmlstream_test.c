@@ -97,6 +97,27 @@ START_TEST(test_xmlstream_warm_set_changes_no_event)
 }
 END_TEST
 
+/* A tree handed over between stanzas is the event its bytes would have
+ * been, and later offsets count its bytes; inside a stanza or after the
+ * close it is refused. */
+START_TEST(test_xmlstream_inject_stands_for_the_bytes)
+{
+    static const char el[] = "<message to='a@b'><body>x</body></message>";
+    struct buf parsed = {0}, injected = {0};
+    helpers_parse_log(HDR "<presence/>" "<message to='a@b'><body>x</body></message>" "<!-- -->",
+                      strlen(HDR "<presence/>" "<message to='a@b'><body>x</body></message>"
+                             "<!-- -->"), 0, NULL, &parsed);
+    ck_assert(helpers_parse_injected(HDR "<presence/>", el, "<!-- -->", &injected));
+    ck_assert_str_eq(buf_cstr(&injected), buf_cstr(&parsed));
+    buf_clear(&injected);
+    ck_assert(!helpers_parse_injected(HDR "<iq>", el, "</iq>", &injected));
+    buf_clear(&injected);
+    ck_assert(!helpers_parse_injected(HDR "</stream:stream>", el, "", &injected));
+    buf_free(&parsed);
+    buf_free(&injected);
+}
+END_TEST
+
 START_TEST(test_xmlstream_idle_release_keeps_errors_and_offsets)
 {
     static const char s[] = HDR "<presence/>\n<message><!-- x --></message>";
@@ -706,6 +727,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_header_fields);
     tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_warm_set_changes_no_event);
+    tcase_add_test(tc, test_xmlstream_inject_stands_for_the_bytes);
     tcase_add_test(tc, test_xmlstream_idle_release_keeps_errors_and_offsets);
     tcase_add_loop_test(tc, test_xmlstream_restricted_xml_table, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));

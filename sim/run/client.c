@@ -144,6 +144,9 @@ static void history_add_stanza(struct client *c, const struct stanza_node *root)
             sep = " ";
         }
         buf_putc(&b, ']');
+    } else if (c->injected != NULL) {   /* its serialisation, as written */
+        history_add(c, CLIENT_RECEIVED, c->injected, c->injected_len);
+        return;
     } else {
         client_stanza_write(root, &b);
     }
@@ -358,6 +361,29 @@ bool client_send(struct client *c, struct target *t, const char *bytes, size_t l
     return target_send(t, c->conn, bytes, len);
 }
 
+/* Parses the received bytes; with use_trees, the stanzas the target holds
+ * as trees among them are handed to the parser as those trees, where it
+ * can take them (between stanzas), and their bytes are not parsed. */
+static void read_bytes(struct client *c, struct target *t, const char *bytes, size_t len)
+{
+    size_t n = 0, pos = 0;
+    struct target_stanza *ts = c->use_trees ? target_stanzas(t, c->conn, &n) : NULL;
+    for (size_t i = 0; i < n && ts[i].end <= len; i++) {
+        if (ts[i].start < pos || ts[i].tree == NULL)
+            continue;
+        xmlstream_feed(c->parser, bytes + pos, ts[i].start - pos);
+        pos = ts[i].start;
+        c->injected = bytes + pos;
+        c->injected_len = ts[i].end - pos;
+        if (xmlstream_inject(c->parser, ts[i].tree, ts[i].end - pos)) {
+            ts[i].tree = NULL;
+            pos = ts[i].end;
+        }
+        c->injected = NULL;
+    }
+    xmlstream_feed(c->parser, bytes + pos, len - pos);
+}
+
 void client_pump(struct client *c, struct target *t)
 {
     if (c->conn == 0)
@@ -366,7 +392,7 @@ void client_pump(struct client *c, struct target *t)
     const char *bytes = target_received(t, c->conn, &len);
     if (len > 0) {
         /* The parser copies what it needs; consume after feeding. */
-        xmlstream_feed(c->parser, bytes, len);
+        read_bytes(c, t, bytes, len);
         target_consume(t, c->conn, len);
     }
     if (!c->closed && target_closed(t, c->conn)) {

@@ -105,6 +105,12 @@ struct client {
     struct client_history_entry batch[CLIENT_BATCH_MAX]; /* see client_batch_begin */
     size_t batch_len;
     bool batching;
+    /* Take the trees the target holds for the stanzas it wrote (the model:
+     * target_stanzas) instead of parsing their bytes again; set by the
+     * runner. */
+    bool use_trees;
+    const char *injected;          /* the bytes of the tree being handed over */
+    size_t injected_len;
     /* Borrowed, NULL: none. Gets every ring entry as it is kept, one line
      * each ("  NAME -> <presence/>"; CLIENT_TRACE_TEXT_MAX bytes of it;
      * a harness phase as its summary): the runner's -v log. */

@@ -1280,6 +1280,7 @@ static void runner_init(struct runner *r, const struct scenario *s,
         uint64_t salt = opt->seed * 0x9E3779B97F4A7C15ull + i + 1;
         client_init(&r->clients[i], sc->name, sc->account, sc->resource, salt);
         r->clients[i].trace = opt->verbose ? &r->log : NULL;
+        r->clients[i].use_trees = opt->output_trees;
     }
 }
 

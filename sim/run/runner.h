@@ -125,6 +125,12 @@ struct runner_options {
      * be written back as its expectations (its own `receive` steps then
      * find nothing). */
     bool transcribe;
+    /* Read the stanzas a target holds as trees (the model: the trees it
+     * serialised) from those trees instead of parsing their bytes again
+     * (client.h use_trees): the explorer and bench. Off, the bytes are
+     * parsed, which checks that the model's output is well-formed XML that
+     * reads back as the trees it wrote (the scenario corpus, make check). */
+    bool output_trees;
 };
 
 struct runner_result {

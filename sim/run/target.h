@@ -27,6 +27,7 @@
 
 struct buf;
 struct model;
+struct stanza;
 struct invariant_violation;
 
 #define TARGET_ERROR_MAX 256
@@ -67,6 +68,15 @@ struct target_check {
     size_t nclients;
 };
 
+/* A stanza among a connection's received bytes that the target also holds
+ * as the tree they were serialised from (the model target: parsing them
+ * again would give the same tree). */
+struct target_stanza {
+    size_t start, end;     /* its bytes: received[start..end) */
+    struct stanza *tree;   /* the target's; whoever takes it sets this to NULL
+                            * and frees it (stanza_free) */
+};
+
 struct target;
 
 /* An implementation. Every operation gets the target it was built with.
@@ -88,6 +98,8 @@ struct target_ops {
     bool (*advance)(struct target *t, uint64_t ms);
     void (*settle)(struct target *t);
     bool (*wait)(struct target *t, unsigned conn);
+    /* NULL: the received bytes are only bytes. */
+    struct target_stanza *(*stanzas)(struct target *t, unsigned conn, size_t *n);
     struct model *(*model)(struct target *t);
     /* NULL without TARGET_CAN_CHECK: */
     int (*check)(struct target *t, const struct target_check *q, struct buf *out);
@@ -207,6 +219,17 @@ static inline void target_settle(struct target *t)
 static inline bool target_wait(struct target *t, unsigned conn)
 {
     return t->ops->wait(t, conn);
+}
+
+/* The stanzas among conn's received bytes that the target holds as trees,
+ * in byte order, *n of them (0 and NULL when it keeps none: parse the
+ * bytes). The first call asks the target to keep them from then on, so
+ * bytes received before it have none. Valid, like the bytes, until the
+ * next call on the target; consuming bytes drops the trees in them. */
+static inline struct target_stanza *target_stanzas(struct target *t, unsigned conn, size_t *n)
+{
+    *n = 0;
+    return t->ops->stanzas != NULL ? t->ops->stanzas(t, conn, n) : NULL;
 }
 
 /* The model behind the target (for `check:` and invariants), or NULL. */

@@ -8,17 +8,29 @@
 
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "base/mem.h"
 #include "base/text.h"
 #include "model/invariant.h"
 #include "model/model.h"
+#include "model/stanza.h"
 #include "run/checker.h"
+
+/* The trees of the stanzas in one connection's unconsumed output, in
+ * order, placed in those bytes. */
+struct tm_conn {
+    struct target_stanza *v;
+    size_t n, cap;
+};
 
 struct target_model {
     struct target base;
     struct model *model;
     struct target_ops hidden_ops;   /* target_model_hidden_new: own name, caps */
+    bool keep_trees;                /* model_output_stanzas hooked */
+    struct tm_conn *conns;          /* by connection id - 1 */
+    size_t nconns;
 };
 
 static struct model *tm_model(struct target *t)
@@ -98,9 +110,62 @@ static const char *tm_received(struct target *t, unsigned conn, size_t *len)
     return model_output(tm_model(t), conn, len);
 }
 
+static struct tm_conn *tm_conn(struct target_model *tm, unsigned conn)
+{
+    if (conn > tm->nconns) {
+        size_t want = conn > 2 * tm->nconns ? conn : 2 * tm->nconns;
+        tm->conns = mem_realloc(tm->conns, want * sizeof *tm->conns);
+        memset(tm->conns + tm->nconns, 0, (want - tm->nconns) * sizeof *tm->conns);
+        tm->nconns = want;
+    }
+    return &tm->conns[conn - 1];
+}
+
+/* model_output_stanzas' hook: a copy of the tree, placed in the bytes. */
+static void tm_keep(void *ctx, unsigned conn, const struct stanza_node *el, size_t end,
+                    size_t len)
+{
+    struct tm_conn *c = tm_conn(ctx, conn);
+    if (c->n == c->cap) {
+        c->cap = c->cap ? 2 * c->cap : 8;
+        c->v = mem_realloc(c->v, c->cap * sizeof *c->v);
+    }
+    c->v[c->n++] = (struct target_stanza){end - len, end, stanza_clone(NULL, el)};
+}
+
+static struct target_stanza *tm_stanzas(struct target *t, unsigned conn, size_t *n)
+{
+    struct target_model *tm = (struct target_model *)t;
+    if (!tm->keep_trees) {
+        model_output_stanzas(tm->model, tm_keep, tm);
+        tm->keep_trees = true;
+    }
+    struct tm_conn *c = tm_conn(tm, conn);
+    *n = c->n;
+    return c->v;
+}
+
+/* n bytes consumed: the trees in them go, the others move up. */
+static void tm_drop(struct tm_conn *c, size_t n)
+{
+    size_t kept = 0;
+    for (size_t i = 0; i < c->n; i++) {
+        struct target_stanza e = c->v[i];
+        if (e.start < n) {
+            stanza_free(e.tree);
+            continue;
+        }
+        c->v[kept++] = (struct target_stanza){e.start - n, e.end - n, e.tree};
+    }
+    c->n = kept;
+}
+
 static void tm_consume(struct target *t, unsigned conn, size_t n)
 {
-    model_output_consume(tm_model(t), conn, n);
+    struct target_model *tm = (struct target_model *)t;
+    model_output_consume(tm->model, conn, n);
+    if (tm->keep_trees && conn >= 1 && conn <= tm->nconns)
+        tm_drop(&tm->conns[conn - 1], n);
 }
 
 static bool tm_closed(struct target *t, unsigned conn)
@@ -166,8 +231,14 @@ static size_t tm_invariants(struct target *t, struct invariant_violation *out, s
 
 static void tm_free(struct target *t)
 {
-    model_free(tm_model(t));
-    free(t);
+    struct target_model *tm = (struct target_model *)t;
+    model_free(tm->model);
+    for (size_t i = 0; i < tm->nconns; i++) {
+        tm_drop(&tm->conns[i], (size_t)-1);
+        free(tm->conns[i].v);
+    }
+    free(tm->conns);
+    free(tm);
 }
 
 static const struct target_ops target_model_ops = {
@@ -185,6 +256,7 @@ static const struct target_ops target_model_ops = {
     .advance = tm_advance,
     .settle = tm_settle,
     .wait = tm_wait,
+    .stanzas = tm_stanzas,
     .model = tm_model,
     .check = tm_check,
     .invariants = tm_invariants,

@@ -7,6 +7,7 @@
 
 #include "run/runner.h"
 #include "base/count.h"
+#include "base/paths.h"
 #include "scenario/loader.h"
 #include "scenario/scenario.h"
 #include "run/target.h"
@@ -390,6 +391,47 @@ START_TEST(test_runner_transcribe_moves_pending_into_events)
 }
 END_TEST
 
+/* Two results alike: outcome, report, -v trace, recorded events. */
+static void assert_same_result(const char *file, const struct runner_result *a,
+                               const struct runner_result *b)
+{
+    ck_assert_msg(a->outcome == b->outcome, "%s: outcome", file);
+    ck_assert_str_eq(a->message ? a->message : "", b->message ? b->message : "");
+    ck_assert_str_eq(a->log, b->log);
+    ck_assert_uint_eq(a->event_count, b->event_count);
+    for (size_t e = 0; e < a->event_count; e++) {
+        ck_assert_msg(a->events[e].kind == b->events[e].kind, "%s: event %zu", file, e);
+        ck_assert_str_eq(a->events[e].text, b->events[e].text);
+    }
+}
+
+/* Reading the model's stanzas from its trees (output_trees) instead of
+ * parsing its bytes changes nothing a run shows: outcome, report, the -v
+ * trace (each client's traffic) and the recorded traffic (the received
+ * trees written out) of every third corpus scenario. */
+START_TEST(test_runner_output_trees_change_nothing)
+{
+    struct paths files = {0};
+    ck_assert(paths_collect(NULL, 0, &files));
+    for (size_t i = 0; i < files.len; i += 3) {
+        struct scenario_error err;
+        struct scenario *s = loader_load(files.items[i], &err);
+        ck_assert_msg(s != NULL, "%s: %s", files.items[i], err.message);
+        struct runner_options parse = {.seed = 3, .verbose = true, .record = true};
+        struct runner_options trees = parse;
+        trees.output_trees = true;
+        struct runner_result a, b;
+        runner_run(s, &parse, &a);
+        runner_run(s, &trees, &b);
+        assert_same_result(files.items[i], &a, &b);
+        runner_result_free(&a);
+        runner_result_free(&b);
+        scenario_free(s);
+    }
+    paths_free(&files);
+}
+END_TEST
+
 Suite *runner_suite(void)
 {
     Suite *s = suite_create("runner");
@@ -401,6 +443,7 @@ Suite *runner_suite(void)
     tcase_add_test(tc, test_runner_real_clock_waits_short_advances);
     tcase_add_test(tc, test_runner_live_skips_model_scenarios_and_restarts);
     tcase_add_test(tc, test_runner_transcribe_moves_pending_into_events);
+    tcase_add_test(tc, test_runner_output_trees_change_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
