@@ -16,6 +16,8 @@
 #include "base/mem.h"
 #include "base/paths.h"
 #include "base/pool.h"
+#include "live/adapter.h"
+#include "live/diff.h"
 #include "live/target_tcp.h"
 #include "report/html.h"
 #include "model/buf.h"
@@ -46,6 +48,10 @@ struct cli_run_options {
     const char *server;               /* --server FILE */
     enum scenario_profile profile;    /* --profile: of scenarios that give none */
     struct target_tcp_setup *live;    /* the live server, with --target */
+    const char *divergences;          /* --divergences FILE */
+    char *own_listing;                /* the server's own divergence list (adapter.h) */
+    const char *listed_in;            /* with a live target: the listing read, or NULL */
+    struct diff_listing listing;      /* its divergences (diff.h) */
     char **args;               /* positional arguments (PATHS) */
     size_t nargs;
 };
@@ -109,7 +115,7 @@ static int parse_color(const char *v, struct cli_run_options *o)
 /* The options of `run` that take a value. */
 enum run_valued {
     RUN_TAG, RUN_JUNIT, RUN_TAP, RUN_JSON, RUN_SEED, RUN_TARGET, RUN_SETTLE, RUN_HTML,
-    RUN_PROSODY, RUN_SERVER, RUN_JOBS, RUN_NAME, RUN_COLOR, RUN_PROFILE
+    RUN_PROSODY, RUN_SERVER, RUN_JOBS, RUN_NAME, RUN_COLOR, RUN_PROFILE, RUN_DIVERGENCES
 };
 
 /* Sets valued option `which` to v; returns 0, or the usage exit status. */
@@ -159,6 +165,9 @@ static int set_valued(enum run_valued which, const char *v, struct cli_run_optio
     case RUN_SERVER:
         slot = &o->server;
         break;
+    case RUN_DIVERGENCES:
+        slot = &o->divergences;
+        break;
     }
     *slot = v;
     return 0;
@@ -192,7 +201,7 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
                   {"--settle", RUN_SETTLE},   {"--html", RUN_HTML},     {"--prosody", RUN_PROSODY},
                   {"--server", RUN_SERVER},   {"-j", RUN_JOBS},         {"--jobs", RUN_JOBS},
                   {"-k", RUN_NAME},           {"--name", RUN_NAME},     {"--color", RUN_COLOR},
-                  {"--profile", RUN_PROFILE}};
+                  {"--profile", RUN_PROFILE}, {"--divergences", RUN_DIVERGENCES}};
     const char *arg = argv[*i];
     if (set_flag(arg, o))
         return 0;
@@ -277,6 +286,11 @@ static void print_result(FILE *out, const char *path, const struct scenario *s,
     if (res->steps_skipped > 0)   /* live: advance and check steps */
         fprintf(out, "  (%zu step%s skipped)", res->steps_skipped,
                 res->steps_skipped == 1 ? "" : "s");
+    const struct diff_listed *e = res->outcome == RUNNER_FAIL && o->listed_in != NULL
+                                      ? diff_listing_find(&o->listing, path, DIFF_MODEL_ONLY)
+                                      : NULL;
+    if (e != NULL)
+        fprintf(out, "  [listed divergence: %s]", e->rule[0] != '\0' ? e->rule : "-");
     fputc('\n', out);
     if (o->verbose)
         usage_print_indented(out, res->log, "    ");
@@ -554,6 +568,24 @@ static bool run_files(const struct paths *paths, const struct cli_run_options *o
     return input_ok;
 }
 
+/* With --target: how many failures are divergences listed (diff.h), on
+ * a line before the totals. */
+static void print_listed(const struct report *rep, const struct cli_run_options *o)
+{
+    size_t failed = 0, listed = 0;
+    for (size_t i = 0; i < report_len(rep) && o->listed_in != NULL; i++) {
+        const struct report_entry *e = report_get(rep, i);
+        if (e->outcome != REPORT_FAIL || e->load_error)
+            continue;
+        failed++;
+        listed += diff_listing_find(&o->listing, e->path, DIFF_MODEL_ONLY) != NULL;
+    }
+    if (failed > 0)
+        printf("%zu of the %zu failure%s %s divergence%s listed in %s\n", listed, failed,
+               failed == 1 ? "" : "s", listed == 1 ? "is a" : "are", listed == 1 ? "" : "s",
+               o->listed_in);
+}
+
 /* -k patterns that selected nothing: an input error (exit 2). */
 static bool names_matched(const struct report *rep, const struct cli_run_options *o)
 {
@@ -577,6 +609,7 @@ static int run_collected(const struct paths *paths, const struct cli_run_options
     with.html_report = opts->html != NULL ? html_report_new() : NULL;
     struct report *rep = report_new();
     bool input_ok = run_files(paths, o, rep);
+    print_listed(rep, o);
     report_write_summary(rep, stdout);
     fflush(stdout);
     input_ok = names_matched(rep, o) && input_ok;
@@ -623,6 +656,26 @@ static int setup_target(struct cli_run_options *o)
     return o->live != NULL ? 0 : usage_error(&help, "%s", err);
 }
 
+/* With a live target: the divergences listed for it (--divergences FILE,
+ * else the server's own list: scenarios/DIVERGENCES.md for the Prosody
+ * sessim starts, a server file's `divergences:`), whose failures are
+ * named as such. */
+static int read_listing(struct cli_run_options *o)
+{
+    char err[ADAPTER_ERROR_MAX];
+    struct adapter_spec spec = {o->server, o->target, o->prosody, NULL};
+    if (o->divergences == NULL)
+        o->own_listing = adapter_spec_divergences(&spec, err, sizeof err);
+    const char *path = o->divergences != NULL ? o->divergences : o->own_listing;
+    int status = path != NULL ? diff_listing_read(path, &o->listing) : ENOENT;
+    if (status != 0 && o->divergences != NULL) {
+        fprintf(stderr, "sessim: %s: %s\n", o->divergences, strerror(status));
+        return EXIT_USAGE;
+    }
+    o->listed_in = status == 0 ? path : NULL;
+    return 0;
+}
+
 /* NO_COLOR (https://no-color.org): set and not empty. */
 static bool no_color(void)
 {
@@ -637,10 +690,13 @@ static int settle_options(struct cli_run_options *o)
         return usage_error(&help, "%s", "-q and -v exclude each other");
     o->colored = o->color == RUN_COLOR_ALWAYS ||
                  (o->color == RUN_COLOR_AUTO && isatty(STDOUT_FILENO) && !no_color());
+    if (o->divergences != NULL && o->target == NULL && o->server == NULL)
+        return usage_error(&help, "%s", "--divergences needs --target or --server");
     if (o->list || (o->target == NULL && o->settle == NULL && o->prosody == NULL &&
                     o->server == NULL))
         return 0;
-    return setup_target(o);
+    int status = read_listing(o);
+    return status == 0 ? setup_target(o) : status;
 }
 
 int run_cmd_main(int argc, char **argv)
@@ -675,6 +731,8 @@ int run_cmd_main(int argc, char **argv)
     target_tcp_setup_free(o.live);
     paths_free(&o.tags);
     paths_free(&o.names);
+    diff_listing_free(&o.listing);
+    free(o.own_listing);
     free(o.args);
     return status < 0 ? EXIT_OK : status;
 }

@@ -19,7 +19,7 @@
 #define RUN_CMD_LINE                                                                          \
     "run [PATHS...] [--tag T] [-k PATTERN] [--list] [--fail-fast] [-q | -v] [--color WHEN] "  \
     "[-j N] [--junit F] [--tap F] [--json F] [--html F] [--seed N] [--profile NAME] "         \
-    "[--target URL [--settle MS] [--prosody PROG | --server FILE]]"
+    "[--target URL [--settle MS] [--prosody PROG | --server FILE] [--divergences FILE]]"
 #define RUN_CMD_SUMMARY "replay scenarios on the model and check traffic, state and invariants"
 #define RUN_CMD_OPTIONS                                                                    \
     "--tag T      only scenarios tagged T (repeatable: any of them)\n"                   \
@@ -46,7 +46,11 @@
     "--settle MS  with --target: quiet time that ends a step (default 200)\n"             \
     "--prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"    \
     "--server FILE   with --target tcp://HOST:PORT: a server sessim did not start, as FILE\n" \
-    "             describes it (sim/README.md); scenarios it cannot set up are SKIP\n"
+    "             describes it (sim/README.md); scenarios it cannot set up are SKIP\n"       \
+    "--divergences FILE  on a live server: failures listed in FILE as `sessim diff`\n"   \
+    "             reads it (default: the server's own list, scenarios/DIVERGENCES.md\n"    \
+    "             for Prosody, a server file's divergences:) are marked\n"               \
+    "             [listed divergence: RULE]; they still fail (exit 1)\n"
 
 /* `sessim run ...`; argv[0] is "run". Returns the exit status. */
 int run_cmd_main(int argc, char **argv);

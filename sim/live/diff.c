@@ -72,6 +72,13 @@ const char *diff_class_text(enum diff_class c)
     return class_texts[c];
 }
 
+int diff_exit_status(const size_t counts[DIFF_ERROR + 1], size_t unlisted)
+{
+    if (counts[DIFF_ERROR] > 0)
+        return EXIT_USAGE;
+    return unlisted > 0 || counts[DIFF_NEITHER] > 0 ? EXIT_FAILED : EXIT_OK;
+}
+
 /* The rule of a "## RULE ..." heading: its first word without a ':'. */
 static char *heading_rule(const char *line, size_t len)
 {
@@ -130,6 +137,17 @@ void diff_listing_parse(const char *text, struct diff_listing *out)
         text += len + (text[len] == '\n');
     }
     free(rule);
+}
+
+int diff_listing_read(const char *path, struct diff_listing *out)
+{
+    char *text;
+    int err = text_read_file(path, TEXT_SIZE_ANY, &text, NULL);
+    if (err == 0)
+        diff_listing_parse(text, out);
+    if (err == 0)
+        free(text);
+    return err;
 }
 
 static bool path_names(const char *path, const char *listed)
@@ -201,7 +219,8 @@ static const char diff_usage[] =
     "  --profile NAME      the model follows this profile in scenarios that give none\n"
     "                      (default prosody; model/SEMANTICS.md \"Profiles\")\n"
     "  -v                  whole failure reports\n"
-    "Exit status: 0 every divergence is listed, 1 one is not, 2 bad input or no server.\n";
+    "Exit status: 0 every divergence is listed; 1 one is not, or a scenario fails on both;\n"
+    "2 bad input or no server.\n";
 
 static int usage_error(const char *msg)
 {
@@ -358,12 +377,34 @@ static char *detail(enum diff_class cls, const struct twin_result *t, const char
             put_indented(&b, t->error, "      ", 0);
         if (t->differs)
             put_indented(&b, t->difference.data, "    ", 0);
+        else if (cls == DIFF_AGREE)
+            buf_puts(&b, "    no stanza differs: the model, in the server's profile, does what\n"
+                         "    the server does where the scenario, which pins no profile,\n"
+                         "    expects Prosody's behaviour; not counted\n");
+        else if (cls == DIFF_NEITHER)
+            buf_puts(&b, "    no stanza differs (server-chosen ids and xml:lang aside): both\n"
+                         "    servers do the same and the scenario expects something else;\n"
+                         "    fix the scenario (or the model, if the server is wrong too)\n");
         else
             buf_puts(&b, "    no stanza differs (server-chosen ids and xml:lang aside); the\n"
                          "    failing side stopped on a close, a skipped step or its leftovers\n");
     }
     buf_cstr(&b);
     return b.data;
+}
+
+/* Whether s, which pins no profile, fails on the model as `sessim run`
+ * runs it (the prosody profile). */
+static bool fails_as_written(struct scenario *s)
+{
+    enum scenario_profile given = s->server.profile;
+    s->server.profile = SCENARIO_PROFILE_PROSODY;
+    struct runner_result res;
+    runner_run(s, NULL, &res);
+    s->server.profile = given;
+    bool failed = res.outcome == RUNNER_FAIL;
+    runner_result_free(&res);
+    return failed;
 }
 
 static void diff_one(const char *path, struct adapter *a, const struct diff_options *o,
@@ -387,6 +428,9 @@ static void diff_one(const char *path, struct adapter *a, const struct diff_opti
     twin_run(s, a, o->settle_ms, TAPE_IN_ORDER, &t);
     rec->ready = true;
     rec->cls = diff_classify(t.model.outcome, t.live.outcome);
+    if (rec->cls == DIFF_NEITHER && !s->server.profile_given &&
+        s->server.profile != SCENARIO_PROFILE_PROSODY && !fails_as_written(s))
+        rec->cls = DIFF_AGREE;
     rec->model = t.model.outcome;
     rec->live = t.live.outcome;
     rec->name = mem_strdup(s->name);
@@ -536,7 +580,9 @@ static void print_record(struct diff_run *run, size_t i)
 {
     const struct diff_record *r = &run->records[i];
     const char *path = run->paths->items[i];
-    printf("%-6s  %s  %s", class_words[r->cls], path, r->name);
+    printf("%-*s  %s  %s", DIFF_LABEL_WIDTH, class_words[r->cls], path, r->name);
+    if (r->cls == DIFF_AGREE)
+        printf("  [the server's profile: not counted]");
     if (r->cls == DIFF_MODEL_ONLY || r->cls == DIFF_SERVER_ONLY) {
         const char *rule = listed_rule(run, path, r->cls);
         if (rule != NULL) {
@@ -640,11 +686,18 @@ static void print_summary(struct diff_run *run)
            run->version[0] ? run->version : "unknown", o->jobs, o->jobs == 1 ? "" : "s",
            o->settle_ms);
     for (size_t c = 0; c < DIFF_NCLASSES; c++)
-        if (c != DIFF_ERROR || run->counts[c] > 0)
+        if ((c != DIFF_ERROR && c != DIFF_AGREE) || run->counts[c] > 0)
             printf("%s %zu %s", c == 0 ? "" : ",", run->counts[c], class_texts[c]);
     size_t diverged = run->counts[DIFF_MODEL_ONLY] + run->counts[DIFF_SERVER_ONLY];
     printf("\ndivergences: %zu, %zu listed in %s, %zu not listed\n", diverged,
            diverged - run->unlisted, o->listing, run->unlisted);
+    if (run->counts[DIFF_NEITHER] > 0)
+        printf("fail on both: %zu scenario%s that fail%s on the model too (`sessim run` fails "
+               "%s): not a divergence, and no listing excuses %s (exit status 1)\n",
+               run->counts[DIFF_NEITHER], run->counts[DIFF_NEITHER] == 1 ? "" : "s",
+               run->counts[DIFF_NEITHER] == 1 ? "s" : "",
+               run->counts[DIFF_NEITHER] == 1 ? "it" : "them",
+               run->counts[DIFF_NEITHER] == 1 ? "it" : "them");
     for (size_t i = 0; i < run->listing.n; i++) {
         const struct diff_listed *e = &run->listing.items[i];
         for (size_t k = 0; k < run->paths->len; k++) {
@@ -659,15 +712,10 @@ static void print_summary(struct diff_run *run)
 
 static void load_listing(struct diff_run *run)
 {
-    char *text;
-    int err = text_read_file(run->o->listing, TEXT_SIZE_ANY, &text, NULL);
-    if (err != 0) {
+    int err = diff_listing_read(run->o->listing, &run->listing);
+    if (err != 0)
         printf("note: no %s (%s): every divergence counts as not listed\n", run->o->listing,
                strerror(err));
-        return;
-    }
-    diff_listing_parse(text, &run->listing);
-    free(text);
 }
 
 static int run_diff(const struct diff_options *o, const struct paths *paths)
@@ -695,9 +743,7 @@ static int run_diff(const struct diff_options *o, const struct paths *paths)
     free(w);
     free(run.fatal);
     diff_listing_free(&run.listing);
-    if (!ok || run.counts[DIFF_ERROR] > 0)
-        return EXIT_USAGE;
-    return run.unlisted > 0 ? EXIT_FAILED : EXIT_OK;
+    return ok ? diff_exit_status(run.counts, run.unlisted) : EXIT_USAGE;
 }
 
 int diff_main(int argc, char **argv)

@@ -17,8 +17,10 @@
  * `divergences:`, scenarios/DIVERGENCES-ejabberd.md for ejabberd; one
  * `## RULE` section per finding, listing lines "- `scenarios/AREA/FILE.yaml`
  * (model only)", "(server only)" or "(model only, varies)"); the exit
- * status is 1 when a divergence is not listed there with its class, 2 on
- * bad input or when the server cannot be run, else 0. N workers (--jobs,
+ * status is 1 when a divergence is not listed there with its class or a
+ * scenario fails on both (it fails `sessim run` too: the scenario or the
+ * model is wrong, no listing excuses it), 2 on bad input or when the
+ * server cannot be run, else 0. N workers (--jobs,
  * default DIFF_JOBS_DEFAULT) each own a server on its own free port; the
  * report is printed in scenario order, whatever the timing.
  */
@@ -37,14 +39,18 @@
 #define DIFF_MESSAGE_LINES 12      /* of a failure report, unless -v */
 #define DIFF_LISTING_DEFAULT "scenarios/DIVERGENCES.md"
 
-/* X(name, word, summary text) */
-#define DIFF_CLASSES(X)                        \
-    X(BOTH, "both", "pass on both")            \
-    X(MODEL_ONLY, "model", "model only")       \
-    X(SERVER_ONLY, "server", "server only")    \
-    X(NEITHER, "fails", "fail on both")        \
-    X(NOT_LIVE, "skip", "not run live")        \
+/* X(name, label, summary text): the label starts each scenario's line of
+ * the report (at most DIFF_LABEL_WIDTH characters), the text names the
+ * class in the summary and in DIVERGENCES.md. */
+#define DIFF_CLASSES(X)                              \
+    X(BOTH, "both", "pass on both")                  \
+    X(MODEL_ONLY, "model only", "model only")        \
+    X(SERVER_ONLY, "server only", "server only")     \
+    X(NEITHER, "fail on both", "fail on both")       \
+    X(AGREE, "fail on both", "fail on both in the server's profile (not counted)") \
+    X(NOT_LIVE, "skipped", "not run live")           \
     X(ERROR, "error", "input errors")
+#define DIFF_LABEL_WIDTH 12
 
 enum diff_class {
 #define DIFF_ENUM(name, word, text) DIFF_##name,
@@ -52,10 +58,20 @@ enum diff_class {
 #undef DIFF_ENUM
 };
 
-/* The class of a scenario from its two outcomes (a live skip is NOT_LIVE). */
+/* The class of a scenario from its two outcomes (a live skip is NOT_LIVE).
+ * AGREE is NEITHER for a scenario that pins no profile, run with the
+ * server's other than prosody (--server ejabberd), and that passes on the
+ * model as `sessim run` runs it: the model, following that server, fails
+ * with it where the scenario expects what Prosody does (not counted);
+ * diff_one decides it. */
 enum diff_class diff_classify(enum runner_outcome model, enum runner_outcome live);
 /* "model only" and the like, as in DIVERGENCES.md and the summary. */
 const char *diff_class_text(enum diff_class c);
+
+/* The exit status of a diff that ran (counts per class, divergences not
+ * listed): 1 when a divergence is not listed or a scenario fails on both,
+ * 2 when a file did not load, else 0. */
+int diff_exit_status(const size_t counts[DIFF_ERROR + 1], size_t unlisted);
 
 /* One listing line of DIVERGENCES.md. */
 struct diff_listed {
@@ -75,6 +91,9 @@ struct diff_listing {
 /* Reads the listing lines of a DIVERGENCES.md text into out (appended;
  * lines that are not listing lines are ignored). */
 void diff_listing_parse(const char *text, struct diff_listing *out);
+/* diff_listing_parse of the file at path; returns 0, or the errno that
+ * kept it from being read (out untouched). */
+int diff_listing_read(const char *path, struct diff_listing *out);
 /* The entry listing path (equal, or a suffix after a '/') with class cls,
  * or NULL. */
 const struct diff_listed *diff_listing_find(const struct diff_listing *l, const char *path,

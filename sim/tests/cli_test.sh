@@ -114,6 +114,9 @@ expect 2 "a server at tcp://10.0.0.1:5222 that sessim did not start needs --serv
     run --target tcp://10.0.0.1:5222 "$T/ok.yaml"
 expect 2 "127.0.0.1:1 is not reachable: opening a stream: cannot connect to 127.0.0.1:1" \
     run --target tcp://127.0.0.1:1 --server "$T/server.yml" "$T/ok.yaml"
+expect 2 "--divergences needs --target or --server" run --divergences scenarios/DIVERGENCES.md "$T/ok.yaml"
+expect 2 "sessim: $T/missing.md: No such file or directory" \
+    run --target tcp://127.0.0.1:1 --server "$T/server.yml" --divergences "$T/missing.md" "$T/ok.yaml"
 expect 2 "--server and --prosody exclude each other" \
     run --target tcp://127.0.0.1:1 --server "$T/server.yml" --prosody p "$T/ok.yaml"
 expect 2 "--server nosuch: no servers/nosuch.yaml in the working directory" \

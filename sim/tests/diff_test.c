@@ -34,6 +34,22 @@ START_TEST(test_diff_class_texts)
 }
 END_TEST
 
+/* Fail on both is a failure whatever the listing says; errors win. */
+START_TEST(test_diff_exit_status)
+{
+    size_t counts[DIFF_ERROR + 1] = {0};
+    counts[DIFF_BOTH] = 3;
+    counts[DIFF_MODEL_ONLY] = 2;
+    counts[DIFF_NOT_LIVE] = 1;
+    ck_assert_int_eq(diff_exit_status(counts, 0), 0);
+    ck_assert_int_eq(diff_exit_status(counts, 1), 1);
+    counts[DIFF_NEITHER] = 1;
+    ck_assert_int_eq(diff_exit_status(counts, 0), 1);
+    counts[DIFF_ERROR] = 1;
+    ck_assert_int_eq(diff_exit_status(counts, 0), 2);
+}
+END_TEST
+
 static const char listing_text[] =
     "# Divergences\n"
     "- `scenarios/ignored/before-any-heading.yaml` (model only)\n"
@@ -137,6 +153,7 @@ Suite *diff_suite(void)
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_diff_classify_outcome_pairs, 0, COUNT(classes));
     tcase_add_test(tc, test_diff_class_texts);
+    tcase_add_test(tc, test_diff_exit_status);
     tcase_add_test(tc, test_diff_listing_reads_listing_lines_under_rules);
     tcase_add_loop_test(tc, test_diff_listing_find_by_path_suffix_and_class, 0, COUNT(finds));
     tcase_add_test(tc, test_diff_usage_errors);

@@ -18,7 +18,7 @@ rc=$?
 end=$(date +%s)
 sed -n '/^differential (/,$p' "$dir/diff.out"
 echo "   ($label: $((end - start)) s wall; not run live, by reason:)"
-sed -n '/^skip /{n;s/^ *//;s/(step [0-9]*, line [0-9]*)//;p}' "$dir/diff.out" | sort | uniq -c | sort -rn
+sed -n '/^skipped /{n;s/^ *//;s/(step [0-9]*, line [0-9]*)//;p}' "$dir/diff.out" | sort | uniq -c | sort -rn
 if [ "$rc" != 0 ]; then
     grep -A14 'NOT LISTED' "$dir/diff.out" | head -200
     grep '^sessim' "$dir/diff.out"
