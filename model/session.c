@@ -402,6 +402,11 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
     bool iq = strcmp(el->name, "iq") == 0 && (to == NULL || is_server(s, &j));
     jid_free(&j);
     bool get_set = type && (strcmp(type, "get") == 0 || strcmp(type, "set") == 0);
+    bool registering = iq && get_set && stanza_child(el, XMPP_NS_REGISTER, "query");
+    if (PROFILE_EJABBERD(s->m) && !s->authenticated && !registering) {
+        session_close(s, "not-authorized", NULL, NULL, NULL);   /* EJ13 */
+        return;
+    }
     if (iq && get_set && stanza_child(el, XMPP_NS_BIND, "bind")) {
         bind(s, el);
         return;

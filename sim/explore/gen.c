@@ -62,6 +62,14 @@ static void closed_by_server(struct gclient *c, unsigned states, bool sure)
         drop_write(c);   /* the rest of a write would land on a new connection */
 }
 
+/* EJ13: under the ejabberd profile a stanza on an unauthenticated stream
+ * (registration aside, which the shadow does not tell apart) ends it. */
+static void stanza_sent(struct gen *g, struct gclient *c)
+{
+    if (g->s->server.profile == SCENARIO_PROFILE_EJABBERD)
+        closed_by_server(c, BIT(CS_UNAUTHED), false);
+}
+
 /* The client opens a new connection now when in a state without one. */
 static void note_open(struct gen *g, struct gclient *c)
 {
@@ -476,6 +484,7 @@ static bool write_stanza(struct gen *g, const struct row *row)
     buf_clear(&g->text);
     row->stanza(g, ci);
     scenario_strings_add(&add_step(g, SCENARIO_STEP_SEND, ci)->send, buf_cstr(&g->text));
+    stanza_sent(g, &g->c[ci]);
     return true;
 }
 
@@ -688,14 +697,17 @@ static void send_piece(struct gen *g, size_t ci)
         out |= BIT(st);
     }
     c->mask = junk ? out | BIT(CS_RAW) | BIT(CS_CLOSED) : out;
+    if (c->stanzas)
+        stanza_sent(g, c);
     if (last)
         drop_write(c);
 }
 
 /* Splits text into npieces non-empty pieces at random byte positions,
- * makes them c's pending write and sends the first. */
+ * makes them c's pending write (stanzas: it carries stanzas) and sends
+ * the first. */
 static void start_write(struct gen *g, size_t ci, const char *text, size_t npieces,
-                        enum write_end end)
+                        enum write_end end, bool stanzas)
 {
     struct gclient *c = &g->c[ci];
     size_t len = strlen(text), cuts[PIECES_MAX + 1] = {0};
@@ -714,6 +726,7 @@ static void start_write(struct gen *g, size_t ci, const char *text, size_t npiec
     c->npieces = npieces;
     c->next_piece = 0;
     c->end = end;
+    c->stanzas = stanzas;
     send_piece(g, ci);
 }
 
@@ -740,7 +753,7 @@ static bool write_fragments(struct gen *g, const struct row *row)
         return false;
     enum write_end end = compose(g, ci, 1);
     char *text = mem_strdup(buf_cstr(&g->text));
-    start_write(g, ci, text, 2 + (size_t)gen_below(g, PIECES_MAX - 1), end);
+    start_write(g, ci, text, 2 + (size_t)gen_below(g, PIECES_MAX - 1), end, true);
     free(text);
     return true;
 }
@@ -754,7 +767,7 @@ static bool write_batch(struct gen *g, const struct row *row)
         return false;
     enum write_end end = compose(g, ci, 2);
     char *text = mem_strdup(buf_cstr(&g->text));
-    start_write(g, ci, text, 1, end);
+    start_write(g, ci, text, 1, end, true);
     free(text);
     return true;
 }
@@ -772,7 +785,7 @@ static bool write_negotiate(struct gen *g, const struct row *row)
         buf_puts(&g->text, header_decl);
     buf_puts(&g->text, header_open);
     char *text = mem_strdup(buf_cstr(&g->text));
-    start_write(g, ci, text, 2 + (size_t)gen_below(g, 2), END_HEADER);
+    start_write(g, ci, text, 2 + (size_t)gen_below(g, 2), END_HEADER, false);
     free(text);
     return true;
 }
@@ -793,7 +806,7 @@ static bool write_stream_fault(struct gen *g, const struct row *row)
     size_t ci;
     if (!choose(g, ok_stream, &ci))
         return false;
-    start_write(g, ci, stream_fault(g), 1, END_CLOSES);
+    start_write(g, ci, stream_fault(g), 1, END_CLOSES, false);
     return true;
 }
 

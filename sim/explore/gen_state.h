@@ -51,6 +51,7 @@ struct gclient {
     char *pieces[PIECES_MAX];     /* a raw write still being sent */
     size_t npieces, next_piece;
     enum write_end end;
+    bool stanzas;                 /* the pending write carries stanzas */
     /* Stream management (--sm): connections opened so far, the one on
      * which <enable/> was sent (valid while it is the current one and the
      * client is bound), whether the harness holds a resumption id, and
