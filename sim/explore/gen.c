@@ -522,7 +522,8 @@ static bool write_password(struct gen *g, const struct row *row)
     scenario_strings_add(&add_step(g, SCENARIO_STEP_SEND, ci)->send, buf_cstr(&g->text));
     if (!own)
         return true;
-    g->u[c->user].password = pw;
+    /* The harness learns the new password from the result (format 1.7). */
+    g->u[c->user].password = g->u[c->user].harness = pw;
     for (size_t o = 0; o < g->nclients; o++)
         if (o != ci && g->c[o].user == c->user)
             closed_by_server(&g->c[o], AUTH_BITS, true);

@@ -20,6 +20,7 @@
 #include "base/count.h"
 #include "base/text.h"
 #include "run/client.h"
+#include "run/password.h"
 #include "run/preset.h"
 #include "model/invariant.h"
 #include "scenario/explain.h"
@@ -45,6 +46,7 @@ struct runner {
     struct client *clients;        /* parallel to s->clients */
     struct match_vars captures;
     struct match_vars passwords;   /* account -> password the harness authenticates with */
+    struct password_changes pw_changes; /* sent with `send`, awaiting the result */
     size_t *conn_owner;            /* connection id -> client index + 1 (0: none) */
     size_t conn_owner_len;
     struct buf scratch;            /* the value of the variable being substituted */
@@ -88,12 +90,29 @@ static void record(struct runner *r, enum runner_event_kind kind, const struct c
 
 /* client_pump, recording what it brought: a server header, the stanzas
  * that became pending, the end of the server's stream, the close. */
+/* The answers among c's pending stanzas from index `from` to password
+ * changes it sent: a result makes the new password the account's. */
+static void learn_passwords(struct runner *r, struct client *c, size_t from)
+{
+    size_t index = (size_t)(c - r->clients);
+    for (size_t i = from; i < c->npending && r->pw_changes.len > 0; i++) {
+        char *account, *password;
+        if (password_take_answer(&r->pw_changes, index, client_pending_at(c, i), &account,
+                                 &password)) {
+            match_vars_set(&r->passwords, account, password);
+            free(account);
+            free(password);
+        }
+    }
+}
+
 static void pump(struct runner *r, struct client *c)
 {
     size_t before = c->npending;
     unsigned headers = c->headers;
     bool ended = c->stream_ended, closed = c->closed;
     client_pump(c, r->t);
+    learn_passwords(r, c, before);
     if (!r->opt->record)
         return;
     if (c->headers != headers) {
@@ -294,6 +313,7 @@ static void own_connection(struct runner *r, const struct client *c)
 static enum step_status open_connection(struct runner *r, const struct scenario_step *st,
                                         struct client *c)
 {
+    password_forget(&r->pw_changes, (size_t)(c - r->clients));
     if (!client_open(c, r->t))
         return fail(r, st, "cannot open a connection: %s", target_error(r->t));
     own_connection(r, c);
@@ -522,6 +542,25 @@ static enum step_status need_open(struct runner *r, const struct scenario_step *
     return STEP_OK;
 }
 
+/* A password change (or a registration) in a stanza c sends is noted,
+ * to be learnt from its result (run/password.h, format 1.7). */
+static void note_password_change(struct runner *r, const struct client *c, const char *text)
+{
+    if (strstr(text, RUNNER_NS_REGISTER) == NULL)
+        return;
+    enum xmlstream_error err;
+    unsigned long line, col;
+    struct stanza *sent = xmlstream_parse_element(text, strlen(text), STANZA_NS_CLIENT, &err,
+                                                  &line, &col);
+    if (sent == NULL)
+        return;
+    bool authed = c->state == CLIENT_SASL_DONE || c->state == CLIENT_AUTHED ||
+                  c->state == CLIENT_BOUND;
+    password_note_sent(&r->pw_changes, (size_t)(c - r->clients), authed ? c->account : NULL,
+                       stanza_root(sent));
+    stanza_free(sent);
+}
+
 static enum step_status step_send(struct runner *r, const struct scenario_step *st)
 {
     struct client *c = step_client(r, st);
@@ -530,6 +569,7 @@ static enum step_status step_send(struct runner *r, const struct scenario_step *
         char *text = substitute(r, st, st->send.items[i].text);
         if (text == NULL)
             return STEP_FAIL;
+        note_password_change(r, c, text);
         status = send_text(r, st, c, text, NULL);
         free(text);
     }
@@ -1292,6 +1332,7 @@ static void runner_release(struct runner *r)
     target_free(r->t);
     match_vars_free(&r->captures);
     match_vars_free(&r->passwords);
+    password_changes_free(&r->pw_changes);
     free(r->conn_owner);
     buf_free(&r->scratch);
     buf_free(&r->msg);

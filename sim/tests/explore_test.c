@@ -231,7 +231,8 @@ START_TEST(test_explore_live_vocabulary)
                 const char *to = strstr(q, " to='");
                 if (!sub || to == NULL || end == NULL || to > end)
                     continue;
-                size_t n = strcspn(to + 5, "'");
+                /* a partial write (fragments) may end inside the address */
+                size_t n = strcspn(to + 5, "'<>");
                 ck_assert_msg(memchr(to + 5, '/', n) == NULL, "subscription to a full JID: %.80s",
                               q);
             }

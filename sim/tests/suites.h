@@ -29,7 +29,8 @@
     X(base64_suite)   \
     X(hostport_suite) \
     X(server_file_suite) \
-    X(failalloc_suite)
+    X(failalloc_suite) \
+    X(password_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)
