@@ -50,8 +50,9 @@
 ##                 SERVER=ejabberd: every scenario on the model and on ejabberd
 ## deps            install the missing Debian packages (apt-get)
 ## install         install sessim, libsessim-model.a with its headers and sessim-model.pc,
-##                 the man pages and FORMAT.md/SEMANTICS.md under DESTDIR/PREFIX
-##                 (PREFIX=/usr/local; BINDIR, LIBDIR, INCLUDEDIR, MANDIR, DOCDIR)
+##                 the man pages, bash completion and FORMAT.md/SEMANTICS.md under
+##                 DESTDIR/PREFIX (PREFIX=/usr/local; BINDIR, LIBDIR, INCLUDEDIR, MANDIR,
+##                 DOCDIR, COMPLETIONDIR)
 ## uninstall       remove what install installed
 ## man             the man pages with version and paths filled in, into .build/<flavour>/man/
 ## help            this table
@@ -130,6 +131,7 @@ LIBDIR ?= $(PREFIX)/lib
 INCLUDEDIR ?= $(PREFIX)/include
 MANDIR ?= $(PREFIX)/share/man
 DOCDIR ?= $(PREFIX)/share/doc/sessim
+COMPLETIONDIR ?= $(PREFIX)/share/bash-completion/completions
 # The installed headers are the ones sim/ may include (scripts/lint.sh:
 # the facade and the toolkit), so the installed set always compiles.
 MODEL_PUBLIC_HEADERS := $(addprefix model/,$(shell sed -n 's/^MODEL_\(FACADE\|TOOLKIT\)="\(.*\)"/\2/p' scripts/lint.sh))
@@ -241,8 +243,10 @@ $(B)/man/%: man/% VERSION scenarios/FORMAT.md
 # this install's paths.
 install: build
 	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(LIBDIR)/pkgconfig $(DESTDIR)$(INCLUDEDIR)/sessim \
-	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR)
+	  $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(DOCDIR) \
+	  $(DESTDIR)$(COMPLETIONDIR)
 	install -m 755 $(SESSIM) $(DESTDIR)$(BINDIR)/sessim
+	install -m 644 sim/cli/sessim.bash $(DESTDIR)$(COMPLETIONDIR)/sessim
 	install -m 644 $(LIB) $(DESTDIR)$(LIBDIR)/libsessim-model.a
 	install -m 644 $(MODEL_PUBLIC_HEADERS) $(DESTDIR)$(INCLUDEDIR)/sessim/
 	$(FILL) model/sessim-model.pc.in > $(DESTDIR)$(LIBDIR)/pkgconfig/sessim-model.pc
@@ -255,7 +259,8 @@ uninstall:
 	  $(DESTDIR)$(LIBDIR)/pkgconfig/sessim-model.pc \
 	  $(addprefix $(DESTDIR)$(INCLUDEDIR)/sessim/,$(notdir $(MODEL_PUBLIC_HEADERS))) \
 	  $(DESTDIR)$(MANDIR)/man1/sessim.1 $(DESTDIR)$(MANDIR)/man5/sessim-scenario.5 \
-	  $(DESTDIR)$(DOCDIR)/FORMAT.md $(DESTDIR)$(DOCDIR)/SEMANTICS.md
+	  $(DESTDIR)$(DOCDIR)/FORMAT.md $(DESTDIR)$(DOCDIR)/SEMANTICS.md \
+	  $(DESTDIR)$(COMPLETIONDIR)/sessim
 	-rmdir $(DESTDIR)$(INCLUDEDIR)/sessim $(DESTDIR)$(DOCDIR) 2>/dev/null
 
 # ---- run and check ----------------------------------------------------------

@@ -9,6 +9,7 @@
 #   installed paths into DIR), and gets the model's answer to a stream header;
 # - the installed sessim runs SCENARIO and, from a directory with no
 #   checkout, finds the installed SEMANTICS.md for coverage-map;
+# - the installed bash completion completes a command and an option;
 # - the man pages and documents are where the man page says they are.
 # About a second (one compile and link).
 set -u
@@ -34,7 +35,8 @@ check() {   # check WHAT COMMAND...: COMMAND succeeds, else WHAT failed
 
 for f in bin/sessim lib/libsessim-model.a lib/pkgconfig/sessim-model.pc include/sessim/model.h \
          share/man/man1/sessim.1 share/man/man5/sessim-scenario.5 \
-         share/doc/sessim/FORMAT.md share/doc/sessim/SEMANTICS.md; do
+         share/doc/sessim/FORMAT.md share/doc/sessim/SEMANTICS.md \
+         share/bash-completion/completions/sessim; do
     check "installed $f" test -f "$DIR$PREFIX/$f"
 done
 
@@ -51,6 +53,16 @@ check "the program gets an answer from the model" "$WORK/model_client"
 check "installed sessim runs a scenario" "$DIR$PREFIX/bin/sessim" run "$SCENARIO"
 check "installed coverage-map finds the installed SEMANTICS.md" \
     sh -c "cd '$WORK' && '$DIR$PREFIX/bin/sessim' coverage-map '$SCENARIO' | grep -q 'covered:'"
+
+# bash completion: the command, and an option read from that command's --help
+complete_line() {   # complete_line WORD...: what the installed completion offers for the last
+    bash -c 'source "$1"; shift; COMP_WORDS=("$@"); COMP_CWORD=$(($# - 1)); _sessim;
+             echo "${COMPREPLY[*]}"' sh "$DIR$PREFIX/share/bash-completion/completions/sessim" "$@"
+}
+check "bash completion offers run for 'sessim ru'" \
+    sh -c '[ "$1" = run ]' sh "$(complete_line "$DIR$PREFIX/bin/sessim" ru)"
+check "bash completion offers --junit for 'sessim run --ju'" \
+    sh -c '[ "$1" = --junit ]' sh "$(complete_line "$DIR$PREFIX/bin/sessim" run --ju)"
 
 echo "install_test: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
