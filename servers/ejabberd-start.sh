@@ -8,7 +8,10 @@
 # timeout or IP limits, roster with versions, offline, stream management
 # with SEMANTICS SM12's 600 s resumption time, ping, disco).
 # SIGTERM stops it. A second start on the same DIR keeps the spool (the
-# `restart` of a scenario).
+# `restart` of a scenario). EJABBERD_MODULES_OFF (module names, space
+# separated) leaves modules out of the config: a server that differs on
+# purpose, for the differential explorer's self-test
+# (sim/tests/live/ejabberd-without-offline.yaml).
 # usage: ejabberd-start.sh DIR PORT [DOMAIN]
 set -eu
 dir=$1
@@ -42,18 +45,21 @@ access_rules:
     allow: local
   c2s:
     allow: all
-modules:
-  mod_roster:
-    versioning: true
-  mod_register:
-    ip_access: all
-    access: register
-  mod_offline: {}
-  mod_stream_mgmt:
-    resume_timeout: 600
-  mod_ping: {}
-  mod_disco: {}
 YML
+# One module per line group, each left out when EJABBERD_MODULES_OFF names it.
+module() {
+    case " ${EJABBERD_MODULES_OFF:-} " in *" $1 "*) return 0;; esac
+    printf '  %s:%s\n' "$1" "$2" >> "$dir/ejabberd.yml"
+    [ -z "$3" ] || printf '%s\n' "$3" >> "$dir/ejabberd.yml"
+}
+echo "modules:" >> "$dir/ejabberd.yml"
+module mod_roster "" "    versioning: true"
+module mod_register "" "    ip_access: all
+    access: register"
+module mod_offline " {}" ""
+module mod_stream_mgmt "" "    resume_timeout: 600"
+module mod_ping " {}" ""
+module mod_disco " {}" ""
 export HOME="$dir/home"
 export ERL_LIBS="$(dirname "$(dirname "$ebin")")"
 export EJABBERD_CONFIG_PATH="$dir/ejabberd.yml"

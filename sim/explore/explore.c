@@ -28,6 +28,7 @@
 #include "explore/shrink.h"
 #include "live/adapter.h"
 #include "live/hostport.h"
+#include "live/server_file.h"
 #include "live/twin.h"
 #include "scenario/loader.h"
 
@@ -208,7 +209,22 @@ struct explorer {
     double busy;                  /* seconds spent generating and running (not shrinking) */
     size_t counts[GEN_KINDS_MAX];
     struct pool *pool;            /* --jobs: the workers; NULL: runs made here */
+    struct gen_fit fit_store;
+    const struct gen_fit *fit;    /* what a described live server fixes, or NULL */
 };
+
+/* What the live server fixes, when it is described by a server file. */
+static void fit_to_server(struct explorer *x)
+{
+    const struct server_file *sf = x->opt.live ? adapter_server_file(x->opt.live) : NULL;
+    if (sf == NULL)
+        return;
+    x->fit_store = (struct gen_fit){
+        (sf->given & SERVER_FILE_CONFLICT) != 0, (sf->given & SERVER_FILE_OFFLINE) != 0,
+        (sf->given & SERVER_FILE_REGISTRATION) != 0, sf->conflict, sf->offline,
+        sf->registration, true};
+    x->fit = &x->fit_store;
+}
 
 static void clear_live(struct explorer *x)
 {
@@ -457,8 +473,8 @@ static struct scenario *next_run(struct explorer *x, size_t i, uint64_t seed,
 {
     bool live = x->opt.live != NULL;
     if (x->pool == NULL) {
-        struct scenario *s =
-            gen_scenario_profiled(seed, x->opt.steps, live, x->opt.sm, x->opt.profile, x->counts);
+        struct scenario *s = gen_scenario_fitted(seed, x->opt.steps, live, x->opt.sm,
+                                                 x->opt.profile, x->fit, x->counts);
         judge_run(s, &x->judge, v);
         return s;
     }
@@ -508,6 +524,7 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
     x.out = out;
     x.err = err;
     x.live = err != NULL && !opt->verbose && isatty(fileno(err));
+    fit_to_server(&x);
     header(&x);
     int status = start_pool(&x) ? EXIT_OK : EXIT_USAGE;
     double start = clock_now_s();

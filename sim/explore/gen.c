@@ -236,6 +236,8 @@ static const enum scenario_subscription mirror[][2] = {
 
 static void setup_rosters(struct gen *g)
 {
+    if (g->fit != NULL && g->fit->no_rosters)
+        return;
     for (size_t a = 0; a < g->nusers; a++) {
         for (size_t b = a + 1; b < g->nusers; b++) {
             if (!g->u[a].exists || !g->u[b].exists || !gen_chance(g, 35))
@@ -268,6 +270,11 @@ static void setup_server(struct gen *g)
     sv->tombstone_expiry_ms = expiries[gen_below(g, COUNT(expiries))];
     if (sv->profile == SCENARIO_PROFILE_EJABBERD)
         sv->tombstones = false;   /* EJ6; drawn all the same, so the streams stay in step */
+    if (g->fit != NULL) {   /* drawn all the same: the streams stay in step */
+        sv->conflict = g->fit->conflict_fixed ? g->fit->conflict : sv->conflict;
+        sv->offline = g->fit->offline_fixed ? g->fit->offline : sv->offline;
+        sv->registration = g->fit->registration_fixed ? g->fit->registration : sv->registration;
+    }
     if (g->sm) {   /* the shadow does not follow a conflict with a hibernating session */
         sv->conflict = SCENARIO_CONFLICT_KICK_OLD;
         sv->sm_hibernation_ms = 60 * 1000;
@@ -1040,13 +1047,15 @@ static void write_one(struct gen *g)
     abort();   /* unreachable: connect and drop are always on */
 }
 
-struct scenario *gen_scenario_profiled(uint64_t run_seed, size_t steps, bool live, bool sm,
-                                       enum scenario_profile profile, size_t *counts)
+struct scenario *gen_scenario_fitted(uint64_t run_seed, size_t steps, bool live, bool sm,
+                                     enum scenario_profile profile, const struct gen_fit *fit,
+                                     size_t *counts)
 {
     struct gen g;
     memset(&g, 0, sizeof g);
     prng_seed(&g.r, run_seed);
     g.live = live;
+    g.fit = fit;
     g.sm = sm;
     g.s = scenario_create("explore");
     g.s->server.profile = profile;   /* no draw: the streams stay those of prosody */
@@ -1066,6 +1075,12 @@ struct scenario *gen_scenario_profiled(uint64_t run_seed, size_t steps, bool liv
         drop_write(&g.c[i]);
     buf_free(&g.text);
     return g.s;
+}
+
+struct scenario *gen_scenario_profiled(uint64_t run_seed, size_t steps, bool live, bool sm,
+                                       enum scenario_profile profile, size_t *counts)
+{
+    return gen_scenario_fitted(run_seed, steps, live, sm, profile, NULL, counts);
 }
 
 struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live, bool sm,

@@ -37,6 +37,20 @@ struct scenario *gen_scenario_counted(uint64_t run_seed, size_t steps, bool live
 struct scenario *gen_scenario_profiled(uint64_t run_seed, size_t steps, bool live, bool sm,
                                        enum scenario_profile profile, size_t *counts);
 
+/* What a live server fixes (the differential explorer against a server
+ * file's adapter): the settings it states, and no initial rosters when it
+ * cannot have them set. Generated scenarios keep to it. */
+struct gen_fit {
+    bool conflict_fixed, offline_fixed, registration_fixed;
+    enum scenario_conflict conflict;
+    bool offline, registration;
+    bool no_rosters;
+};
+/* The same, keeping to fit (NULL: nothing fixed, as gen_scenario_profiled). */
+struct scenario *gen_scenario_fitted(uint64_t run_seed, size_t steps, bool live, bool sm,
+                                     enum scenario_profile profile, const struct gen_fit *fit,
+                                     size_t *counts);
+
 /* The seed of run `index` of an exploration with seed `seed`. */
 uint64_t gen_run_seed(uint64_t seed, size_t index);
 

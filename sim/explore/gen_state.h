@@ -79,6 +79,7 @@ struct gen {
     struct prng r;
     struct scenario *s;
     bool live;                    /* for a live server too (differential) */
+    const struct gen_fit *fit;    /* what the live server fixes, or NULL */
     bool sm;                      /* the stream-management rows are on (--sm) */
     size_t steps;                 /* to write */
     size_t nusers, nclients, nresources;

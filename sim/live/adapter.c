@@ -379,6 +379,11 @@ void adapter_free(struct adapter *a)
     free(a);
 }
 
+const struct server_file *adapter_server_file(const struct adapter *a)
+{
+    return a->ext != NULL ? external_server_file(a->ext) : NULL;
+}
+
 /* ---- per scenario ---- */
 
 bool adapter_fits(struct adapter *a, const struct scenario *s, struct buf *why)

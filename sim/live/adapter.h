@@ -68,6 +68,10 @@ char *adapter_server_path(const char *server, char *err, size_t errsize);
  * with a message in err when the file cannot be loaded. */
 char *adapter_spec_divergences(const struct adapter_spec *spec, char *err, size_t errsize);
 
+/* The server file of a described server, NULL for Prosody (which takes
+ * any settings and initial rosters). */
+const struct server_file *adapter_server_file(const struct adapter *a);
+
 /* ---- per scenario ---- */
 
 /* True when s can run here; else false with the reason appended to why. */
