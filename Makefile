@@ -46,7 +46,7 @@
 ##                 and lines/branches per folder (SCENARIOS=path: those scenarios only)
 ## live-deps       install Prosody when missing (and ejabberd with SERVER=ejabberd)
 ## live-check      every scenario on the model and on Prosody, and the differential
-##                 explorer against Prosody (LIVE_JOBS, LIVE_SETTLE; not in check);
+##                 explorer against Prosody (LIVE_JOBS, LIVE_SETTLE, LIVE_PACING; not in check);
 ##                 SERVER=ejabberd: every scenario on the model and on ejabberd
 ## deps            install the missing Debian packages (apt-get)
 ## install         install sessim, libsessim-model.a with its headers and sessim-model.pc,
@@ -412,6 +412,7 @@ schema-check: $(SESSIM)
 # the directory).
 LIVE_JOBS ?= 8
 LIVE_SETTLE ?= 200
+LIVE_PACING ?= roundtrip
 EXTERNAL_SCENARIOS ?= scenarios/routing scenarios/offline
 # SERVER=ejabberd: Debian's ejabberd instead (installed when missing; anything
 # the package starts is stopped by pid): `sessim diff --server ejabberd` runs
@@ -460,10 +461,10 @@ live-check: deps live-deps
 else
 live-check: deps live-deps
 	@$(MAKE) --no-print-directory build
-	@echo "== live: model and Prosody ($(LIVE_JOBS) servers, settle $(LIVE_SETTLE) ms)"
+	@echo "== live: model and Prosody ($(LIVE_JOBS) servers, pacing $(LIVE_PACING), settle $(LIVE_SETTLE) ms)"
 	@dir=$$(mktemp -d "$${TMPDIR:-/tmp}/sessim-live.XXXXXX") || exit 1; \
 	trap 'rm -rf "$$dir"' EXIT; trap 'exit 130' INT TERM HUP; \
-	$(SESSIM) diff --jobs $(LIVE_JOBS) --settle $(LIVE_SETTLE) --dir "$$dir" $(SCENARIOS); \
+	$(SESSIM) diff --jobs $(LIVE_JOBS) --settle $(LIVE_SETTLE) --pacing $(LIVE_PACING) --dir "$$dir" $(SCENARIOS); \
 	rc=$$?; \
 	echo "== live: the differential explorer"; \
 	mkdir -p "$$dir/explore" && \

@@ -25,6 +25,7 @@ static const char explore_usage[] =
     "                      [--seed-range A..B] [--json FILE] [--sm] [--jobs N]\n"
     "                      [--profile prosody|ejabberd|rfc]\n"
     "                      [--target tcp://127.0.0.1:PORT [--settle MS] [--prosody PROG]]\n"
+    "                      [--pacing roundtrip|settle]\n"
     "                      [--server NAME|FILE [--target tcp://HOST:PORT] [--settle MS]]\n"
     "  Generates R random scenarios of N steps from seed S, runs each on the model\n"
     "  with every invariant checked after every step, and shrinks the first failure\n"
@@ -67,6 +68,9 @@ static const char explore_usage[] =
     "                  output is the same as with one (not with --target)\n"
     "  --target URL    differential against a live Prosody (see above)\n"
     "  --settle MS     with --target: quiet time that ends a step (default 200)\n"
+    "  --pacing P      with --target: roundtrip (pings end a step where they prove\n"
+    "                  the server has finished, else the settle time; default for\n"
+    "                  Prosody) or settle (the quiet time after every step)\n"
     "  --prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"
     "  --server NAME|FILE  differential against that server (see above)\n"
     "  Standard output is the same for the same options, byte for byte; the\n"
@@ -138,16 +142,18 @@ static bool parse_range(const char *s, struct explore_options *o)
 
 /* What the command line says of the live server. */
 struct live_args {
-    const char *target, *settle, *prosody, *server;
+    const char *target, *settle, *pacing, *prosody, *server;
     bool profiled;             /* --profile given: it wins over the server's */
 };
 
-/* --target, --settle, --prosody and --server; returns 1 when a is none of them. */
+/* --target, --settle, --pacing, --prosody and --server; returns 1 when a
+ * is none of them. */
 static int parse_live(int argc, char **argv, int *i, struct live_args *la)
 {
     const char *a = argv[*i];
     const char **slot = strcmp(a, "--target") == 0   ? &la->target
                         : strcmp(a, "--settle") == 0  ? &la->settle
+                        : strcmp(a, "--pacing") == 0  ? &la->pacing
                         : strcmp(a, "--prosody") == 0 ? &la->prosody
                         : strcmp(a, "--server") == 0  ? &la->server
                                                       : NULL;
@@ -249,25 +255,31 @@ static void replay_options(const struct live_args *la, unsigned settle_ms, struc
     }
     if (settle_ms != TARGET_TCP_SETTLE_DEFAULT_MS)
         text_printf(replay, " --settle %u", settle_ms);
+    if (la->pacing != NULL)
+        text_printf(replay, " --pacing %s", la->pacing);
     if (la->prosody != NULL)
         text_printf(replay, " --prosody %s", la->prosody);
 }
 
-/* The live server of --target or --server (with --settle and --prosody),
+/* The live server of --target or --server (with --settle, --pacing and
+ * --prosody),
  * and the options that replay a reproducer on such a server. 0 or the
  * usage exit status. */
 static int setup_live(const struct live_args *la, struct explore_options *o,
                       struct target_tcp_setup **setup, struct buf *replay)
 {
     char err[ADAPTER_ERROR_MAX];
-    if (la->target == NULL && la->settle == NULL && la->prosody == NULL && la->server == NULL)
+    if (la->target == NULL && la->settle == NULL && la->pacing == NULL && la->prosody == NULL &&
+        la->server == NULL)
         return 0;
     if (la->target == NULL && la->server == NULL)
-        return usage_error("option needs --target:", la->settle != NULL ? "--settle" : "--prosody");
+        return usage_error("option needs --target:", la->settle != NULL   ? "--settle"
+                                                     : la->pacing != NULL ? "--pacing"
+                                                                          : "--prosody");
     if (la->server != NULL && la->prosody != NULL)
         return usage_error("--server and --prosody exclude each other:", la->server);
     struct adapter_spec spec = {la->server, la->target, la->prosody, NULL};
-    *setup = target_tcp_setup_new(&spec, la->settle, err, sizeof err);
+    *setup = target_tcp_setup_new(&spec, la->settle, la->pacing, err, sizeof err);
     if (*setup == NULL) {
         fprintf(stderr, "sessim explore: %s\nTry 'sessim explore --help'.\n", err);
         return EXIT_USAGE;

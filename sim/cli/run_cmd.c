@@ -44,6 +44,7 @@ struct cli_run_options {
     bool colored;                     /* the labels get colours (color resolved) */
     size_t jobs;                      /* -j: worker processes (base/pool.h); 0, 1: none */
     const char *target, *settle;      /* --target, --settle */
+    const char *pacing;               /* --pacing */
     const char *prosody;              /* --prosody */
     const char *server;               /* --server FILE */
     enum scenario_profile profile;    /* --profile: of scenarios that give none */
@@ -115,7 +116,8 @@ static int parse_color(const char *v, struct cli_run_options *o)
 /* The options of `run` that take a value. */
 enum run_valued {
     RUN_TAG, RUN_JUNIT, RUN_TAP, RUN_JSON, RUN_SEED, RUN_TARGET, RUN_SETTLE, RUN_HTML,
-    RUN_PROSODY, RUN_SERVER, RUN_JOBS, RUN_NAME, RUN_COLOR, RUN_PROFILE, RUN_DIVERGENCES
+    RUN_PROSODY, RUN_SERVER, RUN_JOBS, RUN_NAME, RUN_COLOR, RUN_PROFILE, RUN_DIVERGENCES,
+    RUN_PACING
 };
 
 /* Sets valued option `which` to v; returns 0, or the usage exit status. */
@@ -155,6 +157,9 @@ static int set_valued(enum run_valued which, const char *v, struct cli_run_optio
         break;
     case RUN_SETTLE:
         slot = &o->settle;
+        break;
+    case RUN_PACING:
+        slot = &o->pacing;
         break;
     case RUN_HTML:
         slot = &o->html;
@@ -201,7 +206,8 @@ static int parse_run_option(int argc, char **argv, int *i, struct cli_run_option
                   {"--settle", RUN_SETTLE},   {"--html", RUN_HTML},     {"--prosody", RUN_PROSODY},
                   {"--server", RUN_SERVER},   {"-j", RUN_JOBS},         {"--jobs", RUN_JOBS},
                   {"-k", RUN_NAME},           {"--name", RUN_NAME},     {"--color", RUN_COLOR},
-                  {"--profile", RUN_PROFILE}, {"--divergences", RUN_DIVERGENCES}};
+                  {"--profile", RUN_PROFILE}, {"--divergences", RUN_DIVERGENCES},
+                  {"--pacing", RUN_PACING}};
     const char *arg = argv[*i];
     if (set_flag(arg, o))
         return 0;
@@ -642,7 +648,7 @@ static int list_collected(const struct paths *paths, const struct cli_run_option
     return input_ok ? EXIT_OK : EXIT_USAGE;
 }
 
-/* --target, --server and --settle: the live server to run on
+/* --target, --server, --settle and --pacing: the live server to run on
  * (target_tcp.h, adapter.h). */
 static int setup_target(struct cli_run_options *o)
 {
@@ -650,9 +656,9 @@ static int setup_target(struct cli_run_options *o)
     if (o->server != NULL && o->prosody != NULL)
         return usage_error(&help, "%s", "--server and --prosody exclude each other");
     if (o->target == NULL && o->server == NULL)
-        return usage_error(&help, "%s", "--settle and --prosody need --target");
+        return usage_error(&help, "%s", "--settle, --pacing and --prosody need --target");
     struct adapter_spec spec = {o->server, o->target, o->prosody, NULL};
-    o->live = target_tcp_setup_new(&spec, o->settle, err, sizeof err);
+    o->live = target_tcp_setup_new(&spec, o->settle, o->pacing, err, sizeof err);
     return o->live != NULL ? 0 : usage_error(&help, "%s", err);
 }
 
@@ -692,8 +698,8 @@ static int settle_options(struct cli_run_options *o)
                  (o->color == RUN_COLOR_AUTO && isatty(STDOUT_FILENO) && !no_color());
     if (o->divergences != NULL && o->target == NULL && o->server == NULL)
         return usage_error(&help, "%s", "--divergences needs --target or --server");
-    if (o->list || (o->target == NULL && o->settle == NULL && o->prosody == NULL &&
-                    o->server == NULL))
+    if (o->list || (o->target == NULL && o->settle == NULL && o->pacing == NULL &&
+                    o->prosody == NULL && o->server == NULL))
         return 0;
     int status = read_listing(o);
     return status == 0 ? setup_target(o) : status;

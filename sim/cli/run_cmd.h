@@ -19,7 +19,8 @@
 #define RUN_CMD_LINE                                                                          \
     "run [PATHS...] [--tag T] [-k PATTERN] [--list] [--fail-fast] [-q | -v] [--color WHEN] "  \
     "[-j N] [--junit F] [--tap F] [--json F] [--html F] [--seed N] [--profile NAME] "         \
-    "[--target URL [--settle MS] [--prosody PROG | --server FILE] [--divergences FILE]]"
+    "[--target URL [--settle MS] [--pacing P] [--prosody PROG | --server FILE] "              \
+    "[--divergences FILE]]"
 #define RUN_CMD_SUMMARY "replay scenarios on the model and check traffic, state and invariants"
 #define RUN_CMD_OPTIONS                                                                    \
     "--tag T      only scenarios tagged T (repeatable: any of them)\n"                   \
@@ -44,6 +45,9 @@
     "             --html or --target: those run in one)\n"                                \
     "--target URL run on a Prosody sessim starts on 127.0.0.1:PORT (0: a free port)\n"    \
     "--settle MS  with --target: quiet time that ends a step (default 200)\n"             \
+    "--pacing P   with --target: roundtrip (pings end a step where they prove the server\n" \
+    "             has finished; default for Prosody) or settle (the quiet time always;\n" \
+    "             default with --server unless its file says pacing: roundtrip)\n"          \
     "--prosody PROG  with --target: the Prosody program (default: prosody from PATH)\n"    \
     "--server FILE   with --target tcp://HOST:PORT: a server sessim did not start, as FILE\n" \
     "             describes it (sim/README.md); scenarios it cannot set up are SKIP\n"       \

@@ -43,6 +43,7 @@ struct adapter {
     struct live *live;           /* the Prosody sessim starts, or NULL */
     struct external *ext;        /* a described server, or NULL */
     struct hostport at;          /* where connections go */
+    enum pace_mode pacing;       /* how steps end on it (pace.h) */
     char *name, *divergences;
     char error[ADAPTER_ERROR_MAX];
 };
@@ -298,6 +299,7 @@ static struct adapter *open_prosody(const struct adapter_spec *spec, char *err, 
     a->live = l;
     snprintf(a->at.host, sizeof a->at.host, "%s", LIVE_HOST);
     a->at.port = live_port(l);
+    a->pacing = PACE_ROUNDTRIP;   /* one event loop: sim/README.md "Pacing" */
     a->name = mem_strdup(ADAPTER_PROSODY);
     a->divergences = mem_strdup(ADAPTER_PROSODY_DIVERGENCES);
     return a;
@@ -344,6 +346,7 @@ static struct adapter *open_file(const struct adapter_spec *spec, char *err, siz
     a->ops = &external_ops;
     a->ext = e;
     a->at = hp;
+    a->pacing = sf->pacing;
     a->name = name_of(path);
     a->divergences = divergences;
     free(path);
@@ -462,6 +465,16 @@ enum scenario_profile adapter_profile(const struct adapter *a)
         return SCENARIO_PROFILE_PROSODY;
     const struct server_file *sf = external_server_file(a->ext);
     return (sf->given & SERVER_FILE_PROFILE) ? sf->profile : SCENARIO_PROFILE_PROSODY;
+}
+
+enum pace_mode adapter_pacing(const struct adapter *a)
+{
+    return a->pacing;
+}
+
+void adapter_set_pacing(struct adapter *a, enum pace_mode pacing)
+{
+    a->pacing = pacing;
 }
 
 const char *adapter_divergences(const struct adapter *a)

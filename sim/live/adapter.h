@@ -26,6 +26,7 @@
 #include <stddef.h>
 
 #include "model/buf.h"
+#include "live/pace.h"
 #include "run/target.h"
 #include "scenario/scenario.h"
 
@@ -107,6 +108,11 @@ const char *adapter_version(const struct adapter *a);
  * file's settings: profile (prosody when it states none). Scenarios that
  * pin no profile run on the model with it. */
 enum scenario_profile adapter_profile(const struct adapter *a);
+/* How a step ends on this server (pace.h): roundtrip for Prosody, a
+ * server file's `pacing:` (settle when it states none); set overrides it
+ * (--pacing). */
+enum pace_mode adapter_pacing(const struct adapter *a);
+void adapter_set_pacing(struct adapter *a, enum pace_mode pacing);
 /* The divergence list of this server (a path), or NULL when none is named. */
 const char *adapter_divergences(const struct adapter *a);
 /* The last failure ("" when none). */

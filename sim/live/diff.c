@@ -183,6 +183,8 @@ struct diff_options {
     const char *target;        /* --target, or NULL */
     unsigned port;             /* its port (the Prosody sessim starts) */
     unsigned settle_ms;
+    const char *pacing;        /* --pacing, or NULL: the server's (adapter_pacing) */
+    enum pace_mode pacing_mode;
     unsigned jobs;             /* 0 until given */
     const char *listing;       /* NULL until given: the server's own list */
     const char *dir;
@@ -198,8 +200,9 @@ struct diff_options {
 
 static const char diff_usage[] =
     "usage: sessim diff [PATHS...] [--server NAME|FILE] [--target tcp://HOST:PORT]\n"
-    "                   [--settle MS] [--jobs N] [--divergences FILE] [--dir DIR]\n"
-    "                   [--prosody PROG] [--profile prosody|ejabberd|rfc] [-v]\n"
+    "                   [--settle MS] [--pacing roundtrip|settle] [--jobs N]\n"
+    "                   [--divergences FILE] [--dir DIR] [--prosody PROG]\n"
+    "                   [--profile prosody|ejabberd|rfc] [-v]\n"
     "  Runs every scenario on the model and on a live server, and reports per\n"
     "  scenario: pass on both, model only, server only, fail on both, not run live\n"
     "  (with the reason); for a divergence, the first differing stanza.\n"
@@ -210,6 +213,9 @@ static const char diff_usage[] =
     "                      per worker, for a server sessim starts; a fixed port needs\n"
     "                      --jobs 1)\n"
     "  --settle MS         quiet time that ends a step on the server (default 200)\n"
+    "  --pacing P          roundtrip (pings end a step where they prove the server has\n"
+    "                      finished, else the settle time; default for Prosody) or\n"
+    "                      settle (default for a server file without pacing:)\n"
     "  --jobs N            servers run in parallel (default 4)\n"
     "  --divergences FILE  the understood divergences (default: the server's list,\n"
     "                      " DIFF_LISTING_DEFAULT " for Prosody, a server file's\n"
@@ -251,6 +257,11 @@ static int apply_option(struct diff_options *o, const char *name, const char *v)
     if (strcmp(name, "--settle") == 0 &&
         !target_tcp_settle_parse(v, &o->settle_ms, err, sizeof err))
         return usage_error(err);
+    if (strcmp(name, "--pacing") == 0) {
+        if (!target_tcp_pacing_parse(v, &o->pacing_mode, err, sizeof err))
+            return usage_error(err);
+        o->pacing = v;
+    }
     if (strcmp(name, "--jobs") == 0 && !parse_jobs(v, &o->jobs))
         return usage_error("--jobs needs a number from 1 to 64");
     if (strcmp(name, "--divergences") == 0)
@@ -292,7 +303,7 @@ static int check_target(struct diff_options *o)
 static int parse_options(int argc, char **argv, struct diff_options *o)
 {
     static const char *const valued[] = {"--target", "--settle", "--jobs", "--divergences",
-                                         "--dir", "--prosody", "--profile", "--server"};
+                                         "--dir", "--prosody", "--profile", "--server", "--pacing"};
     int status = 0;
     for (int i = 1; i < argc && status == 0; i++) {
         const char *a = argv[i];
@@ -492,6 +503,8 @@ static void worker(const struct diff_options *o, const struct paths *paths, size
     struct adapter_spec spec = {o->server, o->target, o->prosody, dir};
     struct adapter *a = adapter_open(&spec, err, sizeof err);
     free(dir);
+    if (a != NULL && o->pacing != NULL)
+        adapter_set_pacing(a, o->pacing_mode);
     if (a == NULL) {
         struct diff_record r = {.text = err};
         send_msg(fd, 'E', 0, &r);
@@ -682,8 +695,12 @@ static bool reap_workers(struct worker_pipe *w, size_t jobs)
 static void print_summary(struct diff_run *run)
 {
     const struct diff_options *o = run->o;
-    printf("\ndifferential (%s, %u worker%s, settle %u ms):",
-           run->version[0] ? run->version : "unknown", o->jobs, o->jobs == 1 ? "" : "s",
+    struct adapter_spec spec = {o->server, NULL, NULL, NULL};
+    const char *pacing = o->pacing != NULL                ? o->pacing
+                         : adapter_spec_is_prosody(&spec) ? pace_mode_name(PACE_ROUNDTRIP)
+                                                          : "as the server file says";
+    printf("\ndifferential (%s, %u worker%s, pacing %s, settle %u ms):",
+           run->version[0] ? run->version : "unknown", o->jobs, o->jobs == 1 ? "" : "s", pacing,
            o->settle_ms);
     for (size_t c = 0; c < DIFF_NCLASSES; c++)
         if ((c != DIFF_ERROR && c != DIFF_AGREE) || run->counts[c] > 0)

@@ -14,9 +14,7 @@
 
 /* ---- tags ---- */
 
-/* One past the '>' ending the tag whose '<' is at s[start]; 0 when the tag
- * has not ended within len bytes. */
-static size_t tag_end(const char *s, size_t len, size_t start)
+size_t norm_tag_end(const char *s, size_t len, size_t start)
 {
     char quote = 0;
     for (size_t i = start + 1; i < len; i++) {
@@ -53,9 +51,7 @@ static size_t skip_space(const char *tag, size_t len, size_t i)
     return i;
 }
 
-/* Finds attribute `name` in the start tag tag[0..len): its value is
- * tag[*vs..*ve). False when absent or the tag is malformed. */
-static bool attr_find(const char *tag, size_t len, const char *name, size_t *vs, size_t *ve)
+bool norm_tag_attr(const char *tag, size_t len, const char *name, size_t *vs, size_t *ve)
 {
     size_t i = name_end(tag, len), nlen = strlen(name);
     for (;;) {
@@ -84,8 +80,7 @@ static bool attr_find(const char *tag, size_t len, const char *name, size_t *vs,
     }
 }
 
-/* The local name of the start tag and whether it has a prefix. */
-static void tag_local(const char *tag, size_t len, const char **local, size_t *local_len,
+void norm_tag_local(const char *tag, size_t len, const char **local, size_t *local_len,
                       bool *prefixed)
 {
     size_t end = name_end(tag, len);
@@ -109,7 +104,7 @@ static void tag_rewrite(const char *tag, size_t len, const char *stamp, struct b
         const char *local;
         size_t llen;
         bool prefixed;
-        tag_local(tag, len, &local, &llen, &prefixed);
+        norm_tag_local(tag, len, &local, &llen, &prefixed);
         if (local_is(local, llen, "delay")) {
             attr = "stamp";
             value = stamp;
@@ -120,7 +115,7 @@ static void tag_rewrite(const char *tag, size_t len, const char *stamp, struct b
         }
     }
     size_t vs, ve;
-    bool hit = attr != NULL && attr_find(tag, len, attr, &vs, &ve) &&
+    bool hit = attr != NULL && norm_tag_attr(tag, len, attr, &vs, &ve) &&
                (!dated || norm_is_datetime(tag + vs, ve - vs));
     if (!hit) {
         buf_append(out, tag, len);
@@ -144,7 +139,7 @@ void norm_stream_feed(struct norm_stream *ns, const char *bytes, size_t len, boo
         size_t text_end = lt ? (size_t)(lt - s) : n;
         buf_append(out, s + i, text_end - i);
         i = text_end;
-        size_t e = i < n ? tag_end(s, n, i) : 0;
+        size_t e = i < n ? norm_tag_end(s, n, i) : 0;
         if (e == 0)
             break;
         tag_rewrite(s + i, e - i, stamp, out);
@@ -264,11 +259,11 @@ void norm_ids_collect(const char *bytes, size_t len, struct match_vars *ids)
         if (lt == NULL)
             return;
         i = (size_t)(lt - bytes);
-        size_t e = tag_end(bytes, len, i);
+        size_t e = norm_tag_end(bytes, len, i);
         if (e == 0)
             return;
         size_t vs, ve;
-        if (bytes[i + 1] != '/' && attr_find(bytes + i, e - i, "id", &vs, &ve)) {
+        if (bytes[i + 1] != '/' && norm_tag_attr(bytes + i, e - i, "id", &vs, &ve)) {
             struct buf v = {0};
             xml_unescape(bytes + i + vs, ve - vs, &v);
             match_vars_set(ids, buf_cstr(&v), "");

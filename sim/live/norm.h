@@ -42,6 +42,18 @@ void norm_stream_feed(struct norm_stream *ns, const char *bytes, size_t len, boo
 /* Releases the held bytes; the stream is fresh again. */
 void norm_stream_free(struct norm_stream *ns);
 
+/* Tags as norm reads them (a '<' to the '>' outside quotes; no comments or
+ * CDATA): one past the '>' ending the tag whose '<' is at s[start], 0 when
+ * it has not ended within len bytes. */
+size_t norm_tag_end(const char *s, size_t len, size_t start);
+/* Finds attribute `name` in the start tag tag[0..len): its value is
+ * tag[*vs..*ve). False when absent or the tag is malformed. */
+bool norm_tag_attr(const char *tag, size_t len, const char *name, size_t *vs, size_t *ve);
+/* The local name of the start tag tag[0..len) (tag[0] is '<') and whether
+ * it has a prefix; *local points into tag. */
+void norm_tag_local(const char *tag, size_t len, const char **local, size_t *local_len,
+                    bool *prefixed);
+
 /* Writes ms since the Unix epoch as "YYYY-MM-DDThh:mm:ssZ" (UTC, whole
  * seconds) into out. */
 void norm_stamp_format(unsigned long long ms, char out[NORM_STAMP_SIZE]);

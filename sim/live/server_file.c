@@ -204,6 +204,11 @@ static bool on_top_key(struct sf_loader *L, const char *key, const yaml_node_t *
         return want_string(L, v, key, &L->sf->domain);
     if (strcmp(key, "divergences") == 0)
         return want_string(L, v, key, &L->sf->divergences);
+    if (strcmp(key, "pacing") == 0) {
+        const char *s = scalar(v);
+        return (s != NULL && pace_mode_parse(s, &L->sf->pacing)) ||
+               sf_fail(L, v, "'pacing' is roundtrip or settle");
+    }
     if (strcmp(key, "adapter") == 0) {
         const char *s = scalar(v);
         return (s != NULL && strcmp(s, "external") == 0) ||
@@ -270,7 +275,7 @@ struct server_file *server_file_load_buffer(const char *name, const char *data, 
                                             char *err, size_t errsize)
 {
     static const struct sf_key top[] = {{"adapter", on_top_key},   {"domain", on_top_key},
-                                        {"divergences", on_top_key},
+                                        {"divergences", on_top_key}, {"pacing", on_top_key},
                                         {"lifecycle", on_top_key}, {"accounts", on_top_key},
                                         {"settings", on_top_key}};
     struct server_file *sf = mem_calloc(1, sizeof *sf);

@@ -7,7 +7,9 @@
  * (conflict policy, offline storage, registration, tombstones, the model
  * profile it follows), so a scenario asking for others is skipped; and the
  * list of its known divergences from the model (`divergences:`,
- * scenarios/DIVERGENCES.md's format). Commands are run by /bin/sh -c
+ * scenarios/DIVERGENCES.md's format); and `pacing:`, roundtrip only for a
+ * server where a ping's answer proves it has finished (pace.h), else the
+ * default settle. Commands are run by /bin/sh -c
  * with placeholders {dir} (a directory sessim made for the server), {host},
  * {port}, {domain}, {here} (the server file's directory), and for account
  * commands {user} and {password}, each replaced shell-quoted. Errors are FILE:LINE:COL: message (1-based).
@@ -19,6 +21,7 @@
 #include <stddef.h>
 
 #include "model/buf.h"
+#include "live/pace.h"
 #include "scenario/scenario.h"
 
 #define SERVER_FILE_ERROR_MAX 1024
@@ -50,6 +53,7 @@ struct server_file {
     enum scenario_conflict conflict;
     bool offline, registration, tombstones;
     enum scenario_profile profile;  /* the model profile it follows (format 1.4) */
+    enum pace_mode pacing;          /* how steps end (pace.h); default PACE_SETTLE */
 };
 
 /* Loads the file at path. NULL with "FILE:LINE:COL: message" (or "FILE:

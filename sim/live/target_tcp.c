@@ -2,12 +2,14 @@
  *
  * Sockets are non-blocking; everything the server wrote is read whenever
  * the runner asks about a connection, runs through the normaliser into the
- * connection's buffer and waits there to be consumed. The target keeps the
- * time of the last traffic in either direction: settle measures the
- * settle time from it, so a quiet server costs one settle time per step
- * that sent something, and none for steps that only look; wait, which the
- * runner calls only while it expects something, gives a busy server
- * TARGET_TCP_WAIT_SETTLES settle times.
+ * connection's buffer and waits there to be consumed (ping answers taken
+ * out first, pace.h). A step ends by round trips where the adapter's
+ * pacing and the connections allow (see roundtrip below); else by the
+ * settle time, measured from the last traffic in either direction, so a
+ * quiet server costs one settle time per step that sent something, and
+ * none for steps that only look. Wait, which the runner calls only while
+ * it expects something, gives a busy server TARGET_TCP_WAIT_SETTLES
+ * settle times.
  */
 #include "live/target_tcp.h"
 
@@ -31,6 +33,7 @@
 #include "live/hostport.h"
 #include "live/live.h"
 #include "live/norm.h"
+#include "live/pace.h"
 
 #define TCP_URL_PREFIX "tcp://" LIVE_HOST ":"
 #define TCP_READ_CHUNK 65536
@@ -38,7 +41,10 @@
 struct tcp_conn {
     int fd;                      /* -1 once closed */
     bool ended;                  /* the server closed it, or the client hung up */
+    bool sent;                   /* client bytes written since the last settle */
+    bool close_seen;             /* the server's end of stream was waited for once */
     struct norm_stream norm;
+    struct pace_conn pace;       /* what a ping may be written on, answers taken out */
     struct buf in;               /* normalised bytes not consumed yet */
 };
 
@@ -47,6 +53,10 @@ struct target_tcp {
     struct target_ops ops;       /* target_tcp_ops with this server's caps */
     struct adapter *a;           /* the server, or NULL when the scenario is skipped */
     unsigned settle_ms;
+    bool roundtrip;              /* PACE_ROUNDTRIP: steps end by pings where they can */
+    bool hung, restarted, waited; /* since the last settle (waited: a real advance) */
+    unsigned long ping_seq;
+    struct buf scratch;          /* normalised bytes before the answers are taken out */
     char stamp[NORM_STAMP_SIZE]; /* the model's clock at creation */
     struct tcp_conn *conns;      /* connection id = index + 1 */
     size_t nconns;
@@ -78,6 +88,14 @@ bool target_tcp_url_parse(const char *url, unsigned *port, char *err, size_t err
         snprintf(err, errsize, "--target must be tcp://%s:PORT (PORT 0-65535; 0: any free "
                                "port), or tcp://HOST:PORT with --server FILE, not '%s'",
                  LIVE_HOST, url);
+    return false;
+}
+
+bool target_tcp_pacing_parse(const char *text, enum pace_mode *mode, char *err, size_t errsize)
+{
+    if (pace_mode_parse(text, mode))
+        return true;
+    snprintf(err, errsize, "--pacing is roundtrip or settle, not '%s'", text);
     return false;
 }
 
@@ -117,6 +135,15 @@ static void conn_end(struct target_tcp *tt, struct tcp_conn *c)
     tt->last_ms = clock_now_ms();
 }
 
+/* Server bytes into c->in: normalised, ping answers taken out. */
+static void conn_feed(struct target_tcp *tt, struct tcp_conn *c, const char *bytes, size_t len,
+                      bool final)
+{
+    buf_clear(&tt->scratch);
+    norm_stream_feed(&c->norm, bytes, len, final, tt->stamp, &tt->scratch);
+    pace_conn_server(&c->pace, tt->scratch.data, tt->scratch.len, final, &c->in);
+}
+
 /* Reads whatever the server has written on c (never blocks). */
 static void conn_pump(struct target_tcp *tt, struct tcp_conn *c)
 {
@@ -124,10 +151,10 @@ static void conn_pump(struct target_tcp *tt, struct tcp_conn *c)
     while (c->fd >= 0) {
         ssize_t n = read(c->fd, chunk, sizeof chunk);
         if (n > 0) {
-            norm_stream_feed(&c->norm, chunk, (size_t)n, false, tt->stamp, &c->in);
+            conn_feed(tt, c, chunk, (size_t)n, false);
             tt->last_ms = clock_now_ms();
         } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
-            norm_stream_feed(&c->norm, NULL, 0, true, tt->stamp, &c->in);
+            conn_feed(tt, c, NULL, 0, true);
             conn_end(tt, c);
         } else if (errno != EINTR) {
             return;
@@ -197,12 +224,8 @@ static unsigned tt_connect(struct target *t)
 
 /* Writes all of bytes; a connection the server has closed swallows them,
  * as a lost network would. */
-static bool tt_send(struct target *t, unsigned conn, const char *bytes, size_t len)
+static bool conn_write(struct target_tcp *tt, struct tcp_conn *c, const char *bytes, size_t len)
 {
-    struct target_tcp *tt = tcp_of(t);
-    struct tcp_conn *c = conn_get(tt, conn);
-    if (c == NULL)
-        return fail_with(t, "no such connection");
     while (c->fd >= 0 && len > 0) {
         ssize_t n = send(c->fd, bytes, len, MSG_NOSIGNAL);
         if (n > 0) {
@@ -211,7 +234,7 @@ static bool tt_send(struct target *t, unsigned conn, const char *bytes, size_t l
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
             struct pollfd p = {.fd = c->fd, .events = POLLOUT};
             if (poll(&p, 1, TARGET_TCP_SEND_TIMEOUT_MS) == 0)
-                return fail_with(t, "the server does not read (send timed out)");
+                return fail_with(&tt->base, "the server does not read (send timed out)");
         } else if (errno != EINTR) {
             conn_pump(tt, c);
             conn_end(tt, c);
@@ -219,6 +242,17 @@ static bool tt_send(struct target *t, unsigned conn, const char *bytes, size_t l
     }
     tt->last_ms = clock_now_ms();
     return true;
+}
+
+static bool tt_send(struct target *t, unsigned conn, const char *bytes, size_t len)
+{
+    struct target_tcp *tt = tcp_of(t);
+    struct tcp_conn *c = conn_get(tt, conn);
+    if (c == NULL)
+        return fail_with(t, "no such connection");
+    pace_conn_client(&c->pace, bytes, len);
+    c->sent = true;
+    return conn_write(tt, c, bytes, len);
 }
 
 static const char *tt_received(struct target *t, unsigned conn, size_t *len)
@@ -258,6 +292,7 @@ static void tt_hangup(struct target *t, unsigned conn)
     struct tcp_conn *c = conn_get(tt, conn);
     if (c == NULL)
         return;
+    tt->hung = tt->hung || c->fd >= 0;
     conn_end(tt, c);
     buf_clear(&c->in);
     norm_stream_free(&c->norm);
@@ -268,6 +303,7 @@ static bool tt_restart(struct target *t)
     struct target_tcp *tt = tcp_of(t);
     bool ok = adapter_restart(tt->a) || fail_with(t, adapter_error(tt->a));
     tt->last_ms = clock_now_ms();
+    tt->restarted = true;
     pump_all(tt);
     return ok;
 }
@@ -288,18 +324,145 @@ static bool tt_advance(struct target *t, uint64_t ms)
     }
     pump_all(tt);
     tt->last_ms = clock_now_ms();
+    tt->waited = true;
     return true;
+}
+
+/* ---- pacing (pace.h) ---- */
+
+/* Waits until no byte moved for the settle time. */
+static void settle_quiet(struct target_tcp *tt)
+{
+    for (unsigned long long left = quiet_left(tt, tt->settle_ms); left > 0;
+         left = quiet_left(tt, tt->settle_ms)) {
+        poll_all(tt, left);
+        pump_all(tt);
+    }
+}
+
+/* Whether every connection written on in this step can show by a round
+ * trip that the server has handled it: a ping may follow its bytes (bound
+ * or not), or its stream is closing (Prosody ends the session before it
+ * closes the connection), or it has ended. Not after a
+ * restart, nor once stream management was asked for anywhere (hibernation
+ * and its timers act later, XEP-0198 counts would see the pings), nor
+ * after a real advance (a timer due at its end needs the settle time). */
+static bool roundtrip_fits(const struct target_tcp *tt)
+{
+    if (tt->restarted || tt->waited)
+        return false;
+    for (size_t i = 0; i < tt->nconns; i++) {
+        const struct tcp_conn *c = &tt->conns[i];
+        if (c->pace.sm)
+            return false;
+        if (c->sent && c->fd >= 0 && !pace_conn_can_ping(&c->pace) && !c->pace.cclosed)
+            return false;
+    }
+    return true;
+}
+
+static void conn_ping(struct target_tcp *tt, struct tcp_conn *c)
+{
+    struct buf b = {0};
+    pace_conn_ping(&c->pace, ++tt->ping_seq, &b);
+    conn_write(tt, c, b.data, b.len);
+    buf_free(&b);
+}
+
+/* A connection waited on: a ping unanswered while the server's stream is
+ * open (a server ends its stream after the effects of ending it), a
+ * stream the client closed in this step, or one the server has just
+ * ended, whose connection has not closed yet (the next step must see it
+ * closed, as it would after the settle time). */
+static bool conn_waited(const struct tcp_conn *c)
+{
+    bool answer_due = c->pace.pending > 0 && c->pace.sopen;
+    bool closing = (c->sent && c->pace.cclosed) || (c->pace.sclosed && !c->close_seen);
+    return c->fd >= 0 && (answer_due || closing);
+}
+
+/* Waits for every ping answer and the end of every closing stream; false
+ * when they do not come within TARGET_TCP_WAIT_SETTLES settle times. */
+static bool answers_await(struct target_tcp *tt)
+{
+    unsigned long long patience = (unsigned long long)tt->settle_ms * TARGET_TCP_WAIT_SETTLES;
+    for (;;) {
+        pump_all(tt);
+        size_t waited = 0;
+        for (size_t i = 0; i < tt->nconns; i++)
+            waited += conn_waited(&tt->conns[i]);
+        if (waited == 0)
+            return true;
+        unsigned long long left = quiet_left(tt, patience);
+        if (left == 0)
+            return false;
+        poll_all(tt, left);
+    }
+}
+
+/* A bound connection a ping may be written on: one that can get what
+ * other sessions send. */
+static bool conn_bound(const struct tcp_conn *c)
+{
+    return c->fd >= 0 && c->pace.bound && pace_conn_can_ping(&c->pace);
+}
+
+/* Pings every connection written on that can take a ping (senders), or
+ * every bound one that can; returns how many. */
+static size_t ping_all(struct target_tcp *tt, bool senders)
+{
+    size_t n = 0;
+    for (size_t i = 0; i < tt->nconns; i++) {
+        struct tcp_conn *c = &tt->conns[i];
+        if (senders ? c->fd >= 0 && c->sent && pace_conn_can_ping(&c->pace) : conn_bound(c)) {
+            conn_ping(tt, c);
+            n++;
+        }
+    }
+    return n;
+}
+
+/* Ends a step by round trips (sim/README.md "Pacing"). First every
+ * connection written on answers a ping (or ends, if its stream is closing):
+ * the server has handled what the step wrote and queued every effect.
+ * Then, when another connection could have got an effect, every bound
+ * connection answers a ping written after that: its answer comes behind
+ * whatever was queued for it. False when a connection does not fit or an
+ * answer does not come: the step then settles. */
+static bool roundtrip(struct target_tcp *tt)
+{
+    if (!roundtrip_fits(tt))
+        return false;
+    size_t writers = 0, pinged = ping_all(tt, true);
+    for (size_t i = 0; i < tt->nconns; i++)
+        writers += tt->conns[i].sent;
+    if (!answers_await(tt))
+        return false;
+    if (writers == 0 && !tt->hung)
+        return true;
+    size_t others = 0;   /* bound connections the step did not write on */
+    for (size_t i = 0; i < tt->nconns; i++)
+        others += conn_bound(&tt->conns[i]) && !tt->conns[i].sent;
+    if (!tt->hung && writers == 1 && pinged == 1 && others == 0)
+        return true;
+    ping_all(tt, false);
+    return answers_await(tt);
 }
 
 static void tt_settle(struct target *t)
 {
     struct target_tcp *tt = tcp_of(t);
     pump_all(tt);
-    for (unsigned long long left = quiet_left(tt, tt->settle_ms); left > 0;
-         left = quiet_left(tt, tt->settle_ms)) {
-        poll_all(tt, left);
-        pump_all(tt);
+    bool paced = tt->roundtrip && roundtrip(tt);
+    if (!paced)
+        settle_quiet(tt);
+    for (size_t i = 0; i < tt->nconns; i++) {
+        tt->conns[i].sent = false;
+        tt->conns[i].close_seen = tt->conns[i].pace.sclosed;
+        if (!paced)   /* a late answer is still taken out; nobody waits for it */
+            tt->conns[i].pace.pending = 0;
     }
+    tt->hung = tt->restarted = tt->waited = false;
 }
 
 /* True as soon as conn has unread bytes (a pump inside closed() may have
@@ -336,8 +499,10 @@ static void tt_free(struct target *t)
         if (tt->conns[i].fd >= 0)
             close(tt->conns[i].fd);
         norm_stream_free(&tt->conns[i].norm);
+        pace_conn_free(&tt->conns[i].pace);
         buf_free(&tt->conns[i].in);
     }
+    buf_free(&tt->scratch);
     if (tt->a != NULL)
         adapter_finish(tt->a);
     free(tt->conns);
@@ -363,13 +528,14 @@ static const struct target_ops target_tcp_ops = {
     .free = tt_free,
 };
 
-static struct target_tcp *tcp_new(unsigned settle_ms, unsigned caps)
+static struct target_tcp *tcp_new(unsigned settle_ms, enum pace_mode pacing, unsigned caps)
 {
     struct target_tcp *tt = mem_calloc(1, sizeof *tt);
     tt->ops = target_tcp_ops;
     tt->ops.caps = caps;
     tt->base.ops = &tt->ops;
     tt->settle_ms = settle_ms;
+    tt->roundtrip = pacing == PACE_ROUNDTRIP;
     struct model_config c;
     model_config_default(&c);
     norm_stamp_format(c.start_time_ms, tt->stamp);
@@ -387,7 +553,7 @@ struct target *target_tcp_new(struct adapter *a, const struct scenario *s, unsig
         buf_free(&why);
         return NULL;
     }
-    struct target_tcp *tt = tcp_new(settle_ms, adapter_caps(a));
+    struct target_tcp *tt = tcp_new(settle_ms, adapter_pacing(a), adapter_caps(a));
     tt->a = fits ? a : NULL;
     if (!fits)
         snprintf(tt->base.skip, sizeof tt->base.skip, "%s", buf_cstr(&why));
@@ -403,14 +569,18 @@ struct target_tcp_setup {
 };
 
 struct target_tcp_setup *target_tcp_setup_new(const struct adapter_spec *spec, const char *settle,
-                                              char *err, size_t errsize)
+                                              const char *pacing, char *err, size_t errsize)
 {
     unsigned ms = TARGET_TCP_SETTLE_DEFAULT_MS;
-    if (settle != NULL && !target_tcp_settle_parse(settle, &ms, err, errsize))
+    enum pace_mode mode = PACE_SETTLE;
+    if ((settle != NULL && !target_tcp_settle_parse(settle, &ms, err, errsize)) ||
+        (pacing != NULL && !target_tcp_pacing_parse(pacing, &mode, err, errsize)))
         return NULL;
     struct adapter *a = adapter_open(spec, err, errsize);
     if (a == NULL)
         return NULL;
+    if (pacing != NULL)
+        adapter_set_pacing(a, mode);
     struct target_tcp_setup *setup = mem_calloc(1, sizeof *setup);
     setup->a = a;
     setup->settle_ms = ms;

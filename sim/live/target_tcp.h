@@ -9,12 +9,19 @@
  * sessim starts; a server it did not start is reached at any
  * tcp://HOST:PORT through its server file (external.h).
  *
- * Timing (scenarios/FORMAT.md "Live targets"): the server is quiet once nothing
- * was sent or received for the settle time (default 200 ms, --settle), so
- * after a step that sent nothing the target is already settled, and
- * `receive: nothing` holds when nothing arrived within the settle time of
- * the last traffic. A stanza or close the runner waits for (connect phases,
- * `receive`, `close`) may take TARGET_TCP_WAIT_SETTLES settle times. Delay stamps and stream ids the server chooses are
+ * Timing (scenarios/FORMAT.md "Live targets", pace.h): a step ends when the
+ * server has finished reacting to it. With pacing roundtrip (the adapter's:
+ * Prosody's, or a server file's `pacing:`; --pacing overrides) the target
+ * pings (XEP-0199) each connection written on, then every bound one, and
+ * the step ends when every answer is back; the answers are taken out of
+ * the traffic. Where a ping proves nothing (mid-stanza, mid-negotiation,
+ * stream management asked for, a restart, a real advance) and with pacing
+ * settle, the server is quiet once nothing was sent or received for the
+ * settle time (default 200 ms, --settle). After a step that sent nothing
+ * the target is already settled, and `receive: nothing` holds when nothing
+ * had arrived by the step's end. A stanza or close the runner waits for
+ * (connect phases, `receive`, `close`) may take TARGET_TCP_WAIT_SETTLES
+ * settle times. Delay stamps and stream ids the server chooses are
  * normalised as they arrive (norm.h). `advance` and `check` are skipped
  * (no TARGET_CAN_ADVANCE / TARGET_CAN_CHECK); connection ids are 1, 2, ...
  * in connect order, as on the model.
@@ -41,6 +48,8 @@
  * *port. False with a message in err for anything else, any other host
  * included. */
 bool target_tcp_url_parse(const char *url, unsigned *port, char *err, size_t errsize);
+/* Parses a --pacing value: roundtrip or settle. */
+bool target_tcp_pacing_parse(const char *text, enum pace_mode *mode, char *err, size_t errsize);
 /* Parses a --settle value: whole milliseconds, 1 to TARGET_TCP_SETTLE_MAX_MS. */
 bool target_tcp_settle_parse(const char *text, unsigned *ms, char *err, size_t errsize);
 
@@ -56,13 +65,14 @@ struct target *target_tcp_new(struct adapter *a, const struct scenario *s, unsig
  * for the whole run. */
 struct target_tcp_setup;
 
-/* Parses settle (NULL: the default) and opens the adapter of spec
+/* Parses settle and pacing (NULL: the default, and the adapter's pacing)
+ * and opens the adapter of spec
  * (adapter_open: the Prosody sessim starts, nothing running yet, or a
  * described server, checked before any scenario). NULL with a message in
  * err (FILE:LINE:COL for a server file) on bad input or when the server
  * cannot be had. */
 struct target_tcp_setup *target_tcp_setup_new(const struct adapter_spec *spec, const char *settle,
-                                              char *err, size_t errsize);
+                                              const char *pacing, char *err, size_t errsize);
 /* The setup's adapter and settle time. */
 struct adapter *target_tcp_setup_adapter(const struct target_tcp_setup *setup);
 unsigned target_tcp_setup_settle(const struct target_tcp_setup *setup);

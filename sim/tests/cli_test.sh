@@ -99,12 +99,15 @@ expect 0 "1 passed" run --profile rfc "$T/ok.yaml"
 expect 2 "--profile must be prosody, ejabberd or rfc" diff --profile openfire
 expect 2 "option needs --target: '--settle'" explore --settle 100
 expect 2 "option needs --target: '--prosody'" explore --prosody prosody
+expect 2 "option needs --target: '--pacing'" explore --pacing settle
+expect 2 "--pacing is roundtrip or settle, not 'fast'" explore --target tcp://127.0.0.1:0 --pacing fast
+expect 2 "--pacing is roundtrip or settle, not 'fast'" diff --pacing fast
 expect 2 "--target must be tcp://127.0.0.1:PORT" explore --target tcp://10.0.0.1:5222
 expect 2 "option needs a value: '--target'" explore --target
 expect 2 "--settle needs milliseconds from 1 to 60000, not '0'" explore --target tcp://127.0.0.1:0 --settle 0
 expect 2 "/nonexistent/prosody: No such file or directory" \
     explore --target tcp://127.0.0.1:0 --prosody /nonexistent/prosody
-expect 2 "--settle and --prosody need --target" run --prosody prosody "$T/ok.yaml"
+expect 2 "--settle, --pacing and --prosody need --target" run --prosody prosody "$T/ok.yaml"
 printf 'domain: localhost\nlifecycle:\n  running: maybe\n' >"$T/server-bad.yml"
 printf 'lifecycle: {running: true}\n' >"$T/server.yml"
 expect 2 "$T/server-bad.yml:3:12: 'running' needs true or false" \

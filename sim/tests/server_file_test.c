@@ -20,6 +20,7 @@ START_TEST(test_server_file_full)
     char err[SERVER_FILE_ERROR_MAX] = "";
     struct server_file *sf = load("adapter: external\n"
                                   "domain: example.test\n"
+                                  "pacing: roundtrip\n"
                                   "lifecycle:\n"
                                   "  start: \"run --dir {dir} --port {port}\"\n"
                                   "  stop: stop-it\n"
@@ -33,6 +34,7 @@ START_TEST(test_server_file_full)
                                   err);
     ck_assert_msg(sf != NULL, "%s", err);
     ck_assert_str_eq(sf->domain, "example.test");
+    ck_assert_int_eq(sf->pacing, PACE_ROUNDTRIP);
     ck_assert(!sf->running);
     ck_assert_str_eq(sf->reset, "wipe {dir}");
     ck_assert_int_eq(sf->accounts, SERVER_FILE_ACCOUNTS_COMMAND);
@@ -63,6 +65,7 @@ static const struct {
      "s.yaml:2:20: 'method' is register or command"},
     {"lifecycle: {running: true}\nsettings: {conflict: kick}\n", "'conflict' is kick-old"},
     {"adapter: ejabberd\n", "'adapter' is external"},
+    {"lifecycle: {running: true}\npacing: fast\n", "s.yaml:2:9: 'pacing' is roundtrip or settle"},
     {"lifecycle: {running: true}\nsettings: {profile: openfire}\n",
      "s.yaml:2:21: 'profile' is prosody, ejabberd or rfc"},
     {"- a\n", "s.yaml:1:1: the server file must be a mapping"},

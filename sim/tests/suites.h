@@ -14,6 +14,7 @@
     X(html_suite)     \
     X(specmap_suite)  \
     X(norm_suite)     \
+    X(pace_suite)     \
     X(live_suite)     \
     X(target_tcp_suite) \
     X(tape_suite)     \

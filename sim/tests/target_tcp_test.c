@@ -11,6 +11,7 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -82,9 +83,11 @@ START_TEST(test_target_tcp_setup_rejects_bad_input)
     char err[512];
     struct adapter_spec far = {.target = "tcp://10.0.0.1:5222"};
     struct adapter_spec near = {.target = "tcp://127.0.0.1:0"};
-    ck_assert_ptr_null(target_tcp_setup_new(&far, NULL, err, sizeof err));
-    ck_assert_ptr_null(target_tcp_setup_new(&near, "0", err, sizeof err));
+    ck_assert_ptr_null(target_tcp_setup_new(&far, NULL, NULL, err, sizeof err));
+    ck_assert_ptr_null(target_tcp_setup_new(&near, "0", NULL, err, sizeof err));
     ck_assert_ptr_nonnull(strstr(err, "--settle"));
+    ck_assert_ptr_null(target_tcp_setup_new(&near, NULL, "fast", err, sizeof err));
+    ck_assert_ptr_nonnull(strstr(err, "--pacing"));
 }
 END_TEST
 
@@ -120,7 +123,7 @@ static unsigned listen_loopback(int *fd)
     return ntohs(a.sin_port);
 }
 
-static void rig_up(struct rig *r)
+static void rig_up(struct rig *r, enum pace_mode pacing)
 {
     strcpy(r->dir, "/tmp/sessim-tcp-test-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(r->dir));
@@ -139,6 +142,7 @@ static void rig_up(struct rig *r)
     struct adapter_spec spec = {.target = url, .prosody = prog};
     r->live = adapter_open(&spec, err, sizeof err);
     ck_assert_ptr_nonnull(r->live);
+    adapter_set_pacing(r->live, pacing);
     r->s = scenario_create("rig");
     r->t = target_tcp_new(r->live, r->s, SETTLE_MS, err, sizeof err);
     ck_assert_ptr_nonnull(r->t);
@@ -173,7 +177,7 @@ static void put(int fd, const char *s)
 START_TEST(test_target_tcp_normalises_and_settles)
 {
     struct rig r;
-    rig_up(&r);
+    rig_up(&r, PACE_SETTLE);
     ck_assert_uint_eq(target_caps(r.t), TARGET_CAN_RESTART | TARGET_REAL_CLOCK);
     ck_assert_ptr_null(target_model(r.t));
     unsigned long long w0 = now_ms();
@@ -234,10 +238,102 @@ START_TEST(test_target_tcp_normalises_and_settles)
 }
 END_TEST
 
+/* Connection c bound as romeo@localhost/orchard, server socket s. */
+static void bind_romeo(struct rig *r, unsigned c, int s)
+{
+    static const char bind[] = "<iq type='set' id='b1'><bind xmlns='urn:ietf:params:xml:ns:"
+                               "xmpp-bind'><resource>orchard</resource></bind></iq>";
+    ck_assert(target_send(r->t, c, "<stream:stream to='localhost'>", 30));
+    ck_assert(target_send(r->t, c, bind, strlen(bind)));
+    put(s, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' from='localhost'>"
+           "<iq type='result' id='b1'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+           "<jid>romeo@localhost/orchard</jid></bind></iq>");
+    ck_assert(target_wait(r->t, c));
+    char in[512];
+    ck_assert_int_gt(read(s, in, sizeof in), 0);
+}
+
+/* The server's side in a child process: reads until the first ping has
+ * come whole after <presence/>, answers it behind a message, exits 0 (1
+ * when the bytes are other than expected). */
+static _Noreturn void answer_ping(int s)
+{
+    static const char want[] = "<presence/><iq type='get' id='" PACE_ID_PREFIX "1' "
+                               "to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>";
+    static const char answer[] = "<message><body>hi</body></message>"
+                                 "<iq type='result' from='localhost' id='" PACE_ID_PREFIX "1'/>";
+    char in[256] = "";
+    size_t n = 0;
+    while (n < sizeof want - 1) {
+        ssize_t k = read(s, in + n, sizeof in - 1 - n);
+        if (k <= 0)
+            _exit(1);
+        n += (size_t)k;
+    }
+    bool ok = strcmp(in, want) == 0 &&
+              write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
+    _exit(ok ? 0 : 1);
+}
+
+START_TEST(test_target_tcp_round_trip_ends_a_step)
+{
+    struct rig r;
+    rig_up(&r, PACE_ROUNDTRIP);
+    unsigned c = target_connect(r.t);
+    int s = accept(r.listener, NULL, NULL);
+    ck_assert_int_ge(s, 0);
+    bind_romeo(&r, c, s);
+    struct buf got = {0};
+    take(r.t, c, &got);
+    ck_assert(target_send(r.t, c, "<presence/>", 11));
+    pid_t server = fork();
+    ck_assert_int_ge(server, 0);
+    if (server == 0)
+        answer_ping(s);
+    unsigned long long t0 = now_ms();
+    target_settle(r.t);
+    ck_assert_uint_lt(now_ms() - t0, SETTLE_MS);
+    int status;
+    ck_assert_int_eq(waitpid(server, &status, 0), server);
+    ck_assert_int_eq(status, 0);
+    buf_clear(&got);
+    take(r.t, c, &got);
+    ck_assert_str_eq(buf_cstr(&got), "<message><body>hi</body></message>");
+    t0 = now_ms();
+    target_settle(r.t);                          /* nothing written: nothing to wait for */
+    ck_assert_uint_lt(now_ms() - t0, SETTLE_MS);
+    ck_assert(target_send(r.t, c, "<presence/>", 11));
+    t0 = now_ms();
+    target_settle(r.t);                          /* no answer: the settle time after all */
+    ck_assert_uint_ge(now_ms() - t0, SETTLE_MS * TARGET_TCP_WAIT_SETTLES - 5);
+    buf_free(&got);
+    close(s);
+    rig_down(&r);
+}
+END_TEST
+
+START_TEST(test_target_tcp_settle_pacing_never_pings)
+{
+    struct rig r;
+    rig_up(&r, PACE_SETTLE);
+    unsigned c = target_connect(r.t);
+    int s = accept(r.listener, NULL, NULL);
+    bind_romeo(&r, c, s);
+    ck_assert(target_send(r.t, c, "<presence/>", 11));
+    unsigned long long t0 = now_ms();
+    target_settle(r.t);
+    ck_assert_uint_ge(now_ms() - t0, SETTLE_MS - 5);
+    char in[64] = "";
+    ck_assert_int_eq(read(s, in, sizeof in - 1), 11);
+    close(s);
+    rig_down(&r);
+}
+END_TEST
+
 START_TEST(test_target_tcp_hangup_closes_client_side)
 {
     struct rig r;
-    rig_up(&r);
+    rig_up(&r, PACE_ROUNDTRIP);
     unsigned a = target_connect(r.t), b = target_connect(r.t);
     ck_assert_uint_eq(a, 1);
     ck_assert_uint_eq(b, 2);
@@ -264,6 +360,8 @@ Suite *target_tcp_suite(void)
     tcase_add_test(tc, test_target_tcp_setup_rejects_bad_input);
     tcase_add_test(tc, test_target_tcp_normalises_and_settles);
     tcase_add_test(tc, test_target_tcp_hangup_closes_client_side);
+    tcase_add_test(tc, test_target_tcp_round_trip_ends_a_step);
+    tcase_add_test(tc, test_target_tcp_settle_pacing_never_pings);
     suite_add_tcase(s, tc);
     return s;
 }

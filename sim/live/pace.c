@@ -1,0 +1,275 @@
+/* pace: tag-level tracking of a connection for round trips (see pace.h).
+ *
+ * Both directions are read as norm.h reads a server: a tag runs from '<'
+ * to the '>' outside quotes. Client bytes may be anything a scenario
+ * writes (send_raw), so whatever the tracker cannot follow (comments,
+ * CDATA, a declaration, an end tag with nothing open) marks the
+ * connection as one it never pings: a ping must never change what the
+ * server makes of the client's bytes.
+ */
+#include "live/pace.h"
+
+#include <stdio.h>
+#include <string.h>
+
+#include "live/norm.h"
+
+bool pace_mode_parse(const char *text, enum pace_mode *mode)
+{
+    if (strcmp(text, "roundtrip") == 0)
+        *mode = PACE_ROUNDTRIP;
+    else if (strcmp(text, "settle") == 0)
+        *mode = PACE_SETTLE;
+    else
+        return false;
+    return true;
+}
+
+const char *pace_mode_name(enum pace_mode mode)
+{
+    switch (mode) {
+    case PACE_SETTLE:
+        return "settle";
+    case PACE_ROUNDTRIP:
+        return "roundtrip";
+    }
+    return "?";
+}
+
+/* ---- tags ---- */
+
+enum tag_kind { TAG_START, TAG_EMPTY, TAG_END, TAG_PI, TAG_OTHER };
+
+static enum tag_kind tag_kind(const char *tag, size_t len)
+{
+    if (len >= 2 && tag[1] == '?')
+        return TAG_PI;
+    if (len >= 2 && tag[1] == '!')
+        return TAG_OTHER;
+    if (len >= 2 && tag[1] == '/')
+        return TAG_END;
+    return len >= 3 && tag[len - 2] == '/' ? TAG_EMPTY : TAG_START;
+}
+
+static bool tag_is(const char *tag, size_t len, const char *name, bool *prefixed)
+{
+    const char *local;
+    size_t llen;
+    bool p;
+    norm_tag_local(tag + (tag_kind(tag, len) == TAG_END), len, &local, &llen, &p);
+    if (prefixed != NULL)
+        *prefixed = p;
+    return llen == strlen(name) && memcmp(local, name, llen) == 0;
+}
+
+/* A stream header: <stream:stream> (any prefix), or <stream> before any. */
+static bool is_header(const char *tag, size_t len, unsigned depth)
+{
+    bool prefixed;
+    return tag_kind(tag, len) == TAG_START && tag_is(tag, len, "stream", &prefixed) &&
+           (prefixed || depth == 0);
+}
+
+static bool attr_is(const char *tag, size_t len, const char *name, const char *value,
+                    bool prefix)
+{
+    size_t vs, ve, n = strlen(value);
+    return norm_tag_attr(tag, len, name, &vs, &ve) &&
+           (prefix ? ve - vs > n : ve - vs == n) && memcmp(tag + vs, value, n) == 0;
+}
+
+static bool all_space(const char *s, size_t len)
+{
+    for (size_t i = 0; i < len; i++)
+        if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
+            return false;
+    return true;
+}
+
+/* ---- client ---- */
+
+/* A stream-level element that starts a negotiation step (SASL, TLS,
+ * compression): the server may reset its parser after answering it, so
+ * nothing may follow it until the client opens a new stream or the server
+ * says it failed. */
+static bool is_negotiation(const char *tag, size_t len)
+{
+    static const char *const names[] = {"auth", "response", "abort", "starttls", "compress"};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if (tag_is(tag, len, names[i], NULL))
+            return true;
+    return false;
+}
+
+static void client_tag(struct pace_conn *pc, const char *tag, size_t len)
+{
+    enum tag_kind k = tag_kind(tag, len);
+    if (k == TAG_PI)
+        return;
+    if (is_header(tag, len, pc->cdepth)) {
+        pc->cdepth = 1;
+        pc->ctext = false;
+        pc->negotiating = false;
+        return;
+    }
+    if (k == TAG_OTHER || pc->cdepth == 0) {
+        pc->cbad = true;
+        return;
+    }
+    if (pc->cdepth == 1) {
+        pc->ctext = false;
+        if (k == TAG_END) {
+            pc->cclosed = true;
+            pc->cdepth = 0;
+            return;
+        }
+        if (tag_is(tag, len, "enable", NULL) || tag_is(tag, len, "resume", NULL))
+            pc->sm = true;
+        pc->negotiating |= is_negotiation(tag, len);
+    }
+    if (k == TAG_START)
+        pc->cdepth++;
+    else if (k == TAG_END)
+        pc->cdepth--;
+}
+
+void pace_conn_client(struct pace_conn *pc, const char *bytes, size_t len)
+{
+    buf_append(&pc->cheld, bytes, len);
+    const char *s = pc->cheld.data;
+    size_t n = pc->cheld.len, i = 0;
+    while (i < n) {
+        const char *lt = memchr(s + i, '<', n - i);
+        size_t text_end = lt ? (size_t)(lt - s) : n;
+        if (pc->cdepth == 1 && !all_space(s + i, text_end - i))
+            pc->ctext = true;
+        i = text_end;
+        size_t e = i < n ? norm_tag_end(s, n, i) : 0;
+        if (e == 0)
+            break;
+        client_tag(pc, s + i, e - i);
+        i = e;
+    }
+    buf_consume(&pc->cheld, i);
+}
+
+/* ---- server ---- */
+
+static void header_seen(struct pace_conn *pc, const char *tag, size_t len)
+{
+    size_t vs, ve;
+    buf_clear(&pc->domain);
+    if (norm_tag_attr(tag, len, "from", &vs, &ve))
+        buf_append(&pc->domain, tag + vs, ve - vs);
+    pc->sdepth = 1;
+    pc->sopen = true;
+}
+
+/* A stream-level start tag: a ping answer begins, or an iq result. */
+static void stanza_start(struct pace_conn *pc, const char *tag, size_t len)
+{
+    bool iq = tag_is(tag, len, "iq", NULL);
+    if (tag_is(tag, len, "failure", NULL))
+        pc->negotiating = false;
+    pc->in_answer = iq && attr_is(tag, len, "id", PACE_ID_PREFIX, true);
+    pc->parent_result = iq && !pc->in_answer && attr_is(tag, len, "type", "result", false);
+}
+
+/* The stream-level element has ended: an answer is taken out. */
+static size_t stanza_end(struct pace_conn *pc)
+{
+    bool answer = pc->in_answer;
+    pc->in_answer = false;
+    pc->parent_result = false;
+    if (!answer)
+        return 0;
+    buf_clear(&pc->sheld);
+    if (pc->pending > 0)
+        pc->pending--;
+    return 1;
+}
+
+/* Moves depth for one tag; returns the answers it completes. */
+static size_t server_tag(struct pace_conn *pc, const char *tag, size_t len)
+{
+    enum tag_kind k = tag_kind(tag, len);
+    if (is_header(tag, len, pc->sdepth)) {
+        header_seen(pc, tag, len);
+        return 0;
+    }
+    if (k == TAG_PI || k == TAG_OTHER || pc->sdepth == 0)
+        return 0;
+    if (k == TAG_END) {
+        if (--pc->sdepth == 0) {
+            pc->sopen = false;
+            pc->sclosed = true;
+        }
+        return pc->sdepth == 1 ? stanza_end(pc) : 0;
+    }
+    if (pc->sdepth == 1)
+        stanza_start(pc, tag, len);
+    else if (pc->sdepth == 2 && pc->parent_result && tag_is(tag, len, "bind", NULL))
+        pc->bound = true;
+    if (k == TAG_START) {
+        pc->sdepth++;
+        return 0;
+    }
+    return pc->sdepth == 1 ? stanza_end(pc) : 0;
+}
+
+size_t pace_conn_server(struct pace_conn *pc, const char *bytes, size_t len, bool final,
+                        struct buf *out)
+{
+    size_t answers = 0, i = 0;
+    while (i < len) {
+        const char *lt = memchr(bytes + i, '<', len - i);
+        size_t text_end = lt ? (size_t)(lt - bytes) : len;
+        buf_append(pc->in_answer ? &pc->sheld : out, bytes + i, text_end - i);
+        i = text_end;
+        size_t e = i < len ? norm_tag_end(bytes, len, i) : 0;
+        if (e == 0)
+            e = len;   /* an unfinished tag only comes with final */
+        bool held = pc->in_answer;
+        size_t done = server_tag(pc, bytes + i, e - i);
+        if (!held && !pc->in_answer && done == 0)
+            buf_append(out, bytes + i, e - i);
+        else if (done == 0)
+            buf_append(&pc->sheld, bytes + i, e - i);
+        answers += done;
+        i = e;
+    }
+    if (final) {
+        buf_clear(&pc->sheld);
+        pc->in_answer = false;
+        pc->sopen = false;
+        pc->pending = 0;
+    }
+    return answers;
+}
+
+/* ---- pinging ---- */
+
+bool pace_conn_can_ping(const struct pace_conn *pc)
+{
+    return pc->sopen && pc->domain.len > 0 && !pc->cbad && !pc->cclosed && !pc->sm &&
+           !pc->negotiating && pc->cdepth == 1 && pc->cheld.len == 0 && !pc->ctext;
+}
+
+void pace_conn_ping(struct pace_conn *pc, unsigned long seq, struct buf *out)
+{
+    char id[32];
+    snprintf(id, sizeof id, "%s%lu", PACE_ID_PREFIX, seq);
+    buf_puts(out, "<iq type='get' id='");
+    buf_puts(out, id);
+    buf_puts(out, "' to='");
+    buf_append(out, pc->domain.data, pc->domain.len);
+    buf_puts(out, "'><ping xmlns='urn:xmpp:ping'/></iq>");
+    pc->pending++;
+}
+
+void pace_conn_free(struct pace_conn *pc)
+{
+    buf_free(&pc->cheld);
+    buf_free(&pc->sheld);
+    buf_free(&pc->domain);
+}
