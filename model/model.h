@@ -88,6 +88,7 @@ struct model_config {
     unsigned depth_max;                   /* 0 = default */
     unsigned long long start_time_ms;     /* clock at creation (ms since epoch) */
     unsigned long long sm_hibernation_ms; /* SM12; 0 = 600 s */
+    size_t sm_queue_max;                  /* SM10; 0 = SMACKS_QUEUE_MAX (500) */
     const struct model_allocator *allocator; /* NULL: the C library; read by
                                               * model_new only */
 };

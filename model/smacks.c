@@ -31,11 +31,17 @@ static struct smacks_copy *copy_at(const struct smacks *sm, size_t i)
     return &sm->q[(sm->first + i) % sm->cap];
 }
 
-static void queue_grow(struct smacks *sm)
+/* SM10: smacks_max_queue_size. */
+static size_t queue_max(const struct model *m)
+{
+    return m->cfg.sm_queue_max ? m->cfg.sm_queue_max : SMACKS_QUEUE_MAX;
+}
+
+static void queue_grow(struct smacks *sm, size_t max)
 {
     size_t cap = sm->cap ? sm->cap * 2 : 4;
-    if (cap > SMACKS_QUEUE_MAX)
-        cap = SMACKS_QUEUE_MAX;
+    if (cap > max)
+        cap = max;
     struct smacks_copy *q = heap_alloc(sm->heap, cap * sizeof *q);
     for (size_t i = 0; i < sm->n; i++)
         q[i] = *copy_at(sm, i);
@@ -57,9 +63,10 @@ static struct stanza *queue_pop(struct model *m, struct smacks *sm)
 
 static void queue_push(struct model *m, struct smacks *sm, struct stanza *st)
 {
-    if (sm->n == sm->cap && sm->cap < SMACKS_QUEUE_MAX)
-        queue_grow(sm);
-    if (sm->n == SMACKS_QUEUE_MAX) {   /* SM10: the oldest is lost */
+    size_t max = queue_max(m);
+    if (sm->n == sm->cap && sm->cap < max)
+        queue_grow(sm, max);
+    if (sm->n == max) {   /* SM10: the oldest is lost */
         stanza_free(queue_pop(m, sm));
         m->sm.dropped++;
     }
@@ -72,14 +79,14 @@ static void queue_push(struct model *m, struct smacks *sm, struct stanza *st)
 }
 
 /* smqueue:ack(h): NULL on success, else the SM8 error text. */
-static const char *queue_ack(struct model *m, struct smacks *sm, unsigned long long h)
+static const char *queue_ack(struct model *m, struct smacks *sm, long long h)
 {
-    if (h < sm->acked)
+    if (h < (long long)sm->acked)
         return "Client acknowledged less stanzas than already acknowledged";
-    if (h > sm->h_out)
+    if (h > (long long)sm->h_out)
         return "Client acknowledged more stanzas than sent by server";
     sm->acked = (uint32_t)h;
-    while ((size_t)(sm->h_out - h) < sm->n) {
+    while ((size_t)(sm->h_out - sm->acked) < sm->n) {
         stanza_free(queue_pop(m, sm));
         m->sm.acked++;
     }
@@ -210,20 +217,48 @@ static void enable(struct session *s, const char *ns, const struct stanza_node *
     send_sm(s, st);
 }
 
-/* Parses an h attribute: decimal digits only, at most 19 (SM6: a value
- * past 2^32 is a number Prosody compares as such, so it is "more than
- * sent", not invalid). */
-static bool parse_h(const char *text, unsigned long long *out)
+static bool lua_space(char c)
 {
-    if (text == NULL || text[0] == '\0' || strlen(text) > 19)
+    return c == ' ' || (c >= '\t' && c <= '\r');
+}
+
+static int digit_value(char c, bool hex)
+{
+    if (c >= '0' && c <= '9')
+        return c - '0';
+    if (hex && c >= 'a' && c <= 'f')
+        return c - 'a' + 10;
+    if (hex && c >= 'A' && c <= 'F')
+        return c - 'A' + 10;
+    return -1;
+}
+
+/* Parses an h attribute as Lua's tonumber reads an integer (SM6): spaces
+ * around, a sign, decimal digits (at most 18) or 0x and hex digits (at
+ * most 15); a value past 2^32 is "more than sent" and a negative one
+ * "less than acked", not invalid. Fractions and exponents are taken as
+ * invalid (Prosody would fail on them later, formatting h). */
+static bool parse_h(const char *text, long long *out)
+{
+    if (text == NULL)
         return false;
-    unsigned long long v = 0;
-    for (const char *p = text; *p; p++) {
-        if (*p < '0' || *p > '9')
-            return false;
-        v = v * 10 + (unsigned)(*p - '0');
-    }
-    *out = v;
+    const char *p = text;
+    while (lua_space(*p))
+        p++;
+    bool neg = *p == '-';
+    if (*p == '-' || *p == '+')
+        p++;
+    bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
+    p += hex ? 2 : 0;
+    long long v = 0;
+    int n = 0, d;
+    for (; (d = digit_value(*p, hex)) >= 0 && n < (hex ? 15 : 18); p++, n++)
+        v = v * (hex ? 16 : 10) + d;
+    while (lua_space(*p))
+        p++;
+    if (n == 0 || *p != '\0')
+        return false;
+    *out = neg ? -v : v;
     return true;
 }
 
@@ -232,7 +267,7 @@ static void ack(struct session *s, const struct stanza_node *el)
 {
     struct smacks *sm = s->sm;
     sm->awaiting_ack = false;
-    unsigned long long h;
+    long long h;
     if (!parse_h(stanza_attr(el, "", "h"), &h)) {
         session_close(s, "invalid-xml", "Missing or invalid 'h' attribute", NULL, NULL);
         return;
@@ -355,7 +390,7 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     }
     transplant(s->m, s, old);
     struct smacks *sm = s->sm;
-    unsigned long long h = 0;
+    long long h = 0;
     const char *err = parse_h(stanza_attr(el, "", "h"), &h) ? queue_ack(s->m, sm, h)
                                                             : "Missing or invalid 'h' attribute";
     if (err == NULL && !queue_resumable(sm))

@@ -28,7 +28,7 @@
 #define SMACKS_NS2 "urn:xmpp:sm:2"
 #define SMACKS_TOKEN_LEN 8
 #define SMACKS_HIBERNATION_MS (600ull * 1000)   /* smacks_hibernation_time */
-#define SMACKS_QUEUE_MAX 500                    /* smacks_max_queue_size */
+#define SMACKS_QUEUE_MAX 500                    /* smacks_max_queue_size's default */
 #define SMACKS_OLD_MAX 10                       /* smacks_max_old_sessions */
 #define SMACKS_RESENT_TEXT "Resent"             /* EJ12: the text of a resent copy's delay */
 

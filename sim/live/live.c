@@ -252,6 +252,8 @@ void live_config_text(const struct live_config *c, struct buf *out)
     }
     buf_puts(out, "smacks_hibernation_time = ");   /* SM12 */
     buf_put_u64(out, (s->sm_hibernation_ms + 999) / 1000);
+    buf_puts(out, "\nsmacks_max_queue_size = ");   /* SM10 */
+    buf_put_u64(out, s->sm_queue_max);
     buf_putc(out, '\n');
     buf_puts(out, "conflict_resolve = ");
     live_lua_string(conflict_options[s->conflict], out);

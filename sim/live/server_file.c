@@ -423,6 +423,9 @@ bool server_file_fits(const struct server_file *sf, const struct scenario *s, st
     else if ((sf->given & SERVER_FILE_PROFILE) && w->profile_given && w->profile != sf->profile)
         text_printf(out, "the scenario pins the %s profile, the server follows %s",
                     scenario_profile_name(w->profile), scenario_profile_name(sf->profile));
+    else if (w->sm_queue_max != SCENARIO_SM_QUEUE_MAX)   /* format 1.8: no way to set it */
+        text_printf(out, "the scenario needs sm_queue_max: %lu; the server's queue limit is its own",
+                    w->sm_queue_max);
     else if (has_roster_preset(s))
         text_printf(out, "initial rosters (accounts: ... roster:) cannot be set up on this "
                          "server (accounts by %s)",

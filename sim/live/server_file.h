@@ -72,7 +72,8 @@ struct server_file_vars {
  * /bin/sh (single quotes). */
 void server_file_expand(const char *command, const struct server_file_vars *v, struct buf *out);
 /* Why a scenario cannot run on the server as described (its domain, a
- * setting it needs that the server has otherwise): appends the reason to
+ * setting it needs that the server has otherwise, a queue limit other
+ * than the default): appends the reason to
  * out and returns false; true when nothing stands in the way. */
 bool server_file_fits(const struct server_file *sf, const struct scenario *s, struct buf *out);
 

@@ -311,6 +311,7 @@ static struct target *target_model_build(const struct scenario_server *server, u
     c.tombstones = server->tombstones;
     c.tombstone_expiry_ms = server->tombstone_expiry_ms;
     c.sm_hibernation_ms = server->sm_hibernation_ms;
+    c.sm_queue_max = server->sm_queue_max;
     c.allocator = allocator;
     struct target_model *tm = mem_calloc(1, sizeof *tm);
     tm->base.ops = &target_model_ops;

@@ -203,6 +203,11 @@ static void put_server(struct emitter *e, const struct scenario_server *sv)
         put_duration(o, sv->sm_hibernation_ms);
         buf_putc(o, '\n');
     }
+    if (sv->sm_queue_max != SCENARIO_SM_QUEUE_MAX) {   /* format 1.8 */
+        buf_puts(o, "  sm_queue_max: ");
+        buf_put_u64(o, sv->sm_queue_max);
+        buf_putc(o, '\n');
+    }
     if (sv->profile_given) {   /* format 1.4 */
         buf_puts(o, "  profile: ");
         buf_puts(o, scenario_profile_name(sv->profile));
@@ -816,7 +821,8 @@ static bool same_server(const struct scenario_server *a, const struct scenario_s
     return same_str(a->domain, b->domain) && a->conflict == b->conflict &&
            a->offline == b->offline && a->registration == b->registration &&
            a->tombstones == b->tombstones && a->tombstone_expiry_ms == b->tombstone_expiry_ms &&
-           a->sm_hibernation_ms == b->sm_hibernation_ms && a->profile == b->profile &&
+           a->sm_hibernation_ms == b->sm_hibernation_ms && a->sm_queue_max == b->sm_queue_max &&
+           a->profile == b->profile &&
            a->profile_given == b->profile_given;
 }
 

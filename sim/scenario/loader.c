@@ -463,6 +463,17 @@ static bool f_count(struct loader *L, const struct field *f, void *obj, const st
     return true;
 }
 
+/* Format 1.8: `sm_queue_max`, 1 to SCENARIO_SM_QUEUE_LIMIT copies (SM10). */
+static bool f_queue_max(struct loader *L, const struct field *f, void *obj,
+                        const struct yamltree_node *v)
+{
+    long long n = 0;
+    if (!read_int(L, v, f->key, 1, SCENARIO_SM_QUEUE_LIMIT, &n))
+        return false;
+    *FIELD_AT(obj, f, unsigned long) = (unsigned long)n;
+    return true;
+}
+
 static bool f_priority(struct loader *L, const struct field *f, void *obj, const struct yamltree_node *v)
 {
     long long n = 0;
@@ -545,6 +556,7 @@ static const struct field server_fields[] = {
      0, false},
     {"sm_hibernation", f_duration, offsetof(struct scenario_server, sm_hibernation_ms), NULL, 0,
      false},
+    {"sm_queue_max", f_queue_max, offsetof(struct scenario_server, sm_queue_max), NULL, 0, false},
     {"profile", f_profile, offsetof(struct scenario_server, profile), profile_words,
      COUNT(profile_words), false},
 };

@@ -263,6 +263,7 @@ struct scenario *scenario_new(const char *file)
     s->server.offline = s->server.registration = s->server.tombstones = true;
     s->server.tombstone_expiry_ms = 30ull * 24 * 3600 * 1000;
     s->server.sm_hibernation_ms = SCENARIO_SM_HIBERNATION_MS;
+    s->server.sm_queue_max = SCENARIO_SM_QUEUE_MAX;
     return s;
 }
 

@@ -38,6 +38,9 @@
 #define SCENARIO_DURATION_MAX_MS (36500ull * 24 * 3600 * 1000)
 /* Default of server.sm_hibernation (Prosody's smacks_hibernation_time). */
 #define SCENARIO_SM_HIBERNATION_MS (600ull * 1000)
+/* Default and bounds of server.sm_queue_max (Prosody's smacks_max_queue_size). */
+#define SCENARIO_SM_QUEUE_MAX 500ul
+#define SCENARIO_SM_QUEUE_LIMIT 100000ul
 /* Value of scenario_step.client for directives. */
 #define SCENARIO_NO_CLIENT ((size_t)-1)
 
@@ -91,6 +94,7 @@ struct scenario_server {
     bool offline, registration, tombstones;
     uint64_t tombstone_expiry_ms;
     uint64_t sm_hibernation_ms;   /* format 1.1 `sm_hibernation`, default 600s (SM12) */
+    unsigned long sm_queue_max;   /* format 1.8 `sm_queue_max`, default 500 (SM10) */
     enum scenario_profile profile; /* format 1.4 `profile` */
     bool profile_given;            /* written in the file (or by the generator) */
 };

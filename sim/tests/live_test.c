@@ -21,7 +21,7 @@ static struct scenario_server server_default(void)
     static char domain[] = "localhost";
     return (struct scenario_server){domain, SCENARIO_CONFLICT_KICK_OLD, true, true, true,
                                     30ull * 24 * 3600 * 1000, SCENARIO_SM_HIBERNATION_MS,
-                                    SCENARIO_PROFILE_PROSODY, false};
+                                    SCENARIO_SM_QUEUE_MAX, SCENARIO_PROFILE_PROSODY, false};
 }
 
 static char *config_of(const struct scenario_server *s, bool as_root)
