@@ -20,6 +20,9 @@ struct buf {
     struct heap *heap;   /* allocator of data; NULL: the C library */
 };
 
+/* Makes room for `extra` more bytes at once (one allocation instead of
+ * growing by doubling from 64 bytes). */
+void buf_reserve(struct buf *b, size_t extra);
 /* Appends len bytes. */
 void buf_append(struct buf *b, const char *bytes, size_t len);
 /* Appends a NUL-terminated string. */

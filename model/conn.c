@@ -26,16 +26,28 @@ struct session *conn_session(const struct model *m, unsigned conn)
     return c ? c->session : NULL;
 }
 
+/* The output of a step usually takes several hundred bytes: one allocation
+ * for it rather than doublings from 64 (drained, it is freed again). */
+#define CONN_OUT_FIRST_BYTES 1024u
+
+static void out_begin(struct conn *c)
+{
+    if (c->out.cap == 0)
+        buf_reserve(&c->out, CONN_OUT_FIRST_BYTES - 1);
+}
+
 void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len)
 {
     struct conn *c = conn_get(m, conn);
     assert(c != NULL && !c->closed);
+    out_begin(c);
     buf_append(&c->out, bytes, len);
 }
 
 void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node *el)
 {
     struct conn *c = conn_get(m, conn);
+    out_begin(c);
     size_t start = c->out.len;
     stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
     if (m->stanza_hook != NULL)
