@@ -314,10 +314,11 @@ static void print_load_error(const struct scenario_error *err, FILE *out, FILE *
     fflush(err_out);
 }
 
-/* With --target, `target: model` scenarios do not run (SKIP). */
+/* On a live server (--target, --server), `target: model` scenarios do
+ * not run (SKIP). */
 static bool runs_here(const struct scenario *s, const struct cli_run_options *o)
 {
-    return o->target == NULL || s->target != SCENARIO_TARGET_MODEL;
+    return (o->target == NULL && o->server == NULL) || s->target != SCENARIO_TARGET_MODEL;
 }
 
 /* Loads and runs one file, printing on out (errors on err). */

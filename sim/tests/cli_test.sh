@@ -250,6 +250,10 @@ expect 1 "0 passed, 1 failed" run -k wrong "$T/ok.yaml" "$T/wrong.yaml"
 expect 2 "no scenario's path or title matches -k/--name 'ok'" run --list --tag x -k ok "$T/ok.yaml"
 # --list runs nothing and starts no server: an unreachable --target is not an error
 expect_exactly 0 "$T/ok.yaml  ok" run --list --target tcp://127.0.0.1:1 --server "$T/server.yml" "$T/ok.yaml"
+# on a live server, target: model scenarios would be SKIP: not listed
+sed 's/^# target: any .*/target: model/' "$T/ok.yaml" >"$T/model-only.yaml"
+expect_exactly 0 "$T/model-only.yaml  ok" run --list "$T/model-only.yaml"
+expect_exactly 0 "$T/ok.yaml  ok" run --list --server "$T/server.yml" "$T/ok.yaml" "$T/model-only.yaml"
 expect 2 "$T/tabs.yaml:3:1: tab character" run --list "$T/ok.yaml" "$T/tabs.yaml"
 # --fail-fast: stops after the first failure and counts the scenarios not run
 expect 1 "stopped at the first failure (--fail-fast): 2 scenarios not run" \
