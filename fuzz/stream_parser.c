@@ -4,9 +4,11 @@
  * (1-64 bytes) derive from the input's first bytes; and in the same chunks
  * with idle release (expat freed between stanzas and resumed). Properties:
  * - fragmentation never changes a parse: the chunked runs give the events
- *   and error (kind and offset) of the whole run (a stanza over the size
+ *   and error (kind and offset) of the whole run, and each of their
+ *   stanzas is a tree equal to the whole run's (a stanza over the size
  *   limit may be noticed at another point, so TOO_BIG is left out);
- * - every stanza reparses from its serialization into an equal tree;
+ * - every stanza reparses from its serialization into an equal tree (the
+ *   whole run's are reparsed; the chunked runs' are equal to those);
  * - an <auth> stanza triggers a stream restart, exercising that path.
  * A violation is reported with fuzz/common/finding.h (both event logs, the
  * first difference marked) and aborts. Everything allocated is freed.
@@ -27,6 +29,10 @@ struct run {
     struct xmlstream *p;
     struct buf log;
     struct buf ser;
+    struct run *whole;          /* a chunked run: the whole run, its trees kept */
+    struct stanza **trees;      /* the whole run: its stanzas, in order */
+    size_t ntrees;
+    size_t seen;                /* stanzas of this run so far */
 };
 
 static void on_open(void *ctx, const struct xmlstream_header *h)
@@ -65,11 +71,30 @@ static void check_round_trip(struct run *r, const struct stanza_node *root)
     stanza_free(again);
 }
 
+/* A chunked run's stanza against the whole run's at the same place (a
+ * reparse of its serialization would find what the whole run's did). */
+static void check_same_tree(struct run *r, const struct stanza_node *root)
+{
+    buf_clear(&r->ser);
+    stanza_serialize(root, STANZA_NS_CLIENT, true, &r->ser);
+    struct run *w = r->whole;
+    if (r->seen >= w->ntrees || stanza_equal(root, stanza_root(w->trees[r->seen])))
+        return;   /* more stanzas than the whole run: the logs differ */
+    struct buf ws = {0};
+    stanza_serialize(stanza_root(w->trees[r->seen]), STANZA_NS_CLIENT, true, &ws);
+    finding_differ(TARGET, "fragmentation never changes a parse (stanza trees)",
+                   "whole (one feed)", ws.data, ws.len, "chunked", r->ser.data, r->ser.len);
+}
+
 static void on_stanza(void *ctx, struct stanza *st)
 {
     struct run *r = ctx;
     const struct stanza_node *root = stanza_root(st);
-    check_round_trip(r, root);
+    if (r->whole == NULL)
+        check_round_trip(r, root);
+    else
+        check_same_tree(r, root);
+    r->seen++;
     buf_puts(&r->log, "stanza ");
     buf_append(&r->log, r->ser.data, r->ser.len);
     buf_putc(&r->log, '\n');
@@ -77,7 +102,14 @@ static void on_stanza(void *ctx, struct stanza *st)
         xmlstream_restart(r->p);
         buf_puts(&r->log, "restart\n");
     }
-    stanza_free(st);
+    if (r->whole == NULL) {
+        r->trees = realloc(r->trees, (r->ntrees + 1) * sizeof *r->trees);
+        if (r->trees == NULL)
+            abort();
+        r->trees[r->ntrees++] = st;
+    } else {
+        stanza_free(st);
+    }
 }
 
 static void on_close(void *ctx)
@@ -134,12 +166,17 @@ static void run_free(struct run *r)
 {
     buf_free(&r->log);
     buf_free(&r->ser);
+    for (size_t i = 0; i < r->ntrees; i++)
+        stanza_free(r->trees[i]);
+    free(r->trees);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct run whole = {0}, chunked = {0}, released = {0};
     enum xmlstream_error ew = parse(data, size, false, false, &whole);
+    if (ew != XMLSTREAM_E_TOO_BIG)
+        chunked.whole = released.whole = &whole;
     enum xmlstream_error ec = parse(data, size, true, false, &chunked);
     enum xmlstream_error er = parse(data, size, true, true, &released);
     if (finding_planted())
