@@ -14,9 +14,13 @@
 #include "base/clock.h"
 #include "base/exit.h"
 #include "base/text.h"
+#include "base/proc.h"
 #include "explore/gen.h"
 #include "model/buf.h"
 #include "live/diff.h"
+#include "live/target_tcp.h"
+#include "live/pace.h"
+#include "live/adapter.h"
 #include "base/mem.h"
 #include "explore/explore.h"
 #include "model/model.h"
@@ -571,11 +575,170 @@ static int bench_explore(struct table *t, size_t steps)
     return ok && ok_plain ? jobs : 1;
 }
 
+/* ---- live pacing ---- */
+
+#define BENCH_LIVE_RUNS 6
+#define BENCH_LIVE_STEPS 30
+#define BENCH_LIVE_STARTS 5
+
+/* Steps per second of `explore --target tcp://127.0.0.1:0 --seed 1` with
+ * BENCH_LIVE_RUNS runs of BENCH_LIVE_STEPS steps on a, paced as a says;
+ * negative when it could not run. */
+static double explore_rate(struct adapter *a, size_t *steps)
+{
+    FILE *null = fopen("/dev/null", "w");
+    if (null == NULL)
+        return -1;
+    struct explore_options o = {.seed = 1, .runs = BENCH_LIVE_RUNS, .steps = BENCH_LIVE_STEPS,
+                                .shrink_tests_max = 1, .live = a,
+                                .settle_ms = TARGET_TCP_SETTLE_DEFAULT_MS,
+                                .replay_options = "--target tcp://127.0.0.1:0"};
+    struct explore_result res;
+    double t0 = clock_now_s();
+    int status = explore_run(&o, null, NULL, &res);
+    double secs = clock_now_s() - t0;
+    *steps = res.steps;
+    explore_result_free(&res);
+    fclose(null);
+    return status != 2 && secs > 0 ? (double)*steps / secs : -1;
+}
+
+/* Milliseconds of a clean Prosody for a scenario (prepare and start), the
+ * mean of BENCH_LIVE_STARTS. */
+static double start_ms(struct adapter *a)
+{
+    struct scenario *s = scenario_create("bench");
+    double t0 = clock_now_s();
+    size_t n = 0;
+    for (; n < BENCH_LIVE_STARTS && adapter_prepare(a, s) && adapter_start(a); n++)
+        adapter_finish(a);
+    double ms = n > 0 ? (clock_now_s() - t0) * 1e3 / (double)n : -1;
+    scenario_free(s);
+    return ms;
+}
+
+/* The differential explorer against a Prosody sessim starts, paced by
+ * round trips and by the settle time (sim/README.md "Pacing"), and what a
+ * clean Prosody start costs, the bound of a run of few steps. A note and
+ * nothing else when Prosody is not installed (it installs nothing). */
+static int bench_live_explore(struct table *t)
+{
+    char err[ADAPTER_ERROR_MAX];
+    struct adapter_spec spec = {0};
+    struct adapter *a = adapter_open(&spec, err, sizeof err);
+    if (a == NULL) {
+        printf("live explorer: skipped, no Prosody to run (%s)\n", err);
+        return 0;
+    }
+    size_t rt_steps = 0, st_steps = 0;
+    adapter_set_pacing(a, PACE_ROUNDTRIP);
+    double rt = explore_rate(a, &rt_steps);
+    adapter_set_pacing(a, PACE_SETTLE);
+    double st = explore_rate(a, &st_steps);
+    double ms = start_ms(a);
+    adapter_free(a);
+    fprintf(stderr, "live explorer: %d runs x %d steps on Prosody: %zu steps, %.1f steps/s "
+                    "with round trips, %zu steps, %.1f steps/s with settle %u ms; a clean "
+                    "start %.0f ms\n", BENCH_LIVE_RUNS, BENCH_LIVE_STEPS, rt_steps, rt, st_steps,
+            st, TARGET_TCP_SETTLE_DEFAULT_MS, ms);
+    table_row(t, "live explorer", "differential steps vs prosody, roundtrip", rt, "steps/s",
+              ">= 200");
+    table_row(t, "live explorer", "differential steps vs prosody, settle", st, "steps/s", "");
+    table_row(t, "live explorer", "round trip vs settle", st > 0 ? rt / st : 0.0, "x", "");
+    table_row(t, "live explorer", "clean prosody per run (prepare+start)", ms, "ms", "");
+    table_row(t, "live explorer", "bound: steps/s if steps cost nothing",
+              ms > 0 ? BENCH_LIVE_STEPS * 1e3 / ms : 0.0, "steps/s", "");
+    return rt > 0 && st > 0 ? 0 : 1;
+}
+
+/* ---- fuzz throughput ---- */
+
+#define BENCH_FUZZ_CORPUS "fuzz/corpus/stream_parser"
+#define BENCH_FUZZ_MAX_LEN "4096"       /* fuzz/stream_parser.options */
+#define BENCH_FUZZ_SECONDS "3"          /* CPU seconds per driver */
+
+struct driver_run {
+    const char *path;
+};
+
+/* The child: the driver with its output on the pipe. */
+static int run_driver(void *ctx, int fd)
+{
+    const struct driver_run *d = ctx;
+    if (dup2(fd, STDOUT_FILENO) < 0)
+        return 127;
+    execl(d->path, d->path, BENCH_FUZZ_CORPUS, BENCH_FUZZ_MAX_LEN, BENCH_FUZZ_SECONDS,
+          (char *)NULL);
+    return 127;
+}
+
+/* Executions per CPU second of the driver `fuzzbench-name` beside the
+ * running sessim; 0 when it is missing, negative when it failed. */
+static double driver_rate(const char *name)
+{
+    char self[4096];
+    ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+    self[n > 0 ? n : 0] = '\0';
+    const char *slash = strrchr(self, '/');
+    struct buf path = {0};
+    if (slash != NULL)
+        buf_append(&path, self, (size_t)(slash - self) + 1);
+    buf_puts(&path, "fuzzbench-");
+    buf_puts(&path, name);
+    struct driver_run d = {buf_cstr(&path)};
+    double rate = 0;
+    if (access(d.path, X_OK) == 0) {
+        struct proc_options o = {.pipe = true};
+        struct proc p;
+        struct buf out = {0};
+        int status = -1;
+        if (proc_spawn(run_driver, &d, &o, &p)) {
+            proc_read_all(p.fd, &out);
+            close(p.fd);
+            proc_wait(p.pid, true, &status);
+        }
+        unsigned long long execs = 0;
+        double secs = 0;
+        bool ok = status == 0 && sscanf(buf_cstr(&out), "%llu %lf", &execs, &secs) == 2;
+        rate = ok && secs > 0 ? (double)execs / secs : -1;
+        buf_free(&out);
+    }
+    buf_free(&path);
+    return rate;
+}
+
+/* fuzz/stream_parser.c against raw expat making the same passes
+ * (fuzz/bench/: plain drivers that `make bench` builds beside sessim, run
+ * for the same CPU time on the target's corpus cut to its -max_len). A
+ * note when a driver or the corpus is missing. */
+static int bench_fuzz(struct table *t)
+{
+    if (access(BENCH_FUZZ_CORPUS, R_OK) != 0) {
+        printf("fuzz throughput: skipped, no %s here (run from the tree)\n", BENCH_FUZZ_CORPUS);
+        return 0;
+    }
+    double target = driver_rate("stream_parser");
+    double expat = driver_rate("expat_raw");
+    if (target == 0 || expat == 0) {
+        printf("fuzz throughput: skipped, the drivers are not built (make bench builds them)\n");
+        return 0;
+    }
+    fprintf(stderr, "fuzz throughput: %s cut to %s bytes, %s CPU s each: stream_parser "
+                    "%.0f exec/s, raw expat (same three passes) %.0f exec/s\n",
+            BENCH_FUZZ_CORPUS, BENCH_FUZZ_MAX_LEN, BENCH_FUZZ_SECONDS, target, expat);
+    table_row(t, "fuzz", "stream_parser target (plain driver)", target, "exec/s", "");
+    table_row(t, "fuzz", "raw expat, same passes", expat, "exec/s", "");
+    table_row(t, "fuzz", "fuzz stream_parser vs raw expat", expat > 0 ? target / expat : 0.0,
+              "x", ">= 0.5");
+    return target > 0 && expat > 0 ? 0 : 1;
+}
+
 static const char bench_usage[] =
     "usage: sessim bench [--quick] [--only LIST] [--size-mb N] [--sessions-max N] [--json FILE]\n"
     "  Runs the benchmarks and prints what it measured; ratios compare figures\n"
     "  taken in the same run. LIST is a comma-separated subset of\n"
-    "  parser,sessions,sessions-sm,fanout,routing,replay,explore,live (default: all).\n"
+    "  parser,sessions,sessions-sm,fanout,routing,replay,explore,live,fuzz (default:\n"
+    "  all).\n"
     "  --size-mb N       parser input size (default 100)\n"
     "  --sessions-max N  largest session count (default 1000000)\n"
     "  --quick           small sizes, for a smoke test\n"
@@ -586,7 +749,7 @@ int bench_main(int argc, char **argv)
 {
     size_t mb = 100, sessions_max = 1000000, fan_users = 100000, fan_contacts = 50;
     size_t route_users = 1000000, route_msgs = 1000000;
-    const char *only = "parser,sessions,sessions-sm,fanout,routing,replay,explore,live";
+    const char *only = "parser,sessions,sessions-sm,fanout,routing,replay,explore,live,fuzz";
     size_t explore_steps = 300000;
     const char *json = NULL;
     unsigned replay_rounds = 20;
@@ -640,7 +803,9 @@ int bench_main(int argc, char **argv)
     if (strstr(only, "explore"))
         rc |= bench_explore(&t, explore_steps);
     if (strstr(only, "live"))
-        rc |= diff_bench(&t, replay_rounds);
+        rc |= diff_bench(&t, replay_rounds) | bench_live_explore(&t);
+    if (strstr(only, "fuzz"))
+        rc |= bench_fuzz(&t);
     table_print(&t, stdout);
     if (json != NULL && !table_json(&t, json)) {
         fprintf(stderr, "sessim bench: cannot write %s\n", json);

@@ -797,13 +797,22 @@ static struct target *share_target(const struct scenario *s, uint64_t seed, void
     return target_tcp_new(adapter, s, TARGET_TCP_SETTLE_DEFAULT_MS, err, sizeof err);
 }
 
+/* The corpus and the pacing its bench workers use. */
+struct share_job {
+    const struct paths *paths;
+    enum pace_mode pacing;
+};
+
 /* Worker k: every jobs-th scenario on its own Prosody; never returns. */
 static void share_worker(void *ctx, size_t k, size_t jobs, int fd)
 {
-    const struct paths *paths = ctx;
+    const struct share_job *job = ctx;
+    const struct paths *paths = job->paths;
     char err[ADAPTER_ERROR_MAX];
     struct adapter_spec spec = {0};
     struct adapter *l = adapter_open(&spec, err, sizeof err);
+    if (l != NULL)
+        adapter_set_pacing(l, job->pacing);
     struct bench_share sh = {0};
     struct runner_options ro = {.target_new = share_target, .target_ctx = l};
     double t0 = clock_now_s();
@@ -883,13 +892,48 @@ static double corpus_on_model(const struct paths *paths, unsigned rounds, size_t
     return t;
 }
 
+/* The corpus on DIFF_BENCH_JOBS Prosody servers with pacing: *wall its
+ * wall time; false when a worker failed. */
+static bool share_run(const struct paths *paths, enum pace_mode pacing, struct bench_share *live,
+                      double *wall)
+{
+    size_t jobs = DIFF_BENCH_JOBS < paths->len ? DIFF_BENCH_JOBS : paths->len;
+    struct worker_pipe *w = mem_realloc(NULL, (jobs + 1) * sizeof *w);
+    struct share_job job = {paths, pacing};
+    double t0 = clock_now_s();
+    bool ok = jobs > 0 && spawn_workers(share_worker, &job, w, jobs) &&
+              share_collect(w, jobs, live);
+    *wall = clock_now_s() - t0;
+    free(w);
+    fprintf(stderr, "live replay, pacing %s: %zu ran live (%zu passed), %zu skipped, %u servers, "
+                    "settle %u ms, %.1f s wall\n",
+            pace_mode_name(pacing), live->ran, live->passed, live->skipped, DIFF_BENCH_JOBS,
+            TARGET_TCP_SETTLE_DEFAULT_MS, *wall);
+    return ok;
+}
+
+/* Round trips against the settle time on the same corpus (sim/README.md
+ * "Pacing"); what bounds the ratio is each scenario's clean Prosody start. */
+static void pacing_rows(struct table *t, const struct bench_share *rt, double rt_wall,
+                        const struct bench_share *st, double st_wall)
+{
+    table_row(t, "live pacing", "corpus on prosody, roundtrip, wall", rt_wall, "s", "");
+    table_row(t, "live pacing", "corpus on prosody, settle, wall", st_wall, "s", "");
+    table_row(t, "live pacing", "round trip vs settle (settle wall/roundtrip wall)",
+              rt_wall > 0 ? st_wall / rt_wall : 0.0, "x", ">= 10");
+    table_row(t, "live pacing", "same, scenarios one after another",
+              rt->seconds > 0 ? st->seconds / rt->seconds : 0.0, "x", "");
+    table_row(t, "live pacing", "passed live, roundtrip - settle",
+              (double)rt->passed - (double)st->passed, "scenarios", "0 (+- varies)");
+}
+
 static void share_rows(struct table *t, size_t nfiles, size_t steps, size_t model_passed,
                         double model_s, const struct bench_share *live, double wall)
 {
     fprintf(stderr, "live replay: %zu scenarios (%zu steps), %zu passed on the model; Prosody %s:"
-                    " %zu ran live (%zu passed), %zu skipped, %u servers, settle %u ms\n",
+                    " %zu ran live (%zu passed), %zu skipped, %u servers, pacing roundtrip\n",
             nfiles, steps, model_passed, live->version[0] ? live->version : "?", live->ran,
-            live->passed, live->skipped, DIFF_BENCH_JOBS, TARGET_TCP_SETTLE_DEFAULT_MS);
+            live->passed, live->skipped, DIFF_BENCH_JOBS);
     table_row(t, "live replay", "model, corpus pass (one thread)", model_s * 1e3, "ms", "");
     table_row(t, "live replay", "prosody, scenarios one after another", live->seconds, "s", "");
     char wall_label[64];
@@ -912,19 +956,18 @@ int diff_bench(struct table *t, unsigned rounds)
     live_free(probe);
     struct paths paths = {0};
     paths_collect(NULL, 0, &paths);
-    size_t jobs = DIFF_BENCH_JOBS < paths.len ? DIFF_BENCH_JOBS : paths.len;
     size_t model_passed = 0, steps = 0;
     double model_s = corpus_on_model(&paths, rounds ? rounds : 1, &model_passed, &steps);
-    struct worker_pipe *w = mem_realloc(NULL, (jobs + 1) * sizeof *w);
-    struct bench_share live = {0};
-    double t0 = clock_now_s();
-    bool ok = jobs > 0 && spawn_workers(share_worker, &paths, w, jobs) &&
-              share_collect(w, jobs, &live);
+    struct bench_share rt = {0}, st = {0};
+    double rt_wall = 0, st_wall = 0;
+    bool ok = share_run(&paths, PACE_ROUNDTRIP, &rt, &rt_wall);
     if (ok)
-        share_rows(t, paths.len, steps, model_passed, model_s, &live, clock_now_s() - t0);
+        share_rows(t, paths.len, steps, model_passed, model_s, &rt, rt_wall);
+    ok = ok && share_run(&paths, PACE_SETTLE, &st, &st_wall);
+    if (ok)
+        pacing_rows(t, &rt, rt_wall, &st, st_wall);
     else
         fprintf(stderr, "sessim bench: the live replay failed\n");
-    free(w);
     paths_free(&paths);
     return ok ? 0 : 1;
 }

@@ -105,9 +105,10 @@ int diff_main(int argc, char **argv);
 
 /* `sessim bench --only live`: the whole corpus on the model (the mean of
  * rounds passes, one thread) and on live Prosody servers (DIFF_BENCH_JOBS in
- * parallel, default settle) in the same run; adds both times and their
+ * parallel, pacing roundtrip) in the same run; adds both times and their
  * ratios to t (goal: the model >= 1000x faster, summing the scenarios' live
- * times as if run one after another). Prints a note and returns 0 when
+ * times as if run one after another); then the corpus again with pacing
+ * settle, and the ratio of the two ("live pacing", goal >= 10x). Prints a note and returns 0 when
  * Prosody is not installed (it installs nothing; t is not touched and may
  * be NULL then); 1 when the live run fails. */
 int diff_bench(struct table *t, unsigned rounds);
