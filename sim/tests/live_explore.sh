@@ -2,7 +2,8 @@
 # The differential explorer against live Prosody, for `make live-check`:
 #  1. against Prosody as installed, a short exploration finds no difference
 #     (every one it could hit is fixed in the model or listed and left out
-#     of live runs, scenarios/DIVERGENCES.md);
+#     of live runs, scenarios/DIVERGENCES.md), nor does a short one with the
+#     stream-management vocabulary (--sm, about 20 s);
 #  2. against a Prosody that differs on purpose (mod_offline off:
 #     sim/tests/live/prosody-without-offline) it finds a difference, shrinks
 #     it, and writes a reproducer that passes on the model, fails on that
@@ -20,6 +21,12 @@ echo "-- explore --target: Prosody as installed"
 "$sessim" explore --target tcp://127.0.0.1:0 --settle "$settle" --seed 1 --runs 12 --steps 30 \
     --out "$dir/clean" --json "$dir/clean.json" || fail "a difference on Prosody as installed"
 grep -q '"failures": 0' "$dir/clean.json" || fail "clean.json does not say 0 failures"
+
+echo "-- explore --sm --target: Prosody as installed, with stream management"
+"$sessim" explore --sm --target tcp://127.0.0.1:0 --settle "$settle" --seed 1 --runs 8 --steps 30 \
+    --out "$dir/clean-sm" --json "$dir/clean-sm.json" ||
+    fail "a difference with stream management on Prosody as installed"
+grep -q '"failures": 0' "$dir/clean-sm.json" || fail "clean-sm.json does not say 0 failures"
 
 echo "-- explore --target: a Prosody without mod_offline (a planted difference)"
 "$sessim" explore --target tcp://127.0.0.1:0 --settle "$settle" --prosody "$planted" \
