@@ -222,7 +222,7 @@ static void fit_to_server(struct explorer *x)
     x->fit_store = (struct gen_fit){
         (sf->given & SERVER_FILE_CONFLICT) != 0, (sf->given & SERVER_FILE_OFFLINE) != 0,
         (sf->given & SERVER_FILE_REGISTRATION) != 0, sf->conflict, sf->offline,
-        sf->registration, true};
+        sf->registration};
     x->fit = &x->fit_store;
 }
 

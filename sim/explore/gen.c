@@ -236,8 +236,6 @@ static const enum scenario_subscription mirror[][2] = {
 
 static void setup_rosters(struct gen *g)
 {
-    if (g->fit != NULL && g->fit->no_rosters)
-        return;
     for (size_t a = 0; a < g->nusers; a++) {
         for (size_t b = a + 1; b < g->nusers; b++) {
             if (!g->u[a].exists || !g->u[b].exists || !gen_chance(g, 35))

@@ -38,13 +38,13 @@ struct scenario *gen_scenario_profiled(uint64_t run_seed, size_t steps, bool liv
                                        enum scenario_profile profile, size_t *counts);
 
 /* What a live server fixes (the differential explorer against a server
- * file's adapter): the settings it states, and no initial rosters when it
- * cannot have them set. Generated scenarios keep to it. */
+ * file's adapter): the settings it states. Generated scenarios keep to it
+ * (their initial rosters, mirrored pairs with no pending request, can be
+ * set up in band). */
 struct gen_fit {
     bool conflict_fixed, offline_fixed, registration_fixed;
     enum scenario_conflict conflict;
     bool offline, registration;
-    bool no_rosters;
 };
 /* The same, keeping to fit (NULL: nothing fixed, as gen_scenario_profiled). */
 struct scenario *gen_scenario_fitted(uint64_t run_seed, size_t steps, bool live, bool sm,

@@ -142,15 +142,15 @@ static bool ext_account_create(struct adapter *a, const char *user, const char *
 static bool ext_roster_preset(struct adapter *a, const char *user,
                               const struct target_roster_item *item)
 {
-    (void)user, (void)item;
-    snprintf(a->error, sizeof a->error, "initial rosters cannot be set on this server");
-    return false;
+    external_roster_preset(a->ext, user, item);
+    return true;
 }
 
+/* The server runs already; initial rosters noted since the prepare are
+ * set up in band before the first connection. */
 static bool ext_start(struct adapter *a)
 {
-    (void)a;
-    return true;
+    return external_rosters_apply(a->ext);
 }
 
 static unsigned ext_caps(const struct adapter *a)

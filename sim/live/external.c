@@ -25,6 +25,7 @@
 #include "base/text.h"
 #include "live/inband.h"
 #include "live/live.h"
+#include "model/stanza.h"
 
 #define EXTERNAL_POLL_MS 50
 #define EXTERNAL_STOP_GRACE_MS 5000u
@@ -32,6 +33,14 @@
 
 struct ext_account {
     char *user, *password;
+};
+
+/* An initial roster item to set up in band. */
+struct ext_item {
+    char *user;                  /* whose roster */
+    char *jid, *name;            /* name: NULL when none */
+    struct buf groups;           /* <group/> elements, escaped */
+    enum scenario_subscription sub;
 };
 
 struct external {
@@ -42,6 +51,8 @@ struct external {
     pid_t server;                /* the start command's process group, 0: none */
     struct ext_account *accounts; /* the current scenario's, to remove */
     size_t naccounts;
+    struct ext_item *items;      /* initial roster items not set up yet */
+    size_t nitems;
     char error[EXTERNAL_ERROR_MAX];
 };
 
@@ -283,6 +294,99 @@ static void accounts_of(struct external *e, const struct scenario *s)
     }
 }
 
+/* ---- initial rosters ---- */
+
+static void items_clear(struct external *e)
+{
+    for (size_t i = 0; i < e->nitems; i++) {
+        free(e->items[i].user);
+        free(e->items[i].jid);
+        free(e->items[i].name);
+        buf_free(&e->items[i].groups);
+    }
+    free(e->items);
+    e->items = NULL;
+    e->nitems = 0;
+}
+
+void external_roster_preset(struct external *e, const char *user,
+                            const struct target_roster_item *item)
+{
+    e->items = mem_realloc(e->items, (e->nitems + 1) * sizeof *e->items);
+    struct ext_item *it = &e->items[e->nitems++];
+    *it = (struct ext_item){mem_strdup(user), mem_strdup(item->jid),
+                            item->name ? mem_strdup(item->name) : NULL, {0}, item->subscription};
+    for (size_t g = 0; g < item->ngroups; g++) {
+        buf_puts(&it->groups, "<group>");
+        stanza_escape_text(item->groups[g], strlen(item->groups[g]), &it->groups);
+        buf_puts(&it->groups, "</group>");
+    }
+}
+
+/* The roster set of it: a named, grouped or none item is created so. */
+static void put_roster_set(const struct ext_item *it, struct buf *out)
+{
+    buf_puts(out, "<iq type='set' id='sessim_roster'><query xmlns='jabber:iq:roster'><item jid='");
+    stanza_escape_attr(it->jid, strlen(it->jid), out);
+    if (it->name != NULL) {
+        buf_puts(out, "' name='");
+        stanza_escape_attr(it->name, strlen(it->name), out);
+    }
+    buf_puts(out, "'>");
+    buf_append(out, it->groups.data ? it->groups.data : "", it->groups.len);
+    buf_puts(out, "</item></query></iq>");
+}
+
+/* What user sends in phase 0 (roster sets), 1 (subscribe for to/both)
+ * or 2 (subscribed for from/both). */
+static void phase_stanzas(const struct external *e, const char *user, int phase, struct buf *out)
+{
+    for (size_t i = 0; i < e->nitems; i++) {
+        const struct ext_item *it = &e->items[i];
+        bool to = it->sub == SCENARIO_SUBSCRIPTION_TO || it->sub == SCENARIO_SUBSCRIPTION_BOTH;
+        bool from = it->sub == SCENARIO_SUBSCRIPTION_FROM || it->sub == SCENARIO_SUBSCRIPTION_BOTH;
+        if (strcmp(it->user, user) != 0)
+            continue;
+        if (phase == 0 && (it->name != NULL || it->groups.len > 0 ||
+                           it->sub == SCENARIO_SUBSCRIPTION_NONE))
+            put_roster_set(it, out);
+        if ((phase == 1 && to) || (phase == 2 && from)) {
+            buf_puts(out, phase == 1 ? "<presence type='subscribe' to='"
+                                     : "<presence type='subscribed' to='");
+            stanza_escape_attr(it->jid, strlen(it->jid), out);
+            buf_puts(out, "'/>");
+        }
+    }
+}
+
+static const char *password_of(const struct external *e, const char *user)
+{
+    for (size_t i = e->naccounts; i-- > 0;)
+        if (strcmp(e->accounts[i].user, user) == 0)
+            return e->accounts[i].password;
+    return "password";
+}
+
+bool external_rosters_apply(struct external *e)
+{
+    bool ok = true;
+    for (int phase = 0; phase < 3 && ok; phase++) {
+        for (size_t a = 0; a < e->naccounts && ok; a++) {
+            struct buf st = {0};
+            phase_stanzas(e, e->accounts[a].user, phase, &st);
+            char err[EXTERNAL_ERROR_MAX];
+            if (st.len > 0 &&
+                inband_send(&e->hp, e->sf->domain, e->accounts[a].user,
+                            password_of(e, e->accounts[a].user), buf_cstr(&st), err,
+                            sizeof err) != INBAND_OK)
+                ok = ext_fail(e, "initial roster of %s: %s", e->accounts[a].user, err);
+            buf_free(&st);
+        }
+    }
+    items_clear(e);
+    return ok;
+}
+
 /* ---- the checks before any scenario ---- */
 
 static bool preflight(struct external *e)
@@ -353,6 +457,7 @@ void external_free(struct external *e)
     if (e == NULL)
         return;
     accounts_remove_all(e);
+    items_clear(e);
     stop_server(e);
     if (e->dir != NULL)
         remove_dir(e->dir);
@@ -391,6 +496,7 @@ bool external_prepare(struct external *e, const struct scenario *s)
             return false;
     }
     accounts_remove_all(e);
+    items_clear(e);
     accounts_of(e, s);
     if (e->sf->reset != NULL)
         return run_command(e, "reset", e->sf->reset, NULL, NULL) && await_port(e);

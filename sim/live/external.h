@@ -10,7 +10,8 @@
  * registration or authentication) and no instance.
  *
  * Per scenario: external_fits says why a scenario cannot run here (its
- * domain, settings, initial rosters; server_file_fits); external_prepare
+ * domain, settings, initial rosters in-band traffic cannot reach;
+ * server_file_fits); external_prepare
  * gives it a clean server: the reset command when there is one, else the
  * accounts the scenario may have (its `accounts:` and `register` steps,
  * with their passwords) are removed in-band (or by the remove command),
@@ -28,6 +29,7 @@
 #include "live/hostport.h"
 #include "live/server_file.h"
 #include "model/buf.h"
+#include "run/target.h"
 #include "scenario/scenario.h"
 
 #define EXTERNAL_ERROR_MAX 1024
@@ -51,6 +53,18 @@ bool external_can_restart(const struct external *e);
 bool external_fits(const struct external *e, const struct scenario *s, struct buf *why);
 bool external_prepare(struct external *e, const struct scenario *s);
 bool external_account_create(struct external *e, const char *user, const char *password);
+/* Notes an initial roster item of a created account; the items are set up
+ * in band by external_rosters_apply. */
+void external_roster_preset(struct external *e, const char *user,
+                            const struct target_roster_item *item);
+/* Sets up the noted initial rosters in band, before the scenario's first
+ * connection: a roster set for an item with a name or groups or none
+ * subscription, then every `subscribe` of a to/both item, then every
+ * `subscribed` that approves one (sent as each account, no initial
+ * presence, each batch followed by a ping), so that no request stays
+ * pending and nothing reaches the scenario's clients. No-op when none
+ * are noted. */
+bool external_rosters_apply(struct external *e);
 bool external_restart(struct external *e);
 void external_finish(struct external *e);
 /* The last failure ("" when none). */

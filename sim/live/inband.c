@@ -287,6 +287,31 @@ static enum inband_status do_remove(struct talk *t, const void *ctx)
     return st == INBAND_ERROR ? INBAND_OK : st;
 }
 
+struct inband_sending {
+    struct inband_args who;
+    const char *stanzas;
+};
+
+static enum inband_status do_send(struct talk *t, const void *ctx)
+{
+    const struct inband_sending *a = ctx;
+    enum inband_status st = login(t, a->who.domain, a->who.user, a->who.password);
+    if (st != INBAND_OK)
+        return st;
+    if (!talk_send(t, a->stanzas))
+        return talk_fail(t, INBAND_ERROR, "cannot send the stanzas");
+    st = iq(t, "sessim_sync", "get", "<ping xmlns='urn:xmpp:ping'/>");
+    return st == INBAND_REFUSED ? INBAND_OK : st;
+}
+
+enum inband_status inband_send(const struct hostport *hp, const char *domain, const char *user,
+                               const char *password, const char *stanzas, char *err,
+                               size_t errsize)
+{
+    struct inband_sending a = {{domain, user, password}, stanzas};
+    return converse(hp, "setting up a roster", err, errsize, do_send, &a);
+}
+
 enum inband_status inband_hello(const struct hostport *hp, const char *domain, char *err,
                                 size_t errsize)
 {

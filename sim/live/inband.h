@@ -1,7 +1,8 @@
 /* inband: the few client conversations sessim has with a server it did not
  * start, outside any scenario: is it there and serving the domain, create
  * an account by in-band registration (XEP-0077), log in, and remove an
- * account (jabber:iq:register <remove/>).
+ * account (jabber:iq:register <remove/>), and send stanzas as an account
+ * (the subscription handshakes that set up initial rosters).
  *
  * Each call opens its own connection (hostport_connect), speaks plain
  * XMPP with SASL PLAIN (the harness's own setting: no TLS), waits at most
@@ -38,5 +39,13 @@ enum inband_status inband_login(const struct hostport *hp, const char *domain, c
  * such account, or another password). */
 enum inband_status inband_remove(const struct hostport *hp, const char *domain, const char *user,
                                  const char *password, char *err, size_t errsize);
+
+/* Logs in as user and sends stanzas (XML text: any number of stanzas, no
+ * initial presence), then waits for the answer to a ping of the server,
+ * so that the server has handled them all. No answer to the ping in time
+ * is INBAND_ERROR; any answer (a result or an error) is OK. */
+enum inband_status inband_send(const struct hostport *hp, const char *domain, const char *user,
+                               const char *password, const char *stanzas, char *err,
+                               size_t errsize);
 
 #endif

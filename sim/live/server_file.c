@@ -388,12 +388,57 @@ static bool deletes_account(const struct scenario *s)
     return false;
 }
 
-static bool has_roster_preset(const struct scenario *s)
+/* The subscription the contact's item must have to mirror sub. */
+static enum scenario_subscription mirrored(enum scenario_subscription sub)
+{
+    return sub == SCENARIO_SUBSCRIPTION_TO     ? SCENARIO_SUBSCRIPTION_FROM
+           : sub == SCENARIO_SUBSCRIPTION_FROM ? SCENARIO_SUBSCRIPTION_TO
+                                               : sub;
+}
+
+/* The account a contact key names, or NULL. */
+static const struct scenario_account *account_named(const struct scenario *s, const char *key)
 {
     for (size_t i = 0; i < s->account_count; i++)
-        if (s->accounts[i].roster_count > 0)
+        if (scenario_contact_is(s, key, s->accounts[i].name))
+            return &s->accounts[i];
+    return NULL;
+}
+
+/* Whether b has an item for a with subscription sub. */
+static bool has_item(const struct scenario *s, const struct scenario_account *b,
+                     const char *a, enum scenario_subscription sub)
+{
+    for (size_t j = 0; j < b->roster_count; j++)
+        if (scenario_contact_is(s, b->roster[j].contact, a) && b->roster[j].subscription == sub)
             return true;
     return false;
+}
+
+/* Initial rosters in-band traffic can reach before the scenario starts
+ * (external_rosters_apply): no pending request, and every subscription
+ * between two accounts of the scenario, mirrored by the contact's item.
+ * Appends why not to out for the first item that is not. */
+static void rosters_reachable(const struct scenario *s, struct buf *out)
+{
+    for (size_t i = 0; i < s->account_count; i++) {
+        const struct scenario_account *a = &s->accounts[i];
+        for (size_t j = 0; j < a->roster_count; j++) {
+            const struct scenario_roster_item *it = &a->roster[j];
+            const struct scenario_account *b = account_named(s, it->contact);
+            const char *why = it->ask != SCENARIO_ASK_NONE ? "a pending request (ask)"
+                              : it->subscription == SCENARIO_SUBSCRIPTION_NONE ? NULL
+                              : b == NULL ? "a subscription with a contact that is no account"
+                              : !has_item(s, b, a->name, mirrored(it->subscription))
+                                  ? "a subscription the contact's roster does not mirror"
+                                  : NULL;
+            if (why != NULL) {
+                text_printf(out, "initial roster of %s: %s (%s) cannot be set up in band",
+                            a->name, why, it->contact);
+                return;
+            }
+        }
+    }
 }
 
 static const char *yes_no(bool b)
@@ -426,10 +471,7 @@ bool server_file_fits(const struct server_file *sf, const struct scenario *s, st
     else if (w->sm_queue_max != SCENARIO_SM_QUEUE_MAX)   /* format 1.8: no way to set it */
         text_printf(out, "the scenario needs sm_queue_max: %lu; the server's queue limit is its own",
                     w->sm_queue_max);
-    else if (has_roster_preset(s))
-        text_printf(out, "initial rosters (accounts: ... roster:) cannot be set up on this "
-                         "server (accounts by %s)",
-                    sf->accounts == SERVER_FILE_ACCOUNTS_REGISTER ? "in-band registration"
-                                                                  : "command");
+    else
+        rosters_reachable(s, out);
     return out->len == before;
 }

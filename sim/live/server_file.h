@@ -73,7 +73,10 @@ struct server_file_vars {
 void server_file_expand(const char *command, const struct server_file_vars *v, struct buf *out);
 /* Why a scenario cannot run on the server as described (its domain, a
  * setting it needs that the server has otherwise, a queue limit other
- * than the default): appends the reason to
+ * than the default, an initial roster that in-band subscription
+ * handshakes cannot reach: a pending request, a subscription with a
+ * contact that is no account of the scenario or whose item does not
+ * mirror it): appends the reason to
  * out and returns false; true when nothing stands in the way. */
 bool server_file_fits(const struct server_file *sf, const struct scenario *s, struct buf *out);
 

@@ -111,7 +111,16 @@ START_TEST(test_server_file_fits)
         {"scenario: a\nserver: {profile: rfc}\nsteps:\n  - romeo: connect\n",
          "the scenario pins the rfc profile, the server follows ejabberd"},
         {"scenario: a\naccounts:\n  romeo: {roster: {juliet: {subscription: both}}}\n"
-         "steps:\n  - romeo: connect\n", "initial rosters"},
+         "steps:\n  - romeo: connect\n", "a contact that is no account"},
+        {"scenario: a\naccounts:\n  romeo: {roster: {juliet: {subscription: both}}}\n"
+         "  juliet: {roster: {romeo: {subscription: to}}}\nsteps:\n  - romeo: connect\n",
+         "does not mirror"},
+        {"scenario: a\naccounts:\n  romeo: {roster: {juliet: {subscription: to}}}\n"
+         "  juliet: {roster: {romeo: {subscription: from}}}\nsteps:\n  - romeo: connect\n", ""},
+        {"scenario: a\naccounts:\n  romeo: {roster: {nurse: {subscription: none}}}\n"
+         "steps:\n  - romeo: connect\n", ""},
+        {"scenario: a\naccounts:\n  romeo: {roster: {juliet: {subscription: none, ask: subscribe}}}\n"
+         "steps:\n  - romeo: connect\n", "a pending request"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct scenario *s = scenario_of(cases[i][0]);
