@@ -878,8 +878,9 @@ static bool write_request(struct gen *g, const struct row *row)
     return true;
 }
 
-/* After a drop: the right h, an h of 0 (right, or backwards: SM18), or an
- * unknown id (SM17); whether the session still hibernates is not
+/* After a drop: the right h, an h of 0 (right, or backwards: SM18; not
+ * live, where a refused resume is DIVERGENCES.md SM18's silent close), or
+ * an unknown id (SM17); whether the session still hibernates is not
  * followed, so the client may be bound or only authenticated (or closed,
  * SM18). Now and then the connection is lost again as <resumed/> comes. */
 static bool write_resume(struct gen *g, const struct row *row)
@@ -891,12 +892,13 @@ static bool write_resume(struct gen *g, const struct row *row)
     struct gclient *c = &g->c[ci];
     struct scenario_step *st = add_step(g, SCENARIO_STEP_RESUME, ci);
     unsigned k = (unsigned)gen_below(g, 100);
+    bool zero = k >= 10 && k < 20 && !g->live;
     if (k < 10)
         scenario_string_set(&st->sm.previd, "no-such-session");
-    else if (k < 20)
+    else if (zero)
         scenario_string_set(&st->sm.h, "0");
     note_open(g, c);
-    c->mask = BIT(CS_AUTHED) | BIT(CS_BOUND) | (k >= 10 && k < 20 ? BIT(CS_CLOSED) : 0);
+    c->mask = BIT(CS_AUTHED) | BIT(CS_BOUND) | (zero ? BIT(CS_CLOSED) : 0);
     c->sm_on = c->sm_dropped = false;
     if (gen_chance(g, 20)) {
         add_step(g, SCENARIO_STEP_DROP, ci);

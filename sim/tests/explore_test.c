@@ -149,7 +149,8 @@ static char *client_text(const struct scenario *s, size_t c)
  * second approval of one contact (R3), a ping to another account's bare
  * JID (M13), a subscription stanza to a full JID (R20), a password
  * change or deletion beside a stream that may be authenticated but
- * unbound (G7).
+ * unbound (G7), and with --sm a resume with an h of its own (SM18: a
+ * refused resume closes silently on Prosody).
  * The same seeds in model runs do write advance, and the scenario runs on
  * live targets (target any). */
 START_TEST(test_explore_live_vocabulary)
@@ -277,6 +278,11 @@ START_TEST(test_explore_live_vocabulary)
                           s->clients[st->client].account);
         }
         scenario_free(s);
+        struct scenario *sm = gen_scenario_counted(seed, 200, true, true, NULL);
+        for (size_t j = 0; j < sm->step_count; j++)
+            ck_assert_msg(sm->steps[j].kind != SCENARIO_STEP_RESUME || sm->steps[j].sm.h == NULL,
+                          "seed %zu step %zu resumes with its own h", i, j + 1);
+        scenario_free(sm);
     }
     ck_assert_uint_gt(model_advances, 0);
     ck_assert_uint_gt(headlines, 0);
