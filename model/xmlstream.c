@@ -513,7 +513,9 @@ struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callba
     p->idle_release = limits && limits->idle_release;
     p->warm = p->idle_release ? limits->warm : NULL;
     p->depth_max = limits && limits->depth_max ? limits->depth_max : XMLSTREAM_DEPTH_MAX_DEFAULT;
-    p->hash_salt = hash_salt;
+    /* expat draws a salt from the system's entropy when given 0 (STYLE:
+     * no randomness but the injected one), so 0 stands for 1. */
+    p->hash_salt = hash_salt != 0 ? hash_salt : 1;
     parser_create(p, 0);
     return p;
 }

@@ -97,7 +97,8 @@ struct heap;
 /* Creates a parser whose memory, expat's included (XML_ParserCreate_MM
  * with the heap's hooks), comes from heap (NULL: the C library; heap.h).
  * cb is borrowed and must outlive the parser. hash_salt seeds expat's
- * hashing, so that no entropy is read. limits NULL = defaults. Free with
+ * hashing, so that no entropy is read (0, which would make expat read
+ * some, stands for 1). limits NULL = defaults. Free with
  * xmlstream_free. */
 struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callbacks *cb,
                                 void *ctx, const struct xmlstream_limits *limits,
