@@ -603,6 +603,24 @@ void contacts_removal_notify(struct model *m, struct account *u, const char *con
     }
 }
 
+void contacts_revoke_grants(struct model *m, const struct account *u)
+{
+    struct buf bare = {.heap = &m->heap}, contact = {.heap = &m->heap};
+    bare_of(m, u->name, &bare);
+    struct account *c;
+    for (size_t i = 0; (c = account_sorted_at(m, i)) != NULL; i++) {
+        const struct roster_item *it = roster_find(&c->roster, buf_cstr(&bare));
+        if (it == NULL || !roster_grants_from(it->subscription))
+            continue;
+        buf_clear(&contact);
+        bare_of(m, c->name, &contact);
+        presence_view_forget(m, u->name, buf_cstr(&contact));   /* I7: U sent unsubscribe */
+        send_sub(m, u->name, buf_cstr(&contact), "unsubscribe", NULL, NULL);
+    }
+    buf_free(&bare);
+    buf_free(&contact);
+}
+
 void contacts_initial_presence(struct session *s)
 {
     struct model *m = s->m;

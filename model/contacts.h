@@ -35,5 +35,9 @@ void contacts_probe_refused(struct model *m, struct account *u, const char *cont
 void contacts_initial_presence(struct session *s);
 /* R17: the notifications of U dropping C (roster removal, deletion). */
 void contacts_removal_notify(struct model *m, struct account *u, const char *contact);
+/* G7 step 2, after R17: every local account still granting `from`/`both`
+ * to the deleted account u (the one-sided `from` of I11) is sent
+ * `unsubscribe` from u (R15), so no grant passes to a re-created account (G8). */
+void contacts_revoke_grants(struct model *m, const struct account *u);
 
 #endif
