@@ -56,18 +56,21 @@ struct model_observer {
 struct session {
     struct model *m;
     unsigned conn;
+    int priority;
     struct xmlstream *parser;
     bool notopen;            /* no stream header since connect or the last restart */
     bool header_sent;        /* server header written on this stream */
     bool authenticated;      /* type c2s (after SASL success) */
+    bool interested;         /* roster requested (R2) */
+    bool pushed_uninterested; /* see `said` */
+    bool busy;               /* inside its own parser's callbacks: free later */
+    bool destroyed;          /* S9: inert, freed when no longer busy */
     char *username;          /* after SASL */
     const char *host;        /* after the first header: the model's domain */
     const char *resource;    /* after bind: points into full_jid */
     char *full_jid;          /* after bind */
-    int priority;
     struct stanza *presence; /* last broadcast available presence (P6) */
     unsigned long long presence_ms; /* when it was broadcast: its delay stamp */
-    bool interested;         /* roster requested (R2) */
     struct roster *roster;   /* the account's roster, while bound (A9) */
     struct strset directed;  /* P8: addresses that got directed presence */
     struct strset seen;      /* I7: full JIDs whose available presence this
@@ -77,13 +80,10 @@ struct session {
     /* Observations for invariants, made outside the code they check:
      * the type of the last broadcast presence it sent (route.c, P6/P7),
      * and whether a roster push ever reached it while not interested
-     * (conn_send, R7). */
+     * (conn_send, R7: pushed_uninterested). */
     enum { SESSION_SAID_NOTHING, SESSION_SAID_AVAILABLE, SESSION_SAID_UNAVAILABLE } said;
-    bool pushed_uninterested;
-    struct smacks *sm;       /* SM2: after <enable/>, else NULL */
     uint32_t stanzas_in;     /* jabber:client elements read, for I18 (not SM4's count) */
-    bool busy;               /* inside its own parser's callbacks: free later */
-    bool destroyed;          /* S9: inert, freed when no longer busy */
+    struct smacks *sm;       /* SM2: after <enable/>, else NULL */
 };
 
 struct conn {

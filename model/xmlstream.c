@@ -57,7 +57,7 @@ struct xmlstream {
     struct buf text;
     struct buf content_ns;
     struct buf ns;                /* scratch for split_name */
-    struct buf header;            /* the client's stream start tag, verbatim */
+    struct xmlstream_tag *header; /* the client's stream start tag (NULL: none) */
     struct xmlstream_warm *warm;  /* may keep expat while idle (NULL: none) */
     bool idle_release;            /* free expat between stanzas */
     bool resuming;                /* re-feeding `header` to a new expat */
@@ -154,6 +154,27 @@ static bool check_size(struct xmlstream *p, unsigned long long end)
     return false;
 }
 
+/* A kept start tag, shared by the streams of a warm set that sent the
+ * same bytes (xmlstream_warm). */
+struct xmlstream_tag {
+    size_t refs;
+    size_t len;
+    char data[];
+};
+
+/* The stream no longer keeps a start tag; the last stream to drop a tag
+ * frees it. */
+static void drop_header(struct xmlstream *p)
+{
+    struct xmlstream_tag *t = p->header;
+    p->header = NULL;
+    if (t == NULL || --t->refs > 0)
+        return;
+    if (p->warm != NULL && p->warm->tag == t)
+        p->warm->tag = NULL;
+    heap_free(p->heap, t);
+}
+
 /* Keeps the raw start tag of the stream, so that an idle stream can free
  * its expat parser and later resume with a fresh one fed the same tag. */
 static void keep_header(struct xmlstream *p)
@@ -161,13 +182,22 @@ static void keep_header(struct xmlstream *p)
     int offset, size;
     const char *ctx = XML_GetInputContext(p->xp, &offset, &size);
     int count = XML_GetCurrentByteCount(p->xp);
-    buf_free(&p->header);
-    if (ctx != NULL && count > 0 && offset + count <= size) {
-        /* exact: kept for the stream's life */
-        p->header.data = heap_alloc(p->heap, (size_t)count + 1);
-        p->header.cap = (size_t)count + 1;
-        buf_append(&p->header, ctx + offset, (size_t)count);
+    drop_header(p);
+    if (ctx == NULL || count <= 0 || offset + count > size)
+        return;
+    size_t n = (size_t)count;
+    struct xmlstream_tag *t = p->warm != NULL ? p->warm->tag : NULL;
+    if (t == NULL || t->len != n || memcmp(t->data, ctx + offset, n) != 0) {
+        t = heap_alloc(p->heap, sizeof *t + n + 1);
+        t->refs = 0;
+        t->len = n;
+        memcpy(t->data, ctx + offset, n);
+        t->data[n] = '\0';
+        if (p->warm != NULL)
+            p->warm->tag = t;
     }
+    t->refs++;
+    p->header = t;
 }
 
 static void open_stream(struct xmlstream *p, const char *name, const char **atts)
@@ -505,7 +535,7 @@ struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callba
 {
     struct xmlstream *p = heap_zalloc(heap, sizeof *p);
     p->heap = heap;
-    p->text.heap = p->content_ns.heap = p->ns.heap = p->header.heap = heap;
+    p->text.heap = p->content_ns.heap = p->ns.heap = heap;
     heap_resource_add(heap, &p->expat, release_expat);
     p->cb = cb;
     p->ctx = ctx;
@@ -530,7 +560,7 @@ void xmlstream_free(struct xmlstream *p)
     buf_free(&p->text);
     buf_free(&p->content_ns);
     buf_free(&p->ns);
-    buf_free(&p->header);
+    drop_header(p);
     heap_free(p->heap, p);
 }
 
@@ -539,7 +569,7 @@ void xmlstream_reset(struct xmlstream *p)
     warm_unlink(p);
     parser_drop_stanza(p);
     parser_create(p, 0);
-    buf_clear(&p->header);
+    drop_header(p);
     p->err = XMLSTREAM_E_NONE;
     p->err_line = p->err_column = 0;
     p->err_offset = 0;
@@ -576,7 +606,7 @@ static void check_pending(struct xmlstream *p)
 static bool resting(const struct xmlstream *p)
 {
     return p->xp != NULL && !p->done && p->depth == 1 && p->cur == NULL && p->mark == p->fed &&
-           !p->in_cdata && p->header.len > 0;
+           !p->in_cdata && p->header != NULL;
 }
 
 /* Frees a resting stream's expat parser (memory per idle stream). */
@@ -639,12 +669,12 @@ static void maybe_release(struct xmlstream *p)
  * parsed again without reporting the stream as opened. */
 static void resume(struct xmlstream *p)
 {
-    parser_create(p, p->base - p->header.len);
+    parser_create(p, p->base - p->header->len);
     p->resuming = true;
-    enum XML_Status st = XML_Parse(p->xp, p->header.data, (int)p->header.len, XML_FALSE);
+    enum XML_Status st = XML_Parse(p->xp, p->header->data, (int)p->header->len, XML_FALSE);
     raise_if_out_of_memory(p, st);
     p->resuming = false;
-    p->fed += p->header.len;
+    p->fed += p->header->len;
 }
 
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
@@ -664,7 +694,7 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
             unsigned long long base = p->base + p->chunk_start + at;
             parser_drop_stanza(p);
             parser_create(p, base);
-            buf_clear(&p->header);
+            drop_header(p);
             bytes += at;
             len -= at;
             continue;
@@ -701,7 +731,7 @@ bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len)
     if (p->restart && !p->done) {
         parser_drop_stanza(p);
         parser_create(p, p->base + p->fed);
-        buf_clear(&p->header);
+        drop_header(p);
     }
     return true;
 }

@@ -72,11 +72,15 @@ struct xmlstream;
  * again and again (a busy connection among many idle ones) neither free
  * nor build a parser. Owned by whoever owns the streams (one per model),
  * zeroed with max set before the first stream; the streams unlink
- * themselves when freed. */
+ * themselves when freed. The streams sharing a set share one heap, and a
+ * start tag byte for byte that of the last one kept is kept once for all
+ * of them (memory per idle connection: clients send the same tag). */
 #define XMLSTREAM_WARM_MAX 16u
+struct xmlstream_tag;
 struct xmlstream_warm {
     struct xmlstream *held[XMLSTREAM_WARM_MAX];   /* most recently fed first */
     size_t count, max;
+    struct xmlstream_tag *tag;    /* the start tag kept last, while kept */
 };
 
 struct xmlstream_limits {

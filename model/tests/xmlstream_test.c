@@ -72,7 +72,8 @@ END_TEST
 
 /* Streams sharing a warm set smaller than their number (each rest frees
  * the parser of the one fed longest ago) and one larger (none freed) read
- * what a stream alone reads; freeing a held stream unlinks it. */
+ * what a stream alone reads; freeing a held stream unlinks it, and the
+ * start tags they share are freed with the last of them. */
 START_TEST(test_xmlstream_warm_set_changes_no_event)
 {
     enum { N = sizeof valid_streams / sizeof valid_streams[0] };
@@ -90,6 +91,7 @@ START_TEST(test_xmlstream_warm_set_changes_no_event)
                 buf_free(&shared[i]);
             }
             ck_assert_uint_eq(warm.count, 0);
+            ck_assert_ptr_null(warm.tag);
         }
     }
     for (size_t i = 0; i < N; i++)
