@@ -923,6 +923,23 @@ static bool patterns_load(struct runner *r, const struct scenario_step *st, char
     return true;
 }
 
+/* Frees what a receive step allocated: n pattern texts and trees, and the
+ * arrays of roots, pending stanzas and the assignment. */
+static void receive_free(size_t n, char **texts, struct stanza **pats,
+                         const struct stanza_node **roots, const struct stanza_node **actual,
+                         size_t *assign)
+{
+    for (size_t i = 0; i < n; i++) {
+        free(texts[i]);
+        stanza_free(pats[i]);
+    }
+    free(texts);
+    free(pats);
+    free(roots);
+    free(actual);
+    free(assign);
+}
+
 static enum step_status receive_stanzas(struct runner *r, const struct scenario_step *st,
                                         struct client *c)
 {
@@ -948,15 +965,7 @@ static enum step_status receive_stanzas(struct runner *r, const struct scenario_
             status = receive_mismatch(r, st, c, texts, pats, assign);
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        free(texts[i]);
-        stanza_free(pats[i]);
-    }
-    free(texts);
-    free(pats);
-    free(roots);
-    free(actual);
-    free(assign);
+    receive_free(n, texts, pats, roots, actual, assign);
     return status;
 }
 
@@ -1027,15 +1036,7 @@ static enum step_status receive_among(struct runner *r, const struct scenario_st
             pump(r, c);
         }
     }
-    for (size_t i = 0; i < n; i++) {
-        free(texts[i]);
-        stanza_free(pats[i]);
-    }
-    free(texts);
-    free(pats);
-    free(roots);
-    free(actual);
-    free(assign);
+    receive_free(n, texts, pats, roots, actual, assign);
     return status;
 }
 
