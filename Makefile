@@ -229,7 +229,8 @@ FUZZ_BENCH := $(B)/fuzzbench-stream_parser $(B)/fuzzbench-expat_raw
 $(B)/fuzzbench-stream_parser: $(B)/fuzz/stream_parser.o $(B)/fuzz/bench/driver.o \
                               $(FUZZ_COMMON_OBJ) $(SIMLIB) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
-$(B)/fuzzbench-expat_raw: $(B)/fuzz/bench/expat_raw.o $(B)/fuzz/bench/driver.o
+$(B)/fuzzbench-expat_raw: $(B)/fuzz/bench/expat_raw.o $(B)/fuzz/bench/driver.o \
+                          $(B)/fuzz/common/chunks.o
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
 
 -include $(shell find .build -name '*.d' 2>/dev/null)

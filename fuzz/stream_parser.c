@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/chunks.h"
 #include "common/finding.h"
 #include "model/buf.h"
 #include "model/xmlstream.h"
@@ -124,17 +125,11 @@ static enum xmlstream_error parse(const uint8_t *data, size_t size, bool chunked
     struct xmlstream_callbacks cb = {.opened = on_open, .stanza = on_stanza, .closed = on_close};
     struct xmlstream_limits limits = {.idle_release = idle_release};
     r->p = xmlstream_new(NULL, &cb, r, &limits, 0x5e551u);
-    uint32_t state = 2166136261u;
-    for (size_t i = 0; i < size && i < 16; i++)
-        state = (state ^ data[i]) * 16777619u;
+    struct chunks pieces;
+    chunks_start(&pieces, data, size);
     size_t off = 0;
     while (off < size) {
-        size_t n = size - off;
-        if (chunked) {
-            state = state * 1103515245u + 12345u;
-            size_t want = 1 + (state >> 16) % 64;
-            n = want < n ? want : n;
-        }
+        size_t n = chunked ? chunks_next(&pieces, size - off) : size - off;
         xmlstream_feed(r->p, (const char *)data + off, n);
         off += n;
     }

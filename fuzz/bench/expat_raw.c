@@ -9,6 +9,8 @@
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "common/chunks.h"
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **atts)
@@ -32,17 +34,11 @@ static void parse(const uint8_t *data, size_t size, bool chunked)
     XML_SetHashSalt(p, 0x5e551u);   /* as the target's parsers: no entropy read */
     XML_SetElementHandler(p, on_start, on_end);
     XML_SetCharacterDataHandler(p, on_text);
-    uint32_t state = 2166136261u;
-    for (size_t i = 0; i < size && i < 16; i++)
-        state = (state ^ data[i]) * 16777619u;
+    struct chunks pieces;
+    chunks_start(&pieces, data, size);
     size_t off = 0;
     while (off < size) {
-        size_t n = size - off;
-        if (chunked) {
-            state = state * 1103515245u + 12345u;
-            size_t want = 1 + (state >> 16) % 64;
-            n = want < n ? want : n;
-        }
+        size_t n = chunked ? chunks_next(&pieces, size - off) : size - off;
         if (XML_Parse(p, (const char *)data + off, (int)n, 0) != XML_STATUS_OK)
             break;
         off += n;
