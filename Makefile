@@ -452,6 +452,15 @@ live-deps:
 	  done; \
 	fi
 
+# The end of both live-check recipes: a server still running from $$dir
+# after sessim stopped it fails the check (exit 3); else exit $$rc.
+LIVE_LEFTOVERS = left=$$(pgrep -f "$$dir/" || true); \
+	if [ -n "$$left" ]; then \
+	  echo "live-check: servers still running after sessim stopped them (pids $$left)" >&2; \
+	  rc=3; \
+	fi; \
+	exit $$rc
+
 ifeq ($(SERVER),ejabberd)
 live-check: deps live-deps
 	@$(MAKE) --no-print-directory build
@@ -462,12 +471,7 @@ live-check: deps live-deps
 	TMPDIR="$$dir/tmp" sh sim/tests/live_server.sh $(SESSIM) "$$dir" ejabberd \
 	  --server ejabberd --jobs $(EJABBERD_JOBS) --settle $(EJABBERD_SETTLE) $(SCENARIOS); \
 	rc=$$?; \
-	left=$$(pgrep -f "$$dir/" || true); \
-	if [ -n "$$left" ]; then \
-	  echo "live-check: servers still running after sessim stopped them (pids $$left)" >&2; \
-	  rc=3; \
-	fi; \
-	exit $$rc
+	$(LIVE_LEFTOVERS)
 else
 live-check: deps live-deps
 	@$(MAKE) --no-print-directory build
@@ -485,12 +489,7 @@ live-check: deps live-deps
 	echo "== live: a real client (slixmpp) against Prosody, recorded and replayed"; \
 	mkdir -p "$$dir/serve" && \
 	PYTHON=$(PYTHON) sh sim/tests/live_serve.sh $(SESSIM) "$$dir/serve" || rc=1; \
-	left=$$(pgrep -f "$$dir/" || true); \
-	if [ -n "$$left" ]; then \
-	  echo "live-check: servers still running after sessim stopped them (pids $$left)" >&2; \
-	  rc=3; \
-	fi; \
-	exit $$rc
+	$(LIVE_LEFTOVERS)
 endif
 
 # ---- explorer: a short exploration, and the mutant self-test ----------------

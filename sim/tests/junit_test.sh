@@ -16,17 +16,8 @@ XSD=$2
 PYTHON=${PYTHON:-/usr/bin/python3}
 HERE=$(dirname "$0")
 FIX=$HERE/junit/scenarios
-dir=$(mktemp -d "${TMPDIR:-/tmp}/sessim-junit.XXXXXX") || exit 1
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-n=0
-
 . "$HERE/serve/lib.sh"
+temp_dir junit
 
 # report NAME STATUS ARGS...: `sessim run ARGS --junit NAME.xml` exits
 # STATUS and its report validates.

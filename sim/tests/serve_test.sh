@@ -18,17 +18,8 @@ SESSIM=$1
 PYTHON=${PYTHON:-/usr/bin/python3}
 HERE=$(dirname "$0")
 ACCOUNTS=$HERE/serve/accounts.yaml
-dir=$(mktemp -d "${TMPDIR:-/tmp}/sessim-serve.XXXXXX") || exit 1
-pids=""
-cleanup() {
-    for p in $pids; do kill "$p" 2>/dev/null; done
-    rm -rf "$dir"
-}
-trap cleanup EXIT
-trap 'exit 130' INT TERM HUP
-n=0
-
 . "$HERE/serve/lib.sh"
+temp_dir serve
 
 # 1. slixmpp against serve, recorded
 mkdir "$dir/rec"

@@ -1,6 +1,17 @@
-# Shell helpers of serve_test.sh and live_serve.sh (sourced; POSIX sh).
-# The sourcing script sets SESSIM, PYTHON, dir (a temporary directory),
-# n=0 and pids="" (what cleanup kills), and traps EXIT to clean up.
+# Shell helpers of serve_test.sh, junit_test.sh and live_serve.sh
+# (sourced; POSIX sh). The sourcing script sets SESSIM and PYTHON, and
+# either calls temp_dir or sets dir (a directory), n=0 and pids="" (what
+# its EXIT trap kills) itself.
+
+# temp_dir NAME: dir, a new temporary directory; at exit every process
+# start() began is killed by its pid and dir is removed; n=0.
+temp_dir() {
+    dir=$(mktemp -d "${TMPDIR:-/tmp}/sessim-$1.XXXXXX") || exit 1
+    pids=""
+    n=0
+    trap 'for p in $pids; do kill "$p" 2>/dev/null; done; rm -rf "$dir"' EXIT
+    trap 'exit 130' INT TERM HUP
+}
 
 fail() {
     echo "$(basename "$0" .sh): FAILED: $*" >&2
