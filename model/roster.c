@@ -84,7 +84,6 @@ void roster_item_set_meta(struct roster *r, struct roster_item *it, const char *
                           const char *const *groups, size_t ngroups)
 {
     heap_free(r->heap, it->name);
-    it->name = NULL;
     it->name = name && name[0] ? heap_strdup(r->heap, name) : NULL;
     roster_groups_free(r->heap, it);
     it->groups = ngroups ? heap_alloc(r->heap, ngroups * sizeof *it->groups) : NULL;

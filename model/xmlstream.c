@@ -511,6 +511,16 @@ static void parser_drop_stanza(struct xmlstream *p)
     p->el = NULL;
 }
 
+/* A new document from the stream's byte at `base` (a stream restart or a
+ * reset): the stanza being built, the expat parser and the kept start tag
+ * all go. */
+static void parser_restart(struct xmlstream *p, unsigned long long base)
+{
+    parser_drop_stanza(p);
+    parser_create(p, base);
+    drop_header(p);
+}
+
 static void parser_discard(struct xmlstream *p)
 {
     parser_drop_stanza(p);
@@ -567,9 +577,7 @@ void xmlstream_free(struct xmlstream *p)
 void xmlstream_reset(struct xmlstream *p)
 {
     warm_unlink(p);
-    parser_drop_stanza(p);
-    parser_create(p, 0);
-    drop_header(p);
+    parser_restart(p, 0);
     p->err = XMLSTREAM_E_NONE;
     p->err_line = p->err_column = 0;
     p->err_offset = 0;
@@ -692,9 +700,7 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
         if (p->restart) {
             size_t at = p->restart_at;
             unsigned long long base = p->base + p->chunk_start + at;
-            parser_drop_stanza(p);
-            parser_create(p, base);
-            drop_header(p);
+            parser_restart(p, base);
             bytes += at;
             len -= at;
             continue;
@@ -728,11 +734,8 @@ bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len)
         p->cb->stanza(p->ctx, st);
     else
         stanza_free(st);
-    if (p->restart && !p->done) {
-        parser_drop_stanza(p);
-        parser_create(p, p->base + p->fed);
-        drop_header(p);
-    }
+    if (p->restart && !p->done)
+        parser_restart(p, p->base + p->fed);
     return true;
 }
 

@@ -26,12 +26,6 @@ static struct stanza *xmpp_head(struct heap *h, const char *ns, const char *name
     return st;
 }
 
-struct stanza *xmpp_error_reply(struct heap *h, const struct stanza_node *orig,
-                                const char *type, const char *condition, const char *text)
-{
-    return xmpp_error_reply_with(h, orig, type, condition, text, false);
-}
-
 struct stanza *xmpp_error_reply_with(struct heap *h, const struct stanza_node *orig,
                                      const char *type, const char *condition, const char *text,
                                      bool payload)

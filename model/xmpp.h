@@ -26,15 +26,12 @@
 /* True when the stanza's type attribute value `type` (may be NULL) is want. */
 bool xmpp_type_is(const char *type, const char *want);
 
-/* The same with orig's child elements copied before <error/> when payload
- * is true (EJ9). */
+/* M4: same element name, type error, same id, from = orig's `to` (absent
+ * if none), to = orig's `from`, then orig's child elements when payload is
+ * true (EJ9), then <error type=T><COND/>[<text/>]. */
 struct stanza *xmpp_error_reply_with(struct heap *h, const struct stanza_node *orig,
                                      const char *type, const char *condition, const char *text,
                                      bool payload);
-/* M4: same element name, type error, same id, from = orig's `to` (absent
- * if none), to = orig's `from`, then <error type=T><COND/>[<text/>]. */
-struct stanza *xmpp_error_reply(struct heap *h, const struct stanza_node *orig,
-                                const char *type, const char *condition, const char *text);
 /* The empty result to iq `orig` (the reference server's st.reply): same id,
  * from = orig's `to`, to = orig's `from`, each absent when absent. */
 struct stanza *xmpp_iq_reply(struct heap *h, const struct stanza_node *orig);
