@@ -1040,16 +1040,13 @@ static enum step_status receive_among(struct runner *r, const struct scenario_st
     return status;
 }
 
-/* The index of the first pending <stream:error/>, or npending. */
-static size_t pending_stream_error(const struct client *c)
+/* Whether a <stream:error/> is among the pending stanzas. */
+static bool has_pending_stream_error(const struct client *c)
 {
-    size_t i = 0;
-    for (; i < c->npending; i++) {
-        const struct stanza_node *n = client_pending_at(c, i);
-        if (n->ns != NULL && strcmp(n->ns, STANZA_NS_STREAM) == 0 && strcmp(n->name, "error") == 0)
-            break;
-    }
-    return i;
+    for (size_t i = 0; i < c->npending; i++)
+        if (is_element(client_pending_at(c, i), STANZA_NS_STREAM, "error"))
+            return true;
+    return false;
 }
 
 /* Format 1.2: `closed` holds after any stream error the client already
@@ -1060,7 +1057,7 @@ static enum step_status receive_closed_after_errors(struct runner *r,
                                                     const struct scenario_step *st,
                                                     struct client *c)
 {
-    if (r->s->leftovers_ignore || pending_stream_error(c) == c->npending)
+    if (r->s->leftovers_ignore || !has_pending_stream_error(c))
         return STEP_OK;
     fail(r, st, "%s's connection %u is closed, but a stream error is still pending "
                 "(receive it before closed)", c->name, c->conn);

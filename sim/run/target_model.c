@@ -126,10 +126,7 @@ static void tm_keep(void *ctx, unsigned conn, const struct stanza_node *el, size
                     size_t len)
 {
     struct tm_conn *c = tm_conn(ctx, conn);
-    if (c->n == c->cap) {
-        c->cap = c->cap ? 2 * c->cap : 8;
-        c->v = mem_realloc(c->v, c->cap * sizeof *c->v);
-    }
+    c->v = mem_grow(c->v, c->n, &c->cap, sizeof *c->v);
     c->v[c->n++] = (struct target_stanza){end - len, end, stanza_clone(NULL, el)};
 }
 
