@@ -21,6 +21,7 @@
 #include "base/clock.h"
 #include "base/exit.h"
 #include "base/mem.h"
+#include "base/paths.h"
 #include "base/proc.h"
 #include "base/text.h"
 #include "live/inband.h"
@@ -441,17 +442,6 @@ struct external *external_new(struct server_file *sf, const struct hostport *hp,
     return e;
 }
 
-static void remove_dir(const char *dir)
-{
-    char *out = mem_strdup(dir);
-    struct buf p = {0};
-    text_printf(&p, "%s/server.out", dir);
-    unlink(buf_cstr(&p));
-    buf_free(&p);
-    rmdir(out);
-    free(out);
-}
-
 void external_free(struct external *e)
 {
     if (e == NULL)
@@ -460,7 +450,7 @@ void external_free(struct external *e)
     items_clear(e);
     stop_server(e);
     if (e->dir != NULL)
-        remove_dir(e->dir);
+        paths_remove_tree(e->dir);
     server_file_free(e->sf);
     free(e->dir);
     free(e);

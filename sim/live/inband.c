@@ -21,6 +21,7 @@
 #include "base/base64.h"
 #include "base/text.h"
 #include "model/buf.h"
+#include "model/stanza.h"
 
 #define INBAND_QUOTE_MAX 200
 
@@ -125,21 +126,6 @@ static enum inband_status await_failed(struct talk *t, int got, const char *wait
                      INBAND_WAIT_MS);
 }
 
-/* Appends s with the five XML specials escaped. */
-static void put_escaped(struct buf *out, const char *s)
-{
-    for (; *s != '\0'; s++) {
-        switch (*s) {
-        case '<': buf_puts(out, "&lt;"); break;
-        case '>': buf_puts(out, "&gt;"); break;
-        case '&': buf_puts(out, "&amp;"); break;
-        case '\'': buf_puts(out, "&apos;"); break;
-        case '"': buf_puts(out, "&quot;"); break;
-        default: buf_putc(out, *s); break;
-        }
-    }
-}
-
 /* A stream header to domain, then its features. */
 static enum inband_status open_stream(struct talk *t, const char *domain)
 {
@@ -147,7 +133,7 @@ static enum inband_status open_stream(struct talk *t, const char *domain)
     struct buf h = {0};
     buf_puts(&h, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
                  "xmlns:stream='http://etherx.jabber.org/streams' to='");
-    put_escaped(&h, domain);
+    stanza_escape_attr(domain, strlen(domain), &h);
     buf_puts(&h, "' version='1.0'>");
     bool sent = talk_send(t, buf_cstr(&h));
     buf_free(&h);
@@ -261,9 +247,9 @@ static enum inband_status do_register(struct talk *t, const void *ctx)
         return st;
     struct buf body = {0};
     buf_puts(&body, "<query xmlns='jabber:iq:register'><username>");
-    put_escaped(&body, a->user);
+    stanza_escape_attr(a->user, strlen(a->user), &body);
     buf_puts(&body, "</username><password>");
-    put_escaped(&body, a->password);
+    stanza_escape_attr(a->password, strlen(a->password), &body);
     buf_puts(&body, "</password></query>");
     st = iq(t, "sessim_reg", "set", buf_cstr(&body));
     buf_free(&body);
