@@ -13,7 +13,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "base/clock.h"
@@ -24,6 +23,7 @@
 #include "model/buf.h"
 #include "scenario/emit.h"
 #include "base/mem.h"
+#include "base/paths.h"
 #include "report/report.h"
 #include "explore/shrink.h"
 #include "live/adapter.h"
@@ -86,23 +86,6 @@ static bool fails_the_same(const struct scenario *candidate, void *ctx)
 }
 
 /* ---- the reproducer ---- */
-
-/* mkdir -p; false with errno set when a component cannot be made. */
-static bool make_dirs(const char *path)
-{
-    char *p = mem_strdup(path);
-    bool ok = true;
-    for (char *q = p + 1; ok && *q != '\0'; q++) {
-        if (*q != '/')
-            continue;
-        *q = '\0';
-        ok = mkdir(p, 0777) == 0 || errno == EEXIST;
-        *q = '/';
-    }
-    ok = ok && (mkdir(p, 0777) == 0 || errno == EEXIST);
-    free(p);
-    return ok;
-}
 
 /* What the report says was violated: its first line past the step
  * label, then its "  RULE: message" lines. */
@@ -178,8 +161,9 @@ static bool write_reproducer(const struct explore_options *opt, const struct jud
     char path[4096], err[4200];
     snprintf(path, sizeof path, "%s/seed-%llu-run-%zu.yaml", opt->out_dir,
              (unsigned long long)opt->seed, res->failed_run + 1);
-    if (!make_dirs(opt->out_dir)) {
-        fprintf(out, "  cannot create %s: %s\n", opt->out_dir, strerror(errno));
+    int e = paths_make_parents(path);   /* out_dir and the folders above it */
+    if (e != 0) {
+        fprintf(out, "  cannot create %s: %s\n", opt->out_dir, strerror(e));
         return false;
     }
     scenario_string_set(&res->reproducer->file, path);
