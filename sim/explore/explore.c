@@ -190,6 +190,8 @@ struct explorer {
     struct judge_options judge;   /* how runs are made */
     FILE *out, *err;
     bool live;                    /* a progress line on err (a terminal) */
+    double start;                 /* when the first run began (clock) */
+    unsigned tenths;              /* --time, err not a terminal: tenths reported */
     double busy;                  /* seconds spent generating and running (not shrinking) */
     size_t counts[GEN_KINDS_MAX];
     struct pool *pool;            /* --jobs: the workers; NULL: runs made here */
@@ -224,6 +226,19 @@ static void progress(struct explorer *x, const struct explore_result *res)
         fprintf(x->out, "progress: %zu/%zu runs, %zu steps, %zu failures\n", done, runs,
                 res->steps, res->failures);
         fflush(x->out);
+    }
+    if (x->opt.time_limit > 0 && !x->live && x->err != NULL) {
+        /* A run bounded by time has no tenth of its runs: its progress goes
+         * to err (as the throughput does) each tenth of the time. */
+        double elapsed = clock_now_s() - x->start;
+        unsigned tenths = (unsigned)(elapsed * 10 / x->opt.time_limit);
+        if (tenths > x->tenths && tenths < 10) {
+            x->tenths = tenths;
+            fprintf(x->err, "explore: %u%% of %.0f s: %zu runs, %zu steps, %.0f steps/s, "
+                            "%zu failures\n", tenths * 10, x->opt.time_limit, done, res->steps,
+                    x->busy > 0 ? (double)res->steps / x->busy : 0.0, res->failures);
+            fflush(x->err);
+        }
     }
     if (x->live && done % 8 == 0) {
         double t = x->busy;
@@ -511,11 +526,11 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
     fit_to_server(&x);
     header(&x);
     int status = start_pool(&x) ? EXIT_OK : EXIT_USAGE;
-    double start = clock_now_s();
+    x.start = clock_now_s();
     for (size_t i = 0; i < x.opt.runs && status == EXIT_OK; i++) {
         uint64_t seed = seed_of_run(&x.opt, i);
         double t0 = clock_now_s();
-        if (opt->time_limit > 0 && t0 - start >= opt->time_limit)
+        if (opt->time_limit > 0 && t0 - x.start >= opt->time_limit)
             break;
         struct judge_verdict v;
         struct scenario *s = next_run(&x, i, seed, &v);

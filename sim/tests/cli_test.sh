@@ -90,6 +90,8 @@ awk 'BEGIN { print "scenario: just enough steps"; print "steps:"
 expect 2 "usage: sessim COMMAND"
 expect 2 "unknown command 'frob'" frob
 expect 0 "sm-enable" explore --sm --seed 1 --runs 2 --steps 50 --out "$T/explore-sm"
+# A run bounded by --time, its output not a terminal: progress each tenth of the time.
+expect 0 "explore: 50% of 2 s: " explore --seed 1 --time 2s --jobs 2 --out "$T/explore-time"
 expect 0 "--sm            add stream management" explore --help
 expect 0 "the model follows the ejabberd profile" explore --profile ejabberd --seed 1 --runs 2 \
     --steps 50 --out "$T/explore-ej"
