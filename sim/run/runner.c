@@ -29,6 +29,7 @@
 #include "model/xmlstream.h"
 
 #define RUNNER_WAIT_MAX 100        /* target_wait rounds for one expectation */
+#define RUNNER_ANSWER_WAITS 10     /* awaits for a harness phase's answer (not quiescent) */
 #define RUNNER_VIOLATIONS_MAX 8
 #define RUNNER_NS_REGISTER "jabber:iq:register"
 
@@ -298,6 +299,26 @@ static void await(struct runner *r, struct client *c, bool (*done)(const struct 
         pump(r, c);
 }
 
+/* Waits for the answer to what a harness phase sent (what). A server
+ * always answers a stream header, an <auth/> and a bind, so on a target
+ * that is not quiescent (a live server, late on a loaded machine) the wait
+ * goes on for RUNNER_ANSWER_WAITS awaits; then the step fails as
+ * unanswered instead of passing half-connected. */
+static bool await_answer(struct runner *r, const struct scenario_step *st, struct client *c,
+                         size_t mark, const char *what, enum step_status *status)
+{
+    await(r, c, has_more_than, mark);
+    if ((r->t->ops->caps & TARGET_QUIESCENT) != 0)
+        return true;
+    for (int i = 1; i < RUNNER_ANSWER_WAITS && !has_more_than(c, mark); i++)
+        await(r, c, has_more_than, mark);
+    if (has_more_than(c, mark))
+        return true;
+    *status = fail(r, st, "%s got no answer to %s on connection %u (the server is silent)",
+                   c->name, what, c->conn);
+    return false;
+}
+
 static void own_connection(struct runner *r, const struct client *c)
 {
     if (c->conn >= r->conn_owner_len) {
@@ -383,7 +404,8 @@ static bool phase_stream(struct runner *r, const struct scenario_step *st, struc
     buf_free(&h);
     if (*status != STEP_OK)
         return false;
-    await(r, c, has_more_than, mark);
+    if (!await_answer(r, st, c, mark, "its stream header", status))
+        return false;
     if (c->npending <= mark ||
         !is_element(client_pending_at(c, mark), STANZA_NS_STREAM, "features"))
         return false;
@@ -415,7 +437,8 @@ static bool phase_auth(struct runner *r, const struct scenario_step *st, struct 
     buf_free(&xml);
     if (*status != STEP_OK)
         return false;
-    await(r, c, has_more_than, mark);
+    if (!await_answer(r, st, c, mark, "its <auth/>", status))
+        return false;
     if (c->state != CLIENT_SASL_DONE || c->npending <= mark ||
         !is_element(client_pending_at(c, mark), CLIENT_NS_SASL, "success"))
         return false;
@@ -439,7 +462,8 @@ static bool phase_bind(struct runner *r, const struct scenario_step *st, struct 
     buf_free(&xml);
     if (*status != STEP_OK)
         return false;
-    await(r, c, has_more_than, mark);
+    if (!await_answer(r, st, c, mark, "its bind", status))
+        return false;
     if (c->state != CLIENT_BOUND || !result_at(c, mark, id))
         return false;
     client_pending_remove(c, mark);

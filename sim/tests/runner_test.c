@@ -352,6 +352,100 @@ START_TEST(test_runner_live_skips_model_scenarios_and_restarts)
 }
 END_TEST
 
+/* ---- a server that accepts connections and never answers ---- */
+
+static unsigned silent_waits;   /* target_wait calls on the silent target */
+
+static bool si_account(struct target *t, const char *user, const char *password)
+{
+    (void)t, (void)user, (void)password;
+    return true;
+}
+
+static unsigned si_connect(struct target *t)
+{
+    (void)t;
+    return 1;
+}
+
+static bool si_send(struct target *t, unsigned conn, const char *b, size_t n)
+{
+    (void)t, (void)conn, (void)b, (void)n;
+    return true;
+}
+
+static const char *si_received(struct target *t, unsigned conn, size_t *n)
+{
+    (void)t, (void)conn;
+    *n = 0;
+    return "";
+}
+
+static void si_conn(struct target *t, unsigned conn)
+{
+    (void)t, (void)conn;
+}
+
+static bool si_closed(struct target *t, unsigned conn)
+{
+    (void)t, (void)conn;
+    return false;
+}
+
+static void si_target(struct target *t)
+{
+    (void)t;
+}
+
+static bool si_wait(struct target *t, unsigned conn)
+{
+    (void)t, (void)conn;
+    silent_waits++;
+    return false;
+}
+
+static struct model *si_model(struct target *t)
+{
+    (void)t;
+    return NULL;
+}
+
+static void si_consume(struct target *t, unsigned conn, size_t n)
+{
+    (void)t, (void)conn, (void)n;
+}
+
+static const struct target_ops silent_ops = {
+    .name = "silent", .account_create = si_account, .connect = si_connect, .send = si_send,
+    .received = si_received, .consume = si_consume, .closed = si_closed, .hangup = si_conn,
+    .settle = si_target, .wait = si_wait, .model = si_model, .free = si_target,
+};
+
+static struct target silent_target = {&silent_ops, "", ""};
+
+static struct target *silent_new(const struct scenario *s, uint64_t seed, void *ctx)
+{
+    (void)s, (void)seed, (void)ctx;
+    return &silent_target;
+}
+
+/* A live server that never answers the stream header fails the connect
+ * step, after waiting more than one round, instead of letting it pass
+ * half-connected (the scenario would then fail a step later, elsewhere). */
+START_TEST(test_runner_unanswered_connect_fails_its_step)
+{
+    struct runner_result res;
+    silent_waits = 0;
+    run_on(HEAD "  - romeo: connect\n  - romeo: {send: \"<presence/>\"}\n", silent_new, &res);
+    ck_assert_int_eq(res.outcome, RUNNER_FAIL);
+    ck_assert_uint_eq(res.line, 9);
+    ck_assert_msg(strstr(res.message, "romeo got no answer to its stream header on connection 1")
+                      != NULL, "%s", res.message);
+    ck_assert_uint_gt(silent_waits, 1);
+    runner_result_free(&res);
+}
+END_TEST
+
 /* transcribe: what each step left pending becomes PENDING events of that
  * step and client, harness replies (features, success, bind) excluded;
  * nothing is left over at the end. */
@@ -442,6 +536,7 @@ Suite *runner_suite(void)
     tcase_add_test(tc, test_runner_live_skips_model_only_steps);
     tcase_add_test(tc, test_runner_real_clock_waits_short_advances);
     tcase_add_test(tc, test_runner_live_skips_model_scenarios_and_restarts);
+    tcase_add_test(tc, test_runner_unanswered_connect_fails_its_step);
     tcase_add_test(tc, test_runner_transcribe_moves_pending_into_events);
     tcase_add_test(tc, test_runner_output_trees_change_nothing);
     suite_add_tcase(s, tc);
