@@ -21,7 +21,8 @@
  * the target is already settled, and `receive: nothing` holds when nothing
  * had arrived by the step's end. A stanza or close the runner waits for
  * (connect phases, `receive`, `close`) may take TARGET_TCP_WAIT_SETTLES
- * settle times. Delay stamps and stream ids the server chooses are
+ * settle times after the last traffic (a connect phase, which a server
+ * always answers, ten such waits: run/runner.c). Delay stamps and stream ids the server chooses are
  * normalised as they arrive (norm.h). `advance` and `check` are skipped
  * (no TARGET_CAN_ADVANCE / TARGET_CAN_CHECK); connection ids are 1, 2, ...
  * in connect order, as on the model.
