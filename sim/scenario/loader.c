@@ -46,16 +46,8 @@
 /* Bytes of user text quoted in a message. */
 #define QUOTE_MAX 60
 
-/* ---- word tables (from the header's X-macros) ------------------------- */
+/* ---- word tables (the enumerations' are scenario.h's) ----------------- */
 
-#define WORD(n, w) w,
-static const char *const target_words[] = {SCENARIO_TARGETS(WORD)};
-static const char *const conflict_words[] = {SCENARIO_CONFLICTS(WORD)};
-static const char *const profile_words[] = {SCENARIO_PROFILES(WORD)};
-static const char *const subscription_words[] = {SCENARIO_SUBSCRIPTIONS(WORD)};
-static const char *const ask_words[] = {SCENARIO_ASKS(WORD)};
-static const char *const show_words[] = {SCENARIO_SHOWS(WORD)};
-#undef WORD
 static const char *const leftovers_words[] = {"fail", "ignore"};
 
 /* Enum fields are written through an int (see f_enum). */
@@ -548,7 +540,7 @@ static bool f_profile(struct loader *L, const struct field *f, void *obj, const 
 
 static const struct field server_fields[] = {
     {"domain", f_lower, offsetof(struct scenario_server, domain), NULL, 0, false},
-    ENUM_FIELD("conflict", struct scenario_server, conflict, conflict_words),
+    ENUM_FIELD("conflict", struct scenario_server, conflict, scenario_conflict_words),
     {"offline", f_bool, offsetof(struct scenario_server, offline), NULL, 0, false},
     {"registration", f_bool, offsetof(struct scenario_server, registration), NULL, 0, false},
     {"tombstones", f_bool, offsetof(struct scenario_server, tombstones), NULL, 0, false},
@@ -557,8 +549,8 @@ static const struct field server_fields[] = {
     {"sm_hibernation", f_duration, offsetof(struct scenario_server, sm_hibernation_ms), NULL, 0,
      false},
     {"sm_queue_max", f_queue_max, offsetof(struct scenario_server, sm_queue_max), NULL, 0, false},
-    {"profile", f_profile, offsetof(struct scenario_server, profile), profile_words,
-     COUNT(profile_words), false},
+    {"profile", f_profile, offsetof(struct scenario_server, profile), scenario_profile_words,
+     COUNT(scenario_profile_words), false},
 };
 
 static bool f_server(struct loader *L, const struct field *f, void *obj, const struct yamltree_node *v)
@@ -571,8 +563,9 @@ static bool f_server(struct loader *L, const struct field *f, void *obj, const s
 }
 
 static const struct field roster_item_fields[] = {
-    ENUM_FIELD("subscription", struct scenario_roster_item, subscription, subscription_words),
-    ENUM_FIELD("ask", struct scenario_roster_item, ask, ask_words),
+    ENUM_FIELD("subscription", struct scenario_roster_item, subscription,
+               scenario_subscription_words),
+    ENUM_FIELD("ask", struct scenario_roster_item, ask, scenario_ask_words),
     {"name", f_string, offsetof(struct scenario_roster_item, name), NULL, 0, false},
     {"groups", f_strings, offsetof(struct scenario_roster_item, groups), NULL, 0, false},
 };
@@ -1075,8 +1068,9 @@ static bool f_check_offline(struct loader *L, const struct field *f, void *obj,
 }
 
 static const struct field check_item_fields[] = {
-    ENUM_FIELD("subscription", struct scenario_check_item, subscription, subscription_words),
-    ENUM_FIELD("ask", struct scenario_check_item, ask, ask_words),
+    ENUM_FIELD("subscription", struct scenario_check_item, subscription,
+               scenario_subscription_words),
+    ENUM_FIELD("ask", struct scenario_check_item, ask, scenario_ask_words),
     {"name", f_string, offsetof(struct scenario_check_item, name), NULL, 0, false},
     {"groups", f_strings, offsetof(struct scenario_check_item, groups), NULL, 0, false},
 };
@@ -1136,7 +1130,7 @@ static bool f_check_roster(struct loader *L, const struct field *f, void *obj,
 
 static const struct field presence_fields[] = {
     {"priority", f_priority, offsetof(struct scenario_check_presence, priority), NULL, 0, false},
-    ENUM_FIELD("show", struct scenario_check_presence, show, show_words),
+    ENUM_FIELD("show", struct scenario_check_presence, show, scenario_show_words),
 };
 
 static bool on_presence_key(struct loader *L, void *entry, const struct yamltree_node *key)
@@ -1300,7 +1294,7 @@ static const struct field top_fields[] = {
     {"description", f_string, offsetof(struct scenario, description), NULL, 0, false},
     {"tags", f_strings, offsetof(struct scenario, tags), NULL, 0, false},
     {"spec", f_strings, offsetof(struct scenario, spec), NULL, 0, false},
-    ENUM_FIELD("target", struct scenario, target, target_words),
+    ENUM_FIELD("target", struct scenario, target, scenario_target_words),
     {"leftovers", f_leftovers, offsetof(struct scenario, leftovers_ignore), NULL, 0, false},
     {"server", f_server, offsetof(struct scenario, server), NULL, 0, false},
     {"accounts", f_accounts, 0, NULL, 0, false},

@@ -13,12 +13,12 @@
 #include "base/mem.h"
 
 #define WORD(n, w) w,
-static const char *const target_words[] = {SCENARIO_TARGETS(WORD)};
-static const char *const conflict_words[] = {SCENARIO_CONFLICTS(WORD)};
-static const char *const profile_words[] = {SCENARIO_PROFILES(WORD)};
-static const char *const subscription_words[] = {SCENARIO_SUBSCRIPTIONS(WORD)};
-static const char *const ask_words[] = {SCENARIO_ASKS(WORD)};
-static const char *const show_words[] = {SCENARIO_SHOWS(WORD)};
+const char *const scenario_target_words[] = {SCENARIO_TARGETS(WORD)};
+const char *const scenario_conflict_words[] = {SCENARIO_CONFLICTS(WORD)};
+const char *const scenario_profile_words[] = {SCENARIO_PROFILES(WORD)};
+const char *const scenario_subscription_words[] = {SCENARIO_SUBSCRIPTIONS(WORD)};
+const char *const scenario_ask_words[] = {SCENARIO_ASKS(WORD)};
+const char *const scenario_show_words[] = {SCENARIO_SHOWS(WORD)};
 static const char *const step_words[] = {SCENARIO_STEP_KINDS(WORD)};
 #undef WORD
 
@@ -178,23 +178,23 @@ const char *scenario_step_name(enum scenario_step_kind kind)
 
 const char *scenario_target_name(enum scenario_target target)
 {
-    return word_of(target_words, COUNT(target_words), (size_t)target);
+    return word_of(scenario_target_words, COUNT(scenario_target_words), (size_t)target);
 }
 
 const char *scenario_conflict_name(enum scenario_conflict c)
 {
-    return word_of(conflict_words, COUNT(conflict_words), (size_t)c);
+    return word_of(scenario_conflict_words, COUNT(scenario_conflict_words), (size_t)c);
 }
 
 const char *scenario_profile_name(enum scenario_profile p)
 {
-    return word_of(profile_words, COUNT(profile_words), (size_t)p);
+    return word_of(scenario_profile_words, COUNT(scenario_profile_words), (size_t)p);
 }
 
 bool scenario_profile_parse(const char *word, enum scenario_profile *out)
 {
-    for (size_t i = 0; i < COUNT(profile_words); i++)
-        if (strcmp(word, profile_words[i]) == 0) {
+    for (size_t i = 0; i < COUNT(scenario_profile_words); i++)
+        if (strcmp(word, scenario_profile_words[i]) == 0) {
             *out = (enum scenario_profile)i;
             return true;
         }
@@ -209,17 +209,17 @@ void scenario_profile_default(struct scenario *s, enum scenario_profile p)
 
 const char *scenario_subscription_name(enum scenario_subscription sub)
 {
-    return word_of(subscription_words, COUNT(subscription_words), (size_t)sub);
+    return word_of(scenario_subscription_words, COUNT(scenario_subscription_words), (size_t)sub);
 }
 
 const char *scenario_ask_name(enum scenario_ask ask)
 {
-    return word_of(ask_words, COUNT(ask_words), (size_t)ask);
+    return word_of(scenario_ask_words, COUNT(scenario_ask_words), (size_t)ask);
 }
 
 const char *scenario_show_name(enum scenario_show show)
 {
-    return word_of(show_words, COUNT(show_words), (size_t)show);
+    return word_of(scenario_show_words, COUNT(scenario_show_words), (size_t)show);
 }
 
 /* ---- building scenarios in memory ------------------------------------------- */

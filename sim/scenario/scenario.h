@@ -85,6 +85,16 @@ enum scenario_subscription { SCENARIO_SUBSCRIPTIONS(SCENARIO_ENUM_SUBSCRIPTION) 
 enum scenario_ask { SCENARIO_ASKS(SCENARIO_ENUM_ASK) };
 enum scenario_show { SCENARIO_SHOWS(SCENARIO_ENUM_SHOW) };
 
+/* The words of those enumerations, indexed by value (the loader reads
+ * them; the *_name functions below give one). */
+#define SCENARIO_ONE_(n, w) +1
+extern const char *const scenario_target_words[0 SCENARIO_TARGETS(SCENARIO_ONE_)];
+extern const char *const scenario_conflict_words[0 SCENARIO_CONFLICTS(SCENARIO_ONE_)];
+extern const char *const scenario_profile_words[0 SCENARIO_PROFILES(SCENARIO_ONE_)];
+extern const char *const scenario_subscription_words[0 SCENARIO_SUBSCRIPTIONS(SCENARIO_ONE_)];
+extern const char *const scenario_ask_words[0 SCENARIO_ASKS(SCENARIO_ONE_)];
+extern const char *const scenario_show_words[0 SCENARIO_SHOWS(SCENARIO_ONE_)];
+
 /* `server:`; defaults localhost, kick-old, true, true, true, 30d, 600s,
  * profile prosody (not given: a command's --profile may replace it, see
  * scenario_profile_default). */
