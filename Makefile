@@ -29,7 +29,8 @@
 ## check-valgrind  the same as memcheck
 ## mutants         the named patches (sim/tests/mutants/*.patch) and a sample of
 ##                 MUTANT_SAMPLE mechanical mutants of model/ (at least MUTANT_MIN_SCORE%)
-## mutants-full    every mechanical mutant; reports/mutants/report.{txt,json}
+## mutants-full    every mechanical mutant (MUTANT_FILES=model/x.c,...: those files'),
+##                 each through the tests that execute it; reports/mutants/report.{txt,json}
 ## mutants-flags   print the flags a mutant is compiled and linked with
 ## check-failalloc every scenario with its n-th allocation failing, for every n, under
 ##                 ASan (sim/run/failalloc.h; check-units runs six; not in check)
@@ -509,8 +510,12 @@ check-explore: $(SESSIM)
 # exploration, the model unit tests and then the same under ASan. `make
 # mutants` runs the named patches and a fixed sample (it fails below
 # MUTANT_MIN_SCORE percent killed); `make mutants-full` runs every mutant
-# and writes reports/mutants/report.{txt,json}. Equivalent mutants are
-# listed in sim/tests/mutants/equivalent.txt.
+# (MUTANT_FILES=model/a.c,model/b.c: those files' only) and writes
+# reports/mutants/report.{txt,json}. The full run measures first, on the gcov
+# build, which lines each scenario, the exploration and each Check case
+# execute (sim/tests/mutcov.py), and runs a mutant through only the tests
+# that execute it: one no test executes survives as "not covered" unbuilt.
+# Equivalent mutants are listed in sim/tests/mutants/equivalent.txt.
 MUTANT_SAMPLE ?= 40
 MUTANT_MIN_SCORE ?= 90
 MUTANT_JOBS ?= 2
@@ -523,10 +528,13 @@ mutants:
 	@$(MAKE) --no-print-directory FLAVOUR=asan $(MUTANT_BUILDS:$(B)/%=.build/asan/%)
 	$(PYTHON) sim/tests/mutrun.py --sample $(MUTANT_SAMPLE) -j$(MUTANT_JOBS) --min-score $(MUTANT_MIN_SCORE)
 
+MUTANT_FILES ?=
 mutants-full:
 	@$(MAKE) --no-print-directory FLAVOUR=release $(MUTANT_BUILDS:$(B)/%=.build/release/%)
 	@$(MAKE) --no-print-directory FLAVOUR=asan $(MUTANT_BUILDS:$(B)/%=.build/asan/%)
-	$(PYTHON) sim/tests/mutrun.py --all -j$(MUTANT_JOBS) --progress \
+	@$(MAKE) --no-print-directory FLAVOUR=cov $(MUTANT_BUILDS:$(B)/%=.build/cov/%)
+	$(PYTHON) sim/tests/mutrun.py --all --coverage -j$(MUTANT_JOBS) --progress \
+	  $(if $(MUTANT_FILES),--files $(MUTANT_FILES)) \
 	  --report reports/mutants/report.txt --json reports/mutants/report.json
 
 # The flags sim/tests/mutrun.py compiles and links a mutant's object with.

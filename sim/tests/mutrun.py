@@ -12,18 +12,28 @@ into sessim and model-tests; then, stopping at the first failure:
   4. the same three on the ASan+UBSan build (.build/asan objects), so that
      memory mutants (a size one short, a missing free) count
 
-A failing stage kills the mutant; a stage that outlives --timeout kills it
-too (reported as timeout). A mutant that does not compile is set aside.
+With --coverage (sim/tests/mutcov.py: which lines each scenario, the
+exploration and each Check case execute, measured once on the gcov build),
+a stage runs only the tests that execute the mutant (the others run it as
+they ran the model and cannot kill it), the Check cases one by one, and a
+mutant no test executes survives as "not covered" once it has compiled and
+linked; the stage time limit is then 20 times what those tests took on the
+gcov build, from 5 s up to --timeout.
+
+A failing stage kills the mutant; a stage that outlives its time limit kills
+it too (reported as timeout). A mutant that does not compile is set aside.
 Equivalent mutants are listed in sim/tests/mutants/equivalent.txt and
 matched by file, line text and mutation. Score = killed (timeouts
 included) / (run - not compiling - equivalent). Output is sorted by id and
 does not depend on timing or -j.
 
-  mutrun.py [--all | --sample N] [--ids ID,...] [-j N] [--timeout S]
-            [--report FILE] [--json FILE] [--min-score PCT] [--no-asan]
+  mutrun.py [--all | --sample N] [--ids ID,...] [--files F,...] [--coverage]
+            [-j N] [--timeout S] [--report FILE] [--json FILE] [--min-score PCT]
+            [--no-asan]
 
-Needs the release and asan builds of sessim and model-tests (`make mutants`
-and `make mutants-full` build them first). Exit 0, or 1 when the score is
+Needs the release and asan builds of sessim and model-tests, and with
+--coverage the cov build (`make mutants` and `make mutants-full` build them
+first). Exit 0, or 1 when the score is
 below --min-score, 2 on a usage or setup error.
 """
 import argparse
@@ -38,6 +48,7 @@ import tempfile
 import threading
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import mutcov  # noqa: E402
 import mutgen  # noqa: E402
 
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
@@ -167,13 +178,13 @@ def stop(signum, frame):
     os._exit(128 + signum)
 
 
-def run(cmd, timeout, cwd=ROOT):
+def run(cmd, timeout, cwd=ROOT, env=None):
     """Returns ('ok' | 'fail' | 'timeout', stderr). The command runs in its
     own session, killed as a whole when it ends or times out, so that a
     forked test child stuck in a loop does not outlive it."""
     with tempfile.TemporaryFile() as err:
         p = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.DEVNULL, stderr=err,
-                             start_new_session=True, env=ENV)
+                             start_new_session=True, env=env or ENV)
         ACTIVE.add(p.pid)
         try:
             rc = p.wait(timeout=timeout)
@@ -195,9 +206,9 @@ def run(cmd, timeout, cwd=ROOT):
 class Job:
     """One work copy of model/ and the binaries of the mutant in hand."""
 
-    def __init__(self, n, args, flavours):
+    def __init__(self, n, args, flavours, coverage):
         self.dir = os.path.join(WORK, "j%d" % n)
-        self.args, self.flavours = args, flavours
+        self.args, self.flavours, self.coverage = args, flavours, coverage
         shutil.rmtree(self.dir, ignore_errors=True)
         shutil.copytree(os.path.join(ROOT, "model"), os.path.join(self.dir, "model"),
                         ignore=shutil.ignore_patterns("tests"))
@@ -207,9 +218,10 @@ class Job:
         path = os.path.join(self.dir, m.path)
         with open(path, "w", encoding="utf-8") as f:
             f.write(m.apply(originals[m.path]))
+        reach = self.coverage.reaching(m, originals[m.path]) if self.coverage else None
         try:
             for fl in self.flavours:
-                verdict = self.test_flavour(m, path, fl)
+                verdict = self.test_flavour(m, path, fl, reach)
                 if verdict:
                     return verdict
             return "survived", ""
@@ -217,7 +229,33 @@ class Job:
             with open(path, "w", encoding="utf-8") as f:
                 f.write(originals[m.path])
 
-    def test_flavour(self, m, path, fl):
+    def stages(self, fl, obj, m, reach):
+        """[(stage, command, env, test ids)] for mutant m on flavour fl: with
+        coverage (reach: the ids of the tests that may execute m), only those
+        tests; without, test ids is None."""
+        sessim = os.path.join(self.dir, "sessim-" + fl.name)
+        tests = os.path.join(self.dir, "model-tests-" + fl.name)
+        explore_out = os.path.join(self.dir, "explore")
+        shutil.rmtree(explore_out, ignore_errors=True)
+        if reach is None:
+            scenarios, explore, units = ["scenarios"], True, [(ENV, None)]
+        else:
+            scenarios = [t[len("scenario "):] for t in reach if t.startswith("scenario ")]
+            explore = "explore" in reach
+            units = [(mutcov.unit_env(t[len("unit "):]), [t]) for t in reach if t.startswith("unit ")]
+        out = [("link", fl.link_sessim(m.path, obj, sessim), None, None)]
+        if scenarios:
+            out.append(("scenarios", [sessim, "run", "--fail-fast"] + scenarios, None,
+                        None if reach is None else ["scenario " + p for p in scenarios]))
+        if explore:
+            out.append(("explore", [sessim, "explore"] + self.args.explore.split()
+                        + ["--out", explore_out], None, None if reach is None else ["explore"]))
+        if units:
+            out.append(("link", fl.link_tests(m.path, obj, tests), None, None))
+            out.extend(("units", [tests], env, names) for env, names in units)
+        return out
+
+    def test_flavour(self, m, path, fl, reach):
         obj = os.path.join(self.dir, "%s.o" % fl.name)
         st, err = run(fl.compile(path, obj), 120)
         if st != "ok":
@@ -225,28 +263,34 @@ class Job:
                 first = next((l for l in err.splitlines() if "error" in l), err.strip()[:200])
                 return "not compiling", first.replace(self.dir + "/", "")
             return "survived", "asan build failed"
-        sessim = os.path.join(self.dir, "sessim-" + fl.name)
-        tests = os.path.join(self.dir, "model-tests-" + fl.name)
-        explore_out = os.path.join(self.dir, "explore")
-        shutil.rmtree(explore_out, ignore_errors=True)
-        stages = [
-            ("link", fl.link_sessim(m.path, obj, sessim)),
-            ("scenarios", [sessim, "run", "scenarios"]),
-            ("explore", [sessim, "explore"] + self.args.explore.split() + ["--out", explore_out]),
-            ("link", fl.link_tests(m.path, obj, tests)),
-            ("units", [tests]),
-        ]
         scale = 1 if fl.name == "release" else 4
-        for stage, cmd in stages:
-            st, err = run(cmd, self.args.timeout * scale)
+        for stage, cmd, env, names in self.stages(fl, obj, m, reach):
+            limit = self.coverage.timeout(names, self.args.timeout) if names else self.args.timeout
+            st, err = run(cmd, limit * scale, env=env)
             if stage == "link" and st != "ok":
                 return "not compiling", "link: " + err.strip().splitlines()[-1] if err.strip() else "link"
+            if stage == "link" and reach == [] and fl.name == "release":
+                return "survived", "not covered"
             where = stage if fl.name == "release" else "asan " + stage
             if st == "timeout":
                 return "timeout", where
             if st == "fail":
                 return "killed", where
         return None
+
+
+def load_coverage(args, sources):
+    if not args.coverage:
+        return None
+
+    def progress(text):
+        if args.progress:
+            sys.stderr.write("\r" + text)
+    os.makedirs(WORK, exist_ok=True)
+    coverage = mutcov.load(ROOT, sources, args.explore, WORK, progress)
+    if args.progress:
+        sys.stderr.write("\n")
+    return coverage
 
 
 def select(mutants, equivalents, args):
@@ -282,11 +326,11 @@ def log_result(log, m, result):
     log.flush()
 
 
-def run_all(run_list, args, flavours, originals, done):
+def run_all(run_list, args, flavours, originals, done, coverage):
     results, lock, free = dict(done), threading.Lock(), list(range(args.jobs))
     run_before = [m for m in run_list if m.id in done]
     run_list = [m for m in run_list if m.id not in done]
-    jobs = [Job(n, args, flavours) for n in range(args.jobs)]
+    jobs = [Job(n, args, flavours, coverage) for n in range(args.jobs)]
 
     def one(m):
         with lock:
@@ -337,9 +381,13 @@ def report_text(mutants, run_list, results, equivalents, rows, args):
     what = "all" if not (args.sample or args.ids or args.survivors_of) else \
         ("sample of %d" % args.sample if args.sample else
          "selected ids" if args.ids else "the survivors in %s" % args.survivors_of)
+    if args.files:
+        what += " of %s" % args.files
     if args.no_run:
         what += "; partial: only the results in %s" % args.resume
-    stages = "scenarios, explore %s, model-tests%s" % (args.explore, "" if args.no_asan else "; then ASan")
+    stages = "scenarios, explore %s, model-tests%s%s" % (args.explore, "" if args.no_asan else "; then ASan",
+                                                       "; each only where it executes the mutant"
+                                                       if args.coverage else "")
     out.append("mutants: model/*.c, %d generated, %d run (%s); stages: %s" % (
         len(mutants), len(run_list), what, stages))
     out.append("%-12s %6s %7s %8s %9s %14s %11s" % ("operator", "run", "killed", "timeout",
@@ -394,9 +442,13 @@ def parse_args(argv):
     g.add_argument("--sample", type=int, default=0, help="a fixed sample of N mutants")
     g.add_argument("--ids", help="only these ids (comma-separated)")
     g.add_argument("--survivors-of", metavar="LOG", help="only the survivors in an earlier --log")
+    ap.add_argument("--files", help="only mutants of these files (model/x.c,...)")
+    ap.add_argument("--coverage", action="store_true",
+                    help="run each mutant through only the tests that execute it (gcov build)")
     ap.add_argument("--list", action="store_true", help="list the selection, run nothing")
     ap.add_argument("-j", "--jobs", type=int, default=2)
-    ap.add_argument("--timeout", type=float, default=30, help="seconds per stage (x4 under ASan)")
+    ap.add_argument("--timeout", type=float, default=30,
+                    help="seconds per stage (x4 under ASan); with --coverage, at most this")
     ap.add_argument("--explore", default="--seed 1 --runs 20 --steps 200")
     ap.add_argument("--no-asan", action="store_true")
     ap.add_argument("--report", help="also write the text report to FILE")
@@ -422,6 +474,10 @@ def main(argv):
         mutants = mutgen.all_mutants(ROOT)
         for where in stale_equivalents(mutants, equivalents):
             print("%s: warning: equivalent entry matches no mutant" % where)
+        if args.files:
+            mutants = [m for m in mutants if m.path in set(args.files.split(","))]
+            if not mutants:
+                raise SetupError("--files %s: no mutants (files are model/NAME.c)" % args.files)
         run_list = select(mutants, equivalents, args)
         if args.list:
             for m in run_list:
@@ -432,7 +488,8 @@ def main(argv):
             run_list = [m for m in run_list if m.id in done]
         sources = mutgen.model_sources(ROOT)
         flavours = [Flavour("release", sources)] + ([] if args.no_asan else [Flavour("asan", sources)])
-    except SetupError as e:
+        coverage = load_coverage(args, sources)
+    except (SetupError, mutcov.CoverageError) as e:
         print("mutrun: %s" % e, file=sys.stderr)
         return 2
     originals = {}
@@ -440,7 +497,7 @@ def main(argv):
         with open(os.path.join(ROOT, s), encoding="utf-8") as f:
             originals[s] = f.read()
     try:
-        results = run_all(run_list, args, flavours, originals, done)
+        results = run_all(run_list, args, flavours, originals, done, coverage)
     finally:
         shutil.rmtree(WORK, ignore_errors=True)
     rows = tally(mutants if not (args.sample or args.ids or args.survivors_of) else [], run_list, results, equivalents)
