@@ -12,7 +12,9 @@
     X(jid_suite)        \
     X(model_suite)      \
     X(invariant_suite)  \
-    X(xmpp_suite)
+    X(xmpp_suite)       \
+    X(prng_suite)       \
+    X(strset_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 MODEL_SUITES(DECLARE_SUITE)
