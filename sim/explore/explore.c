@@ -343,6 +343,12 @@ static void summary(struct explorer *x, const struct explore_result *res)
         fprintf(x->err, "explore: %zu steps in %.2f s, %.0f steps/s, every invariant after "
                         "every step\n",
                 res->steps, t, t > 0 ? (double)res->steps / t : 0.0);
+    if (x->err != NULL && x->opt.verbose && x->opt.live != NULL) {
+        struct buf b = {0};
+        adapter_stats_text(adapter_stats(x->opt.live), &b);
+        fputs(buf_cstr(&b), x->err);
+        buf_free(&b);
+    }
 }
 
 static void json_failure(FILE *f, const struct explore_result *res)

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "base/clock.h"
 #include "base/mem.h"
 #include "base/text.h"
 #include "live/external.h"
@@ -44,6 +45,7 @@ struct adapter {
     struct external *ext;        /* a described server, or NULL */
     struct hostport at;          /* where connections go */
     enum pace_mode pacing;       /* how steps end on it (pace.h) */
+    struct adapter_stats stats;
     char *name, *divergences;
     char error[ADAPTER_ERROR_MAX];
 };
@@ -78,9 +80,16 @@ static bool pro_roster_preset(struct adapter *a, const char *user,
     return live_roster_preset(a->live, user, item);
 }
 
+/* A cold start is counted and timed; a running server costs nothing. */
 static bool pro_start(struct adapter *a)
 {
-    return live_start(a->live);
+    if (live_running(a->live))
+        return true;
+    double t0 = clock_now_s();
+    bool ok = live_start(a->live);
+    a->stats.starts++;
+    a->stats.start_s += clock_now_s() - t0;
+    return ok;
 }
 
 /* Its timers come from the scenario's server: (live.h), so a short
@@ -397,7 +406,11 @@ bool adapter_fits(struct adapter *a, const struct scenario *s, struct buf *why)
 bool adapter_prepare(struct adapter *a, const struct scenario *s)
 {
     a->error[0] = '\0';
-    return a->ops->prepare(a, s);
+    double t0 = clock_now_s();
+    bool ok = a->ops->prepare(a, s);
+    a->stats.prepares++;
+    a->stats.prepare_s += clock_now_s() - t0;
+    return ok;
 }
 
 bool adapter_account_create(struct adapter *a, const char *user, const char *password)
@@ -434,7 +447,11 @@ unsigned adapter_caps(const struct adapter *a)
 bool adapter_restart(struct adapter *a)
 {
     a->error[0] = '\0';
-    return a->ops->restart(a);
+    double t0 = clock_now_s();
+    bool ok = a->ops->restart(a);
+    a->stats.restarts++;
+    a->stats.restart_s += clock_now_s() - t0;
+    return ok;
 }
 
 void adapter_finish(struct adapter *a)
@@ -485,4 +502,51 @@ const char *adapter_divergences(const struct adapter *a)
 const char *adapter_error(const struct adapter *a)
 {
     return a->error[0] != '\0' ? a->error : a->ops->error(a);
+}
+
+/* ---- where a live run's time goes ---- */
+
+struct adapter_stats *adapter_stats(struct adapter *a)
+{
+    return &a->stats;
+}
+
+void adapter_stats_add(struct adapter_stats *into, const struct adapter_stats *from)
+{
+    for (size_t i = 0; i < PACE_END_COUNT; i++) {
+        into->ends[i] += from->ends[i];
+        into->end_s[i] += from->end_s[i];
+    }
+    into->pings += from->pings;
+    into->waits += from->waits;
+    into->wait_s += from->wait_s;
+    into->prepares += from->prepares;
+    into->starts += from->starts;
+    into->restarts += from->restarts;
+    into->prepare_s += from->prepare_s;
+    into->start_s += from->start_s;
+    into->restart_s += from->restart_s;
+}
+
+static void stats_item(struct buf *out, const char *name, unsigned long n, double s)
+{
+    text_printf(out, " %s %lu (%.2f s)", name, n, s);
+}
+
+void adapter_stats_text(const struct adapter_stats *st, struct buf *out)
+{
+    unsigned long steps = 0;
+    for (size_t i = 0; i < PACE_END_COUNT; i++)
+        steps += st->ends[i];
+    text_printf(out, "  pacing: %lu step ends, %lu pings:", steps, st->pings);
+    for (size_t i = 0; i < PACE_END_COUNT; i++)
+        if (st->ends[i] > 0)
+            stats_item(out, pace_end_name((enum pace_end)i), st->ends[i], st->end_s[i]);
+    text_printf(out, "\n  in steps:");
+    stats_item(out, "waits for an answer", st->waits, st->wait_s);
+    text_printf(out, "\n  servers:");
+    stats_item(out, "prepares", st->prepares, st->prepare_s);
+    stats_item(out, "cold starts", st->starts, st->start_s);
+    stats_item(out, "restarts", st->restarts, st->restart_s);
+    buf_putc(out, '\n');
 }

@@ -118,4 +118,27 @@ const char *adapter_divergences(const struct adapter *a);
 /* The last failure ("" when none). */
 const char *adapter_error(const struct adapter *a);
 
+/* ---- where a live run's time goes ---- */
+
+/* Kept by the adapter over its life, filled by the targets on it (how
+ * each step ended, target_tcp.h) and by the adapter (clean servers);
+ * printed by explore -v and diff -v on standard error (timings, never
+ * in a report). */
+struct adapter_stats {
+    unsigned long ends[PACE_END_COUNT];  /* steps, by how they ended (pace.h) */
+    double end_s[PACE_END_COUNT];        /* seconds spent ending them */
+    unsigned long pings;                 /* pings written */
+    unsigned long waits;                 /* waits for an expected answer inside steps */
+    double wait_s;
+    unsigned long prepares, starts, restarts;   /* clean servers, cold starts, restarts */
+    double prepare_s, start_s, restart_s;
+};
+
+/* The adapter's statistics, to add to. */
+struct adapter_stats *adapter_stats(struct adapter *a);
+/* Adds every figure of from to into. */
+void adapter_stats_add(struct adapter_stats *into, const struct adapter_stats *from);
+/* Appends the statistics as lines of text ("  pacing: ..."), for -v. */
+void adapter_stats_text(const struct adapter_stats *st, struct buf *out);
+
 #endif

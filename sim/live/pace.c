@@ -36,6 +36,28 @@ const char *pace_mode_name(enum pace_mode mode)
     return "?";
 }
 
+static const char *const end_names[] = {
+#define PACE_END_NAME(n, name, text) [PACE_END_##n] = name,
+    PACE_ENDS(PACE_END_NAME)
+#undef PACE_END_NAME
+};
+
+static const char *const end_texts[] = {
+#define PACE_END_TEXT(n, name, text) [PACE_END_##n] = text,
+    PACE_ENDS(PACE_END_TEXT)
+#undef PACE_END_TEXT
+};
+
+const char *pace_end_name(enum pace_end e)
+{
+    return e < PACE_END_COUNT ? end_names[e] : "?";
+}
+
+const char *pace_end_text(enum pace_end e)
+{
+    return e < PACE_END_COUNT ? end_texts[e] : "?";
+}
+
 /* ---- tags ---- */
 
 enum tag_kind { TAG_START, TAG_EMPTY, TAG_END, TAG_PI, TAG_OTHER };
@@ -249,10 +271,30 @@ size_t pace_conn_server(struct pace_conn *pc, const char *bytes, size_t len, boo
 
 /* ---- pinging ---- */
 
+enum pace_end pace_conn_why_not(const struct pace_conn *pc)
+{
+    if (pc->cbad)
+        return PACE_END_UNTRACKED;
+    if (pc->sm)
+        return PACE_END_SM;
+    if (!pc->sopen || pc->domain.len == 0)
+        return PACE_END_NO_STREAM;
+    if (pc->negotiating)
+        return PACE_END_NEGOTIATING;
+    if (pc->cclosed || pc->cdepth != 1 || pc->cheld.len > 0 || pc->ctext)
+        return PACE_END_MID_STANZA;
+    return PACE_END_ROUNDTRIP;
+}
+
 bool pace_conn_can_ping(const struct pace_conn *pc)
 {
-    return pc->sopen && pc->domain.len > 0 && !pc->cbad && !pc->cclosed && !pc->sm &&
-           !pc->negotiating && pc->cdepth == 1 && pc->cheld.len == 0 && !pc->ctext;
+    return pace_conn_why_not(pc) == PACE_END_ROUNDTRIP;
+}
+
+bool pace_conn_header_due(const struct pace_conn *pc)
+{
+    return !pc->sopen && !pc->sclosed && !pc->cbad && !pc->cclosed && pc->cdepth == 1 &&
+           pc->cheld.len == 0 && !pc->ctext;
 }
 
 void pace_conn_ping(struct pace_conn *pc, unsigned long seq, struct buf *out)

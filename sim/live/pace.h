@@ -21,6 +21,8 @@
  * a ping with an error, an answer all the same. It also tells whether a
  * resource was bound (an iq result carrying <bind/>): only bound sessions
  * receive what others send.
+ * A connection no ping may follow can still be shown read by the kernel
+ * (tcpdiag.h; target_tcp.c pings the others then).
  * pace_conn_server takes the answers out of the server's bytes, so nothing
  * above the target sees them. Pure: no I/O, no clock.
  */
@@ -68,6 +70,34 @@ struct pace_conn {
     unsigned pending;       /* pings written and not answered */
 };
 
+/* How a step ended on a live target, for the statistics -v prints
+ * (adapter_stats): without a wait, by round trips, or by the settle time
+ * for the reason given (the first that applies). */
+#define PACE_ENDS(X)                                                              \
+    X(IDLE, "idle", "nothing was written, nothing to wait for")                  \
+    X(ROUNDTRIP, "roundtrip", "every ping answered")                              \
+    X(READ, "read", "every byte read, pings answered on other connections")      \
+    X(SETTLE, "settle", "pacing settle")                                          \
+    X(RESTART, "restart", "the server restarted")                                 \
+    X(ADVANCE, "advance", "a real wait")                                          \
+    X(SM, "sm", "stream management asked for")                                    \
+    X(NO_STREAM, "no-stream", "the server's stream is not open")                  \
+    X(NEGOTIATING, "negotiating", "a SASL step in flight")                        \
+    X(MID_STANZA, "mid-stanza", "client bytes end inside a stanza")               \
+    X(UNTRACKED, "untracked", "client bytes the tracker cannot follow")           \
+    X(UNANSWERED, "unanswered", "an answer did not come in time")
+
+enum pace_end {
+#define PACE_END_ENUM(n, name, text) PACE_END_##n,
+    PACE_ENDS(PACE_END_ENUM)
+#undef PACE_END_ENUM
+    PACE_END_COUNT
+};
+
+/* The end's short name ("roundtrip", "mid-stanza") and its description. */
+const char *pace_end_name(enum pace_end e);
+const char *pace_end_text(enum pace_end e);
+
 /* Follows the client bytes written on the connection. */
 void pace_conn_client(struct pace_conn *pc, const char *bytes, size_t len);
 /* Appends to out the server bytes (complete tags, as norm_stream_feed
@@ -77,6 +107,15 @@ size_t pace_conn_server(struct pace_conn *pc, const char *bytes, size_t len, boo
                         struct buf *out);
 /* Whether a ping may be written on the connection now. */
 bool pace_conn_can_ping(const struct pace_conn *pc);
+/* Why not: PACE_END_ROUNDTRIP when a ping may be written, else the
+ * reason (SM, NO_STREAM, NEGOTIATING, MID_STANZA, UNTRACKED; a closed
+ * client stream is MID_STANZA's "not between stanzas"). */
+enum pace_end pace_conn_why_not(const struct pace_conn *pc);
+/* Whether the client's stream header is complete (nothing held, nothing
+ * after it) while the server's stream is not open yet and never was
+ * closed: the server answers a header with its own, after which a ping
+ * may follow. */
+bool pace_conn_header_due(const struct pace_conn *pc);
 /* Appends a ping with id PACE_ID_PREFIX + seq to out and counts it pending.
  * Only when pace_conn_can_ping. */
 void pace_conn_ping(struct pace_conn *pc, unsigned long seq, struct buf *out);

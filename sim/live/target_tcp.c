@@ -28,12 +28,14 @@
 
 #include "base/clock.h"
 #include "base/mem.h"
+#include "base/text.h"
 #include "model/model.h"
 #include "live/adapter.h"
 #include "live/hostport.h"
 #include "live/live.h"
 #include "live/norm.h"
 #include "live/pace.h"
+#include "live/tcpdiag.h"
 
 #define TCP_URL_PREFIX "tcp://" LIVE_HOST ":"
 #define TCP_READ_CHUNK 65536
@@ -43,6 +45,8 @@ struct tcp_conn {
     bool ended;                  /* the server closed it, or the client hung up */
     bool sent;                   /* client bytes written since the last settle */
     bool close_seen;             /* the server's end of stream was waited for once */
+    unsigned long long written;  /* bytes written on it, pings too */
+    unsigned long long got;      /* bytes read from it */
     struct norm_stream norm;
     struct pace_conn pace;       /* what a ping may be written on, answers taken out */
     struct buf in;               /* normalised bytes not consumed yet */
@@ -60,7 +64,11 @@ struct target_tcp {
     char stamp[NORM_STAMP_SIZE]; /* the model's clock at creation */
     struct tcp_conn *conns;      /* connection id = index + 1 */
     size_t nconns;
+    struct tcp_conn spare;       /* the harness's own connection for pings, fd -1 when none */
+    char *domain;                /* the scenario's, for the spare's stream header */
     unsigned long long last_ms;  /* last traffic, either direction */
+    struct adapter_stats *stats; /* the adapter's, or own when the scenario is skipped */
+    struct adapter_stats own;
 };
 
 /* ---- options ---- */
@@ -151,6 +159,7 @@ static void conn_pump(struct target_tcp *tt, struct tcp_conn *c)
     while (c->fd >= 0) {
         ssize_t n = read(c->fd, chunk, sizeof chunk);
         if (n > 0) {
+            c->got += (unsigned long long)n;
             conn_feed(tt, c, chunk, (size_t)n, false);
             tt->last_ms = clock_now_ms();
         } else if (n == 0 || (errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
@@ -166,16 +175,20 @@ static void pump_all(struct target_tcp *tt)
 {
     for (size_t i = 0; i < tt->nconns; i++)
         conn_pump(tt, &tt->conns[i]);
+    conn_pump(tt, &tt->spare);
+    buf_clear(&tt->spare.in);   /* nobody reads it */
 }
 
 /* Waits up to ms for any open connection to become readable. */
 static void poll_all(struct target_tcp *tt, unsigned long long ms)
 {
-    struct pollfd *fds = mem_calloc(tt->nconns + 1, sizeof *fds);
+    struct pollfd *fds = mem_calloc(tt->nconns + 2, sizeof *fds);
     nfds_t n = 0;
     for (size_t i = 0; i < tt->nconns; i++)
         if (tt->conns[i].fd >= 0)
             fds[n++] = (struct pollfd){.fd = tt->conns[i].fd, .events = POLLIN};
+    if (tt->spare.fd >= 0)
+        fds[n++] = (struct pollfd){.fd = tt->spare.fd, .events = POLLIN};
     poll(fds, n, (int)ms);
     free(fds);
 }
@@ -229,6 +242,7 @@ static bool conn_write(struct target_tcp *tt, struct tcp_conn *c, const char *by
     while (c->fd >= 0 && len > 0) {
         ssize_t n = send(c->fd, bytes, len, MSG_NOSIGNAL);
         if (n > 0) {
+            c->written += (unsigned long long)n;
             bytes += n;
             len -= (size_t)n;
         } else if (errno == EAGAIN || errno == EWOULDBLOCK) {
@@ -340,6 +354,17 @@ static void settle_quiet(struct target_tcp *tt)
     }
 }
 
+/* A connection written on in this step that no ping may follow while
+ * the server can still be shown to have read all of it (tcpdiag.h): its
+ * bytes end inside a stanza or a stream header, or hold what the tracker
+ * cannot follow. */
+static bool conn_blind(const struct tcp_conn *c)
+{
+    enum pace_end why = pace_conn_why_not(&c->pace);
+    return c->fd >= 0 && c->sent && !c->pace.cclosed && !c->pace.sm &&
+           (why == PACE_END_MID_STANZA || why == PACE_END_NO_STREAM || why == PACE_END_UNTRACKED);
+}
+
 /* Whether every connection written on in this step can show by a round
  * trip that the server has handled it: a ping may follow its bytes (bound
  * or not), or its stream is closing (Prosody ends the session before it
@@ -347,24 +372,29 @@ static void settle_quiet(struct target_tcp *tt)
  * restart, nor once stream management was asked for anywhere (hibernation
  * and its timers act later, XEP-0198 counts would see the pings), nor
  * after a real advance (a timer due at its end needs the settle time). */
-static bool roundtrip_fits(const struct target_tcp *tt)
+static enum pace_end roundtrip_fits(const struct target_tcp *tt)
 {
-    if (tt->restarted || tt->waited)
-        return false;
+    if (tt->restarted)
+        return PACE_END_RESTART;
+    if (tt->waited)
+        return PACE_END_ADVANCE;
     for (size_t i = 0; i < tt->nconns; i++) {
         const struct tcp_conn *c = &tt->conns[i];
         if (c->pace.sm)
-            return false;
-        if (c->sent && c->fd >= 0 && !pace_conn_can_ping(&c->pace) && !c->pace.cclosed)
-            return false;
+            return PACE_END_SM;
+        enum pace_end why = pace_conn_why_not(&c->pace);
+        if (c->sent && c->fd >= 0 && why != PACE_END_ROUNDTRIP && !c->pace.cclosed &&
+            !conn_blind(c))
+            return why;
     }
-    return true;
+    return PACE_END_ROUNDTRIP;
 }
 
 static void conn_ping(struct target_tcp *tt, struct tcp_conn *c)
 {
     struct buf b = {0};
     pace_conn_ping(&c->pace, ++tt->ping_seq, &b);
+    tt->stats->pings++;
     conn_write(tt, c, b.data, b.len);
     buf_free(&b);
 }
@@ -381,16 +411,25 @@ static bool conn_waited(const struct tcp_conn *c)
     return c->fd >= 0 && (answer_due || closing);
 }
 
-/* Waits for every ping answer and the end of every closing stream; false
- * when they do not come within TARGET_TCP_WAIT_SETTLES settle times. */
-static bool answers_await(struct target_tcp *tt)
+/* A connection written on in this step whose server has not answered
+ * its stream header yet (pace_conn_header_due). */
+static bool header_waited(const struct tcp_conn *c)
+{
+    return c->fd >= 0 && c->sent && pace_conn_header_due(&c->pace);
+}
+
+/* Waits while some connection is waited (answers: conn_waited, else
+ * header_waited); false when the wait does not end within
+ * TARGET_TCP_WAIT_SETTLES settle times of quiet. */
+static bool conns_await(struct target_tcp *tt, bool answers)
 {
     unsigned long long patience = (unsigned long long)tt->settle_ms * TARGET_TCP_WAIT_SETTLES;
     for (;;) {
         pump_all(tt);
         size_t waited = 0;
         for (size_t i = 0; i < tt->nconns; i++)
-            waited += conn_waited(&tt->conns[i]);
+            waited += answers ? conn_waited(&tt->conns[i]) : header_waited(&tt->conns[i]);
+        waited += answers && conn_waited(&tt->spare);
         if (waited == 0)
             return true;
         unsigned long long left = quiet_left(tt, patience);
@@ -422,40 +461,176 @@ static size_t ping_all(struct target_tcp *tt, bool senders)
     return n;
 }
 
+/* Whether the server has read every byte written on c (all: and the
+ * client every byte the server sent on it); *known false when the kernel
+ * does not say. */
+static bool conn_drained(const struct tcp_conn *c, bool all, bool *known)
+{
+    struct tcpdiag_peer p;
+    if (c->fd < 0)
+        return true;
+    *known = *known && tcpdiag_peer(c->fd, &p);
+    return *known && p.received >= c->written && p.unread == 0 && (!all || c->got >= p.sent);
+}
+
+/* Waits until every blind connection is drained (conn_drained); false
+ * when the kernel does not say or TARGET_TCP_WAIT_SETTLES settle times of
+ * quiet pass first. */
+static bool blind_await(struct target_tcp *tt, bool all)
+{
+    unsigned long long patience = (unsigned long long)tt->settle_ms * TARGET_TCP_WAIT_SETTLES;
+    for (;;) {
+        pump_all(tt);
+        bool known = true;
+        size_t left = 0;
+        for (size_t i = 0; i < tt->nconns; i++)
+            left += conn_blind(&tt->conns[i]) && !conn_drained(&tt->conns[i], all, &known);
+        if (!known)
+            return false;
+        if (left == 0)
+            return true;
+        if (quiet_left(tt, patience) == 0)
+            return false;
+        poll_all(tt, TARGET_TCP_DRAIN_POLL_MS);
+    }
+}
+
+/* Pings every connection a ping may follow, the spare too; returns how
+ * many. */
+static size_t ping_open(struct target_tcp *tt)
+{
+    size_t n = 0;
+    for (size_t i = 0; i <= tt->nconns; i++) {
+        struct tcp_conn *c = i < tt->nconns ? &tt->conns[i] : &tt->spare;
+        if (c->fd >= 0 && pace_conn_can_ping(&c->pace)) {
+            conn_ping(tt, c);
+            n++;
+        }
+    }
+    return n;
+}
+
+static void conn_free(struct tcp_conn *c)
+{
+    if (c->fd >= 0)
+        close(c->fd);
+    norm_stream_free(&c->norm);
+    pace_conn_free(&c->pace);
+    buf_free(&c->in);
+}
+
+/* Whether some scenario connection can take a ping. */
+static bool any_pingable(const struct target_tcp *tt)
+{
+    for (size_t i = 0; i < tt->nconns; i++)
+        if (tt->conns[i].fd >= 0 && pace_conn_can_ping(&tt->conns[i].pace))
+            return true;
+    return false;
+}
+
+/* The spare: a connection of the harness's own, with an open stream and
+ * nothing else (not authenticated: Prosody answers its pings with an
+ * error, and nothing any session does reaches it), opened the first time
+ * a blind step has no other connection to ping, and again after it was
+ * lost (a restart). True when it can take a ping. */
+static bool spare_ready(struct target_tcp *tt)
+{
+    struct tcp_conn *c = &tt->spare;
+    if (c->fd >= 0)
+        return pace_conn_can_ping(&c->pace);
+    conn_free(c);
+    *c = (struct tcp_conn){.fd = adapter_connect(tt->a)};
+    if (c->fd < 0)
+        return false;
+    struct buf b = {0};
+    text_printf(&b, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                    "xmlns:stream='http://etherx.jabber.org/streams' to='%s' version='1.0'>",
+                tt->domain);
+    pace_conn_client(&c->pace, b.data, b.len);
+    conn_write(tt, c, b.data, b.len);
+    buf_free(&b);
+    unsigned long long patience = (unsigned long long)tt->settle_ms * TARGET_TCP_WAIT_SETTLES;
+    for (;;) {
+        pump_all(tt);
+        if (c->fd < 0 || pace_conn_can_ping(&c->pace))
+            return c->fd >= 0;
+        unsigned long long left = quiet_left(tt, patience);
+        if (left == 0)
+            return false;
+        poll_all(tt, left);
+    }
+}
+
+/* Ends a step that left a blind connection (conn_blind) on Prosody's one
+ * event loop (sim/README.md "Pacing"). Once the server has read every
+ * byte of it, it handles them to the end in that same callback, before it
+ * reads another connection: so a ping written then on any other
+ * connection is answered after that handling, and behind whatever it
+ * queued for that connection. Its writes to the blind connection itself
+ * go out in the loop's next turn, so a second round of pings, written
+ * after the first answers, is read only after they went out; then the
+ * client reads all the server has sent on it. why: the fallback when
+ * there is no other connection to ping, or the kernel does not say. */
+static enum pace_end blind_roundtrip(struct target_tcp *tt, enum pace_end why)
+{
+    if (!blind_await(tt, false) || (!any_pingable(tt) && !spare_ready(tt)))
+        return why;
+    for (int round = 0; round < 2; round++) {
+        if (ping_open(tt) == 0)
+            return why;
+        if (!conns_await(tt, true))
+            return PACE_END_UNANSWERED;
+    }
+    return blind_await(tt, true) ? PACE_END_READ : why;
+}
+
 /* Ends a step by round trips (sim/README.md "Pacing"). First every
  * connection written on answers a ping (or ends, if its stream is closing):
- * the server has handled what the step wrote and queued every effect.
+ * the server has handled what the step wrote and queued every effect (a
+ * connection whose stream header the server has not answered yet is
+ * waited for first: its answer opens the stream a ping needs).
  * Then, when another connection could have got an effect, every bound
  * connection answers a ping written after that: its answer comes behind
- * whatever was queued for it. False when a connection does not fit or an
- * answer does not come: the step then settles. */
-static bool roundtrip(struct target_tcp *tt)
+ * whatever was queued for it. PACE_END_ROUNDTRIP, or PACE_END_IDLE when
+ * the step wrote nothing; else why the step must settle: a connection
+ * does not fit, or an answer does not come. */
+static enum pace_end roundtrip(struct target_tcp *tt)
 {
-    if (!roundtrip_fits(tt))
-        return false;
+    if (!tt->restarted && !tt->waited && !conns_await(tt, false))
+        return PACE_END_UNANSWERED;
+    enum pace_end why = roundtrip_fits(tt);
+    if (why != PACE_END_ROUNDTRIP)
+        return why;
+    for (size_t i = 0; i < tt->nconns; i++)
+        if (conn_blind(&tt->conns[i]))
+            return blind_roundtrip(tt, pace_conn_why_not(&tt->conns[i].pace));
     size_t writers = 0, pinged = ping_all(tt, true);
     for (size_t i = 0; i < tt->nconns; i++)
         writers += tt->conns[i].sent;
-    if (!answers_await(tt))
-        return false;
+    if (!conns_await(tt, true))
+        return PACE_END_UNANSWERED;
     if (writers == 0 && !tt->hung)
-        return true;
+        return PACE_END_IDLE;
     size_t others = 0;   /* bound connections the step did not write on */
     for (size_t i = 0; i < tt->nconns; i++)
         others += conn_bound(&tt->conns[i]) && !tt->conns[i].sent;
     if (!tt->hung && writers == 1 && pinged == 1 && others == 0)
-        return true;
+        return PACE_END_ROUNDTRIP;
     ping_all(tt, false);
-    return answers_await(tt);
+    return conns_await(tt, true) ? PACE_END_ROUNDTRIP : PACE_END_UNANSWERED;
 }
 
 static void tt_settle(struct target *t)
 {
     struct target_tcp *tt = tcp_of(t);
+    double t0 = clock_now_s();
     pump_all(tt);
-    bool paced = tt->roundtrip && roundtrip(tt);
+    enum pace_end end = tt->roundtrip ? roundtrip(tt) : PACE_END_SETTLE;
+    bool paced = end == PACE_END_ROUNDTRIP || end == PACE_END_IDLE || end == PACE_END_READ;
     if (!paced)
         settle_quiet(tt);
+    tt->stats->ends[end]++;
+    tt->stats->end_s[end] += clock_now_s() - t0;
     for (size_t i = 0; i < tt->nconns; i++) {
         tt->conns[i].sent = false;
         tt->conns[i].close_seen = tt->conns[i].pace.sclosed;
@@ -465,14 +640,10 @@ static void tt_settle(struct target *t)
     tt->hung = tt->restarted = tt->waited = false;
 }
 
-/* True as soon as conn has unread bytes (a pump inside closed() may have
- * read some) or has just ended. */
-static bool tt_wait(struct target *t, unsigned conn)
+/* Waits until c has unread bytes or ends, for at most
+ * TARGET_TCP_WAIT_SETTLES settle times after the last traffic. */
+static bool conn_await(struct target_tcp *tt, struct tcp_conn *c)
 {
-    struct target_tcp *tt = tcp_of(t);
-    struct tcp_conn *c = conn_get(tt, conn);
-    if (c == NULL)
-        return false;
     bool was_ended = c->ended;
     unsigned long long patience = (unsigned long long)tt->settle_ms * TARGET_TCP_WAIT_SETTLES;
     for (;;) {
@@ -486,6 +657,21 @@ static bool tt_wait(struct target *t, unsigned conn)
     }
 }
 
+/* True as soon as conn has unread bytes (a pump inside closed() may have
+ * read some) or has just ended. */
+static bool tt_wait(struct target *t, unsigned conn)
+{
+    struct target_tcp *tt = tcp_of(t);
+    struct tcp_conn *c = conn_get(tt, conn);
+    if (c == NULL)
+        return false;
+    double t0 = clock_now_s();
+    bool got = conn_await(tt, c);
+    tt->stats->waits++;
+    tt->stats->wait_s += clock_now_s() - t0;
+    return got;
+}
+
 static struct model *tt_model(struct target *t)
 {
     (void)t;
@@ -495,13 +681,10 @@ static struct model *tt_model(struct target *t)
 static void tt_free(struct target *t)
 {
     struct target_tcp *tt = tcp_of(t);
-    for (size_t i = 0; i < tt->nconns; i++) {
-        if (tt->conns[i].fd >= 0)
-            close(tt->conns[i].fd);
-        norm_stream_free(&tt->conns[i].norm);
-        pace_conn_free(&tt->conns[i].pace);
-        buf_free(&tt->conns[i].in);
-    }
+    for (size_t i = 0; i < tt->nconns; i++)
+        conn_free(&tt->conns[i]);
+    conn_free(&tt->spare);
+    free(tt->domain);
     buf_free(&tt->scratch);
     if (tt->a != NULL)
         adapter_finish(tt->a);
@@ -536,6 +719,8 @@ static struct target_tcp *tcp_new(unsigned settle_ms, enum pace_mode pacing, uns
     tt->base.ops = &tt->ops;
     tt->settle_ms = settle_ms;
     tt->roundtrip = pacing == PACE_ROUNDTRIP;
+    tt->stats = &tt->own;
+    tt->spare.fd = -1;
     struct model_config c;
     model_config_default(&c);
     norm_stamp_format(c.start_time_ms, tt->stamp);
@@ -555,6 +740,8 @@ struct target *target_tcp_new(struct adapter *a, const struct scenario *s, unsig
     }
     struct target_tcp *tt = tcp_new(settle_ms, adapter_pacing(a), adapter_caps(a));
     tt->a = fits ? a : NULL;
+    tt->domain = mem_strdup(s->server.domain);
+    tt->stats = fits ? adapter_stats(a) : &tt->own;
     if (!fits)
         snprintf(tt->base.skip, sizeof tt->base.skip, "%s", buf_cstr(&why));
     buf_free(&why);

@@ -14,10 +14,14 @@
  * Prosody's, or a server file's `pacing:`; --pacing overrides) the target
  * pings (XEP-0199) each connection written on, then every bound one, and
  * the step ends when every answer is back; the answers are taken out of
- * the traffic. Where a ping proves nothing (mid-stanza, mid-negotiation,
- * stream management asked for, a restart, a real advance) and with pacing
- * settle, the server is quiet once nothing was sent or received for the
- * settle time (default 200 ms, --settle). After a step that sent nothing
+ * the traffic. A connection whose bytes end inside a stanza is shown read
+ * by the kernel (tcpdiag.h) and the step ends by pings on the others. Where
+ * a ping proves nothing (mid-stanza with no other connection,
+ * mid-negotiation, stream management asked for, a restart, a real
+ * advance) and with pacing settle, the server is quiet once nothing was
+ * sent or received for the settle time (default 200 ms, --settle). How
+ * each step ended and what it cost is added to the adapter's statistics
+ * (adapter_stats). After a step that sent nothing
  * the target is already settled, and `receive: nothing` holds when nothing
  * had arrived by the step's end. A stanza or close the runner waits for
  * (connect phases, `receive`, `close`) may take TARGET_TCP_WAIT_SETTLES
@@ -44,6 +48,8 @@
 /* A stanza the runner expects may come this many settle times after the
  * last traffic (a loaded machine); only a failing expectation waits so long. */
 #define TARGET_TCP_WAIT_SETTLES 5u
+/* How often the server's reading of a connection is looked at (tcpdiag.h). */
+#define TARGET_TCP_DRAIN_POLL_MS 1u
 
 /* Parses "tcp://127.0.0.1:PORT" (PORT 0-65535, 0: any free port) into
  * *port. False with a message in err for anything else, any other host

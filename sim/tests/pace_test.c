@@ -99,6 +99,53 @@ START_TEST(test_pace_follows_the_client_whatever_the_fragmentation)
 }
 END_TEST
 
+/* Why no ping may follow (after binding), and a header waiting for its answer. */
+static const struct {
+    const char *bytes;
+    enum pace_end why;
+} whys[] = {
+    {"<presence/>", PACE_END_ROUNDTRIP},
+    {"<message><body>", PACE_END_MID_STANZA},
+    {"<presence", PACE_END_MID_STANZA},
+    {"</stream:stream>", PACE_END_MID_STANZA},
+    {"<enable xmlns='urn:xmpp:sm:3'/>", PACE_END_SM},
+    {"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AA==</auth>",
+     PACE_END_NEGOTIATING},
+    {"<presence/><!-- c -->", PACE_END_UNTRACKED},
+};
+
+START_TEST(test_pace_says_why_no_ping)
+{
+    struct pace_conn pc = {0};
+    struct buf out = {0};
+    bound(&pc, &out);
+    client(&pc, whys[_i].bytes, 0);
+    ck_assert_str_eq(pace_end_name(pace_conn_why_not(&pc)), pace_end_name(whys[_i].why));
+    ck_assert(!pace_conn_header_due(&pc));   /* the server's stream is open */
+    buf_free(&out);
+    pace_conn_free(&pc);
+}
+END_TEST
+
+START_TEST(test_pace_header_due_until_answered)
+{
+    struct pace_conn pc = {0};
+    struct buf out = {0};
+    client(&pc, HEADER, 5);
+    ck_assert(pace_conn_header_due(&pc));
+    ck_assert_str_eq(pace_end_name(pace_conn_why_not(&pc)), "no-stream");
+    server(&pc, S_HEADER, &out);
+    ck_assert(!pace_conn_header_due(&pc));
+    ck_assert(pace_conn_can_ping(&pc));
+    pace_conn_free(&pc);
+    memset(&pc, 0, sizeof pc);
+    client(&pc, "<?xml version='1.0'?><stream:str", 0);
+    ck_assert(!pace_conn_header_due(&pc));   /* half a header: nothing to answer yet */
+    buf_free(&out);
+    pace_conn_free(&pc);
+}
+END_TEST
+
 START_TEST(test_pace_takes_out_answers_and_nothing_else)
 {
     struct pace_conn pc = {0};
@@ -167,6 +214,8 @@ Suite *pace_suite(void)
     tcase_add_test(tc, test_pace_knows_bound_and_negotiating);
     tcase_add_loop_test(tc, test_pace_follows_the_client_whatever_the_fragmentation, 0,
                         COUNT(afters));
+    tcase_add_loop_test(tc, test_pace_says_why_no_ping, 0, COUNT(whys));
+    tcase_add_test(tc, test_pace_header_due_until_answered);
     tcase_add_test(tc, test_pace_takes_out_answers_and_nothing_else);
     tcase_add_test(tc, test_pace_ended_stream_answers_nothing_more);
     tcase_add_test(tc, test_pace_mode_names_round_trip);

@@ -29,6 +29,7 @@
     X(net_suite)      \
     X(base64_suite)   \
     X(hostport_suite) \
+    X(tcpdiag_suite)  \
     X(server_file_suite) \
     X(failalloc_suite) \
     X(password_suite)

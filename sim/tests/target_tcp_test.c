@@ -257,6 +257,20 @@ static void bind_romeo(struct rig *r, unsigned c, int s)
     ck_assert_int_gt(read(s, in, sizeof in), 0);
 }
 
+/* Reads from s until the bytes read end with tail; false on EOF. */
+static bool read_until(int s, const char *tail)
+{
+    char in[512] = "";
+    size_t n = 0, t = strlen(tail);
+    while (n < t || memcmp(in + n - t, tail, t) != 0) {
+        ssize_t k = read(s, in + n, sizeof in - 1 - n);
+        if (k <= 0)
+            return false;
+        n += (size_t)k;
+    }
+    return true;
+}
+
 /* The server's side in a child process: reads until the first ping has
  * come whole after <presence/>, answers it behind a message, exits 0 (1
  * when the bytes are other than expected). */
@@ -266,15 +280,7 @@ static _Noreturn void answer_ping(int s)
                                "to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>";
     static const char answer[] = "<message><body>hi</body></message>"
                                  "<iq type='result' from='localhost' id='" PACE_ID_PREFIX "1'/>";
-    char in[256] = "";
-    size_t n = 0;
-    while (n < sizeof want - 1) {
-        ssize_t k = read(s, in + n, sizeof in - 1 - n);
-        if (k <= 0)
-            _exit(1);
-        n += (size_t)k;
-    }
-    bool ok = strcmp(in, want) == 0 &&
+    bool ok = read_until(s, want) &&
               write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
     _exit(ok ? 0 : 1);
 }
@@ -306,8 +312,57 @@ START_TEST(test_target_tcp_round_trip_ends_a_step)
     t0 = now_ms();
     target_settle(r.t);                          /* nothing written: nothing to wait for */
     ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    const struct adapter_stats *st = adapter_stats(r.live);
+    ck_assert_uint_eq(st->ends[PACE_END_ROUNDTRIP], 1);
+    ck_assert_uint_eq(st->ends[PACE_END_IDLE], 1);
+    ck_assert_uint_eq(st->pings, 1);
     buf_free(&got);
     close(s);
+    rig_down(&r);
+}
+END_TEST
+
+/* The server's side of a blind step: reads the half stanza on sb, then
+ * answers two rounds of pings on sa, ids first and first + 1. */
+static _Noreturn void answer_blind(int sa, int sb, unsigned long first)
+{
+    bool ok = read_until(sb, "<presence");
+    for (unsigned long id = first; ok && id < first + 2; id++) {
+        char answer[128];
+        snprintf(answer, sizeof answer, "<iq type='result' id='" PACE_ID_PREFIX "%lu'/>", id);
+        ok = read_until(sa, "<ping xmlns='urn:xmpp:ping'/></iq>") &&
+             write(sa, answer, strlen(answer)) == (ssize_t)strlen(answer);
+    }
+    _exit(ok ? 0 : 1);
+}
+
+/* A connection whose bytes end inside a stanza takes no ping; once the
+ * server has read them all, two rounds of pings on the other connection
+ * end the step. */
+START_TEST(test_target_tcp_blind_step_ends_by_reading)
+{
+    struct rig r;
+    rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
+    unsigned a = target_connect(r.t);
+    int sa = accept(r.listener, NULL, NULL);
+    bind_romeo(&r, a, sa);
+    unsigned b = target_connect(r.t);
+    int sb = accept(r.listener, NULL, NULL);
+    bind_romeo(&r, b, sb);
+    pid_t server = fork();
+    ck_assert_int_ge(server, 0);
+    if (server == 0)
+        answer_blind(sa, sb, 1);
+    ck_assert(target_send(r.t, b, "<presence", 9));
+    unsigned long long t0 = now_ms();
+    target_settle(r.t);
+    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    int status;
+    ck_assert_int_eq(waitpid(server, &status, 0), server);
+    ck_assert_int_eq(status, 0);
+    ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_READ], 1);
+    close(sa);
+    close(sb);
     rig_down(&r);
 }
 END_TEST
@@ -378,6 +433,7 @@ Suite *target_tcp_suite(void)
     tcase_add_test(tc, test_target_tcp_normalises_and_settles);
     tcase_add_test(tc, test_target_tcp_hangup_closes_client_side);
     tcase_add_test(tc, test_target_tcp_round_trip_ends_a_step);
+    tcase_add_test(tc, test_target_tcp_blind_step_ends_by_reading);
     tcase_add_test(tc, test_target_tcp_round_trip_unanswered_waits_settle);
     tcase_add_test(tc, test_target_tcp_settle_pacing_never_pings);
     suite_add_tcase(s, tc);
