@@ -633,6 +633,8 @@ static int bench_live_explore(struct table *t)
     size_t rt_steps = 0, st_steps = 0;
     adapter_set_pacing(a, PACE_ROUNDTRIP);
     double rt = explore_rate(a, &rt_steps);
+    struct buf where = {0};
+    adapter_stats_text(adapter_stats(a), &where);   /* the round-trip runs only */
     adapter_set_pacing(a, PACE_SETTLE);
     double st = explore_rate(a, &st_steps);
     double ms = start_ms(a);
@@ -641,6 +643,8 @@ static int bench_live_explore(struct table *t)
                     "with round trips, %zu steps, %.1f steps/s with settle %u ms; a clean "
                     "start %.0f ms\n", BENCH_LIVE_RUNS, BENCH_LIVE_STEPS, rt_steps, rt, st_steps,
             st, TARGET_TCP_SETTLE_DEFAULT_MS, ms);
+    fprintf(stderr, "live explorer, where the round-trip runs' time went:\n%s", buf_cstr(&where));
+    buf_free(&where);
     table_row(t, "live explorer", "differential steps vs prosody, roundtrip", rt, "steps/s",
               ">= 200");
     table_row(t, "live explorer", "differential steps vs prosody, settle", st, "steps/s", "");

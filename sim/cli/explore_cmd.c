@@ -45,7 +45,7 @@ static const char explore_usage[] =
     "  --steps N       steps per run (default 200, at most 1000000)\n"
     "  --runs R        runs (default 100)\n"
     "  --out DIR       where reproducers are written (default reports/explore)\n"
-    "  -v              one line per run\n"
+    "  -v              one line per run; live: where the time went (stderr)\n"
     "  --no-fork       run in this process: faster, but a crash ends the exploration\n"
     "                  instead of being shrunk\n"
     "  --shrink-max N  at most N runs while shrinking (default 4000)\n"

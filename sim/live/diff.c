@@ -224,7 +224,8 @@ static const char diff_usage[] =
     "  --prosody PROG      the Prosody program (default: prosody from PATH)\n"
     "  --profile NAME      the model follows this profile in scenarios that give none\n"
     "                      (default prosody; model/SEMANTICS.md \"Profiles\")\n"
-    "  -v                  whole failure reports\n"
+    "  -v                  whole failure reports, and where each server's time went\n"
+    "                      (on standard error: how steps ended, clean servers)\n"
     "Exit status: 0 every divergence is listed; 1 one is not, or a scenario fails on both;\n"
     "2 bad input or no server.\n";
 
@@ -494,6 +495,17 @@ static bool tell_version(int fd, const struct adapter *a)
     return true;
 }
 
+/* -v: where worker k's time went (adapter_stats), on standard error in
+ * one write. */
+static void stats_tell(struct adapter *a, size_t k)
+{
+    struct buf b = {0};
+    text_printf(&b, "worker %zu:\n", k + 1);
+    adapter_stats_text(adapter_stats(a), &b);
+    proc_write_all(STDERR_FILENO, b.data, b.len);
+    buf_free(&b);
+}
+
 /* The body of worker k of jobs: never returns. */
 static void worker(const struct diff_options *o, const struct paths *paths, size_t k,
                    size_t jobs, int fd)
@@ -520,6 +532,8 @@ static void worker(const struct diff_options *o, const struct paths *paths, size
         send_msg(fd, 'R', i, &rec);
         record_free(&rec);
     }
+    if (o->verbose)
+        stats_tell(a, k);
     adapter_free(a);
     _exit(EXIT_OK);
 }
