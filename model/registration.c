@@ -25,8 +25,11 @@
 
 #define XMPP_NS_DATA "jabber:x:data"
 
+/* EJ14: before authentication, ejabberd's mod_register answers as the server. */
 static void send_tree(struct session *s, struct stanza *st)
 {
+    if (PROFILE_EJABBERD(s->m) && !s->authenticated)
+        stanza_attr_set(st, stanza_root(st), "from", s->m->domain);
     conn_send(s->m, s, stanza_root(st));
     stanza_free(st);
 }
@@ -228,6 +231,8 @@ void registration_delete(struct model *m, const char *name, struct session *requ
     size_t n = registration_sessions_of(m, user, &list);
     if (requester != NULL) {
         struct stanza *r = xmpp_iq_reply(&m->heap, iq);
+        if (PROFILE_EJABBERD(m) && requester->full_jid != NULL)   /* EJ14: from and to the requester */
+            stanza_attr_set(r, stanza_root(r), "from", requester->full_jid);
         conn_send(m, requester, stanza_root(r));
         stanza_free(r);
     }
