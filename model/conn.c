@@ -93,8 +93,8 @@ void conn_send(struct model *m, struct session *s, const struct stanza_node *el)
     if (write)
         conn_write_stanza(m, s->conn, el);
     m->observer->sent(s, el);
-    if (!s->interested && conn_is_roster_push(el))
-        s->pushed_uninterested = true;   /* checked by R7 in invariant.c */
+    if (!s->interested && conn_is_roster_push(el) && !PROFILE_EJABBERD(m))
+        s->pushed_uninterested = true;   /* checked by R7 in invariant.c; EJ15 */
     if (write && s->sm != NULL)
         drain_note(m, s->conn);   /* SM9 at the end of the input */
 }

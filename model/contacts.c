@@ -126,14 +126,26 @@ static bool contacts_version_is(struct model *m, const char *ver, unsigned long 
     return same;
 }
 
-/* R7: the item (NULL: a removal of jid) to every interested resource. */
+/* EJ15: a push comes from the account's bare JID to the resource t. */
+static void push_address(struct model *m, const struct account *a, const struct session *t,
+                         struct stanza *st, struct stanza_node *iq)
+{
+    struct buf from = {.heap = &m->heap};
+    bare_of(m, a->name, &from);
+    stanza_attr_add(st, iq, "", "from", buf_cstr(&from));
+    stanza_attr_add(st, iq, "", "to", t->full_jid);
+    buf_free(&from);
+}
+
+/* R7: the item (NULL: a removal of jid) to every interested resource
+ * (EJ15: to every connected one). */
 static void push(struct model *m, const struct account *a, const char *jid, bool remove)
 {
     const struct roster_item *it = remove ? NULL : roster_find(&a->roster, jid);
     struct user *u = users_find(m, a->name);
     for (size_t i = 0; u && i < u->nres; i++) {
         struct session *t = u->res[i];
-        if (!t->interested)
+        if (!t->interested && !PROFILE_EJABBERD(m))
             continue;
         char id[32];
         session_next_id(t, id, sizeof id);
@@ -141,8 +153,10 @@ static void push(struct model *m, const struct account *a, const char *jid, bool
         struct stanza_node *iq = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
         stanza_attr_add(st, iq, "", "type", "set");
         stanza_attr_add(st, iq, "", "id", id);
-        struct stanza_node *q = stanza_element_add(st, iq, XMPP_NS_ROSTER, "query");
+        if (PROFILE_EJABBERD(m))
+            push_address(m, a, t, st, iq);
         struct buf v = {.heap = &m->heap};
+        struct stanza_node *q = stanza_element_add(st, iq, XMPP_NS_ROSTER, "query");
         contacts_put_version(m, &v, roster_reported_version(&a->roster));
         stanza_attr_add(st, q, "", "ver", buf_cstr(&v));
         buf_free(&v);
