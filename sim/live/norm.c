@@ -304,6 +304,22 @@ static bool is_sm(const struct stanza_node *el)
            (strcmp(el->ns, "urn:xmpp:sm:3") == 0 || strcmp(el->ns, "urn:xmpp:sm:2") == 0);
 }
 
+/* An opaque roster version: NORM_OPAQUE_VER_LEN hex digits. */
+static bool is_opaque_version(const char *v)
+{
+    size_t n = strspn(v, "0123456789abcdefABCDEF");
+    return n == NORM_OPAQUE_VER_LEN && v[n] == '\0';
+}
+
+/* The opaque version of a roster query becomes `{any}`. */
+static void blank_roster_version(struct stanza *st, struct stanza_node *root)
+{
+    struct stanza_node *q = stanza_child(root, "jabber:iq:roster", "query");
+    const char *ver = q != NULL ? stanza_attr(q, "", "ver") : NULL;
+    if (ver != NULL && is_opaque_version(ver))
+        stanza_attr_set(st, q, "ver", "{any}");
+}
+
 void norm_stanza_compare(struct stanza *st, const struct match_vars *client_ids)
 {
     struct stanza_node *root = stanza_root(st);
@@ -315,4 +331,5 @@ void norm_stanza_compare(struct stanza *st, const struct match_vars *client_ids)
         stanza_attr_set(st, root, "id", "{any}");
     if (is_sm(root) && stanza_attr(root, "", "previd") != NULL)
         stanza_attr_set(st, root, "previd", "{any}");
+    blank_roster_version(st, root);
 }

@@ -24,6 +24,8 @@
 
 /* "YYYY-MM-DDThh:mm:ssZ" and its NUL. */
 #define NORM_STAMP_SIZE 21
+/* The length of an opaque roster version (a SHA-1 in hex). */
+#define NORM_OPAQUE_VER_LEN 40
 /* What every server stream header id becomes. */
 #define NORM_STREAM_ID "sessim-stream"
 
@@ -70,8 +72,11 @@ void norm_ids_collect(const char *bytes, size_t len, struct match_vars *ids);
  * equal when they differ only in what each server chooses: xml:lang
  * attributes are removed (SEMANTICS 0.5), the root's id becomes `{any}`
  * when no client sent it, and so does the previd of a stream-management
- * element (the resumption token each server chose, SM15). Delay stamps are left: norm_stream has made a
- * live server's comparable already. */
+ * element (the resumption token each server chose, SM15), and so does a
+ * roster query's `ver` when it is an opaque token of NORM_OPAQUE_VER_LEN
+ * hex digits (ejabberd's SHA-1 of the roster and the ejabberd profile's,
+ * SEMANTICS EJ11; Prosody's counters are compared as they are). Delay
+ * stamps are left: norm_stream has made a live server's comparable already. */
 void norm_stanza_compare(struct stanza *st, const struct match_vars *client_ids);
 
 #endif

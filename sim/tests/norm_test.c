@@ -160,6 +160,19 @@ static const struct {
     {"<failed xmlns='urn:xmpp:sm:2' previd='vXMi'/>",
      "<failed xmlns='urn:xmpp:sm:2' previd='{any}'/>"},
     {"<message previd='r1'/>", "<message previd='r1'/>"},
+    {"<iq type='result' id='r1'><query xmlns='jabber:iq:roster' "
+     "ver='f2fc5331b253f0fab645c19375de9e557ec5e196'/></iq>",
+     "<iq type='result' id='r1'><query xmlns='jabber:iq:roster' ver='{any}'/></iq>"},
+    {"<iq type='result' id='r1'><query xmlns='jabber:iq:roster' ver='12'/></iq>",
+     "<iq type='result' id='r1'><query xmlns='jabber:iq:roster' ver='12'/></iq>"},
+    {"<iq type='result' id='r1'><query xmlns='jabber:iq:roster' "
+     "ver='f2fc5331b253f0fab645c19375de9e557ec5e19g'/></iq>",
+     "<iq type='result' id='r1'><query xmlns='jabber:iq:roster' "
+     "ver='f2fc5331b253f0fab645c19375de9e557ec5e19g'/></iq>"},
+    {"<iq type='result' id='r1'><query xmlns='jabber:iq:private' "
+     "ver='f2fc5331b253f0fab645c19375de9e557ec5e196'/></iq>",
+     "<iq type='result' id='r1'><query xmlns='jabber:iq:private' "
+     "ver='f2fc5331b253f0fab645c19375de9e557ec5e196'/></iq>"},
 };
 
 START_TEST(test_norm_stanza_compare_blanks_server_choices)
