@@ -330,6 +330,20 @@ static const struct stanza_node *contacts_roster_set_item(struct session *s,
     return item;
 }
 
+/* The result of the roster set iq, then the push of jid (EJ16: the push
+ * first). */
+static void result_and_push(struct session *s, const struct stanza_node *iq,
+                            const struct account *a, const char *jid, bool remove)
+{
+    if (PROFILE_EJABBERD(s->m))
+        push(s->m, a, jid, remove);
+    struct stanza *res = xmpp_iq_reply(&s->m->heap, iq);
+    conn_send(s->m, s, stanza_root(res));
+    stanza_free(res);
+    if (!PROFILE_EJABBERD(s->m))
+        push(s->m, a, jid, remove);
+}
+
 /* R5 (add/update) and R6 (remove). */
 static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
 {
@@ -347,10 +361,7 @@ static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
             contacts_removal_notify(s->m, a, j.str);
             roster_remove(r, j.str);
             account_changed(s->m, a);
-            struct stanza *res = xmpp_iq_reply(&s->m->heap, iq);
-            conn_send(s->m, s, stanza_root(res));
-            stanza_free(res);
-            push(s->m, a, j.str, true);
+            result_and_push(s, iq, a, j.str, true);
         }
         jid_free(&j);
         return;
@@ -375,10 +386,7 @@ static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
         buf_free(&texts[k]);
     heap_free(&s->m->heap, texts);
     heap_free(&s->m->heap, groups);
-    struct stanza *res = xmpp_iq_reply(&s->m->heap, iq);
-    conn_send(s->m, s, stanza_root(res));
-    stanza_free(res);
-    push(s->m, a, j.str, false);
+    result_and_push(s, iq, a, j.str, false);
     jid_free(&j);
 }
 
