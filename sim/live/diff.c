@@ -67,6 +67,23 @@ enum diff_class diff_classify(enum runner_outcome model, enum runner_outcome liv
     return live == RUNNER_PASS ? DIFF_SERVER_ONLY : DIFF_NEITHER;
 }
 
+enum diff_class diff_in_server_profile(enum diff_class cls, bool traffic_differs)
+{
+    if (cls != DIFF_NEITHER)
+        return cls;
+    return traffic_differs ? DIFF_PROFILE : DIFF_AGREE;
+}
+
+enum diff_class diff_varies_to(enum diff_class c)
+{
+    return c == DIFF_PROFILE ? DIFF_AGREE : DIFF_BOTH;
+}
+
+bool diff_class_diverges(enum diff_class c)
+{
+    return c == DIFF_MODEL_ONLY || c == DIFF_SERVER_ONLY || c == DIFF_PROFILE;
+}
+
 const char *diff_class_text(enum diff_class c)
 {
     return class_texts[c];
@@ -97,6 +114,8 @@ static const struct {
     {" (model only)", DIFF_MODEL_ONLY, false},
     {" (server only)", DIFF_SERVER_ONLY, false},
     {" (model only, varies)", DIFF_MODEL_ONLY, true},
+    {" (profile differs)", DIFF_PROFILE, false},
+    {" (profile differs, varies)", DIFF_PROFILE, true},
 };
 
 /* "- `PATH` (model only)" -> an entry; false for any other line. */
@@ -205,7 +224,9 @@ static const char diff_usage[] =
     "                   [--profile prosody|ejabberd|rfc] [-v]\n"
     "  Runs every scenario on the model and on a live server, and reports per\n"
     "  scenario: pass on both, model only, server only, fail on both, not run live\n"
-    "  (with the reason); for a divergence, the first differing stanza.\n"
+    "  (with the reason), and in another server's profile: fail on both with the\n"
+    "  same traffic (not counted) or profile differs; for a divergence, the first\n"
+    "  differing stanza.\n"
     "  --server NAME|FILE  the server: prosody (default: a Prosody sessim starts on\n"
     "                      127.0.0.1), a shipped adapter (servers/NAME.yaml, e.g.\n"
     "                      ejabberd), or a server description file\n"
@@ -374,6 +395,28 @@ static void put_outcome(struct buf *b, const char *who, const struct runner_resu
         put_indented(b, r->message, "      ", verbose ? 0 : DIFF_MESSAGE_LINES);
 }
 
+/* What follows the outcomes: the first difference, or why there is none. */
+static void put_difference(struct buf *b, enum diff_class cls, const struct twin_result *t)
+{
+    if (t->differs) {
+        put_indented(b, t->difference.data, "    ", 0);
+        if (cls == DIFF_PROFILE)
+            buf_puts(b, "    both fail, and the model in the server's profile and the server\n"
+                        "    differ: fix the profile, or list the scenario `(profile differs)`\n");
+    } else if (cls == DIFF_AGREE) {
+        buf_puts(b, "    no stanza differs: the model, in the server's profile, does what\n"
+                    "    the server does where the scenario, which pins no profile,\n"
+                    "    expects Prosody's behaviour; not counted\n");
+    } else if (cls == DIFF_NEITHER) {
+        buf_puts(b, "    no stanza differs (server-chosen ids and xml:lang aside): both\n"
+                    "    servers do the same and the scenario expects something else;\n"
+                    "    fix the scenario (or the model, if the server is wrong too)\n");
+    } else {
+        buf_puts(b, "    no stanza differs (server-chosen ids and xml:lang aside); the\n"
+                    "    failing side stopped on a close, a skipped step or its leftovers\n");
+    }
+}
+
 static char *detail(enum diff_class cls, const struct twin_result *t, const char *server,
                     bool verbose)
 {
@@ -387,19 +430,7 @@ static char *detail(enum diff_class cls, const struct twin_result *t, const char
         put_outcome(&b, who, &t->live, verbose);
         if (t->error[0] != '\0')
             put_indented(&b, t->error, "      ", 0);
-        if (t->differs)
-            put_indented(&b, t->difference.data, "    ", 0);
-        else if (cls == DIFF_AGREE)
-            buf_puts(&b, "    no stanza differs: the model, in the server's profile, does what\n"
-                         "    the server does where the scenario, which pins no profile,\n"
-                         "    expects Prosody's behaviour; not counted\n");
-        else if (cls == DIFF_NEITHER)
-            buf_puts(&b, "    no stanza differs (server-chosen ids and xml:lang aside): both\n"
-                         "    servers do the same and the scenario expects something else;\n"
-                         "    fix the scenario (or the model, if the server is wrong too)\n");
-        else
-            buf_puts(&b, "    no stanza differs (server-chosen ids and xml:lang aside); the\n"
-                         "    failing side stopped on a close, a skipped step or its leftovers\n");
+        put_difference(&b, cls, t);
     }
     buf_cstr(&b);
     return b.data;
@@ -442,7 +473,7 @@ static void diff_one(const char *path, struct adapter *a, const struct diff_opti
     rec->cls = diff_classify(t.model.outcome, t.live.outcome);
     if (rec->cls == DIFF_NEITHER && !s->server.profile_given &&
         s->server.profile != SCENARIO_PROFILE_PROSODY && !fails_as_written(s))
-        rec->cls = DIFF_AGREE;
+        rec->cls = diff_in_server_profile(rec->cls, t.differs);
     rec->model = t.model.outcome;
     rec->live = t.live.outcome;
     rec->name = mem_strdup(s->name);
@@ -610,7 +641,7 @@ static void print_record(struct diff_run *run, size_t i)
     printf("%-*s  %s  %s", DIFF_LABEL_WIDTH, class_words[r->cls], path, r->name);
     if (r->cls == DIFF_AGREE)
         printf("  [the server's profile: not counted]");
-    if (r->cls == DIFF_MODEL_ONLY || r->cls == DIFF_SERVER_ONLY) {
+    if (diff_class_diverges(r->cls)) {
         const char *rule = listed_rule(run, path, r->cls);
         if (rule != NULL) {
             printf("  [listed: %s]", rule[0] ? rule : "-");
@@ -706,6 +737,23 @@ static bool reap_workers(struct worker_pipe *w, size_t jobs)
     return ok;
 }
 
+/* The counts per class (errors, and the classes of a server's profile
+ * other than Prosody's, only when there are some); returns how many
+ * scenarios diverge. */
+static size_t print_counts(const size_t counts[DIFF_NCLASSES])
+{
+    size_t diverged = 0;
+    for (size_t c = 0; c < DIFF_NCLASSES; c++) {
+        bool rare = c == DIFF_ERROR || c == DIFF_AGREE || c == DIFF_PROFILE;
+        bool in_profile = c == DIFF_PROFILE && counts[DIFF_AGREE] > 0;
+        if (!rare || counts[c] > 0 || in_profile)
+            printf("%s %zu %s", c == 0 ? "" : ",", counts[c], class_texts[c]);
+        if (diff_class_diverges((enum diff_class)c))
+            diverged += counts[c];
+    }
+    return diverged;
+}
+
 static void print_summary(struct diff_run *run)
 {
     const struct diff_options *o = run->o;
@@ -716,10 +764,7 @@ static void print_summary(struct diff_run *run)
     printf("\ndifferential (%s, %u worker%s, pacing %s, settle %u ms):",
            run->version[0] ? run->version : "unknown", o->jobs, o->jobs == 1 ? "" : "s", pacing,
            o->settle_ms);
-    for (size_t c = 0; c < DIFF_NCLASSES; c++)
-        if ((c != DIFF_ERROR && c != DIFF_AGREE) || run->counts[c] > 0)
-            printf("%s %zu %s", c == 0 ? "" : ",", run->counts[c], class_texts[c]);
-    size_t diverged = run->counts[DIFF_MODEL_ONLY] + run->counts[DIFF_SERVER_ONLY];
+    size_t diverged = print_counts(run->counts);
     printf("\ndivergences: %zu, %zu listed in %s, %zu not listed\n", diverged,
            diverged - run->unlisted, o->listing, run->unlisted);
     if (run->counts[DIFF_NEITHER] > 0)
@@ -733,7 +778,7 @@ static void print_summary(struct diff_run *run)
         const struct diff_listed *e = &run->listing.items[i];
         for (size_t k = 0; k < run->paths->len; k++) {
             const struct diff_record *r = &run->records[k];
-            bool fine = r->cls == e->cls || (e->varies && r->cls == DIFF_BOTH);
+            bool fine = r->cls == e->cls || (e->varies && r->cls == diff_varies_to(e->cls));
             if (r->ready && path_names(run->paths->items[k], e->path) && !fine)
                 printf("note: %s is listed (%s, %s) but is now '%s'\n", e->path, e->rule,
                        class_texts[e->cls], class_texts[r->cls]);

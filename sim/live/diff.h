@@ -9,14 +9,21 @@
  * NAME|FILE`; through the tcp target, target_tcp.h), both recorded
  * (tape.h), and is classed: pass on both, model only, server only, fail
  * on both, or not run live (a `target: model` scenario, one the server
- * cannot set up, or one the live target cannot finish). For a divergence
- * (model only, server only) the report gives the failing side's message
- * and the first stanza where the two servers' traffic differs.
+ * cannot set up, or one the live target cannot finish). With a server
+ * whose profile is not Prosody's, a scenario that pins no profile and
+ * fails on both there but passes on the model in Prosody's profile is
+ * classed by its traffic: the same (server-chosen ids and xml:lang
+ * aside): the profile agrees with the server, not counted; else profile
+ * differs, a divergence between the profile and the server. For a
+ * divergence (model only, server only, profile differs) the report gives
+ * the failing side's message and the first stanza where the two servers'
+ * traffic differs.
  * Divergences that are understood are listed per server, one file each
  * (scenarios/DIVERGENCES.md for Prosody; a server file names its own with
  * `divergences:`, scenarios/DIVERGENCES-ejabberd.md for ejabberd; one
  * `## RULE` section per finding, listing lines "- `scenarios/AREA/FILE.yaml`
- * (model only)", "(server only)" or "(model only, varies)"); the exit
+ * (model only)", "(server only)", "(model only, varies)", "(profile
+ * differs)" or "(profile differs, varies)"); the exit
  * status is 1 when a divergence is not listed there with its class or a
  * scenario fails on both (it fails `sessim run` too: the scenario or the
  * model is wrong, no listing excuses it), 2 on bad input or when the
@@ -48,6 +55,7 @@
     X(SERVER_ONLY, "server only", "server only")     \
     X(NEITHER, "fail on both", "fail on both")       \
     X(AGREE, "fail on both", "fail on both in the server's profile (not counted)") \
+    X(PROFILE, "profile diff", "profile differs")    \
     X(NOT_LIVE, "skipped", "not run live")           \
     X(ERROR, "error", "input errors")
 #define DIFF_LABEL_WIDTH 12
@@ -58,13 +66,22 @@ enum diff_class {
 #undef DIFF_ENUM
 };
 
-/* The class of a scenario from its two outcomes (a live skip is NOT_LIVE).
- * AGREE is NEITHER for a scenario that pins no profile, run with the
- * server's other than prosody (--server ejabberd), and that passes on the
- * model as `sessim run` runs it: the model, following that server, fails
- * with it where the scenario expects what Prosody does (not counted);
- * diff_one decides it. */
+/* The class of a scenario from its two outcomes (a live skip is NOT_LIVE). */
 enum diff_class diff_classify(enum runner_outcome model, enum runner_outcome live);
+/* The class of a scenario that pins no profile, run in the profile of a
+ * server other than Prosody (--server ejabberd), and that passes on the
+ * model as `sessim run` runs it (Prosody's profile), from its class cls
+ * there: NEITHER becomes AGREE when no stanza differs (the model,
+ * following that server, fails with it where the scenario expects what
+ * Prosody does: not counted), else PROFILE (the profile and the server
+ * differ: a divergence); any other class is kept. */
+enum diff_class diff_in_server_profile(enum diff_class cls, bool traffic_differs);
+/* The other class a listing "(CLASS, varies)" of class c accepts: pass on
+ * both for model only, the server's profile agreeing for profile differs. */
+enum diff_class diff_varies_to(enum diff_class c);
+/* Whether class c is a divergence, listed or not (model only, server
+ * only, profile differs). */
+bool diff_class_diverges(enum diff_class c);
 /* "model only" and the like, as in DIVERGENCES.md and the summary. */
 const char *diff_class_text(enum diff_class c);
 
@@ -77,10 +94,12 @@ int diff_exit_status(const size_t counts[DIFF_ERROR + 1], size_t unlisted);
 struct diff_listed {
     char *path;                /* as written between the backquotes */
     char *rule;                /* the heading's first word ("P13"), or "" */
-    enum diff_class cls;       /* DIFF_MODEL_ONLY or DIFF_SERVER_ONLY */
+    enum diff_class cls;       /* DIFF_MODEL_ONLY, DIFF_SERVER_ONLY or DIFF_PROFILE */
     bool varies;               /* "(model only, varies)": the server's outcome
-                                * depends on an order it does not fix, so pass
-                                * on both is expected too */
+                                * depends on an order or a timing it does not
+                                * fix, so pass on both is expected too;
+                                * "(profile differs, varies)": fail on both
+                                * with the same traffic too */
 };
 
 struct diff_listing {
