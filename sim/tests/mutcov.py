@@ -104,6 +104,9 @@ def run_one(root, test, sources):
     if p.returncode != 0:
         raise CoverageError("%s fails on the unchanged model (gcov build): %s" %
                             (name, (p.stderr or p.stdout).strip()[-300:]))
+    if not any(f.endswith(".gcda") for f in os.listdir(os.path.join(root, COV, "model"))):
+        raise CoverageError("%s wrote no counts to %s/model: the gcov build writes them where it "
+                            "was compiled (copied from elsewhere? rebuild it here)" % (name, COV))
     return gcov_counts(root, sources), p.stdout, seconds
 
 
