@@ -223,6 +223,72 @@ START_TEST(test_model_sm_ack_requests)
 }
 END_TEST
 
+/* SM9: once the request is answered, the next input that writes a counted
+ * stanza ends with a request again, and so does the one after. */
+START_TEST(test_model_sm_requests_after_every_answered_one)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    send(m, c, "<enable xmlns='urn:xmpp:sm:3'/>");
+    drain(m, c);
+    static const char *const shows[] = {"away", "dnd", "xa"};
+    char in[256];
+    for (unsigned h = 1; h <= 3; h++) {
+        snprintf(in, sizeof in, "<presence><show>%s</show></presence>", shows[h - 1]);
+        send(m, c, in);
+        const char *o = drain(m, c);
+        ck_assert_uint_eq(count_of(o, "<r "), 1);
+        snprintf(in, sizeof in, "<a xmlns='urn:xmpp:sm:3' h='%u'/>", h);
+        send(m, c, in);
+        ck_assert_str_eq(drain(m, c), "");
+    }
+    model_free(m);
+}
+END_TEST
+
+struct hooked {
+    unsigned calls, conn;
+    size_t end, len;
+};
+
+static void hook_record(void *ctx, unsigned conn, const struct stanza_node *el, size_t end,
+                        size_t len)
+{
+    struct hooked *h = ctx;
+    (void)el;
+    h->calls++;
+    h->conn = conn;
+    h->end = end;
+    h->len = len;
+}
+
+/* model_output_stanzas: the hook is called once per stanza written, with
+ * the place of its bytes in the connection's unconsumed output. */
+START_TEST(test_model_output_stanzas_places_each_stanza)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    struct hooked h = {0};
+    model_output_stanzas(m, hook_record, &h);
+    send(m, c, "<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>");
+    ck_assert_uint_eq(h.calls, 1);
+    ck_assert_uint_eq(h.conn, c);
+    size_t len;
+    const char *o = model_output(m, c, &len);
+    ck_assert_uint_eq(h.end, len);
+    ck_assert_uint_le(h.len, h.end);
+    ck_assert(h.len > 0 && strncmp(o + h.end - h.len, "<iq ", 4) == 0);
+    ck_assert_int_eq(o[h.end - 1], '>');
+    model_output_stanzas(m, NULL, NULL);
+    drain(m, c);
+    send(m, c, "<iq type='get' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>");
+    ck_assert_uint_eq(h.calls, 1);
+    model_free(m);
+}
+END_TEST
+
 /* A connection number that was never opened has no output and no
  * session; an open one without a session yet has a session state. */
 START_TEST(test_model_unknown_connection_is_empty)
@@ -239,6 +305,32 @@ START_TEST(test_model_unknown_connection_is_empty)
 }
 END_TEST
 
+/* Input, a hangup and output on a connection number never opened (0, the
+ * one after the last, any other) are ignored: nothing crashes, the open
+ * connection is untouched and every invariant holds. */
+START_TEST(test_model_unknown_connection_takes_no_input)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    const unsigned unknown[] = {0, c + 1, 42};
+    for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
+        send(m, unknown[i], HDR AUTH_ROMEO);
+        ck_assert_int_eq(model_hangup(m, unknown[i]), MODEL_OK);
+        size_t len = 99;
+        ck_assert_str_eq(model_output(m, unknown[i], &len), "");
+        ck_assert_uint_eq(len, 0);
+    }
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    ck_assert(!model_closed(m, c));
+    ck_assert_str_eq(drain(m, c), "");
+    send(m, c, "<iq type='get' id='p'><ping xmlns='urn:xmpp:ping'/></iq>");
+    ck_assert_ptr_nonnull(strstr(drain(m, c), "id='p'"));
+    model_free(m);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -248,7 +340,10 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_reject_new_and_random);
     tcase_add_test(tc, test_model_stream_errors);
     tcase_add_test(tc, test_model_unknown_connection_is_empty);
+    tcase_add_test(tc, test_model_unknown_connection_takes_no_input);
     tcase_add_test(tc, test_model_sm_ack_requests);
+    tcase_add_test(tc, test_model_output_stanzas_places_each_stanza);
+    tcase_add_test(tc, test_model_sm_requests_after_every_answered_one);
     suite_add_tcase(s, tc);
     return s;
 }

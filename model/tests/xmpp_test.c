@@ -10,12 +10,15 @@ struct stamp_case {
 };
 
 /* Month and year boundaries (leap days of 2000 and 2024, none in 2100),
- * the end of 9999; milliseconds are dropped, not rounded. */
+ * the first days of the 400-year eras (2000-03-01, 2400-03-01), the end of
+ * 9999; milliseconds are dropped, not rounded. Every value agrees with
+ * Python's datetime in UTC. */
 static const struct stamp_case stamp_cases[] = {
     {999ull, "1970-01-01T00:00:00Z"},
     {946684799000ull, "1999-12-31T23:59:59Z"},
     {951782400000ull, "2000-02-29T00:00:00Z"},
     {951868799999ull, "2000-02-29T23:59:59Z"},
+    {951868800000ull, "2000-03-01T00:00:00Z"},   /* a 400-year era begins */
     {1234567890000ull, "2009-02-13T23:31:30Z"},
     {1672531199000ull, "2022-12-31T23:59:59Z"},
     {1672531200000ull, "2023-01-01T00:00:00Z"},
@@ -69,6 +72,7 @@ static const struct stamp_case stamp_cases[] = {
     {1735689599999ull, "2024-12-31T23:59:59Z"},
     {4107456000000ull, "2100-02-28T00:00:00Z"},
     {4107542400000ull, "2100-03-01T00:00:00Z"},
+    {13574649600000ull, "2400-03-01T00:00:00Z"},
     {253402300799000ull, "9999-12-31T23:59:59Z"},
 };
 
