@@ -2,7 +2,9 @@
 # A server sessim did not start, for `make live-check`: a Prosody started
 # here by hand (its own config in DIR, listening on one loopback port,
 # stopped by its pid, reset between scenarios by a command of the server
-# file that restarts it on empty data) runs the corpus through
+# file that restarts it on empty data, and restarted for a scenario's
+# `restart` step by one that kills it and starts it again on the same data,
+# as sessim restarts the Prosody it starts) runs the corpus through
 #   sessim run --target tcp://127.0.0.1:PORT --server DIR/external.yaml
 # with accounts by in-band registration, each scenario also on the model
 # (sessim diff, live_server.sh). Every scenario passes on both or is not
@@ -54,18 +56,25 @@ allow_registration = true
 conflict_resolve = "kick_old"
 VirtualHost "localhost"
 CFG
-# The reset command: stop this Prosody by its pid, empty its data, start it
+# server.sh reset: stop this Prosody by its pid, empty its data, start it
 # again and wait until it listens. A restart, not just removing accounts:
 # Prosody keeps a removed account's roster in memory and hands it to the
 # next account of that name (scenarios/DIVERGENCES.md P16).
-cat > "$dir/reset.sh" <<SH
+# server.sh restart: the harness's `restart` (scenarios/FORMAT.md): kill
+# it by its pid at once (no stream error reaches the clients, as
+# sim/live/live.c restarts the Prosody sessim starts), keep its data
+# (written by internal storage as it changes), start it again.
+cat > "$dir/server.sh" <<SH
 #!/bin/sh
-[ -s "$dir/server.pid" ] && kill "\$(cat "$dir/server.pid")" 2>/dev/null
+sig=TERM
+[ "\$1" = restart ] && sig=KILL
+[ -s "$dir/server.pid" ] && kill -\$sig "\$(cat "$dir/server.pid")" 2>/dev/null
 i=0
 while [ -s "$dir/server.pid" ] && kill -0 "\$(cat "$dir/server.pid")" 2>/dev/null; do
     i=\$((i + 1)); [ \$i -lt 200 ] || kill -9 "\$(cat "$dir/server.pid")"; sleep 0.02
 done
-rm -rf "$dir/data" "$dir/prosody.log" && mkdir "$dir/data" || exit 1
+rm -f "$dir/prosody.log"
+if [ "\$1" != restart ]; then rm -rf "$dir/data" && mkdir "$dir/data" || exit 1; fi
 prosody --config "$dir/prosody.cfg.lua" -F >>"$dir/prosody.out" 2>&1 </dev/null &
 echo \$! >"$dir/server.pid"
 i=0
@@ -76,12 +85,13 @@ until grep -q "Activated service 'c2s'" "$dir/prosody.log" 2>/dev/null; do
 done
 SH
 cat > "$dir/external.yaml" <<YAML
-# A Prosody started by hand (live_external.sh); sessim connects, and
-# resets it between scenarios with reset.sh.
+# A Prosody started by hand (live_external.sh); sessim connects, resets
+# it between scenarios and restarts it for a restart step with server.sh.
 domain: localhost
 lifecycle:
   running: true
-  reset: sh $dir/reset.sh
+  reset: sh $dir/server.sh reset
+  restart: sh $dir/server.sh restart
 accounts:
   method: register
 settings:
@@ -102,7 +112,7 @@ stop_prosody() {
     rm -f "$dir/server.pid"
 }
 fail() { echo "live-external: $*" >&2; stop_prosody; exit 1; }
-sh "$dir/reset.sh" || fail "Prosody did not listen on 127.0.0.1:$port: $(tail -c 400 "$dir/prosody.out")"
+sh "$dir/server.sh" reset || fail "Prosody did not listen on 127.0.0.1:$port: $(tail -c 400 "$dir/prosody.out")"
 
 echo "-- start-up checks (exit 2 before any scenario)"
 closed=$(free_port)
