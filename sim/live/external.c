@@ -360,9 +360,11 @@ static void phase_stanzas(const struct external *e, const char *user, int phase,
     }
 }
 
+/* The password user was created with: the first noted (accounts_of notes
+ * the scenario's accounts before the passwords its steps may set later). */
 static const char *password_of(const struct external *e, const char *user)
 {
-    for (size_t i = e->naccounts; i-- > 0;)
+    for (size_t i = 0; i < e->naccounts; i++)
         if (strcmp(e->accounts[i].user, user) == 0)
             return e->accounts[i].password;
     return "password";
