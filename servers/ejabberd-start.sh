@@ -20,6 +20,7 @@ domain=${3:-localhost}
 ebin=$(ls -d /usr/lib/*/ejabberd-*/ebin /usr/lib/ejabberd*/ebin 2>/dev/null | head -1) || true
 [ -n "$ebin" ] || { echo "ejabberd-start: ejabberd is not installed (apt-get install ejabberd)" >&2; exit 1; }
 mkdir -p "$dir/spool" "$dir/home"
+dir=$(cd "$dir" && pwd)
 cat > "$dir/ejabberd.yml" <<YML
 hosts:
   - "$domain"
@@ -60,6 +61,7 @@ module mod_offline " {}" ""
 module mod_stream_mgmt "" "    resume_timeout: 600"
 module mod_ping " {}" ""
 module mod_disco " {}" ""
+cd "$dir"   # where the node writes what it leaves (a MnesiaCore dump of a crash)
 export HOME="$dir/home"
 export ERL_LIBS="$(dirname "$(dirname "$ebin")")"
 export EJABBERD_CONFIG_PATH="$dir/ejabberd.yml"
