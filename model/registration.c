@@ -57,6 +57,7 @@ static void add_field(struct stanza *st, struct stanza_node *x, const char *var,
 }
 
 #define REGISTER_INSTRUCTIONS "Choose a username and password for use with this service."
+#define REGISTER_INSTRUCTIONS_EJABBERD "Choose a username and password to register with this server"
 
 /* G2: the form carries the instructions too, as the reference server's
  * (found by the differential explorer). */
@@ -64,6 +65,13 @@ static void send_form(struct session *s, const struct stanza_node *iq)
 {
     struct stanza *st = xmpp_iq_reply(&s->m->heap, iq);
     struct stanza_node *q = stanza_element_add(st, stanza_root(st), XMPP_NS_REGISTER, "query");
+    if (PROFILE_EJABBERD(s->m)) {   /* EJ14: mod_register's, with no data form */
+        stanza_element_add(st, q, XMPP_NS_REGISTER, "username");
+        stanza_element_add(st, q, XMPP_NS_REGISTER, "password");
+        add_text_el(st, q, XMPP_NS_REGISTER, "instructions", REGISTER_INSTRUCTIONS_EJABBERD);
+        send_tree(s, st);
+        return;
+    }
     add_text_el(st, q, XMPP_NS_REGISTER, "instructions", REGISTER_INSTRUCTIONS);
     stanza_element_add(st, q, XMPP_NS_REGISTER, "username");
     stanza_element_add(st, q, XMPP_NS_REGISTER, "password");
@@ -173,8 +181,12 @@ static void change_password(struct session *s, const struct stanza_node *iq,
     const char *pass = field(q, "password", &pb);
     char *norm = heap_alloc(&s->m->heap, ub.len + 1);
     struct account *a = account_find(s->m, s->username);
-    if (user == NULL || pass == NULL || pass[0] == '\0' || a == NULL ||
-        jid_local_prep(user, strlen(user), norm) != JID_E_OK || strcmp(norm, s->username) != 0) {
+    bool own = user != NULL && jid_local_prep(user, strlen(user), norm) == JID_E_OK &&
+               strcmp(norm, s->username) == 0;
+    if (user != NULL && !own && PROFILE_EJABBERD(s->m)) {
+        /* EJ19: another name is a registration, which a logged-in user may not do */
+        reply_error(s, iq, "auth", "forbidden", "Access denied by service policy");
+    } else if (!own || pass == NULL || pass[0] == '\0' || a == NULL) {
         reply_error(s, iq, "modify", "bad-request", NULL);
     } else {
         heap_free(&s->m->heap, a->password);

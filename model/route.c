@@ -242,16 +242,31 @@ static bool iq_invalid(struct session *s, const struct stanza_node *iq)
     else if (stanza_attr(iq, "", "id") == NULL)
         text = PROFILE_TEXT(s->m, "Missing required 'id' attribute",
                             ROUTE_IQ_TEXT("Missing attribute 'id'"));
-    else if (get_set && stanza_child_count(iq) != 1)
-        text = "Incorrect number of children for IQ stanza";
+    else if (get_set && stanza_child_count(iq) != 1 && !PROFILE_EJABBERD(s->m))
+        text = "Incorrect number of children for IQ stanza";   /* EJ18: by the handler */
     if (text != NULL && !xmpp_type_is(type, "error"))   /* before stamping: no `to` (M4) */
         route_error(s, iq, "modify", "bad-request", text);
     return text != NULL;
 }
 
+/* EJ18: an iq get/set the server handles (gen_iq_handler) needs exactly
+ * one child; true when it was answered for want of one. */
+static bool iq_children_refused(struct session *s, const struct stanza_node *iq)
+{
+    const char *type = stanza_attr(iq, "", "type");
+    size_t n = stanza_child_count(iq);
+    if (!PROFILE_EJABBERD(s->m) || n == 1 || !(xmpp_type_is(type, "get") || xmpp_type_is(type, "set")))
+        return false;
+    route_error(s, iq, "modify", "bad-request",
+                n == 0 ? "No child elements found" : "Too many child elements");
+    return true;
+}
+
 static void route_iq(struct session *s, const struct stanza_node *iq, const struct jid *to)
 {
     struct model *m = s->m;
+    if ((to == NULL || to->resource_len == 0) && iq_children_refused(s, iq))
+        return;
     if (to == NULL || own_bare(s, to)) {
         iq_to_server(s, iq, false);
         return;
@@ -263,8 +278,11 @@ static void route_iq(struct session *s, const struct stanza_node *iq, const stru
     struct session *target = users_resource_of(m, to);
     if (target != NULL)
         conn_send(m, target, iq);   /* M12 */
-    else if (!route_is_reply(iq))
-        route_error(s, iq, "cancel", "service-unavailable", NULL);   /* M12, M13 */
+    else if (!route_is_reply(iq))   /* M12, M13; EJ9: ejabberd_sm's texts */
+        route_error(s, iq, "cancel", "service-unavailable",
+                    !PROFILE_EJABBERD(m)    ? NULL
+                    : to->resource_len == 0 ? ROUTE_NO_MODULE_TEXT
+                                            : ROUTE_NO_SESSION_TEXT);
 }
 
 /* Records what a broadcast presence (P1) said, for the P6/P7 invariant. */

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "codec.h"
 #include "conn.h"
 #include "internal.h"
 #include "jid.h"
@@ -41,7 +42,8 @@ struct session *session_new(struct model *m, unsigned conn)
     s->conn = conn;
     s->notopen = true;
     s->connected_ms = m->now_ms;
-    struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max, true, &m->warm};
+    struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max, true, &m->warm,
+                                   PROFILE_EJABBERD(m)};   /* EJ17: comments, PIs skipped */
     s->parser = xmlstream_new(&m->heap, &session_callbacks, s, &lim, m->hash_salt);
     return s;
 }
@@ -291,8 +293,9 @@ static void on_error(void *ctx, enum xmlstream_error e)
     case XMLSTREAM_E_COMMENT:
     case XMLSTREAM_E_PI:
     case XMLSTREAM_E_ENTITY:
-    case XMLSTREAM_E_UNDECLARED_PREFIX:
-        session_close(s, "not-well-formed", NULL, NULL, NULL);
+    case XMLSTREAM_E_UNDECLARED_PREFIX:   /* EJ17: with expat's words */
+        session_close(s, "not-well-formed",
+                      PROFILE_TEXT(s->m, NULL, xmlstream_error_detail(s->parser)), NULL, NULL);
         return;
     }
 }
@@ -455,14 +458,18 @@ static void on_stanza(void *ctx, struct stanza *st)
         s->stanzas_in++;      /* observed apart from SM4's count (I18) */
         smacks_count_in(s);   /* SM4 */
     }
-    if (strcmp(el->ns, XMPP_NS_SASL) == 0 && !s->authenticated)
+    if (client && PROFILE_EJABBERD(s->m) && !codec_decode(s, st))
+        ;   /* EJ18: refused by the codec, on any stream */
+    else if (strcmp(el->ns, XMPP_NS_SASL) == 0 && !s->authenticated)
         sasl_handle(s, el);
     else if (smacks_element(s, el))
         ;   /* SM2-SM18 */
     else if (strcmp(el->ns, STANZA_NS_STREAM) == 0 && strcmp(el->name, "error") == 0)
         client_stream_error(s, el);
-    else if (!client)
+    else if (!client && !PROFILE_EJABBERD(s->m))
         session_close(s, "unsupported-stanza-type", NULL, NULL, NULL);   /* S6, A6 */
+    else if (!client)
+        ;   /* EJ17: nothing handles it, nothing answers */
     else if (s->full_jid != NULL)
         route_from_session(s, st);
     else

@@ -67,6 +67,8 @@ struct xmlstream {
     bool restart;
 
     enum xmlstream_error err;
+    enum XML_Error err_expat;     /* what expat says of err (xmlstream_error_detail) */
+    bool markup_skipped;          /* comments and PIs skipped (limits) */
     unsigned long err_line, err_column;
     unsigned long long err_offset;
 
@@ -124,6 +126,8 @@ static void fail(struct xmlstream *p, enum xmlstream_error e)
     if (p->done)
         return;
     p->err = e;
+    if (p->err_expat == XML_ERROR_NONE)   /* a handler or a limit stops expat: "aborted" */
+        p->err_expat = XML_ERROR_ABORTED;
     p->err_line = (unsigned long)XML_GetCurrentLineNumber(p->xp);
     unsigned long column = (unsigned long)XML_GetCurrentColumnNumber(p->xp);
     if (p->err_line == 1 && column > 0)
@@ -406,14 +410,16 @@ static void fail_guarded(void *ud, enum xmlstream_error e)
 static void on_comment(void *ud, const char *data)
 {
     (void)data;
-    fail_guarded(ud, XMLSTREAM_E_COMMENT);
+    if (!((struct xmlstream *)ud)->markup_skipped)
+        fail_guarded(ud, XMLSTREAM_E_COMMENT);
 }
 
 static void on_pi(void *ud, const char *target, const char *data)
 {
     (void)target;
     (void)data;
-    fail_guarded(ud, XMLSTREAM_E_PI);
+    if (!((struct xmlstream *)ud)->markup_skipped)
+        fail_guarded(ud, XMLSTREAM_E_PI);
 }
 
 static void on_doctype(void *ud, const char *name, const char *sysid, const char *pubid,
@@ -553,6 +559,7 @@ struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callba
     p->idle_release = limits && limits->idle_release;
     p->warm = p->idle_release ? limits->warm : NULL;
     p->depth_max = limits && limits->depth_max ? limits->depth_max : XMLSTREAM_DEPTH_MAX_DEFAULT;
+    p->markup_skipped = limits && limits->markup_skipped;
     /* expat draws a salt from the system's entropy when given 0 (STYLE:
      * no randomness but the injected one), so 0 stands for 1. */
     p->hash_salt = hash_salt != 0 ? hash_salt : 1;
@@ -579,6 +586,7 @@ void xmlstream_reset(struct xmlstream *p)
     warm_unlink(p);
     parser_restart(p, 0);
     p->err = XMLSTREAM_E_NONE;
+    p->err_expat = XML_ERROR_NONE;
     p->err_line = p->err_column = 0;
     p->err_offset = 0;
 }
@@ -695,8 +703,10 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
         p->fed += n;
         enum XML_Status st = XML_Parse(p->xp, bytes, (int)n, XML_FALSE);
         raise_if_out_of_memory(p, st);
-        if (st == XML_STATUS_ERROR && !p->done)
-            fail(p, xmlstream_error_of(XML_GetErrorCode(p->xp)));
+        if (st == XML_STATUS_ERROR && !p->done) {
+            p->err_expat = XML_GetErrorCode(p->xp);
+            fail(p, xmlstream_error_of(p->err_expat));
+        }
         if (p->restart) {
             size_t at = p->restart_at;
             unsigned long long base = p->base + p->chunk_start + at;
@@ -771,6 +781,11 @@ unsigned long xmlstream_error_column(const struct xmlstream *p)
 unsigned long long xmlstream_error_offset(const struct xmlstream *p)
 {
     return p->err_offset;
+}
+
+const char *xmlstream_error_detail(const struct xmlstream *p)
+{
+    return p->err == XMLSTREAM_E_NONE ? NULL : XML_ErrorString(p->err_expat);
 }
 
 /* ---- one element ---- */

@@ -5,8 +5,9 @@
  * the stream, the stream's close, or one error. The first error is sticky:
  * after it (or after the close) further input is ignored until
  * xmlstream_reset. Restricted XML is enforced: a DTD, comment, processing
- * instruction, entity declaration or entity reference other than the five
- * predefined ones is an error, and so are an undeclared prefix, a root that
+ * instruction (unless the limits skip those two), entity declaration or
+ * entity reference other than the five predefined ones is an error, and
+ * so are an undeclared prefix, a root that
  * is not <stream:stream> in the streams namespace, a stanza over the size
  * limit and an element nested deeper than the depth limit. The stream is
  * UTF-8 (RFC 6120 §11.6) whatever its first bytes: a NUL or a UTF-16 byte
@@ -94,6 +95,9 @@ struct xmlstream_limits {
                                   * this stream's parser while it rests
                                   * (NULL: freed at once); borrowed, must
                                   * outlive the stream */
+    bool markup_skipped; /* comments and processing instructions are skipped
+                          * instead of being errors (expat's default, as
+                          * ejabberd's fast_xml parses: SEMANTICS EJ17) */
 };
 
 struct heap;
@@ -139,6 +143,12 @@ enum xmlstream_error xmlstream_error(const struct xmlstream *p);
 unsigned long xmlstream_error_line(const struct xmlstream *p);
 unsigned long xmlstream_error_column(const struct xmlstream *p);
 unsigned long long xmlstream_error_offset(const struct xmlstream *p);
+/* What expat says of the sticky error (its XML_ErrorString, "mismatched
+ * tag"...): for an error expat found, its own description; for one this
+ * parser raised (a DTD, comment or PI, a namespace, size or depth limit),
+ * expat's description of a parse a handler stopped, "parsing aborted".
+ * NULL without an error. Static storage. */
+const char *xmlstream_error_detail(const struct xmlstream *p);
 /* Name ("MALFORMED") and description of an error kind. */
 const char *xmlstream_error_name(enum xmlstream_error e);
 const char *xmlstream_error_text(enum xmlstream_error e);

@@ -1,0 +1,26 @@
+/* codec: a stanza as ejabberd's xmpp codec decodes it (SEMANTICS EJ18).
+ *
+ * Under the ejabberd profile every message, presence and iq a client
+ * sends is decoded before anything else looks at it, on every stream
+ * (before EJ13's check of an unauthenticated one): a value the codec
+ * refuses gets `modify`/`bad-request` with the codec's text, and the
+ * stanza goes no further; one it accepts is what ejabberd routes, written
+ * out again as the codec writes it. Only the fields SEMANTICS names are
+ * checked and rewritten (those a client of the model's vocabulary sends).
+ */
+#ifndef SESSIM_MODEL_CODEC_H
+#define SESSIM_MODEL_CODEC_H
+
+#include <stdbool.h>
+
+#include "stanza.h"
+
+struct session;
+
+/* The stanza st (a message, presence or iq from session s, before `from`
+ * is stamped): false when the codec refuses it (answered with the error
+ * unless it is an error or an iq result: RFC 6120 8.3.1), true when it
+ * goes on, rewritten in place as the codec writes it out. */
+bool codec_decode(struct session *s, struct stanza *st);
+
+#endif
