@@ -308,22 +308,34 @@ static void setup_people(struct gen *g)
     }
 }
 
-/* Stream-level faults (S3, S6, S13): each makes the server close. Raw,
- * since some are not XML the loader would accept in a `send`. */
-static const char *const stream_faults[] = {
-    ("<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
-     "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>bye</text></stream:error>"),
-    "<foo xmlns='urn:example:unknown'/>",
-    "<message><body>unclosed</message>",
-    "<presence/><!-- comment -->",
-    "<iq type='get' id='x'><query xmlns='jabber:iq:roster'/></iq>&bogus;",
+/* Stream-level faults (S3, S6, S13): each makes the server close, but
+ * under the ejabberd profile, where the parser skips the comment (its
+ * presence stays a stanza) and an element nothing handles is ignored
+ * (EJ17). Raw, since some are not XML the loader would accept in a
+ * `send`. */
+static const struct {
+    const char *text;
+    bool ejabberd_keeps;          /* the stream stays open under the ejabberd profile */
+} stream_faults[] = {
+    {("<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
+      "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>bye</text></stream:error>"),
+     false},
+    {"<foo xmlns='urn:example:unknown'/>", true},
+    {"<message><body>unclosed</message>", false},
+    {"<presence/><!-- comment -->", true},
+    {"<iq type='get' id='x'><query xmlns='jabber:iq:roster'/></iq>&bogus;", false},
 };
 
 /* A stream fault; live, not the client's own stream error (the first):
- * DIVERGENCES.md S13. */
-static const char *stream_fault(struct gen *g)
+ * DIVERGENCES.md S13. Its text goes to g->text; the result says how the
+ * write ends. */
+static enum write_end stream_fault(struct gen *g)
 {
-    return stream_faults[g->live + gen_below(g, COUNT(stream_faults) - g->live)];
+    size_t k = g->live + gen_below(g, COUNT(stream_faults) - g->live);
+    buf_puts(&g->text, stream_faults[k].text);
+    bool kept = stream_faults[k].ejabberd_keeps &&
+                g->s->server.profile == SCENARIO_PROFILE_EJABBERD;
+    return kept ? END_KEPT : END_CLOSES;
 }
 
 static const char header_decl[] = "<?xml version='1.0'?>";
@@ -344,6 +356,7 @@ struct row {
     unsigned weight;
     bool always;                  /* on in every run (swarm keeps the others at 1/2) */
     bool model_only;              /* off for a live server (scenarios/FORMAT.md "Live targets") */
+    bool ejabberd_off;            /* off for a live ejabberd (DIVERGENCES-ejabberd.md L3) */
     bool (*write)(struct gen *g, const struct row *row);
     stanza_fn *stanza;
 };
@@ -588,6 +601,18 @@ static bool write_register(struct gen *g, const struct row *row)
     return true;
 }
 
+/* Whether user has contacts in its preset roster (the rosters are
+ * mirrored: its contacts have it in theirs). */
+static bool has_contacts(const struct gen *g, size_t user)
+{
+    const struct scenario *s = g->s;
+    size_t a = g->account[user];
+    char name[24];
+    gen_user_name(name, sizeof name, user);
+    return a < s->account_count && strcmp(s->accounts[a].name, name) == 0 &&
+           s->accounts[a].roster_count > 0;
+}
+
 static bool write_unregister(struct gen *g, const struct row *row)
 {
     (void)row;
@@ -599,6 +624,8 @@ static bool write_unregister(struct gen *g, const struct row *row)
      * deletion, would meet Prosody's stale tombstone cache (T4). */
     if (g->live && g->u[g->c[ci].user].addressed)
         return false;
+    if (g->live && gen_ejabberd(g) && has_contacts(g, g->c[ci].user))
+        return false;   /* DIVERGENCES-ejabberd.md L5 */
     add_step(g, SCENARIO_STEP_UNREGISTER, ci);
     shadow_delete(g, g->c[ci].user);
     return true;
@@ -607,6 +634,8 @@ static bool write_unregister(struct gen *g, const struct row *row)
 static bool write_restart(struct gen *g, const struct row *row)
 {
     (void)row;
+    if (g->live && gen_ejabberd(g))
+        return false;   /* DIVERGENCES-ejabberd.md L6 */
     add_step(g, SCENARIO_STEP_RESTART, SCENARIO_NO_CLIENT);
     for (size_t i = 0; i < g->nusers; i++)   /* a fresh process: an empty tombstone cache */
         g->u[i].stale = g->u[i].addressed = false;
@@ -746,8 +775,7 @@ static enum write_end compose(struct gen *g, size_t ci, size_t min)
         make_stanza(g, ci);
     if (!gen_chance(g, 15))
         return END_NOTHING;
-    buf_puts(&g->text, stream_fault(g));
-    return END_CLOSES;
+    return stream_fault(g);
 }
 
 /* A write split at random byte positions, sent over several steps. */
@@ -812,7 +840,11 @@ static bool write_stream_fault(struct gen *g, const struct row *row)
     size_t ci;
     if (!choose(g, ok_stream, &ci))
         return false;
-    start_write(g, ci, stream_fault(g), 1, END_CLOSES, false);
+    buf_clear(&g->text);
+    enum write_end end = stream_fault(g);
+    char *text = mem_strdup(buf_cstr(&g->text));
+    start_write(g, ci, text, 1, end, end == END_KEPT);   /* kept: a presence, maybe */
+    free(text);
     return true;
 }
 
@@ -934,32 +966,32 @@ static bool write_sm_fault(struct gen *g, const struct row *row)
 /* ---- the table ---- */
 
 static const struct row rows[ROWS] = {
-    {"connect", 12, true, false, write_connect, NULL},
-    {"auth", 3, false, false, write_auth, NULL},
-    {"bind", 3, false, false, write_bind, NULL},
-    {"presence", 10, false, false, write_stanza, gen_stanza_presence},
-    {"directed", 5, false, false, write_stanza, gen_stanza_directed},
-    {"subscription", 8, false, false, write_stanza, gen_stanza_subscription},
-    {"roster", 6, false, false, write_stanza, gen_stanza_roster},
-    {"message", 8, false, false, write_stanza, gen_stanza_message},
-    {"iq", 5, false, false, write_stanza, gen_stanza_iq},
-    {"password", 1, false, false, write_password, NULL},
-    {"close", 3, false, false, write_close, NULL},
-    {"drop", 3, true, false, write_drop, NULL},
-    {"register", 3, false, false, write_register, NULL},
-    {"unregister", 1, false, false, write_unregister, NULL},
-    {"restart", 1, false, false, write_restart, NULL},
-    {"advance", 2, false, true, write_advance, NULL},
-    {"fragments", 3, false, false, write_fragments, NULL},
-    {"batch", 2, false, false, write_batch, NULL},
-    {"continue", 20, true, false, write_continue, NULL},
-    {"negotiate", 1, false, false, write_negotiate, NULL},
-    {"stream-fault", 1, false, false, write_stream_fault, NULL},
-    {"sm-enable", 6, true, false, write_enable, NULL},
-    {"sm-ack", 4, false, false, write_ack, NULL},
-    {"sm-request", 2, false, false, write_request, NULL},
-    {"sm-resume", 6, true, false, write_resume, NULL},
-    {"sm-fault", 1, false, false, write_sm_fault, NULL},
+    {"connect", 12, true, false, false, write_connect, NULL},
+    {"auth", 3, false, false, false, write_auth, NULL},
+    {"bind", 3, false, false, false, write_bind, NULL},
+    {"presence", 10, false, false, false, write_stanza, gen_stanza_presence},
+    {"directed", 5, false, false, true, write_stanza, gen_stanza_directed},
+    {"subscription", 8, false, false, true, write_stanza, gen_stanza_subscription},
+    {"roster", 6, false, false, true, write_stanza, gen_stanza_roster},
+    {"message", 8, false, false, false, write_stanza, gen_stanza_message},
+    {"iq", 5, false, false, false, write_stanza, gen_stanza_iq},
+    {"password", 1, false, false, false, write_password, NULL},
+    {"close", 3, false, false, false, write_close, NULL},
+    {"drop", 3, true, false, false, write_drop, NULL},
+    {"register", 3, false, false, false, write_register, NULL},
+    {"unregister", 1, false, false, false, write_unregister, NULL},
+    {"restart", 1, false, false, false, write_restart, NULL},
+    {"advance", 2, false, true, false, write_advance, NULL},
+    {"fragments", 3, false, false, false, write_fragments, NULL},
+    {"batch", 2, false, false, false, write_batch, NULL},
+    {"continue", 20, true, false, false, write_continue, NULL},
+    {"negotiate", 1, false, false, false, write_negotiate, NULL},
+    {"stream-fault", 1, false, false, false, write_stream_fault, NULL},
+    {"sm-enable", 6, true, false, false, write_enable, NULL},
+    {"sm-ack", 4, false, false, false, write_ack, NULL},
+    {"sm-request", 2, false, false, false, write_request, NULL},
+    {"sm-resume", 6, true, false, false, write_resume, NULL},
+    {"sm-fault", 1, false, false, false, write_sm_fault, NULL},
 };
 
 _Static_assert(ROWS <= GEN_KINDS_MAX, "GEN_KINDS_MAX too small");
@@ -989,8 +1021,9 @@ static void setup_swarm(struct gen *g)
 {
     for (size_t i = 0; i < nrows(g); i++)
         if (rows[i].always || gen_chance(g, 50))
-            g->weights[i] = g->live && rows[i].model_only ? 0
-                                                           : rows[i].weight * (1 + (unsigned)gen_below(g, 4));
+            g->weights[i] = g->live && (rows[i].model_only || (rows[i].ejabberd_off && gen_ejabberd(g)))
+                                ? 0
+                                : rows[i].weight * (1 + (unsigned)gen_below(g, 4));
 }
 
 static void describe(struct gen *g)

@@ -33,8 +33,8 @@ static void put_address(struct gen *g, size_t ci)
         buf_puts(&g->text, "nobody@" DOMAIN);
     else if (k < 88)
         buf_puts(&g->text, DOMAIN);
-    else if (k < 94)
-        buf_puts(&g->text, "someone@remote.example");
+    else if (k < 94)   /* live on ejabberd: no remote domain (DIVERGENCES-ejabberd.md L1) */
+        buf_puts(&g->text, g->live && gen_ejabberd(g) ? "nobody@" DOMAIN : "someone@remote.example");
     else
         buf_puts(&g->text, k < 97 ? "@" DOMAIN : "u1@" DOMAIN "/");
 }
@@ -149,6 +149,24 @@ void gen_stanza_subscription(struct gen *g, size_t ci)
     buf_puts(&g->text, gen_chance(g, 10) ? "><preauth xmlns='urn:xmpp:pars:0'/></presence>" : "/>");
 }
 
+/* Whether to, a written " to='...'" attribute, is client ci's own bare JID. */
+static bool own_bare_to(struct gen *g, size_t ci, const char *to)
+{
+    char name[24], want[48];
+    gen_user_name(name, sizeof name, g->c[ci].user);
+    snprintf(want, sizeof want, " to='%s@" DOMAIN "'", name);
+    return strcmp(to, want) == 0;
+}
+
+/* Whether the text from at on is client ci's own bare JID and a quote. */
+static bool own_bare_at(struct gen *g, size_t ci, size_t at)
+{
+    char name[24], want[48];
+    gen_user_name(name, sizeof name, g->c[ci].user);
+    snprintf(want, sizeof want, "%s@" DOMAIN "'", name);
+    return g->text.len - at == strlen(want) && memcmp(g->text.data + at, want, strlen(want)) == 0;
+}
+
 /* R2-R7: roster get (with or without a version), set, remove, bad sets. */
 void gen_stanza_roster(struct gen *g, size_t ci)
 {
@@ -162,11 +180,17 @@ void gen_stanza_roster(struct gen *g, size_t ci)
         return;
     }
     buf_puts(t, "><item jid='");
+    size_t at = t->len;
     if (gen_chance(g, 85))
         gen_put_bare(g, (size_t)gen_below(g, g->nusers + 1));
     else
         put_address(g, ci);
     buf_putc(t, '\'');
+    if (g->live && gen_ejabberd(g) && own_bare_at(g, ci, at)) {
+        /* live on ejabberd: not one's own JID (DIVERGENCES-ejabberd.md L2) */
+        t->len = at;
+        buf_puts(t, "nobody@" DOMAIN "'");
+    }
     if (k < 55) {
         buf_puts(t, " subscription='remove'/>");
     } else {
@@ -206,15 +230,6 @@ void gen_stanza_message(struct gen *g, size_t ci)
 
 /* M2, M12-M15: iqs with known and unknown payloads, every type, missing
  * ids and extra children. */
-/* Whether to, a written " to='...'" attribute, is client ci's own bare JID. */
-static bool own_bare_to(struct gen *g, size_t ci, const char *to)
-{
-    char name[24], want[48];
-    gen_user_name(name, sizeof name, g->c[ci].user);
-    snprintf(want, sizeof want, " to='%s@" DOMAIN "'", name);
-    return strcmp(to, want) == 0;
-}
-
 void gen_stanza_iq(struct gen *g, size_t ci)
 {
     static const char *const types[] = {"get", "set", "result", "error", "bogus"};
@@ -248,6 +263,10 @@ void gen_stanza_iq(struct gen *g, size_t ci)
      * (DIVERGENCES.md M13). */
     if (g->live && strstr(payload, "urn:xmpp:ping") != NULL && strstr(to, "@" DOMAIN "'") &&
         strchr(to, '/') == NULL && !own_bare_to(g, ci, to))
+        payload = "<query xmlns='urn:example:unknown'/>";
+    /* Live on ejabberd, no registration iq: mod_register's answers differ
+     * (DIVERGENCES-ejabberd.md L4). */
+    if (g->live && gen_ejabberd(g) && strstr(payload, "jabber:iq:register") != NULL)
         payload = "<query xmlns='urn:example:unknown'/>";
     buf_puts(t, payload);
     if (gen_chance(g, 5))

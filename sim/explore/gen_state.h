@@ -38,8 +38,10 @@ enum cstate { CS_NONE, CS_CLOSED, CS_RAW, CS_UNAUTHED, CS_AUTHED, CS_BOUND };
 #define RES_RANDOM (-1)     /* a server-generated resource: never asked for */
 #define RES_UNKNOWN (-2)    /* asked-for or generated, not known which */
 
-/* What sending the last piece of a pending raw write does. */
-enum write_end { END_NOTHING, END_HEADER, END_CLOSES };
+/* What sending the last piece of a pending raw write does (END_KEPT: it
+ * ends in a stream fault the ejabberd profile lets pass, EJ17: nothing,
+ * but no close may cut it, as it may end inside a comment). */
+enum write_end { END_NOTHING, END_HEADER, END_CLOSES, END_KEPT };
 
 struct gclient {
     unsigned mask;                /* possible harness states */
@@ -102,6 +104,14 @@ static inline uint64_t gen_below(struct gen *g, uint64_t n)
 static inline bool gen_chance(struct gen *g, unsigned percent)
 {
     return prng_below(&g->r, 100) < percent;
+}
+
+/* Whether the run follows the ejabberd profile: its live vocabulary
+ * leaves out what scenarios/DIVERGENCES-ejabberd.md lists as not
+ * generated. */
+static inline bool gen_ejabberd(const struct gen *g)
+{
+    return g->s->server.profile == SCENARIO_PROFILE_EJABBERD;
 }
 
 /* User user's name ("u1"...) into out (size bytes). */
