@@ -149,3 +149,8 @@ void sasl_handle(struct session *s, const struct stanza_node *el)
         session_close(s, "unsupported-stanza-type", NULL, NULL, NULL);
     }
 }
+
+void sasl_handle_late(struct session *s)
+{
+    sasl_reply(s, "failure", "not-authorized", "SASL negotiation is not allowed in this state");
+}

@@ -18,6 +18,10 @@ struct session;
 /* Handles an element in the SASL namespace on an unauthenticated session. */
 void sasl_handle(struct session *s, const struct stanza_node *el);
 
+/* EJ20: an <auth/> or <response/> once authenticated (ejabberd's
+ * xmpp_stream_in process_element/2): a failure, the stream stays. */
+void sasl_handle_late(struct session *s);
+
 /* Decodes base64 (RFC 4648, padding required, whitespace refused) into
  * out (at least len * 3 / 4 + 1 bytes). Returns false on bad input. */
 bool sasl_base64_decode(const char *in, size_t len, unsigned char *out, size_t *out_len);

@@ -386,6 +386,23 @@ static bool is_server(const struct session *s, const struct jid *j)
     return j->local_len == 0 && j->resource_len == 0 && jid_domain_is(j, s->m->domain);
 }
 
+/* EJ13, EJ20: before binding, under the ejabberd profile, only an iq
+ * with one child is taken, whatever its `to`: before authentication a
+ * registration get or set (anything else ends the stream), after it a
+ * bind set (anything else gets no answer). */
+static void ejabberd_unbound(struct session *s, const struct stanza_node *el, const char *type)
+{
+    bool iq = strcmp(el->name, "iq") == 0 && stanza_child_count(el) == 1;
+    bool set = type != NULL && strcmp(type, "set") == 0;
+    bool get_set = set || (type != NULL && strcmp(type, "get") == 0);
+    if (!s->authenticated && iq && get_set && stanza_child(el, XMPP_NS_REGISTER, "query"))
+        registration_unauthenticated(s, el);   /* mod_register c2s_unauthenticated_packet */
+    else if (!s->authenticated)
+        session_close(s, "not-authorized", NULL, NULL, NULL);   /* EJ13 */
+    else if (iq && set && stanza_child(el, XMPP_NS_BIND, "bind"))
+        bind(s, el);   /* xmpp_stream_in process_bind */
+}
+
 /* A8, A11, G1: stanzas before a resource is bound; M1 first. A11's only
  * exceptions are bind and registration, and only addressed to the server
  * (no `to`, or the domain): Prosody looks their handlers up on the host
@@ -405,9 +422,8 @@ static void unbound_stanza(struct session *s, const struct stanza_node *el)
     bool iq = strcmp(el->name, "iq") == 0 && (to == NULL || is_server(s, &j));
     jid_free(&j);
     bool get_set = type && (strcmp(type, "get") == 0 || strcmp(type, "set") == 0);
-    bool registering = iq && get_set && stanza_child(el, XMPP_NS_REGISTER, "query");
-    if (PROFILE_EJABBERD(s->m) && !s->authenticated && !registering) {
-        session_close(s, "not-authorized", NULL, NULL, NULL);   /* EJ13 */
+    if (PROFILE_EJABBERD(s->m)) {
+        ejabberd_unbound(s, el, type);
         return;
     }
     if (iq && get_set && stanza_child(el, XMPP_NS_BIND, "bind")) {
@@ -462,6 +478,9 @@ static void on_stanza(void *ctx, struct stanza *st)
         ;   /* EJ18: refused by the codec, on any stream */
     else if (strcmp(el->ns, XMPP_NS_SASL) == 0 && !s->authenticated)
         sasl_handle(s, el);
+    else if (strcmp(el->ns, XMPP_NS_SASL) == 0 && PROFILE_EJABBERD(s->m) &&
+             (strcmp(el->name, "auth") == 0 || strcmp(el->name, "response") == 0))
+        sasl_handle_late(s);   /* EJ20 */
     else if (smacks_element(s, el))
         ;   /* SM2-SM18 */
     else if (strcmp(el->ns, STANZA_NS_STREAM) == 0 && strcmp(el->name, "error") == 0)
