@@ -206,6 +206,11 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
         registration_account(s, iq);
         return;
     }
+    if (PROFILE_EJABBERD(s->m) && payload_is(iq, XMPP_NS_PING, "ping") &&
+        !xmpp_type_is(type, "get")) {   /* EJ18: mod_ping iq_ping/1 */
+        route_error(s, iq, "modify", "bad-request", "Ping query is incorrect");
+        return;
+    }
     if ((xmpp_type_is(type, "get") && payload_is(iq, XMPP_NS_PING, "ping")) ||
         (xmpp_type_is(type, "set") && payload_is(iq, XMPP_NS_SESSION, "session"))) {
         struct stanza *r = xmpp_iq_reply(&s->m->heap, iq);

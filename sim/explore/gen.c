@@ -775,7 +775,13 @@ static enum write_end compose(struct gen *g, size_t ci, size_t min)
         make_stanza(g, ci);
     if (!gen_chance(g, 15))
         return END_NOTHING;
-    return stream_fault(g);
+    size_t at = g->text.len;
+    enum write_end end = stream_fault(g);
+    if (end == END_CLOSES && g->live && gen_ejabberd(g)) {
+        g->text.len = at;   /* DIVERGENCES-ejabberd.md L7 */
+        return END_NOTHING;
+    }
+    return end;
 }
 
 /* A write split at random byte positions, sent over several steps. */
