@@ -317,6 +317,22 @@ static void to_self(struct session *s, struct stanza *st)
     buf_free(&bare);
 }
 
+/* EJ18: ejabberd_c2s answers the legacy session iq set itself, whatever
+ * its `to`, from the domain (handle_authenticated_packet/2); true when
+ * el was that. */
+static bool ejabberd_session_iq(struct session *s, const struct stanza_node *el)
+{
+    if (!PROFILE_EJABBERD(s->m) || strcmp(el->name, "iq") != 0 ||
+        !xmpp_type_is(stanza_attr(el, "", "type"), "set") || stanza_child_count(el) != 1 ||
+        !payload_is(el, XMPP_NS_SESSION, "session"))
+        return false;
+    struct stanza *r = xmpp_iq_result(&s->m->heap, stanza_attr(el, "", "id"), s->full_jid,
+                                      s->m->domain);
+    conn_send(s->m, s, stanza_root(r));
+    stanza_free(r);
+    return true;
+}
+
 void route_bad_to(struct session *s, const struct stanza_node *el, const char *to)
 {
     if (route_is_reply(el))
@@ -341,6 +357,10 @@ void route_from_session(struct session *s, struct stanza *st)
     struct jid to = {0};
     if (to_attr != NULL && jid_parse(&to, &s->m->heap, to_attr, strlen(to_attr)) != JID_E_OK) {
         route_bad_to(s, el, to_attr);
+        return;
+    }
+    if (ejabberd_session_iq(s, el)) {
+        jid_free(&to);
         return;
     }
     bool remote = to_attr != NULL && !jid_domain_is(&to, s->m->domain);
