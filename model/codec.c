@@ -172,6 +172,27 @@ static void presence_rewrite(struct session *s, struct stanza *st, struct stanza
     el->children_last = others.tail;
 }
 
+void codec_message_rewrite(struct stanza_node *el)
+{
+    static const char *const order[] = {"body", "subject", "thread"};
+    struct chain groups[4] = {{0}};   /* the others, then order[] */
+    struct stanza_node *c = el->children;
+    while (c != NULL) {
+        struct stanza_node *next = c->next;
+        size_t g = 0;
+        for (size_t i = 0; c->kind == STANZA_ELEMENT && strcmp(c->ns, STANZA_NS_CLIENT) == 0 &&
+                           i < 3 && g == 0;
+             i++)
+            g = strcmp(c->name, order[i]) == 0 ? i + 1 : 0;
+        chain_push(&groups[g], c);
+        c = next;
+    }
+    for (size_t g = 1; g < 4; g++)
+        chain_append(&groups[0], &groups[g]);
+    el->children = groups[0].head;
+    el->children_last = groups[0].tail;
+}
+
 bool codec_decode(struct session *s, struct stanza *st)
 {
     static const char *const message_types[] = {"chat", "groupchat", "headline", "error", NULL};
@@ -188,6 +209,8 @@ bool codec_decode(struct session *s, struct stanza *st)
     const char *type = stanza_attr(el, "", "type");
     if (strcmp(el->name, "message") == 0 && type != NULL && !one_of(type, message_types))
         stanza_attr_set(st, el, "type", NULL);   /* dec_message_type: normal, not written */
+    if (strcmp(el->name, "message") == 0)
+        codec_message_rewrite(el);
     if (strcmp(el->name, "presence") == 0)
         presence_rewrite(s, st, el);
     return true;

@@ -22,5 +22,8 @@ struct session;
  * unless it is an error or an iq result: RFC 6120 8.3.1), true when it
  * goes on, rewritten in place as the codec writes it out. */
 bool codec_decode(struct session *s, struct stanza *st);
+/* A message's children in the order encode_message/2 writes them: the
+ * others (a <delay/> too), then <body/>, <subject/>, <thread/>. */
+void codec_message_rewrite(struct stanza_node *el);
 
 #endif

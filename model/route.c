@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "codec.h"
 #include "conn.h"
 #include "contacts.h"
 #include "internal.h"
@@ -78,6 +79,13 @@ void route_offline_store(struct model *m, struct account *a, const struct stanza
     o->time_ms = m->now_ms;
 }
 
+/* Whether el's `to` names a resource (a full JID: M6's case). */
+static bool to_resource(const struct stanza_node *el)
+{
+    const char *to = stanza_attr(el, "", "to");
+    return to != NULL && strchr(to, '/') != NULL;
+}
+
 void route_offline_flush(struct session *s)
 {
     struct model *m = s->m;
@@ -88,8 +96,12 @@ void route_offline_flush(struct session *s)
         struct stanza *st = a->offline[i].stanza;
         struct stanza_node *d = xmpp_add_delay(st, stanza_root(st), m->domain,
                                                a->offline[i].time_ms);
-        if (PROFILE_EJABBERD(m))   /* EJ3 */
+        if (PROFILE_EJABBERD(m)) {   /* EJ3; EJ18: to the resource, written out again */
             stanza_text_add(st, d, ROUTE_OFFLINE_TEXT, strlen(ROUTE_OFFLINE_TEXT));
+            if (to_resource(stanza_root(st)))
+                stanza_attr_set(st, stanza_root(st), "to", s->full_jid);
+            codec_message_rewrite(stanza_root(st));
+        }
         conn_send(m, s, stanza_root(st));
         stanza_free(st);
     }
@@ -150,8 +162,13 @@ static void message_to_account(struct session *s, struct account *a, const struc
     }
     struct session **top = u ? heap_alloc(&m->heap, u->nres * sizeof *top) : NULL;
     n = top_resources(u, top);
-    for (size_t i = 0; i < n; i++)
-        conn_send(m, top[i], el);
+    bool retarget = PROFILE_EJABBERD(m) && to_resource(el);   /* EJ18 */
+    for (size_t i = 0; i < n; i++) {
+        if (retarget)
+            route_deliver(top[i], el, top[i]->full_jid);
+        else
+            conn_send(m, top[i], el);
+    }
     heap_free(&m->heap, top);
     if (n == 0)
         message_unrouted(s, a, el);
