@@ -136,8 +136,9 @@ static void message_unrouted(struct session *s, struct account *a, const struct 
         route_error(s, el, "cancel", "service-unavailable", ROUTE_NO_SESSION_TEXT);
     else if (m->cfg.offline)
         route_offline_store(m, a, el);   /* O1 */
-    else
-        route_error(s, el, "cancel", "service-unavailable", NULL);   /* O2 */
+    else   /* O2; EJ4: bounce_sm_packet's text */
+        route_error(s, el, "cancel", "service-unavailable",
+                    PROFILE_EJABBERD(m) ? ROUTE_NO_SESSION_TEXT : NULL);
 }
 
 /* M7: a message to the bare JID of an existing account. */
@@ -189,9 +190,12 @@ static void route_message(struct session *s, const struct stanza_node *el, const
     struct session *target = users_resource_of(m, to);
     if (target != NULL) {   /* M5 */
         conn_send(m, target, el);
-    } else if (a == NULL) {   /* M9 */
+    } else if (a == NULL) {   /* M9; EJ4: a groupchat bounced by ejabberd_sm, with its text */
         if (!xmpp_type_is(type, "headline") && !xmpp_type_is(type, "error"))
-            route_error(s, el, "cancel", "service-unavailable", NULL);
+            route_error(s, el, "cancel", "service-unavailable",
+                        PROFILE_EJABBERD(m) && xmpp_type_is(type, "groupchat")
+                            ? ROUTE_NO_SESSION_TEXT
+                            : NULL);
     } else if (to->resource_len && xmpp_type_is(type, "headline")) {   /* M6 */
         return;
     } else if (to->resource_len && xmpp_type_is(type, "groupchat")) {

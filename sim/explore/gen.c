@@ -836,6 +836,10 @@ static bool write_continue(struct gen *g, const struct row *row)
     size_t ci;
     if (!choose(g, ok_continue, &ci))
         return false;
+    const struct gclient *c = &g->c[ci];
+    if (g->live && gen_ejabberd(g) && (c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED))) &&
+        c->pieces[c->next_piece][0] == '<')
+        return false;   /* DIVERGENCES-ejabberd.md L8: an element as a new stream's root */
     send_piece(g, ci);
     return true;
 }
