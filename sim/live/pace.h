@@ -71,14 +71,14 @@ struct pace_conn {
 };
 
 /* How a step ended on a live target, for the statistics -v prints
- * (adapter_stats): without a wait, by round trips, or by the settle time
- * for the reason given (the first that applies). */
+ * (adapter_stats): without a wait, by round trips (IDLE to RESTART), or by
+ * the settle time for the reason given (the first that applies). */
 #define PACE_ENDS(X)                                                              \
     X(IDLE, "idle", "nothing was written, nothing to wait for")                  \
     X(ROUNDTRIP, "roundtrip", "every ping answered")                              \
     X(READ, "read", "every byte read, pings answered on other connections")      \
+    X(RESTART, "restart", "a restart, every old connection ended")               \
     X(SETTLE, "settle", "pacing settle")                                          \
-    X(RESTART, "restart", "the server restarted")                                 \
     X(ADVANCE, "advance", "a real wait")                                          \
     X(SM, "sm", "stream management asked for")                                    \
     X(NO_STREAM, "no-stream", "the server's stream is not open")                  \

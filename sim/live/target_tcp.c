@@ -368,14 +368,11 @@ static bool conn_blind(const struct tcp_conn *c)
 /* Whether every connection written on in this step can show by a round
  * trip that the server has handled it: a ping may follow its bytes (bound
  * or not), or its stream is closing (Prosody ends the session before it
- * closes the connection), or it has ended. Not after a
- * restart, nor once stream management was asked for anywhere (hibernation
+ * closes the connection), or it has ended. Not once stream management was asked for anywhere (hibernation
  * and its timers act later, XEP-0198 counts would see the pings), nor
  * after a real advance (a timer due at its end needs the settle time). */
 static enum pace_end roundtrip_fits(const struct target_tcp *tt)
 {
-    if (tt->restarted)
-        return PACE_END_RESTART;
     if (tt->waited)
         return PACE_END_ADVANCE;
     for (size_t i = 0; i < tt->nconns; i++) {
@@ -418,18 +415,24 @@ static bool header_waited(const struct tcp_conn *c)
     return c->fd >= 0 && c->sent && pace_conn_header_due(&c->pace);
 }
 
-/* Waits while some connection is waited (answers: conn_waited, else
- * header_waited); false when the wait does not end within
+/* A connection not ended yet (after a restart every one ends). */
+static bool conn_open(const struct tcp_conn *c)
+{
+    return c->fd >= 0;
+}
+
+/* Waits while some connection, the spare too, is waited (conn_waited,
+ * header_waited, conn_open); false when the wait does not end within
  * TARGET_TCP_WAIT_SETTLES settle times of quiet. */
-static bool conns_await(struct target_tcp *tt, bool answers)
+static bool conns_await(struct target_tcp *tt, bool (*waited_on)(const struct tcp_conn *))
 {
     unsigned long long patience = (unsigned long long)tt->settle_ms * TARGET_TCP_WAIT_SETTLES;
     for (;;) {
         pump_all(tt);
         size_t waited = 0;
         for (size_t i = 0; i < tt->nconns; i++)
-            waited += answers ? conn_waited(&tt->conns[i]) : header_waited(&tt->conns[i]);
-        waited += answers && conn_waited(&tt->spare);
+            waited += waited_on(&tt->conns[i]);
+        waited += waited_on(&tt->spare);
         if (waited == 0)
             return true;
         unsigned long long left = quiet_left(tt, patience);
@@ -578,7 +581,7 @@ static enum pace_end blind_roundtrip(struct target_tcp *tt, enum pace_end why)
     for (int round = 0; round < 2; round++) {
         if (ping_open(tt) == 0)
             return why;
-        if (!conns_await(tt, true))
+        if (!conns_await(tt, conn_waited))
             return PACE_END_UNANSWERED;
     }
     return blind_await(tt, true) ? PACE_END_READ : why;
@@ -596,7 +599,9 @@ static enum pace_end blind_roundtrip(struct target_tcp *tt, enum pace_end why)
  * does not fit, or an answer does not come. */
 static enum pace_end roundtrip(struct target_tcp *tt)
 {
-    if (!tt->restarted && !tt->waited && !conns_await(tt, false))
+    if (tt->restarted)   /* a new server with no connection: once the old ones end */
+        return conns_await(tt, conn_open) ? PACE_END_RESTART : PACE_END_UNANSWERED;
+    if (!tt->waited && !conns_await(tt, header_waited))
         return PACE_END_UNANSWERED;
     enum pace_end why = roundtrip_fits(tt);
     if (why != PACE_END_ROUNDTRIP)
@@ -607,7 +612,7 @@ static enum pace_end roundtrip(struct target_tcp *tt)
     size_t writers = 0, pinged = ping_all(tt, true);
     for (size_t i = 0; i < tt->nconns; i++)
         writers += tt->conns[i].sent;
-    if (!conns_await(tt, true))
+    if (!conns_await(tt, conn_waited))
         return PACE_END_UNANSWERED;
     if (writers == 0 && !tt->hung)
         return PACE_END_IDLE;
@@ -617,7 +622,7 @@ static enum pace_end roundtrip(struct target_tcp *tt)
     if (!tt->hung && writers == 1 && pinged == 1 && others == 0)
         return PACE_END_ROUNDTRIP;
     ping_all(tt, false);
-    return conns_await(tt, true) ? PACE_END_ROUNDTRIP : PACE_END_UNANSWERED;
+    return conns_await(tt, conn_waited) ? PACE_END_ROUNDTRIP : PACE_END_UNANSWERED;
 }
 
 static void tt_settle(struct target *t)
@@ -626,7 +631,8 @@ static void tt_settle(struct target *t)
     double t0 = clock_now_s();
     pump_all(tt);
     enum pace_end end = tt->roundtrip ? roundtrip(tt) : PACE_END_SETTLE;
-    bool paced = end == PACE_END_ROUNDTRIP || end == PACE_END_IDLE || end == PACE_END_READ;
+    bool paced = end == PACE_END_ROUNDTRIP || end == PACE_END_IDLE || end == PACE_END_READ ||
+                 end == PACE_END_RESTART;
     if (!paced)
         settle_quiet(tt);
     tt->stats->ends[end]++;

@@ -17,8 +17,8 @@
  * the traffic. A connection whose bytes end inside a stanza is shown read
  * by the kernel (tcpdiag.h) and the step ends by pings on the others. Where
  * a ping proves nothing (mid-stanza with no other connection,
- * mid-negotiation, stream management asked for, a restart, a real
- * advance) and with pacing settle, the server is quiet once nothing was
+ * mid-negotiation, stream management asked for, a real advance; a
+ * restart ends when every old connection has) and with pacing settle, the server is quiet once nothing was
  * sent or received for the settle time (default 200 ms, --settle). How
  * each step ended and what it cost is added to the adapter's statistics
  * (adapter_stats). After a step that sent nothing
