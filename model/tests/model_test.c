@@ -289,6 +289,29 @@ START_TEST(test_model_output_stanzas_places_each_stanza)
 }
 END_TEST
 
+/* model_account_at lists the accounts in ascending byte order, whatever
+ * the order they were made in, and follows a creation. */
+START_TEST(test_model_accounts_are_listed_in_byte_order)
+{
+    struct model_config cfg;
+    model_config_default(&cfg);
+    struct model *m = model_new(&cfg, 1);
+    static const char *const made[] = {"mercutio", "benvolio", "tybalt", "juliet", "romeo",
+                                       "nurse", "capulet", "escalus", "paris"};
+    static const char *const sorted[] = {"benvolio", "capulet", "escalus", "juliet", "mercutio",
+                                         "nurse", "paris", "romeo", "tybalt"};
+    for (size_t i = 0; i < sizeof made / sizeof made[0]; i++)
+        ck_assert(model_account_create(m, made[i], "pw"));
+    for (size_t i = 0; i < sizeof sorted / sizeof sorted[0]; i++)
+        ck_assert_str_eq(model_account_at(m, i), sorted[i]);
+    ck_assert_ptr_null(model_account_at(m, sizeof sorted / sizeof sorted[0]));
+    ck_assert(model_account_create(m, "abram", "pw"));
+    ck_assert_str_eq(model_account_at(m, 0), "abram");
+    ck_assert_str_eq(model_account_at(m, 1), "benvolio");
+    model_free(m);
+}
+END_TEST
+
 /* A connection number that was never opened has no output and no
  * session; an open one without a session yet has a session state. */
 START_TEST(test_model_unknown_connection_is_empty)
@@ -340,6 +363,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_reject_new_and_random);
     tcase_add_test(tc, test_model_stream_errors);
     tcase_add_test(tc, test_model_unknown_connection_is_empty);
+    tcase_add_test(tc, test_model_accounts_are_listed_in_byte_order);
     tcase_add_test(tc, test_model_unknown_connection_takes_no_input);
     tcase_add_test(tc, test_model_sm_ack_requests);
     tcase_add_test(tc, test_model_output_stanzas_places_each_stanza);
