@@ -51,11 +51,32 @@ START_TEST(test_map_put_get_remove_many)
 }
 END_TEST
 
+/* The table grows before it fills: after every insertion a key that is
+ * not there is reported absent (a full table would leave the probe no
+ * empty slot to stop at). */
+START_TEST(test_map_misses_end_at_every_size)
+{
+    enum { N = 70 };
+    struct entry e[N];
+    struct map m;
+    map_init(&m, NULL, 7, key_of);
+    for (int i = 0; i < N; i++) {
+        snprintf(e[i].key, sizeof e[i].key, "k%d", i);
+        map_put(&m, &e[i]);
+        ck_assert_ptr_null(map_get(&m, "absent"));
+        ck_assert_ptr_null(map_remove(&m, "absent"));
+        ck_assert_uint_lt(m.n, m.cap);
+    }
+    map_clear(&m);
+}
+END_TEST
+
 Suite *map_suite(void)
 {
     Suite *s = suite_create("map");
     TCase *tc = tcase_create("core");
     tcase_add_loop_test(tc, test_map_put_get_remove_many, 0, 2);
+    tcase_add_test(tc, test_map_misses_end_at_every_size);
     suite_add_tcase(s, tc);
     return s;
 }
