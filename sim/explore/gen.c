@@ -316,14 +316,16 @@ static void setup_people(struct gen *g)
 static const struct {
     const char *text;
     bool ejabberd_keeps;          /* the stream stays open under the ejabberd profile */
+    const char *ejabberd_live;    /* live on ejabberd, instead of text (NULL: the same);
+                                   * DIVERGENCES-ejabberd.md L7 */
 } stream_faults[] = {
     {("<stream:error><policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-streams'/>"
       "<text xmlns='urn:ietf:params:xml:ns:xmpp-streams'>bye</text></stream:error>"),
-     false},
-    {"<foo xmlns='urn:example:unknown'/>", true},
-    {"<message><body>unclosed</message>", false},
-    {"<presence/><!-- comment -->", true},
-    {"<iq type='get' id='x'><query xmlns='jabber:iq:roster'/></iq>&bogus;", false},
+     false, NULL},
+    {"<foo xmlns='urn:example:unknown'/>", true, NULL},
+    {"<message><body>unclosed</message>", false, NULL},
+    {"<presence/><!-- comment -->", true, NULL},
+    {"<iq type='get' id='x'><query xmlns='jabber:iq:roster'/></iq>&bogus;", false, "&bogus;"},
 };
 
 /* A stream fault; live, not the client's own stream error (the first):
@@ -332,7 +334,8 @@ static const struct {
 static enum write_end stream_fault(struct gen *g)
 {
     size_t k = g->live + gen_below(g, COUNT(stream_faults) - g->live);
-    buf_puts(&g->text, stream_faults[k].text);
+    bool ejabberd_live = g->live && gen_ejabberd(g) && stream_faults[k].ejabberd_live != NULL;
+    buf_puts(&g->text, ejabberd_live ? stream_faults[k].ejabberd_live : stream_faults[k].text);
     bool kept = stream_faults[k].ejabberd_keeps &&
                 g->s->server.profile == SCENARIO_PROFILE_EJABBERD;
     return kept ? END_KEPT : END_CLOSES;
