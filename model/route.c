@@ -179,6 +179,11 @@ static void route_message(struct session *s, const struct stanza_node *el, const
 {
     struct model *m = s->m;
     const char *type = stanza_attr(el, "", "type");
+    if (to->local_len == 0 && PROFILE_EJABBERD(m)) {   /* EJ21: ejabberd_local */
+        if (!route_is_reply(el) && (to->resource_len > 0 || !xmpp_type_is(type, "headline")))
+            route_error(s, el, "cancel", "item-not-found", "No available resource found");
+        return;
+    }
     if (to->local_len == 0) {   /* M10 */
         if (!route_is_reply(el))
             route_error(s, el, "cancel", "service-unavailable", NULL);
