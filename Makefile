@@ -48,7 +48,8 @@
 ## live-deps       install Prosody when missing (and ejabberd with SERVER=ejabberd)
 ## live-check      every scenario on the model and on Prosody, and the differential
 ##                 explorer against Prosody (LIVE_JOBS, LIVE_SETTLE, LIVE_PACING; not in check);
-##                 SERVER=ejabberd: every scenario on the model and on ejabberd
+##                 SERVER=ejabberd: every scenario on the model and on ejabberd, and
+##                 the explorer against ejabberd
 ## deps            install the missing Debian packages (apt-get)
 ## install         install sessim, libsessim-model.a with its headers and sessim-model.pc,
 ##                 the man pages, bash completion and FORMAT.md/SEMANTICS.md under
@@ -429,7 +430,9 @@ EXTERNAL_SCENARIOS ?= scenarios/routing scenarios/offline
 # the package starts is stopped by pid): `sessim diff --server ejabberd` runs
 # every scenario on the model and on EJABBERD_JOBS ejabberd servers that
 # sessim starts on free ports (servers/ejabberd.yaml; sim/tests/live_server.sh),
-# failing on a divergence not listed in scenarios/DIVERGENCES-ejabberd.md.
+# failing on a divergence not listed in scenarios/DIVERGENCES-ejabberd.md;
+# then the differential explorer runs against ejabberd and against an
+# ejabberd with a planted difference (sim/tests/live_explore.sh ... ejabberd).
 SERVER ?= prosody
 EJABBERD_JOBS ?= 2
 EJABBERD_SETTLE ?= 100
@@ -472,6 +475,9 @@ live-check: deps live-deps
 	TMPDIR="$$dir/tmp" sh sim/tests/live_server.sh $(SESSIM) "$$dir" ejabberd \
 	  --server ejabberd --jobs $(EJABBERD_JOBS) --settle $(EJABBERD_SETTLE) $(SCENARIOS); \
 	rc=$$?; \
+	echo "== live: the differential explorer against ejabberd"; \
+	mkdir -p "$$dir/explore" && \
+	TMPDIR="$$dir/explore" sh sim/tests/live_explore.sh $(SESSIM) "$$dir/explore" ejabberd || rc=1; \
 	$(LIVE_LEFTOVERS)
 else
 live-check: deps live-deps
