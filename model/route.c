@@ -374,7 +374,11 @@ void route_from_session(struct session *s, struct stanza *st)
 {
     struct stanza_node *el = stanza_root(st);
     const char *type = stanza_attr(el, "", "type");
-    if (xmpp_type_is(type, "error") && stanza_child_count(el) == 0)
+    bool childless_error = xmpp_type_is(type, "error") && stanza_child_count(el) == 0;
+    /* EJ22: ejabberd forwards a childless error iq or message to a
+     * connected full JID; M3 then drops it below, once `to` is known. */
+    bool forwardable = PROFILE_EJABBERD(s->m) && strcmp(el->name, "presence") != 0;
+    if (childless_error && !forwardable)
         return;   /* M3 */
     if (strcmp(el->name, "iq") == 0 && iq_invalid(s, el))
         return;   /* M2 before M1's checks and M11, as core_process_stanza */
@@ -384,6 +388,10 @@ void route_from_session(struct session *s, struct stanza *st)
     if (to_attr != NULL && jid_parse(&to, &s->m->heap, to_attr, strlen(to_attr)) != JID_E_OK) {
         route_bad_to(s, el, to_attr);
         return;
+    }
+    if (childless_error && (to_attr == NULL || users_resource_of(s->m, &to) == NULL)) {
+        jid_free(&to);
+        return;   /* M3, EJ22 */
     }
     if (ejabberd_session_iq(s, el)) {
         jid_free(&to);
