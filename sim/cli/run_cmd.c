@@ -585,7 +585,10 @@ static void print_listed(const struct report *rep, const struct cli_run_options 
         if (e->outcome != REPORT_FAIL || e->load_error)
             continue;
         failed++;
-        listed += diff_listing_find(&o->listing, e->path, DIFF_MODEL_ONLY) != NULL;
+        /* Only the server ran: a model-only divergence and one between
+         * the server and its profile both fail here. */
+        listed += diff_listing_find(&o->listing, e->path, DIFF_MODEL_ONLY) != NULL ||
+                  diff_listing_find(&o->listing, e->path, DIFF_PROFILE) != NULL;
     }
     if (failed > 0)
         printf("%zu of the %zu failure%s %s divergence%s listed in %s\n", listed, failed,
