@@ -389,7 +389,8 @@ void route_from_session(struct session *s, struct stanza *st)
         route_bad_to(s, el, to_attr);
         return;
     }
-    if (childless_error && (to_attr == NULL || users_resource_of(s->m, &to) == NULL)) {
+    if (childless_error && (to_attr == NULL || !jid_domain_is(&to, s->m->domain) ||
+                            users_resource_of(s->m, &to) == NULL)) {
         jid_free(&to);
         return;   /* M3, EJ22 */
     }
