@@ -293,9 +293,7 @@ static void broadcast_presence(struct session *x, struct stanza *st)
 static void directed_withdrawn(struct session *x, const struct jid *to)
 {
     char local[JID_PART_MAX + 1];
-    if (to->local_len == 0)
-        return;
-    jid_local_copy(to, local, sizeof local);
+    jid_local_copy(to, local, sizeof local);   /* a domain JID: "", no user */
     struct user *u = users_find(x->m, local);
     for (size_t i = 0; u && i < u->nres; i++) {
         struct session *r = u->res[i];
@@ -365,15 +363,14 @@ void presence_from_session(struct session *x, struct stanza *st)
     struct jid j = {0};
     if (to != NULL)
         jid_parse(&j, &x->m->heap, to, strlen(to));   /* validated by route */
-    bool own_bare = to != NULL && j.resource_len == 0 && j.local_len > 0 &&
-                    strncmp(x->full_jid, j.str, j.str ? strlen(j.str) : 0) == 0 &&
+    bool own_bare = to != NULL && j.resource_len == 0 &&   /* "D/" never starts a full JID */
+                    strncmp(x->full_jid, j.str, strlen(j.str)) == 0 &&
                     x->full_jid[strlen(j.str)] == '/';
     if (to == NULL || own_bare) {
         broadcast_presence(x, st);
     } else if (type == NULL || xmpp_type_is(type, "unavailable") || xmpp_type_is(type, "error")) {
         directed_track(x, to, type, &j);   /* P8, before delivery: I7 sees the set */
-        if (!xmpp_type_is(type, "error") || stanza_child_count(el) > 0)
-            presence_inbound(x->m, el, to, x);
+        presence_inbound(x->m, el, to, x);   /* a childless error never comes (M3 in route) */
     } else if (xmpp_type_is(type, "probe")) {
         presence_inbound(x->m, el, to, x);
     } else if (xmpp_type_is(type, "subscribe") || xmpp_type_is(type, "subscribed") ||
@@ -458,9 +455,7 @@ static bool of_bare(const char *item, const void *ctx)
 
 void presence_view_forget(struct model *m, const char *user, const char *contact)
 {
-    struct user *u = users_find(m, user);
-    for (size_t i = 0; u && i < u->nres; i++) {
+    struct user *u = users_find(m, user);   /* a smaller view breaks no I7: nothing to touch */
+    for (size_t i = 0; u && i < u->nres; i++)
         strset_remove_if(&u->res[i]->seen, of_bare, contact);
-        conn_touch(m, u->res[i]);
-    }
 }
