@@ -437,13 +437,18 @@ void presence_view_note(struct session *r, const struct stanza_node *el)
     /* I7 promises an unavailable to available viewers of an available
      * resource, and to the addresses of its directed set: only such views
      * are tracked (a directed presence to a from/both contact, or a probe
-     * answer to an unavailable resource, carries no such promise). */
+     * answer to an unavailable resource, carries no such promise). x is
+     * available from its broadcast on: an initial presence reaches others
+     * (P4) before P6 stores it. */
     struct jid fj;
     if (jid_parse(&fj, &r->m->heap, from, strlen(from)) != JID_E_OK)
         return;
     const struct session *x = users_resource_of(r->m, &fj);
     jid_free(&fj);
-    if (x != NULL && ((x->presence != NULL && r->presence != NULL) || presence_directed_to(x, r)))
+    if (x == NULL)
+        return;
+    bool x_available = x->presence != NULL || x->said == SESSION_SAID_AVAILABLE;
+    if ((x_available && r->presence != NULL) || presence_directed_to(x, r))
         strset_add(&r->seen, from);
 }
 /* true when item (a full JID) belongs to the bare JID ctx */

@@ -1,5 +1,6 @@
 /* invariant: each rule catches a state crafted to break it. */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -8,6 +9,7 @@
 #include "helpers.h"
 #include "internal.h"
 #include "invariant.h"
+#include "presence.h"
 #include "users.h"
 #include "suites.h"
 
@@ -481,6 +483,65 @@ START_TEST(test_invariant_sees_a_push_to_an_uninterested_resource)
 }
 END_TEST
 
+/* Whether an I7 violation is among the first n of v. */
+static bool has_i7(const struct invariant_violation *v, size_t n)
+{
+    bool found = false;
+    for (size_t i = 0; i < n; i++)
+        found = found || strcmp(v[i].rule, "I7") == 0;
+    return found;
+}
+
+/* Whether I7 reports a view of x once x is unavailable behind the model's
+ * back (x keeps what it said, so P7 reports too). */
+static bool view_followed(struct model *m, struct session *x)
+{
+    struct stanza *kept = x->presence;
+    x->presence = NULL;
+    struct invariant_violation v[8];
+    size_t n = invariant_check(m, v, 8);
+    x->presence = kept;
+    return has_i7(v, n < 8 ? n : 8);
+}
+
+/* presence_view_forget ends the views of the one contact it names: romeo
+ * sees juliet and tybalt (mutual subscriptions, all available); once his
+ * view of juliet is forgotten, I7 still follows his view of tybalt. */
+START_TEST(test_invariant_view_forget_keeps_other_contacts)
+{
+    struct model *m = healthy();
+    static const char *const names[] = {"juliet", "tybalt"};
+    static const char *const auth[] = {"AGp1bGlldABwYXNzd29yZA==", "AHR5YmFsdABwYXNzd29yZA=="};
+    struct session *contact[2];
+    for (size_t i = 0; i < 2; i++) {
+        char bare[32];
+        snprintf(bare, sizeof bare, "%s@localhost", names[i]);
+        model_account_create(m, names[i], "password");
+        struct model_roster_item to_them = {.jid = bare, .subscription = MODEL_SUB_BOTH};
+        struct model_roster_item to_romeo = {.jid = "romeo@localhost",
+                                             .subscription = MODEL_SUB_BOTH};
+        ck_assert(model_roster_preset(m, "romeo", &to_them));
+        ck_assert(model_roster_preset(m, names[i], &to_romeo));
+        unsigned c = model_connect(m);
+        char login[512];
+        snprintf(login, sizeof login,
+                 HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>%s</auth>"
+                 HDR "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+                 "<resource>r</resource></bind></iq><presence/>", auth[i]);
+        feed(m, c, login);
+        contact[i] = conn_session(m, c);
+    }
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    ck_assert(view_followed(m, contact[0]));
+    ck_assert(view_followed(m, contact[1]));
+    presence_view_forget(m, "romeo", "juliet@localhost");
+    ck_assert(!view_followed(m, contact[0]));
+    ck_assert(view_followed(m, contact[1]));
+    model_free(m);
+}
+END_TEST
+
 Suite *invariant_suite(void)
 {
     Suite *s = suite_create("invariant");
@@ -491,6 +552,7 @@ Suite *invariant_suite(void)
     tcase_add_test(tc, test_invariant_sees_a_push_to_an_uninterested_resource);
     tcase_add_loop_test(tc, test_invariant_follows_a_view_through_a_directed_address, 0,
                         (int)(sizeof directed_presences / sizeof directed_presences[0]));
+    tcase_add_test(tc, test_invariant_view_forget_keeps_other_contacts);
     suite_add_tcase(s, tc);
     return s;
 }
