@@ -250,7 +250,8 @@ static enum jid_error check_size(const struct jid_rule *rule, size_t len)
 }
 
 /* Validates one part and writes its normalised form to out (NUL-terminated,
- * *out_len bytes before the NUL). On failure out is the empty string. */
+ * *out_len bytes before the NUL). On failure out is the empty string and
+ * *out_len is left alone (the callers drop it). */
 static enum jid_error prep_part(const struct jid_rule *rule, const char *s,
                                 size_t len, char *out, size_t *out_len)
 {
@@ -260,7 +261,6 @@ static enum jid_error prep_part(const struct jid_rule *rule, const char *s,
         e = scan_code_points(rule, s, n);
     if (e == JID_E_OK && rule->domain && !domain_valid(s, n))
         e = rule->bad_char;
-    *out_len = 0;
     out[0] = '\0';
     if (e != JID_E_OK)
         return e;

@@ -79,11 +79,12 @@ bool jid_equal(const struct jid *a, const struct jid *b);
 bool jid_domain_is(const struct jid *j, const char *domain);
 bool jid_bare_equal(const struct jid *a, const struct jid *b);
 
-/* Copies the localpart into out (cap bytes, NUL-terminated, truncated if
- * needed; JID_PART_MAX + 1 always fits); returns its length. */
+/* Copies the localpart into out (cap > 0 bytes, NUL-terminated, truncated
+ * to cap - 1 bytes if needed; JID_PART_MAX + 1 always fits); returns its
+ * length. A zeroed jid copies as "" (length 0), as do the next. */
 size_t jid_local_copy(const struct jid *j, char *out, size_t cap);
-/* Copies the bare form into out (cap bytes, NUL-terminated, truncated
- * if needed); returns the bare form's full length. */
+/* Copies the bare form into out (cap > 0 bytes, NUL-terminated, truncated
+ * to cap - 1 bytes if needed); returns the bare form's full length. */
 size_t jid_bare_copy(const struct jid *j, char *out, size_t cap);
 
 /* Validates and normalises single parts, writing the normalised part into

@@ -46,6 +46,12 @@ static const struct parse_case parse_cases[] = {
     {"[1::]", JID_E_OK, "[1::]"},
     {"[::ffff:192.0.2.1]", JID_E_OK, "[::ffff:192.0.2.1]"},
     {"[1:2:3:4:5:6:192.0.2.1]", JID_E_OK, "[1:2:3:4:5:6:192.0.2.1]"},
+    {"[1:2:3:4:5:6::7]", JID_E_OK, "[1:2:3:4:5:6::7]"},   /* "::" for one group */
+    {"[a:B::]", JID_E_OK, "[a:b::]"},   /* hex digits at the ends of both ranges */
+    {"[f:F::]", JID_E_OK, "[f:f::]"},
+    /* letters at both ends of both ranges, upper case mapped */
+    {"AZ@az.ZA/Zz", JID_E_OK, "az@az.za/Zz"},
+    {"z.Z", JID_E_OK, "z.z"},
     /* valid: non-ASCII kept as is (no Unicode case mapping) */
     {"j\xc3\xbcrgen@m\xc3\xbcnchen.de/R\xc3\xa9sum\xc3\xa9", JID_E_OK,
      "j\xc3\xbcrgen@m\xc3\xbcnchen.de/R\xc3\xa9sum\xc3\xa9"},
@@ -56,6 +62,11 @@ static const struct parse_case parse_cases[] = {
     {"a@b/\xdf\xbf", JID_E_OK, "a@b/\xdf\xbf"},
     {"a@b/\xf4\x8f\xbf\xbd", JID_E_OK, "a@b/\xf4\x8f\xbf\xbd"},
     {"a@b/\xf0\x90\x80\x80", JID_E_OK, "a@b/\xf0\x90\x80\x80"},   /* U+10000, F0's lowest */
+    {"a@b/\xe0\xa0\x80", JID_E_OK, "a@b/\xe0\xa0\x80"},   /* U+0800, E0's lowest */
+    {"a@b/\xed\x9f\xbf", JID_E_OK, "a@b/\xed\x9f\xbf"},   /* U+D7FF, below the surrogates */
+    {"a@b/\xc2\xa0", JID_E_OK, "a@b/\xc2\xa0"},   /* U+00A0, first after the C1 controls */
+    /* a non-ASCII domainpart, continuation bytes 80 and 81 (U+1001) */
+    {"a@x\xe1\x80\x81", JID_E_OK, "a@x\xe1\x80\x81"},
     {"a@b/\xf0\x8f\xbf\xbf", JID_E_UTF8, NULL},   /* overlong: F0 needs 90..BF */
     /* empty parts */
     {"", JID_E_EMPTY, NULL},
@@ -106,6 +117,8 @@ static const struct parse_case parse_cases[] = {
     {"[12345::]", JID_E_DOMAIN_CHAR, NULL},
     {"[:1::]", JID_E_DOMAIN_CHAR, NULL},
     {"[1:]", JID_E_DOMAIN_CHAR, NULL},
+    {"[::1:]", JID_E_DOMAIN_CHAR, NULL},
+    {"[:a1]", JID_E_DOMAIN_CHAR, NULL},
     {"[::1.2.3]", JID_E_DOMAIN_CHAR, NULL},
     {"[::1]x", JID_E_DOMAIN_CHAR, NULL},
     {"[fe80::1%25eth0]", JID_E_DOMAIN_CHAR, NULL},
@@ -114,6 +127,7 @@ static const struct parse_case parse_cases[] = {
     {"a@b/r\x7f", JID_E_RESOURCE_CHAR, NULL},
     {"a@b/r\nx", JID_E_RESOURCE_CHAR, NULL},
     {"a@b/\xc2\x85", JID_E_RESOURCE_CHAR, NULL},
+    {"a@b/\xc2\x9f", JID_E_RESOURCE_CHAR, NULL},   /* U+009F, the last C1 control */
     /* UTF-8 (RFC 3629) */
     {"a\x80@x", JID_E_UTF8, NULL},
     {"\xc0\xaf@x", JID_E_UTF8, NULL},
@@ -130,6 +144,8 @@ static const struct parse_case parse_cases[] = {
     {"x/\xc3", JID_E_UTF8, NULL},
     {"x/\xe2\x82", JID_E_UTF8, NULL},
     {"x/\xe2\x82z", JID_E_UTF8, NULL},
+    {"x/\xe2\x82\x7f", JID_E_UTF8, NULL},   /* a third byte below 80 */
+    {"x/\xe2\x82\xc0", JID_E_UTF8, NULL},   /* a third byte above BF */
     {"ex\xc3\x28" "ample", JID_E_UTF8, NULL},
     /* errors left to right; sizes before characters */
     {"a b@/r", JID_E_EMPTY_DOMAIN, NULL},
@@ -326,6 +342,7 @@ static const struct part_case part_cases[] = {
     {"example.com.", "", "example.com", "", 11, true},
     {"a@b./c@d/e", "a", "b", "c@d/e", 3, false},
     {"x/y@z", "", "x", "y@z", 1, false},
+    {"a@b/c", "a", "b", "c", 3, false},
 };
 
 static void assert_part(const char *p, size_t len, const char *want)
@@ -360,6 +377,12 @@ START_TEST(test_jid_accessors_of_zeroed_jid)
     ck_assert_int_eq(jid_is_bare(&j), true);
     ck_assert_int_eq(jid_equal(&j, &j), true);
     ck_assert_int_eq(jid_bare_equal(&j, &j), true);
+    char out[4] = "XXX";
+    ck_assert_uint_eq(jid_bare_copy(&j, out, sizeof out), 0);
+    ck_assert_str_eq(out, "");
+    out[0] = 'X';
+    ck_assert_uint_eq(jid_local_copy(&j, out, sizeof out), 0);
+    ck_assert_str_eq(out, "");
 }
 END_TEST
 
@@ -383,6 +406,8 @@ static const struct equal_case equal_cases[] = {
     {"ab", "a@b", false, false},
     {"b/a@b", "a@b/a", false, false},
     {"a@b/c", "a@b/c/", false, true},
+    {"a@b/c", "a@b/d", false, true},
+    {"a@b/cd", "a@b/ce", false, true},
     {"j\xc3\x9c@x", "j\xc3\xbc@x", false, false},
 };
 
@@ -405,6 +430,45 @@ START_TEST(test_jid_equality)
     ck_assert_int_eq(jid_bare_equal(&b, &b), true);
     jid_free(&a);
     jid_free(&b);
+}
+END_TEST
+
+/* ---- copies ------------------------------------------------------------------ */
+
+/* Copies into a heap block of exactly cap bytes (the sanitizers catch a
+ * write past it), filled with 'X' first; returns what was written. */
+static char *copy_into(size_t (*copy)(const struct jid *, char *, size_t), const struct jid *j,
+                       size_t cap, size_t want_len)
+{
+    char *out = malloc(cap);
+    ck_assert_ptr_nonnull(out);
+    memset(out, 'X', cap);
+    ck_assert_uint_eq(copy(j, out, cap), want_len);
+    return out;
+}
+
+/* The whole form when it fits with its NUL, else its first cap - 1 bytes;
+ * the result is the full length either way. */
+START_TEST(test_jid_copies_truncate_to_the_buffer)
+{
+    static const struct {
+        size_t cap;
+        const char *bare, *local;
+    } cases[] = {
+        {1, "", ""}, {2, "a", "a"}, {3, "ab", "ab"}, {4, "abc", "abc"},
+        {5, "abc@", "abc"}, {9, "abc@d.ef", "abc"}, {10, "abc@d.ef", "abc"},
+    };
+    struct jid j;
+    parse_ok(&j, "ABC@d.ef/res");
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *out = copy_into(jid_bare_copy, &j, cases[i].cap, 8);
+        ck_assert_str_eq(out, cases[i].bare);
+        free(out);
+        out = copy_into(jid_local_copy, &j, cases[i].cap, 3);
+        ck_assert_str_eq(out, cases[i].local);
+        free(out);
+    }
+    jid_free(&j);
 }
 END_TEST
 
@@ -555,6 +619,7 @@ Suite *jid_suite(void)
     tc = tcase_create("parts");
     tcase_add_loop_test(tc, test_jid_part_accessors, 0, N_OF(part_cases));
     tcase_add_test(tc, test_jid_accessors_of_zeroed_jid);
+    tcase_add_test(tc, test_jid_copies_truncate_to_the_buffer);
     tcase_add_loop_test(tc, test_jid_equality, 0, N_OF(equal_cases));
     tcase_add_loop_test(tc, test_jid_part_prep, 0, N_OF(prep_cases));
     tcase_add_loop_test(tc, test_jid_part_prep_limits, 0, N_OF(prep_fns));
