@@ -535,12 +535,11 @@ static void parser_discard(struct xmlstream *p)
 }
 
 /* heap_release_all on a failed model: expat's memory is not in the heap's
- * blocks, so its parser is freed here. */
+ * blocks, so its parser is freed here (p, a block, is freed next). */
 static void release_expat(struct heap_resource *r)
 {
     struct xmlstream *p = (struct xmlstream *)((char *)r - offsetof(struct xmlstream, expat));
     XML_ParserFree(p->xp);
-    p->xp = NULL;
 }
 
 static void warm_unlink(struct xmlstream *p);
@@ -634,6 +633,7 @@ static void release(struct xmlstream *p)
     p->xp = NULL;
     p->base += p->fed;
     p->fed = 0;
+    p->mark = 0;   /* still resting between stanzas, as xmlstream_inject asks */
     buf_free(&p->text);
     buf_free(&p->ns);
     buf_free(&p->content_ns);

@@ -132,10 +132,10 @@ void helpers_parse_interleaved(const char *const *streams, size_t n, size_t chun
 }
 
 bool helpers_parse_injected(const char *before, const char *element, const char *after,
-                            struct buf *log)
+                            const struct xmlstream_limits *limits, struct buf *log)
 {
     struct parse_ctx c = {.log = log};
-    c.p = xmlstream_new(NULL, &log_callbacks, &c, NULL, 42);
+    c.p = xmlstream_new(NULL, &log_callbacks, &c, limits, 42);
     xmlstream_feed(c.p, before, strlen(before));
     struct stanza *st = helpers_element(element);
     bool taken = xmlstream_inject(c.p, st, strlen(element));

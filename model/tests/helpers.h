@@ -34,7 +34,7 @@ void helpers_parse_interleaved(const char *const *streams, size_t n, size_t chun
  * that element (one stanza, jabber:client) is handed over as its tree with
  * xmlstream_inject; false (and no stanza) when the parser refused it. */
 bool helpers_parse_injected(const char *before, const char *element, const char *after,
-                            struct buf *log);
+                            const struct xmlstream_limits *limits, struct buf *log);
 
 /* Appends bytes to out with every byte outside printable ASCII, and the
  * backslash, as \xHH. */

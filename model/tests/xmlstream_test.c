@@ -1,9 +1,12 @@
 /* xmlstream: fragmentation equivalence, restricted XML, limits, restart. */
 #include <assert.h>
 #include <check.h>
+#include <stddef.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "heap.h"
 #include "helpers.h"
 #include "suites.h"
 #include "xmlstream.h"
@@ -19,6 +22,9 @@
 
 #define HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
             "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
+
+#define PRE "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
+#define PRE_LEN 85
 
 static const char *const valid_streams[] = {
     HDR "</stream:stream>",
@@ -99,6 +105,35 @@ START_TEST(test_xmlstream_warm_set_changes_no_event)
 }
 END_TEST
 
+/* Streams of a warm set share a kept start tag only when it is theirs byte
+ * for byte: two tags of one length that differ in their default namespace
+ * (by one byte, either way) each resume in their own. */
+START_TEST(test_xmlstream_warm_set_shares_only_equal_start_tags)
+{
+    static const char *const pairs[][2] = {
+        {"<stream:stream xmlns='urn:b' xmlns:stream='" STANZA_NS_STREAM "'><m/><m/>",
+         "<stream:stream xmlns='urn:a' xmlns:stream='" STANZA_NS_STREAM "'><m/><m/>"},
+        {"<stream:stream xmlns='urn:a' xmlns:stream='" STANZA_NS_STREAM "'><m/><m/>",
+         "<stream:stream xmlns='urn:b' xmlns:stream='" STANZA_NS_STREAM "'><m/><m/>"},
+    };
+    for (size_t k = 0; k < 2; k++) {
+        struct buf plain[2] = {{0}}, shared[2] = {{0}};
+        struct xmlstream_warm warm = {.max = 0};
+        struct xmlstream_limits lim = {.idle_release = true, .warm = &warm};
+        for (size_t i = 0; i < 2; i++)
+            helpers_parse_log(pairs[k][i], strlen(pairs[k][i]), 0, NULL, &plain[i]);
+        /* the start tag in one chunk, then the stanzas */
+        helpers_parse_interleaved(pairs[k], 2, strlen(pairs[k][0]) - 8, &lim, shared);
+        for (size_t i = 0; i < 2; i++) {
+            ck_assert_ptr_nonnull(strstr(buf_cstr(&plain[i]), i == k ? "urn:b" : "urn:a"));
+            ck_assert_str_eq(buf_cstr(&shared[i]), buf_cstr(&plain[i]));
+            buf_free(&plain[i]);
+            buf_free(&shared[i]);
+        }
+    }
+}
+END_TEST
+
 /* A tree handed over between stanzas is the event its bytes would have
  * been, and later offsets count its bytes; inside a stanza or after the
  * close it is refused. */
@@ -109,14 +144,47 @@ START_TEST(test_xmlstream_inject_stands_for_the_bytes)
     helpers_parse_log(HDR "<presence/>" "<message to='a@b'><body>x</body></message>" "<!-- -->",
                       strlen(HDR "<presence/>" "<message to='a@b'><body>x</body></message>"
                              "<!-- -->"), 0, NULL, &parsed);
-    ck_assert(helpers_parse_injected(HDR "<presence/>", el, "<!-- -->", &injected));
+    ck_assert(helpers_parse_injected(HDR "<presence/>", el, "<!-- -->", NULL, &injected));
     ck_assert_str_eq(buf_cstr(&injected), buf_cstr(&parsed));
     buf_clear(&injected);
-    ck_assert(!helpers_parse_injected(HDR "<iq>", el, "</iq>", &injected));
+    ck_assert(!helpers_parse_injected(HDR "<iq>", el, "</iq>", NULL, &injected));
     buf_clear(&injected);
-    ck_assert(!helpers_parse_injected(HDR "</stream:stream>", el, "", &injected));
+    ck_assert(!helpers_parse_injected(HDR "</stream:stream>", el, "", NULL, &injected));
     buf_free(&parsed);
     buf_free(&injected);
+}
+END_TEST
+
+/* The limits apply to a tree as to its bytes: one over the size or depth
+ * limit, or handed over inside a CDATA section between stanzas, is
+ * refused; a stream whose parser was released while it rested takes it. */
+START_TEST(test_xmlstream_inject_follows_the_limits)
+{
+    static const char deep[] = "<message><body><b/></body></message>";   /* depth 3 */
+    static const struct xmlstream_limits depth2 = {.depth_max = 2}, depth3 = {.depth_max = 3};
+    static const struct xmlstream_limits size35 = {.size_max = sizeof deep - 2};
+    static const struct xmlstream_limits size36 = {.size_max = sizeof deep - 1};
+    static const struct xmlstream_limits release = {.idle_release = true};
+    struct buf parsed = {0}, log = {0};
+    helpers_parse_log(HDR "<presence/>" "<message><body><b/></body></message>",
+                      strlen(HDR "<presence/>") + sizeof deep - 1, 0, NULL, &parsed);
+    ck_assert(!helpers_parse_injected(HDR "<presence/>", deep, "", &depth2, &log));
+    buf_clear(&log);
+    ck_assert(helpers_parse_injected(HDR "<presence/>", deep, "", &depth3, &log));
+    ck_assert_str_eq(buf_cstr(&log), buf_cstr(&parsed));
+    buf_clear(&log);
+    ck_assert(!helpers_parse_injected(HDR "<presence/>", deep, "", &size35, &log));
+    buf_clear(&log);
+    ck_assert(helpers_parse_injected(HDR "<presence/>", deep, "", &size36, &log));
+    buf_clear(&log);
+    ck_assert(helpers_parse_injected(HDR "<presence/>", deep, "", &release, &log));
+    ck_assert_str_eq(buf_cstr(&log), buf_cstr(&parsed));
+    buf_clear(&log);
+    ck_assert(!helpers_parse_injected(HDR "<![CDATA[x", deep, "]]>", NULL, &log));
+    buf_clear(&log);
+    ck_assert(!helpers_parse_injected(HDR "<pres", deep, "ence/>", NULL, &log));
+    buf_free(&parsed);
+    buf_free(&log);
 }
 END_TEST
 
@@ -133,6 +201,135 @@ START_TEST(test_xmlstream_idle_release_keeps_errors_and_offsets)
         buf_free(&a);
         buf_free(&b);
     }
+}
+END_TEST
+
+/* ---- memory: hooks that count the bytes handed out and can fail ---- */
+
+union mem_head {
+    max_align_t align;
+    size_t size;
+};
+
+static size_t mem_live;      /* bytes handed out and not freed */
+static size_t mem_left;      /* allocations before the one that fails; SIZE_MAX: none */
+static size_t mem_refused;   /* allocations refused so far */
+
+static void *mem_realloc(void *p, size_t n)
+{
+    if (mem_left != SIZE_MAX && mem_left-- == 0) {
+        mem_refused++;
+        return NULL;
+    }
+    union mem_head *h = p != NULL ? (union mem_head *)p - 1 : NULL;
+    size_t old = h != NULL ? h->size : 0;
+    h = realloc(h, sizeof *h + n);
+    ck_assert_ptr_nonnull(h);
+    h->size = n;
+    mem_live = mem_live - old + n;
+    return h + 1;
+}
+
+static void *mem_malloc(size_t n)
+{
+    return mem_realloc(NULL, n);
+}
+
+static void mem_free(void *p)
+{
+    if (p == NULL)
+        return;
+    union mem_head *h = (union mem_head *)p - 1;
+    mem_live -= h->size;
+    free(h);
+}
+
+/* A heap on the counting hooks, refusing allocation number `left` (from 0)
+ * only. */
+static void mem_heap(struct heap *h, size_t left)
+{
+    mem_live = 0;
+    mem_left = left;
+    mem_refused = 0;
+    heap_init(h, mem_malloc, mem_realloc, mem_free);
+}
+
+static const struct xmlstream_callbacks no_callbacks = {0};
+
+/* Bytes held by n streams made with lim, each fed PRE whole and then
+ * resting; all of it is given back when they are freed. */
+static size_t mem_resting(const struct xmlstream_limits *lim, size_t n)
+{
+    struct heap h;
+    struct xmlstream *p[4];
+    assert(n <= sizeof p / sizeof p[0]);
+    mem_heap(&h, SIZE_MAX);
+    for (size_t i = 0; i < n; i++) {
+        p[i] = xmlstream_new(&h, &no_callbacks, NULL, lim, 1);
+        xmlstream_feed(p[i], PRE, PRE_LEN);
+    }
+    size_t live = mem_live;
+    for (size_t i = 0; i < n; i++)
+        xmlstream_free(p[i]);
+    ck_assert_uint_eq(mem_live, 0);
+    ck_assert_uint_eq(heap_blocks(&h), 0);
+    return live;
+}
+
+/* An idle-released stream holds no expat parser once it rests (the start
+ * tag fed in one piece too); of the streams sharing a warm set, only the
+ * `max` fed last hold one. */
+START_TEST(test_xmlstream_idle_release_frees_the_parser)
+{
+    static const struct xmlstream_limits release = {.idle_release = true};
+    size_t kept = mem_resting(NULL, 1), freed = mem_resting(&release, 1);
+    size_t parser = kept - freed;
+    ck_assert_uint_gt(parser, 4 * freed);   /* expat's parser is most of it */
+    struct xmlstream_warm warm1 = {.max = 1}, warm3 = {.max = 3};
+    struct xmlstream_limits lim1 = {.idle_release = true, .warm = &warm1};
+    struct xmlstream_limits lim3 = {.idle_release = true, .warm = &warm3};
+    size_t one = mem_resting(&lim1, 3), three = mem_resting(&lim3, 3);
+    ck_assert_uint_lt(one, 3 * freed + parser + parser / 2);
+    ck_assert_uint_gt(three, 3 * parser);
+}
+END_TEST
+
+/* What a released stream holds does not grow with what it parsed before:
+ * after a stanza with long names and text, as much as after none; and a
+ * longer start tag costs its extra bytes only (it is kept, nothing more). */
+START_TEST(test_xmlstream_idle_release_keeps_nothing_of_the_stanzas)
+{
+    static const struct xmlstream_limits release = {.idle_release = true};
+    struct buf big = {0};
+    buf_puts(&big, "<message xmlns='urn:");
+    for (int i = 0; i < 2000; i++)
+        buf_puts(&big, "ns");
+    buf_puts(&big, "' xmlns:p='urn:p' p:a='1'><body>");
+    for (int i = 0; i < 2000; i++)
+        buf_puts(&big, "text");
+    buf_puts(&big, "</body></message>");
+    struct heap h;
+    mem_heap(&h, SIZE_MAX);
+    struct xmlstream *p = xmlstream_new(&h, &no_callbacks, NULL, &release, 1);
+    xmlstream_feed(p, PRE, PRE_LEN);
+    size_t before = mem_live;
+    xmlstream_feed(p, big.data, big.len);
+    ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
+    ck_assert_uint_eq(mem_live, before);
+    xmlstream_free(p);
+    ck_assert_uint_eq(mem_live, 0);
+
+    buf_clear(&big);
+    buf_puts(&big, "<stream:stream xmlns:stream='" STANZA_NS_STREAM "' xmlns='urn:");
+    for (int i = 0; i < 2000; i++)
+        buf_puts(&big, "ns");
+    buf_puts(&big, "'>");
+    mem_heap(&h, SIZE_MAX);
+    p = xmlstream_new(&h, &no_callbacks, NULL, &release, 1);
+    xmlstream_feed(p, big.data, big.len);
+    ck_assert_uint_eq(mem_live, before + big.len - PRE_LEN);
+    xmlstream_free(p);
+    buf_free(&big);
 }
 END_TEST
 
@@ -170,8 +367,6 @@ struct bad_case {
     unsigned long long offset;   /* where the error is reported */
 };
 
-#define PRE "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
-#define PRE_LEN 85
 
 static const struct bad_case bad_cases[] = {
     {PRE "<!-- hi -->", XMLSTREAM_E_COMMENT, PRE_LEN},
@@ -342,6 +537,55 @@ static void hdr_open(void *ctx, const struct xmlstream_header *h)
         buf_putc(log, ';');
     }
 }
+
+/* A parse that runs out of memory unwinds to heap_run, wherever the
+ * allocation fails (the parser's own, expat's, the encoding set again on
+ * a restart or a reset), and then everything is given back by
+ * heap_release_all; with memory to spare the events are those of a parse
+ * on the C library's heap. */
+struct oom_run {
+    struct heap *heap;
+    struct restart_ctx r;
+};
+
+static const char oom_stream[] =
+    "<stream:stream xmlns='jabber:client' id='1' xmlns:stream='" STANZA_NS_STREAM "'>"
+    "<auth/><stream:stream xmlns='jabber:client' id='2' xmlns:stream='" STANZA_NS_STREAM "'>"
+    "<iq><query xmlns='jabber:iq:roster'/></iq><message><body>";
+
+static void oom_body(void *ctx)
+{
+    static const struct xmlstream_callbacks cb = {.opened = rs_open, .stanza = rs_stanza};
+    struct oom_run *o = ctx;
+    o->r.p = xmlstream_new(o->heap, &cb, &o->r, NULL, 7);
+    xmlstream_feed(o->r.p, oom_stream, sizeof oom_stream - 1);
+    xmlstream_reset(o->r.p);
+    xmlstream_feed(o->r.p, oom_stream, sizeof oom_stream - 1);
+}
+
+START_TEST(test_xmlstream_out_of_memory_unwinds_anywhere)
+{
+    static const char events[] = "open 1;auth;open 2;iq;open 1;auth;open 2;iq;";
+    bool done = false;
+    for (size_t left = 0; !done; left++) {
+        struct heap h;
+        struct oom_run o = {.heap = &h};
+        mem_heap(&h, left);
+        bool ok = heap_run(&h, oom_body, &o);
+        ck_assert_int_eq(ok, mem_refused == 0);
+        ck_assert_int_eq(heap_failed(&h), !ok);
+        if (ok) {
+            ck_assert_str_eq(buf_cstr(&o.r.log), events);
+            xmlstream_free(o.r.p);
+            done = true;
+        } else {
+            heap_release_all(&h);
+        }
+        ck_assert_uint_eq(mem_live, 0);
+        buf_free(&o.r.log);
+    }
+}
+END_TEST
 
 /* The header callback gets every attribute of the stream header. */
 START_TEST(test_xmlstream_header_fields)
@@ -727,9 +971,14 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_mixed_content_keeps_its_order);
     tcase_add_test(tc, test_xmlstream_offsets_across_restart_and_reset);
     tcase_add_test(tc, test_xmlstream_header_fields);
+    tcase_add_test(tc, test_xmlstream_out_of_memory_unwinds_anywhere);
     tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_warm_set_changes_no_event);
+    tcase_add_test(tc, test_xmlstream_warm_set_shares_only_equal_start_tags);
     tcase_add_test(tc, test_xmlstream_inject_stands_for_the_bytes);
+    tcase_add_test(tc, test_xmlstream_inject_follows_the_limits);
+    tcase_add_test(tc, test_xmlstream_idle_release_frees_the_parser);
+    tcase_add_test(tc, test_xmlstream_idle_release_keeps_nothing_of_the_stanzas);
     tcase_add_test(tc, test_xmlstream_idle_release_keeps_errors_and_offsets);
     tcase_add_loop_test(tc, test_xmlstream_restricted_xml_table, 0,
                         (int)(sizeof bad_cases / sizeof bad_cases[0]));
