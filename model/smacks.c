@@ -78,13 +78,18 @@ static void queue_push(struct model *m, struct smacks *sm, struct stanza *st)
     m->sm.queued++;
 }
 
-/* smqueue:ack(h): NULL on success, else the SM8 error text. */
-static const char *queue_ack(struct model *m, struct smacks *sm, long long h)
+static const char h_invalid[] = "Missing or invalid 'h' attribute";
+
+/* smqueue:ack(h): NULL on success, else the SM8 error text (h_invalid for
+ * a fraction within range, SM6). */
+static const char *queue_ack(struct model *m, struct smacks *sm, double h)
 {
-    if (h < (long long)sm->acked)
+    if (h < sm->acked)
         return "Client acknowledged less stanzas than already acknowledged";
-    if (h > (long long)sm->h_out)
+    if (h > sm->h_out)
         return "Client acknowledged more stanzas than sent by server";
+    if (h != (double)(uint32_t)h)
+        return h_invalid;
     sm->acked = (uint32_t)h;
     while ((size_t)(sm->h_out - sm->acked) < sm->n) {
         stanza_free(queue_pop(m, sm));
@@ -233,16 +238,11 @@ static int digit_value(char c, bool hex)
     return -1;
 }
 
-/* Parses an h attribute as Lua's tonumber reads an integer (SM6): spaces
- * around, a sign, decimal digits (at most 18) or 0x and hex digits (at
- * most 15); a value past 2^32 is "more than sent" and a negative one
- * "less than acked", not invalid. Fractions and exponents are taken as
- * invalid (Prosody would fail on them later, formatting h). */
-static bool parse_h(const char *text, long long *out)
+/* Lua 5.4's l_str2int: spaces around, a sign, then 0x and hex digits
+ * (wrapping modulo 2^64) or decimal digits (past 2^63 - 1 Lua reads a
+ * float, which compares with any count as the exact value does). */
+static bool lua_integer(const char *p, double *out)
 {
-    if (text == NULL)
-        return false;
-    const char *p = text;
     while (lua_space(*p))
         p++;
     bool neg = *p == '-';
@@ -250,16 +250,39 @@ static bool parse_h(const char *text, long long *out)
         p++;
     bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
     p += hex ? 2 : 0;
-    long long v = 0;
+    uint64_t x = 0;
+    double v = 0;
     int n = 0, d;
-    for (; (d = digit_value(*p, hex)) >= 0 && n < (hex ? 15 : 18); p++, n++)
-        v = v * (hex ? 16 : 10) + d;
+    for (; (d = digit_value(*p, hex)) >= 0; p++, n++) {
+        x = x * 16 + (uint64_t)d;
+        v = v * 10 + d;
+    }
     while (lua_space(*p))
         p++;
     if (n == 0 || *p != '\0')
         return false;
-    *out = neg ? -v : v;
+    *out = hex ? (double)(int64_t)(neg ? 0 - x : x) : neg ? -v : v;
     return true;
+}
+
+/* Reads an h attribute as Lua 5.4's tonumber does (SM6): an integer
+ * (lua_integer), else a float as strtod reads it (hexadecimal, exponents
+ * and fractions included; not inf or nan), spaces around it allowed. */
+static bool parse_h(const char *text, double *out)
+{
+    if (text == NULL)
+        return false;
+    if (lua_integer(text, out))
+        return true;
+    char *end;
+    if (strpbrk(text, "nN") != NULL)
+        return false;
+    *out = strtod(text, &end);
+    if (end == text)
+        return false;
+    while (lua_space(*end))
+        end++;
+    return *end == '\0';
 }
 
 /* SM8 */
@@ -267,14 +290,11 @@ static void ack(struct session *s, const struct stanza_node *el)
 {
     struct smacks *sm = s->sm;
     sm->awaiting_ack = false;
-    long long h;
-    if (!parse_h(stanza_attr(el, "", "h"), &h)) {
-        session_close(s, "invalid-xml", "Missing or invalid 'h' attribute", NULL, NULL);
-        return;
-    }
-    const char *err = queue_ack(s->m, sm, h);
+    double h;
+    const char *err = parse_h(stanza_attr(el, "", "h"), &h) ? queue_ack(s->m, sm, h) : h_invalid;
     if (err != NULL) {
-        session_close(s, "undefined-condition", err, NULL, NULL);
+        session_close(s, err == h_invalid ? "invalid-xml" : "undefined-condition", err, NULL,
+                      NULL);
         return;
     }
     smacks_request(s);
@@ -390,9 +410,8 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     }
     transplant(s->m, s, old);
     struct smacks *sm = s->sm;
-    long long h = 0;
-    const char *err = parse_h(stanza_attr(el, "", "h"), &h) ? queue_ack(s->m, sm, h)
-                                                            : "Missing or invalid 'h' attribute";
+    double h;
+    const char *err = parse_h(stanza_attr(el, "", "h"), &h) ? queue_ack(s->m, sm, h) : h_invalid;
     if (err == NULL && !queue_resumable(sm))
         err = "Too many unacked stanzas remaining, session can't be resumed";
     struct stanza_node *r;
