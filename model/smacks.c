@@ -142,11 +142,12 @@ static void put_u32(struct heap *h, struct stanza *st, struct stanza_node *el, c
     buf_free(&b);
 }
 
-/* Writes a new SM element (not counted, not queued) to s's connection. */
+/* Writes a new SM element (not counted, not queued) to s's connection
+ * (touched already: by the input being read, or by the close that
+ * destroys s). */
 static void send_sm(struct session *s, struct stanza *st)
 {
     conn_write_stanza(s->m, s->conn, stanza_root(st));
-    conn_touch(s->m, s);
     stanza_free(st);
 }
 
@@ -158,12 +159,14 @@ static struct stanza *sm_element(struct heap *h, const char *ns, const char *nam
     return st;
 }
 
-/* SM9; forced (after a resumption), the queue does not decide
- * (should_ack returns `force` before looking at it). */
+/* SM9 on an enabled session with a connection (the callers' part of
+ * should_ack: conn_drain skips closed connections, and a closing or
+ * destroyed session has none); forced (after a resumption), the queue
+ * does not decide (should_ack returns `force` before looking at it). */
 static void request(struct session *s, bool forced)
 {
     struct smacks *sm = s->sm;
-    if (sm == NULL || sm->hibernating || sm->closing || s->destroyed || sm->awaiting_ack)
+    if (sm->awaiting_ack)
         return;
     if (!forced && (sm->h_out == sm->acked || sm->h_out == sm->last_requested))
         return;
@@ -344,42 +347,34 @@ static void resume_unknown(struct session *s, const char *ns, const char *token)
 
 /* The session state that belongs to the connection, not to the session:
  * what a resumed session takes from the stream it resumes on. */
-static void swap_stream(struct session *a, struct session *b)
+static void take_stream(struct session *to, const struct session *from)
 {
-    struct session t = *a;
-    a->conn = b->conn;
-    a->parser = b->parser;
-    a->notopen = b->notopen;
-    a->header_sent = b->header_sent;
-    a->busy = b->busy;
-    a->connected_ms = b->connected_ms;
-    b->conn = t.conn;
-    b->parser = t.parser;
-    b->notopen = t.notopen;
-    b->header_sent = t.header_sent;
-    b->busy = t.busy;
-    b->connected_ms = t.connected_ms;
+    to->conn = from->conn;
+    to->parser = from->parser;
+    to->notopen = from->notopen;
+    to->header_sent = from->header_sent;
+    to->busy = from->busy;
+    to->connected_ms = from->connected_ms;
 }
 
 /* SM15: old's identity moves onto fresh's connection. fresh (unbound,
- * inside its parser) keeps its address, so the parser callbacks go on
- * with the resumed session; the old struct becomes an unbound shell on
- * the old connection and is freed. */
+ * inside its parser, its connection touched) keeps its address, so the
+ * parser callbacks and the connection go on with the resumed session; the
+ * old struct becomes fresh's former self with the old connection's parser
+ * and is freed. */
 static void transplant(struct model *m, struct session *fresh, struct session *old)
 {
     struct conn *oc = &m->conns[old->conn - 1];
-    if (!oc->closed && !old->sm->hibernating)
-        oc->closed = true;   /* the old connection is closed, no bytes */
+    oc->closed = true;   /* a connection the session still had is closed, no bytes */
+    oc->session = NULL;
     users_remove(m, old);
     struct session tmp = *fresh;
     *fresh = *old;
+    take_stream(fresh, &tmp);
+    struct xmlstream *parser = old->parser;
     *old = tmp;
-    swap_stream(fresh, old);
-    m->conns[fresh->conn - 1].session = fresh;
-    oc->session = NULL;
+    old->parser = parser;
     users_add(m, fresh);
-    conn_touch(m, fresh);
-    old->busy = false;
     m->nsessions--;
     session_free(old);
     fresh->sm->hibernating = false;
@@ -456,11 +451,12 @@ void smacks_count_in(struct session *s)
         s->sm->h_in++;
 }
 
+/* SM5: a message, presence or iq: the server's jabber:client elements
+ * are those three (features and stream errors are in the stream
+ * namespace). */
 static bool counted(const struct stanza_node *el)
 {
-    return strcmp(el->ns, STANZA_NS_CLIENT) == 0 &&
-           (strcmp(el->name, "message") == 0 || strcmp(el->name, "presence") == 0 ||
-            strcmp(el->name, "iq") == 0);
+    return strcmp(el->ns, STANZA_NS_CLIENT) == 0;
 }
 
 /* SM5: the copy, with a delay for messages and presences. */
@@ -514,7 +510,6 @@ bool smacks_hibernate(struct session *s)
     if (sm == NULL || sm->token[0] == '\0' || s->full_jid == NULL)
         return false;
     sm->hibernating = true;
-    sm->awaiting_ack = false;
     sm->hibernated_ms = s->m->now_ms;
     xmlstream_free(s->parser);
     s->parser = NULL;
@@ -524,10 +519,8 @@ bool smacks_hibernate(struct session *s)
 
 void smacks_before_close(struct session *s)
 {
-    if (s->sm == NULL)
+    if (s->sm == NULL)   /* the token dies with the session, destroyed next */
         return;
-    s->sm->token[0] = '\0';   /* revoked */
-    s->sm->closing = true;
     if (!s->sm->hibernating && !s->m->conns[s->conn - 1].closed && !PROFILE_EJABBERD(s->m))
         send_ack(s);   /* SM14; EJ12: ejabberd sends no last <a/> */
 }
@@ -538,7 +531,9 @@ static bool only_resource(const struct model *m, const struct session *s)
     return u != NULL && u->nres == 1 && u->res[0] == s;
 }
 
-/* SM13: the error reply to a copy goes to a live resource, else nowhere. */
+/* SM13: the error reply to a copy goes to a live resource, else nowhere;
+ * a copy from s's own full JID finds s, destroyed (session_destroy runs
+ * SM13), and is dropped. */
 static void bounce(struct session *s, const struct stanza_node *el)
 {
     struct model *m = s->m;
@@ -546,13 +541,13 @@ static void bounce(struct session *s, const struct stanza_node *el)
     const char *type = stanza_attr(el, "", "type");
     struct jid j;
     struct session *to = NULL;
-    if (from != NULL && !xmpp_type_is(type, "error") && strcmp(from, s->full_jid) != 0 &&
+    if (from != NULL && !xmpp_type_is(type, "error") &&
         jid_parse(&j, &m->heap, from, strlen(from)) == JID_E_OK) {
         if (jid_domain_is(&j, m->domain))
             to = users_resource_of(m, &j);
         jid_free(&j);
     }
-    if (to == NULL || to == s || to->destroyed) {
+    if (to == NULL || to->destroyed) {
         m->sm.dropped++;
         return;
     }
@@ -589,7 +584,6 @@ void smacks_end(struct session *s)
     struct smacks *sm = s->sm;
     if (sm == NULL)
         return;
-    sm->token[0] = '\0';
     while (sm->n > 0)
         settle(s, queue_pop(s->m, sm));
     s->sm = NULL;
@@ -603,7 +597,6 @@ static void expired_add(struct model *m, const struct session *s)
     e->user = heap_strdup(&m->heap, s->username);
     memcpy(e->token, s->sm->token, sizeof e->token);
     e->h = s->sm->h_in;
-    e->t_ms = m->now_ms;
 }
 
 void smacks_advance(struct model *m)
@@ -615,7 +608,6 @@ void smacks_advance(struct model *m)
         if (s == NULL || !smacks_hibernating(s) || m->now_ms - s->sm->hibernated_ms < limit)
             continue;
         expired_add(m, s);   /* SM12 */
-        s->sm->token[0] = '\0';
         session_destroy(s, "Hibernating too long");
     }
 }
@@ -654,7 +646,6 @@ void smacks_state_free(struct smacks_state *st)
     for (size_t i = 0; i < st->nold; i++)
         heap_free(st->heap, st->old[i].user);
     heap_free(st->heap, st->old);
-    memset(st, 0, sizeof *st);
 }
 
 /* ---- invariants ---- */

@@ -50,7 +50,6 @@ struct smacks {
     uint32_t in_base;             /* session's stanzas_in at enable (I18) */
     bool awaiting_ack;
     bool hibernating;             /* SM11 */
-    bool closing;                 /* SM14: the server is closing the stream, no more <r/> */
     bool duplicate;               /* I17: a copy was written twice on one connection */
     bool backwards;               /* I18: a counter ran backwards */
     char token[SMACKS_TOKEN_LEN + 1]; /* "" when not resumable */
@@ -64,7 +63,6 @@ struct smacks_expired {
     char *user;
     char token[SMACKS_TOKEN_LEN + 1];
     uint32_t h;
-    unsigned long long t_ms;
 };
 
 /* Model-wide state: the expired registry and the I16 ledger. */
@@ -88,16 +86,16 @@ void smacks_count_in(struct session *s);
 /* SM5: el is being sent to enabled session s; queues its copy. Returns
  * whether to write it (false while hibernating). */
 bool smacks_outbound(struct session *s, const struct stanza_node *el);
-/* SM9: at the end of an input that wrote to enabled session s (conn_drain),
- * or after its <a/>, maybe an <r/>. */
+/* SM9: at the end of an input that wrote to enabled session s (conn_drain,
+ * for a session still connected), or after its <a/>, maybe an <r/>. */
 void smacks_request(struct session *s);
 /* SM11: s lost its connection; true when it hibernates (the caller must
  * then not destroy it). */
 bool smacks_hibernate(struct session *s);
 /* Whether s is an enabled session without a connection. */
 bool smacks_hibernating(const struct session *s);
-/* SM14: s is being closed: the final <a/> if it has a connection, token
- * revoked. */
+/* SM14: s is being closed (and destroyed next, its token with it): the
+ * final <a/> if it has a connection. */
 void smacks_before_close(struct session *s);
 /* SM13: enabled session s ends (still in the resource table); its queue
  * is stored, bounced or dropped and its state freed. */
