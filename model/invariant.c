@@ -230,6 +230,9 @@ static void invariant_check_body(void *call)
         }
     }
     check_count(m, live, rep);
+    const char *held = smacks_check_queues(m);
+    if (held != NULL)
+        violation(rep, "I16", held, NULL, NULL);
     size_t pos = 0;
     const struct user *u;
     while ((u = map_next(&m->users, &pos)) != NULL)

@@ -116,5 +116,9 @@ const char *smacks_check_session(const struct model *m, const struct session *s,
                                  const char **message);
 /* I16 over the ledger: NULL or a message. */
 const char *smacks_check_ledger(const struct model *m);
+/* I16 over the queues: NULL, or a message when the ledger's still queued
+ * differ from the copies the sessions' queues hold (a walk over every
+ * connection: for the full check only). */
+const char *smacks_check_queues(const struct model *m);
 
 #endif

@@ -331,6 +331,96 @@ static void ledger_off_undo(struct model *m, struct session *b, struct session *
     m->sm.queued--;
 }
 
+/* Stream management on romeo/orchard (conn 1): resumable, his own
+ * presence queued and unacked. */
+static void enable_resumable(struct model *m)
+{
+    feed(m, 1, "<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>");
+}
+static void sm_duplicate(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    enable_resumable(m);
+    b->sm->duplicate = true;
+}
+static void sm_duplicate_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->sm->duplicate = false;
+}
+static void sm_h_in_off(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    enable_resumable(m);
+    b->sm->h_in++;
+}
+static void sm_h_in_off_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->sm->h_in--;
+}
+static void sm_queue_past_acked(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    enable_resumable(m);
+    b->sm->acked++;   /* the queued presence counts as acknowledged */
+}
+static void sm_queue_past_acked_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->sm->acked--;
+}
+static void sm_acked_past_sent(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    enable_resumable(m);
+    b->sm->acked += 2;
+}
+static void sm_acked_past_sent_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->sm->acked -= 2;
+}
+static void sm_hibernating_connected(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    enable_resumable(m);
+    b->sm->hibernating = true;
+}
+static void sm_hibernating_connected_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->sm->hibernating = false;
+}
+static void sm_hibernating_tokenless(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    enable_resumable(m);
+    b->sm->hibernating = true;
+    m->conns[b->conn - 1].closed = true;
+    saved_int = b->sm->token[0];
+    b->sm->token[0] = '\0';
+}
+static void sm_hibernating_tokenless_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    b->sm->token[0] = (char)saved_int;
+    m->conns[b->conn - 1].closed = false;
+    b->sm->hibernating = false;
+}
+static void sm_ledger_phantom(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    m->sm.queued++;   /* balanced, but no queue holds the copy */
+    m->sm.in_queues++;
+}
+static void sm_ledger_phantom_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    m->sm.queued--;
+    m->sm.in_queues--;
+}
+
 static const struct corruption corruptions[] = {
     {"P7", said_unavailable, said_unavailable_undo},
     {"R7", push_uninterested, push_uninterested_undo},
@@ -355,6 +445,12 @@ static const struct corruption corruptions[] = {
     {"I2", foreign_host, foreign_host_undo},
     {"I16", ledger_off, ledger_off_undo},
     {"I1", nameless_authenticated, nameless_authenticated_undo},
+    {"I17", sm_duplicate, sm_duplicate_undo},
+    {"I18", sm_h_in_off, sm_h_in_off_undo},
+    {"I18", sm_queue_past_acked, sm_queue_past_acked_undo},
+    {"I18", sm_acked_past_sent, sm_acked_past_sent_undo},
+    {"I19", sm_hibernating_connected, sm_hibernating_connected_undo},
+    {"I19", sm_hibernating_tokenless, sm_hibernating_tokenless_undo},
 };
 
 START_TEST(test_invariant_catches_each_corruption)
@@ -407,6 +503,24 @@ START_TEST(test_invariant_catches_each_corruption)
 }
 END_TEST
 
+/* I16's full check compares the ledger with the queues themselves: a copy
+ * counted as still queued that no queue holds is caught, though the sum
+ * balances. */
+START_TEST(test_invariant_counts_the_queued_copies)
+{
+    struct model *m = healthy();
+    enable_resumable(m);
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    sm_ledger_phantom(m, NULL, NULL);
+    ck_assert_uint_eq(invariant_check(m, v, 4), 1);
+    ck_assert_str_eq(v[0].rule, "I16");
+    sm_ledger_phantom_undo(m, NULL, NULL);
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    model_free(m);
+}
+END_TEST
+
 START_TEST(test_invariant_touched_follows_the_traffic)
 {
     struct model *m = healthy();
@@ -420,6 +534,12 @@ START_TEST(test_invariant_touched_follows_the_traffic)
                "<item jid='juliet@localhost'/></query></iq>");
     ck_assert_uint_eq(m->touched_accounts.n, 1);   /* R5 changed romeo's roster */
     ck_assert_str_eq(m->touched_accounts.items[0], "romeo");
+    ck_assert_uint_eq(invariant_check_touched(m, v, 4), 0);
+    enable_resumable(m);
+    invariant_check_touched(m, v, 4);
+    model_hangup(m, 1);   /* SM11: it hibernates, quietly, and I19 looks at it */
+    ck_assert_uint_eq(m->ntouched, 1);
+    ck_assert_uint_eq(m->touched[0], 1);
     ck_assert_uint_eq(invariant_check_touched(m, v, 4), 0);
     model_free(m);
 }
@@ -549,6 +669,7 @@ Suite *invariant_suite(void)
     tcase_add_loop_test(tc, test_invariant_catches_each_corruption, 0,
                         (int)(sizeof corruptions / sizeof corruptions[0]));
     tcase_add_test(tc, test_invariant_touched_follows_the_traffic);
+    tcase_add_test(tc, test_invariant_counts_the_queued_copies);
     tcase_add_test(tc, test_invariant_sees_a_push_to_an_uninterested_resource);
     tcase_add_loop_test(tc, test_invariant_follows_a_view_through_a_directed_address, 0,
                         (int)(sizeof directed_presences / sizeof directed_presences[0]));
