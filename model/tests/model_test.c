@@ -247,6 +247,65 @@ START_TEST(test_model_sm_requests_after_every_answered_one)
 }
 END_TEST
 
+/* SM9 (should_ack): while a request is outstanding no other is sent; an
+ * <a/> that leaves copies unacked asks again at once (handle_a) when
+ * stanzas were sent since the last request, and not when none were. */
+START_TEST(test_model_sm_request_waits_for_the_answer)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    send(m, c, "<enable xmlns='urn:xmpp:sm:3'/>");
+    drain(m, c);
+    send(m, c, "<presence/>");
+    ck_assert_uint_eq(count_of(drain(m, c), "<r "), 1);
+    send(m, c, "<presence><show>away</show></presence>");   /* h_out 2, still waiting */
+    ck_assert_uint_eq(count_of(drain(m, c), "<r "), 0);
+    send(m, c, "<a xmlns='urn:xmpp:sm:3' h='1'/>");
+    ck_assert_str_eq(drain(m, c), SM_R);
+    send(m, c, "<a xmlns='urn:xmpp:sm:3' h='1'/>");   /* nothing sent since that request */
+    ck_assert_str_eq(drain(m, c), "");
+    send(m, c, "<a xmlns='urn:xmpp:sm:3' h='2'/>");
+    ck_assert_str_eq(drain(m, c), "");
+    model_free(m);
+}
+END_TEST
+
+/* SM15/SM9: a resumption from a new connection while the old one is
+ * still open and waiting for an answer to its <r/> forgets that wait
+ * (handle_resume: "Don't wait for acks from before the resumption") and
+ * asks at once. */
+START_TEST(test_model_sm_resume_forgets_the_old_wait)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    send(m, c, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    const char *o = drain(m, c);
+    const char *id = strstr(o, " id='");
+    ck_assert_ptr_nonnull(id);
+    char token[64];
+    size_t n = strcspn(id + 5, "'");
+    ck_assert_uint_lt(n, sizeof token);
+    memcpy(token, id + 5, n);
+    token[n] = '\0';
+    send(m, c, "<presence/>");
+    ck_assert_uint_eq(count_of(drain(m, c), "<r "), 1);   /* waiting */
+    unsigned d = model_connect(m);
+    char resume[768];
+    snprintf(resume, sizeof resume, HDR AUTH_ROMEO HDR
+             "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='0'/>", token);
+    send(m, d, resume);
+    ck_assert(model_closed(m, c));
+    o = drain(m, d);
+    const char *resumed = strstr(o, "<resumed ");
+    ck_assert_ptr_nonnull(resumed);
+    ck_assert_ptr_nonnull(strstr(resumed, "<presence from='romeo@localhost/orchard'"));
+    ck_assert_ptr_nonnull(strstr(resumed, SM_R));
+    model_free(m);
+}
+END_TEST
+
 struct hooked {
     unsigned calls, conn;
     size_t end, len;
@@ -368,6 +427,8 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_sm_ack_requests);
     tcase_add_test(tc, test_model_output_stanzas_places_each_stanza);
     tcase_add_test(tc, test_model_sm_requests_after_every_answered_one);
+    tcase_add_test(tc, test_model_sm_request_waits_for_the_answer);
+    tcase_add_test(tc, test_model_sm_resume_forgets_the_old_wait);
     suite_add_tcase(s, tc);
     return s;
 }
