@@ -66,7 +66,8 @@ char *heap_strdup(struct heap *h, const char *s);
  * elements: *cap doubles (from 8) when n reaches it. */
 void heap_grow(struct heap *h, void **base, size_t *cap, size_t n, size_t size);
 
-/* Registers / unregisters r (h may be NULL: nothing to do). */
+/* Registers / unregisters r (h may be NULL: nothing to do). Removing r
+ * again is a no-op. */
 void heap_resource_add(struct heap *h, struct heap_resource *r,
                        void (*release)(struct heap_resource *r));
 void heap_resource_remove(struct heap *h, struct heap_resource *r);

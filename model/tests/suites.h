@@ -14,7 +14,8 @@
     X(invariant_suite)  \
     X(xmpp_suite)       \
     X(prng_suite)       \
-    X(strset_suite)
+    X(strset_suite)     \
+    X(heap_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 MODEL_SUITES(DECLARE_SUITE)
