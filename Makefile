@@ -513,19 +513,21 @@ check-explore: $(SESSIM)
 # operators flipped, conditions negated, statements and calls deleted,
 # +-1 on constants and indexes, over model/*.c; each is compiled into a
 # work copy under .build/mutants/ and run against the scenarios, a short
-# exploration, the model unit tests and then the same under ASan. `make
+# exploration, the model unit tests, the failalloc suite of sim-tests (the
+# out-of-memory paths) and then the same under ASan. `make
 # mutants` runs the named patches and a fixed sample (it fails below
 # MUTANT_MIN_SCORE percent killed); `make mutants-full` runs every mutant
 # (MUTANT_FILES=model/a.c,model/b.c: those files' only) and writes
 # reports/mutants/report.{txt,json}. The full run measures first, on the gcov
-# build, which lines each scenario, the exploration and each Check case
-# execute (sim/tests/mutcov.py), and runs a mutant through only the tests
-# that execute it: one no test executes survives as "not covered" unbuilt.
+# build, which lines each scenario, the exploration, each Check case and
+# the failalloc sweep of each of its scenarios execute (sim/tests/mutcov.py),
+# and runs a mutant through only the tests that execute it: one no test
+# executes survives as "not covered" unbuilt.
 # Equivalent mutants are listed in sim/tests/mutants/equivalent.txt.
 MUTANT_SAMPLE ?= 40
 MUTANT_MIN_SCORE ?= 90
 MUTANT_JOBS ?= 2
-MUTANT_BUILDS := build $(MODEL_TESTS)
+MUTANT_BUILDS := build $(MODEL_TESTS) $(SIM_TESTS)
 mutants:
 	@echo "== mutants: named patches"
 	sh sim/tests/mutants.sh

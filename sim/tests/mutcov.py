@@ -6,14 +6,16 @@ those lines on the unchanged model runs the mutant exactly as it ran the
 model (the model is deterministic: same inputs, same path, same output), so
 it cannot kill the mutant, under ASan either. measure() runs every test once
 on the gcov build (.build/cov): each scenario alone, the exploration, each
-Check case of model-tests alone; reaching() then names the tests that may
-execute a mutant, in a fixed order. Conservative on purpose: a mutant counts
+Check case of model-tests alone, and the failalloc sweep of sim-tests (each
+allocation failing in turn: the model's out-of-memory paths, which nothing
+else runs) over one scenario of its sample at a time; reaching() then names
+the tests that may execute a mutant, in a fixed order. Conservative on purpose: a mutant counts
 as reached by every test when no line it touches is one gcov counts (a
 declaration, a file-scope initialiser: they act without being executed) or
 when it touches a case label (its constant moves a jump taken elsewhere).
 
 The measure is kept in .build/mutants/coverage.json, keyed by a hash of the
-gcov binaries, the scenario files and the exploration's arguments, and taken
+gcov binaries (sessim, model-tests, sim-tests), the scenario files and the exploration's arguments, and taken
 again when any of them changes.
 """
 import hashlib
@@ -27,6 +29,7 @@ import time
 COV = os.path.join(".build", "cov")
 CACHE = os.path.join(".build", "mutants", "coverage.json")
 ENV_UNITS = {"CK_FORK": "no"}
+BINARIES = ("sessim", "model-tests", "sim-tests")   # of the gcov build
 TIMEOUT_MARGIN = 20
 TIMEOUT_FLOOR = 5.0
 
@@ -52,6 +55,26 @@ def unit_cases(root):
     return out
 
 
+def failalloc_paths(root):
+    """The scenarios the failalloc suite of sim-tests sweeps by default (the
+    failalloc_sample array of sim/tests/failalloc_test.c)."""
+    path = os.path.join(root, "sim", "tests", "failalloc_test.c")
+    with open(path, encoding="utf-8") as f:
+        m = re.search(r"failalloc_sample\[\]\s*=\s*\{(.*?)\};", f.read(), re.S)
+    if not m:
+        raise CoverageError("sim/tests/failalloc_test.c: no failalloc_sample array")
+    return re.findall(r'"([^"]+)"', m.group(1))
+
+
+def failalloc_env(paths):
+    """The environment that runs only the failalloc suite of sim-tests, over
+    paths (None: its default sample)."""
+    env = dict(os.environ, CK_RUN_SUITE="failalloc", **ENV_UNITS)
+    if paths is not None:
+        env["SESSIM_FAILALLOC_PATHS"] = " ".join(paths)
+    return env
+
+
 def scenario_paths(root, sessim):
     text = subprocess.run([sessim, "run", "--list", "scenarios"], cwd=root, capture_output=True,
                           text=True, check=True).stdout
@@ -71,6 +94,8 @@ def tests(root, sessim, explore_args, explore_out):
                 None))
     tests_bin = os.path.join(root, COV, "model-tests")
     out.extend(("unit %s/%s" % c, [tests_bin], unit_env("%s/%s" % c)) for c in unit_cases(root))
+    sim_tests = os.path.join(root, COV, "sim-tests")
+    out.extend(("failalloc " + p, [sim_tests], failalloc_env([p])) for p in failalloc_paths(root))
     return out
 
 
@@ -117,7 +142,7 @@ def checks_run(stdout):
 
 def fingerprint(root, scenario_files, explore_args):
     h = hashlib.sha256(explore_args.encode())
-    for f in [os.path.join(COV, "sessim"), os.path.join(COV, "model-tests")] + scenario_files:
+    for f in [os.path.join(COV, b) for b in BINARIES] + scenario_files:
         h.update(f.encode())
         with open(os.path.join(root, f), "rb") as fh:
             h.update(hashlib.sha256(fh.read()).digest())
@@ -127,7 +152,7 @@ def fingerprint(root, scenario_files, explore_args):
 def measure(root, sources, explore_args, work, progress=None):
     """Runs every test on the gcov build; returns the coverage record."""
     sessim = os.path.join(root, COV, "sessim")
-    for f in (sessim, os.path.join(root, COV, "model-tests")):
+    for f in (os.path.join(root, COV, b) for b in BINARIES):
         if not os.path.exists(f):
             raise CoverageError("%s missing: build the cov flavour first (make mutants-full does)" % f)
     listed = tests(root, sessim, explore_args, os.path.join(work, "cov-explore"))

@@ -9,13 +9,17 @@ into sessim and model-tests; then, stopping at the first failure:
   1. sessim run scenarios
   2. sessim explore (a fixed budget, --explore)
   3. model-tests (the Check suites)
-  4. the same three on the ASan+UBSan build (.build/asan objects), so that
+  4. the failalloc suite of sim-tests: a handful of scenarios with each
+     allocation failing in turn (sim/run/failalloc.h), the only tests of
+     the model's out-of-memory paths
+  5. the same four on the ASan+UBSan build (.build/asan objects), so that
      memory mutants (a size one short, a missing free) count
 
 With --coverage (sim/tests/mutcov.py: which lines each scenario, the
 exploration and each Check case execute, measured once on the gcov build),
 a stage runs only the tests that execute the mutant (the others run it as
-they ran the model and cannot kill it), the Check cases one by one, and a
+they ran the model and cannot kill it), the Check cases one by one, the
+failalloc sweep over only the scenarios whose sweep executes it, and a
 mutant no test executes survives as "not covered" once it has compiled and
 linked; the stage time limit is then 20 times what those tests took on the
 gcov build, from 5 s up to --timeout.
@@ -31,7 +35,7 @@ does not depend on timing or -j.
             [-j N] [--timeout S] [--report FILE] [--json FILE] [--min-score PCT]
             [--no-asan]
 
-Needs the release and asan builds of sessim and model-tests, and with
+Needs the release and asan builds of sessim, model-tests and sim-tests, and with
 --coverage the cov build (`make mutants` and `make mutants-full` build them
 first). Exit 0, or 1 when the score is
 below --min-score, 2 on a usage or setup error.
@@ -123,9 +127,12 @@ class Flavour:
         self.model_obj = {s: os.path.join(b, s[:-2] + ".o") for s in sources}
         tests = sorted(f for f in os.listdir(os.path.join(ROOT, "model", "tests")) if f.endswith(".c"))
         self.test_obj = [os.path.join(b, "model", "tests", f[:-2] + ".o") for f in tests]
+        sim_tests = sorted(f for f in os.listdir(os.path.join(ROOT, "sim", "tests")) if f.endswith(".c"))
+        self.sim_test_obj = [os.path.join(b, "sim", "tests", f[:-2] + ".o") for f in sim_tests]
         self.main_obj = os.path.join(b, "sim", "cli", "main.o")
         self.simlib = os.path.join(b, "libsessim-sim.a")
-        for f in list(self.model_obj.values()) + self.test_obj + [self.main_obj, self.simlib]:
+        for f in list(self.model_obj.values()) + self.test_obj + self.sim_test_obj \
+                + [self.main_obj, self.simlib]:
             if not os.path.exists(f):
                 raise SetupError("%s missing: build the %s flavour first (make mutants does)" % (f, name))
         self.snapshot()
@@ -144,6 +151,7 @@ class Flavour:
         shutil.rmtree(base, ignore_errors=True)
         self.model_obj = {s: keep(o) for s, o in self.model_obj.items()}
         self.test_obj = [keep(o) for o in self.test_obj]
+        self.sim_test_obj = [keep(o) for o in self.sim_test_obj]
         self.main_obj, self.simlib = keep(self.main_obj), keep(self.simlib)
 
     def objects(self, source, obj):
@@ -162,6 +170,11 @@ class Flavour:
         f = self.flags
         return f["CC"] + f["LDFLAGS"] + ["-o", out] + self.test_obj \
             + self.objects(source, obj) + f["LIBS_CHECK"] + f["LIBS_MODEL"]
+
+    def link_sim_tests(self, source, obj, out):
+        f = self.flags
+        return f["CC"] + f["LDFLAGS"] + ["-o", out] + self.sim_test_obj + [self.simlib] \
+            + self.objects(source, obj) + f["LIBS_CHECK"] + f["LIBS_SIM"]
 
 
 ACTIVE = set()   # process groups of the commands running now
@@ -235,14 +248,17 @@ class Job:
         tests; without, test ids is None."""
         sessim = os.path.join(self.dir, "sessim-" + fl.name)
         tests = os.path.join(self.dir, "model-tests-" + fl.name)
+        sim_tests = os.path.join(self.dir, "sim-tests-" + fl.name)
         explore_out = os.path.join(self.dir, "explore")
         shutil.rmtree(explore_out, ignore_errors=True)
         if reach is None:
             scenarios, explore, units = ["scenarios"], True, [(ENV, None)]
+            failalloc = None
         else:
             scenarios = [t[len("scenario "):] for t in reach if t.startswith("scenario ")]
             explore = "explore" in reach
             units = [(mutcov.unit_env(t[len("unit "):]), [t]) for t in reach if t.startswith("unit ")]
+            failalloc = [t[len("failalloc "):] for t in reach if t.startswith("failalloc ")]
         out = [("link", fl.link_sessim(m.path, obj, sessim), None, None)]
         if scenarios:
             out.append(("scenarios", [sessim, "run", "--fail-fast"] + scenarios, None,
@@ -253,6 +269,10 @@ class Job:
         if units:
             out.append(("link", fl.link_tests(m.path, obj, tests), None, None))
             out.extend(("units", [tests], env, names) for env, names in units)
+        if failalloc is None or failalloc:
+            out.append(("link", fl.link_sim_tests(m.path, obj, sim_tests), None, None))
+            out.append(("failalloc", [sim_tests], mutcov.failalloc_env(failalloc),
+                        None if failalloc is None else ["failalloc " + p for p in failalloc]))
         return out
 
     def test_flavour(self, m, path, fl, reach):
@@ -385,7 +405,7 @@ def report_text(mutants, run_list, results, equivalents, rows, args):
         what += " of %s" % args.files
     if args.no_run:
         what += "; partial: only the results in %s" % args.resume
-    stages = "scenarios, explore %s, model-tests%s%s" % (args.explore, "" if args.no_asan else "; then ASan",
+    stages = "scenarios, explore %s, model-tests, failalloc%s%s" % (args.explore, "" if args.no_asan else "; then ASan",
                                                        "; each only where it executes the mutant"
                                                        if args.coverage else "")
     out.append("mutants: model/*.c, %d generated, %d run (%s); stages: %s" % (
