@@ -192,11 +192,10 @@ static void keep_header(struct xmlstream *p)
     size_t n = (size_t)count;
     struct xmlstream_tag *t = p->warm != NULL ? p->warm->tag : NULL;
     if (t == NULL || t->len != n || memcmp(t->data, ctx + offset, n) != 0) {
-        t = heap_alloc(p->heap, sizeof *t + n + 1);
+        t = heap_alloc(p->heap, sizeof *t + n);
         t->refs = 0;
         t->len = n;
         memcpy(t->data, ctx + offset, n);
-        t->data[n] = '\0';
         if (p->warm != NULL)
             p->warm->tag = t;
     }
@@ -276,8 +275,7 @@ static void start_body(void *call)
     if (p->depth == 1) {
         buf_clear(&p->text);
         p->stanza_start = (unsigned long long)XML_GetCurrentByteIndex(p->xp);
-        p->cur = stanza_new(p->heap);
-        p->el = NULL;
+        p->cur = stanza_new(p->heap);   /* p->el is NULL between stanzas */
     } else {
         flush_text(p);
     }
@@ -470,11 +468,14 @@ static void parser_obtain(struct xmlstream *p)
             heap_fail(p->heap);
         return;
     }
-    XML_Memory_Handling_Suite mm = {0};
-    if (p->heap != NULL)   /* expat allocates through the model's hooks too */
+    XML_Memory_Handling_Suite mm;
+    const XML_Memory_Handling_Suite *suite = NULL;
+    if (p->heap != NULL) {   /* expat allocates through the model's hooks too */
         mm = (XML_Memory_Handling_Suite){p->heap->malloc_fn, p->heap->realloc_fn,
                                          p->heap->free_fn};
-    p->xp = XML_ParserCreate_MM("UTF-8", p->heap ? &mm : NULL, sep);
+        suite = &mm;
+    }
+    p->xp = XML_ParserCreate_MM("UTF-8", suite, sep);
     if (p->xp == NULL)
         heap_fail(p->heap);
 }

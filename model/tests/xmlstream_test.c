@@ -429,10 +429,51 @@ START_TEST(test_xmlstream_error_has_line_and_column)
     ck_assert_str_eq(xmlstream_error_text(XMLSTREAM_E_COMMENT), "comment is not allowed");
     xmlstream_feed(p, "<presence/>", 11);   /* ignored after the error */
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_COMMENT);
+    const char *aborted = xmlstream_error_detail(p);   /* a handler stopped expat */
     xmlstream_reset(p);
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
+    ck_assert_ptr_null(xmlstream_error_detail(p));
+    /* an error at the first byte is at line 1, column 1; expat's own
+     * description of it is gone after a reset */
+    xmlstream_feed(p, "just text", 9);
+    ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_MALFORMED);
+    ck_assert_uint_eq(xmlstream_error_line(p), 1);
+    ck_assert_uint_eq(xmlstream_error_column(p), 1);
+    ck_assert_str_ne(xmlstream_error_detail(p), aborted);
+    xmlstream_reset(p);
+    xmlstream_feed(p, PRE "<!---->", PRE_LEN + 7);
+    ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_COMMENT);
+    ck_assert_uint_eq(xmlstream_error_line(p), 1);
+    ck_assert_uint_eq(xmlstream_error_column(p), PRE_LEN + 1);
+    ck_assert_str_eq(xmlstream_error_detail(p), aborted);
     xmlstream_free(p);
     buf_free(&log);
+}
+END_TEST
+
+/* The held streams of a warm set are resting ones: a stream leaves the
+ * set when a stanza begins and when it is reset; one start tag serves all
+ * the streams of a set that sent it. */
+START_TEST(test_xmlstream_warm_set_holds_resting_streams_only)
+{
+    struct xmlstream_warm warm = {.max = 2};
+    struct xmlstream_limits lim = {.idle_release = true, .warm = &warm};
+    struct xmlstream *p = xmlstream_new(NULL, &no_callbacks, NULL, &lim, 1);
+    xmlstream_feed(p, PRE, PRE_LEN);
+    ck_assert_uint_eq(warm.count, 1);
+    ck_assert_ptr_eq(warm.held[0], p);
+    xmlstream_feed(p, "<message>", 9);
+    ck_assert_uint_eq(warm.count, 0);
+    xmlstream_feed(p, "</message>", 10);
+    ck_assert_uint_eq(warm.count, 1);
+    xmlstream_reset(p);
+    ck_assert_uint_eq(warm.count, 0);
+    xmlstream_free(p);
+
+    static const struct xmlstream_limits release = {.idle_release = true};
+    struct xmlstream_warm warm0 = {.max = 0};
+    struct xmlstream_limits lim0 = {.idle_release = true, .warm = &warm0};
+    ck_assert_uint_le(mem_resting(&lim0, 3) + 2 * PRE_LEN, mem_resting(&release, 3));
 }
 END_TEST
 
@@ -528,6 +569,12 @@ START_TEST(test_xmlstream_restart_parses_the_rest_as_a_new_stream)
 }
 END_TEST
 
+static void ns_open(void *ctx, const struct xmlstream_header *h)
+{
+    buf_puts(ctx, h->content_ns);
+    buf_putc(ctx, ';');
+}
+
 static void hdr_open(void *ctx, const struct xmlstream_header *h)
 {
     struct buf *log = ctx;
@@ -599,6 +646,63 @@ START_TEST(test_xmlstream_header_fields)
     xmlstream_feed(p, s, sizeof s - 1);
     ck_assert_str_eq(buf_cstr(&log), "t;f;1.0;de;i;");
     xmlstream_free(p);
+    buf_clear(&log);
+    static const char names[] =   /* values that are attribute names too */
+        "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+        "to='from' from='version' version='1.0' xml:lang='id' id='to'>";
+    p = xmlstream_new(NULL, &cb, &log, NULL, 7);
+    xmlstream_feed(p, names, sizeof names - 1);
+    ck_assert_str_eq(buf_cstr(&log), "from;version;1.0;id;to;");
+    xmlstream_free(p);
+    buf_free(&log);
+}
+END_TEST
+
+/* A comment skipped between stanzas (markup_skipped) is no part of the
+ * next stanza's size: a stanza of 59 bytes after a comment of 60 fits a
+ * limit of 100, while it is parsed and once it ends. */
+START_TEST(test_xmlstream_skipped_comment_is_not_counted_in_a_stanza)
+{
+    static const struct xmlstream_limits lim = {.size_max = 100, .markup_skipped = true};
+    static const char comment[] = "<!-- 012345678901234567890123456789012345678901234567890 -->";
+    static const char text[] = "0123456789012345678901234567890123456789";
+    struct xmlstream_callbacks cb = {.stanza = rs_stanza};
+    struct restart_ctx r = {0};
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &r, &lim, 1);
+    ck_assert_uint_eq(sizeof comment - 1, 60);
+    xmlstream_feed(p, PRE, PRE_LEN);
+    xmlstream_feed(p, comment, sizeof comment - 1);
+    xmlstream_feed(p, "<message>", 9);
+    xmlstream_feed(p, text, sizeof text - 1);
+    ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
+    xmlstream_feed(p, "</message>", 10);
+    ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
+    ck_assert_str_eq(buf_cstr(&r.log), "message;");
+    xmlstream_free(p);
+    buf_free(&r.log);
+}
+END_TEST
+
+/* Each stream after a restart or a reset has the default namespace its
+ * own header declares, none if it declares none. */
+START_TEST(test_xmlstream_content_namespace_is_per_stream)
+{
+#define NO_DEFAULT_NS "<stream:stream xmlns:stream='" STANZA_NS_STREAM "'>"
+    static const char s[] = PRE "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>" NO_DEFAULT_NS;
+    struct buf log = {0};
+    helpers_parse_cut(s, sizeof s - 1, NULL, 0, NULL, &log);
+    ck_assert_str_eq(buf_cstr(&log), "open ns=jabber:client;"
+                                     "stanza <auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>;"
+                                     "restart;open ns=;");
+    buf_clear(&log);
+    struct xmlstream_callbacks cb = {.opened = ns_open};
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &log, NULL, 7);
+    xmlstream_feed(p, PRE, PRE_LEN);
+    xmlstream_reset(p);
+    xmlstream_feed(p, NO_DEFAULT_NS, strlen(NO_DEFAULT_NS));
+#undef NO_DEFAULT_NS
+    ck_assert_str_eq(buf_cstr(&log), "jabber:client;;");
+    xmlstream_free(p);
     buf_free(&log);
 }
 END_TEST
@@ -666,6 +770,10 @@ START_TEST(test_xmlstream_parse_element)
     ck_assert_ptr_null(xmlstream_parse_element(text, sizeof text - 1, "", &e, &line, &col));
     static const char tabbed[] = "x\t<a/>";   /* text before the element, then a tab */
     ck_assert_ptr_null(xmlstream_parse_element(tabbed, sizeof tabbed - 1, "", &e, &line, &col));
+    ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
+    static const char returned[] = "x\r<a/>";   /* then a carriage return */
+    ck_assert_ptr_null(xmlstream_parse_element(returned, sizeof returned - 1, "", &e, &line,
+                                               &col));
     ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
     static const char spaced[] = "\t\r\n <a/>\t";   /* whitespace around is fine */
     st = xmlstream_parse_element(spaced, sizeof spaced - 1, "", &e, &line, &col);
@@ -971,6 +1079,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_mixed_content_keeps_its_order);
     tcase_add_test(tc, test_xmlstream_offsets_across_restart_and_reset);
     tcase_add_test(tc, test_xmlstream_header_fields);
+    tcase_add_test(tc, test_xmlstream_content_namespace_is_per_stream);
     tcase_add_test(tc, test_xmlstream_out_of_memory_unwinds_anywhere);
     tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_warm_set_changes_no_event);
@@ -978,6 +1087,8 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_inject_stands_for_the_bytes);
     tcase_add_test(tc, test_xmlstream_inject_follows_the_limits);
     tcase_add_test(tc, test_xmlstream_idle_release_frees_the_parser);
+    tcase_add_test(tc, test_xmlstream_warm_set_holds_resting_streams_only);
+    tcase_add_test(tc, test_xmlstream_skipped_comment_is_not_counted_in_a_stanza);
     tcase_add_test(tc, test_xmlstream_idle_release_keeps_nothing_of_the_stanzas);
     tcase_add_test(tc, test_xmlstream_idle_release_keeps_errors_and_offsets);
     tcase_add_loop_test(tc, test_xmlstream_restricted_xml_table, 0,
