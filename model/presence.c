@@ -387,7 +387,7 @@ void presence_on_destroy(struct session *x, const char *reason)
     if (x->presence == NULL && x->directed.n == 0)
         return;
     struct stanza *st = xmpp_presence(&x->m->heap, "unavailable", x->full_jid, NULL);
-    if (reason != NULL) {
+    if (reason != NULL && !PROFILE_EJABBERD(x->m)) {   /* EJ23: ejabberd gives no status */
         struct buf b = {.heap = &x->m->heap};
         buf_puts(&b, "Disconnected: ");
         buf_puts(&b, reason);
