@@ -88,6 +88,9 @@ static const char *plain_check(struct session *s, const unsigned char *msg, size
         return "malformed-request";
     const char *authcid = (const char *)nul1 + 1;
     size_t authcid_len = (size_t)(nul2 - nul1 - 1);
+    const char *at = memchr(authcid, '@', authcid_len);
+    if (PROFILE_EJABBERD(s->m) && nul1 == msg && at != NULL)
+        authcid_len = (size_t)(at - authcid);   /* EJ24: "user@anything" names user */
     const char *password = (const char *)nul2 + 1;
     if (password[0] == '\0' || jid_local_prep(authcid, authcid_len, user) != JID_E_OK) {
         *text = "Invalid username or password.";
@@ -118,6 +121,12 @@ static void plain_auth(struct session *s, const struct stanza_node *el)
         cond = "incorrect-encoding";
     else
         cond = plain_check(s, msg, msg_len, user, &text);
+    if (cond != NULL && PROFILE_EJABBERD(s->m) && strcmp(cond, "not-authorized") != 0) {
+        /* EJ24: a message ejabberd cannot split, or one whose credentials
+         * fail, is not-authorized. */
+        text = text != NULL ? "Invalid username or password" : "Response decoding failed";
+        cond = "not-authorized";
+    }
     if (cond != NULL) {
         sasl_reply(s, "failure", cond, text);
     } else {
