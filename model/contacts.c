@@ -355,7 +355,9 @@ static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
     struct roster *r = s->roster;
     const char *sub = stanza_attr(item, "", "subscription");
     if (sub != NULL && strcmp(sub, "remove") == 0) {
-        if (roster_find(r, j.str) == NULL) {
+        if (roster_find(r, j.str) == NULL && PROFILE_EJABBERD(s->m)) {
+            result_and_push(s, iq, a, j.str, true);   /* EJ25: nothing to remove, pushed anyway */
+        } else if (roster_find(r, j.str) == NULL) {
             route_error(s, iq, "modify", "item-not-found", NULL);
         } else {   /* R6: (a) notify, (b) delete, (c) result, (d) push */
             contacts_removal_notify(s->m, a, j.str);
