@@ -16,6 +16,7 @@
 #include "xmpp.h"
 
 #define CODEC_TAIL " qualified by namespace 'jabber:client'"
+#define CODEC_ROSTER_TAIL " qualified by namespace 'jabber:iq:roster'"
 
 static bool one_of(const char *value, const char *const *set)
 {
@@ -37,13 +38,19 @@ static bool is_integer(const char *t)
     return true;
 }
 
-static void put_bad(struct buf *text, const char *what, const char *tag)
+static void put_bad_in(struct buf *text, const char *what, const char *tag, const char *tail)
 {
     buf_puts(text, "Bad value of ");
     buf_puts(text, what);
     buf_puts(text, " in tag <");
     buf_puts(text, tag);
-    buf_puts(text, "/>" CODEC_TAIL);
+    buf_puts(text, "/>");
+    buf_puts(text, tail);
+}
+
+static void put_bad(struct buf *text, const char *what, const char *tag)
+{
+    put_bad_in(text, what, tag, CODEC_TAIL);
 }
 
 /* A presence's <show/> and <priority/> (decode_presence_els/7). */
@@ -65,15 +72,18 @@ static bool presence_children_ok(const struct stanza_node *el, struct buf *text)
     return ok;
 }
 
+static bool jid_ok(struct session *s, const char *v)
+{
+    struct jid j = {0};
+    bool ok = jid_parse(&j, &s->m->heap, v, strlen(v)) == JID_E_OK;
+    jid_free(&j);
+    return ok;
+}
+
 static bool to_ok(struct session *s, const struct stanza_node *el)
 {
     const char *to = stanza_attr(el, "", "to");
-    struct jid j = {0};
-    if (to == NULL)
-        return true;
-    bool ok = jid_parse(&j, &s->m->heap, to, strlen(to)) == JID_E_OK;
-    jid_free(&j);
-    return ok;
+    return to == NULL || jid_ok(s, to);
 }
 
 /* The codec's text for el, or nothing in text when it decodes. */
@@ -122,6 +132,76 @@ static void chain_append(struct chain *to, const struct chain *from)
     else
         to->head = from->head;
     to->tail = from->tail;
+}
+
+/* An iq the session's own account handles: no `to`, or its bare JID. */
+static bool to_own_account(const struct session *s, const struct stanza_node *el)
+{
+    const char *to = stanza_attr(el, "", "to");
+    if (s->full_jid == NULL || to == NULL)
+        return s->full_jid != NULL;
+    size_t bare = (size_t)(strchr(s->full_jid, '/') - s->full_jid);
+    return strlen(to) == bare && strncmp(to, s->full_jid, bare) == 0;
+}
+
+/* EJ26: one <item/> as decode_roster_item/3 reads it, its attributes in
+ * the decoder's order. */
+static void roster_item_check(struct session *s, const struct stanza_node *item, struct buf *text)
+{
+    static const char *const subscriptions[] = {"none", "to", "from", "both", "remove", NULL};
+    static const char *const asks[] = {"subscribe", "unsubscribe", NULL};
+    const char *jid = stanza_attr(item, "", "jid");
+    const char *sub = stanza_attr(item, "", "subscription");
+    const char *ask = stanza_attr(item, "", "ask");
+    if (jid == NULL)
+        buf_puts(text, "Missing attribute 'jid' in tag <item/>" CODEC_ROSTER_TAIL);
+    else if (!jid_ok(s, jid))
+        put_bad_in(text, "attribute 'jid'", "item", CODEC_ROSTER_TAIL);
+    else if (sub != NULL && !one_of(sub, subscriptions))
+        put_bad_in(text, "attribute 'subscription'", "item", CODEC_ROSTER_TAIL);
+    else if (ask != NULL && !one_of(ask, asks))
+        put_bad_in(text, "attribute 'ask'", "item", CODEC_ROSTER_TAIL);
+}
+
+static bool is_roster_item(const struct stanza_node *c)
+{
+    return c->kind == STANZA_ELEMENT && strcmp(c->ns, XMPP_NS_ROSTER) == 0 &&
+           strcmp(c->name, "item") == 0;
+}
+
+void codec_roster_items_check(struct session *s, const struct stanza_node *q, struct buf *text)
+{
+    for (const struct stanza_node *c = q->children; c != NULL && text->len == 0; c = c->next)
+        if (is_roster_item(c))
+            roster_item_check(s, c, text);
+}
+
+/* EJ26: a roster query to one's own account whose items decode, written
+ * out as the codec writes it: what is not an <item/> is dropped, an item
+ * without subscription says "none". One that does not decode is left as
+ * it came, for the roster handler's error (codec_roster_items_check). */
+static void roster_query_rewrite(struct session *s, struct stanza *st, struct stanza_node *el)
+{
+    struct stanza_node *q = stanza_child(el, XMPP_NS_ROSTER, "query");
+    if (q == NULL || !to_own_account(s, el) || route_is_reply(el))
+        return;
+    struct buf text = {.heap = &s->m->heap};
+    codec_roster_items_check(s, q, &text);
+    bool decodes = text.len == 0;
+    buf_free(&text);
+    if (!decodes)
+        return;
+    struct chain items = {0};
+    for (struct stanza_node *c = q->children, *next; c != NULL; c = next) {
+        next = c->next;
+        if (!is_roster_item(c))
+            continue;
+        if (stanza_attr(c, "", "subscription") == NULL)
+            stanza_attr_set(st, c, "subscription", "none");
+        chain_push(&items, c);
+    }
+    q->children = items.head;
+    q->children_last = items.tail;
 }
 
 /* A priority's number as encode_presence_priority writes it (enc_int:
@@ -213,5 +293,7 @@ bool codec_decode(struct session *s, struct stanza *st)
         codec_message_rewrite(el);
     if (strcmp(el->name, "presence") == 0)
         presence_rewrite(s, st, el);
+    if (strcmp(el->name, "iq") == 0)
+        roster_query_rewrite(s, st, el);
     return true;
 }

@@ -13,6 +13,7 @@
 
 #include <stdbool.h>
 
+#include "buf.h"
 #include "stanza.h"
 
 struct session;
@@ -22,6 +23,9 @@ struct session;
  * unless it is an error or an iq result: RFC 6120 8.3.1), true when it
  * goes on, rewritten in place as the codec writes it out. */
 bool codec_decode(struct session *s, struct stanza *st);
+/* EJ26: the codec's text for the first <item/> of the roster query q that
+ * does not decode; nothing in text when every one does. */
+void codec_roster_items_check(struct session *s, const struct stanza_node *q, struct buf *text);
 /* A message's children in the order encode_message/2 writes them: the
  * others (a <delay/> too), then <body/>, <subject/>, <thread/>. */
 void codec_message_rewrite(struct stanza_node *el);

@@ -18,6 +18,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "codec.h"
 #include "conn.h"
 #include "internal.h"
 #include "jid.h"
@@ -315,6 +316,14 @@ static const struct stanza_node *contacts_roster_set_item(struct session *s,
     const struct stanza_node *item = stanza_child(q, XMPP_NS_ROSTER, "item");
     const char *jid = item ? stanza_attr(item, "", "jid") : NULL;
     memset(j, 0, sizeof *j);
+    if (PROFILE_EJABBERD(s->m) && stanza_child_count(q) != 1) {   /* EJ26, after the codec */
+        if (item == NULL)
+            route_error(s, iq, "cancel", "service-unavailable", ROUTE_NO_MODULE_TEXT);
+        else
+            route_error(s, iq, "modify", "bad-request",
+                        "Multiple <item/> elements are not allowed by RFC6121");
+        return NULL;
+    }
     if (item == NULL || stanza_child_count(q) != 1 || jid == NULL ||
         jid_parse(j, &s->m->heap, jid, strlen(jid)) != JID_E_OK || j->resource_len) {
         jid_free(j);
@@ -394,6 +403,16 @@ static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
 
 void contacts_roster_iq(struct session *s, const struct stanza_node *iq)
 {
+    if (PROFILE_EJABBERD(s->m)) {   /* EJ26: the handler decodes the query first */
+        struct buf text = {.heap = &s->m->heap};
+        codec_roster_items_check(s, stanza_child(iq, XMPP_NS_ROSTER, "query"), &text);
+        bool decodes = text.len == 0;
+        if (!decodes)
+            route_error(s, iq, "modify", "bad-request", buf_cstr(&text));
+        buf_free(&text);
+        if (!decodes)
+            return;
+    }
     if (xmpp_type_is(stanza_attr(iq, "", "type"), "get"))
         contacts_roster_get(s, iq);
     else

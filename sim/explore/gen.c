@@ -985,7 +985,7 @@ static const struct row rows[ROWS] = {
     {"presence", 10, false, false, false, write_stanza, gen_stanza_presence},
     {"directed", 5, false, false, true, write_stanza, gen_stanza_directed},
     {"subscription", 8, false, false, true, write_stanza, gen_stanza_subscription},
-    {"roster", 6, false, false, true, write_stanza, gen_stanza_roster},
+    {"roster", 6, false, false, false, write_stanza, gen_stanza_roster},
     {"message", 8, false, false, false, write_stanza, gen_stanza_message},
     {"iq", 5, false, false, false, write_stanza, gen_stanza_iq},
     {"password", 1, false, false, false, write_password, NULL},

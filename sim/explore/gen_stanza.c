@@ -186,6 +186,12 @@ void gen_stanza_roster(struct gen *g, size_t ci)
     else
         put_address(g, ci);
     buf_putc(t, '\'');
+    const char *slash = memchr(t->data + at, '/', t->len - at);
+    if (g->live && gen_ejabberd(g) && slash != NULL && slash[1] != '\'') {
+        /* live on ejabberd: no resource (DIVERGENCES-ejabberd.md L2) */
+        t->len = (size_t)(slash - t->data);
+        buf_putc(t, '\'');
+    }
     if (g->live && gen_ejabberd(g) && own_bare_at(g, ci, at)) {
         /* live on ejabberd: not one's own JID (DIVERGENCES-ejabberd.md L2) */
         t->len = at;
