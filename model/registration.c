@@ -194,7 +194,7 @@ static void change_password(struct session *s, const struct stanza_node *iq,
         struct session **list;
         size_t n = registration_sessions_of(s->m, s->username, &list);
         for (size_t i = 0; i < n; i++)
-            if (list[i] != s)
+            if (list[i] != s && !PROFILE_EJABBERD(s->m))   /* EJ27: ejabberd closes none */
                 session_close(list[i], "reset", "Password changed", NULL, NULL);
         heap_free(&s->m->heap, list);
         send_tree(s, xmpp_iq_reply(&s->m->heap, iq));
