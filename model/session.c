@@ -281,8 +281,9 @@ static void on_error(void *ctx, enum xmlstream_error e)
         session_close(s, "invalid-namespace", NULL, NULL, NULL);
         return;
     case XMLSTREAM_E_TOO_BIG:
-        session_close(s, "policy-violation", "XML stanza is too big", XMPP_NS_ERRORS,
-                      "stanza-too-big");
+        session_close(s, "policy-violation", "XML stanza is too big",   /* EJ28: no child */
+                      PROFILE_EJABBERD(s->m) ? NULL : XMPP_NS_ERRORS,
+                      PROFILE_EJABBERD(s->m) ? NULL : "stanza-too-big");
         return;
     case XMLSTREAM_E_TOO_DEEP:
         session_close(s, "policy-violation", NULL, NULL, NULL);

@@ -4,9 +4,10 @@
 # only as root or the ejabberd user) and without epmd or a cookie: a node
 # without a name (nonode@nohost), its Mnesia spool in DIR/spool, HOME in
 # DIR/home, a config in DIR/ejabberd.yml listening on 127.0.0.1:PORT only
-# (plain TCP, PLAIN allowed without TLS, in-band registration without a
-# timeout or IP limits, roster with versions, offline, stream management
-# with SEMANTICS SM12's 600 s resumption time, ping, disco).
+# (plain TCP, PLAIN allowed without TLS, SEMANTICS 0.8's 256 KiB stanza
+# size limit, in-band registration without a timeout or IP limits, roster
+# with versions, offline, stream management with SEMANTICS SM12's 600 s
+# resumption time, ping, disco).
 # SIGTERM stops it. A second start on the same DIR keeps the spool (the
 # `restart` of a scenario). EJABBERD_MODULES_OFF (module names, space
 # separated) leaves modules out of the config: a server that differs on
@@ -33,6 +34,7 @@ listen:
     module: ejabberd_c2s
     starttls_required: false
     shaper: none
+    max_stanza_size: 262144
 auth_method: internal
 auth_password_format: plain
 registration_timeout: infinity

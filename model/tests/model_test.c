@@ -173,6 +173,40 @@ START_TEST(test_model_stream_errors)
 }
 END_TEST
 
+/* S3 and EJ28: a stanza over SEMANTICS 0.8's 256 KiB limit ends the
+ * stream with policy-violation "XML stanza is too big"; Prosody adds the
+ * <stanza-too-big/> condition of urn:xmpp:errors, ejabberd does not. */
+START_TEST(test_model_too_big_per_profile)
+{
+    static const enum model_profile profiles[] = {MODEL_PROFILE_PROSODY, MODEL_PROFILE_EJABBERD};
+    static char big[300000];
+    size_t n = (size_t)snprintf(big, sizeof big, "<message to='juliet@localhost'><body>");
+    memset(big + n, 'x', sizeof big - n - 1);
+    for (size_t i = 0; i < 2; i++) {
+        struct model_config cfg;
+        model_config_default(&cfg);
+        cfg.profile = profiles[i];
+        struct model *m = model_new(&cfg, 1);
+        ck_assert(model_account_create(m, "romeo", "password"));
+        unsigned c = model_connect(m);
+        send(m, c, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:"
+                   "ns:xmpp-bind'><resource>orchard</resource></bind></iq>");
+        drain(m, c);
+        struct model_session_info info;
+        ck_assert(model_session_info(m, c, &info) && info.connected);
+        send(m, c, big);
+        const char *o = drain(m, c);
+        ck_assert_ptr_nonnull(strstr(o, "<policy-violation xmlns='urn:ietf:params:xml:ns:xmpp-"
+                                        "streams'/><text xmlns='urn:ietf:params:xml:ns:xmpp-"
+                                        "streams'>XML stanza is too big</text>"));
+        bool condition = strstr(o, "<stanza-too-big xmlns='urn:xmpp:errors'/>") != NULL;
+        ck_assert(condition == (profiles[i] == MODEL_PROFILE_PROSODY));
+        ck_assert(model_closed(m, c));
+        model_free(m);
+    }
+}
+END_TEST
+
 #define SM_R "<r xmlns='urn:xmpp:sm:3'/>"
 
 static size_t count_of(const char *s, const char *what)
@@ -421,6 +455,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_kick_old_tells_other_resources);
     tcase_add_test(tc, test_model_reject_new_and_random);
     tcase_add_test(tc, test_model_stream_errors);
+    tcase_add_test(tc, test_model_too_big_per_profile);
     tcase_add_test(tc, test_model_unknown_connection_is_empty);
     tcase_add_test(tc, test_model_accounts_are_listed_in_byte_order);
     tcase_add_test(tc, test_model_unknown_connection_takes_no_input);
