@@ -85,12 +85,14 @@ static void send_form(struct session *s, const struct stanza_node *iq)
     send_tree(s, st);
 }
 
-/* A field's value: the <name/> element, or the data form's field. */
-static const char *field(const struct stanza_node *q, const char *name, struct buf *out)
+/* A field's value: the <name/> element, or the data form's field (EJ29:
+ * not under the ejabberd profile). */
+static const char *field(const struct session *s, const struct stanza_node *q, const char *name,
+                         struct buf *out)
 {
     const struct stanza_node *e = stanza_child(q, XMPP_NS_REGISTER, name);
-    if (e != NULL)
-        return stanza_text(e, out);
+    if (e != NULL || PROFILE_EJABBERD(s->m))
+        return e != NULL ? stanza_text(e, out) : NULL;
     const struct stanza_node *x = stanza_child(q, XMPP_NS_DATA, "x");
     for (const struct stanza_node *f = x ? stanza_child(x, XMPP_NS_DATA, "field") : NULL; f;
          f = stanza_child_next(f, XMPP_NS_DATA, "field")) {
@@ -108,23 +110,51 @@ static void reply_error(struct session *s, const struct stanza_node *iq, const c
     send_tree(s, route_error_stanza(s->m, iq, type, condition, text));
 }
 
-/* G3, T3 */
-static void create(struct session *s, const struct stanza_node *iq, const struct stanza_node *q)
+/* G3's checks of the two fields; false (answered) when they fail. */
+static bool fields_ok(struct session *s, const struct stanza_node *iq, const char *user,
+                      const char *pass, char *norm)
 {
-    struct heap *h = &s->m->heap;
-    struct buf ub = {.heap = h}, pb = {.heap = h}, missing = {.heap = h};
-    const char *user = field(q, "username", &ub);
-    const char *pass = field(q, "password", &pb);
+    struct buf missing = {.heap = &s->m->heap};
     if (user == NULL || user[0] == '\0')
         buf_puts(&missing, "Username: Required value missing");
     if (pass == NULL || pass[0] == '\0')
         buf_puts(&missing, missing.len ? "\nPassword: Required value missing"
                                        : "Password: Required value missing");
-    char *norm = heap_alloc(&s->m->heap, ub.len + 1);
+    bool ok = missing.len == 0 && jid_local_prep(user, strlen(user), norm) == JID_E_OK;
     if (missing.len > 0)
         reply_error(s, iq, "modify", "not-acceptable", buf_cstr(&missing));
-    else if (jid_local_prep(user, strlen(user), norm) != JID_E_OK)
+    else if (!ok)
         reply_error(s, iq, "modify", "not-acceptable", "The requested username is invalid.");
+    buf_free(&missing);
+    return ok;
+}
+
+/* EJ29: the same checks as mod_register makes them. */
+static bool fields_ok_ejabberd(struct session *s, const struct stanza_node *iq, const char *user,
+                               const char *pass, char *norm)
+{
+    if (user == NULL || pass == NULL)
+        reply_error(s, iq, "modify", "bad-request", NULL);
+    else if (user[0] == '\0' || jid_local_prep(user, strlen(user), norm) != JID_E_OK)
+        reply_error(s, iq, "modify", "jid-malformed", "Malformed username");
+    else if (pass[0] == '\0')
+        reply_error(s, iq, "modify", "not-acceptable",
+                    "The password contains unacceptable characters");
+    else
+        return true;
+    return false;
+}
+
+/* G3, T3 */
+static void create(struct session *s, const struct stanza_node *iq, const struct stanza_node *q)
+{
+    struct heap *h = &s->m->heap;
+    struct buf ub = {.heap = h}, pb = {.heap = h};
+    const char *user = field(s, q, "username", &ub);
+    const char *pass = field(s, q, "password", &pb);
+    char *norm = heap_alloc(&s->m->heap, ub.len + 1);
+    if (!(PROFILE_EJABBERD(s->m) ? fields_ok_ejabberd : fields_ok)(s, iq, user, pass, norm))
+        ;   /* answered */
     else if (s->m->cfg.tombstones && account_tombstone_active(s->m, norm))
         reply_error(s, iq, "modify", "not-acceptable", NULL);
     else if (account_create(s->m, norm, pass) == NULL)
@@ -136,7 +166,6 @@ static void create(struct session *s, const struct stanza_node *iq, const struct
     heap_free(&s->m->heap, norm);
     buf_free(&ub);
     buf_free(&pb);
-    buf_free(&missing);
 }
 
 void registration_unauthenticated(struct session *s, const struct stanza_node *iq)
@@ -177,8 +206,8 @@ static void change_password(struct session *s, const struct stanza_node *iq,
                             const struct stanza_node *q)
 {
     struct buf ub = {.heap = &s->m->heap}, pb = {.heap = &s->m->heap};
-    const char *user = field(q, "username", &ub);
-    const char *pass = field(q, "password", &pb);
+    const char *user = field(s, q, "username", &ub);
+    const char *pass = field(s, q, "password", &pb);
     char *norm = heap_alloc(&s->m->heap, ub.len + 1);
     struct account *a = account_find(s->m, s->username);
     bool own = user != NULL && jid_local_prep(user, strlen(user), norm) == JID_E_OK &&
@@ -215,6 +244,8 @@ void registration_account(struct session *s, const struct stanza_node *iq)
         stanza_element_add(st, rq, XMPP_NS_REGISTER, "registered");
         add_text_el(st, rq, XMPP_NS_REGISTER, "username", s->username);
         stanza_element_add(st, rq, XMPP_NS_REGISTER, "password");
+        if (PROFILE_EJABBERD(s->m))   /* EJ14: mod_register's instructions here too */
+            add_text_el(st, rq, XMPP_NS_REGISTER, "instructions", REGISTER_INSTRUCTIONS_EJABBERD);
         send_tree(s, st);
         return;
     }

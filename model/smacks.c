@@ -176,12 +176,21 @@ static void request(struct session *s, bool forced)
     send_sm(s, sm_element(&s->m->heap, sm->ns, "r", &r));
 }
 
-static void send_failed(struct session *s, const char *ns, const char *condition)
+static void send_failed_text(struct session *s, const char *ns, const char *condition,
+                             const char *text)
 {
     struct stanza_node *f;
     struct stanza *st = sm_element(&s->m->heap, ns, "failed", &f);
     stanza_element_add(st, f, XMPP_NS_STANZAS, condition);
+    if (text != NULL)
+        stanza_text_add(st, stanza_element_add(st, f, XMPP_NS_STANZAS, "text"), text,
+                        strlen(text));
     send_sm(s, st);
+}
+
+static void send_failed(struct session *s, const char *ns, const char *condition)
+{
+    send_failed_text(s, ns, condition, NULL);
 }
 
 static void send_ack(struct session *s)
@@ -425,6 +434,28 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     request(s, true);   /* SM9: forced, even with an empty queue */
 }
 
+/* EJ30: mod_stream_mgmt's refusals of an <enable/>, <resume/>, <r/> or
+ * <a/>; false when the element goes on. */
+static bool refused_ejabberd(struct session *s, const char *ns, const struct stanza_node *el)
+{
+    bool enable = strcmp(el->name, "enable") == 0, resume = strcmp(el->name, "resume") == 0;
+    if (!enable && !resume && strcmp(el->name, "r") != 0 && strcmp(el->name, "a") != 0)
+        return false;
+    if (!s->authenticated || (s->full_jid == NULL && !resume))
+        send_failed_text(s, SMACKS_NS3, "not-authorized", "Unauthorized");
+    else if (s->full_jid == NULL)
+        return false;   /* a resumption before binding */
+    else if (s->sm == NULL && !enable)
+        send_failed_text(s, ns, "unexpected-request", "Stream management is not enabled");
+    else if (s->sm != NULL && strcmp(ns, s->sm->ns) != 0)
+        send_failed_text(s, s->sm->ns, "unexpected-request", "Unsupported version");
+    else if (s->sm != NULL && (enable || resume))
+        send_failed_text(s, ns, "unexpected-request", "Stream management is already enabled");
+    else
+        return false;
+    return true;
+}
+
 bool smacks_element(struct session *s, const struct stanza_node *el)
 {
     const char *ns = strcmp(el->ns, SMACKS_NS3) == 0   ? SMACKS_NS3
@@ -432,7 +463,9 @@ bool smacks_element(struct session *s, const struct stanza_node *el)
                                                        : NULL;
     if (ns == NULL)
         return false;
-    if (strcmp(el->name, "enable") == 0)
+    if (PROFILE_EJABBERD(s->m) && refused_ejabberd(s, ns, el))
+        ;   /* EJ30 */
+    else if (strcmp(el->name, "enable") == 0)
         enable(s, ns, el);
     else if (strcmp(el->name, "resume") == 0)
         resume(s, ns, el);

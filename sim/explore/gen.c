@@ -545,7 +545,7 @@ static bool write_password(struct gen *g, const struct row *row)
         return true;
     /* The harness learns the new password from the result (format 1.7). */
     g->u[c->user].password = g->u[c->user].harness = pw;
-    for (size_t o = 0; o < g->nclients; o++)
+    for (size_t o = 0; o < g->nclients && !gen_ejabberd(g); o++)   /* EJ27: none closed */
         if (o != ci && g->c[o].user == c->user)
             closed_by_server(&g->c[o], AUTH_BITS, true);
     return true;
