@@ -53,6 +53,44 @@ static void put_bad(struct buf *text, const char *what, const char *tag)
     put_bad_in(text, what, tag, CODEC_TAIL);
 }
 
+/* dec_int(V, 0, infinity): an integer, not negative. */
+static bool is_non_neg_integer(const char *t)
+{
+    if (!is_integer(t))
+        return false;
+    return *t != '-' || strspn(t + 1, "0") == strlen(t + 1);   /* -0 is 0 */
+}
+
+/* The codec's text for attribute name of el: missing (a required one) or
+ * of a bad value. */
+static void put_attr_error(struct buf *text, const struct stanza_node *el, const char *name,
+                           bool missing)
+{
+    buf_puts(text, missing ? "Missing attribute '" : "Bad value of attribute '");
+    buf_puts(text, name);
+    buf_puts(text, "' in tag <");
+    buf_puts(text, el->name);
+    buf_puts(text, "/> qualified by namespace '");
+    buf_puts(text, el->ns);
+    buf_puts(text, "'");
+}
+
+void codec_sm_check(const struct stanza_node *el, struct buf *text)
+{
+    static const char *const booleans[] = {"true", "false", "1", "0", NULL};
+    bool a = strcmp(el->name, "a") == 0, resume = strcmp(el->name, "resume") == 0;
+    const char *h = stanza_attr(el, "", "h"), *previd = stanza_attr(el, "", "previd");
+    const char *res = stanza_attr(el, "", "resume"), *max = stanza_attr(el, "", "max");
+    if ((a || resume) && (h == NULL || !is_non_neg_integer(h)))
+        put_attr_error(text, el, "h", h == NULL);
+    else if (resume && previd == NULL)
+        put_attr_error(text, el, "previd", true);
+    else if (strcmp(el->name, "enable") == 0 && res != NULL && !one_of(res, booleans))
+        put_attr_error(text, el, "resume", false);
+    else if (strcmp(el->name, "enable") == 0 && max != NULL && !is_non_neg_integer(max))
+        put_attr_error(text, el, "max", false);
+}
+
 /* A presence's <show/> and <priority/> (decode_presence_els/7). */
 static bool presence_children_ok(const struct stanza_node *el, struct buf *text)
 {

@@ -26,6 +26,10 @@ bool codec_decode(struct session *s, struct stanza *st);
 /* EJ26: the codec's text for the first <item/> of the roster query q that
  * does not decode; nothing in text when every one does. */
 void codec_roster_items_check(struct session *s, const struct stanza_node *q, struct buf *text);
+/* EJ31: the codec's text for a stream management <a/>, <resume/> or
+ * <enable/> whose attributes do not decode (h and max integers >= 0, previd
+ * required, resume a boolean); nothing in text when they do. */
+void codec_sm_check(const struct stanza_node *el, struct buf *text);
 /* A message's children in the order encode_message/2 writes them: the
  * others (a <delay/> too), then <body/>, <subject/>, <thread/>. */
 void codec_message_rewrite(struct stanza_node *el);

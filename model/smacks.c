@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "codec.h"
 #include "conn.h"
 #include "internal.h"
 #include "jid.h"
@@ -84,6 +85,8 @@ static const char h_invalid[] = "Missing or invalid 'h' attribute";
  * a fraction within range, SM6). */
 static const char *queue_ack(struct model *m, struct smacks *sm, double h)
 {
+    if (h < sm->acked && PROFILE_EJABBERD(m))
+        h = sm->acked;   /* EJ31: an h behind drops nothing and is no error */
     if (h < sm->acked)
         return "Client acknowledged less stanzas than already acknowledged";
     if (h > sm->h_out)
@@ -418,11 +421,13 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     const char *err = parse_h(stanza_attr(el, "", "h"), &h) ? queue_ack(s->m, sm, h) : h_invalid;
     if (err == NULL && !queue_resumable(sm))
         err = "Too many unacked stanzas remaining, session can't be resumed";
-    struct stanza_node *r;
-    struct stanza *st = sm_element(&s->m->heap, ns, err ? "failed" : "resumed", &r);
-    put_u32(&s->m->heap, st, r, "h", sm->h_in);
-    stanza_attr_add(st, r, "", "previd", sm->token);
-    send_sm(s, st);
+    if (err == NULL || !PROFILE_EJABBERD(s->m)) {   /* EJ32: the stream error alone */
+        struct stanza_node *r;
+        struct stanza *st = sm_element(&s->m->heap, ns, err ? "failed" : "resumed", &r);
+        put_u32(&s->m->heap, st, r, "h", sm->h_in);
+        stanza_attr_add(st, r, "", "previd", sm->token);
+        send_sm(s, st);
+    }
     if (err != NULL) {   /* SM18 */
         bool overflow = err[0] == 'T';
         session_close(s, overflow ? "resource-constraint" : "undefined-condition", err, NULL,
@@ -432,6 +437,19 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     resend(s);
     sm->awaiting_ack = false;
     request(s, true);   /* SM9: forced, even with an empty queue */
+}
+
+/* EJ31: an element the codec refuses gets <failed><bad-request/> with its
+ * text, in the element's namespace; the stream stays open. */
+static bool undecodable(struct session *s, const char *ns, const struct stanza_node *el)
+{
+    struct buf text = {.heap = &s->m->heap};
+    codec_sm_check(el, &text);
+    bool refused = text.len > 0;
+    if (refused)
+        send_failed_text(s, ns, "bad-request", buf_cstr(&text));
+    buf_free(&text);
+    return refused;
 }
 
 /* EJ30: mod_stream_mgmt's refusals of an <enable/>, <resume/>, <r/> or
@@ -463,7 +481,9 @@ bool smacks_element(struct session *s, const struct stanza_node *el)
                                                        : NULL;
     if (ns == NULL)
         return false;
-    if (PROFILE_EJABBERD(s->m) && refused_ejabberd(s, ns, el))
+    if (PROFILE_EJABBERD(s->m) && undecodable(s, ns, el))
+        ;   /* EJ31 */
+    else if (PROFILE_EJABBERD(s->m) && refused_ejabberd(s, ns, el))
         ;   /* EJ30 */
     else if (strcmp(el->name, "enable") == 0)
         enable(s, ns, el);
@@ -564,6 +584,26 @@ static bool only_resource(const struct model *m, const struct session *s)
     return u != NULL && u->nres == 1 && u->res[0] == s;
 }
 
+/* EJ32: a copy as ejabberd queued it, before EJ12's "Resent" delay (the
+ * last child copy_of added). */
+static struct stanza *as_queued(struct model *m, const struct stanza_node *el)
+{
+    struct stanza *st = stanza_clone(&m->heap, el);
+    struct stanza_node *root = stanza_root(st), *last = root->children_last, *prev = NULL;
+    struct buf text = {.heap = &m->heap};
+    bool resent = last != NULL && last->kind == STANZA_ELEMENT &&
+                  strcmp(last->ns, XMPP_NS_DELAY) == 0 &&
+                  strcmp(stanza_text(last, &text), SMACKS_RESENT_TEXT) == 0;
+    buf_free(&text);
+    for (struct stanza_node *c = root->children; resent && c != last; c = c->next)
+        prev = c;
+    if (resent) {
+        *(prev != NULL ? &prev->next : &root->children) = NULL;
+        root->children_last = prev;
+    }
+    return st;
+}
+
 /* SM13: the error reply to a copy goes to a live resource, else nowhere;
  * a copy from s's own full JID finds s, destroyed (session_destroy runs
  * SM13), and is dropped. */
@@ -584,7 +624,15 @@ static void bounce(struct session *s, const struct stanza_node *el)
         m->sm.dropped++;
         return;
     }
-    struct stanza *r = route_error_stanza(m, el, "cancel", "recipient-unavailable", NULL);
+    struct stanza *r;
+    if (PROFILE_EJABBERD(m)) {   /* EJ32 */
+        struct stanza *q = as_queued(m, el);
+        r = route_error_stanza(m, stanza_root(q), "cancel", "service-unavailable",
+                               "User session terminated");
+        stanza_free(q);
+    } else {
+        r = route_error_stanza(m, el, "cancel", "recipient-unavailable", NULL);
+    }
     conn_send(m, to, stanza_root(r));
     stanza_free(r);
     m->sm.bounced++;
@@ -603,7 +651,9 @@ static void settle(struct session *s, struct stanza *st)
     struct model *m = s->m;
     const struct stanza_node *el = stanza_root(st);
     struct account *a = storable(el) && only_resource(m, s) ? account_find(m, s->username) : NULL;
-    if (a != NULL && m->cfg.offline) {
+    if (PROFILE_EJABBERD(m) && strcmp(el->name, "presence") == 0) {
+        m->sm.dropped++;   /* EJ32: a presence is dropped, nothing is stored */
+    } else if (a != NULL && m->cfg.offline && !PROFILE_EJABBERD(m)) {
         route_offline_store(m, a, el);
         m->sm.stored++;
     } else {

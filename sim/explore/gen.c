@@ -906,7 +906,10 @@ static bool write_ack(struct gen *g, const struct row *row)
         return false;
     struct scenario_step *st = add_step(g, SCENARIO_STEP_ACK, ci);
     if (gen_chance(g, 10)) {
-        scenario_string_set(&st->sm.h, bad[gen_below(g, COUNT(bad))]);
+        size_t k = (size_t)gen_below(g, COUNT(bad));
+        scenario_string_set(&st->sm.h, bad[k]);
+        if (k > 0 && gen_ejabberd(g))
+            return true;   /* EJ31: no integer >= 0, <failed/> and the stream stays */
         closed_by_server(&g->c[ci], BIT(CS_BOUND), true);
         g->c[ci].sm_token = false;   /* revoked by the close (SM14) */
     }

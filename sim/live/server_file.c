@@ -471,6 +471,9 @@ bool server_file_fits(const struct server_file *sf, const struct scenario *s, st
     else if (w->sm_queue_max != SCENARIO_SM_QUEUE_MAX)   /* format 1.8: no way to set it */
         text_printf(out, "the scenario needs sm_queue_max: %lu; the server's queue limit is its own",
                     w->sm_queue_max);
+    else if (w->sm_hibernation_ms != SCENARIO_SM_HIBERNATION_MS)   /* nor this */
+        text_printf(out, "the scenario needs sm_hibernation: %llus; the server's resumption time is "
+                    "its own", (unsigned long long)(w->sm_hibernation_ms / 1000));
     else
         rosters_reachable(s, out);
     return out->len == before;

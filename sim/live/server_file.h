@@ -73,7 +73,7 @@ struct server_file_vars {
 void server_file_expand(const char *command, const struct server_file_vars *v, struct buf *out);
 /* Why a scenario cannot run on the server as described (its domain, a
  * setting it needs that the server has otherwise, a queue limit other
- * than the default, an initial roster that in-band subscription
+ * than the default, a resumption time other than the default (SM12), an initial roster that in-band subscription
  * handshakes cannot reach: a pending request, a subscription with a
  * contact that is no account of the scenario or whose item does not
  * mirror it): appends the reason to

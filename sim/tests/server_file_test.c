@@ -121,6 +121,9 @@ START_TEST(test_server_file_fits)
          "steps:\n  - romeo: connect\n", ""},
         {"scenario: a\naccounts:\n  romeo: {roster: {juliet: {subscription: none, ask: subscribe}}}\n"
          "steps:\n  - romeo: connect\n", "a pending request"},
+        {"scenario: a\nserver: {sm_hibernation: 4s}\nsteps:\n  - romeo: connect\n",
+         "the scenario needs sm_hibernation: 4s; the server's resumption time is its own"},
+        {"scenario: a\nserver: {sm_hibernation: 600s}\nsteps:\n  - romeo: connect\n", ""},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         struct scenario *s = scenario_of(cases[i][0]);
