@@ -264,7 +264,8 @@ static bool lua_integer(const char *p, double *out)
     if (*p == '-' || *p == '+')
         p++;
     bool hex = p[0] == '0' && (p[1] == 'x' || p[1] == 'X');
-    p += hex ? 2 : 0;
+    if (hex)
+        p += 2;
     uint64_t x = 0;
     double v = 0;
     int n = 0, d;

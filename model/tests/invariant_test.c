@@ -503,6 +503,33 @@ START_TEST(test_invariant_catches_each_corruption)
 }
 END_TEST
 
+/* I17's bookkeeping: a resumption that would write a queued copy on a
+ * connection that had it already is caught (here the copy claims the new
+ * connection before the resume). */
+START_TEST(test_invariant_sees_a_copy_resent_on_its_connection)
+{
+    struct model *m = healthy();
+    enable_resumable(m);
+    struct session *b = conn_session(m, 1);
+    char resume[512];
+    snprintf(resume, sizeof resume,
+             HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+                 "AHJvbWVvAHBhc3N3b3Jk</auth>" HDR
+                 "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='0'/>",
+             b->sm->token);
+    model_hangup(m, 1);
+    unsigned d = model_connect(m);
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    ck_assert_uint_eq(b->sm->n, 1);
+    b->sm->q[b->sm->first].written = d;
+    feed(m, d, resume);
+    ck_assert_uint_ge(invariant_check(m, v, 4), 1);
+    ck_assert_str_eq(v[0].rule, "I17");
+    model_free(m);
+}
+END_TEST
+
 /* I16's full check compares the ledger with the queues themselves: a copy
  * counted as still queued that no queue holds is caught, though the sum
  * balances. */
@@ -670,6 +697,7 @@ Suite *invariant_suite(void)
                         (int)(sizeof corruptions / sizeof corruptions[0]));
     tcase_add_test(tc, test_invariant_touched_follows_the_traffic);
     tcase_add_test(tc, test_invariant_counts_the_queued_copies);
+    tcase_add_test(tc, test_invariant_sees_a_copy_resent_on_its_connection);
     tcase_add_test(tc, test_invariant_sees_a_push_to_an_uninterested_resource);
     tcase_add_loop_test(tc, test_invariant_follows_a_view_through_a_directed_address, 0,
                         (int)(sizeof directed_presences / sizeof directed_presences[0]));
