@@ -180,13 +180,13 @@ static void drop_header(struct xmlstream *p)
 }
 
 /* Keeps the raw start tag of the stream, so that an idle stream can free
- * its expat parser and later resume with a fresh one fed the same tag. */
+ * its expat parser and later resume with a fresh one fed the same tag.
+ * The stream keeps none yet: it is new, or a restart or reset dropped it. */
 static void keep_header(struct xmlstream *p)
 {
     int offset, size;
     const char *ctx = XML_GetInputContext(p->xp, &offset, &size);
     int count = XML_GetCurrentByteCount(p->xp);
-    drop_header(p);
     if (ctx == NULL || count <= 0 || offset + count > size)
         return;
     size_t n = (size_t)count;

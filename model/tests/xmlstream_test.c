@@ -26,6 +26,32 @@
 #define PRE "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
 #define PRE_LEN 85
 
+/* restart support: after <auth/>, the rest of the same chunk is a new stream */
+struct restart_ctx {
+    struct xmlstream *p;
+    struct buf log;
+};
+
+static void rs_open(void *ctx, const struct xmlstream_header *h)
+{
+    struct restart_ctx *r = ctx;
+    buf_puts(&r->log, "open ");
+    buf_puts(&r->log, h->id ? h->id : "-");
+    buf_puts(&r->log, ";");
+}
+
+static void rs_stanza(void *ctx, struct stanza *st)
+{
+    struct restart_ctx *r = ctx;
+    buf_puts(&r->log, stanza_root(st)->name);
+    buf_puts(&r->log, ";");
+    if (strcmp(stanza_root(st)->name, "auth") == 0)
+        xmlstream_restart(r->p);
+    if (strcmp(stanza_root(st)->name, "stop") == 0)
+        xmlstream_stop(r->p);
+    stanza_free(st);
+}
+
 static const char *const valid_streams[] = {
     HDR "</stream:stream>",
     HDR "<presence/><message to='a@b' type='chat'><body>hi &amp; &lt;bye&gt;</body></message>"
@@ -188,6 +214,39 @@ START_TEST(test_xmlstream_inject_follows_the_limits)
 }
 END_TEST
 
+/* A stanza callback may stop the stream for an injected tree as for
+ * parsed bytes, a released parser or not; after a stop no tree is taken
+ * and no byte is parsed. */
+START_TEST(test_xmlstream_inject_after_and_with_a_stop)
+{
+    static const struct xmlstream_callbacks cb = {.stanza = rs_stanza};
+    for (int released = 0; released <= 1; released++) {
+        struct xmlstream_limits lim = {.idle_release = released};
+        struct restart_ctx r = {0};
+        r.p = xmlstream_new(NULL, &cb, &r, &lim, 7);
+        xmlstream_feed(r.p, PRE, PRE_LEN);
+        ck_assert(xmlstream_inject(r.p, helpers_element("<stop/>"), 7));
+        struct stanza *iq = helpers_element("<iq/>");
+        ck_assert(!xmlstream_inject(r.p, iq, 5));   /* not taken: still the caller's */
+        stanza_free(iq);
+        xmlstream_feed(r.p, "<presence/>", 11);
+        ck_assert_str_eq(buf_cstr(&r.log), "stop;");
+        xmlstream_free(r.p);
+        buf_free(&r.log);
+
+        r = (struct restart_ctx){0};
+        r.p = xmlstream_new(NULL, &cb, &r, &lim, 7);
+        xmlstream_feed(r.p, PRE "<stop/>", PRE_LEN + 7);
+        struct stanza *st = helpers_element("<iq/>");
+        ck_assert(!xmlstream_inject(r.p, st, 5));
+        stanza_free(st);
+        ck_assert_str_eq(buf_cstr(&r.log), "stop;");
+        xmlstream_free(r.p);
+        buf_free(&r.log);
+    }
+}
+END_TEST
+
 START_TEST(test_xmlstream_idle_release_keeps_errors_and_offsets)
 {
     static const char s[] = HDR "<presence/>\n<message><!-- x --></message>";
@@ -203,6 +262,13 @@ START_TEST(test_xmlstream_idle_release_keeps_errors_and_offsets)
     }
 }
 END_TEST
+
+static unsigned long long log_error_offset(struct buf *log)
+{
+    const char *at = strrchr(buf_cstr(log), '@');
+    ck_assert_ptr_nonnull(at);
+    return strtoull(at + 1, NULL, 10);
+}
 
 /* ---- memory: hooks that count the bytes handed out and can fail ---- */
 
@@ -439,12 +505,14 @@ START_TEST(test_xmlstream_error_has_line_and_column)
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_MALFORMED);
     ck_assert_uint_eq(xmlstream_error_line(p), 1);
     ck_assert_uint_eq(xmlstream_error_column(p), 1);
+    ck_assert_uint_eq(xmlstream_error_offset(p), 0);
     ck_assert_str_ne(xmlstream_error_detail(p), aborted);
     xmlstream_reset(p);
     xmlstream_feed(p, PRE "<!---->", PRE_LEN + 7);
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_COMMENT);
     ck_assert_uint_eq(xmlstream_error_line(p), 1);
     ck_assert_uint_eq(xmlstream_error_column(p), PRE_LEN + 1);
+    ck_assert_uint_eq(xmlstream_error_offset(p), PRE_LEN);
     ck_assert_str_eq(xmlstream_error_detail(p), aborted);
     xmlstream_free(p);
     buf_free(&log);
@@ -508,6 +576,39 @@ START_TEST(test_xmlstream_endless_start_tag_is_too_big)
 }
 END_TEST
 
+/* A stanza of exactly size_max bytes is taken, whole or byte by byte; with
+ * one byte less allowed it is too big and never delivered. */
+START_TEST(test_xmlstream_size_limit_is_inclusive)
+{
+#define TEXT_100 "0123456789012345678901234567890123456789012345678901234567890123456789" \
+                 "012345678901234567890123456789"
+    static const char s[] = PRE "<message><body>" TEXT_100 "</body></message>";
+    const size_t stanza = sizeof s - 1 - PRE_LEN;   /* longer than the header: */
+    ck_assert_uint_gt(stanza, PRE_LEN);             /* the limit applies to it too */
+    for (size_t chunk = 0; chunk <= 1; chunk++) {
+        struct xmlstream_limits fits = {.size_max = stanza}, over = {.size_max = stanza - 1};
+        struct buf log = {0};
+        ck_assert_int_eq(helpers_parse_log(s, sizeof s - 1, chunk, &fits, &log), XMLSTREAM_E_NONE);
+        ck_assert_str_eq(buf_cstr(&log), "open ns=jabber:client;"
+                                         "stanza <message><body>" TEXT_100 "</body></message>;");
+        buf_clear(&log);
+        ck_assert_int_eq(helpers_parse_log(s, sizeof s - 1, chunk, &over, &log),
+                         XMLSTREAM_E_TOO_BIG);
+        ck_assert_ptr_null(strstr(buf_cstr(&log), "stanza"));
+        buf_free(&log);
+    }
+    /* size_max bytes of a longer stanza are no error yet, the next one is */
+    struct xmlstream_limits over = {.size_max = stanza - 1};
+    struct xmlstream *p = xmlstream_new(NULL, &no_callbacks, NULL, &over, 1);
+    xmlstream_feed(p, s, sizeof s - 2);
+    ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
+    xmlstream_feed(p, s + sizeof s - 2, 1);
+    ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_TOO_BIG);
+    xmlstream_free(p);
+#undef TEXT_100
+}
+END_TEST
+
 START_TEST(test_xmlstream_whitespace_keepalives_are_not_counted)
 {
     struct buf log = {0};
@@ -521,32 +622,6 @@ START_TEST(test_xmlstream_whitespace_keepalives_are_not_counted)
     buf_free(&log);
 }
 END_TEST
-
-/* restart support: after <auth/>, the rest of the same chunk is a new stream */
-struct restart_ctx {
-    struct xmlstream *p;
-    struct buf log;
-};
-
-static void rs_open(void *ctx, const struct xmlstream_header *h)
-{
-    struct restart_ctx *r = ctx;
-    buf_puts(&r->log, "open ");
-    buf_puts(&r->log, h->id ? h->id : "-");
-    buf_puts(&r->log, ";");
-}
-
-static void rs_stanza(void *ctx, struct stanza *st)
-{
-    struct restart_ctx *r = ctx;
-    buf_puts(&r->log, stanza_root(st)->name);
-    buf_puts(&r->log, ";");
-    if (strcmp(stanza_root(st)->name, "auth") == 0)
-        xmlstream_restart(r->p);
-    if (strcmp(stanza_root(st)->name, "stop") == 0)
-        xmlstream_stop(r->p);
-    stanza_free(st);
-}
 
 START_TEST(test_xmlstream_restart_parses_the_rest_as_a_new_stream)
 {
@@ -779,6 +854,11 @@ START_TEST(test_xmlstream_parse_element)
     st = xmlstream_parse_element(spaced, sizeof spaced - 1, "", &e, &line, &col);
     ck_assert_ptr_nonnull(st);
     stanza_free(st);
+    /* a default namespace that is no XML (not UTF-8) fails at text's start */
+    ck_assert_ptr_null(xmlstream_parse_element("<a/>", 4, "\xff", &e, &line, &col));
+    ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
+    ck_assert_uint_eq(line, 1);
+    ck_assert_uint_eq(col, 1);
     static const char none[] = "   ";
     ck_assert_ptr_null(xmlstream_parse_element(none, sizeof none - 1, "", &e, &line, &col));
 }
@@ -1022,13 +1102,6 @@ static const struct encoding_case {
 #undef ENCODING_CASE
 };
 
-static unsigned long long log_error_offset(struct buf *log)
-{
-    const char *at = strrchr(buf_cstr(log), '@');
-    ck_assert_ptr_nonnull(at);
-    return strtoull(at + 1, NULL, 10);
-}
-
 START_TEST(test_xmlstream_is_utf8_however_the_first_bytes_are_cut)
 {
     const struct encoding_case *c = &encoding_cases[_i / 2];
@@ -1086,6 +1159,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_warm_set_shares_only_equal_start_tags);
     tcase_add_test(tc, test_xmlstream_inject_stands_for_the_bytes);
     tcase_add_test(tc, test_xmlstream_inject_follows_the_limits);
+    tcase_add_test(tc, test_xmlstream_inject_after_and_with_a_stop);
     tcase_add_test(tc, test_xmlstream_idle_release_frees_the_parser);
     tcase_add_test(tc, test_xmlstream_warm_set_holds_resting_streams_only);
     tcase_add_test(tc, test_xmlstream_skipped_comment_is_not_counted_in_a_stanza);
@@ -1097,6 +1171,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_long_namespace_names);
     tcase_add_test(tc, test_xmlstream_endless_start_tag_is_too_big);
     tcase_add_test(tc, test_xmlstream_whitespace_keepalives_are_not_counted);
+    tcase_add_test(tc, test_xmlstream_size_limit_is_inclusive);
     tcase_add_test(tc, test_xmlstream_restart_parses_the_rest_as_a_new_stream);
     tcase_add_test(tc, test_xmlstream_parse_element);
     tcase_add_loop_test(tc, test_xmlstream_round_trip, 0, nvalid);
