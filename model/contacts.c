@@ -567,6 +567,24 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
     }
 }
 
+/* R15, R16: an inbound unsubscribe or (un)subscribed that changed a's
+ * roster goes to a's interested resources, then the push of c (EJ33: the
+ * push first, then the presence to each available resource's full JID). */
+static void deliver_after_push(struct model *m, struct account *a, const char *c, bool remove,
+                               const struct stanza_node *el)
+{
+    if (!PROFILE_EJABBERD(m)) {
+        to_resources(m, a->name, el, true);
+        push(m, a, c, remove);
+        return;
+    }
+    push(m, a, c, remove);
+    struct user *u = users_find(m, a->name);
+    for (size_t i = 0; u && i < u->nres; i++)
+        if (u->res[i]->presence != NULL)
+            route_deliver(u->res[i], el, u->res[i]->full_jid);
+}
+
 /* R15 */
 static void in_unsubscribe(struct model *m, struct account *a, const char *c,
                            const struct stanza_node *el)
@@ -581,8 +599,7 @@ static void in_unsubscribe(struct model *m, struct account *a, const char *c,
     if (!changed)
         return;
     account_changed(m, a);
-    to_resources(m, a->name, el, true);
-    push(m, a, c, it == NULL);
+    deliver_after_push(m, a, c, it == NULL, el);
     if (cancelled && PROFILE_RFC(m))   /* RFC1: RFC 6121 3.3.3 */
         presences_to(m, a->name, c, true);
 }
@@ -607,8 +624,7 @@ static void in_approval(struct model *m, struct account *a, const char *c, bool 
                            : it->subscription == MODEL_SUB_TO ? MODEL_SUB_NONE
                                                                : it->subscription;
     account_changed(m, a);
-    to_resources(m, a->name, el, true);
-    push(m, a, c, false);
+    deliver_after_push(m, a, c, false, el);
 }
 
 void contacts_inbound(struct model *m, const char *user, const char *from, const char *type,
@@ -632,9 +648,26 @@ void contacts_inbound(struct model *m, const char *user, const char *from, const
 
 /* ---- removal and initial presence ---- */
 
+/* EJ34: mod_roster's send_unsubscribing_presence/2, unsubscribe for a to,
+ * then unsubscribed for a from; nothing for an ask or a pending request. */
+static void removal_notify_ejabberd(struct model *m, struct account *u, const char *contact,
+                                    const struct roster_item *it)
+{
+    if (it != NULL && roster_grants_to(it->subscription)) {
+        presence_view_forget(m, u->name, contact);   /* I7: U sent unsubscribe */
+        send_sub(m, u->name, contact, "unsubscribe", NULL, NULL);
+    }
+    if (it != NULL && roster_grants_from(it->subscription))
+        send_sub(m, u->name, contact, "unsubscribed", NULL, NULL);
+}
+
 void contacts_removal_notify(struct model *m, struct account *u, const char *contact)
 {
     const struct roster_item *it = roster_find(&u->roster, contact);
+    if (PROFILE_EJABBERD(m)) {
+        removal_notify_ejabberd(m, u, contact, it);
+        return;
+    }
     bool from = it && roster_grants_from(it->subscription);
     bool to = it && (roster_grants_to(it->subscription) || it->ask);
     if (from || pending_find(u, contact) != NULL)

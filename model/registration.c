@@ -269,7 +269,8 @@ void registration_delete(struct model *m, const char *name, struct session *requ
         contacts_removal_notify(m, a, a->roster.items[i].jid);
     for (size_t i = 0; i < a->npending_in; i++)   /* and per pending-in requester */
         contacts_removal_notify(m, a, a->pending_in[i].key);
-    contacts_revoke_grants(m, a);   /* and the one-sided grants R17 misses (G8) */
+    if (!PROFILE_EJABBERD(m))   /* EJ34: ejabberd leaves them */
+        contacts_revoke_grants(m, a);   /* and the one-sided grants R17 misses (G8) */
     struct session **list;
     size_t n = registration_sessions_of(m, user, &list);
     if (requester != NULL) {

@@ -604,18 +604,6 @@ static bool write_register(struct gen *g, const struct row *row)
     return true;
 }
 
-/* Whether user has contacts in its preset roster (the rosters are
- * mirrored: its contacts have it in theirs). */
-static bool has_contacts(const struct gen *g, size_t user)
-{
-    const struct scenario *s = g->s;
-    size_t a = g->account[user];
-    char name[24];
-    gen_user_name(name, sizeof name, user);
-    return a < s->account_count && strcmp(s->accounts[a].name, name) == 0 &&
-           s->accounts[a].roster_count > 0;
-}
-
 static bool write_unregister(struct gen *g, const struct row *row)
 {
     (void)row;
@@ -627,8 +615,6 @@ static bool write_unregister(struct gen *g, const struct row *row)
      * deletion, would meet Prosody's stale tombstone cache (T4). */
     if (g->live && g->u[g->c[ci].user].addressed)
         return false;
-    if (g->live && gen_ejabberd(g) && has_contacts(g, g->c[ci].user))
-        return false;   /* DIVERGENCES-ejabberd.md L5 */
     add_step(g, SCENARIO_STEP_UNREGISTER, ci);
     shadow_delete(g, g->c[ci].user);
     return true;
