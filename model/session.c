@@ -217,8 +217,13 @@ static const char *header_problem(struct session *s, const struct xmlstream_head
         return "improper-addressing";
     }
     struct jid j;
-    if (jid_parse(&j, &s->m->heap, h->to, strlen(h->to)) != JID_E_OK || j.local_len ||
-        j.resource_len) {
+    bool parsed = jid_parse(&j, &s->m->heap, h->to, strlen(h->to)) == JID_E_OK;
+    if (!parsed && PROFILE_EJABBERD(s->m)) {   /* EJ35: the codec decodes the header */
+        *text = "Bad value of attribute 'to' in tag <stream:stream/> qualified by namespace "
+                "'jabber:client'";
+        return "invalid-xml";
+    }
+    if (!parsed || j.local_len || j.resource_len) {
         jid_free(&j);
         *text = "A valid 'to' attribute is required on stream headers";
         return "improper-addressing";
