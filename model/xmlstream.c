@@ -143,9 +143,7 @@ static void fail(struct xmlstream *p, enum xmlstream_error e)
 
 static void flush_text(struct xmlstream *p)
 {
-    if (p->text.len == 0)
-        return;
-    if (p->el != NULL)
+    if (p->el != NULL)   /* no text node for 0 bytes (stanza_text_add) */
         stanza_text_add(p->cur, p->el, p->text.data, p->text.len);
     buf_clear(&p->text);
 }
@@ -272,8 +270,7 @@ static void start_body(void *call)
         open_stream(p, name, atts);
         return;
     }
-    if (p->depth == 1) {
-        buf_clear(&p->text);
+    if (p->depth == 1) {   /* text is empty between stanzas (flushed, or a new document) */
         p->stanza_start = (unsigned long long)XML_GetCurrentByteIndex(p->xp);
         p->cur = stanza_new(p->heap);   /* p->el is NULL between stanzas */
     } else {
@@ -496,7 +493,7 @@ static void parser_create(struct xmlstream *p, unsigned long long base)
     XML_SetStartDoctypeDeclHandler(p->xp, on_doctype);
     XML_SetEntityDeclHandler(p->xp, on_entity_decl);
     XML_SetSkippedEntityHandler(p->xp, on_skipped_entity);
-    XML_SetParamEntityParsing(p->xp, XML_PARAM_ENTITY_PARSING_NEVER);
+    /* parameter entities: never parsed, expat's default after a reset too */
     p->depth = 0;
     p->done = false;
     p->restart = false;

@@ -49,6 +49,7 @@ static const struct parse_case parse_cases[] = {
     {"[1:2:3:4:5:6::7]", JID_E_OK, "[1:2:3:4:5:6::7]"},   /* "::" for one group */
     {"[a:B::]", JID_E_OK, "[a:b::]"},   /* hex digits at the ends of both ranges */
     {"[f:F::]", JID_E_OK, "[f:f::]"},
+    {"[A:0::]", JID_E_OK, "[a:0::]"},
     /* letters at both ends of both ranges, upper case mapped */
     {"AZ@az.ZA/Zz", JID_E_OK, "az@az.za/Zz"},
     {"z.Z", JID_E_OK, "z.z"},
@@ -456,7 +457,8 @@ START_TEST(test_jid_copies_truncate_to_the_buffer)
         const char *bare, *local;
     } cases[] = {
         {1, "", ""}, {2, "a", "a"}, {3, "ab", "ab"}, {4, "abc", "abc"},
-        {5, "abc@", "abc"}, {9, "abc@d.ef", "abc"}, {10, "abc@d.ef", "abc"},
+        {5, "abc@", "abc"}, {8, "abc@d.e", "abc"}, {9, "abc@d.ef", "abc"},
+        {10, "abc@d.ef", "abc"},
     };
     struct jid j;
     parse_ok(&j, "ABC@d.ef/res");

@@ -26,6 +26,8 @@
 #define PRE "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams'>"
 #define PRE_LEN 85
 
+static const struct xmlstream_callbacks no_callbacks = {0};
+
 /* restart support: after <auth/>, the rest of the same chunk is a new stream */
 struct restart_ctx {
     struct xmlstream *p;
@@ -209,6 +211,13 @@ START_TEST(test_xmlstream_inject_follows_the_limits)
     ck_assert(!helpers_parse_injected(HDR "<![CDATA[x", deep, "]]>", NULL, &log));
     buf_clear(&log);
     ck_assert(!helpers_parse_injected(HDR "<pres", deep, "ence/>", NULL, &log));
+    /* a reset inside a CDATA section leaves it: the new stream rests */
+    struct xmlstream *p = xmlstream_new(NULL, &no_callbacks, NULL, NULL, 1);
+    xmlstream_feed(p, PRE "<![CDATA[x", PRE_LEN + 10);
+    xmlstream_reset(p);
+    xmlstream_feed(p, PRE, PRE_LEN);
+    ck_assert(xmlstream_inject(p, helpers_element(deep), sizeof deep - 1));
+    xmlstream_free(p);
     buf_free(&parsed);
     buf_free(&log);
 }
@@ -319,8 +328,6 @@ static void mem_heap(struct heap *h, size_t left)
     mem_refused = 0;
     heap_init(h, mem_malloc, mem_realloc, mem_free);
 }
-
-static const struct xmlstream_callbacks no_callbacks = {0};
 
 /* Bytes held by n streams made with lim, each fed PRE whole and then
  * resting; all of it is given back when they are freed. */
@@ -496,6 +503,7 @@ START_TEST(test_xmlstream_error_has_line_and_column)
     xmlstream_feed(p, "<presence/>", 11);   /* ignored after the error */
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_COMMENT);
     const char *aborted = xmlstream_error_detail(p);   /* a handler stopped expat */
+    ck_assert_str_eq(aborted, "parsing aborted");
     xmlstream_reset(p);
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
     ck_assert_ptr_null(xmlstream_error_detail(p));
@@ -577,20 +585,22 @@ START_TEST(test_xmlstream_endless_start_tag_is_too_big)
 END_TEST
 
 /* A stanza of exactly size_max bytes is taken, whole or byte by byte; with
- * one byte less allowed it is too big and never delivered. */
+ * one byte less allowed it is too big, and neither it nor the stanza after
+ * it is delivered. */
 START_TEST(test_xmlstream_size_limit_is_inclusive)
 {
 #define TEXT_100 "0123456789012345678901234567890123456789012345678901234567890123456789" \
                  "012345678901234567890123456789"
-    static const char s[] = PRE "<message><body>" TEXT_100 "</body></message>";
-    const size_t stanza = sizeof s - 1 - PRE_LEN;   /* longer than the header: */
+    static const char s[] = PRE "<message><body>" TEXT_100 "</body></message><presence/>";
+    const size_t stanza = sizeof s - 1 - PRE_LEN - 11;   /* longer than the header: */
     ck_assert_uint_gt(stanza, PRE_LEN);             /* the limit applies to it too */
     for (size_t chunk = 0; chunk <= 1; chunk++) {
         struct xmlstream_limits fits = {.size_max = stanza}, over = {.size_max = stanza - 1};
         struct buf log = {0};
         ck_assert_int_eq(helpers_parse_log(s, sizeof s - 1, chunk, &fits, &log), XMLSTREAM_E_NONE);
         ck_assert_str_eq(buf_cstr(&log), "open ns=jabber:client;"
-                                         "stanza <message><body>" TEXT_100 "</body></message>;");
+                                         "stanza <message><body>" TEXT_100 "</body></message>;"
+                                         "stanza <presence/>;");
         buf_clear(&log);
         ck_assert_int_eq(helpers_parse_log(s, sizeof s - 1, chunk, &over, &log),
                          XMLSTREAM_E_TOO_BIG);
@@ -600,9 +610,9 @@ START_TEST(test_xmlstream_size_limit_is_inclusive)
     /* size_max bytes of a longer stanza are no error yet, the next one is */
     struct xmlstream_limits over = {.size_max = stanza - 1};
     struct xmlstream *p = xmlstream_new(NULL, &no_callbacks, NULL, &over, 1);
-    xmlstream_feed(p, s, sizeof s - 2);
+    xmlstream_feed(p, s, sizeof s - 13);
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
-    xmlstream_feed(p, s + sizeof s - 2, 1);
+    xmlstream_feed(p, s + sizeof s - 13, 1);
     ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_TOO_BIG);
     xmlstream_free(p);
 #undef TEXT_100
@@ -848,6 +858,10 @@ START_TEST(test_xmlstream_parse_element)
     ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
     static const char returned[] = "x\r<a/>";   /* then a carriage return */
     ck_assert_ptr_null(xmlstream_parse_element(returned, sizeof returned - 1, "", &e, &line,
+                                               &col));
+    ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
+    static const char after_cr[] = "\rx<a/>";   /* text after a carriage return */
+    ck_assert_ptr_null(xmlstream_parse_element(after_cr, sizeof after_cr - 1, "", &e, &line,
                                                &col));
     ck_assert_int_eq(e, XMLSTREAM_E_MALFORMED);
     static const char spaced[] = "\t\r\n <a/>\t";   /* whitespace around is fine */
