@@ -578,6 +578,11 @@ END_TEST
 static const char *const directed_presences[] = {
     "<presence to='juliet@localhost'/>",
     "<presence to='juliet@localhost/balcony'/>",
+    /* an error to an address the set does not hold (P8 keeps the exact
+     * string) withdraws nothing */
+    "<presence to='juliet@localhost/balcony'/>"
+    "<presence type='error' to='juliet@localhost'><error type='cancel'>"
+    "<item-not-found xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></error></presence>",
 };
 
 START_TEST(test_invariant_follows_a_view_through_a_directed_address)
