@@ -211,6 +211,15 @@ START_TEST(test_xmlstream_inject_follows_the_limits)
     ck_assert(!helpers_parse_injected(HDR "<![CDATA[x", deep, "]]>", NULL, &log));
     buf_clear(&log);
     ck_assert(!helpers_parse_injected(HDR "<pres", deep, "ence/>", NULL, &log));
+    buf_clear(&log);
+    ck_assert(!helpers_parse_injected("", deep, HDR, NULL, &log));   /* before the stream */
+    /* text adds no depth: <body>x</body> is at depth 2 */
+    static const struct xmlstream_limits depth1 = {.depth_max = 1};
+    static const char text[] = "<message><body>x</body></message>";
+    buf_clear(&log);
+    ck_assert(helpers_parse_injected(HDR, text, "", &depth2, &log));
+    buf_clear(&log);
+    ck_assert(!helpers_parse_injected(HDR, text, "", &depth1, &log));
     /* a reset inside a CDATA section leaves it: the new stream rests */
     struct xmlstream *p = xmlstream_new(NULL, &no_callbacks, NULL, NULL, 1);
     xmlstream_feed(p, PRE "<![CDATA[x", PRE_LEN + 10);
@@ -544,6 +553,18 @@ START_TEST(test_xmlstream_warm_set_holds_resting_streams_only)
     ck_assert_uint_eq(warm.count, 1);
     xmlstream_reset(p);
     ck_assert_uint_eq(warm.count, 0);
+    /* of two streams the one fed last holds; an empty feed feeds nothing */
+    struct xmlstream_warm warm1 = {.max = 1};
+    struct xmlstream_limits lim1 = {.idle_release = true, .warm = &warm1};
+    struct xmlstream *q = xmlstream_new(NULL, &no_callbacks, NULL, &lim1, 1);
+    struct xmlstream *r = xmlstream_new(NULL, &no_callbacks, NULL, &lim1, 1);
+    xmlstream_feed(q, PRE, PRE_LEN);
+    xmlstream_feed(r, PRE, PRE_LEN);
+    xmlstream_feed(q, "", 0);
+    ck_assert_uint_eq(warm1.count, 1);
+    ck_assert_ptr_eq(warm1.held[0], r);
+    xmlstream_free(q);
+    xmlstream_free(r);
     xmlstream_free(p);
 
     static const struct xmlstream_limits release = {.idle_release = true};
@@ -677,6 +698,7 @@ static void hdr_open(void *ctx, const struct xmlstream_header *h)
  * on the C library's heap. */
 struct oom_run {
     struct heap *heap;
+    const struct xmlstream_limits *limits;
     struct restart_ctx r;
 };
 
@@ -689,19 +711,23 @@ static void oom_body(void *ctx)
 {
     static const struct xmlstream_callbacks cb = {.opened = rs_open, .stanza = rs_stanza};
     struct oom_run *o = ctx;
-    o->r.p = xmlstream_new(o->heap, &cb, &o->r, NULL, 7);
+    size_t rest = strlen("<message><body>");   /* fed after a rest (a resume) */
+    o->r.p = xmlstream_new(o->heap, &cb, &o->r, o->limits, 7);
     xmlstream_feed(o->r.p, oom_stream, sizeof oom_stream - 1);
     xmlstream_reset(o->r.p);
-    xmlstream_feed(o->r.p, oom_stream, sizeof oom_stream - 1);
+    xmlstream_feed(o->r.p, oom_stream, sizeof oom_stream - 1 - rest);
+    xmlstream_feed(o->r.p, oom_stream + sizeof oom_stream - 1 - rest, rest);
 }
 
+/* Loop index: 0 plain, 1 with idle release. */
 START_TEST(test_xmlstream_out_of_memory_unwinds_anywhere)
 {
     static const char events[] = "open 1;auth;open 2;iq;open 1;auth;open 2;iq;";
+    static const struct xmlstream_limits release = {.idle_release = true};
     bool done = false;
     for (size_t left = 0; !done; left++) {
         struct heap h;
-        struct oom_run o = {.heap = &h};
+        struct oom_run o = {.heap = &h, .limits = _i ? &release : NULL};
         mem_heap(&h, left);
         bool ok = heap_run(&h, oom_body, &o);
         ck_assert_int_eq(ok, mem_refused == 0);
@@ -1167,7 +1193,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_offsets_across_restart_and_reset);
     tcase_add_test(tc, test_xmlstream_header_fields);
     tcase_add_test(tc, test_xmlstream_content_namespace_is_per_stream);
-    tcase_add_test(tc, test_xmlstream_out_of_memory_unwinds_anywhere);
+    tcase_add_loop_test(tc, test_xmlstream_out_of_memory_unwinds_anywhere, 0, 2);
     tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_warm_set_changes_no_event);
     tcase_add_test(tc, test_xmlstream_warm_set_shares_only_equal_start_tags);
