@@ -631,8 +631,8 @@ void contacts_inbound(struct model *m, const char *user, const char *from, const
                       const struct stanza_node *el)
 {
     struct account *a = account_find(m, user);
-    if (a == NULL) {   /* P16, T5: only the ack of a subscribe */
-        if (xmpp_type_is(type, "subscribe"))
+    if (a == NULL) {   /* P16, T5: only the ack of a subscribe (EJ37: not even that) */
+        if (xmpp_type_is(type, "subscribe") && !PROFILE_EJABBERD(m))
             ack(m, user, from);
         return;
     }

@@ -253,8 +253,9 @@ static void broadcast_presence(struct session *x, struct stanza *st)
     struct stanza_node *el = stanza_root(st);
     const char *type = stanza_attr(el, "", "type");
     stanza_attr_set(st, el, "to", NULL);
-    if (type != NULL && !xmpp_type_is(type, "unavailable")) {   /* P3 */
-        route_error(x, el, "modify", "bad-request", "Invalid presence type");
+    if (type != NULL && !xmpp_type_is(type, "unavailable")) {   /* P3; EJ36: dropped */
+        if (!PROFILE_EJABBERD(m))
+            route_error(x, el, "modify", "bad-request", "Invalid presence type");
         return;
     }
     if (PROFILE_EJABBERD(m) && type == NULL && parse_priority(el) >= 0 &&
