@@ -466,6 +466,8 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
         pending_remove(m, a, c);
         account_changed(m, a);
         push(m, a, c, false);
+    } else if ((it == NULL || !roster_grants_from(it->subscription)) && PROFILE_EJABBERD(m)) {
+        return;   /* EJ38: no pre-approval, nothing changes */
     } else if (it == NULL || !roster_grants_from(it->subscription)) {   /* (b) pre-approval */
         bool changed = it == NULL || !it->approved;
         it = roster_ensure(&a->roster, c);
@@ -541,6 +543,16 @@ static void ack(struct model *m, const char *user, const char *c)
     buf_free(&from);
 }
 
+/* EJ33: an inbound subscription presence, to each available resource's
+ * full JID. */
+static void to_available(struct model *m, const char *user, const struct stanza_node *el)
+{
+    struct user *u = users_find(m, user);
+    for (size_t i = 0; u && i < u->nres; i++)
+        if (u->res[i]->presence != NULL)
+            route_deliver(u->res[i], el, u->res[i]->full_jid);
+}
+
 /* R14 */
 static void in_subscribe(struct model *m, struct account *a, const char *c,
                          const struct stanza_node *el)
@@ -562,7 +574,10 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
         if (!pending) {
             pending_add(m, a, c, el);
             account_changed(m, a);
-            to_resources(m, a->name, el, false);
+            if (PROFILE_EJABBERD(m))
+                to_available(m, a->name, el);   /* EJ33 */
+            else
+                to_resources(m, a->name, el, false);
         }
     }
 }
@@ -579,10 +594,7 @@ static void deliver_after_push(struct model *m, struct account *a, const char *c
         return;
     }
     push(m, a, c, remove);
-    struct user *u = users_find(m, a->name);
-    for (size_t i = 0; u && i < u->nres; i++)
-        if (u->res[i]->presence != NULL)
-            route_deliver(u->res[i], el, u->res[i]->full_jid);
+    to_available(m, a->name, el);
 }
 
 /* R15 */
