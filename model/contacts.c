@@ -717,7 +717,7 @@ void contacts_initial_presence(struct session *s)
         return;
     for (size_t i = 0; i < a->npending_in; i++)   /* step 6, R20 */
         conn_send(m, s, stanza_root(a->pending_in[i].stanza));
-    for (size_t i = 0; i < a->roster.nitems; i++) {   /* step 7 */
+    for (size_t i = 0; i < a->roster.nitems && !PROFILE_EJABBERD(m); i++) {   /* step 7; EJ39 */
         if (!a->roster.items[i].ask)
             continue;
         char *c = heap_strdup(&m->heap, a->roster.items[i].jid);
