@@ -362,9 +362,13 @@ static void on_cdata_start(void *ud)
     ((struct xmlstream *)ud)->in_cdata = true;
 }
 
+/* A section's end between stanzas is an event there: the stream rests. */
 static void on_cdata_end(void *ud)
 {
-    ((struct xmlstream *)ud)->in_cdata = false;
+    struct xmlstream *p = ud;
+    p->in_cdata = false;
+    if (p->depth <= 1)
+        p->mark = event_end(p);
 }
 
 static void on_text(void *ud, const char *s, int len)
@@ -377,10 +381,9 @@ static void ns_decl_body(void *call)
 {
     struct xmlstream_call *c = call;
     struct xmlstream *p = c->p;
-    if (p->depth == 0 && c->name == NULL) {
-        buf_clear(&p->content_ns);
+    /* the root's one default namespace; parser_create emptied content_ns */
+    if (p->depth == 0 && c->name == NULL)
         buf_puts(&p->content_ns, c->s ? c->s : "");
-    }
 }
 
 static void on_ns_decl(void *ud, const char *prefix, const char *uri)

@@ -210,6 +210,8 @@ START_TEST(test_xmlstream_inject_follows_the_limits)
     buf_clear(&log);
     ck_assert(!helpers_parse_injected(HDR "<![CDATA[x", deep, "]]>", NULL, &log));
     buf_clear(&log);
+    ck_assert(helpers_parse_injected(HDR "<![CDATA[x]]>", deep, "", NULL, &log));   /* ended */
+    buf_clear(&log);
     ck_assert(!helpers_parse_injected(HDR "<pres", deep, "ence/>", NULL, &log));
     buf_clear(&log);
     ck_assert(!helpers_parse_injected("", deep, HDR, NULL, &log));   /* before the stream */
