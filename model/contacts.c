@@ -431,7 +431,8 @@ static void out_subscribe(struct model *m, struct account *a, const char *c,
         it->ask = changed = true;
     if (changed)
         account_changed(m, a);
-    push(m, a, c, false);   /* R10: even when nothing changed */
+    if (!roster_grants_to(it->subscription) || !PROFILE_EJABBERD(m))
+        push(m, a, c, false);   /* R10: even when nothing changed (EJ40: not for a to) */
     send_sub(m, a->name, c, "subscribe", el, origin);
 }
 
