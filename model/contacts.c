@@ -207,8 +207,8 @@ static void bounce_remote(struct model *m, const struct stanza_node *p, const ch
 static void host_subscription(struct model *m, const char *user, const struct stanza_node *p,
                               const char *bare)
 {
-    if (!xmpp_type_is(stanza_attr(p, "", "type"), "subscribe"))
-        return;
+    if (!xmpp_type_is(stanza_attr(p, "", "type"), "subscribe") || PROFILE_EJABBERD(m))
+        return;   /* EJ41: ejabberd's domain answers nothing */
     const char *id = stanza_attr(p, "", "id");
     struct stanza *ok = xmpp_presence(&m->heap, "subscribed", m->domain, bare);
     struct stanza *avail = xmpp_presence(&m->heap, NULL, m->domain, bare);
@@ -449,7 +449,8 @@ static void out_unsubscribe(struct model *m, struct account *a, const char *c,
                                                     : before;
         if (changed || it->subscription != before)
             account_changed(m, a);
-        push(m, a, c, false);
+        if (changed || it->subscription != before || !PROFILE_EJABBERD(m))
+            push(m, a, c, false);   /* R11: even if unchanged (EJ40: only if changed) */
     }
     presence_view_forget(m, a->name, c);   /* I7: U's view of C ends */
     send_sub(m, a->name, c, "unsubscribe", el, origin);

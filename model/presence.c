@@ -120,7 +120,7 @@ static void host_presence(struct model *m, const struct stanza_node *el, const c
 {
     const char *from = stanza_attr(el, "", "from");
     struct jid f;
-    if (!xmpp_type_is(type, "probe") || from == NULL ||
+    if (!xmpp_type_is(type, "probe") || from == NULL || PROFILE_EJABBERD(m) ||   /* EJ41 */
         jid_parse(&f, &m->heap, from, strlen(from)) != JID_E_OK)
         return;
     char bare[BARE_MAX];
