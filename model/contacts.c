@@ -284,6 +284,15 @@ static void probe(struct model *m, const char *user, const char *contact)
 
 /* ---- roster requests (R2-R6) ---- */
 
+/* EJ42: ejabberd's get leaves out an item of subscription none whose only
+ * request is an inbound one (mod_roster get_filtered_roster/2, ask = in). */
+static bool hidden_ejabberd(const struct session *s, const struct roster_item *it)
+{
+    const struct account *a = account_find(s->m, s->username);
+    return PROFILE_EJABBERD(s->m) && it->subscription == MODEL_SUB_NONE && !it->ask &&
+           a != NULL && pending_find(a, it->jid) != NULL;
+}
+
 /* R2, R3: roster get. */
 static void contacts_roster_get(struct session *s, const struct stanza_node *iq)
 {
@@ -300,7 +309,8 @@ static void contacts_roster_get(struct session *s, const struct stanza_node *iq)
             stanza_attr_add(st, rq, "", "ver", buf_cstr(&v));
         buf_free(&v);
         for (size_t i = 0; i < s->roster->nitems; i++)
-            roster_item_to_xml(&s->roster->items[i], st, rq);
+            if (!hidden_ejabberd(s, &s->roster->items[i]))
+                roster_item_to_xml(&s->roster->items[i], st, rq);
     }
     conn_send(s->m, s, stanza_root(st));
     stanza_free(st);
