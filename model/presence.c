@@ -371,7 +371,7 @@ void presence_from_session(struct session *x, struct stanza *st)
         broadcast_presence(x, st);
     } else if (type == NULL || xmpp_type_is(type, "unavailable") || xmpp_type_is(type, "error")) {
         directed_track(x, to, type, &j);   /* P8, before delivery: I7 sees the set */
-        presence_inbound(x->m, el, to, x);   /* a childless error never comes (M3 in route) */
+        presence_inbound(x->m, el, to, x);   /* a childless error only under EJ22 (M3 in route) */
     } else if (xmpp_type_is(type, "probe")) {
         presence_inbound(x->m, el, to, x);
     } else if (xmpp_type_is(type, "subscribe") || xmpp_type_is(type, "subscribed") ||

@@ -375,9 +375,11 @@ void route_from_session(struct session *s, struct stanza *st)
     struct stanza_node *el = stanza_root(st);
     const char *type = stanza_attr(el, "", "type");
     bool childless_error = xmpp_type_is(type, "error") && stanza_child_count(el) == 0;
-    /* EJ22: ejabberd forwards a childless error iq or message to a
-     * connected full JID; M3 then drops it below, once `to` is known. */
-    bool forwardable = PROFILE_EJABBERD(s->m) && strcmp(el->name, "presence") != 0;
+    /* EJ22: ejabberd forwards a childless error to a connected full JID,
+     * and a presence one to a bare JID of this domain too; M3 then drops
+     * the rest below, once `to` is known. */
+    bool forwardable = PROFILE_EJABBERD(s->m);
+    bool presence = strcmp(el->name, "presence") == 0;
     if (childless_error && !forwardable)
         return;   /* M3 */
     if (strcmp(el->name, "iq") == 0 && iq_invalid(s, el))
@@ -390,7 +392,8 @@ void route_from_session(struct session *s, struct stanza *st)
         return;
     }
     if (childless_error && (to_attr == NULL || !jid_domain_is(&to, s->m->domain) ||
-                            users_resource_of(s->m, &to) == NULL)) {
+                            (users_resource_of(s->m, &to) == NULL &&
+                             (!presence || to.resource_len > 0)))) {
         jid_free(&to);
         return;   /* M3, EJ22 */
     }
