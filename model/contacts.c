@@ -616,6 +616,13 @@ static void in_unsubscribe(struct model *m, struct account *a, const char *c,
     struct roster_item *it = roster_find(&a->roster, c);
     bool changed = pending_remove(m, a, c);
     bool cancelled = it != NULL && roster_grants_from(it->subscription);
+    if (changed && PROFILE_EJABBERD(m) && (it == NULL || (it->subscription == MODEL_SUB_NONE &&
+                                                          !it->ask))) {
+        if (it != NULL)   /* EJ43: the request goes, and its item, silently */
+            roster_remove(&a->roster, c);
+        account_changed(m, a);
+        return;
+    }
     if (cancelled) {
         it->subscription = it->subscription == MODEL_SUB_BOTH ? MODEL_SUB_TO : MODEL_SUB_NONE;
         changed = true;
