@@ -582,7 +582,8 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
         account_changed(m, a);
         out_subscribed(m, a, c, NULL, NULL);
     } else {   /* (c) */
-        ack(m, a->name, c);
+        if (!PROFILE_EJABBERD(m))   /* EJ37: no acknowledgement */
+            ack(m, a->name, c);
         if (!pending) {
             pending_add(m, a, c, el);
             account_changed(m, a);
