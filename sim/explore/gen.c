@@ -359,7 +359,6 @@ struct row {
     unsigned weight;
     bool always;                  /* on in every run (swarm keeps the others at 1/2) */
     bool model_only;              /* off for a live server (scenarios/FORMAT.md "Live targets") */
-    bool ejabberd_off;            /* off for a live ejabberd (DIVERGENCES-ejabberd.md L3) */
     bool (*write)(struct gen *g, const struct row *row);
     stanza_fn *stanza;
 };
@@ -968,32 +967,32 @@ static bool write_sm_fault(struct gen *g, const struct row *row)
 /* ---- the table ---- */
 
 static const struct row rows[ROWS] = {
-    {"connect", 12, true, false, false, write_connect, NULL},
-    {"auth", 3, false, false, false, write_auth, NULL},
-    {"bind", 3, false, false, false, write_bind, NULL},
-    {"presence", 10, false, false, false, write_stanza, gen_stanza_presence},
-    {"directed", 5, false, false, true, write_stanza, gen_stanza_directed},
-    {"subscription", 8, false, false, true, write_stanza, gen_stanza_subscription},
-    {"roster", 6, false, false, false, write_stanza, gen_stanza_roster},
-    {"message", 8, false, false, false, write_stanza, gen_stanza_message},
-    {"iq", 5, false, false, false, write_stanza, gen_stanza_iq},
-    {"password", 1, false, false, false, write_password, NULL},
-    {"close", 3, false, false, false, write_close, NULL},
-    {"drop", 3, true, false, false, write_drop, NULL},
-    {"register", 3, false, false, false, write_register, NULL},
-    {"unregister", 1, false, false, false, write_unregister, NULL},
-    {"restart", 1, false, false, false, write_restart, NULL},
-    {"advance", 2, false, true, false, write_advance, NULL},
-    {"fragments", 3, false, false, false, write_fragments, NULL},
-    {"batch", 2, false, false, false, write_batch, NULL},
-    {"continue", 20, true, false, false, write_continue, NULL},
-    {"negotiate", 1, false, false, false, write_negotiate, NULL},
-    {"stream-fault", 1, false, false, false, write_stream_fault, NULL},
-    {"sm-enable", 6, true, false, false, write_enable, NULL},
-    {"sm-ack", 4, false, false, false, write_ack, NULL},
-    {"sm-request", 2, false, false, false, write_request, NULL},
-    {"sm-resume", 6, true, false, false, write_resume, NULL},
-    {"sm-fault", 1, false, false, false, write_sm_fault, NULL},
+    {"connect", 12, true, false, write_connect, NULL},
+    {"auth", 3, false, false, write_auth, NULL},
+    {"bind", 3, false, false, write_bind, NULL},
+    {"presence", 10, false, false, write_stanza, gen_stanza_presence},
+    {"directed", 5, false, false, write_stanza, gen_stanza_directed},
+    {"subscription", 8, false, false, write_stanza, gen_stanza_subscription},
+    {"roster", 6, false, false, write_stanza, gen_stanza_roster},
+    {"message", 8, false, false, write_stanza, gen_stanza_message},
+    {"iq", 5, false, false, write_stanza, gen_stanza_iq},
+    {"password", 1, false, false, write_password, NULL},
+    {"close", 3, false, false, write_close, NULL},
+    {"drop", 3, true, false, write_drop, NULL},
+    {"register", 3, false, false, write_register, NULL},
+    {"unregister", 1, false, false, write_unregister, NULL},
+    {"restart", 1, false, false, write_restart, NULL},
+    {"advance", 2, false, true, write_advance, NULL},
+    {"fragments", 3, false, false, write_fragments, NULL},
+    {"batch", 2, false, false, write_batch, NULL},
+    {"continue", 20, true, false, write_continue, NULL},
+    {"negotiate", 1, false, false, write_negotiate, NULL},
+    {"stream-fault", 1, false, false, write_stream_fault, NULL},
+    {"sm-enable", 6, true, false, write_enable, NULL},
+    {"sm-ack", 4, false, false, write_ack, NULL},
+    {"sm-request", 2, false, false, write_request, NULL},
+    {"sm-resume", 6, true, false, write_resume, NULL},
+    {"sm-fault", 1, false, false, write_sm_fault, NULL},
 };
 
 _Static_assert(ROWS <= GEN_KINDS_MAX, "GEN_KINDS_MAX too small");
@@ -1023,7 +1022,7 @@ static void setup_swarm(struct gen *g)
 {
     for (size_t i = 0; i < nrows(g); i++)
         if (rows[i].always || gen_chance(g, 50))
-            g->weights[i] = g->live && (rows[i].model_only || (rows[i].ejabberd_off && gen_ejabberd(g)))
+            g->weights[i] = g->live && rows[i].model_only
                                 ? 0
                                 : rows[i].weight * (1 + (unsigned)gen_below(g, 4));
 }

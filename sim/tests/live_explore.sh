@@ -30,7 +30,7 @@ prosody)
     label="Prosody" settle=${LIVE_EXPLORE_SETTLE:-100}
     ;;
 ejabberd)   # ejabberd closes a stream over 100 ms after its error (DIVERGENCES-ejabberd.md E13)
-    clean="1 8 30" clean_sm="" planted_budget="2 20 30" planted_shrink=25
+    clean="1 8 30" clean_sm="1 6 30" planted_budget="2 20 30" planted_shrink=25
     label="ejabberd" settle=${LIVE_EXPLORE_SETTLE:-200}
     ;;
 *)
