@@ -528,11 +528,11 @@ static void parser_restart(struct xmlstream *p, unsigned long long base)
     drop_header(p);
 }
 
+/* xmlstream_free's: the stream goes next. */
 static void parser_discard(struct xmlstream *p)
 {
     parser_drop_stanza(p);
     XML_ParserFree(p->xp);
-    p->xp = NULL;
 }
 
 /* heap_release_all on a failed model: expat's memory is not in the heap's

@@ -796,6 +796,28 @@ START_TEST(test_xmlstream_skipped_comment_is_not_counted_in_a_stanza)
 }
 END_TEST
 
+static void text_stanza(void *ctx, struct stanza *st)
+{
+    struct buf *log = ctx;
+    stanza_serialize(stanza_root(st), STANZA_NS_CLIENT, true, log);
+    stanza_free(st);
+}
+
+/* A reset inside a stanza drops it, its text included. */
+START_TEST(test_xmlstream_reset_drops_the_stanza_being_parsed)
+{
+    static const struct xmlstream_callbacks cb = {.stanza = text_stanza};
+    struct buf log = {0};
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &log, NULL, 1);
+    xmlstream_feed(p, PRE "<message><body>hello", PRE_LEN + 20);
+    xmlstream_reset(p);
+    xmlstream_feed(p, PRE "<message><body>x</body></message>", PRE_LEN + 33);
+    ck_assert_str_eq(buf_cstr(&log), "<message><body>x</body></message>");
+    xmlstream_free(p);
+    buf_free(&log);
+}
+END_TEST
+
 /* Each stream after a restart or a reset has the default namespace its
  * own header declares, none if it declares none. */
 START_TEST(test_xmlstream_content_namespace_is_per_stream)
@@ -1195,6 +1217,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_offsets_across_restart_and_reset);
     tcase_add_test(tc, test_xmlstream_header_fields);
     tcase_add_test(tc, test_xmlstream_content_namespace_is_per_stream);
+    tcase_add_test(tc, test_xmlstream_reset_drops_the_stanza_being_parsed);
     tcase_add_loop_test(tc, test_xmlstream_out_of_memory_unwinds_anywhere, 0, 2);
     tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_warm_set_changes_no_event);
