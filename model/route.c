@@ -306,6 +306,11 @@ static void route_iq(struct session *s, const struct stanza_node *iq, const stru
         iq_to_server(s, iq, to->resource_len == 0);
         return;
     }
+    if (PROFILE_EJABBERD(m) && to->resource_len == 0 && !route_is_reply(iq) &&
+        payload_is(iq, XMPP_NS_REGISTER, "query")) {
+        registration_account(s, iq);   /* EJ44: mod_register answers for any account */
+        return;
+    }
     struct session *target = users_resource_of(m, to);
     if (target != NULL)
         conn_send(m, target, iq);   /* M12 */

@@ -270,10 +270,6 @@ void gen_stanza_iq(struct gen *g, size_t ci)
     if (g->live && strstr(payload, "urn:xmpp:ping") != NULL && strstr(to, "@" DOMAIN "'") &&
         strchr(to, '/') == NULL && !own_bare_to(g, ci, to))
         payload = "<query xmlns='urn:example:unknown'/>";
-    /* Live on ejabberd, no registration iq: mod_register's answers differ
-     * (DIVERGENCES-ejabberd.md L4). */
-    if (g->live && gen_ejabberd(g) && strstr(payload, "jabber:iq:register") != NULL)
-        payload = "<query xmlns='urn:example:unknown'/>";
     buf_puts(t, payload);
     if (gen_chance(g, 5))
         buf_puts(t, "<ping xmlns='urn:xmpp:ping'/>");
