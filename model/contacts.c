@@ -363,6 +363,33 @@ static void result_and_push(struct session *s, const struct stanza_node *iq,
         push(s->m, a, jid, remove);
 }
 
+/* EJ45: R6 as ejabberd does it: an unavailable from each of U's available
+ * resources to C when C had `from`, EJ34's notifications, the push, an
+ * unavailable from each of C's available resources to U when U had `to`,
+ * then the result. */
+static void remove_ejabberd(struct session *s, const struct stanza_node *iq, struct account *a,
+                            const char *c)
+{
+    struct model *m = s->m;
+    const struct roster_item *it = roster_find(&a->roster, c);
+    bool from = roster_grants_from(it->subscription), to = roster_grants_to(it->subscription);
+    struct buf bare = {.heap = &m->heap}, local = {.heap = &m->heap};
+    bare_of(m, a->name, &bare);
+    if (from)
+        presences_to(m, a->name, c, true);
+    contacts_removal_notify(m, a, c);
+    roster_remove(&a->roster, c);
+    account_changed(m, a);
+    push(m, a, c, true);
+    if (to && local_of(m, c, &local))
+        presences_to(m, buf_cstr(&local), buf_cstr(&bare), true);
+    struct stanza *res = xmpp_iq_reply(&m->heap, iq);
+    conn_send(m, s, stanza_root(res));
+    stanza_free(res);
+    buf_free(&bare);
+    buf_free(&local);
+}
+
 /* R5 (add/update) and R6 (remove). */
 static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
 {
@@ -378,6 +405,8 @@ static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
             result_and_push(s, iq, a, j.str, true);   /* EJ25: nothing to remove, pushed anyway */
         } else if (roster_find(r, j.str) == NULL) {
             route_error(s, iq, "modify", "item-not-found", NULL);
+        } else if (PROFILE_EJABBERD(s->m)) {
+            remove_ejabberd(s, iq, a, j.str);
         } else {   /* R6: (a) notify, (b) delete, (c) result, (d) push */
             contacts_removal_notify(s->m, a, j.str);
             roster_remove(r, j.str);
