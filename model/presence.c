@@ -309,10 +309,12 @@ static void directed_track(struct session *x, const char *to, const char *type,
                            const struct jid *j)
 {
     char bare[BARE_MAX];
-    jid_bare_copy(j, bare, sizeof bare);
+    size_t bl = jid_bare_copy(j, bare, sizeof bare);
     const struct roster_item *it = roster_find(x->roster, bare);
     if (it != NULL && roster_grants_from(it->subscription))
         return;
+    if (PROFILE_EJABBERD(x->m) && strncmp(x->full_jid, bare, bl) == 0 && x->full_jid[bl] == '/')
+        return;   /* EJ46: one's own resources are not tracked */
     if (type == NULL)
         strset_add(&x->directed, to);
     else if (strset_remove(&x->directed, to) && xmpp_type_is(type, "error"))
