@@ -212,7 +212,7 @@ static void change_password(struct session *s, const struct stanza_node *iq,
     struct account *a = account_find(s->m, s->username);
     bool own = user != NULL && jid_local_prep(user, strlen(user), norm) == JID_E_OK &&
                strcmp(norm, s->username) == 0;
-    if (user != NULL && !own && PROFILE_EJABBERD(s->m)) {
+    if (user != NULL && !own && PROFILE_EJABBERD(s->m) && pass != NULL) {
         /* EJ19: another name is a registration, which a logged-in user may not do */
         reply_error(s, iq, "auth", "forbidden", "Access denied by service policy");
     } else if (!own || pass == NULL || pass[0] == '\0' || a == NULL) {
