@@ -13,7 +13,6 @@
 
 struct arena_block {
     struct arena_block *next;
-    size_t size;
     alignas(max_align_t) unsigned char data[];
 };
 
@@ -53,7 +52,6 @@ static void *arena_take(struct stanza *st, size_t n, size_t align)
         size_t size = st->bytes > n ? st->bytes : n;
         struct arena_block *b = heap_alloc(st->heap, sizeof *b + size);
         b->next = st->blocks;
-        b->size = size;
         st->blocks = b;
         st->cur = b->data;
         st->left = size;
@@ -71,15 +69,10 @@ static void *arena_alloc(struct stanza *st, size_t n)
     return arena_take(st, n, ARENA_ALIGN);
 }
 
-static size_t align_up(size_t n)
-{
-    return (n + ARENA_ALIGN - 1) & ~(ARENA_ALIGN - 1);
-}
-
-/* A tree whose first arena block holds `first` bytes. */
+/* A tree whose first arena block holds `first` bytes (each node is
+ * aligned where it is taken, so any size will do). */
 static struct stanza *stanza_new_sized(struct heap *h, size_t first)
 {
-    first = align_up(first ? first : ARENA_ALIGN);
     struct stanza *st = heap_alloc(h, sizeof *st + first);
     st->heap = h;
     st->root = NULL;
