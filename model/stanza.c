@@ -114,8 +114,7 @@ size_t stanza_arena_bytes(const struct stanza *st)
 const char *stanza_strndup(struct stanza *st, const char *s, size_t len)
 {
     char *p = arena_take(st, len + 1, 1);
-    if (len > 0)
-        memcpy(p, s, len);
+    memcpy(p, s, len);
     p[len] = '\0';
     return p;
 }
