@@ -58,7 +58,9 @@ struct stanza *stanza_new(struct heap *h);
 void stanza_free(struct stanza *st);
 /* The root element, or NULL while the tree is empty. */
 struct stanza_node *stanza_root(const struct stanza *st);
-/* Bytes of node and string storage held by the tree's arena. */
+/* Bytes of node and string storage held by the tree's arena (its
+ * capacity). Strings pack without padding: an empty tree takes that many
+ * bytes of strings, NULs included, before its arena grows. */
 size_t stanza_arena_bytes(const struct stanza *st);
 
 /* Copies len bytes into the arena and NUL-terminates them. */
@@ -66,7 +68,11 @@ const char *stanza_strndup(struct stanza *st, const char *s, size_t len);
 const char *stanza_strdup(struct stanza *st, const char *s);
 
 /* Adds an element as the last child of parent (NULL: becomes the root;
- * the tree must be empty). ns and name are copied. Returns the element. */
+ * the tree must be empty). ns and name are copied, except that a namespace
+ * equal to the parent's shares the parent's string and a common one ("",
+ * STANZA_NS_CLIENT, STANZA_NS_STREAM, STANZA_NS_XML, the RFC 6120 ones, ...)
+ * shares one static string, so trees cost what they hold. Returns the
+ * element. */
 struct stanza_node *stanza_element_add(struct stanza *st, struct stanza_node *parent,
                                        const char *ns, const char *name);
 /* Appends an attribute (strings are copied). The caller keeps names unique. */
@@ -76,15 +82,18 @@ void stanza_attr_add(struct stanza *st, struct stanza_node *el, const char *ns,
  * NULL removes it. */
 void stanza_attr_set(struct stanza *st, struct stanza_node *el, const char *name,
                      const char *value);
-/* Appends text as the last child of el (merged into a trailing text node). */
+/* Appends text as the last child of el (merged into a trailing text node).
+ * len 0 adds nothing: a tree holds no empty text node. */
 void stanza_text_add(struct stanza *st, struct stanza_node *el, const char *text, size_t len);
 /* Deep-copies src (from any tree) as the last child of parent in st
  * (parent NULL: as st's root). Returns the copy. */
 struct stanza_node *stanza_copy_into(struct stanza *st, struct stanza_node *parent,
                                      const struct stanza_node *src);
-/* A new tree on h holding a deep copy of src, its arena sized to fit. */
+/* A new tree on h holding a deep copy of src, its arena sized to fit (one
+ * block of h). */
 struct stanza *stanza_clone(struct heap *h, const struct stanza_node *src);
-/* The same with room for `extra` more arena bytes (additions planned). */
+/* The same with room for `extra` more arena bytes (additions planned:
+ * strings of that many bytes, NULs included, still take no further block). */
 struct stanza *stanza_clone_extra(struct heap *h, const struct stanza_node *src, size_t extra);
 
 /* Value of the attribute (ns "" for unqualified), or NULL. */

@@ -1,8 +1,10 @@
 /* stanza: building, querying, equality, serializer escaping and namespaces. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
+#include "heap.h"
 #include "helpers.h"
 #include "stanza.h"
 #include "suites.h"
@@ -202,6 +204,146 @@ START_TEST(test_stanza_large_tree_spills_arena)
 }
 END_TEST
 
+/* An empty tree takes exactly its arena's bytes of strings before growing
+ * (strings pack without padding). */
+START_TEST(test_stanza_arena_holds_its_bytes_of_strings)
+{
+    struct stanza *st = stanza_new(NULL);
+    size_t cap = stanza_arena_bytes(st);
+    ck_assert_uint_gt(cap, 0);
+    for (size_t i = 0; i < cap; i++)
+        ck_assert_str_eq(stanza_strndup(st, "xyz", 0), "");
+    ck_assert_uint_eq(stanza_arena_bytes(st), cap);
+    ck_assert_str_eq(stanza_strndup(st, "xyz", 2), "xy");
+    ck_assert_uint_gt(stanza_arena_bytes(st), cap);
+    stanza_free(st);
+}
+END_TEST
+
+/* Empty text adds no node: the element stays empty and serializes as such. */
+START_TEST(test_stanza_empty_text_adds_nothing)
+{
+    struct stanza *st = stanza_new(NULL);
+    struct stanza_node *b = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "body");
+    stanza_text_add(st, b, "", 0);
+    stanza_text_add(st, b, "ignored", 0);
+    ck_assert_ptr_null(b->children);
+    struct buf out = {0};
+    ck_assert_str_eq(serialize(st, &out), "<body/>");
+    buf_free(&out);
+    stanza_free(st);
+}
+END_TEST
+
+static void *poisoned_malloc(size_t n)
+{
+    unsigned char *p = malloc(n);
+    if (p != NULL)
+        memset(p, 0xA5, n);
+    return p;
+}
+
+/* A joined text stays NUL-terminated at its length, whatever the arena's
+ * memory held and whatever is allocated after it. */
+START_TEST(test_stanza_joined_text_is_terminated)
+{
+    struct heap h;
+    heap_init(&h, poisoned_malloc, NULL, NULL);
+    struct stanza *st = stanza_new(&h);
+    struct stanza_node *b = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "body");
+    stanza_text_add(st, b, "ab", 2);
+    stanza_text_add(st, b, "cd", 2);
+    ck_assert_str_eq(stanza_strdup(st, "XY"), "XY");
+    ck_assert_uint_eq(b->children->text_len, 4);
+    ck_assert_str_eq(b->children->text, "abcd");
+    stanza_free(st);
+    ck_assert_uint_eq(heap_blocks(&h), 0);
+}
+END_TEST
+
+/* A clone takes one block of its heap, and stanza_clone_extra's extra
+ * bytes of strings fit in it too. */
+START_TEST(test_stanza_clone_fits_one_block)
+{
+    struct stanza *a = helpers_element(
+        "<message xmlns:x='urn:x' x:y='1' to='t' xml:lang='en'><body>hi<b/>there"
+        "<c xmlns='urn:c'>text<d>more text</d>!</c></body><x:e/>tail</message>");
+    struct heap h;
+    heap_init(&h, NULL, NULL, NULL);
+    struct stanza *b = stanza_clone(&h, stanza_root(a));
+    ck_assert_uint_eq(heap_blocks(&h), 1);
+    ck_assert(stanza_equal(stanza_root(a), stanza_root(b)));
+    stanza_free(b);
+    b = stanza_clone_extra(&h, stanza_root(a), 64);
+    for (int i = 0; i < 64; i++)
+        stanza_strndup(b, "", 0);
+    ck_assert_uint_eq(heap_blocks(&h), 1);
+    ck_assert(stanza_equal(stanza_root(a), stanza_root(b)));
+    stanza_free(b);
+    stanza_free(a);
+}
+END_TEST
+
+/* Elements that differ in attribute count, in namespace only, in name only
+ * or in attributes only are unequal, either way round. */
+START_TEST(test_stanza_equal_compares_each_part)
+{
+    static const char *const pairs[][2] = {
+        {"<m a='1'/>", "<m a='1' b='2'/>"},
+        {"<m/>", "<m a='1'/>"},
+        {"<m xmlns='urn:a'/>", "<m xmlns='urn:b'/>"},
+        {"<m/>", "<n/>"},
+        {"<m b='1'/>", "<m a='1'/>"},
+    };
+    for (size_t i = 0; i < sizeof pairs / sizeof pairs[0]; i++) {
+        struct stanza *a = helpers_element(pairs[i][0]), *b = helpers_element(pairs[i][1]);
+        ck_assert_msg(!stanza_equal(stanza_root(a), stanza_root(b)), "%s", pairs[i][0]);
+        ck_assert_msg(!stanza_equal(stanza_root(b), stanza_root(a)), "%s", pairs[i][1]);
+        stanza_free(a);
+        stanza_free(b);
+    }
+}
+END_TEST
+
+/* The escapers read len bytes and no further. */
+START_TEST(test_stanza_escape_reads_len_bytes)
+{
+    struct buf out = {0};
+    stanza_escape_text("a&b", 1, &out);
+    ck_assert_str_eq(buf_cstr(&out), "a");
+    buf_clear(&out);
+    stanza_escape_attr("'<", 1, &out);
+    ck_assert_str_eq(buf_cstr(&out), "&apos;");
+    buf_free(&out);
+}
+END_TEST
+
+/* A namespace equal to the parent's, or a common one, is shared rather
+ * than copied: the same string in every tree. */
+START_TEST(test_stanza_namespaces_are_shared)
+{
+    char ns[] = "urn:example:own";
+    char copy[] = "urn:example:own";
+    char client[] = STANZA_NS_CLIENT;
+    char none[] = "";
+    struct stanza *a = stanza_new(NULL), *b = stanza_new(NULL);
+    struct stanza_node *ra = stanza_element_add(a, NULL, ns, "r");
+    struct stanza_node *ca = stanza_element_add(a, ra, copy, "c");
+    ck_assert_ptr_ne(ra->ns, ns);
+    ck_assert_ptr_eq(ca->ns, ra->ns);
+    struct stanza_node *ma = stanza_element_add(a, ca, client, "m");
+    struct stanza_node *ea = stanza_element_add(a, ma, none, "e");
+    struct stanza_node *rb = stanza_element_add(b, NULL, STANZA_NS_CLIENT, "m");
+    struct stanza_node *eb = stanza_element_add(b, rb, "", "e");
+    ck_assert_ptr_eq(ma->ns, rb->ns);
+    ck_assert_ptr_eq(ea->ns, eb->ns);
+    ck_assert_str_eq(ma->ns, STANZA_NS_CLIENT);
+    ck_assert_str_eq(ea->ns, "");
+    stanza_free(a);
+    stanza_free(b);
+}
+END_TEST
+
 Suite *stanza_suite(void)
 {
     Suite *s = suite_create("stanza");
@@ -213,6 +355,13 @@ Suite *stanza_suite(void)
     tcase_add_test(tc, test_stanza_foreign_attributes_survive_a_round_trip);
     tcase_add_test(tc, test_stanza_equal_compares_contents);
     tcase_add_test(tc, test_stanza_adjacent_texts_join);
+    tcase_add_test(tc, test_stanza_arena_holds_its_bytes_of_strings);
+    tcase_add_test(tc, test_stanza_empty_text_adds_nothing);
+    tcase_add_test(tc, test_stanza_joined_text_is_terminated);
+    tcase_add_test(tc, test_stanza_clone_fits_one_block);
+    tcase_add_test(tc, test_stanza_equal_compares_each_part);
+    tcase_add_test(tc, test_stanza_escape_reads_len_bytes);
+    tcase_add_test(tc, test_stanza_namespaces_are_shared);
     suite_add_tcase(s, tc);
     return s;
 }
