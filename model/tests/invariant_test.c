@@ -503,6 +503,38 @@ START_TEST(test_invariant_catches_each_corruption)
 }
 END_TEST
 
+/* A violation's message is cut to INVARIANT_MESSAGE_MAX - 1 bytes and
+ * NUL-terminated, it names the session's connection, and only max
+ * violations are written though all are counted. */
+START_TEST(test_invariant_message_is_bounded_and_names_the_connection)
+{
+    struct model *m = healthy();
+    struct session *b = conn_session(m, 1);
+    char *saved = b->full_jid;
+    char long_jid[INVARIANT_MESSAGE_MAX + 64];
+    memset(long_jid, 'j', sizeof long_jid - 1);
+    long_jid[sizeof long_jid - 1] = '\0';
+    b->full_jid = long_jid;
+    int priority = b->priority;
+    b->priority = 300;
+    struct invariant_violation one[1];
+    memset(one, 0x5a, sizeof one);
+    size_t n = invariant_check(m, one, 1);
+    ck_assert_uint_ge(n, 2);
+    ck_assert_str_eq(one[0].rule, "I6");
+    ck_assert_uint_eq(strlen(one[0].message), INVARIANT_MESSAGE_MAX - 1);
+    ck_assert_str_eq(one[0].message + INVARIANT_MESSAGE_MAX - 5, "jjjj");
+    ck_assert(strncmp(one[0].message, "priority outside -128..127: jjj", 31) == 0);
+    ck_assert_uint_eq(one[0].nconns, 1);
+    ck_assert_uint_eq(one[0].conns[0], b->conn);
+    ck_assert_uint_eq(invariant_check(m, NULL, 0), n);
+    b->full_jid = saved;
+    b->priority = priority;
+    ck_assert_uint_eq(invariant_check(m, one, 1), 0);
+    model_free(m);
+}
+END_TEST
+
 /* I17's bookkeeping: a resumption that would write a queued copy on a
  * connection that had it already is caught (here the copy claims the new
  * connection before the resume). */
@@ -701,6 +733,7 @@ Suite *invariant_suite(void)
     tcase_add_loop_test(tc, test_invariant_catches_each_corruption, 0,
                         (int)(sizeof corruptions / sizeof corruptions[0]));
     tcase_add_test(tc, test_invariant_touched_follows_the_traffic);
+    tcase_add_test(tc, test_invariant_message_is_bounded_and_names_the_connection);
     tcase_add_test(tc, test_invariant_counts_the_queued_copies);
     tcase_add_test(tc, test_invariant_sees_a_copy_resent_on_its_connection);
     tcase_add_test(tc, test_invariant_sees_a_push_to_an_uninterested_resource);
