@@ -284,6 +284,33 @@ START_TEST(test_stanza_clone_fits_one_block)
 }
 END_TEST
 
+/* Clones of trees of elements and texts of every length modulo the node
+ * alignment take one block each: the size estimate covers every padding. */
+START_TEST(test_stanza_clone_fits_one_block_any_lengths)
+{
+    static const char chars[] = "abcdefghijklmnop";
+    for (int name_len = 1; name_len <= 8; name_len++) {
+        for (int text_len = 1; text_len <= 8; text_len++) {
+            struct stanza *a = stanza_new(NULL);
+            struct stanza_node *r = stanza_element_add(a, NULL, "", "r");
+            for (int i = 0; i < 32; i++) {
+                char name[9] = {0};
+                memcpy(name, chars, (size_t)name_len);
+                stanza_element_add(a, r, "urn:x", name);
+                stanza_text_add(a, r, chars, (size_t)text_len);
+            }
+            struct heap h;
+            heap_init(&h, NULL, NULL, NULL);
+            struct stanza *b = stanza_clone(&h, r);
+            ck_assert_msg(heap_blocks(&h) == 1, "names %d, texts %d", name_len, text_len);
+            ck_assert(stanza_equal(r, stanza_root(b)));
+            stanza_free(b);
+            stanza_free(a);
+        }
+    }
+}
+END_TEST
+
 /* Elements that differ in attribute count, in namespace only, in name only
  * or in attributes only are unequal, either way round. */
 START_TEST(test_stanza_equal_compares_each_part)
@@ -359,6 +386,7 @@ Suite *stanza_suite(void)
     tcase_add_test(tc, test_stanza_empty_text_adds_nothing);
     tcase_add_test(tc, test_stanza_joined_text_is_terminated);
     tcase_add_test(tc, test_stanza_clone_fits_one_block);
+    tcase_add_test(tc, test_stanza_clone_fits_one_block_any_lengths);
     tcase_add_test(tc, test_stanza_equal_compares_each_part);
     tcase_add_test(tc, test_stanza_escape_reads_len_bytes);
     tcase_add_test(tc, test_stanza_namespaces_are_shared);
