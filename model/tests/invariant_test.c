@@ -297,6 +297,46 @@ static void user_entry_twice_undo(struct model *m, struct session *b, struct ses
     e->nres = saved_nres;
 }
 
+static void user_entry_empty(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    struct user *e = users_find(m, "romeo");
+    saved_nres = e->nres;
+    e->nres = 0;
+}
+static void user_entry_empty_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)b, (void)u;
+    users_find(m, "romeo")->nres = saved_nres;
+}
+static void item_with_resource(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    roster_ensure(b->roster, "juliet@localhost/balcony");
+}
+static void item_with_resource_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    roster_remove(b->roster, "juliet@localhost/balcony");
+}
+static const char *saved_host;
+static void hostless_authenticated(struct model *m, struct session *b, struct session *u)
+{
+    (void)b;
+    u->authenticated = true;
+    u->username = heap_strdup(&m->heap, "romeo");
+    saved_host = u->host;
+    u->host = NULL;
+}
+static void hostless_authenticated_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)b;
+    u->host = saved_host;
+    heap_free(&m->heap, u->username);
+    u->username = NULL;
+    u->authenticated = false;
+}
+
 static char *saved_domain;
 static void foreign_host(struct model *m, struct session *b, struct session *u)
 {
@@ -451,6 +491,9 @@ static const struct corruption corruptions[] = {
     {"I18", sm_acked_past_sent, sm_acked_past_sent_undo},
     {"I19", sm_hibernating_connected, sm_hibernating_connected_undo},
     {"I19", sm_hibernating_tokenless, sm_hibernating_tokenless_undo},
+    {"I3", user_entry_empty, user_entry_empty_undo},
+    {"I9", item_with_resource, item_with_resource_undo},
+    {"I1", hostless_authenticated, hostless_authenticated_undo},
 };
 
 START_TEST(test_invariant_catches_each_corruption)
@@ -531,6 +574,21 @@ START_TEST(test_invariant_message_is_bounded_and_names_the_connection)
     b->full_jid = saved;
     b->priority = priority;
     ck_assert_uint_eq(invariant_check(m, one, 1), 0);
+    model_free(m);
+}
+END_TEST
+
+/* The whole check counts the live sessions against the model's count (I1). */
+START_TEST(test_invariant_counts_the_sessions)
+{
+    struct model *m = healthy();
+    struct invariant_violation v[4];
+    m->nsessions++;
+    ck_assert_uint_eq(invariant_check(m, v, 4), 1);
+    ck_assert_str_eq(v[0].rule, "I1");
+    ck_assert_uint_eq(v[0].nconns, 0);
+    m->nsessions--;
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
     model_free(m);
 }
 END_TEST
@@ -734,6 +792,7 @@ Suite *invariant_suite(void)
                         (int)(sizeof corruptions / sizeof corruptions[0]));
     tcase_add_test(tc, test_invariant_touched_follows_the_traffic);
     tcase_add_test(tc, test_invariant_message_is_bounded_and_names_the_connection);
+    tcase_add_test(tc, test_invariant_counts_the_sessions);
     tcase_add_test(tc, test_invariant_counts_the_queued_copies);
     tcase_add_test(tc, test_invariant_sees_a_copy_resent_on_its_connection);
     tcase_add_test(tc, test_invariant_sees_a_push_to_an_uninterested_resource);
