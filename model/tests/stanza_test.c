@@ -284,29 +284,32 @@ START_TEST(test_stanza_clone_fits_one_block)
 }
 END_TEST
 
-/* Clones of trees of elements and texts of every length modulo the node
- * alignment take one block each: the size estimate covers every padding. */
+/* Clones of trees of elements, attributes and texts of every length modulo
+ * the node alignment take one block each: the size estimate covers every
+ * padding. */
 START_TEST(test_stanza_clone_fits_one_block_any_lengths)
 {
     static const char chars[] = "abcdefghijklmnop";
-    for (int name_len = 1; name_len <= 8; name_len++) {
-        for (int text_len = 1; text_len <= 8; text_len++) {
-            struct stanza *a = stanza_new(NULL);
-            struct stanza_node *r = stanza_element_add(a, NULL, "", "r");
-            for (int i = 0; i < 32; i++) {
-                char name[9] = {0};
-                memcpy(name, chars, (size_t)name_len);
-                stanza_element_add(a, r, "urn:x", name);
-                stanza_text_add(a, r, chars, (size_t)text_len);
-            }
-            struct heap h;
-            heap_init(&h, NULL, NULL, NULL);
-            struct stanza *b = stanza_clone(&h, r);
-            ck_assert_msg(heap_blocks(&h) == 1, "names %d, texts %d", name_len, text_len);
-            ck_assert(stanza_equal(r, stanza_root(b)));
-            stanza_free(b);
-            stanza_free(a);
+    for (int lens = 0; lens < 8 * 8 * 8; lens++) {
+        int name_len = 1 + lens % 8, value_len = 1 + lens / 8 % 8, text_len = 1 + lens / 64;
+        char name[9] = {0}, value[9] = {0};
+        memcpy(name, chars, (size_t)name_len);
+        memcpy(value, chars, (size_t)value_len);
+        struct stanza *a = stanza_new(NULL);
+        struct stanza_node *r = stanza_element_add(a, NULL, "", "r");
+        for (int i = 0; i < 32; i++) {
+            struct stanza_node *c = stanza_element_add(a, r, "urn:x", name);
+            stanza_attr_add(a, c, "urn:y", "a", value);
+            stanza_text_add(a, r, chars, (size_t)text_len);
         }
+        struct heap h;
+        heap_init(&h, NULL, NULL, NULL);
+        struct stanza *b = stanza_clone(&h, r);
+        ck_assert_msg(heap_blocks(&h) == 1, "names %d, values %d, texts %d", name_len,
+                      value_len, text_len);
+        ck_assert(stanza_equal(r, stanza_root(b)));
+        stanza_free(b);
+        stanza_free(a);
     }
 }
 END_TEST
