@@ -2,6 +2,7 @@
  * conflicts, close and drop), reading raw output bytes. */
 #include <check.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "invariant.h"
@@ -447,6 +448,295 @@ START_TEST(test_model_unknown_connection_takes_no_input)
 }
 END_TEST
 
+/* model_config_default gives the SEMANTICS 0.8 model defaults, and a
+ * model made from them starts its clock at 2025-05-13T10:00:00Z. */
+START_TEST(test_model_config_defaults)
+{
+    struct model_config c;
+    memset(&c, 0xa5, sizeof c);
+    model_config_default(&c);
+    ck_assert_str_eq(c.domain, "localhost");
+    ck_assert_int_eq(c.profile, MODEL_PROFILE_PROSODY);
+    ck_assert_int_eq(c.conflict, MODEL_CONFLICT_KICK_OLD);
+    ck_assert(c.offline && c.registration && c.tombstones);
+    ck_assert_uint_eq(c.tombstone_expiry_ms, 30 * MODEL_DAY_MS);
+    ck_assert_uint_eq(c.stanza_size_max, 0);
+    ck_assert_ptr_null(c.allocator);
+    struct model *m = model_new(&c, 1);
+    ck_assert_uint_eq(model_now(m), 1747130400000ull);
+    model_free(m);
+}
+END_TEST
+
+/* The served domain is copied: the caller's string may change after
+ * model_new. */
+START_TEST(test_model_domain_is_copied)
+{
+    struct model_config c;
+    model_config_default(&c);
+    char domain[] = "example.org";
+    c.domain = domain;
+    struct model *m = model_new(&c, 1);
+    memset(domain, 'x', strlen(domain));
+    unsigned k = model_connect(m);
+    send(m, k, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' xmlns:stream="
+               "'http://etherx.jabber.org/streams' to='example.org' version='1.0'>");
+    const char *o = drain(m, k);
+    ck_assert_ptr_nonnull(strstr(o, "from='example.org'"));
+    ck_assert(!model_closed(m, k));
+    model_free(m);
+}
+END_TEST
+
+/* The resource the server generates for an empty bind, on a model made
+ * with seed. */
+static void generated_jid(unsigned long long seed, char *out, size_t size)
+{
+    struct model_config c;
+    model_config_default(&c);
+    struct model *m = model_new(&c, seed);
+    ck_assert(model_account_create(m, "romeo", "password"));
+    unsigned k = model_connect(m);
+    send(m, k, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:"
+               "ns:xmpp-bind'/></iq>");
+    const char *jid = strstr(drain(m, k), "<jid>");
+    ck_assert_ptr_nonnull(jid);
+    const char *end = strstr(jid, "</jid>");
+    ck_assert_ptr_nonnull(end);
+    snprintf(out, size, "%.*s", (int)(end - jid), jid);
+    model_free(m);
+}
+
+/* Randomness comes from the seed: the same seed generates the same
+ * resource, another seed another one. */
+START_TEST(test_model_randomness_comes_from_the_seed)
+{
+    char a[128], b[128], a2[128];
+    generated_jid(1, a, sizeof a);
+    generated_jid(2, b, sizeof b);
+    generated_jid(1, a2, sizeof a2);
+    ck_assert_str_eq(a, a2);
+    ck_assert_str_ne(a, b);
+}
+END_TEST
+
+/* A roster item set directly reads back as set; an unknown account, an
+ * invalid or full JID is refused; an absent contact has no item. */
+START_TEST(test_model_roster_preset_reads_back)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    static const char *const groups[] = {"Friends", "Verona"};
+    struct model_roster_item item = {.jid = "juliet@localhost", .subscription = MODEL_SUB_TO,
+                                     .ask = true, .name = "Juliet", .groups = groups,
+                                     .ngroups = 2};
+    ck_assert(model_roster_preset(m, "romeo", &item));
+    struct model_roster_item got;
+    ck_assert(model_roster_item(m, "romeo", "juliet@localhost", &got));
+    ck_assert_str_eq(got.jid, "juliet@localhost");
+    ck_assert_int_eq(got.subscription, MODEL_SUB_TO);
+    ck_assert(got.ask);
+    ck_assert_str_eq(got.name, "Juliet");
+    ck_assert_uint_eq(got.ngroups, 2);
+    ck_assert_str_eq(got.groups[0], "Friends");
+    ck_assert_str_eq(got.groups[1], "Verona");
+    ck_assert(!model_roster_item(m, "romeo", "nurse@localhost", &got));
+    ck_assert(!model_roster_item(m, "nobody", "juliet@localhost", &got));
+    ck_assert(!model_roster_preset(m, "nobody", &item));
+    item.jid = "juliet@localhost/balcony";
+    ck_assert(!model_roster_preset(m, "romeo", &item));
+    item.jid = "@@";
+    ck_assert(!model_roster_preset(m, "romeo", &item));
+    ck_assert_int_eq(model_error(m), MODEL_OK);
+    model_free(m);
+}
+END_TEST
+
+/* model_output_consume removes only what was consumed: the rest stays, to
+ * its last byte. */
+START_TEST(test_model_output_consume_keeps_the_rest)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    size_t len;
+    const char *o = model_output(m, c, &len);
+    ck_assert_uint_gt(len, 2);
+    char last[2] = {o[len - 2], o[len - 1]};
+    model_output_consume(m, c, len - 2);
+    o = model_output(m, c, &len);
+    ck_assert_uint_eq(len, 2);
+    ck_assert(o[0] == last[0] && o[1] == last[1]);
+    model_output_consume(m, c, 1);
+    o = model_output(m, c, &len);
+    ck_assert_uint_eq(len, 1);
+    ck_assert(o[0] == last[1]);
+    model_output_consume(m, c, 1);
+    model_output(m, c, &len);
+    ck_assert_uint_eq(len, 0);
+    model_free(m);
+}
+END_TEST
+
+/* S12: an unauthenticated connection is closed exactly
+ * MODEL_C2S_TIMEOUT_MS after it opened, and the client reads why. */
+START_TEST(test_model_c2s_timeout_at_the_limit)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = model_connect(m);
+    send(m, c, HDR);
+    drain(m, c);
+    ck_assert_int_eq(model_advance(m, MODEL_C2S_TIMEOUT_MS - 1), MODEL_OK);
+    ck_assert(!model_closed(m, c));
+    ck_assert_str_eq(drain(m, c), "");
+    ck_assert_int_eq(model_advance(m, 1), MODEL_OK);
+    ck_assert(model_closed(m, c));
+    ck_assert_ptr_nonnull(strstr(drain(m, c), "connection-timeout"));
+    model_free(m);
+}
+END_TEST
+
+/* P15: a lost connection's unavailable presence reaches the account's
+ * other resource by the time model_hangup returns. */
+START_TEST(test_model_hangup_tells_other_resources)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned a = login(m, "orchard"), b = login(m, "balcony");
+    send(m, a, "<presence/>");
+    send(m, b, "<presence/>");
+    drain(m, a);
+    drain(m, b);
+    ck_assert_int_eq(model_hangup(m, a), MODEL_OK);
+    ck_assert(model_closed(m, a));
+    ck_assert_ptr_nonnull(strstr(drain(m, b), "<presence type='unavailable' "
+                                              "from='romeo@localhost/orchard'"));
+    model_free(m);
+}
+END_TEST
+
+/* S14, SM19: model_session_info describes a bound stream-management
+ * session; a restart closes it (the connection stays known, with no
+ * session), drops its unacknowledged queue with every invariant holding,
+ * and keeps the accounts. */
+START_TEST(test_model_restart_drops_sessions_and_queues)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned a = login(m, "orchard"), b = login(m, "balcony");
+    send(m, a, "<enable xmlns='urn:xmpp:sm:3' resume='true'/><presence/>");
+    send(m, b, "<presence/>");
+    send(m, b, "<message to='romeo@localhost/orchard' type='chat'><body>hi</body></message>");
+    struct model_session_info info;
+    ck_assert(model_session_info(m, a, &info));
+    ck_assert(info.live && info.sm && info.authenticated && info.connected);
+    ck_assert(!info.hibernating);
+    ck_assert_str_eq(info.username, "romeo");
+    ck_assert_str_eq(info.resource, "orchard");
+    ck_assert_str_eq(info.full_jid, "romeo@localhost/orchard");
+    ck_assert(model_session_info(m, b, &info));
+    ck_assert(!info.sm);
+    ck_assert_int_eq(model_restart(m), MODEL_OK);
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    ck_assert(model_closed(m, a) && model_closed(m, b));
+    ck_assert_uint_eq(model_session_count(m), 0);
+    ck_assert(model_session_info(m, a, &info));
+    ck_assert(!info.live && !info.sm && !info.authenticated && !info.connected);
+    ck_assert_ptr_null(info.username);
+    ck_assert(model_account_exists(m, "romeo"));
+    model_free(m);
+}
+END_TEST
+
+/* Allocation hooks that count live blocks and fail every allocation while
+ * alloc_budget is 0 (negative: never fail; positive: that many succeed). */
+static long alloc_live;
+static long alloc_budget = -1;
+
+static bool alloc_allowed(void)
+{
+    if (alloc_budget == 0)
+        return false;
+    if (alloc_budget > 0)
+        alloc_budget--;
+    return true;
+}
+
+static void *count_malloc(size_t n)
+{
+    void *p = alloc_allowed() ? malloc(n) : NULL;
+    alloc_live += p != NULL;
+    return p;
+}
+
+static void *count_realloc(void *p, size_t n)
+{
+    void *q = alloc_allowed() ? realloc(p, n) : NULL;
+    alloc_live += q != NULL && p == NULL;
+    return q;
+}
+
+static void count_free(void *p)
+{
+    alloc_live -= p != NULL;
+    free(p);
+}
+
+static const struct model_allocator count_allocator = {count_malloc, count_realloc, count_free};
+
+/* model_new with an allocation failing at any point returns NULL and
+ * leaves nothing allocated. */
+START_TEST(test_model_new_out_of_memory_leaves_nothing)
+{
+    struct model_config c;
+    model_config_default(&c);
+    c.allocator = &count_allocator;
+    for (long budget = 0;; budget++) {
+        ck_assert_int_lt(budget, 10000);
+        alloc_live = 0;
+        alloc_budget = budget;
+        struct model *m = model_new(&c, 1);
+        alloc_budget = -1;
+        if (m != NULL) {
+            model_free(m);
+            ck_assert_int_eq(alloc_live, 0);
+            break;
+        }
+        ck_assert_int_eq(alloc_live, 0);
+    }
+}
+END_TEST
+
+/* Out of memory on a model with sessions and pending output: the call
+ * reports it (model_connect 0), the model then answers every query empty
+ * and model_free releases every block. */
+START_TEST(test_model_out_of_memory_empties_queries)
+{
+    struct model_config c;
+    model_config_default(&c);
+    c.allocator = &count_allocator;
+    alloc_live = 0;
+    alloc_budget = -1;
+    struct model *m = model_new(&c, 1);
+    ck_assert(model_account_create(m, "romeo", "password"));
+    unsigned a = login(m, "orchard");   /* its output stays pending */
+    ck_assert_uint_eq(model_session_count(m), 1);
+    alloc_budget = 0;
+    ck_assert_uint_eq(model_connect(m), 0);
+    alloc_budget = -1;
+    ck_assert_int_eq(model_error(m), MODEL_ENOMEM);
+    ck_assert_int_eq(model_input(m, a, "<presence/>", 11), MODEL_ENOMEM);
+    ck_assert_uint_eq(model_session_count(m), 0);
+    ck_assert(!model_account_exists(m, "romeo"));
+    ck_assert_ptr_null(model_account_at(m, 0));
+    ck_assert(model_closed(m, a));
+    size_t len = 99;
+    ck_assert_str_eq(model_output(m, a, &len), "");
+    ck_assert_uint_eq(len, 0);
+    struct model_session_info info;
+    ck_assert(!model_session_info(m, a, &info));
+    model_free(m);
+    ck_assert_int_eq(alloc_live, 0);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -464,6 +754,16 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_sm_requests_after_every_answered_one);
     tcase_add_test(tc, test_model_sm_request_waits_for_the_answer);
     tcase_add_test(tc, test_model_sm_resume_forgets_the_old_wait);
+    tcase_add_test(tc, test_model_config_defaults);
+    tcase_add_test(tc, test_model_domain_is_copied);
+    tcase_add_test(tc, test_model_randomness_comes_from_the_seed);
+    tcase_add_test(tc, test_model_roster_preset_reads_back);
+    tcase_add_test(tc, test_model_output_consume_keeps_the_rest);
+    tcase_add_test(tc, test_model_c2s_timeout_at_the_limit);
+    tcase_add_test(tc, test_model_hangup_tells_other_resources);
+    tcase_add_test(tc, test_model_restart_drops_sessions_and_queues);
+    tcase_add_test(tc, test_model_new_out_of_memory_leaves_nothing);
+    tcase_add_test(tc, test_model_out_of_memory_empties_queries);
     suite_add_tcase(s, tc);
     return s;
 }
