@@ -645,6 +645,29 @@ START_TEST(test_model_restart_drops_sessions_and_queues)
 }
 END_TEST
 
+/* EJ6: under the ejabberd profile no tombstone is kept, whatever the
+ * configuration says: a removed account's name is free again at once. */
+START_TEST(test_model_ejabberd_keeps_no_tombstone)
+{
+    struct model_config c;
+    model_config_default(&c);
+    c.profile = MODEL_PROFILE_EJABBERD;
+    ck_assert(c.tombstones);
+    struct model *m = model_new(&c, 1);
+    ck_assert(model_account_create(m, "juliet", "password"));
+    unsigned k = model_connect(m);
+    send(m, k, HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>"
+               "AGp1bGlldABwYXNzd29yZA==</auth>" HDR "<iq type='set' id='b'><bind xmlns="
+               "'urn:ietf:params:xml:ns:xmpp-bind'><resource>j</resource></bind></iq>"
+               "<iq type='set' id='rm'><query xmlns='jabber:iq:register'><remove/></query></iq>");
+    ck_assert_ptr_nonnull(strstr(drain(m, k), "User removed"));
+    ck_assert(!model_account_exists(m, "juliet"));
+    ck_assert_ptr_null(model_tombstone_at(m, 0));
+    ck_assert(model_account_create(m, "juliet", "password"));
+    model_free(m);
+}
+END_TEST
+
 /* Allocation hooks that count live blocks and fail every allocation while
  * alloc_budget is 0 (negative: never fail; positive: that many succeed). */
 static long alloc_live;
@@ -764,6 +787,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_restart_drops_sessions_and_queues);
     tcase_add_test(tc, test_model_new_out_of_memory_leaves_nothing);
     tcase_add_test(tc, test_model_out_of_memory_empties_queries);
+    tcase_add_test(tc, test_model_ejabberd_keeps_no_tombstone);
     suite_add_tcase(s, tc);
     return s;
 }
