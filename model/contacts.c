@@ -255,6 +255,11 @@ static void presences_to(struct model *m, const char *user, const char *contact,
             struct stanza *un = xmpp_presence(&m->heap, "unavailable", t->full_jid, contact);
             presence_inbound(m, stanza_root(un), contact, NULL);
             stanza_free(un);
+        } else if (PROFILE_EJABBERD(m)) {   /* EJ47: the presence as it is, no delay */
+            struct stanza *now = stanza_clone(&m->heap, stanza_root(t->presence));
+            stanza_attr_set(now, stanza_root(now), "from", t->full_jid);
+            presence_inbound(m, stanza_root(now), contact, NULL);
+            stanza_free(now);
         } else {
             struct stanza *stored = presence_stored(t);
             presence_inbound(m, stanza_root(stored), contact, NULL);
@@ -507,6 +512,10 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
         pending_remove(m, a, c);
         account_changed(m, a);
         push(m, a, c, false);
+    } else if (PROFILE_EJABBERD(m) && it != NULL && it->subscription == MODEL_SUB_TO) {
+        it->subscription = MODEL_SUB_BOTH;   /* EJ38: out_state_change(to, _, subscribed) */
+        account_changed(m, a);
+        push(m, a, c, false);
     } else if ((it == NULL || !roster_grants_from(it->subscription)) && PROFILE_EJABBERD(m)) {
         return;   /* EJ38: no pre-approval, nothing changes */
     } else if (it == NULL || !roster_grants_from(it->subscription)) {   /* (b) pre-approval */
@@ -523,7 +532,7 @@ static void out_subscribed(struct model *m, struct account *a, const char *c,
     }
     /* whatever the branch, as the reference server does (R12's text; the R18
      * table's To cell omits this Pb, see scenarios/DIVERGENCES.md) */
-    if (roster_grants_to(it->subscription))
+    if (roster_grants_to(it->subscription) && !PROFILE_EJABBERD(m))   /* EJ47: no probe */
         probe(m, a->name, c);
 }
 
@@ -675,7 +684,9 @@ static void in_approval(struct model *m, struct account *a, const char *c, bool 
     if (!approved)
         presence_view_forget(m, a->name, c);
     struct roster_item *it = roster_find(&a->roster, c);
-    if (it == NULL || !(it->ask || (!approved && roster_grants_to(it->subscription))))
+    bool from_only = PROFILE_EJABBERD(m) && approved && it != NULL &&
+                     it->subscription == MODEL_SUB_FROM;   /* EJ47: in_state_change(from, ...) */
+    if (it == NULL || !(it->ask || from_only || (!approved && roster_grants_to(it->subscription))))
         return;
     it->ask = false;
     if (approved)
