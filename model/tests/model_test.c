@@ -668,6 +668,48 @@ START_TEST(test_model_ejabberd_keeps_no_tombstone)
 }
 END_TEST
 
+/* conn's drained output when it ends with an ack request, else NULL. */
+static const char *ends_with_request(struct model *m, unsigned conn)
+{
+    const char *o = drain(m, conn);
+    size_t n = strlen(o), r = strlen(SM_R);
+    return n >= r && strcmp(o + n - r, SM_R) == 0 ? o : NULL;
+}
+
+/* SM9: a connection loss and a clock advance are inputs too: the stream
+ * management session they wrote a presence to gets its <r/> before the
+ * call returns (here P15 on a hangup, then SM12's unavailable). */
+START_TEST(test_model_sm_request_after_hangup_and_advance)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned a = login(m, "orchard"), b = login(m, "balcony"), c = login(m, "garden");
+    send(m, b, "<enable xmlns='urn:xmpp:sm:3'/>");
+    send(m, c, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    send(m, a, "<presence/>");
+    send(m, c, "<presence/>");
+    send(m, b, "<presence/>");
+    send(m, b, "<a xmlns='urn:xmpp:sm:3' h='0'/>");
+    drain(m, a);
+    drain(m, b);
+    drain(m, c);
+    send(m, b, "<a xmlns='urn:xmpp:sm:3' h='2'/>");
+    drain(m, b);
+    ck_assert_int_eq(model_hangup(m, a), MODEL_OK);
+    const char *o = ends_with_request(m, b);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_ptr_nonnull(strstr(o, "from='romeo@localhost/orchard'"));
+    send(m, b, "<a xmlns='urn:xmpp:sm:3' h='3'/>");
+    drain(m, b);
+    ck_assert_int_eq(model_hangup(m, c), MODEL_OK);   /* hibernates */
+    ck_assert_str_eq(drain(m, b), "");
+    ck_assert_int_eq(model_advance(m, 600 * 1000), MODEL_OK);
+    o = ends_with_request(m, b);
+    ck_assert_ptr_nonnull(o);
+    ck_assert_ptr_nonnull(strstr(o, "Hibernating too long"));
+    model_free(m);
+}
+END_TEST
+
 /* Allocation hooks that count live blocks and fail every allocation while
  * alloc_budget is 0 (negative: never fail; positive: that many succeed). */
 static long alloc_live;
@@ -788,6 +830,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_new_out_of_memory_leaves_nothing);
     tcase_add_test(tc, test_model_out_of_memory_empties_queries);
     tcase_add_test(tc, test_model_ejabberd_keeps_no_tombstone);
+    tcase_add_test(tc, test_model_sm_request_after_hangup_and_advance);
     suite_add_tcase(s, tc);
     return s;
 }
