@@ -625,6 +625,8 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
         if (!pending) {
             pending_add(m, a, c, el);
             account_changed(m, a);
+            if (PROFILE_EJABBERD(m) && it != NULL && (it->subscription != MODEL_SUB_NONE || it->ask))
+                push(m, a, c, false);   /* EJ48: the item's record changed */
             if (PROFILE_EJABBERD(m))
                 to_available(m, a->name, el);   /* EJ33 */
             else
