@@ -210,6 +210,33 @@ END_TEST
 
 #define SM_R "<r xmlns='urn:xmpp:sm:3'/>"
 
+/* romeo/orchard logged in with resumable stream management: the
+ * <enabled/>'s id in token, everything it was sent drained. */
+static unsigned login_resumable(struct model *m, char *token, size_t size)
+{
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    send(m, c, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+    const char *id = strstr(drain(m, c), " id='");
+    ck_assert_ptr_nonnull(id);
+    size_t n = strcspn(id + 5, "'");
+    ck_assert_uint_lt(n, size);
+    memcpy(token, id + 5, n);
+    token[n] = '\0';
+    return c;
+}
+
+/* romeo/orchard logged in with stream management enabled (no resumption),
+ * everything it was sent drained. */
+static unsigned login_managed(struct model *m)
+{
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    send(m, c, "<enable xmlns='urn:xmpp:sm:3'/>");
+    drain(m, c);
+    return c;
+}
+
 static size_t count_of(const char *s, const char *what)
 {
     size_t n = 0;
@@ -224,17 +251,9 @@ static size_t count_of(const char *s, const char *what)
 START_TEST(test_model_sm_ack_requests)
 {
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
-    unsigned c = login(m, "orchard");
-    drain(m, c);
-    send(m, c, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-    const char *o = drain(m, c);
-    const char *id = strstr(o, " id='");
-    ck_assert_ptr_nonnull(id);
     char token[64];
-    size_t n = strcspn(id + 5, "'");
-    ck_assert_uint_lt(n, sizeof token);
-    memcpy(token, id + 5, n);
-    token[n] = '\0';
+    unsigned c = login_resumable(m, token, sizeof token);
+    const char *o;
     send(m, c, "<presence/><presence><show>away</show></presence>");
     o = drain(m, c);
     ck_assert_uint_eq(count_of(o, "<r "), 1);
@@ -263,10 +282,7 @@ END_TEST
 START_TEST(test_model_sm_requests_after_every_answered_one)
 {
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
-    unsigned c = login(m, "orchard");
-    drain(m, c);
-    send(m, c, "<enable xmlns='urn:xmpp:sm:3'/>");
-    drain(m, c);
+    unsigned c = login_managed(m);
     static const char *const shows[] = {"away", "dnd", "xa"};
     char in[256];
     for (unsigned h = 1; h <= 3; h++) {
@@ -288,10 +304,7 @@ END_TEST
 START_TEST(test_model_sm_request_waits_for_the_answer)
 {
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
-    unsigned c = login(m, "orchard");
-    drain(m, c);
-    send(m, c, "<enable xmlns='urn:xmpp:sm:3'/>");
-    drain(m, c);
+    unsigned c = login_managed(m);
     send(m, c, "<presence/>");
     ck_assert_uint_eq(count_of(drain(m, c), "<r "), 1);
     send(m, c, "<presence><show>away</show></presence>");   /* h_out 2, still waiting */
@@ -313,17 +326,9 @@ END_TEST
 START_TEST(test_model_sm_resume_forgets_the_old_wait)
 {
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
-    unsigned c = login(m, "orchard");
-    drain(m, c);
-    send(m, c, "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-    const char *o = drain(m, c);
-    const char *id = strstr(o, " id='");
-    ck_assert_ptr_nonnull(id);
     char token[64];
-    size_t n = strcspn(id + 5, "'");
-    ck_assert_uint_lt(n, sizeof token);
-    memcpy(token, id + 5, n);
-    token[n] = '\0';
+    unsigned c = login_resumable(m, token, sizeof token);
+    const char *o;
     send(m, c, "<presence/>");
     ck_assert_uint_eq(count_of(drain(m, c), "<r "), 1);   /* waiting */
     unsigned d = model_connect(m);
