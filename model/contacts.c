@@ -92,7 +92,11 @@ static void to_resources(struct model *m, const char *user, const struct stanza_
     struct user *u = users_find(m, user);
     for (size_t i = 0; u && i < u->nres; i++) {
         struct session *t = u->res[i];
-        if (interested ? t->interested : t->presence != NULL)
+        if (!(interested ? t->interested : t->presence != NULL))
+            continue;
+        if (PROFILE_EJABBERD(m))
+            route_deliver(t, el, t->full_jid);   /* EJ1, EJ33: each copy to its full JID */
+        else
             conn_send(m, t, el);
     }
 }
@@ -289,13 +293,13 @@ static void probe(struct model *m, const char *user, const char *contact)
 
 /* ---- roster requests (R2-R6) ---- */
 
-/* EJ42: ejabberd's get leaves out an item of subscription none whose only
- * request is an inbound one (mod_roster get_filtered_roster/2, ask = in). */
-static bool hidden_ejabberd(const struct session *s, const struct roster_item *it)
+/* EJ42: ejabberd's get (a: the account under the ejabberd profile, else
+ * NULL) leaves out an item of subscription none whose only request is an
+ * inbound one (mod_roster get_filtered_roster/2, ask = in). */
+static bool hidden_ejabberd(const struct account *a, const struct roster_item *it)
 {
-    const struct account *a = account_find(s->m, s->username);
-    return PROFILE_EJABBERD(s->m) && it->subscription == MODEL_SUB_NONE && !it->ask &&
-           a != NULL && pending_find(a, it->jid) != NULL;
+    return a != NULL && it->subscription == MODEL_SUB_NONE && !it->ask &&
+           pending_find(a, it->jid) != NULL;
 }
 
 /* R2, R3: roster get. */
@@ -313,8 +317,9 @@ static void contacts_roster_get(struct session *s, const struct stanza_node *iq)
         if (ver != NULL || !PROFILE_EJABBERD(s->m))   /* EJ11: a get without ver gets none */
             stanza_attr_add(st, rq, "", "ver", buf_cstr(&v));
         buf_free(&v);
+        const struct account *a = PROFILE_EJABBERD(s->m) ? account_find(s->m, s->username) : NULL;
         for (size_t i = 0; i < s->roster->nitems; i++)
-            if (!hidden_ejabberd(s, &s->roster->items[i]))
+            if (!hidden_ejabberd(a, &s->roster->items[i]))
                 roster_item_to_xml(&s->roster->items[i], st, rq);
     }
     conn_send(s->m, s, stanza_root(st));
@@ -593,16 +598,6 @@ static void ack(struct model *m, const char *user, const char *c)
     buf_free(&from);
 }
 
-/* EJ33: an inbound subscription presence, to each available resource's
- * full JID. */
-static void to_available(struct model *m, const char *user, const struct stanza_node *el)
-{
-    struct user *u = users_find(m, user);
-    for (size_t i = 0; u && i < u->nres; i++)
-        if (u->res[i]->presence != NULL)
-            route_deliver(u->res[i], el, u->res[i]->full_jid);
-}
-
 /* R14 */
 static void in_subscribe(struct model *m, struct account *a, const char *c,
                          const struct stanza_node *el)
@@ -627,10 +622,7 @@ static void in_subscribe(struct model *m, struct account *a, const char *c,
             account_changed(m, a);
             if (PROFILE_EJABBERD(m) && it != NULL && (it->subscription != MODEL_SUB_NONE || it->ask))
                 push(m, a, c, false);   /* EJ48: the item's record changed */
-            if (PROFILE_EJABBERD(m))
-                to_available(m, a->name, el);   /* EJ33 */
-            else
-                to_resources(m, a->name, el, false);
+            to_resources(m, a->name, el, false);
         }
     }
 }
@@ -647,7 +639,7 @@ static void deliver_after_push(struct model *m, struct account *a, const char *c
         return;
     }
     push(m, a, c, remove);
-    to_available(m, a->name, el);
+    to_resources(m, a->name, el, false);   /* EJ33: the available ones */
 }
 
 /* R15 */
