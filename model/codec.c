@@ -176,10 +176,7 @@ static void chain_append(struct chain *to, const struct chain *from)
 static bool to_own_account(const struct session *s, const struct stanza_node *el)
 {
     const char *to = stanza_attr(el, "", "to");
-    if (s->full_jid == NULL || to == NULL)
-        return s->full_jid != NULL;
-    size_t bare = (size_t)(strchr(s->full_jid, '/') - s->full_jid);
-    return strlen(to) == bare && strncmp(to, s->full_jid, bare) == 0;
+    return s->full_jid != NULL && (to == NULL || session_owns(s, to, strlen(to)));
 }
 
 /* EJ26: one <item/> as decode_roster_item/3 reads it, its attributes in

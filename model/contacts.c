@@ -350,8 +350,7 @@ static const struct stanza_node *contacts_roster_set_item(struct session *s,
         route_error(s, iq, "modify", "bad-request", NULL);
         return NULL;
     }
-    size_t bl = jid_bare_len(j);
-    if (strncmp(s->full_jid, j->str, bl) == 0 && s->full_jid[bl] == '/') {
+    if (session_owns(s, j->str, jid_bare_len(j))) {
         jid_free(j);
         route_error(s, iq, "cancel", "not-allowed", NULL);
         return NULL;

@@ -313,7 +313,7 @@ static void directed_track(struct session *x, const char *to, const char *type,
     const struct roster_item *it = roster_find(x->roster, bare);
     if (it != NULL && roster_grants_from(it->subscription))
         return;
-    if (PROFILE_EJABBERD(x->m) && strncmp(x->full_jid, bare, bl) == 0 && x->full_jid[bl] == '/')
+    if (PROFILE_EJABBERD(x->m) && session_owns(x, bare, bl))
         return;   /* EJ46: one's own resources are not tracked */
     if (type == NULL)
         strset_add(&x->directed, to);
@@ -328,7 +328,7 @@ static void subscription_presence(struct session *x, const struct stanza_node *e
 {
     char bare[BARE_MAX];
     size_t bl = jid_bare_copy(to, bare, sizeof bare);
-    bool own = strncmp(x->full_jid, bare, bl) == 0 && x->full_jid[bl] == '/';
+    bool own = session_owns(x, bare, bl);
     if (!own) {   /* to the domain too: P14 approves a subscribe */
         contacts_outbound(x, type, el, bare);
         return;
@@ -367,8 +367,7 @@ void presence_from_session(struct session *x, struct stanza *st)
     if (to != NULL)
         jid_parse(&j, &x->m->heap, to, strlen(to));   /* validated by route */
     bool own_bare = to != NULL && j.resource_len == 0 &&   /* "D/" never starts a full JID */
-                    strncmp(x->full_jid, j.str, strlen(j.str)) == 0 &&
-                    x->full_jid[strlen(j.str)] == '/';
+                    session_owns(x, j.str, strlen(j.str));
     if (to == NULL || own_bare) {
         broadcast_presence(x, st);
     } else if (type == NULL || xmpp_type_is(type, "unavailable") || xmpp_type_is(type, "error")) {

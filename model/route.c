@@ -255,9 +255,7 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
 /* The bare JID of s itself (0.5: "to own bare JID"). */
 static bool own_bare(const struct session *s, const struct jid *to)
 {
-    size_t bl = jid_bare_len(to);
-    return to->resource_len == 0 && to->local_len > 0 && strncmp(s->full_jid, to->str, bl) == 0 &&
-           s->full_jid[bl] == '/';
+    return to->resource_len == 0 && to->local_len > 0 && session_owns(s, to->str, jid_bare_len(to));
 }
 
 /* M2: a malformed iq gets bad-request; true when it was answered. */

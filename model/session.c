@@ -106,6 +106,11 @@ void session_hangup(struct session *s)
     session_destroy(s, NULL);
 }
 
+bool session_owns(const struct session *s, const char *bare, size_t len)
+{
+    return s->full_jid != NULL && strncmp(s->full_jid, bare, len) == 0 && s->full_jid[len] == '/';
+}
+
 void session_next_id(struct session *s, char *out, size_t cap)
 {
     char rnd[9];

@@ -44,5 +44,8 @@ void session_free(struct session *s);
 void session_restart_stream(struct session *s);
 /* The next server-generated id for this session ("s1-..."). */
 void session_next_id(struct session *s, char *out, size_t cap);
+/* Whether the len bytes at bare are the bare JID of s's own account (false
+ * before s is bound). */
+bool session_owns(const struct session *s, const char *bare, size_t len);
 
 #endif
