@@ -62,6 +62,18 @@ static unsigned login(struct model *m, const char *resource)
     return c;
 }
 
+/* romeo/orchard (a) and romeo/balcony (b) logged in and available, all
+ * they were sent drained. */
+static void login_two_available(struct model *m, unsigned *a, unsigned *b)
+{
+    *a = login(m, "orchard");
+    *b = login(m, "balcony");
+    send(m, *a, "<presence/>");
+    send(m, *b, "<presence/>");
+    drain(m, *a);
+    drain(m, *b);
+}
+
 START_TEST(test_model_login_bind_presence_close)
 {
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
@@ -89,11 +101,8 @@ END_TEST
 START_TEST(test_model_kick_old_tells_other_resources)
 {
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
-    unsigned a = login(m, "orchard"), b = login(m, "balcony");
-    send(m, a, "<presence/>");
-    send(m, b, "<presence/>");
-    drain(m, a);
-    drain(m, b);
+    unsigned a, b;
+    login_two_available(m, &a, &b);
     unsigned a2 = login(m, "orchard");
     ck_assert(model_closed(m, a));
     ck_assert_str_eq(drain(m, a), "<stream:error><conflict xmlns='urn:ietf:params:xml:ns:xmpp-"
@@ -604,11 +613,8 @@ END_TEST
 START_TEST(test_model_hangup_tells_other_resources)
 {
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
-    unsigned a = login(m, "orchard"), b = login(m, "balcony");
-    send(m, a, "<presence/>");
-    send(m, b, "<presence/>");
-    drain(m, a);
-    drain(m, b);
+    unsigned a, b;
+    login_two_available(m, &a, &b);
     ck_assert_int_eq(model_hangup(m, a), MODEL_OK);
     ck_assert(model_closed(m, a));
     ck_assert_ptr_nonnull(strstr(drain(m, b), "<presence type='unavailable' "
