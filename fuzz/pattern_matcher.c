@@ -8,11 +8,12 @@
  * - a pattern built from an element matches it: some attributes and
  *   children dropped, some values and texts replaced by {any} or
  *   {capture:cN}, an {absent} attribute and a sessim:absent child added for
- *   names the element lacks; the pattern passes match_pattern_check, every
+ *   names the element lacks, sessim:exact on some elements whose children
+ *   are all kept; the pattern passes match_pattern_check, every
  *   capture binds, a root capture binds the value it stood for, and the
  *   pattern survives serialization and reparsing;
  * - generalizing never loses a match: when a plain first element matches
- *   the second, so does the pattern built from it without absent parts;
+ *   the second, so does the pattern built from it without absent or exact parts;
  * - matching is pure: with or without a capture store the answer is the
  *   same, and match_receive_set of one pattern agrees with match_stanza.
  * Choices derive from a hash of the input. A violation is reported with
@@ -38,7 +39,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 struct gen {
     struct prng prng;     /* choices */
     unsigned captures;    /* capture names used: c0, c1, ... */
-    bool with_absent;     /* add {absent} attributes and sessim:absent children */
+    bool narrow;          /* add {absent} attributes, sessim:absent children and
+                           * sessim:exact where every child is kept */
 };
 
 /* What a report shows: the input's two elements and the current pattern. */
@@ -181,10 +183,13 @@ static void gen_element(struct gen *g, struct stanza *st, struct stanza_node *pa
     for (const struct stanza_attr *a = src->attrs; a != NULL; a = a->next)
         gen_attr(g, st, el, a);
     gen_text(g, st, el, src);
+    bool exact = g->narrow && choose(g, 4) == 0;
+    if (exact)
+        stanza_attr_add(st, el, MATCH_NS, "exact", "true");
     for (const struct stanza_node *c = src->children; c != NULL; c = c->next)
-        if (c->kind == STANZA_ELEMENT && choose(g, 3) != 0)
+        if (c->kind == STANZA_ELEMENT && (exact || choose(g, 3) != 0))
             gen_element(g, st, el, c);
-    if (g->with_absent)
+    if (g->narrow)
         gen_absent(g, st, el, src);
 }
 
@@ -223,10 +228,10 @@ static void check_root_captures(const struct stanza_node *pat, const struct stan
 }
 
 /* Builds a pattern from a, checks it matches a and, when given, b. */
-static void check_generated(uint64_t seed, bool with_absent, const struct stanza_node *a,
+static void check_generated(uint64_t seed, bool narrow, const struct stanza_node *a,
                             const struct stanza_node *b)
 {
-    struct gen g = {{0}, 0, with_absent};
+    struct gen g = {{0}, 0, narrow};
     prng_seed(&g.prng, seed);
     struct stanza *st = stanza_new(NULL);
     gen_element(&g, st, NULL, a);

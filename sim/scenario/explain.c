@@ -41,6 +41,13 @@ static bool is_wildcard(const char *v)
     return strcmp(v, "{any}") == 0 || strncmp(v, "{capture:", 9) == 0;
 }
 
+/* A sessim: directive of a pattern element set to "true". */
+static bool directive_true(const struct stanza_node *el, const char *name)
+{
+    const char *v = stanza_attr(el, MATCH_NS, name);
+    return v != NULL && strcmp(v, "true") == 0;
+}
+
 static void why_line(struct buf *out, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -95,19 +102,19 @@ static void why_element(const struct stanza_node *pat, const struct stanza_node 
 static void why_child(const struct stanza_node *pc, const struct stanza_node *act,
                       const char *path, int depth, struct buf *out)
 {
-    const char *absent = stanza_attr(pc, MATCH_NS, "absent");
+    bool absent = directive_true(pc, "absent");
     const struct stanza_node *same = NULL;
     for (const struct stanza_node *ac = stanza_child(act, NULL, NULL); ac != NULL;
          ac = stanza_child_next(ac, NULL, NULL)) {
         if (match_stanza(pc, ac, NULL)) {
-            if (absent != NULL && strcmp(absent, "true") == 0)
+            if (absent)
                 why_line(out, path, "unexpected child <%s>", ac->name);
             return;
         }
         if (same == NULL && is_element(ac, pc->ns, pc->name))
             same = ac;
     }
-    if (absent != NULL && strcmp(absent, "true") == 0)
+    if (absent)
         return;
     if (same != NULL && depth < EXPLAIN_DEPTH) {
         struct buf sub = {0};
@@ -122,6 +129,51 @@ static void why_child(const struct stanza_node *pc, const struct stanza_node *ac
     }
 }
 
+/* The next child element from c on; of a pattern (pattern true), absent
+ * children skipped. */
+static const struct stanza_node *next_element(const struct stanza_node *c, bool pattern)
+{
+    while (c != NULL && (c->kind != STANZA_ELEMENT || (pattern && directive_true(c, "absent"))))
+        c = c->next;
+    return c;
+}
+
+/* Under sessim:exact="true": the children of both by name when those
+ * differ, else (when no line said why yet: explained false) the first
+ * one out of place. */
+static void why_exact(const struct stanza_node *pat, const struct stanza_node *act,
+                      const char *path, bool explained, struct buf *out)
+{
+    if (!directive_true(pat, "exact"))
+        return;
+    struct buf want = {0}, got = {0};
+    bool names = true;
+    size_t first_off = 0;
+    const struct stanza_node *pc = next_element(pat->children, true);
+    const struct stanza_node *ac = next_element(act->children, false);
+    for (size_t i = 1; pc != NULL || ac != NULL; i++) {
+        names = names && pc != NULL && ac != NULL && is_element(ac, pc->ns, pc->name);
+        if (first_off == 0 && names && !match_stanza(pc, ac, NULL))
+            first_off = i;
+        if (pc != NULL) {
+            text_printf(&want, " <%s>", pc->name);
+            pc = next_element(pc->next, true);
+        }
+        if (ac != NULL) {
+            text_printf(&got, " <%s>", ac->name);
+            ac = next_element(ac->next, false);
+        }
+    }
+    if (!names)
+        why_line(out, path, "children: expected exactly%s in this order, actual%s",
+                 want.len ? buf_cstr(&want) : " none", got.len ? buf_cstr(&got) : " none");
+    else if (first_off > 0 && !explained)
+        why_line(out, path, "children: child %zu does not match the pattern's child %zu",
+                 first_off, first_off);
+    buf_free(&want);
+    buf_free(&got);
+}
+
 /* Appends one "    - ..." line per visible difference between pattern and
  * actual (the matcher itself only says yes or no). */
 static void why_element(const struct stanza_node *pat, const struct stanza_node *act,
@@ -134,9 +186,11 @@ static void why_element(const struct stanza_node *pat, const struct stanza_node 
     }
     why_attrs(pat, act, path, out);
     why_text(pat, act, path, out);
+    size_t before = out->len;
     for (const struct stanza_node *pc = stanza_child(pat, NULL, NULL); pc != NULL;
          pc = stanza_child_next(pc, NULL, NULL))
         why_child(pc, act, path, depth, out);
+    why_exact(pat, act, path, out->len > before, out);
 }
 
 void explain_mismatch(const struct stanza_node *pat, const struct stanza_node *act,

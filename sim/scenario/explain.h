@@ -4,7 +4,8 @@
  * says why, one "    - PATH: ..." line per visible difference: another
  * element, an attribute missing, different or not absent, other text, a
  * pattern child that matches no actual child (descending into a child of
- * the same name, a few levels deep) or an absent child that is there.
+ * the same name, a few levels deep), an absent child that is there, or,
+ * under sessim:exact, children that are not the pattern's in its order.
  * Pure: reads both trees, appends to a buffer.
  */
 #ifndef SESSIM_SIM_EXPLAIN_H

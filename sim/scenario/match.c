@@ -209,10 +209,15 @@ static bool is_directive(const struct stanza_attr *a)
     return strcmp(a->ns, MATCH_NS) == 0;
 }
 
+static bool directive_true(const struct stanza_node *el, const char *name)
+{
+    const char *v = stanza_attr(el, MATCH_NS, name);
+    return v != NULL && strcmp(v, "true") == 0;
+}
+
 static bool is_absent_child(const struct stanza_node *el)
 {
-    const char *v = stanza_attr(el, MATCH_NS, "absent");
-    return v != NULL && strcmp(v, "true") == 0;
+    return directive_true(el, "absent");
 }
 
 static struct slice cstr_slice(const char *s)
@@ -367,13 +372,23 @@ static bool match_distinct(const struct stanza_node *const *pat, size_t n,
     return ok;
 }
 
+/* Each pattern child matches a distinct actual child; under
+ * sessim:exact="true" the actual children are the pattern's, one each, in
+ * the pattern's order (format 1.9). */
 static bool children_match(const struct stanza_node *pat, const struct stanza_node *act,
                            struct match_vars *out)
 {
     size_t n, m;
     const struct stanza_node **pc = child_elements(pat, true, &n);
     const struct stanza_node **ac = child_elements(act, false, &m);
-    bool ok = match_distinct(pc, n, ac, m, out, NULL);
+    bool ok;
+    if (directive_true(pat, "exact")) {
+        ok = n == m;
+        for (size_t i = 0; ok && i < n; i++)
+            ok = element_matches(pc[i], ac[i], out);
+    } else {
+        ok = match_distinct(pc, n, ac, m, out, NULL);
+    }
     free(pc);
     free(ac);
     return ok;
@@ -477,16 +492,20 @@ static bool check_value(struct check *c, const struct stanza_node *el, struct sl
     return true;
 }
 
+/* sessim:absent (on a child) and sessim:exact (anywhere), "true" or "false". */
 static bool check_directive(struct check *c, const struct stanza_node *el,
                             const struct stanza_attr *a)
 {
-    if (strcmp(a->name, "absent") != 0)
+    bool absent = strcmp(a->name, "absent") == 0;
+    if (!absent && strcmp(a->name, "exact") != 0)
         return check_fail(c, el, "unknown attribute sessim:", cstr_slice(a->name));
-    if (el->parent == NULL)
+    if (absent && el->parent == NULL)
         return check_fail(c, el, "sessim:absent is only allowed on a child element",
                           cstr_slice(""));
     if (strcmp(a->value, "true") != 0 && strcmp(a->value, "false") != 0)
-        return check_fail(c, el, "sessim:absent must be \"true\" or \"false\", not ",
+        return check_fail(c, el,
+                          absent ? "sessim:absent must be \"true\" or \"false\", not "
+                                 : "sessim:exact must be \"true\" or \"false\", not ",
                           cstr_slice(a->value));
     return true;
 }

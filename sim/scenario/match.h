@@ -6,7 +6,9 @@
  * a distinct child of the actual element in any order, and the pattern's
  * trimmed text, if any, equals the actual trimmed text. `{any}`, `{absent}`
  * and `{capture:NAME}` are special values; a child carrying
- * sessim:absent="true" (urn:sessim) asserts that no such child exists.
+ * sessim:absent="true" (urn:sessim) asserts that no such child exists, and
+ * an element carrying sessim:exact="true" that the actual element's child
+ * elements are its own, one each, in its order (none more).
  * Matching is pure and polynomial (bipartite assignment per level), never
  * allocates into the trees, and binds captures only when the whole match
  * succeeds. Variable stores own their strings.

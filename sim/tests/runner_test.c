@@ -85,6 +85,20 @@ static const struct row rows[] = {
       "actual:   <presence type='unavailable' from='romeo@localhost/orchard' "
       "to='romeo@localhost/balcony'/>",
       "no child matches <status>gone</status>"}},
+    {"an exact pattern names the children in both orders (format 1.9)", HEAD BOTH_AVAILABLE
+     "  - romeo: {send: \"<message to='${romeo2.full}'><body>b</body><subject>s</subject>"
+     "</message>\"}\n"
+     "  - romeo2: {receive: \"<message sessim:exact='true'><subject>s</subject><body>b</body>"
+     "</message>\"}\n",
+     RUNNER_FAIL, 17,
+     {"t.yaml:17: step 9 (romeo2: receive): the next stanza does not match",
+      "children: expected exactly <subject> <body> in this order, actual <body> <subject>"}},
+    {"an exact pattern names the first child out of place (format 1.9)", HEAD BOTH_AVAILABLE
+     "  - romeo: {send: \"<message to='${romeo2.full}'><x xmlns='urn:x' v='1'/>"
+     "<x xmlns='urn:x' v='2'/></message>\"}\n"
+     "  - romeo2: {receive: \"<message sessim:exact='true'><x xmlns='urn:x' v='2'/>"
+     "<x xmlns='urn:x' v='1'/></message>\"}\n",
+     RUNNER_FAIL, 17, {"children: child 1 does not match the pattern's child 1"}},
     {"receive with nothing pending", HEAD "  - romeo: connect\n"
      "  - romeo: {receive: \"<message/>\"}\n",
      RUNNER_FAIL, 10, {"step 2 (romeo: receive): expected 1 stanza, nothing is pending",
