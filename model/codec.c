@@ -258,33 +258,124 @@ static void canonical_priority(struct session *s, struct stanza *st, struct stan
     buf_free(&out);
 }
 
-/* encode_presence/2: the other children first, then <priority/>, <show/>
- * and the <status/>es; an empty <show/> or <priority/> is left out, and
- * only the first of each is kept. */
+/* Whether attribute a is the one named ("xml:lang" for the XML namespace's
+ * lang, else an unqualified name). */
+static bool attr_is(const struct stanza_attr *a, const char *name)
+{
+    if (strncmp(name, "xml:", 4) == 0)
+        return strcmp(a->ns, STANZA_NS_XML) == 0 && strcmp(a->name, name + 4) == 0;
+    return a->ns[0] == '\0' && strcmp(a->name, name) == 0;
+}
+
+/* The attributes of el the decoder reads, names (NULL-terminated), and not
+ * empty: the encoder writes none for an empty value, nor any other. */
+static void keep_attrs(struct stanza_node *el, const char *const *names)
+{
+    struct stanza_attr **link = &el->attrs;
+    el->attrs_last = NULL;
+    while (*link != NULL) {
+        struct stanza_attr *a = *link;
+        bool kept = false;
+        for (const char *const *n = names; *n != NULL && !kept; n++)
+            kept = a->value[0] != '\0' && attr_is(a, *n);
+        if (kept) {
+            el->attrs_last = a;
+            link = &a->next;
+        } else {
+            *link = a->next;
+        }
+    }
+}
+
+/* A child as the codec decodes it and writes it out again: its direct
+ * text only (elements inside are not read), and of its attributes only
+ * names. */
+static void decoded_child(struct session *s, struct stanza *st, struct stanza_node *c,
+                          const char *const *names)
+{
+    struct buf text = {.heap = &s->m->heap};
+    stanza_text(c, &text);
+    c->children = c->children_last = NULL;
+    stanza_text_add(st, c, text.data, text.len);
+    buf_free(&text);
+    keep_attrs(c, names);
+}
+
+static const char *const no_attrs[] = {NULL};
+static const char *const lang_attr[] = {"xml:lang", NULL};
+
+static bool is_client_child(const struct stanza_node *c, const char *name)
+{
+    return c->kind == STANZA_ELEMENT && strcmp(c->ns, STANZA_NS_CLIENT) == 0 &&
+           strcmp(c->name, name) == 0;
+}
+
+/* decode_presence_els/7 and encode_presence/2: text between the children
+ * is not read; the other elements come first, then <priority/>, <show/>
+ * and the <status/>es. A <show/> or <priority/> replaces the one before
+ * it, and an empty one leaves none (decoded as undefined). */
 static void presence_rewrite(struct session *s, struct stanza *st, struct stanza_node *el)
 {
-    struct chain others = {0}, priority = {0}, show = {0}, statuses = {0};
-    struct stanza_node *c = el->children;
-    while (c != NULL) {
-        struct stanza_node *next = c->next;
-        bool ours = c->kind == STANZA_ELEMENT && strcmp(c->ns, STANZA_NS_CLIENT) == 0;
-        if (ours && strcmp(c->name, "status") == 0)
+    struct chain others = {0}, statuses = {0};
+    struct stanza_node *priority = NULL, *show = NULL;
+    struct buf value = {.heap = &s->m->heap};
+    for (struct stanza_node *c = el->children, *next; c != NULL; c = next) {
+        next = c->next;
+        if (c->kind != STANZA_ELEMENT)
+            continue;
+        if (is_client_child(c, "status")) {
+            decoded_child(s, st, c, lang_attr);
             chain_push(&statuses, c);
-        else if (ours && strcmp(c->name, "priority") == 0 && !priority.head && c->children)
-            chain_push(&priority, c);
-        else if (ours && strcmp(c->name, "show") == 0 && !show.head && c->children)
-            chain_push(&show, c);
-        else if (!ours || (strcmp(c->name, "priority") != 0 && strcmp(c->name, "show") != 0))
+        } else if (is_client_child(c, "priority")) {
+            priority = *stanza_text(c, &value) != '\0' ? c : NULL;
+        } else if (is_client_child(c, "show")) {
+            show = *stanza_text(c, &value) != '\0' ? c : NULL;
+        } else {
             chain_push(&others, c);
-        c = next;
+        }
     }
-    if (priority.head != NULL)
-        canonical_priority(s, st, priority.head);
-    chain_append(&others, &priority);
-    chain_append(&others, &show);
+    buf_free(&value);
+    if (priority != NULL) {
+        canonical_priority(s, st, priority);
+        keep_attrs(priority, no_attrs);
+        chain_push(&others, priority);
+    }
+    if (show != NULL) {
+        decoded_child(s, st, show, no_attrs);
+        chain_push(&others, show);
+    }
     chain_append(&others, &statuses);
     el->children = others.head;
     el->children_last = others.tail;
+}
+
+/* decode_message_els/7: text between the children is not read, each
+ * <body/> and <subject/> is its text and xml:lang, and of the <thread/>s
+ * (text and parent) the last one is kept; then encode_message/2's order. */
+static void message_decode(struct session *s, struct stanza *st, struct stanza_node *el)
+{
+    static const char *const thread_attrs[] = {"parent", NULL};
+    struct chain kept = {0};
+    struct stanza_node *thread = NULL;
+    for (struct stanza_node *c = el->children, *next; c != NULL; c = next) {
+        next = c->next;
+        if (c->kind != STANZA_ELEMENT)
+            continue;
+        if (is_client_child(c, "thread")) {
+            thread = c;
+            continue;
+        }
+        if (is_client_child(c, "body") || is_client_child(c, "subject"))
+            decoded_child(s, st, c, lang_attr);
+        chain_push(&kept, c);
+    }
+    if (thread != NULL) {
+        decoded_child(s, st, thread, thread_attrs);
+        chain_push(&kept, thread);
+    }
+    el->children = kept.head;
+    el->children_last = kept.tail;
+    codec_message_rewrite(el);
 }
 
 void codec_message_rewrite(struct stanza_node *el)
@@ -321,11 +412,13 @@ bool codec_decode(struct session *s, struct stanza *st)
         return false;
     }
     buf_free(&text);
+    static const char *const stanza_attrs[] = {"id", "type", "from", "to", "xml:lang", NULL};
+    keep_attrs(el, stanza_attrs);   /* decode_{message,presence,iq}_attrs */
     const char *type = stanza_attr(el, "", "type");
     if (strcmp(el->name, "message") == 0 && type != NULL && !one_of(type, message_types))
         stanza_attr_set(st, el, "type", NULL);   /* dec_message_type: normal, not written */
     if (strcmp(el->name, "message") == 0)
-        codec_message_rewrite(el);
+        message_decode(s, st, el);
     if (strcmp(el->name, "presence") == 0)
         presence_rewrite(s, st, el);
     if (strcmp(el->name, "iq") == 0)
