@@ -399,6 +399,31 @@ void codec_message_rewrite(struct stanza_node *el)
     el->children_last = groups[0].tail;
 }
 
+/* prep_lang/1's lower case: "en" in any case. */
+static bool is_lang_en(const char *lang)
+{
+    return (lang[0] | 0x20) == 'e' && (lang[1] | 0x20) == 'n' && lang[2] == '\0';
+}
+
+void codec_status_text(const struct stanza_node *el, struct buf *out)
+{
+    struct buf text = {.heap = out->heap};
+    buf_clear(out);
+    for (const struct stanza_node *c = stanza_child(el, STANZA_NS_CLIENT, "status"); c != NULL;
+         c = stanza_child_next(c, STANZA_NS_CLIENT, "status")) {
+        const char *lang = stanza_attr(c, STANZA_NS_XML, "lang");
+        stanza_text(c, &text);
+        bool en = lang != NULL && is_lang_en(lang);
+        if (en || lang == NULL || out->len == 0) {
+            buf_clear(out);
+            buf_append(out, text.data, text.len);
+        }
+        if (en)
+            break;
+    }
+    buf_free(&text);
+}
+
 bool codec_decode(struct session *s, struct stanza *st)
 {
     static const char *const message_types[] = {"chat", "groupchat", "headline", "error", NULL};

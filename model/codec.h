@@ -30,6 +30,10 @@ void codec_roster_items_check(struct session *s, const struct stanza_node *q, st
  * <enable/> whose attributes do not decode (h and max integers >= 0, previd
  * required, resume a boolean); nothing in text when they do. */
 void codec_sm_check(const struct stanza_node *el, struct buf *text);
+/* xmpp:get_text/1 of el's <status/>es (as decoded, EJ18) into out: the
+ * first one in English ("en" in any case), else the last one without
+ * xml:lang, else the first one with any text (EJ49). */
+void codec_status_text(const struct stanza_node *el, struct buf *out);
 /* A message's children in the order encode_message/2 writes them: the
  * others (a <delay/> too), then <body/>, <subject/>, <thread/>. */
 void codec_message_rewrite(struct stanza_node *el);

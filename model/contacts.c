@@ -744,6 +744,31 @@ void contacts_removal_notify(struct model *m, struct account *u, const char *con
     }
 }
 
+void contacts_requests_resent(struct session *s)
+{
+    struct model *m = s->m;
+    struct account *a = account_find(m, s->username);
+    if (a == NULL)
+        return;
+    struct buf bare = {.heap = &m->heap}, reason = {.heap = &m->heap};
+    bare_of(m, s->username, &bare);
+    for (size_t i = 0; i < a->npending_in; i++) {
+        struct stanza *st = xmpp_presence(&m->heap, "subscribe", a->pending_in[i].key,
+                                          buf_cstr(&bare));
+        codec_status_text(stanza_root(a->pending_in[i].stanza), &reason);
+        if (reason.len > 0) {
+            struct stanza_node *status =
+                stanza_element_add(st, stanza_root(st), STANZA_NS_CLIENT, "status");
+            stanza_attr_add(st, status, STANZA_NS_XML, "lang", "en");
+            stanza_text_add(st, status, reason.data, reason.len);
+        }
+        conn_send(m, s, stanza_root(st));
+        stanza_free(st);
+    }
+    buf_free(&bare);
+    buf_free(&reason);
+}
+
 void contacts_revoke_grants(struct model *m, const struct account *u)
 {
     struct buf bare = {.heap = &m->heap}, contact = {.heap = &m->heap};
@@ -768,7 +793,7 @@ void contacts_initial_presence(struct session *s)
     struct account *a = account_find(m, s->username);
     if (a == NULL)
         return;
-    for (size_t i = 0; i < a->npending_in; i++)   /* step 6, R20 */
+    for (size_t i = 0; i < a->npending_in && !PROFILE_EJABBERD(m); i++)   /* step 6, R20; EJ49 */
         conn_send(m, s, stanza_root(a->pending_in[i].stanza));
     for (size_t i = 0; i < a->roster.nitems && !PROFILE_EJABBERD(m); i++) {   /* step 7; EJ39 */
         if (!a->roster.items[i].ask)

@@ -31,8 +31,12 @@ void contacts_inbound(struct model *m, const char *user, const char *from, const
 /* P13: a probe from a non-subscriber: U's outbound unsubscribed to C. */
 void contacts_probe_refused(struct model *m, struct account *u, const char *contact);
 /* P5 steps 6 and 7 for connected resource s: replay pending-in requests,
- * re-send subscribe for every item with ask. */
+ * re-send subscribe for every item with ask (under the ejabberd profile
+ * neither: EJ39, EJ49). */
 void contacts_initial_presence(struct session *s);
+/* EJ49: each pending-in request as mod_roster re-sends it to s, from the
+ * requester's bare JID to s's, with only its status text. */
+void contacts_requests_resent(struct session *s);
 /* R17: the notifications of U dropping C (roster removal, deletion). */
 void contacts_removal_notify(struct model *m, struct account *u, const char *contact);
 /* G7 step 2, after R17: every local account still granting `from`/`both`

@@ -258,9 +258,12 @@ static void broadcast_presence(struct session *x, struct stanza *st)
             route_error(x, el, "modify", "bad-request", "Invalid presence type");
         return;
     }
-    if (PROFILE_EJABBERD(m) && type == NULL && parse_priority(el) >= 0 &&
-        (x->presence == NULL || x->priority < 0))
-        route_offline_flush(x);   /* EJ3: as the priority becomes >= 0, first */
+    if (PROFILE_EJABBERD(m) && type == NULL && parse_priority(el) >= 0) {
+        if (x->presence == NULL)
+            contacts_requests_resent(x);   /* EJ49: an initial presence, first of all */
+        if (x->presence == NULL || x->priority < 0)
+            route_offline_flush(x);   /* EJ3: as the priority becomes >= 0, first */
+    }
     if (!PROFILE_EJABBERD(m))
         conn_send(m, x, el);   /* P4 step 1 */
     else if (type == NULL)
