@@ -310,43 +310,42 @@ static bool is_client_child(const struct stanza_node *c, const char *name)
            strcmp(c->name, name) == 0;
 }
 
-/* decode_presence_els/7 and encode_presence/2: text between the children
- * is not read; the other elements come first, then <priority/>, <show/>
- * and the <status/>es. A <show/> or <priority/> replaces the one before
- * it, and an empty one leaves none (decoded as undefined). */
-static void presence_rewrite(struct session *s, struct stanza *st, struct stanza_node *el)
+/* decode_presence_els/7: text between the children is not read; each
+ * <show/> or <priority/> replaces the one before it, and an empty one
+ * leaves none (decoded as undefined); then encode_presence/2's order. */
+static void presence_decode(struct session *s, struct stanza *st, struct stanza_node *el)
 {
-    struct chain others = {0}, statuses = {0};
+    struct chain kept = {0};
     struct stanza_node *priority = NULL, *show = NULL;
     struct buf value = {.heap = &s->m->heap};
     for (struct stanza_node *c = el->children, *next; c != NULL; c = next) {
         next = c->next;
         if (c->kind != STANZA_ELEMENT)
             continue;
-        if (is_client_child(c, "status")) {
-            decoded_child(s, st, c, lang_attr);
-            chain_push(&statuses, c);
-        } else if (is_client_child(c, "priority")) {
+        if (is_client_child(c, "priority")) {
             priority = *stanza_text(c, &value) != '\0' ? c : NULL;
-        } else if (is_client_child(c, "show")) {
-            show = *stanza_text(c, &value) != '\0' ? c : NULL;
-        } else {
-            chain_push(&others, c);
+            continue;
         }
+        if (is_client_child(c, "show")) {
+            show = *stanza_text(c, &value) != '\0' ? c : NULL;
+            continue;
+        }
+        if (is_client_child(c, "status"))
+            decoded_child(s, st, c, lang_attr);
+        chain_push(&kept, c);
     }
     buf_free(&value);
     if (priority != NULL) {
         canonical_priority(s, st, priority);
         keep_attrs(priority, no_attrs);
-        chain_push(&others, priority);
+        chain_push(&kept, priority);
     }
     if (show != NULL) {
         decoded_child(s, st, show, no_attrs);
-        chain_push(&others, show);
+        chain_push(&kept, show);
     }
-    chain_append(&others, &statuses);
-    el->children = others.head;
-    el->children_last = others.tail;
+    el->children = kept.head;
+    codec_encode_order(el);
 }
 
 /* decode_message_els/7: text between the children is not read, each
@@ -374,24 +373,25 @@ static void message_decode(struct session *s, struct stanza *st, struct stanza_n
         chain_push(&kept, thread);
     }
     el->children = kept.head;
-    el->children_last = kept.tail;
-    codec_message_rewrite(el);
+    codec_encode_order(el);
 }
 
-void codec_message_rewrite(struct stanza_node *el)
+void codec_encode_order(struct stanza_node *el)
 {
-    static const char *const order[] = {"body", "subject", "thread"};
+    static const char *const presence_order[] = {"priority", "show", "status", NULL};
+    static const char *const message_order[] = {"body", "subject", "thread", NULL};
+    const char *const *order = strcmp(el->name, "presence") == 0  ? presence_order
+                               : strcmp(el->name, "message") == 0 ? message_order
+                                                                  : NULL;
+    if (order == NULL)
+        return;
     struct chain groups[4] = {{0}};   /* the others, then order[] */
-    struct stanza_node *c = el->children;
-    while (c != NULL) {
-        struct stanza_node *next = c->next;
+    for (struct stanza_node *c = el->children, *next; c != NULL; c = next) {
+        next = c->next;
         size_t g = 0;
-        for (size_t i = 0; c->kind == STANZA_ELEMENT && strcmp(c->ns, STANZA_NS_CLIENT) == 0 &&
-                           i < 3 && g == 0;
-             i++)
-            g = strcmp(c->name, order[i]) == 0 ? i + 1 : 0;
+        for (size_t i = 0; order[i] != NULL && g == 0; i++)
+            g = is_client_child(c, order[i]) ? i + 1 : 0;
         chain_push(&groups[g], c);
-        c = next;
     }
     for (size_t g = 1; g < 4; g++)
         chain_append(&groups[0], &groups[g]);
@@ -445,7 +445,7 @@ bool codec_decode(struct session *s, struct stanza *st)
     if (strcmp(el->name, "message") == 0)
         message_decode(s, st, el);
     if (strcmp(el->name, "presence") == 0)
-        presence_rewrite(s, st, el);
+        presence_decode(s, st, el);
     if (strcmp(el->name, "iq") == 0)
         roster_query_rewrite(s, st, el);
     return true;

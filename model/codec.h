@@ -34,8 +34,10 @@ void codec_sm_check(const struct stanza_node *el, struct buf *text);
  * first one in English ("en" in any case), else the last one without
  * xml:lang, else the first one with any text (EJ49). */
 void codec_status_text(const struct stanza_node *el, struct buf *out);
-/* A message's children in the order encode_message/2 writes them: the
- * others (a <delay/> too), then <body/>, <subject/>, <thread/>. */
-void codec_message_rewrite(struct stanza_node *el);
+/* A message's or a presence's children in the order encode_message/2 and
+ * encode_presence/2 write them: the others (a <delay/> the server added
+ * too) first, then <body/>, <subject/>, <thread/>, or <priority/>,
+ * <show/>, <status/>; other stanzas are left as they are (EJ18). */
+void codec_encode_order(struct stanza_node *el);
 
 #endif

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "account.h"
+#include "codec.h"
 #include "conn.h"
 #include "contacts.h"
 #include "internal.h"
@@ -31,6 +32,8 @@ struct stanza *presence_stored(const struct session *x)
     stanza_attr_set(st, stanza_root(st), "from", x->full_jid);
     xmpp_add_delay(st, stanza_root(st), PROFILE_EJABBERD(x->m) ? x->full_jid : x->m->domain,
                    x->presence_ms);   /* EJ1: stamped by the resource */
+    if (PROFILE_EJABBERD(x->m))
+        codec_encode_order(stanza_root(st));   /* EJ18: the delay before the known children */
     return st;
 }
 

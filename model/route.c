@@ -100,7 +100,7 @@ void route_offline_flush(struct session *s)
             stanza_text_add(st, d, ROUTE_OFFLINE_TEXT, strlen(ROUTE_OFFLINE_TEXT));
             if (to_resource(stanza_root(st)))
                 stanza_attr_set(st, stanza_root(st), "to", s->full_jid);
-            codec_message_rewrite(stanza_root(st));
+            codec_encode_order(stanza_root(st));
         }
         conn_send(m, s, stanza_root(st));
         stanza_free(st);

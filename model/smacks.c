@@ -528,6 +528,7 @@ static struct stanza *copy_of(struct session *s, const struct stanza_node *el)
     } else {   /* EJ12: stamped by the server, "Resent" */
         struct stanza_node *d = xmpp_add_delay(st, stanza_root(st), s->m->domain, s->m->now_ms);
         stanza_text_add(st, d, SMACKS_RESENT_TEXT, strlen(SMACKS_RESENT_TEXT));
+        codec_encode_order(stanza_root(st));   /* EJ18: before the known children */
     }
     buf_free(&bare);
     return st;
@@ -585,23 +586,25 @@ static bool only_resource(const struct model *m, const struct session *s)
     return u != NULL && u->nres == 1 && u->res[0] == s;
 }
 
-/* EJ32: a copy as ejabberd queued it, before EJ12's "Resent" delay (the
- * last child copy_of added). */
+/* EJ32: a copy as ejabberd queued it, without EJ12's "Resent" delay
+ * (copy_of adds one only where the stanza had none). */
 static struct stanza *as_queued(struct model *m, const struct stanza_node *el)
 {
     struct stanza *st = stanza_clone(&m->heap, el);
-    struct stanza_node *root = stanza_root(st), *last = root->children_last, *prev = NULL;
+    struct stanza_node *root = stanza_root(st), *prev = NULL;
     struct buf text = {.heap = &m->heap};
-    bool resent = last != NULL && last->kind == STANZA_ELEMENT &&
-                  strcmp(last->ns, XMPP_NS_DELAY) == 0 &&
-                  strcmp(stanza_text(last, &text), SMACKS_RESENT_TEXT) == 0;
-    buf_free(&text);
-    for (struct stanza_node *c = root->children; resent && c != last; c = c->next)
+    for (struct stanza_node **link = &root->children; *link != NULL; link = &(*link)->next) {
+        struct stanza_node *c = *link;
+        if (c->kind == STANZA_ELEMENT && strcmp(c->ns, XMPP_NS_DELAY) == 0 &&
+            strcmp(stanza_text(c, &text), SMACKS_RESENT_TEXT) == 0) {
+            *link = c->next;
+            if (root->children_last == c)
+                root->children_last = prev;
+            break;
+        }
         prev = c;
-    if (resent) {
-        *(prev != NULL ? &prev->next : &root->children) = NULL;
-        root->children_last = prev;
     }
+    buf_free(&text);
     return st;
 }
 
