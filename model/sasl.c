@@ -40,21 +40,19 @@ bool sasl_base64_decode(const char *in, size_t len, unsigned char *out, size_t *
         for (size_t k = 0; k < 4; k++) {
             char c = in[i + k];
             bool last = i + 4 == len;
-            if (c == '=' && last && k >= 2 && (k == 3 || in[i + 3] == '=')) {
-                v[k] = 0;
-                pad++;
+            /* "xx==" or "xxx=": at k == 3 in[i + 3] is c itself */
+            if (c == '=' && last && k >= 2 && in[i + 3] == '=') {
+                pad++;   /* its digit is never read */
                 continue;
             }
-            if (pad > 0 || (v[k] = b64_value(c)) < 0)
+            if ((v[k] = b64_value(c)) < 0)
                 return false;
         }
-        unsigned triple = (unsigned)v[0] << 18 | (unsigned)v[1] << 12 | (unsigned)v[2] << 6 |
-                          (unsigned)v[3];
-        out[n++] = (unsigned char)(triple >> 16);
+        out[n++] = (unsigned char)(v[0] << 2 | v[1] >> 4);
         if (pad < 2)
-            out[n++] = (unsigned char)(triple >> 8);
+            out[n++] = (unsigned char)(v[1] << 4 | v[2] >> 2);
         if (pad < 1)
-            out[n++] = (unsigned char)triple;
+            out[n++] = (unsigned char)(v[2] << 6 | v[3]);
     }
     out[n] = '\0';
     *out_len = n;
@@ -77,13 +75,13 @@ static void sasl_reply(struct session *s, const char *name, const char *conditio
 }
 
 /* A2, A3: checks the decoded `authzid NUL authcid NUL password`. Returns
- * the failure condition, or NULL with the normalised username in user. */
+ * the failure condition (setting *text when it has one), or NULL with the
+ * normalised username in user. */
 static const char *plain_check(struct session *s, const unsigned char *msg, size_t len,
                                char *user, const char **text)
 {
     const unsigned char *nul1 = memchr(msg, 0, len);
     const unsigned char *nul2 = nul1 ? memchr(nul1 + 1, 0, len - (size_t)(nul1 + 1 - msg)) : NULL;
-    *text = NULL;
     if (nul2 == NULL || memchr(nul2 + 1, 0, len - (size_t)(nul2 + 1 - msg)) != NULL)
         return "malformed-request";
     const char *authcid = (const char *)nul1 + 1;
@@ -98,9 +96,7 @@ static const char *plain_check(struct session *s, const unsigned char *msg, size
     }
     struct account *a = account_find(s->m, user);
     if (a == NULL || strcmp(a->password, password) != 0) {
-        *text = PROFILE_TEXT(s->m,
-                             "Unable to authorize you with the authentication credentials you've sent.",
-                             "Invalid username or password");
+        *text = "Unable to authorize you with the authentication credentials you've sent.";
         return "not-authorized";
     }
     return NULL;
@@ -115,15 +111,16 @@ static void plain_auth(struct session *s, const struct stanza_node *el)
     char *user = heap_alloc(&s->m->heap, len + 1);
     size_t msg_len;
     const char *cond, *text = NULL;
-    if (len == 0 || strcmp(b64, "=") == 0)
+    if (strcmp(b64, "=") == 0)   /* RFC 6120 6.4.2: an empty response */
         cond = "malformed-request";
     else if (!sasl_base64_decode(b64, len, msg, &msg_len))
         cond = "incorrect-encoding";
     else
         cond = plain_check(s, msg, msg_len, user, &text);
-    if (cond != NULL && PROFILE_EJABBERD(s->m) && strcmp(cond, "not-authorized") != 0) {
-        /* EJ24: a message ejabberd cannot split, or one whose credentials
-         * fail, is not-authorized. */
+    if (cond != NULL && PROFILE_EJABBERD(s->m)) {
+        /* EJ24: a message ejabberd cannot split is not-authorized with
+         * "Response decoding failed", one whose credentials fail with
+         * "Invalid username or password". */
         text = text != NULL ? "Invalid username or password" : "Response decoding failed";
         cond = "not-authorized";
     }

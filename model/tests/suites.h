@@ -15,6 +15,7 @@
     X(xmpp_suite)       \
     X(prng_suite)       \
     X(strset_suite)     \
+    X(sasl_suite)       \
     X(heap_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
