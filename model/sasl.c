@@ -151,6 +151,8 @@ void sasl_handle(struct session *s, const struct stanza_node *el)
                                 "SASL negotiation is not allowed in this state"));
     } else if (strcmp(el->name, "abort") == 0) {
         sasl_reply(s, "failure", "aborted", NULL);
+    } else if (PROFILE_EJABBERD(s->m) && strcmp(el->name, "success") == 0) {
+        ;   /* EJ50 */
     } else {
         session_close(s, "unsupported-stanza-type", NULL, NULL, NULL);
     }
