@@ -181,7 +181,7 @@ static void route_message(struct session *s, const struct stanza_node *el, const
     const char *type = stanza_attr(el, "", "type");
     if (to->local_len == 0 && PROFILE_EJABBERD(m)) {   /* EJ21: ejabberd_local */
         if (!route_is_reply(el) && (to->resource_len > 0 || !xmpp_type_is(type, "headline")))
-            route_error(s, el, "cancel", "item-not-found", "No available resource found");
+            route_error(s, el, "cancel", "item-not-found", ROUTE_NO_RESOURCE_TEXT);
         return;
     }
     if (to->local_len == 0) {   /* M10 */
@@ -217,11 +217,11 @@ static bool payload_is(const struct stanza_node *iq, const char *ns, const char 
     return c && strcmp(c->ns, ns) == 0 && strcmp(c->name, name) == 0;
 }
 
-/* M14 (to self) and M15 (to the host: replies come from the domain). */
+/* M14 (to self) and M15 (to the domain, with or without a resource:
+ * replies come from the address asked). */
 static void iq_to_server(struct session *s, const struct stanza_node *iq, bool host)
 {
     const char *type = stanza_attr(iq, "", "type");
-    const char *from = host ? s->m->domain : NULL;
     if (route_is_reply(iq))
         return;
     if (!host && payload_is(iq, XMPP_NS_ROSTER, "query")) {
@@ -244,12 +244,8 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
         stanza_free(r);
         return;
     }
-    struct stanza *r = route_error_stanza(s->m, iq, "cancel", "service-unavailable",
-                                          PROFILE_EJABBERD(s->m) ? ROUTE_NO_MODULE_TEXT : NULL);
-    if (!PROFILE_EJABBERD(s->m))   /* EJ8: from the address asked */
-        stanza_attr_set(r, stanza_root(r), "from", from);
-    conn_send(s->m, s, stanza_root(r));
-    stanza_free(r);
+    route_error(s, iq, "cancel", "service-unavailable",
+                PROFILE_EJABBERD(s->m) ? ROUTE_NO_MODULE_TEXT : NULL);
 }
 
 /* The bare JID of s itself (0.5: "to own bare JID"). */
@@ -300,8 +296,13 @@ static void route_iq(struct session *s, const struct stanza_node *iq, const stru
         iq_to_server(s, iq, false);
         return;
     }
-    if (to->local_len == 0) {
-        iq_to_server(s, iq, to->resource_len == 0);
+    if (to->local_len == 0 && to->resource_len > 0 && PROFILE_EJABBERD(m)) {   /* EJ21 */
+        if (!route_is_reply(iq))
+            route_error(s, iq, "cancel", "item-not-found", ROUTE_NO_RESOURCE_TEXT);
+        return;
+    }
+    if (to->local_len == 0) {   /* M15: a JID with no localpart is the domain */
+        iq_to_server(s, iq, true);
         return;
     }
     if (PROFILE_EJABBERD(m) && to->resource_len == 0 && !route_is_reply(iq) &&

@@ -18,6 +18,8 @@
  * for want of a session (gen_iq_handler, ejabberd_sm:bounce_sm_packet). */
 #define ROUTE_NO_MODULE_TEXT "No module is handling this query"
 #define ROUTE_NO_SESSION_TEXT "User session not found"
+/* EJ21: ejabberd_local bounce_resource_packet/1. */
+#define ROUTE_NO_RESOURCE_TEXT "No available resource found"
 /* EJ10: the xmpp codec's text for a bad attribute of an iq. */
 #define ROUTE_IQ_TEXT(what) what " in tag <iq/> qualified by namespace 'jabber:client'"
 /* EJ3: the text of ejabberd's delay on an offline message. */
