@@ -180,7 +180,7 @@ static void route_message(struct session *s, const struct stanza_node *el, const
     struct model *m = s->m;
     const char *type = stanza_attr(el, "", "type");
     if (to->local_len == 0 && PROFILE_EJABBERD(m)) {   /* EJ21: ejabberd_local */
-        if (!route_is_reply(el) && (to->resource_len > 0 || !xmpp_type_is(type, "headline")))
+        if (to->resource_len > 0 || !xmpp_type_is(type, "headline"))   /* an error: none */
             route_error(s, el, "cancel", "item-not-found", ROUTE_NO_RESOURCE_TEXT);
         return;
     }
@@ -248,10 +248,11 @@ static void iq_to_server(struct session *s, const struct stanza_node *iq, bool h
                 PROFILE_EJABBERD(s->m) ? ROUTE_NO_MODULE_TEXT : NULL);
 }
 
-/* The bare JID of s itself (0.5: "to own bare JID"). */
+/* The bare JID of s itself (0.5: "to own bare JID"); the domain alone
+ * never is (a full JID has a localpart). */
 static bool own_bare(const struct session *s, const struct jid *to)
 {
-    return to->resource_len == 0 && to->local_len > 0 && session_owns(s, to->str, jid_bare_len(to));
+    return to->resource_len == 0 && session_owns(s, to->str, jid_bare_len(to));
 }
 
 /* M2: a malformed iq gets bad-request; true when it was answered. */
