@@ -110,29 +110,31 @@ void route_offline_flush(struct session *s)
     a->noffline = a->capoffline = 0;
 }
 
-/* EJ4: a message holding chat states and nothing else (XEP-0085), which
- * ejabberd's store_empty_body default (unless_chat_state) keeps out of the
- * offline store. */
-static bool chat_state_only(const struct stanza_node *el)
+/* EJ4: misc:is_standalone_chat_state/1, which ejabberd's store_empty_body
+ * default (unless_chat_state) keeps out of the offline store: no body, no
+ * subject, and every other element a chat state (XEP-0085), a delay or an
+ * event (XEP-0022); a thread is no element to the codec, so it does not
+ * count, and a message with nothing at all is one too. */
+static bool standalone_chat_state(const struct stanza_node *el)
 {
-    size_t states = 0;
     for (const struct stanza_node *c = el->children; c; c = c->next) {
-        if (c->kind != STANZA_ELEMENT)
+        if (c->kind != STANZA_ELEMENT ||
+            (strcmp(c->ns, STANZA_NS_CLIENT) == 0 && strcmp(c->name, "thread") == 0))
             continue;
-        if (strcmp(c->ns, XMPP_NS_CHATSTATES) != 0)
+        if (strcmp(c->ns, XMPP_NS_CHATSTATES) != 0 && strcmp(c->ns, XMPP_NS_DELAY) != 0 &&
+            strcmp(c->ns, XMPP_NS_EVENT) != 0)
             return false;
-        states++;
     }
-    return states > 0;
+    return true;
 }
 
-/* O1/O2, and EJ4: ejabberd stores neither a chat-state-only message nor
+/* O1/O2, and EJ4: ejabberd stores neither a standalone chat state nor
  * (already M7) headline, groupchat or error, and bounces what it does not
  * store (ejabberd_sm:route_message, mod_offline:need_to_store). */
 static void message_unrouted(struct session *s, struct account *a, const struct stanza_node *el)
 {
     struct model *m = s->m;
-    if (PROFILE_EJABBERD(m) && chat_state_only(el))
+    if (PROFILE_EJABBERD(m) && standalone_chat_state(el))
         route_error(s, el, "cancel", "service-unavailable", ROUTE_NO_SESSION_TEXT);
     else if (m->cfg.offline)
         route_offline_store(m, a, el);   /* O1 */

@@ -22,6 +22,7 @@
 #define XMPP_NS_DELAY "urn:xmpp:delay"
 #define XMPP_NS_ERRORS "urn:xmpp:errors"
 #define XMPP_NS_CHATSTATES "http://jabber.org/protocol/chatstates"
+#define XMPP_NS_EVENT "jabber:x:event"   /* XEP-0022 */
 
 /* True when the stanza's type attribute value `type` (may be NULL) is want. */
 bool xmpp_type_is(const char *type, const char *want);
