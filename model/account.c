@@ -157,14 +157,10 @@ void account_changed(struct model *m, struct account *a)
 
 void account_tombstone_add(struct model *m, const char *name)
 {
-    bool found;
+    bool found;   /* never: name was registered while it had no tombstone (T3, I14) */
     size_t i = sorted_search(m->tombstones, m->ntombstones, sizeof *m->tombstones, name,
                       account_tombstone_key, &found);
     account_touch(m, name);
-    if (found) {
-        m->tombstones[i].deleted_ms = m->now_ms;
-        return;
-    }
     heap_grow(&m->heap, (void **)&m->tombstones, &m->captombstones, m->ntombstones,
               sizeof *m->tombstones);
     memmove(&m->tombstones[i + 1], &m->tombstones[i],

@@ -67,7 +67,8 @@ bool account_tombstone_live(const struct model *m, const char *name);
 void account_changed(struct model *m, struct account *a);
 /* Marks account name for invariant_check_touched. */
 void account_touch(struct model *m, const char *name);
-/* T1: records a tombstone at the current time. */
+/* T1: records a tombstone at the current time for name, which has none
+ * (its account was created while it had no active one, T3). */
 void account_tombstone_add(struct model *m, const char *name);
 
 #endif
