@@ -14,8 +14,9 @@
  * Every allocation goes through m->heap (heap.h).
  *
  * Sessions follow the reference server's structure (SEMANTICS 0.9):
- * notopen, authenticated (type c2s_unauthed → c2s), username, host,
- * resource, full_jid, priority, presence, interested, roster.
+ * notopen (as !header_sent), authenticated (type c2s_unauthed → c2s),
+ * username, host, resource, full_jid, priority, presence, interested,
+ * roster.
  */
 #ifndef SESSIM_MODEL_INTERNAL_H
 #define SESSIM_MODEL_INTERNAL_H
@@ -58,7 +59,6 @@ struct session {
     unsigned conn;
     int priority;
     struct xmlstream *parser;
-    bool notopen;            /* no stream header since connect or the last restart */
     bool header_sent;        /* server header written on this stream */
     bool authenticated;      /* type c2s (after SASL success) */
     bool interested;         /* roster requested (R2) */

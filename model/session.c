@@ -40,7 +40,6 @@ struct session *session_new(struct model *m, unsigned conn)
     s->m = m;
     s->directed.heap = s->seen.heap = &m->heap;
     s->conn = conn;
-    s->notopen = true;
     s->connected_ms = m->now_ms;
     struct xmlstream_limits lim = {m->cfg.stanza_size_max, m->cfg.depth_max, true, &m->warm,
                                    PROFILE_EJABBERD(m)};   /* EJ17: comments, PIs skipped */
@@ -204,7 +203,6 @@ void session_close(struct session *s, const char *condition, const char *text,
 
 void session_restart_stream(struct session *s)
 {
-    s->notopen = true;
     s->header_sent = false;
     xmlstream_restart(s->parser);
 }
@@ -265,7 +263,6 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
         }
         return;
     }
-    s->notopen = false;
     if (s->host == NULL)
         s->host = s->m->domain;
     send_header(s, version);

@@ -364,7 +364,6 @@ static void take_stream(struct session *to, const struct session *from)
 {
     to->conn = from->conn;
     to->parser = from->parser;
-    to->notopen = from->notopen;
     to->header_sent = from->header_sent;
     to->busy = from->busy;
     to->connected_ms = from->connected_ms;
