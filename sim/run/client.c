@@ -338,6 +338,8 @@ bool client_open(struct client *c, struct target *t)
     c->stream_error = false;
     c->headers = 0;
     c->parse_error = XMLSTREAM_E_NONE;
+    c->wire_fault = NULL;
+    c->last_mark = '\0';
     replace_string(&c->stream_id, NULL);
     replace_string(&c->bound_resource, NULL);   /* until this connection binds */
     char line[64];
@@ -384,6 +386,49 @@ static void read_bytes(struct client *c, struct target *t, const char *bytes, si
     xmlstream_feed(c->parser, bytes + pos, len - pos);
 }
 
+static void note_wire_fault(struct client *c, const char *what)
+{
+    if (c->wire_fault == NULL) {
+        c->wire_fault = what;
+        client_event(c, what);
+    }
+}
+
+static bool is_blank(char ch)
+{
+    return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n';
+}
+
+/* Where a chunk's bytes after the stream's close start: after the last
+ * closing tag in it, or (a tag split across chunks) after its last '>'. */
+static size_t after_close(const char *bytes, size_t len)
+{
+    size_t n = sizeof XMLSTREAM_CLOSE - 1, end = 0;
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(bytes + i, XMLSTREAM_CLOSE, n) == 0)
+            end = i + n;
+    for (size_t i = len; end == 0 && i > 0; i--)
+        if (bytes[i - 1] == '>')
+            end = i;
+    return end;
+}
+
+/* RFC 6120 4.4: the closing tag is the last of a stream; nothing but
+ * whitespace may follow it (a stray byte the parser no longer reads). */
+static void check_wire(struct client *c, const char *bytes, size_t len, bool ended_before)
+{
+    for (size_t i = 0; i < len; i++)
+        if (!is_blank(bytes[i]))
+            c->last_mark = bytes[i];
+    if (!c->stream_ended)
+        return;
+    for (size_t i = ended_before ? 0 : after_close(bytes, len); i < len; i++)
+        if (!is_blank(bytes[i])) {
+            note_wire_fault(c, "the server sent bytes after its </stream:stream>");
+            return;
+        }
+}
+
 void client_pump(struct client *c, struct target *t)
 {
     if (c->conn == 0)
@@ -391,12 +436,16 @@ void client_pump(struct client *c, struct target *t)
     size_t len;
     const char *bytes = target_received(t, c->conn, &len);
     if (len > 0) {
+        bool ended = c->stream_ended;
         /* The parser copies what it needs; consume after feeding. */
         read_bytes(c, t, bytes, len);
+        check_wire(c, bytes, len, ended);
         target_consume(t, c->conn, len);
     }
     if (!c->closed && target_closed(t, c->conn)) {
         c->closed = true;
+        if (c->last_mark != '\0' && c->last_mark != '>')
+            note_wire_fault(c, "the server closed the connection inside markup");
         client_event(c, "connection closed");
     }
 }

@@ -80,6 +80,10 @@ struct client {
     char *stream_id;               /* id of the latest server header, or NULL */
     unsigned headers;              /* server headers on the current connection */
     enum xmlstream_error parse_error; /* server bytes that did not parse */
+    const char *wire_fault;        /* bytes after the server's </stream:stream>, or the
+                                    * connection ended inside markup; NULL when none */
+    char last_mark;                /* last non-whitespace byte from the server on the
+                                    * current connection, '\0' before any */
     size_t step;                   /* tag for new entries; set by the runner */
     unsigned long binds, registers, unregisters; /* harness iqs sent, for their ids */
     /* Stream management (XEP-0198) as the client keeps it: <enabled/>

@@ -1279,6 +1279,8 @@ static enum step_status after_step(struct runner *r, const struct scenario_step 
         if (c->parse_error != XMLSTREAM_E_NONE)
             return fail(r, st, "the server sent %s bytes that do not parse: %s (connection %u)",
                         c->name, xmlstream_error_text(c->parse_error), c->conn);
+        if (c->wire_fault != NULL)
+            return fail(r, st, "%s's connection %u: %s", c->name, c->conn, c->wire_fault);
     }
     return check_invariants(r, st);
 }

@@ -44,7 +44,9 @@
  *   do them; `restart` on such a target skips the rest of the scenario; a
  *   target whose `skip` reason is set skips the whole scenario before setup.
  * - After every step: the target settles, every client reads what arrived,
- *   bytes a client cannot parse fail the step, and on the model every
+ *   bytes a client cannot parse fail the step, and so do bytes other than
+ *   whitespace after the server's </stream:stream> and a connection the
+ *   server closes inside markup (RFC 6120 4.4); on the model every
  *   invariant is checked (a violation fails the step: rule, message,
  *   connections with their clients).
  * - At the end, pending stanzas fail the scenario unless `leftovers: ignore`.

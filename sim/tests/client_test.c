@@ -209,6 +209,45 @@ START_TEST(test_client_notes_unparsable_bytes)
 }
 END_TEST
 
+/* RFC 6120 4.4: the closing tag ends the stream; bytes after it other
+ * than whitespace, or a connection closed inside markup, are noted
+ * whatever the fragmentation. */
+static const size_t wire_chunks[] = {0, 1, 7};
+
+static void serve_closed(struct fixture *f, const char *bytes, size_t len)
+{
+    buf_append(&f->target.out, bytes, len);
+    f->target.closed = true;
+    while (!f->client.closed)
+        client_pump(&f->client, &f->target.base);
+}
+
+START_TEST(test_client_notes_wire_faults)
+{
+    static const char clean[] = HEADER "</stream:stream> \n";
+    static const char nul[] = HEADER "</stream:stream>";   /* and its NUL */
+    static const char cut[] = HEADER "</stream:stream";
+    static const char more[] = HEADER "</stream:stream><message/>";
+    struct fixture f;
+    setup(&f);
+    f.target.chunk = wire_chunks[_i];
+    serve_closed(&f, clean, sizeof clean - 1);
+    ck_assert(f.client.stream_ended);
+    ck_assert_ptr_null(f.client.wire_fault);
+    const struct {
+        const char *bytes;
+        size_t len;
+    } bad[] = {{nul, sizeof nul}, {cut, sizeof cut - 1}, {more, sizeof more - 1}};
+    for (size_t i = 0; i < COUNT(bad); i++) {
+        ck_assert(client_open(&f.client, &f.target.base));
+        ck_assert_ptr_null(f.client.wire_fault);
+        serve_closed(&f, bad[i].bytes, bad[i].len);
+        ck_assert_msg(f.client.wire_fault != NULL, "case %zu", i);
+    }
+    teardown(&f);
+}
+END_TEST
+
 START_TEST(test_client_hangup)
 {
     struct fixture f;
@@ -293,6 +332,7 @@ Suite *client_suite(void)
     tcase_add_test(tc, test_client_bind_result_before_auth_binds_nothing);
     tcase_add_test(tc, test_client_close_and_pending_survive_reconnect);
     tcase_add_test(tc, test_client_notes_unparsable_bytes);
+    tcase_add_loop_test(tc, test_client_notes_wire_faults, 0, (int)COUNT(wire_chunks));
     tcase_add_test(tc, test_client_hangup);
     tcase_add_test(tc, test_client_history_ring);
     tcase_add_test(tc, test_client_batch);
