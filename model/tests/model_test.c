@@ -8,6 +8,7 @@
 #include "invariant.h"
 #include "model.h"
 #include "suites.h"
+#include "xmlstream.h"
 
 #define HDR "<?xml version='1.0'?><stream:stream xmlns='jabber:client' " \
             "xmlns:stream='http://etherx.jabber.org/streams' to='localhost' version='1.0'>"
@@ -148,6 +149,87 @@ START_TEST(test_model_reject_new_and_random)
     ck_assert_uint_eq(strlen(info.resource), 12);
     ck_assert_uint_eq(strspn(info.resource, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
                                             "0123456789-_"), 12);
+    model_free(m);
+}
+END_TEST
+
+/* The attributes of the server's stream header, as a client parses them. */
+struct server_header {
+    char version[16], id[64];
+    bool opened, has_version;
+};
+
+static void header_opened(void *ctx, const struct xmlstream_header *h)
+{
+    struct server_header *sh = ctx;
+    sh->opened = true;
+    sh->has_version = h->version != NULL;
+    snprintf(sh->version, sizeof sh->version, "%s", h->version ? h->version : "");
+    snprintf(sh->id, sizeof sh->id, "%s", h->id ? h->id : "");
+}
+
+static void header_stanza(void *ctx, struct stanza *st)
+{
+    (void)ctx;
+    stanza_free(st);
+}
+
+static void header_closed(void *ctx)
+{
+    (void)ctx;
+}
+
+static void header_error(void *ctx, enum xmlstream_error e)
+{
+    (void)ctx;
+    ck_abort_msg("the server's bytes do not parse: %d", (int)e);
+}
+
+/* Opens a connection with a header carrying `version` (NULL: none) and
+ * parses the server's answer. */
+static struct server_header open_with_version(struct model *m, const char *version)
+{
+    static const struct xmlstream_callbacks cb = {header_opened, header_stanza, header_closed,
+                                                  header_error};
+    char hdr[256];
+    snprintf(hdr, sizeof hdr,
+             "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/"
+             "streams' to='localhost'%s%s%s>",
+             version ? " version='" : "", version ? version : "", version ? "'" : "");
+    unsigned c = model_connect(m);
+    send(m, c, hdr);
+    struct server_header sh = {0};
+    struct xmlstream_limits lim = {0};
+    struct xmlstream *p = xmlstream_new(NULL, &cb, &sh, &lim, 1);
+    const char *o = drain(m, c);
+    xmlstream_feed(p, o, strlen(o));
+    xmlstream_free(p);
+    ck_assert(sh.opened);
+    ck_assert(!model_closed(m, c));
+    return sh;
+}
+
+/* S4: version='1.0' in the answer only to a version above 0 (a missing
+ * one reads as 0); RFC 6120 4.7.3: a non-empty id no other stream has. */
+START_TEST(test_model_header_version_and_id)
+{
+    static const struct {
+        const char *sent;
+        bool answered;
+    } cases[] = {{NULL, false}, {"0.0", false}, {"0.9", true}, {"1.0", true}, {"1.1", true}};
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    char ids[(sizeof cases / sizeof cases[0])][64];
+    for (size_t i = 0; i < (sizeof cases / sizeof cases[0]); i++) {
+        struct server_header sh = open_with_version(m, cases[i].sent);
+        ck_assert_msg(sh.has_version == cases[i].answered, "version %s",
+                      cases[i].sent ? cases[i].sent : "(none)");
+        if (sh.has_version)
+            ck_assert_str_eq(sh.version, "1.0");
+        ck_assert_uint_gt(strlen(sh.id), 0);
+        for (size_t j = 0; j < i; j++)
+            ck_assert_str_ne(ids[j], sh.id);
+        snprintf(ids[i], sizeof ids[i], "%s", sh.id);
+    }
     model_free(m);
 }
 END_TEST
@@ -820,6 +902,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_login_bind_presence_close);
     tcase_add_test(tc, test_model_kick_old_tells_other_resources);
     tcase_add_test(tc, test_model_reject_new_and_random);
+    tcase_add_test(tc, test_model_header_version_and_id);
     tcase_add_test(tc, test_model_stream_errors);
     tcase_add_test(tc, test_model_too_big_per_profile);
     tcase_add_test(tc, test_model_unknown_connection_is_empty);
