@@ -152,12 +152,13 @@ static void push(struct model *m, const struct account *a, const char *jid, bool
         struct session *t = u->res[i];
         if (!t->interested && !PROFILE_EJABBERD(m))
             continue;
-        char id[32];
-        session_next_id(t, id, sizeof id);
+        struct buf id = {.heap = &m->heap};
+        session_next_id(t, &id);
         struct stanza *st = stanza_new(&m->heap);
         struct stanza_node *iq = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "iq");
         stanza_attr_add(st, iq, "", "type", "set");
-        stanza_attr_add(st, iq, "", "id", id);
+        stanza_attr_add(st, iq, "", "id", buf_cstr(&id));
+        buf_free(&id);
         if (PROFILE_EJABBERD(m))
             push_address(m, a, t, st, iq);
         struct buf v = {.heap = &m->heap};

@@ -110,18 +110,13 @@ bool session_owns(const struct session *s, const char *bare, size_t len)
     return s->full_jid != NULL && strncmp(s->full_jid, bare, len) == 0 && s->full_jid[len] == '/';
 }
 
-void session_next_id(struct session *s, char *out, size_t cap)
+void session_next_id(struct session *s, struct buf *out)
 {
     char rnd[9];
     prng_id(&s->m->prng, rnd, sizeof rnd);
-    struct buf b = {.heap = &s->m->heap};
-    buf_puts(&b, rnd);
-    buf_putc(&b, '-');
-    buf_put_u64(&b, ++s->id_counter);
-    size_t n = b.len < cap - 1 ? b.len : cap - 1;
-    memcpy(out, b.data, n);
-    out[n] = '\0';
-    buf_free(&b);
+    buf_puts(out, rnd);
+    buf_putc(out, '-');
+    buf_put_u64(out, ++s->id_counter);
 }
 
 /* S4: the server's stream header. */

@@ -42,8 +42,9 @@ void session_presence_forget(struct session *s);
 void session_free(struct session *s);
 /* After SASL success: reset the stream (A5). */
 void session_restart_stream(struct session *s);
-/* The next server-generated id for this session ("s1-..."). */
-void session_next_id(struct session *s, char *out, size_t cap);
+/* Appends the next server-generated id for this session to out: random
+ * characters, '-' and a count from 1, so no two of a session are alike. */
+void session_next_id(struct session *s, struct buf *out);
 /* Whether the len bytes at bare are the bare JID of s's own account (false
  * before s is bound). */
 bool session_owns(const struct session *s, const char *bare, size_t len);
