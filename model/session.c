@@ -340,7 +340,6 @@ static void bind_to(struct session *s, const char *resource, const struct stanza
     s->resource = s->full_jid + (full.len - strlen(resource));   /* inside full_jid */
     buf_free(&full);
     s->roster = &a->roster;
-    s->priority = 0;
     users_add(s->m, s);
     bind_result(s, iq);
 }
