@@ -221,9 +221,12 @@ static const char *header_problem(struct session *s, const struct xmlstream_head
                 "'jabber:client'";
         return "invalid-xml";
     }
-    if (!parsed || j.local_len || j.resource_len) {
+    /* Prosody nameprep()s the whole `to`: a localpart or resource passes
+     * and the JID is a host it does not serve; ejabberd refuses it (S2). */
+    if (!parsed || (PROFILE_EJABBERD(s->m) && (j.local_len || j.resource_len))) {
         jid_free(&j);
-        *text = "A valid 'to' attribute is required on stream headers";
+        *text = PROFILE_TEXT(s->m, "A valid 'to' attribute is required on stream headers",
+                             "Improper 'to' attribute");
         return "improper-addressing";
     }
     /* a first header for another domain closes the stream, so on a restart
