@@ -202,11 +202,11 @@ void session_restart_stream(struct session *s)
     xmlstream_restart(s->parser);
 }
 
-/* S2: the checks on a stream header, in order; NULL when accepted. */
+/* S2: the checks on a stream header, in order; NULL when accepted.
+ * *text is set only for a problem with a text. */
 static const char *header_problem(struct session *s, const struct xmlstream_header *h,
                                   const char **text)
 {
-    *text = NULL;
     if (strcmp(h->content_ns, STANZA_NS_CLIENT) != 0)
         return "invalid-namespace";
     if (h->to == NULL) {
@@ -246,7 +246,7 @@ static const char *header_problem(struct session *s, const struct xmlstream_head
 static void on_open(void *ctx, const struct xmlstream_header *h)
 {
     struct session *s = ctx;
-    const char *text;
+    const char *text = NULL;
     const char *problem = header_problem(s, h, &text);
     bool version = h->version != NULL && strtod(h->version, NULL) > 0;
     if (problem != NULL) {
@@ -270,9 +270,8 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
 static void on_closed(void *ctx)
 {
     struct session *s = ctx;
-    /* S8: reply with our close, destroy at once, no reason */
-    if (!s->header_sent)
-        send_header(s, true);
+    /* S8: reply with our close, destroy at once, no reason. The stream
+     * closes only after its header, which was answered or refused. */
     smacks_before_close(s);   /* SM14 */
     conn_write(s->m, s->conn, "</stream:stream>", 16);
     session_destroy(s, NULL);
