@@ -895,6 +895,35 @@ START_TEST(test_model_out_of_memory_empties_queries)
 }
 END_TEST
 
+/* model.h "never leaks": a refused stream header (a `to` with a
+ * localpart: S2, EJ10) leaves nothing behind once its connection is
+ * drained, so refusals do not grow the model's memory. */
+START_TEST(test_model_refused_headers_leave_nothing)
+{
+    static const enum model_profile profiles[] = {MODEL_PROFILE_PROSODY, MODEL_PROFILE_EJABBERD};
+    struct model_config c;
+    model_config_default(&c);
+    c.allocator = &count_allocator;
+    c.profile = profiles[_i];
+    alloc_live = 0;
+    alloc_budget = -1;
+    struct model *m = model_new(&c, 1);
+    long before = 0;
+    for (int i = 0; i < 8; i++) {
+        unsigned k = model_connect(m);
+        send(m, k, "<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/"
+                   "streams' to='romeo@localhost' version='1.0'>");
+        ck_assert_ptr_nonnull(strstr(drain(m, k), "</stream:stream>"));
+        ck_assert(model_closed(m, k));
+        if (i == 1)
+            before = alloc_live;
+    }
+    ck_assert_int_eq(alloc_live, before);
+    model_free(m);
+    ck_assert_int_eq(alloc_live, 0);
+}
+END_TEST
+
 Suite *model_suite(void)
 {
     Suite *s = suite_create("model");
@@ -923,6 +952,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_restart_drops_sessions_and_queues);
     tcase_add_test(tc, test_model_new_out_of_memory_leaves_nothing);
     tcase_add_test(tc, test_model_out_of_memory_empties_queries);
+    tcase_add_loop_test(tc, test_model_refused_headers_leave_nothing, 0, 2);
     tcase_add_test(tc, test_model_ejabberd_keeps_no_tombstone);
     tcase_add_test(tc, test_model_sm_request_after_hangup_and_advance);
     suite_add_tcase(s, tc);
