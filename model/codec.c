@@ -112,7 +112,7 @@ static bool presence_children_ok(const struct stanza_node *el, struct buf *text)
 
 static bool jid_ok(struct session *s, const char *v)
 {
-    struct jid j = {0};
+    struct jid j;   /* jid_parse zeroes it first */
     bool ok = jid_parse(&j, &s->m->heap, v, strlen(v)) == JID_E_OK;
     jid_free(&j);
     return ok;
@@ -432,7 +432,7 @@ bool codec_decode(struct session *s, struct stanza *st)
     check(s, el, &text);
     if (text.len > 0) {
         if (!route_is_reply(el))   /* xmpp_stream_in:send_error/3 */
-            route_error(s, el, "modify", "bad-request", buf_cstr(&text));
+            route_error_undecoded(s, el, buf_cstr(&text));
         buf_free(&text);
         return false;
     }

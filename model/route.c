@@ -43,7 +43,11 @@ void route_deliver(struct session *s, const struct stanza_node *el, const char *
 struct stanza *route_error_stanza(struct model *m, const struct stanza_node *el, const char *type,
                                   const char *condition, const char *text)
 {
-    return xmpp_error_reply_with(&m->heap, el, type, condition, text, PROFILE_EJABBERD(m));
+    struct stanza *r = xmpp_error_reply_with(&m->heap, el, type, condition, text,
+                                             PROFILE_EJABBERD(m));
+    if (PROFILE_EJABBERD(m))
+        codec_encode_order(stanza_root(r));   /* EJ18: the error before the known children */
+    return r;
 }
 
 void route_error(struct session *s, const struct stanza_node *el, const char *type,
@@ -52,6 +56,13 @@ void route_error(struct session *s, const struct stanza_node *el, const char *ty
     if (xmpp_type_is(stanza_attr(el, "", "type"), "error"))
         return;   /* RFC 6120 8.3.1: an error is never answered with an error */
     struct stanza *r = route_error_stanza(s->m, el, type, condition, text);
+    conn_send(s->m, s, stanza_root(r));
+    stanza_free(r);
+}
+
+void route_error_undecoded(struct session *s, const struct stanza_node *el, const char *text)
+{
+    struct stanza *r = xmpp_error_reply_with(&s->m->heap, el, "modify", "bad-request", text, true);
     conn_send(s->m, s, stanza_root(r));
     stanza_free(r);
 }

@@ -34,13 +34,17 @@ void route_from_session(struct session *s, struct stanza *st);
 /* Sends a copy of el to session s with `to` replaced (NULL: removed). */
 void route_deliver(struct session *s, const struct stanza_node *el, const char *to);
 /* A generated error reply for el (M4; EJ9 under the ejabberd profile: with
- * el's payload). Free with stanza_free. */
+ * el's payload, the error among the children the codec does not know,
+ * EJ18). Free with stanza_free. */
 struct stanza *route_error_stanza(struct model *m, const struct stanza_node *el, const char *type,
                                   const char *condition, const char *text);
 /* Sends a generated error reply for el to session s (M4), unless el is an
  * error itself (RFC 6120 8.3.1). */
 void route_error(struct session *s, const struct stanza_node *el, const char *type,
                  const char *condition, const char *text);
+/* EJ18: the codec's bad-request for el, which it refused: el echoed as it
+ * came, the error last (xmpp_stream_in:send_error/3). el is no reply. */
+void route_error_undecoded(struct session *s, const struct stanza_node *el, const char *text);
 /* M1: answers el, whose `to` is not a valid JID, with jid-malformed
  * (unless it is a reply). Checked before anything else, on every stream:
  * Prosody's core_process_stanza validates `to` before the bound, unbound
