@@ -274,13 +274,11 @@ static bool iq_invalid(struct session *s, const struct stanza_node *iq)
     const char *type = stanza_attr(iq, "", "type");
     const char *text = NULL;
     bool get_set = xmpp_type_is(type, "get") || xmpp_type_is(type, "set");
+    /* EJ18: under the ejabberd profile the codec has refused both already */
     if (!get_set && !xmpp_type_is(type, "result") && !xmpp_type_is(type, "error"))
-        text = PROFILE_TEXT(s->m, "Invalid IQ type",
-                            type == NULL ? ROUTE_IQ_TEXT("Missing attribute 'type'")
-                                         : ROUTE_IQ_TEXT("Bad value of attribute 'type'"));
+        text = "Invalid IQ type";
     else if (stanza_attr(iq, "", "id") == NULL)
-        text = PROFILE_TEXT(s->m, "Missing required 'id' attribute",
-                            ROUTE_IQ_TEXT("Missing attribute 'id'"));
+        text = "Missing required 'id' attribute";
     else if (get_set && stanza_child_count(iq) != 1 && !PROFILE_EJABBERD(s->m))
         text = "Incorrect number of children for IQ stanza";   /* EJ18: by the handler */
     if (text != NULL && !xmpp_type_is(type, "error"))   /* before stamping: no `to` (M4) */
