@@ -9,6 +9,7 @@
 #include "helpers.h"
 #include "internal.h"
 #include "invariant.h"
+#include "jid.h"
 #include "presence.h"
 #include "users.h"
 #include "suites.h"
@@ -205,21 +206,51 @@ static void ghost_view_undo(struct model *m, struct session *b, struct session *
     (void)m, (void)u;
     strset_remove(&b->seen, "romeo@localhost/gone");
 }
+/* G8 for the account name given, which the grant's JID names. */
+static void grant_passed_to(struct model *m, struct session *b, const char *name)
+{
+    char jid[JID_PART_MAX + sizeof "@localhost"];
+    snprintf(jid, sizeof jid, "%s@localhost", name);
+    account_create(m, name, "pw");
+    struct roster_item *it = roster_ensure(b->roster, jid);
+    it->subscription = MODEL_SUB_FROM;
+    it->granted_serial = 999;   /* granted to an earlier account of that name */
+}
+static void grant_passed_undo(struct model *m, struct session *b, const char *name)
+{
+    char jid[JID_PART_MAX + sizeof "@localhost"];
+    snprintf(jid, sizeof jid, "%s@localhost", name);
+    roster_remove(b->roster, jid);
+    struct account *a = account_find(m, name);
+    account_detach(m, a);
+    account_destroy(m, a);
+}
 static void passed_grant(struct model *m, struct session *b, struct session *u)
 {
     (void)u;
-    account_create(m, "juliet", "pw");
-    struct roster_item *it = roster_ensure(b->roster, "juliet@localhost");
-    it->subscription = MODEL_SUB_FROM;
-    it->granted_serial = 999;   /* granted to an earlier juliet */
+    grant_passed_to(m, b, "juliet");
 }
 static void passed_grant_undo(struct model *m, struct session *b, struct session *u)
 {
     (void)u;
-    roster_remove(b->roster, "juliet@localhost");
-    struct account *a = account_find(m, "juliet");
-    account_detach(m, a);
-    account_destroy(m, a);
+    grant_passed_undo(m, b, "juliet");
+}
+/* The longest localpart a JID may have (RFC 7622 3.3.1: 1023 bytes). */
+static const char *longest_local(void)
+{
+    static char name[JID_PART_MAX + 1];
+    memset(name, 'a', JID_PART_MAX);
+    return name;
+}
+static void passed_grant_longest(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    grant_passed_to(m, b, longest_local());
+}
+static void passed_grant_longest_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    grant_passed_undo(m, b, longest_local());
 }
 static void deleted_owner(struct model *m, struct session *b, struct session *u)
 {
@@ -467,6 +498,7 @@ static const struct corruption corruptions[] = {
     {"I12", pending_beside_from, pending_beside_from_undo},
     {"I7", ghost_view, ghost_view_undo},
     {"G8", passed_grant, passed_grant_undo},
+    {"G8", passed_grant_longest, passed_grant_longest_undo},
     {"G7", deleted_owner, deleted_owner_undo},
     {"I1", unauth_username, unauth_username_undo},
     {"I4", unauth_available, unauth_available_undo},
