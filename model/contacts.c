@@ -779,8 +779,7 @@ void contacts_revoke_grants(struct model *m, const struct account *u)
         const struct roster_item *it = roster_find(&c->roster, buf_cstr(&bare));
         if (it == NULL || !roster_grants_from(it->subscription))
             continue;
-        buf_clear(&contact);
-        bare_of(m, c->name, &contact);
+        bare_of(m, c->name, &contact);   /* clears it first */
         presence_view_forget(m, u->name, buf_cstr(&contact));   /* I7: U sent unsubscribe */
         send_sub(m, u->name, buf_cstr(&contact), "unsubscribe", NULL, NULL);
     }
