@@ -172,11 +172,19 @@ static void chain_append(struct chain *to, const struct chain *from)
     to->tail = from->tail;
 }
 
-/* An iq the session's own account handles: no `to`, or its bare JID. */
-static bool to_own_account(const struct session *s, const struct stanza_node *el)
+/* An iq mod_roster gets through the session manager, which decodes its
+ * query first: from a bound session, with no `to` or to the bare JID of
+ * an account of this server, the session's own or another's (EJ26, EJ51). */
+static bool to_local_account(struct session *s, const struct stanza_node *el)
 {
     const char *to = stanza_attr(el, "", "to");
-    return s->full_jid != NULL && (to == NULL || session_owns(s, to, strlen(to)));
+    if (s->full_jid == NULL || to == NULL)
+        return s->full_jid != NULL;
+    struct jid j;
+    bool local = jid_parse(&j, &s->m->heap, to, strlen(to)) == JID_E_OK && j.local_len > 0 &&
+                 j.resource_len == 0 && jid_domain_is(&j, s->m->domain);
+    jid_free(&j);
+    return local;
 }
 
 /* EJ26: one <item/> as decode_roster_item/3 reads it, its attributes in
@@ -211,14 +219,14 @@ void codec_roster_items_check(struct session *s, const struct stanza_node *q, st
             roster_item_check(s, c, text);
 }
 
-/* EJ26: a roster query to one's own account whose items decode, written
+/* EJ26: a roster query to an account's bare JID whose items decode, written
  * out as the codec writes it: what is not an <item/> is dropped, an item
  * without subscription says "none". One that does not decode is left as
  * it came, for the roster handler's error (codec_roster_items_check). */
 static void roster_query_rewrite(struct session *s, struct stanza *st, struct stanza_node *el)
 {
     struct stanza_node *q = stanza_child(el, XMPP_NS_ROSTER, "query");
-    if (q == NULL || !to_own_account(s, el) || route_is_reply(el))
+    if (q == NULL || !to_local_account(s, el) || route_is_reply(el))
         return;
     struct buf text = {.heap = &s->m->heap};
     codec_roster_items_check(s, q, &text);

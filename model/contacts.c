@@ -450,18 +450,29 @@ static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
     jid_free(&j);
 }
 
+/* EJ26: the session manager decodes the query before mod_roster sees it;
+ * true when an item did not decode (answered with the codec's text). */
+static bool roster_undecodable(struct session *s, const struct stanza_node *iq)
+{
+    struct buf text = {.heap = &s->m->heap};
+    codec_roster_items_check(s, stanza_child(iq, XMPP_NS_ROSTER, "query"), &text);
+    bool refused = text.len > 0;
+    if (refused)
+        route_error(s, iq, "modify", "bad-request", buf_cstr(&text));
+    buf_free(&text);
+    return refused;
+}
+
+void contacts_roster_iq_other(struct session *s, const struct stanza_node *iq)
+{
+    if (!roster_undecodable(s, iq))
+        route_error(s, iq, "auth", "forbidden", CONTACTS_ROSTER_OTHER_TEXT);
+}
+
 void contacts_roster_iq(struct session *s, const struct stanza_node *iq)
 {
-    if (PROFILE_EJABBERD(s->m)) {   /* EJ26: the handler decodes the query first */
-        struct buf text = {.heap = &s->m->heap};
-        codec_roster_items_check(s, stanza_child(iq, XMPP_NS_ROSTER, "query"), &text);
-        bool decodes = text.len == 0;
-        if (!decodes)
-            route_error(s, iq, "modify", "bad-request", buf_cstr(&text));
-        buf_free(&text);
-        if (!decodes)
-            return;
-    }
+    if (PROFILE_EJABBERD(s->m) && roster_undecodable(s, iq))
+        return;
     if (xmpp_type_is(stanza_attr(iq, "", "type"), "get"))
         contacts_roster_get(s, iq);
     else

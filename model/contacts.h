@@ -20,6 +20,11 @@ struct account;
 
 /* R2-R6: a jabber:iq:roster get or set from connected resource s. */
 void contacts_roster_iq(struct session *s, const struct stanza_node *iq);
+/* EJ51 (the ejabberd profile): a roster get or set to another account's
+ * bare JID, existing or not: EJ26's bad-request when an item does not
+ * decode, else `auth`/`forbidden` with mod_roster's text. */
+void contacts_roster_iq_other(struct session *s, const struct stanza_node *iq);
+#define CONTACTS_ROSTER_OTHER_TEXT "Query to another users is forbidden"
 /* R9: subscribe/subscribed/unsubscribe/unsubscribed from connected
  * resource s to the bare JID contact (already validated, local domain). */
 void contacts_outbound(struct session *s, const char *type, const struct stanza_node *el,
