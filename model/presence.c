@@ -321,6 +321,8 @@ static void directed_track(struct session *x, const char *to, const char *type,
         return;
     if (PROFILE_EJABBERD(x->m) && session_owns(x, bare, bl))
         return;   /* EJ46: one's own resources are not tracked */
+    if (PROFILE_EJABBERD(x->m) && xmpp_type_is(type, "error"))
+        return;   /* EJ52: an error presence leaves the set as it is */
     if (type == NULL)
         strset_add(&x->directed, to);
     else if (strset_remove(&x->directed, to) && xmpp_type_is(type, "error"))
