@@ -151,8 +151,9 @@ void sasl_handle(struct session *s, const struct stanza_node *el)
                                 "SASL negotiation is not allowed in this state"));
     } else if (strcmp(el->name, "abort") == 0) {
         sasl_reply(s, "failure", "aborted", NULL);
-    } else if (PROFILE_EJABBERD(s->m) && strcmp(el->name, "success") == 0) {
-        ;   /* EJ50 */
+    } else if (PROFILE_EJABBERD(s->m)) {   /* EJ50 */
+        if (strcmp(el->name, "challenge") == 0 || strcmp(el->name, "failure") == 0)
+            session_close(s, "not-authorized", NULL, NULL, NULL);
     } else {
         session_close(s, "unsupported-stanza-type", NULL, NULL, NULL);
     }
