@@ -30,8 +30,7 @@ uint64_t prng_below(struct prng *p, uint64_t n)
 
 void prng_id(struct prng *p, char *out, size_t len)
 {
-    static const char alphabet[] =
-        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_";
+    static const char alphabet[] = PRNG_ID_ALPHABET;
     for (size_t i = 0; i + 1 < len; i++)
         out[i] = alphabet[prng_below(p, sizeof alphabet - 1)];
     out[len - 1] = '\0';

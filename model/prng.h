@@ -20,6 +20,8 @@ void prng_seed(struct prng *p, uint64_t seed);
 uint64_t prng_next(struct prng *p);
 /* A uniform value in [0, n) (n > 0). */
 uint64_t prng_below(struct prng *p, uint64_t n);
+/* The characters prng_id draws from (URL-safe base64's). */
+#define PRNG_ID_ALPHABET "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_"
 /* Fills out[0 .. len-2] with random characters of [a-zA-Z0-9_-] and
  * NUL-terminates it (len > 0): stream ids, generated resources. */
 void prng_id(struct prng *p, char *out, size_t len);

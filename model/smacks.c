@@ -20,6 +20,7 @@
 #include "conn.h"
 #include "internal.h"
 #include "jid.h"
+#include "prng.h"
 #include "route.h"
 #include "session.h"
 #include "users.h"
@@ -344,17 +345,34 @@ static void expired_remove(struct model *m, size_t i)
     m->sm.nold--;
 }
 
-/* SM17: unknown or expired token. */
+/* EJ53: whether token has the form of the ids this model hands out
+ * (prng_id's: SMACKS_TOKEN_LEN characters of its alphabet), as ejabberd
+ * tells the ids it could have issued by decoding them. */
+static bool token_form(const char *token)
+{
+    return token != NULL && strlen(token) == SMACKS_TOKEN_LEN &&
+           strspn(token, PRNG_ID_ALPHABET) == SMACKS_TOKEN_LEN;
+}
+
+/* SM17: unknown or expired token; EJ53: with mod_stream_mgmt's text. */
 static void resume_unknown(struct session *s, const char *ns, const char *token)
 {
     struct stanza_node *f;
     struct stanza *st = sm_element(&s->m->heap, ns, "failed", &f);
     size_t i = s->username ? expired_find(s->m, s->username, token) : (size_t)-1;
-    if (i != (size_t)-1) {
+    bool expired = i != (size_t)-1;
+    if (expired) {
         put_u32(&s->m->heap, st, f, "h", s->m->sm.old[i].h);
         expired_remove(s->m, i);
     }
     stanza_element_add(st, f, XMPP_NS_STANZAS, "item-not-found");
+    if (PROFILE_EJABBERD(s->m)) {
+        const char *text = expired             ? "Previous session timed out"
+                           : token_form(token) ? "Previous session not found"
+                                               : "Invalid 'previd' value";
+        stanza_text_add(st, stanza_element_add(st, f, XMPP_NS_STANZAS, "text"), text,
+                        strlen(text));
+    }
     send_sm(s, st);
 }
 
