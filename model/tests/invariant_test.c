@@ -492,6 +492,51 @@ static void sm_ledger_phantom_undo(struct model *m, struct session *b, struct se
     m->sm.in_queues--;
 }
 
+/* P6: an unavailable resource whose last broadcast presence was available. */
+static void unsaid_unavailable(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    saved_presence = b->presence;
+    b->presence = NULL;
+}
+static void unsaid_unavailable_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    b->presence = saved_presence;
+}
+/* G7: a bound session holds the roster of another account. */
+static void foreign_roster(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    account_create(m, "juliet", "pw");
+    saved_ptr = b->roster;
+    b->roster = &account_find(m, "juliet")->roster;
+}
+static void foreign_roster_undo(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    b->roster = saved_ptr;
+    struct account *a = account_find(m, "juliet");
+    account_detach(m, a);
+    account_destroy(m, a);
+}
+/* I6 just outside the range, either end. */
+static void priority_at(struct session *b, int priority)
+{
+    saved_int = b->priority;
+    b->priority = priority;
+}
+static void priority_above(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    priority_at(b, 128);
+}
+static void priority_below(struct model *m, struct session *b, struct session *u)
+{
+    (void)m, (void)u;
+    priority_at(b, -129);
+}
+
 static const struct corruption corruptions[] = {
     {"P7", said_unavailable, said_unavailable_undo},
     {"R7", push_uninterested, push_uninterested_undo},
@@ -526,6 +571,10 @@ static const struct corruption corruptions[] = {
     {"I3", user_entry_empty, user_entry_empty_undo},
     {"I9", item_with_resource, item_with_resource_undo},
     {"I1", hostless_authenticated, hostless_authenticated_undo},
+    {"P6", unsaid_unavailable, unsaid_unavailable_undo},
+    {"G7", foreign_roster, foreign_roster_undo},
+    {"I6", priority_above, priority_range_undo},
+    {"I6", priority_below, priority_range_undo},
 };
 
 START_TEST(test_invariant_catches_each_corruption)
@@ -816,6 +865,166 @@ START_TEST(test_invariant_view_forget_keeps_other_contacts)
 }
 END_TEST
 
+/* The violation of rule whose message says what, among the first n of v. */
+static const struct invariant_violation *reported(const struct invariant_violation *v, size_t n,
+                                                  const char *rule, const char *what)
+{
+    for (size_t i = 0; i < n; i++)
+        if (strcmp(v[i].rule, rule) == 0 && strstr(v[i].message, what) != NULL)
+            return &v[i];
+    return NULL;
+}
+
+/* Whether the whole check reports rule saying what. */
+static bool check_reports(struct model *m, const char *rule, const char *what)
+{
+    struct invariant_violation v[8];
+    size_t n = invariant_check(m, v, 8);
+    return reported(v, n < 8 ? n : 8, rule, what) != NULL;
+}
+
+/* I1: an unauthenticated session holds no piece of account state, each
+ * one alone reported as such. */
+START_TEST(test_invariant_sees_each_piece_of_account_state)
+{
+    struct model *m = healthy();
+    struct session *u = conn_session(m, 2);
+    static const char *const held = "unauthenticated session holds account state";
+    char *resource = heap_strdup(&m->heap, "orchard");
+    u->resource = resource;
+    ck_assert(check_reports(m, "I1", held));
+    heap_free(&m->heap, resource);
+    u->resource = NULL;
+    u->roster = &account_find(m, "romeo")->roster;
+    ck_assert(check_reports(m, "I1", held));
+    u->roster = NULL;
+    unauth_available(m, NULL, u);
+    ck_assert(check_reports(m, "I1", held));
+    unauth_available_undo(m, NULL, u);
+    u->interested = true;
+    ck_assert(check_reports(m, "I1", held));
+    u->interested = false;
+    strset_add(&u->directed, "juliet@localhost");
+    ck_assert(check_reports(m, "I1", held));
+    strset_remove(&u->directed, "juliet@localhost");
+    ck_assert_uint_eq(invariant_check(m, NULL, 0), 0);
+    model_free(m);
+}
+END_TEST
+
+/* I3 on the table itself: an empty user entry, and an entry that holds a
+ * live session of that user not bound (reported with that session's connection). */
+START_TEST(test_invariant_sees_a_bad_table_entry)
+{
+    struct model *m = healthy();
+    struct session *b = conn_session(m, 1), *u = conn_session(m, 2);
+    user_entry_empty(m, b, u);
+    ck_assert(check_reports(m, "I3", "user entry without connected resources: romeo"));
+    user_entry_empty_undo(m, b, u);
+    struct user *e = users_find(m, "romeo");
+    ck_assert_uint_eq(e->nres, 1);
+    u->username = heap_strdup(&m->heap, "romeo");
+    u->resource = b->resource;   /* the table is searched by resource */
+    e->res[0] = u;
+    struct invariant_violation v[8];
+    size_t n = invariant_check(m, v, 8);
+    const struct invariant_violation *bad =
+        reported(v, n < 8 ? n : 8, "I3", "not a live connected session of that user");
+    ck_assert_ptr_nonnull(bad);
+    ck_assert_uint_eq(bad->nconns, 1);
+    ck_assert_uint_eq(bad->conns[0], 2);
+    e->res[0] = b;
+    u->resource = NULL;
+    heap_free(&m->heap, u->username);
+    u->username = NULL;
+    ck_assert_uint_eq(invariant_check(m, NULL, 0), 0);
+    model_free(m);
+}
+END_TEST
+
+/* G8 reports a grant only once its account is re-created: a grant of
+ * unknown serial, or to an account that does not exist now, is no
+ * violation; a passed grant names the owner and the contact. */
+START_TEST(test_invariant_g8_needs_a_recreated_account)
+{
+    struct model *m = healthy();
+    struct session *b = conn_session(m, 1);
+    struct roster_item *it = roster_ensure(b->roster, "juliet@localhost");
+    it->subscription = MODEL_SUB_FROM;
+    it->granted_serial = 999;   /* juliet was deleted and is not back */
+    ck_assert_uint_eq(invariant_check(m, NULL, 0), 0);
+    account_create(m, "juliet", "pw");
+    it = roster_find(b->roster, "juliet@localhost");
+    ck_assert(check_reports(m, "G8", "romeo's roster grants juliet@localhost"));
+    it->granted_serial = 0;   /* granted when its serial was unknown */
+    ck_assert_uint_eq(invariant_check(m, NULL, 0), 0);
+    model_free(m);
+}
+END_TEST
+
+/* How many of the first n of v are of rule and say what. */
+static size_t count_reported(const struct invariant_violation *v, size_t n, const char *rule,
+                             const char *what)
+{
+    size_t k = 0;
+    for (size_t i = 0; i < n; i++)
+        k += strcmp(v[i].rule, rule) == 0 && strstr(v[i].message, what) != NULL;
+    return k;
+}
+
+/* The whole check visits every user entry and every account: each of
+ * sixteen corrupted ones is reported (enough that the tables' first slots
+ * are taken too). */
+enum { MANY = 16 };
+START_TEST(test_invariant_visits_every_user_and_account)
+{
+    struct model *m = healthy();
+    struct session *in_table[MANY];
+    char *resource[MANY];   /* a bound session's points into its full JID */
+    for (unsigned i = 0; i < MANY; i++) {
+        char name[16], jid[32];
+        snprintf(name, sizeof name, "u%02u", i);
+        snprintf(jid, sizeof jid, "%s@localhost", name);
+        roster_ensure(&account_create(m, name, "pw")->roster, jid);   /* I9 */
+        unsigned c = model_connect(m);
+        feed(m, c, HDR);
+        struct session *s = conn_session(m, c);   /* in the table, unbound: I3 */
+        s->username = heap_strdup(&m->heap, name);
+        s->resource = resource[i] = heap_strdup(&m->heap, "r");
+        users_add(m, s);
+        in_table[i] = s;
+    }
+    struct invariant_violation v[8 * MANY];
+    size_t n = invariant_check(m, v, 8 * MANY);
+    ck_assert_uint_le(n, 8 * MANY);
+    ck_assert_uint_eq(count_reported(v, n, "I9", "own bare JID"), MANY);
+    ck_assert_uint_eq(count_reported(v, n, "I3", "not a live connected session"), MANY);
+    for (unsigned i = 0; i < MANY; i++) {
+        users_remove(m, in_table[i]);
+        heap_free(&m->heap, in_table[i]->username);
+        heap_free(&m->heap, resource[i]);
+        in_table[i]->username = NULL;
+        in_table[i]->resource = NULL;
+    }
+    model_free(m);
+}
+END_TEST
+
+/* A failed model answers empty (model.h): no violations, however broken. */
+START_TEST(test_invariant_failed_model_reports_nothing)
+{
+    struct model *m = healthy();
+    struct session *b = conn_session(m, 1);
+    b->priority = 300;
+    ck_assert_uint_eq(invariant_check(m, NULL, 0), 1);
+    m->heap.failed = true;
+    ck_assert_uint_eq(invariant_check(m, NULL, 0), 0);
+    conn_touch(m, b);
+    ck_assert_uint_eq(invariant_check_touched(m, NULL, 0), 0);
+    model_free(m);
+}
+END_TEST
+
 Suite *invariant_suite(void)
 {
     Suite *s = suite_create("invariant");
@@ -831,6 +1040,11 @@ Suite *invariant_suite(void)
     tcase_add_loop_test(tc, test_invariant_follows_a_view_through_a_directed_address, 0,
                         (int)(sizeof directed_presences / sizeof directed_presences[0]));
     tcase_add_test(tc, test_invariant_view_forget_keeps_other_contacts);
+    tcase_add_test(tc, test_invariant_sees_each_piece_of_account_state);
+    tcase_add_test(tc, test_invariant_sees_a_bad_table_entry);
+    tcase_add_test(tc, test_invariant_g8_needs_a_recreated_account);
+    tcase_add_test(tc, test_invariant_visits_every_user_and_account);
+    tcase_add_test(tc, test_invariant_failed_model_reports_nothing);
     suite_add_tcase(s, tc);
     return s;
 }
