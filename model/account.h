@@ -17,12 +17,13 @@
 
 struct model;
 
-/* A stored stanza with the time it was stored (offline messages O1,
- * pending-in subscribe requests R14c). */
+/* A stored stanza (offline messages O1, pending-in subscribe requests
+ * R14c); an offline message keeps the time it was stored for its delay
+ * stamp, a pending request is replayed as it is (R20). */
 struct account_stored {
     char *key;               /* pending-in: requester's bare JID; offline: NULL */
     struct stanza *stanza;
-    unsigned long long time_ms;
+    unsigned long long time_ms;   /* offline only */
 };
 
 struct account {

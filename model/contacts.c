@@ -67,7 +67,6 @@ static void pending_add(struct model *m, struct account *a, const char *c,
     a->npending_in++;
     a->pending_in[i].key = heap_strdup(&m->heap, c);
     a->pending_in[i].stanza = stanza_clone(&m->heap, el);
-    a->pending_in[i].time_ms = m->now_ms;
 }
 
 static bool pending_remove(struct model *m, struct account *a, const char *c)
@@ -231,8 +230,7 @@ static void send_sub(struct model *m, const char *user, const char *contact, con
     struct buf from = {.heap = &m->heap}, local = {.heap = &m->heap};
     bare_of(m, user, &from);
     struct stanza *st = el ? stanza_clone(&m->heap, el) : xmpp_presence(&m->heap, type, NULL, NULL);
-    struct stanza_node *p = stanza_root(st);
-    stanza_attr_set(st, p, "type", type);
+    struct stanza_node *p = stanza_root(st);   /* el's type is `type` already */
     stanza_attr_set(st, p, "from", buf_cstr(&from));
     stanza_attr_set(st, p, "to", contact);
     if (local_of(m, contact, &local))
@@ -430,8 +428,8 @@ static void contacts_roster_set(struct session *s, const struct stanza_node *iq)
     for (const struct stanza_node *g = stanza_child(item, XMPP_NS_ROSTER, "group"); g;
          g = stanza_child_next(g, XMPP_NS_ROSTER, "group"))
         ngroups++;
-    const char **groups = heap_alloc(&s->m->heap, (ngroups + 1) * sizeof *groups);
-    struct buf *texts = heap_alloc(&s->m->heap, (ngroups + 1) * sizeof *texts);
+    const char **groups = heap_alloc(&s->m->heap, ngroups * sizeof *groups);
+    struct buf *texts = heap_alloc(&s->m->heap, ngroups * sizeof *texts);
     size_t k = 0;
     for (const struct stanza_node *g = stanza_child(item, XMPP_NS_ROSTER, "group"); g;
          g = stanza_child_next(g, XMPP_NS_ROSTER, "group"), k++) {
