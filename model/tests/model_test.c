@@ -761,6 +761,91 @@ START_TEST(test_model_ejabberd_keeps_no_tombstone)
 }
 END_TEST
 
+/* The `ver` of the first roster query in out, into ver. */
+static void roster_ver(const char *out, char ver[64])
+{
+    const char *v = strstr(out, "jabber:iq:roster");
+    ck_assert_ptr_nonnull(v);
+    v = strstr(v, " ver='");
+    ck_assert_ptr_nonnull(v);
+    v += strlen(" ver='");
+    size_t n = strcspn(v, "'");
+    ck_assert_uint_lt(n, 64);
+    memcpy(ver, v, n);
+    ver[n] = '\0';
+}
+
+/* EJ11: under the ejabberd profile a roster version is an opaque token of
+ * 40 hex digits, as ejabberd's SHA-1 of the roster, in a roster result and
+ * in each push (R7, an iq with an id); it changes when the roster does
+ * (R3). */
+START_TEST(test_model_ejabberd_roster_version_token)
+{
+    struct model_config c;
+    model_config_default(&c);
+    c.profile = MODEL_PROFILE_EJABBERD;
+    struct model *m = model_new(&c, 1);
+    ck_assert(model_account_create(m, "romeo", "password"));
+    ck_assert(model_account_create(m, "juliet", "password"));
+    unsigned k = model_connect(m);
+    send(m, k, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns="
+               "'urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>");
+    drain(m, k);
+    char vers[3][64];
+    send(m, k, "<iq type='get' id='g'><query xmlns='jabber:iq:roster' ver=''/></iq>");
+    roster_ver(drain(m, k), vers[0]);
+    send(m, k, "<iq type='set' id='s1'><query xmlns='jabber:iq:roster'>"
+               "<item jid='juliet@localhost'/></query></iq>");
+    const char *o = drain(m, k);
+    const char *id = "<iq type='set' id='";   /* RFC 6120 8.1.3: an iq has an id */
+    ck_assert(strncmp(o, id, strlen(id)) == 0 && o[strlen(id)] != '\'');
+    roster_ver(o, vers[1]);
+    send(m, k, "<iq type='set' id='s2'><query xmlns='jabber:iq:roster'>"
+               "<item jid='nurse@localhost'/></query></iq>");
+    roster_ver(drain(m, k), vers[2]);
+    for (size_t i = 0; i < 3; i++) {
+        ck_assert_uint_eq(strlen(vers[i]), 40);
+        ck_assert_uint_eq(strspn(vers[i], "0123456789abcdef"), 40);
+    }
+    ck_assert_str_ne(vers[1], vers[2]);
+    model_free(m);
+}
+END_TEST
+
+/* R20, P5 step 6: pending requests persist until answered; with eight
+ * pending (a full table) and the fourth approved, the next initial
+ * presence replays the other seven, in order, and not the approved one. */
+START_TEST(test_model_pending_requests_after_one_approved)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    static const char b64[] = "xyz01234";   /* base64("\0uN\0password"): AHU?AHBhc3N3b3Jk */
+    for (int i = 0; i < 8; i++) {
+        char name[8], auth[1024];
+        snprintf(name, sizeof name, "u%d", i + 1);
+        ck_assert(model_account_create(m, name, "password"));
+        snprintf(auth, sizeof auth, HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+                 "mechanism='PLAIN'>AHU%cAHBhc3N3b3Jk</auth>" HDR "<iq type='set' id='b'>"
+                 "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>"
+                 "<presence type='subscribe' to='romeo@localhost'/>", b64[i]);
+        send(m, model_connect(m), auth);
+    }
+    unsigned r = login(m, "orchard");
+    send(m, r, "<presence type='subscribed' to='u4@localhost'/>");
+    drain(m, r);
+    send(m, r, "<presence/>");
+    const char *o = drain(m, r);
+    const char *at = o;
+    for (int i = 0; i < 8; i++) {
+        char from[32];
+        snprintf(from, sizeof from, "from='u%d@localhost'", i + 1);
+        const char *f = strstr(o, from);
+        ck_assert(i == 3 ? f == NULL : f != NULL && f >= at);
+        at = f != NULL ? f : at;
+    }
+    model_free(m);
+}
+END_TEST
+
 /* conn's drained output when it ends with an ack request, else NULL. */
 static const char *ends_with_request(struct model *m, unsigned conn)
 {
@@ -954,6 +1039,8 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_out_of_memory_empties_queries);
     tcase_add_loop_test(tc, test_model_refused_headers_leave_nothing, 0, 2);
     tcase_add_test(tc, test_model_ejabberd_keeps_no_tombstone);
+    tcase_add_test(tc, test_model_ejabberd_roster_version_token);
+    tcase_add_test(tc, test_model_pending_requests_after_one_approved);
     tcase_add_test(tc, test_model_sm_request_after_hangup_and_advance);
     suite_add_tcase(s, tc);
     return s;
