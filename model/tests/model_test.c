@@ -846,6 +846,28 @@ START_TEST(test_model_pending_requests_after_one_approved)
 }
 END_TEST
 
+/* R3, R7, R13: revoking a contact's subscription changes the roster, so
+ * its push carries a version other than the approval's push. */
+START_TEST(test_model_revoke_push_new_version)
+{
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned r = login(m, "orchard");
+    send(m, r, "<iq type='get' id='g'><query xmlns='jabber:iq:roster'/></iq>");
+    send(m, model_connect(m), HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
+         "mechanism='PLAIN'>AGp1bGlldABwYXNzd29yZA==</auth>" HDR "<iq type='set' id='b'>"
+         "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'/></iq>"
+         "<presence type='subscribe' to='romeo@localhost'/>");
+    drain(m, r);
+    char approved[64], revoked[64];
+    send(m, r, "<presence type='subscribed' to='juliet@localhost'/>");
+    roster_ver(drain(m, r), approved);
+    send(m, r, "<presence type='unsubscribed' to='juliet@localhost'/>");
+    roster_ver(drain(m, r), revoked);
+    ck_assert_str_ne(approved, revoked);
+    model_free(m);
+}
+END_TEST
+
 /* conn's drained output when it ends with an ack request, else NULL. */
 static const char *ends_with_request(struct model *m, unsigned conn)
 {
@@ -1041,6 +1063,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_ejabberd_keeps_no_tombstone);
     tcase_add_test(tc, test_model_ejabberd_roster_version_token);
     tcase_add_test(tc, test_model_pending_requests_after_one_approved);
+    tcase_add_test(tc, test_model_revoke_push_new_version);
     tcase_add_test(tc, test_model_sm_request_after_hangup_and_advance);
     suite_add_tcase(s, tc);
     return s;
