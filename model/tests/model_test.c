@@ -820,7 +820,7 @@ START_TEST(test_model_pending_requests_after_one_approved)
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
     static const char b64[] = "xyz01234";   /* base64("\0uN\0password"): AHU?AHBhc3N3b3Jk */
     for (int i = 0; i < 8; i++) {
-        char name[8], auth[1024];
+        char name[16], auth[1024];
         snprintf(name, sizeof name, "u%d", i + 1);
         ck_assert(model_account_create(m, name, "password"));
         snprintf(auth, sizeof auth, HDR "<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' "
