@@ -846,6 +846,36 @@ START_TEST(test_model_pending_requests_after_one_approved)
 }
 END_TEST
 
+/* EJ45, R3: under the ejabberd profile a removed item is gone from the
+ * next roster get, and the removal's push carries a new version. */
+START_TEST(test_model_ejabberd_roster_remove)
+{
+    struct model_config c;
+    model_config_default(&c);
+    c.profile = MODEL_PROFILE_EJABBERD;
+    struct model *m = model_new(&c, 1);
+    ck_assert(model_account_create(m, "romeo", "password"));
+    unsigned k = model_connect(m);
+    send(m, k, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns="
+               "'urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>"
+               "<iq type='set' id='s1'><query xmlns='jabber:iq:roster'>"
+               "<item jid='juliet@localhost'/></query></iq>"
+               "<iq type='set' id='s2'><query xmlns='jabber:iq:roster'>"
+               "<item jid='nurse@localhost'/></query></iq>");
+    char added[64], removed[64];
+    roster_ver(strstr(drain(m, k), "id='s1'"), added);
+    send(m, k, "<iq type='set' id='r'><query xmlns='jabber:iq:roster'>"
+               "<item jid='nurse@localhost' subscription='remove'/></query></iq>");
+    roster_ver(drain(m, k), removed);
+    ck_assert_str_ne(added, removed);
+    send(m, k, "<iq type='get' id='g'><query xmlns='jabber:iq:roster'/></iq>");
+    const char *o = drain(m, k);
+    ck_assert_ptr_nonnull(strstr(o, "juliet@localhost"));
+    ck_assert_ptr_null(strstr(o, "nurse@localhost"));
+    model_free(m);
+}
+END_TEST
+
 /* R3, R7, R13: revoking a contact's subscription changes the roster, so
  * its push carries a version other than the approval's push. */
 START_TEST(test_model_revoke_push_new_version)
@@ -1064,6 +1094,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_ejabberd_roster_version_token);
     tcase_add_test(tc, test_model_pending_requests_after_one_approved);
     tcase_add_test(tc, test_model_revoke_push_new_version);
+    tcase_add_test(tc, test_model_ejabberd_roster_remove);
     tcase_add_test(tc, test_model_sm_request_after_hangup_and_advance);
     suite_add_tcase(s, tc);
     return s;
