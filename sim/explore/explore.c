@@ -207,7 +207,7 @@ static void fit_to_server(struct explorer *x)
         return;
     x->fit_store = (struct gen_fit){
         (sf->given & SERVER_FILE_CONFLICT) != 0, (sf->given & SERVER_FILE_OFFLINE) != 0,
-        (sf->given & SERVER_FILE_REGISTRATION) != 0, sf->conflict, sf->offline,
+        (sf->given & SERVER_FILE_REGISTRATION) != 0, true, sf->conflict, sf->offline,
         sf->registration};
     x->fit = &x->fit_store;
 }
@@ -332,6 +332,8 @@ static void summary(struct explorer *x, const struct explore_result *res)
     if (x->opt.live != NULL)
         fprintf(x->out, ", %zu difference%s not repeated", res->unrepeated,
                 res->unrepeated == 1 ? "" : "s");
+    if (res->not_live > 0)   /* the model's verdict alone for those */
+        fprintf(x->out, ", %zu not run live", res->not_live);
     fputs("\nkinds written:", x->out);
     for (size_t i = 0; i < gen_kind_count(x->opt.sm); i++)
         fprintf(x->out, " %s %zu%s", gen_kind_name(i), x->counts[i],
@@ -386,7 +388,8 @@ static bool write_json(const struct explorer *x, const struct explore_result *re
     fprintf(f, "  \"steps_per_run\": %zu,\n  \"runs\": %zu,\n  \"steps\": %zu,\n"
                "  \"failures\": %zu,\n", x->opt.steps, res->runs, res->steps, res->failures);
     if (x->opt.live != NULL)
-        fprintf(f, "  \"differential\": true,\n  \"unrepeated\": %zu,\n", res->unrepeated);
+        fprintf(f, "  \"differential\": true,\n  \"unrepeated\": %zu,\n  \"not_live\": %zu,\n",
+                res->unrepeated, res->not_live);
     if (res->failures > 0)
         json_failure(f, res);
     else
@@ -543,9 +546,13 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
         x.busy += clock_now_s() - t0;
         res->runs++;
         res->steps += v.steps_run;
+        res->not_live += v.not_live;
         if (opt->verbose)
             fprintf(out, "run %zu: seed 0x%016llx, %zu steps, %s\n", i + 1,
-                    (unsigned long long)seed, v.steps_run, v.failed ? v.reason : "pass");
+                    (unsigned long long)seed, v.steps_run,
+                    v.failed     ? v.reason
+                    : v.not_live ? "pass on the model, not run live"
+                                 : "pass");
         if (v.broken) {
             clear_live(&x);
             fprintf(out, "explore: %s\n", v.reason);

@@ -90,6 +90,7 @@ struct explore_result {
     size_t steps;              /* scenario steps executed */
     size_t failures;           /* 0, or 1: exploring stops at the first */
     size_t unrepeated;         /* differential: differences a second run did not show */
+    size_t not_live;           /* differential: runs the server could not set up */
     /* The failure, when there is one. */
     size_t failed_run;         /* 0-based */
     uint64_t failed_seed;      /* the run's own seed */

@@ -275,7 +275,8 @@ static void setup_server(struct gen *g)
     }
     if (g->sm) {   /* the shadow does not follow a conflict with a hibernating session */
         sv->conflict = SCENARIO_CONFLICT_KICK_OLD;
-        sv->sm_hibernation_ms = 60 * 1000;
+        if (g->fit == NULL || !g->fit->sm_fixed)   /* a described server would skip it */
+            sv->sm_hibernation_ms = 60 * 1000;
     }
 }
 

@@ -43,6 +43,7 @@ struct scenario *gen_scenario_profiled(uint64_t run_seed, size_t steps, bool liv
  * set up in band). */
 struct gen_fit {
     bool conflict_fixed, offline_fixed, registration_fixed;
+    bool sm_fixed;   /* its own stream management settings: none set (FORMAT) */
     enum scenario_conflict conflict;
     bool offline, registration;
 };

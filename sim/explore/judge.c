@@ -102,6 +102,7 @@ static void run_twin(const struct scenario *s, const struct judge_options *opt,
     if (!v->failed && t.live.outcome == RUNNER_SKIP) {
         /* the server cannot set the run up (initial rosters on a server
          * file's adapter, a setting it lacks): the model's verdict alone */
+        v->not_live = true;
     } else if (!v->failed && t.error[0] != '\0') {
         v->failed = v->broken = true;
         snprintf(v->reason, sizeof v->reason, "the live server: %.100s", t.error);

@@ -40,6 +40,8 @@ struct judge_options {
 struct judge_verdict {
     bool failed;
     bool broken;                       /* the live server could not be run */
+    bool not_live;                     /* differential: the server could not set the run
+                                        * up (SKIP there), the model's verdict alone */
     char reason[JUDGE_REASON_MAX];     /* one line */
     char rules[JUDGE_REASON_MAX];      /* every violated rule: " I4 I7 " */
     size_t steps_run;

@@ -60,13 +60,15 @@ planted() {
     esac
 }
 
-# explore_clean NAME SEED RUNS STEPS [OPTIONS...]: nothing found.
+# explore_clean NAME SEED RUNS STEPS [OPTIONS...]: nothing found, and
+# every run ran on the server too (a run it cannot set up tests nothing).
 explore_clean() {
     name=$1 seed=$2 runs=$3 steps=$4
     shift 4
     installed explore "$@" --seed "$seed" --runs "$runs" --steps "$steps" \
         --out "$dir/$name" --json "$dir/$name.json" || fail "a difference on $label as installed ($name)"
     grep -q '"failures": 0' "$dir/$name.json" || fail "$name.json does not say 0 failures"
+    grep -q '"not_live": 0' "$dir/$name.json" || fail "$name: runs not run on $label ($name.json)"
 }
 
 start=$(date +%s)
