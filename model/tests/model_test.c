@@ -775,22 +775,31 @@ static void roster_ver(const char *out, char ver[64])
     ver[n] = '\0';
 }
 
-/* EJ11: under the ejabberd profile a roster version is an opaque token of
- * 40 hex digits, as ejabberd's SHA-1 of the roster, in a roster result and
- * in each push (R7, an iq with an id); it changes when the roster does
- * (R3). */
-START_TEST(test_model_ejabberd_roster_version_token)
+/* A model under the ejabberd profile with romeo bound as resource r on
+ * connection *k, its output drained. */
+static struct model *ejabberd_romeo_bound(unsigned *k)
 {
     struct model_config c;
     model_config_default(&c);
     c.profile = MODEL_PROFILE_EJABBERD;
     struct model *m = model_new(&c, 1);
     ck_assert(model_account_create(m, "romeo", "password"));
+    *k = model_connect(m);
+    send(m, *k, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns="
+                "'urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>");
+    drain(m, *k);
+    return m;
+}
+
+/* EJ11: under the ejabberd profile a roster version is an opaque token of
+ * 40 hex digits, as ejabberd's SHA-1 of the roster, in a roster result and
+ * in each push (R7, an iq with an id); it changes when the roster does
+ * (R3). */
+START_TEST(test_model_ejabberd_roster_version_token)
+{
+    unsigned k;
+    struct model *m = ejabberd_romeo_bound(&k);
     ck_assert(model_account_create(m, "juliet", "password"));
-    unsigned k = model_connect(m);
-    send(m, k, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns="
-               "'urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>");
-    drain(m, k);
     char vers[3][64];
     send(m, k, "<iq type='get' id='g'><query xmlns='jabber:iq:roster' ver=''/></iq>");
     roster_ver(drain(m, k), vers[0]);
@@ -850,15 +859,9 @@ END_TEST
  * next roster get, and the removal's push carries a new version. */
 START_TEST(test_model_ejabberd_roster_remove)
 {
-    struct model_config c;
-    model_config_default(&c);
-    c.profile = MODEL_PROFILE_EJABBERD;
-    struct model *m = model_new(&c, 1);
-    ck_assert(model_account_create(m, "romeo", "password"));
-    unsigned k = model_connect(m);
-    send(m, k, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns="
-               "'urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>"
-               "<iq type='set' id='s1'><query xmlns='jabber:iq:roster'>"
+    unsigned k;
+    struct model *m = ejabberd_romeo_bound(&k);
+    send(m, k, "<iq type='set' id='s1'><query xmlns='jabber:iq:roster'>"
                "<item jid='juliet@localhost'/></query></iq>"
                "<iq type='set' id='s2'><query xmlns='jabber:iq:roster'>"
                "<item jid='nurse@localhost'/></query></iq>");
