@@ -317,15 +317,15 @@ static void route_iq(struct session *s, const struct stanza_node *iq, const stru
         iq_to_server(s, iq, true);
         return;
     }
-    if (PROFILE_EJABBERD(m) && to->resource_len == 0 && !route_is_reply(iq) &&
-        payload_is(iq, XMPP_NS_REGISTER, "query")) {
-        registration_account(s, iq);   /* EJ44: mod_register answers for any account */
-        return;
-    }
-    if (PROFILE_EJABBERD(m) && to->resource_len == 0 && !route_is_reply(iq) &&
-        payload_is(iq, XMPP_NS_ROSTER, "query")) {
-        contacts_roster_iq_other(s, iq);   /* EJ51: mod_roster refuses another's roster */
-        return;
+    if (PROFILE_EJABBERD(m) && to->resource_len == 0 && !route_is_reply(iq)) {
+        if (payload_is(iq, XMPP_NS_REGISTER, "query")) {
+            registration_account(s, iq);   /* EJ44: mod_register answers for any account */
+            return;
+        }
+        if (payload_is(iq, XMPP_NS_ROSTER, "query")) {
+            contacts_roster_iq_other(s, iq);   /* EJ51: mod_roster refuses another's roster */
+            return;
+        }
     }
     struct session *target = users_resource_of(m, to);
     if (target != NULL)
