@@ -41,13 +41,6 @@ static bool is_wildcard(const char *v)
     return strcmp(v, "{any}") == 0 || strncmp(v, "{capture:", 9) == 0;
 }
 
-/* A sessim: directive of a pattern element set to "true". */
-static bool directive_true(const struct stanza_node *el, const char *name)
-{
-    const char *v = stanza_attr(el, MATCH_NS, name);
-    return v != NULL && strcmp(v, "true") == 0;
-}
-
 static void why_line(struct buf *out, const char *path, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
 
@@ -102,7 +95,7 @@ static void why_element(const struct stanza_node *pat, const struct stanza_node 
 static void why_child(const struct stanza_node *pc, const struct stanza_node *act,
                       const char *path, int depth, struct buf *out)
 {
-    bool absent = directive_true(pc, "absent");
+    bool absent = match_directive(pc, "absent");
     const struct stanza_node *same = NULL;
     for (const struct stanza_node *ac = stanza_child(act, NULL, NULL); ac != NULL;
          ac = stanza_child_next(ac, NULL, NULL)) {
@@ -133,7 +126,7 @@ static void why_child(const struct stanza_node *pc, const struct stanza_node *ac
  * children skipped. */
 static const struct stanza_node *next_element(const struct stanza_node *c, bool pattern)
 {
-    while (c != NULL && (c->kind != STANZA_ELEMENT || (pattern && directive_true(c, "absent"))))
+    while (c != NULL && (c->kind != STANZA_ELEMENT || (pattern && match_directive(c, "absent"))))
         c = c->next;
     return c;
 }
@@ -144,7 +137,7 @@ static const struct stanza_node *next_element(const struct stanza_node *c, bool 
 static void why_exact(const struct stanza_node *pat, const struct stanza_node *act,
                       const char *path, bool explained, struct buf *out)
 {
-    if (!directive_true(pat, "exact"))
+    if (!match_directive(pat, "exact"))
         return;
     struct buf want = {0}, got = {0};
     bool names = true;

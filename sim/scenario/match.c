@@ -209,7 +209,7 @@ static bool is_directive(const struct stanza_attr *a)
     return strcmp(a->ns, MATCH_NS) == 0;
 }
 
-static bool directive_true(const struct stanza_node *el, const char *name)
+bool match_directive(const struct stanza_node *el, const char *name)
 {
     const char *v = stanza_attr(el, MATCH_NS, name);
     return v != NULL && strcmp(v, "true") == 0;
@@ -217,7 +217,7 @@ static bool directive_true(const struct stanza_node *el, const char *name)
 
 static bool is_absent_child(const struct stanza_node *el)
 {
-    return directive_true(el, "absent");
+    return match_directive(el, "absent");
 }
 
 static struct slice cstr_slice(const char *s)
@@ -382,7 +382,7 @@ static bool children_match(const struct stanza_node *pat, const struct stanza_no
     const struct stanza_node **pc = child_elements(pat, true, &n);
     const struct stanza_node **ac = child_elements(act, false, &m);
     bool ok;
-    if (directive_true(pat, "exact")) {
+    if (match_directive(pat, "exact")) {
         ok = n == m;
         for (size_t i = 0; ok && i < n; i++)
             ok = element_matches(pc[i], ac[i], out);

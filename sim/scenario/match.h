@@ -85,6 +85,10 @@ bool match_receive_among(const struct stanza_node *const *patterns, size_t n,
                          const struct stanza_node *const *actual, size_t m,
                          struct match_vars *captures, size_t *assignment);
 
+/* Whether pattern element el carries the directive sessim:NAME="true"
+ * (`absent`, `exact`). */
+bool match_directive(const struct stanza_node *el, const char *name);
+
 /* Validates a pattern before use: sessim: attributes (only `absent`, with
  * value "true" or "false", and not on the root), capture names (letters,
  * digits, `_` and `-`), no capture inside an absent child, no name captured
