@@ -190,7 +190,8 @@ static void config_path(struct buf *out, const char *name, const char *dir, cons
     free(p);
 }
 
-/* Every listening option: the c2s port on loopback, nothing else. */
+/* Every listening option: the c2s port on loopback, nothing else; no
+ * Nagle. */
 static void config_network(const struct live_config *c, struct buf *out)
 {
     static const char *const interfaces[] = {"interfaces", "local_interfaces", "c2s_interfaces",
@@ -207,6 +208,10 @@ static void config_network(const struct live_config *c, struct buf *out)
     buf_puts(out, " }\n");
     for (size_t i = 0; i < COUNT(no_ports); i++)
         config_setting(out, no_ports[i], "{ }");
+    /* Nagle off, as the harness's sockets have it: a round trip is a few
+     * small writes each way, which Nagle holds back until the segment
+     * before is acknowledged. Timing only: the bytes are the same. */
+    config_setting(out, "network_settings", "{ nagle = false }");
 }
 
 static void config_modules(const struct scenario_server *s, struct buf *out)

@@ -45,6 +45,7 @@ START_TEST(test_live_config_listens_on_loopback_only)
     ck_assert_ptr_nonnull(strstr(cfg, "\ns2s_ports = { }\n"));
     ck_assert_ptr_nonnull(strstr(cfg, "\nhttp_ports = { }\n"));
     ck_assert_ptr_nonnull(strstr(cfg, "\nc2s_direct_tls_ports = { }\n"));
+    ck_assert_ptr_nonnull(strstr(cfg, "\nnetwork_settings = { nagle = false }\n"));
     /* every quoted string that starts with a digit is the loopback address */
     for (const char *p = strchr(cfg, '"'); p != NULL; p = strchr(p + 1, '"'))
         if (p[1] >= '0' && p[1] <= '9')
