@@ -1,12 +1,15 @@
-/* A throughput driver for a fuzz target's LLVMFuzzerTestOneInput, with the
- * ordinary compiler: `fuzzbench-TARGET DIR MAX_LEN SECONDS` loads the files
- * of DIR (README.md aside) cut to MAX_LEN bytes, as libFuzzer's -max_len
- * does, then runs the target on each of them in name order, round after
- * round, until it has used SECONDS of CPU time (one round at least; CPU
- * time, so that a loaded machine changes the figure little), and prints
- * "EXECUTIONS CPU_SECONDS" on standard output. `sessim bench` compares
- * fuzz/stream_parser.c with fuzz/bench/expat_raw.c this way. Exit 2 on bad
- * arguments or an unreadable directory. */
+/* The throughput driver for fuzz/stream_parser.c against its raw-expat
+ * reference (fuzz/bench/expat_raw.c), with the ordinary compiler:
+ * `fuzzbench-stream_parser DIR MAX_LEN SECONDS` loads the files of DIR
+ * (README.md aside) cut to MAX_LEN bytes, as libFuzzer's -max_len does,
+ * then runs the target and the reference on each of them in name order,
+ * the two in turn (on every other input the reference first), round after
+ * round, until the two have used SECONDS of CPU time together (one round
+ * at least), and prints "EXECUTIONS TARGET_CPU_S REFERENCE_CPU_S" on
+ * standard output: each side's CPU time over the same executions. Taken
+ * input by input, the pair sees the same machine: a neighbour's load or a
+ * clock change moves both sides, not their ratio. `sessim bench` prints
+ * the ratio. Exit 2 on bad arguments or an unreadable directory. */
 #include <dirent.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -16,6 +19,7 @@
 #include <time.h>
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+int bench_reference_input(const uint8_t *data, size_t size);   /* expat_raw.c */
 
 struct input {
     char *name;
@@ -26,7 +30,7 @@ struct input {
 static double now_s(void)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
@@ -87,14 +91,27 @@ int main(int argc, char **argv)
         return 2;
     }
     unsigned long long execs = 0;
-    double t0 = now_s(), t = 0;
+    double target = 0, reference = 0;
     do {
-        for (size_t i = 0; i < n; i++)
-            LLVMFuzzerTestOneInput(all[i].data, all[i].len);
+        for (size_t i = 0; i < n; i++) {
+            bool target_first = (execs + i) % 2 == 0;
+            double t0 = now_s();
+            if (target_first)
+                LLVMFuzzerTestOneInput(all[i].data, all[i].len);
+            else
+                bench_reference_input(all[i].data, all[i].len);
+            double t1 = now_s();
+            if (target_first)
+                bench_reference_input(all[i].data, all[i].len);
+            else
+                LLVMFuzzerTestOneInput(all[i].data, all[i].len);
+            double t2 = now_s();
+            target += target_first ? t1 - t0 : t2 - t1;
+            reference += target_first ? t2 - t1 : t1 - t0;
+        }
         execs += n;
-        t = now_s() - t0;
-    } while (t < seconds);
-    printf("%llu %.6f\n", execs, t);
+    } while (target + reference < seconds);
+    printf("%llu %.6f %.6f\n", execs, target, reference);
     for (size_t i = 0; i < n; i++) {
         free(all[i].name);
         free(all[i].data);
