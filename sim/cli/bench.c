@@ -543,19 +543,37 @@ static double explore_wall(size_t runs, size_t jobs, double *cores)
     return status == EXIT_OK ? secs : -1;
 }
 
-/* --jobs 2 against one job on the same runs: the speed-up on this
- * machine's cores (as loaded as they are), and the cores each got. */
+#define BENCH_JOBS_PAIRS 3
+
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return (x > y) - (x < y);
+}
+
+/* --jobs 2 against one job on the same runs, BENCH_JOBS_PAIRS times in
+ * turn (one job, two, one, ...): the median of the pairs' speed-ups, so
+ * that a neighbour's load during one run moves one pair, not the figure;
+ * and the cores the two jobs got in the last pair. */
 static int bench_explore_jobs(struct table *t, size_t steps)
 {
     size_t runs = steps / 1000 > 4 ? steps / 1000 : 4;
-    double cores_one, cores_two;
-    double one = explore_wall(runs, 1, &cores_one), two = explore_wall(runs, 2, &cores_two);
-    fprintf(stderr, "explorer --jobs: %zu runs x 1000 steps, %.2f s with one job (%.2f cores), "
-                    "%.2f s with two (%.2f cores)\n", runs, one, cores_one, two, cores_two);
-    table_row(t, "explorer", "--jobs 2 speed-up (wall, one job/two)",
-              one > 0 && two > 0 ? one / two : 0.0, "x", ">= 1.8");
+    double ratios[BENCH_JOBS_PAIRS], cores_one = 0, cores_two = 0, one = 0, two = 0;
+    bool ok = true;
+    for (size_t i = 0; i < BENCH_JOBS_PAIRS; i++) {
+        one = explore_wall(runs, 1, &cores_one);
+        two = explore_wall(runs, 2, &cores_two);
+        ok = ok && one > 0 && two > 0;
+        ratios[i] = ok ? one / two : 0;
+        fprintf(stderr, "explorer --jobs: %zu runs x 1000 steps, %.2f s with one job (%.2f cores), "
+                        "%.2f s with two (%.2f cores): %.2f x\n",
+                runs, one, cores_one, two, cores_two, ratios[i]);
+    }
+    qsort(ratios, BENCH_JOBS_PAIRS, sizeof ratios[0], by_value);
+    table_row(t, "explorer", "--jobs 2 speed-up (wall one/two, median)",
+              ok ? ratios[BENCH_JOBS_PAIRS / 2] : 0.0, "x", ">= 1.8");
     table_row(t, "explorer", "--jobs 2 cores obtained (CPU/wall)", cores_two, "cores", "");
-    return one > 0 && two > 0 ? 0 : 1;
+    return ok ? 0 : 1;
 }
 
 /* Explorer throughput with every invariant after every step, and without
