@@ -417,9 +417,11 @@ static size_t after_close(const char *bytes, size_t len)
  * whitespace may follow it (a stray byte the parser no longer reads). */
 static void check_wire(struct client *c, const char *bytes, size_t len, bool ended_before)
 {
-    for (size_t i = 0; i < len; i++)
-        if (!is_blank(bytes[i]))
-            c->last_mark = bytes[i];
+    size_t last = len;
+    while (last > 0 && is_blank(bytes[last - 1]))
+        last--;
+    if (last > 0)
+        c->last_mark = bytes[last - 1];
     if (!c->stream_ended)
         return;
     for (size_t i = ended_before ? 0 : after_close(bytes, len); i < len; i++)
