@@ -41,7 +41,8 @@ struct session;
 
 /* Idle sessions that keep their expat parser (xmlstream_warm): the most
  * recently fed ones, so that a busy session neither frees nor rebuilds a
- * parser at every input, while N idle sessions hold N - 8 fewer parsers. */
+ * parser at every input, while N idle sessions hold N - 8 fewer parsers;
+ * and as many parsers of closed connections, which new ones reuse. */
 #define MODEL_WARM_PARSERS 8u
 
 /* What the layers above conn and session are told (set by model_new in

@@ -114,6 +114,7 @@ static void model_drop_sessions(struct model *m)
 static void model_teardown(struct model *m)
 {
     model_drop_sessions(m);
+    xmlstream_warm_free(&m->heap, &m->warm);
     for (size_t i = 0; i < m->nconns; i++)
         buf_free(&m->conns[i].out);
     heap_free(&m->heap, m->conns);

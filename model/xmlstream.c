@@ -528,11 +528,56 @@ static void parser_restart(struct xmlstream *p, unsigned long long base)
     drop_header(p);
 }
 
-/* xmlstream_free's: the stream goes next. */
+/* heap_release_all: the warm set's spare parsers. */
+static void release_spares(struct heap_resource *r)
+{
+    struct xmlstream_warm *w =
+        (struct xmlstream_warm *)((char *)r - offsetof(struct xmlstream_warm, spares_owned));
+    while (w->spares > 0)
+        XML_ParserFree(w->spare[--w->spares]);
+}
+
+void xmlstream_warm_free(struct heap *heap, struct xmlstream_warm *w)
+{
+    if (w->spares == 0)
+        return;
+    heap_resource_remove(heap, &w->spares_owned);
+    release_spares(&w->spares_owned);
+}
+
+/* A spare parser of p's warm set for p (xmlstream_warm), if there is one. */
+static void spare_take(struct xmlstream *p)
+{
+    struct xmlstream_warm *w = p->warm;
+    if (w == NULL || w->spares == 0)
+        return;
+    p->xp = w->spare[--w->spares];
+    if (w->spares == 0)
+        heap_resource_remove(p->heap, &w->spares_owned);
+}
+
+/* p's parser kept for a new stream of its warm set, when the set has
+ * room; true when kept. */
+static bool spare_keep(struct xmlstream *p)
+{
+    struct xmlstream_warm *w = p->warm;
+    size_t max = w != NULL && w->max < XMLSTREAM_WARM_MAX ? w->max : XMLSTREAM_WARM_MAX;
+    if (w == NULL || p->xp == NULL || w->spares >= max)
+        return false;
+    if (w->spares == 0)
+        heap_resource_add(p->heap, &w->spares_owned, release_spares);
+    w->spare[w->spares++] = p->xp;
+    p->xp = NULL;
+    return true;
+}
+
+/* xmlstream_free's: the stream goes next; its parser to the warm set's
+ * spares, or freed. */
 static void parser_discard(struct xmlstream *p)
 {
     parser_drop_stanza(p);
-    XML_ParserFree(p->xp);
+    if (!spare_keep(p))
+        XML_ParserFree(p->xp);
 }
 
 /* heap_release_all on a failed model: expat's memory is not in the heap's
@@ -563,6 +608,7 @@ struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callba
     /* expat draws a salt from the system's entropy when given 0 (STYLE:
      * no randomness but the injected one), so 0 stands for 1. */
     p->hash_salt = hash_salt != 0 ? hash_salt : 1;
+    spare_take(p);
     parser_create(p, 0);
     return p;
 }

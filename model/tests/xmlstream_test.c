@@ -126,6 +126,7 @@ START_TEST(test_xmlstream_warm_set_changes_no_event)
             }
             ck_assert_uint_eq(warm.count, 0);
             ck_assert_ptr_null(warm.tag);
+            xmlstream_warm_free(NULL, &warm);
         }
     }
     for (size_t i = 0; i < N; i++)
@@ -341,7 +342,8 @@ static void mem_heap(struct heap *h, size_t left)
 }
 
 /* Bytes held by n streams made with lim, each fed PRE whole and then
- * resting; all of it is given back when they are freed. */
+ * resting; all of it is given back when they are freed (and their warm
+ * set's spare parsers). */
 static size_t mem_resting(const struct xmlstream_limits *lim, size_t n)
 {
     struct heap h;
@@ -355,10 +357,46 @@ static size_t mem_resting(const struct xmlstream_limits *lim, size_t n)
     size_t live = mem_live;
     for (size_t i = 0; i < n; i++)
         xmlstream_free(p[i]);
+    if (lim != NULL && lim->warm != NULL)
+        xmlstream_warm_free(&h, lim->warm);
     ck_assert_uint_eq(mem_live, 0);
     ck_assert_uint_eq(heap_blocks(&h), 0);
     return live;
 }
+
+/* A freed stream's parser stays with its warm set, up to `max` of them,
+ * and a new stream of the set takes one instead of building one: it
+ * parses as a new parser does. heap_release_all frees what is left. */
+START_TEST(test_xmlstream_warm_set_reuses_freed_parsers)
+{
+    static const char more[] = "<message to='a@b'><body>x</body></message>";
+    struct heap h;
+    struct xmlstream_warm warm = {.max = 1};
+    struct xmlstream_limits lim = {.idle_release = true, .warm = &warm};
+    mem_heap(&h, SIZE_MAX);
+    struct xmlstream *a = xmlstream_new(&h, &no_callbacks, NULL, &lim, 1);
+    struct xmlstream *b = xmlstream_new(&h, &no_callbacks, NULL, &lim, 1);
+    size_t two = mem_live;
+    xmlstream_free(a);
+    size_t one_and_spare = mem_live;
+    xmlstream_free(b);   /* the set keeps one parser only */
+    ck_assert_uint_eq(warm.spares, 1);
+    ck_assert_uint_lt(mem_live, one_and_spare);
+    struct xmlstream *c = xmlstream_new(&h, &no_callbacks, NULL, &lim, 1);
+    ck_assert_uint_eq(warm.spares, 0);
+    ck_assert_uint_le(mem_live, one_and_spare);   /* no parser built */
+    ck_assert_uint_lt(one_and_spare, two);
+    xmlstream_feed(c, PRE, PRE_LEN);
+    xmlstream_feed(c, more, sizeof more - 1);
+    ck_assert_int_eq(xmlstream_error(c), XMLSTREAM_E_NONE);
+    xmlstream_free(c);
+    ck_assert_uint_eq(warm.spares, 1);
+    ck_assert_uint_gt(mem_live, 0);
+    ck_assert_uint_eq(heap_release_all(&h), 0);
+    ck_assert_uint_eq(mem_live, 0);
+    ck_assert_uint_eq(warm.spares, 0);
+}
+END_TEST
 
 /* An idle-released stream holds no expat parser once it rests (the start
  * tag fed in one piece too); of the streams sharing a warm set, only the
@@ -568,6 +606,8 @@ START_TEST(test_xmlstream_warm_set_holds_resting_streams_only)
     xmlstream_free(q);
     xmlstream_free(r);
     xmlstream_free(p);
+    xmlstream_warm_free(NULL, &warm1);
+    xmlstream_warm_free(NULL, &warm);
 
     static const struct xmlstream_limits release = {.idle_release = true};
     struct xmlstream_warm warm0 = {.max = 0};
@@ -1226,6 +1266,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_inject_follows_the_limits);
     tcase_add_test(tc, test_xmlstream_inject_after_and_with_a_stop);
     tcase_add_test(tc, test_xmlstream_idle_release_frees_the_parser);
+    tcase_add_test(tc, test_xmlstream_warm_set_reuses_freed_parsers);
     tcase_add_test(tc, test_xmlstream_warm_set_holds_resting_streams_only);
     tcase_add_test(tc, test_xmlstream_skipped_comment_is_not_counted_in_a_stanza);
     tcase_add_test(tc, test_xmlstream_idle_release_keeps_nothing_of_the_stanzas);
