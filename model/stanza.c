@@ -124,9 +124,16 @@ const char *stanza_strdup(struct stanza *st, const char *s)
     return stanza_strndup(st, s, strlen(s));
 }
 
+/* ns as the parent's, a well-known one or a copy. A copy of a tree finds
+ * its well-known namespaces by address, before any comparison. */
 static const char *intern_ns(struct stanza *st, const struct stanza_node *parent, const char *ns)
 {
-    if (parent != NULL && (parent->ns == ns || strcmp(parent->ns, ns) == 0))
+    if (parent != NULL && parent->ns == ns)
+        return ns;
+    for (size_t i = 0; i < sizeof well_known_ns / sizeof well_known_ns[0]; i++)
+        if (well_known_ns[i] == ns)
+            return ns;
+    if (parent != NULL && strcmp(parent->ns, ns) == 0)
         return parent->ns;
     for (size_t i = 0; i < sizeof well_known_ns / sizeof well_known_ns[0]; i++)
         if (well_known_ns[i][0] == ns[0] && strcmp(well_known_ns[i], ns) == 0)
