@@ -478,17 +478,29 @@ static bool phase_bind(struct runner *r, const struct scenario_step *st, struct 
 static enum step_status end_phases(struct runner *r, struct client *c, const char *what,
                                    bool ok, enum step_status status)
 {
-    struct buf sum = {0};
-    text_printf(&sum, "%s: connection %u, ", what, c->conn);
-    if (c->state == CLIENT_BOUND)
-        text_printf(&sum, "bound as %s@%s/%s", c->account, r->s->server.domain, c->bound_resource);
-    else if (c->state == CLIENT_AUTHED)
-        text_printf(&sum, "authenticated as %s", c->account);
-    else if (c->state == CLIENT_UNAUTHED)
-        buf_puts(&sum, "stream open");
-    else
-        buf_puts(&sum, states_text[c->state]);
-    client_batch_end(c, ok && status == STEP_OK ? buf_cstr(&sum) : NULL);
+    if (!ok || status != STEP_OK) {
+        client_batch_end(c, NULL);
+        return status;
+    }
+    struct buf sum = {0};   /* built with puts: every connect makes one */
+    buf_puts(&sum, what);
+    buf_puts(&sum, ": connection ");
+    buf_put_u64(&sum, c->conn);
+    buf_puts(&sum, ", ");
+    if (c->state == CLIENT_BOUND) {
+        buf_puts(&sum, "bound as ");
+        buf_puts(&sum, c->account);
+        buf_putc(&sum, '@');
+        buf_puts(&sum, r->s->server.domain);
+        buf_putc(&sum, '/');
+        buf_puts(&sum, client_resource(c));
+    } else if (c->state == CLIENT_AUTHED) {
+        buf_puts(&sum, "authenticated as ");
+        buf_puts(&sum, c->account);
+    } else {
+        buf_puts(&sum, c->state == CLIENT_UNAUTHED ? "stream open" : states_text[c->state]);
+    }
+    client_batch_end(c, buf_cstr(&sum));
     buf_free(&sum);
     return status;
 }
