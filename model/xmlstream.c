@@ -60,6 +60,11 @@ struct xmlstream {
     struct xmlstream_tag *header; /* the client's stream start tag (NULL: none) */
     struct xmlstream_warm *warm;  /* may keep expat while idle (NULL: none) */
     bool idle_release;            /* free expat between stanzas */
+    bool parked;                  /* expat holds no document of the stream (xp is
+                                   * NULL or a parser to reset): the stream is at a
+                                   * new document's start, or resting at depth 1
+                                   * with `header` kept (released or injected);
+                                   * the next bytes build the document first */
     bool resuming;                /* re-feeding `header` to a new expat */
     bool stray_text;              /* non-space text directly in the stream */
     bool in_cdata;                /* inside a CDATA section */
@@ -177,9 +182,26 @@ static void drop_header(struct xmlstream *p)
     heap_free(p->heap, t);
 }
 
-/* Keeps the raw start tag of the stream, so that an idle stream can free
- * its expat parser and later resume with a fresh one fed the same tag.
- * The stream keeps none yet: it is new, or a restart or reset dropped it. */
+/* Keeps the n bytes that opened the stream, so that an idle stream can
+ * free its expat parser and later resume with a fresh one fed the same
+ * bytes. The stream keeps none yet: it is new, or a restart or reset
+ * dropped it. */
+static void keep_tag(struct xmlstream *p, const char *bytes, size_t n)
+{
+    struct xmlstream_tag *t = p->warm != NULL ? p->warm->tag : NULL;
+    if (t == NULL || t->len != n || memcmp(t->data, bytes, n) != 0) {
+        t = heap_alloc(p->heap, sizeof *t + n);
+        t->refs = 0;
+        t->len = n;
+        memcpy(t->data, bytes, n);
+        if (p->warm != NULL)
+            p->warm->tag = t;
+    }
+    t->refs++;
+    p->header = t;
+}
+
+/* keep_tag of the start tag expat has just parsed. */
 static void keep_header(struct xmlstream *p)
 {
     int offset, size;
@@ -187,18 +209,7 @@ static void keep_header(struct xmlstream *p)
     int count = XML_GetCurrentByteCount(p->xp);
     if (ctx == NULL || count <= 0 || offset + count > size)
         return;
-    size_t n = (size_t)count;
-    struct xmlstream_tag *t = p->warm != NULL ? p->warm->tag : NULL;
-    if (t == NULL || t->len != n || memcmp(t->data, ctx + offset, n) != 0) {
-        t = heap_alloc(p->heap, sizeof *t + n);
-        t->refs = 0;
-        t->len = n;
-        memcpy(t->data, ctx + offset, n);
-        if (p->warm != NULL)
-            p->warm->tag = t;
-    }
-    t->refs++;
-    p->header = t;
+    keep_tag(p, ctx + offset, (size_t)count);
 }
 
 static void open_stream(struct xmlstream *p, const char *name, const char **atts)
@@ -480,6 +491,18 @@ static void parser_obtain(struct xmlstream *p)
         heap_fail(p->heap);
 }
 
+/* The state of a document before its first byte. */
+static void document_start(struct xmlstream *p)
+{
+    p->depth = 0;
+    p->done = false;
+    p->restart = false;
+    p->stray_text = false;
+    p->in_cdata = false;
+    buf_clear(&p->content_ns);
+    buf_clear(&p->text);
+}
+
 /* An expat parser ready for a new document whose next byte is the
  * stream's byte at `base` (a reset clears handlers and salt: all set). */
 static void parser_create(struct xmlstream *p, unsigned long long base)
@@ -497,17 +520,24 @@ static void parser_create(struct xmlstream *p, unsigned long long base)
     XML_SetEntityDeclHandler(p->xp, on_entity_decl);
     XML_SetSkippedEntityHandler(p->xp, on_skipped_entity);
     /* parameter entities: never parsed, expat's default after a reset too */
-    p->depth = 0;
-    p->done = false;
-    p->restart = false;
-    p->stray_text = false;
-    p->in_cdata = false;
-    buf_clear(&p->content_ns);
-    buf_clear(&p->text);
+    document_start(p);
+    p->parked = false;
     raise_if_out_of_memory(p, XML_Parse(p->xp, utf8_bom, (int)UTF8_BOM_LEN, XML_FALSE));
     p->fed = UTF8_BOM_LEN;
     p->mark = p->fed;
     p->base = base - UTF8_BOM_LEN;
+}
+
+/* A new document from the stream's byte at `base`, with no expat parser
+ * of it yet (parked): xmlstream_feed makes one when bytes come, and an
+ * injected header needs none. */
+static void parser_park(struct xmlstream *p, unsigned long long base)
+{
+    document_start(p);
+    p->parked = true;
+    p->base = base;
+    p->fed = 0;
+    p->mark = 0;
 }
 
 /* Drops the stanza being built; the expat parser stays for reuse. */
@@ -519,13 +549,13 @@ static void parser_drop_stanza(struct xmlstream *p)
 }
 
 /* A new document from the stream's byte at `base` (a stream restart or a
- * reset): the stanza being built, the expat parser and the kept start tag
- * all go. */
+ * reset): the stanza being built, expat's document and the kept start tag
+ * all go; expat's parser is reset when bytes come (parser_park). */
 static void parser_restart(struct xmlstream *p, unsigned long long base)
 {
     parser_drop_stanza(p);
-    parser_create(p, base);
     drop_header(p);
+    parser_park(p, base);
 }
 
 /* heap_release_all: the warm set's spare parsers. */
@@ -667,7 +697,7 @@ static void check_pending(struct xmlstream *p)
  * the expat parser holds no state but the stream's start tag. */
 static bool resting(const struct xmlstream *p)
 {
-    return p->xp != NULL && !p->done && p->depth == 1 && p->cur == NULL && p->mark == p->fed &&
+    return p->xp != NULL && !p->parked && !p->done && p->depth == 1 && p->cur == NULL && p->mark == p->fed &&
            !p->in_cdata && p->header != NULL;
 }
 
@@ -678,6 +708,7 @@ static void release(struct xmlstream *p)
         return;
     XML_ParserFree(p->xp);
     p->xp = NULL;
+    p->parked = true;
     p->base += p->fed;
     p->fed = 0;
     p->mark = 0;   /* still resting between stanzas, as xmlstream_inject asks */
@@ -728,8 +759,9 @@ static void maybe_release(struct xmlstream *p)
         release(p);
 }
 
-/* A fresh expat parser in the released one's place: the kept start tag is
- * parsed again without reporting the stream as opened. */
+/* A fresh expat parser (or the parked one, reset) in the released one's
+ * place: the kept start tag is parsed again without reporting the stream
+ * as opened. */
 static void resume(struct xmlstream *p)
 {
     parser_create(p, p->base - p->header->len);
@@ -740,11 +772,20 @@ static void resume(struct xmlstream *p)
     p->fed += p->header->len;
 }
 
+/* An expat parser with the parked stream's document so far. */
+static void unpark(struct xmlstream *p)
+{
+    if (p->header != NULL)
+        resume(p);
+    else
+        parser_create(p, p->base);
+}
+
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
 {
-    if (p->xp == NULL && !p->done && len > 0)
-        resume(p);
     while (!p->done && len > 0) {
+        if (p->parked)
+            unpark(p);
         size_t n = len > (size_t)0x7fffffff ? (size_t)0x7fffffff : len;
         p->chunk_start = p->fed;
         p->fed += n;
@@ -796,6 +837,23 @@ bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len)
     return true;
 }
 
+bool xmlstream_inject_header(struct xmlstream *p, const struct xmlstream_header *h,
+                             const char *bytes, size_t len)
+{
+    bool untouched = p->parked ? p->fed == 0 : p->fed == UTF8_BOM_LEN;
+    if (p->done || p->depth != 0 || !untouched || p->header != NULL || len == 0 ||
+        len > p->size_max)
+        return false;
+    if (!p->parked)
+        parser_park(p, p->base + p->fed);
+    keep_tag(p, bytes, len);
+    p->base += len;   /* as xmlstream_inject: the bytes stand for themselves */
+    p->depth = 1;
+    if (p->cb->opened)
+        p->cb->opened(p->ctx, h);
+    return true;
+}
+
 void xmlstream_restart(struct xmlstream *p)
 {
     p->restart = true;
@@ -805,7 +863,7 @@ void xmlstream_stop(struct xmlstream *p)
 {
     if (!p->done) {
         p->done = true;
-        if (p->xp != NULL)
+        if (p->xp != NULL && !p->parked)
             XML_StopParser(p->xp, XML_FALSE);
     }
 }

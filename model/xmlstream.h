@@ -139,6 +139,17 @@ void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len);
  * fail as they would have. st is consumed only on true. Must not be called
  * from a callback. */
 bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len);
+/* A stream header the caller already has parsed (h), in place of the len
+ * bytes that open the stream (an XML declaration may lead): when nothing
+ * of the current document was fed yet (a new parser, a restart, a reset),
+ * the stream opens as if those bytes had been parsed (the opened callback
+ * gets h, offsets move by len) and the result is true; expat parses them
+ * only if bytes that are not injected follow. Otherwise false and nothing
+ * happened: feed the bytes instead. The caller vouches that the bytes,
+ * parsed at a document's start, open a stream with header h. Must not be
+ * called from a callback. */
+bool xmlstream_inject_header(struct xmlstream *p, const struct xmlstream_header *h,
+                             const char *bytes, size_t len);
 /* From a stanza callback: after this stanza, parse the remaining bytes as a
  * fresh stream (RFC 6120 §4.3.3 stream restart after SASL). */
 void xmlstream_restart(struct xmlstream *p);

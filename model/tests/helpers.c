@@ -170,3 +170,18 @@ struct stanza *helpers_element(const char *xml)
                   col);
     return st;
 }
+
+bool helpers_parse_header_injected(const char *before, const char *header,
+                                   const struct xmlstream_header *h, const char *after,
+                                   const struct xmlstream_limits *limits, struct buf *log)
+{
+    struct parse_ctx c = {.log = log, .restart_on_auth = true};
+    c.p = xmlstream_new(NULL, &log_callbacks, &c, limits, 42);
+    xmlstream_feed(c.p, before, strlen(before));
+    bool taken = xmlstream_inject_header(c.p, h, header, strlen(header));
+    if (!taken)
+        xmlstream_feed(c.p, header, strlen(header));
+    xmlstream_feed(c.p, after, strlen(after));
+    finish(&c, limits == NULL || !limits->idle_release);
+    return taken;
+}

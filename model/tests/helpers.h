@@ -36,6 +36,14 @@ void helpers_parse_interleaved(const char *const *streams, size_t n, size_t chun
 bool helpers_parse_injected(const char *before, const char *element, const char *after,
                             const struct xmlstream_limits *limits, struct buf *log);
 
+/* Like helpers_parse_cut on before + header + after fed whole (an <auth>
+ * restarts the stream), except that header is handed over as h with
+ * xmlstream_inject_header; false (and the bytes fed) when the parser
+ * refused it. */
+bool helpers_parse_header_injected(const char *before, const char *header,
+                                   const struct xmlstream_header *h, const char *after,
+                                   const struct xmlstream_limits *limits, struct buf *log);
+
 /* Appends bytes to out with every byte outside printable ASCII, and the
  * backslash, as \xHH. */
 void helpers_escape(const char *bytes, size_t len, struct buf *out);

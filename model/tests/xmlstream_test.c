@@ -184,6 +184,57 @@ START_TEST(test_xmlstream_inject_stands_for_the_bytes)
 }
 END_TEST
 
+/* A header handed over parsed is the event its bytes would have been, at
+ * a document's start (a new parser, after a restart): what follows, as
+ * bytes or trees, parses as after those bytes, errors at the same offsets
+ * and positions; once bytes of the document were fed it is refused. */
+START_TEST(test_xmlstream_inject_header_stands_for_the_bytes)
+{
+    static const struct xmlstream_header h = {.to = "localhost", .version = "1.0",
+                                              .content_ns = "jabber:client"};
+    static const struct xmlstream_limits release = {.idle_release = true};
+    static const char *const afters[] = {
+        "",
+        "<presence/><message to='a@b'><body>x</body></message></stream:stream>",
+        "<message>\n<body>&foo;</body></message>",
+        "<auth/>" HDR "<iq type='get' id='1'/>",
+        "<auth/>" HDR "<iq><query>\n<!-- x --></query></iq>",
+    };
+    for (int lim = 0; lim <= 1; lim++) {
+        for (size_t i = 0; i < sizeof afters / sizeof afters[0]; i++) {
+            struct buf parsed = {0}, injected = {0}, whole = {0};
+            buf_puts(&whole, HDR);
+            buf_puts(&whole, afters[i]);
+            helpers_parse_cut(whole.data, whole.len, NULL, 0, lim ? &release : NULL, &parsed);
+            ck_assert(helpers_parse_header_injected("", HDR, &h, afters[i], lim ? &release : NULL,
+                                                    &injected));
+            ck_assert_str_eq(buf_cstr(&injected), buf_cstr(&parsed));
+            buf_free(&parsed);
+            buf_free(&injected);
+            buf_free(&whole);
+        }
+    }
+    /* after a restart, the new document's header */
+    struct buf parsed = {0}, injected = {0};
+    helpers_parse_cut(HDR "<auth/>" HDR "<presence/>", strlen(HDR "<auth/>" HDR "<presence/>"),
+                      NULL, 0, NULL, &parsed);
+    ck_assert(helpers_parse_header_injected(HDR "<auth/>", HDR, &h, "<presence/>", NULL,
+                                            &injected));
+    ck_assert_str_eq(buf_cstr(&injected), buf_cstr(&parsed));
+    /* bytes of the document fed first: refused, the bytes parse */
+    buf_clear(&parsed);
+    buf_clear(&injected);
+    helpers_parse_cut(" " HDR "<presence/>", strlen(" " HDR "<presence/>"), NULL, 0, NULL,
+                      &parsed);
+    ck_assert(!helpers_parse_header_injected(" ", HDR, &h, "<presence/>", NULL, &injected));
+    ck_assert_str_eq(buf_cstr(&injected), buf_cstr(&parsed));
+    buf_clear(&injected);
+    ck_assert(!helpers_parse_header_injected(HDR, HDR, &h, "", NULL, &injected));
+    buf_free(&parsed);
+    buf_free(&injected);
+}
+END_TEST
+
 /* The limits apply to a tree as to its bytes: one over the size or depth
  * limit, or handed over inside a CDATA section between stanzas, is
  * refused; a stream whose parser was released while it rested takes it. */
@@ -1266,6 +1317,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_inject_follows_the_limits);
     tcase_add_test(tc, test_xmlstream_inject_after_and_with_a_stop);
     tcase_add_test(tc, test_xmlstream_idle_release_frees_the_parser);
+    tcase_add_test(tc, test_xmlstream_inject_header_stands_for_the_bytes);
     tcase_add_test(tc, test_xmlstream_warm_set_reuses_freed_parsers);
     tcase_add_test(tc, test_xmlstream_warm_set_holds_resting_streams_only);
     tcase_add_test(tc, test_xmlstream_skipped_comment_is_not_counted_in_a_stanza);
