@@ -44,6 +44,14 @@ void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len)
     buf_append(&c->out, bytes, len);
 }
 
+void conn_write_header(struct model *m, unsigned conn, const char *bytes, size_t len,
+                       const struct xmlstream_header *h)
+{
+    conn_write(m, conn, bytes, len);
+    if (m->header_hook != NULL)
+        m->header_hook(m->header_hook_ctx, conn, h, conn_get(m, conn)->out.len, len);
+}
+
 void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node *el)
 {
     struct conn *c = conn_get(m, conn);

@@ -129,6 +129,10 @@ struct model {
     void (*stanza_hook)(void *ctx, unsigned conn, const struct stanza_node *el, size_t end,
                         size_t len);
     void *stanza_hook_ctx;
+    /* model_output_headers: told where each written stream header is */
+    void (*header_hook)(void *ctx, unsigned conn, const struct xmlstream_header *h, size_t end,
+                        size_t len);
+    void *header_hook_ctx;
 
     struct conn *conns;
     size_t nconns, capconns;

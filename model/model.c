@@ -286,6 +286,15 @@ void model_output_stanzas(struct model *m,
     m->stanza_hook_ctx = ctx;
 }
 
+void model_output_headers(struct model *m,
+                          void (*hook)(void *ctx, unsigned conn, const struct xmlstream_header *h,
+                                       size_t end, size_t len),
+                          void *ctx)
+{
+    m->header_hook = hook;
+    m->header_hook_ctx = ctx;
+}
+
 bool model_closed(const struct model *m, unsigned conn)
 {
     struct conn *c = heap_failed(&m->heap) ? NULL : conn_get(m, conn);

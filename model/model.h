@@ -148,13 +148,23 @@ enum model_error model_output_consume(struct model *m, unsigned conn, size_t n);
  * with the tree they were serialised from (borrowed for the call, written
  * with stanza_serialize(el, STANZA_NS_CLIENT, true, ...)) and their place:
  * the len bytes ending `end` bytes into conn's unconsumed output
- * (model_output). Everything else the model writes (stream headers,
- * closing tags) is only bytes. For a harness that would otherwise parse
- * the bytes back into the trees the model had. hook NULL: none (the
- * default). */
+ * (model_output). Everything else the model writes (stream headers, for
+ * which see model_output_headers, and closing tags) is only bytes. For a
+ * harness that would otherwise parse the bytes back into the trees the
+ * model had. hook NULL: none (the default). */
 struct stanza_node;
 void model_output_stanzas(struct model *m,
                           void (*hook)(void *ctx, unsigned conn, const struct stanza_node *el,
+                                       size_t end, size_t len),
+                          void *ctx);
+/* Where the model writes stream headers (S4), as model_output_stanzas:
+ * called right after each header's bytes (the XML declaration and the
+ * <stream:stream> start tag) with the header a parser reads from them
+ * (xmlstream.h; borrowed for the call) and their place. hook NULL: none
+ * (the default). */
+struct xmlstream_header;
+void model_output_headers(struct model *m,
+                          void (*hook)(void *ctx, unsigned conn, const struct xmlstream_header *h,
                                        size_t end, size_t len),
                           void *ctx);
 /* True once the server has closed conn (or it was hung up). */

@@ -132,7 +132,9 @@ static void send_header(struct session *s, bool version)
     buf_puts(&b, "' from='");
     stanza_escape_attr(m->domain, strlen(m->domain), &b);
     buf_puts(&b, version ? "' version='1.0' xml:lang='en'>" : "' xml:lang='en'>");
-    conn_write(m, s->conn, b.data, b.len);
+    struct xmlstream_header h = {.from = m->domain, .version = version ? "1.0" : NULL,
+                                 .lang = "en", .id = id, .content_ns = STANZA_NS_CLIENT};
+    conn_write_header(m, s->conn, b.data, b.len, &h);
     buf_free(&b);
     s->header_sent = true;
 }

@@ -21,9 +21,8 @@ static void log_opt(struct buf *log, const char *key, const char *v)
     buf_puts(log, v);
 }
 
-static void on_open(void *ctx, const struct xmlstream_header *h)
+void helpers_header_log(const struct xmlstream_header *h, struct buf *log)
 {
-    struct buf *log = ((struct parse_ctx *)ctx)->log;
     buf_puts(log, "open");
     log_opt(log, "to", h->to);
     log_opt(log, "from", h->from);
@@ -32,6 +31,11 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
     log_opt(log, "id", h->id);
     log_opt(log, "ns", h->content_ns);
     buf_puts(log, ";");
+}
+
+static void on_open(void *ctx, const struct xmlstream_header *h)
+{
+    helpers_header_log(h, ((struct parse_ctx *)ctx)->log);
 }
 
 static void on_stanza(void *ctx, struct stanza *st)

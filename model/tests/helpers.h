@@ -44,6 +44,9 @@ bool helpers_parse_header_injected(const char *before, const char *header,
                                    const struct xmlstream_header *h, const char *after,
                                    const struct xmlstream_limits *limits, struct buf *log);
 
+/* Appends the "open ...;" line helpers_parse_log writes for a header. */
+void helpers_header_log(const struct xmlstream_header *h, struct buf *log);
+
 /* Appends bytes to out with every byte outside printable ASCII, and the
  * backslash, as \xHH. */
 void helpers_escape(const char *bytes, size_t len, struct buf *out);

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "helpers.h"
 #include "invariant.h"
 #include "model.h"
 #include "suites.h"
@@ -452,6 +453,58 @@ static void hook_record(void *ctx, unsigned conn, const struct stanza_node *el, 
     h->end = end;
     h->len = len;
 }
+
+struct hooked_header {
+    unsigned calls;
+    size_t end, len;
+    struct buf log;   /* helpers_header_log of the last header */
+};
+
+static void hook_header(void *ctx, unsigned conn, const struct xmlstream_header *h, size_t end,
+                        size_t len)
+{
+    struct hooked_header *hh = ctx;
+    (void)conn;
+    hh->calls++;
+    hh->end = end;
+    hh->len = len;
+    buf_clear(&hh->log);
+    helpers_header_log(h, &hh->log);
+}
+
+/* model_output_headers: the hook is called once per stream header written,
+ * at the place of its bytes, with the header a parser reads from them:
+ * with and without version='1.0', and after a restart. */
+START_TEST(test_model_output_headers_says_what_the_bytes_say)
+{
+    static const struct {
+        const char *input;
+        unsigned headers;
+    } cases[] = {
+        {HDR, 1},
+        {"<stream:stream xmlns='jabber:client' xmlns:stream='http://etherx.jabber.org/streams' "
+         "to='localhost'>", 1},
+        {HDR AUTH_ROMEO HDR, 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+        struct hooked_header hh = {0};
+        model_output_headers(m, hook_header, &hh);
+        unsigned c = model_connect(m);
+        send(m, c, cases[i].input);
+        ck_assert_uint_eq(hh.calls, cases[i].headers);
+        size_t len;
+        const char *o = model_output(m, c, &len);
+        ck_assert_uint_le(hh.end, len);
+        struct buf parsed = {0};
+        helpers_parse_log(o + hh.end - hh.len, hh.len, 0, NULL, &parsed);
+        ck_assert_str_eq(buf_cstr(&parsed), buf_cstr(&hh.log));
+        buf_free(&parsed);
+        buf_free(&hh.log);
+        model_free(m);
+    }
+}
+END_TEST
 
 /* model_output_stanzas: the hook is called once per stanza written, with
  * the place of its bytes in the connection's unconsumed output. */
@@ -1079,6 +1132,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_unknown_connection_takes_no_input);
     tcase_add_test(tc, test_model_sm_ack_requests);
     tcase_add_test(tc, test_model_output_stanzas_places_each_stanza);
+    tcase_add_test(tc, test_model_output_headers_says_what_the_bytes_say);
     tcase_add_test(tc, test_model_sm_requests_after_every_answered_one);
     tcase_add_test(tc, test_model_sm_request_waits_for_the_answer);
     tcase_add_test(tc, test_model_sm_resume_forgets_the_old_wait);

@@ -365,19 +365,23 @@ bool client_send(struct client *c, struct target *t, const char *bytes, size_t l
 
 /* Parses the received bytes; with use_trees, the stanzas the target holds
  * as trees among them are handed to the parser as those trees, where it
- * can take them (between stanzas), and their bytes are not parsed. */
+ * can take them (between stanzas), and the stream headers it holds parsed
+ * as those headers (at a document's start): their bytes are not parsed. */
 static void read_bytes(struct client *c, struct target *t, const char *bytes, size_t len)
 {
     size_t n = 0, pos = 0;
     struct target_stanza *ts = c->use_trees ? target_stanzas(t, c->conn, &n) : NULL;
     for (size_t i = 0; i < n && ts[i].end <= len; i++) {
-        if (ts[i].start < pos || ts[i].tree == NULL)
+        if (ts[i].start < pos || (ts[i].tree == NULL && ts[i].header == NULL))
             continue;
         xmlstream_feed(c->parser, bytes + pos, ts[i].start - pos);
         pos = ts[i].start;
         c->injected = bytes + pos;
         c->injected_len = ts[i].end - pos;
-        if (xmlstream_inject(c->parser, ts[i].tree, ts[i].end - pos)) {
+        if (ts[i].header != NULL) {
+            if (xmlstream_inject_header(c->parser, ts[i].header, bytes + pos, ts[i].end - pos))
+                pos = ts[i].end;
+        } else if (xmlstream_inject(c->parser, ts[i].tree, ts[i].end - pos)) {
             ts[i].tree = NULL;
             pos = ts[i].end;
         }

@@ -23,6 +23,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "model/xmlstream.h"
 #include "scenario/scenario.h"
 
 struct buf;
@@ -69,12 +70,14 @@ struct target_check {
 };
 
 /* A stanza among a connection's received bytes that the target also holds
- * as the tree they were serialised from (the model target: parsing them
- * again would give the same tree). */
+ * as the tree they were serialised from, or a stream header it holds
+ * parsed (the model target: parsing them again would give the same). */
 struct target_stanza {
     size_t start, end;     /* its bytes: received[start..end) */
     struct stanza *tree;   /* the target's; whoever takes it sets this to NULL
                             * and frees it (stanza_free) */
+    struct xmlstream_header *header;   /* a header (tree NULL): the target's,
+                                        * borrowed by whoever reads it */
 };
 
 struct target;

@@ -127,7 +127,45 @@ static void tm_keep(void *ctx, unsigned conn, const struct stanza_node *el, size
 {
     struct tm_conn *c = tm_conn(ctx, conn);
     c->v = mem_grow(c->v, c->n, &c->cap, sizeof *c->v);
-    c->v[c->n++] = (struct target_stanza){end - len, end, stanza_clone(NULL, el)};
+    c->v[c->n++] = (struct target_stanza){end - len, end, stanza_clone(NULL, el), NULL};
+}
+
+/* Appends s (NULL: nothing) to the block at *at, returning its place. */
+static const char *put_str(char **at, const char *s)
+{
+    if (s == NULL)
+        return NULL;
+    size_t n = strlen(s) + 1;
+    memcpy(*at, s, n);
+    *at += n;
+    return *at - n;
+}
+
+/* A copy of h in one block (free it). */
+static struct xmlstream_header *header_copy(const struct xmlstream_header *h)
+{
+    const char *const fields[] = {h->to, h->from, h->version, h->lang, h->id, h->content_ns};
+    size_t size = sizeof *h;
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++)
+        size += fields[i] != NULL ? strlen(fields[i]) + 1 : 0;
+    struct xmlstream_header *copy = mem_realloc(NULL, size);
+    char *at = (char *)(copy + 1);
+    copy->to = put_str(&at, h->to);
+    copy->from = put_str(&at, h->from);
+    copy->version = put_str(&at, h->version);
+    copy->lang = put_str(&at, h->lang);
+    copy->id = put_str(&at, h->id);
+    copy->content_ns = put_str(&at, h->content_ns);
+    return copy;
+}
+
+/* model_output_headers' hook: a copy of the header, placed in the bytes. */
+static void tm_keep_header(void *ctx, unsigned conn, const struct xmlstream_header *h,
+                           size_t end, size_t len)
+{
+    struct tm_conn *c = tm_conn(ctx, conn);
+    c->v = mem_grow(c->v, c->n, &c->cap, sizeof *c->v);
+    c->v[c->n++] = (struct target_stanza){end - len, end, NULL, header_copy(h)};
 }
 
 static struct target_stanza *tm_stanzas(struct target *t, unsigned conn, size_t *n)
@@ -135,6 +173,7 @@ static struct target_stanza *tm_stanzas(struct target *t, unsigned conn, size_t 
     struct target_model *tm = (struct target_model *)t;
     if (!tm->keep_trees) {
         model_output_stanzas(tm->model, tm_keep, tm);
+        model_output_headers(tm->model, tm_keep_header, tm);
         tm->keep_trees = true;
     }
     struct tm_conn *c = tm_conn(tm, conn);
@@ -150,9 +189,10 @@ static void tm_drop(struct tm_conn *c, size_t n)
         struct target_stanza e = c->v[i];
         if (e.start < n) {
             stanza_free(e.tree);
+            free(e.header);
             continue;
         }
-        c->v[kept++] = (struct target_stanza){e.start - n, e.end - n, e.tree};
+        c->v[kept++] = (struct target_stanza){e.start - n, e.end - n, e.tree, e.header};
     }
     c->n = kept;
 }
