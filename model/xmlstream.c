@@ -772,6 +772,39 @@ static void resume(struct xmlstream *p)
     p->fed += p->header->len;
 }
 
+/* Whether the kept start tag, after an XML declaration if any, is a
+ * <stream:stream> start tag: its own end tag then ends it. */
+static bool kept_tag_is_stream_stream(const struct xmlstream *p)
+{
+    static const char qname[] = "<stream:stream";
+    const char *t = p->header->data, *end = t + p->header->len;
+    if (p->header->len > 5 && memcmp(t, "<?xml", 5) == 0) {
+        while (t + 1 < end && !(t[0] == '?' && t[1] == '>'))
+            t++;
+        t += 2;
+    }
+    size_t n = sizeof qname - 1;
+    return (size_t)(end - t) > n && memcmp(t, qname, n) == 0 &&
+           (t[n] == '>' || t[n] == ' ' || t[n] == '\t' || t[n] == '\r' || t[n] == '\n');
+}
+
+/* A parked stream resting at depth 1 whose bytes begin with the end tag of
+ * its <stream:stream>: the close event expat would report for them, with
+ * no parser built (what follows a close is ignored). */
+static bool parked_close(struct xmlstream *p, const char *bytes, size_t len)
+{
+    size_t n = sizeof XMLSTREAM_CLOSE - 1;
+    if (!p->parked || p->header == NULL || p->depth != 1 || len < n ||
+        memcmp(bytes, XMLSTREAM_CLOSE, n) != 0 || !kept_tag_is_stream_stream(p))
+        return false;
+    p->base += n;
+    p->depth = 0;
+    p->done = true;
+    if (p->cb->closed)
+        p->cb->closed(p->ctx);
+    return true;
+}
+
 /* An expat parser with the parked stream's document so far. */
 static void unpark(struct xmlstream *p)
 {
@@ -783,6 +816,8 @@ static void unpark(struct xmlstream *p)
 
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
 {
+    if (parked_close(p, bytes, len))
+        return;
     while (!p->done && len > 0) {
         if (p->parked)
             unpark(p);

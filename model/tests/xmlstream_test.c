@@ -199,6 +199,10 @@ START_TEST(test_xmlstream_inject_header_stands_for_the_bytes)
         "<message>\n<body>&foo;</body></message>",
         "<auth/>" HDR "<iq type='get' id='1'/>",
         "<auth/>" HDR "<iq><query>\n<!-- x --></query></iq>",
+        "</stream:stream>",
+        "</stream:stream><junk",
+        "</stream:stream" ">",
+        " </stream:stream>",
     };
     for (int lim = 0; lim <= 1; lim++) {
         for (size_t i = 0; i < sizeof afters / sizeof afters[0]; i++) {
@@ -230,6 +234,22 @@ START_TEST(test_xmlstream_inject_header_stands_for_the_bytes)
     ck_assert_str_eq(buf_cstr(&injected), buf_cstr(&parsed));
     buf_clear(&injected);
     ck_assert(!helpers_parse_header_injected(HDR, HDR, &h, "", NULL, &injected));
+    /* another prefix: its own end tag closes the stream, not this one */
+    static const char s_open[] = "<s:stream xmlns:s='http://etherx.jabber.org/streams' "
+                                 "xmlns='jabber:client'>";
+    static const struct xmlstream_header sh = {.content_ns = "jabber:client"};
+    static const char *const s_afters[] = {"</stream:stream>", "</s:stream>"};
+    for (size_t i = 0; i < 2; i++) {
+        struct buf whole = {0};
+        buf_puts(&whole, s_open);
+        buf_puts(&whole, s_afters[i]);
+        buf_clear(&parsed);
+        buf_clear(&injected);
+        helpers_parse_cut(whole.data, whole.len, NULL, 0, NULL, &parsed);
+        ck_assert(helpers_parse_header_injected("", s_open, &sh, s_afters[i], NULL, &injected));
+        ck_assert_str_eq(buf_cstr(&injected), buf_cstr(&parsed));
+        buf_free(&whole);
+    }
     buf_free(&parsed);
     buf_free(&injected);
 }
