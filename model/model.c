@@ -43,6 +43,8 @@ struct model_call {
     size_t len;
     unsigned long long ms;
     const struct model_roster_item *item;
+    const struct xmlstream_header *header;   /* model_input_parsed's */
+    const struct stanza_node *el;
     bool ok;                        /* the bool calls' result */
     unsigned id;                    /* model_connect's result */
 };
@@ -231,13 +233,22 @@ static void model_input_body(void *p)
     struct model_call *c = p;
     struct session *s = conn_session(c->m, c->conn);
     if (s != NULL && !c->m->conns[c->conn - 1].closed)   /* not a hibernating one (SM11) */
-        session_input(s, c->bytes, c->len);
+        session_input_parsed(s, c->bytes, c->len, c->header, c->el);
     conn_drain(c->m);
 }
 
 enum model_error model_input(struct model *m, unsigned conn, const char *bytes, size_t len)
 {
     struct model_call c = {.m = m, .conn = conn, .bytes = bytes, .len = len};
+    return model_run(&c, model_input_body);
+}
+
+enum model_error model_input_parsed(struct model *m, unsigned conn, const char *bytes,
+                                    size_t len, const struct xmlstream_header *h,
+                                    const struct stanza_node *el)
+{
+    struct model_call c = {.m = m, .conn = conn, .bytes = bytes, .len = len, .header = h,
+                           .el = el};
     return model_run(&c, model_input_body);
 }
 

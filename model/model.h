@@ -137,6 +137,18 @@ unsigned model_connect(struct model *m);
 /* Client bytes on a connection; ignored once the connection is closed.
  * Protocol errors are traffic (stream errors), not return values. */
 enum model_error model_input(struct model *m, unsigned conn, const char *bytes, size_t len);
+/* model_input of bytes the caller also has parsed: a stream header h (el
+ * NULL) or one top-level element el (h NULL; borrowed, copied), which the
+ * model takes in place of parsing the bytes where its stream stands at
+ * their place (a document's start for a header, between stanzas for an
+ * element), else it parses the bytes. The caller vouches that the bytes
+ * parse to exactly that (xmlstream_inject_header, xmlstream_inject): for
+ * a harness that built them from the tree or header it holds. */
+struct xmlstream_header;
+struct stanza_node;
+enum model_error model_input_parsed(struct model *m, unsigned conn, const char *bytes,
+                                    size_t len, const struct xmlstream_header *h,
+                                    const struct stanza_node *el);
 /* The TCP connection is lost (S9, P15). */
 enum model_error model_hangup(struct model *m, unsigned conn);
 /* Bytes the server has written to conn and not yet consumed; *len set. */
@@ -152,7 +164,6 @@ enum model_error model_output_consume(struct model *m, unsigned conn, size_t n);
  * which see model_output_headers, and closing tags) is only bytes. For a
  * harness that would otherwise parse the bytes back into the trees the
  * model had. hook NULL: none (the default). */
-struct stanza_node;
 void model_output_stanzas(struct model *m,
                           void (*hook)(void *ctx, unsigned conn, const struct stanza_node *el,
                                        size_t end, size_t len),
@@ -162,7 +173,6 @@ void model_output_stanzas(struct model *m,
  * <stream:stream> start tag) with the header a parser reads from them
  * (xmlstream.h; borrowed for the call) and their place. hook NULL: none
  * (the default). */
-struct xmlstream_header;
 void model_output_headers(struct model *m,
                           void (*hook)(void *ctx, unsigned conn, const struct xmlstream_header *h,
                                        size_t end, size_t len),

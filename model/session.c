@@ -90,9 +90,32 @@ void session_destroy(struct session *s, const char *reason)
 
 void session_input(struct session *s, const char *bytes, size_t len)
 {
+    session_input_parsed(s, bytes, len, NULL, NULL);
+}
+
+/* Hands h or a copy of el to the stream in place of the bytes; false when
+ * it cannot take it there. */
+static bool inject(struct session *s, size_t len, const struct xmlstream_header *h,
+                   const struct stanza_node *el, const char *bytes)
+{
+    if (h != NULL)
+        return xmlstream_inject_header(s->parser, h, bytes, len);
+    if (el == NULL)
+        return false;
+    struct stanza *copy = stanza_clone(&s->m->heap, el);
+    if (xmlstream_inject(s->parser, copy, len))
+        return true;
+    stanza_free(copy);
+    return false;
+}
+
+void session_input_parsed(struct session *s, const char *bytes, size_t len,
+                          const struct xmlstream_header *h, const struct stanza_node *el)
+{
     conn_touch(s->m, s);
     s->busy = true;
-    xmlstream_feed(s->parser, bytes, len);
+    if (!inject(s, len, h, el, bytes))
+        xmlstream_feed(s->parser, bytes, len);
     s->busy = false;
     if (s->destroyed)
         session_free(s);

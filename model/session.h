@@ -17,11 +17,17 @@
 
 struct model;
 struct session;
+struct xmlstream_header;
 
 /* A session for a new connection (S1): nothing is sent. */
 struct session *session_new(struct model *m, unsigned conn);
 /* Client bytes. */
 void session_input(struct session *s, const char *bytes, size_t len);
+/* session_input of bytes the caller also has parsed (model_input_parsed):
+ * a header h, or a copy of el made on the model's heap, in place of them
+ * where the stream can take it. */
+void session_input_parsed(struct session *s, const char *bytes, size_t len,
+                          const struct xmlstream_header *h, const struct stanza_node *el);
 /* Lost connection: destroy with no reason (S9, S10). */
 void session_hangup(struct session *s);
 /* S7: server header if not yet sent, the stream error (condition NULL:

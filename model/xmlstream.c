@@ -697,7 +697,7 @@ static void check_pending(struct xmlstream *p)
  * the expat parser holds no state but the stream's start tag. */
 static bool resting(const struct xmlstream *p)
 {
-    return p->xp != NULL && !p->parked && !p->done && p->depth == 1 && p->cur == NULL && p->mark == p->fed &&
+    return p->xp != NULL && !p->done && p->depth == 1 && p->cur == NULL && p->mark == p->fed &&
            !p->in_cdata && p->header != NULL;
 }
 
@@ -869,6 +869,7 @@ bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len)
         stanza_free(st);
     if (p->restart && !p->done)
         parser_restart(p, p->base + p->fed);
+    maybe_release(p);
     return true;
 }
 
@@ -886,6 +887,7 @@ bool xmlstream_inject_header(struct xmlstream *p, const struct xmlstream_header 
     p->depth = 1;
     if (p->cb->opened)
         p->cb->opened(p->ctx, h);
+    maybe_release(p);
     return true;
 }
 

@@ -506,6 +506,60 @@ START_TEST(test_model_output_headers_says_what_the_bytes_say)
 }
 END_TEST
 
+/* Output of a login (header, auth, header, bind, presence) on a fresh model,
+ * the client's messages handed over parsed or as bytes only. */
+static void login_output(bool parsed, struct buf *out)
+{
+    static const struct xmlstream_header h = {.to = "localhost", .version = "1.0",
+                                              .content_ns = STANZA_NS_CLIENT};
+    static const char *const inputs[] = {
+        HDR, AUTH_ROMEO, HDR,
+        "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
+        "<resource>orchard</resource></bind></iq>",
+        "<presence/>",
+    };
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = model_connect(m);
+    for (size_t i = 0; i < sizeof inputs / sizeof inputs[0]; i++) {
+        bool header = inputs[i][0] == '<' && inputs[i][1] == '?';
+        struct stanza *st = header ? NULL : helpers_element(inputs[i]);
+        if (parsed)
+            model_input_parsed(m, c, inputs[i], strlen(inputs[i]), header ? &h : NULL,
+                               st != NULL ? stanza_root(st) : NULL);
+        else
+            model_input(m, c, inputs[i], strlen(inputs[i]));
+        stanza_free(st);
+        struct invariant_violation v[4];
+        ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    }
+    buf_puts(out, drain(m, c));
+    model_free(m);
+}
+
+/* model_input_parsed: a header and stanzas handed over parsed make the
+ * model write what their bytes make it write. */
+START_TEST(test_model_input_parsed_is_model_input)
+{
+    struct buf bytes = {0}, parsed = {0};
+    login_output(false, &bytes);
+    login_output(true, &parsed);
+    ck_assert_ptr_nonnull(strstr(buf_cstr(&bytes), "<bind "));
+    ck_assert_str_eq(buf_cstr(&parsed), buf_cstr(&bytes));
+    buf_free(&bytes);
+    buf_free(&parsed);
+    /* what the model reads is the tree: one unlike its bytes shows */
+    struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned c = login(m, "orchard");
+    drain(m, c);
+    static const char ping[] = "<iq type='get' id='p1'><ping xmlns='urn:xmpp:ping'/></iq>";
+    struct stanza *other = helpers_element("<iq type='get' id='p2'><ping xmlns='urn:xmpp:ping'/></iq>");
+    model_input_parsed(m, c, ping, sizeof ping - 1, NULL, stanza_root(other));
+    ck_assert_ptr_nonnull(strstr(drain(m, c), "id='p2'"));
+    stanza_free(other);
+    model_free(m);
+}
+END_TEST
+
 /* model_output_stanzas: the hook is called once per stanza written, with
  * the place of its bytes in the connection's unconsumed output. */
 START_TEST(test_model_output_stanzas_places_each_stanza)
@@ -1133,6 +1187,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_sm_ack_requests);
     tcase_add_test(tc, test_model_output_stanzas_places_each_stanza);
     tcase_add_test(tc, test_model_output_headers_says_what_the_bytes_say);
+    tcase_add_test(tc, test_model_input_parsed_is_model_input);
     tcase_add_test(tc, test_model_sm_requests_after_every_answered_one);
     tcase_add_test(tc, test_model_sm_request_waits_for_the_answer);
     tcase_add_test(tc, test_model_sm_resume_forgets_the_old_wait);
