@@ -38,7 +38,7 @@
  * connection, and every stanza parsed from a connection's bytes equals the
  * tree the model serialised it from (model_output_stanzas, in order: what
  * lets the harness read those trees without parsing, runner.h
- * output_trees). A violation is reported with fuzz/common/finding.h (the
+ * trees). A violation is reported with fuzz/common/finding.h (the
  * check, the connection, what the server wrote on it, the invariant
  * checker's findings) and aborts. The model's seed
  * is the input's size and configuration byte; everything is freed.

@@ -451,7 +451,7 @@ static bool timed_runs(size_t steps, bool hide, double *steps_per_second)
         struct scenario *s = gen_scenario(gen_run_seed(1, (size_t)i), 1000);
         s->target = SCENARIO_TARGET_ANY;   /* runs on the hidden model too */
         struct runner_options ro = {.seed = 0, .target_new = hide ? hidden_new : NULL,
-                                    .output_trees = true};
+                                    .trees = true};
         struct runner_result res;
         runner_run(s, &ro, &res);
         elapsed += clock_now_s() - t0;

@@ -136,7 +136,7 @@ static void run_plain(const struct scenario *s, const struct judge_options *opt,
     if (opt->live != NULL) {
         run_twin(s, opt, v);
     } else {
-        struct runner_options ro = {.seed = 0, .output_trees = true};
+        struct runner_options ro = {.seed = 0, .trees = true};
         struct runner_result res;
         runner_run(s, &ro, &res);
         read_result(&res, s, v);

@@ -353,6 +353,13 @@ bool client_is_open(const struct client *c)
     return c->conn != 0 && !c->closed;
 }
 
+bool client_send_parsed(struct client *c, struct target *t, const char *bytes, size_t len,
+                        const struct xmlstream_header *h, const struct stanza_node *el)
+{
+    history_add(c, CLIENT_SENT, bytes, len);
+    return target_send_parsed(t, c->conn, bytes, len, h, el);
+}
+
 bool client_send(struct client *c, struct target *t, const char *bytes, size_t len,
                  const char *shown)
 {

@@ -136,6 +136,10 @@ bool client_is_open(const struct client *c);
  * as shown when not NULL, else as the bytes. false: t's error says why. */
 bool client_send(struct client *c, struct target *t, const char *bytes, size_t len,
                  const char *shown);
+/* client_send of bytes built from a header h or a stanza el the client
+ * holds parsed (target_send_parsed), recorded as the bytes. */
+bool client_send_parsed(struct client *c, struct target *t, const char *bytes, size_t len,
+                        const struct xmlstream_header *h, const struct stanza_node *el);
 /* Reads everything the server has written, parses it into pending
  * stanzas, and notes whether the connection has ended. */
 void client_pump(struct client *c, struct target *t);

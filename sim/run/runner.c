@@ -16,11 +16,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "base/base64.h"
 #include "base/count.h"
 #include "base/text.h"
 #include "run/client.h"
 #include "run/password.h"
+#include "run/phases.h"
 #include "run/preset.h"
 #include "model/invariant.h"
 #include "scenario/explain.h"
@@ -351,6 +351,22 @@ static enum step_status send_text(struct runner *r, const struct scenario_step *
     return STEP_OK;
 }
 
+/* A connect phase's message: its bytes, handed over parsed as well with
+ * the trees option (runner.h) where phases.h has the parsed form. */
+static enum step_status send_phase(struct runner *r, const struct scenario_step *st,
+                                   struct client *c, const struct phases_msg *msg)
+{
+    const char *text = buf_cstr((struct buf *)&msg->bytes);
+    bool parsed = r->opt->trees && (msg->header != NULL || msg->tree != NULL);
+    if (!parsed)
+        return send_text(r, st, c, text, NULL);
+    record(r, RUNNER_EVENT_SENT, c, text, msg->bytes.len);
+    if (!client_send_parsed(c, r->t, text, msg->bytes.len, msg->header,
+                            msg->tree != NULL ? stanza_root(msg->tree) : NULL))
+        return fail(r, st, "cannot send on connection %u: %s", c->conn, target_error(r->t));
+    return STEP_OK;
+}
+
 static bool is_element(const struct stanza_node *n, const char *ns, const char *name)
 {
     return n->ns != NULL && strcmp(n->ns, ns) == 0 && strcmp(n->name, name) == 0;
@@ -393,15 +409,10 @@ static bool phase_stream(struct runner *r, const struct scenario_step *st, struc
                          enum step_status *status)
 {
     size_t mark = c->npending;
-    struct buf h = {0};
-    if (c->state == CLIENT_RAW)
-        buf_puts(&h, "<?xml version='1.0'?>");
-    buf_puts(&h, "<stream:stream xmlns='jabber:client' "
-                 "xmlns:stream='http://etherx.jabber.org/streams' to='");
-    stanza_escape_attr(r->s->server.domain, strlen(r->s->server.domain), &h);
-    buf_puts(&h, "' version='1.0'>");
-    *status = send_text(r, st, c, buf_cstr(&h), NULL);
-    buf_free(&h);
+    struct phases_msg h;
+    phases_header(r->s->server.domain, c->state == CLIENT_RAW, &h);
+    *status = send_phase(r, st, c, &h);
+    phases_msg_free(&h);
     if (*status != STEP_OK)
         return false;
     if (!await_answer(r, st, c, mark, "its stream header", status))
@@ -423,18 +434,11 @@ static const char *password_of(struct runner *r, const char *account)
 static bool phase_auth(struct runner *r, const struct scenario_step *st, struct client *c,
                        const char *password, enum step_status *status)
 {
-    struct buf plain = {0}, xml = {0};
-    buf_putc(&plain, '\0');
-    buf_puts(&plain, c->account);
-    buf_putc(&plain, '\0');
-    buf_puts(&plain, password);
-    buf_puts(&xml, "<auth xmlns='" CLIENT_NS_SASL "' mechanism='PLAIN'>");
-    base64_encode((const unsigned char *)plain.data, plain.len, &xml);
-    buf_puts(&xml, "</auth>");
+    struct phases_msg auth;
+    phases_auth(c->account, password, &auth);
     size_t mark = c->npending;
-    *status = send_text(r, st, c, buf_cstr(&xml), NULL);
-    buf_free(&plain);
-    buf_free(&xml);
+    *status = send_phase(r, st, c, &auth);
+    phases_msg_free(&auth);
     if (*status != STEP_OK)
         return false;
     if (!await_answer(r, st, c, mark, "its <auth/>", status))
@@ -452,14 +456,11 @@ static bool phase_bind(struct runner *r, const struct scenario_step *st, struct 
 {
     char id[32];
     snprintf(id, sizeof id, "bind_%lu", ++c->binds);
-    const char *res = client_asked_resource(c);
-    struct buf xml = {0};
-    text_printf(&xml, "<iq type='set' id='%s'><bind xmlns='" CLIENT_NS_BIND "'><resource>", id);
-    stanza_escape_text(res, strlen(res), &xml);
-    buf_puts(&xml, "</resource></bind></iq>");
+    struct phases_msg bind;
+    phases_bind(id, client_asked_resource(c), &bind);
     size_t mark = c->npending;
-    *status = send_text(r, st, c, buf_cstr(&xml), NULL);
-    buf_free(&xml);
+    *status = send_phase(r, st, c, &bind);
+    phases_msg_free(&bind);
     if (*status != STEP_OK)
         return false;
     if (!await_answer(r, st, c, mark, "its bind", status))
@@ -1356,7 +1357,7 @@ static void runner_init(struct runner *r, const struct scenario *s,
         uint64_t salt = opt->seed * 0x9E3779B97F4A7C15ull + i + 1;
         client_init(&r->clients[i], sc->name, sc->account, sc->resource, salt);
         r->clients[i].trace = opt->verbose ? &r->log : NULL;
-        r->clients[i].use_trees = opt->output_trees;
+        r->clients[i].use_trees = opt->trees;
     }
 }
 

@@ -127,12 +127,16 @@ struct runner_options {
      * be written back as its expectations (its own `receive` steps then
      * find nothing). */
     bool transcribe;
-    /* Read the stanzas a target holds as trees (the model: the trees it
-     * serialised) from those trees instead of parsing their bytes again
-     * (client.h use_trees): the explorer and bench. Off, the bytes are
-     * parsed, which checks that the model's output is well-formed XML that
-     * reads back as the trees it wrote (the scenario corpus, make check). */
-    bool output_trees;
+    /* Trees both ways where a target can take them: the client reads the
+     * stanzas and stream headers a target holds parsed (the model: what it
+     * serialised) from those instead of parsing their bytes again (client.h
+     * use_trees), and the connect phases hand the target their headers and
+     * stanzas parsed along with their bytes (phases.h, target_send_parsed).
+     * The explorer and bench. Off, every byte is parsed, which checks that
+     * the model's output is well-formed XML that reads back as what it
+     * wrote and that the model parses what clients write (the scenario
+     * corpus, make check). */
+    bool trees;
 };
 
 struct runner_result {

@@ -93,6 +93,9 @@ struct target_ops {
                           const struct target_roster_item *item);
     unsigned (*connect)(struct target *t);
     bool (*send)(struct target *t, unsigned conn, const char *bytes, size_t len);
+    /* NULL: only bytes are sent (send). */
+    bool (*send_parsed)(struct target *t, unsigned conn, const char *bytes, size_t len,
+                        const struct xmlstream_header *h, const struct stanza_node *el);
     const char *(*received)(struct target *t, unsigned conn, size_t *len);
     void (*consume)(struct target *t, unsigned conn, size_t n);
     bool (*closed)(struct target *t, unsigned conn);
@@ -171,6 +174,19 @@ static inline unsigned target_connect(struct target *t)
 static inline bool target_send(struct target *t, unsigned conn, const char *bytes, size_t len)
 {
     return t->ops->send(t, conn, bytes, len);
+}
+
+/* target_send of bytes the sender built from what it holds parsed: a
+ * stream header h (el NULL) or one stanza el (h NULL), which a target that
+ * can (the model: model_input_parsed) takes in place of parsing the bytes.
+ * The sender vouches that the bytes parse to exactly that. */
+static inline bool target_send_parsed(struct target *t, unsigned conn, const char *bytes,
+                                      size_t len, const struct xmlstream_header *h,
+                                      const struct stanza_node *el)
+{
+    if (t->ops->send_parsed == NULL)
+        return t->ops->send(t, conn, bytes, len);
+    return t->ops->send_parsed(t, conn, bytes, len, h, el);
 }
 
 /* Server bytes on conn not yet consumed (*len set; borrowed). */

@@ -105,6 +105,13 @@ static bool tm_send(struct target *t, unsigned conn, const char *bytes, size_t l
     return tm_ok(t);
 }
 
+static bool tm_send_parsed(struct target *t, unsigned conn, const char *bytes, size_t len,
+                           const struct xmlstream_header *h, const struct stanza_node *el)
+{
+    model_input_parsed(tm_model(t), conn, bytes, len, h, el);
+    return tm_ok(t);
+}
+
 static const char *tm_received(struct target *t, unsigned conn, size_t *len)
 {
     return model_output(tm_model(t), conn, len);
@@ -285,6 +292,7 @@ static const struct target_ops target_model_ops = {
     .roster_preset = tm_roster_preset,
     .connect = tm_connect,
     .send = tm_send,
+    .send_parsed = tm_send_parsed,
     .received = tm_received,
     .consume = tm_consume,
     .closed = tm_closed,

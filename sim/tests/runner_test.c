@@ -513,11 +513,12 @@ static void assert_same_result(const char *file, const struct runner_result *a,
     }
 }
 
-/* Reading the model's stanzas from its trees (output_trees) instead of
- * parsing its bytes changes nothing a run shows: outcome, report, the -v
- * trace (each client's traffic) and the recorded traffic (the received
- * trees written out) of every third corpus scenario. */
-START_TEST(test_runner_output_trees_change_nothing)
+/* Trees both ways (runner.h trees: the model's stanzas and headers read
+ * from what it holds, the connect phases' messages handed over parsed)
+ * instead of parsing bytes change nothing a run shows: outcome, report,
+ * the -v trace (each client's traffic) and the recorded traffic (the
+ * received trees written out) of every third corpus scenario. */
+START_TEST(test_runner_trees_change_nothing)
 {
     struct paths files = {0};
     ck_assert(paths_collect(NULL, 0, &files));
@@ -527,7 +528,7 @@ START_TEST(test_runner_output_trees_change_nothing)
         ck_assert_msg(s != NULL, "%s: %s", files.items[i], err.message);
         struct runner_options parse = {.seed = 3, .verbose = true, .record = true};
         struct runner_options trees = parse;
-        trees.output_trees = true;
+        trees.trees = true;
         struct runner_result a, b;
         runner_run(s, &parse, &a);
         runner_run(s, &trees, &b);
@@ -552,7 +553,7 @@ Suite *runner_suite(void)
     tcase_add_test(tc, test_runner_live_skips_model_scenarios_and_restarts);
     tcase_add_test(tc, test_runner_unanswered_connect_fails_its_step);
     tcase_add_test(tc, test_runner_transcribe_moves_pending_into_events);
-    tcase_add_test(tc, test_runner_output_trees_change_nothing);
+    tcase_add_test(tc, test_runner_trees_change_nothing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -32,7 +32,8 @@
     X(tcpdiag_suite)  \
     X(server_file_suite) \
     X(failalloc_suite) \
-    X(password_suite)
+    X(password_suite) \
+    X(phases_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)
