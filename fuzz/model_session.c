@@ -36,9 +36,10 @@
  * connection the server closed ends with </stream:stream> unless the client
  * hung up or the server restarted, a live session is never on a closed
  * connection, and every stanza parsed from a connection's bytes equals the
- * tree the model serialised it from (model_output_stanzas, in order: what
- * lets the harness read those trees without parsing, runner.h
- * trees). A violation is reported with fuzz/common/finding.h (the
+ * tree the model serialised it from (model_output_stanzas, in order), and
+ * every stream header parsed the header the model said it wrote
+ * (model_output_headers): what lets the harness read them without
+ * parsing, runner.h trees. A violation is reported with fuzz/common/finding.h (the
  * check, the connection, what the server wrote on it, the invariant
  * checker's findings) and aborts. The model's seed
  * is the input's size and configuration byte; everything is freed.
@@ -75,6 +76,8 @@ struct peer {
     struct buf seen;            /* everything the server wrote on it */
     struct stanza **written;    /* copies of the trees the model wrote on it */
     size_t first, nwritten;     /* not yet parsed: written[first..nwritten) */
+    struct buf headers;         /* the headers the model said it wrote, a line each */
+    size_t headers_read;        /* of which those before this offset were parsed */
 };
 
 struct fuzz {
@@ -529,12 +532,40 @@ static void run_op(struct fuzz *f, unsigned code, unsigned arg)
 
 /* ---- the client side: parsing what the server wrote ---- */
 
+/* A header as one line: its fields, "-" for an absent one. */
+static void header_line(const struct xmlstream_header *h, struct buf *out)
+{
+    const char *const fields[] = {h->to, h->from, h->version, h->lang, h->id, h->content_ns};
+    for (size_t i = 0; i < sizeof fields / sizeof fields[0]; i++) {
+        buf_puts(out, fields[i] != NULL ? fields[i] : "-");
+        buf_putc(out, i + 1 < sizeof fields / sizeof fields[0] ? '|' : '\n');
+    }
+}
+
 static void on_open(void *ctx, const struct xmlstream_header *h)
 {
     struct peer *pr = ctx;
     if (h->from == NULL || strcmp(h->from, DOMAIN) != 0 || h->id == NULL ||
         strcmp(h->content_ns, STANZA_NS_CLIENT) != 0)
         fail(pr->conn, "server stream header", h->from);
+    struct buf line = {0};
+    header_line(h, &line);
+    const char *told = pr->headers.data != NULL ? pr->headers.data + pr->headers_read : "";
+    if (pr->headers.len - pr->headers_read < line.len || memcmp(told, line.data, line.len) != 0)
+        fail(pr->conn, "a stream header reads back otherwise than the model said", NULL);
+    pr->headers_read += line.len;
+    buf_free(&line);
+}
+
+/* model_output_headers' hook: the header, for the peer reading conn. */
+static void on_header(void *ctx, unsigned conn, const struct xmlstream_header *h, size_t end,
+                      size_t len)
+{
+    (void)end, (void)len;
+    struct fuzz *f = ctx;
+    for (unsigned i = 0; i < SLOTS; i++)
+        if (f->peers[i].conn == conn)
+            header_line(h, &f->peers[i].headers);
 }
 
 /* model_output_stanzas' hook: a copy for the peer reading conn. */
@@ -577,16 +608,22 @@ static void on_error(void *ctx, enum xmlstream_error e)
          xmlstream_error_text(e));
 }
 
-static void peer_reset(struct peer *pr)
+static void peer_free(struct peer *pr)
 {
-    static const struct xmlstream_callbacks cb = {on_open, on_stanza, on_closed, on_error};
-    static const struct xmlstream_limits limits = {.size_max = 64u * 1024u * 1024u, .depth_max = 256};
     xmlstream_free(pr->parser);
     buf_free(&pr->seen);
+    buf_free(&pr->headers);
     for (size_t i = pr->first; i < pr->nwritten; i++)
         stanza_free(pr->written[i]);
     free(pr->written);
     memset(pr, 0, sizeof *pr);
+}
+
+static void peer_reset(struct peer *pr)
+{
+    static const struct xmlstream_callbacks cb = {on_open, on_stanza, on_closed, on_error};
+    static const struct xmlstream_limits limits = {.size_max = 64u * 1024u * 1024u, .depth_max = 256};
+    peer_free(pr);
     pr->parser = xmlstream_new(NULL, &cb, pr, &limits, 0x5e551u);
 }
 
@@ -675,6 +712,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     unsigned cfg = rd_u8(&f);
     f.m = model_from(cfg, (uint64_t)size << 8 | cfg);
     model_output_stanzas(f.m, on_written, &f);
+    model_output_headers(f.m, on_header, &f);
     for (unsigned i = 0; i < SLOTS; i++)
         peer_reset(&f.peers[i]);
     for (f.ops = 1; f.ops <= OPS_MAX && f.n >= 2; f.ops++) {
@@ -682,13 +720,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         run_op(&f, code, rd_u8(&f));
         check_all(&f);
     }
-    for (unsigned i = 0; i < SLOTS; i++) {
-        for (size_t k = f.peers[i].first; k < f.peers[i].nwritten; k++)
-            stanza_free(f.peers[i].written[k]);
-        free(f.peers[i].written);
-        xmlstream_free(f.peers[i].parser);
-        buf_free(&f.peers[i].seen);
-    }
+    for (unsigned i = 0; i < SLOTS; i++)
+        peer_free(&f.peers[i]);
     buf_free(&f.out);
     model_free(f.m);
     return 0;
