@@ -518,6 +518,7 @@ void adapter_stats_add(struct adapter_stats *into, const struct adapter_stats *f
         into->end_s[i] += from->end_s[i];
     }
     into->pings += from->pings;
+    into->probes += from->probes;
     into->waits += from->waits;
     into->wait_s += from->wait_s;
     into->prepares += from->prepares;
@@ -538,7 +539,8 @@ void adapter_stats_text(const struct adapter_stats *st, struct buf *out)
     unsigned long steps = 0;
     for (size_t i = 0; i < PACE_END_COUNT; i++)
         steps += st->ends[i];
-    text_printf(out, "  pacing: %lu step ends, %lu pings:", steps, st->pings);
+    text_printf(out, "  pacing: %lu step ends, %lu pings, %lu <r/>:", steps, st->pings,
+                st->probes);
     for (size_t i = 0; i < PACE_END_COUNT; i++)
         if (st->ends[i] > 0)
             stats_item(out, pace_end_name((enum pace_end)i), st->ends[i], st->end_s[i]);

@@ -128,6 +128,7 @@ struct adapter_stats {
     unsigned long ends[PACE_END_COUNT];  /* steps, by how they ended (pace.h) */
     double end_s[PACE_END_COUNT];        /* seconds spent ending them */
     unsigned long pings;                 /* pings written */
+    unsigned long probes;                /* <r/> probes written (stream management on, pace.h) */
     unsigned long waits;                 /* waits for an expected answer inside steps */
     double wait_s;
     unsigned long prepares, starts, restarts;   /* clean servers, cold starts, restarts */

@@ -5,7 +5,9 @@
  * writes (send_raw), so whatever the tracker cannot follow (comments,
  * CDATA, a declaration, an end tag with nothing open) marks the
  * connection as one it never pings: a ping must never change what the
- * server makes of the client's bytes.
+ * server makes of the client's bytes. XEP-0198's elements are told by
+ * their xmlns attribute (Prosody writes it on each); on the client's side
+ * any tag naming an XEP-0198 namespace counts as using it.
  */
 #include "live/pace.h"
 
@@ -108,7 +110,41 @@ static bool all_space(const char *s, size_t len)
     return true;
 }
 
+static bool contains(const char *s, size_t len, const char *what)
+{
+    size_t n = strlen(what);
+    for (size_t i = 0; i + n <= len; i++)
+        if (memcmp(s + i, what, n) == 0)
+            return true;
+    return false;
+}
+
+static const char sm2_ns[] = "urn:xmpp:sm:2", sm3_ns[] = "urn:xmpp:sm:3";
+
+/* The XEP-0198 namespaces a tag names anywhere (a prefix declared in it too). */
+static unsigned sm_named(const char *tag, size_t len)
+{
+    return (contains(tag, len, sm2_ns) ? PACE_SM2 : 0) | (contains(tag, len, sm3_ns) ? PACE_SM3 : 0);
+}
+
+/* The namespace bit of a tag's xmlns attribute, 0 when not XEP-0198's. */
+static unsigned sm_xmlns(const char *tag, size_t len)
+{
+    return attr_is(tag, len, "xmlns", sm2_ns, false)   ? PACE_SM2
+           : attr_is(tag, len, "xmlns", sm3_ns, false) ? PACE_SM3
+                                                       : 0;
+}
+
 /* ---- client ---- */
+
+/* A stream-level <enable/> or <resume/> of XEP-0198: named so, and in
+ * its namespace or prefixed (the prefix may be bound to it elsewhere). */
+static bool is_sm_request(const char *tag, size_t len)
+{
+    bool prefixed;
+    bool named = tag_is(tag, len, "enable", &prefixed) || tag_is(tag, len, "resume", &prefixed);
+    return named && (prefixed || sm_named(tag, len) != 0);
+}
 
 /* A stream-level element that starts a negotiation step (SASL, TLS,
  * compression): the server may reset its parser after answering it, so
@@ -128,6 +164,7 @@ static void client_tag(struct pace_conn *pc, const char *tag, size_t len)
     enum tag_kind k = tag_kind(tag, len);
     if (k == TAG_PI)
         return;
+    pc->cns |= sm_named(tag, len);
     if (is_header(tag, len, pc->cdepth)) {
         pc->cdepth = 1;
         pc->ctext = false;
@@ -145,8 +182,8 @@ static void client_tag(struct pace_conn *pc, const char *tag, size_t len)
             pc->cdepth = 0;
             return;
         }
-        if (tag_is(tag, len, "enable", NULL) || tag_is(tag, len, "resume", NULL))
-            pc->sm = true;
+        if (k != TAG_END && is_sm_request(tag, len))
+            pc->sm_asked++;
         pc->negotiating |= is_negotiation(tag, len);
     }
     if (k == TAG_START)
@@ -187,25 +224,58 @@ static void header_seen(struct pace_conn *pc, const char *tag, size_t len)
     pc->sopen = true;
 }
 
-/* A stream-level start tag: a ping answer begins, or an iq result. */
+/* The server's answer to an <enable/> or <resume/>: <enabled/> and
+ * <resumed/> turn stream management on in their namespace, and
+ * <resumed/> moves a bound session onto the connection. */
+static void sm_answer(struct pace_conn *pc, const char *tag, size_t len)
+{
+    unsigned ns = sm_xmlns(tag, len);
+    bool resumed = tag_is(tag, len, "resumed", NULL);
+    bool on = resumed || tag_is(tag, len, "enabled", NULL);
+    if (ns == 0 || !(on || tag_is(tag, len, "failed", NULL)))
+        return;
+    if (pc->sm_asked > 0)
+        pc->sm_asked--;
+    if (on)
+        pc->sm_ns = ns;
+    pc->bound |= resumed;
+}
+
+/* What a stream-level start tag answers: a ping (an iq with the harness's
+ * id) or a probe (an <a/> in the probe's namespace while probes are out). */
+static enum pace_answer answer_of(const struct pace_conn *pc, const char *tag, size_t len)
+{
+    if (tag_is(tag, len, "iq", NULL) && attr_is(tag, len, "id", PACE_ID_PREFIX, true))
+        return PACE_ANSWER_PING;
+    if (pc->probes > 0 && tag_is(tag, len, "a", NULL) &&
+        sm_xmlns(tag, len) == pace_conn_probe_ns(pc))
+        return PACE_ANSWER_PROBE;
+    return PACE_ANSWER_NONE;
+}
+
+/* A stream-level start tag: an answer begins, or an iq result. */
 static void stanza_start(struct pace_conn *pc, const char *tag, size_t len)
 {
     bool iq = tag_is(tag, len, "iq", NULL);
     if (tag_is(tag, len, "failure", NULL))
         pc->negotiating = false;
-    pc->in_answer = iq && attr_is(tag, len, "id", PACE_ID_PREFIX, true);
-    pc->parent_result = iq && !pc->in_answer && attr_is(tag, len, "type", "result", false);
+    sm_answer(pc, tag, len);
+    pc->in_answer = answer_of(pc, tag, len);
+    pc->parent_result = iq && pc->in_answer == PACE_ANSWER_NONE &&
+                        attr_is(tag, len, "type", "result", false);
 }
 
 /* The stream-level element has ended: an answer is taken out. */
 static size_t stanza_end(struct pace_conn *pc)
 {
-    bool answer = pc->in_answer;
-    pc->in_answer = false;
+    enum pace_answer answer = pc->in_answer;
+    pc->in_answer = PACE_ANSWER_NONE;
     pc->parent_result = false;
-    if (!answer)
+    if (answer == PACE_ANSWER_NONE)
         return 0;
     buf_clear(&pc->sheld);
+    if (answer == PACE_ANSWER_PROBE && pc->probes > 0)
+        pc->probes--;
     if (pc->pending > 0)
         pc->pending--;
     return 1;
@@ -246,14 +316,17 @@ size_t pace_conn_server(struct pace_conn *pc, const char *bytes, size_t len, boo
     while (i < len) {
         const char *lt = memchr(bytes + i, '<', len - i);
         size_t text_end = lt ? (size_t)(lt - bytes) : len;
-        buf_append(pc->in_answer ? &pc->sheld : out, bytes + i, text_end - i);
+        buf_append(pc->in_answer != PACE_ANSWER_NONE ? &pc->sheld : out, bytes + i,
+                   text_end - i);
         i = text_end;
-        size_t e = i < len ? norm_tag_end(bytes, len, i) : 0;
+        if (i == len)
+            break;     /* text to the end: the next read goes on */
+        size_t e = norm_tag_end(bytes, len, i);
         if (e == 0)
             e = len;   /* an unfinished tag only comes with final */
-        bool held = pc->in_answer;
+        bool held = pc->in_answer != PACE_ANSWER_NONE;
         size_t done = server_tag(pc, bytes + i, e - i);
-        if (!held && !pc->in_answer && done == 0)
+        if (!held && pc->in_answer == PACE_ANSWER_NONE && done == 0)
             buf_append(out, bytes + i, e - i);
         else if (done == 0)
             buf_append(&pc->sheld, bytes + i, e - i);
@@ -262,9 +335,9 @@ size_t pace_conn_server(struct pace_conn *pc, const char *bytes, size_t len, boo
     }
     if (final) {
         buf_clear(&pc->sheld);
-        pc->in_answer = false;
+        pc->in_answer = PACE_ANSWER_NONE;
         pc->sopen = false;
-        pc->pending = 0;
+        pc->pending = pc->probes = pc->sm_asked = 0;
     }
     return answers;
 }
@@ -275,8 +348,10 @@ enum pace_end pace_conn_why_not(const struct pace_conn *pc)
 {
     if (pc->cbad)
         return PACE_END_UNTRACKED;
-    if (pc->sm)
-        return PACE_END_SM;
+    if (pc->sm_asked > 0)
+        return PACE_END_SM_ASKED;
+    if ((pc->cns & pace_conn_probe_ns(pc)) != 0)
+        return PACE_END_SM;   /* its answers could not be told from the client's */
     if (!pc->sopen || pc->domain.len == 0)
         return PACE_END_NO_STREAM;
     if (pc->negotiating)
@@ -297,8 +372,27 @@ bool pace_conn_header_due(const struct pace_conn *pc)
            pc->cheld.len == 0 && !pc->ctext;
 }
 
-void pace_conn_ping(struct pace_conn *pc, unsigned long seq, struct buf *out)
+bool pace_conn_sm_due(const struct pace_conn *pc)
 {
+    return pc->sm_asked > 0 && pc->sopen && !pc->cbad;
+}
+
+unsigned pace_conn_probe_ns(const struct pace_conn *pc)
+{
+    return pc->sm_ns == 0 ? 0 : pc->sm_ns == PACE_SM3 ? PACE_SM2 : PACE_SM3;
+}
+
+bool pace_conn_ping(struct pace_conn *pc, unsigned long seq, struct buf *out)
+{
+    unsigned ns = pace_conn_probe_ns(pc);
+    pc->pending++;
+    if (ns != 0) {
+        buf_puts(out, "<r xmlns='");
+        buf_puts(out, ns == PACE_SM2 ? sm2_ns : sm3_ns);
+        buf_puts(out, "'/>");
+        pc->probes++;
+        return true;
+    }
     char id[32];
     snprintf(id, sizeof id, "%s%lu", PACE_ID_PREFIX, seq);
     buf_puts(out, "<iq type='get' id='");
@@ -306,7 +400,7 @@ void pace_conn_ping(struct pace_conn *pc, unsigned long seq, struct buf *out)
     buf_puts(out, "' to='");
     buf_append(out, pc->domain.data, pc->domain.len);
     buf_puts(out, "'><ping xmlns='urn:xmpp:ping'/></iq>");
-    pc->pending++;
+    return false;
 }
 
 void pace_conn_free(struct pace_conn *pc)

@@ -2,8 +2,8 @@
  *
  * Sockets are non-blocking; everything the server wrote is read whenever
  * the runner asks about a connection, runs through the normaliser into the
- * connection's buffer and waits there to be consumed (ping answers taken
- * out first, pace.h). A step ends by round trips where the adapter's
+ * connection's buffer and waits there to be consumed (the answers to
+ * pings and <r/> probes taken out first, pace.h). A step ends by round trips where the adapter's
  * pacing and the connections allow (see roundtrip below); else by the
  * settle time, measured from the last traffic in either direction, so a
  * quiet server costs one settle time per step that sent something, and
@@ -361,23 +361,36 @@ static void settle_quiet(struct target_tcp *tt)
 static bool conn_blind(const struct tcp_conn *c)
 {
     enum pace_end why = pace_conn_why_not(&c->pace);
-    return c->fd >= 0 && c->sent && !c->pace.cclosed && !c->pace.sm &&
+    return c->fd >= 0 && c->sent && !c->pace.cclosed &&
            (why == PACE_END_MID_STANZA || why == PACE_END_NO_STREAM || why == PACE_END_UNTRACKED);
 }
 
+/* The XEP-0198 namespaces the scenario's clients have named on any
+ * connection (pace_conn.cns). */
+static unsigned sm_used(const struct target_tcp *tt)
+{
+    unsigned used = 0;
+    for (size_t i = 0; i < tt->nconns; i++)
+        used |= tt->conns[i].pace.cns;
+    return used;
+}
+
 /* Whether every connection written on in this step can show by a round
- * trip that the server has handled it: a ping may follow its bytes (bound
- * or not), or its stream is closing (Prosody ends the session before it
- * closes the connection), or it has ended. Not once stream management was asked for anywhere (hibernation
- * and its timers act later, XEP-0198 counts would see the pings), nor
- * after a real advance (a timer due at its end needs the settle time). */
+ * trip that the server has handled it: a ping (or, where stream
+ * management is on, an <r/>) may follow its bytes (bound or not), or its
+ * stream is closing (Prosody ends the session before it closes the
+ * connection), or it has ended. Not when a client has used the namespace
+ * a probe would take on some connection (pace.h: its answers could not be
+ * told apart), nor after a real advance (a timer due at its end needs the
+ * settle time). */
 static enum pace_end roundtrip_fits(const struct target_tcp *tt)
 {
     if (tt->waited)
         return PACE_END_ADVANCE;
+    unsigned used = sm_used(tt);
     for (size_t i = 0; i < tt->nconns; i++) {
         const struct tcp_conn *c = &tt->conns[i];
-        if (c->pace.sm)
+        if (c->fd >= 0 && (used & pace_conn_probe_ns(&c->pace)) != 0)
             return PACE_END_SM;
         enum pace_end why = pace_conn_why_not(&c->pace);
         if (c->sent && c->fd >= 0 && why != PACE_END_ROUNDTRIP && !c->pace.cclosed &&
@@ -390,8 +403,10 @@ static enum pace_end roundtrip_fits(const struct target_tcp *tt)
 static void conn_ping(struct target_tcp *tt, struct tcp_conn *c)
 {
     struct buf b = {0};
-    pace_conn_ping(&c->pace, ++tt->ping_seq, &b);
-    tt->stats->pings++;
+    if (pace_conn_ping(&c->pace, ++tt->ping_seq, &b))
+        tt->stats->probes++;
+    else
+        tt->stats->pings++;
     conn_write(tt, c, b.data, b.len);
     buf_free(&b);
 }
@@ -413,6 +428,14 @@ static bool conn_waited(const struct tcp_conn *c)
 static bool header_waited(const struct tcp_conn *c)
 {
     return c->fd >= 0 && c->sent && pace_conn_header_due(&c->pace);
+}
+
+/* A connection written on in this step whose <enable/> or <resume/>
+ * has not been answered yet (pace_conn_sm_due): the answer says whether a
+ * probe or a ping may follow. */
+static bool sm_waited(const struct tcp_conn *c)
+{
+    return c->fd >= 0 && c->sent && pace_conn_sm_due(&c->pace);
 }
 
 /* A connection not ended yet (after a restart every one ends). */
@@ -591,7 +614,9 @@ static enum pace_end blind_roundtrip(struct target_tcp *tt, enum pace_end why)
  * connection written on answers a ping (or ends, if its stream is closing):
  * the server has handled what the step wrote and queued every effect (a
  * connection whose stream header the server has not answered yet is
- * waited for first: its answer opens the stream a ping needs).
+ * waited for first: its answer opens the stream a ping needs; so is one
+ * whose <enable/> or <resume/> is unanswered: the answer says whether a
+ * ping or an <r/> may follow, pace.h).
  * Then, when another connection could have got an effect, every bound
  * connection answers a ping written after that: its answer comes behind
  * whatever was queued for it. PACE_END_ROUNDTRIP, or PACE_END_IDLE when
@@ -601,7 +626,7 @@ static enum pace_end roundtrip(struct target_tcp *tt)
 {
     if (tt->restarted)   /* a new server with no connection: once the old ones end */
         return conns_await(tt, conn_open) ? PACE_END_RESTART : PACE_END_UNANSWERED;
-    if (!tt->waited && !conns_await(tt, header_waited))
+    if (!tt->waited && (!conns_await(tt, header_waited) || !conns_await(tt, sm_waited)))
         return PACE_END_UNANSWERED;
     enum pace_end why = roundtrip_fits(tt);
     if (why != PACE_END_ROUNDTRIP)

@@ -14,10 +14,12 @@
  * Prosody's, or a server file's `pacing:`; --pacing overrides) the target
  * pings (XEP-0199) each connection written on, then every bound one, and
  * the step ends when every answer is back; the answers are taken out of
- * the traffic. A connection whose bytes end inside a stanza is shown read
+ * the traffic. Where stream management is on, the ping is an XEP-0198 <r/>
+ * that no count sees (pace.h); an <enable/> or <resume/> is first waited
+ * for its answer. A connection whose bytes end inside a stanza is shown read
  * by the kernel (tcpdiag.h) and the step ends by pings on the others. Where
  * a ping proves nothing (mid-stanza with no other connection,
- * mid-negotiation, stream management asked for, a real advance; a
+ * mid-negotiation, both XEP-0198 namespaces used, a real advance; a
  * restart ends when every old connection has) and with pacing settle, the server is quiet once nothing was
  * sent or received for the settle time (default 200 ms, --settle). How
  * each step ended and what it cost is added to the adapter's statistics

@@ -1,6 +1,7 @@
-/* pace: when a ping may be written on a connection, whatever the
- * fragmentation of its bytes, and the answers taken out of the server's
- * traffic with nothing else touched. */
+/* pace: when a ping (or, with stream management on, an <r/> probe) may
+ * be written on a connection, whatever the fragmentation of its bytes,
+ * and the answers taken out of the server's traffic with nothing else
+ * touched. */
 #include <check.h>
 #include <string.h>
 
@@ -108,7 +109,8 @@ static const struct {
     {"<message><body>", PACE_END_MID_STANZA},
     {"<presence", PACE_END_MID_STANZA},
     {"</stream:stream>", PACE_END_MID_STANZA},
-    {"<enable xmlns='urn:xmpp:sm:3'/>", PACE_END_SM},
+    {"<enable xmlns='urn:xmpp:sm:3'/>", PACE_END_SM_ASKED},
+    {"<presence/><sm:resume xmlns:sm='urn:xmpp:sm:3' previd='x' h='0'/>", PACE_END_SM_ASKED},
     {"<auth xmlns='urn:ietf:params:xml:ns:xmpp-sasl' mechanism='PLAIN'>AA==</auth>",
      PACE_END_NEGOTIATING},
     {"<presence/><!-- c -->", PACE_END_UNTRACKED},
@@ -196,6 +198,134 @@ START_TEST(test_pace_ended_stream_answers_nothing_more)
 }
 END_TEST
 
+#define ENABLE "<enable xmlns='urn:xmpp:sm:3' resume='true'/>"
+#define ENABLED "<enabled xmlns='urn:xmpp:sm:3' id='t' resume='true' max='600'/>"
+#define FAILED "<failed xmlns='urn:xmpp:sm:3'><unexpected-request " \
+               "xmlns='urn:ietf:params:xml:ns:xmpp-stanzas'/></failed>"
+#define PROBE "<r xmlns='urn:xmpp:sm:2'/>"
+
+/* What pace_conn_ping writes on pc now: "ping", "probe", or "none" when
+ * nothing may follow. */
+static const char *round_trip(struct pace_conn *pc)
+{
+    if (!pace_conn_can_ping(pc))
+        return "none";
+    struct buf b = {0};
+    bool probe = pace_conn_ping(pc, 7, &b);
+    ck_assert_str_eq(buf_cstr(&b), probe ? PROBE
+                                         : "<iq type='get' id='" PACE_ID_PREFIX "7' "
+                                           "to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>");
+    buf_free(&b);
+    return probe ? "probe" : "ping";
+}
+
+START_TEST(test_pace_probes_only_once_enabled)
+{
+    struct pace_conn pc = {0};
+    struct buf out = {0};
+    bound(&pc, &out);
+    client(&pc, ENABLE, 4);
+    ck_assert(pace_conn_sm_due(&pc));
+    ck_assert_str_eq(round_trip(&pc), "none");   /* nothing before the answer */
+    server(&pc, ENABLED, &out);
+    ck_assert(!pace_conn_sm_due(&pc));
+    ck_assert_uint_eq(pace_conn_probe_ns(&pc), PACE_SM2);
+    ck_assert_str_eq(round_trip(&pc), "probe");
+    ck_assert_uint_eq(pc.probes, 1);
+    client(&pc, ENABLE, 0);                       /* a second enable fails ... */
+    ck_assert_str_eq(round_trip(&pc), "none");
+    server(&pc, FAILED, &out);
+    ck_assert_str_eq(round_trip(&pc), "probe");   /* ... and leaves it on */
+    client(&pc, "<r xmlns='urn:xmpp:sm:2'/>", 0);  /* the client takes the probe's namespace */
+    ck_assert_str_eq(pace_end_name(pace_conn_why_not(&pc)), "sm");
+    buf_free(&out);
+    pace_conn_free(&pc);
+}
+END_TEST
+
+START_TEST(test_pace_pings_after_failed)
+{
+    struct pace_conn pc = {0};
+    struct buf out = {0};
+    client(&pc, HEADER, 0);
+    server(&pc, S_HEADER FEATURES, &out);
+    client(&pc, ENABLE, 0);                       /* before binding: refused */
+    ck_assert_str_eq(round_trip(&pc), "none");
+    server(&pc, FAILED, &out);
+    ck_assert(!pace_conn_sm_due(&pc));
+    ck_assert_uint_eq(pace_conn_probe_ns(&pc), 0);
+    ck_assert_str_eq(round_trip(&pc), "ping");    /* no stream management: a ping counts nowhere */
+    buf_free(&out);
+    pace_conn_free(&pc);
+}
+END_TEST
+
+START_TEST(test_pace_resumed_is_bound_and_probed_in_the_other_namespace)
+{
+    struct pace_conn pc = {0};
+    struct buf out = {0};
+    client(&pc, HEADER "<resume xmlns='urn:xmpp:sm:2' previd='t' h='0'/>", 0);
+    server(&pc, S_HEADER, &out);
+    ck_assert_str_eq(round_trip(&pc), "none");
+    server(&pc, "<resumed xmlns='urn:xmpp:sm:2' h='0' previd='t'/>", &out);
+    ck_assert(pc.bound);
+    ck_assert_uint_eq(pace_conn_probe_ns(&pc), PACE_SM3);
+    struct buf b = {0};
+    ck_assert(pace_conn_ping(&pc, 1, &b));
+    ck_assert_str_eq(buf_cstr(&b), "<r xmlns='urn:xmpp:sm:3'/>");
+    buf_free(&b);
+    buf_free(&out);
+    pace_conn_free(&pc);
+}
+END_TEST
+
+/* The server's bytes after two probes on an enabled connection, one tag
+ * a piece: the scenario's own answer, the server's request, the last <a/>
+ * of a close all stay; the probes' answers (one of them split over two
+ * reads) go. */
+static const char *const sm_pieces[] = {
+    "<a xmlns='urn:xmpp:sm:3' h='1'/>",
+    "<a xmlns='urn:xmpp:sm:2' h='1'/>",
+    "<message id='m'>",
+    "<body>",
+    "a",
+    "</body>",
+    "</message>",
+    "<r xmlns='urn:xmpp:sm:3'/>",
+    "<a xmlns='urn:xmpp:sm:2' h='1'>",
+    "</a>",
+    "<a xmlns='urn:xmpp:sm:2' h='1'/>",   /* no probe out: not the harness's */
+    "<a xmlns='urn:xmpp:sm:3' h='1'/>",
+    "</stream:stream>",
+};
+
+START_TEST(test_pace_takes_out_probe_answers_and_nothing_else)
+{
+    struct pace_conn pc = {0};
+    struct buf out = {0}, probe = {0};
+    bound(&pc, &out);
+    client(&pc, ENABLE, 0);
+    server(&pc, ENABLED, &out);
+    buf_clear(&out);
+    ck_assert(pace_conn_ping(&pc, 1, &probe) && pace_conn_ping(&pc, 2, &probe));
+    ck_assert_uint_eq(pc.pending, 2);
+    pc.pending = 0;   /* a settle gave up waiting: the answers are still taken out */
+    size_t answers = 0;
+    for (size_t i = 0; i < COUNT(sm_pieces); i++)
+        answers += server(&pc, sm_pieces[i], &out);
+    ck_assert_msg(answers == 2, "%zu: %s", answers, buf_cstr(&out));
+    ck_assert_uint_eq(pc.probes, 0);
+    ck_assert_str_eq(buf_cstr(&out), "<a xmlns='urn:xmpp:sm:3' h='1'/>"
+                                     "<message id='m'><body>a</body></message>"
+                                     "<r xmlns='urn:xmpp:sm:3'/>"
+                                     "<a xmlns='urn:xmpp:sm:2' h='1'/>"
+                                     "<a xmlns='urn:xmpp:sm:3' h='1'/></stream:stream>");
+    buf_free(&probe);
+    buf_free(&out);
+    pace_conn_free(&pc);
+}
+END_TEST
+
 START_TEST(test_pace_mode_names_round_trip)
 {
     enum pace_mode m;
@@ -218,6 +348,10 @@ Suite *pace_suite(void)
     tcase_add_test(tc, test_pace_header_due_until_answered);
     tcase_add_test(tc, test_pace_takes_out_answers_and_nothing_else);
     tcase_add_test(tc, test_pace_ended_stream_answers_nothing_more);
+    tcase_add_test(tc, test_pace_probes_only_once_enabled);
+    tcase_add_test(tc, test_pace_pings_after_failed);
+    tcase_add_test(tc, test_pace_resumed_is_bound_and_probed_in_the_other_namespace);
+    tcase_add_test(tc, test_pace_takes_out_probe_answers_and_nothing_else);
     tcase_add_test(tc, test_pace_mode_names_round_trip);
     suite_add_tcase(s, tc);
     return s;

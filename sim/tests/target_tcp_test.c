@@ -2,10 +2,12 @@
  * loopback sockets against a listener this test plays the server with (a
  * stand-in program takes Prosody's place, so no server is needed):
  * normalised stream ids and stamps, fragmentation, settle and wait
- * timing, sends, server closes and hangups. */
+ * timing, sends, server closes and hangups, round trips by ping and by
+ * XEP-0198 ack request. */
 #include <check.h>
 #include <netinet/in.h>
 #include <arpa/inet.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -367,6 +369,60 @@ START_TEST(test_target_tcp_blind_step_ends_by_reading)
 }
 END_TEST
 
+/* The server's side of a step that enables stream management: reads the
+ * <enable/>, checks that nothing follows it before the answer (no probe
+ * before <enabled/>), answers, then answers the <r/> probe in the other
+ * namespace behind a message. */
+static _Noreturn void answer_enable(int s)
+{
+    static const char enabled[] = "<enabled xmlns='urn:xmpp:sm:3'/>";
+    static const char answer[] = "<message><body>hi</body></message>"
+                                 "<a xmlns='urn:xmpp:sm:2' h='0'/>";
+    struct pollfd p = {.fd = s, .events = POLLIN};
+    bool ok = read_until(s, "<enable xmlns='urn:xmpp:sm:3'/>") && poll(&p, 1, 100) == 0 &&
+              write(s, enabled, sizeof enabled - 1) == (ssize_t)(sizeof enabled - 1) &&
+              read_until(s, "<r xmlns='urn:xmpp:sm:2'/>") &&
+              write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
+    _exit(ok ? 0 : 1);
+}
+
+/* With stream management on, an <r/> ends the step instead of a ping
+ * (which XEP-0198 would count), and its answer is taken out. */
+START_TEST(test_target_tcp_sm_step_ends_by_ack_request)
+{
+    struct rig r;
+    rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
+    unsigned c = target_connect(r.t);
+    int s = accept(r.listener, NULL, NULL);
+    ck_assert_int_ge(s, 0);
+    bind_romeo(&r, c, s);
+    struct buf got = {0};
+    take(r.t, c, &got);
+    pid_t server = fork();
+    ck_assert_int_ge(server, 0);
+    if (server == 0)
+        answer_enable(s);
+    ck_assert(target_send(r.t, c, "<enable xmlns='urn:xmpp:sm:3'/>", 31));
+    unsigned long long t0 = now_ms();
+    target_settle(r.t);
+    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    int status;
+    ck_assert_int_eq(waitpid(server, &status, 0), server);
+    ck_assert_int_eq(status, 0);
+    buf_clear(&got);
+    take(r.t, c, &got);
+    ck_assert_str_eq(buf_cstr(&got),
+                     "<enabled xmlns='urn:xmpp:sm:3'/><message><body>hi</body></message>");
+    const struct adapter_stats *st = adapter_stats(r.live);
+    ck_assert_uint_eq(st->ends[PACE_END_ROUNDTRIP], 1);
+    ck_assert_uint_eq(st->probes, 1);
+    ck_assert_uint_eq(st->pings, 0);
+    buf_free(&got);
+    close(s);
+    rig_down(&r);
+}
+END_TEST
+
 START_TEST(test_target_tcp_round_trip_unanswered_waits_settle)
 {
     struct rig r;
@@ -434,6 +490,7 @@ Suite *target_tcp_suite(void)
     tcase_add_test(tc, test_target_tcp_hangup_closes_client_side);
     tcase_add_test(tc, test_target_tcp_round_trip_ends_a_step);
     tcase_add_test(tc, test_target_tcp_blind_step_ends_by_reading);
+    tcase_add_test(tc, test_target_tcp_sm_step_ends_by_ack_request);
     tcase_add_test(tc, test_target_tcp_round_trip_unanswered_waits_settle);
     tcase_add_test(tc, test_target_tcp_settle_pacing_never_pings);
     suite_add_tcase(s, tc);
