@@ -239,6 +239,7 @@ static void sm_answer(struct pace_conn *pc, const char *tag, size_t len)
     if (on)
         pc->sm_ns = ns;
     pc->bound |= resumed;
+    pc->resumed |= resumed;
 }
 
 /* What a stream-level start tag answers: a ping (an iq with the harness's
@@ -356,9 +357,14 @@ enum pace_end pace_conn_why_not(const struct pace_conn *pc)
         return PACE_END_NO_STREAM;
     if (pc->negotiating)
         return PACE_END_NEGOTIATING;
-    if (pc->cclosed || pc->cdepth != 1 || pc->cheld.len > 0 || pc->ctext)
+    if (pc->cclosed || !pace_conn_between_stanzas(pc))
         return PACE_END_MID_STANZA;
     return PACE_END_ROUNDTRIP;
+}
+
+bool pace_conn_between_stanzas(const struct pace_conn *pc)
+{
+    return !pc->cbad && pc->cdepth == 1 && pc->cheld.len == 0 && !pc->ctext;
 }
 
 bool pace_conn_can_ping(const struct pace_conn *pc)

@@ -36,7 +36,12 @@
  * checks every connection). No probe follows an <enable/> or <resume/>
  * whose answer has not come (the server may answer <failed/>, after which
  * an <r/> is ignored), nor goes to a session whose enable failed: that
- * one takes pings as before.
+ * one takes pings as before. Prosody 0.12 parses what a client writes
+ * after <resumed/> with the parser of the connection that first enabled
+ * the session (mod_c2s's session.data keeps it), which holds whatever the
+ * dropped connections left: the target probes a resumed connection only
+ * while every stream-management connection ended between stanzas
+ * (pace_conn_between_stanzas, PACE_END_RESUMED).
  *
  * A connection no ping may follow can still be shown read by the kernel
  * (tcpdiag.h; target_tcp.c pings the others then).
@@ -97,6 +102,7 @@ struct pace_conn {
     bool bound;             /* a resource was bound (or a bound session resumed) */
     bool parent_result;     /* the open stream-level element is an iq result */
     unsigned sm_ns;         /* the namespace bit of the server's <enabled/> or <resumed/>; 0: none */
+    bool resumed;           /* the server said <resumed/>: a session moved onto the connection */
     enum pace_answer in_answer;   /* what the open stream-level element answers */
     unsigned pending;       /* pings and probes written, waited for and not answered */
     unsigned probes;        /* probes written and not answered (their answers are taken out
@@ -115,6 +121,7 @@ struct pace_conn {
     X(ADVANCE, "advance", "a real wait")                                          \
     X(SM, "sm", "stream management in both namespaces")                           \
     X(SM_ASKED, "sm-asked", "an <enable/> or <resume/> not answered")             \
+    X(RESUMED, "resumed", "a session resumed after a connection left a stanza open") \
     X(NO_STREAM, "no-stream", "the server's stream is not open")                  \
     X(NEGOTIATING, "negotiating", "a SASL step in flight")                        \
     X(MID_STANZA, "mid-stanza", "client bytes end inside a stanza")               \
@@ -150,6 +157,9 @@ enum pace_end pace_conn_why_not(const struct pace_conn *pc);
  * closed: the server answers a header with its own, after which a ping
  * may follow. */
 bool pace_conn_header_due(const struct pace_conn *pc);
+/* Whether the client's bytes so far end between stanzas at stream level
+ * (with nothing the tracker cannot follow). */
+bool pace_conn_between_stanzas(const struct pace_conn *pc);
 /* Whether an <enable/> or <resume/> written on the connection waits for
  * its answer while the server's stream is open. */
 bool pace_conn_sm_due(const struct pace_conn *pc);

@@ -375,23 +375,42 @@ static unsigned sm_used(const struct target_tcp *tt)
     return used;
 }
 
+/* Whether some connection with stream management on, open or ended,
+ * left its client bytes inside a stanza (a closed stream ends its
+ * session): Prosody 0.12 feeds what a
+ * client writes after <resumed/> to the parser of the connection that
+ * first enabled the session, so a probe there could end up inside that
+ * stanza (pace.h). */
+static bool sm_left_open(const struct target_tcp *tt)
+{
+    for (size_t i = 0; i < tt->nconns; i++)
+        if (tt->conns[i].pace.sm_ns != 0 && !tt->conns[i].pace.cclosed &&
+            !pace_conn_between_stanzas(&tt->conns[i].pace))
+            return true;
+    return false;
+}
+
 /* Whether every connection written on in this step can show by a round
  * trip that the server has handled it: a ping (or, where stream
  * management is on, an <r/>) may follow its bytes (bound or not), or its
  * stream is closing (Prosody ends the session before it closes the
  * connection), or it has ended. Not when a client has used the namespace
  * a probe would take on some connection (pace.h: its answers could not be
- * told apart), nor after a real advance (a timer due at its end needs the
- * settle time). */
+ * told apart), nor on a resumed connection while a stanza was left open
+ * (sm_left_open), nor after a real advance (a timer due at its end needs
+ * the settle time). */
 static enum pace_end roundtrip_fits(const struct target_tcp *tt)
 {
     if (tt->waited)
         return PACE_END_ADVANCE;
     unsigned used = sm_used(tt);
+    bool left_open = sm_left_open(tt);
     for (size_t i = 0; i < tt->nconns; i++) {
         const struct tcp_conn *c = &tt->conns[i];
         if (c->fd >= 0 && (used & pace_conn_probe_ns(&c->pace)) != 0)
             return PACE_END_SM;
+        if (c->fd >= 0 && c->pace.resumed && left_open)
+            return PACE_END_RESUMED;
         enum pace_end why = pace_conn_why_not(&c->pace);
         if (c->sent && c->fd >= 0 && why != PACE_END_ROUNDTRIP && !c->pace.cclosed &&
             !conn_blind(c))

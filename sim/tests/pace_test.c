@@ -268,7 +268,7 @@ START_TEST(test_pace_resumed_is_bound_and_probed_in_the_other_namespace)
     server(&pc, S_HEADER, &out);
     ck_assert_str_eq(round_trip(&pc), "none");
     server(&pc, "<resumed xmlns='urn:xmpp:sm:2' h='0' previd='t'/>", &out);
-    ck_assert(pc.bound);
+    ck_assert(pc.bound && pc.resumed);
     ck_assert_uint_eq(pace_conn_probe_ns(&pc), PACE_SM3);
     struct buf b = {0};
     ck_assert(pace_conn_ping(&pc, 1, &b));

@@ -423,6 +423,41 @@ START_TEST(test_target_tcp_sm_step_ends_by_ack_request)
 }
 END_TEST
 
+/* A connection with stream management on dropped inside a stanza: the
+ * session resumed on another takes no probe (Prosody would parse it as
+ * the rest of that stanza); the step settles. */
+START_TEST(test_target_tcp_resumed_after_open_stanza_settles)
+{
+    static const char enable[] = "<enable xmlns='urn:xmpp:sm:3' resume='true'/>";
+    static const char resume[] = "<stream:stream to='localhost'>"
+                                 "<resume xmlns='urn:xmpp:sm:3' previd='t' h='0'/>";
+    struct rig r;
+    rig_up(&r, PACE_ROUNDTRIP, SETTLE_MS);
+    unsigned a = target_connect(r.t);
+    int sa = accept(r.listener, NULL, NULL);
+    bind_romeo(&r, a, sa);
+    ck_assert(target_send(r.t, a, enable, strlen(enable)));
+    put(sa, "<enabled xmlns='urn:xmpp:sm:3' id='t' resume='true'/>");
+    ck_assert(target_wait(r.t, a));
+    ck_assert(target_send(r.t, a, "<message><bo", 12));
+    target_hangup(r.t, a);
+    unsigned b = target_connect(r.t);
+    int sb = accept(r.listener, NULL, NULL);
+    ck_assert(target_send(r.t, b, resume, strlen(resume)));
+    put(sb, "<stream:stream xmlns:stream='http://etherx.jabber.org/streams' from='localhost'>"
+            "<resumed xmlns='urn:xmpp:sm:3' previd='t' h='0'/>");
+    ck_assert(target_wait(r.t, b));
+    target_settle(r.t);
+    ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_RESUMED], 1);
+    ck_assert_uint_eq(adapter_stats(r.live)->probes, 0);
+    char in[512];
+    ck_assert_int_eq(read(sb, in, sizeof in), (ssize_t)strlen(resume));   /* nothing more */
+    close(sa);
+    close(sb);
+    rig_down(&r);
+}
+END_TEST
+
 START_TEST(test_target_tcp_round_trip_unanswered_waits_settle)
 {
     struct rig r;
@@ -491,6 +526,7 @@ Suite *target_tcp_suite(void)
     tcase_add_test(tc, test_target_tcp_round_trip_ends_a_step);
     tcase_add_test(tc, test_target_tcp_blind_step_ends_by_reading);
     tcase_add_test(tc, test_target_tcp_sm_step_ends_by_ack_request);
+    tcase_add_test(tc, test_target_tcp_resumed_after_open_stanza_settles);
     tcase_add_test(tc, test_target_tcp_round_trip_unanswered_waits_settle);
     tcase_add_test(tc, test_target_tcp_settle_pacing_never_pings);
     suite_add_tcase(s, tc);
