@@ -365,6 +365,17 @@ static bool conn_blind(const struct tcp_conn *c)
            (why == PACE_END_MID_STANZA || why == PACE_END_NO_STREAM || why == PACE_END_UNTRACKED);
 }
 
+/* A bound connection the step did not write on that no ping may follow
+ * for its client bytes (they end inside a stanza or in text): what the
+ * step sends it cannot be shown by its own ping, only by the kernel
+ * (blind_roundtrip). */
+static bool conn_deaf(const struct tcp_conn *c)
+{
+    enum pace_end why = pace_conn_why_not(&c->pace);
+    return c->fd >= 0 && c->pace.bound && !c->sent && !c->pace.cclosed &&
+           (why == PACE_END_MID_STANZA || why == PACE_END_UNTRACKED);
+}
+
 /* The XEP-0198 namespaces the scenario's clients have named on any
  * connection (pace_conn.cns). */
 static unsigned sm_used(const struct target_tcp *tt)
@@ -507,18 +518,25 @@ static size_t ping_all(struct target_tcp *tt, bool senders)
 }
 
 /* Whether the server has read every byte written on c (all: and the
- * client every byte the server sent on it); *known false when the kernel
- * does not say. */
+ * client every byte the server wrote on it); *known false when the kernel
+ * does not say. Bytes the server's socket holds back are waiting for an
+ * ACK the client's kernel delays (Nagle's algorithm): it is sent at once
+ * (TCP_QUICKACK), so they come without the delayed-ACK timer. */
 static bool conn_drained(const struct tcp_conn *c, bool all, bool *known)
 {
     struct tcpdiag_peer p;
     if (c->fd < 0)
         return true;
     *known = *known && tcpdiag_peer(c->fd, &p);
-    return *known && p.received >= c->written && p.unread == 0 && (!all || c->got >= p.sent);
+    if (*known && all && p.unsent > 0) {
+        int on = 1;
+        setsockopt(c->fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof on);
+    }
+    return *known && p.received >= c->written && p.unread == 0 &&
+           (!all || (c->got >= p.sent && p.unsent == 0));
 }
 
-/* Waits until every blind connection is drained (conn_drained); false
+/* Waits until every blind or deaf connection is drained (conn_drained); false
  * when the kernel does not say or TARGET_TCP_WAIT_SETTLES settle times of
  * quiet pass first. */
 static bool blind_await(struct target_tcp *tt, bool all)
@@ -529,7 +547,8 @@ static bool blind_await(struct target_tcp *tt, bool all)
         bool known = true;
         size_t left = 0;
         for (size_t i = 0; i < tt->nconns; i++)
-            left += conn_blind(&tt->conns[i]) && !conn_drained(&tt->conns[i], all, &known);
+            left += (conn_blind(&tt->conns[i]) || conn_deaf(&tt->conns[i])) &&
+                    !conn_drained(&tt->conns[i], all, &known);
         if (!known)
             return false;
         if (left == 0)
@@ -614,8 +633,10 @@ static bool spare_ready(struct target_tcp *tt)
  * queued for that connection. Its writes to the blind connection itself
  * go out in the loop's next turn, so a second round of pings, written
  * after the first answers, is read only after they went out; then the
- * client reads all the server has sent on it. why: the fallback when
- * there is no other connection to ping, or the kernel does not say. */
+ * client reads all the server has sent on it, and on every deaf
+ * connection (conn_deaf), whose writes go out the same way. why: the
+ * fallback when there is no other connection to ping, or the kernel does
+ * not say. */
 static enum pace_end blind_roundtrip(struct target_tcp *tt, enum pace_end why)
 {
     if (!blind_await(tt, false) || (!any_pingable(tt) && !spare_ready(tt)))
@@ -638,7 +659,8 @@ static enum pace_end blind_roundtrip(struct target_tcp *tt, enum pace_end why)
  * ping or an <r/> may follow, pace.h).
  * Then, when another connection could have got an effect, every bound
  * connection answers a ping written after that: its answer comes behind
- * whatever was queued for it. PACE_END_ROUNDTRIP, or PACE_END_IDLE when
+ * whatever was queued for it; a bound connection that cannot take one
+ * (conn_deaf) is read to the end as a blind one is. PACE_END_ROUNDTRIP, or PACE_END_IDLE when
  * the step wrote nothing; else why the step must settle: a connection
  * does not fit, or an answer does not come. */
 static enum pace_end roundtrip(struct target_tcp *tt)
@@ -660,6 +682,9 @@ static enum pace_end roundtrip(struct target_tcp *tt)
         return PACE_END_UNANSWERED;
     if (writers == 0 && !tt->hung)
         return PACE_END_IDLE;
+    for (size_t i = 0; i < tt->nconns; i++)
+        if (conn_deaf(&tt->conns[i]))
+            return blind_roundtrip(tt, pace_conn_why_not(&tt->conns[i].pace));
     size_t others = 0;   /* bound connections the step did not write on */
     for (size_t i = 0; i < tt->nconns; i++)
         others += conn_bound(&tt->conns[i]) && !tt->conns[i].sent;

@@ -67,6 +67,7 @@ static bool answer_read(const char *buf, ssize_t len, struct tcpdiag_peer *out)
         memcpy(&info, RTA_DATA(a), n < sizeof info ? n : sizeof info);
         out->received = info.tcpi_bytes_received;
         out->sent = info.tcpi_bytes_sent;
+        out->unsent = info.tcpi_notsent_bytes;
         return true;
     }
     return false;

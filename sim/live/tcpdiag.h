@@ -5,7 +5,10 @@
  * bytes end inside a stanza; it can still prove that the server has read
  * every byte of it: the server's socket has received all the client wrote
  * (tcp_info's bytes_received) and holds none unread (the receive queue);
- * and that the client has read all the server has sent (bytes_sent).
+ * and that the client has read all the server has sent (bytes_sent) and
+ * the server's socket holds nothing written and not sent yet (notsent:
+ * Nagle's algorithm keeps a small segment back while an earlier one waits
+ * for the client's delayed ACK).
  * Only for connections between two sockets of this machine (the server
  * on 127.0.0.1); no privileges needed. No state, no allocation.
  */
@@ -19,6 +22,7 @@ struct tcpdiag_peer {
     unsigned long long received;   /* bytes it received from the client */
     unsigned long long unread;     /* bytes received that the server has not read */
     unsigned long long sent;       /* bytes it sent to the client (retransmissions too) */
+    unsigned long long unsent;     /* bytes the server wrote that it has not sent yet */
 };
 
 /* Looks up the other end of the connected IPv4 loopback socket fd. False

@@ -3,6 +3,7 @@
 #include <check.h>
 #include <arpa/inet.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
@@ -50,6 +51,27 @@ START_TEST(test_tcpdiag_sees_what_the_peer_read_and_sent)
 }
 END_TEST
 
+/* Bytes the server's socket holds back (corked here; Nagle's algorithm
+ * does the same while an ACK is delayed) are unsent, not sent. */
+START_TEST(test_tcpdiag_sees_what_the_peer_holds_back)
+{
+    int c, s, on = 1, off = 0;
+    struct tcpdiag_peer p;
+    pair(&c, &s);
+    ck_assert_int_eq(setsockopt(s, IPPROTO_TCP, TCP_CORK, &on, sizeof on), 0);
+    ck_assert_int_eq(write(s, "<a/>", 4), 4);
+    ck_assert(tcpdiag_peer(c, &p));
+    ck_assert_uint_eq(p.unsent, 4);
+    ck_assert_uint_eq(p.sent, 0);
+    ck_assert_int_eq(setsockopt(s, IPPROTO_TCP, TCP_CORK, &off, sizeof off), 0);
+    ck_assert(tcpdiag_peer(c, &p));
+    ck_assert_uint_eq(p.unsent, 0);
+    ck_assert_uint_eq(p.sent, 4);
+    close(s);
+    close(c);
+}
+END_TEST
+
 START_TEST(test_tcpdiag_unconnected_says_nothing)
 {
     struct tcpdiag_peer p;
@@ -65,6 +87,7 @@ Suite *tcpdiag_suite(void)
     Suite *s = suite_create("tcpdiag");
     TCase *tc = tcase_create("core");
     tcase_add_test(tc, test_tcpdiag_sees_what_the_peer_read_and_sent);
+    tcase_add_test(tc, test_tcpdiag_sees_what_the_peer_holds_back);
     tcase_add_test(tc, test_tcpdiag_unconnected_says_nothing);
     suite_add_tcase(s, tc);
     return s;
