@@ -369,6 +369,62 @@ START_TEST(test_target_tcp_blind_step_ends_by_reading)
 }
 END_TEST
 
+/* The server's side of two steps: the blind one (answer_blind), then one
+ * that writes on sa: its ping answered, a message written on sb, then two
+ * more rounds of pings on sa answered. */
+static _Noreturn void answer_deaf(int sa, int sb)
+{
+    static const char late[] = "<message><body>late</body></message>";
+    bool ok = read_until(sb, "<presence");
+    for (unsigned long id = 1; ok && id <= 5; id++) {
+        char answer[128];
+        snprintf(answer, sizeof answer, "<iq type='result' id='" PACE_ID_PREFIX "%lu'/>", id);
+        ok = read_until(sa, "<ping xmlns='urn:xmpp:ping'/></iq>") &&
+             write(sa, answer, strlen(answer)) == (ssize_t)strlen(answer) &&
+             (id != 3 || write(sb, late, sizeof late - 1) == (ssize_t)(sizeof late - 1));
+    }
+    _exit(ok ? 0 : 1);
+}
+
+/* A bound connection an earlier step left inside a stanza takes no ping:
+ * a step that writes elsewhere ends once every byte the server wrote on
+ * it was read. */
+START_TEST(test_target_tcp_deaf_connection_read_to_the_end)
+{
+    struct rig r;
+    rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
+    unsigned a = target_connect(r.t);
+    int sa = accept(r.listener, NULL, NULL);
+    bind_romeo(&r, a, sa);
+    unsigned b = target_connect(r.t);
+    int sb = accept(r.listener, NULL, NULL);
+    bind_romeo(&r, b, sb);
+    struct buf got = {0};
+    take(r.t, b, &got);
+    buf_clear(&got);
+    pid_t server = fork();
+    ck_assert_int_ge(server, 0);
+    if (server == 0)
+        answer_deaf(sa, sb);
+    ck_assert(target_send(r.t, b, "<presence", 9));
+    target_settle(r.t);
+    ck_assert(target_send(r.t, a, "<presence/>", 11));
+    unsigned long long t0 = now_ms();
+    target_settle(r.t);
+    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    take(r.t, b, &got);
+    ck_assert_str_eq(buf_cstr(&got), "<message><body>late</body></message>");
+    int status;
+    ck_assert_int_eq(waitpid(server, &status, 0), server);
+    ck_assert_int_eq(status, 0);
+    ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_READ], 2);
+    buf_free(&got);
+    close(sa);
+    close(sb);
+    rig_down(&r);
+}
+END_TEST
+
 /* The server's side of a step that enables stream management: reads the
  * <enable/>, checks that nothing follows it before the answer (no probe
  * before <enabled/>), answers, then answers the <r/> probe in the other
@@ -525,6 +581,7 @@ Suite *target_tcp_suite(void)
     tcase_add_test(tc, test_target_tcp_hangup_closes_client_side);
     tcase_add_test(tc, test_target_tcp_round_trip_ends_a_step);
     tcase_add_test(tc, test_target_tcp_blind_step_ends_by_reading);
+    tcase_add_test(tc, test_target_tcp_deaf_connection_read_to_the_end);
     tcase_add_test(tc, test_target_tcp_sm_step_ends_by_ack_request);
     tcase_add_test(tc, test_target_tcp_resumed_after_open_stanza_settles);
     tcase_add_test(tc, test_target_tcp_round_trip_unanswered_waits_settle);
