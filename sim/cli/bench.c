@@ -607,16 +607,16 @@ static int bench_explore(struct table *t, size_t steps)
 #define BENCH_LIVE_STEPS 30
 #define BENCH_LIVE_STARTS 5
 
-/* Steps per second of `explore --target tcp://127.0.0.1:0 --seed 1` with
- * BENCH_LIVE_RUNS runs of BENCH_LIVE_STEPS steps on a, paced as a says;
- * negative when it could not run. */
-static double explore_rate(struct adapter *a, size_t *steps)
+/* Steps per second of `explore --target tcp://127.0.0.1:0 --seed 1`
+ * (with --sm: sm) with BENCH_LIVE_RUNS runs of BENCH_LIVE_STEPS steps on
+ * a, paced as a says; negative when it could not run. */
+static double explore_rate(struct adapter *a, bool sm, size_t *steps)
 {
     FILE *null = fopen("/dev/null", "w");
     if (null == NULL)
         return -1;
     struct explore_options o = {.seed = 1, .runs = BENCH_LIVE_RUNS, .steps = BENCH_LIVE_STEPS,
-                                .shrink_tests_max = 1, .live = a,
+                                .shrink_tests_max = 1, .live = a, .sm = sm,
                                 .settle_ms = TARGET_TCP_SETTLE_DEFAULT_MS,
                                 .replay_options = "--target tcp://127.0.0.1:0"};
     struct explore_result res;
@@ -627,6 +627,29 @@ static double explore_rate(struct adapter *a, size_t *steps)
     explore_result_free(&res);
     fclose(null);
     return status != 2 && secs > 0 ? (double)*steps / secs : -1;
+}
+
+/* One vocabulary's rates on a, [0] by round trips and [1] by the settle
+ * time, with its line on standard error and where the round-trip runs'
+ * time went; false when either could not run. */
+static bool explore_rates(struct adapter *a, bool sm, double rate[2])
+{
+    size_t steps[2] = {0, 0};
+    *adapter_stats(a) = (struct adapter_stats){0};
+    adapter_set_pacing(a, PACE_ROUNDTRIP);
+    rate[0] = explore_rate(a, sm, &steps[0]);
+    struct buf where = {0};
+    adapter_stats_text(adapter_stats(a), &where);   /* the round-trip runs only */
+    adapter_set_pacing(a, PACE_SETTLE);
+    rate[1] = explore_rate(a, sm, &steps[1]);
+    fprintf(stderr, "live explorer%s: %d runs x %d steps on Prosody: %zu steps, %.1f steps/s "
+                    "with round trips, %zu steps, %.1f steps/s with settle %u ms\n",
+            sm ? " --sm" : "", BENCH_LIVE_RUNS, BENCH_LIVE_STEPS, steps[0], rate[0], steps[1],
+            rate[1], TARGET_TCP_SETTLE_DEFAULT_MS);
+    fprintf(stderr, "live explorer%s, where the round-trip runs' time went:\n%s",
+            sm ? " --sm" : "", buf_cstr(&where));
+    buf_free(&where);
+    return rate[0] > 0 && rate[1] > 0;
 }
 
 /* Milliseconds of a clean Prosody for a scenario (prepare and start), the
@@ -643,9 +666,10 @@ static double start_ms(struct adapter *a)
     return ms;
 }
 
-/* The differential explorer against a Prosody sessim starts, paced by
- * round trips and by the settle time (sim/README.md "Pacing"), and what a
- * clean Prosody start costs, the bound of a run of few steps. A note and
+/* The differential explorer against a Prosody sessim starts, without and
+ * with the stream-management vocabulary (--sm), paced by round trips and
+ * by the settle time (sim/README.md "Pacing"), and what a clean Prosody
+ * start costs, the bound of a run of few steps. A note and
  * nothing else when Prosody is not installed (it installs nothing). */
 static int bench_live_explore(struct table *t)
 {
@@ -656,29 +680,28 @@ static int bench_live_explore(struct table *t)
         printf("live explorer: skipped, no Prosody to run (%s)\n", err);
         return 0;
     }
-    size_t rt_steps = 0, st_steps = 0;
-    adapter_set_pacing(a, PACE_ROUNDTRIP);
-    double rt = explore_rate(a, &rt_steps);
-    struct buf where = {0};
-    adapter_stats_text(adapter_stats(a), &where);   /* the round-trip runs only */
-    adapter_set_pacing(a, PACE_SETTLE);
-    double st = explore_rate(a, &st_steps);
+    double plain[2], sm[2];
+    bool ok = explore_rates(a, false, plain);
+    ok = explore_rates(a, true, sm) && ok;
     double ms = start_ms(a);
     adapter_free(a);
-    fprintf(stderr, "live explorer: %d runs x %d steps on Prosody: %zu steps, %.1f steps/s "
-                    "with round trips, %zu steps, %.1f steps/s with settle %u ms; a clean "
-                    "start %.0f ms\n", BENCH_LIVE_RUNS, BENCH_LIVE_STEPS, rt_steps, rt, st_steps,
-            st, TARGET_TCP_SETTLE_DEFAULT_MS, ms);
-    fprintf(stderr, "live explorer, where the round-trip runs' time went:\n%s", buf_cstr(&where));
-    buf_free(&where);
-    table_row(t, "live explorer", "differential steps vs prosody, roundtrip", rt, "steps/s",
-              ">= 200");
-    table_row(t, "live explorer", "differential steps vs prosody, settle", st, "steps/s", "");
-    table_row(t, "live explorer", "round trip vs settle", st > 0 ? rt / st : 0.0, "x", "");
+    fprintf(stderr, "live explorer: a clean start %.0f ms\n", ms);
+    table_row(t, "live explorer", "differential steps vs prosody, roundtrip", plain[0],
+              "steps/s", ">= 200");
+    table_row(t, "live explorer", "differential steps vs prosody, settle", plain[1], "steps/s",
+              "");
+    table_row(t, "live explorer", "round trip vs settle", plain[1] > 0 ? plain[0] / plain[1] : 0.0,
+              "x", "");
+    table_row(t, "live explorer", "--sm differential steps vs prosody, roundtrip", sm[0],
+              "steps/s", "");
+    table_row(t, "live explorer", "--sm differential steps vs prosody, settle", sm[1], "steps/s",
+              "");
+    table_row(t, "live explorer", "--sm round trip vs settle", sm[1] > 0 ? sm[0] / sm[1] : 0.0,
+              "x", "");
     table_row(t, "live explorer", "clean prosody per run (prepare+start)", ms, "ms", "");
     table_row(t, "live explorer", "bound: steps/s if steps cost nothing",
               ms > 0 ? BENCH_LIVE_STEPS * 1e3 / ms : 0.0, "steps/s", "");
-    return rt > 0 && st > 0 ? 0 : 1;
+    return ok ? 0 : 1;
 }
 
 /* ---- fuzz throughput ---- */
