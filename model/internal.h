@@ -125,6 +125,7 @@ struct model {
     unsigned long long now_ms;
     unsigned long hash_salt;
     struct xmlstream_warm warm;     /* idle sessions keeping their expat parser */
+    struct heap_resource warm_spares;   /* frees warm's spare parsers */
     /* model_output_stanzas: told where each written stanza is (NULL: none) */
     void (*stanza_hook)(void *ctx, unsigned conn, const struct stanza_node *el, size_t end,
                         size_t len);

@@ -4,6 +4,7 @@
 #include "model.h"
 
 #include <assert.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -56,6 +57,13 @@ static enum model_error model_run(struct model_call *c, void (*body)(void *c))
     return heap_run(&c->m->heap, body, c) ? MODEL_OK : MODEL_ENOMEM;
 }
 
+/* heap_release_all: the parsers the warm set keeps for new connections. */
+static void release_warm_spares(struct heap_resource *r)
+{
+    struct model *m = (struct model *)((char *)r - offsetof(struct model, warm_spares));
+    xmlstream_warm_free(&m->warm);
+}
+
 static void model_setup(void *p)
 {
     struct model_call *call = p;
@@ -73,6 +81,7 @@ static void model_setup(void *p)
     prng_seed(&m->prng, call->ms);
     m->hash_salt = (unsigned long)prng_next(&m->prng);
     m->warm.max = MODEL_WARM_PARSERS;
+    heap_resource_add(&m->heap, &m->warm_spares, release_warm_spares);
     account_table_init(m, prng_next(&m->prng));
     users_init(m, prng_next(&m->prng));
     m->now_ms = c->start_time_ms;
@@ -116,7 +125,6 @@ static void model_drop_sessions(struct model *m)
 static void model_teardown(struct model *m)
 {
     model_drop_sessions(m);
-    xmlstream_warm_free(&m->heap, &m->warm);
     for (size_t i = 0; i < m->nconns; i++)
         buf_free(&m->conns[i].out);
     heap_free(&m->heap, m->conns);

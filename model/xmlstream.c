@@ -558,21 +558,10 @@ static void parser_restart(struct xmlstream *p, unsigned long long base)
     parser_park(p, base);
 }
 
-/* heap_release_all: the warm set's spare parsers. */
-static void release_spares(struct heap_resource *r)
+void xmlstream_warm_free(struct xmlstream_warm *w)
 {
-    struct xmlstream_warm *w =
-        (struct xmlstream_warm *)((char *)r - offsetof(struct xmlstream_warm, spares_owned));
     while (w->spares > 0)
         XML_ParserFree(w->spare[--w->spares]);
-}
-
-void xmlstream_warm_free(struct heap *heap, struct xmlstream_warm *w)
-{
-    if (w->spares == 0)
-        return;
-    heap_resource_remove(heap, &w->spares_owned);
-    release_spares(&w->spares_owned);
 }
 
 /* A spare parser of p's warm set for p (xmlstream_warm), if there is one. */
@@ -582,8 +571,6 @@ static void spare_take(struct xmlstream *p)
     if (w == NULL || w->spares == 0)
         return;
     p->xp = w->spare[--w->spares];
-    if (w->spares == 0)
-        heap_resource_remove(p->heap, &w->spares_owned);
 }
 
 /* p's parser kept for a new stream of its warm set, when the set has
@@ -594,8 +581,6 @@ static bool spare_keep(struct xmlstream *p)
     size_t max = w != NULL && w->max < XMLSTREAM_WARM_MAX ? w->max : XMLSTREAM_WARM_MAX;
     if (w == NULL || p->xp == NULL || w->spares >= max)
         return false;
-    if (w->spares == 0)
-        heap_resource_add(p->heap, &w->spares_owned, release_spares);
     w->spare[w->spares++] = p->xp;
     p->xp = NULL;
     return true;

@@ -25,7 +25,6 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "heap.h"
 #include "stanza.h"
 
 #define XMLSTREAM_SIZE_MAX_DEFAULT (256u * 1024u)
@@ -79,8 +78,8 @@ struct xmlstream;
  * of them (memory per idle connection: clients send the same tag). The
  * set also keeps the expat parsers of up to `max` freed streams, which new
  * streams of the set take (reset) instead of building one: a connection's
- * parser costs a reset, not a creation and a free. They are freed with
- * the heap (heap_release_all), or by xmlstream_warm_free. */
+ * parser costs a reset, not a creation and a free; xmlstream_warm_free
+ * frees them (the model: from a heap resource, so heap_release_all does). */
 #define XMLSTREAM_WARM_MAX 16u
 struct xmlstream_tag;
 struct xmlstream_warm {
@@ -89,7 +88,6 @@ struct xmlstream_warm {
     struct xmlstream_tag *tag;    /* the start tag kept last, while kept */
     void *spare[XMLSTREAM_WARM_MAX];   /* freed streams' expat parsers */
     size_t spares;
-    struct heap_resource spares_owned; /* the spares, for heap_release_all */
 };
 
 struct xmlstream_limits {
@@ -109,6 +107,7 @@ struct xmlstream_limits {
 };
 
 
+struct heap;
 /* Creates a parser whose memory, expat's included (XML_ParserCreate_MM
  * with the heap's hooks), comes from heap (NULL: the C library; heap.h).
  * cb is borrowed and must outlive the parser. hash_salt seeds expat's
@@ -120,9 +119,8 @@ struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callba
                                 unsigned long hash_salt);
 /* NULL is a no-op. Must not be called from a callback. */
 void xmlstream_free(struct xmlstream *p);
-/* Frees the expat parsers a warm set keeps for new streams (heap: the
- * streams' heap). */
-void xmlstream_warm_free(struct heap *heap, struct xmlstream_warm *w);
+/* Frees the expat parsers a warm set keeps for new streams. */
+void xmlstream_warm_free(struct xmlstream_warm *w);
 
 /* Parses len more bytes, calling back for every event they complete.
  * Must not be called from a callback. */

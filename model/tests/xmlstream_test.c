@@ -126,7 +126,7 @@ START_TEST(test_xmlstream_warm_set_changes_no_event)
             }
             ck_assert_uint_eq(warm.count, 0);
             ck_assert_ptr_null(warm.tag);
-            xmlstream_warm_free(NULL, &warm);
+            xmlstream_warm_free(&warm);
         }
     }
     for (size_t i = 0; i < N; i++)
@@ -370,6 +370,7 @@ union mem_head {
 };
 
 static size_t mem_live;      /* bytes handed out and not freed */
+static size_t mem_calls;     /* allocations asked for, ever */
 static size_t mem_left;      /* allocations before the one that fails; SIZE_MAX: none */
 static size_t mem_refused;   /* allocations refused so far */
 
@@ -379,6 +380,7 @@ static void *mem_realloc(void *p, size_t n)
         mem_refused++;
         return NULL;
     }
+    mem_calls++;
     union mem_head *h = p != NULL ? (union mem_head *)p - 1 : NULL;
     size_t old = h != NULL ? h->size : 0;
     h = realloc(h, sizeof *h + n);
@@ -429,15 +431,73 @@ static size_t mem_resting(const struct xmlstream_limits *lim, size_t n)
     for (size_t i = 0; i < n; i++)
         xmlstream_free(p[i]);
     if (lim != NULL && lim->warm != NULL)
-        xmlstream_warm_free(&h, lim->warm);
+        xmlstream_warm_free(lim->warm);
     ck_assert_uint_eq(mem_live, 0);
     ck_assert_uint_eq(heap_blocks(&h), 0);
     return live;
 }
 
+struct counted {
+    struct xmlstream *p;
+    unsigned events;   /* stanzas, and 100 for the close */
+};
+
+/* Counts a stanza; an <auth/> restarts the stream. */
+static void count_stanza(void *ctx, struct stanza *st)
+{
+    struct counted *c = ctx;
+    c->events++;
+    if (strcmp(stanza_root(st)->name, "auth") == 0)
+        xmlstream_restart(c->p);
+    stanza_free(st);
+}
+
+static void count_close(void *ctx)
+{
+    ((struct counted *)ctx)->events += 100;
+}
+
+/* A stream opened by an injected header and fed injected trees builds no
+ * expat document: the trees are taken at once, after a restart too, the
+ * close takes no allocation and ends the stream (what follows is
+ * ignored); with idle release the parser it was made with is released as
+ * soon as it rests. */
+START_TEST(test_xmlstream_injected_stream_builds_no_parser)
+{
+    static const struct xmlstream_header h = {.to = "localhost", .version = "1.0",
+                                              .content_ns = "jabber:client"};
+    static const struct xmlstream_callbacks cb = {.stanza = count_stanza,
+                                                  .closed = count_close};
+    for (int release = 0; release <= 1; release++) {
+        struct heap hp;
+        mem_heap(&hp, SIZE_MAX);
+        struct xmlstream_limits lim = {.idle_release = release};
+        struct counted n = {0};
+        struct xmlstream *p = n.p = xmlstream_new(&hp, &cb, &n, &lim, 1);
+        size_t built = mem_live;
+        ck_assert(xmlstream_inject_header(p, &h, HDR, strlen(HDR)));
+        if (release)   /* resting at once: the parser went */
+            ck_assert_uint_lt(mem_live, built / 2);
+        ck_assert(xmlstream_inject(p, helpers_element("<presence/>"), 11));
+        ck_assert(xmlstream_inject(p, helpers_element("<auth/>"), 7));   /* restarts */
+        ck_assert(xmlstream_inject_header(p, &h, HDR, strlen(HDR)));
+        ck_assert(xmlstream_inject(p, helpers_element("<message/>"), 10));
+        size_t calls = mem_calls;
+        xmlstream_feed(p, XMLSTREAM_CLOSE, sizeof XMLSTREAM_CLOSE - 1);
+        ck_assert_uint_eq(mem_calls, calls);
+        ck_assert_uint_eq(n.events, 103);   /* three stanzas, then the close */
+        xmlstream_feed(p, "<message/>", 10);
+        ck_assert_uint_eq(n.events, 103);
+        ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
+        xmlstream_free(p);
+        ck_assert_uint_eq(mem_live, 0);
+    }
+}
+END_TEST
+
 /* A freed stream's parser stays with its warm set, up to `max` of them,
  * and a new stream of the set takes one instead of building one: it
- * parses as a new parser does. heap_release_all frees what is left. */
+ * parses as a new parser does. xmlstream_warm_free frees what is left. */
 START_TEST(test_xmlstream_warm_set_reuses_freed_parsers)
 {
     static const char more[] = "<message to='a@b'><body>x</body></message>";
@@ -463,7 +523,7 @@ START_TEST(test_xmlstream_warm_set_reuses_freed_parsers)
     xmlstream_free(c);
     ck_assert_uint_eq(warm.spares, 1);
     ck_assert_uint_gt(mem_live, 0);
-    ck_assert_uint_eq(heap_release_all(&h), 0);
+    xmlstream_warm_free(&warm);
     ck_assert_uint_eq(mem_live, 0);
     ck_assert_uint_eq(warm.spares, 0);
 }
@@ -677,8 +737,8 @@ START_TEST(test_xmlstream_warm_set_holds_resting_streams_only)
     xmlstream_free(q);
     xmlstream_free(r);
     xmlstream_free(p);
-    xmlstream_warm_free(NULL, &warm1);
-    xmlstream_warm_free(NULL, &warm);
+    xmlstream_warm_free(&warm1);
+    xmlstream_warm_free(&warm);
 
     static const struct xmlstream_limits release = {.idle_release = true};
     struct xmlstream_warm warm0 = {.max = 0};
@@ -1338,6 +1398,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_inject_after_and_with_a_stop);
     tcase_add_test(tc, test_xmlstream_idle_release_frees_the_parser);
     tcase_add_test(tc, test_xmlstream_inject_header_stands_for_the_bytes);
+    tcase_add_test(tc, test_xmlstream_injected_stream_builds_no_parser);
     tcase_add_test(tc, test_xmlstream_warm_set_reuses_freed_parsers);
     tcase_add_test(tc, test_xmlstream_warm_set_holds_resting_streams_only);
     tcase_add_test(tc, test_xmlstream_skipped_comment_is_not_counted_in_a_stanza);
