@@ -88,11 +88,6 @@ void session_destroy(struct session *s, const char *reason)
         session_free(s);
 }
 
-void session_input(struct session *s, const char *bytes, size_t len)
-{
-    session_input_parsed(s, bytes, len, NULL, NULL);
-}
-
 /* Hands h or a copy of el to the stream in place of the bytes; false when
  * it cannot take it there. */
 static bool inject(struct session *s, size_t len, const struct xmlstream_header *h,

@@ -21,11 +21,9 @@ struct xmlstream_header;
 
 /* A session for a new connection (S1): nothing is sent. */
 struct session *session_new(struct model *m, unsigned conn);
-/* Client bytes. */
-void session_input(struct session *s, const char *bytes, size_t len);
-/* session_input of bytes the caller also has parsed (model_input_parsed):
- * a header h, or a copy of el made on the model's heap, in place of them
- * where the stream can take it. */
+/* Client bytes; when the caller also has them parsed (model_input_parsed),
+ * a header h or (a copy on the model's heap of) a stanza el, which the
+ * stream takes in place of the bytes where it can; else both NULL. */
 void session_input_parsed(struct session *s, const char *bytes, size_t len,
                           const struct xmlstream_header *h, const struct stanza_node *el);
 /* Lost connection: destroy with no reason (S9, S10). */

@@ -124,15 +124,22 @@ const char *stanza_strdup(struct stanza *st, const char *s)
     return stanza_strndup(st, s, strlen(s));
 }
 
+/* Whether ns is one of the well-known namespaces itself (its address). */
+static bool well_known_at(const char *ns)
+{
+    const char *const *end = well_known_ns + sizeof well_known_ns / sizeof well_known_ns[0];
+    for (const char *const *w = well_known_ns; w != end; w++)
+        if (*w == ns)
+            return true;
+    return false;
+}
+
 /* ns as the parent's, a well-known one or a copy. A copy of a tree finds
  * its well-known namespaces by address, before any comparison. */
 static const char *intern_ns(struct stanza *st, const struct stanza_node *parent, const char *ns)
 {
-    if (parent != NULL && parent->ns == ns)
+    if ((parent != NULL && parent->ns == ns) || well_known_at(ns))
         return ns;
-    for (size_t i = 0; i < sizeof well_known_ns / sizeof well_known_ns[0]; i++)
-        if (well_known_ns[i] == ns)
-            return ns;
     if (parent != NULL && strcmp(parent->ns, ns) == 0)
         return parent->ns;
     for (size_t i = 0; i < sizeof well_known_ns / sizeof well_known_ns[0]; i++)

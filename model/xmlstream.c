@@ -757,8 +757,10 @@ static void resume(struct xmlstream *p)
     p->fed += p->header->len;
 }
 
-/* Whether the kept start tag, after an XML declaration if any, is a
- * <stream:stream> start tag: its own end tag then ends it. */
+/* Whether the kept start tag, after an XML declaration if any, is
+ * written <stream:stream ...>: its own end tag then ends it. (The stream
+ * opened, so its root is the streams namespace's <stream>: the qname's
+ * next byte is a space or '>'.) */
 static bool kept_tag_is_stream_stream(const struct xmlstream *p)
 {
     static const char qname[] = "<stream:stream";
@@ -769,25 +771,21 @@ static bool kept_tag_is_stream_stream(const struct xmlstream *p)
         t += 2;
     }
     size_t n = sizeof qname - 1;
-    return (size_t)(end - t) > n && memcmp(t, qname, n) == 0 &&
-           (t[n] == '>' || t[n] == ' ' || t[n] == '\t' || t[n] == '\r' || t[n] == '\n');
+    return (size_t)(end - t) > n && memcmp(t, qname, n) == 0;
 }
 
 /* A parked stream resting at depth 1 whose bytes begin with the end tag of
  * its <stream:stream>: the close event expat would report for them, with
  * no parser built (what follows a close is ignored). */
-static bool parked_close(struct xmlstream *p, const char *bytes, size_t len)
+static void parked_close(struct xmlstream *p, const char *bytes, size_t len)
 {
     size_t n = sizeof XMLSTREAM_CLOSE - 1;
-    if (!p->parked || p->header == NULL || p->depth != 1 || len < n ||
+    if (p->done || !p->parked || p->header == NULL || len < n ||
         memcmp(bytes, XMLSTREAM_CLOSE, n) != 0 || !kept_tag_is_stream_stream(p))
-        return false;
-    p->base += n;
-    p->depth = 0;
+        return;
     p->done = true;
     if (p->cb->closed)
         p->cb->closed(p->ctx);
-    return true;
 }
 
 /* An expat parser with the parked stream's document so far. */
@@ -801,8 +799,7 @@ static void unpark(struct xmlstream *p)
 
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len)
 {
-    if (parked_close(p, bytes, len))
-        return;
+    parked_close(p, bytes, len);
     while (!p->done && len > 0) {
         if (p->parked)
             unpark(p);
@@ -862,8 +859,7 @@ bool xmlstream_inject_header(struct xmlstream *p, const struct xmlstream_header 
                              const char *bytes, size_t len)
 {
     bool untouched = p->parked ? p->fed == 0 : p->fed == UTF8_BOM_LEN;
-    if (p->done || p->depth != 0 || !untouched || p->header != NULL || len == 0 ||
-        len > p->size_max)
+    if (p->done || p->depth != 0 || !untouched || len == 0)
         return false;
     if (!p->parked)
         parser_park(p, p->base + p->fed);
@@ -885,7 +881,7 @@ void xmlstream_stop(struct xmlstream *p)
 {
     if (!p->done) {
         p->done = true;
-        if (p->xp != NULL && !p->parked)
+        if (p->xp != NULL)
             XML_StopParser(p->xp, XML_FALSE);
     }
 }

@@ -547,6 +547,24 @@ START_TEST(test_model_input_parsed_is_model_input)
     ck_assert_str_eq(buf_cstr(&parsed), buf_cstr(&bytes));
     buf_free(&bytes);
     buf_free(&parsed);
+    /* a stanza where the stream is inside another: its bytes are parsed */
+    buf_free(&bytes);
+    struct model *mb = new_model(MODEL_CONFLICT_KICK_OLD), *mp = new_model(MODEL_CONFLICT_KICK_OLD);
+    unsigned cb = login(mb, "orchard"), cp = login(mp, "orchard");
+    static const char open_msg[] = "<message to='juliet@localhost'><body>";
+    static const char rest[] = "hi</body></message><presence/>";
+    send(mb, cb, open_msg);
+    send(mp, cp, open_msg);
+    struct stanza *pres = helpers_element("<presence/>");
+    send(mb, cb, rest);
+    model_input_parsed(mp, cp, rest, sizeof rest - 1, NULL, stanza_root(pres));
+    buf_puts(&bytes, drain(mb, cb));
+    ck_assert_ptr_nonnull(strstr(buf_cstr(&bytes), "<presence"));
+    ck_assert_str_eq(drain(mp, cp), buf_cstr(&bytes));
+    buf_free(&bytes);
+    stanza_free(pres);
+    model_free(mb);
+    model_free(mp);
     /* what the model reads is the tree: one unlike its bytes shows */
     struct model *m = new_model(MODEL_CONFLICT_KICK_OLD);
     unsigned c = login(m, "orchard");

@@ -203,6 +203,7 @@ START_TEST(test_xmlstream_inject_header_stands_for_the_bytes)
         "</stream:stream><junk",
         "</stream:stream" ">",
         " </stream:stream>",
+        "</stream:streamx>",
     };
     for (int lim = 0; lim <= 1; lim++) {
         for (size_t i = 0; i < sizeof afters / sizeof afters[0]; i++) {
@@ -234,6 +235,8 @@ START_TEST(test_xmlstream_inject_header_stands_for_the_bytes)
     ck_assert_str_eq(buf_cstr(&injected), buf_cstr(&parsed));
     buf_clear(&injected);
     ck_assert(!helpers_parse_header_injected(HDR, HDR, &h, "", NULL, &injected));
+    buf_clear(&injected);
+    ck_assert(!helpers_parse_header_injected("", "", &h, "", NULL, &injected));   /* no bytes */
     /* another prefix: its own end tag closes the stream, not this one */
     static const char s_open[] = "<s:stream xmlns:s='http://etherx.jabber.org/streams' "
                                  "xmlns='jabber:client'>";
@@ -487,11 +490,33 @@ START_TEST(test_xmlstream_injected_stream_builds_no_parser)
         ck_assert_uint_eq(mem_calls, calls);
         ck_assert_uint_eq(n.events, 103);   /* three stanzas, then the close */
         xmlstream_feed(p, "<message/>", 10);
+        xmlstream_feed(p, XMLSTREAM_CLOSE, sizeof XMLSTREAM_CLOSE - 1);
         ck_assert_uint_eq(n.events, 103);
+        ck_assert(!xmlstream_inject_header(p, &h, HDR, strlen(HDR)));   /* ended */
         ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
         xmlstream_free(p);
         ck_assert_uint_eq(mem_live, 0);
     }
+}
+END_TEST
+
+/* A tree handed over counts as feeding the stream: it becomes the most
+ * recently fed of its warm set. */
+START_TEST(test_xmlstream_inject_feeds_the_warm_set)
+{
+    struct xmlstream_warm warm = {.max = 2};
+    struct xmlstream_limits lim = {.idle_release = true, .warm = &warm};
+    struct xmlstream *a = xmlstream_new(NULL, &no_callbacks, NULL, &lim, 1);
+    struct xmlstream *b = xmlstream_new(NULL, &no_callbacks, NULL, &lim, 1);
+    xmlstream_feed(a, PRE, PRE_LEN);
+    xmlstream_feed(b, PRE, PRE_LEN);
+    ck_assert_ptr_eq(warm.held[0], b);
+    ck_assert(xmlstream_inject(a, helpers_element("<presence/>"), 11));
+    ck_assert_uint_eq(warm.count, 2);
+    ck_assert_ptr_eq(warm.held[0], a);
+    xmlstream_free(a);
+    xmlstream_free(b);
+    xmlstream_warm_free(&warm);
 }
 END_TEST
 
@@ -1399,6 +1424,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_idle_release_frees_the_parser);
     tcase_add_test(tc, test_xmlstream_inject_header_stands_for_the_bytes);
     tcase_add_test(tc, test_xmlstream_injected_stream_builds_no_parser);
+    tcase_add_test(tc, test_xmlstream_inject_feeds_the_warm_set);
     tcase_add_test(tc, test_xmlstream_warm_set_reuses_freed_parsers);
     tcase_add_test(tc, test_xmlstream_warm_set_holds_resting_streams_only);
     tcase_add_test(tc, test_xmlstream_skipped_comment_is_not_counted_in_a_stanza);
