@@ -259,6 +259,17 @@ static void bind_romeo(struct rig *r, unsigned c, int s)
     ck_assert_int_gt(read(s, in, sizeof in), 0);
 }
 
+/* A new connection on the target, accepted and bound as romeo/orchard;
+ * its server-side socket. */
+static int connect_bound(struct rig *r, unsigned *c)
+{
+    *c = target_connect(r->t);
+    int s = accept(r->listener, NULL, NULL);
+    ck_assert_int_ge(s, 0);
+    bind_romeo(r, *c, s);
+    return s;
+}
+
 /* Reads from s until the bytes read end with tail; false on EOF. */
 static bool read_until(int s, const char *tail)
 {
@@ -291,10 +302,8 @@ START_TEST(test_target_tcp_round_trip_ends_a_step)
 {
     struct rig r;
     rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
-    unsigned c = target_connect(r.t);
-    int s = accept(r.listener, NULL, NULL);
-    ck_assert_int_ge(s, 0);
-    bind_romeo(&r, c, s);
+    unsigned c;
+    int s = connect_bound(&r, &c);
     struct buf got = {0};
     take(r.t, c, &got);
     ck_assert(target_send(r.t, c, "<presence/>", 11));
@@ -345,12 +354,10 @@ START_TEST(test_target_tcp_blind_step_ends_by_reading)
 {
     struct rig r;
     rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
-    unsigned a = target_connect(r.t);
-    int sa = accept(r.listener, NULL, NULL);
-    bind_romeo(&r, a, sa);
-    unsigned b = target_connect(r.t);
-    int sb = accept(r.listener, NULL, NULL);
-    bind_romeo(&r, b, sb);
+    unsigned a;
+    int sa = connect_bound(&r, &a);
+    unsigned b;
+    int sb = connect_bound(&r, &b);
     pid_t server = fork();
     ck_assert_int_ge(server, 0);
     if (server == 0)
@@ -393,12 +400,10 @@ START_TEST(test_target_tcp_deaf_connection_read_to_the_end)
 {
     struct rig r;
     rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
-    unsigned a = target_connect(r.t);
-    int sa = accept(r.listener, NULL, NULL);
-    bind_romeo(&r, a, sa);
-    unsigned b = target_connect(r.t);
-    int sb = accept(r.listener, NULL, NULL);
-    bind_romeo(&r, b, sb);
+    unsigned a;
+    int sa = connect_bound(&r, &a);
+    unsigned b;
+    int sb = connect_bound(&r, &b);
     struct buf got = {0};
     take(r.t, b, &got);
     buf_clear(&got);
@@ -448,10 +453,8 @@ START_TEST(test_target_tcp_sm_step_ends_by_ack_request)
 {
     struct rig r;
     rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
-    unsigned c = target_connect(r.t);
-    int s = accept(r.listener, NULL, NULL);
-    ck_assert_int_ge(s, 0);
-    bind_romeo(&r, c, s);
+    unsigned c;
+    int s = connect_bound(&r, &c);
     struct buf got = {0};
     take(r.t, c, &got);
     pid_t server = fork();
@@ -489,9 +492,8 @@ START_TEST(test_target_tcp_resumed_after_open_stanza_settles)
                                  "<resume xmlns='urn:xmpp:sm:3' previd='t' h='0'/>";
     struct rig r;
     rig_up(&r, PACE_ROUNDTRIP, SETTLE_MS);
-    unsigned a = target_connect(r.t);
-    int sa = accept(r.listener, NULL, NULL);
-    bind_romeo(&r, a, sa);
+    unsigned a;
+    int sa = connect_bound(&r, &a);
     ck_assert(target_send(r.t, a, enable, strlen(enable)));
     put(sa, "<enabled xmlns='urn:xmpp:sm:3' id='t' resume='true'/>");
     ck_assert(target_wait(r.t, a));
@@ -518,10 +520,8 @@ START_TEST(test_target_tcp_round_trip_unanswered_waits_settle)
 {
     struct rig r;
     rig_up(&r, PACE_ROUNDTRIP, SETTLE_MS);
-    unsigned c = target_connect(r.t);
-    int s = accept(r.listener, NULL, NULL);
-    ck_assert_int_ge(s, 0);
-    bind_romeo(&r, c, s);
+    unsigned c;
+    int s = connect_bound(&r, &c);
     ck_assert(target_send(r.t, c, "<presence/>", 11));
     unsigned long long t0 = now_ms();
     target_settle(r.t);                          /* no answer: the settle time after all */
@@ -535,9 +535,8 @@ START_TEST(test_target_tcp_settle_pacing_never_pings)
 {
     struct rig r;
     rig_up(&r, PACE_SETTLE, SETTLE_MS);
-    unsigned c = target_connect(r.t);
-    int s = accept(r.listener, NULL, NULL);
-    bind_romeo(&r, c, s);
+    unsigned c;
+    int s = connect_bound(&r, &c);
     ck_assert(target_send(r.t, c, "<presence/>", 11));
     unsigned long long t0 = now_ms();
     target_settle(r.t);
