@@ -354,9 +354,9 @@ static enum step_status send_text(struct runner *r, const struct scenario_step *
 /* A connect phase's message: its bytes, handed over parsed as well with
  * the trees option (runner.h) where phases.h has the parsed form. */
 static enum step_status send_phase(struct runner *r, const struct scenario_step *st,
-                                   struct client *c, const struct phases_msg *msg)
+                                   struct client *c, struct phases_msg *msg)
 {
-    const char *text = buf_cstr((struct buf *)&msg->bytes);
+    const char *text = buf_cstr(&msg->bytes);
     bool parsed = r->opt->trees && (msg->header != NULL || msg->tree != NULL);
     if (!parsed)
         return send_text(r, st, c, text, NULL);
