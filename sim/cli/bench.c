@@ -629,11 +629,13 @@ static double explore_rate(struct adapter *a, bool sm, size_t *steps)
     return status != 2 && secs > 0 ? (double)*steps / secs : -1;
 }
 
-/* One vocabulary's rates on a, [0] by round trips and [1] by the settle
- * time, with its line on standard error and where the round-trip runs'
- * time went; false when either could not run. */
-static bool explore_rates(struct adapter *a, bool sm, double rate[2])
+/* One vocabulary's rates on a, by round trips and by the settle time:
+ * its three rows (goal: the plain vocabulary's), its line on standard
+ * error and where the round-trip runs' time went; false when either could
+ * not run. */
+static bool explore_rates(struct table *t, struct adapter *a, bool sm)
 {
+    double rate[2];
     size_t steps[2] = {0, 0};
     *adapter_stats(a) = (struct adapter_stats){0};
     adapter_set_pacing(a, PACE_ROUNDTRIP);
@@ -649,6 +651,19 @@ static bool explore_rates(struct adapter *a, bool sm, double rate[2])
     fprintf(stderr, "live explorer%s, where the round-trip runs' time went:\n%s",
             sm ? " --sm" : "", buf_cstr(&where));
     buf_free(&where);
+    static const char *const metrics[] = {"differential steps vs prosody, roundtrip",
+                                          "differential steps vs prosody, settle",
+                                          "round trip vs settle"};
+    double values[] = {rate[0], rate[1], rate[1] > 0 ? rate[0] / rate[1] : 0.0};
+    static const char *const units[] = {"steps/s", "steps/s", "x"};
+    for (size_t i = 0; i < 3; i++) {
+        struct buf metric = {0};
+        buf_puts(&metric, sm ? "--sm " : "");
+        buf_puts(&metric, metrics[i]);
+        table_row(t, "live explorer", buf_cstr(&metric), values[i], units[i],
+                  i == 0 && !sm ? ">= 200" : "");
+        buf_free(&metric);
+    }
     return rate[0] > 0 && rate[1] > 0;
 }
 
@@ -680,24 +695,11 @@ static int bench_live_explore(struct table *t)
         printf("live explorer: skipped, no Prosody to run (%s)\n", err);
         return 0;
     }
-    double plain[2], sm[2];
-    bool ok = explore_rates(a, false, plain);
-    ok = explore_rates(a, true, sm) && ok;
+    bool ok = explore_rates(t, a, false);
+    ok = explore_rates(t, a, true) && ok;
     double ms = start_ms(a);
     adapter_free(a);
     fprintf(stderr, "live explorer: a clean start %.0f ms\n", ms);
-    table_row(t, "live explorer", "differential steps vs prosody, roundtrip", plain[0],
-              "steps/s", ">= 200");
-    table_row(t, "live explorer", "differential steps vs prosody, settle", plain[1], "steps/s",
-              "");
-    table_row(t, "live explorer", "round trip vs settle", plain[1] > 0 ? plain[0] / plain[1] : 0.0,
-              "x", "");
-    table_row(t, "live explorer", "--sm differential steps vs prosody, roundtrip", sm[0],
-              "steps/s", "");
-    table_row(t, "live explorer", "--sm differential steps vs prosody, settle", sm[1], "steps/s",
-              "");
-    table_row(t, "live explorer", "--sm round trip vs settle", sm[1] > 0 ? sm[0] / sm[1] : 0.0,
-              "x", "");
     table_row(t, "live explorer", "clean prosody per run (prepare+start)", ms, "ms", "");
     table_row(t, "live explorer", "bound: steps/s if steps cost nothing",
               ms > 0 ? BENCH_LIVE_STEPS * 1e3 / ms : 0.0, "steps/s", "");
