@@ -342,13 +342,25 @@ static enum step_status open_connection(struct runner *r, const struct scenario_
     return STEP_OK;
 }
 
+/* Sends text, recorded, as bytes only or, given h or el, as bytes the
+ * target may take parsed (client_send_parsed). */
+static enum step_status send_as(struct runner *r, const struct scenario_step *st,
+                                struct client *c, const char *text, const char *shown,
+                                const struct xmlstream_header *h, const struct stanza_node *el)
+{
+    size_t len = strlen(text);
+    record(r, RUNNER_EVENT_SENT, c, text, len);
+    bool sent = h != NULL || el != NULL ? client_send_parsed(c, r->t, text, len, h, el)
+                                        : client_send(c, r->t, text, len, shown);
+    if (!sent)
+        return fail(r, st, "cannot send on connection %u: %s", c->conn, target_error(r->t));
+    return STEP_OK;
+}
+
 static enum step_status send_text(struct runner *r, const struct scenario_step *st,
                                   struct client *c, const char *text, const char *shown)
 {
-    record(r, RUNNER_EVENT_SENT, c, text, strlen(text));
-    if (!client_send(c, r->t, text, strlen(text), shown))
-        return fail(r, st, "cannot send on connection %u: %s", c->conn, target_error(r->t));
-    return STEP_OK;
+    return send_as(r, st, c, text, shown, NULL, NULL);
 }
 
 /* A connect phase's message: its bytes, handed over parsed as well with
@@ -356,15 +368,9 @@ static enum step_status send_text(struct runner *r, const struct scenario_step *
 static enum step_status send_phase(struct runner *r, const struct scenario_step *st,
                                    struct client *c, struct phases_msg *msg)
 {
-    const char *text = buf_cstr(&msg->bytes);
-    bool parsed = r->opt->trees && (msg->header != NULL || msg->tree != NULL);
-    if (!parsed)
-        return send_text(r, st, c, text, NULL);
-    record(r, RUNNER_EVENT_SENT, c, text, msg->bytes.len);
-    if (!client_send_parsed(c, r->t, text, msg->bytes.len, msg->header,
-                            msg->tree != NULL ? stanza_root(msg->tree) : NULL))
-        return fail(r, st, "cannot send on connection %u: %s", c->conn, target_error(r->t));
-    return STEP_OK;
+    bool trees = r->opt->trees;
+    return send_as(r, st, c, buf_cstr(&msg->bytes), NULL, trees ? msg->header : NULL,
+                   trees && msg->tree != NULL ? stanza_root(msg->tree) : NULL);
 }
 
 static bool is_element(const struct stanza_node *n, const char *ns, const char *name)
