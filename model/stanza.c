@@ -3,12 +3,12 @@
 
 #include <assert.h>
 #include <stdalign.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
 #include "heap.h"
 
-#define ARENA_FIRST_BYTES 1024u
 #define ARENA_ALIGN (alignof(struct stanza_node))   /* nodes and attributes */
 
 struct arena_block {
@@ -25,6 +25,12 @@ struct stanza {
     size_t bytes;                 /* total arena capacity */
     alignas(max_align_t) unsigned char first[];   /* the first block, inline */
 };
+
+/* The first block's size: with the tree's header and a heap's block
+ * header, a new tree is one allocation of 1 KiB, which glibc's malloc
+ * serves from its per-thread cache (requests up to 1032 bytes), so a tree
+ * made and freed per stanza stays off malloc's slower path. */
+#define ARENA_FIRST_BYTES (1024u - sizeof(struct heap_block) - offsetof(struct stanza, first))
 
 /* Namespaces common enough to be shared instead of copied into each tree. */
 static const char *const well_known_ns[] = {
