@@ -140,10 +140,11 @@ enum model_error model_input(struct model *m, unsigned conn, const char *bytes, 
 /* model_input of bytes the caller also has parsed: a stream header h (el
  * NULL) or one top-level element el (h NULL; borrowed, copied), which the
  * model takes in place of parsing the bytes where its stream stands at
- * their place (a document's start for a header, between stanzas for an
- * element), else it parses the bytes. The caller vouches that the bytes
- * parse to exactly that (xmlstream_inject_header, xmlstream_inject): for
- * a harness that built them from the tree or header it holds. */
+ * their place (a document's start for a header; for an element, between
+ * stanzas of a stream whose header declared jabber:client the default
+ * namespace), else it parses the bytes. The caller vouches that the bytes
+ * parse to exactly that there (xmlstream_inject_header, xmlstream_inject):
+ * for a harness that built them from the tree or header it holds. */
 struct xmlstream_header;
 struct stanza_node;
 enum model_error model_input_parsed(struct model *m, unsigned conn, const char *bytes,

@@ -98,7 +98,7 @@ static bool inject(struct session *s, size_t len, const struct xmlstream_header 
     if (el == NULL)
         return false;
     struct stanza *copy = stanza_clone(&s->m->heap, el);
-    if (xmlstream_inject(s->parser, copy, len))
+    if (xmlstream_inject(s->parser, copy, len, STANZA_NS_CLIENT))
         return true;
     stanza_free(copy);
     return false;

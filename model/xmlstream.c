@@ -162,12 +162,18 @@ static bool check_size(struct xmlstream *p, unsigned long long end)
 }
 
 /* A kept start tag, shared by the streams of a warm set that sent the
- * same bytes (xmlstream_warm). */
+ * same bytes (xmlstream_warm), and the default namespace it declares
+ * (after the bytes and a NUL: what xmlstream_inject checks). */
 struct xmlstream_tag {
     size_t refs;
     size_t len;
     char data[];
 };
+
+static const char *tag_content_ns(const struct xmlstream_tag *t)
+{
+    return t->data + t->len + 1;
+}
 
 /* The stream no longer keeps a start tag; the last stream to drop a tag
  * frees it. */
@@ -184,16 +190,20 @@ static void drop_header(struct xmlstream *p)
 
 /* Keeps the n bytes that opened the stream, so that an idle stream can
  * free its expat parser and later resume with a fresh one fed the same
- * bytes. The stream keeps none yet: it is new, or a restart or reset
- * dropped it. */
-static void keep_tag(struct xmlstream *p, const char *bytes, size_t n)
+ * bytes, and the default namespace they declare. The stream keeps none
+ * yet: it is new, or a restart or reset dropped it. */
+static void keep_tag(struct xmlstream *p, const char *bytes, size_t n, const char *content_ns)
 {
     struct xmlstream_tag *t = p->warm != NULL ? p->warm->tag : NULL;
-    if (t == NULL || t->len != n || memcmp(t->data, bytes, n) != 0) {
-        t = heap_alloc(p->heap, sizeof *t + n);
+    if (t == NULL || t->len != n || memcmp(t->data, bytes, n) != 0 ||
+        strcmp(tag_content_ns(t), content_ns) != 0) {
+        size_t ns_len = strlen(content_ns);
+        t = heap_alloc(p->heap, sizeof *t + n + 1 + ns_len + 1);
         t->refs = 0;
         t->len = n;
         memcpy(t->data, bytes, n);
+        t->data[n] = '\0';
+        memcpy(t->data + n + 1, content_ns, ns_len + 1);
         if (p->warm != NULL)
             p->warm->tag = t;
     }
@@ -209,7 +219,7 @@ static void keep_header(struct xmlstream *p)
     int count = XML_GetCurrentByteCount(p->xp);
     if (ctx == NULL || count <= 0 || offset + count > size)
         return;
-    keep_tag(p, ctx + offset, (size_t)count);
+    keep_tag(p, ctx + offset, (size_t)count, buf_cstr(&p->content_ns));
 }
 
 static void open_stream(struct xmlstream *p, const char *name, const char **atts)
@@ -839,9 +849,10 @@ static unsigned tree_depth(const struct stanza_node *el)
     return deepest + 1;
 }
 
-bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len)
+bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len, const char *default_ns)
 {
     if (p->done || p->depth != 1 || p->cur != NULL || p->mark != p->fed || p->in_cdata ||
+        p->header == NULL || strcmp(tag_content_ns(p->header), default_ns) != 0 ||
         len > p->size_max || tree_depth(stanza_root(st)) > p->depth_max)
         return false;
     p->base += len;   /* the bytes stand for themselves in every later offset */
@@ -863,7 +874,7 @@ bool xmlstream_inject_header(struct xmlstream *p, const struct xmlstream_header 
         return false;
     if (!p->parked)
         parser_park(p, p->base + p->fed);
-    keep_tag(p, bytes, len);
+    keep_tag(p, bytes, len, h->content_ns);
     p->base += len;   /* as xmlstream_inject: the bytes stand for themselves */
     p->depth = 1;
     if (p->cb->opened)

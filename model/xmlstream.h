@@ -128,15 +128,17 @@ void xmlstream_warm_free(struct xmlstream_warm *w);
  * the heap's heap_run once expat has returned (with a NULL heap: aborts). */
 void xmlstream_feed(struct xmlstream *p, const char *bytes, size_t len);
 /* A top-level element the caller already has as a tree, in place of the
- * len bytes it was serialised to: when the stream rests between stanzas,
- * it is an event as if those bytes had been parsed (the stanza callback
- * gets st, offsets move by len, error lines and columns do not; a restart
- * asked for in the callback begins after it) and the result is true. Otherwise (inside a stanza, after the
- * close or an error, or st deeper or larger than the limits allow) the
- * result is false and nothing happened: feed the bytes instead, which then
- * fail as they would have. st is consumed only on true. Must not be called
- * from a callback. */
-bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len);
+ * len bytes it was serialised to, as they parse in a stream whose default
+ * namespace is default_ns: when the stream rests between stanzas and its
+ * header declared that default namespace, it is an event as if those
+ * bytes had been parsed (the stanza callback gets st, offsets move by len,
+ * error lines and columns do not; a restart asked for in the callback
+ * begins after it) and the result is true. Otherwise (inside a stanza,
+ * after the close or an error, another default namespace, or st deeper or
+ * larger than the limits allow) the result is false and nothing happened:
+ * feed the bytes instead, which then fail as they would have. st is
+ * consumed only on true. Must not be called from a callback. */
+bool xmlstream_inject(struct xmlstream *p, struct stanza *st, size_t len, const char *default_ns);
 /* A stream header the caller already has parsed (h), in place of the len
  * bytes that open the stream (an XML declaration may lead): when nothing
  * of the current document was fed yet (a new parser, a restart, a reset),

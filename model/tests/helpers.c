@@ -142,7 +142,7 @@ bool helpers_parse_injected(const char *before, const char *element, const char 
     c.p = xmlstream_new(NULL, &log_callbacks, &c, limits, 42);
     xmlstream_feed(c.p, before, strlen(before));
     struct stanza *st = helpers_element(element);
-    bool taken = xmlstream_inject(c.p, st, strlen(element));
+    bool taken = xmlstream_inject(c.p, st, strlen(element), STANZA_NS_CLIENT);
     if (!taken)
         stanza_free(st);
     xmlstream_feed(c.p, after, strlen(after));

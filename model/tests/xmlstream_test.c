@@ -302,10 +302,40 @@ START_TEST(test_xmlstream_inject_follows_the_limits)
     xmlstream_feed(p, PRE "<![CDATA[x", PRE_LEN + 10);
     xmlstream_reset(p);
     xmlstream_feed(p, PRE, PRE_LEN);
-    ck_assert(xmlstream_inject(p, helpers_element(deep), sizeof deep - 1));
+    ck_assert(xmlstream_inject(p, helpers_element(deep), sizeof deep - 1, STANZA_NS_CLIENT));
     xmlstream_free(p);
     buf_free(&parsed);
     buf_free(&log);
+}
+END_TEST
+
+/* A tree parsed as a stanza of a jabber:client stream stands for its bytes
+ * only in a stream whose header made jabber:client the default namespace:
+ * under another default (parsed or injected header, its parser released
+ * or not) it is refused, and the bytes parse as they would. */
+START_TEST(test_xmlstream_inject_needs_the_default_namespace)
+{
+    static const char server[] = "<stream:stream xmlns='jabber:server' "
+                                 "xmlns:stream='http://etherx.jabber.org/streams'>";
+    static const struct xmlstream_limits release = {.idle_release = true};
+    struct buf log = {0};
+    ck_assert(!helpers_parse_injected(server, "<presence/>", "", NULL, &log));
+    buf_clear(&log);
+    ck_assert(!helpers_parse_injected(server, "<presence/>", "", &release, &log));
+    buf_clear(&log);
+    ck_assert(helpers_parse_injected(PRE, "<presence/>", "", &release, &log));
+    buf_free(&log);
+    for (int released = 0; released <= 1; released++) {
+        struct xmlstream_limits lim = {.idle_release = released};
+        struct xmlstream *p = xmlstream_new(NULL, &no_callbacks, NULL, &lim, 3);
+        struct xmlstream_header h = {.content_ns = "jabber:server"};
+        ck_assert(xmlstream_inject_header(p, &h, server, sizeof server - 1));
+        struct stanza *st = helpers_element("<presence/>");
+        ck_assert(!xmlstream_inject(p, st, 11, STANZA_NS_CLIENT));
+        ck_assert(xmlstream_inject(p, st, 11, "jabber:server"));
+        ck_assert_int_eq(xmlstream_error(p), XMLSTREAM_E_NONE);
+        xmlstream_free(p);
+    }
 }
 END_TEST
 
@@ -320,9 +350,9 @@ START_TEST(test_xmlstream_inject_after_and_with_a_stop)
         struct restart_ctx r = {0};
         r.p = xmlstream_new(NULL, &cb, &r, &lim, 7);
         xmlstream_feed(r.p, PRE, PRE_LEN);
-        ck_assert(xmlstream_inject(r.p, helpers_element("<stop/>"), 7));
+        ck_assert(xmlstream_inject(r.p, helpers_element("<stop/>"), 7, STANZA_NS_CLIENT));
         struct stanza *iq = helpers_element("<iq/>");
-        ck_assert(!xmlstream_inject(r.p, iq, 5));   /* not taken: still the caller's */
+        ck_assert(!xmlstream_inject(r.p, iq, 5, STANZA_NS_CLIENT));   /* not taken: still the caller's */
         stanza_free(iq);
         xmlstream_feed(r.p, "<presence/>", 11);
         ck_assert_str_eq(buf_cstr(&r.log), "stop;");
@@ -333,7 +363,7 @@ START_TEST(test_xmlstream_inject_after_and_with_a_stop)
         r.p = xmlstream_new(NULL, &cb, &r, &lim, 7);
         xmlstream_feed(r.p, PRE "<stop/>", PRE_LEN + 7);
         struct stanza *st = helpers_element("<iq/>");
-        ck_assert(!xmlstream_inject(r.p, st, 5));
+        ck_assert(!xmlstream_inject(r.p, st, 5, STANZA_NS_CLIENT));
         stanza_free(st);
         ck_assert_str_eq(buf_cstr(&r.log), "stop;");
         xmlstream_free(r.p);
@@ -481,10 +511,10 @@ START_TEST(test_xmlstream_injected_stream_builds_no_parser)
         ck_assert(xmlstream_inject_header(p, &h, HDR, strlen(HDR)));
         if (release)   /* resting at once: the parser went */
             ck_assert_uint_lt(mem_live, built / 2);
-        ck_assert(xmlstream_inject(p, helpers_element("<presence/>"), 11));
-        ck_assert(xmlstream_inject(p, helpers_element("<auth/>"), 7));   /* restarts */
+        ck_assert(xmlstream_inject(p, helpers_element("<presence/>"), 11, STANZA_NS_CLIENT));
+        ck_assert(xmlstream_inject(p, helpers_element("<auth/>"), 7, STANZA_NS_CLIENT));   /* restarts */
         ck_assert(xmlstream_inject_header(p, &h, HDR, strlen(HDR)));
-        ck_assert(xmlstream_inject(p, helpers_element("<message/>"), 10));
+        ck_assert(xmlstream_inject(p, helpers_element("<message/>"), 10, STANZA_NS_CLIENT));
         size_t calls = mem_calls;
         xmlstream_feed(p, XMLSTREAM_CLOSE, sizeof XMLSTREAM_CLOSE - 1);
         ck_assert_uint_eq(mem_calls, calls);
@@ -511,7 +541,7 @@ START_TEST(test_xmlstream_inject_feeds_the_warm_set)
     xmlstream_feed(a, PRE, PRE_LEN);
     xmlstream_feed(b, PRE, PRE_LEN);
     ck_assert_ptr_eq(warm.held[0], b);
-    ck_assert(xmlstream_inject(a, helpers_element("<presence/>"), 11));
+    ck_assert(xmlstream_inject(a, helpers_element("<presence/>"), 11, STANZA_NS_CLIENT));
     ck_assert_uint_eq(warm.count, 2);
     ck_assert_ptr_eq(warm.held[0], a);
     xmlstream_free(a);
@@ -574,7 +604,8 @@ END_TEST
 
 /* What a released stream holds does not grow with what it parsed before:
  * after a stanza with long names and text, as much as after none; and a
- * longer start tag costs its extra bytes only (it is kept, nothing more). */
+ * longer start tag costs its extra bytes only (it is kept, and the
+ * default namespace it declares, nothing more). */
 START_TEST(test_xmlstream_idle_release_keeps_nothing_of_the_stanzas)
 {
     static const struct xmlstream_limits release = {.idle_release = true};
@@ -597,6 +628,8 @@ START_TEST(test_xmlstream_idle_release_keeps_nothing_of_the_stanzas)
     xmlstream_free(p);
     ck_assert_uint_eq(mem_live, 0);
 
+    /* the kept start tag and the default namespace it declares (each
+     * with a NUL) are all that grows with a big header */
     buf_clear(&big);
     buf_puts(&big, "<stream:stream xmlns:stream='" STANZA_NS_STREAM "' xmlns='urn:");
     for (int i = 0; i < 2000; i++)
@@ -605,7 +638,8 @@ START_TEST(test_xmlstream_idle_release_keeps_nothing_of_the_stanzas)
     mem_heap(&h, SIZE_MAX);
     p = xmlstream_new(&h, &no_callbacks, NULL, &release, 1);
     xmlstream_feed(p, big.data, big.len);
-    ck_assert_uint_eq(mem_live, before + big.len - PRE_LEN);
+    size_t ns_len = 4 + 2 * 2000;
+    ck_assert_uint_eq(mem_live, before - PRE_LEN - strlen(STANZA_NS_CLIENT) + big.len + ns_len);
     xmlstream_free(p);
     buf_free(&big);
 }
@@ -1420,6 +1454,7 @@ Suite *xmlstream_suite(void)
     tcase_add_test(tc, test_xmlstream_warm_set_shares_only_equal_start_tags);
     tcase_add_test(tc, test_xmlstream_inject_stands_for_the_bytes);
     tcase_add_test(tc, test_xmlstream_inject_follows_the_limits);
+    tcase_add_test(tc, test_xmlstream_inject_needs_the_default_namespace);
     tcase_add_test(tc, test_xmlstream_inject_after_and_with_a_stop);
     tcase_add_test(tc, test_xmlstream_idle_release_frees_the_parser);
     tcase_add_test(tc, test_xmlstream_inject_header_stands_for_the_bytes);

@@ -388,7 +388,7 @@ static void read_bytes(struct client *c, struct target *t, const char *bytes, si
         if (ts[i].header != NULL) {
             if (xmlstream_inject_header(c->parser, ts[i].header, bytes + pos, ts[i].end - pos))
                 pos = ts[i].end;
-        } else if (xmlstream_inject(c->parser, ts[i].tree, ts[i].end - pos)) {
+        } else if (xmlstream_inject(c->parser, ts[i].tree, ts[i].end - pos, STANZA_NS_CLIENT)) {
             ts[i].tree = NULL;
             pos = ts[i].end;
         }

@@ -179,7 +179,8 @@ static inline bool target_send(struct target *t, unsigned conn, const char *byte
 /* target_send of bytes the sender built from what it holds parsed: a
  * stream header h (el NULL) or one stanza el (h NULL), which a target that
  * can (the model: model_input_parsed) takes in place of parsing the bytes.
- * The sender vouches that the bytes parse to exactly that. */
+ * The sender vouches that the bytes parse to exactly that (el: as a stanza
+ * of a jabber:client stream). */
 static inline bool target_send_parsed(struct target *t, unsigned conn, const char *bytes,
                                       size_t len, const struct xmlstream_header *h,
                                       const struct stanza_node *el)
