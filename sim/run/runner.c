@@ -21,6 +21,7 @@
 #include "run/client.h"
 #include "run/password.h"
 #include "run/phases.h"
+#include "run/plainxml.h"
 #include "run/preset.h"
 #include "model/invariant.h"
 #include "scenario/explain.h"
@@ -357,14 +358,22 @@ static enum step_status send_as(struct runner *r, const struct scenario_step *st
     return STEP_OK;
 }
 
+/* Sends text; with the trees option (runner.h), a plain stanza
+ * (run/plainxml.h) goes parsed as well. */
 static enum step_status send_text(struct runner *r, const struct scenario_step *st,
                                   struct client *c, const char *text, const char *shown)
 {
-    return send_as(r, st, c, text, shown, NULL, NULL);
+    struct stanza *plain = r->opt->trees && shown == NULL
+                               ? plainxml_parse(text, strlen(text), STANZA_NS_CLIENT)
+                               : NULL;
+    enum step_status status = send_as(r, st, c, text, shown, NULL,
+                                      plain != NULL ? stanza_root(plain) : NULL);
+    stanza_free(plain);
+    return status;
 }
 
 /* A connect phase's message: its bytes, handed over parsed as well with
- * the trees option (runner.h) where phases.h has the parsed form. */
+ * the trees option where phases.h has the parsed form. */
 static enum step_status send_phase(struct runner *r, const struct scenario_step *st,
                                    struct client *c, struct phases_msg *msg)
 {

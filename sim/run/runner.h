@@ -131,7 +131,8 @@ struct runner_options {
      * stanzas and stream headers a target holds parsed (the model: what it
      * serialised) from those instead of parsing their bytes again (client.h
      * use_trees), and the connect phases hand the target their headers and
-     * stanzas parsed along with their bytes (phases.h, target_send_parsed).
+     * stanzas parsed along with their bytes (phases.h, target_send_parsed),
+     * as do sent stanzas that plainxml.h can parse.
      * The explorer and bench. Off, every byte is parsed, which checks that
      * the model's output is well-formed XML that reads back as what it
      * wrote and that the model parses what clients write (the scenario

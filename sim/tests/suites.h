@@ -33,7 +33,8 @@
     X(server_file_suite) \
     X(failalloc_suite) \
     X(password_suite) \
-    X(phases_suite)
+    X(phases_suite)   \
+    X(plainxml_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)
