@@ -9,7 +9,7 @@
 set -u
 dir=${1:?usage: plant_test.sh BUILD_DIR}
 failed=0
-for t in stream_parser scenario_loader pattern_matcher model_session; do
+for t in stream_parser scenario_loader pattern_matcher model_session plain_xml; do
     input=$(ls fuzz/corpus/$t/* | grep -v README.md | head -1)
     bin=$dir/replay-$t
     [ "${FUZZ_BIN:-0}" = 1 ] && bin=$dir/fuzz-$t
@@ -21,7 +21,7 @@ for t in stream_parser scenario_loader pattern_matcher model_session; do
     echo "$out" | grep -qF "input: $input" || why="$why; no input path"
     echo "$out" | grep -q "planted" || why="$why; the planted difference not shown"
     case $t in
-    stream_parser|scenario_loader)
+    stream_parser|scenario_loader|plain_xml)
         [ "$(echo "$out" | grep -c '^---')" = 2 ] || why="$why; not both sides"
         echo "$out" | grep -q '\^ first difference' || why="$why; difference not marked";;
     esac
