@@ -76,6 +76,7 @@ static void note_open(struct gen *g, struct gclient *c)
     if ((c->mask & (BIT(CS_NONE) | BIT(CS_CLOSED))) == 0)
         return;
     c->opens++;   /* may be a new connection: <enable/> no longer holds */
+    c->cut = false;
     if (in_mask(c->mask, BIT(CS_NONE) | BIT(CS_CLOSED)))
         c->opened_lo = g->now;
     c->opened_hi = g->now;
@@ -563,6 +564,18 @@ static bool write_close(struct gen *g, const struct row *row)
     return true;
 }
 
+/* DIVERGENCES.md SM15: Prosody reads a resumed stream with the parser of
+ * the connection that was lost, so after a loss inside a stanza what the
+ * client writes next is read as its continuation. Live on Prosody, such a
+ * session is not resumed (the client forgets its id); a write cut between
+ * pieces counts as inside, even where the server may have closed first. */
+static void lost_inside_a_stanza(const struct gen *g, struct gclient *c)
+{
+    if (g->live && !gen_ejabberd(g))
+        c->sm_token = false;
+    c->cut = false;
+}
+
 static bool write_drop(struct gen *g, const struct row *row)
 {
     (void)row;
@@ -570,6 +583,8 @@ static bool write_drop(struct gen *g, const struct row *row)
     if (!choose(g, ok_drop, &ci))
         return false;
     add_step(g, SCENARIO_STEP_DROP, ci);   /* mid-stanza and mid-negotiation too */
+    if (g->c[ci].cut)
+        lost_inside_a_stanza(g, &g->c[ci]);
     drop_write(&g->c[ci]);
     if (g->c[ci].sm_token) {   /* SM11: it may hibernate */
         g->c[ci].sm_dropped = true;
@@ -723,6 +738,7 @@ static void send_piece(struct gen *g, size_t ci)
     c->mask = junk ? out | BIT(CS_RAW) | BIT(CS_CLOSED) : out;
     if (c->stanzas)
         stanza_sent(g, c);
+    c->cut = !last;
     if (last)
         drop_write(c);
 }
@@ -958,6 +974,7 @@ static bool write_sm_fault(struct gen *g, const struct row *row)
     piece[cut] = '\0';
     scenario_string_set(&add_step(g, SCENARIO_STEP_SEND_RAW, ci)->send_raw.text, piece);
     add_step(g, SCENARIO_STEP_DROP, ci);
+    lost_inside_a_stanza(g, c);
     c->mask = BIT(CS_CLOSED);
     c->sm_on = false;
     c->sm_dropped = c->sm_token;

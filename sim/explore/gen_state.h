@@ -54,6 +54,8 @@ struct gclient {
     size_t npieces, next_piece;
     enum write_end end;
     bool stanzas;                 /* the pending write carries stanzas */
+    bool cut;                     /* a write on this connection stopped between two
+                                   * pieces, and no new connection since (SM15) */
     /* Stream management (--sm): connections opened so far, the one on
      * which <enable/> was sent (valid while it is the current one and the
      * client is bound), whether the harness holds a resumption id, and

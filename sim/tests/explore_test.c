@@ -140,6 +140,48 @@ static char *client_text(const struct scenario *s, size_t c)
     return b.data;
 }
 
+/* SM15 (DIVERGENCES.md): a client whose connection was lost inside a
+ * write (its last step a send_raw that stops inside a tag) does not
+ * resume that session live; it may connect or register anew. Returns the
+ * losses seen. */
+static size_t resumes_after_a_loss_inside(const struct scenario *s, size_t seed)
+{
+    bool inside[64] = {0};
+    const char *last[64] = {0};
+    size_t losses = 0;
+    ck_assert_uint_le(s->client_count, 64);
+    for (size_t j = 0; j < s->step_count; j++) {
+        const struct scenario_step *st = &s->steps[j];
+        if (st->client == SCENARIO_NO_CLIENT)
+            continue;
+        size_t c = st->client;
+        switch (st->kind) {
+        case SCENARIO_STEP_SEND_RAW:
+            last[c] = st->send_raw.text;
+            break;
+        case SCENARIO_STEP_DROP:
+            inside[c] = last[c] != NULL && last[c][0] != '\0' &&
+                        last[c][strlen(last[c]) - 1] != '>';
+            losses += inside[c];
+            break;
+        case SCENARIO_STEP_CONNECT:
+        case SCENARIO_STEP_REGISTER:
+            inside[c] = false;
+            last[c] = NULL;
+            break;
+        case SCENARIO_STEP_RESUME:
+            ck_assert_msg(!inside[c], "seed %zu step %zu resumes after a loss inside a write",
+                          seed, j + 1);
+            last[c] = NULL;
+            break;
+        default:
+            last[c] = NULL;
+            break;
+        }
+    }
+    return losses;
+}
+
 /* The differential vocabulary leaves out what a live server cannot be
  * asked (advance), what names resources at random (random-resource) and
  * the known divergences generated steps would hit: the client's stream
@@ -150,7 +192,8 @@ static char *client_text(const struct scenario *s, size_t c)
  * JID (M13), a subscription stanza to a full JID (R20), a password
  * change or deletion beside a stream that may be authenticated but
  * unbound (G7), and with --sm a resume with an h of its own (SM18: a
- * refused resume closes silently on Prosody).
+ * refused resume closes silently on Prosody) or after a loss inside a
+ * write (SM15).
  * The same seeds in model runs do write advance, and the scenario runs on
  * live targets (target any). */
 START_TEST(test_explore_live_vocabulary)
@@ -159,7 +202,7 @@ START_TEST(test_explore_live_vocabulary)
     for (size_t k = 0; k < gen_kind_count(false); k++)
         if (strcmp(gen_kind_name(k), "advance") == 0)
             advance = k;
-    size_t model_advances = 0, headlines = 0, unregisters = 0, unregister = 0;
+    size_t model_advances = 0, headlines = 0, unregisters = 0, unregister = 0, lost_inside = 0;
     for (size_t k = 0; k < gen_kind_count(false); k++)
         if (strcmp(gen_kind_name(k), "unregister") == 0)
             unregister = k;
@@ -282,8 +325,10 @@ START_TEST(test_explore_live_vocabulary)
         for (size_t j = 0; j < sm->step_count; j++)
             ck_assert_msg(sm->steps[j].kind != SCENARIO_STEP_RESUME || sm->steps[j].sm.h == NULL,
                           "seed %zu step %zu resumes with its own h", i, j + 1);
+        lost_inside += resumes_after_a_loss_inside(sm, i);
         scenario_free(sm);
     }
+    ck_assert_msg(lost_inside > 0, "no connection lost inside a write with --sm");
     ck_assert_uint_gt(model_advances, 0);
     ck_assert_uint_gt(headlines, 0);
     ck_assert_msg(unregisters > 0, "live runs never delete an account");
