@@ -107,6 +107,28 @@ static void wrong_full_jid_undo(struct model *m, struct session *b, struct sessi
     heap_free(&m->heap, b->full_jid);
     b->full_jid = saved_str;
 }
+/* The right parts, one byte more, or another separator: still not it. */
+static void full_jid_edited(struct session *b, struct heap *h, bool longer)
+{
+    saved_str = b->full_jid;
+    size_t n = strlen(saved_str);
+    b->full_jid = heap_alloc(h, n + 2);
+    memcpy(b->full_jid, saved_str, n + 1);
+    if (longer)
+        strcpy(b->full_jid + n, "x");
+    else
+        *strchr(b->full_jid, '@') = '%';
+}
+static void longer_full_jid(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    full_jid_edited(b, &m->heap, true);
+}
+static void other_separator(struct model *m, struct session *b, struct session *u)
+{
+    (void)u;
+    full_jid_edited(b, &m->heap, false);
+}
 static void out_of_table(struct model *m, struct session *b, struct session *u)
 {
     (void)u;
@@ -550,6 +572,8 @@ static const struct corruption corruptions[] = {
     {"I4", unauth_interested, unauth_interested_undo},
     {"I1", roster_unset, roster_unset_undo},
     {"I2", wrong_full_jid, wrong_full_jid_undo},
+    {"I2", longer_full_jid, wrong_full_jid_undo},
+    {"I2", other_separator, wrong_full_jid_undo},
     {"I3", out_of_table, out_of_table_undo},
     {"I6", priority_range, priority_range_undo},
     {"I6", priority_unavailable, priority_unavailable_undo},
