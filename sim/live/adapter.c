@@ -64,9 +64,14 @@ static bool pro_fits(struct adapter *a, const struct scenario *s, struct buf *wh
     return false;
 }
 
+/* The server may have moved to a spare's port (live.h). */
 static bool pro_prepare(struct adapter *a, const struct scenario *s)
 {
-    return live_prepare(a->live, &s->server);
+    unsigned long wasted = live_spares_wasted(a->live);
+    bool ok = live_prepare(a->live, &s->server);
+    a->stats.spares_wasted += live_spares_wasted(a->live) - wasted;
+    a->at.port = live_port(a->live);
+    return ok;
 }
 
 static bool pro_account_create(struct adapter *a, const char *user, const char *password)
@@ -80,15 +85,23 @@ static bool pro_roster_preset(struct adapter *a, const char *user,
     return live_roster_preset(a->live, user, item);
 }
 
-/* A cold start is counted and timed; a running server costs nothing. */
+/* A cold start or a wait for a taken spare is counted and timed; a
+ * running server costs nothing. */
 static bool pro_start(struct adapter *a)
 {
     if (live_running(a->live))
         return true;
+    bool spare = live_spare_taken(a->live);
     double t0 = clock_now_s();
     bool ok = live_start(a->live);
-    a->stats.starts++;
-    a->stats.start_s += clock_now_s() - t0;
+    double s = clock_now_s() - t0;
+    if (spare) {
+        a->stats.spares_taken++;
+        a->stats.spare_s += s;
+    } else {
+        a->stats.starts++;
+        a->stats.start_s += s;
+    }
     return ok;
 }
 
@@ -527,6 +540,9 @@ void adapter_stats_add(struct adapter_stats *into, const struct adapter_stats *f
     into->prepare_s += from->prepare_s;
     into->start_s += from->start_s;
     into->restart_s += from->restart_s;
+    into->spares_taken += from->spares_taken;
+    into->spares_wasted += from->spares_wasted;
+    into->spare_s += from->spare_s;
 }
 
 static void stats_item(struct buf *out, const char *name, unsigned long n, double s)
@@ -550,5 +566,6 @@ void adapter_stats_text(const struct adapter_stats *st, struct buf *out)
     stats_item(out, "prepares", st->prepares, st->prepare_s);
     stats_item(out, "cold starts", st->starts, st->start_s);
     stats_item(out, "restarts", st->restarts, st->restart_s);
-    buf_putc(out, '\n');
+    stats_item(out, "spares taken", st->spares_taken, st->spare_s);
+    text_printf(out, " spares wasted %lu\n", st->spares_wasted);
 }

@@ -133,6 +133,9 @@ struct adapter_stats {
     double wait_s;
     unsigned long prepares, starts, restarts;   /* clean servers, cold starts, restarts */
     double prepare_s, start_s, restart_s;
+    unsigned long spares_taken;          /* clean servers started ahead (live.h), */
+    double spare_s;                      /* and the time left waiting for them */
+    unsigned long spares_wasted;         /* spares killed unused (settings differed) */
 };
 
 /* The adapter's statistics, to add to. */

@@ -38,6 +38,8 @@
 #define LIVE_PORT_FAILED_TEXT "Failed to open server port"
 #define LIVE_VERSION_TEXT "Prosody version "
 #define LIVE_TEMP_DIR_MAX 256
+#define LIVE_SPARE_SUFFIX ".spare"     /* a spare beside a named directory */
+#define LIVE_PORT_TRIES 4
 
 struct live_account {
     char *user;                 /* normalised (ASCII lower case) */
@@ -45,16 +47,27 @@ struct live_account {
     struct buf roster;          /* roster store lines */
 };
 
-struct live {
-    char *prosody;
+/* One Prosody instance: its directory, port and process. */
+struct live_server {
     char *dir;
     bool own_dir;               /* created here: removed by live_free */
     unsigned port;
+    pid_t pid;                  /* running, 0 when none */
+    bool ready;                 /* it said it listens */
+    char *config;               /* a spare's config, as it was started */
+};
+
+struct live {
+    char *prosody;
+    struct live_server srv[2];  /* srv[cur]: the scenario's; the other: the spare */
+    size_t cur;
+    bool spares;                /* sessim picked the port: a spare may run */
+    char *spare_config;         /* the next spare's (the last settings), or NULL */
+    unsigned long spares_wasted;
     char *domain;
     struct live_account *accounts;
     size_t naccounts;
     bool written;               /* storage files written since the prepare */
-    pid_t pid;                  /* running server, 0 when none */
     char version[32];
     char error[LIVE_ERROR_MAX];
 };
@@ -285,11 +298,22 @@ static bool make_dir(struct live *l, const char *path)
     return failf(l, "cannot create %s: %s", path, strerror(errno));
 }
 
-/* data/HOST/STORE/USER.dat, creating the directories; NULL on failure. */
+static struct live_server *current(struct live *l)
+{
+    return &l->srv[l->cur];
+}
+
+static struct live_server *spare_of(struct live *l)
+{
+    return &l->srv[1 - l->cur];
+}
+
+/* data/HOST/STORE/USER.dat of the current server, creating the
+ * directories; NULL on failure. */
 static char *store_path(struct live *l, const char *store, const char *user)
 {
     struct buf p = {0};
-    buf_puts(&p, l->dir);
+    buf_puts(&p, current(l)->dir);
     buf_puts(&p, "/data/");
     live_path_encode(l->domain, &p);
     bool ok = make_dir(l, buf_cstr(&p));
@@ -333,6 +357,31 @@ static bool write_accounts(struct live *l)
             return false;
     }
     return true;
+}
+
+/* The config of server v for a scenario with these settings. Owned by
+ * the caller (free). */
+static char *config_for(const struct live_server *v, const struct scenario_server *server)
+{
+    struct buf text = {0};
+    struct live_config c = {v->dir, v->port, geteuid() == 0, server};
+    live_config_text(&c, &text);
+    return text_take(&text);
+}
+
+/* Empties v's data/ and, unless config is NULL, writes its config. */
+static bool server_clean(struct live *l, struct live_server *v, const char *config)
+{
+    char *data = path_join(v->dir, "data");
+    paths_remove_tree(data);
+    bool ok = make_dir(l, data);
+    free(data);
+    if (!ok || config == NULL)
+        return ok;
+    char *cfg = path_join(v->dir, "prosody.cfg.lua");
+    ok = write_file(l, cfg, config, strlen(config));
+    free(cfg);
+    return ok;
 }
 
 /* The end of the log (or of what the program printed), at most
@@ -449,10 +498,15 @@ static int child_exec(void *ctx, int fd)
     return EXIT_EXEC;
 }
 
-static bool spawn(struct live *l)
+/* Starts server v from its config (its old log removed first), without
+ * waiting for it. */
+static bool spawn(struct live *l, struct live_server *v)
 {
-    char *cfg = path_join(l->dir, "prosody.cfg.lua");
-    char *out = path_join(l->dir, "prosody.out");
+    char *log = path_join(v->dir, "prosody.log");
+    unlink(log);
+    free(log);
+    char *cfg = path_join(v->dir, "prosody.cfg.lua");
+    char *out = path_join(v->dir, "prosody.out");
     struct child_args args = {l->prosody, cfg, out};
     struct proc_options po = {.death_signal = SIGKILL};
     struct proc child;
@@ -463,38 +517,40 @@ static bool spawn(struct live *l)
     if (!ok)
         return failf(l, "cannot fork: %s", strerror(err));
     setpgid(child.pid, child.pid);
-    l->pid = child.pid;
+    v->pid = child.pid;
+    v->ready = false;
     children_replace(0, child.pid);
     return true;
 }
 
-/* Reaps the server if it has exited (blocking: waits for it). True when
- * it is gone; *status gets its wait status. */
-static bool reap(struct live *l, bool block, int *status)
+/* Reaps server v if it has exited (blocking: waits for it). True when it
+ * is gone; *status gets its wait status. */
+static bool reap(struct live_server *v, bool block, int *status)
 {
-    if (!proc_wait(l->pid, block, status))
+    if (!proc_wait(v->pid, block, status))
         return false;
-    children_replace(l->pid, 0);
-    l->pid = 0;
+    children_replace(v->pid, 0);
+    v->pid = 0;
+    v->ready = false;
     return true;
 }
 
-/* Stops the server: SIGTERM and up to grace_ms to exit, then SIGKILL. */
-static void kill_server(struct live *l, unsigned grace_ms)
+/* Stops server v: SIGTERM and up to grace_ms to exit, then SIGKILL. */
+static void kill_server(struct live_server *v, unsigned grace_ms)
 {
     int status;
-    if (l->pid == 0)
+    if (v->pid == 0)
         return;
     if (grace_ms > 0) {
-        kill(l->pid, SIGTERM);
+        kill(v->pid, SIGTERM);
         unsigned long long deadline = clock_now_ms() + grace_ms;
-        while (!reap(l, false, &status) && clock_now_ms() < deadline)
+        while (!reap(v, false, &status) && clock_now_ms() < deadline)
             clock_sleep_ms(LIVE_POLL_MS);
-        if (l->pid == 0)
+        if (v->pid == 0)
             return;
     }
-    kill(l->pid, SIGKILL);
-    reap(l, true, &status);
+    kill(v->pid, SIGKILL);
+    reap(v, true, &status);
 }
 
 /* 1: the c2s port is open; -1: it could not be opened; 0: not yet. */
@@ -517,11 +573,11 @@ static int log_state(struct live *l, const char *log)
     return state;
 }
 
-/* Waits until the server listens; on failure it is stopped and the
- * message quotes the end of its log. */
-static bool await_ready(struct live *l)
+/* Waits until server v listens; on failure it is stopped and the message
+ * quotes the end of its log. */
+static bool await_ready(struct live *l, struct live_server *v)
 {
-    char *log = path_join(l->dir, "prosody.log");
+    char *log = path_join(v->dir, "prosody.log");
     unsigned long long deadline = clock_now_ms() + LIVE_START_TIMEOUT_MS;
     int state = 0, status = 0;
     const char *why = NULL;
@@ -529,7 +585,7 @@ static bool await_ready(struct live *l)
         state = log_state(l, log);
         if (state < 0)
             why = "cannot open its port";
-        else if (state == 0 && reap(l, false, &status))
+        else if (state == 0 && reap(v, false, &status))
             why = "exited before listening";
         else if (state == 0 && clock_now_ms() > deadline)
             why = "did not listen in time";
@@ -537,14 +593,55 @@ static bool await_ready(struct live *l)
             clock_sleep_ms(LIVE_POLL_MS);
     }
     free(log);
+    v->ready = why == NULL;
     if (why == NULL)
         return true;
-    kill_server(l, 0);
+    kill_server(v, 0);
     char out[LIVE_TAIL_MAX + 1], logtail[LIVE_TAIL_MAX + 1];
-    file_tail(l->dir, "prosody.out", out, sizeof out);
-    file_tail(l->dir, "prosody.log", logtail, sizeof logtail);
+    file_tail(v->dir, "prosody.out", out, sizeof out);
+    file_tail(v->dir, "prosody.log", logtail, sizeof logtail);
     return failf(l, "%s (--config %s/prosody.cfg.lua) %s on %s:%u; output: %s; log: %s",
-                 l->prosody, l->dir, why, LIVE_HOST, l->port, out, logtail);
+                 l->prosody, v->dir, why, LIVE_HOST, v->port, out, logtail);
+}
+
+/* ---- spares ---- */
+
+/* Takes the spare when it still runs from the config these settings
+ * want: it becomes the current server. A spare that does not fit is
+ * stopped (wasted). */
+static bool spare_take(struct live *l, const struct scenario_server *server)
+{
+    struct live_server *v = spare_of(l);
+    int status;
+    if (v->pid == 0)
+        return false;
+    char *want = config_for(v, server);
+    bool fits = strcmp(want, v->config) == 0 && !reap(v, false, &status);
+    free(want);
+    if (!fits) {
+        kill_server(v, 0);
+        l->spares_wasted++;
+        return false;
+    }
+    l->cur = 1 - l->cur;
+    return true;
+}
+
+/* Starts the next spare beside the current server, from the config of
+ * the last settings, unless one runs. A failure only means no spare: the
+ * next scenario starts cold (its error is not kept). */
+static void spare_start(struct live *l)
+{
+    struct live_server *v = spare_of(l);
+    if (!l->spares || v->pid != 0 || l->spare_config == NULL)
+        return;
+    char error[LIVE_ERROR_MAX];
+    memcpy(error, l->error, sizeof error);
+    if (server_clean(l, v, l->spare_config) && spawn(l, v)) {
+        free(v->config);
+        v->config = mem_strdup(l->spare_config);
+    }
+    memcpy(l->error, error, sizeof error);
 }
 
 /* ---- setup ---- */
@@ -580,29 +677,48 @@ static char *absolute(const char *dir)
     return path_join(cwd, dir);
 }
 
-static bool setup_dir(struct live *l, const char *dir)
+static bool setup_dir(struct live *l, struct live_server *v, const char *dir)
 {
     if (dir != NULL) {
-        l->dir = make_dir(l, dir) ? absolute(dir) : NULL;
-        return l->dir != NULL || failf(l, "cannot use directory %s: %s", dir, strerror(errno));
+        v->dir = make_dir(l, dir) ? absolute(dir) : NULL;
+        return v->dir != NULL || failf(l, "cannot use directory %s: %s", dir, strerror(errno));
     }
     const char *tmp = getenv("TMPDIR");
     char *tmpl = path_join(tmp && *tmp == '/' ? tmp : "/tmp", "sessim-live-XXXXXX");
-    l->own_dir = mkdtemp(tmpl) != NULL;
-    if (!l->own_dir) {
+    v->own_dir = mkdtemp(tmpl) != NULL;
+    if (!v->own_dir) {
         failf(l, "cannot create a directory %s: %s", tmpl, strerror(errno));
         free(tmpl);
         return false;
     }
-    l->dir = tmpl;
+    v->dir = tmpl;
     temp_dir_note(tmpl, true);
     return true;
 }
 
-/* A port on LIVE_HOST nobody listens on now; 0 on failure. */
-static unsigned free_port(struct live *l)
+/* A port on LIVE_HOST nobody listens on now, other than not; 0 on
+ * failure. */
+static unsigned free_port(struct live *l, unsigned not)
 {
-    return hostport_free_port(l->error, sizeof l->error);
+    unsigned port = 0;
+    for (int i = 0; i < LIVE_PORT_TRIES && (port == 0 || port == not); i++)
+        port = hostport_free_port(l->error, sizeof l->error);
+    return port != not ? port : 0;
+}
+
+/* The spare's directory and port: beside dir (DIR.spare), or a new
+ * temporary directory. */
+static bool setup_spare(struct live *l, const char *dir)
+{
+    struct live_server *v = &l->srv[1];
+    struct buf beside = {0};
+    if (dir != NULL) {
+        buf_puts(&beside, dir);
+        buf_puts(&beside, LIVE_SPARE_SUFFIX);
+    }
+    bool ok = setup_dir(l, v, beside.data) && (v->port = free_port(l, l->srv[0].port)) != 0;
+    buf_free(&beside);
+    return ok;
 }
 
 struct live *live_new(const char *prosody, const char *dir, unsigned port, char *err,
@@ -611,8 +727,11 @@ struct live *live_new(const char *prosody, const char *dir, unsigned port, char 
     struct live *l = mem_calloc(1, sizeof *l);
     l->prosody = mem_strdup(prosody ? prosody : "prosody");
     l->domain = mem_strdup("localhost");
-    l->port = port;
-    bool ok = find_program(l) && setup_dir(l, dir) && (l->port != 0 || (l->port = free_port(l)));
+    l->srv[0].port = port;
+    l->spares = port == 0;
+    bool ok = find_program(l) && setup_dir(l, &l->srv[0], dir) &&
+              (port != 0 || (l->srv[0].port = free_port(l, 0)) != 0) &&
+              (!l->spares || setup_spare(l, dir));
     if (!ok) {
         snprintf(err, errsize, "%s", l->error);
         live_free(l);
@@ -634,18 +753,26 @@ static void accounts_clear(struct live *l)
     l->naccounts = 0;
 }
 
+static void server_free(struct live_server *v, unsigned grace_ms)
+{
+    kill_server(v, grace_ms);
+    if (v->own_dir && v->dir != NULL) {
+        temp_dir_note(v->dir, false);
+        paths_remove_tree(v->dir);
+    }
+    free(v->dir);
+    free(v->config);
+}
+
 void live_free(struct live *l)
 {
     if (l == NULL)
         return;
-    kill_server(l, LIVE_STOP_TIMEOUT_MS);
-    if (l->own_dir && l->dir != NULL) {
-        temp_dir_note(l->dir, false);
-        paths_remove_tree(l->dir);
-    }
+    server_free(spare_of(l), 0);                  /* nobody used it */
+    server_free(current(l), LIVE_STOP_TIMEOUT_MS);
     accounts_clear(l);
     free(l->prosody);
-    free(l->dir);
+    free(l->spare_config);
     free(l->domain);
     free(l);
 }
@@ -655,23 +782,20 @@ void live_free(struct live *l)
 bool live_prepare(struct live *l, const struct scenario_server *server)
 {
     l->error[0] = '\0';
-    kill_server(l, 0);
     accounts_clear(l);
     free(l->domain);
     l->domain = mem_strdup(server->domain);
     lower_ascii(l->domain);
     l->written = false;
-    char *data = path_join(l->dir, "data");
-    paths_remove_tree(data);
-    bool ok = make_dir(l, data);
-    free(data);
-    struct buf text = {0};
-    struct live_config c = {l->dir, l->port, geteuid() == 0, server};
-    live_config_text(&c, &text);
-    char *cfg = path_join(l->dir, "prosody.cfg.lua");
-    ok = ok && write_file(l, cfg, buf_cstr(&text), text.len);
-    free(cfg);
-    buf_free(&text);
+    struct live_server *old = current(l);
+    kill_server(old, 0);
+    char *config = NULL;
+    if (!spare_take(l, server))
+        config = config_for(old, server);
+    bool ok = server_clean(l, old, config);   /* the old one's data goes either way */
+    free(config);
+    free(l->spare_config);
+    l->spare_config = l->spares ? config_for(spare_of(l), server) : NULL;
     return ok;
 }
 
@@ -689,7 +813,7 @@ static struct live_account *find_account(struct live *l, const char *user)
 
 bool live_account_create(struct live *l, const char *user, const char *password)
 {
-    if (l->pid != 0 || l->written)
+    if (current(l)->ready || l->written)
         return failf(l, "cannot create account '%s': the server has started", user);
     if (user[0] == '\0' || find_account(l, user) != NULL)
         return failf(l, "cannot create account '%s' (invalid or taken)", user);
@@ -711,38 +835,53 @@ bool live_roster_preset(struct live *l, const char *user, const struct target_ro
     return true;
 }
 
+/* A taken spare is already running: its storage files are written into
+ * its data/ before any client connects (sim/README.md "Spares": Prosody
+ * reads them only when a client's traffic asks), then it is waited for. */
 bool live_start(struct live *l)
 {
-    if (l->pid != 0)
+    struct live_server *v = current(l);
+    if (v->ready)
         return true;
     if (!l->written && !write_accounts(l))
         return false;
     l->written = true;
-    char *log = path_join(l->dir, "prosody.log");
-    unlink(log);
-    free(log);
-    return spawn(l) && await_ready(l);
+    if ((v->pid == 0 && !spawn(l, v)) || !await_ready(l, v))
+        return false;
+    spare_start(l);
+    return true;
 }
 
 bool live_restart(struct live *l)
 {
-    kill_server(l, 0);
+    kill_server(current(l), 0);
     return live_start(l);
 }
 
 unsigned live_port(const struct live *l)
 {
-    return l->port;
+    return l->srv[l->cur].port;
 }
 
 const char *live_dir(const struct live *l)
 {
-    return l->dir;
+    return l->srv[l->cur].dir;
 }
 
 bool live_running(const struct live *l)
 {
-    return l->pid != 0;
+    return l->srv[l->cur].ready;
+}
+
+bool live_spare_taken(const struct live *l)
+{
+    const struct live_server *v = &l->srv[l->cur];
+    return v->pid != 0 && !v->ready;
+}
+
+unsigned long live_spares_wasted(const struct live *l)
+{
+    return l->spares_wasted;
 }
 
 const char *live_version(const struct live *l)

@@ -7,7 +7,7 @@
  * `server:` (SEMANTICS 0.8: loopback only, PLAIN without TLS, registration
  * without throttling, tombstones, offline, roster; s2s, TLS and posix off).
  * Accounts and initial rosters are written as Prosody's own storage files
- * before the server starts: no client traffic sets them up. The server
+ * before any client connects: no client traffic sets them up. The server
  * starts on first use as a foreground child (`prosody --config FILE -F`,
  * its own process group, killed if sessim dies) and listens on 127.0.0.1
  * only; live_restart kills it and starts it again on the same data, so
@@ -15,6 +15,17 @@
  * `restart`). It is always stopped by its pid: by live_free, live_prepare,
  * and by the handler sessim installs for SIGINT, SIGTERM, SIGHUP and
  * SIGPIPE, which also removes the temporary directories before dying.
+ *
+ * Spares (timing only): when sessim picks the port (0), an instance has a
+ * second directory (another temporary one, or DIR.spare beside a named
+ * DIR) and port. Once a scenario's server listens, a spare starts there
+ * from the same settings; the next live_prepare takes it when its
+ * settings give the same config (the spare becomes the current server,
+ * with the new port and directory, and its storage files are written
+ * into its data/ before any client connects: sim/README.md "Spares"),
+ * else kills it (wasted) and prepares the current directory as above.
+ * live_port and live_dir name the current server; they may change at
+ * each live_prepare.
  *
  * The text generators (config, storage files, path encoding) are pure and
  * exported for tests.
@@ -75,21 +86,28 @@ void live_free(struct live *l);
 /* A clean server for a scenario with these settings: kills a running
  * server, empties data/, writes the config. False on failure. */
 bool live_prepare(struct live *l, const struct scenario_server *server);
-/* Adds an account to the storage written at the next start. False when
- * the server is running or the name is empty or taken. */
+/* Adds an account to the storage written at the next start. False once
+ * the scenario's server has started, or when the name is empty or taken. */
 bool live_account_create(struct live *l, const char *user, const char *password);
 /* Adds an initial roster item of an added account. False otherwise. */
 bool live_roster_preset(struct live *l, const char *user, const struct target_roster_item *item);
 /* Starts the server unless it runs (writing the storage files first after
- * a prepare) and waits until it listens. False on failure. */
+ * a prepare; a taken spare is only waited for) and waits until it listens,
+ * then starts the next spare. False on failure. */
 bool live_start(struct live *l);
 /* Kills the server and starts it again on the same data. */
 bool live_restart(struct live *l);
 
-/* The c2s port, the instance directory, and whether the server runs. */
+/* The c2s port and the directory of the current server, and whether it
+ * runs and listens. */
 unsigned live_port(const struct live *l);
 const char *live_dir(const struct live *l);
 bool live_running(const struct live *l);
+/* Whether the current server is a spare live_prepare took that live_start
+ * has not waited for yet. */
+bool live_spare_taken(const struct live *l);
+/* Spares killed unused (their settings did not fit, or they died). */
+unsigned long live_spares_wasted(const struct live *l);
 /* The version the server announced in its log ("" before a start). */
 const char *live_version(const struct live *l);
 /* The last failure message ("" when none). */

@@ -10,6 +10,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "live/hostport.h"
 #include "live/live.h"
 #include "base/count.h"
 #include "base/paths.h"
@@ -308,6 +309,94 @@ START_TEST(test_live_accounts_written_then_started_restarted_stopped)
 }
 END_TEST
 
+/* The next clean server starts beside the current one (DIR.spare, its
+ * own port) once that one listens; a prepare with the same settings takes
+ * it, and its accounts are written into its data/ before the wait. */
+START_TEST(test_live_spare_taken_by_the_same_settings)
+{
+    char err[LIVE_ERROR_MAX], path[512];
+    char *base = temp_dir(), *prog = fake_prosody(base);
+    snprintf(path, sizeof path, "%s/inst", base);
+    struct live *l = live_new(prog, path, 0, err, sizeof err);
+    ck_assert_ptr_nonnull(l);
+    struct scenario_server s = server_default();
+    ck_assert(live_prepare(l, &s));
+    ck_assert(!live_spare_taken(l));
+    ck_assert(live_start(l));
+    unsigned first = live_port(l);
+    snprintf(path, sizeof path, "%s/inst.spare/prosody.cfg.lua", base);
+    ck_assert(file_has(path, "c2s_ports"));       /* the spare was started */
+    ck_assert(live_prepare(l, &s));
+    ck_assert(live_spare_taken(l));
+    ck_assert(!live_running(l));
+    ck_assert_uint_ne(live_port(l), first);
+    ck_assert_ptr_nonnull(strstr(live_dir(l), "/inst.spare"));
+    ck_assert(live_account_create(l, "romeo", "pw"));
+    ck_assert(live_start(l));
+    ck_assert(live_running(l));
+    ck_assert(!live_spare_taken(l));
+    snprintf(path, sizeof path, "%s/inst.spare/data/localhost/accounts/romeo.dat", base);
+    ck_assert(file_has(path, "[\"password\"] = \"pw\";"));
+    ck_assert(live_prepare(l, &s));               /* back to the first directory */
+    ck_assert_uint_eq(live_port(l), first);
+    ck_assert_int_ne(access(path, F_OK), 0);      /* the last scenario's data is gone */
+    ck_assert_uint_eq(live_spares_wasted(l), 0);
+    live_free(l);
+    paths_remove_tree(base);
+    free(prog);
+    free(base);
+}
+END_TEST
+
+/* Other settings than the spare's: it is killed and the server starts
+ * cold where the last one ran. */
+START_TEST(test_live_spare_wasted_by_other_settings)
+{
+    char err[LIVE_ERROR_MAX];
+    char *base = temp_dir(), *prog = fake_prosody(base);
+    struct live *l = live_new(prog, NULL, 0, err, sizeof err);
+    ck_assert_ptr_nonnull(l);
+    struct scenario_server s = server_default();
+    ck_assert(live_prepare(l, &s));
+    ck_assert(live_start(l));
+    unsigned first = live_port(l);
+    s.registration = false;
+    ck_assert(live_prepare(l, &s));
+    ck_assert(!live_spare_taken(l));
+    ck_assert_uint_eq(live_spares_wasted(l), 1);
+    ck_assert_uint_eq(live_port(l), first);
+    ck_assert(live_start(l));
+    ck_assert(live_prepare(l, &s));               /* the new spare has these settings */
+    ck_assert(live_spare_taken(l));
+    live_free(l);
+    paths_remove_tree(base);
+    free(prog);
+    free(base);
+}
+END_TEST
+
+/* A port the caller fixes has no spare. */
+START_TEST(test_live_no_spare_on_a_fixed_port)
+{
+    char err[LIVE_ERROR_MAX];
+    char *base = temp_dir(), *prog = fake_prosody(base);
+    unsigned port = hostport_free_port(err, sizeof err);
+    ck_assert_uint_gt(port, 0);
+    struct live *l = live_new(prog, NULL, port, err, sizeof err);
+    ck_assert_ptr_nonnull(l);
+    struct scenario_server s = server_default();
+    ck_assert(live_prepare(l, &s));
+    ck_assert(live_start(l));
+    ck_assert(live_prepare(l, &s));
+    ck_assert(!live_spare_taken(l));
+    ck_assert_uint_eq(live_port(l), port);
+    live_free(l);
+    paths_remove_tree(base);
+    free(prog);
+    free(base);
+}
+END_TEST
+
 Suite *live_suite(void)
 {
     Suite *s = suite_create("live");
@@ -325,6 +414,9 @@ Suite *live_suite(void)
     tcase_add_test(tc, test_live_missing_program_is_an_error);
     tcase_add_test(tc, test_live_program_that_exits_fails_the_start);
     tcase_add_test(tc, test_live_accounts_written_then_started_restarted_stopped);
+    tcase_add_test(tc, test_live_spare_taken_by_the_same_settings);
+    tcase_add_test(tc, test_live_spare_wasted_by_other_settings);
+    tcase_add_test(tc, test_live_no_spare_on_a_fixed_port);
     suite_add_tcase(s, tc);
     return s;
 }
