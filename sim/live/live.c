@@ -63,6 +63,8 @@ struct live {
     size_t cur;
     bool spares;                /* sessim picked the port: a spare may run */
     char *spare_config;         /* the next spare's (the last settings), or NULL */
+    char *last_key;             /* the last settings' config, placed nowhere */
+    unsigned long prepares, repeats;   /* repeats: settings as the prepare before */
     unsigned long spares_wasted;
     char *domain;
     struct live_account *accounts;
@@ -627,13 +629,33 @@ static bool spare_take(struct live *l, const struct scenario_server *server)
     return true;
 }
 
+/* Counts whether these settings repeat the last prepare's. */
+static void spare_note(struct live *l, const struct scenario_server *server)
+{
+    struct live_server nowhere = {.dir = ""};
+    char *key = config_for(&nowhere, server);
+    l->repeats += l->prepares > 0 && strcmp(key, l->last_key) == 0;
+    l->prepares++;
+    free(l->last_key);
+    l->last_key = key;
+}
+
+/* Whether a spare is worth starting: the guess "the same settings again"
+ * held for at least half of the prepares after the first (a caller that
+ * draws settings per scenario, like the explorer, gets none). */
+static bool spare_worth(const struct live *l)
+{
+    return l->spares && l->prepares >= 2 && 2 * l->repeats >= l->prepares - 1;
+}
+
 /* Starts the next spare beside the current server, from the config of
- * the last settings, unless one runs. A failure only means no spare: the
- * next scenario starts cold (its error is not kept). */
+ * the last settings, unless one runs or it is not worth it. A failure
+ * only means no spare: the next scenario starts cold (its error is not
+ * kept). */
 static void spare_start(struct live *l)
 {
     struct live_server *v = spare_of(l);
-    if (!l->spares || v->pid != 0 || l->spare_config == NULL)
+    if (!spare_worth(l) || v->pid != 0 || l->spare_config == NULL)
         return;
     char error[LIVE_ERROR_MAX];
     memcpy(error, l->error, sizeof error);
@@ -773,6 +795,7 @@ void live_free(struct live *l)
     accounts_clear(l);
     free(l->prosody);
     free(l->spare_config);
+    free(l->last_key);
     free(l->domain);
     free(l);
 }
@@ -796,6 +819,7 @@ bool live_prepare(struct live *l, const struct scenario_server *server)
     free(config);
     free(l->spare_config);
     l->spare_config = l->spares ? config_for(spare_of(l), server) : NULL;
+    spare_note(l, server);
     return ok;
 }
 

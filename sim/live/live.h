@@ -19,7 +19,8 @@
  * Spares (timing only): when sessim picks the port (0), an instance has a
  * second directory (another temporary one, or DIR.spare beside a named
  * DIR) and port. Once a scenario's server listens, a spare starts there
- * from the same settings; the next live_prepare takes it when its
+ * from the same settings (while that guess holds for at least half of the
+ * prepares after the first); the next live_prepare takes it when its
  * settings give the same config (the spare becomes the current server,
  * with the new port and directory, and its storage files are written
  * into its data/ before any client connects: sim/README.md "Spares"),
