@@ -264,6 +264,10 @@ static void step_ops(struct extract *x, struct buf *b, const struct scenario_ste
 {
     static const char unregister[] =
         "<iq type='set' id='unreg'><query xmlns='jabber:iq:register'><remove/></query></iq>";
+    static const char sm_enable[] = "<enable xmlns='urn:xmpp:sm:3'/>";
+    static const char sm_enable_resume[] = "<enable xmlns='urn:xmpp:sm:3' resume='true'/>";
+    static const char sm_request[] = "<r xmlns='urn:xmpp:sm:3'/>";
+    static const char sm_ack[] = "<a xmlns='urn:xmpp:sm:3' h='0'/>";
     switch (st->kind) {
     case SCENARIO_STEP_CONNECT: connect_ops(x, b, st); break;
     case SCENARIO_STEP_AUTH: auth_ops(x, b, st->client, st->auth.password); break;
@@ -279,6 +283,12 @@ static void step_ops(struct extract *x, struct buf *b, const struct scenario_ste
     case SCENARIO_STEP_UNREGISTER: raw_substituted(x, b, st->client, unregister); break;
     case SCENARIO_STEP_ADVANCE: advance_op(b, st->advance_ms); break;
     case SCENARIO_STEP_RESTART: op(b, 'R', 0, 0); break;
+    case SCENARIO_STEP_ENABLE:
+        raw_substituted(x, b, st->client, st->enable.resume ? sm_enable_resume : sm_enable);
+        break;
+    case SCENARIO_STEP_REQUEST: raw_substituted(x, b, st->client, sm_request); break;
+    case SCENARIO_STEP_ACK: raw_substituted(x, b, st->client, sm_ack); break;
+    case SCENARIO_STEP_RESUME:   /* needs the id the server gave: not an operation */
     case SCENARIO_STEP_RECEIVE:
     case SCENARIO_STEP_CHECK:
     case SCENARIO_STEP_NOTE:
