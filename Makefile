@@ -73,7 +73,7 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -pedantic
 BASE_CFLAGS := -std=c11 $(WARN) -g -MMD -MP
-FLAVOUR_CFLAGS_release := -O2
+FLAVOUR_CFLAGS_release := -O3
 FLAVOUR_CFLAGS_asan := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FLAVOUR_CFLAGS_cov := -O0 --coverage
 FLAVOUR_CFLAGS_fuzz := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer

@@ -8,6 +8,7 @@
 
 #include "scenario/scenario.h"
 #include "base/count.h"
+#include "base/mem.h"
 #include "cli/specmap_cmd.h"
 #include "report/specmap.h"
 #include "scenario/loader.h"
@@ -49,6 +50,9 @@ static void add(struct specmap *m, const char *path, const char *const *spec)
     scenario_free(s);
 }
 
+/* What the map writes (the caller frees it). A copy of the stream's
+ * buffer: gcc -O3 takes pointers into the buffer open_memstream filled
+ * through a local's address for pointers to that local. */
 static char *written(const struct specmap *m, bool json)
 {
     char *text = NULL;
@@ -56,7 +60,9 @@ static char *written(const struct specmap *m, bool json)
     FILE *f = open_memstream(&text, &len);
     ck_assert(json ? specmap_write_json(m, f) : specmap_write_text(m, f));
     fclose(f);
-    return text;
+    char *copy = mem_strndup(text, len);
+    free(text);
+    return copy;
 }
 
 static void assert_has(const char *text, const char *const *needles, size_t n)
