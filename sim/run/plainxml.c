@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "model/buf.h"
+#include "model/xmlstream.h"
 
 #define NS_XMLNS "http://www.w3.org/2000/xmlns/"
 #define NAME_MAX_LEN 63   /* longer names are left to expat */
@@ -20,6 +21,7 @@ struct cursor {
     const char *at, *end;
     struct stanza *st;
     struct stanza_node *el;   /* the open element; NULL before the root */
+    unsigned depth;           /* elements open */
     struct buf scratch;       /* decoded attribute values, then text */
 };
 
@@ -211,11 +213,11 @@ static bool start_tag(struct cursor *c, const char *default_ns)
     }
     if (*c->at == '/') {
         c->at++;
-        return c->at < c->end && *c->at++ == '>';
+        return c->at < c->end && *c->at++ == '>' && c->depth < XMLSTREAM_DEPTH_MAX_DEFAULT;
     }
     c->at++;
     c->el = el;
-    return true;
+    return ++c->depth <= XMLSTREAM_DEPTH_MAX_DEFAULT;
 }
 
 /* An end tag after its "</": it must close the open element. */
@@ -229,6 +231,7 @@ static bool end_tag(struct cursor *c)
     if (c->at >= c->end || *c->at++ != '>')
         return false;
     c->el = c->el->parent;
+    c->depth--;
     return true;
 }
 

@@ -12,8 +12,9 @@
  * ASCII but tab and line feed in text (XML normalises line ends, and
  * whitespace in attribute values), whitespace before or after the element,
  * a duplicate attribute, more than PLAINXML_ATTRS_MAX attributes on one
- * element, a default namespace set empty or to a reserved URI, or text that
- * is not well-formed. NULL says nothing of whether the text is XML: it is
+ * element, elements nested deeper than XMLSTREAM_DEPTH_MAX_DEFAULT (where
+ * a stream parser with the default limits stops), a default namespace set
+ * empty or to a reserved URI, or text that is not well-formed. NULL says nothing of whether the text is XML: it is
  * only "not plain". The tree is the caller's (stanza_free).
  */
 #ifndef SESSIM_SIM_PLAINXML_H

@@ -131,6 +131,31 @@ START_TEST(test_plainxml_default_namespace)
 }
 END_TEST
 
+/* Nesting: as deep as a stream parser with the default limits takes, and
+ * one element deeper (left to expat, which refuses it), whether the
+ * innermost is empty or not. */
+START_TEST(test_plainxml_depth_limit)
+{
+    for (unsigned depth = XMLSTREAM_DEPTH_MAX_DEFAULT; depth <= XMLSTREAM_DEPTH_MAX_DEFAULT + 1;
+         depth++) {
+        struct buf text = {0};
+        for (unsigned i = 1; i < depth; i++)
+            buf_puts(&text, "<a>");
+        buf_puts(&text, _i ? "<b/>" : "<b></b>");
+        for (unsigned i = 1; i < depth; i++)
+            buf_puts(&text, "</a>");
+        struct stanza *fast = plainxml_parse(text.data, text.len, STANZA_NS_CLIENT);
+        struct stanza *slow = expat_parse(text.data, text.len);
+        ck_assert_int_eq(fast != NULL, depth <= XMLSTREAM_DEPTH_MAX_DEFAULT);
+        ck_assert_int_eq(slow != NULL, depth <= XMLSTREAM_DEPTH_MAX_DEFAULT);
+        ck_assert(fast == NULL || stanza_equal(stanza_root(fast), stanza_root(slow)));
+        stanza_free(fast);
+        stanza_free(slow);
+        buf_free(&text);
+    }
+}
+END_TEST
+
 /* Every cut and every one-byte change of the plain stanzas: whatever
  * plainxml still takes, expat reads the same. */
 START_TEST(test_plainxml_near_misses_agree_with_expat)
@@ -160,6 +185,7 @@ Suite *plainxml_suite(void)
     tcase_add_loop_test(tc, test_plainxml_parses_what_expat_reads, 0, (int)COUNT(plain));
     tcase_add_loop_test(tc, test_plainxml_leaves_the_rest_to_expat, 0, (int)COUNT(not_plain));
     tcase_add_test(tc, test_plainxml_default_namespace);
+    tcase_add_loop_test(tc, test_plainxml_depth_limit, 0, 2);
     tcase_add_loop_test(tc, test_plainxml_near_misses_agree_with_expat, 0, (int)COUNT(plain));
     suite_add_tcase(s, tc);
     return s;
