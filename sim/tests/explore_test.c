@@ -142,8 +142,8 @@ static char *client_text(const struct scenario *s, size_t c)
 
 /* SM15 (DIVERGENCES.md): a client whose connection was lost inside a
  * write (its last step a send_raw that stops inside a tag) does not
- * resume that session live; it may connect or register anew. Returns the
- * losses seen. */
+ * resume that session live; it may connect or register anew, and resume
+ * a session it enables later. Returns the losses seen. */
 static size_t resumes_after_a_loss_inside(const struct scenario *s, size_t seed)
 {
     bool inside[64] = {0};
@@ -166,6 +166,7 @@ static size_t resumes_after_a_loss_inside(const struct scenario *s, size_t seed)
             break;
         case SCENARIO_STEP_CONNECT:
         case SCENARIO_STEP_REGISTER:
+        case SCENARIO_STEP_ENABLE:   /* a new session's id */
             inside[c] = false;
             last[c] = NULL;
             break;
