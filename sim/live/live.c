@@ -649,7 +649,7 @@ static bool spare_worth(const struct live *l)
 }
 
 /* Starts the next spare beside the current server, from the config of
- * the last settings, unless one runs or it is not worth it. A failure
+ * the settings just prepared, unless one runs or it is not worth it. A failure
  * only means no spare: the next scenario starts cold (its error is not
  * kept). */
 static void spare_start(struct live *l)
@@ -820,6 +820,8 @@ bool live_prepare(struct live *l, const struct scenario_server *server)
     free(l->spare_config);
     l->spare_config = l->spares ? config_for(spare_of(l), server) : NULL;
     spare_note(l, server);
+    if (ok)
+        spare_start(l);
     return ok;
 }
 
@@ -870,10 +872,7 @@ bool live_start(struct live *l)
     if (!l->written && !write_accounts(l))
         return false;
     l->written = true;
-    if ((v->pid == 0 && !spawn(l, v)) || !await_ready(l, v))
-        return false;
-    spare_start(l);
-    return true;
+    return (v->pid != 0 || spawn(l, v)) && await_ready(l, v);
 }
 
 bool live_restart(struct live *l)

@@ -18,8 +18,9 @@
  *
  * Spares (timing only): when sessim picks the port (0), an instance has a
  * second directory (another temporary one, or DIR.spare beside a named
- * DIR) and port. Once a scenario's server listens, a spare starts there
- * from the same settings (while that guess holds for at least half of the
+ * DIR) and port. As soon as live_prepare has given a scenario its
+ * server (a taken spare, or the current directory made clean), a spare
+ * starts in the other directory from the same settings (while that guess holds for at least half of the
  * prepares after the first); the next live_prepare takes it when its
  * settings give the same config (the spare becomes the current server,
  * with the new port and directory, and its storage files are written
@@ -93,8 +94,8 @@ bool live_account_create(struct live *l, const char *user, const char *password)
 /* Adds an initial roster item of an added account. False otherwise. */
 bool live_roster_preset(struct live *l, const char *user, const struct target_roster_item *item);
 /* Starts the server unless it runs (writing the storage files first after
- * a prepare; a taken spare is only waited for) and waits until it listens,
- * then starts the next spare. False on failure. */
+ * a prepare; a taken spare is only waited for) and waits until it listens.
+ * False on failure. */
 bool live_start(struct live *l);
 /* Kills the server and starts it again on the same data. */
 bool live_restart(struct live *l);
