@@ -493,6 +493,20 @@ static struct scenario *next_run(struct explorer *x, size_t i, uint64_t seed,
     return gen_scenario_profiled(seed, x->opt.steps, live, x->opt.sm, x->opt.profile, scratch);
 }
 
+/* Live: the scenario of run i + 1, which the server is told of so that
+ * its clean server can start during run i (adapter_expect); NULL when
+ * there is none. The caller frees it after run i. */
+static struct scenario *expect_next(struct explorer *x, size_t i)
+{
+    if (x->opt.live == NULL || i + 1 >= x->opt.runs)
+        return NULL;
+    size_t scratch[GEN_KINDS_MAX] = {0};
+    struct scenario *next = gen_scenario_fitted(seed_of_run(&x->opt, i + 1), x->opt.steps, true,
+                                                x->opt.sm, x->opt.profile, x->fit, scratch);
+    adapter_expect(x->opt.live, next);
+    return next;
+}
+
 /* --jobs: the workers, when there are to be any. False when they could
  * not be started (said on out). */
 static bool start_pool(struct explorer *x)
@@ -542,7 +556,12 @@ int explore_run(const struct explore_options *opt, FILE *out, FILE *err,
         if (opt->time_limit > 0 && t0 - x.start >= opt->time_limit)
             break;
         struct judge_verdict v;
+        struct scenario *next = expect_next(&x, i);
         struct scenario *s = next_run(&x, i, seed, &v);
+        if (next != NULL) {
+            adapter_expect(x.opt.live, NULL);
+            scenario_free(next);
+        }
         x.busy += clock_now_s() - t0;
         res->runs++;
         res->steps += v.steps_run;

@@ -426,6 +426,12 @@ bool adapter_prepare(struct adapter *a, const struct scenario *s)
     return ok;
 }
 
+void adapter_expect(struct adapter *a, const struct scenario *next)
+{
+    if (a->live != NULL)
+        live_expect(a->live, next != NULL ? &next->server : NULL);
+}
+
 bool adapter_account_create(struct adapter *a, const char *user, const char *password)
 {
     a->error[0] = '\0';

@@ -79,6 +79,10 @@ const struct server_file *adapter_server_file(const struct adapter *a);
 bool adapter_fits(struct adapter *a, const struct scenario *s, struct buf *why);
 /* A clean server for s (its settings, no state of an earlier scenario). */
 bool adapter_prepare(struct adapter *a, const struct scenario *s);
+/* The scenario that will follow the next adapter_prepare's, for a server
+ * that can start its clean server ahead (Prosody: live_expect). Borrowed
+ * until that adapter_prepare returns; NULL: not known. Timing only. */
+void adapter_expect(struct adapter *a, const struct scenario *next);
 bool adapter_account_create(struct adapter *a, const char *user, const char *password);
 /* An initial roster item of an account created before; false with a
  * reason when the server cannot have one set. */

@@ -63,6 +63,7 @@ struct live {
     size_t cur;
     bool spares;                /* sessim picked the port: a spare may run */
     char *spare_config;         /* the next spare's (the last settings), or NULL */
+    const struct scenario_server *next;   /* live_expect's, until live_prepare */
     char *last_key;             /* the last settings' config, placed nowhere */
     unsigned long prepares, repeats;   /* repeats: settings as the prepare before */
     unsigned long spares_wasted;
@@ -640,22 +641,23 @@ static void spare_note(struct live *l, const struct scenario_server *server)
     l->last_key = key;
 }
 
-/* Whether a spare is worth starting: the guess "the same settings again"
- * held for at least half of the prepares after the first (a caller that
- * draws settings per scenario, like the explorer, gets none). */
-static bool spare_worth(const struct live *l)
+/* Whether a spare is worth starting: the next settings are known
+ * (live_expect), or the guess "the same settings again" held for at least
+ * half of the prepares after the first (a caller that draws settings per
+ * scenario and does not say them gets none). */
+static bool spare_worth(const struct live *l, bool told)
 {
-    return l->spares && l->prepares >= 2 && 2 * l->repeats >= l->prepares - 1;
+    return l->spares && (told || (l->prepares >= 2 && 2 * l->repeats >= l->prepares - 1));
 }
 
 /* Starts the next spare beside the current server, from the config of
  * the settings just prepared, unless one runs or it is not worth it. A failure
  * only means no spare: the next scenario starts cold (its error is not
  * kept). */
-static void spare_start(struct live *l)
+static void spare_start(struct live *l, bool told)
 {
     struct live_server *v = spare_of(l);
-    if (!spare_worth(l) || v->pid != 0 || l->spare_config == NULL)
+    if (!spare_worth(l, told) || v->pid != 0 || l->spare_config == NULL)
         return;
     char error[LIVE_ERROR_MAX];
     memcpy(error, l->error, sizeof error);
@@ -817,12 +819,20 @@ bool live_prepare(struct live *l, const struct scenario_server *server)
         config = config_for(old, server);
     bool ok = server_clean(l, old, config);   /* the old one's data goes either way */
     free(config);
+    const struct scenario_server *next = l->next != NULL ? l->next : server;
+    bool told = l->next != NULL;
+    l->next = NULL;
     free(l->spare_config);
-    l->spare_config = l->spares ? config_for(spare_of(l), server) : NULL;
+    l->spare_config = l->spares ? config_for(spare_of(l), next) : NULL;
     spare_note(l, server);
     if (ok)
-        spare_start(l);
+        spare_start(l, told);
     return ok;
+}
+
+void live_expect(struct live *l, const struct scenario_server *next)
+{
+    l->next = next;
 }
 
 static struct live_account *find_account(struct live *l, const char *user)

@@ -17,16 +17,17 @@
  * SIGPIPE, which also removes the temporary directories before dying.
  *
  * Spares (timing only): when sessim picks the port (0), an instance has a
- * second directory (another temporary one, or DIR.spare beside a named
- * DIR) and port. As soon as live_prepare has given a scenario its
- * server (a taken spare, or the current directory made clean), a spare
- * starts in the other directory from the same settings (while that guess holds for at least half of the
- * prepares after the first); the next live_prepare takes it when its
- * settings give the same config (the spare becomes the current server,
- * with the new port and directory, and its storage files are written
- * into its data/ before any client connects: sim/README.md "Spares"),
- * else kills it (wasted) and prepares the current directory as above.
- * live_port and live_dir name the current server; they may change at
+ * second directory (another temporary one, or DIR.spare beside a named DIR)
+ * and port. As soon as live_prepare has given a scenario its server (a
+ * taken spare, or the current directory made clean), a spare starts in the
+ * other directory from the next scenario's settings when the caller said
+ * them (live_expect), else from the same settings (while that guess holds
+ * for at least half of the prepares after the first); the next live_prepare
+ * takes it when its settings give the same config (the spare becomes the
+ * current server, with the new port and directory, and its storage files
+ * are written into its data/ before any client connects: sim/README.md
+ * "Spares"), else kills it (wasted) and prepares the current directory as
+ * above. live_port and live_dir name the current server; they may change at
  * each live_prepare.
  *
  * The text generators (config, storage files, path encoding) are pure and
@@ -88,6 +89,11 @@ void live_free(struct live *l);
 /* A clean server for a scenario with these settings: kills a running
  * server, empties data/, writes the config. False on failure. */
 bool live_prepare(struct live *l, const struct scenario_server *server);
+/* The settings of the scenario that will follow the next live_prepare's
+ * (a caller that knows them, as the explorer does its next run's): that
+ * prepare starts the spare from them. Borrowed until that live_prepare
+ * returns; NULL: guess. Timing only. */
+void live_expect(struct live *l, const struct scenario_server *next);
 /* Adds an account to the storage written at the next start. False once
  * the scenario's server has started, or when the name is empty or taken. */
 bool live_account_create(struct live *l, const char *user, const char *password);

@@ -384,6 +384,37 @@ START_TEST(test_live_spare_wasted_by_other_settings)
 }
 END_TEST
 
+/* Settings the caller says ahead (live_expect), as the explorer does
+ * for its next run: the spare starts from them, from the first prepare
+ * on, however they change; the hint serves one prepare only. */
+START_TEST(test_live_spare_from_the_expected_settings)
+{
+    char err[LIVE_ERROR_MAX];
+    char *base = temp_dir(), *prog = fake_prosody(base);
+    struct live *l = live_new(prog, NULL, 0, err, sizeof err);
+    ck_assert_ptr_nonnull(l);
+    struct scenario_server s = server_default(), next = server_default();
+    for (int i = 0; i < 4; i++) {
+        next.offline = !s.offline;                /* other settings each time */
+        live_expect(l, &next);
+        ck_assert(live_prepare(l, &s));
+        ck_assert_int_eq(live_spare_taken(l), i > 0);
+        ck_assert(live_start(l));
+        s = next;
+    }
+    ck_assert(live_prepare(l, &s));               /* as told: taken */
+    ck_assert(live_spare_taken(l));
+    ck_assert(live_start(l));
+    ck_assert(live_prepare(l, &s));               /* no hint, and the guess has held */
+    ck_assert(!live_spare_taken(l));              /* too rarely: nothing started, */
+    ck_assert_uint_eq(live_spares_wasted(l), 0);  /* nothing wasted */
+    live_free(l);
+    paths_remove_tree(base);
+    free(prog);
+    free(base);
+}
+END_TEST
+
 /* A port the caller fixes has no spare. */
 START_TEST(test_live_no_spare_on_a_fixed_port)
 {
@@ -425,6 +456,7 @@ Suite *live_suite(void)
     tcase_add_test(tc, test_live_accounts_written_then_started_restarted_stopped);
     tcase_add_test(tc, test_live_spare_taken_by_the_same_settings);
     tcase_add_test(tc, test_live_spare_wasted_by_other_settings);
+    tcase_add_test(tc, test_live_spare_from_the_expected_settings);
     tcase_add_test(tc, test_live_no_spare_on_a_fixed_port);
     suite_add_tcase(s, tc);
     return s;
