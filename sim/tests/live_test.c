@@ -272,13 +272,39 @@ static bool file_has(const char *path, const char *text)
     return strstr(buf, text) != NULL;
 }
 
-START_TEST(test_live_accounts_written_then_started_restarted_stopped)
+/* A fake Prosody in a new temporary directory and an instance of it, in
+ * base/inst when named (else a temporary directory), on port (0: free
+ * ones, with a spare). */
+struct rig {
+    char *base, *prog;
+    struct live *l;
+};
+
+static struct live *rig_open(struct rig *r, bool named, unsigned port)
 {
     char err[LIVE_ERROR_MAX], path[512];
-    char *base = temp_dir(), *prog = fake_prosody(base);
-    snprintf(path, sizeof path, "%s/inst", base);
-    struct live *l = live_new(prog, path, 0, err, sizeof err);
-    ck_assert_ptr_nonnull(l);
+    r->base = temp_dir();
+    r->prog = fake_prosody(r->base);
+    snprintf(path, sizeof path, "%s/inst", r->base);
+    r->l = live_new(r->prog, named ? path : NULL, port, err, sizeof err);
+    ck_assert_msg(r->l != NULL, "%s", err);
+    return r->l;
+}
+
+static void rig_close(struct rig *r)
+{
+    live_free(r->l);
+    paths_remove_tree(r->base);
+    free(r->prog);
+    free(r->base);
+}
+
+START_TEST(test_live_accounts_written_then_started_restarted_stopped)
+{
+    char path[512];
+    struct rig r;
+    struct live *l = rig_open(&r, true, 0);
+    const char *base = r.base;
     struct scenario_server s = server_default();
     ck_assert(live_prepare(l, &s));
     ck_assert(live_account_create(l, "Romeo", "pw"));
@@ -301,11 +327,10 @@ START_TEST(test_live_accounts_written_then_started_restarted_stopped)
     ck_assert(!live_running(l));
     ck_assert_int_ne(access(path, F_OK), 0);
     live_free(l);
+    r.l = NULL;
     snprintf(path, sizeof path, "%s/inst/prosody.cfg.lua", base);
     ck_assert_int_eq(access(path, F_OK), 0);         /* a named directory is kept */
-    paths_remove_tree(base);
-    free(prog);
-    free(base);
+    rig_close(&r);
 }
 END_TEST
 
@@ -314,11 +339,10 @@ END_TEST
  * it, and its accounts are written into its data/ before the wait. */
 START_TEST(test_live_spare_taken_by_the_same_settings)
 {
-    char err[LIVE_ERROR_MAX], path[512];
-    char *base = temp_dir(), *prog = fake_prosody(base);
-    snprintf(path, sizeof path, "%s/inst", base);
-    struct live *l = live_new(prog, path, 0, err, sizeof err);
-    ck_assert_ptr_nonnull(l);
+    char path[512];
+    struct rig r;
+    struct live *l = rig_open(&r, true, 0);
+    const char *base = r.base;
     struct scenario_server s = server_default();
     ck_assert(live_prepare(l, &s));
     ck_assert(live_start(l));                     /* no guess yet: no spare */
@@ -344,10 +368,7 @@ START_TEST(test_live_spare_taken_by_the_same_settings)
     ck_assert_uint_eq(live_port(l), first);
     ck_assert_int_ne(access(path, F_OK), 0);      /* the last scenario's data is gone */
     ck_assert_uint_eq(live_spares_wasted(l), 0);
-    live_free(l);
-    paths_remove_tree(base);
-    free(prog);
-    free(base);
+    rig_close(&r);
 }
 END_TEST
 
@@ -355,10 +376,8 @@ END_TEST
  * cold where the last one ran. */
 START_TEST(test_live_spare_wasted_by_other_settings)
 {
-    char err[LIVE_ERROR_MAX];
-    char *base = temp_dir(), *prog = fake_prosody(base);
-    struct live *l = live_new(prog, NULL, 0, err, sizeof err);
-    ck_assert_ptr_nonnull(l);
+    struct rig r;
+    struct live *l = rig_open(&r, false, 0);
     struct scenario_server s = server_default();
     for (int i = 0; i < 2; i++)
         ck_assert(live_prepare(l, &s) && live_start(l));
@@ -377,10 +396,7 @@ START_TEST(test_live_spare_wasted_by_other_settings)
         ck_assert(live_prepare(l, &s) && live_start(l));
     }
     ck_assert_uint_eq(live_spares_wasted(l), 3);  /* then no spare is started */
-    live_free(l);
-    paths_remove_tree(base);
-    free(prog);
-    free(base);
+    rig_close(&r);
 }
 END_TEST
 
@@ -389,10 +405,8 @@ END_TEST
  * on, however they change; the hint serves one prepare only. */
 START_TEST(test_live_spare_from_the_expected_settings)
 {
-    char err[LIVE_ERROR_MAX];
-    char *base = temp_dir(), *prog = fake_prosody(base);
-    struct live *l = live_new(prog, NULL, 0, err, sizeof err);
-    ck_assert_ptr_nonnull(l);
+    struct rig r;
+    struct live *l = rig_open(&r, false, 0);
     struct scenario_server s = server_default(), next = server_default();
     for (int i = 0; i < 4; i++) {
         next.offline = !s.offline;                /* other settings each time */
@@ -408,10 +422,7 @@ START_TEST(test_live_spare_from_the_expected_settings)
     ck_assert(live_prepare(l, &s));               /* no hint, and the guess has held */
     ck_assert(!live_spare_taken(l));              /* too rarely: nothing started, */
     ck_assert_uint_eq(live_spares_wasted(l), 0);  /* nothing wasted */
-    live_free(l);
-    paths_remove_tree(base);
-    free(prog);
-    free(base);
+    rig_close(&r);
 }
 END_TEST
 
@@ -419,21 +430,17 @@ END_TEST
 START_TEST(test_live_no_spare_on_a_fixed_port)
 {
     char err[LIVE_ERROR_MAX];
-    char *base = temp_dir(), *prog = fake_prosody(base);
     unsigned port = hostport_free_port(err, sizeof err);
     ck_assert_uint_gt(port, 0);
-    struct live *l = live_new(prog, NULL, port, err, sizeof err);
-    ck_assert_ptr_nonnull(l);
+    struct rig r;
+    struct live *l = rig_open(&r, false, port);
     struct scenario_server s = server_default();
     for (int i = 0; i < 3; i++)
         ck_assert(live_prepare(l, &s) && live_start(l));
     ck_assert(live_prepare(l, &s));
     ck_assert(!live_spare_taken(l));
     ck_assert_uint_eq(live_port(l), port);
-    live_free(l);
-    paths_remove_tree(base);
-    free(prog);
-    free(base);
+    rig_close(&r);
 }
 END_TEST
 
