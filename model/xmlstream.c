@@ -163,7 +163,7 @@ static bool check_size(struct xmlstream *p, unsigned long long end)
 
 /* A kept start tag, shared by the streams of a warm set that sent the
  * same bytes (xmlstream_warm), and the default namespace it declares
- * (after the bytes and a NUL: what xmlstream_inject checks). */
+ * (right after the bytes, NUL-terminated: what xmlstream_inject checks). */
 struct xmlstream_tag {
     size_t refs;
     size_t len;
@@ -172,7 +172,7 @@ struct xmlstream_tag {
 
 static const char *tag_content_ns(const struct xmlstream_tag *t)
 {
-    return t->data + t->len + 1;
+    return t->data + t->len;
 }
 
 /* The stream no longer keeps a start tag; the last stream to drop a tag
@@ -198,12 +198,11 @@ static void keep_tag(struct xmlstream *p, const char *bytes, size_t n, const cha
     if (t == NULL || t->len != n || memcmp(t->data, bytes, n) != 0 ||
         strcmp(tag_content_ns(t), content_ns) != 0) {
         size_t ns_len = strlen(content_ns);
-        t = heap_alloc(p->heap, sizeof *t + n + 1 + ns_len + 1);
+        t = heap_alloc(p->heap, sizeof *t + n + ns_len + 1);
         t->refs = 0;
         t->len = n;
         memcpy(t->data, bytes, n);
-        t->data[n] = '\0';
-        memcpy(t->data + n + 1, content_ns, ns_len + 1);
+        memcpy(t->data + n, content_ns, ns_len + 1);
         if (p->warm != NULL)
             p->warm->tag = t;
     }

@@ -163,6 +163,30 @@ START_TEST(test_xmlstream_warm_set_shares_only_equal_start_tags)
 }
 END_TEST
 
+/* Start tags of the same length and default namespace that differ in a
+ * prefix's name are kept apart: each stream resumes with its own. */
+START_TEST(test_xmlstream_warm_set_keeps_apart_tags_that_differ_in_a_prefix)
+{
+    static const char *const pair[] = {
+        "<stream:stream xmlns='urn:a' xmlns:p='urn:x' xmlns:stream='" STANZA_NS_STREAM
+        "'><p:m/><p:m/>",
+        "<stream:stream xmlns='urn:a' xmlns:q='urn:x' xmlns:stream='" STANZA_NS_STREAM
+        "'><q:m/><q:m/>"};
+    struct buf plain[2] = {{0}}, shared[2] = {{0}};
+    struct xmlstream_warm warm = {.max = 0};
+    struct xmlstream_limits lim = {.idle_release = true, .warm = &warm};
+    for (size_t i = 0; i < 2; i++)
+        helpers_parse_log(pair[i], strlen(pair[i]), 0, NULL, &plain[i]);
+    helpers_parse_interleaved(pair, 2, strlen(pair[0]) - 12, &lim, shared);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert_ptr_null(strstr(buf_cstr(&plain[i]), "error"));
+        ck_assert_str_eq(buf_cstr(&shared[i]), buf_cstr(&plain[i]));
+        buf_free(&plain[i]);
+        buf_free(&shared[i]);
+    }
+}
+END_TEST
+
 /* A tree handed over between stanzas is the event its bytes would have
  * been, and later offsets count its bytes; inside a stanza or after the
  * close it is refused. */
@@ -1452,6 +1476,7 @@ Suite *xmlstream_suite(void)
     tcase_add_loop_test(tc, test_xmlstream_idle_release_changes_no_event, 0, nvalid);
     tcase_add_test(tc, test_xmlstream_warm_set_changes_no_event);
     tcase_add_test(tc, test_xmlstream_warm_set_shares_only_equal_start_tags);
+    tcase_add_test(tc, test_xmlstream_warm_set_keeps_apart_tags_that_differ_in_a_prefix);
     tcase_add_test(tc, test_xmlstream_inject_stands_for_the_bytes);
     tcase_add_test(tc, test_xmlstream_inject_follows_the_limits);
     tcase_add_test(tc, test_xmlstream_inject_needs_the_default_namespace);
