@@ -633,7 +633,7 @@ struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callba
      * no randomness but the injected one), so 0 stands for 1. */
     p->hash_salt = hash_salt != 0 ? hash_salt : 1;
     spare_take(p);
-    parser_create(p, 0);
+    parser_park(p, 0);   /* expat's parser when bytes come */
     return p;
 }
 

@@ -112,7 +112,9 @@ struct heap;
  * with the heap's hooks), comes from heap (NULL: the C library; heap.h).
  * cb is borrowed and must outlive the parser. hash_salt seeds expat's
  * hashing, so that no entropy is read (0, which would make expat read
- * some, stands for 1). limits NULL = defaults. Free with
+ * some, stands for 1). limits NULL = defaults. The expat parser is built
+ * (or taken from the warm set) when the first bytes come: a stream fed
+ * only injected headers and trees never builds one. Free with
  * xmlstream_free. */
 struct xmlstream *xmlstream_new(struct heap *heap, const struct xmlstream_callbacks *cb,
                                 void *ctx, const struct xmlstream_limits *limits,
