@@ -107,6 +107,13 @@ void conn_send(struct model *m, struct session *s, const struct stanza_node *el)
         drain_note(m, s->conn);   /* SM9 at the end of the input */
 }
 
+void conn_retire(struct model *m)
+{
+    while (m->conns_retired < m->nconns && m->conns[m->conns_retired].closed &&
+           m->conns[m->conns_retired].session == NULL)
+        m->conns_retired++;
+}
+
 void conn_drain(struct model *m)
 {
     for (size_t i = 0; i < m->ndraining; i++) {

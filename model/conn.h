@@ -34,6 +34,11 @@ void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node 
 /* Serializes a stanza onto a live session's stream and tells the
  * observer; nothing for a destroyed session (I5). */
 void conn_send(struct model *m, struct session *s, const struct stanza_node *el);
+/* Moves conns_retired past the connections that are closed and hold no
+ * session (a session never comes back to a closed connection: SM15 moves
+ * a resumed one onto the new connection), so that walks over the live
+ * ones start there. Run after every facade call. */
+void conn_retire(struct model *m);
 /* Marks s for invariant_check_touched. */
 void conn_touch(struct model *m, const struct session *s);
 /* SM9: the end of an input (client bytes, a connection loss, a clock

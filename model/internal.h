@@ -137,6 +137,9 @@ struct model {
 
     struct conn *conns;
     size_t nconns, capconns;
+    size_t conns_retired;        /* connections [0, conns_retired) are closed
+                                  * and hold no session: they never change
+                                  * again (conn_retire) */
     unsigned *touched;           /* connections touched since the last
                                   * invariant_check_touched */
     size_t ntouched, captouched;

@@ -54,7 +54,10 @@ struct model_call {
  * has failed. */
 static enum model_error model_run(struct model_call *c, void (*body)(void *c))
 {
-    return heap_run(&c->m->heap, body, c) ? MODEL_OK : MODEL_ENOMEM;
+    if (!heap_run(&c->m->heap, body, c))
+        return MODEL_ENOMEM;
+    conn_retire(c->m);
+    return MODEL_OK;
 }
 
 /* heap_release_all: the parsers the warm set keeps for new connections. */

@@ -116,9 +116,11 @@ const char *smacks_check_session(const struct model *m, const struct session *s,
                                  const char **message);
 /* I16 over the ledger: NULL or a message. */
 const char *smacks_check_ledger(const struct model *m);
+/* The copies s's queue holds (0 without stream management). */
+size_t smacks_queued(const struct session *s);
 /* I16 over the queues: NULL, or a message when the ledger's still queued
- * differ from the copies the sessions' queues hold (a walk over every
- * connection: for the full check only). */
-const char *smacks_check_queues(const struct model *m);
+ * differ from held, the copies all live sessions' queues hold (summed by
+ * the full check's walk with smacks_queued). */
+const char *smacks_check_queues(const struct model *m, unsigned long long held);
 
 #endif

@@ -698,6 +698,35 @@ START_TEST(test_invariant_counts_the_sessions)
 }
 END_TEST
 
+/* The whole check walks the connections from the first that may still
+ * hold a session: closed connections before it are skipped, and a session
+ * found on one of them is missing from the count (I1). */
+START_TEST(test_invariant_skips_retired_connections)
+{
+    struct model *m = healthy();   /* connections 1 and 2 */
+    unsigned c = model_connect(m);
+    feed(m, c, HDR);
+    model_hangup(m, 1);
+    ck_assert_uint_eq(m->conns_retired, 1);
+    model_hangup(m, 3);
+    ck_assert_uint_eq(m->conns_retired, 1);   /* 2 is still open */
+    model_hangup(m, 2);
+    ck_assert_uint_eq(m->conns_retired, 3);
+    struct invariant_violation v[4];
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    unsigned d = model_connect(m);
+    struct session *s = conn_session(m, d);
+    m->conns[d - 1].session = NULL;   /* the live session moved onto a retired one */
+    m->conns[0].session = s;
+    ck_assert_uint_eq(invariant_check(m, v, 4), 1);
+    ck_assert_str_eq(v[0].rule, "I1");
+    m->conns[0].session = NULL;
+    m->conns[d - 1].session = s;
+    ck_assert_uint_eq(invariant_check(m, v, 4), 0);
+    model_free(m);
+}
+END_TEST
+
 /* I17's bookkeeping: a resumption that would write a queued copy on a
  * connection that had it already is caught (here the copy claims the new
  * connection before the resume). */
@@ -1058,6 +1087,7 @@ Suite *invariant_suite(void)
     tcase_add_test(tc, test_invariant_touched_follows_the_traffic);
     tcase_add_test(tc, test_invariant_message_is_bounded_and_names_the_connection);
     tcase_add_test(tc, test_invariant_counts_the_sessions);
+    tcase_add_test(tc, test_invariant_skips_retired_connections);
     tcase_add_test(tc, test_invariant_counts_the_queued_copies);
     tcase_add_test(tc, test_invariant_sees_a_copy_resent_on_its_connection);
     tcase_add_test(tc, test_invariant_sees_a_push_to_an_uninterested_resource);
