@@ -128,13 +128,17 @@ static struct tm_conn *tm_conn(struct target_model *tm, unsigned conn)
     return &tm->conns[conn - 1];
 }
 
-/* model_output_stanzas' hook: a copy of the tree, placed in the bytes. */
+/* model_output_stanzas' hook: a copy of the tree, placed in the bytes. It
+ * lives until the client reads it, so its arena is the default one: no
+ * walk to size it first (stanza_clone's). */
 static void tm_keep(void *ctx, unsigned conn, const struct stanza_node *el, size_t end,
                     size_t len)
 {
     struct tm_conn *c = tm_conn(ctx, conn);
     c->v = mem_grow(c->v, c->n, &c->cap, sizeof *c->v);
-    c->v[c->n++] = (struct target_stanza){end - len, end, stanza_clone(NULL, el), NULL};
+    struct stanza *copy = stanza_new(NULL);
+    stanza_copy_into(copy, NULL, el);
+    c->v[c->n++] = (struct target_stanza){end - len, end, copy, NULL};
 }
 
 /* Appends s (NULL: nothing) to the block at *at, returning its place. */
