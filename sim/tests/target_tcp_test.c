@@ -105,6 +105,9 @@ struct rig {
     struct adapter *live;
     struct scenario *s;
     struct target *t;
+    unsigned nbound;      /* connections rig_up_bound opened: */
+    unsigned conn[2];     /* their ids on the target, */
+    int sock[2];          /* their server sides (rig_down closes them) */
 };
 
 static unsigned long long now_ms(void)
@@ -131,6 +134,7 @@ static unsigned listen_loopback(int *fd)
 
 static void rig_up(struct rig *r, enum pace_mode pacing, unsigned settle_ms)
 {
+    r->nbound = 0;
     strcpy(r->dir, "/tmp/sessim-tcp-test-XXXXXX");
     ck_assert_ptr_nonnull(mkdtemp(r->dir));
     char prog[128], err[ADAPTER_ERROR_MAX];
@@ -157,6 +161,8 @@ static void rig_up(struct rig *r, enum pace_mode pacing, unsigned settle_ms)
 static void rig_down(struct rig *r)
 {
     char prog[128];
+    for (unsigned i = 0; i < r->nbound; i++)
+        close(r->sock[i]);
     target_free(r->t);
     adapter_free(r->live);
     scenario_free(r->s);
@@ -270,6 +276,17 @@ static int connect_bound(struct rig *r, unsigned *c)
     return s;
 }
 
+/* rig_up, then n (at most 2) connections opened and bound as romeo/orchard
+ * (connect_bound): the i-th one's id on the target in r->conn[i], its
+ * server side in r->sock[i]. */
+static void rig_up_bound(struct rig *r, enum pace_mode pacing, unsigned settle_ms, unsigned n)
+{
+    ck_assert_uint_le(n, COUNT(r->conn));
+    rig_up(r, pacing, settle_ms);
+    for (; r->nbound < n; r->nbound++)
+        r->sock[r->nbound] = connect_bound(r, &r->conn[r->nbound]);
+}
+
 /* Reads from s until the bytes read end with tail; false on EOF. */
 static bool read_until(int s, const char *tail)
 {
@@ -301,16 +318,15 @@ static _Noreturn void answer_ping(int s)
 START_TEST(test_target_tcp_round_trip_ends_a_step)
 {
     struct rig r;
-    rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
-    unsigned c;
-    int s = connect_bound(&r, &c);
+    rig_up_bound(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS, 1);
+    unsigned c = r.conn[0];
     struct buf got = {0};
     take(r.t, c, &got);
     ck_assert(target_send(r.t, c, "<presence/>", 11));
     pid_t server = fork();
     ck_assert_int_ge(server, 0);
     if (server == 0)
-        answer_ping(s);
+        answer_ping(r.sock[0]);
     unsigned long long t0 = now_ms();
     target_settle(r.t);
     ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
@@ -328,7 +344,6 @@ START_TEST(test_target_tcp_round_trip_ends_a_step)
     ck_assert_uint_eq(st->ends[PACE_END_IDLE], 1);
     ck_assert_uint_eq(st->pings, 1);
     buf_free(&got);
-    close(s);
     rig_down(&r);
 }
 END_TEST
@@ -353,16 +368,12 @@ static _Noreturn void answer_blind(int sa, int sb, unsigned long first)
 START_TEST(test_target_tcp_blind_step_ends_by_reading)
 {
     struct rig r;
-    rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
-    unsigned a;
-    int sa = connect_bound(&r, &a);
-    unsigned b;
-    int sb = connect_bound(&r, &b);
+    rig_up_bound(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS, 2);
     pid_t server = fork();
     ck_assert_int_ge(server, 0);
     if (server == 0)
-        answer_blind(sa, sb, 1);
-    ck_assert(target_send(r.t, b, "<presence", 9));
+        answer_blind(r.sock[0], r.sock[1], 1);
+    ck_assert(target_send(r.t, r.conn[1], "<presence", 9));
     unsigned long long t0 = now_ms();
     target_settle(r.t);
     ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
@@ -370,8 +381,6 @@ START_TEST(test_target_tcp_blind_step_ends_by_reading)
     ck_assert_int_eq(waitpid(server, &status, 0), server);
     ck_assert_int_eq(status, 0);
     ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_READ], 1);
-    close(sa);
-    close(sb);
     rig_down(&r);
 }
 END_TEST
@@ -399,18 +408,15 @@ static _Noreturn void answer_deaf(int sa, int sb)
 START_TEST(test_target_tcp_deaf_connection_read_to_the_end)
 {
     struct rig r;
-    rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
-    unsigned a;
-    int sa = connect_bound(&r, &a);
-    unsigned b;
-    int sb = connect_bound(&r, &b);
+    rig_up_bound(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS, 2);
+    unsigned a = r.conn[0], b = r.conn[1];
     struct buf got = {0};
     take(r.t, b, &got);
     buf_clear(&got);
     pid_t server = fork();
     ck_assert_int_ge(server, 0);
     if (server == 0)
-        answer_deaf(sa, sb);
+        answer_deaf(r.sock[0], r.sock[1]);
     ck_assert(target_send(r.t, b, "<presence", 9));
     target_settle(r.t);
     ck_assert(target_send(r.t, a, "<presence/>", 11));
@@ -424,8 +430,6 @@ START_TEST(test_target_tcp_deaf_connection_read_to_the_end)
     ck_assert_int_eq(status, 0);
     ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_READ], 2);
     buf_free(&got);
-    close(sa);
-    close(sb);
     rig_down(&r);
 }
 END_TEST
@@ -452,15 +456,14 @@ static _Noreturn void answer_enable(int s)
 START_TEST(test_target_tcp_sm_step_ends_by_ack_request)
 {
     struct rig r;
-    rig_up(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS);
-    unsigned c;
-    int s = connect_bound(&r, &c);
+    rig_up_bound(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS, 1);
+    unsigned c = r.conn[0];
     struct buf got = {0};
     take(r.t, c, &got);
     pid_t server = fork();
     ck_assert_int_ge(server, 0);
     if (server == 0)
-        answer_enable(s);
+        answer_enable(r.sock[0]);
     ck_assert(target_send(r.t, c, "<enable xmlns='urn:xmpp:sm:3'/>", 31));
     unsigned long long t0 = now_ms();
     target_settle(r.t);
@@ -477,7 +480,6 @@ START_TEST(test_target_tcp_sm_step_ends_by_ack_request)
     ck_assert_uint_eq(st->probes, 1);
     ck_assert_uint_eq(st->pings, 0);
     buf_free(&got);
-    close(s);
     rig_down(&r);
 }
 END_TEST
@@ -491,11 +493,10 @@ START_TEST(test_target_tcp_resumed_after_open_stanza_settles)
     static const char resume[] = "<stream:stream to='localhost'>"
                                  "<resume xmlns='urn:xmpp:sm:3' previd='t' h='0'/>";
     struct rig r;
-    rig_up(&r, PACE_ROUNDTRIP, SETTLE_MS);
-    unsigned a;
-    int sa = connect_bound(&r, &a);
+    rig_up_bound(&r, PACE_ROUNDTRIP, SETTLE_MS, 1);
+    unsigned a = r.conn[0];
     ck_assert(target_send(r.t, a, enable, strlen(enable)));
-    put(sa, "<enabled xmlns='urn:xmpp:sm:3' id='t' resume='true'/>");
+    put(r.sock[0], "<enabled xmlns='urn:xmpp:sm:3' id='t' resume='true'/>");
     ck_assert(target_wait(r.t, a));
     ck_assert(target_send(r.t, a, "<message><bo", 12));
     target_hangup(r.t, a);
@@ -510,7 +511,6 @@ START_TEST(test_target_tcp_resumed_after_open_stanza_settles)
     ck_assert_uint_eq(adapter_stats(r.live)->probes, 0);
     char in[512];
     ck_assert_int_eq(read(sb, in, sizeof in), (ssize_t)strlen(resume));   /* nothing more */
-    close(sa);
     close(sb);
     rig_down(&r);
 }
@@ -519,14 +519,11 @@ END_TEST
 START_TEST(test_target_tcp_round_trip_unanswered_waits_settle)
 {
     struct rig r;
-    rig_up(&r, PACE_ROUNDTRIP, SETTLE_MS);
-    unsigned c;
-    int s = connect_bound(&r, &c);
-    ck_assert(target_send(r.t, c, "<presence/>", 11));
+    rig_up_bound(&r, PACE_ROUNDTRIP, SETTLE_MS, 1);
+    ck_assert(target_send(r.t, r.conn[0], "<presence/>", 11));
     unsigned long long t0 = now_ms();
     target_settle(r.t);                          /* no answer: the settle time after all */
     ck_assert_uint_ge(now_ms() - t0, SETTLE_MS * TARGET_TCP_WAIT_SETTLES - 5);
-    close(s);
     rig_down(&r);
 }
 END_TEST
@@ -534,16 +531,13 @@ END_TEST
 START_TEST(test_target_tcp_settle_pacing_never_pings)
 {
     struct rig r;
-    rig_up(&r, PACE_SETTLE, SETTLE_MS);
-    unsigned c;
-    int s = connect_bound(&r, &c);
-    ck_assert(target_send(r.t, c, "<presence/>", 11));
+    rig_up_bound(&r, PACE_SETTLE, SETTLE_MS, 1);
+    ck_assert(target_send(r.t, r.conn[0], "<presence/>", 11));
     unsigned long long t0 = now_ms();
     target_settle(r.t);
     ck_assert_uint_ge(now_ms() - t0, SETTLE_MS - 5);
     char in[64] = "";
-    ck_assert_int_eq(read(s, in, sizeof in - 1), 11);
-    close(s);
+    ck_assert_int_eq(read(r.sock[0], in, sizeof in - 1), 11);
     rig_down(&r);
 }
 END_TEST
