@@ -301,18 +301,38 @@ static bool read_until(int s, const char *tail)
     return true;
 }
 
-/* The server's side in a child process: reads until the first ping has
- * come whole after <presence/>, answers it behind a message, exits 0 (1
- * when the bytes are other than expected). */
-static _Noreturn void answer_ping(int s)
+/* Forks the server's side of a step: a child process that runs answer on
+ * the server sides of r's bound connections (r->sock) and exits 0 when it
+ * returns true (the bytes were as expected), else 1. Returns its pid,
+ * for served. */
+static pid_t serve(const struct rig *r, bool (*answer)(const int *sock))
 {
+    pid_t server = fork();
+    ck_assert_int_ge(server, 0);
+    if (server == 0)
+        _exit(answer(r->sock) ? 0 : 1);
+    return server;
+}
+
+/* Waits for the server's side (serve) to end: it must have exited 0. */
+static void served(pid_t server)
+{
+    int status;
+    ck_assert_int_eq(waitpid(server, &status, 0), server);
+    ck_assert_int_eq(status, 0);
+}
+
+/* The server's side (serve): reads until the first ping has come whole
+ * after <presence/>, answers it behind a message. */
+static bool answer_ping(const int *sock)
+{
+    int s = sock[0];
     static const char want[] = "<presence/><iq type='get' id='" PACE_ID_PREFIX "1' "
                                "to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>";
     static const char answer[] = "<message><body>hi</body></message>"
                                  "<iq type='result' from='localhost' id='" PACE_ID_PREFIX "1'/>";
-    bool ok = read_until(s, want) &&
-              write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
-    _exit(ok ? 0 : 1);
+    return read_until(s, want) &&
+           write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
 }
 
 START_TEST(test_target_tcp_round_trip_ends_a_step)
@@ -323,16 +343,11 @@ START_TEST(test_target_tcp_round_trip_ends_a_step)
     struct buf got = {0};
     take(r.t, c, &got);
     ck_assert(target_send(r.t, c, "<presence/>", 11));
-    pid_t server = fork();
-    ck_assert_int_ge(server, 0);
-    if (server == 0)
-        answer_ping(r.sock[0]);
+    pid_t server = serve(&r, answer_ping);
     unsigned long long t0 = now_ms();
     target_settle(r.t);
     ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
-    int status;
-    ck_assert_int_eq(waitpid(server, &status, 0), server);
-    ck_assert_int_eq(status, 0);
+    served(server);
     buf_clear(&got);
     take(r.t, c, &got);
     ck_assert_str_eq(buf_cstr(&got), "<message><body>hi</body></message>");
@@ -348,18 +363,20 @@ START_TEST(test_target_tcp_round_trip_ends_a_step)
 }
 END_TEST
 
-/* The server's side of a blind step: reads the half stanza on sb, then
- * answers two rounds of pings on sa, ids first and first + 1. */
-static _Noreturn void answer_blind(int sa, int sb, unsigned long first)
+/* The server's side (serve) of a blind step: reads the half stanza on the
+ * second connection (sb), then answers two rounds of pings on the first
+ * (sa), ids 1 and 2. */
+static bool answer_blind(const int *sock)
 {
+    int sa = sock[0], sb = sock[1];
     bool ok = read_until(sb, "<presence");
-    for (unsigned long id = first; ok && id < first + 2; id++) {
+    for (unsigned long id = 1; ok && id <= 2; id++) {
         char answer[128];
         snprintf(answer, sizeof answer, "<iq type='result' id='" PACE_ID_PREFIX "%lu'/>", id);
         ok = read_until(sa, "<ping xmlns='urn:xmpp:ping'/></iq>") &&
              write(sa, answer, strlen(answer)) == (ssize_t)strlen(answer);
     }
-    _exit(ok ? 0 : 1);
+    return ok;
 }
 
 /* A connection whose bytes end inside a stanza takes no ping; once the
@@ -369,27 +386,23 @@ START_TEST(test_target_tcp_blind_step_ends_by_reading)
 {
     struct rig r;
     rig_up_bound(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS, 2);
-    pid_t server = fork();
-    ck_assert_int_ge(server, 0);
-    if (server == 0)
-        answer_blind(r.sock[0], r.sock[1], 1);
+    pid_t server = serve(&r, answer_blind);
     ck_assert(target_send(r.t, r.conn[1], "<presence", 9));
     unsigned long long t0 = now_ms();
     target_settle(r.t);
     ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
-    int status;
-    ck_assert_int_eq(waitpid(server, &status, 0), server);
-    ck_assert_int_eq(status, 0);
+    served(server);
     ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_READ], 1);
     rig_down(&r);
 }
 END_TEST
 
-/* The server's side of two steps: the blind one (answer_blind), then one
- * that writes on sa: its ping answered, a message written on sb, then two
- * more rounds of pings on sa answered. */
-static _Noreturn void answer_deaf(int sa, int sb)
+/* The server's side (serve) of two steps: the blind one (answer_blind),
+ * then one that writes on sa: its ping answered, a message written on sb,
+ * then two more rounds of pings on sa answered. */
+static bool answer_deaf(const int *sock)
 {
+    int sa = sock[0], sb = sock[1];
     static const char late[] = "<message><body>late</body></message>";
     bool ok = read_until(sb, "<presence");
     for (unsigned long id = 1; ok && id <= 5; id++) {
@@ -399,7 +412,7 @@ static _Noreturn void answer_deaf(int sa, int sb)
              write(sa, answer, strlen(answer)) == (ssize_t)strlen(answer) &&
              (id != 3 || write(sb, late, sizeof late - 1) == (ssize_t)(sizeof late - 1));
     }
-    _exit(ok ? 0 : 1);
+    return ok;
 }
 
 /* A bound connection an earlier step left inside a stanza takes no ping:
@@ -413,10 +426,7 @@ START_TEST(test_target_tcp_deaf_connection_read_to_the_end)
     struct buf got = {0};
     take(r.t, b, &got);
     buf_clear(&got);
-    pid_t server = fork();
-    ck_assert_int_ge(server, 0);
-    if (server == 0)
-        answer_deaf(r.sock[0], r.sock[1]);
+    pid_t server = serve(&r, answer_deaf);
     ck_assert(target_send(r.t, b, "<presence", 9));
     target_settle(r.t);
     ck_assert(target_send(r.t, a, "<presence/>", 11));
@@ -425,30 +435,28 @@ START_TEST(test_target_tcp_deaf_connection_read_to_the_end)
     ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
     take(r.t, b, &got);
     ck_assert_str_eq(buf_cstr(&got), "<message><body>late</body></message>");
-    int status;
-    ck_assert_int_eq(waitpid(server, &status, 0), server);
-    ck_assert_int_eq(status, 0);
+    served(server);
     ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_READ], 2);
     buf_free(&got);
     rig_down(&r);
 }
 END_TEST
 
-/* The server's side of a step that enables stream management: reads the
- * <enable/>, checks that nothing follows it before the answer (no probe
- * before <enabled/>), answers, then answers the <r/> probe in the other
- * namespace behind a message. */
-static _Noreturn void answer_enable(int s)
+/* The server's side (serve) of a step that enables stream management:
+ * reads the <enable/>, checks that nothing follows it before the answer
+ * (no probe before <enabled/>), answers, then answers the <r/> probe in
+ * the other namespace behind a message. */
+static bool answer_enable(const int *sock)
 {
+    int s = sock[0];
     static const char enabled[] = "<enabled xmlns='urn:xmpp:sm:3'/>";
     static const char answer[] = "<message><body>hi</body></message>"
                                  "<a xmlns='urn:xmpp:sm:2' h='0'/>";
     struct pollfd p = {.fd = s, .events = POLLIN};
-    bool ok = read_until(s, "<enable xmlns='urn:xmpp:sm:3'/>") && poll(&p, 1, 100) == 0 &&
-              write(s, enabled, sizeof enabled - 1) == (ssize_t)(sizeof enabled - 1) &&
-              read_until(s, "<r xmlns='urn:xmpp:sm:2'/>") &&
-              write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
-    _exit(ok ? 0 : 1);
+    return read_until(s, "<enable xmlns='urn:xmpp:sm:3'/>") && poll(&p, 1, 100) == 0 &&
+           write(s, enabled, sizeof enabled - 1) == (ssize_t)(sizeof enabled - 1) &&
+           read_until(s, "<r xmlns='urn:xmpp:sm:2'/>") &&
+           write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
 }
 
 /* With stream management on, an <r/> ends the step instead of a ping
@@ -460,17 +468,12 @@ START_TEST(test_target_tcp_sm_step_ends_by_ack_request)
     unsigned c = r.conn[0];
     struct buf got = {0};
     take(r.t, c, &got);
-    pid_t server = fork();
-    ck_assert_int_ge(server, 0);
-    if (server == 0)
-        answer_enable(r.sock[0]);
+    pid_t server = serve(&r, answer_enable);
     ck_assert(target_send(r.t, c, "<enable xmlns='urn:xmpp:sm:3'/>", 31));
     unsigned long long t0 = now_ms();
     target_settle(r.t);
     ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
-    int status;
-    ck_assert_int_eq(waitpid(server, &status, 0), server);
-    ck_assert_int_eq(status, 0);
+    served(server);
     buf_clear(&got);
     take(r.t, c, &got);
     ck_assert_str_eq(buf_cstr(&got),
