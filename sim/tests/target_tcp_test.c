@@ -322,6 +322,15 @@ static void served(pid_t server)
     ck_assert_int_eq(status, 0);
 }
 
+/* target_settle, which must end before LONG_SETTLE_MS: something other
+ * than the settle timer (a round trip, the server's reads) ends the step. */
+static void settle_before_timer(struct rig *r)
+{
+    unsigned long long t0 = now_ms();
+    target_settle(r->t);
+    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+}
+
 /* The server's side (serve): reads until the first ping has come whole
  * after <presence/>, answers it behind a message. */
 static bool answer_ping(const int *sock)
@@ -344,16 +353,12 @@ START_TEST(test_target_tcp_round_trip_ends_a_step)
     take(r.t, c, &got);
     ck_assert(target_send(r.t, c, "<presence/>", 11));
     pid_t server = serve(&r, answer_ping);
-    unsigned long long t0 = now_ms();
-    target_settle(r.t);
-    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    settle_before_timer(&r);
     served(server);
     buf_clear(&got);
     take(r.t, c, &got);
     ck_assert_str_eq(buf_cstr(&got), "<message><body>hi</body></message>");
-    t0 = now_ms();
-    target_settle(r.t);                          /* nothing written: nothing to wait for */
-    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    settle_before_timer(&r);                     /* nothing written: nothing to wait for */
     const struct adapter_stats *st = adapter_stats(r.live);
     ck_assert_uint_eq(st->ends[PACE_END_ROUNDTRIP], 1);
     ck_assert_uint_eq(st->ends[PACE_END_IDLE], 1);
@@ -388,9 +393,7 @@ START_TEST(test_target_tcp_blind_step_ends_by_reading)
     rig_up_bound(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS, 2);
     pid_t server = serve(&r, answer_blind);
     ck_assert(target_send(r.t, r.conn[1], "<presence", 9));
-    unsigned long long t0 = now_ms();
-    target_settle(r.t);
-    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    settle_before_timer(&r);
     served(server);
     ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_READ], 1);
     rig_down(&r);
@@ -430,9 +433,7 @@ START_TEST(test_target_tcp_deaf_connection_read_to_the_end)
     ck_assert(target_send(r.t, b, "<presence", 9));
     target_settle(r.t);
     ck_assert(target_send(r.t, a, "<presence/>", 11));
-    unsigned long long t0 = now_ms();
-    target_settle(r.t);
-    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    settle_before_timer(&r);
     take(r.t, b, &got);
     ck_assert_str_eq(buf_cstr(&got), "<message><body>late</body></message>");
     served(server);
@@ -470,9 +471,7 @@ START_TEST(test_target_tcp_sm_step_ends_by_ack_request)
     take(r.t, c, &got);
     pid_t server = serve(&r, answer_enable);
     ck_assert(target_send(r.t, c, "<enable xmlns='urn:xmpp:sm:3'/>", 31));
-    unsigned long long t0 = now_ms();
-    target_settle(r.t);
-    ck_assert_uint_lt(now_ms() - t0, LONG_SETTLE_MS);
+    settle_before_timer(&r);
     served(server);
     buf_clear(&got);
     take(r.t, c, &got);
