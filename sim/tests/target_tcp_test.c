@@ -301,6 +301,25 @@ static bool read_until(int s, const char *tail)
     return true;
 }
 
+/* Writes text whole on s: false when it could not. */
+static bool write_text(int s, const char *text)
+{
+    return write(s, text, strlen(text)) == (ssize_t)strlen(text);
+}
+
+/* Answers the pings with ids first to last on s, each once it has come
+ * whole; false on EOF or a failed write. */
+static bool answer_pings(int s, unsigned long first, unsigned long last)
+{
+    bool ok = true;
+    for (unsigned long id = first; ok && id <= last; id++) {
+        char answer[128];
+        snprintf(answer, sizeof answer, "<iq type='result' id='" PACE_ID_PREFIX "%lu'/>", id);
+        ok = read_until(s, "<ping xmlns='urn:xmpp:ping'/></iq>") && write_text(s, answer);
+    }
+    return ok;
+}
+
 /* Forks the server's side of a step: a child process that runs answer on
  * the server sides of r's bound connections (r->sock) and exits 0 when it
  * returns true (the bytes were as expected), else 1. Returns its pid,
@@ -340,8 +359,7 @@ static bool answer_ping(const int *sock)
                                "to='localhost'><ping xmlns='urn:xmpp:ping'/></iq>";
     static const char answer[] = "<message><body>hi</body></message>"
                                  "<iq type='result' from='localhost' id='" PACE_ID_PREFIX "1'/>";
-    return read_until(s, want) &&
-           write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
+    return read_until(s, want) && write_text(s, answer);
 }
 
 START_TEST(test_target_tcp_round_trip_ends_a_step)
@@ -369,19 +387,11 @@ START_TEST(test_target_tcp_round_trip_ends_a_step)
 END_TEST
 
 /* The server's side (serve) of a blind step: reads the half stanza on the
- * second connection (sb), then answers two rounds of pings on the first
- * (sa), ids 1 and 2. */
+ * second connection, then answers two rounds of pings on the first, ids 1
+ * and 2. */
 static bool answer_blind(const int *sock)
 {
-    int sa = sock[0], sb = sock[1];
-    bool ok = read_until(sb, "<presence");
-    for (unsigned long id = 1; ok && id <= 2; id++) {
-        char answer[128];
-        snprintf(answer, sizeof answer, "<iq type='result' id='" PACE_ID_PREFIX "%lu'/>", id);
-        ok = read_until(sa, "<ping xmlns='urn:xmpp:ping'/></iq>") &&
-             write(sa, answer, strlen(answer)) == (ssize_t)strlen(answer);
-    }
-    return ok;
+    return read_until(sock[1], "<presence") && answer_pings(sock[0], 1, 2);
 }
 
 /* A connection whose bytes end inside a stanza takes no ping; once the
@@ -406,16 +416,8 @@ END_TEST
 static bool answer_deaf(const int *sock)
 {
     int sa = sock[0], sb = sock[1];
-    static const char late[] = "<message><body>late</body></message>";
-    bool ok = read_until(sb, "<presence");
-    for (unsigned long id = 1; ok && id <= 5; id++) {
-        char answer[128];
-        snprintf(answer, sizeof answer, "<iq type='result' id='" PACE_ID_PREFIX "%lu'/>", id);
-        ok = read_until(sa, "<ping xmlns='urn:xmpp:ping'/></iq>") &&
-             write(sa, answer, strlen(answer)) == (ssize_t)strlen(answer) &&
-             (id != 3 || write(sb, late, sizeof late - 1) == (ssize_t)(sizeof late - 1));
-    }
-    return ok;
+    return answer_blind(sock) && answer_pings(sa, 3, 3) &&
+           write_text(sb, "<message><body>late</body></message>") && answer_pings(sa, 4, 5);
 }
 
 /* A bound connection an earlier step left inside a stanza takes no ping:
@@ -455,9 +457,8 @@ static bool answer_enable(const int *sock)
                                  "<a xmlns='urn:xmpp:sm:2' h='0'/>";
     struct pollfd p = {.fd = s, .events = POLLIN};
     return read_until(s, "<enable xmlns='urn:xmpp:sm:3'/>") && poll(&p, 1, 100) == 0 &&
-           write(s, enabled, sizeof enabled - 1) == (ssize_t)(sizeof enabled - 1) &&
-           read_until(s, "<r xmlns='urn:xmpp:sm:2'/>") &&
-           write(s, answer, sizeof answer - 1) == (ssize_t)(sizeof answer - 1);
+           write_text(s, enabled) && read_until(s, "<r xmlns='urn:xmpp:sm:2'/>") &&
+           write_text(s, answer);
 }
 
 /* With stream management on, an <r/> ends the step instead of a ping
