@@ -401,8 +401,9 @@ START_TEST(test_target_tcp_blind_step_ends_by_reading)
 {
     struct rig r;
     rig_up_bound(&r, PACE_ROUNDTRIP, LONG_SETTLE_MS, 2);
+    unsigned b = r.conn[1];
     pid_t server = serve(&r, answer_blind);
-    ck_assert(target_send(r.t, r.conn[1], "<presence", 9));
+    ck_assert(target_send(r.t, b, "<presence", 9));
     settle_before_timer(&r);
     served(server);
     ck_assert_uint_eq(adapter_stats(r.live)->ends[PACE_END_READ], 1);
@@ -523,7 +524,8 @@ START_TEST(test_target_tcp_round_trip_unanswered_waits_settle)
 {
     struct rig r;
     rig_up_bound(&r, PACE_ROUNDTRIP, SETTLE_MS, 1);
-    ck_assert(target_send(r.t, r.conn[0], "<presence/>", 11));
+    unsigned c = r.conn[0];
+    ck_assert(target_send(r.t, c, "<presence/>", 11));
     unsigned long long t0 = now_ms();
     target_settle(r.t);                          /* no answer: the settle time after all */
     ck_assert_uint_ge(now_ms() - t0, SETTLE_MS * TARGET_TCP_WAIT_SETTLES - 5);
@@ -535,12 +537,14 @@ START_TEST(test_target_tcp_settle_pacing_never_pings)
 {
     struct rig r;
     rig_up_bound(&r, PACE_SETTLE, SETTLE_MS, 1);
-    ck_assert(target_send(r.t, r.conn[0], "<presence/>", 11));
+    unsigned c = r.conn[0];
+    int s = r.sock[0];
+    ck_assert(target_send(r.t, c, "<presence/>", 11));
     unsigned long long t0 = now_ms();
     target_settle(r.t);
     ck_assert_uint_ge(now_ms() - t0, SETTLE_MS - 5);
     char in[64] = "";
-    ck_assert_int_eq(read(r.sock[0], in, sizeof in - 1), 11);
+    ck_assert_int_eq(read(s, in, sizeof in - 1), 11);
     rig_down(&r);
 }
 END_TEST
