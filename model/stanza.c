@@ -360,26 +360,37 @@ bool stanza_equal(const struct stanza_node *a, const struct stanza_node *b)
 
 /* ---- serializer ---- */
 
+/* Appends a string literal (its length known at compile time). */
+#define PUT_LIT(out, lit) buf_append((out), (lit), sizeof(lit) - 1)
+
+/* What escape writes for a byte: 0 (itself) or the index of its
+ * replacement; replacements from ESCAPE_ATTR_ONLY on apply in attribute
+ * values only. */
+enum { ESCAPE_AMP = 1, ESCAPE_LT, ESCAPE_GT, ESCAPE_CR, ESCAPE_ATTR_ONLY,
+       ESCAPE_QUOT = ESCAPE_ATTR_ONLY, ESCAPE_APOS, ESCAPE_TAB, ESCAPE_LF, ESCAPE_COUNT };
+static const unsigned char escape_of[256] = {
+    ['&'] = ESCAPE_AMP, ['<'] = ESCAPE_LT,   ['>'] = ESCAPE_GT,  ['\r'] = ESCAPE_CR,
+    ['"'] = ESCAPE_QUOT, ['\''] = ESCAPE_APOS, ['\t'] = ESCAPE_TAB, ['\n'] = ESCAPE_LF,
+};
+static const struct {
+    const char *text;
+    size_t len;
+} escape_rep[ESCAPE_COUNT] = {
+    [ESCAPE_AMP] = {"&amp;", 5},   [ESCAPE_LT] = {"&lt;", 4},     [ESCAPE_GT] = {"&gt;", 4},
+    [ESCAPE_CR] = {"&#13;", 5},    [ESCAPE_QUOT] = {"&quot;", 6}, [ESCAPE_APOS] = {"&apos;", 6},
+    [ESCAPE_TAB] = {"&#9;", 4},    [ESCAPE_LF] = {"&#10;", 5},
+};
+
 static void escape(const char *s, size_t len, bool attr, struct buf *out)
 {
+    unsigned limit = attr ? ESCAPE_COUNT : ESCAPE_ATTR_ONLY;
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *rep = NULL;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '\r': rep = "&#13;"; break;
-        case '"': rep = attr ? "&quot;" : NULL; break;
-        case '\'': rep = attr ? "&apos;" : NULL; break;
-        case '\t': rep = attr ? "&#9;" : NULL; break;
-        case '\n': rep = attr ? "&#10;" : NULL; break;
-        default: break;
-        }
-        if (rep == NULL)
+        unsigned e = escape_of[(unsigned char)s[i]];
+        if (e == 0 || e >= limit)
             continue;
         buf_append(out, s + run, i - run);
-        buf_puts(out, rep);
+        buf_append(out, escape_rep[e].text, escape_rep[e].len);
         run = i + 1;
     }
     buf_append(out, s + run, len - run);
@@ -403,9 +414,16 @@ static void put_attr(struct buf *out, const char *prefix, const char *name, cons
         buf_putc(out, ':');
     }
     buf_puts(out, name);
-    buf_puts(out, "='");
+    PUT_LIT(out, "='");
     stanza_escape_attr(value, strlen(value), out);
     buf_putc(out, '\'');
+}
+
+/* Whether two namespaces are equal: the same string first, as the
+ * well-known ones and a parent's shared by its children are. */
+static bool same_ns(const char *a, const char *b)
+{
+    return a == b || strcmp(a, b) == 0;
 }
 
 /* Attributes in foreign namespaces get prefixes ns1, ns2, ... declared on
@@ -416,7 +434,7 @@ static void put_attrs(const struct stanza_node *el, struct buf *out)
     for (const struct stanza_attr *a = el->attrs; a != NULL; a = a->next) {
         if (a->ns[0] == '\0') {
             put_attr(out, NULL, a->name, a->value);
-        } else if (strcmp(a->ns, STANZA_NS_XML) == 0) {
+        } else if (same_ns(a->ns, STANZA_NS_XML)) {
             put_attr(out, "xml", a->name, a->value);
         } else {
             char prefix[16] = "ns";
@@ -430,9 +448,9 @@ static void put_attrs(const struct stanza_node *el, struct buf *out)
             while (d > 0)
                 prefix[i++] = digits[--d];
             prefix[i] = '\0';
-            buf_puts(out, " xmlns:");
+            PUT_LIT(out, " xmlns:");
             buf_puts(out, prefix);
-            buf_puts(out, "='");
+            PUT_LIT(out, "='");
             stanza_escape_attr(a->ns, strlen(a->ns), out);
             buf_putc(out, '\'');
             put_attr(out, prefix, a->name, a->value);
@@ -444,21 +462,22 @@ void stanza_serialize(const struct stanza_node *el, const char *parent_ns, bool 
                       struct buf *out)
 {
     assert(el->kind == STANZA_ELEMENT);
-    bool prefixed = stream_prefix && strcmp(el->ns, STANZA_NS_STREAM) == 0;
+    bool prefixed = stream_prefix && same_ns(el->ns, STANZA_NS_STREAM);
     buf_putc(out, '<');
     if (prefixed)
-        buf_puts(out, "stream:");
-    buf_puts(out, el->name);
+        PUT_LIT(out, "stream:");
+    size_t name_len = strlen(el->name);
+    buf_append(out, el->name, name_len);
     const char *scope = parent_ns;
-    if (!prefixed && strcmp(el->ns, parent_ns) != 0) {
-        buf_puts(out, " xmlns='");
+    if (!prefixed && !same_ns(el->ns, parent_ns)) {
+        PUT_LIT(out, " xmlns='");
         stanza_escape_attr(el->ns, strlen(el->ns), out);
         buf_putc(out, '\'');
         scope = el->ns;
     }
     put_attrs(el, out);
     if (el->children == NULL) {
-        buf_puts(out, "/>");
+        PUT_LIT(out, "/>");
         return;
     }
     buf_putc(out, '>');
@@ -468,9 +487,9 @@ void stanza_serialize(const struct stanza_node *el, const char *parent_ns, bool 
         else
             stanza_serialize(c, scope, stream_prefix, out);
     }
-    buf_puts(out, "</");
+    PUT_LIT(out, "</");
     if (prefixed)
-        buf_puts(out, "stream:");
-    buf_puts(out, el->name);
+        PUT_LIT(out, "stream:");
+    buf_append(out, el->name, name_len);
     buf_putc(out, '>');
 }
