@@ -52,14 +52,24 @@ void conn_write_header(struct model *m, unsigned conn, const char *bytes, size_t
         m->header_hook(m->header_hook_ctx, conn, h, conn_get(m, conn)->out.len, len);
 }
 
-void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node *el)
+/* el onto the connection: bytes, its serialization, or NULL to make it. */
+static void write_stanza(struct model *m, unsigned conn, const struct stanza_node *el,
+                         const struct buf *bytes)
 {
     struct conn *c = conn_get(m, conn);
     out_begin(c);
     size_t start = c->out.len;
-    stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
+    if (bytes != NULL)
+        buf_append(&c->out, bytes->data, bytes->len);
+    else
+        stanza_serialize(el, STANZA_NS_CLIENT, true, &c->out);
     if (m->stanza_hook != NULL)
         m->stanza_hook(m->stanza_hook_ctx, conn, el, c->out.len, c->out.len - start);
+}
+
+void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node *el)
+{
+    write_stanza(m, conn, el, NULL);
 }
 
 /* <iq type='set'><query xmlns='jabber:iq:roster'/></iq> sent by the server. */
@@ -92,14 +102,15 @@ static void drain_note(struct model *m, unsigned conn)
     c->draining = true;
 }
 
-void conn_send(struct model *m, struct session *s, const struct stanza_node *el)
+void conn_send_serialized(struct model *m, struct session *s, const struct stanza_node *el,
+                          const struct buf *bytes)
 {
     if (s->destroyed)
         return;
     conn_touch(m, s);
     bool write = s->sm == NULL || smacks_outbound(s, el);   /* SM5, SM11 */
     if (write)
-        conn_write_stanza(m, s->conn, el);
+        write_stanza(m, s->conn, el, bytes);
     m->observer->sent(s, el);
     if (!s->interested && conn_is_roster_push(el) && !PROFILE_EJABBERD(m))
         s->pushed_uninterested = true;   /* checked by R7 in invariant.c; EJ15 */
@@ -112,6 +123,11 @@ void conn_retire(struct model *m)
     while (m->conns_retired < m->nconns && m->conns[m->conns_retired].closed &&
            m->conns[m->conns_retired].session == NULL)
         m->conns_retired++;
+}
+
+void conn_send(struct model *m, struct session *s, const struct stanza_node *el)
+{
+    conn_send_serialized(m, s, el, NULL);
 }
 
 void conn_drain(struct model *m)

@@ -13,6 +13,7 @@
 
 #include <stddef.h>
 
+struct buf;
 struct model;
 struct session;
 struct stanza_node;
@@ -34,6 +35,10 @@ void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node 
 /* Serializes a stanza onto a live session's stream and tells the
  * observer; nothing for a destroyed session (I5). */
 void conn_send(struct model *m, struct session *s, const struct stanza_node *el);
+/* The same for an element whose serialization (stanza_serialize in the
+ * client namespace, stream prefix on) is at hand: bytes are written. */
+void conn_send_serialized(struct model *m, struct session *s, const struct stanza_node *el,
+                          const struct buf *bytes);
 /* Moves conns_retired past the connections that are closed and hold no
  * session (a session never comes back to a closed connection: SM15 moves
  * a resumed one onto the new connection), so that walks over the live

@@ -122,6 +122,10 @@ struct model {
     struct prng prng;
     struct stanza *bare_presence;   /* <presence/>: shared by every session whose
                                      * stored presence is just that (P6) */
+    struct stanza *features[2];     /* S5: the stream features before and after
+                                     * authentication (they follow the config
+                                     * only), built once by session_features_new */
+    struct buf features_bytes[2];   /* and their serialization */
     unsigned long long now_ms;
     unsigned long hash_salt;
     struct xmlstream_warm warm;     /* idle sessions keeping their expat parser */

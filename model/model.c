@@ -90,6 +90,12 @@ static void model_setup(void *p)
     m->now_ms = c->start_time_ms;
     m->bare_presence = stanza_new(&m->heap);
     stanza_element_add(m->bare_presence, NULL, STANZA_NS_CLIENT, "presence");
+    for (int authenticated = 0; authenticated <= 1; authenticated++) {
+        m->features[authenticated] = session_features_new(m, authenticated);
+        m->features_bytes[authenticated].heap = &m->heap;
+        stanza_serialize(stanza_root(m->features[authenticated]), STANZA_NS_CLIENT, true,
+                         &m->features_bytes[authenticated]);
+    }
 }
 
 struct model *model_new(const struct model_config *c, unsigned long long seed)
@@ -137,6 +143,10 @@ static void model_teardown(struct model *m)
     account_free_all(m);
     smacks_state_free(&m->sm);
     stanza_free(m->bare_presence);
+    for (size_t i = 0; i < 2; i++) {
+        stanza_free(m->features[i]);
+        buf_free(&m->features_bytes[i]);
+    }
     heap_free(&m->heap, m->domain);
     assert(heap_blocks(&m->heap) == 0);
 }

@@ -157,19 +157,18 @@ static void send_header(struct session *s, bool version)
     s->header_sent = true;
 }
 
-/* S5: features by state. */
-static void send_features(struct session *s)
+struct stanza *session_features_new(struct model *m, bool authenticated)
 {
-    struct stanza *st = stanza_new(&s->m->heap);
+    struct stanza *st = stanza_new(&m->heap);
     struct stanza_node *f = stanza_element_add(st, NULL, STANZA_NS_STREAM, "features");
-    if (!s->authenticated) {
+    if (!authenticated) {
         struct stanza_node *mechs = stanza_element_add(st, f, XMPP_NS_SASL, "mechanisms");
         struct stanza_node *plain = stanza_element_add(st, mechs, XMPP_NS_SASL, "mechanism");
         stanza_text_add(st, plain, "PLAIN", 5);
-        if (s->m->cfg.registration)
+        if (m->cfg.registration)
             stanza_element_add(st, f, "http://jabber.org/features/iq-register", "register");
     } else {
-        bool ej = PROFILE_EJABBERD(s->m);   /* EJ12: ejabberd's list and order */
+        bool ej = PROFILE_EJABBERD(m);   /* EJ12: ejabberd's list and order */
         struct stanza_node *bind = stanza_element_add(st, f, XMPP_NS_BIND, "bind");
         if (!ej)
             stanza_element_add(st, bind, XMPP_NS_BIND, "required");
@@ -183,8 +182,15 @@ static void send_features(struct session *s)
             smacks_features(st, f, true);   /* SM1 */
         }
     }
-    conn_send(s->m, s, f);
-    stanza_free(st);
+    return st;
+}
+
+/* S5: features by state, as built at the model's start. */
+static void send_features(struct session *s)
+{
+    struct model *m = s->m;
+    conn_send_serialized(m, s, stanza_root(m->features[s->authenticated]),
+                         &m->features_bytes[s->authenticated]);
 }
 
 void session_close(struct session *s, const char *condition, const char *text,

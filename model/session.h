@@ -21,6 +21,9 @@ struct xmlstream_header;
 
 /* A session for a new connection (S1): nothing is sent. */
 struct session *session_new(struct model *m, unsigned conn);
+/* S5: the stream features the model offers before (authenticated false)
+ * or after authentication; they follow m's config only. */
+struct stanza *session_features_new(struct model *m, bool authenticated);
 /* Client bytes; when the caller also has them parsed (model_input_parsed),
  * a header h or (a copy on the model's heap of) a stanza el, which the
  * stream takes in place of the bytes where it can; else both NULL. */
