@@ -109,11 +109,17 @@ def build_flags(flavour):
         raise SetupError("make mutants-flags FLAVOUR=%s failed: %s" % (flavour, e.stderr.strip()))
     flags = dict(line.split("=", 1) for line in text.splitlines() if "=" in line)
     cflags = [f for f in flags["CFLAGS"].split() if f not in ("-Werror", "-MMD", "-MP")]
-    if flavour == "release":
-        cflags = [f for f in cflags if not f.startswith("-O")] + ["-O0"]
-    flags["CFLAGS"] = cflags
     for k in ("CC", "LDFLAGS", "LIBS_SIM", "LIBS_CHECK", "LIBS_MODEL"):
         flags[k] = flags.get(k, "").split()
+    if flavour == "release":
+        # -O0, and no link-time optimisation: the release objects are fat,
+        # so their own code links as it is, and a mutant costs one compile
+        # and a plain link, not a whole-program optimisation
+        def plain(f):
+            return not (f.startswith("-O") or f.startswith("-flto") or f == "-ffat-lto-objects")
+        cflags = [f for f in cflags if plain(f)] + ["-O0"]
+        flags["LDFLAGS"] = [f for f in flags["LDFLAGS"] if plain(f)]
+    flags["CFLAGS"] = cflags
     flags["B"] = os.path.join(ROOT, ".build", flavour)
     return flags
 
