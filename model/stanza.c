@@ -363,34 +363,26 @@ bool stanza_equal(const struct stanza_node *a, const struct stanza_node *b)
 /* Appends a string literal (its length known at compile time). */
 #define PUT_LIT(out, lit) buf_append((out), (lit), sizeof(lit) - 1)
 
-/* What escape writes for a byte: 0 (itself) or the index of its
- * replacement; replacements from ESCAPE_ATTR_ONLY on apply in attribute
- * values only. */
-enum { ESCAPE_AMP = 1, ESCAPE_LT, ESCAPE_GT, ESCAPE_CR, ESCAPE_ATTR_ONLY,
-       ESCAPE_QUOT = ESCAPE_ATTR_ONLY, ESCAPE_APOS, ESCAPE_TAB, ESCAPE_LF, ESCAPE_COUNT };
-static const unsigned char escape_of[256] = {
-    ['&'] = ESCAPE_AMP, ['<'] = ESCAPE_LT,   ['>'] = ESCAPE_GT,  ['\r'] = ESCAPE_CR,
-    ['"'] = ESCAPE_QUOT, ['\''] = ESCAPE_APOS, ['\t'] = ESCAPE_TAB, ['\n'] = ESCAPE_LF,
-};
-static const struct {
-    const char *text;
-    size_t len;
-} escape_rep[ESCAPE_COUNT] = {
-    [ESCAPE_AMP] = {"&amp;", 5},   [ESCAPE_LT] = {"&lt;", 4},     [ESCAPE_GT] = {"&gt;", 4},
-    [ESCAPE_CR] = {"&#13;", 5},    [ESCAPE_QUOT] = {"&quot;", 6}, [ESCAPE_APOS] = {"&apos;", 6},
-    [ESCAPE_TAB] = {"&#9;", 4},    [ESCAPE_LF] = {"&#10;", 5},
-};
-
 static void escape(const char *s, size_t len, bool attr, struct buf *out)
 {
-    unsigned limit = attr ? ESCAPE_COUNT : ESCAPE_ATTR_ONLY;
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
-        unsigned e = escape_of[(unsigned char)s[i]];
-        if (e == 0 || e >= limit)
+        const char *rep = NULL;
+        switch (s[i]) {
+        case '&': rep = "&amp;"; break;
+        case '<': rep = "&lt;"; break;
+        case '>': rep = "&gt;"; break;
+        case '\r': rep = "&#13;"; break;
+        case '"': rep = attr ? "&quot;" : NULL; break;
+        case '\'': rep = attr ? "&apos;" : NULL; break;
+        case '\t': rep = attr ? "&#9;" : NULL; break;
+        case '\n': rep = attr ? "&#10;" : NULL; break;
+        default: break;
+        }
+        if (rep == NULL)
             continue;
         buf_append(out, s + run, i - run);
-        buf_append(out, escape_rep[e].text, escape_rep[e].len);
+        buf_puts(out, rep);
         run = i + 1;
     }
     buf_append(out, s + run, len - run);

@@ -361,6 +361,21 @@ START_TEST(test_stanza_escape_reads_len_bytes)
 }
 END_TEST
 
+/* Text escapes & < > and CR only; an attribute value also quotes, tab
+ * and line feed (which attribute normalisation would turn into spaces). */
+START_TEST(test_stanza_escape_text_and_attr_differ)
+{
+    static const char all[] = "a&<>\r\"'\t\nz";
+    struct buf out = {0};
+    stanza_escape_text(all, sizeof all - 1, &out);
+    ck_assert_str_eq(buf_cstr(&out), "a&amp;&lt;&gt;&#13;\"'\t\nz");
+    buf_clear(&out);
+    stanza_escape_attr(all, sizeof all - 1, &out);
+    ck_assert_str_eq(buf_cstr(&out), "a&amp;&lt;&gt;&#13;&quot;&apos;&#9;&#10;z");
+    buf_free(&out);
+}
+END_TEST
+
 /* A namespace equal to the parent's, or a common one, is shared rather
  * than copied: the same string in every tree. */
 START_TEST(test_stanza_namespaces_are_shared)
@@ -406,6 +421,7 @@ Suite *stanza_suite(void)
     tcase_add_test(tc, test_stanza_clone_fits_one_block_any_lengths);
     tcase_add_test(tc, test_stanza_equal_compares_each_part);
     tcase_add_test(tc, test_stanza_escape_reads_len_bytes);
+    tcase_add_test(tc, test_stanza_escape_text_and_attr_differ);
     tcase_add_test(tc, test_stanza_namespaces_are_shared);
     suite_add_tcase(s, tc);
     return s;
