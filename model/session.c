@@ -393,6 +393,7 @@ static void bind(struct session *s, const struct stanza_node *iq)
     if (old != NULL) {
         switch (s->m->cfg.conflict) {
         case MODEL_CONFLICT_KICK_OLD:   /* X2 */
+            smacks_replacing(s->m, s);   /* EJ54 */
             session_close(old, "conflict", "Replaced by new connection", NULL, NULL);
             break;
         case MODEL_CONFLICT_REJECT_NEW: /* X3 */
@@ -406,6 +407,7 @@ static void bind(struct session *s, const struct stanza_node *iq)
         }
     }
     bind_to(s, res, iq);
+    smacks_replaced(s->m);   /* EJ54: after the bind result */
     heap_free(&s->m->heap, res);
 }
 

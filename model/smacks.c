@@ -12,6 +12,7 @@
  */
 #include "smacks.h"
 
+#include <assert.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -627,7 +628,9 @@ static struct stanza *as_queued(struct model *m, const struct stanza_node *el)
 
 /* SM13: the error reply to a copy goes to a live resource, else nowhere;
  * a copy from s's own full JID finds s, destroyed (session_destroy runs
- * SM13), and is dropped. */
+ * SM13), and is dropped; under the ejabberd profile, when s is being
+ * replaced, that reply waits for the session that takes its full JID
+ * (EJ54). */
 static void bounce(struct session *s, const struct stanza_node *el)
 {
     struct model *m = s->m;
@@ -641,7 +644,8 @@ static void bounce(struct session *s, const struct stanza_node *el)
             to = users_resource_of(m, &j);
         jid_free(&j);
     }
-    if (to == NULL || to->destroyed) {
+    bool kept = to == s && m->sm.heir != NULL;   /* EJ54 */
+    if (to == NULL || (to->destroyed && !kept)) {
         m->sm.dropped++;
         return;
     }
@@ -654,9 +658,38 @@ static void bounce(struct session *s, const struct stanza_node *el)
     } else {
         r = route_error_stanza(m, el, "cancel", "recipient-unavailable", NULL);
     }
+    m->sm.bounced++;
+    if (kept) {
+        heap_grow(&m->heap, (void **)&m->sm.kept, &m->sm.capkept, m->sm.nkept,
+                  sizeof *m->sm.kept);
+        m->sm.kept[m->sm.nkept++] = r;
+        return;
+    }
     conn_send(m, to, stanza_root(r));
     stanza_free(r);
-    m->sm.bounced++;
+}
+
+void smacks_replacing(struct model *m, struct session *heir)
+{
+    assert(m->sm.heir == NULL && m->sm.nkept == 0);
+    if (PROFILE_EJABBERD(m))
+        m->sm.heir = heir;
+}
+
+/* EJ54: ejabberd_sm's open_session registers the new session before it
+ * tells the old one it is replaced, and the old one routes its unacked
+ * stanzas' errors as it terminates: to the newest session of that full
+ * JID, which handles them after its bind. */
+void smacks_replaced(struct model *m)
+{
+    struct session *heir = m->sm.heir;
+    m->sm.heir = NULL;
+    for (size_t i = 0; i < m->sm.nkept; i++) {
+        assert(heir != NULL && !heir->destroyed);
+        conn_send(m, heir, stanza_root(m->sm.kept[i]));
+        stanza_free(m->sm.kept[i]);
+    }
+    m->sm.nkept = 0;
 }
 
 static bool storable(const struct stanza_node *el)
@@ -747,6 +780,8 @@ static void prune(struct model *m, const char *user)
 
 void smacks_state_free(struct smacks_state *st)
 {
+    assert(st->nkept == 0);   /* smacks_replaced sends them within one bind */
+    heap_free(st->heap, st->kept);
     for (size_t i = 0; i < st->nold; i++)
         heap_free(st->heap, st->old[i].user);
     heap_free(st->heap, st->old);

@@ -65,7 +65,8 @@ struct smacks_expired {
     uint32_t h;
 };
 
-/* Model-wide state: the expired registry and the I16 ledger. */
+/* Model-wide state: the expired registry, the I16 ledger, and the error
+ * replies a replaced session addresses to its own full JID (EJ54). */
 struct heap;
 
 struct smacks_state {
@@ -73,6 +74,9 @@ struct smacks_state {
     struct smacks_expired *old;
     size_t nold, capold;
     unsigned long long queued, acked, stored, bounced, dropped, in_queues;
+    struct session *heir;         /* EJ54: binding a replaced session's full JID, or NULL */
+    struct stanza **kept;         /* EJ54: replies waiting for heir's bind result */
+    size_t nkept, capkept;
 };
 
 /* SM1: appends the <sm/> features to an authenticated stream's features,
@@ -100,6 +104,14 @@ void smacks_before_close(struct session *s);
 /* SM13: enabled session s ends (still in the resource table); its queue
  * is stored, bounced or dropped and its state freed. */
 void smacks_end(struct session *s);
+/* EJ54 (ejabberd profile only; a no-op under the others): heir (borrowed)
+ * is about to bind the full JID of a session X2 replaces. Until
+ * smacks_replaced, an SM13 error reply addressed to that full JID is kept
+ * for heir instead of dropped. */
+void smacks_replacing(struct model *m, struct session *heir);
+/* EJ54: heir is bound and its bind result sent: the kept replies are sent
+ * to it, oldest first, and freed. A no-op when nothing is replacing. */
+void smacks_replaced(struct model *m);
 /* SM12: destroys sessions that hibernated too long. */
 void smacks_advance(struct model *m);
 /* SM19: before a restart drops every session: queued copies are lost. */
