@@ -456,6 +456,8 @@ static void resume(struct session *s, const char *ns, const struct stanza_node *
     resend(s);
     sm->awaiting_ack = false;
     request(s, true);   /* SM9: forced, even with an empty queue */
+    if (PROFILE_EJABBERD(s->m))
+        sm->awaiting_ack = false;   /* EJ55: that <r/> is not waited for */
 }
 
 /* EJ31: an element the codec refuses gets <failed><bad-request/> with its

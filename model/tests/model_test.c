@@ -438,6 +438,53 @@ START_TEST(test_model_sm_resume_forgets_the_old_wait)
 }
 END_TEST
 
+/* EJ55 (against SM9): under the ejabberd profile the <r/> after a
+ * resumption is not waited for, so the next stanza queued asks again;
+ * under Prosody's it is, and the stanza does not. Then one request at a
+ * time in both. */
+START_TEST(test_model_ejabberd_sm_request_after_resume)
+{
+    static const enum model_profile profiles[] = {MODEL_PROFILE_PROSODY, MODEL_PROFILE_EJABBERD};
+    for (size_t i = 0; i < 2; i++) {
+        struct model_config c;
+        model_config_default(&c);
+        c.profile = profiles[i];
+        struct model *m = model_new(&c, 1);
+        ck_assert(model_account_create(m, "romeo", "password"));
+        unsigned k = model_connect(m);
+        send(m, k, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns="
+                   "'urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>"
+                   "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
+        const char *id = strstr(drain(m, k), "<enabled ");
+        ck_assert_ptr_nonnull(id);
+        id = strstr(id, " id='");
+        ck_assert_ptr_nonnull(id);
+        char token[64];
+        size_t n = strcspn(id + 5, "'");
+        ck_assert_uint_lt(n, sizeof token);
+        memcpy(token, id + 5, n);
+        token[n] = '\0';
+        model_hangup(m, k);   /* hibernates */
+        unsigned d = model_connect(m);
+        char resume[768];
+        snprintf(resume, sizeof resume, HDR AUTH_ROMEO HDR
+                 "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='0'/>", token);
+        send(m, d, resume);
+        const char *o = drain(m, d);
+        ck_assert_ptr_nonnull(strstr(strstr(o, "<resumed "), SM_R));
+        send(m, d, "<iq type='get' id='g1'><query xmlns='jabber:iq:roster'/></iq>");
+        o = drain(m, d);
+        ck_assert_ptr_nonnull(strstr(o, "id='g1'"));
+        ck_assert_uint_eq(count_of(o, "<r "), profiles[i] == MODEL_PROFILE_EJABBERD);
+        send(m, d, "<iq type='get' id='g2'><query xmlns='jabber:iq:roster'/></iq>");
+        o = drain(m, d);
+        ck_assert_ptr_nonnull(strstr(o, "id='g2'"));
+        ck_assert_uint_eq(count_of(o, "<r "), 0);
+        model_free(m);
+    }
+}
+END_TEST
+
 struct hooked {
     unsigned calls, conn;
     size_t end, len;
@@ -1209,6 +1256,7 @@ Suite *model_suite(void)
     tcase_add_test(tc, test_model_sm_requests_after_every_answered_one);
     tcase_add_test(tc, test_model_sm_request_waits_for_the_answer);
     tcase_add_test(tc, test_model_sm_resume_forgets_the_old_wait);
+    tcase_add_test(tc, test_model_ejabberd_sm_request_after_resume);
     tcase_add_test(tc, test_model_config_defaults);
     tcase_add_test(tc, test_model_domain_is_copied);
     tcase_add_test(tc, test_model_randomness_comes_from_the_seed);
