@@ -196,13 +196,19 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
 }
 
 /* P4 step 2 and 3 (step 1, the reflection, is the caller's). */
-static void broadcast(struct session *x, const struct stanza_node *el)
+/* el to the account's other available resources (P4 step 2, EJ56). */
+static void own_resources(struct session *x, const struct stanza_node *el)
 {
-    struct model *m = x->m;
-    struct user *u = users_find(m, x->username);
+    struct user *u = users_find(x->m, x->username);
     for (size_t i = 0; u && i < u->nres; i++)
         if (u->res[i] != x && u->res[i]->presence)
             route_deliver(u->res[i], el, u->res[i]->full_jid);
+}
+
+static void broadcast(struct session *x, const struct stanza_node *el)
+{
+    struct model *m = x->m;
+    own_resources(x, el);
     for (size_t i = 0; i < x->roster->nitems; i++) {
         const struct roster_item *it = &x->roster->items[i];
         if (roster_grants_from(it->subscription))
@@ -394,7 +400,8 @@ void presence_from_session(struct session *x, struct stanza *st)
 
 void presence_on_destroy(struct session *x, const char *reason)
 {
-    if (x->presence == NULL && x->directed.n == 0)
+    bool own = PROFILE_EJABBERD(x->m) && x->presence == NULL;   /* EJ56 */
+    if (x->presence == NULL && x->directed.n == 0 && !own)
         return;
     struct stanza *st = xmpp_presence(&x->m->heap, "unavailable", x->full_jid, NULL);
     if (reason != NULL && !PROFILE_EJABBERD(x->m)) {   /* EJ23: ejabberd gives no status */
@@ -406,6 +413,8 @@ void presence_on_destroy(struct session *x, const char *reason)
     }
     if (x->presence != NULL)   /* P15: P4 steps 2-3, no reflection */
         broadcast(x, stanza_root(st));
+    else if (own)   /* EJ56: to the own bare JID, whatever X's presence */
+        own_resources(x, stanza_root(st));
     session_presence_forget(x);
     directed_flush(x, stanza_root(st));
     stanza_free(st);
