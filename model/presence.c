@@ -195,7 +195,6 @@ void presence_inbound(struct model *m, const struct stanza_node *el, const char 
     jid_free(&j);
 }
 
-/* P4 step 2 and 3 (step 1, the reflection, is the caller's). */
 /* el to the account's other available resources (P4 step 2, EJ56). */
 static void own_resources(struct session *x, const struct stanza_node *el)
 {
@@ -205,6 +204,7 @@ static void own_resources(struct session *x, const struct stanza_node *el)
             route_deliver(u->res[i], el, u->res[i]->full_jid);
 }
 
+/* P4 step 2 and 3 (step 1, the reflection, is the caller's). */
 static void broadcast(struct session *x, const struct stanza_node *el)
 {
     struct model *m = x->m;
