@@ -157,7 +157,9 @@ static void check_item(const struct model *m, const struct account *a,
         violation(r, "I9", "roster item key is not a bare JID", NULL, it->jid);
     if (it->ask && it->subscription != MODEL_SUB_NONE && it->subscription != MODEL_SUB_FROM)
         violation(r, "I9", "ask with subscription to/both", NULL, it->jid);
-    unsigned long long now = account_serial_of(m, it->jid);
+    /* EJ34: ejabberd revokes no one-sided grant at a removal, so under its
+     * profile a re-created account inherits one, as in ejabberd */
+    unsigned long long now = PROFILE_EJABBERD(m) ? 0 : account_serial_of(m, it->jid);
     if (roster_grants_from(it->subscription) && it->granted_serial != 0 && now != 0 &&
         now != it->granted_serial) {
         struct buf who = {.heap = r->heap};

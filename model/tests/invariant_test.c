@@ -997,7 +997,8 @@ END_TEST
 
 /* G8 reports a grant only once its account is re-created: a grant of
  * unknown serial, or to an account that does not exist now, is no
- * violation; a passed grant names the owner and the contact. */
+ * violation; a passed grant names the owner and the contact, except under
+ * the ejabberd profile, where it passes (EJ34). */
 START_TEST(test_invariant_g8_needs_a_recreated_account)
 {
     struct model *m = healthy();
@@ -1011,6 +1012,11 @@ START_TEST(test_invariant_g8_needs_a_recreated_account)
     ck_assert(check_reports(m, "G8", "romeo's roster grants juliet@localhost"));
     it->granted_serial = 0;   /* granted when its serial was unknown */
     ck_assert_uint_eq(invariant_check(m, NULL, 0), 0);
+    it->granted_serial = 999;
+    m->cfg.profile = MODEL_PROFILE_EJABBERD;   /* EJ34: the grant passes, as in ejabberd */
+    ck_assert_uint_eq(invariant_check(m, NULL, 0), 0);
+    m->cfg.profile = MODEL_PROFILE_PROSODY;
+    ck_assert(check_reports(m, "G8", "romeo's roster grants juliet@localhost"));
     model_free(m);
 }
 END_TEST
