@@ -628,6 +628,16 @@ static struct stanza *as_queued(struct model *m, const struct stanza_node *el)
     return st;
 }
 
+/* EJ32: ejabberd_router:route_error/2 answers nothing of type error or
+ * result; a message's type is never result there (an unknown one is read
+ * as normal), so only an iq result is left out besides the errors. */
+static bool unanswered(const struct model *m, const struct stanza_node *el)
+{
+    const char *type = stanza_attr(el, "", "type");
+    return xmpp_type_is(type, "error") ||
+           (PROFILE_EJABBERD(m) && strcmp(el->name, "iq") == 0 && xmpp_type_is(type, "result"));
+}
+
 /* SM13: the error reply to a copy goes to a live resource, else nowhere;
  * a copy from s's own full JID finds s, destroyed (session_destroy runs
  * SM13), and is dropped; under the ejabberd profile, when s is being
@@ -637,10 +647,9 @@ static void bounce(struct session *s, const struct stanza_node *el)
 {
     struct model *m = s->m;
     const char *from = stanza_attr(el, "", "from");
-    const char *type = stanza_attr(el, "", "type");
     struct jid j;
     struct session *to = NULL;
-    if (from != NULL && !xmpp_type_is(type, "error") &&
+    if (from != NULL && !unanswered(m, el) &&
         jid_parse(&j, &m->heap, from, strlen(from)) == JID_E_OK) {
         if (jid_domain_is(&j, m->domain))
             to = users_resource_of(m, &j);
