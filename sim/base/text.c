@@ -81,6 +81,23 @@ char *text_take(struct buf *b)
     return s;
 }
 
+void text_numbered(char *out, size_t size, const char *prefix, unsigned long long n)
+{
+    char digits[24];
+    size_t d = sizeof digits;
+    do {
+        digits[--d] = (char)('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    size_t at = 0;
+    for (const char *p = prefix; *p != '\0' && at + 1 < size; p++)
+        out[at++] = *p;
+    for (; d < sizeof digits && at + 1 < size; d++)
+        out[at++] = digits[d];
+    if (size > 0)
+        out[at] = '\0';
+}
+
 const char *text_tail(const char *text, size_t len, size_t max)
 {
     if (len <= max)

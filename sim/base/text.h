@@ -26,6 +26,11 @@ int text_read_file(const char *path, size_t max, char **out, size_t *len);
 void text_printf(struct buf *b, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 void text_vprintf(struct buf *b, const char *fmt, va_list ap);
 
+/* Writes prefix and then n in decimal into out (size bytes, NUL included),
+ * cut to fit as snprintf cuts: "u" and 3 give "u3". Without printf's cost:
+ * generated names and ids are made at every step. */
+void text_numbered(char *out, size_t size, const char *prefix, unsigned long long n);
+
 /* The contents of b as an owned NUL-terminated string (never NULL);
  * b is empty and reusable afterwards. */
 char *text_take(struct buf *b);

@@ -26,6 +26,7 @@
 
 #include "base/count.h"
 #include "base/mem.h"
+#include "base/text.h"
 #include "explore/gen_stanza.h"
 #include "explore/gen_state.h"
 #include "model/model.h"
@@ -186,12 +187,12 @@ static void shadow_timeouts(struct gen *g)
 
 void gen_user_name(char *out, size_t size, size_t user)
 {
-    snprintf(out, size, "u%zu", user + 1);
+    text_numbered(out, size, "u", user + 1);
 }
 
 static void resource_name(char *out, size_t size, int resource)
 {
-    snprintf(out, size, "r%d", resource + 1);
+    text_numbered(out, size, "r", (unsigned long long)resource + 1);
 }
 
 /* Prosody's mod_tombstones caches "no tombstone" for a name whenever a

@@ -1,11 +1,13 @@
 /* client: one scenario client's connection, parser and traffic (client.h). */
 #include "run/client.h"
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "base/mem.h"
+#include "base/text.h"
 
 static void replace_string(char **slot, const char *s)
 {
@@ -156,6 +158,14 @@ static void history_add_stanza(struct client *c, const struct stanza_node *root)
 
 /* ---- parser callbacks ---- */
 
+/* Copies at most max bytes of s to line at n; returns the new end. */
+static size_t put_cut(char *line, size_t n, const char *s, size_t max)
+{
+    size_t len = strnlen(s, max);
+    memcpy(line + n, s, len);
+    return n + len;
+}
+
 static void on_opened(void *ctx, const struct xmlstream_header *h)
 {
     struct client *c = ctx;
@@ -165,10 +175,14 @@ static void on_opened(void *ctx, const struct xmlstream_header *h)
         c->state = CLIENT_UNAUTHED;
     else if (c->state == CLIENT_SASL_DONE)
         c->state = CLIENT_AUTHED;
-    char line[200];
-    snprintf(line, sizeof line, "<stream:stream from='%.60s' id='%.60s'>",
-             h->from ? h->from : "", h->id ? h->id : "");
-    history_add(c, CLIENT_RECEIVED, line, strlen(line));
+    char line[200];   /* <stream:stream from='F' id='I'>, each cut to 60 bytes */
+    size_t n = 0;
+    n = put_cut(line, n, "<stream:stream from='", SIZE_MAX);
+    n = put_cut(line, n, h->from ? h->from : "", 60);
+    n = put_cut(line, n, "' id='", SIZE_MAX);
+    n = put_cut(line, n, h->id ? h->id : "", 60);
+    n = put_cut(line, n, "'>", SIZE_MAX);
+    history_add(c, CLIENT_RECEIVED, line, n);
 }
 
 static bool is_element(const struct stanza_node *n, const char *ns, const char *name)
@@ -343,7 +357,7 @@ bool client_open(struct client *c, struct target *t)
     replace_string(&c->stream_id, NULL);
     replace_string(&c->bound_resource, NULL);   /* until this connection binds */
     char line[64];
-    snprintf(line, sizeof line, "new connection %u", conn);
+    text_numbered(line, sizeof line, "new connection ", conn);
     client_event(c, line);
     return true;
 }

@@ -470,7 +470,7 @@ static bool phase_bind(struct runner *r, const struct scenario_step *st, struct 
                        enum step_status *status)
 {
     char id[32];
-    snprintf(id, sizeof id, "bind_%lu", ++c->binds);
+    text_numbered(id, sizeof id, "bind_", ++c->binds);
     struct phases_msg bind;
     phases_bind(id, client_asked_resource(c), &bind);
     size_t mark = c->npending;

@@ -34,7 +34,8 @@
     X(failalloc_suite) \
     X(password_suite) \
     X(phases_suite)   \
-    X(plainxml_suite)
+    X(plainxml_suite) \
+    X(text_suite)
 
 #define DECLARE_SUITE(fn) Suite *fn(void);
 SIM_SUITES(DECLARE_SUITE)
