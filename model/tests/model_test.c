@@ -36,6 +36,17 @@ static void send(struct model *m, unsigned c, const char *s)
     ck_assert_uint_eq(invariant_check(m, v, 4), 0);
 }
 
+/* A model of that profile with romeo's account. */
+static struct model *profile_model(enum model_profile profile)
+{
+    struct model_config c;
+    model_config_default(&c);
+    c.profile = profile;
+    struct model *m = model_new(&c, 1);
+    ck_assert(model_account_create(m, "romeo", "password"));
+    return m;
+}
+
 /* Drains conn's output into a static buffer. */
 static const char *drain(struct model *m, unsigned c)
 {
@@ -55,7 +66,7 @@ static unsigned login(struct model *m, const char *resource)
     send(m, c, HDR AUTH_ROMEO HDR);
     const char *o = drain(m, c);
     ck_assert_ptr_nonnull(strstr(o, "<success xmlns='urn:ietf:params:xml:ns:xmpp-sasl'/>"));
-    ck_assert_ptr_nonnull(strstr(o, "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"));
+    ck_assert_ptr_nonnull(strstr(o, "<bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'"));   /* EJ12: empty */
     char bind[256] = "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:ns:xmpp-bind'>"
                      "<resource>";
     strcat(bind, resource);
@@ -276,14 +287,8 @@ START_TEST(test_model_too_big_per_profile)
     size_t n = (size_t)snprintf(big, sizeof big, "<message to='juliet@localhost'><body>");
     memset(big + n, 'x', sizeof big - n - 1);
     for (size_t i = 0; i < 2; i++) {
-        struct model_config cfg;
-        model_config_default(&cfg);
-        cfg.profile = profiles[i];
-        struct model *m = model_new(&cfg, 1);
-        ck_assert(model_account_create(m, "romeo", "password"));
-        unsigned c = model_connect(m);
-        send(m, c, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns='urn:ietf:params:xml:"
-                   "ns:xmpp-bind'><resource>orchard</resource></bind></iq>");
+        struct model *m = profile_model(profiles[i]);
+        unsigned c = login(m, "orchard");
         drain(m, c);
         struct model_session_info info;
         ck_assert(model_session_info(m, c, &info) && info.connected);
@@ -316,6 +321,18 @@ static unsigned login_resumable(struct model *m, char *token, size_t size)
     memcpy(token, id + 5, n);
     token[n] = '\0';
     return c;
+}
+
+/* A new connection of romeo's that authenticates and resumes token's
+ * session, acknowledging h; returns it (its output not drained). */
+static unsigned resume_romeo(struct model *m, const char *token, unsigned h)
+{
+    unsigned d = model_connect(m);
+    char resume[768];
+    snprintf(resume, sizeof resume, HDR AUTH_ROMEO HDR
+             "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='%u'/>", token, h);
+    send(m, d, resume);
+    return d;
 }
 
 /* romeo/orchard logged in with stream management enabled (no resumption),
@@ -351,11 +368,7 @@ START_TEST(test_model_sm_ack_requests)
     ck_assert_uint_eq(count_of(o, "<r "), 1);
     ck_assert_uint_eq(strlen(o) - strlen(strstr(o, SM_R)), strlen(o) - strlen(SM_R));
     model_hangup(m, c);   /* hibernates */
-    unsigned d = model_connect(m);
-    char resume[768];
-    snprintf(resume, sizeof resume, HDR AUTH_ROMEO HDR
-             "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='2'/>", token);
-    send(m, d, resume);
+    unsigned d = resume_romeo(m, token, 2);
     o = drain(m, d);
     ck_assert_ptr_nonnull(strstr(o, "<resumed "));
     ck_assert_ptr_nonnull(strstr(strstr(o, "<resumed "), SM_R));   /* forced, queue empty */
@@ -423,11 +436,7 @@ START_TEST(test_model_sm_resume_forgets_the_old_wait)
     const char *o;
     send(m, c, "<presence/>");
     ck_assert_uint_eq(count_of(drain(m, c), "<r "), 1);   /* waiting */
-    unsigned d = model_connect(m);
-    char resume[768];
-    snprintf(resume, sizeof resume, HDR AUTH_ROMEO HDR
-             "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='0'/>", token);
-    send(m, d, resume);
+    unsigned d = resume_romeo(m, token, 0);
     ck_assert(model_closed(m, c));
     o = drain(m, d);
     const char *resumed = strstr(o, "<resumed ");
@@ -446,30 +455,11 @@ START_TEST(test_model_ejabberd_sm_request_after_resume)
 {
     static const enum model_profile profiles[] = {MODEL_PROFILE_PROSODY, MODEL_PROFILE_EJABBERD};
     for (size_t i = 0; i < 2; i++) {
-        struct model_config c;
-        model_config_default(&c);
-        c.profile = profiles[i];
-        struct model *m = model_new(&c, 1);
-        ck_assert(model_account_create(m, "romeo", "password"));
-        unsigned k = model_connect(m);
-        send(m, k, HDR AUTH_ROMEO HDR "<iq type='set' id='b'><bind xmlns="
-                   "'urn:ietf:params:xml:ns:xmpp-bind'><resource>r</resource></bind></iq>"
-                   "<enable xmlns='urn:xmpp:sm:3' resume='true'/>");
-        const char *id = strstr(drain(m, k), "<enabled ");
-        ck_assert_ptr_nonnull(id);
-        id = strstr(id, " id='");
-        ck_assert_ptr_nonnull(id);
+        struct model *m = profile_model(profiles[i]);
         char token[64];
-        size_t n = strcspn(id + 5, "'");
-        ck_assert_uint_lt(n, sizeof token);
-        memcpy(token, id + 5, n);
-        token[n] = '\0';
+        unsigned k = login_resumable(m, token, sizeof token);
         model_hangup(m, k);   /* hibernates */
-        unsigned d = model_connect(m);
-        char resume[768];
-        snprintf(resume, sizeof resume, HDR AUTH_ROMEO HDR
-                 "<resume xmlns='urn:xmpp:sm:3' previd='%s' h='0'/>", token);
-        send(m, d, resume);
+        unsigned d = resume_romeo(m, token, 0);
         const char *o = drain(m, d);
         ck_assert_ptr_nonnull(strstr(strstr(o, "<resumed "), SM_R));
         send(m, d, "<iq type='get' id='g1'><query xmlns='jabber:iq:roster'/></iq>");
