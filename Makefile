@@ -73,14 +73,15 @@ endif
 
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -pedantic
 BASE_CFLAGS := -std=c11 $(WARN) -g -MMD -MP
-# release: link-time optimisation across the modules (buf, stanza and the
-# model's small helpers inline into their callers); fat objects keep the
-# static libraries usable by any linker.
+# release: sessim links with link-time optimisation across the modules
+# (buf, stanza and the model's small helpers inline into their callers);
+# fat objects keep the static libraries, the test binaries and the fuzz
+# drivers linking as plain code, so make check pays no whole-program link.
 FLAVOUR_CFLAGS_release := -O3 -flto=auto -ffat-lto-objects
+SESSIM_LDFLAGS_release := -O3 -flto=auto
 FLAVOUR_CFLAGS_asan := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FLAVOUR_CFLAGS_cov := -O0 --coverage
 FLAVOUR_CFLAGS_fuzz := -O1 -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FLAVOUR_LDFLAGS_release := -O3 -flto=auto
 FLAVOUR_LDFLAGS_asan := -fsanitize=address,undefined
 FLAVOUR_LDFLAGS_cov := --coverage
 FLAVOUR_LDFLAGS_fuzz := -fsanitize=fuzzer,address,undefined
@@ -216,7 +217,7 @@ $(SIMLIB): $(SIM_OBJ)
 	ar rcs $@ $^
 
 $(SESSIM): $(B)/sim/cli/main.o $(SIMLIB) $(LIB)
-	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
+	$(CC) $(LDFLAGS_ALL) $(SESSIM_LDFLAGS_$(FLAVOUR)) -o $@ $^ $(LIBS_SIM)
 
 $(MODEL_TESTS): $(MODEL_TEST_SRC:%.c=$(B)/%.o) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_CHECK) $(LIBS_MODEL)
