@@ -74,10 +74,12 @@ endif
 WARN := -Wall -Wextra -Werror -Wshadow -Wstrict-prototypes -Wmissing-prototypes -pedantic
 BASE_CFLAGS := -std=c11 $(WARN) -g -MMD -MP
 # release: sessim links with link-time optimisation across the modules
-# (buf, stanza and the model's small helpers inline into their callers);
-# fat objects keep the static libraries, the test binaries and the fuzz
-# drivers linking as plain code, so make check pays no whole-program link.
+# (buf, stanza and the model's small helpers inline into their callers).
+# The objects are fat: everything else (the test binaries, the fuzz
+# drivers, each mutant) links their plain code with -fno-lto, since gcc
+# otherwise optimises the whole program again at every link it sees them.
 FLAVOUR_CFLAGS_release := -O3 -flto=auto -ffat-lto-objects
+FLAVOUR_LDFLAGS_release := -fno-lto
 SESSIM_LDFLAGS_release := -O3 -flto=auto
 FLAVOUR_CFLAGS_asan := -O1 -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FLAVOUR_CFLAGS_cov := -O0 --coverage
@@ -90,6 +92,7 @@ PKG_CFLAGS = $(shell pkg-config --cflags expat yaml-0.1 2>/dev/null)
 CFLAGS_ALL = $(BASE_CFLAGS) $(FLAVOUR_CFLAGS_$(FLAVOUR)) $(PKG_CFLAGS) $(CFLAGS)
 SIM_DEFS := -D_POSIX_C_SOURCE=200809L
 LDFLAGS_ALL = $(FLAVOUR_LDFLAGS_$(FLAVOUR)) $(LDFLAGS)
+SESSIM_LDFLAGS_ALL = $(or $(SESSIM_LDFLAGS_$(FLAVOUR)),$(FLAVOUR_LDFLAGS_$(FLAVOUR))) $(LDFLAGS)
 LIBS_MODEL = $(shell pkg-config --libs expat 2>/dev/null || echo -lexpat)
 LIBS_SIM = $(shell pkg-config --libs yaml-0.1 2>/dev/null || echo -lyaml) $(LIBS_MODEL) -lm
 LIBS_CHECK = $(shell pkg-config --libs check 2>/dev/null || echo -lcheck)
@@ -217,7 +220,7 @@ $(SIMLIB): $(SIM_OBJ)
 	ar rcs $@ $^
 
 $(SESSIM): $(B)/sim/cli/main.o $(SIMLIB) $(LIB)
-	$(CC) $(LDFLAGS_ALL) $(SESSIM_LDFLAGS_$(FLAVOUR)) -o $@ $^ $(LIBS_SIM)
+	$(CC) $(SESSIM_LDFLAGS_ALL) -o $@ $^ $(LIBS_SIM)
 
 $(MODEL_TESTS): $(MODEL_TEST_SRC:%.c=$(B)/%.o) $(LIB)
 	$(CC) $(LDFLAGS_ALL) -o $@ $^ $(LIBS_CHECK) $(LIBS_MODEL)
