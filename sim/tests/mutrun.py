@@ -112,13 +112,12 @@ def build_flags(flavour):
     for k in ("CC", "LDFLAGS", "LIBS_SIM", "LIBS_CHECK", "LIBS_MODEL"):
         flags[k] = flags.get(k, "").split()
     if flavour == "release":
-        # -O0, and no link-time optimisation: the release objects are fat,
-        # so their own code links as it is, and a mutant costs one compile
-        # and a plain link, not a whole-program optimisation
+        # -O0, and no LTO bytecode in the mutant's object: the flavour's
+        # LDFLAGS (-fno-lto) link the fat release objects' plain code
+        # around it, with no whole-program optimisation per mutant
         def plain(f):
             return not (f.startswith("-O") or f.startswith("-flto") or f == "-ffat-lto-objects")
         cflags = [f for f in cflags if plain(f)] + ["-O0"]
-        flags["LDFLAGS"] = [f for f in flags["LDFLAGS"] if plain(f)]
     flags["CFLAGS"] = cflags
     flags["B"] = os.path.join(ROOT, ".build", flavour)
     return flags
