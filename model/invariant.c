@@ -158,10 +158,12 @@ static void check_item(const struct model *m, const struct account *a,
     if (it->ask && it->subscription != MODEL_SUB_NONE && it->subscription != MODEL_SUB_FROM)
         violation(r, "I9", "ask with subscription to/both", NULL, it->jid);
     /* EJ34: ejabberd revokes no one-sided grant at a removal, so under its
-     * profile a re-created account inherits one, as in ejabberd */
-    unsigned long long now = PROFILE_EJABBERD(m) ? 0 : account_serial_of(m, it->jid);
-    if (roster_grants_from(it->subscription) && it->granted_serial != 0 && now != 0 &&
-        now != it->granted_serial) {
+     * profile a re-created account inherits one, as in ejabberd. The
+     * account is looked up only for a grant that names one. */
+    if (!roster_grants_from(it->subscription) || it->granted_serial == 0 || PROFILE_EJABBERD(m))
+        return;
+    unsigned long long now = account_serial_of(m, it->jid);
+    if (now != 0 && now != it->granted_serial) {
         struct buf who = {.heap = r->heap};
         buf_puts(&who, a->name);
         buf_puts(&who, "'s roster grants ");
