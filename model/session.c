@@ -274,7 +274,8 @@ static void on_open(void *ctx, const struct xmlstream_header *h)
     struct session *s = ctx;
     const char *text = NULL;
     const char *problem = header_problem(s, h, &text);
-    bool version = h->version != NULL && strtod(h->version, NULL) > 0;
+    bool version = h->version != NULL &&
+                   (strcmp(h->version, "1.0") == 0 || strtod(h->version, NULL) > 0);
     if (problem != NULL) {
         if (strcmp(problem, "host-unknown") == 0 && !PROFILE_EJABBERD(s->m)) {
             struct buf b = {.heap = &s->m->heap};
