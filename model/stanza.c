@@ -360,55 +360,94 @@ bool stanza_equal(const struct stanza_node *a, const struct stanza_node *b)
 
 /* ---- serializer ---- */
 
-/* Appends a string literal (its length known at compile time). */
-#define PUT_LIT(out, lit) buf_append((out), (lit), sizeof(lit) - 1)
+/* The serializer appends with put and put_c, which leave the buffer
+ * unterminated; each public entry point terminates it once at its end
+ * (buf.h: data is NUL-terminated when len > 0). Room for the NUL is
+ * always reserved. */
+static inline void put(struct buf *out, const char *s, size_t n)
+{
+    if (out->cap - out->len < n + 1)
+        buf_reserve(out, n);
+    memcpy(out->data + out->len, s, n);
+    out->len += n;
+}
 
+static inline void put_c(struct buf *out, char c)
+{
+    if (out->cap - out->len < 2)
+        buf_reserve(out, 1);
+    out->data[out->len++] = c;
+}
+
+static void terminate(struct buf *out)
+{
+    if (out->data != NULL)
+        out->data[out->len] = '\0';
+}
+
+/* Appends a string literal (its length known at compile time). */
+#define PUT_LIT(out, lit) put((out), (lit), sizeof(lit) - 1)
+
+/* Bytes escaped in text (1) and in attribute values (2). */
+enum { ESC_TEXT = 1, ESC_ATTR = 2 };
+static const unsigned char escaped[256] = {
+    ['&'] = ESC_TEXT | ESC_ATTR, ['<'] = ESC_TEXT | ESC_ATTR, ['>'] = ESC_TEXT | ESC_ATTR,
+    ['\r'] = ESC_TEXT | ESC_ATTR, ['"'] = ESC_ATTR, ['\''] = ESC_ATTR, ['\t'] = ESC_ATTR,
+    ['\n'] = ESC_ATTR,
+};
+
+/* Appends s escaped: runs of plain bytes are copied whole. */
 static void escape(const char *s, size_t len, bool attr, struct buf *out)
 {
+    const unsigned char mask = attr ? ESC_ATTR : ESC_TEXT;
     size_t run = 0;
     for (size_t i = 0; i < len; i++) {
-        const char *rep = NULL;
-        switch (s[i]) {
-        case '&': rep = "&amp;"; break;
-        case '<': rep = "&lt;"; break;
-        case '>': rep = "&gt;"; break;
-        case '\r': rep = "&#13;"; break;
-        case '"': rep = attr ? "&quot;" : NULL; break;
-        case '\'': rep = attr ? "&apos;" : NULL; break;
-        case '\t': rep = attr ? "&#9;" : NULL; break;
-        case '\n': rep = attr ? "&#10;" : NULL; break;
-        default: break;
-        }
-        if (rep == NULL)
+        if ((escaped[(unsigned char)s[i]] & mask) == 0)
             continue;
-        buf_append(out, s + run, i - run);
-        buf_puts(out, rep);
+        put(out, s + run, i - run);
+        switch (s[i]) {
+        case '&': PUT_LIT(out, "&amp;"); break;
+        case '<': PUT_LIT(out, "&lt;"); break;
+        case '>': PUT_LIT(out, "&gt;"); break;
+        case '\r': PUT_LIT(out, "&#13;"); break;
+        case '"': PUT_LIT(out, "&quot;"); break;
+        case '\'': PUT_LIT(out, "&apos;"); break;
+        case '\t': PUT_LIT(out, "&#9;"); break;
+        default: PUT_LIT(out, "&#10;"); break;   /* '\n' */
+        }
         run = i + 1;
     }
-    buf_append(out, s + run, len - run);
+    put(out, s + run, len - run);
 }
 
 void stanza_escape_text(const char *s, size_t len, struct buf *out)
 {
     escape(s, len, false, out);
+    terminate(out);
 }
 
 void stanza_escape_attr(const char *s, size_t len, struct buf *out)
 {
     escape(s, len, true, out);
+    terminate(out);
+}
+
+static void put_str(struct buf *out, const char *s)
+{
+    put(out, s, strlen(s));
 }
 
 static void put_attr(struct buf *out, const char *prefix, const char *name, const char *value)
 {
-    buf_putc(out, ' ');
+    put_c(out, ' ');
     if (prefix != NULL) {
-        buf_puts(out, prefix);
-        buf_putc(out, ':');
+        put_str(out, prefix);
+        put_c(out, ':');
     }
-    buf_puts(out, name);
+    put_str(out, name);
     PUT_LIT(out, "='");
-    stanza_escape_attr(value, strlen(value), out);
-    buf_putc(out, '\'');
+    escape(value, strlen(value), true, out);
+    put_c(out, '\'');
 }
 
 /* Whether two namespaces are equal: the same string first, as the
@@ -441,30 +480,30 @@ static void put_attrs(const struct stanza_node *el, struct buf *out)
                 prefix[i++] = digits[--d];
             prefix[i] = '\0';
             PUT_LIT(out, " xmlns:");
-            buf_puts(out, prefix);
+            put_str(out, prefix);
             PUT_LIT(out, "='");
-            stanza_escape_attr(a->ns, strlen(a->ns), out);
-            buf_putc(out, '\'');
+            escape(a->ns, strlen(a->ns), true, out);
+            put_c(out, '\'');
             put_attr(out, prefix, a->name, a->value);
         }
     }
 }
 
-void stanza_serialize(const struct stanza_node *el, const char *parent_ns, bool stream_prefix,
+static void serialize(const struct stanza_node *el, const char *parent_ns, bool stream_prefix,
                       struct buf *out)
 {
     assert(el->kind == STANZA_ELEMENT);
     bool prefixed = stream_prefix && same_ns(el->ns, STANZA_NS_STREAM);
-    buf_putc(out, '<');
+    put_c(out, '<');
     if (prefixed)
         PUT_LIT(out, "stream:");
     size_t name_len = strlen(el->name);
-    buf_append(out, el->name, name_len);
+    put(out, el->name, name_len);
     const char *scope = parent_ns;
     if (!prefixed && !same_ns(el->ns, parent_ns)) {
         PUT_LIT(out, " xmlns='");
-        stanza_escape_attr(el->ns, strlen(el->ns), out);
-        buf_putc(out, '\'');
+        escape(el->ns, strlen(el->ns), true, out);
+        put_c(out, '\'');
         scope = el->ns;
     }
     put_attrs(el, out);
@@ -472,16 +511,23 @@ void stanza_serialize(const struct stanza_node *el, const char *parent_ns, bool 
         PUT_LIT(out, "/>");
         return;
     }
-    buf_putc(out, '>');
+    put_c(out, '>');
     for (const struct stanza_node *c = el->children; c != NULL; c = c->next) {
         if (c->kind == STANZA_TEXT)
-            stanza_escape_text(c->text, c->text_len, out);
+            escape(c->text, c->text_len, false, out);
         else
-            stanza_serialize(c, scope, stream_prefix, out);
+            serialize(c, scope, stream_prefix, out);
     }
     PUT_LIT(out, "</");
     if (prefixed)
         PUT_LIT(out, "stream:");
-    buf_append(out, el->name, name_len);
-    buf_putc(out, '>');
+    put(out, el->name, name_len);
+    put_c(out, '>');
+}
+
+void stanza_serialize(const struct stanza_node *el, const char *parent_ns, bool stream_prefix,
+                      struct buf *out)
+{
+    serialize(el, parent_ns, stream_prefix, out);
+    terminate(out);
 }
