@@ -44,10 +44,9 @@ void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len)
     buf_append(&c->out, bytes, len);
 }
 
-void conn_write_header(struct model *m, unsigned conn, const char *bytes, size_t len,
-                       const struct xmlstream_header *h)
+void conn_header_written(struct model *m, unsigned conn, size_t len,
+                         const struct xmlstream_header *h)
 {
-    conn_write(m, conn, bytes, len);
     if (m->header_hook != NULL)
         m->header_hook(m->header_hook_ctx, conn, h, conn_get(m, conn)->out.len, len);
 }

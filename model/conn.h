@@ -25,10 +25,10 @@ struct conn *conn_get(const struct model *m, unsigned conn);
 struct session *conn_session(const struct model *m, unsigned conn);
 /* Appends bytes to an open connection's output. */
 void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len);
-/* Appends a stream header's bytes to an open connection's output and
- * tells model_output_headers' hook what they say (h). */
-void conn_write_header(struct model *m, unsigned conn, const char *bytes, size_t len,
-                       const struct xmlstream_header *h);
+/* Tells model_output_headers' hook that the last len bytes written on
+ * conn are a stream header saying h. */
+void conn_header_written(struct model *m, unsigned conn, size_t len,
+                         const struct xmlstream_header *h);
 /* Serializes a top-level element onto a connection's output (and
  * tells model_output_stanzas' hook where it is). */
 void conn_write_stanza(struct model *m, unsigned conn, const struct stanza_node *el);

@@ -126,6 +126,8 @@ struct model {
                                      * authentication (they follow the config
                                      * only), built once by session_features_new */
     struct buf features_bytes[2];   /* and their serialization */
+    struct buf header_tail[2];      /* S4: the stream header after its id, without
+                                     * and with version (session_header_tail) */
     unsigned long long now_ms;
     unsigned long hash_salt;
     struct xmlstream_warm warm;     /* idle sessions keeping their expat parser */

@@ -96,6 +96,10 @@ static void model_setup(void *p)
         stanza_serialize(stanza_root(m->features[authenticated]), STANZA_NS_CLIENT, true,
                          &m->features_bytes[authenticated]);
     }
+    for (int version = 0; version <= 1; version++) {
+        m->header_tail[version].heap = &m->heap;
+        session_header_tail(m, version, &m->header_tail[version]);
+    }
 }
 
 struct model *model_new(const struct model_config *c, unsigned long long seed)
@@ -146,6 +150,7 @@ static void model_teardown(struct model *m)
     for (size_t i = 0; i < 2; i++) {
         stanza_free(m->features[i]);
         buf_free(&m->features_bytes[i]);
+        buf_free(&m->header_tail[i]);
     }
     heap_free(&m->heap, m->domain);
     assert(heap_blocks(&m->heap) == 0);

@@ -137,23 +137,30 @@ void session_next_id(struct session *s, struct buf *out)
     buf_put_u64(out, ++s->id_counter);
 }
 
-/* S4: the server's stream header. */
+void session_header_tail(const struct model *m, bool version, struct buf *out)
+{
+    buf_puts(out, "' from='");
+    stanza_escape_attr(m->domain, strlen(m->domain), out);
+    buf_puts(out, version ? "' version='1.0' xml:lang='en'>" : "' xml:lang='en'>");
+}
+
+/* S4: the server's stream header: its start, a new id, and the tail the
+ * model built at its start. */
 static void send_header(struct session *s, bool version)
 {
+    static const char head[] = "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
+                               "xmlns:stream='http://etherx.jabber.org/streams' id='";
     struct model *m = s->m;
     char id[17];
     prng_id(&m->prng, id, sizeof id);
-    struct buf b = {.heap = &m->heap};
-    buf_puts(&b, "<?xml version='1.0'?><stream:stream xmlns='jabber:client' "
-                 "xmlns:stream='http://etherx.jabber.org/streams' id='");
-    buf_puts(&b, id);
-    buf_puts(&b, "' from='");
-    stanza_escape_attr(m->domain, strlen(m->domain), &b);
-    buf_puts(&b, version ? "' version='1.0' xml:lang='en'>" : "' xml:lang='en'>");
+    size_t id_len = strlen(id);
+    const struct buf *tail = &m->header_tail[version];
+    conn_write(m, s->conn, head, sizeof head - 1);
+    conn_write(m, s->conn, id, id_len);
+    conn_write(m, s->conn, tail->data, tail->len);
     struct xmlstream_header h = {.from = m->domain, .version = version ? "1.0" : NULL,
                                  .lang = "en", .id = id, .content_ns = STANZA_NS_CLIENT};
-    conn_write_header(m, s->conn, b.data, b.len, &h);
-    buf_free(&b);
+    conn_header_written(m, s->conn, sizeof head - 1 + id_len + tail->len, &h);
     s->header_sent = true;
 }
 

@@ -24,6 +24,9 @@ struct session *session_new(struct model *m, unsigned conn);
 /* S5: the stream features the model offers before (authenticated false)
  * or after authentication; they follow m's config only. */
 struct stanza *session_features_new(struct model *m, bool authenticated);
+/* S4: appends what the server's stream header says after its id (from,
+ * version when given, language), built once per model. */
+void session_header_tail(const struct model *m, bool version, struct buf *out);
 /* Client bytes; when the caller also has them parsed (model_input_parsed),
  * a header h or (a copy on the model's heap of) a stanza el, which the
  * stream takes in place of the bytes where it can; else both NULL. */
