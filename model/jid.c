@@ -21,12 +21,14 @@ struct jid_rule {
     enum jid_error empty;
     enum jid_error too_long;
     enum jid_error bad_char;
-    bool (*allowed)(uint32_t cp);
+    bool local;                   /* the localpart's forbidden ASCII characters */
     bool lower;                   /* ASCII lower-casing (SEMANTICS 0.5) */
     bool domain;                  /* trailing dot, labels or IP literal */
 };
 
-/* Unicode general category Cc: C0 controls, DEL and C1 controls. */
+/* Unicode general category Cc: C0 controls, DEL and C1 controls. Every
+ * part refuses them; the domainpart's ASCII syntax is checked afterwards
+ * by domain_valid. */
 static bool is_control(uint32_t cp)
 {
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
@@ -34,27 +36,23 @@ static bool is_control(uint32_t cp)
 
 /* RFC 7622 §3.3.1: " & ' / : < > @ are forbidden in a localpart; space and
  * controls are outside the PRECIS IdentifierClass. */
-static bool local_allowed(uint32_t cp)
+static bool local_forbidden(unsigned char c)
 {
-    static const char forbidden[] = "\"&'/:<> @";
-    if (is_control(cp))
+    switch (c) {
+    case '"': case '&': case '\'': case '/': case ':': case '<': case '>': case ' ': case '@':
+        return true;
+    default:
         return false;
-    return cp >= 0x80 || memchr(forbidden, (int)cp, sizeof forbidden - 1) == NULL;
-}
-
-/* The domainpart's ASCII syntax is checked afterwards by domain_valid. */
-static bool other_allowed(uint32_t cp)
-{
-    return !is_control(cp);
+    }
 }
 
 static const struct jid_rule jid_rules[JID_PARTS] = {
-    [JID_LOCAL] = {JID_E_EMPTY_LOCAL, JID_E_LOCAL_TOO_LONG, JID_E_LOCAL_CHAR,
-                   local_allowed, true, false},
-    [JID_DOMAIN] = {JID_E_EMPTY_DOMAIN, JID_E_DOMAIN_TOO_LONG, JID_E_DOMAIN_CHAR,
-                    other_allowed, true, true},
-    [JID_RESOURCE] = {JID_E_EMPTY_RESOURCE, JID_E_RESOURCE_TOO_LONG,
-                      JID_E_RESOURCE_CHAR, other_allowed, false, false},
+    [JID_LOCAL] = {JID_E_EMPTY_LOCAL, JID_E_LOCAL_TOO_LONG, JID_E_LOCAL_CHAR, true, true,
+                   false},
+    [JID_DOMAIN] = {JID_E_EMPTY_DOMAIN, JID_E_DOMAIN_TOO_LONG, JID_E_DOMAIN_CHAR, false, true,
+                    true},
+    [JID_RESOURCE] = {JID_E_EMPTY_RESOURCE, JID_E_RESOURCE_TOO_LONG, JID_E_RESOURCE_CHAR,
+                      false, false, false},
 };
 
 static bool is_digit(char c)
@@ -112,18 +110,19 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
     return n;
 }
 
-/* Reports the first problem in byte order: JID_E_UTF8 or rule->bad_char. */
+/* Reports the first problem in byte order: JID_E_UTF8 or rule->bad_char.
+ * An ASCII byte is its own code point. */
 static enum jid_error scan_code_points(const struct jid_rule *rule,
                                        const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        uint32_t cp;
-        size_t n = utf8_decode(p + i, len - i, &cp);
+        uint32_t cp = p[i];
+        size_t n = cp < 0x80 ? 1 : utf8_decode(p + i, len - i, &cp);
         if (n == 0)
             return JID_E_UTF8;
-        if (!rule->allowed(cp))
+        if (is_control(cp) || (rule->local && cp < 0x80 && local_forbidden(p[i])))
             return rule->bad_char;
         i += n;
     }
