@@ -111,18 +111,19 @@ static size_t utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
 }
 
 /* Reports the first problem in byte order: JID_E_UTF8 or rule->bad_char.
- * An ASCII byte is its own code point. */
+ * The localpart's forbidden characters are ASCII, so a sequence's lead
+ * byte is never one of them. */
 static enum jid_error scan_code_points(const struct jid_rule *rule,
                                        const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *)s;
     size_t i = 0;
     while (i < len) {
-        uint32_t cp = p[i];
-        size_t n = cp < 0x80 ? 1 : utf8_decode(p + i, len - i, &cp);
+        uint32_t cp;
+        size_t n = utf8_decode(p + i, len - i, &cp);
         if (n == 0)
             return JID_E_UTF8;
-        if (is_control(cp) || (rule->local && cp < 0x80 && local_forbidden(p[i])))
+        if (is_control(cp) || (rule->local && local_forbidden(p[i])))
             return rule->bad_char;
         i += n;
     }
