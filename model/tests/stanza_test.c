@@ -366,12 +366,19 @@ END_TEST
 START_TEST(test_stanza_escape_text_and_attr_differ)
 {
     static const char all[] = "a&<>\r\"'\t\nz";
+    static const char longer[] = "0123456789012345678901234567890123456789012345678901234";
     struct buf out = {0};
+    /* each escaper leaves the buffer terminated (buf.h), even over the
+     * bytes of a longer string before it */
+    buf_puts(&out, longer);
+    buf_clear(&out);
     stanza_escape_text(all, sizeof all - 1, &out);
-    ck_assert_str_eq(buf_cstr(&out), "a&amp;&lt;&gt;&#13;\"'\t\nz");
+    ck_assert_str_eq(out.data, "a&amp;&lt;&gt;&#13;\"'\t\nz");
+    buf_clear(&out);
+    buf_puts(&out, longer);
     buf_clear(&out);
     stanza_escape_attr(all, sizeof all - 1, &out);
-    ck_assert_str_eq(buf_cstr(&out), "a&amp;&lt;&gt;&#13;&quot;&apos;&#9;&#10;z");
+    ck_assert_str_eq(out.data, "a&amp;&lt;&gt;&#13;&quot;&apos;&#9;&#10;z");
     buf_free(&out);
 }
 END_TEST
