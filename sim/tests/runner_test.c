@@ -206,6 +206,19 @@ static const struct row rows[] = {
      "  - tybalt: {receive: closed}\n"
      "  - check: {accounts: [juliet, romeo], tombstones: [tybalt], sessions: 0}\n",
      RUNNER_PASS, 0, {NULL}},
+    /* format 1.7: a password change is learnt from its result; a stanza
+     * plainxml leaves to expat (a character reference) is read too */
+    {"a password change is learnt from its result", HEAD "  - romeo: connect\n"
+     "  - romeo: {send: \"<iq type='set' id='pw'><query xmlns='jabber:iq:register'>"
+     "<username>romeo</username><password>new</password></query></iq>\"}\n"
+     "  - romeo: {receive: \"<iq type='result' id='pw'/>\"}\n  - romeo: drop\n"
+     "  - romeo: connect\n  - check: {connected: [romeo]}\n", RUNNER_PASS, 0, {NULL}},
+    {"a password change written with a character reference is learnt", HEAD
+     "  - romeo: connect\n"
+     "  - romeo: {send: \"<iq type='set' id='pw'><query xmlns='jabber:iq:register'>"
+     "<username>romeo</username><password>n&#x65;w</password></query></iq>\"}\n"
+     "  - romeo: {receive: \"<iq type='result' id='pw'/>\"}\n  - romeo: drop\n"
+     "  - romeo: connect\n  - check: {connected: [romeo]}\n", RUNNER_PASS, 0, {NULL}},
     {"connect stops at a SASL failure and leaves it pending", HEAD "  - nobody: connect\n"
      "  - nobody: {receive: \"<failure xmlns='urn:ietf:params:xml:ns:xmpp-sasl'>"
      "<not-authorized/></failure>\"}\n"
