@@ -17,13 +17,19 @@ static bool plain(const char *s)
 
 void phases_header(const char *domain, bool declaration, struct phases_msg *out)
 {
+    static const char decl[] = "<?xml version='1.0'?>";
+    static const char head[] = "<stream:stream xmlns='jabber:client' "
+                               "xmlns:stream='http://etherx.jabber.org/streams' to='";
+    static const char tail[] = "' version='1.0'>";
+    size_t domain_len = strlen(domain);
     *out = (struct phases_msg){0};
+    /* one allocation: a plain domain is written as it is */
+    buf_reserve(&out->bytes, sizeof decl + sizeof head + domain_len + sizeof tail);
     if (declaration)
-        buf_puts(&out->bytes, "<?xml version='1.0'?>");
-    buf_puts(&out->bytes, "<stream:stream xmlns='jabber:client' "
-                          "xmlns:stream='http://etherx.jabber.org/streams' to='");
-    stanza_escape_attr(domain, strlen(domain), &out->bytes);
-    buf_puts(&out->bytes, "' version='1.0'>");
+        buf_append(&out->bytes, decl, sizeof decl - 1);
+    buf_append(&out->bytes, head, sizeof head - 1);
+    stanza_escape_attr(domain, domain_len, &out->bytes);
+    buf_append(&out->bytes, tail, sizeof tail - 1);
     if (!plain(domain))
         return;
     out->head = (struct xmlstream_header){.to = domain, .version = "1.0",
