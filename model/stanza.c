@@ -361,13 +361,21 @@ bool stanza_equal(const struct stanza_node *a, const struct stanza_node *b)
 /* ---- serializer ---- */
 
 /* The serializer appends with put and put_c, which leave the buffer
- * unterminated; each public entry point terminates it once at its end
- * (buf.h: data is NUL-terminated when len > 0). Room for the NUL is
- * always reserved. */
+ * unterminated between calls; each public entry point terminates it at
+ * its end (buf_cstr; buf.h: data is NUL-terminated when len > 0), and so
+ * does grow before it allocates, so that a failed allocation (heap.h)
+ * leaves what was written terminated. Room for the NUL is always kept. */
+static void grow(struct buf *out, size_t n)
+{
+    if (out->data != NULL)
+        out->data[out->len] = '\0';
+    buf_reserve(out, n);
+}
+
 static inline void put(struct buf *out, const char *s, size_t n)
 {
     if (out->cap - out->len < n + 1)
-        buf_reserve(out, n);
+        grow(out, n);
     memcpy(out->data + out->len, s, n);
     out->len += n;
 }
@@ -375,14 +383,8 @@ static inline void put(struct buf *out, const char *s, size_t n)
 static inline void put_c(struct buf *out, char c)
 {
     if (out->cap - out->len < 2)
-        buf_reserve(out, 1);
+        grow(out, 1);
     out->data[out->len++] = c;
-}
-
-static void terminate(struct buf *out)
-{
-    if (out->data != NULL)
-        out->data[out->len] = '\0';
 }
 
 /* Appends a string literal (its length known at compile time). */
@@ -396,7 +398,8 @@ static const unsigned char escaped[256] = {
     ['\n'] = ESC_ATTR,
 };
 
-/* Appends s escaped: runs of plain bytes are copied whole. */
+/* Appends s escaped: runs of plain bytes are copied whole (s may be NULL
+ * when len is 0). */
 static void escape(const char *s, size_t len, bool attr, struct buf *out)
 {
     const unsigned char mask = attr ? ESC_ATTR : ESC_TEXT;
@@ -413,23 +416,25 @@ static void escape(const char *s, size_t len, bool attr, struct buf *out)
         case '"': PUT_LIT(out, "&quot;"); break;
         case '\'': PUT_LIT(out, "&apos;"); break;
         case '\t': PUT_LIT(out, "&#9;"); break;
-        default: PUT_LIT(out, "&#10;"); break;   /* '\n' */
+        case '\n': PUT_LIT(out, "&#10;"); break;
+        default: break;   /* none: escaped[] holds the bytes above */
         }
         run = i + 1;
     }
-    put(out, s + run, len - run);
+    if (run < len)
+        put(out, s + run, len - run);
 }
 
 void stanza_escape_text(const char *s, size_t len, struct buf *out)
 {
     escape(s, len, false, out);
-    terminate(out);
+    buf_cstr(out);
 }
 
 void stanza_escape_attr(const char *s, size_t len, struct buf *out)
 {
     escape(s, len, true, out);
-    terminate(out);
+    buf_cstr(out);
 }
 
 static void put_str(struct buf *out, const char *s)
@@ -529,5 +534,5 @@ void stanza_serialize(const struct stanza_node *el, const char *parent_ns, bool 
                       struct buf *out)
 {
     serialize(el, parent_ns, stream_prefix, out);
-    terminate(out);
+    out->data[out->len] = '\0';   /* an element is never empty: data is set */
 }

@@ -119,9 +119,11 @@ bool stanza_equal(const struct stanza_node *a, const struct stanza_node *b);
  * `stream:` prefix (declared by the stream header). */
 void stanza_serialize(const struct stanza_node *el, const char *parent_ns, bool stream_prefix,
                       struct buf *out);
-/* Appends text escaped for element content (& < > and CR). */
+/* Appends text escaped for element content (& < > and CR); s may be NULL
+ * when len is 0. */
 void stanza_escape_text(const char *s, size_t len, struct buf *out);
-/* Appends text escaped for a quoted attribute value (& < > " ' TAB LF CR). */
+/* Appends text escaped for a quoted attribute value (& < > " ' TAB LF CR);
+ * s may be NULL when len is 0. */
 void stanza_escape_attr(const char *s, size_t len, struct buf *out);
 
 #endif

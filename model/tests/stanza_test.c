@@ -41,6 +41,11 @@ START_TEST(test_stanza_builds_and_serializes)
     stanza_serialize(stanza_root(st), "", false, &out);
     ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "<iq xmlns='jabber:client'"));
     ck_assert_ptr_nonnull(strstr(buf_cstr(&out), "<error xmlns='http://etherx.jabber.org/streams'"));
+    /* the serializer terminates the buffer itself (buf.h), over the
+     * longer bytes written before */
+    buf_clear(&out);
+    stanza_serialize(stanza_child(iq, "", "bare"), "", false, &out);
+    ck_assert_str_eq(out.data, "<bare/>");
     ck_assert_str_eq(stanza_text(g, &out), "a&b<c>]]>\r");
     ck_assert_uint_eq(stanza_child_count(iq), 3);
     ck_assert_ptr_eq(stanza_child(iq, "", "bare"), iq->children->next);
@@ -274,6 +279,53 @@ START_TEST(test_stanza_joined_text_is_terminated)
 }
 END_TEST
 
+static bool realloc_refused;
+
+static void *refusing_realloc(void *p, size_t n)
+{
+    return realloc_refused ? NULL : realloc(p, n);
+}
+
+struct serialize_call {
+    const struct stanza_node *el;
+    struct buf *out;
+};
+
+static void serialize_body(void *p)
+{
+    const struct serialize_call *c = p;
+    stanza_serialize(c->el, STANZA_NS_CLIENT, true, c->out);
+}
+
+/* A serialization cut short by a failed allocation (heap.h) leaves what
+ * it wrote terminated (buf.h), over the longer bytes written before. */
+START_TEST(test_stanza_serialize_cut_short_is_terminated)
+{
+    struct heap h;
+    heap_init(&h, NULL, refusing_realloc, NULL);
+    struct buf out = {.heap = &h};
+    char fill[64], to[101];
+    memset(fill, 'x', sizeof fill - 1);
+    fill[sizeof fill - 1] = '\0';
+    buf_puts(&out, fill);   /* 64 bytes: the next growth reallocates */
+    buf_clear(&out);
+    memset(to, 'a', sizeof to - 1);
+    to[sizeof to - 1] = '\0';
+    struct stanza *st = stanza_new(NULL);
+    struct stanza_node *m = stanza_element_add(st, NULL, STANZA_NS_CLIENT, "message");
+    stanza_attr_add(st, m, "", "to", to);
+    realloc_refused = true;
+    struct serialize_call c = {m, &out};
+    ck_assert(!heap_run(&h, serialize_body, &c));
+    realloc_refused = false;
+    ck_assert_str_eq(out.data, "<message to='");
+    ck_assert_uint_eq(out.len, strlen("<message to='"));
+    buf_free(&out);
+    stanza_free(st);
+    ck_assert_uint_eq(heap_blocks(&h), 0);
+}
+END_TEST
+
 /* A clone takes one block of its heap, and stanza_clone_extra's extra
  * bytes of strings fit in it too. */
 START_TEST(test_stanza_clone_fits_one_block)
@@ -380,6 +432,13 @@ START_TEST(test_stanza_escape_text_and_attr_differ)
     stanza_escape_attr(all, sizeof all - 1, &out);
     ck_assert_str_eq(out.data, "a&amp;&lt;&gt;&#13;&quot;&apos;&#9;&#10;z");
     buf_free(&out);
+    /* nothing to escape (no bytes at all) still gives a terminated buffer */
+    struct buf empty = {0};
+    stanza_escape_text(NULL, 0, &empty);
+    ck_assert_str_eq(empty.data, "");
+    stanza_escape_attr(NULL, 0, &empty);
+    ck_assert_str_eq(empty.data, "");
+    buf_free(&empty);
 }
 END_TEST
 
@@ -429,6 +488,7 @@ Suite *stanza_suite(void)
     tcase_add_test(tc, test_stanza_equal_compares_each_part);
     tcase_add_test(tc, test_stanza_escape_reads_len_bytes);
     tcase_add_test(tc, test_stanza_escape_text_and_attr_differ);
+    tcase_add_test(tc, test_stanza_serialize_cut_short_is_terminated);
     tcase_add_test(tc, test_stanza_namespaces_are_shared);
     suite_add_tcase(s, tc);
     return s;
