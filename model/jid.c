@@ -21,7 +21,8 @@ struct jid_rule {
     enum jid_error empty;
     enum jid_error too_long;
     enum jid_error bad_char;
-    bool local;                   /* the localpart's forbidden ASCII characters */
+    bool local;                   /* refuses the localpart's forbidden ASCII
+                                   * characters (local_forbidden) */
     bool lower;                   /* ASCII lower-casing (SEMANTICS 0.5) */
     bool domain;                  /* trailing dot, labels or IP literal */
 };
@@ -34,8 +35,9 @@ static bool is_control(uint32_t cp)
     return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F);
 }
 
-/* RFC 7622 §3.3.1: " & ' / : < > @ are forbidden in a localpart; space and
- * controls are outside the PRECIS IdentifierClass. */
+/* RFC 7622 §3.3.1: " & ' / : < > @ are forbidden in a localpart, and space
+ * is outside the PRECIS IdentifierClass (controls are refused in every
+ * part by is_control). */
 static bool local_forbidden(unsigned char c)
 {
     switch (c) {
