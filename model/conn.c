@@ -47,8 +47,10 @@ void conn_write(struct model *m, unsigned conn, const char *bytes, size_t len)
 void conn_header_written(struct model *m, unsigned conn, size_t len,
                          const struct xmlstream_header *h)
 {
+    const struct conn *c = conn_get(m, conn);
+    assert(c != NULL && len <= c->out.len);
     if (m->header_hook != NULL)
-        m->header_hook(m->header_hook_ctx, conn, h, conn_get(m, conn)->out.len, len);
+        m->header_hook(m->header_hook_ctx, conn, h, c->out.len, len);
 }
 
 /* el onto the connection: bytes, its serialization, or NULL to make it. */
