@@ -5,6 +5,7 @@
 #include <fcntl.h>
 #include <stdio.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -63,6 +64,21 @@ bool proc_wait(pid_t pid, bool block, int *status)
         r = waitpid(pid, status, block ? 0 : WNOHANG);
     while (r < 0 && errno == EINTR);
     return r != 0;
+}
+
+static double rusage_s(int who)
+{
+    struct rusage u;
+    if (getrusage(who, &u) != 0)
+        return 0;
+    return (double)(u.ru_utime.tv_sec + u.ru_stime.tv_sec) +
+           (double)(u.ru_utime.tv_usec + u.ru_stime.tv_usec) / 1e6;
+}
+
+void proc_cpu_s(double *self, double *children)
+{
+    *self = rusage_s(RUSAGE_SELF);
+    *children = rusage_s(RUSAGE_CHILDREN);
 }
 
 void proc_read_all(int fd, struct buf *b)

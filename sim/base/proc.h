@@ -40,6 +40,10 @@ bool proc_spawn(proc_body *body, void *ctx, const struct proc_options *o, struct
  * block). */
 bool proc_wait(pid_t pid, bool block, int *status);
 
+/* CPU seconds (user and system) of this process (*self) and of its
+ * children it has reaped, with theirs in turn (*children), so far. */
+void proc_cpu_s(double *self, double *children);
+
 /* Reads fd to its end (or an error) into b. */
 void proc_read_all(int fd, struct buf *b);
 

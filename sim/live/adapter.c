@@ -490,6 +490,11 @@ void adapter_address(const struct adapter *a, char *out, size_t size)
     hostport_format(&a->at, out, size);
 }
 
+unsigned long adapter_servers_started(const struct adapter *a)
+{
+    return a->live != NULL ? live_servers_started(a->live) : 0;
+}
+
 const char *adapter_version(const struct adapter *a)
 {
     return a->ops->version(a);
@@ -549,6 +554,10 @@ void adapter_stats_add(struct adapter_stats *into, const struct adapter_stats *f
     into->spares_taken += from->spares_taken;
     into->spares_wasted += from->spares_wasted;
     into->spare_s += from->spare_s;
+    into->servers += from->servers;
+    into->wall_s += from->wall_s;
+    into->self_cpu_s += from->self_cpu_s;
+    into->servers_cpu_s += from->servers_cpu_s;
 }
 
 static void stats_item(struct buf *out, const char *name, unsigned long n, double s)
@@ -574,4 +583,10 @@ void adapter_stats_text(const struct adapter_stats *st, struct buf *out)
     stats_item(out, "restarts", st->restarts, st->restart_s);
     stats_item(out, "spares taken", st->spares_taken, st->spare_s);
     text_printf(out, " spares wasted %lu\n", st->spares_wasted);
+    if (st->wall_s <= 0)
+        return;
+    text_printf(out, "  run: wall %.2f s; CPU: sessim %.2f s, servers %.2f s (%lu processes, "
+                     "%.0f ms each)\n",
+                st->wall_s, st->self_cpu_s, st->servers_cpu_s, st->servers,
+                st->servers > 0 ? st->servers_cpu_s * 1e3 / (double)st->servers : 0.0);
 }

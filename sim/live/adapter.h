@@ -108,6 +108,9 @@ const char *adapter_name(const struct adapter *a);
 void adapter_address(const struct adapter *a, char *out, size_t size);
 /* The server's version once known ("" before). */
 const char *adapter_version(const struct adapter *a);
+/* Server processes started so far (live.h); 0 for a server sessim does
+ * not start per scenario. */
+unsigned long adapter_servers_started(const struct adapter *a);
 /* The model profile the server follows: prosody for Prosody, a server
  * file's settings: profile (prosody when it states none). Scenarios that
  * pin no profile run on the model with it. */
@@ -140,6 +143,10 @@ struct adapter_stats {
     unsigned long spares_taken;          /* clean servers started ahead (live.h), */
     double spare_s;                      /* and the time left waiting for them */
     unsigned long spares_wasted;         /* spares killed unused (settings differed) */
+    /* The whole run, filled by a caller that measures it (diff -v), else 0: */
+    unsigned long servers;               /* server processes started */
+    double wall_s;                       /* the caller's wall time */
+    double self_cpu_s, servers_cpu_s;    /* CPU of sessim's process, of its servers */
 };
 
 /* The adapter's statistics, to add to. */

@@ -526,13 +526,19 @@ static bool tell_version(int fd, const struct adapter *a)
     return true;
 }
 
-/* -v: where worker k's time went (adapter_stats), on standard error in
- * one write. */
-static void stats_tell(struct adapter *a, size_t k)
+/* -v: where worker k's time went since t0 (adapter_stats, with the CPU
+ * of the worker and of the servers it started, all stopped by
+ * adapter_free), on standard error in one write. Frees a. */
+static void stats_tell(struct adapter *a, size_t k, double t0)
 {
+    struct adapter_stats st = *adapter_stats(a);
+    st.servers = adapter_servers_started(a);
+    adapter_free(a);
+    st.wall_s = clock_now_s() - t0;
+    proc_cpu_s(&st.self_cpu_s, &st.servers_cpu_s);
     struct buf b = {0};
     text_printf(&b, "worker %zu:\n", k + 1);
-    adapter_stats_text(adapter_stats(a), &b);
+    adapter_stats_text(&st, &b);
     proc_write_all(STDERR_FILENO, b.data, b.len);
     buf_free(&b);
 }
@@ -542,6 +548,7 @@ static void worker(const struct diff_options *o, const struct paths *paths, size
                    size_t jobs, int fd)
 {
     char err[ADAPTER_ERROR_MAX];
+    double t0 = clock_now_s();
     char *dir = worker_dir(o->dir, k);
     struct adapter_spec spec = {o->server, o->target, o->prosody, dir};
     struct adapter *a = adapter_open(&spec, err, sizeof err);
@@ -564,8 +571,9 @@ static void worker(const struct diff_options *o, const struct paths *paths, size
         record_free(&rec);
     }
     if (o->verbose)
-        stats_tell(a, k);
-    adapter_free(a);
+        stats_tell(a, k, t0);
+    else
+        adapter_free(a);
     _exit(EXIT_OK);
 }
 
@@ -842,10 +850,13 @@ int diff_main(int argc, char **argv)
 
 /* ---- bench: the corpus on the model and on Prosody ---- */
 
-/* What one bench worker measured (a line "RAN PASSED SKIPPED SECONDS VERSION"). */
+/* What one bench worker measured (a line "RAN PASSED SKIPPED SECONDS
+ * SERVERS SELF_CPU SERVERS_CPU VERSION"). */
 struct bench_share {
     size_t ran, passed, skipped;
     double seconds;            /* the worker's scenarios, one after another */
+    unsigned long servers;     /* server processes started */
+    double self_cpu, servers_cpu;   /* CPU seconds of the worker, of its servers */
     char version[64];
 };
 
@@ -888,11 +899,16 @@ static void share_worker(void *ctx, size_t k, size_t jobs, int fd)
         runner_result_free(&r);
         scenario_free(s);
     }
-    char line[160];
-    int n = snprintf(line, sizeof line, "%zu %zu %zu %.6f %s\n", sh.ran, sh.passed, sh.skipped,
-                     clock_now_s() - t0, l != NULL && adapter_version(l)[0] ? adapter_version(l) : "?");
+    sh.seconds = clock_now_s() - t0;
+    snprintf(sh.version, sizeof sh.version, "%s",
+             l != NULL && adapter_version(l)[0] ? adapter_version(l) : "?");
+    sh.servers = l != NULL ? adapter_servers_started(l) : 0;
     bool started = l != NULL;
     adapter_free(l);
+    proc_cpu_s(&sh.self_cpu, &sh.servers_cpu);
+    char line[200];
+    int n = snprintf(line, sizeof line, "%zu %zu %zu %.6f %lu %.6f %.6f %s\n", sh.ran, sh.passed,
+                     sh.skipped, sh.seconds, sh.servers, sh.self_cpu, sh.servers_cpu, sh.version);
     _exit(started && proc_write_all(fd, line, (size_t)n) ? EXIT_OK : EXIT_USAGE);
 }
 
@@ -901,7 +917,7 @@ static bool share_collect(struct worker_pipe *w, size_t jobs, struct bench_share
 {
     bool ok = true;
     for (size_t k = 0; k < jobs; k++) {
-        char line[160] = "";
+        char line[200] = "";
         size_t len = 0;
         ssize_t n;
         while (len < sizeof line - 1 &&
@@ -911,13 +927,15 @@ static bool share_collect(struct worker_pipe *w, size_t jobs, struct bench_share
         line[len] = '\0';
         close(w[k].fd);
         struct bench_share sh = {0};
-        if (sscanf(line, "%zu %zu %zu %lf %63s", &sh.ran, &sh.passed, &sh.skipped, &sh.seconds,
-                   sh.version) != 5) {
+        if (sscanf(line, "%zu %zu %zu %lf %lu %lf %lf %63s", &sh.ran, &sh.passed, &sh.skipped,
+                   &sh.seconds, &sh.servers, &sh.self_cpu, &sh.servers_cpu, sh.version) != 8) {
             ok = false;
             continue;
         }
         sum->ran += sh.ran, sum->passed += sh.passed, sum->skipped += sh.skipped;
         sum->seconds += sh.seconds;
+        sum->servers += sh.servers;
+        sum->self_cpu += sh.self_cpu, sum->servers_cpu += sh.servers_cpu;
         if (sh.version[0] != '?')
             memcpy(sum->version, sh.version, sizeof sum->version);
     }
@@ -965,9 +983,11 @@ static bool share_run(const struct paths *paths, enum pace_mode pacing, struct b
     *wall = clock_now_s() - t0;
     free(w);
     fprintf(stderr, "live replay, pacing %s: %zu ran live (%zu passed), %zu skipped, %u servers, "
-                    "settle %u ms, %.1f s wall\n",
+                    "settle %u ms, %.1f s wall; CPU: sessim %.1f s, Prosody %.1f s (%lu "
+                    "processes, %.0f ms each)\n",
             pace_mode_name(pacing), live->ran, live->passed, live->skipped, DIFF_BENCH_JOBS,
-            TARGET_TCP_SETTLE_DEFAULT_MS, *wall);
+            TARGET_TCP_SETTLE_DEFAULT_MS, *wall, live->self_cpu, live->servers_cpu, live->servers,
+            live->servers > 0 ? live->servers_cpu * 1e3 / (double)live->servers : 0.0);
     return ok;
 }
 

@@ -67,6 +67,7 @@ struct live {
     char *last_key;             /* the last settings' config, placed nowhere */
     unsigned long prepares, repeats;   /* repeats: settings as the prepare before */
     unsigned long spares_wasted;
+    unsigned long started;      /* server processes spawned */
     char *domain;
     struct live_account *accounts;
     size_t naccounts;
@@ -522,6 +523,7 @@ static bool spawn(struct live *l, struct live_server *v)
     setpgid(child.pid, child.pid);
     v->pid = child.pid;
     v->ready = false;
+    l->started++;
     children_replace(0, child.pid);
     return true;
 }
@@ -915,6 +917,11 @@ bool live_spare_taken(const struct live *l)
 unsigned long live_spares_wasted(const struct live *l)
 {
     return l->spares_wasted;
+}
+
+unsigned long live_servers_started(const struct live *l)
+{
+    return l->started;
 }
 
 const char *live_version(const struct live *l)

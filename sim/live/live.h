@@ -116,6 +116,8 @@ bool live_running(const struct live *l);
 bool live_spare_taken(const struct live *l);
 /* Spares killed unused (their settings did not fit, or they died). */
 unsigned long live_spares_wasted(const struct live *l);
+/* Server processes started so far: cold starts, spares, restarts. */
+unsigned long live_servers_started(const struct live *l);
 /* The version the server announced in its log ("" before a start). */
 const char *live_version(const struct live *l);
 /* The last failure message ("" when none). */
