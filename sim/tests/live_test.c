@@ -69,6 +69,7 @@ START_TEST(test_live_config_semantics_defaults)
         "\nconflict_resolve = \"kick_old\"\n",
         "\nauthentication = \"internal_plain\"\n",
         "\nstorage = \"internal\"\n",
+        "\ngc = { mode = \"incremental\"; threshold = 400; speed = 200 }\n",
         "\ndata_path = \"/tmp/x/data\"\n",
         "\nlog = { info = \"/tmp/x/prosody.log\" }\n",
         "\"roster\"; \"saslauth\"; \"register\"; \"ping\"; \"smacks\"; \"tombstones\"; }\n",
