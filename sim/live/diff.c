@@ -13,6 +13,7 @@
 #include "live/diff.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -33,6 +34,7 @@
 #include "report/table.h"
 #include "live/adapter.h"
 #include "live/hostport.h"
+#include "live/order.h"
 #include "live/live.h"
 #include "base/paths.h"
 #include "scenario/loader.h"
@@ -450,15 +452,15 @@ static bool fails_as_written(struct scenario *s)
     return failed;
 }
 
-static void diff_one(const char *path, struct adapter *a, const struct diff_options *o,
-                     struct diff_record *rec)
+/* Scenario s from path (NULL: it did not load, e says why) on the model
+ * and on a; frees s. */
+static void diff_one(const char *path, struct scenario *s, const struct scenario_error *e,
+                     struct adapter *a, const struct diff_options *o, struct diff_record *rec)
 {
     memset(rec, 0, sizeof *rec);
-    struct scenario_error e;
-    struct scenario *s = loader_load(path, &e);
     if (s == NULL) {
         char msg[SCENARIO_MESSAGE_MAX + 512];
-        scenario_error_format(&e, msg, sizeof msg);
+        scenario_error_format(e, msg, sizeof msg);
         *rec = (struct diff_record){true, DIFF_ERROR, RUNNER_FAIL, RUNNER_FAIL, mem_strdup(path),
                                     NULL};
         struct buf b = {0};
@@ -480,6 +482,85 @@ static void diff_one(const char *path, struct adapter *a, const struct diff_opti
     rec->text = detail(rec->cls, &t, adapter_name(a), o->verbose);
     twin_result_free(&t);
     scenario_free(s);
+}
+
+/* ---- the workers' queue (order.h) ---- */
+
+/* A pipe holding the indices of paths, longest first (order.h), its
+ * write end closed, read end close-on-exec: the queue the workers take
+ * from; -1 on failure (errno set). */
+static int queue_open(const struct paths *paths)
+{
+    size_t n = paths->len;
+    uint64_t *cost = mem_realloc(NULL, (n > 0 ? n : 1) * sizeof *cost);
+    size_t *order = mem_realloc(NULL, (n > 0 ? n : 1) * sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        struct scenario_error e;
+        struct scenario *s = loader_load(paths->items[i], &e);
+        cost[i] = s != NULL ? order_cost_ms(s) : 0;
+        scenario_free(s);
+    }
+    order_longest_first(cost, n, order);
+    int p[2] = {-1, -1};
+    bool ok = pipe(p) == 0 && fcntl(p[0], F_SETFD, FD_CLOEXEC) == 0 &&
+              fcntl(p[1], F_SETFL, O_NONBLOCK) == 0 && order_fill(p[1], order, n);
+    int err = errno;
+    if (p[1] >= 0)
+        close(p[1]);
+    if (!ok && p[0] >= 0)
+        close(p[0]);
+    free(cost);
+    free(order);
+    errno = err;
+    return ok ? p[0] : -1;
+}
+
+/* A scenario a worker took from the queue: index, and the scenario
+ * loaded (NULL: e says why). */
+struct taken {
+    size_t index;
+    struct scenario *s;
+    struct scenario_error e;
+};
+
+static bool take(int queue, const struct paths *paths, struct taken *t)
+{
+    t->s = NULL;
+    if (!order_take(queue, &t->index) || t->index >= paths->len)
+        return false;
+    t->s = loader_load(paths->items[t->index], &t->e);
+    return true;
+}
+
+/* Tells a of the scenario after the one about to run when it will run
+ * there (its clean server can start ahead: adapter_expect); else of none. */
+static void expect_next(struct adapter *a, const struct taken *next)
+{
+    struct buf why = {0};
+    bool runs = next != NULL && next->s != NULL && next->s->target != SCENARIO_TARGET_MODEL &&
+                adapter_fits(a, next->s, &why);
+    buf_free(&why);
+    adapter_expect(a, runs ? next->s : NULL);
+}
+
+/* What a worker does with one scenario it took (t->s is the callee's). */
+typedef void each_fn(void *ctx, struct adapter *a, struct taken *t);
+
+/* Runs each on every scenario taken from queue until it is empty, the
+ * next one taken before each runs so that a can start its server ahead. */
+static void take_each(int queue, const struct paths *paths, struct adapter *a, each_fn *each,
+                      void *ctx)
+{
+    struct taken cur, next;
+    bool more = take(queue, paths, &cur);
+    while (more) {
+        bool after = take(queue, paths, &next);
+        expect_next(a, after ? &next : NULL);
+        each(ctx, a, &cur);
+        cur = next;
+        more = after;
+    }
+    adapter_expect(a, NULL);
 }
 
 /* ---- messages from the workers ---- */
@@ -543,9 +624,28 @@ static void stats_tell(struct adapter *a, size_t k, double t0)
     buf_free(&b);
 }
 
-/* The body of worker k of jobs: never returns. */
-static void worker(const struct diff_options *o, const struct paths *paths, size_t k,
-                   size_t jobs, int fd)
+/* A diff worker's scenarios: each result to the parent on fd. */
+struct diff_each {
+    const struct diff_options *o;
+    const struct paths *paths;
+    int fd;
+    bool told;                 /* the server's version was sent */
+};
+
+static void diff_each(void *ctx, struct adapter *a, struct taken *t)
+{
+    struct diff_each *de = ctx;
+    struct diff_record rec;
+    diff_one(de->paths->items[t->index], t->s, &t->e, a, de->o, &rec);
+    if (!de->told && adapter_version(a)[0] != '\0')
+        de->told = tell_version(de->fd, a);
+    send_msg(de->fd, 'R', t->index, &rec);
+    record_free(&rec);
+}
+
+/* The body of worker k, taking scenarios from queue: never returns. */
+static void worker(const struct diff_options *o, const struct paths *paths, int queue, size_t k,
+                   int fd)
 {
     char err[ADAPTER_ERROR_MAX];
     double t0 = clock_now_s();
@@ -560,16 +660,9 @@ static void worker(const struct diff_options *o, const struct paths *paths, size
         send_msg(fd, 'E', 0, &r);
         _exit(EXIT_USAGE);
     }
-    bool told = false;
     tell_version(fd, a);
-    for (size_t i = k; i < paths->len; i += jobs) {
-        struct diff_record rec;
-        diff_one(paths->items[i], a, o, &rec);
-        if (!told && adapter_version(a)[0] != '\0')
-            told = tell_version(fd, a);
-        send_msg(fd, 'R', i, &rec);
-        record_free(&rec);
-    }
+    struct diff_each de = {o, paths, fd, false};
+    take_each(queue, paths, a, diff_each, &de);
     if (o->verbose)
         stats_tell(a, k, t0);
     else
@@ -595,22 +688,23 @@ struct diff_run {
     size_t unlisted;
     char version[64];
     char *fatal;               /* a worker's fatal error */
+    int queue;                 /* the scenarios' indices (queue_open) */
 };
 
-/* What worker k of jobs does with ctx, writing to fd; never returns. */
-typedef void diff_worker_fn(void *ctx, size_t k, size_t jobs, int fd);
+/* What worker k does with ctx, writing to fd; never returns. */
+typedef void diff_worker_fn(void *ctx, size_t k, int fd);
 
-static void diff_worker(void *ctx, size_t k, size_t jobs, int fd)
+static void diff_worker(void *ctx, size_t k, int fd)
 {
     struct diff_run *run = ctx;
-    worker(run->o, run->paths, k, jobs, fd);
+    worker(run->o, run->paths, run->queue, k, fd);
 }
 
-/* Worker k of jobs as base/proc.h starts it. */
+/* Worker k as base/proc.h starts it. */
 struct worker_start {
     diff_worker_fn *body;
     void *ctx;
-    size_t k, jobs;
+    size_t k;
     const struct worker_pipe *w;   /* the earlier workers' pipes */
 };
 
@@ -619,7 +713,7 @@ static int worker_main(void *arg, int fd)
     const struct worker_start *ws = arg;
     for (size_t j = 0; j < ws->k; j++)
         close(ws->w[j].fd);
-    ws->body(ws->ctx, ws->k, ws->jobs, fd);
+    ws->body(ws->ctx, ws->k, fd);
     return EXIT_USAGE;
 }
 
@@ -627,7 +721,7 @@ static bool spawn_workers(diff_worker_fn *body, void *ctx, struct worker_pipe *w
 {
     struct proc_options po = {.pipe = true, .death_signal = SIGTERM};
     for (size_t k = 0; k < jobs; k++) {
-        struct worker_start ws = {body, ctx, k, jobs, w};
+        struct worker_start ws = {body, ctx, k, w};
         struct proc child;
         if (!proc_spawn(worker_main, &ws, &po, &child))
             return false;
@@ -804,7 +898,11 @@ static void load_listing(struct diff_run *run)
 
 static int run_diff(const struct diff_options *o, const struct paths *paths)
 {
-    struct diff_run run = {.o = o, .paths = paths};
+    struct diff_run run = {.o = o, .paths = paths, .queue = queue_open(paths)};
+    if (run.queue < 0) {
+        fprintf(stderr, "sessim diff: cannot queue the scenarios: %s\n", strerror(errno));
+        return EXIT_USAGE;
+    }
     run.records = mem_realloc(NULL, paths->len * sizeof *run.records);
     memset(run.records, 0, paths->len * sizeof *run.records);
     load_listing(&run);
@@ -812,6 +910,7 @@ static int run_diff(const struct diff_options *o, const struct paths *paths)
     struct worker_pipe *w = mem_realloc(NULL, jobs * sizeof *w);
     bool ok = (o->dir == NULL || mkdir(o->dir, 0750) == 0 || errno == EEXIST) &&
               spawn_workers(diff_worker, &run, w, jobs);
+    close(run.queue);   /* the workers have it */
     ok = ok && collect(&run, w, jobs);
     ok = reap_workers(w, jobs) && ok && run.printed == paths->len;
     if (run.fatal != NULL)
@@ -867,38 +966,50 @@ static struct target *share_target(const struct scenario *s, uint64_t seed, void
     return target_tcp_new(adapter, s, TARGET_TCP_SETTLE_DEFAULT_MS, err, sizeof err);
 }
 
-/* The corpus and the pacing its bench workers use. */
+/* The corpus, its queue and the pacing its bench workers use. */
 struct share_job {
     const struct paths *paths;
+    int queue;
     enum pace_mode pacing;
 };
 
-/* Worker k: every jobs-th scenario on its own Prosody; never returns. */
-static void share_worker(void *ctx, size_t k, size_t jobs, int fd)
+/* A bench worker's scenarios, live only, counted into sh. */
+struct share_each {
+    struct runner_options ro;
+    struct bench_share sh;
+};
+
+static void share_each(void *ctx, struct adapter *a, struct taken *t)
+{
+    struct share_each *se = ctx;
+    struct runner_result r;
+    (void)a;
+    if (t->s == NULL)
+        return;
+    runner_run(t->s, &se->ro, &r);
+    se->sh.ran += r.outcome != RUNNER_SKIP;
+    se->sh.skipped += r.outcome == RUNNER_SKIP;
+    se->sh.passed += r.outcome == RUNNER_PASS;
+    runner_result_free(&r);
+    scenario_free(t->s);
+}
+
+/* Worker k: scenarios from the queue on its own Prosody; never returns. */
+static void share_worker(void *ctx, size_t k, int fd)
 {
     const struct share_job *job = ctx;
     const struct paths *paths = job->paths;
     char err[ADAPTER_ERROR_MAX];
     struct adapter_spec spec = {0};
     struct adapter *l = adapter_open(&spec, err, sizeof err);
+    (void)k;
     if (l != NULL)
         adapter_set_pacing(l, job->pacing);
-    struct bench_share sh = {0};
-    struct runner_options ro = {.target_new = share_target, .target_ctx = l};
+    struct share_each se = {.ro = {.target_new = share_target, .target_ctx = l}};
     double t0 = clock_now_s();
-    for (size_t i = k; l != NULL && i < paths->len; i += jobs) {
-        struct scenario_error e;
-        struct scenario *s = loader_load(paths->items[i], &e);
-        struct runner_result r;
-        if (s == NULL)
-            continue;
-        runner_run(s, &ro, &r);
-        sh.ran += r.outcome != RUNNER_SKIP;
-        sh.skipped += r.outcome == RUNNER_SKIP;
-        sh.passed += r.outcome == RUNNER_PASS;
-        runner_result_free(&r);
-        scenario_free(s);
-    }
+    if (l != NULL)
+        take_each(job->queue, paths, l, share_each, &se);
+    struct bench_share sh = se.sh;
     sh.seconds = clock_now_s() - t0;
     snprintf(sh.version, sizeof sh.version, "%s",
              l != NULL && adapter_version(l)[0] ? adapter_version(l) : "?");
@@ -976,10 +1087,12 @@ static bool share_run(const struct paths *paths, enum pace_mode pacing, struct b
 {
     size_t jobs = DIFF_BENCH_JOBS < paths->len ? DIFF_BENCH_JOBS : paths->len;
     struct worker_pipe *w = mem_realloc(NULL, (jobs + 1) * sizeof *w);
-    struct share_job job = {paths, pacing};
     double t0 = clock_now_s();
-    bool ok = jobs > 0 && spawn_workers(share_worker, &job, w, jobs) &&
-              share_collect(w, jobs, live);
+    struct share_job job = {paths, queue_open(paths), pacing};
+    bool ok = jobs > 0 && job.queue >= 0 && spawn_workers(share_worker, &job, w, jobs);
+    if (job.queue >= 0)
+        close(job.queue);   /* the workers have it */
+    ok = ok && share_collect(w, jobs, live);
     *wall = clock_now_s() - t0;
     free(w);
     fprintf(stderr, "live replay, pacing %s: %zu ran live (%zu passed), %zu skipped, %u servers, "

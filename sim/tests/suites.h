@@ -20,6 +20,7 @@
     X(tape_suite)     \
     X(twin_suite)     \
     X(diff_suite)     \
+    X(order_suite)    \
     X(emit_suite)     \
     X(shrink_suite)   \
     X(explore_suite)  \
