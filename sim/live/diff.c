@@ -546,18 +546,25 @@ static void expect_next(struct adapter *a, const struct taken *next)
 /* What a worker does with one scenario it took (t->s is the callee's). */
 typedef void each_fn(void *ctx, struct adapter *a, struct taken *t);
 
-/* Runs each on every scenario taken from queue until it is empty, the
- * next one taken before each runs so that a can start its server ahead. */
+/* Runs each on every scenario taken from queue until it is empty. Before
+ * one with no known cost (order.h) runs, the next is taken so that a can
+ * start its server ahead; after one with real waits, which leave time
+ * enough for a cold start, so that it never holds back another: the
+ * queue being longest first, the next may be long too. */
 static void take_each(int queue, const struct paths *paths, struct adapter *a, each_fn *each,
                       void *ctx)
 {
     struct taken cur, next;
     bool more = take(queue, paths, &cur);
     while (more) {
-        bool after = take(queue, paths, &next);
+        bool ahead = cur.s == NULL || order_cost_ms(cur.s) == 0;
+        bool after = ahead && take(queue, paths, &next);
         expect_next(a, after ? &next : NULL);
         each(ctx, a, &cur);
-        cur = next;
+        if (!ahead)
+            after = take(queue, paths, &next);
+        if (after)
+            cur = next;
         more = after;
     }
     adapter_expect(a, NULL);
