@@ -484,23 +484,20 @@ static void diff_one(const char *path, struct scenario *s, const struct scenario
     scenario_free(s);
 }
 
-/* ---- the workers' queue (order.h) ---- */
+/* ---- the workers' queues (order.h) ---- */
 
-/* A pipe holding the indices of paths, longest first (order.h), its
- * write end closed, read end close-on-exec: the queue the workers take
- * from; -1 on failure (errno set). */
-static int queue_open(const struct paths *paths)
+/* The scenarios with a cost, longest first, and the others, in path
+ * order: two pipes of indices, write ends closed, read ends
+ * close-on-exec; the first long_workers workers start on the first. */
+struct queues {
+    int fd[2];                 /* [0]: with a cost, [1]: the rest */
+    size_t long_workers;
+};
+
+/* A pipe holding order[0..n), its write end closed: its read end, or -1
+ * (errno set). */
+static int queue_pipe(const size_t *order, size_t n)
 {
-    size_t n = paths->len;
-    uint64_t *cost = mem_realloc(NULL, (n > 0 ? n : 1) * sizeof *cost);
-    size_t *order = mem_realloc(NULL, (n > 0 ? n : 1) * sizeof *order);
-    for (size_t i = 0; i < n; i++) {
-        struct scenario_error e;
-        struct scenario *s = loader_load(paths->items[i], &e);
-        cost[i] = s != NULL ? order_cost_ms(s) : 0;
-        scenario_free(s);
-    }
-    order_longest_first(cost, n, order);
     int p[2] = {-1, -1};
     bool ok = pipe(p) == 0 && fcntl(p[0], F_SETFD, FD_CLOEXEC) == 0 &&
               fcntl(p[1], F_SETFL, O_NONBLOCK) == 0 && order_fill(p[1], order, n);
@@ -509,10 +506,39 @@ static int queue_open(const struct paths *paths)
         close(p[1]);
     if (!ok && p[0] >= 0)
         close(p[0]);
-    free(cost);
-    free(order);
     errno = err;
     return ok ? p[0] : -1;
+}
+
+static void queues_close(struct queues *q)
+{
+    for (size_t i = 0; i < 2; i++)
+        if (q->fd[i] >= 0)
+            close(q->fd[i]);
+}
+
+/* The queues of paths for jobs workers; false on failure (errno set). */
+static bool queues_open(const struct paths *paths, size_t jobs, struct queues *q)
+{
+    size_t n = paths->len, nlong = 0;
+    uint64_t *cost = mem_realloc(NULL, (n > 0 ? n : 1) * sizeof *cost);
+    size_t *order = mem_realloc(NULL, (n > 0 ? n : 1) * sizeof *order);
+    for (size_t i = 0; i < n; i++) {
+        struct scenario_error e;
+        struct scenario *s = loader_load(paths->items[i], &e);
+        cost[i] = s != NULL ? order_cost_ms(s) : 0;
+        nlong += cost[i] > 0;
+        scenario_free(s);
+    }
+    order_longest_first(cost, n, order);
+    q->long_workers = order_long_workers(cost, n, jobs);
+    q->fd[0] = queue_pipe(order, nlong);
+    q->fd[1] = q->fd[0] >= 0 ? queue_pipe(order + nlong, n - nlong) : -1;
+    free(cost);
+    free(order);
+    if (q->fd[1] < 0)
+        queues_close(q);
+    return q->fd[1] >= 0;
 }
 
 /* A scenario a worker took from the queue: index, and the scenario
@@ -523,10 +549,13 @@ struct taken {
     struct scenario_error e;
 };
 
-static bool take(int queue, const struct paths *paths, struct taken *t)
+/* Takes from the queue first (0 or 1), else from the other. */
+static bool take(const struct queues *q, size_t first, const struct paths *paths,
+                 struct taken *t)
 {
     t->s = NULL;
-    if (!order_take(queue, &t->index) || t->index >= paths->len)
+    bool got = order_take(q->fd[first], &t->index) || order_take(q->fd[1 - first], &t->index);
+    if (!got || t->index >= paths->len)
         return false;
     t->s = loader_load(paths->items[t->index], &t->e);
     return true;
@@ -546,23 +575,24 @@ static void expect_next(struct adapter *a, const struct taken *next)
 /* What a worker does with one scenario it took (t->s is the callee's). */
 typedef void each_fn(void *ctx, struct adapter *a, struct taken *t);
 
-/* Runs each on every scenario taken from queue until it is empty. Before
- * one with no known cost (order.h) runs, the next is taken so that a can
- * start its server ahead; after one with real waits, which leave time
- * enough for a cold start, so that it never holds back another: the
- * queue being longest first, the next may be long too. */
-static void take_each(int queue, const struct paths *paths, struct adapter *a, each_fn *each,
-                      void *ctx)
+/* Runs each on every scenario worker k takes from the queues until both
+ * are empty. Before one with no known cost (order.h) runs, the next is
+ * taken so that a can start its server ahead; after one with real waits,
+ * which leave time enough for a cold start, so that it never holds back
+ * another: the queue being longest first, the next may be long too. */
+static void take_each(const struct queues *q, size_t k, const struct paths *paths,
+                      struct adapter *a, each_fn *each, void *ctx)
 {
     struct taken cur, next;
-    bool more = take(queue, paths, &cur);
+    size_t first = k < q->long_workers ? 0 : 1;
+    bool more = take(q, first, paths, &cur);
     while (more) {
         bool ahead = cur.s == NULL || order_cost_ms(cur.s) == 0;
-        bool after = ahead && take(queue, paths, &next);
+        bool after = ahead && take(q, first, paths, &next);
         expect_next(a, after ? &next : NULL);
         each(ctx, a, &cur);
         if (!ahead)
-            after = take(queue, paths, &next);
+            after = take(q, first, paths, &next);
         if (after)
             cur = next;
         more = after;
@@ -650,9 +680,9 @@ static void diff_each(void *ctx, struct adapter *a, struct taken *t)
     record_free(&rec);
 }
 
-/* The body of worker k, taking scenarios from queue: never returns. */
-static void worker(const struct diff_options *o, const struct paths *paths, int queue, size_t k,
-                   int fd)
+/* The body of worker k, taking scenarios from q: never returns. */
+static void worker(const struct diff_options *o, const struct paths *paths,
+                   const struct queues *q, size_t k, int fd)
 {
     char err[ADAPTER_ERROR_MAX];
     double t0 = clock_now_s();
@@ -669,7 +699,7 @@ static void worker(const struct diff_options *o, const struct paths *paths, int 
     }
     tell_version(fd, a);
     struct diff_each de = {o, paths, fd, false};
-    take_each(queue, paths, a, diff_each, &de);
+    take_each(q, k, paths, a, diff_each, &de);
     if (o->verbose)
         stats_tell(a, k, t0);
     else
@@ -695,7 +725,7 @@ struct diff_run {
     size_t unlisted;
     char version[64];
     char *fatal;               /* a worker's fatal error */
-    int queue;                 /* the scenarios' indices (queue_open) */
+    struct queues queues;      /* the scenarios' indices */
 };
 
 /* What worker k does with ctx, writing to fd; never returns. */
@@ -704,7 +734,7 @@ typedef void diff_worker_fn(void *ctx, size_t k, int fd);
 static void diff_worker(void *ctx, size_t k, int fd)
 {
     struct diff_run *run = ctx;
-    worker(run->o, run->paths, run->queue, k, fd);
+    worker(run->o, run->paths, &run->queues, k, fd);
 }
 
 /* Worker k as base/proc.h starts it. */
@@ -905,19 +935,19 @@ static void load_listing(struct diff_run *run)
 
 static int run_diff(const struct diff_options *o, const struct paths *paths)
 {
-    struct diff_run run = {.o = o, .paths = paths, .queue = queue_open(paths)};
-    if (run.queue < 0) {
+    struct diff_run run = {.o = o, .paths = paths};
+    size_t jobs = o->jobs < paths->len ? o->jobs : paths->len;
+    if (!queues_open(paths, jobs, &run.queues)) {
         fprintf(stderr, "sessim diff: cannot queue the scenarios: %s\n", strerror(errno));
         return EXIT_USAGE;
     }
     run.records = mem_realloc(NULL, paths->len * sizeof *run.records);
     memset(run.records, 0, paths->len * sizeof *run.records);
     load_listing(&run);
-    size_t jobs = o->jobs < paths->len ? o->jobs : paths->len;
     struct worker_pipe *w = mem_realloc(NULL, jobs * sizeof *w);
     bool ok = (o->dir == NULL || mkdir(o->dir, 0750) == 0 || errno == EEXIST) &&
               spawn_workers(diff_worker, &run, w, jobs);
-    close(run.queue);   /* the workers have it */
+    queues_close(&run.queues);   /* the workers have them */
     ok = ok && collect(&run, w, jobs);
     ok = reap_workers(w, jobs) && ok && run.printed == paths->len;
     if (run.fatal != NULL)
@@ -976,7 +1006,7 @@ static struct target *share_target(const struct scenario *s, uint64_t seed, void
 /* The corpus, its queue and the pacing its bench workers use. */
 struct share_job {
     const struct paths *paths;
-    int queue;
+    struct queues queues;
     enum pace_mode pacing;
 };
 
@@ -1009,13 +1039,12 @@ static void share_worker(void *ctx, size_t k, int fd)
     char err[ADAPTER_ERROR_MAX];
     struct adapter_spec spec = {0};
     struct adapter *l = adapter_open(&spec, err, sizeof err);
-    (void)k;
     if (l != NULL)
         adapter_set_pacing(l, job->pacing);
     struct share_each se = {.ro = {.target_new = share_target, .target_ctx = l}};
     double t0 = clock_now_s();
     if (l != NULL)
-        take_each(job->queue, paths, l, share_each, &se);
+        take_each(&job->queues, k, paths, l, share_each, &se);
     struct bench_share sh = se.sh;
     sh.seconds = clock_now_s() - t0;
     snprintf(sh.version, sizeof sh.version, "%s",
@@ -1095,10 +1124,11 @@ static bool share_run(const struct paths *paths, enum pace_mode pacing, struct b
     size_t jobs = DIFF_BENCH_JOBS < paths->len ? DIFF_BENCH_JOBS : paths->len;
     struct worker_pipe *w = mem_realloc(NULL, (jobs + 1) * sizeof *w);
     double t0 = clock_now_s();
-    struct share_job job = {paths, queue_open(paths), pacing};
-    bool ok = jobs > 0 && job.queue >= 0 && spawn_workers(share_worker, &job, w, jobs);
-    if (job.queue >= 0)
-        close(job.queue);   /* the workers have it */
+    struct share_job job = {.paths = paths, .pacing = pacing};
+    bool queued = queues_open(paths, jobs, &job.queues);
+    bool ok = jobs > 0 && queued && spawn_workers(share_worker, &job, w, jobs);
+    if (queued)
+        queues_close(&job.queues);   /* the workers have them */
     ok = ok && share_collect(w, jobs, live);
     *wall = clock_now_s() - t0;
     free(w);

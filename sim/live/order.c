@@ -48,6 +48,19 @@ void order_longest_first(const uint64_t *cost, size_t n, size_t *order)
     free(items);
 }
 
+size_t order_long_workers(const uint64_t *cost, size_t n, size_t jobs)
+{
+    uint64_t sum = 0, max = 0;
+    for (size_t i = 0; i < n; i++) {
+        sum += cost[i];
+        max = cost[i] > max ? cost[i] : max;
+    }
+    if (max == 0 || jobs < 2)
+        return 0;
+    uint64_t need = (sum + max - 1) / max;
+    return need < jobs - 1 ? (size_t)need : jobs - 1;
+}
+
 /* Indices travel as 4 bytes: one read of 4 bytes from a pipe holding
  * whole records takes one record whole (the pipe's lock), whichever
  * process reads. */

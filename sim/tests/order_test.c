@@ -56,6 +56,27 @@ START_TEST(test_order_longest_first_ties_in_index_order)
 }
 END_TEST
 
+/* Enough workers for the costs to end with the longest, leaving one for
+ * the rest: costs, jobs, workers. */
+static const struct {
+    uint64_t cost[4];
+    size_t jobs, want;
+} long_rows[] = {
+    {{10, 5, 5, 0}, 8, 2},    /* 20 / 10 */
+    {{10, 5, 5, 1}, 8, 3},    /* 21 / 10, rounded up */
+    {{5, 5, 5, 5}, 8, 4},
+    {{5, 5, 5, 5}, 3, 2},     /* one worker kept for the rest */
+    {{5, 5, 5, 5}, 1, 0},     /* a single worker takes everything in turn */
+    {{0, 0, 0, 0}, 8, 0},     /* no costs */
+};
+
+START_TEST(test_order_long_workers)
+{
+    ck_assert_uint_eq(order_long_workers(long_rows[_i].cost, 4, long_rows[_i].jobs),
+                      long_rows[_i].want);
+}
+END_TEST
+
 START_TEST(test_order_queue_hands_each_index_once_in_order)
 {
     static const size_t order[] = {7, 0, 70000, 3};
@@ -93,6 +114,7 @@ Suite *order_suite(void)
     tcase_add_test(tc, test_order_cost_counts_real_waits_and_restarts);
     tcase_add_test(tc, test_order_cost_zero_without_waits);
     tcase_add_test(tc, test_order_longest_first_ties_in_index_order);
+    tcase_add_loop_test(tc, test_order_long_workers, 0, COUNT(long_rows));
     tcase_add_test(tc, test_order_queue_hands_each_index_once_in_order);
     tcase_add_test(tc, test_order_take_refuses_a_torn_index);
     suite_add_tcase(s, tc);
