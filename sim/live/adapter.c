@@ -545,6 +545,8 @@ void adapter_stats_add(struct adapter_stats *into, const struct adapter_stats *f
     into->probes += from->probes;
     into->waits += from->waits;
     into->wait_s += from->wait_s;
+    into->advances += from->advances;
+    into->advance_s += from->advance_s;
     into->prepares += from->prepares;
     into->starts += from->starts;
     into->restarts += from->restarts;
@@ -577,6 +579,7 @@ void adapter_stats_text(const struct adapter_stats *st, struct buf *out)
             stats_item(out, pace_end_name((enum pace_end)i), st->ends[i], st->end_s[i]);
     text_printf(out, "\n  in steps:");
     stats_item(out, "waits for an answer", st->waits, st->wait_s);
+    stats_item(out, "advance waits", st->advances, st->advance_s);
     text_printf(out, "\n  servers:");
     stats_item(out, "prepares", st->prepares, st->prepare_s);
     stats_item(out, "cold starts", st->starts, st->start_s);

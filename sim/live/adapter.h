@@ -138,6 +138,8 @@ struct adapter_stats {
     unsigned long probes;                /* <r/> probes written (stream management on, pace.h) */
     unsigned long waits;                 /* waits for an expected answer inside steps */
     double wait_s;
+    unsigned long advances;              /* real waits of `advance` steps */
+    double advance_s;
     unsigned long prepares, starts, restarts;   /* clean servers, cold starts, restarts */
     double prepare_s, start_s, restart_s;
     unsigned long spares_taken;          /* clean servers started ahead (live.h), */

@@ -331,6 +331,7 @@ static bool tt_advance(struct target *t, uint64_t ms)
     struct target_tcp *tt = tcp_of(t);
     if ((tt->ops.caps & TARGET_REAL_CLOCK) == 0)
         return fail_with(t, "a live server has no virtual clock");
+    double t0 = clock_now_s();
     unsigned long long end = clock_now_ms() + ms;
     for (unsigned long long now = clock_now_ms(); now < end; now = clock_now_ms()) {
         pump_all(tt);
@@ -339,6 +340,8 @@ static bool tt_advance(struct target *t, uint64_t ms)
     pump_all(tt);
     tt->last_ms = clock_now_ms();
     tt->waited = true;
+    tt->stats->advances++;
+    tt->stats->advance_s += clock_now_s() - t0;
     return true;
 }
 
