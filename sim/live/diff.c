@@ -13,7 +13,6 @@
 #include "live/diff.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -486,35 +485,16 @@ static void diff_one(const char *path, struct scenario *s, const struct scenario
 
 /* ---- the workers' queues (order.h) ---- */
 
-/* The scenarios with a cost, longest first, and the others, in path
- * order: two pipes of indices, write ends closed, read ends
- * close-on-exec; the first long_workers workers start on the first. */
+/* The scenarios with a cost, longest first (list 0), and the others, in
+ * path order (list 1); the first long_workers workers start on list 0. */
 struct queues {
-    int fd[2];                 /* [0]: with a cost, [1]: the rest */
+    struct order_queue lists;
     size_t long_workers;
 };
 
-/* A pipe holding order[0..n), its write end closed: its read end, or -1
- * (errno set). */
-static int queue_pipe(const size_t *order, size_t n)
-{
-    int p[2] = {-1, -1};
-    bool ok = pipe(p) == 0 && fcntl(p[0], F_SETFD, FD_CLOEXEC) == 0 &&
-              fcntl(p[1], F_SETFL, O_NONBLOCK) == 0 && order_fill(p[1], order, n);
-    int err = errno;
-    if (p[1] >= 0)
-        close(p[1]);
-    if (!ok && p[0] >= 0)
-        close(p[0]);
-    errno = err;
-    return ok ? p[0] : -1;
-}
-
 static void queues_close(struct queues *q)
 {
-    for (size_t i = 0; i < 2; i++)
-        if (q->fd[i] >= 0)
-            close(q->fd[i]);
+    order_queue_close(&q->lists);
 }
 
 /* The queues of paths for jobs workers; false on failure (errno set). */
@@ -532,13 +512,8 @@ static bool queues_open(const struct paths *paths, size_t jobs, struct queues *q
     }
     order_longest_first(cost, n, order);
     q->long_workers = order_long_workers(cost, n, jobs);
-    q->fd[0] = queue_pipe(order, nlong);
-    q->fd[1] = q->fd[0] >= 0 ? queue_pipe(order + nlong, n - nlong) : -1;
     free(cost);
-    free(order);
-    if (q->fd[1] < 0)
-        queues_close(q);
-    return q->fd[1] >= 0;
+    return order_queue_open(&q->lists, order, n, nlong);
 }
 
 /* A scenario a worker took from the queue: index, and the scenario
@@ -554,7 +529,8 @@ static bool take(const struct queues *q, size_t first, const struct paths *paths
                  struct taken *t)
 {
     t->s = NULL;
-    bool got = order_take(q->fd[first], &t->index) || order_take(q->fd[1 - first], &t->index);
+    bool got = order_queue_take(&q->lists, first, &t->index) ||
+               order_queue_take(&q->lists, 1 - first, &t->index);
     if (!got || t->index >= paths->len)
         return false;
     t->s = loader_load(paths->items[t->index], &t->e);

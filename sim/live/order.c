@@ -1,11 +1,13 @@
-/* order: longest first, from one queue (see order.h). */
+/* order: longest first, from shared lists (see order.h). */
 #include "live/order.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <stdlib.h>
 #include <unistd.h>
 
 #include "base/mem.h"
+#include "model/buf.h"
 #include "run/target.h"
 
 uint64_t order_cost_ms(const struct scenario *s)
@@ -61,35 +63,73 @@ size_t order_long_workers(const uint64_t *cost, size_t n, size_t jobs)
     return need < jobs - 1 ? (size_t)need : jobs - 1;
 }
 
-/* Indices travel as 4 bytes: one read of 4 bytes from a pipe holding
- * whole records takes one record whole (the pipe's lock), whichever
- * process reads. */
-bool order_fill(int fd, const size_t *order, size_t n)
+/* The positions' file: the next position in each list. */
+struct positions {
+    uint64_t next[2];
+};
+
+/* A fresh temporary file, unlinked: its descriptor, or -1 (errno set). */
+static int temp_file(void)
 {
-    for (size_t i = 0; i < n; i++) {
-        uint32_t v = (uint32_t)order[i];
-        ssize_t w;
-        do
-            w = write(fd, &v, sizeof v);
-        while (w < 0 && errno == EINTR);
-        if (w != (ssize_t)sizeof v)
-            return false;
-    }
-    return true;
+    const char *dir = getenv("TMPDIR");
+    struct buf path = {0};
+    buf_puts(&path, dir != NULL && dir[0] != '\0' ? dir : "/tmp");
+    buf_puts(&path, "/sessim-queue.XXXXXX");
+    int fd = mkstemp(path.data);
+    if (fd >= 0)
+        unlink(path.data);
+    int err = errno;
+    buf_free(&path);
+    errno = err;
+    return fd;
 }
 
-bool order_take(int fd, size_t *index)
+/* Locks (F_WRLCK) or unlocks (F_UNLCK) the positions; false on an error. */
+static bool lock(int fd, short type)
 {
-    uint32_t v;
-    size_t got = 0;
-    while (got < sizeof v) {
-        ssize_t r = read(fd, (char *)&v + got, sizeof v - got);
-        if (r < 0 && errno == EINTR)
-            continue;
-        if (r <= 0)
-            return false;
-        got += (size_t)r;
+    struct flock fl = {.l_type = type, .l_whence = SEEK_SET, .l_start = 0,
+                       .l_len = (off_t)sizeof(struct positions)};
+    int r;
+    do
+        r = fcntl(fd, F_SETLKW, &fl);
+    while (r < 0 && errno == EINTR);
+    return r == 0;
+}
+
+bool order_queue_open(struct order_queue *q, size_t *order, size_t n, size_t nfirst)
+{
+    *q = (struct order_queue){order, {nfirst, n - nfirst}, temp_file()};
+    struct positions start = {{0, 0}};
+    if (q->fd >= 0 &&
+        pwrite(q->fd, &start, sizeof start, 0) == (ssize_t)sizeof start &&
+        fcntl(q->fd, F_SETFD, FD_CLOEXEC) == 0)
+        return true;
+    int err = errno;
+    order_queue_close(q);
+    errno = err;
+    return false;
+}
+
+bool order_queue_take(const struct order_queue *q, size_t list, size_t *index)
+{
+    if (q->fd < 0 || list > 1 || !lock(q->fd, F_WRLCK))
+        return false;
+    struct positions at;
+    bool ok = pread(q->fd, &at, sizeof at, 0) == (ssize_t)sizeof at && at.next[list] < q->len[list];
+    if (ok) {
+        *index = q->order[(list == 1 ? q->len[0] : 0) + at.next[list]];
+        at.next[list]++;
+        ok = pwrite(q->fd, &at, sizeof at, 0) == (ssize_t)sizeof at;
     }
-    *index = v;
-    return true;
+    lock(q->fd, F_UNLCK);
+    return ok;
+}
+
+void order_queue_close(struct order_queue *q)
+{
+    free(q->order);
+    q->order = NULL;
+    if (q->fd >= 0)
+        close(q->fd);
+    q->fd = -1;
 }

@@ -2,7 +2,7 @@
  *
  * A live run of the corpus (diff, bench) has several workers, each with
  * its own server. A worker takes its next scenario from queues shared by
- * all (pipes of indices, filled before the workers start), so none waits
+ * all (order_queue: lists made before the workers start), so none waits
  * idle while another still has a row of scenarios to run. One queue holds
  * the few scenarios that wait on real timers for seconds (`advance`),
  * longest first: they start at once instead of last, where one of them
@@ -40,15 +40,31 @@ void order_longest_first(const uint64_t *cost, size_t n, size_t *order);
  * (the costs being waits, not CPU); 0 when no scenario has a cost. */
 size_t order_long_workers(const uint64_t *cost, size_t n, size_t jobs);
 
-/* Writes the indices order[0..n) to fd, a pipe's write end, for
- * order_take; false on an error (errno set). The pipe must hold them all
- * (n * 4 bytes, below its 64 KiB): the caller writes before any reader
- * starts. */
-bool order_fill(int fd, const size_t *order, size_t n);
+/* The two lists workers take scenarios from: list 0 the first `nfirst`
+ * of an order (the ones with a cost), list 1 the rest. Shared by the
+ * processes forked after order_queue_open: the lists stay in the
+ * opener's memory (each fork has its copy) and the next position in each
+ * is in a temporary file (unlinked at once) that every process reads and
+ * advances under a POSIX record lock, so each index goes to exactly one
+ * process, whatever the number of indices. */
+struct order_queue {
+    size_t *order;      /* owned: list 0, then list 1 */
+    size_t len[2];
+    int fd;             /* the positions' file; -1: closed */
+};
 
-/* Takes the next index from fd, the read end of a pipe order_fill wrote
- * and whose write ends are all closed; false once it is empty. Several
- * processes may take from one pipe: each index goes to one of them. */
-bool order_take(int fd, size_t *index);
+/* Opens a queue over order[0..n) (taken over: freed by order_queue_close,
+ * also on failure), list 0 being its first nfirst; false on failure
+ * (errno set; *q is then closed). */
+bool order_queue_open(struct order_queue *q, size_t *order, size_t n, size_t nfirst);
+
+/* Takes the next index of list 0 or 1 into *index; false once that list
+ * is empty (or on an error reading the positions: the process takes no
+ * more from it). */
+bool order_queue_take(const struct order_queue *q, size_t list, size_t *index);
+
+/* Frees the lists and closes this process's handle on the positions
+ * (processes forked before keep theirs). */
+void order_queue_close(struct order_queue *q);
 
 #endif

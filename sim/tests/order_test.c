@@ -1,10 +1,15 @@
 /* order: what a scenario is known to cost live, longest first with ties
- * in path order, and a queue that hands every index out once. */
+ * in path order, and a queue that hands every index out once, to any
+ * number of processes. */
 #include <check.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "base/count.h"
+#include "base/mem.h"
 #include "live/order.h"
 #include "run/target.h"
 #include "scenario/scenario.h"
@@ -79,31 +84,91 @@ END_TEST
 
 START_TEST(test_order_queue_hands_each_index_once_in_order)
 {
-    static const size_t order[] = {7, 0, 70000, 3};
-    int p[2];
-    ck_assert_int_eq(pipe(p), 0);
-    ck_assert(order_fill(p[1], order, COUNT(order)));
-    close(p[1]);
+    static const size_t want[] = {7, 0, 70000, 3, 9};
+    size_t *order = mem_realloc(NULL, sizeof want);
+    memcpy(order, want, sizeof want);
+    struct order_queue q;
+    ck_assert(order_queue_open(&q, order, COUNT(want), 2));
     size_t got;
-    for (size_t i = 0; i < COUNT(order); i++) {
-        ck_assert(order_take(p[0], &got));
-        ck_assert_uint_eq(got, order[i]);
+    ck_assert(order_queue_take(&q, 1, &got));   /* each list from its own start */
+    ck_assert_uint_eq(got, 70000);
+    for (size_t i = 0; i < 2; i++) {
+        ck_assert(order_queue_take(&q, 0, &got));
+        ck_assert_uint_eq(got, want[i]);
     }
-    ck_assert(!order_take(p[0], &got));   /* empty: every reader is done */
-    close(p[0]);
+    ck_assert(!order_queue_take(&q, 0, &got));   /* list 0 is empty */
+    for (size_t i = 3; i < COUNT(want); i++) {
+        ck_assert(order_queue_take(&q, 1, &got));
+        ck_assert_uint_eq(got, want[i]);
+    }
+    ck_assert(!order_queue_take(&q, 1, &got));
+    ck_assert(!order_queue_take(&q, 2, &got));   /* no such list */
+    order_queue_close(&q);
+    ck_assert(!order_queue_take(&q, 1, &got));   /* closed */
+    order_queue_close(&q);                        /* twice: a no-op */
 }
 END_TEST
 
-START_TEST(test_order_take_refuses_a_torn_index)
+/* More indices than a pipe holds (64 KiB of 4-byte records), taken by
+ * processes forked after the queue opened: each exactly once. */
+#define ORDER_MANY 40000u
+#define ORDER_TAKERS 3
+
+START_TEST(test_order_queue_shared_by_forks)
 {
-    int p[2];
+    size_t *order = mem_realloc(NULL, ORDER_MANY * sizeof *order);
+    for (size_t i = 0; i < ORDER_MANY; i++)
+        order[i] = ORDER_MANY - 1 - i;
+    struct order_queue q;
+    ck_assert(order_queue_open(&q, order, ORDER_MANY, 0));
+    int p[2], go[2];
     ck_assert_int_eq(pipe(p), 0);
-    ck_assert_int_eq(write(p[1], "ab", 2), 2);
+    ck_assert_int_eq(pipe(go), 0);
+    pid_t pids[ORDER_TAKERS];
+    for (size_t k = 0; k < ORDER_TAKERS; k++) {
+        pids[k] = fork();
+        ck_assert_int_ge(pids[k], 0);
+        if (pids[k] == 0) {   /* from the same moment, takes until empty */
+            close(p[0]);
+            close(go[1]);
+            char c;
+            if (read(go[0], &c, 1) != 0)
+                _exit(1);
+            size_t got;
+            while (order_queue_take(&q, 1, &got)) {
+                uint32_t v = (uint32_t)got;
+                if (write(p[1], &v, sizeof v) != (ssize_t)sizeof v)
+                    _exit(1);
+            }
+            _exit(0);
+        }
+    }
     close(p[1]);
-    size_t got = 42;
-    ck_assert(!order_take(p[0], &got));
-    ck_assert_uint_eq(got, 42);
+    close(go[0]);
+    close(go[1]);            /* all start */
+    order_queue_close(&q);   /* the takers keep theirs */
+    unsigned char *seen = mem_realloc(NULL, ORDER_MANY);
+    memset(seen, 0, ORDER_MANY);
+    size_t n = 0;
+    uint32_t v;
+    for (;;) {
+        ssize_t r = read(p[0], &v, sizeof v);
+        if (r <= 0)
+            break;
+        ck_assert_int_eq(r, (ssize_t)sizeof v);
+        ck_assert_uint_lt(v, ORDER_MANY);
+        ck_assert_uint_eq(seen[v], 0);
+        seen[v] = 1;
+        n++;
+    }
     close(p[0]);
+    for (size_t k = 0; k < ORDER_TAKERS; k++) {
+        int status;
+        ck_assert_int_eq(waitpid(pids[k], &status, 0), pids[k]);
+        ck_assert(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+    }
+    ck_assert_uint_eq(n, ORDER_MANY);
+    free(seen);
 }
 END_TEST
 
@@ -116,7 +181,7 @@ Suite *order_suite(void)
     tcase_add_test(tc, test_order_longest_first_ties_in_index_order);
     tcase_add_loop_test(tc, test_order_long_workers, 0, COUNT(long_rows));
     tcase_add_test(tc, test_order_queue_hands_each_index_once_in_order);
-    tcase_add_test(tc, test_order_take_refuses_a_torn_index);
+    tcase_add_test(tc, test_order_queue_shared_by_forks);
     suite_add_tcase(s, tc);
     return s;
 }
