@@ -11,6 +11,7 @@
  */
 #include "live/pace.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -242,12 +243,32 @@ static void sm_answer(struct pace_conn *pc, const char *tag, size_t len)
     pc->resumed |= resumed;
 }
 
+/* The seq of a ping the iq start tag answers: a result or an error whose
+ * id is PACE_ID_PREFIX and a decimal number; 0 when it is not one. */
+static unsigned long ping_seq_of(const char *tag, size_t len)
+{
+    size_t vs, ve, n = sizeof PACE_ID_PREFIX - 1;
+    if (!(attr_is(tag, len, "type", "result", false) || attr_is(tag, len, "type", "error", false)) ||
+        !norm_tag_attr(tag, len, "id", &vs, &ve) || ve - vs <= n || ve - vs > n + 20)
+        return 0;
+    unsigned long seq = 0;
+    for (size_t i = vs + n; i < ve; i++) {
+        if (tag[i] < '0' || tag[i] > '9' || seq > (ULONG_MAX - 9) / 10)
+            return 0;
+        seq = seq * 10 + (unsigned long)(tag[i] - '0');
+    }
+    return seq;
+}
+
 /* What a stream-level start tag answers: a ping (an iq with the harness's
- * id) or a probe (an <a/> in the probe's namespace while probes are out). */
+ * id: one waited for, or late) or a probe (an <a/> in the probe's
+ * namespace while probes are out). */
 static enum pace_answer answer_of(const struct pace_conn *pc, const char *tag, size_t len)
 {
-    if (tag_is(tag, len, "iq", NULL) && attr_is(tag, len, "id", PACE_ID_PREFIX, true))
-        return PACE_ANSWER_PING;
+    if (tag_is(tag, len, "iq", NULL) && attr_is(tag, len, "id", PACE_ID_PREFIX, true)) {
+        unsigned long seq = ping_seq_of(tag, len);
+        return seq > pc->ping_late && seq <= pc->ping_last ? PACE_ANSWER_PING : PACE_ANSWER_LATE;
+    }
     if (pc->probes > 0 && tag_is(tag, len, "a", NULL) &&
         sm_xmlns(tag, len) == pace_conn_probe_ns(pc))
         return PACE_ANSWER_PROBE;
@@ -266,38 +287,47 @@ static void stanza_start(struct pace_conn *pc, const char *tag, size_t len)
                         attr_is(tag, len, "type", "result", false);
 }
 
-/* The stream-level element has ended: an answer is taken out. */
-static size_t stanza_end(struct pace_conn *pc)
+/* The stream-level element has ended: whether it was an answer, taken
+ * out; *answers counts it when it stands for a ping or probe waited for. */
+static bool stanza_end(struct pace_conn *pc, size_t *answers)
 {
     enum pace_answer answer = pc->in_answer;
     pc->in_answer = PACE_ANSWER_NONE;
     pc->parent_result = false;
     if (answer == PACE_ANSWER_NONE)
-        return 0;
+        return false;
     buf_clear(&pc->sheld);
     if (answer == PACE_ANSWER_PROBE && pc->probes > 0)
         pc->probes--;
+    if (answer == PACE_ANSWER_LATE)
+        return true;   /* it stands for no ping waited for */
+    if (answer == PACE_ANSWER_PROBE && pc->late_probes > 0) {
+        pc->late_probes--;
+        return true;   /* the answer to a probe written before the last give-up */
+    }
     if (pc->pending > 0)
         pc->pending--;
-    return 1;
+    (*answers)++;
+    return true;
 }
 
-/* Moves depth for one tag; returns the answers it completes. */
-static size_t server_tag(struct pace_conn *pc, const char *tag, size_t len)
+/* Moves depth for one tag; returns whether it ends an answer (taken
+ * out), counting in *answers those that stand for a ping or probe. */
+static bool server_tag(struct pace_conn *pc, const char *tag, size_t len, size_t *answers)
 {
     enum tag_kind k = tag_kind(tag, len);
     if (is_header(tag, len, pc->sdepth)) {
         header_seen(pc, tag, len);
-        return 0;
+        return false;
     }
     if (k == TAG_PI || k == TAG_OTHER || pc->sdepth == 0)
-        return 0;
+        return false;
     if (k == TAG_END) {
         if (--pc->sdepth == 0) {
             pc->sopen = false;
             pc->sclosed = true;
         }
-        return pc->sdepth == 1 ? stanza_end(pc) : 0;
+        return pc->sdepth == 1 && stanza_end(pc, answers);
     }
     if (pc->sdepth == 1)
         stanza_start(pc, tag, len);
@@ -305,9 +335,9 @@ static size_t server_tag(struct pace_conn *pc, const char *tag, size_t len)
         pc->bound = true;
     if (k == TAG_START) {
         pc->sdepth++;
-        return 0;
+        return false;
     }
-    return pc->sdepth == 1 ? stanza_end(pc) : 0;
+    return pc->sdepth == 1 && stanza_end(pc, answers);
 }
 
 size_t pace_conn_server(struct pace_conn *pc, const char *bytes, size_t len, bool final,
@@ -326,19 +356,19 @@ size_t pace_conn_server(struct pace_conn *pc, const char *bytes, size_t len, boo
         if (e == 0)
             e = len;   /* an unfinished tag only comes with final */
         bool held = pc->in_answer != PACE_ANSWER_NONE;
-        size_t done = server_tag(pc, bytes + i, e - i);
-        if (!held && pc->in_answer == PACE_ANSWER_NONE && done == 0)
+        bool ended = server_tag(pc, bytes + i, e - i, &answers);
+        if (!held && pc->in_answer == PACE_ANSWER_NONE && !ended)
             buf_append(out, bytes + i, e - i);
-        else if (done == 0)
+        else if (!ended)
             buf_append(&pc->sheld, bytes + i, e - i);
-        answers += done;
         i = e;
     }
     if (final) {
         buf_clear(&pc->sheld);
         pc->in_answer = PACE_ANSWER_NONE;
         pc->sopen = false;
-        pc->pending = pc->probes = pc->sm_asked = 0;
+        pc->pending = pc->probes = pc->late_probes = pc->sm_asked = 0;
+        pc->ping_late = pc->ping_last;
     }
     return answers;
 }
@@ -401,12 +431,20 @@ bool pace_conn_ping(struct pace_conn *pc, unsigned long seq, struct buf *out)
     }
     char id[32];
     snprintf(id, sizeof id, "%s%lu", PACE_ID_PREFIX, seq);
+    pc->ping_last = seq;
     buf_puts(out, "<iq type='get' id='");
     buf_puts(out, id);
     buf_puts(out, "' to='");
     buf_append(out, pc->domain.data, pc->domain.len);
     buf_puts(out, "'><ping xmlns='urn:xmpp:ping'/></iq>");
     return false;
+}
+
+void pace_conn_give_up(struct pace_conn *pc)
+{
+    pc->pending = 0;
+    pc->late_probes = pc->probes;
+    pc->ping_late = pc->ping_last;
 }
 
 void pace_conn_free(struct pace_conn *pc)

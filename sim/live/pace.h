@@ -77,8 +77,11 @@ const char *pace_mode_name(enum pace_mode mode);
 /* What a server's stream-level element answers. */
 enum pace_answer {
     PACE_ANSWER_NONE,   /* nothing of the harness's: it goes to the scenario */
-    PACE_ANSWER_PING,   /* a ping (its id has PACE_ID_PREFIX) */
-    PACE_ANSWER_PROBE   /* a probe (an <a/> in the probe's namespace) */
+    PACE_ANSWER_PING,   /* a ping waited for (an iq result or error with the id of
+                         * one written since the last pace_conn_give_up) */
+    PACE_ANSWER_LATE,   /* any other iq with PACE_ID_PREFIX: taken out, answers nothing */
+    PACE_ANSWER_PROBE   /* a probe (an <a/> in the probe's namespace); the first
+                         * late_probes of them answer nothing */
 };
 
 /* One connection. A zeroed struct is a fresh connection; release with
@@ -107,6 +110,10 @@ struct pace_conn {
     unsigned pending;       /* pings and probes written, waited for and not answered */
     unsigned probes;        /* probes written and not answered (their answers are taken out
                              * even when nobody waits for them any more) */
+    unsigned late_probes;   /* of those, written before the last pace_conn_give_up: the
+                             * server answers in order, so the next answers are theirs */
+    unsigned long ping_last;    /* the seq of the newest ping written */
+    unsigned long ping_late;    /* pings up to this seq are no longer waited for */
 };
 
 /* How a step ended on a live target, for the statistics -v prints
@@ -166,12 +173,18 @@ bool pace_conn_sm_due(const struct pace_conn *pc);
 /* The namespace bit a probe is written in (the other one than the
  * session's), 0 when stream management is not on: then a ping. */
 unsigned pace_conn_probe_ns(const struct pace_conn *pc);
-/* Appends to out a ping with id PACE_ID_PREFIX + seq, or where stream
+/* Appends to out a ping with id PACE_ID_PREFIX + seq (above 0, and above
+ * the seq of every ping written on the connection before), or where stream
  * management is on an <r/> in pace_conn_probe_ns (seq unused), and counts
  * it pending. Only when pace_conn_can_ping, and for a probe only while no
  * client has written in the probe's namespace (cns). Returns whether it
  * was a probe. */
 bool pace_conn_ping(struct pace_conn *pc, unsigned long seq, struct buf *out);
+/* Nobody waits for the pings and probes written so far any more (the
+ * settle time ended the step): their answers are still taken out when
+ * they come, but a late one never stands for a ping or probe written
+ * after it. */
+void pace_conn_give_up(struct pace_conn *pc);
 /* Releases the held bytes. */
 void pace_conn_free(struct pace_conn *pc);
 

@@ -713,7 +713,7 @@ static void tt_settle(struct target *t)
         tt->conns[i].sent = false;
         tt->conns[i].close_seen = tt->conns[i].pace.sclosed;
         if (!paced)   /* a late answer is still taken out; nobody waits for it */
-            tt->conns[i].pace.pending = 0;
+            pace_conn_give_up(&tt->conns[i].pace);
     }
     tt->hung = tt->restarted = tt->waited = false;
 }

@@ -279,24 +279,29 @@ START_TEST(test_pace_resumed_is_bound_and_probed_in_the_other_namespace)
 }
 END_TEST
 
-/* The server's bytes after two probes on an enabled connection, one tag
- * a piece: the scenario's own answer, the server's request, the last <a/>
+/* The server's bytes after two probes on an enabled connection, of which
+ * nobody waits for the first any more, and a third probe; one tag a
+ * piece: the scenario's own answer, the server's request, the last <a/>
  * of a close all stay; the probes' answers (one of them split over two
- * reads) go. */
-static const char *const sm_pieces[] = {
-    "<a xmlns='urn:xmpp:sm:3' h='1'/>",
-    "<a xmlns='urn:xmpp:sm:2' h='1'/>",
-    "<message id='m'>",
-    "<body>",
-    "a",
-    "</body>",
-    "</message>",
-    "<r xmlns='urn:xmpp:sm:3'/>",
-    "<a xmlns='urn:xmpp:sm:2' h='1'>",
-    "</a>",
-    "<a xmlns='urn:xmpp:sm:2' h='1'/>",   /* no probe out: not the harness's */
-    "<a xmlns='urn:xmpp:sm:3' h='1'/>",
-    "</stream:stream>",
+ * reads) go, and only the third's stands for a probe waited for. */
+static const struct {
+    const char *bytes;
+    size_t answers;
+} sm_pieces[] = {
+    {"<a xmlns='urn:xmpp:sm:3' h='1'/>", 0},
+    {"<a xmlns='urn:xmpp:sm:2' h='1'/>", 0},   /* the first probe's: late */
+    {"<message id='m'>", 0},
+    {"<body>", 0},
+    {"a", 0},
+    {"</body>", 0},
+    {"</message>", 0},
+    {"<r xmlns='urn:xmpp:sm:3'/>", 0},
+    {"<a xmlns='urn:xmpp:sm:2' h='1'>", 0},   /* the second probe's */
+    {"</a>", 1},
+    {"<a xmlns='urn:xmpp:sm:2' h='1'/>", 1},  /* the third probe's */
+    {"<a xmlns='urn:xmpp:sm:2' h='1'/>", 0},  /* no probe out: not the harness's */
+    {"<a xmlns='urn:xmpp:sm:3' h='1'/>", 0},
+    {"</stream:stream>", 0},
 };
 
 START_TEST(test_pace_takes_out_probe_answers_and_nothing_else)
@@ -307,13 +312,15 @@ START_TEST(test_pace_takes_out_probe_answers_and_nothing_else)
     client(&pc, ENABLE, 0);
     server(&pc, ENABLED, &out);
     buf_clear(&out);
-    ck_assert(pace_conn_ping(&pc, 1, &probe) && pace_conn_ping(&pc, 2, &probe));
+    ck_assert(pace_conn_ping(&pc, 1, &probe));
+    pace_conn_give_up(&pc);   /* a settle gave up waiting: the answer is still taken out */
+    ck_assert_uint_eq(pc.pending, 0);
+    ck_assert(pace_conn_ping(&pc, 2, &probe) && pace_conn_ping(&pc, 3, &probe));
     ck_assert_uint_eq(pc.pending, 2);
-    pc.pending = 0;   /* a settle gave up waiting: the answers are still taken out */
-    size_t answers = 0;
     for (size_t i = 0; i < COUNT(sm_pieces); i++)
-        answers += server(&pc, sm_pieces[i], &out);
-    ck_assert_msg(answers == 2, "%zu: %s", answers, buf_cstr(&out));
+        ck_assert_msg(server(&pc, sm_pieces[i].bytes, &out) == sm_pieces[i].answers,
+                      "piece %zu: %s", i, buf_cstr(&out));
+    ck_assert_uint_eq(pc.pending, 0);
     ck_assert_uint_eq(pc.probes, 0);
     ck_assert_str_eq(buf_cstr(&out), "<a xmlns='urn:xmpp:sm:3' h='1'/>"
                                      "<message id='m'><body>a</body></message>"
@@ -321,6 +328,40 @@ START_TEST(test_pace_takes_out_probe_answers_and_nothing_else)
                                      "<a xmlns='urn:xmpp:sm:2' h='1'/>"
                                      "<a xmlns='urn:xmpp:sm:3' h='1'/></stream:stream>");
     buf_free(&probe);
+    buf_free(&out);
+    pace_conn_free(&pc);
+}
+END_TEST
+
+/* Only an iq result or error with the id of a ping written since the last
+ * give-up stands for a ping; a late answer, one to no ping written, or a
+ * request with the harness's prefix is taken out and stands for nothing,
+ * so that it never ends a step before the server has read the step's
+ * bytes (it answers in order). */
+START_TEST(test_pace_late_ping_answer_stands_for_nothing)
+{
+    struct pace_conn pc = {0};
+    struct buf out = {0}, ping = {0};
+    bound(&pc, &out);
+    buf_clear(&out);
+    pace_conn_ping(&pc, 4, &ping);
+    pace_conn_give_up(&pc);
+    ck_assert_uint_eq(pc.pending, 0);
+    pace_conn_ping(&pc, 9, &ping);
+    ck_assert_uint_eq(pc.pending, 1);
+    ck_assert_uint_eq(server(&pc, "<iq type='result' id='" PACE_ID_PREFIX "4'/>"
+                                  "<iq type='result' id='" PACE_ID_PREFIX "10'/>"
+                                  "<iq type='result' id='" PACE_ID_PREFIX "9x'/>"
+                                  "<iq type='get' id='" PACE_ID_PREFIX "9'><ping "
+                                  "xmlns='urn:xmpp:ping'/></iq><presence/>",
+                              &out),
+                      0);
+    ck_assert_uint_eq(pc.pending, 1);
+    ck_assert_str_eq(buf_cstr(&out), "<presence/>");
+    ck_assert_uint_eq(server(&pc, "<iq type='error' id='" PACE_ID_PREFIX "9'/>", &out), 1);
+    ck_assert_uint_eq(pc.pending, 0);
+    ck_assert_str_eq(buf_cstr(&out), "<presence/>");
+    buf_free(&ping);
     buf_free(&out);
     pace_conn_free(&pc);
 }
@@ -352,6 +393,7 @@ Suite *pace_suite(void)
     tcase_add_test(tc, test_pace_pings_after_failed);
     tcase_add_test(tc, test_pace_resumed_is_bound_and_probed_in_the_other_namespace);
     tcase_add_test(tc, test_pace_takes_out_probe_answers_and_nothing_else);
+    tcase_add_test(tc, test_pace_late_ping_answer_stands_for_nothing);
     tcase_add_test(tc, test_pace_mode_names_round_trip);
     suite_add_tcase(s, tc);
     return s;
