@@ -594,20 +594,27 @@ static enum step_status need_open(struct runner *r, const struct scenario_step *
     return STEP_OK;
 }
 
+/* text read as one stanza of a jabber:client stream: plain text without
+ * building an expat parser (plainxml.h: the same tree), the rest by a
+ * stream parser, which says why when it is not XML (*err, *line, *col:
+ * only set then). NULL when it does not parse; the caller frees. */
+static struct stanza *read_stanza(const char *text, enum xmlstream_error *err,
+                                  unsigned long *line, unsigned long *col)
+{
+    size_t len = strlen(text);
+    struct stanza *st = plainxml_parse(text, len, STANZA_NS_CLIENT);
+    return st != NULL ? st : xmlstream_parse_element(text, len, STANZA_NS_CLIENT, err, line, col);
+}
+
 /* A password change (or a registration) in a stanza c sends is noted,
- * to be learnt from its result (run/password.h, format 1.7). A plain
- * stanza is read without building an expat parser (plainxml.h: the same
- * tree). */
+ * to be learnt from its result (run/password.h, format 1.7). */
 static void note_password_change(struct runner *r, const struct client *c, const char *text)
 {
     if (strstr(text, RUNNER_NS_REGISTER) == NULL)
         return;
     enum xmlstream_error err;
     unsigned long line, col;
-    size_t len = strlen(text);
-    struct stanza *sent = plainxml_parse(text, len, STANZA_NS_CLIENT);
-    if (sent == NULL)
-        sent = xmlstream_parse_element(text, len, STANZA_NS_CLIENT, &err, &line, &col);
+    struct stanza *sent = read_stanza(text, &err, &line, &col);
     if (sent == NULL)
         return;
     bool authed = c->state == CLIENT_SASL_DONE || c->state == CLIENT_AUTHED ||
@@ -968,10 +975,7 @@ static bool patterns_load(struct runner *r, const struct scenario_step *st, char
             return false;
         enum xmlstream_error err;
         unsigned long line, col;
-        size_t len = strlen(texts[p]);
-        pats[p] = plainxml_parse(texts[p], len, STANZA_NS_CLIENT);   /* the same tree */
-        if (pats[p] == NULL)
-            pats[p] = xmlstream_parse_element(texts[p], len, STANZA_NS_CLIENT, &err, &line, &col);
+        pats[p] = read_stanza(texts[p], &err, &line, &col);
         if (pats[p] == NULL) {
             fail(r, st, "pattern %zu does not parse after substitution (%s at %lu:%lu): %s",
                  p + 1, xmlstream_error_text(err), line, col, texts[p]);
