@@ -3,7 +3,6 @@
 
 #include <expat.h>
 #include <malloc.h>
-#include <sys/resource.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -523,15 +522,9 @@ static int bench_replay(struct table *t, unsigned rounds)
 /* CPU seconds (user and system) of this process and its reaped children. */
 static double cpu_seconds(void)
 {
-    double t = 0;
-    static const int who[] = {RUSAGE_SELF, RUSAGE_CHILDREN};
-    for (size_t i = 0; i < sizeof who / sizeof who[0]; i++) {
-        struct rusage ru;
-        if (getrusage(who[i], &ru) == 0)
-            t += (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6 +
-                 (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
-    }
-    return t;
+    double self, children;
+    proc_cpu_s(&self, &children);
+    return self + children;
 }
 
 /* `sessim explore --seed 1 --runs R --steps 1000 --no-fork --jobs J`, its
